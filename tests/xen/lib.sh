@@ -1,0 +1,194 @@
+# tests/xen/lib.sh: helpers for the Xen lab's scenarios (see README).  Source it:
+#   . "$(dirname "$0")/lib.sh"
+# When sourced by a scenario that scripts/xen-lab runs, it arranges for lab_cleanup at
+# exit: every guest destroyed, every xenstored and xenconsoled stopped, so the next
+# scenario starts from dom0 as booted.  The scenario's exit status is kept.
+
+XEN_LIBEXEC=/usr/lib/xen-4.17/bin
+XS_SOCKET=/run/xenstored/socket
+LAB_RUN=/run/xcd-lab                    # pid files, logs, guest configs
+LAB_CONSOLES=/var/log/xen/console       # xenconsoled writes guest-NAME.log here
+XL_TIMEOUT=${XL_TIMEOUT:-120}           # s for any single xl command
+export XENSTORED_ROOTDIR=/run/xenstored XENSTORED_RUNDIR=/run/xenstored
+mkdir -p "$LAB_RUN" "$LAB_CONSOLES" /run/xenstored
+[ -d /run/xen ] || mkdir -m 700 /run/xen
+
+# ------------------------------------------------------------------ reporting
+
+log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
+step() { log "== $*"; }
+fail() { echo "FAIL: $*"; lab_diag; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+now_ms() { date +%s%3N; }
+
+# wait_for CMD TIMEOUT: evaluate CMD (a string) every 0.2 s until it succeeds; 1 on timeout
+wait_for() {
+  local cmd=$1 end=$(( $(now_ms) + ${2:-30} * 1000 ))
+  until eval "$cmd" >/dev/null 2>&1; do
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 0.2
+  done
+}
+
+# timed [-t SECS] CMD...: run CMD with a time limit (default XL_TIMEOUT), log how long it took
+timed() {
+  local to=$XL_TIMEOUT
+  [ "$1" = -t ] && { to=$2; shift 2; }
+  local t0 rc; t0=$(now_ms)
+  timeout -k 5 "$to" "$@"; rc=$?
+  log "$* -> rc=$rc in $(( $(now_ms) - t0 )) ms"
+  return $rc
+}
+
+xl() { timeout -k 5 "$XL_TIMEOUT" /usr/sbin/xl "$@"; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+
+# keep FILE...: copy files into the run folder on the host (results/SCENARIO.files/)
+keep() {
+  local d=${XCD_LAB_RESULTS:-/tmp}/${XCD_LAB_SCENARIO:-kept}.files
+  mkdir -p "$d" && cp -a "$@" "$d/" 2>/dev/null
+}
+
+# what a failure report shows: domains, guest consoles, xenstored's log, Xen's last messages
+lab_diag() {
+  echo "---- diagnostics"
+  if xenstored_running; then xl list 2>&1; else echo "(no xenstored running)"; fi
+  local f
+  for f in "$LAB_CONSOLES"/guest-*.log; do
+    [ -s "$f" ] && { echo "---- tail of $f"; tail -n 15 "$f"; }
+  done
+  for f in "$LAB_RUN"/*.log; do
+    [ -s "$f" ] && { echo "---- tail of $f"; tail -n 20 "$f"; }
+  done
+  echo "---- xl dmesg (tail)"; timeout 10 /usr/sbin/xl dmesg 2>&1 | tail -n 15
+}
+
+# ------------------------------------------------------------------ daemons
+
+xenstored_pids() { pidof xenstored oxenstored xcd-xenstored; }
+xenstored_running() { xenstored_pids >/dev/null; }
+xenstore_up() { timeout 5 xenstore-read -s / >/dev/null 2>&1; }
+
+# start_xenstored [--fg] CMD...: start a xenstore daemon as dom0's xenstored, wait until it
+# answers on its socket, then run xen-init-dom0.  --fg: CMD stays in the foreground (it is
+# put in the background here, output in $LAB_RUN/xenstored.log); else CMD daemonizes itself.
+start_xenstored() {
+  local fg=0
+  [ "$1" = --fg ] && { fg=1; shift; }
+  xenstored_running && fail "a xenstored already runs (pids $(xenstored_pids)); stop_xenstore_daemons first"
+  rm -f /run/xenstored/socket*
+  log "starting xenstored: $*"
+  if [ $fg = 1 ]; then
+    "$@" >>"$LAB_RUN/xenstored.log" 2>&1 &
+    echo $! >"$LAB_RUN/xenstored-fg.pid"
+  else
+    "$@" >>"$LAB_RUN/xenstored.log" 2>&1 || fail "xenstored did not start: $*"
+  fi
+  wait_for xenstore_up 30 || fail "xenstored did not answer on $XS_SOCKET within 30 s: $*"
+  timed -t 60 "$XEN_LIBEXEC/xen-init-dom0" >/dev/null || fail "xen-init-dom0 failed"
+}
+
+# start_stock_xenstored [c|o]: Xen's C xenstored (default) or oxenstored
+start_stock_xenstored() {
+  case ${1:-c} in
+    c) start_xenstored "$XEN_LIBEXEC/xenstored" --pid-file "$LAB_RUN/xenstored.pid" ;;
+    o) start_xenstored "$XEN_LIBEXEC/oxenstored" --pid-file "$LAB_RUN/xenstored.pid" ;;
+    *) fail "start_stock_xenstored: c or o, not $1" ;;
+  esac
+}
+
+# start_xcd_xenstored [ARGS...]: the project's xenstored, traced to $LAB_RUN/xcd-xenstored.trace
+start_xcd_xenstored() {
+  [ -x "$XCD_BIN/xcd-xenstored" ] || fail "no $XCD_BIN/xcd-xenstored"
+  start_xenstored --fg "$XCD_BIN/xcd-xenstored" -N --pid-file "$LAB_RUN/xenstored.pid" \
+    -T "$LAB_RUN/xcd-xenstored.trace" "$@"
+}
+
+start_xenconsoled() {
+  pidof xenconsoled >/dev/null && return 0
+  timed -t 30 "$XEN_LIBEXEC/xenconsoled" --pid-file="$LAB_RUN/xenconsoled.pid" \
+    --log=guest --log-dir="$LAB_CONSOLES" || fail "xenconsoled did not start"
+  wait_for 'pidof xenconsoled' 10 || fail "xenconsoled exited at once"
+}
+
+# stop PROGRAM...: SIGTERM, then SIGKILL after 10 s
+stop_programs() {
+  local pids; pids=$(pidof "$@") || return 0
+  kill $pids 2>/dev/null
+  wait_for "! pidof $* >/dev/null" 10 || { kill -KILL $pids 2>/dev/null; wait_for "! pidof $*" 5; }
+  echo "stopped $* (pids $pids)"
+}
+
+# stop_xenstore_daemons: xenconsoled and whichever xenstored runs; dom0 can then get another
+stop_xenstore_daemons() {
+  stop_programs xenconsoled
+  stop_programs xenstored oxenstored xcd-xenstored
+  rm -f /run/xenstored/socket* "$LAB_RUN"/xenstored*.pid "$LAB_RUN/xenconsoled.pid"
+}
+
+# ------------------------------------------------------------------ guests
+
+# guest_cfg NAME pv|pvh [KEY=VALUE...]: write an xl.cfg for the lab's busybox guest
+# (128 MiB, 1 vCPU) to $LAB_RUN/NAME.cfg and print its path.  KEY=VALUE replaces or adds
+# a setting, VALUE as xl.cfg wants it (quote strings: 'memory=256' 'extra="console=hvc0"').
+guest_cfg() {
+  local name=$1 type=$2; shift 2
+  local keys=(name type kernel ramdisk extra memory vcpus on_crash) kv k
+  declare -A v=([name]="\"$name\"" [type]="\"$type\"" [kernel]="\"$XCD_LAB_GUEST_KERNEL\""
+                [ramdisk]="\"$XCD_LAB_GUEST_INITRD\"" [extra]='"console=hvc0 quiet"'
+                [memory]=128 [vcpus]=1 [on_crash]='"preserve"')
+  # QEMU's emulated SVM cannot intercept RDTSCP: PVH guests crash without native TSC
+  [ "$type" = pvh ] && { keys+=(tsc_mode); v[tsc_mode]='"native"'; }
+  for kv in "$@"; do
+    k=${kv%%=*}; [ -n "${v[$k]+x}" ] || keys+=("$k"); v[$k]=${kv#*=}
+  done
+  for k in "${keys[@]}"; do echo "$k = ${v[$k]}"; done >"$LAB_RUN/$name.cfg"
+  echo "$LAB_RUN/$name.cfg"
+}
+
+console_log() { echo "$LAB_CONSOLES/guest-$1.log"; }
+
+# guest_create NAME CFG: xl create (the console log starts empty)
+guest_create() {
+  rm -f "$(console_log "$1")"
+  timed xl create -q "$2"
+}
+
+# guest_wait_ready NAME TIMEOUT: the guest's init said XCDLAB_GUEST_READY on its console
+guest_wait_ready() {
+  wait_for "grep -aq XCDLAB_GUEST_READY $(console_log "$1")" "${2:-60}"
+}
+
+domid() { xl domid "$1" 2>/dev/null; }
+# dom_state NAME: xl's six state flags (r b p s c d, '-' when clear), empty if no such domain
+dom_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
+dom_exists() { xl list "$1" >/dev/null 2>&1; }
+
+# destroy_guests: every domain but dom0 (needs a running xenstored)
+destroy_guests() {
+  xenstored_running || return 0
+  local id name
+  xl list 2>/dev/null | awk 'NR > 1 && $2 != 0 { print $2, $1 }' | while read -r id name; do
+    xl destroy "$id" && echo "destroyed guest $name (domid $id)" || echo "could not destroy guest $name (domid $id)"
+  done
+}
+
+lab_cleanup() {
+  destroy_guests
+  stop_xenstore_daemons
+}
+
+if [ -n "${XCD_LAB_SCENARIO:-}" ]; then
+  _lab_exit() {
+    local rc=$?
+    trap - EXIT
+    local out; out=$(lab_cleanup 2>&1)
+    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/[cleanup] /'
+    exit $rc
+  }
+  trap _lab_exit EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+fi
