@@ -522,9 +522,6 @@ static int restore_conn(struct restore *rs, struct rd *r)
 		if (!c)
 			return -ENOMEM;
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		int arc = conn_socket_attach(c);
-		if (arc < 0)
-			return arc;
 	} else if (type == CONN_RING) {
 		unsigned domid = a & 0xffff, tdomid = a >> 16;
 		struct xs_domain *d = domain_find_or_new(s, domid);
@@ -552,6 +549,8 @@ static int restore_conn(struct restore *rs, struct rd *r)
 	memcpy(c->in_buf, in, in_len);
 	c->in_used = in_len;
 	int rc = restore_out(c, out, resp_len, out_len);
+	if (rc == 0 && c->kind == XS_CONN_SOCKET)
+		rc = conn_socket_attach(c);
 	if (rc < 0)
 		return rc;
 	struct idmap *m = realloc(rs->map, (rs->nmap + 1) * sizeof(*m));
@@ -718,6 +717,10 @@ int lu_restore(struct xs_server *s, int fd)
 				fix_txn(s, t);
 	if (rc == 0 && s->hyp)
 		hyp_check_domains(s->hyp);
+	/* Output saved in the queues (the answer to live-update -s among it). */
+	if (rc == 0)
+		for (struct xs_conn *c = s->conns; c; c = c->next)
+			conn_flush(c);
 	free(rs.map);
 	free(data);
 	return rc;
