@@ -132,6 +132,27 @@ static bool need_priv(struct req *r)
 	return true;
 }
 
+/* Soft quotas are only reported, once per domain and quota. */
+static void soft_quota_check(struct xs_conn *c)
+{
+	struct xs_server *s = c->srv;
+	struct xs_domain *d = c->dom ? c->dom : domain_get(s, c->domid);
+	if (c->privileged || !d)
+		return;
+	const struct xs_acct *a = &s->store.acct[c->domid];
+	const struct xs_quota *soft = &s->opt.quota_soft;
+	if (soft->v[XS_Q_NODES] && a->nodes > soft->v[XS_Q_NODES] && !(d->soft_warned & 1)) {
+		d->soft_warned |= 1;
+		log_warn("domain %u owns %u nodes, over the soft quota of %" PRIu64, c->domid,
+			 a->nodes, soft->v[XS_Q_NODES]);
+	}
+	if (soft->v[XS_Q_MEMORY] && a->memory > soft->v[XS_Q_MEMORY] && !(d->soft_warned & 2)) {
+		d->soft_warned |= 2;
+		log_warn("domain %u uses %" PRIu64 " bytes, over the soft quota of %" PRIu64,
+			 c->domid, a->memory, soft->v[XS_Q_MEMORY]);
+	}
+}
+
 static void finish_op(struct req *r, struct xs_view *v, int rc, struct xs_event *events)
 {
 	if (rc < 0) {
@@ -142,6 +163,7 @@ static void finish_op(struct req *r, struct xs_view *v, int rc, struct xs_event 
 	reply_ok(r);
 	if (!v->txn)
 		watch_fire_events(r->c->srv, events);
+	soft_quota_check(r->c);
 }
 
 static void do_read(struct req *r)

@@ -128,6 +128,9 @@ int server_add_listener(struct xs_server *s)
 
 void server_reap(struct xs_server *s)
 {
+	if (!s->have_dead)
+		return;
+	s->have_dead = false;
 	for (;;) {
 		struct xs_conn *c = s->conns;
 		while (c && !c->dead)

@@ -75,6 +75,7 @@ struct xs_conn {
 
 	bool dead;         /* to be freed by the server at the next idle point */
 	bool reading;      /* input enabled */
+	uint32_t epoll_events; /* socket: what the loop waits for */
 	struct xs_conn *next;
 };
 
@@ -82,6 +83,7 @@ struct xs_domain {
 	unsigned domid;
 	bool introduced;
 	bool shutdown_reported; /* @releaseDomain sent for a shutdown (RESUME clears) */
+	uint8_t soft_warned;    /* soft quotas already reported */
 	uint32_t features;
 	struct xs_quota quota;
 	bool has_quota;  /* per-domain quota set (else the global one applies) */
@@ -111,6 +113,7 @@ struct xs_server {
 	struct xs_store store;
 	struct loop *loop;
 	struct xs_conn *conns;
+	bool have_dead; /* a connection waits to be freed */
 	uint32_t next_conn_id;
 	struct xs_domain **domains; /* XS_NDOMIDS slots */
 	struct xs_hyp *hyp;         /* NULL without a hypervisor */
