@@ -126,6 +126,10 @@ static int ctl_quota(struct ctl *x, bool soft)
 	unsigned long domid = strtoul(x->arg[1], &end, 10);
 	if (*end || domid >= XS_NDOMIDS)
 		return -EINVAL;
+	if (domid != 0 && !domain_get(s, (unsigned)domid)) {
+		put(x, "domain %lu is not known to xenstored\n", domid);
+		return 0;
+	}
 	const struct xs_acct *a = &s->store.acct[domid];
 	unsigned watches = 0, txns = 0;
 	for (struct xs_conn *c = s->conns; c; c = c->next) {

@@ -224,6 +224,7 @@ int main(int argc, char **argv)
 			return 1;
 		if (!opt.no_domain_init && init_domains(&srv, -1) < 0) {
 			log_err("no hypervisor reachable: use --no-domain-init to serve sockets only");
+			unlink(opt.socket_path);
 			return 1;
 		}
 	}

@@ -141,11 +141,13 @@ int tree_write(struct xs_view *v, const struct xs_actor *a, const char *path,
 	if (special(path))
 		return -EINVAL;
 	const struct xs_node *n;
+	bool created = false;
 	int r = view_get(v, path, &n);
 	if (r == -ENOENT) {
 		r = create_path(v, a, path, events, &n);
 		if (r < 0)
 			return r;
+		created = true; /* create_path queued the node's event */
 	} else if (r < 0) {
 		return r;
 	} else if (!(tree_access(a, &n->perms) & XS_PERM_WRITE)) {
@@ -173,7 +175,7 @@ int tree_write(struct xs_view *v, const struct xs_actor *a, const char *path,
 		return -ENOMEM;
 	}
 	r = view_put(v, nn);
-	if (r == 0)
+	if (r == 0 && !created)
 		r = view_event(v, events, path, &perms, false);
 	xs_perms_free(&perms);
 	return r;
