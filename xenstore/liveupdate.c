@@ -245,6 +245,13 @@ int lu_save(struct xs_server *s, int fd)
 
 	/* Committed nodes before the connections whose transactions refer to them. */
 	save_tree(&b, &s->store, store_get(&s->store, "/"));
+	/* The special watch paths have permissions too (nodes in Xen). */
+	static const char *const specials[] = { "@introduceDomain", "@releaseDomain" };
+	for (unsigned i = 0; i < 2; i++) {
+		struct xs_node sn = { .path = (char *)specials[i], .value = "", .vlen = 0,
+				      .perms = *store_special_perms(&s->store, specials[i]) };
+		save_node(&b, 0, 0, specials[i], &sn, 0);
+	}
 	for (struct xs_conn *c = s->conns; c; c = c->next)
 		if (!c->dead)
 			save_conn(&b, s, c);
@@ -368,6 +375,16 @@ static int restore_node(struct restore *rs, struct rd *r)
 	int rc = read_perms(r, nperm, &perms);
 	const char *path = getstr(r, plen);
 	const char *value = take(r, vlen);
+	if (rc == 0 && !r->err && !conn_id && path[0] == '@') {
+		struct xs_perms *sp = store_special_perms(&s->store, path);
+		if (!sp || !nperm) {
+			xs_perms_free(&perms);
+			return -EINVAL;
+		}
+		xs_perms_free(sp);
+		*sp = perms;
+		return 0;
+	}
 	if (rc < 0 || r->err || !xs_path_valid(path, XENSTORE_ABS_PATH_MAX) || (!conn_id && !nperm)) {
 		xs_perms_free(&perms);
 		return rc < 0 ? rc : -EINVAL;
@@ -391,7 +408,11 @@ static int restore_node(struct restore *rs, struct rd *r)
 				node_free(n);
 				return -EINVAL;
 			}
+			/* The parent grows: so does what its owner is accounted. */
+			struct xs_acct *pa = &s->store.acct[node_owner(parent)];
+			pa->memory -= node_memory(parent);
 			node_add_child(parent, xs_path_basename(path));
+			pa->memory += node_memory(parent);
 		}
 		return store_put(&s->store, n);
 	}
@@ -460,6 +481,29 @@ static void fix_txn(struct xs_server *s, struct xs_txn *t)
 			node_add_child(ptn->node, xs_path_basename(e->key));
 		else
 			node_del_child(ptn->node, xs_path_basename(e->key));
+	}
+	/* The watch events of its changes, which the record does not carry. */
+	struct xs_view v = { .store = &s->store, .txn = t };
+	for (e = strmap_next(&t->overlay, &it, NULL); e; e = strmap_next(&t->overlay, &it, e)) {
+		struct xs_tnode *tn = e->val;
+		const struct xs_node *cur = store_get(&s->store, e->key);
+		if (!(tn->access & XS_ACCESS_WRITE))
+			continue;
+		if (tn->node) {
+			/* Not for parents whose children list only changed. */
+			if (cur && cur->vlen == tn->node->vlen &&
+			    memcmp(cur->value, tn->node->value, cur->vlen) == 0 &&
+			    xs_perms_equal(&cur->perms, &tn->node->perms))
+				continue;
+			view_event(&v, NULL, e->key, &tn->node->perms, false);
+		} else if (cur) {
+			char *pp = xs_path_parent(e->key);
+			struct xs_tnode *ptn = pp ? strmap_get(&t->overlay, pp) : NULL;
+			free(pp);
+			if (ptn && !ptn->node)
+				continue; /* its removed parent's event covers it */
+			view_event(&v, NULL, e->key, &cur->perms, true);
+		}
 	}
 }
 

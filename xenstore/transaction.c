@@ -21,6 +21,7 @@ void events_free(struct xs_event *e)
 {
 	while (e) {
 		struct xs_event *n = e->next;
+		events_free(e->below);
 		free(e->path);
 		xs_perms_free(&e->perms);
 		free(e);
@@ -145,6 +146,22 @@ int view_event(struct xs_view *v, struct xs_event **direct, const char *path,
 			direct = &(*direct)->next;
 		*direct = e;
 	}
+	return 0;
+}
+
+int view_event_below(struct xs_view *v, struct xs_event **direct, const char *path,
+		     const struct xs_perms *perms, struct xs_event *below)
+{
+	int r = view_event(v, direct, path, perms, true);
+	if (r < 0) {
+		events_free(below);
+		return r;
+	}
+	/* The event just recorded is the last one. */
+	struct xs_event *e = v->txn ? v->txn->events : *direct;
+	while (e->next)
+		e = e->next;
+	e->below = below;
 	return 0;
 }
 

@@ -15,6 +15,7 @@ struct xs_event {
 	char *path;
 	struct xs_perms perms;
 	bool removed; /* the subtree went: watches below it fire too */
+	struct xs_event *below; /* removed: the descendants that went, with their perms */
 	struct xs_event *next;
 };
 
@@ -54,5 +55,8 @@ int view_del(struct xs_view *v, const char *path);
 int view_event(struct xs_view *v, struct xs_event **direct, const char *path,
 	       const struct xs_perms *perms, bool removed);
 
+/* A removal event, with the removed descendants (taken over). */
+int view_event_below(struct xs_view *v, struct xs_event **direct, const char *path,
+		     const struct xs_perms *perms, struct xs_event *below);
 void events_free(struct xs_event *e);
 #endif

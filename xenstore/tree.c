@@ -135,11 +135,39 @@ static int create_path(struct xs_view *v, const struct xs_actor *a, const char *
 
 static bool special(const char *path) { return path[0] == '@'; }
 
-int tree_write(struct xs_view *v, const struct xs_actor *a, const char *path,
-	       const void *value, uint32_t vlen, struct xs_event **events)
+/* A request changes the store as a whole or not at all: outside a
+ * transaction its changes go through a scratch transaction, committed only
+ * when the request succeeds. */
+static int scratch_begin(struct xs_view *v, const struct xs_actor *a, struct xs_view *sv)
 {
-	if (special(path))
-		return -EINVAL;
+	*sv = *v;
+	/* The control domain meets no quota or permission check half-way: only
+	 * running out of memory could leave a partial change, so it goes direct. */
+	if (v->txn || a->privileged)
+		return 0;
+	sv->txn = txn_new(0);
+	sv->max_txn_nodes = 0;
+	return sv->txn ? 0 : -ENOMEM;
+}
+
+static int scratch_end(struct xs_view *v, struct xs_view *sv, int r, struct xs_event **events)
+{
+	if (v->txn || sv->txn == NULL)
+		return r;
+	if (r == 0) {
+		struct xs_event *ev = NULL;
+		r = txn_commit(v->store, sv->txn, &ev);
+		while (*events)
+			events = &(*events)->next;
+		*events = ev;
+	}
+	txn_free(sv->txn);
+	return r;
+}
+
+static int do_write(struct xs_view *v, const struct xs_actor *a, const char *path,
+		    const void *value, uint32_t vlen, struct xs_event **events)
+{
 	const struct xs_node *n;
 	bool created = false;
 	int r = view_get(v, path, &n);
@@ -181,17 +209,41 @@ int tree_write(struct xs_view *v, const struct xs_actor *a, const char *path,
 	return r;
 }
 
+int tree_write(struct xs_view *v, const struct xs_actor *a, const char *path,
+	       const void *value, uint32_t vlen, struct xs_event **events)
+{
+	if (special(path))
+		return -EINVAL;
+	struct xs_view sv;
+	int r = scratch_begin(v, a, &sv);
+	if (r < 0)
+		return r;
+	r = do_write(&sv, a, path, value, vlen, events);
+	return scratch_end(v, &sv, r, events);
+}
+
 int tree_mkdir(struct xs_view *v, const struct xs_actor *a, const char *path,
 	       struct xs_event **events)
 {
 	if (special(path))
 		return -EINVAL;
 	const struct xs_node *n;
-	int r = create_path(v, a, path, events, &n);
-	return r < 0 ? r : 0;
+	int r = view_get(v, path, &n);
+	if (r == 0) /* nothing to do, but only for those who may write it */
+		return (tree_access(a, &n->perms) & XS_PERM_WRITE) ? 0 : -EACCES;
+	if (r != -ENOENT)
+		return r;
+	struct xs_view sv;
+	r = scratch_begin(v, a, &sv);
+	if (r < 0)
+		return r;
+	r = create_path(&sv, a, path, events, &n);
+	return scratch_end(v, &sv, r < 0 ? r : 0, events);
 }
 
-static int rm_subtree(struct xs_view *v, const char *path)
+/* Removes path and its children; *below gets the removed descendants with
+ * their permissions (for watches below path: whether they may see it). */
+static int rm_subtree(struct xs_view *v, const char *path, struct xs_event **below)
 {
 	const struct xs_node *n;
 	int r = view_get(v, path, &n);
@@ -217,7 +269,19 @@ static int rm_subtree(struct xs_view *v, const char *path)
 		if (plen > 1)
 			strcat(child, "/");
 		strcat(child, c);
-		r = rm_subtree(v, child);
+		const struct xs_node *cn;
+		if (below && view_get(v, child, &cn) == 0) {
+			struct xs_event *e = calloc(1, sizeof(*e));
+			if (!e || !(e->path = strdup(child)) || xs_perms_copy(&e->perms, &cn->perms) < 0) {
+				events_free(e);
+				free(child);
+				free(children);
+				return -ENOMEM;
+			}
+			e->next = *below;
+			*below = e;
+		}
+		r = rm_subtree(v, child, below);
 		free(child);
 		if (r < 0) {
 			free(children);
@@ -265,10 +329,13 @@ int tree_rm(struct xs_view *v, const struct xs_actor *a, const char *path,
 		}
 	}
 	free(pp);
+	struct xs_event *below = NULL;
 	if (r == 0)
-		r = rm_subtree(v, path);
+		r = rm_subtree(v, path, &below);
 	if (r == 0)
-		r = view_event(v, events, path, &perms, true);
+		r = view_event_below(v, events, path, &perms, below);
+	else
+		events_free(below);
 	xs_perms_free(&perms);
 	return r;
 }
@@ -333,6 +400,12 @@ int tree_set_perms(struct xs_view *v, const struct xs_actor *a, const char *path
 		return -ENOMEM;
 	xs_perms_free(&nn->perms);
 	nn->perms = *perms;
+	if (over_node_size(a, nn)) {
+		nn->perms.p = NULL;
+		nn->perms.num = 0;
+		node_free(nn);
+		return -ENOSPC;
+	}
 	struct xs_perms copy;
 	if (xs_perms_copy(&copy, perms) < 0) {
 		nn->perms.p = NULL;
@@ -345,6 +418,21 @@ int tree_set_perms(struct xs_view *v, const struct xs_actor *a, const char *path
 		r = view_event(v, events, path, &copy, false);
 	xs_perms_free(&copy);
 	return r;
+}
+
+static unsigned depth_of(const char *p)
+{
+	unsigned d = 0;
+	for (; *p; p++)
+		d += *p == '/';
+	return d;
+}
+
+static int by_depth(const void *a, const void *b)
+{
+	const char *pa = *(char *const *)a, *pb = *(char *const *)b;
+	unsigned da = pa ? depth_of(pa) : 0, db = pb ? depth_of(pb) : 0;
+	return da < db ? -1 : da > db;
 }
 
 int tree_remove_domain(struct xs_store *s, unsigned domid, struct xs_event **events)
@@ -373,6 +461,8 @@ int tree_remove_domain(struct xs_store *s, unsigned domid, struct xs_event **eve
 		}
 		paths[num++] = strdup(n->path);
 	}
+	/* Parents first: their removal takes the children with them. */
+	qsort(paths, num, sizeof(*paths), by_depth);
 	struct xs_actor root = { .domid = 0, .target = -1, .privileged = true };
 	struct xs_view v = { .store = s };
 	for (size_t i = 0; i < num; i++) {

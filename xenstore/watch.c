@@ -17,7 +17,7 @@ static void watch_free(struct xs_watch *w)
 int watch_add(struct xs_conn *c, const char *path, const char *token, int depth)
 {
 	int err = 0;
-	size_t max = (size_t)c->srv->opt.quota.v[XS_Q_PATH_MAX];
+	size_t max = c->privileged ? XENSTORE_ABS_PATH_MAX : (size_t)c->srv->opt.quota.v[XS_Q_PATH_MAX];
 	char *abs = xs_path_canon(path, c->domid, max, &err);
 	if (!abs)
 		return -err;
@@ -57,7 +57,7 @@ int watch_add(struct xs_conn *c, const char *path, const char *token, int depth)
 int watch_del(struct xs_conn *c, const char *path, const char *token)
 {
 	int err = 0;
-	size_t max = (size_t)c->srv->opt.quota.v[XS_Q_PATH_MAX];
+	size_t max = c->privileged ? XENSTORE_ABS_PATH_MAX : (size_t)c->srv->opt.quota.v[XS_Q_PATH_MAX];
 	char *abs = xs_path_canon(path, c->domid, max, &err);
 	if (!abs)
 		return -err;
@@ -115,19 +115,32 @@ void watch_fire_events(struct xs_server *s, struct xs_event *events)
 {
 	for (struct xs_event *e = events; e; e = e->next) {
 		for (struct xs_conn *c = s->conns; c; c = c->next) {
-			if (c->dead || !may_see(c, &e->perms))
+			if (c->dead)
 				continue;
 			for (struct xs_watch *w = c->watches; w; w = w->next) {
 				if (w->abs[0] == '@')
 					continue;
 				if (xs_path_is_child(e->path, w->abs)) {
+					if (!may_see(c, &e->perms))
+						continue;
 					if (w->depth >= 0 &&
 					    xs_path_depth_below(e->path, w->abs) > (unsigned)w->depth)
 						continue;
 					watch_send(c, w, e->path);
 				} else if (e->removed && xs_path_is_child(w->abs, e->path)) {
-					/* The watched node went with a removed parent. */
-					watch_send(c, w, w->abs);
+					/* The watched node went with a removed parent: seen by
+					 * those who could read it (or its nearest removed parent). */
+					const struct xs_perms *p = &e->perms;
+					size_t best = strlen(e->path);
+					for (struct xs_event *b = e->below; b; b = b->next) {
+						size_t bl = strlen(b->path);
+						if (bl > best && xs_path_is_child(w->abs, b->path)) {
+							best = bl;
+							p = &b->perms;
+						}
+					}
+					if (may_see(c, p))
+						watch_send(c, w, w->abs);
 				}
 			}
 		}
