@@ -362,8 +362,9 @@ static void do_unwatch(struct req *r)
 static void do_transaction_start(struct req *r)
 {
 	struct xs_conn *c = r->c;
+	/* As Xen: inside a known transaction EBUSY, an unknown one ENOENT. */
 	if (r->hdr->tx_id)
-		return reply_err(r, EBUSY);
+		return reply_err(r, find_txn(c, r->hdr->tx_id) ? EBUSY : ENOENT);
 	uint64_t limit = conn_quota(c)->v[XS_Q_TRANSACTIONS];
 	if (!c->privileged && limit && c->ntxns >= limit)
 		return reply_err(r, ENOSPC);
