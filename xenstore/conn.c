@@ -201,10 +201,10 @@ int conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	c->out_bytes += o->len;
 	if (!is_event)
 		c->out_responses++;
-	/* Events reach connections other than the one being served: tell
-	 * their transport there is output. */
-	if (c->out_head == o && c->ops->want_write)
-		c->ops->want_write(c, true);
+	/* Events reach connections other than the one being served: the
+	 * loop's idle step flushes them (and only a send that would block
+	 * arms EPOLLOUT, saving two epoll_ctl calls per request). */
+	c->srv->flush_pending = true;
 	trace_msg(c->srv, c, "OUT", &h, o->data + XS_HDR_SIZE);
 	return 0;
 }

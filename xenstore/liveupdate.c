@@ -399,6 +399,10 @@ static int restore_node(struct restore *rs, struct rd *r)
 	}
 	xs_perms_free(&perms);
 	if (!conn_id) {
+		if (store_get(&s->store, path)) { /* a second record for the node */
+			node_free(n);
+			return -EINVAL;
+		}
 		/* Committed: link into the parent, which came earlier. */
 		char *pp = xs_path_parent(path);
 		if (pp) {
@@ -421,7 +425,7 @@ static int restore_node(struct restore *rs, struct rd *r)
 	for (struct xs_txn *x = c ? c->txns : NULL; x; x = x->next)
 		if (x->id == tx_id)
 			t = x;
-	if (!t) {
+	if (!t || strmap_get(&t->overlay, path)) { /* unknown, or a second record */
 		node_free(n);
 		return -EINVAL;
 	}
@@ -434,7 +438,12 @@ static int restore_node(struct restore *rs, struct rd *r)
 	tn->access = access & (XS_ACCESS_READ | XS_ACCESS_WRITE);
 	if (access & ACCESS_STALE)
 		t->conflict = true;
-	return strmap_put(&t->overlay, path, tn, NULL);
+	int prc = strmap_put(&t->overlay, path, tn, NULL);
+	if (prc < 0) {
+		node_free(n);
+		free(tn);
+	}
+	return prc;
 }
 
 /* Transaction overlays need their children lists and generations, which the
@@ -559,6 +568,13 @@ static int restore_conn(struct restore *rs, struct rd *r)
 	const char *out = take(r, out_len);
 	if (r->err || in_len > sizeof(((struct xs_conn *)0)->in_buf))
 		return -EINVAL;
+	/* Saved input is at most one incomplete message. */
+	if (in_len >= XS_HDR_SIZE) {
+		struct xsd_sockmsg h;
+		memcpy(&h, in, sizeof(h));
+		if (h.len > XENSTORE_PAYLOAD_MAX || in_len >= XS_HDR_SIZE + h.len)
+			return -EINVAL;
+	}
 	struct xs_conn *c = NULL;
 	if (type == CONN_SOCKET) {
 		int fd = (int)a;
@@ -676,6 +692,10 @@ int lu_restore(struct xs_server *s, int fd)
 			break;
 		case REC_GLOBAL_DATA: {
 			int sock = (int)get32(&sub), evfd = (int)get32(&sub);
+			if (sub.err || s->listen_fd >= 0) {
+				rc = -EINVAL; /* truncated, or a second one */
+				break;
+			}
 			s->listen_fd = sock;
 			if (sock >= 0) {
 				fcntl(sock, F_SETFD, FD_CLOEXEC);

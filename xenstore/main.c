@@ -65,16 +65,6 @@ static void signal_ready(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
-static void idle(void *arg)
-{
-	struct xs_server *s = arg;
-	if (s->hyp)
-		ring_kick_all(s);
-	if (s->lu_pending)
-		lu_run(s);
-	server_reap(s);
-}
-
 static int write_pid(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -239,7 +229,6 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd >= 0)
 		loop_add(srv.loop, sfd, EPOLLIN, signal_ready, NULL);
-	loop_set_idle(srv.loop, idle, &srv);
 	log_info("serving on %s%s", opt.socket_path, srv.hyp ? " and domain rings" : "");
 	r = loop_run(srv.loop);
 	if (opt.socket_path && srv.listen_fd >= 0)

@@ -156,9 +156,12 @@ static void soft_quota_check(struct xs_conn *c)
 	}
 }
 
-static void finish_op(struct req *r, struct xs_view *v, int rc, struct xs_event *events)
+static void finish_op(struct req *r, struct xs_view *v, uint32_t writes, int rc,
+		      struct xs_event *events)
 {
 	if (rc < 0) {
+		if (v->txn && v->txn->writes != writes)
+			v->txn->conflict = true;
 		events_free(events);
 		reply_err(r, rc);
 		return;
@@ -274,10 +277,11 @@ static void do_write(struct req *r)
 	}
 	uint32_t plen = (uint32_t)strlen(r->arg[0]) + 1;
 	conn_actor(r->c, &a);
+	uint32_t writes = v.txn ? v.txn->writes : 0;
 	struct xs_event *events = NULL;
 	int rc = tree_write(&v, &a, path, r->data + plen, r->len - plen, &events);
 	free(path);
-	finish_op(r, &v, rc, events);
+	finish_op(r, &v, writes, rc, events);
 }
 
 static void do_mkdir_rm(struct req *r)
@@ -292,11 +296,12 @@ static void do_mkdir_rm(struct req *r)
 		return;
 	}
 	conn_actor(r->c, &a);
+	uint32_t writes = v.txn ? v.txn->writes : 0;
 	struct xs_event *events = NULL;
 	int rc = r->hdr->type == XS_MKDIR ? tree_mkdir(&v, &a, path, &events)
 					  : tree_rm(&v, &a, path, &events);
 	free(path);
-	finish_op(r, &v, rc, events);
+	finish_op(r, &v, writes, rc, events);
 }
 
 static void do_set_perms(struct req *r)
@@ -317,12 +322,13 @@ static void do_set_perms(struct req *r)
 		return reply_err(r, EINVAL);
 	}
 	conn_actor(r->c, &a);
+	uint32_t writes = v.txn ? v.txn->writes : 0;
 	struct xs_event *events = NULL;
 	int rc = tree_set_perms(&v, &a, path, &perms, &events);
 	if (rc < 0)
 		xs_perms_free(&perms);
 	free(path);
-	finish_op(r, &v, rc, events);
+	finish_op(r, &v, writes, rc, events);
 }
 
 static void do_watch(struct req *r)

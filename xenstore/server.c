@@ -12,6 +12,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Work deferred to when the loop has handled an event: output that requests
+ * queued for other connections, rings to look at, a decided live update,
+ * connections to free. */
+static void server_idle(void *arg)
+{
+	struct xs_server *s = arg;
+	server_flush(s);
+	if (s->hyp)
+		ring_kick_all(s);
+	if (s->lu_pending)
+		lu_run(s);
+	server_reap(s);
+}
+
 int server_init(struct xs_server *s, const struct xs_options *opt)
 {
 	memset(s, 0, sizeof(*s));
@@ -23,7 +37,10 @@ int server_init(struct xs_server *s, const struct xs_options *opt)
 	s->domains = calloc(XS_NDOMIDS, sizeof(*s->domains));
 	if (!s->domains)
 		return -ENOMEM;
-	return loop_new(&s->loop);
+	r = loop_new(&s->loop);
+	if (r == 0)
+		loop_set_idle(s->loop, server_idle, s);
+	return r;
 }
 
 void server_destroy(struct xs_server *s)
@@ -124,6 +141,16 @@ int server_listen(struct xs_server *s)
 int server_add_listener(struct xs_server *s)
 {
 	return loop_add(s->loop, s->listen_fd, EPOLLIN, accept_ready, s);
+}
+
+void server_flush(struct xs_server *s)
+{
+	if (!s->flush_pending)
+		return;
+	s->flush_pending = false;
+	for (struct xs_conn *c = s->conns; c; c = c->next)
+		if (c->out_head && !c->dead && c->kind != XS_CONN_DOMAIN)
+			conn_flush(c);
 }
 
 void server_reap(struct xs_server *s)

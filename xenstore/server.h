@@ -114,6 +114,7 @@ struct xs_server {
 	struct loop *loop;
 	struct xs_conn *conns;
 	bool have_dead; /* a connection waits to be freed */
+	bool flush_pending; /* some connection has output queued */
 	uint32_t next_conn_id;
 	struct xs_domain **domains; /* XS_NDOMIDS slots */
 	struct xs_hyp *hyp;         /* NULL without a hypervisor */
@@ -134,6 +135,7 @@ void server_destroy(struct xs_server *s);
 int server_listen(struct xs_server *s);
 int server_add_listener(struct xs_server *s);
 void server_reap(struct xs_server *s);
+void server_flush(struct xs_server *s);
 struct xs_conn *server_conn_by_id(struct xs_server *s, uint32_t id);
 
 /* conn.c */

@@ -105,6 +105,7 @@ int view_put(struct xs_view *v, struct xs_node *n)
 	node_free(tn->node);
 	tn->node = n;
 	tn->access |= XS_ACCESS_WRITE;
+	v->txn->writes++;
 	return 0;
 }
 
@@ -123,6 +124,7 @@ int view_del(struct xs_view *v, const char *path)
 	node_free(tn->node);
 	tn->node = NULL;
 	tn->access |= XS_ACCESS_WRITE;
+	v->txn->writes++;
 	return 0;
 }
 

@@ -31,6 +31,8 @@ struct xs_txn {
 	struct xs_event *events, **events_tail;
 	int32_t created;   /* nodes the owner gains on commit (quota) */
 	bool conflict;     /* known to fail at commit (e.g. restored stale) */
+	uint32_t writes;   /* changes made (a failed request that made some
+			    * dooms the transaction: it cannot half-apply) */
 	struct xs_txn *next;
 };
 

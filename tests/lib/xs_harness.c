@@ -1,4 +1,5 @@
 #include "xs_harness.h"
+#include "../../lib/log.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ static const struct xs_conn_ops mem_ops = { .write = mem_write, .close = mem_clo
 
 struct xs_server *harness_server(const struct xs_options *opt)
 {
+	/* Tests and fuzzers provoke errors on purpose: only real failures show. */
+	log_init("xs-harness", 0, LOG_LVL_ERR);
 	struct xs_server *s = calloc(1, sizeof(*s));
 	struct xs_options o = { .socket_path = "/nonexistent", .no_domain_init = true,
 				.max_conn_output = 1024 * 1024 };
