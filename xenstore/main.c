@@ -182,18 +182,11 @@ int main(int argc, char **argv)
 	log_init("xcd-xenstored", 0, opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!opt.foreground && lu_fd < 0) {
-		if (daemon(0, 0) < 0) {
-			perror("xcd-xenstored: daemon");
-			return 1;
-		}
-		log_init("xcd-xenstored", 1, opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	}
-
 	struct xs_server srv;
 	int r = server_init(&srv, &opt);
 	if (r < 0) {
 		log_err("init: %s", strerror(-r));
+		server_destroy(&srv);
 		return 1;
 	}
 	if (opt.trace_file) {
@@ -205,21 +198,29 @@ int main(int argc, char **argv)
 		r = lu_restore(&srv, lu_fd);
 		if (r < 0) {
 			log_err("live update: cannot restore the saved state: %s", strerror(-r));
-			return 1;
+			goto fail;
 		}
-		log_info("live update: state restored, %zu nodes, serving on", srv.store.nodes.count);
+		log_info("live update: state restored, %zu nodes", srv.store.nodes.count);
 	} else {
 		r = server_listen(&srv);
 		if (r < 0)
-			return 1;
+			goto fail;
 		if (!opt.no_domain_init && init_domains(&srv, -1) < 0) {
 			log_err("no hypervisor reachable: use --no-domain-init to serve sockets only");
 			unlink(opt.socket_path);
-			return 1;
+			goto fail;
 		}
 	}
+	/* Detach only once serving is possible: a failed start is an exit status. */
+	if (!opt.foreground && lu_fd < 0) {
+		if (daemon(0, 0) < 0) {
+			log_err("daemon: %s", strerror(errno));
+			goto fail;
+		}
+		log_init("xcd-xenstored", 1, opt.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	}
 	if (opt.pid_file && write_pid(opt.pid_file) < 0)
-		return 1;
+		goto fail;
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -239,4 +240,9 @@ int main(int argc, char **argv)
 	if (sfd >= 0)
 		close(sfd);
 	return r < 0 ? 1 : 0;
+fail:
+	if (srv.listen_fd >= 0 && lu_fd < 0)
+		unlink(opt.socket_path);
+	server_destroy(&srv);
+	return 1;
 }
