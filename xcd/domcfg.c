@@ -1,0 +1,1368 @@
+/* domcfg: a PV/PVH domain configuration from xl.cfg settings (see domcfg.h). */
+#include "domcfg.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+/* How xcd treats each key that xl.cfg(5) documents or xl reads. */
+enum key_class {
+	KEY_USED,    /* normalised below */
+	KEY_HVM,     /* an HVM guest's option: accepted, not supported yet */
+	KEY_LATER,   /* a feature xcd does not implement yet: accepted, ignored */
+};
+
+static const struct {
+	const char *key;
+	enum key_class cls;
+} known_keys[] = {
+	/* used */
+	{ "name", KEY_USED }, { "type", KEY_USED }, { "builder", KEY_USED },
+	{ "uuid", KEY_USED }, { "pool", KEY_USED }, { "seclabel", KEY_USED },
+	{ "init_seclabel", KEY_USED }, { "hap", KEY_USED }, { "oos", KEY_USED },
+	{ "driver_domain", KEY_USED }, { "passthrough", KEY_USED },
+	{ "xend_suspend_evtchn_compat", KEY_USED }, { "memory", KEY_USED },
+	{ "maxmem", KEY_USED }, { "vcpus", KEY_USED }, { "maxvcpus", KEY_USED },
+	{ "cpus", KEY_USED }, { "cpus_soft", KEY_USED }, { "cpu_weight", KEY_USED },
+	{ "cap", KEY_USED }, { "period", KEY_USED }, { "slice", KEY_USED },
+	{ "latency", KEY_USED }, { "extratime", KEY_USED }, { "on_poweroff", KEY_USED },
+	{ "on_reboot", KEY_USED }, { "on_watchdog", KEY_USED }, { "on_crash", KEY_USED },
+	{ "on_soft_reset", KEY_USED }, { "kernel", KEY_USED }, { "ramdisk", KEY_USED },
+	{ "cmdline", KEY_USED }, { "root", KEY_USED }, { "extra", KEY_USED },
+	{ "bootloader", KEY_USED }, { "bootloader_args", KEY_USED },
+	{ "firmware", KEY_USED }, { "tsc_mode", KEY_USED },
+	{ "max_grant_frames", KEY_USED }, { "max_maptrack_frames", KEY_USED },
+	{ "max_grant_version", KEY_USED }, { "max_event_channels", KEY_USED },
+	{ "nomigrate", KEY_USED }, { "localtime", KEY_USED },
+	{ "rtc_timeoffset", KEY_USED }, { "shadow_memory", KEY_USED },
+	{ "acpi", KEY_USED }, { "nestedhvm", KEY_USED }, { "e820_host", KEY_USED },
+	{ "pvshim", KEY_USED }, { "pvshim_path", KEY_USED },
+	{ "pvshim_cmdline", KEY_USED }, { "pvshim_extra", KEY_USED },
+	{ "msr_relaxed", KEY_USED }, { "disk", KEY_USED }, { "vif", KEY_USED },
+	/* HVM guests only */
+	{ "serial", KEY_HVM }, { "boot", KEY_HVM }, { "hdtype", KEY_HVM },
+	{ "pae", KEY_HVM }, { "acpi_s3", KEY_HVM }, { "acpi_s4", KEY_HVM },
+	{ "acpi_laptop_slate", KEY_HVM }, { "apic", KEY_HVM }, { "nx", KEY_HVM },
+	{ "hpet", KEY_HVM }, { "viridian", KEY_HVM }, { "timer_mode", KEY_HVM },
+	{ "vpt_align", KEY_HVM }, { "mmio_hole", KEY_HVM }, { "altp2mhvm", KEY_HVM },
+	{ "smbios_firmware", KEY_HVM },
+	{ "acpi_firmware", KEY_HVM }, { "ms_vm_genid", KEY_HVM }, { "bios", KEY_HVM },
+	{ "bios_path_override", KEY_HVM }, { "firmware_override", KEY_HVM },
+	{ "videoram", KEY_HVM }, { "stdvga", KEY_HVM }, { "vga", KEY_HVM },
+	{ "spice", KEY_HVM }, { "spicehost", KEY_HVM }, { "spiceport", KEY_HVM },
+	{ "spicetls_port", KEY_HVM }, { "spicedisable_ticketing", KEY_HVM },
+	{ "spicepasswd", KEY_HVM }, { "spiceagent_mouse", KEY_HVM },
+	{ "spicevdagent", KEY_HVM }, { "spice_clipboard_sharing", KEY_HVM },
+	{ "spiceusbredirection", KEY_HVM }, { "spice_image_compression", KEY_HVM },
+	{ "spice_streaming_video", KEY_HVM }, { "nographic", KEY_HVM },
+	{ "gfx_passthru", KEY_HVM }, { "usb", KEY_HVM }, { "usbversion", KEY_HVM },
+	{ "usbdevice", KEY_HVM }, { "vkb_device", KEY_HVM }, { "soundhw", KEY_HVM },
+	{ "xen_platform_pci", KEY_HVM }, { "vendor_device", KEY_HVM },
+	{ "rdm_mem_boundary", KEY_HVM }, { "mca_caps", KEY_HVM },
+	{ "pci_power_mgmt", KEY_HVM }, { "rdm", KEY_HVM }, { "device_model", KEY_HVM },
+	{ "device_model_args_hvm", KEY_HVM },
+	/* not implemented yet */
+	{ "pci", KEY_LATER }, { "pci_permissive", KEY_LATER },
+	{ "pci_msitranslate", KEY_LATER }, { "pci_seize", KEY_LATER },
+	{ "dtdev", KEY_LATER }, { "vtpm", KEY_LATER }, { "p9", KEY_LATER },
+	{ "pvcalls", KEY_LATER }, { "vfb", KEY_LATER }, { "vkb", KEY_LATER },
+	{ "channel", KEY_LATER }, { "usbctrl", KEY_LATER }, { "usbdev", KEY_LATER },
+	{ "vdispl", KEY_LATER }, { "vsnd", KEY_LATER }, { "vnuma", KEY_LATER },
+	{ "ioports", KEY_LATER }, { "iomem", KEY_LATER }, { "irqs", KEY_LATER },
+	{ "cpuid", KEY_LATER }, { "device_model_version", KEY_LATER },
+	{ "device_model_override", KEY_LATER },
+	{ "device_model_stubdomain_override", KEY_LATER },
+	{ "device_model_stubdomain_seclabel", KEY_LATER },
+	{ "device_model_user", KEY_LATER }, { "device_model_args", KEY_LATER },
+	{ "device_model_args_pv", KEY_LATER }, { "stubdomain_kernel", KEY_LATER },
+	{ "stubdomain_cmdline", KEY_LATER }, { "stubdomain_ramdisk", KEY_LATER },
+	{ "stubdomain_memory", KEY_LATER }, { "dm_restrict", KEY_LATER },
+	{ "vnc", KEY_LATER }, { "vnclisten", KEY_LATER }, { "vncdisplay", KEY_LATER },
+	{ "vncunused", KEY_LATER }, { "vncpasswd", KEY_LATER },
+	{ "vncviewer", KEY_LATER }, { "sdl", KEY_LATER }, { "opengl", KEY_LATER },
+	{ "display", KEY_LATER }, { "xauthority", KEY_LATER }, { "keymap", KEY_LATER },
+	{ "vuart", KEY_LATER }, { "gic_version", KEY_LATER }, { "tee", KEY_LATER },
+	{ "vpmu", KEY_LATER }, { "vmtrace_buf_kb", KEY_LATER }, { "altp2m", KEY_LATER },
+	{ "device_tree", KEY_LATER }, { "vif2", KEY_LATER },
+};
+
+/* xl's action names and libxl's, by enum domcfg_action. */
+static const struct {
+	const char *xl;
+	const char *libxl;
+} actions[] = {
+	[DOMCFG_ACTION_DESTROY] = { "destroy", "destroy" },
+	[DOMCFG_ACTION_RESTART] = { "restart", "restart" },
+	[DOMCFG_ACTION_RESTART_RENAME] = { "rename-restart", "restart_rename" },
+	[DOMCFG_ACTION_PRESERVE] = { "preserve", "preserve" },
+	[DOMCFG_ACTION_COREDUMP_DESTROY] = { "coredump-destroy", "coredump_destroy" },
+	[DOMCFG_ACTION_COREDUMP_RESTART] = { "coredump-restart", "coredump_restart" },
+	[DOMCFG_ACTION_SOFT_RESET] = { "soft-reset", "soft_reset" },
+};
+
+static const char *const tsc_names[] = { "default", "always_emulate", "native" };
+static const char *const passthrough_names[] = { "default", "disabled", "enabled", "sync_pt",
+						 "share_pt" };
+
+const char *domcfg_action_name(enum domcfg_action a)
+{
+	return a >= DOMCFG_ACTION_DESTROY && a <= DOMCFG_ACTION_SOFT_RESET ? actions[a].libxl
+									    : "unknown";
+}
+
+const char *domcfg_type_name(enum domcfg_type t)
+{
+	return t == DOMCFG_TYPE_PVH ? "pvh" : "pv";
+}
+
+struct ctx {
+	const struct cfgfile *cf;
+	struct domcfg *d;
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct ctx *c, const struct cfg_pos *pos, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int bad(struct ctx *c, const struct cfg_pos *pos, const char *key, const char *fmt, ...)
+{
+	if (!c->errlen)
+		return -EINVAL;
+	int n = snprintf(c->err, c->errlen, "%s:%u:%u: %s: ", pos->file, pos->line, pos->column,
+			 key);
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* An error about the whole file (a missing setting). */
+static int bad_file(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad_file(struct ctx *c, const char *fmt, ...)
+{
+	if (!c->errlen)
+		return -EINVAL;
+	int n = snprintf(c->err, c->errlen, "%s: ", cfgfile_name(c->cf));
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int nomem(struct ctx *c)
+{
+	if (c->errlen)
+		snprintf(c->err, c->errlen, "out of memory");
+	return -ENOMEM;
+}
+
+static int warn(struct ctx *c, const struct cfg_pos *pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int warn(struct ctx *c, const struct cfg_pos *pos, const char *fmt, ...)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s:%u: ", pos->file, pos->line);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0; /* a file name too long to quote: the message matters more */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	struct domcfg *d = c->d;
+	char **nw = realloc(d->warnings, (d->n_warnings + 1) * sizeof(*nw));
+	if (!nw)
+		return nomem(c);
+	d->warnings = nw;
+	if (!(nw[d->n_warnings] = strdup(msg)))
+		return nomem(c);
+	d->n_warnings++;
+	return 0;
+}
+
+/* ---- typed access to settings; 1: found, 0: absent, <0: error ---- */
+
+static const struct cfg_setting *get(struct ctx *c, const char *key)
+{
+	return cfgfile_get(c->cf, key);
+}
+
+/* A string (a number stands for its text, as in xl). */
+static int get_str(struct ctx *c, const char *key, const char **s, const struct cfg_pos **pos)
+{
+	const struct cfg_setting *st = get(c, key);
+	*s = NULL;
+	if (pos)
+		*pos = NULL;
+	if (!st)
+		return 0;
+	if (st->value.type == CFG_LIST)
+		return bad(c, &st->value.pos, key, "expected a string, found a list");
+	*s = st->value.text;
+	if (pos)
+		*pos = &st->value.pos;
+	return 1;
+}
+
+/* Text as a number, as xl's strtol(..., 0): decimal, 0x hex, 0 octal. */
+static bool text_number(const char *t, long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(t, &end, 0);
+	return end != t && !*end && errno != ERANGE;
+}
+
+static int value_num(struct ctx *c, const struct cfg_value *v, const char *key, long long min,
+		     long long max, long long *out)
+{
+	long long n;
+	if (v->type == CFG_LIST)
+		return bad(c, &v->pos, key, "expected a number, found a list");
+	if (v->type == CFG_NUMBER)
+		n = v->num;
+	else if (!text_number(v->text, &n))
+		return bad(c, &v->pos, key, errno == ERANGE ? "%.60s is out of range"
+			   : "expected a number, found \"%.60s\"", v->text);
+	if (n < min || n > max)
+		return bad(c, &v->pos, key, "%lld is out of range (expected %lld to %lld)", n,
+			   min, max);
+	*out = n;
+	return 0;
+}
+
+static int get_num(struct ctx *c, const char *key, long long min, long long max, long long *out)
+{
+	const struct cfg_setting *st = get(c, key);
+	if (!st)
+		return 0;
+	int r = value_num(c, &st->value, key, min, max, out);
+	return r ? r : 1;
+}
+
+static int get_int(struct ctx *c, const char *key, int min, int max, int *out)
+{
+	long long v = 0;
+	int r = get_num(c, key, min, max, &v);
+	if (r > 0)
+		*out = (int)v;
+	return r;
+}
+
+/* A BOOLEAN: a number, zero or not. */
+static int get_defbool(struct ctx *c, const char *key, enum cfg_defbool *b)
+{
+	long long v = 0;
+	int r = get_num(c, key, LLONG_MIN, LLONG_MAX, &v);
+	if (r > 0)
+		*b = v ? CFG_DEFBOOL_TRUE : CFG_DEFBOOL_FALSE;
+	return r;
+}
+
+static int get_dup(struct ctx *c, const char *key, char **field)
+{
+	const char *s = NULL;
+	int r = get_str(c, key, &s, NULL);
+	if (r <= 0)
+		return r;
+	char *n = strdup(s);
+	if (!n)
+		return nomem(c);
+	free(*field);
+	*field = n;
+	return 1;
+}
+
+static int strv_push(struct ctx *c, char ***v, size_t *n, const char *s, size_t len)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return nomem(c);
+	*v = nv;
+	if (!(nv[*n] = strndup(s, len)))
+		return nomem(c);
+	(*n)++;
+	return 0;
+}
+
+/* A list of strings (numbers stand for their text); 1 found, 0 absent. */
+static int get_strlist(struct ctx *c, const char *key, char ***v, size_t *n)
+{
+	const struct cfg_setting *st = get(c, key);
+	if (!st)
+		return 0;
+	if (st->value.type != CFG_LIST)
+		return bad(c, &st->value.pos, key, "expected a list [ \"...\", ... ], found a %s",
+			   cfg_type_name(st->value.type));
+	for (size_t i = 0; i < st->value.n_items; i++) {
+		const struct cfg_value *it = &st->value.items[i];
+		if (it->type == CFG_LIST)
+			return bad(c, &it->pos, key, "item %zu: expected a string, found a list",
+				   i + 1);
+		int r = strv_push(c, v, n, it->text, strlen(it->text));
+		if (r)
+			return r;
+	}
+	return 1;
+}
+
+/* ---- the CPU list syntax ---- */
+
+static void cpumap_set(struct cpumap *m, unsigned cpu, bool on)
+{
+	if (on)
+		m->bits[cpu / 64] |= 1ULL << (cpu % 64);
+	else
+		m->bits[cpu / 64] &= ~(1ULL << (cpu % 64));
+}
+
+/* CPUs a..b (b < DOMCFG_MAX_CPUS) on or off, a word at a time: lists may be long. */
+static void cpumap_set_range(struct cpumap *m, unsigned a, unsigned b, bool on)
+{
+	while (a <= b) {
+		unsigned w = a / 64, lo = a % 64;
+		unsigned hi = b / 64 == w ? b % 64 : 63;
+		uint64_t mask = (hi == 63 ? ~0ULL : (1ULL << (hi + 1)) - 1) & ~((1ULL << lo) - 1);
+		if (on)
+			m->bits[w] |= mask;
+		else
+			m->bits[w] &= ~mask;
+		a = w * 64 + hi + 1;
+	}
+}
+
+static bool cpumap_empty(const struct cpumap *m)
+{
+	for (size_t i = 0; i < DOMCFG_MAX_CPUS / 64; i++)
+		if (m->bits[i])
+			return false;
+	return true;
+}
+
+static int cpulist_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cpulist_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* "A" or "A-B", decimal, A <= B; as xl's parse_range. */
+static bool parse_range(const char *s, unsigned long *a, unsigned long *b)
+{
+	const char *p = s;
+	unsigned long x = 0, y;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (x > (ULONG_MAX / 10) - 1)
+			return false;
+		x = x * 10 + (unsigned long)(*p - '0');
+	}
+	y = x;
+	if (*p == '-') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		for (y = 0; *p >= '0' && *p <= '9'; p++) {
+			if (y > (ULONG_MAX / 10) - 1)
+				return false;
+			y = y * 10 + (unsigned long)(*p - '0');
+		}
+	}
+	if (*p || y < x)
+		return false;
+	*a = x;
+	*b = y;
+	return true;
+}
+
+static int cpulist_item(const char *item, const struct domcfg_host *host, struct cpumap *m,
+			char *err, size_t errlen)
+{
+	const char *s = item;
+	bool off = false, nodes = false;
+	if (*s == '^') {
+		off = true;
+		s++;
+	}
+	if (!strncmp(s, "node:", 5)) {
+		nodes = true;
+		s += 5;
+	} else if (!strncmp(s, "nodes:", 6)) {
+		nodes = true;
+		s += 6;
+	}
+	if (!strcmp(s, "all")) {
+		if (off)
+			return cpulist_fail(err, errlen, "'%s': '^' cannot be combined with all",
+					    item);
+		cpumap_set_range(m, 0, host->max_cpus - 1, true);
+		return 0;
+	}
+	unsigned long a, b;
+	if (!parse_range(s, &a, &b))
+		return cpulist_fail(err, errlen, "'%s' is not a CPU, a range of CPUs (2-5), "
+				    "all, or node:N", item);
+	if (!nodes) {
+		if (b >= host->max_cpus)
+			return cpulist_fail(err, errlen, "'%s': CPU %lu does not exist (the host "
+					    "has CPUs 0 to %u)", item, b, host->max_cpus - 1);
+		cpumap_set_range(m, (unsigned)a, (unsigned)b, !off);
+		return 0;
+	}
+	if (!host->cpu_node)
+		return cpulist_fail(err, errlen, "'%s': NUMA nodes cannot be used without the "
+				    "host's NUMA topology", item);
+	if (b >= host->nr_nodes)
+		return cpulist_fail(err, errlen, "'%s': NUMA node %lu does not exist (the host "
+				    "has nodes 0 to %u)", item, b, host->nr_nodes - 1);
+	for (unsigned i = 0; i < host->max_cpus; i++)
+		if (host->cpu_node[i] >= a && host->cpu_node[i] <= b)
+			cpumap_set(m, i, !off);
+	return 0;
+}
+
+int domcfg_parse_cpulist(const char *list, const struct domcfg_host *host, struct cpumap *out,
+			 char *err, size_t errlen)
+{
+	static const struct domcfg_host no_numa = { DOMCFG_MAX_CPUS, 0, NULL };
+	struct domcfg_host h = host ? *host : no_numa;
+	if (h.max_cpus == 0 || h.max_cpus > DOMCFG_MAX_CPUS)
+		h.max_cpus = DOMCFG_MAX_CPUS;
+	struct cpumap m;
+	memset(&m, 0, sizeof(m));
+	char *buf = strdup(list);
+	if (!buf)
+		return cpulist_fail(err, errlen, "out of memory");
+	char *save = NULL;
+	int r = 0;
+	/* Items are applied in order, so "all,^3" and "^3,all" differ, as in xl. */
+	for (char *it = strtok_r(buf, ",", &save); it && !r; it = strtok_r(NULL, ",", &save))
+		r = cpulist_item(it, &h, &m, err, errlen);
+	free(buf);
+	if (!r && cpumap_empty(&m))
+		r = cpulist_fail(err, errlen, "selects no CPU");
+	if (!r)
+		*out = m;
+	return r;
+}
+
+/* ---- the settings, in xl's order ---- */
+
+static int parse_type(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const char *s = NULL;
+	const struct cfg_pos *pos = NULL;
+	int type = 0; /* 1 hvm, 2 pv, 3 pvh as libxl */
+	int r = get_str(c, "type", &s, &pos);
+	if (r < 0)
+		return r;
+	if (r) {
+		if (!strcmp(s, "pv"))
+			type = DOMCFG_TYPE_PV;
+		else if (!strcmp(s, "pvh"))
+			type = DOMCFG_TYPE_PVH;
+		else if (!strcmp(s, "hvm"))
+			type = 1;
+		else
+			return bad(c, pos, "type", "unknown guest type \"%.40s\" (expected pv, "
+				   "pvh or hvm)", s);
+	}
+	/* builder= is the deprecated form: generic (PV) or hvm. */
+	const char *from = "type";
+	const struct cfg_pos *bpos = NULL;
+	if ((r = get_str(c, "builder", &s, &bpos)) < 0)
+		return r;
+	if (r) {
+		int b;
+		if (!strcmp(s, "generic"))
+			b = DOMCFG_TYPE_PV;
+		else if (!strcmp(s, "hvm"))
+			b = 1;
+		else
+			return bad(c, bpos, "builder", "unknown builder \"%.40s\" (expected "
+				   "generic or hvm; builder= is deprecated, use type=)", s);
+		if (type && type != b)
+			return bad(c, bpos, "builder", "contradicts type= (builder= is "
+				   "deprecated, use type= alone)");
+		type = b;
+		pos = bpos;
+		from = "builder";
+	}
+	if (type == 1)
+		return bad(c, pos, from, "HVM guests are not supported yet (pv and pvh are)");
+	d->type = type ? (enum domcfg_type)type : DOMCFG_TYPE_PV;
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static int parse_uuid(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const char *s = NULL;
+	const struct cfg_pos *pos = NULL;
+	int r = get_str(c, "uuid", &s, &pos);
+	if (r < 0)
+		return r;
+	if (!r) {
+		/* As xl: a new random (version 4) UUID for each creation. */
+		if (getrandom(d->uuid, sizeof(d->uuid), 0) != sizeof(d->uuid))
+			return bad_file(c, "cannot generate a UUID: %s", strerror(errno));
+		d->uuid[6] = (uint8_t)((d->uuid[6] & 0x0f) | 0x40);
+		d->uuid[8] = (uint8_t)((d->uuid[8] & 0x3f) | 0x80);
+		d->uuid_generated = true;
+		return 0;
+	}
+	size_t n = 0;
+	bool ok = strlen(s) == 36;
+	for (size_t i = 0; ok && i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			ok = s[i] == '-';
+			continue;
+		}
+		int h = hexval(s[i]), l = i + 1 < 36 ? hexval(s[i + 1]) : -1;
+		ok = h >= 0 && l >= 0;
+		if (ok)
+			d->uuid[n++] = (uint8_t)(h * 16 + l);
+		i++;
+	}
+	if (!ok || n != 16)
+		return bad(c, pos, "uuid", "invalid UUID \"%.60s\" (expected the form "
+			   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in hex)", s);
+	return 0;
+}
+
+static int parse_create_info(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	int r;
+	const char *s = NULL;
+	const struct cfg_pos *pos = NULL;
+	if ((r = get_str(c, "name", &s, &pos)) < 0)
+		return r;
+	if (!r)
+		return bad_file(c, "no name= setting (every domain needs a name)");
+	if (!*s)
+		return bad(c, pos, "name", "the domain name is empty");
+	if (!(d->name = strdup(s)))
+		return nomem(c);
+	if ((r = parse_uuid(c)))
+		return r;
+	/* A build-time label when init_seclabel= is given, else the only one. */
+	if ((r = get_dup(c, "init_seclabel", &d->ssid_label)) < 0)
+		return r;
+	if ((r = get_dup(c, "seclabel", d->ssid_label ? &d->exec_ssid_label
+						       : &d->ssid_label)) < 0)
+		return r;
+	if ((r = get_dup(c, "pool", &d->pool_name)) < 0 ||
+	    (r = get_defbool(c, "hap", &d->hap)) < 0 ||
+	    (r = get_defbool(c, "oos", &d->oos)) < 0 ||
+	    (r = get_defbool(c, "driver_domain", &d->driver_domain)) < 0 ||
+	    (r = get_defbool(c, "xend_suspend_evtchn_compat",
+			     &d->xend_suspend_evtchn_compat)) < 0)
+		return r;
+	if ((r = get_str(c, "passthrough", &s, &pos)) < 0)
+		return r;
+	if (r) {
+		size_t i;
+		for (i = 0; i < sizeof(passthrough_names) / sizeof(passthrough_names[0]); i++)
+			if (!strcasecmp(s, passthrough_names[i]))
+				break;
+		if (i == sizeof(passthrough_names) / sizeof(passthrough_names[0]))
+			return bad(c, pos, "passthrough", "unknown value \"%.40s\" (expected "
+				   "default, disabled, enabled, sync_pt or share_pt)", s);
+		if (i == DOMCFG_PASSTHROUGH_SHARE_PT && d->type == DOMCFG_TYPE_PV)
+			return bad(c, pos, "passthrough", "share_pt is not available to PV "
+				   "guests");
+		d->passthrough = (enum domcfg_passthrough)i;
+	}
+	return 0;
+}
+
+/* Keys that only one of the two guest types reads; xl ignores them for the other. */
+static int only_for(struct ctx *c, enum domcfg_type type, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_setting *st = get(c, keys[i]);
+		if (st && c->d->type != type) {
+			int r = warn(c, &st->pos, "%s applies to %s guests only (ignored)",
+				     keys[i], type == DOMCFG_TYPE_PV ? "PV" : "PVH");
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int parse_pvh(struct ctx *c)
+{
+	static const char *const pvh_keys[] = { "pvshim", "pvshim_path", "pvshim_cmdline",
+						"pvshim_extra" };
+	static const char *const pv_keys[] = { "e820_host" };
+	struct domcfg *d = c->d;
+	int r = only_for(c, DOMCFG_TYPE_PVH, pvh_keys, 4);
+	if (!r)
+		r = only_for(c, DOMCFG_TYPE_PV, pv_keys, 1);
+	if (r)
+		return r;
+	if (d->type == DOMCFG_TYPE_PVH) {
+		if ((r = get_defbool(c, "pvshim", &d->pvshim)) < 0 ||
+		    (r = get_dup(c, "pvshim_path", &d->pvshim_path)) < 0 ||
+		    (r = get_dup(c, "pvshim_cmdline", &d->pvshim_cmdline)) < 0 ||
+		    (r = get_dup(c, "pvshim_extra", &d->pvshim_extra)) < 0)
+			return r;
+	} else if ((r = get_defbool(c, "e820_host", &d->e820_host)) < 0) {
+		return r;
+	}
+	return 0;
+}
+
+static int parse_sched(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	int r;
+	if ((r = get_int(c, "cpu_weight", 1, 65535, &d->sched_weight)) < 0 ||
+	    (r = get_int(c, "cap", 0, INT_MAX, &d->sched_cap)) < 0 ||
+	    (r = get_int(c, "period", 0, INT_MAX, &d->sched_period)) < 0 ||
+	    (r = get_int(c, "slice", 0, INT_MAX, &d->sched_slice)) < 0 ||
+	    (r = get_int(c, "latency", 0, INT_MAX, &d->sched_latency)) < 0 ||
+	    (r = get_int(c, "extratime", 0, INT_MAX, &d->sched_extratime)) < 0)
+		return r;
+	return 0;
+}
+
+/* Megabytes: up to 2^40 MB keeps the kB value far from overflow. */
+#define MAX_MB (1LL << 40)
+
+static int parse_memory(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	long long mem = 0, max = 0;
+	int r = get_num(c, "memory", 1, MAX_MB, &mem);
+	if (r < 0)
+		return r;
+	if (r)
+		d->target_memkb = (uint64_t)mem * 1024;
+	if ((r = get_num(c, "maxmem", 1, MAX_MB, &max)) < 0)
+		return r;
+	if (r) {
+		if (d->target_memkb != DOMCFG_MEMKB_DEFAULT && (uint64_t)max * 1024 < d->target_memkb)
+			return bad(c, &get(c, "maxmem")->value.pos, "maxmem",
+				   "%lld MB is less than memory= (%lld MB)", max, mem);
+		d->max_memkb = (uint64_t)max * 1024;
+	} else {
+		/* As xl: without maxmem=, the guest cannot balloon above memory=. */
+		d->max_memkb = d->target_memkb;
+	}
+	return 0;
+}
+
+static int parse_vcpus(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	int r;
+	if ((r = get_int(c, "vcpus", 1, DOMCFG_MAX_VCPUS, &d->vcpus)) < 0 ||
+	    (r = get_int(c, "maxvcpus", 1, DOMCFG_MAX_VCPUS, &d->max_vcpus)) < 0)
+		return r;
+	if (!d->max_vcpus)
+		d->max_vcpus = d->vcpus;
+	if (d->max_vcpus < d->vcpus)
+		return bad(c, &get(c, "maxvcpus")->value.pos, "maxvcpus",
+			   "%d is less than vcpus= (%d)", d->max_vcpus, d->vcpus);
+	return 0;
+}
+
+static int cpulist_value(struct ctx *c, const char *key, const struct cfg_value *v,
+			 const struct domcfg_host *host, struct cpumap *m)
+{
+	char e[200];
+	if (v->type == CFG_LIST)
+		return bad(c, &v->pos, key, "expected a CPU list string, found a list");
+	if (domcfg_parse_cpulist(v->text, host, m, e, sizeof(e)))
+		return bad(c, &v->pos, key, "\"%.60s\": %s", v->text, e);
+	return 0;
+}
+
+/* cpus= or cpus_soft=, as xl's parse_vcpu_affinity. */
+static int parse_affinity(struct ctx *c, const char *key, const struct domcfg_host *host,
+			  struct domcfg_affinity *aff, bool hard)
+{
+	struct domcfg *d = c->d;
+	const struct cfg_setting *st = get(c, key);
+	if (!st)
+		return 0;
+	const struct cfg_value *v = &st->value;
+	size_t n = v->type == CFG_LIST ? v->n_items : 1;
+	/* xl ignores the maps of vCPUs the guest cannot have... */
+	size_t keep = n < (size_t)d->max_vcpus ? n : (size_t)d->max_vcpus;
+	if (v->type != CFG_LIST)
+		keep = d->max_vcpus ? 1 : 0;
+	struct cpumap *maps = NULL;
+	if (keep && !(maps = calloc(keep, sizeof(*maps))))
+		return nomem(c);
+	for (size_t i = 0; i < n; i++) {
+		struct cpumap scratch;
+		const struct cfg_value *item = v->type == CFG_LIST ? &v->items[i] : v;
+		/* ...but they must still be valid here. */
+		int r = cpulist_value(c, key, item, host, i < keep ? &maps[i] : &scratch);
+		if (r) {
+			free(maps);
+			return r;
+		}
+	}
+	aff->maps = maps;
+	aff->same = v->type != CFG_LIST;
+	aff->n = aff->same ? (size_t)d->max_vcpus : keep;
+	/* A list always disables automatic NUMA placement; a soft string too. */
+	if (v->type == CFG_LIST || !hard)
+		d->numa_placement = CFG_DEFBOOL_FALSE;
+	if (!d->max_vcpus)
+		return warn(c, &st->pos, "%s has no effect without vcpus= or maxvcpus= "
+			    "(as in xl)", key);
+	return 0;
+}
+
+static int parse_action(struct ctx *c, const char *key, enum domcfg_action dflt,
+			enum domcfg_action *out)
+{
+	const char *s = NULL;
+	const struct cfg_pos *pos = NULL;
+	int r = get_str(c, key, &s, &pos);
+	*out = dflt;
+	if (r <= 0)
+		return r;
+	for (int a = DOMCFG_ACTION_DESTROY; a <= DOMCFG_ACTION_SOFT_RESET; a++) {
+		if (!strcmp(s, actions[a].xl)) {
+			*out = (enum domcfg_action)a;
+			return 0;
+		}
+	}
+	return bad(c, pos, key, "unknown action \"%.40s\" (expected destroy, restart, "
+		   "rename-restart, preserve, coredump-destroy, coredump-restart or "
+		   "soft-reset)", s);
+}
+
+static int parse_tsc_mode(struct ctx *c)
+{
+	const struct cfg_setting *st = get(c, "tsc_mode");
+	if (!st)
+		return 0;
+	const struct cfg_value *v = &st->value;
+	if (v->type == CFG_LIST)
+		return bad(c, &v->pos, "tsc_mode", "expected a string, found a list");
+	long long n = 0;
+	if (v->type == CFG_NUMBER || text_number(v->text, &n)) {
+		int r = value_num(c, v, "tsc_mode", 0, 3, &n);
+		if (r)
+			return r;
+		if (n == 3)
+			return bad(c, &v->pos, "tsc_mode", "native_paravirt (3) has been "
+				   "removed from Xen");
+		c->d->tsc_mode = (enum domcfg_tsc_mode)n;
+		return warn(c, &st->pos, "tsc_mode as a number is deprecated, use "
+			    "tsc_mode=\"%s\"", tsc_names[n]);
+	}
+	/* libxl's enum parser ignores case. */
+	for (size_t i = 0; i < sizeof(tsc_names) / sizeof(tsc_names[0]); i++) {
+		if (!strcasecmp(v->text, tsc_names[i])) {
+			c->d->tsc_mode = (enum domcfg_tsc_mode)i;
+			return 0;
+		}
+	}
+	if (!strcasecmp(v->text, "native_paravirt"))
+		return bad(c, &v->pos, "tsc_mode", "native_paravirt has been removed from Xen");
+	return bad(c, &v->pos, "tsc_mode", "unknown mode \"%.40s\" (expected default, "
+		   "always_emulate or native)", v->text);
+}
+
+static int parse_limits(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	long long v = 0;
+	int r;
+	if ((r = get_num(c, "max_grant_frames", 0, INT_MAX, &v)) < 0)
+		return r;
+	if (r)
+		d->max_grant_frames = (uint32_t)v;
+	if ((r = get_num(c, "max_maptrack_frames", 0, INT_MAX, &v)) < 0)
+		return r;
+	if (r)
+		d->max_maptrack_frames = (uint32_t)v;
+	if ((r = get_int(c, "max_grant_version", 1, INT_MAX, &d->max_grant_version)) < 0)
+		return r;
+	if ((r = get_num(c, "max_event_channels", 0, UINT32_MAX, &v)) < 0)
+		return r;
+	if (r)
+		d->event_channels = (uint32_t)v;
+	if ((r = get_num(c, "shadow_memory", 0, MAX_MB, &v)) < 0)
+		return r;
+	if (r)
+		d->shadow_memkb = (uint64_t)v * 1024;
+	/* libxl keeps the offset in a uint32_t: negative offsets wrap. */
+	if ((r = get_num(c, "rtc_timeoffset", INT32_MIN, UINT32_MAX, &v)) < 0)
+		return r;
+	if (r)
+		d->rtc_timeoffset = (uint32_t)v;
+	if ((r = get_defbool(c, "nomigrate", &d->disable_migrate)) < 0 ||
+	    (r = get_defbool(c, "localtime", &d->localtime)) < 0 ||
+	    (r = get_defbool(c, "acpi", &d->acpi)) < 0 ||
+	    (r = get_defbool(c, "nestedhvm", &d->nested_hvm)) < 0 ||
+	    (r = get_defbool(c, "msr_relaxed", &d->msr_relaxed)) < 0)
+		return r;
+	return parse_tsc_mode(c);
+}
+
+/* cmdline=, else "root=ROOT EXTRA" from root= and extra=, as xl. */
+static int parse_cmdline(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const char *cmdline = NULL, *root = NULL, *extra = NULL;
+	const struct cfg_pos *pos = NULL;
+	int r;
+	if ((r = get_str(c, "root", &root, NULL)) < 0 ||
+	    (r = get_str(c, "extra", &extra, NULL)) < 0 ||
+	    (r = get_str(c, "cmdline", &cmdline, &pos)) < 0)
+		return r;
+	if (cmdline) {
+		if ((root || extra) &&
+		    (r = warn(c, pos, "root= and extra= are ignored in favour of cmdline=")))
+			return r;
+		d->cmdline = strdup(cmdline);
+	} else if (root && extra) {
+		r = asprintf(&d->cmdline, "root=%s %s", root, extra);
+		if (r < 0)
+			d->cmdline = NULL;
+	} else if (root) {
+		r = asprintf(&d->cmdline, "root=%s", root);
+		if (r < 0)
+			d->cmdline = NULL;
+	} else if (extra) {
+		d->cmdline = strdup(extra);
+	} else {
+		return 0;
+	}
+	return d->cmdline ? 0 : nomem(c);
+}
+
+static int parse_boot(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	int r;
+	if ((r = get_dup(c, "kernel", &d->kernel)) < 0 ||
+	    (r = get_dup(c, "ramdisk", &d->ramdisk)) < 0 ||
+	    (r = get_dup(c, "bootloader", &d->bootloader)) < 0 ||
+	    (r = parse_cmdline(c)) < 0)
+		return r;
+	const struct cfg_setting *st = get(c, "bootloader_args");
+	if (st && st->value.type != CFG_LIST) {
+		/* The deprecated form: one string split at blanks. */
+		const char *s = st->value.text;
+		if ((r = warn(c, &st->pos, "bootloader_args as a string is deprecated, use a "
+			      "list of arguments")))
+			return r;
+		while (*s) {
+			size_t blank = strspn(s, " \t\n");
+			s += blank;
+			size_t len = strcspn(s, " \t\n");
+			if (len && (r = strv_push(c, &d->bootloader_args, &d->n_bootloader_args,
+						  s, len)))
+				return r;
+			s += len;
+		}
+	} else if ((r = get_strlist(c, "bootloader_args", &d->bootloader_args,
+				    &d->n_bootloader_args)) < 0) {
+		return r;
+	}
+	/* firmware= names a PV grub for PV and PVH guests. */
+	const char *fw = NULL;
+	const struct cfg_pos *pos = NULL;
+	if ((r = get_str(c, "firmware", &fw, &pos)) < 0)
+		return r;
+	if (r) {
+		if (d->kernel)
+			return bad(c, pos, "firmware", "both kernel= and firmware= are given");
+		if (strcmp(fw, "pvgrub32") && strcmp(fw, "pvgrub64"))
+			return bad(c, pos, "firmware", "\"%.40s\" is not a firmware for %s "
+				   "guests (expected pvgrub32 or pvgrub64)", fw,
+				   d->type == DOMCFG_TYPE_PV ? "PV" : "PVH");
+		if (asprintf(&d->kernel, "%s/%s.bin", DOMCFG_FIRMWARE_DIR, fw) < 0) {
+			d->kernel = NULL;
+			return nomem(c);
+		}
+	}
+	if (!d->kernel && !d->bootloader)
+		return bad_file(c, "neither kernel= nor bootloader= is given (a %s guest needs "
+				"one)", d->type == DOMCFG_TYPE_PV ? "PV" : "PVH");
+	return 0;
+}
+
+/* The list of KEY, whose items must be strings; *items NULL when absent. */
+static int spec_list(struct ctx *c, const char *key, const struct cfg_value **items, size_t *n)
+{
+	const struct cfg_setting *st = get(c, key);
+	*items = NULL;
+	*n = 0;
+	if (!st)
+		return 0;
+	if (st->value.type != CFG_LIST)
+		return bad(c, &st->value.pos, key, "expected a list [ '...', ... ], found a %s",
+			   cfg_type_name(st->value.type));
+	for (size_t i = 0; i < st->value.n_items; i++)
+		if (st->value.items[i].type == CFG_LIST)
+			return bad(c, &st->value.items[i].pos, key, "item %zu: expected a "
+				   "string, found a list", i + 1);
+	*items = st->value.items;
+	*n = st->value.n_items;
+	return 0;
+}
+
+static int parse_disks(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const struct cfg_value *items;
+	size_t n;
+	int r = spec_list(c, "disk", &items, &n);
+	if (r || !n)
+		return r;
+	if (!(d->disks = calloc(n, sizeof(*d->disks))))
+		return nomem(c);
+	for (size_t i = 0; i < n; i++) {
+		char e[400];
+		if (disk_parse(items[i].text, &d->disks[i], e, sizeof(e)))
+			return bad(c, &items[i].pos, "disk", "disk %zu (\"%.80s\"): %s", i + 1,
+				   items[i].text, e);
+		d->n_disks = i + 1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(d->disks[j].vdev, d->disks[i].vdev))
+				return bad(c, &items[i].pos, "disk", "disk %zu: vdev %s is already "
+					   "used by disk %zu", i + 1, d->disks[i].vdev, j + 1);
+	}
+	return 0;
+}
+
+static int parse_vifs(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const struct cfg_value *items;
+	size_t n;
+	int r = spec_list(c, "vif", &items, &n);
+	if (r || !n)
+		return r;
+	if (!(d->vifs = calloc(n, sizeof(*d->vifs))))
+		return nomem(c);
+	for (size_t i = 0; i < n; i++) {
+		char e[400], w[400];
+		if (vif_parse(items[i].text, &d->vifs[i], w, sizeof(w), e, sizeof(e)))
+			return bad(c, &items[i].pos, "vif", "vif %zu (\"%.80s\"): %s", i + 1,
+				   items[i].text, e);
+		d->n_vifs = i + 1;
+		/* As xl: a vif's devid is its index unless devid= says otherwise. */
+		if (d->vifs[i].devid < 0)
+			d->vifs[i].devid = (int)i;
+		if (w[0] && (r = warn(c, &items[i].pos, "vif %zu: %s", i + 1, w)))
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (d->vifs[j].devid == d->vifs[i].devid)
+				return bad(c, &items[i].pos, "vif", "vif %zu: devid %d is already "
+					   "used by vif %zu", i + 1, d->vifs[i].devid, j + 1);
+	}
+	return 0;
+}
+
+static int parse_serial(struct ctx *c)
+{
+	struct domcfg *d = c->d;
+	const struct cfg_setting *st = get(c, "serial");
+	if (!st)
+		return 0;
+	/* A list of devices, or one as a string for backward compatibility. */
+	if (st->value.type != CFG_LIST)
+		return strv_push(c, &d->serial, &d->n_serial, st->value.text,
+				 strlen(st->value.text));
+	int r = get_strlist(c, "serial", &d->serial, &d->n_serial);
+	return r < 0 ? r : 0;
+}
+
+/* Warnings for every key that is not normalised here. */
+static int classify_keys(struct ctx *c)
+{
+	for (size_t i = 0; i < c->cf->n_settings; i++) {
+		const struct cfg_setting *st = &c->cf->settings[i];
+		size_t k;
+		for (k = 0; k < sizeof(known_keys) / sizeof(known_keys[0]); k++)
+			if (!strcmp(known_keys[k].key, st->key))
+				break;
+		int r = 0;
+		if (k == sizeof(known_keys) / sizeof(known_keys[0]))
+			r = warn(c, &st->pos, "unknown key '%.60s' (ignored)", st->key);
+		else if (known_keys[k].cls == KEY_HVM)
+			r = warn(c, &st->pos, "%s is an option of HVM guests, which are not "
+				 "supported yet (ignored)", st->key);
+		else if (known_keys[k].cls == KEY_LATER)
+			r = warn(c, &st->pos, "%s is not supported yet (ignored)", st->key);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int build(struct ctx *c, const struct domcfg_host *host)
+{
+	struct domcfg *d = c->d;
+	int r;
+	if ((r = parse_type(c)) || (r = parse_create_info(c)) || (r = parse_pvh(c)) ||
+	    (r = parse_sched(c)) || (r = parse_memory(c)) || (r = parse_vcpus(c)))
+		return r;
+	if ((r = parse_affinity(c, "cpus", host, &d->vcpu_hard_affinity, true)) ||
+	    (r = parse_affinity(c, "cpus_soft", host, &d->vcpu_soft_affinity, false)))
+		return r;
+	if ((r = parse_limits(c)))
+		return r;
+	if ((r = parse_action(c, "on_poweroff", DOMCFG_ACTION_DESTROY, &d->on_poweroff)) ||
+	    (r = parse_action(c, "on_reboot", DOMCFG_ACTION_RESTART, &d->on_reboot)) ||
+	    (r = parse_action(c, "on_watchdog", DOMCFG_ACTION_DESTROY, &d->on_watchdog)) ||
+	    (r = parse_action(c, "on_crash", DOMCFG_ACTION_DESTROY, &d->on_crash)) ||
+	    (r = parse_action(c, "on_soft_reset", DOMCFG_ACTION_SOFT_RESET, &d->on_soft_reset)))
+		return r;
+	if ((r = parse_boot(c)) || (r = parse_disks(c)) || (r = parse_vifs(c)) ||
+	    (r = parse_serial(c)))
+		return r;
+	return classify_keys(c);
+}
+
+int domcfg_from_cfg(const struct cfgfile *cf, const struct domcfg_host *host,
+		    struct domcfg **out, char *err, size_t errlen)
+{
+	struct domcfg *d = calloc(1, sizeof(*d));
+	struct ctx c = { cf, d, err, errlen };
+	if (errlen)
+		err[0] = '\0';
+	if (!d)
+		return nomem(&c);
+	d->max_memkb = d->target_memkb = d->shadow_memkb = DOMCFG_MEMKB_DEFAULT;
+	d->max_grant_frames = d->max_maptrack_frames = DOMCFG_GRANT_DEFAULT;
+	d->max_grant_version = DOMCFG_SCHED_DEFAULT;
+	d->sched_weight = d->sched_cap = d->sched_period = d->sched_extratime =
+		d->sched_slice = d->sched_latency = DOMCFG_SCHED_DEFAULT;
+	int r = build(&c, host);
+	if (r) {
+		domcfg_free(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void domcfg_free(struct domcfg *d)
+{
+	if (!d)
+		return;
+	free(d->ssid_label);
+	free(d->name);
+	free(d->pool_name);
+	free(d->vcpu_hard_affinity.maps);
+	free(d->vcpu_soft_affinity.maps);
+	free(d->exec_ssid_label);
+	free(d->kernel);
+	free(d->cmdline);
+	free(d->ramdisk);
+	free(d->bootloader);
+	strv_free(d->bootloader_args, d->n_bootloader_args);
+	free(d->pvshim_path);
+	free(d->pvshim_cmdline);
+	free(d->pvshim_extra);
+	for (size_t i = 0; i < d->n_disks; i++)
+		disk_free(&d->disks[i]);
+	free(d->disks);
+	for (size_t i = 0; i < d->n_vifs; i++)
+		vif_free(&d->vifs[i]);
+	free(d->vifs);
+	strv_free(d->serial, d->n_serial);
+	strv_free(d->warnings, d->n_warnings);
+	free(d);
+}
+
+/* ---- JSON, as libxl_domain_config_gen_json: fields at their default are left out ---- */
+
+#define J(call) do { if (s == yajl_gen_status_ok) s = (call); } while (0)
+
+static yajl_gen_status jkey(yajl_gen g, const char *k)
+{
+	return yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+}
+
+static yajl_gen_status jstr(yajl_gen g, const char *k, const char *v)
+{
+	yajl_gen_status s = yajl_gen_status_ok;
+	if (v) {
+		J(jkey(g, k));
+		J(yajl_gen_string(g, (const unsigned char *)v, strlen(v)));
+	}
+	return s;
+}
+
+static yajl_gen_status jnum(yajl_gen g, const char *k, long long v)
+{
+	yajl_gen_status s = jkey(g, k);
+	J(yajl_gen_integer(g, v));
+	return s;
+}
+
+/* MemKB and other uint64_t fields: libxl prints them as numbers. */
+static yajl_gen_status ju64(yajl_gen g, const char *k, uint64_t v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	yajl_gen_status s = jkey(g, k);
+	J(yajl_gen_number(g, buf, (size_t)n));
+	return s;
+}
+
+static yajl_gen_status jdefbool(yajl_gen g, const char *k, enum cfg_defbool b)
+{
+	return b == CFG_DEFBOOL_DEFAULT ? yajl_gen_status_ok
+					: jstr(g, k, b == CFG_DEFBOOL_TRUE ? "True" : "False");
+}
+
+static yajl_gen_status jcpumap(yajl_gen g, const struct cpumap *m)
+{
+	yajl_gen_status s = yajl_gen_array_open(g);
+	for (unsigned i = 0; i < DOMCFG_MAX_CPUS; i++)
+		if (cpumap_test(m, i))
+			J(yajl_gen_integer(g, i));
+	J(yajl_gen_array_close(g));
+	return s;
+}
+
+static yajl_gen_status jaffinity(yajl_gen g, const char *k, const struct domcfg_affinity *a)
+{
+	yajl_gen_status s = yajl_gen_status_ok;
+	if (!a->n)
+		return s;
+	J(jkey(g, k));
+	J(yajl_gen_array_open(g));
+	for (size_t i = 0; i < a->n; i++)
+		J(jcpumap(g, domcfg_affinity_map(a, i)));
+	J(yajl_gen_array_close(g));
+	return s;
+}
+
+static yajl_gen_status jstrv(yajl_gen g, const char *k, char *const *v, size_t n)
+{
+	yajl_gen_status s = yajl_gen_status_ok;
+	if (!n)
+		return s;
+	J(jkey(g, k));
+	J(yajl_gen_array_open(g));
+	for (size_t i = 0; i < n; i++)
+		J(yajl_gen_string(g, (const unsigned char *)v[i], strlen(v[i])));
+	J(yajl_gen_array_close(g));
+	return s;
+}
+
+static yajl_gen_status c_info_json(yajl_gen g, const struct domcfg *d)
+{
+	char uuid[37];
+	const uint8_t *u = d->uuid;
+	snprintf(uuid, sizeof(uuid),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+	yajl_gen_status s = jkey(g, "c_info");
+	J(yajl_gen_map_open(g));
+	J(jstr(g, "type", domcfg_type_name(d->type)));
+	J(jdefbool(g, "hap", d->hap));
+	J(jdefbool(g, "oos", d->oos));
+	J(jstr(g, "ssid_label", d->ssid_label));
+	J(jstr(g, "name", d->name));
+	J(jstr(g, "uuid", uuid));
+	J(jstr(g, "pool_name", d->pool_name));
+	/* xl.conf's defaults, which xl copies into every domain it creates. */
+	J(jstr(g, "run_hotplug_scripts", "True"));
+	J(jdefbool(g, "driver_domain", d->driver_domain));
+	if (d->passthrough)
+		J(jstr(g, "passthrough", passthrough_names[d->passthrough]));
+	J(jdefbool(g, "xend_suspend_evtchn_compat", d->xend_suspend_evtchn_compat));
+	J(yajl_gen_map_close(g));
+	return s;
+}
+
+static yajl_gen_status sched_json(yajl_gen g, const struct domcfg *d)
+{
+	/* In libxl_domain_sched_params' order. */
+	const struct {
+		const char *k;
+		int v;
+	} p[] = {
+		{ "weight", d->sched_weight }, { "cap", d->sched_cap },
+		{ "period", d->sched_period }, { "extratime", d->sched_extratime },
+		{ "slice", d->sched_slice },   { "latency", d->sched_latency },
+	};
+	yajl_gen_status s = jkey(g, "sched_params");
+	J(yajl_gen_map_open(g));
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i].v != DOMCFG_SCHED_DEFAULT)
+			J(jnum(g, p[i].k, p[i].v));
+	J(yajl_gen_map_close(g));
+	return s;
+}
+
+static yajl_gen_status b_info_json(yajl_gen g, const struct domcfg *d)
+{
+	yajl_gen_status s = jkey(g, "b_info");
+	J(yajl_gen_map_open(g));
+	if (d->max_vcpus)
+		J(jnum(g, "max_vcpus", d->max_vcpus));
+	if (d->vcpus) {
+		J(jkey(g, "avail_vcpus"));
+		J(yajl_gen_array_open(g));
+		for (int i = 0; i < d->vcpus; i++)
+			J(yajl_gen_integer(g, i));
+		J(yajl_gen_array_close(g));
+	}
+	J(jaffinity(g, "vcpu_hard_affinity", &d->vcpu_hard_affinity));
+	J(jaffinity(g, "vcpu_soft_affinity", &d->vcpu_soft_affinity));
+	J(jdefbool(g, "numa_placement", d->numa_placement));
+	if (d->tsc_mode)
+		J(jstr(g, "tsc_mode", tsc_names[d->tsc_mode]));
+	if (d->max_memkb != DOMCFG_MEMKB_DEFAULT)
+		J(ju64(g, "max_memkb", d->max_memkb));
+	if (d->target_memkb != DOMCFG_MEMKB_DEFAULT)
+		J(ju64(g, "target_memkb", d->target_memkb));
+	if (d->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
+		J(ju64(g, "shadow_memkb", d->shadow_memkb));
+	if (d->rtc_timeoffset)
+		J(jnum(g, "rtc_timeoffset", d->rtc_timeoffset));
+	J(jstr(g, "exec_ssid_label", d->exec_ssid_label));
+	J(jdefbool(g, "localtime", d->localtime));
+	J(jdefbool(g, "disable_migrate", d->disable_migrate));
+	if (d->max_grant_frames != DOMCFG_GRANT_DEFAULT)
+		J(jnum(g, "max_grant_frames", d->max_grant_frames));
+	if (d->max_maptrack_frames != DOMCFG_GRANT_DEFAULT)
+		J(jnum(g, "max_maptrack_frames", d->max_maptrack_frames));
+	if (d->max_grant_version != DOMCFG_SCHED_DEFAULT)
+		J(jnum(g, "max_grant_version", d->max_grant_version));
+	J(sched_json(g, d));
+	J(jstr(g, "claim_mode", "True")); /* xl.conf's default */
+	if (d->event_channels)
+		J(jnum(g, "event_channels", d->event_channels));
+	J(jstr(g, "kernel", d->kernel));
+	J(jstr(g, "cmdline", d->cmdline));
+	J(jstr(g, "ramdisk", d->ramdisk));
+	J(jdefbool(g, "acpi", d->acpi));
+	J(jstr(g, "bootloader", d->bootloader));
+	J(jstrv(g, "bootloader_args", d->bootloader_args, d->n_bootloader_args));
+	J(jdefbool(g, "nested_hvm", d->nested_hvm));
+	if (d->type == DOMCFG_TYPE_PVH) {
+		J(jkey(g, "type.pvh"));
+		J(yajl_gen_map_open(g));
+		J(jdefbool(g, "pvshim", d->pvshim));
+		J(jstr(g, "pvshim_path", d->pvshim_path));
+		J(jstr(g, "pvshim_cmdline", d->pvshim_cmdline));
+		J(jstr(g, "pvshim_extra", d->pvshim_extra));
+		J(yajl_gen_map_close(g));
+	} else {
+		J(jkey(g, "type.pv"));
+		J(yajl_gen_map_open(g));
+		J(jdefbool(g, "e820_host", d->e820_host));
+		J(yajl_gen_map_close(g));
+	}
+	J(jkey(g, "arch_arm"));
+	J(yajl_gen_map_open(g));
+	J(yajl_gen_map_close(g));
+	J(jkey(g, "arch_x86"));
+	J(yajl_gen_map_open(g));
+	J(jdefbool(g, "msr_relaxed", d->msr_relaxed));
+	J(yajl_gen_map_close(g));
+	J(yajl_gen_map_close(g));
+	return s;
+}
+
+yajl_gen_status domcfg_to_json(yajl_gen g, const struct domcfg *d)
+{
+	yajl_gen_status s = yajl_gen_map_open(g);
+	J(c_info_json(g, d));
+	J(b_info_json(g, d));
+	if (d->n_disks) {
+		J(jkey(g, "disks"));
+		J(yajl_gen_array_open(g));
+		for (size_t i = 0; i < d->n_disks; i++)
+			J(disk_to_json(g, &d->disks[i]));
+		J(yajl_gen_array_close(g));
+	}
+	if (d->n_vifs) {
+		J(jkey(g, "nics"));
+		J(yajl_gen_array_open(g));
+		for (size_t i = 0; i < d->n_vifs; i++)
+			J(vif_to_json(g, &d->vifs[i]));
+		J(yajl_gen_array_close(g));
+	}
+	/* libxl's default action is destroy, which is therefore left out. */
+	const struct {
+		const char *k;
+		enum domcfg_action a;
+	} on[] = {
+		{ "on_poweroff", d->on_poweroff }, { "on_reboot", d->on_reboot },
+		{ "on_watchdog", d->on_watchdog }, { "on_crash", d->on_crash },
+		{ "on_soft_reset", d->on_soft_reset },
+	};
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++)
+		if (on[i].a != DOMCFG_ACTION_DESTROY)
+			J(jstr(g, on[i].k, domcfg_action_name(on[i].a)));
+	J(yajl_gen_map_close(g));
+	return s;
+}
+
+char *domcfg_to_json_string(const struct domcfg *d)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		return NULL;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	char *out = NULL;
+	if (domcfg_to_json(g, d) == yajl_gen_status_ok) {
+		const unsigned char *buf;
+		size_t len;
+		if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+			out = strndup((const char *)buf, len);
+	}
+	yajl_gen_free(g);
+	return out;
+}
