@@ -1,5 +1,6 @@
 /* disk: xl-disk-configuration(5) (see disk.h). */
 #include "disk.h"
+#include "json_fields.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -603,63 +604,35 @@ fail:
 
 /* ---- JSON, as libxl_device_disk_gen_json ---- */
 
-static yajl_gen_status jkey(yajl_gen g, const char *k)
-{
-	return yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-static yajl_gen_status jstr(yajl_gen g, const char *k, const char *v)
-{
-	yajl_gen_status s = yajl_gen_status_ok;
-	if (v && (s = jkey(g, k)) == yajl_gen_status_ok)
-		s = yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-	return s;
-}
-
-static yajl_gen_status jint(yajl_gen g, const char *k, long long v)
-{
-	yajl_gen_status s = yajl_gen_status_ok;
-	if (v && (s = jkey(g, k)) == yajl_gen_status_ok)
-		s = yajl_gen_integer(g, v);
-	return s;
-}
-
-static yajl_gen_status jdefbool(yajl_gen g, const char *k, enum cfg_defbool b)
-{
-	if (b == CFG_DEFBOOL_DEFAULT)
-		return yajl_gen_status_ok;
-	return jstr(g, k, b == CFG_DEFBOOL_TRUE ? "True" : "False");
-}
-
 yajl_gen_status disk_to_json(yajl_gen g, const struct disk *d)
 {
 	yajl_gen_status s = yajl_gen_map_open(g);
 #define J(call) do { if (s == yajl_gen_status_ok) s = (call); } while (0)
-	J(jstr(g, "backend_domname", d->backend_domname));
-	J(jstr(g, "pdev_path", d->pdev_path));
-	J(jstr(g, "vdev", d->vdev));
+	J(jf_str(g, "backend_domname", d->backend_domname));
+	J(jf_str(g, "pdev_path", d->pdev_path));
+	J(jf_str(g, "vdev", d->vdev));
 	if (d->backend)
-		J(jstr(g, "backend", disk_backend_name(d->backend)));
+		J(jf_str(g, "backend", disk_backend_name(d->backend)));
 	if (d->format)
-		J(jstr(g, "format", disk_format_name(d->format)));
-	J(jstr(g, "script", d->script));
-	J(jint(g, "removable", d->removable));
-	J(jint(g, "readwrite", d->readwrite));
-	J(jint(g, "is_cdrom", d->is_cdrom));
+		J(jf_str(g, "format", disk_format_name(d->format)));
+	J(jf_str(g, "script", d->script));
+	J(jf_int(g, "removable", d->removable));
+	J(jf_int(g, "readwrite", d->readwrite));
+	J(jf_int(g, "is_cdrom", d->is_cdrom));
 	if (d->direct_io_safe) {
-		J(jkey(g, "direct_io_safe"));
+		J(jf_key(g, "direct_io_safe"));
 		J(yajl_gen_bool(g, 1));
 	}
-	J(jdefbool(g, "discard_enable", d->discard_enable));
+	J(jf_defbool(g, "discard_enable", d->discard_enable));
 	if (d->specification)
-		J(jstr(g, "specification", specification_names[d->specification]));
-	J(jdefbool(g, "colo_enable", d->colo_enable));
-	J(jstr(g, "colo_host", d->colo_host));
-	J(jint(g, "colo_port", d->colo_port));
-	J(jstr(g, "colo_export", d->colo_export));
-	J(jstr(g, "active_disk", d->active_disk));
-	J(jstr(g, "hidden_disk", d->hidden_disk));
-	J(jdefbool(g, "trusted", d->trusted));
+		J(jf_str(g, "specification", specification_names[d->specification]));
+	J(jf_defbool(g, "colo_enable", d->colo_enable));
+	J(jf_str(g, "colo_host", d->colo_host));
+	J(jf_int(g, "colo_port", d->colo_port));
+	J(jf_str(g, "colo_export", d->colo_export));
+	J(jf_str(g, "active_disk", d->active_disk));
+	J(jf_str(g, "hidden_disk", d->hidden_disk));
+	J(jf_defbool(g, "trusted", d->trusted));
 	J(yajl_gen_map_close(g));
 #undef J
 	return s;

@@ -1,5 +1,6 @@
 /* domcfg: a PV/PVH domain configuration from xl.cfg settings (see domcfg.h). */
 #include "domcfg.h"
+#include "json_fields.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1123,44 +1124,6 @@ void domcfg_free(struct domcfg *d)
 
 #define J(call) do { if (s == yajl_gen_status_ok) s = (call); } while (0)
 
-static yajl_gen_status jkey(yajl_gen g, const char *k)
-{
-	return yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-static yajl_gen_status jstr(yajl_gen g, const char *k, const char *v)
-{
-	yajl_gen_status s = yajl_gen_status_ok;
-	if (v) {
-		J(jkey(g, k));
-		J(yajl_gen_string(g, (const unsigned char *)v, strlen(v)));
-	}
-	return s;
-}
-
-static yajl_gen_status jnum(yajl_gen g, const char *k, long long v)
-{
-	yajl_gen_status s = jkey(g, k);
-	J(yajl_gen_integer(g, v));
-	return s;
-}
-
-/* MemKB and other uint64_t fields: libxl prints them as numbers. */
-static yajl_gen_status ju64(yajl_gen g, const char *k, uint64_t v)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	yajl_gen_status s = jkey(g, k);
-	J(yajl_gen_number(g, buf, (size_t)n));
-	return s;
-}
-
-static yajl_gen_status jdefbool(yajl_gen g, const char *k, enum cfg_defbool b)
-{
-	return b == CFG_DEFBOOL_DEFAULT ? yajl_gen_status_ok
-					: jstr(g, k, b == CFG_DEFBOOL_TRUE ? "True" : "False");
-}
-
 static yajl_gen_status jcpumap(yajl_gen g, const struct cpumap *m)
 {
 	yajl_gen_status s = yajl_gen_array_open(g);
@@ -1176,7 +1139,7 @@ static yajl_gen_status jaffinity(yajl_gen g, const char *k, const struct domcfg_
 	yajl_gen_status s = yajl_gen_status_ok;
 	if (!a->n)
 		return s;
-	J(jkey(g, k));
+	J(jf_key(g, k));
 	J(yajl_gen_array_open(g));
 	for (size_t i = 0; i < a->n; i++)
 		J(jcpumap(g, domcfg_affinity_map(a, i)));
@@ -1189,7 +1152,7 @@ static yajl_gen_status jstrv(yajl_gen g, const char *k, char *const *v, size_t n
 	yajl_gen_status s = yajl_gen_status_ok;
 	if (!n)
 		return s;
-	J(jkey(g, k));
+	J(jf_key(g, k));
 	J(yajl_gen_array_open(g));
 	for (size_t i = 0; i < n; i++)
 		J(yajl_gen_string(g, (const unsigned char *)v[i], strlen(v[i])));
@@ -1205,21 +1168,21 @@ static yajl_gen_status c_info_json(yajl_gen g, const struct domcfg *d)
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
 		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		 u[13], u[14], u[15]);
-	yajl_gen_status s = jkey(g, "c_info");
+	yajl_gen_status s = jf_key(g, "c_info");
 	J(yajl_gen_map_open(g));
-	J(jstr(g, "type", domcfg_type_name(d->type)));
-	J(jdefbool(g, "hap", d->hap));
-	J(jdefbool(g, "oos", d->oos));
-	J(jstr(g, "ssid_label", d->ssid_label));
-	J(jstr(g, "name", d->name));
-	J(jstr(g, "uuid", uuid));
-	J(jstr(g, "pool_name", d->pool_name));
+	J(jf_str(g, "type", domcfg_type_name(d->type)));
+	J(jf_defbool(g, "hap", d->hap));
+	J(jf_defbool(g, "oos", d->oos));
+	J(jf_str(g, "ssid_label", d->ssid_label));
+	J(jf_str(g, "name", d->name));
+	J(jf_str(g, "uuid", uuid));
+	J(jf_str(g, "pool_name", d->pool_name));
 	/* xl.conf's defaults, which xl copies into every domain it creates. */
-	J(jstr(g, "run_hotplug_scripts", "True"));
-	J(jdefbool(g, "driver_domain", d->driver_domain));
+	J(jf_str(g, "run_hotplug_scripts", "True"));
+	J(jf_defbool(g, "driver_domain", d->driver_domain));
 	if (d->passthrough)
-		J(jstr(g, "passthrough", passthrough_names[d->passthrough]));
-	J(jdefbool(g, "xend_suspend_evtchn_compat", d->xend_suspend_evtchn_compat));
+		J(jf_str(g, "passthrough", passthrough_names[d->passthrough]));
+	J(jf_defbool(g, "xend_suspend_evtchn_compat", d->xend_suspend_evtchn_compat));
 	J(yajl_gen_map_close(g));
 	return s;
 }
@@ -1235,23 +1198,23 @@ static yajl_gen_status sched_json(yajl_gen g, const struct domcfg *d)
 		{ "period", d->sched_period }, { "extratime", d->sched_extratime },
 		{ "slice", d->sched_slice },   { "latency", d->sched_latency },
 	};
-	yajl_gen_status s = jkey(g, "sched_params");
+	yajl_gen_status s = jf_key(g, "sched_params");
 	J(yajl_gen_map_open(g));
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (p[i].v != DOMCFG_SCHED_DEFAULT)
-			J(jnum(g, p[i].k, p[i].v));
+			J(jf_num(g, p[i].k, p[i].v));
 	J(yajl_gen_map_close(g));
 	return s;
 }
 
 static yajl_gen_status b_info_json(yajl_gen g, const struct domcfg *d)
 {
-	yajl_gen_status s = jkey(g, "b_info");
+	yajl_gen_status s = jf_key(g, "b_info");
 	J(yajl_gen_map_open(g));
 	if (d->max_vcpus)
-		J(jnum(g, "max_vcpus", d->max_vcpus));
+		J(jf_num(g, "max_vcpus", d->max_vcpus));
 	if (d->vcpus) {
-		J(jkey(g, "avail_vcpus"));
+		J(jf_key(g, "avail_vcpus"));
 		J(yajl_gen_array_open(g));
 		for (int i = 0; i < d->vcpus; i++)
 			J(yajl_gen_integer(g, i));
@@ -1259,57 +1222,57 @@ static yajl_gen_status b_info_json(yajl_gen g, const struct domcfg *d)
 	}
 	J(jaffinity(g, "vcpu_hard_affinity", &d->vcpu_hard_affinity));
 	J(jaffinity(g, "vcpu_soft_affinity", &d->vcpu_soft_affinity));
-	J(jdefbool(g, "numa_placement", d->numa_placement));
+	J(jf_defbool(g, "numa_placement", d->numa_placement));
 	if (d->tsc_mode)
-		J(jstr(g, "tsc_mode", tsc_names[d->tsc_mode]));
+		J(jf_str(g, "tsc_mode", tsc_names[d->tsc_mode]));
 	if (d->max_memkb != DOMCFG_MEMKB_DEFAULT)
-		J(ju64(g, "max_memkb", d->max_memkb));
+		J(jf_u64(g, "max_memkb", d->max_memkb));
 	if (d->target_memkb != DOMCFG_MEMKB_DEFAULT)
-		J(ju64(g, "target_memkb", d->target_memkb));
+		J(jf_u64(g, "target_memkb", d->target_memkb));
 	if (d->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
-		J(ju64(g, "shadow_memkb", d->shadow_memkb));
+		J(jf_u64(g, "shadow_memkb", d->shadow_memkb));
 	if (d->rtc_timeoffset)
-		J(jnum(g, "rtc_timeoffset", d->rtc_timeoffset));
-	J(jstr(g, "exec_ssid_label", d->exec_ssid_label));
-	J(jdefbool(g, "localtime", d->localtime));
-	J(jdefbool(g, "disable_migrate", d->disable_migrate));
+		J(jf_num(g, "rtc_timeoffset", d->rtc_timeoffset));
+	J(jf_str(g, "exec_ssid_label", d->exec_ssid_label));
+	J(jf_defbool(g, "localtime", d->localtime));
+	J(jf_defbool(g, "disable_migrate", d->disable_migrate));
 	if (d->max_grant_frames != DOMCFG_GRANT_DEFAULT)
-		J(jnum(g, "max_grant_frames", d->max_grant_frames));
+		J(jf_num(g, "max_grant_frames", d->max_grant_frames));
 	if (d->max_maptrack_frames != DOMCFG_GRANT_DEFAULT)
-		J(jnum(g, "max_maptrack_frames", d->max_maptrack_frames));
+		J(jf_num(g, "max_maptrack_frames", d->max_maptrack_frames));
 	if (d->max_grant_version != DOMCFG_SCHED_DEFAULT)
-		J(jnum(g, "max_grant_version", d->max_grant_version));
+		J(jf_num(g, "max_grant_version", d->max_grant_version));
 	J(sched_json(g, d));
-	J(jstr(g, "claim_mode", "True")); /* xl.conf's default */
+	J(jf_str(g, "claim_mode", "True")); /* xl.conf's default */
 	if (d->event_channels)
-		J(jnum(g, "event_channels", d->event_channels));
-	J(jstr(g, "kernel", d->kernel));
-	J(jstr(g, "cmdline", d->cmdline));
-	J(jstr(g, "ramdisk", d->ramdisk));
-	J(jdefbool(g, "acpi", d->acpi));
-	J(jstr(g, "bootloader", d->bootloader));
+		J(jf_num(g, "event_channels", d->event_channels));
+	J(jf_str(g, "kernel", d->kernel));
+	J(jf_str(g, "cmdline", d->cmdline));
+	J(jf_str(g, "ramdisk", d->ramdisk));
+	J(jf_defbool(g, "acpi", d->acpi));
+	J(jf_str(g, "bootloader", d->bootloader));
 	J(jstrv(g, "bootloader_args", d->bootloader_args, d->n_bootloader_args));
-	J(jdefbool(g, "nested_hvm", d->nested_hvm));
+	J(jf_defbool(g, "nested_hvm", d->nested_hvm));
 	if (d->type == DOMCFG_TYPE_PVH) {
-		J(jkey(g, "type.pvh"));
+		J(jf_key(g, "type.pvh"));
 		J(yajl_gen_map_open(g));
-		J(jdefbool(g, "pvshim", d->pvshim));
-		J(jstr(g, "pvshim_path", d->pvshim_path));
-		J(jstr(g, "pvshim_cmdline", d->pvshim_cmdline));
-		J(jstr(g, "pvshim_extra", d->pvshim_extra));
+		J(jf_defbool(g, "pvshim", d->pvshim));
+		J(jf_str(g, "pvshim_path", d->pvshim_path));
+		J(jf_str(g, "pvshim_cmdline", d->pvshim_cmdline));
+		J(jf_str(g, "pvshim_extra", d->pvshim_extra));
 		J(yajl_gen_map_close(g));
 	} else {
-		J(jkey(g, "type.pv"));
+		J(jf_key(g, "type.pv"));
 		J(yajl_gen_map_open(g));
-		J(jdefbool(g, "e820_host", d->e820_host));
+		J(jf_defbool(g, "e820_host", d->e820_host));
 		J(yajl_gen_map_close(g));
 	}
-	J(jkey(g, "arch_arm"));
+	J(jf_key(g, "arch_arm"));
 	J(yajl_gen_map_open(g));
 	J(yajl_gen_map_close(g));
-	J(jkey(g, "arch_x86"));
+	J(jf_key(g, "arch_x86"));
 	J(yajl_gen_map_open(g));
-	J(jdefbool(g, "msr_relaxed", d->msr_relaxed));
+	J(jf_defbool(g, "msr_relaxed", d->msr_relaxed));
 	J(yajl_gen_map_close(g));
 	J(yajl_gen_map_close(g));
 	return s;
@@ -1321,14 +1284,14 @@ yajl_gen_status domcfg_to_json(yajl_gen g, const struct domcfg *d)
 	J(c_info_json(g, d));
 	J(b_info_json(g, d));
 	if (d->n_disks) {
-		J(jkey(g, "disks"));
+		J(jf_key(g, "disks"));
 		J(yajl_gen_array_open(g));
 		for (size_t i = 0; i < d->n_disks; i++)
 			J(disk_to_json(g, &d->disks[i]));
 		J(yajl_gen_array_close(g));
 	}
 	if (d->n_vifs) {
-		J(jkey(g, "nics"));
+		J(jf_key(g, "nics"));
 		J(yajl_gen_array_open(g));
 		for (size_t i = 0; i < d->n_vifs; i++)
 			J(vif_to_json(g, &d->vifs[i]));
@@ -1345,7 +1308,7 @@ yajl_gen_status domcfg_to_json(yajl_gen g, const struct domcfg *d)
 	};
 	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++)
 		if (on[i].a != DOMCFG_ACTION_DESTROY)
-			J(jstr(g, on[i].k, domcfg_action_name(on[i].a)));
+			J(jf_str(g, on[i].k, domcfg_action_name(on[i].a)));
 	J(yajl_gen_map_close(g));
 	return s;
 }

@@ -1,5 +1,6 @@
 /* vif: xl-network-configuration(5) (see vif.h). */
 #include "vif.h"
+#include "json_fields.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -370,58 +371,37 @@ int vif_parse(const char *spec, struct vif *out, char *warnbuf, size_t warnlen, 
 
 /* ---- JSON, as libxl_device_nic_gen_json ---- */
 
-static yajl_gen_status jkey(yajl_gen g, const char *k)
-{
-	return yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-static yajl_gen_status jstr(yajl_gen g, const char *k, const char *v)
-{
-	yajl_gen_status s = yajl_gen_status_ok;
-	if (v && (s = jkey(g, k)) == yajl_gen_status_ok)
-		s = yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-	return s;
-}
-
-static yajl_gen_status jint(yajl_gen g, const char *k, long long v)
-{
-	yajl_gen_status s = yajl_gen_status_ok;
-	if (v && (s = jkey(g, k)) == yajl_gen_status_ok)
-		s = yajl_gen_integer(g, v);
-	return s;
-}
-
 yajl_gen_status vif_to_json(yajl_gen g, const struct vif *v)
 {
 	static const char *const nictypes[] = { "unknown", "vif_ioemu", "vif" };
 	yajl_gen_status s = yajl_gen_map_open(g);
 #define J(call) do { if (s == yajl_gen_status_ok) s = (call); } while (0)
-	J(jstr(g, "backend_domname", v->backend_domname));
+	J(jf_str(g, "backend_domname", v->backend_domname));
 	if (v->devid != -1) {
-		J(jkey(g, "devid"));
+		J(jf_key(g, "devid"));
 		J(yajl_gen_integer(g, v->devid));
 	}
-	J(jint(g, "mtu", v->mtu));
-	J(jstr(g, "model", v->model));
+	J(jf_int(g, "mtu", v->mtu));
+	J(jf_str(g, "model", v->model));
 	if (v->mac[0] | v->mac[1] | v->mac[2] | v->mac[3] | v->mac[4] | v->mac[5]) {
 		char mac[18];
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
 			 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
-		J(jstr(g, "mac", mac));
+		J(jf_str(g, "mac", mac));
 	}
-	J(jstr(g, "ip", v->ip));
-	J(jstr(g, "bridge", v->bridge));
-	J(jstr(g, "ifname", v->ifname));
-	J(jstr(g, "script", v->script));
+	J(jf_str(g, "ip", v->ip));
+	J(jf_str(g, "bridge", v->bridge));
+	J(jf_str(g, "ifname", v->ifname));
+	J(jf_str(g, "script", v->script));
 	if (v->nictype)
-		J(jstr(g, "nictype", nictypes[v->nictype]));
-	J(jint(g, "rate_bytes_per_interval", (long long)v->rate_bytes_per_interval));
-	J(jint(g, "rate_interval_usecs", v->rate_interval_usecs));
-	J(jstr(g, "gatewaydev", v->gatewaydev));
+		J(jf_str(g, "nictype", nictypes[v->nictype]));
+	J(jf_int(g, "rate_bytes_per_interval", (long long)v->rate_bytes_per_interval));
+	J(jf_int(g, "rate_interval_usecs", v->rate_interval_usecs));
+	J(jf_str(g, "gatewaydev", v->gatewaydev));
 	for (unsigned i = 0; i < VIF_COLO_COUNT; i++)
-		J(jstr(g, colo_keys[i].json ? colo_keys[i].json : colo_keys[i].key, v->colo[i]));
+		J(jf_str(g, colo_keys[i].json ? colo_keys[i].json : colo_keys[i].key, v->colo[i]));
 	if (v->trusted != CFG_DEFBOOL_DEFAULT)
-		J(jstr(g, "trusted", v->trusted == CFG_DEFBOOL_TRUE ? "True" : "False"));
+		J(jf_str(g, "trusted", v->trusted == CFG_DEFBOOL_TRUE ? "True" : "False"));
 	J(yajl_gen_map_close(g));
 #undef J
 	return s;
