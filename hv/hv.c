@@ -1,0 +1,116 @@
+/* hv: backend choice and dispatch through the backend's table. */
+#include "hv.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PRIVCMD "/dev/xen/privcmd"
+#define SIM_SOCKET_DEFAULT "/run/xcd/sim.sock"
+
+int hv_fail(struct hv *hv, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(hv->err, sizeof(hv->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int hv_open(enum hv_backend backend, const char *sim_socket, struct hv **out, char *err,
+	    size_t errlen)
+{
+	struct hv *hv = calloc(1, sizeof(*hv));
+	if (!hv) {
+		snprintf(err, errlen, "hv_open: out of memory");
+		return -ENOMEM;
+	}
+	if (backend == HV_AUTO)
+		backend = access(PRIVCMD, F_OK) == 0 ? HV_XEN : HV_SIM;
+	int rc;
+	if (backend == HV_XEN) {
+		rc = hv_xen_open(hv, err, errlen);
+	} else {
+		if (!sim_socket)
+			sim_socket = getenv("XCD_SIM_SOCKET");
+		rc = hv_sim_open(hv, sim_socket ? sim_socket : SIM_SOCKET_DEFAULT, err, errlen);
+	}
+	if (rc < 0) {
+		free(hv);
+		return rc;
+	}
+	*out = hv;
+	return 0;
+}
+
+void hv_close(struct hv *hv)
+{
+	if (!hv)
+		return;
+	hv->ops->close(hv);
+	free(hv);
+}
+
+const char *hv_error(const struct hv *hv) { return hv->err; }
+const char *hv_backend_name(const struct hv *hv) { return hv->ops->name; }
+
+/* Each entry point clears the error text, then asks the backend. */
+#define HV_CALL(op, ...)                                                         \
+	do {                                                                     \
+		hv->err[0] = '\0';                                               \
+		if (!hv->ops->op)                                                \
+			return hv_fail(hv, -ENOSYS, "%s: " #op " not implemented", \
+				       hv->ops->name);                           \
+		return hv->ops->op(hv, __VA_ARGS__);                             \
+	} while (0)
+
+int hv_host_info(struct hv *hv, struct hv_hostinfo *out) { HV_CALL(host_info, out); }
+int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
+{ HV_CALL(domain_create, cfg, domid); }
+int hv_domain_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline)
+{ HV_CALL(domain_build, domid, kernel, cmdline); }
+int hv_domain_pause(struct hv *hv, uint32_t domid) { HV_CALL(domain_pause, domid); }
+int hv_domain_unpause(struct hv *hv, uint32_t domid) { HV_CALL(domain_unpause, domid); }
+int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
+{ HV_CALL(domain_shutdown, domid, reason); }
+int hv_domain_destroy(struct hv *hv, uint32_t domid) { HV_CALL(domain_destroy, domid); }
+int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
+{ HV_CALL(domain_getinfo, domid, out); }
+int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
+{ HV_CALL(domain_list, out, max); }
+int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid); }
+int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
+int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb)
+{ HV_CALL(set_max_mem, domid, max_kb); }
+int hv_set_target_mem(struct hv *hv, uint32_t domid, uint64_t target_kb)
+{ HV_CALL(set_target_mem, domid, target_kb); }
+int hv_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out)
+{ HV_CALL(vcpu_info, domid, vcpu, out); }
+int hv_vcpu_set_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, const uint8_t *cpumap,
+			 size_t len)
+{ HV_CALL(vcpu_set_affinity, domid, vcpu, cpumap, len); }
+int hv_vcpu_get_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, uint8_t *cpumap,
+			 size_t len)
+{ HV_CALL(vcpu_get_affinity, domid, vcpu, cpumap, len); }
+int hv_vcpu_get_context(struct hv *hv, uint32_t domid, uint32_t vcpu, void *buf, size_t *len)
+{ HV_CALL(vcpu_get_context, domid, vcpu, buf, len); }
+int hv_vcpu_set_context(struct hv *hv, uint32_t domid, uint32_t vcpu, const void *buf,
+			size_t len)
+{ HV_CALL(vcpu_set_context, domid, vcpu, buf, len); }
+int hv_logdirty_enable(struct hv *hv, uint32_t domid) { HV_CALL(logdirty_enable, domid); }
+int hv_logdirty_disable(struct hv *hv, uint32_t domid) { HV_CALL(logdirty_disable, domid); }
+int hv_logdirty_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t npages,
+		       int clear)
+{ HV_CALL(logdirty_bitmap, domid, bitmap, npages, clear); }
+int hv_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot, void **addr)
+{ HV_CALL(map, domid, pfn, npages, prot, addr); }
+int hv_unmap(struct hv *hv, void *addr, uint64_t npages) { HV_CALL(unmap, addr, npages); }
+int hv_evtchn_alloc_unbound(struct hv *hv, uint32_t domid, uint32_t remote_domid,
+			    uint32_t *port)
+{ HV_CALL(evtchn_alloc_unbound, domid, remote_domid, port); }
+int hv_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t remote_port, uint32_t *local_port)
+{ HV_CALL(evtchn_bind, domid, remote_port, local_port); }
+int hv_evtchn_notify(struct hv *hv, uint32_t local_port) { HV_CALL(evtchn_notify, local_port); }
+int hv_evtchn_unbind(struct hv *hv, uint32_t local_port) { HV_CALL(evtchn_unbind, local_port); }

@@ -1,0 +1,191 @@
+/* hv: the hypervisor interface. One table of operations at the level of Xen's
+ * control interfaces (domctl, sysctl, foreign memory, event channels), with two
+ * backends: real Xen (hv_xen.c) and the simulated host xcd-sim (hv_sim.c).
+ * Nothing above hv knows which backend it runs on.
+ *
+ * Every function returns 0 (or a count where said) or a negative errno value;
+ * hv_error() then holds a sentence a person can read (what failed and where).
+ * Memory sizes are in KiB, as Xen's domctls count them; pages are 4 KiB. */
+#ifndef XCD_HV_H
+#define XCD_HV_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_PAGE_SIZE 4096u
+#define HV_PAGE_SHIFT 12
+
+enum hv_backend { HV_AUTO, HV_XEN, HV_SIM };
+
+/* Xen's SHUTDOWN_* values (xen/sched.h). */
+enum hv_shutdown_reason {
+	HV_SHUTDOWN_POWEROFF = 0,
+	HV_SHUTDOWN_REBOOT = 1,
+	HV_SHUTDOWN_SUSPEND = 2,
+	HV_SHUTDOWN_CRASH = 3,
+	HV_SHUTDOWN_WATCHDOG = 4,
+	HV_SHUTDOWN_SOFT_RESET = 5,
+};
+
+enum hv_domain_type { HV_DOM_PV = 0, HV_DOM_PVH = 1 };
+
+#define HV_FEATURESET_MAX 32 /* 32-bit words */
+
+struct hv_hostinfo {
+	uint32_t nr_cpus;
+	uint64_t total_kb;
+	uint64_t free_kb;
+	uint32_t xen_major, xen_minor;
+	char version[64];	/* e.g. "4.17.3" or "xcd-sim 0.1 (Xen 4.17 interface)" */
+	char backend[8];	/* "xen" or "sim": for logs, never for decisions */
+	uint32_t nr_features;	/* words used in featureset */
+	uint32_t featureset[HV_FEATURESET_MAX];
+};
+
+struct hv_domain_config {
+	uint8_t uuid[16];	/* names are the toolstack's business, not hv's */
+	uint32_t max_vcpus;
+	uint64_t max_mem_kb;
+	enum hv_domain_type type;
+};
+
+/* hv_dominfo.flags */
+#define HV_DOMF_RUNNING  (1u << 0) /* a vCPU is running now */
+#define HV_DOMF_BLOCKED  (1u << 1) /* all vCPUs waiting for events */
+#define HV_DOMF_PAUSED   (1u << 2)
+#define HV_DOMF_SHUTDOWN (1u << 3) /* see shutdown_reason */
+#define HV_DOMF_DYING    (1u << 4)
+#define HV_DOMF_LOGDIRTY (1u << 5)
+
+struct hv_dominfo {
+	uint32_t domid;
+	uint32_t flags;
+	uint32_t shutdown_reason; /* enum hv_shutdown_reason when HV_DOMF_SHUTDOWN */
+	uint32_t type;		  /* enum hv_domain_type */
+	uint8_t uuid[16];
+	uint32_t max_vcpus;
+	uint32_t online_vcpus;
+	uint64_t mem_kb;	/* populated */
+	uint64_t max_mem_kb;
+	uint64_t target_kb;
+	uint64_t cpu_time_ns;
+};
+
+struct hv_vcpuinfo {
+	uint32_t online, blocked, running;
+	uint32_t cpu;		/* host CPU it last ran on */
+	uint64_t cpu_time_ns;
+};
+
+/* vCPU context: an opaque, backend-defined blob (Xen: vcpu_guest_context for
+ * PV; xcd-sim: struct sim_vcpu_context). The migration stream carries it as is. */
+#define HV_VCPU_CONTEXT_MAX 8192
+
+struct hv;
+
+/* AUTO: Xen when /dev/xen/privcmd exists, else the simulated host at sim_socket
+ * (NULL: $XCD_SIM_SOCKET, else /run/xcd/sim.sock). */
+int hv_open(enum hv_backend backend, const char *sim_socket, struct hv **out, char *err,
+	    size_t errlen);
+void hv_close(struct hv *hv);
+/* The last failure's explanation (empty when none). */
+const char *hv_error(const struct hv *hv);
+const char *hv_backend_name(const struct hv *hv);
+
+int hv_host_info(struct hv *hv, struct hv_hostinfo *out);
+
+/* The new domain is paused (as Xen creates it): build, then unpause. */
+int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid);
+/* kernel: an image path on Xen; on xcd-sim a guest program, "sim:idle" or
+ * "sim:dirty,rate=PAGES_PER_SECOND". cmdline may be NULL. */
+int hv_domain_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline);
+int hv_domain_pause(struct hv *hv, uint32_t domid);
+int hv_domain_unpause(struct hv *hv, uint32_t domid);
+int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason);
+int hv_domain_destroy(struct hv *hv, uint32_t domid);
+int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out);
+/* Fills up to max entries, domain 0 included; returns how many (>= 0). */
+int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max);
+/* Suspend: the domain ends in shutdown(suspend), its state frozen.
+ * Resume: a suspended domain runs again where it stopped (Xen's fast resume). */
+int hv_domain_suspend(struct hv *hv, uint32_t domid);
+int hv_domain_resume(struct hv *hv, uint32_t domid);
+
+int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb);
+int hv_set_target_mem(struct hv *hv, uint32_t domid, uint64_t target_kb);
+
+int hv_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out);
+/* cpumap: one bit per host CPU, len bytes. */
+int hv_vcpu_set_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, const uint8_t *cpumap,
+			 size_t len);
+int hv_vcpu_get_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, uint8_t *cpumap,
+			 size_t len);
+/* *len: in, the buffer's size; out, the context's. The domain should be paused. */
+int hv_vcpu_get_context(struct hv *hv, uint32_t domid, uint32_t vcpu, void *buf, size_t *len);
+int hv_vcpu_set_context(struct hv *hv, uint32_t domid, uint32_t vcpu, const void *buf,
+			size_t len);
+
+/* Log-dirty: every page the guest writes after enable is marked. read_and_clear
+ * copies the bitmap of the first npages pages (bit i of byte i/8 = pfn i) into
+ * bitmap (npages/8 rounded up bytes) and clears it; clear = 0 only peeks. */
+int hv_logdirty_enable(struct hv *hv, uint32_t domid);
+int hv_logdirty_disable(struct hv *hv, uint32_t domid);
+int hv_logdirty_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t npages,
+		       int clear);
+
+/* Maps guest pages [pfn, pfn + npages) into the caller: the guest's live memory. */
+#define HV_MAP_READ 1
+#define HV_MAP_WRITE 2
+int hv_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot, void **addr);
+int hv_unmap(struct hv *hv, void *addr, uint64_t npages);
+
+/* Event channels, from the caller's side (domain 0). */
+int hv_evtchn_alloc_unbound(struct hv *hv, uint32_t domid, uint32_t remote_domid,
+			    uint32_t *port);
+/* Binds a local port to (domid, remote_port); *local_port is the caller's. */
+int hv_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t remote_port, uint32_t *local_port);
+int hv_evtchn_notify(struct hv *hv, uint32_t local_port);
+int hv_evtchn_unbind(struct hv *hv, uint32_t local_port);
+
+/* The backends' table; hv.c dispatches and keeps the error text. */
+struct hv_ops {
+	const char *name;
+	void (*close)(struct hv *hv);
+	int (*host_info)(struct hv *, struct hv_hostinfo *);
+	int (*domain_create)(struct hv *, const struct hv_domain_config *, uint32_t *);
+	int (*domain_build)(struct hv *, uint32_t, const char *, const char *);
+	int (*domain_pause)(struct hv *, uint32_t);
+	int (*domain_unpause)(struct hv *, uint32_t);
+	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);
+	int (*domain_destroy)(struct hv *, uint32_t);
+	int (*domain_getinfo)(struct hv *, uint32_t, struct hv_dominfo *);
+	int (*domain_list)(struct hv *, struct hv_dominfo *, unsigned);
+	int (*domain_suspend)(struct hv *, uint32_t);
+	int (*domain_resume)(struct hv *, uint32_t);
+	int (*set_max_mem)(struct hv *, uint32_t, uint64_t);
+	int (*set_target_mem)(struct hv *, uint32_t, uint64_t);
+	int (*vcpu_info)(struct hv *, uint32_t, uint32_t, struct hv_vcpuinfo *);
+	int (*vcpu_set_affinity)(struct hv *, uint32_t, uint32_t, const uint8_t *, size_t);
+	int (*vcpu_get_affinity)(struct hv *, uint32_t, uint32_t, uint8_t *, size_t);
+	int (*vcpu_get_context)(struct hv *, uint32_t, uint32_t, void *, size_t *);
+	int (*vcpu_set_context)(struct hv *, uint32_t, uint32_t, const void *, size_t);
+	int (*logdirty_enable)(struct hv *, uint32_t);
+	int (*logdirty_disable)(struct hv *, uint32_t);
+	int (*logdirty_bitmap)(struct hv *, uint32_t, uint8_t *, uint64_t, int);
+	int (*map)(struct hv *, uint32_t, uint64_t, uint64_t, int, void **);
+	int (*unmap)(struct hv *, void *, uint64_t);
+	int (*evtchn_alloc_unbound)(struct hv *, uint32_t, uint32_t, uint32_t *);
+	int (*evtchn_bind)(struct hv *, uint32_t, uint32_t, uint32_t *);
+	int (*evtchn_notify)(struct hv *, uint32_t);
+	int (*evtchn_unbind)(struct hv *, uint32_t);
+};
+
+/* For backends only. */
+struct hv {
+	const struct hv_ops *ops;
+	void *priv;
+	char err[256];
+};
+int hv_fail(struct hv *hv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int hv_xen_open(struct hv *hv, char *err, size_t errlen);
+int hv_sim_open(struct hv *hv, const char *socket_path, char *err, size_t errlen);
+#endif

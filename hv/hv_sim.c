@@ -1,0 +1,415 @@
+/* hv_sim: the hv backend of the simulated host, a client of xcd-sim over its
+ * Unix socket (sim/PROTOCOL.md). Calls are synchronous and bounded by a
+ * socket timeout; once the connection breaks, every call fails with
+ * -ECONNRESET and says so. */
+#include "hv.h"
+#include "../sim/guest.h"
+#include "../sim/proto.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SIM_TIMEOUT_S 30
+
+struct sim_client {
+	int fd;
+	int broken; /* errno that broke the connection */
+	char path[108];
+};
+
+static struct sim_client *cl(struct hv *hv) { return hv->priv; }
+
+static int broken(struct hv *hv, int err)
+{
+	struct sim_client *c = cl(hv);
+	if (!c->broken) {
+		c->broken = err;
+		close(c->fd);
+		c->fd = -1;
+	}
+	const char *why = err == ETIMEDOUT ? "no answer in time" :
+			  err == EPROTO ? "a malformed answer" : "the connection is lost";
+	return hv_fail(hv, -(err == ETIMEDOUT || err == EPROTO ? err : ECONNRESET),
+		       "xcd-sim at %s: %s (%s; did xcd-sim exit?)", c->path, why,
+		       strerror(c->broken));
+}
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? ETIMEDOUT : errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads exactly len bytes; the first read may carry a descriptor. */
+static int recv_all(int fd, void *buf, size_t len, int *fdout)
+{
+	uint8_t *p = buf;
+	while (len) {
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { p, len };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		if (fdout) {
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+		}
+		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? ETIMEDOUT : errno;
+		}
+		if (n == 0)
+			return ECONNRESET;
+		if (fdout) {
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+					memcpy(fdout, CMSG_DATA(cm), sizeof(int));
+			fdout = NULL;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One round trip. out gets up to outlen payload bytes (*got: how many). */
+static int call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_t alen,
+		const void *b, size_t blen, void *out, size_t outlen, size_t *got, int *fdout)
+{
+	struct sim_client *c = cl(hv);
+	if (c->broken)
+		return broken(hv, c->broken);
+	struct sim_req q = { SIM_MAGIC, op, domid, (uint32_t)(alen + blen) };
+	int e = send_all(c->fd, &q, sizeof(q));
+	if (!e && alen)
+		e = send_all(c->fd, a, alen);
+	if (!e && blen)
+		e = send_all(c->fd, b, blen);
+	if (e)
+		return broken(hv, e);
+	struct sim_rsp r;
+	int fd = -1;
+	if ((e = recv_all(c->fd, &r, sizeof(r), fdout ? &fd : NULL)))
+		return broken(hv, e);
+	if (r.magic != SIM_MAGIC || r.len > SIM_MAX_PAYLOAD)
+		return broken(hv, EPROTO);
+	uint8_t *pl = malloc(r.len + 1);
+	if (!pl) {
+		if (fd >= 0)
+			close(fd);
+		return broken(hv, ENOMEM);
+	}
+	if ((e = recv_all(c->fd, pl, r.len, NULL))) {
+		free(pl);
+		if (fd >= 0)
+			close(fd);
+		return broken(hv, e);
+	}
+	pl[r.len] = '\0';
+	if (r.err < 0) {
+		hv_fail(hv, r.err, "xcd-sim: %s", (char *)pl);
+		free(pl);
+		if (fd >= 0)
+			close(fd);
+		return r.err;
+	}
+	size_t n = r.len < outlen ? r.len : outlen;
+	if (out && n)
+		memcpy(out, pl, n);
+	if (got)
+		*got = n;
+	free(pl);
+	if (fdout)
+		*fdout = fd;
+	else if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+#define CALL0(op, domid) call(hv, op, domid, NULL, 0, NULL, 0, NULL, 0, NULL, NULL)
+#define CALLA(op, domid, arg) call(hv, op, domid, &(arg), sizeof(arg), NULL, 0, NULL, 0, NULL, NULL)
+
+static void sim_close(struct hv *hv)
+{
+	struct sim_client *c = cl(hv);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+static int sim_host_info(struct hv *hv, struct hv_hostinfo *out)
+{
+	return call(hv, SIM_OP_HOST_INFO, 0, NULL, 0, NULL, 0, out, sizeof(*out), NULL, NULL);
+}
+
+static int sim_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
+{
+	return call(hv, SIM_OP_CREATE, 0, cfg, sizeof(*cfg), NULL, 0, domid, sizeof(*domid), NULL,
+		    NULL);
+}
+
+static int sim_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline)
+{
+	if (!kernel)
+		return hv_fail(hv, -EINVAL, "build of domain %u: no kernel", domid);
+	/* The guest programs take no command line. */
+	return call(hv, SIM_OP_BUILD, domid, kernel, strlen(kernel) + 1, NULL, 0, NULL, 0, NULL,
+		    NULL);
+}
+
+static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }
+static int sim_unpause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_UNPAUSE, domid); }
+static int sim_destroy(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_DESTROY, domid); }
+static int sim_suspend(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_SUSPEND, domid); }
+static int sim_resume(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_RESUME, domid); }
+
+static int sim_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
+{
+	uint32_t r = reason;
+	return CALLA(SIM_OP_SHUTDOWN, domid, r);
+}
+
+static int sim_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
+{
+	return call(hv, SIM_OP_GETINFO, domid, NULL, 0, NULL, 0, out, sizeof(*out), NULL, NULL);
+}
+
+static int sim_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
+{
+	struct sim_u32_arg a = { max };
+	size_t got = 0;
+	int rc = call(hv, SIM_OP_LIST, 0, &a, sizeof(a), NULL, 0, out, (size_t)max * sizeof(*out),
+		      &got, NULL);
+	return rc < 0 ? rc : (int)(got / sizeof(*out));
+}
+
+static int sim_set_max_mem(struct hv *hv, uint32_t domid, uint64_t kb)
+{
+	struct sim_u64_arg a = { kb };
+	return CALLA(SIM_OP_SET_MAX_MEM, domid, a);
+}
+
+static int sim_set_target(struct hv *hv, uint32_t domid, uint64_t kb)
+{
+	struct sim_u64_arg a = { kb };
+	return CALLA(SIM_OP_SET_TARGET, domid, a);
+}
+
+static int sim_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out)
+{
+	struct sim_vcpu_arg a = { vcpu, 0 };
+	return call(hv, SIM_OP_VCPU_INFO, domid, &a, sizeof(a), NULL, 0, out, sizeof(*out), NULL,
+		    NULL);
+}
+
+static int sim_set_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, const uint8_t *map,
+			    size_t len)
+{
+	struct sim_vcpu_arg a = { vcpu, (uint32_t)len };
+	return call(hv, SIM_OP_VCPU_SET_AFFINITY, domid, &a, sizeof(a), map, len, NULL, 0, NULL,
+		    NULL);
+}
+
+static int sim_get_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, uint8_t *map,
+			    size_t len)
+{
+	struct sim_vcpu_arg a = { vcpu, (uint32_t)len };
+	memset(map, 0, len);
+	return call(hv, SIM_OP_VCPU_GET_AFFINITY, domid, &a, sizeof(a), NULL, 0, map, len, NULL,
+		    NULL);
+}
+
+static int sim_get_context(struct hv *hv, uint32_t domid, uint32_t vcpu, void *buf, size_t *len)
+{
+	struct sim_vcpu_arg a = { vcpu, 0 };
+	struct sim_vcpu_context ctx;
+	size_t got = 0;
+	int rc = call(hv, SIM_OP_VCPU_GET_CONTEXT, domid, &a, sizeof(a), NULL, 0, &ctx,
+		      sizeof(ctx), &got, NULL);
+	if (rc < 0)
+		return rc;
+	if (*len < got)
+		return hv_fail(hv, -ENOSPC, "vCPU context: %zu bytes, the buffer has %zu", got,
+			       *len);
+	memcpy(buf, &ctx, got);
+	*len = got;
+	return 0;
+}
+
+static int sim_set_context(struct hv *hv, uint32_t domid, uint32_t vcpu, const void *buf,
+			   size_t len)
+{
+	struct sim_vcpu_arg a = { vcpu, (uint32_t)len };
+	return call(hv, SIM_OP_VCPU_SET_CONTEXT, domid, &a, sizeof(a), buf, len, NULL, 0, NULL,
+		    NULL);
+}
+
+static int sim_ld_enable(struct hv *hv, uint32_t domid)
+{
+	return CALL0(SIM_OP_LOGDIRTY_ENABLE, domid);
+}
+
+static int sim_ld_disable(struct hv *hv, uint32_t domid)
+{
+	return CALL0(SIM_OP_LOGDIRTY_DISABLE, domid);
+}
+
+static int sim_ld_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t npages,
+			 int clear)
+{
+	struct sim_bitmap_arg a = { npages, clear ? 1 : 0, 0 };
+	size_t len = (npages + 7) / 8;
+	if (len > SIM_MAX_PAYLOAD)
+		return hv_fail(hv, -E2BIG, "log-dirty bitmap of %llu pages: ask for at most %u",
+			       (unsigned long long)npages, SIM_MAX_PAYLOAD * 8);
+	memset(bitmap, 0, len);
+	return call(hv, SIM_OP_LOGDIRTY_BITMAP, domid, &a, sizeof(a), NULL, 0, bitmap, len, NULL,
+		    NULL);
+}
+
+static int sim_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot,
+		   void **addr)
+{
+	struct sim_map_arg a = { pfn, npages, (uint32_t)prot, 0 };
+	int fd = -1;
+	int rc = call(hv, SIM_OP_MAP, domid, &a, sizeof(a), NULL, 0, NULL, 0, NULL, &fd);
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return broken(hv, EPROTO);
+	int mp = (prot & HV_MAP_READ ? PROT_READ : 0) | (prot & HV_MAP_WRITE ? PROT_WRITE : 0);
+	void *p = mmap(NULL, npages * HV_PAGE_SIZE, mp ? mp : PROT_READ, MAP_SHARED, fd,
+		       (off_t)(pfn * HV_PAGE_SIZE));
+	int e = errno;
+	close(fd);
+	if (p == MAP_FAILED)
+		return hv_fail(hv, -e, "map of domain %u pfn %llu+%llu: %s", domid,
+			       (unsigned long long)pfn, (unsigned long long)npages, strerror(e));
+	*addr = p;
+	return 0;
+}
+
+static int sim_unmap(struct hv *hv, void *addr, uint64_t npages)
+{
+	if (munmap(addr, npages * HV_PAGE_SIZE) < 0)
+		return hv_fail(hv, -errno, "unmap of %llu pages at %p: %s",
+			       (unsigned long long)npages, addr, strerror(errno));
+	return 0;
+}
+
+static int sim_evtchn_alloc(struct hv *hv, uint32_t domid, uint32_t remote, uint32_t *port)
+{
+	struct sim_u32_arg a = { remote };
+	return call(hv, SIM_OP_EVTCHN_ALLOC_UNBOUND, domid, &a, sizeof(a), NULL, 0, port,
+		    sizeof(*port), NULL, NULL);
+}
+
+static int sim_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t rport, uint32_t *lport)
+{
+	struct sim_u32_arg a = { rport };
+	return call(hv, SIM_OP_EVTCHN_BIND, domid, &a, sizeof(a), NULL, 0, lport, sizeof(*lport),
+		    NULL, NULL);
+}
+
+static int sim_evtchn_notify(struct hv *hv, uint32_t lport)
+{
+	struct sim_u32_arg a = { lport };
+	return CALLA(SIM_OP_EVTCHN_NOTIFY, 0, a);
+}
+
+static int sim_evtchn_unbind(struct hv *hv, uint32_t lport)
+{
+	struct sim_u32_arg a = { lport };
+	return CALLA(SIM_OP_EVTCHN_UNBIND, 0, a);
+}
+
+static const struct hv_ops sim_ops = {
+	.name = "sim",
+	.close = sim_close,
+	.host_info = sim_host_info,
+	.domain_create = sim_create,
+	.domain_build = sim_build,
+	.domain_pause = sim_pause,
+	.domain_unpause = sim_unpause,
+	.domain_shutdown = sim_shutdown,
+	.domain_destroy = sim_destroy,
+	.domain_getinfo = sim_getinfo,
+	.domain_list = sim_list,
+	.domain_suspend = sim_suspend,
+	.domain_resume = sim_resume,
+	.set_max_mem = sim_set_max_mem,
+	.set_target_mem = sim_set_target,
+	.vcpu_info = sim_vcpu_info,
+	.vcpu_set_affinity = sim_set_affinity,
+	.vcpu_get_affinity = sim_get_affinity,
+	.vcpu_get_context = sim_get_context,
+	.vcpu_set_context = sim_set_context,
+	.logdirty_enable = sim_ld_enable,
+	.logdirty_disable = sim_ld_disable,
+	.logdirty_bitmap = sim_ld_bitmap,
+	.map = sim_map,
+	.unmap = sim_unmap,
+	.evtchn_alloc_unbound = sim_evtchn_alloc,
+	.evtchn_bind = sim_evtchn_bind,
+	.evtchn_notify = sim_evtchn_notify,
+	.evtchn_unbind = sim_evtchn_unbind,
+};
+
+int hv_sim_open(struct hv *hv, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "xcd-sim socket %s: path longer than %zu bytes", path,
+			 sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	struct sim_client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "hv_sim_open: out of memory");
+		return -ENOMEM;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = { SIM_TIMEOUT_S, 0 };
+	if (c->fd < 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "no simulated host at %s: %s (is xcd-sim running?)", path,
+			 strerror(e));
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		return -e;
+	}
+	hv->ops = &sim_ops;
+	hv->priv = c;
+	uint32_t version = 0;
+	int rc = call(hv, SIM_OP_HELLO, 0, NULL, 0, NULL, 0, &version, sizeof(version), NULL, NULL);
+	if (rc == 0 && version != SIM_PROTO_VERSION)
+		rc = hv_fail(hv, -EPROTO, "xcd-sim at %s speaks protocol %u, this build %u", path,
+			     version, SIM_PROTO_VERSION);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", hv->err);
+		sim_close(hv);
+		return rc;
+	}
+	return 0;
+}

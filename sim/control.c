@@ -1,0 +1,634 @@
+/* control: xcd-sim's Unix socket, one connection per hv client, the request
+ * dispatch of sim/PROTOCOL.md. A client has one request outstanding at a
+ * time, so a connection holds at most one unsent reply; until it is sent, the
+ * connection's input is not read. */
+#include "sim.h"
+#include "proto.h"
+#include "../lib/log.h"
+#include "../lib/loop.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct lport {
+	int used;
+	uint32_t domid, rport;
+};
+
+struct conn {
+	struct sim_control *c;
+	struct conn *next;
+	int fd;
+	uint8_t *in;
+	size_t inlen, incap;
+	uint8_t *out;
+	size_t outlen, outoff;
+	int outfd; /* sent with the reply's first bytes, then closed */
+	struct lport ports[SIM_MAX_PORTS];
+};
+
+struct sim_control {
+	struct loop *l;
+	struct sim_host *h;
+	int lfd;
+	char path[108];
+	struct conn *conns;
+};
+
+struct reply {
+	int err;
+	char msg[SIM_ERRMSG_MAX];
+	uint8_t *data;
+	size_t len;
+	int fd; /* -1: none; not owned */
+};
+
+static int fail(struct reply *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct reply *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	return r->err = err;
+}
+
+static int answer(struct reply *r, const void *data, size_t len)
+{
+	r->data = malloc(len ? len : 1);
+	if (!r->data)
+		return fail(r, -ENOMEM, "out of memory for a %zu-byte reply", len);
+	memcpy(r->data, data, len);
+	r->len = len;
+	return 0;
+}
+
+static void conn_close(struct conn *k)
+{
+	struct sim_control *c = k->c;
+	for (unsigned i = 0; i < SIM_MAX_PORTS; i++) {
+		if (!k->ports[i].used)
+			continue;
+		struct sim_domain *d = sim_domain_find(c->h, k->ports[i].domid);
+		if (d && k->ports[i].rport < SIM_MAX_PORTS) {
+			pthread_mutex_lock(&d->mu);
+			struct sim_port *p = &d->ports[k->ports[i].rport];
+			if (p->state == PORT_BOUND && p->conn == k) {
+				p->state = PORT_UNBOUND;
+				p->conn = NULL;
+			}
+			pthread_mutex_unlock(&d->mu);
+		}
+	}
+	loop_del(c->l, k->fd);
+	close(k->fd);
+	for (struct conn **p = &c->conns; *p; p = &(*p)->next) {
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	}
+	free(k->in);
+	free(k->out);
+	free(k);
+}
+
+static int need(struct reply *r, uint32_t len, size_t want, const char *op)
+{
+	if (len < want)
+		return fail(r, -EINVAL, "%s: payload of %u bytes, expected %zu", op, len, want);
+	return 0;
+}
+
+static struct sim_domain *domain(struct sim_control *c, struct reply *r, uint32_t domid)
+{
+	struct sim_domain *d = sim_domain_find(c->h, domid);
+	if (!d) {
+		if (domid == 0)
+			fail(r, -EPERM, "domain 0 is the control domain: not for this operation");
+		else
+			fail(r, -ESRCH, "domain %u does not exist", domid);
+	}
+	return d;
+}
+
+static void host_info(struct sim_host *h, struct hv_hostinfo *hi)
+{
+	memset(hi, 0, sizeof(*hi));
+	hi->nr_cpus = h->nr_cpus;
+	hi->total_kb = h->total_kb;
+	hi->free_kb = sim_host_free_kb(h);
+	hi->xen_major = 4;
+	hi->xen_minor = 17;
+	snprintf(hi->version, sizeof(hi->version), "xcd-sim %s (Xen 4.17 interface)",
+		 PACKAGE_VERSION);
+	snprintf(hi->backend, sizeof(hi->backend), "sim");
+	hi->nr_features = h->nr_features;
+	memcpy(hi->featureset, h->featureset, sizeof(hi->featureset));
+}
+
+static int do_evtchn(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		     struct reply *r)
+{
+	struct sim_control *c = k->c;
+	if (need(r, q->len, sizeof(struct sim_u32_arg), "evtchn"))
+		return r->err;
+	uint32_t arg;
+	memcpy(&arg, pl, sizeof(arg));
+	if (q->op == SIM_OP_EVTCHN_NOTIFY || q->op == SIM_OP_EVTCHN_UNBIND) {
+		if (arg >= SIM_MAX_PORTS || !k->ports[arg].used)
+			return fail(r, -EINVAL, "local port %u is not bound", arg);
+		struct sim_domain *d = sim_domain_find(c->h, k->ports[arg].domid);
+		if (q->op == SIM_OP_EVTCHN_NOTIFY) {
+			if (!d)
+				return fail(r, -ESRCH, "port %u: domain %u is gone", arg,
+					    k->ports[arg].domid);
+			sim_domain_notify(d, k->ports[arg].rport);
+			return 0;
+		}
+		if (d) {
+			pthread_mutex_lock(&d->mu);
+			struct sim_port *p = &d->ports[k->ports[arg].rport];
+			if (p->state == PORT_BOUND && p->conn == k) {
+				p->state = PORT_UNBOUND;
+				p->conn = NULL;
+			}
+			pthread_mutex_unlock(&d->mu);
+		}
+		k->ports[arg].used = 0;
+		return 0;
+	}
+	struct sim_domain *d = domain(c, r, q->domid);
+	if (!d)
+		return r->err;
+	int rc = 0;
+	uint32_t port = 0;
+	pthread_mutex_lock(&d->mu);
+	if (q->op == SIM_OP_EVTCHN_ALLOC_UNBOUND) {
+		for (port = 1; port < SIM_MAX_PORTS && d->ports[port].state != PORT_FREE; port++)
+			;
+		if (port == SIM_MAX_PORTS) {
+			rc = fail(r, -ENOSPC, "domain %u has no free event channel", d->domid);
+		} else {
+			d->ports[port].state = PORT_UNBOUND;
+			d->ports[port].remote_domid = arg;
+		}
+	} else {
+		struct sim_port *p = arg < SIM_MAX_PORTS ? &d->ports[arg] : NULL;
+		uint32_t lp;
+		for (lp = 1; lp < SIM_MAX_PORTS && k->ports[lp].used; lp++)
+			;
+		if (!p || p->state != PORT_UNBOUND || p->remote_domid != 0)
+			rc = fail(r, -EINVAL, "domain %u port %u is not unbound for domain 0",
+				  d->domid, arg);
+		else if (lp == SIM_MAX_PORTS)
+			rc = fail(r, -ENOSPC, "this connection has no free local port");
+		else {
+			p->state = PORT_BOUND;
+			p->conn = k;
+			p->conn_port = lp;
+			k->ports[lp] = (struct lport){ 1, d->domid, arg };
+			port = lp;
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	return rc ? rc : answer(r, &port, sizeof(port));
+}
+
+static int do_vcpu(struct sim_control *c, const struct sim_req *q, const uint8_t *pl,
+		   struct reply *r)
+{
+	struct sim_vcpu_arg va;
+	if (need(r, q->len, sizeof(va), "vcpu"))
+		return r->err;
+	memcpy(&va, pl, sizeof(va));
+	struct sim_domain *d = domain(c, r, q->domid);
+	if (!d)
+		return r->err;
+	if (va.vcpu >= d->cfg.max_vcpus)
+		return fail(r, -EINVAL, "domain %u has no vCPU %u", d->domid, va.vcpu);
+	struct sim_vcpu *v = &d->vcpus[va.vcpu];
+	const uint8_t *data = pl + sizeof(va);
+	size_t dlen = q->len - sizeof(va);
+	switch (q->op) {
+	case SIM_OP_VCPU_INFO: {
+		struct hv_vcpuinfo vi = { 0 };
+		pthread_mutex_lock(&d->mu);
+		vi.online = d->built;
+		vi.running = v->in_guest;
+		vi.blocked = d->built && !v->in_guest && !d->pause_count && !d->shutdown;
+		vi.cpu = v->cpu;
+		vi.cpu_time_ns = v->cpu_ns;
+		pthread_mutex_unlock(&d->mu);
+		return answer(r, &vi, sizeof(vi));
+	}
+	case SIM_OP_VCPU_SET_AFFINITY:
+		pthread_mutex_lock(&d->mu);
+		memset(v->affinity, 0, sizeof(v->affinity));
+		memcpy(v->affinity, data, dlen < sizeof(v->affinity) ? dlen : sizeof(v->affinity));
+		pthread_mutex_unlock(&d->mu);
+		return 0;
+	case SIM_OP_VCPU_GET_AFFINITY: {
+		uint8_t map[sizeof(v->affinity)];
+		pthread_mutex_lock(&d->mu);
+		memcpy(map, v->affinity, sizeof(map));
+		pthread_mutex_unlock(&d->mu);
+		return answer(r, map, va.len < sizeof(map) ? va.len : sizeof(map));
+	}
+	case SIM_OP_VCPU_GET_CONTEXT: {
+		struct sim_vcpu_context ctx;
+		int rc = sim_vcpu_context(d, va.vcpu, &ctx, NULL);
+		if (rc < 0)
+			return fail(r, rc, "domain %u: pause it to read a vCPU context", d->domid);
+		return answer(r, &ctx, sizeof(ctx));
+	}
+	default: { /* SIM_OP_VCPU_SET_CONTEXT */
+		struct sim_vcpu_context ctx;
+		if (dlen != sizeof(ctx))
+			return fail(r, -EINVAL, "vCPU context of %zu bytes, xcd-sim's is %zu",
+				    dlen, sizeof(ctx));
+		memcpy(&ctx, data, sizeof(ctx));
+		if (ctx.magic != SIM_CONTEXT_MAGIC)
+			return fail(r, -EINVAL, "not an xcd-sim vCPU context (bad magic)");
+		int rc = sim_vcpu_context(d, va.vcpu, NULL, &ctx);
+		if (rc < 0)
+			return fail(r, rc, "domain %u: pause it to set a vCPU context", d->domid);
+		return 0;
+	}
+	}
+}
+
+static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		    struct reply *r)
+{
+	struct sim_control *c = k->c;
+	struct sim_host *h = c->h;
+	struct sim_domain *d = NULL;
+	int rc;
+	char err[SIM_ERRMSG_MAX] = "";
+
+	switch (q->op) {
+	case SIM_OP_HELLO: {
+		uint32_t v = SIM_PROTO_VERSION;
+		return answer(r, &v, sizeof(v));
+	}
+	case SIM_OP_HOST_INFO: {
+		struct hv_hostinfo hi;
+		host_info(h, &hi);
+		return answer(r, &hi, sizeof(hi));
+	}
+	case SIM_OP_CREATE: {
+		struct hv_domain_config cfg;
+		if (need(r, q->len, sizeof(cfg), "create"))
+			return r->err;
+		memcpy(&cfg, pl, sizeof(cfg));
+		uint32_t domid;
+		rc = sim_domain_create(h, &cfg, &domid, err, sizeof(err));
+		if (rc < 0)
+			return fail(r, rc, "create: %s", err);
+		log_info("domain %u created (%u vCPUs, %llu KiB)", domid, cfg.max_vcpus,
+			 (unsigned long long)cfg.max_mem_kb);
+		return answer(r, &domid, sizeof(domid));
+	}
+	case SIM_OP_LIST: {
+		struct sim_u32_arg a;
+		if (need(r, q->len, sizeof(a), "list"))
+			return r->err;
+		memcpy(&a, pl, sizeof(a));
+		size_t n = 1;
+		for (d = h->domains; d; d = d->next)
+			n++;
+		if (n > a.val)
+			n = a.val;
+		struct hv_dominfo *di = calloc(n ? n : 1, sizeof(*di));
+		if (!di)
+			return fail(r, -ENOMEM, "out of memory");
+		size_t i = 0;
+		if (i < n)
+			sim_host_dom0_info(h, &di[i++]);
+		/* In creation order, as Xen lists them. */
+		for (uint32_t id = 1; id < 0x7ff0 && i < n; id++)
+			if ((d = sim_domain_find(h, id)))
+				sim_domain_info(d, &di[i++]);
+		r->data = (uint8_t *)di;
+		r->len = i * sizeof(*di);
+		return 0;
+	}
+	case SIM_OP_GETINFO: {
+		struct hv_dominfo di;
+		if (q->domid == 0)
+			sim_host_dom0_info(h, &di);
+		else if ((d = domain(c, r, q->domid)))
+			sim_domain_info(d, &di);
+		else
+			return r->err;
+		return answer(r, &di, sizeof(di));
+	}
+	case SIM_OP_EVTCHN_ALLOC_UNBOUND:
+	case SIM_OP_EVTCHN_BIND:
+	case SIM_OP_EVTCHN_NOTIFY:
+	case SIM_OP_EVTCHN_UNBIND:
+		return do_evtchn(k, q, pl, r);
+	case SIM_OP_VCPU_INFO:
+	case SIM_OP_VCPU_SET_AFFINITY:
+	case SIM_OP_VCPU_GET_AFFINITY:
+	case SIM_OP_VCPU_GET_CONTEXT:
+	case SIM_OP_VCPU_SET_CONTEXT:
+		return do_vcpu(c, q, pl, r);
+	}
+	if (!(d = domain(c, r, q->domid)))
+		return r->err;
+	switch (q->op) {
+	case SIM_OP_BUILD: {
+		if (!q->len || pl[q->len - 1] != '\0')
+			return fail(r, -EINVAL, "build: kernel string not NUL-terminated");
+		rc = sim_domain_build(d, (const char *)pl, err, sizeof(err));
+		if (rc < 0)
+			return fail(r, rc, "build of domain %u: %s", d->domid, err);
+		log_info("domain %u built: %s", d->domid, (const char *)pl);
+		return 0;
+	}
+	case SIM_OP_PAUSE:
+		rc = sim_domain_pause(d);
+		return rc < 0 ? fail(r, rc, "domain %u: paused too many times", d->domid) : 0;
+	case SIM_OP_UNPAUSE:
+		rc = sim_domain_unpause(d);
+		return rc < 0 ? fail(r, rc, "domain %u is not paused", d->domid) : 0;
+	case SIM_OP_SHUTDOWN:
+	case SIM_OP_SUSPEND: {
+		uint32_t reason = HV_SHUTDOWN_SUSPEND;
+		if (q->op == SIM_OP_SHUTDOWN) {
+			if (need(r, q->len, sizeof(reason), "shutdown"))
+				return r->err;
+			memcpy(&reason, pl, sizeof(reason));
+		}
+		rc = sim_domain_shutdown(d, reason);
+		if (rc < 0)
+			return fail(r, rc, "shutdown reason %u is not one of Xen's", reason);
+		log_info("domain %u shut down (reason %u)", d->domid, reason);
+		return 0;
+	}
+	case SIM_OP_RESUME:
+		rc = sim_domain_resume(d);
+		return rc < 0 ? fail(r, rc, "domain %u is not suspended", d->domid) : 0;
+	case SIM_OP_DESTROY:
+		sim_domain_destroy(h, d);
+		log_info("domain %u destroyed", q->domid);
+		return 0;
+	case SIM_OP_SET_MAX_MEM:
+	case SIM_OP_SET_TARGET: {
+		struct sim_u64_arg a;
+		if (need(r, q->len, sizeof(a), "memory"))
+			return r->err;
+		memcpy(&a, pl, sizeof(a));
+		if (a.val > d->mem.nr_pages * 4)
+			return fail(r, -EINVAL, "domain %u: %llu KiB is above the %llu KiB it was created with (xcd-sim cannot grow guest memory)",
+				    d->domid, (unsigned long long)a.val,
+				    (unsigned long long)d->mem.nr_pages * 4);
+		pthread_mutex_lock(&d->mu);
+		if (q->op == SIM_OP_SET_MAX_MEM)
+			d->max_mem_kb = a.val;
+		else
+			d->target_kb = a.val;
+		pthread_mutex_unlock(&d->mu);
+		return 0;
+	}
+	case SIM_OP_LOGDIRTY_ENABLE:
+		rc = sim_logdirty_enable(&d->mem);
+		return rc < 0 ? fail(r, rc, "log-dirty on domain %u: %s", d->domid, strerror(-rc)) : 0;
+	case SIM_OP_LOGDIRTY_DISABLE:
+		rc = sim_logdirty_disable(&d->mem);
+		return rc < 0 ? fail(r, rc, "log-dirty off domain %u: %s", d->domid, strerror(-rc)) : 0;
+	case SIM_OP_LOGDIRTY_BITMAP: {
+		struct sim_bitmap_arg a;
+		if (need(r, q->len, sizeof(a), "logdirty bitmap"))
+			return r->err;
+		memcpy(&a, pl, sizeof(a));
+		if (a.npages == 0 || a.npages > d->mem.nr_pages)
+			return fail(r, -EINVAL, "domain %u has %llu pages, asked for %llu",
+				    d->domid, (unsigned long long)d->mem.nr_pages,
+				    (unsigned long long)a.npages);
+		r->len = (a.npages + 7) / 8;
+		if (!(r->data = calloc(1, r->len)))
+			return fail(r, -ENOMEM, "out of memory");
+		rc = sim_logdirty_read(&d->mem, r->data, a.npages, a.clear);
+		if (rc == -EINVAL)
+			return fail(r, rc, "domain %u is not in log-dirty mode", d->domid);
+		return rc < 0 ? fail(r, rc, "log-dirty bitmap: %s", strerror(-rc)) : 0;
+	}
+	case SIM_OP_MAP: {
+		struct sim_map_arg a;
+		if (need(r, q->len, sizeof(a), "map"))
+			return r->err;
+		memcpy(&a, pl, sizeof(a));
+		if (a.npages == 0 || a.pfn >= d->mem.nr_pages || a.npages > d->mem.nr_pages - a.pfn)
+			return fail(r, -EINVAL, "map of pfn %llu+%llu: domain %u has %llu pages",
+				    (unsigned long long)a.pfn, (unsigned long long)a.npages,
+				    d->domid, (unsigned long long)d->mem.nr_pages);
+		r->fd = d->mem.fd;
+		return 0;
+	}
+	}
+	return fail(r, -EOPNOTSUPP, "unknown operation %u", q->op);
+}
+
+static void set_events(struct conn *k)
+{
+	loop_mod(k->c->l, k->fd, k->outlen ? EPOLLOUT : EPOLLIN);
+}
+
+/* 0: all sent or waiting for EPOLLOUT; <0: the connection is broken. */
+static int flush(struct conn *k)
+{
+	while (k->outoff < k->outlen) {
+		struct iovec iov = { k->out + k->outoff, k->outlen - k->outoff };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		if (k->outfd >= 0) {
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &k->outfd, sizeof(int));
+		}
+		ssize_t n = sendmsg(k->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -errno;
+		}
+		k->outfd = -1;
+		k->outoff += (size_t)n;
+	}
+	k->outlen = k->outoff = 0;
+	return 0;
+}
+
+static int queue_reply(struct conn *k, struct reply *r)
+{
+	const void *data = r->err ? (const void *)r->msg : (const void *)r->data;
+	size_t len = r->err ? strlen(r->msg) + 1 : r->len;
+	struct sim_rsp h = { SIM_MAGIC, r->err, (uint32_t)len, r->err || r->fd < 0 ? 0 : 1 };
+	uint8_t *b = malloc(sizeof(h) + len);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b, &h, sizeof(h));
+	if (len)
+		memcpy(b + sizeof(h), data, len);
+	free(k->out);
+	k->out = b;
+	k->outlen = sizeof(h) + len;
+	k->outoff = 0;
+	k->outfd = h.nfds ? r->fd : -1;
+	return flush(k);
+}
+
+/* Handles every complete request in the input, one reply at a time. */
+static int process(struct conn *k)
+{
+	while (!k->outlen && k->inlen >= sizeof(struct sim_req)) {
+		struct sim_req q;
+		memcpy(&q, k->in, sizeof(q));
+		if (q.magic != SIM_MAGIC || q.len > SIM_MAX_PAYLOAD) {
+			log_warn("control: bad request header (magic %#x, %u bytes): closing",
+				 q.magic, q.len);
+			return -EPROTO;
+		}
+		if (k->inlen < sizeof(q) + q.len)
+			break;
+		struct reply r = { .fd = -1 };
+		dispatch(k, &q, k->in + sizeof(q), &r);
+		if (r.err)
+			log_debug("op %u domain %u: %s", q.op, q.domid, r.msg);
+		int rc = queue_reply(k, &r);
+		free(r.data);
+		if (rc < 0)
+			return rc;
+		k->inlen -= sizeof(q) + q.len;
+		memmove(k->in, k->in + sizeof(q) + q.len, k->inlen);
+	}
+	return 0;
+}
+
+static void on_conn(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct conn *k = arg;
+	if (events & EPOLLOUT) {
+		if (flush(k) < 0)
+			goto close;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (k->incap - k->inlen < 4096) {
+			size_t cap = k->incap ? k->incap * 2 : 8192;
+			if (cap > SIM_MAX_PAYLOAD * 2 + 8192)
+				goto close;
+			uint8_t *n = realloc(k->in, cap);
+			if (!n)
+				goto close;
+			k->in = n;
+			k->incap = cap;
+		}
+		ssize_t n = recv(fd, k->in + k->inlen, k->incap - k->inlen, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			goto close;
+		if (n > 0)
+			k->inlen += (size_t)n;
+	}
+	if (process(k) < 0)
+		goto close;
+	set_events(k);
+	return;
+close:
+	conn_close(k);
+}
+
+static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct sim_control *c = arg;
+	int s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s < 0) {
+		log_warn("control: accept: %s", strerror(errno));
+		return;
+	}
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &crl) == 0 && cr.uid != 0 &&
+	    cr.uid != getuid()) {
+		log_warn("control: refused pid %d uid %u: only root or uid %u", cr.pid, cr.uid,
+			 getuid());
+		close(s);
+		return;
+	}
+	struct conn *k = calloc(1, sizeof(*k));
+	if (!k || loop_add(l, s, EPOLLIN, on_conn, k) < 0) {
+		log_warn("control: no room for a connection");
+		free(k);
+		close(s);
+		return;
+	}
+	k->c = c;
+	k->fd = s;
+	k->outfd = -1;
+	k->next = c->conns;
+	c->conns = k;
+}
+
+int sim_control_start(struct loop *l, struct sim_host *h, const char *path,
+		      struct sim_control **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_err("socket path %s: longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	struct sim_control *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->l = l;
+	c->h = h;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc = 0;
+	if (c->lfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	unlink(path);
+	mode_t old = umask(077);
+	rc = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old);
+	if (rc < 0 || listen(c->lfd, 16) < 0 || loop_add(l, c->lfd, EPOLLIN, on_accept, c) < 0) {
+		rc = rc ? rc : -errno;
+		log_err("control socket %s: %s", path, strerror(-rc));
+		close(c->lfd);
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	free(c);
+	return rc;
+}
+
+void sim_control_stop(struct sim_control *c)
+{
+	if (!c)
+		return;
+	while (c->conns)
+		conn_close(c->conns);
+	loop_del(c->l, c->lfd);
+	close(c->lfd);
+	unlink(c->path);
+	free(c);
+}

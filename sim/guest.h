@@ -1,0 +1,52 @@
+/* The memory and vCPU-context layout of xcd-sim's guest programs: the guest's
+ * own ABI, which tests and tools may read through a foreign mapping. */
+#ifndef XCD_SIM_GUEST_H
+#define XCD_SIM_GUEST_H
+#include <stdint.h>
+
+#define SIM_GUEST_MAGIC 0x31474d4953444358ull /* "XCDSIMG1" */
+#define SIM_MAX_VCPUS 64
+#define SIM_PAGE_SIZE 4096u
+
+enum sim_program { SIM_PROG_IDLE = 1, SIM_PROG_DIRTY = 2 };
+
+/* One slot per vCPU in the header page; each vCPU writes only its own. */
+struct sim_guest_vcpu {
+	uint64_t counter;  /* pages written by this vCPU since boot */
+	uint64_t events;   /* event-channel notifications it has seen */
+	uint64_t steps;    /* scheduler ticks it has run */
+	uint64_t last_pfn; /* page it wrote last */
+};
+
+/* pfn 0, written by the domain builder, then by the guest. */
+struct sim_guest_header {
+	uint64_t magic;
+	uint32_t program;     /* enum sim_program */
+	uint32_t nr_vcpus;
+	uint64_t nr_pages;
+	uint64_t rate;        /* sim:dirty: pages per second, all vCPUs together */
+	uint64_t touched_pfn; /* first page of the "touched" bitmap */
+	uint64_t touched_pages;
+	uint64_t data_pfn;    /* first page sim:dirty writes to */
+	uint64_t pad;
+	struct sim_guest_vcpu vcpu[SIM_MAX_VCPUS];
+};
+
+/* The touched bitmap (bit pfn%8 of byte pfn/8) records every page the guest
+ * writes, including the header and the bitmap pages themselves: after a
+ * reader zeroes it through a foreign mapping, it equals the log-dirty bitmap
+ * the hypervisor collects over the same interval.
+ *
+ * A data page written by sim:dirty: word 0 the pfn, word 1 the vCPU, word 2
+ * that vCPU's counter at the write, the rest a pattern from the vCPU's RNG. */
+
+/* The vCPU context (hv_vcpu_get/set_context on xcd-sim): the RNG state and
+ * the rate credit live here, so a migration must carry it. */
+#define SIM_CONTEXT_MAGIC 0x5843505653444358ull /* "XCDSVPCX" */
+struct sim_vcpu_context {
+	uint64_t magic;
+	uint64_t rng;    /* xorshift64 state */
+	uint64_t credit; /* sim:dirty: pages owed, in thousandths */
+	uint64_t regs[5];
+};
+#endif
