@@ -15,14 +15,16 @@ b=${XCD_BUILDDIR:-$(pwd)}
 s=${XCD_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 open="$s/fuzz/crashers/OPEN"
 fail=0
-for t in xs-request xs-state; do
+for t in xs-request xs-state rpc; do
 	bin="$b/fuzz/replay-$t"
 	if [ ! -x "$bin" ]; then
 		echo "FAIL: $bin not built"
 		fail=1
 		continue
 	fi
-	if "$bin" "$s/fuzz/corpus/$t"; then
+	corpus="$s/fuzz/corpus/$t"
+	[ -d "$corpus" ] || corpus="$s/fuzz/$t/corpus"  # targets with a folder of their own
+	if "$bin" "$corpus"; then
 		echo "ok: corpus $t"
 	else
 		echo "FAIL: corpus $t (rc $?)"
