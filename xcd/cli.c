@@ -1,0 +1,567 @@
+/* cli: xcd, the command-line client of xcdd, shaped after xl. */
+#include "../lib/jsonrpc.h"
+#include "xcdd.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct verb {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*fn)(int fd, int argc, char **argv);
+};
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "xcd: %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "xcd: cannot connect to xcdd at %s: %s (is xcdd running?)\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static struct jsonrpc_linebuf lb;
+
+/* The next line from xcdd, parsed; NULL at end of file or on error (said). */
+static bool quiet_reads;
+
+static int read_message(int fd, struct jsonrpc_message *m)
+{
+	char err[256];
+	for (;;) {
+		char *line;
+		size_t len;
+		int r = jsonrpc_linebuf_next(&lb, &line, &len, err, sizeof(err));
+		if (r == 1) {
+			struct jsonrpc_error e;
+			if (jsonrpc_response_parse(line, len, m, &e) < 0) {
+				if (!quiet_reads)
+					fprintf(stderr, "xcd: bad message from xcdd: %s\n", e.message);
+				jsonrpc_message_free(m);
+				return -1;
+			}
+			return 0;
+		}
+		if (r < 0) {
+			if (!quiet_reads)
+				fprintf(stderr, "xcd: %s\n", err);
+			return -1;
+		}
+		ssize_t n = jsonrpc_linebuf_read(&lb, fd, err, sizeof(err));
+		if (n == 0) {
+			if (!quiet_reads)
+				fprintf(stderr, "xcd: xcdd closed the connection\n");
+			return -1;
+		}
+		if (n < 0 && n != -EAGAIN && n != -EINTR) {
+			if (!quiet_reads)
+				fprintf(stderr, "xcd: %s\n", err);
+			return -1;
+		}
+	}
+}
+
+/* Sends METHOD and waits for its answer in *RES (notifications skipped).
+ * 0, or -1 with the error printed. */
+static int call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		struct jsonrpc_message *res)
+{
+	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
+	char *out = NULL;
+	size_t len;
+	if (jsonrpc_gen_request(&id, method, params, arg, &out, &len) < 0) {
+		fprintf(stderr, "xcd: cannot encode the request (invalid UTF-8?)\n");
+		return -1;
+	}
+	int rc = write_all(fd, out, len);
+	int send_errno = errno;
+	free(out);
+	/* A refused caller finds the connection closed, the reason waiting. */
+	if (rc < 0) {
+		quiet_reads = true;
+		rc = read_message(fd, res);
+		quiet_reads = false;
+		if (rc == 0 && res->kind == JSONRPC_RESPONSE && res->is_error)
+			fprintf(stderr, "xcd: %s\n", res->error.message);
+		else
+			fprintf(stderr, "xcd: cannot send to xcdd: %s\n", strerror(send_errno));
+		if (rc == 0)
+			jsonrpc_message_free(res);
+		return -1;
+	}
+	for (;;) {
+		if (read_message(fd, res) < 0)
+			return -1;
+		if (res->kind == JSONRPC_RESPONSE)
+			break;
+		jsonrpc_message_free(res);
+	}
+	if (res->is_error) {
+		fprintf(stderr, "xcd: %s\n", res->error.message);
+		jsonrpc_message_free(res);
+		return -1;
+	}
+	return 0;
+}
+
+static int gs(yajl_gen g, const char *s)
+{
+	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok ? 0
+											    : -EINVAL;
+}
+
+/* {"domid": N} or {"name": S} from a DOM argument. */
+static int gen_dom(yajl_gen g, void *arg)
+{
+	const char *dom = arg;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(dom, &end, 10);
+	bool num = *dom >= '0' && *dom <= '9' && !*end && !errno && v <= UINT32_MAX;
+	if (yajl_gen_map_open(g) || gs(g, num ? "domid" : "name"))
+		return -EINVAL;
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, dom) < 0)
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int print_json(yajl_val v)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		return -1;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_config(g, yajl_gen_indent_string, "    ");
+	int rc = json_gen_tree(g, v);
+	if (rc == 0) {
+		const unsigned char *buf;
+		size_t len;
+		yajl_gen_get_buf(g, &buf, &len);
+		fwrite(buf, 1, len, stdout);
+		if (len && buf[len - 1] != '\n')
+			putchar('\n');
+	}
+	yajl_gen_free(g);
+	return rc;
+}
+
+static const char *get_s(yajl_val o, const char *k)
+{
+	const char *p[] = { k, NULL };
+	yajl_val v = yajl_tree_get(o, p, yajl_t_string);
+	return v ? YAJL_GET_STRING(v) : "";
+}
+
+static long long get_i(yajl_val o, const char *k)
+{
+	const char *p[] = { k, NULL };
+	yajl_val v = yajl_tree_get(o, p, yajl_t_number);
+	return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : -1;
+}
+
+static double get_d(yajl_val o, const char *k)
+{
+	const char *p[] = { k, NULL };
+	yajl_val v = yajl_tree_get(o, p, yajl_t_number);
+	return v ? YAJL_GET_DOUBLE(v) : 0;
+}
+
+/* ---- verbs ---- */
+
+struct create_args {
+	const char *config, *file;
+	char **overrides;
+	int n_overrides;
+	bool paused, dry_run;
+};
+
+static int gen_create(yajl_gen g, void *arg)
+{
+	struct create_args *a = arg;
+	if (yajl_gen_map_open(g) || gs(g, "config") || gs(g, a->config) || gs(g, "file") ||
+	    gs(g, a->file) || gs(g, "overrides") || yajl_gen_array_open(g))
+		return -EINVAL;
+	for (int i = 0; i < a->n_overrides; i++)
+		if (gs(g, a->overrides[i]))
+			return -EINVAL;
+	if (yajl_gen_array_close(g) || gs(g, "paused") || yajl_gen_bool(g, a->paused) ||
+	    gs(g, "dry_run") || yajl_gen_bool(g, a->dry_run))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "xcd: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len + 1 == cap) {
+			char *p = cap > (8u << 20) ? NULL : realloc(buf, cap * 2);
+			if (!p) {
+				fprintf(stderr, "xcd: %s: too large\n", path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (buf && ferror(f)) {
+		fprintf(stderr, "xcd: %s: %s\n", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+static int v_create(int fd, int argc, char **argv)
+{
+	struct create_args a = { 0 };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-p"))
+			a.paused = true;
+		else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
+			a.dry_run = true;
+		else {
+			fprintf(stderr, "xcd create: unknown option %s\n", argv[i]);
+			return 1;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "xcd create: which configuration file?\n");
+		return 1;
+	}
+	a.file = argv[i];
+	a.overrides = argv + i + 1;
+	a.n_overrides = argc - i - 1;
+	char *text = read_file(a.file);
+	if (!text)
+		return 1;
+	a.config = text;
+	fprintf(stderr, "Parsing config from %s\n", a.file);
+	struct jsonrpc_message r;
+	int rc = call(fd, "domain.create", gen_create, &a, &r);
+	free(text);
+	if (rc < 0)
+		return 1;
+	if (a.dry_run) {
+		print_json(r.result);
+	} else {
+		const char *p[] = { "warnings", NULL };
+		yajl_val w = yajl_tree_get(r.result, p, yajl_t_array);
+		for (size_t k = 0; w && k < w->u.array.len; k++)
+			if (YAJL_IS_STRING(w->u.array.values[k]))
+				fprintf(stderr, "warning: %s\n", YAJL_GET_STRING(w->u.array.values[k]));
+		fprintf(stderr, "Domain %s created (domid %lld)\n", get_s(r.result, "name"),
+			get_i(r.result, "domid"));
+	}
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_list(int fd, int argc, char **argv)
+{
+	bool json = false, longf = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--long"))
+			longf = true;
+		else {
+			fprintf(stderr, "xcd list: unknown argument %s\n", argv[i]);
+			return 1;
+		}
+	}
+	struct jsonrpc_message r;
+	if (call(fd, "domain.list", NULL, NULL, &r) < 0)
+		return 1;
+	int status = 0;
+	if (json) {
+		print_json(r.result);
+	} else if (longf) {
+		/* As `xl list -l`: each domain's configuration. */
+		printf("[\n");
+		bool first = true;
+		for (size_t k = 0; YAJL_IS_ARRAY(r.result) && k < r.result->u.array.len; k++) {
+			yajl_val d = r.result->u.array.values[k];
+			long long domid = get_i(d, "domid");
+			if (domid == 0)
+				continue;
+			struct jsonrpc_message ri;
+			char dom[32];
+			snprintf(dom, sizeof(dom), "%lld", domid);
+			if (call(fd, "domain.info", gen_dom, dom, &ri) < 0) {
+				status = 1;
+				continue;
+			}
+			printf("%s", first ? "" : ",\n");
+			first = false;
+			print_json(ri.result);
+			jsonrpc_message_free(&ri);
+		}
+		printf("]\n");
+	} else {
+		printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
+		for (size_t k = 0; YAJL_IS_ARRAY(r.result) && k < r.result->u.array.len; k++) {
+			yajl_val d = r.result->u.array.values[k];
+			printf("%-40s %5lld %5lld %5lld     %s %8.1f\n", get_s(d, "name"),
+			       get_i(d, "domid"), get_i(d, "memory_kb") / 1024, get_i(d, "vcpus"),
+			       get_s(d, "state"), get_d(d, "cpu_time_s"));
+		}
+	}
+	jsonrpc_message_free(&r);
+	return status;
+}
+
+static int v_info(int fd, int argc, char **argv)
+{
+	struct jsonrpc_message r;
+	if (argc > 1) {
+		fprintf(stderr, "xcd info: no arguments expected\n");
+		return 1;
+	}
+	if (call(fd, "host.info", NULL, NULL, &r) < 0)
+		return 1;
+	for (size_t k = 0; YAJL_IS_OBJECT(r.result) && k < r.result->u.object.len; k++) {
+		yajl_val v = r.result->u.object.values[k];
+		printf("%-23s: ", r.result->u.object.keys[k]);
+		if (YAJL_IS_STRING(v))
+			printf("%s\n", YAJL_GET_STRING(v));
+		else if (YAJL_IS_NUMBER(v))
+			printf("%s\n", v->u.number.r);
+		else
+			printf("?\n");
+	}
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int one_dom(int fd, int argc, char **argv, const char *method)
+{
+	if (argc != 2) {
+		fprintf(stderr, "xcd %s: expected one domain (name or domid)\n", argv[0]);
+		return 1;
+	}
+	struct jsonrpc_message r;
+	if (call(fd, method, gen_dom, argv[1], &r) < 0)
+		return 1;
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_destroy(int fd, int argc, char **argv)
+{
+	return one_dom(fd, argc, argv, "domain.destroy");
+}
+static int v_pause(int fd, int argc, char **argv)
+{
+	return one_dom(fd, argc, argv, "domain.pause");
+}
+static int v_unpause(int fd, int argc, char **argv)
+{
+	return one_dom(fd, argc, argv, "domain.unpause");
+}
+
+static int lookup(int fd, int argc, char **argv, bool want_id)
+{
+	if (argc != 2) {
+		fprintf(stderr, "xcd %s: expected one %s\n", argv[0], want_id ? "name" : "domid");
+		return 1;
+	}
+	if (!want_id && (argv[1][0] < '0' || argv[1][0] > '9')) {
+		fprintf(stderr, "xcd domname: %s: expected a domid\n", argv[1]);
+		return 1;
+	}
+	struct jsonrpc_message r;
+	if (call(fd, "domain.info", gen_dom, argv[1], &r) < 0)
+		return 1;
+	if (want_id)
+		printf("%lld\n", get_i(r.result, "domid"));
+	else
+		printf("%s\n", get_s(r.result, "name"));
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_domid(int fd, int argc, char **argv) { return lookup(fd, argc, argv, true); }
+static int v_domname(int fd, int argc, char **argv) { return lookup(fd, argc, argv, false); }
+
+static int v_monitor(int fd, int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "xcd monitor: no arguments expected\n");
+		return 1;
+	}
+	/* A first call proves the connection was accepted before waiting. */
+	struct jsonrpc_message r;
+	if (call(fd, "host.info", NULL, NULL, &r) < 0)
+		return 1;
+	jsonrpc_message_free(&r);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		char err[256];
+		char *line;
+		size_t len;
+		int n = jsonrpc_linebuf_next(&lb, &line, &len, err, sizeof(err));
+		if (n == 1) {
+			printf("%.*s\n", (int)len, line);
+			continue;
+		}
+		if (n < 0) {
+			fprintf(stderr, "xcd: %s\n", err);
+			return 1;
+		}
+		ssize_t k = jsonrpc_linebuf_read(&lb, fd, err, sizeof(err));
+		if (k == 0) {
+			fprintf(stderr, "xcd: xcdd closed the connection\n");
+			return 1;
+		}
+		if (k < 0 && k != -EINTR && k != -EAGAIN) {
+			fprintf(stderr, "xcd: %s\n", err);
+			return 1;
+		}
+	}
+}
+
+static int v_help(int fd, int argc, char **argv);
+
+static const struct verb verbs[] = {
+	{ "create", "[-p] [-n|--dry-run] CFG [KEY=VALUE...]",
+	  "Create a domain from the xl.cfg file CFG, with KEY=VALUE settings\n"
+	  "overriding the file. -p leaves it paused; -n prints the configuration\n"
+	  "as JSON and creates nothing.",
+	  v_create },
+	{ "list", "[-l] [--json]",
+	  "List the domains as `xl list` does. -l prints each domain's\n"
+	  "configuration as JSON; --json prints the list as JSON.",
+	  v_list },
+	{ "info", "", "Print information about the host.", v_info },
+	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy },
+	{ "pause", "DOM", "Pause the domain DOM.", v_pause },
+	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause },
+	{ "domid", "NAME", "Print the domid of the domain NAME.", v_domid },
+	{ "domname", "ID", "Print the name of the domain ID.", v_domname },
+	{ "monitor", "",
+	  "Print xcdd's notifications (JSON-RPC, one per line) until interrupted.", v_monitor },
+	{ "help", "[VERB]", "Say how to use xcd, or VERB.", v_help },
+};
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xcd [--connect PATH] VERB [ARGS...]\n\n"
+		   "xcdd is found at PATH, else $XCD_SOCKET, else /run/xcd/xcd.sock.\n\n"
+		   "Verbs:\n");
+	for (size_t i = 0; i < N_VERBS; i++)
+		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].args);
+	fprintf(f, "\n`xcd help VERB` says more about VERB.\n");
+}
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+static int v_help(int fd, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	const struct verb *v = find_verb(argv[1]);
+	if (!v) {
+		fprintf(stderr, "xcd help: no verb %s\n", argv[1]);
+		return 1;
+	}
+	printf("usage: xcd %s %s\n\n%s\n", v->name, v->args, v->help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("XCD_SOCKET");
+	if (!path || !*path)
+		path = "/run/xcd/xcd.sock";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--connect") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strncmp(argv[i], "--connect=", 10)) {
+			path = argv[i] + 10;
+		} else {
+			fprintf(stderr, "xcd: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	const struct verb *v = find_verb(argv[i]);
+	if (!v) {
+		fprintf(stderr, "xcd: no verb %s (xcd --help lists them)\n", argv[i]);
+		return 1;
+	}
+	if (v->fn == v_help)
+		return v_help(-1, argc - i, argv + i);
+	signal(SIGPIPE, SIG_IGN);
+	int fd = connect_to(path);
+	if (fd < 0)
+		return 1;
+	jsonrpc_linebuf_init(&lb, JSONRPC_MAX_LINE);
+	int rc = v->fn(fd, argc - i, argv + i);
+	jsonrpc_linebuf_free(&lb);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * domain_mgr: the domains xcdd manages, kept in step with the hypervisor and
+ * with the journal (one record per domain, keyed by its uuid, written before
+ * a caller is answered). On start it re-attaches what survived the last
+ * daemon; afterwards a poll notices what guests did on their own.
+ */
+#ifndef XCD_DOMAIN_MGR_H
+#define XCD_DOMAIN_MGR_H
+#include "../hv/hv.h"
+#include "../lib/jsonrpc.h"
+#include "../lib/strmap.h"
+#include "domcfg.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+/* xl's State column: r b p s c d, '-' for a flag not set. */
+#define DM_STATE_LEN 6
+
+struct dm_domain {
+	char uuid[37];
+	char *name;
+	uint32_t domid;
+	char state[DM_STATE_LEN + 1]; /* as last reported */
+	char *config_json;            /* the domcfg as JSON text */
+	struct hv_dominfo info;       /* as last read */
+};
+
+struct dm;
+/* STATE: the xl flags, or "gone" when the domain no longer exists. */
+typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *state,
+			 void *arg);
+
+struct dm {
+	struct hv *hv;
+	struct journal *journal;
+	struct strmap by_uuid; /* uuid -> struct dm_domain */
+	dm_state_fn *state_changed;
+	void *arg;
+	bool poll_failing;
+};
+
+/* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
+ * reconciles it with the hypervisor's list. */
+int dm_open(struct dm *m, struct hv *hv, const char *statedir, dm_state_fn *fn, void *arg,
+	    char *err, size_t errlen);
+void dm_close(struct dm *m);
+
+/* By name (NAME non-NULL) or by domid. */
+struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
+
+/* Creates, builds and (unless PAUSED) unpauses CFG's domain. */
+int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_domain **out,
+	      struct jsonrpc_error *e);
+int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+/* Frees D. */
+int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+
+/* Reads the hypervisor's list and reports changes (shutdown, crash, gone). */
+void dm_poll(struct dm *m);
+
+/* The xl State flags of I. */
+void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);
+void dm_uuid_string(const uint8_t uuid[16], char out[37]);
+#endif

@@ -1,0 +1,428 @@
+/* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
+#include "../lib/log.h"
+#include "cfgfile.h"
+#include "domcfg.h"
+#include "xcdd.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RPC_MAX_DOMAINS 1024
+
+static int gs(yajl_gen g, const char *s)
+{
+	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
+		       ? 0
+		       : -EINVAL;
+}
+
+static int gi(yajl_gen g, long long v)
+{
+	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gkv_s(yajl_gen g, const char *k, const char *v)
+{
+	return gs(g, k) || gs(g, v) ? -EINVAL : 0;
+}
+
+static int gkv_i(yajl_gen g, const char *k, long long v)
+{
+	return gs(g, k) || gi(g, v) ? -EINVAL : 0;
+}
+
+/* The members of one domain.list entry (the map is the caller's). */
+static int gen_entry_members(yajl_gen g, const char *name, const struct hv_dominfo *i)
+{
+	char uuid[37], st[DM_STATE_LEN + 1], t[32];
+	dm_uuid_string(i->uuid, uuid);
+	dm_state_string(i, st);
+	snprintf(t, sizeof(t), "%.3f", (double)i->cpu_time_ns / 1e9);
+	if (gkv_i(g, "domid", i->domid) || gkv_s(g, "name", name) || gkv_s(g, "uuid", uuid) ||
+	    gkv_s(g, "state", st) || gkv_i(g, "vcpus", i->online_vcpus) ||
+	    gkv_i(g, "max_vcpus", i->max_vcpus) || gkv_i(g, "memory_kb", (long long)i->mem_kb) ||
+	    gkv_i(g, "max_memory_kb", (long long)i->max_mem_kb) || gs(g, "cpu_time_s") ||
+	    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok)
+		return -EINVAL;
+	return 0;
+}
+
+struct list_arg {
+	struct xcdd *x;
+	struct hv_dominfo *list;
+	int n;
+};
+
+static int gen_list(yajl_gen g, void *arg)
+{
+	struct list_arg *a = arg;
+	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	for (int k = 0; k < a->n; k++) {
+		const struct hv_dominfo *i = &a->list[k];
+		const char *name = NULL;
+		if (i->domid == 0) {
+			name = "Domain-0";
+		} else {
+			struct dm_domain *d = dm_find(&a->x->dm, NULL, i->domid);
+			char u[37];
+			dm_uuid_string(i->uuid, u);
+			if (!d || strcmp(d->uuid, u) != 0)
+				continue; /* foreign: not ours to show */
+			name = d->name;
+		}
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok || gen_entry_members(g, name, i) ||
+		    yajl_gen_map_close(g) != yajl_gen_status_ok)
+			return -EINVAL;
+	}
+	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+struct info_arg {
+	struct dm_domain *d;
+};
+
+static int gen_info(yajl_gen g, void *arg)
+{
+	struct info_arg *a = arg;
+	char perr[128];
+	yajl_val cfg = yajl_tree_parse(a->d->config_json, perr, sizeof(perr));
+	int rc = -EINVAL;
+	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
+	    !gen_entry_members(g, a->d->name, &a->d->info) && !gs(g, "config") &&
+	    !json_gen_tree(g, cfg) && yajl_gen_map_close(g) == yajl_gen_status_ok)
+		rc = 0;
+	if (cfg)
+		yajl_tree_free(cfg);
+	return rc;
+}
+
+struct created_arg {
+	const struct dm_domain *d;
+	const struct domcfg *cfg;
+};
+
+static int gen_warnings(yajl_gen g, const struct domcfg *cfg)
+{
+	if (gs(g, "warnings") || yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		if (gs(g, cfg->warnings[i]))
+			return -EINVAL;
+	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gen_created(yajl_gen g, void *arg)
+{
+	struct created_arg *a = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", a->d->domid) ||
+	    gkv_s(g, "name", a->d->name) || gkv_s(g, "uuid", a->d->uuid) ||
+	    gen_warnings(g, a->cfg))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gen_dry_run(yajl_gen g, void *arg)
+{
+	return domcfg_to_json(g, arg) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gen_ok(yajl_gen g, void *arg)
+{
+	const struct dm_domain *d = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", d->domid) ||
+	    gkv_s(g, "name", d->name) || gkv_s(g, "state", d->state))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gen_gone(yajl_gen g, void *arg)
+{
+	const char *name = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "name", name) ||
+	    gkv_s(g, "state", "gone"))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int gen_host(yajl_gen g, void *arg)
+{
+	struct xcdd *x = arg;
+	struct hv_hostinfo h;
+	if (hv_host_info(x->hv, &h) < 0)
+		return -EIO;
+	int n = 0;
+	struct strmap_iter it;
+	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e;
+	     e = strmap_next(&x->dm.by_uuid, &it, e))
+		n++;
+	char ver[32];
+	snprintf(ver, sizeof(ver), "%u.%u", h.xen_major, h.xen_minor);
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "backend", h.backend) ||
+	    gkv_s(g, "version", h.version) || gkv_s(g, "xen_version", ver) ||
+	    gkv_i(g, "nr_cpus", h.nr_cpus) || gkv_i(g, "total_memory_kb", (long long)h.total_kb) ||
+	    gkv_i(g, "free_memory_kb", (long long)h.free_kb) || gkv_i(g, "nr_domains", n))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* {domid} or {name}: exactly one. */
+static struct dm_domain *param_domain(struct xcdd *x, const struct jsonrpc_message *m,
+				      struct jsonrpc_error *e)
+{
+	static const char *const names[] = { "domid", "name", NULL };
+	const char *name = NULL;
+	long long domid = -1;
+	if (jsonrpc_params_only(m, names, e) < 0 ||
+	    jsonrpc_param_string(m, "name", false, &name, e) < 0 ||
+	    jsonrpc_param_int(m, "domid", false, 0, UINT32_MAX, &domid, e) < 0)
+		return NULL;
+	if (!name && domid < 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.domid",
+				  "params: give domid or name");
+		return NULL;
+	}
+	struct dm_domain *d = dm_find(&x->dm, name, domid);
+	if (!d) {
+		if (name)
+			jsonrpc_error_set(e, XCDD_ERR_NO_DOMAIN, "params.name",
+					  "no domain named %s", name);
+		else
+			jsonrpc_error_set(e, XCDD_ERR_NO_DOMAIN, "params.domid",
+					  "no domain with domid %lld%s", domid,
+					  domid == 0 ? " managed by xcdd" : "");
+	}
+	return d;
+}
+
+/* Where a config error is: "params.config.KEY" when ERR ("FILE:L:C: KEY: ...")
+ * names the key, else "params.config". */
+static void config_field(const char *file, const char *err, char *field, size_t len)
+{
+	snprintf(field, len, "params.config");
+	size_t n = strlen(file);
+	if (strncmp(err, file, n) != 0 || err[n] != ':')
+		return;
+	const char *p = err + n + 1;
+	for (int part = 0; part < 2; part++) {
+		if (*p < '0' || *p > '9')
+			return;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p++ != ':')
+			return;
+	}
+	if (*p++ != ' ')
+		return;
+	size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+	if (k > 0 && p[k] == ':' && p[k + 1] == ' ')
+		snprintf(field, len, "params.config.%.*s", (int)k, p);
+}
+
+static int parse_config(const struct jsonrpc_message *m, struct domcfg **out,
+			struct jsonrpc_error *e)
+{
+	const char *config = NULL, *file = "config";
+	if (jsonrpc_param_string(m, "config", true, &config, e) < 0 ||
+	    jsonrpc_param_string(m, "file", false, &file, e) < 0)
+		return -EINVAL;
+	const char *p_ov[] = { "overrides", NULL };
+	yajl_val ov = yajl_tree_get(m->params, p_ov, yajl_t_any);
+	if (ov && !YAJL_IS_NULL(ov) && !YAJL_IS_ARRAY(ov)) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.overrides",
+				  "params.overrides: expected an array of strings");
+		return -EINVAL;
+	}
+	char err[256] = "";
+	struct cfgfile *cf = NULL;
+	int rc = cfgfile_parse(file, config, strlen(config), &cf, err, sizeof(err));
+	if (rc < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s", err);
+		return rc;
+	}
+	for (size_t i = 0; ov && YAJL_IS_ARRAY(ov) && i < ov->u.array.len; i++) {
+		yajl_val s = ov->u.array.values[i];
+		char what[64], field[64];
+		snprintf(what, sizeof(what), "command line argument %zu", i + 1);
+		snprintf(field, sizeof(field), "params.overrides[%zu]", i);
+		if (!YAJL_IS_STRING(s)) {
+			jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, field, "%s: expected a string",
+					  field);
+			cfgfile_free(cf);
+			return -EINVAL;
+		}
+		rc = cfgfile_override(cf, what, YAJL_GET_STRING(s), err, sizeof(err));
+		if (rc < 0) {
+			jsonrpc_error_set(e, XCDD_ERR_CONFIG, field, "%s", err);
+			cfgfile_free(cf);
+			return rc;
+		}
+	}
+	rc = domcfg_from_cfg(cf, NULL, out, err, sizeof(err));
+	cfgfile_free(cf);
+	if (rc < 0) {
+		char field[64];
+		config_field(file, err, field, sizeof(field));
+		jsonrpc_error_set(e, XCDD_ERR_CONFIG, field, "%s", err);
+	}
+	return rc;
+}
+
+static const char *const create_params[] = { "config", "file", "overrides", "paused",
+					     "dry_run", NULL };
+
+/* Each handler answers with a result (filling *out) or fills E. */
+typedef int rpc_fn(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		   size_t *outlen, struct jsonrpc_error *e);
+
+static int m_create(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		    size_t *outlen, struct jsonrpc_error *e)
+{
+	bool paused = false, dry_run = false;
+	if (jsonrpc_params_only(m, create_params, e) < 0 ||
+	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0 ||
+	    jsonrpc_param_bool(m, "dry_run", false, &dry_run, e) < 0)
+		return -EINVAL;
+	struct domcfg *cfg = NULL;
+	int rc = parse_config(m, &cfg, e);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		log_info("%s", cfg->warnings[i]);
+	if (dry_run) {
+		rc = jsonrpc_gen_result(&m->id, gen_dry_run, cfg, out, outlen);
+	} else {
+		struct dm_domain *d = NULL;
+		rc = dm_create(&x->dm, cfg, paused, &d, e);
+		if (rc == 0) {
+			struct created_arg a = { d, cfg };
+			rc = jsonrpc_gen_result(&m->id, gen_created, &a, out, outlen);
+		}
+	}
+	domcfg_free(cfg);
+	return rc;
+}
+
+static int m_list(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
+		  struct jsonrpc_error *e)
+{
+	static const char *const none[] = { NULL };
+	if (m->params && jsonrpc_params_only(m, none, e) < 0)
+		return -EINVAL;
+	struct list_arg a = { x, calloc(RPC_MAX_DOMAINS, sizeof(struct hv_dominfo)), 0 };
+	if (!a.list)
+		return -ENOMEM;
+	a.n = hv_domain_list(x->hv, a.list, RPC_MAX_DOMAINS);
+	int rc = a.n;
+	if (a.n < 0)
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot list domains: %s",
+				  hv_error(x->hv));
+	else
+		rc = jsonrpc_gen_result(&m->id, gen_list, &a, out, outlen);
+	free(a.list);
+	return rc;
+}
+
+static int m_info(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
+		  struct jsonrpc_error *e)
+{
+	struct dm_domain *d = param_domain(x, m, e);
+	if (!d)
+		return -EINVAL;
+	int rc = hv_domain_getinfo(x->hv, d->domid, &d->info);
+	if (rc < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read domain %s: %s", d->name,
+				  hv_error(x->hv));
+		return rc;
+	}
+	struct info_arg a = { d };
+	return jsonrpc_gen_result(&m->id, gen_info, &a, out, outlen);
+}
+
+static int m_pause(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		   size_t *outlen, struct jsonrpc_error *e)
+{
+	struct dm_domain *d = param_domain(x, m, e);
+	if (!d || dm_pause(&x->dm, d, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
+static int m_unpause(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		     size_t *outlen, struct jsonrpc_error *e)
+{
+	struct dm_domain *d = param_domain(x, m, e);
+	if (!d || dm_unpause(&x->dm, d, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
+static int m_destroy(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		     size_t *outlen, struct jsonrpc_error *e)
+{
+	struct dm_domain *d = param_domain(x, m, e);
+	if (!d)
+		return -EINVAL;
+	char *name = strdup(d->name);
+	if (!name)
+		return -ENOMEM;
+	int rc = dm_destroy(&x->dm, d, e);
+	if (rc == 0)
+		rc = jsonrpc_gen_result(&m->id, gen_gone, name, out, outlen);
+	free(name);
+	return rc;
+}
+
+static int m_host(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
+		  struct jsonrpc_error *e)
+{
+	int rc = jsonrpc_gen_result(&m->id, gen_host, x, out, outlen);
+	if (rc == -EINVAL)
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
+				  hv_error(x->hv));
+	return rc;
+}
+
+static const struct method {
+	const char *name;
+	rpc_fn *fn;
+	bool changes; /* refused to read-only callers */
+} methods[] = {
+	{ "domain.create", m_create, true },   { "domain.list", m_list, false },
+	{ "domain.info", m_info, false },      { "domain.pause", m_pause, true },
+	{ "domain.unpause", m_unpause, true }, { "domain.destroy", m_destroy, true },
+	{ "host.info", m_host, false },
+};
+
+int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,
+		 char **out, size_t *outlen)
+{
+	struct jsonrpc_error e = { 0 };
+	const struct method *f = NULL;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, m->method) == 0)
+			f = &methods[i];
+	if (!f) {
+		jsonrpc_error_set(&e, JSONRPC_METHOD_NOT_FOUND, "method", "no method %s",
+				  m->method);
+	} else if (f->changes && access != PEERCRED_FULL) {
+		jsonrpc_error_set(&e, XCDD_ERR_ACCESS, "method",
+				  "%s: read-only access (group %s); only root may change domains",
+				  m->method, XCDD_GROUP);
+	} else if (m->params && !YAJL_IS_OBJECT(m->params)) {
+		jsonrpc_error_set(&e, JSONRPC_INVALID_PARAMS, "params",
+				  "params: expected an object");
+	} else {
+		*out = NULL;
+		int rc = f->fn(x, m, out, outlen, &e);
+		if (rc == 0)
+			return 0;
+		free(*out);
+		*out = NULL;
+		if (!e.message[0])
+			jsonrpc_error_set(&e, rc == -ENOMEM ? JSONRPC_INTERNAL_ERROR : XCDD_ERR_FAILED,
+					  NULL, "%s: %s", m->method, strerror(-rc));
+	}
+	return jsonrpc_gen_error(&m->id, &e, out, outlen);
+}

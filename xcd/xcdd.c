@@ -1,0 +1,566 @@
+/*
+ * xcdd: the xcd daemon. One epoll loop serves JSON-RPC 2.0 on RUNDIR/xcd.sock,
+ * keeps the managed domains in step with the hypervisor (domain_mgr) and tells
+ * every client about state changes.
+ */
+#include "../lib/log.h"
+#include "../lib/loop.h"
+#include "xcdd.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A client that does not read its notifications is dropped past this. */
+#define CLIENT_MAX_OUT (16u << 20)
+#define SIM_START_MS 5000
+
+struct client {
+	struct xcdd *x;
+	int fd;
+	enum peercred_access access;
+	struct peercred cred;
+	struct jsonrpc_linebuf lb;
+	char *out;
+	size_t outlen, outcap;
+	bool want_out;
+	struct client *next;
+};
+
+static void client_close(struct client *c)
+{
+	struct xcdd *x = c->x;
+	for (struct client **p = &x->clients; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	loop_del(x->loop, c->fd);
+	close(c->fd);
+	jsonrpc_linebuf_free(&c->lb);
+	free(c->out);
+	free(c);
+}
+
+/* 0, or -EPIPE when the client is gone or too slow (the caller closes it). */
+static int client_flush(struct client *c)
+{
+	size_t done = 0;
+	while (done < c->outlen) {
+		ssize_t n = send(c->fd, c->out + done, c->outlen - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return -EPIPE;
+		done += (size_t)n;
+	}
+	memmove(c->out, c->out + done, c->outlen - done);
+	c->outlen -= done;
+	bool want = c->outlen > 0;
+	if (want != c->want_out) {
+		loop_mod(c->x->loop, c->fd, EPOLLIN | (want ? EPOLLOUT : 0));
+		c->want_out = want;
+	}
+	return 0;
+}
+
+static int client_send(struct client *c, const char *line, size_t len)
+{
+	if (c->outlen + len > CLIENT_MAX_OUT) {
+		log_warn("client pid %d reads too slowly: disconnected", (int)c->cred.pid);
+		return -EPIPE;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t cap = (c->outlen + len) * 2;
+		char *p = realloc(c->out, cap);
+		if (!p)
+			return -ENOMEM;
+		c->out = p;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, line, len);
+	c->outlen += len;
+	return client_flush(c);
+}
+
+struct state_arg {
+	const struct dm_domain *d;
+	const char *state;
+};
+
+static int gen_state(yajl_gen g, void *arg)
+{
+	struct state_arg *a = arg;
+	const char *k1 = "domid", *k2 = "name", *k3 = "state";
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    yajl_gen_string(g, (const unsigned char *)k1, strlen(k1)) ||
+	    yajl_gen_integer(g, a->d->domid) ||
+	    yajl_gen_string(g, (const unsigned char *)k2, strlen(k2)) ||
+	    yajl_gen_string(g, (const unsigned char *)a->d->name, strlen(a->d->name)) ||
+	    yajl_gen_string(g, (const unsigned char *)k3, strlen(k3)) ||
+	    yajl_gen_string(g, (const unsigned char *)a->state, strlen(a->state)))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state)
+{
+	struct state_arg a = { d, state };
+	char *line = NULL;
+	size_t len = 0;
+	if (jsonrpc_gen_notification("domain.state", gen_state, &a, &line, &len) < 0)
+		return;
+	struct client *c, *next;
+	for (c = x->clients; c; c = next) {
+		next = c->next;
+		if (client_send(c, line, len) < 0)
+			client_close(c);
+	}
+	free(line);
+}
+
+static void dm_changed(struct dm *m, const struct dm_domain *d, const char *state, void *arg)
+{
+	xcdd_notify_state(arg, d, state);
+}
+
+/* Returns -1 when the client must be closed. */
+static int client_line(struct client *c, const char *line, size_t len)
+{
+	struct jsonrpc_message m;
+	struct jsonrpc_error e = { 0 };
+	char *out = NULL;
+	size_t outlen = 0;
+	int rc = jsonrpc_request_parse(line, len, &m, &e);
+	if (rc < 0)
+		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
+	else if (m.kind == JSONRPC_REQUEST)
+		rc = rpc_dispatch(c->x, c->access, &m, &out, &outlen);
+	else
+		log_debug("notification %s from pid %d ignored", m.method, (int)c->cred.pid);
+	jsonrpc_message_free(&m);
+	if (rc == 0 && out)
+		rc = client_send(c, out, outlen);
+	free(out);
+	return rc < 0 ? -1 : 0;
+}
+
+static void client_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	char err[256];
+	if ((events & EPOLLOUT) && client_flush(c) < 0)
+		goto close;
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		ssize_t n = jsonrpc_linebuf_read(&c->lb, fd, err, sizeof(err));
+		if (n == -EAGAIN)
+			return;
+		if (n < 0) {
+			if (n != -ECONNRESET)
+				log_warn("client pid %d: %s", (int)c->cred.pid, err);
+			goto close;
+		}
+		char *line;
+		size_t len;
+		int r;
+		while ((r = jsonrpc_linebuf_next(&c->lb, &line, &len, err, sizeof(err))) == 1)
+			if (client_line(c, line, len) < 0)
+				goto close;
+		if (r < 0) {
+			log_warn("client pid %d: %s", (int)c->cred.pid, err);
+			goto close;
+		}
+		if (n == 0)
+			goto close;
+	}
+close:
+	client_close(c);
+}
+
+static void refuse(int fd, const char *why)
+{
+	struct jsonrpc_error e;
+	struct jsonrpc_id id = { JSONRPC_ID_NULL, NULL };
+	jsonrpc_error_set(&e, XCDD_ERR_ACCESS, NULL, "access refused: %s", why);
+	char *out = NULL;
+	size_t len = 0;
+	if (jsonrpc_gen_error(&id, &e, &out, &len) == 0 &&
+	    send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("could not tell a refused client why: %s", strerror(errno));
+	free(out);
+	close(fd);
+}
+
+static void accept_cb(struct loop *l, int lfd, uint32_t events, void *arg)
+{
+	struct xcdd *x = arg;
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	struct peercred pc;
+	enum peercred_access access = PEERCRED_REFUSED;
+	char err[256] = "";
+	if (peercred_get(fd, &pc, err, sizeof(err)) < 0 ||
+	    peercred_decide(&pc, XCDD_GROUP, NULL, &access, err, sizeof(err)) < 0) {
+		log_info("connection refused: %s", err);
+		refuse(fd, err);
+		return;
+	}
+	struct client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->x = x;
+	c->fd = fd;
+	c->access = access;
+	c->cred = pc;
+	jsonrpc_linebuf_init(&c->lb, JSONRPC_MAX_LINE);
+	if (loop_add(x->loop, fd, EPOLLIN, client_cb, c) < 0) {
+		jsonrpc_linebuf_free(&c->lb);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->next = x->clients;
+	x->clients = c;
+	log_debug("client pid %d uid %d: %s access", (int)pc.pid, (int)pc.uid,
+		  peercred_access_name(access));
+}
+
+static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xcdd *x = arg;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("timer: %s", strerror(errno));
+	dm_poll(&x->dm);
+}
+
+static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		log_info("signal %u: stopping (guests keep running)", si.ssi_signo);
+	loop_stop(l);
+}
+
+static int listen_on(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%.300s...: path too long for a socket", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	/* We hold the lock: a socket file left here is a dead daemon's. */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+		goto fail;
+	/* Anyone may connect: SO_PEERCRED decides, and a refusal says why. */
+	if (chmod(path, 0666) < 0)
+		goto fail;
+	return fd;
+fail:;
+	int rc = -errno;
+	snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int take_lock(const char *rundir, int *out)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/xcdd.lock", rundir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "xcdd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char pid[32] = "";
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
+			fprintf(stderr,
+				"xcdd: another xcdd is running on %s (pid %s holds %s); not starting\n",
+				rundir, pid[0] ? pid : "?", path);
+		close(fd);
+		return -1;
+	}
+	*out = fd;
+	return 0;
+}
+
+static void write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("cannot write the pid to the lock file: %s", strerror(errno));
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The xcd-sim binary: $XCD_SIM, else beside xcdd, else the build tree's. */
+static int find_sim(char *out, size_t outlen)
+{
+	const char *env = getenv("XCD_SIM");
+	if (env && *env) {
+		snprintf(out, outlen, "%s", env);
+		return access(out, X_OK);
+	}
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	char *dir = dirname(self);
+	snprintf(out, outlen, "%s/xcd-sim", dir);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, outlen, "%s/../sim/xcd-sim", dir);
+	return access(out, X_OK);
+}
+
+/* Starts xcd-sim outside our process group and session, so that it and its
+ * guests outlive xcdd. */
+static int start_sim(const char *rundir, const char *sock, char *err, size_t errlen)
+{
+	char bin[4096], logpath[PATH_MAX + 32];
+	if (find_sim(bin, sizeof(bin)) < 0) {
+		snprintf(err, errlen,
+			 "no xcd-sim found (beside xcdd or in $XCD_SIM) to start at %.150s", sock);
+		return -ENOENT;
+	}
+	snprintf(logpath, sizeof(logpath), "%s/xcd-sim.log", rundir);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int nul = open("/dev/null", O_RDONLY);
+		int lf = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (lf >= 0) {
+			dup2(lf, 1);
+			dup2(lf, 2);
+		}
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl(bin, bin, "--socket", sock, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	log_info("started %s --socket %s (log %s)", bin, sock, logpath);
+	return 0;
+}
+
+static int open_backend(const char *backend, const char *rundir, struct hv **hv)
+{
+	char err[256] = "";
+	bool xen = backend ? strcmp(backend, "xen") == 0 : access("/dev/xen/privcmd", F_OK) == 0;
+	if (xen) {
+		if (hv_open(HV_XEN, NULL, hv, err, sizeof(err)) < 0) {
+			log_err("cannot open Xen: %s", err);
+			return -1;
+		}
+		return 0;
+	}
+	const char *env = getenv("XCD_SIM_SOCKET");
+	if (env && *env && hv_open(HV_SIM, env, hv, err, sizeof(err)) == 0)
+		return 0;
+	if (env && *env)
+		log_info("XCD_SIM_SOCKET=%s: %s; using our own xcd-sim", env, err);
+	char sock[PATH_MAX + 32];
+	snprintf(sock, sizeof(sock), "%s/sim.sock", rundir);
+	if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
+		return 0; /* left running by an earlier xcdd */
+	if (start_sim(rundir, sock, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	uint64_t t0 = now_ms();
+	while (now_ms() - t0 < SIM_START_MS) {
+		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
+			return 0;
+		usleep(20000);
+	}
+	log_err("xcd-sim did not come up at %s: %s", sock, err);
+	return -1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xcdd [--backend xen|sim] [--rundir DIR] [--statedir DIR] "
+		   "[--foreground] [--verbose]\n"
+		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
+		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
+}
+
+static int mkdir_p1(const char *dir, mode_t mode)
+{
+	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
+		fprintf(stderr, "xcdd: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *backend = NULL, *rundir = "/run/xcd", *statedir = "/var/lib/xcd";
+	bool foreground = false, verbose = false;
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "statedir", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	while ((o = getopt_long(argc, argv, "b:r:s:fvh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'b':
+			if (strcmp(optarg, "xen") && strcmp(optarg, "sim")) {
+				fprintf(stderr, "xcdd: --backend %s: expected xen or sim\n", optarg);
+				return 2;
+			}
+			backend = optarg;
+			break;
+		case 'r': rundir = optarg; break;
+		case 's': statedir = optarg; break;
+		case 'f': foreground = true; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xcdd: unexpected argument %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	/* Absolute paths: a daemon works from /. */
+	char rundir_abs[PATH_MAX], statedir_abs[PATH_MAX];
+	if (mkdir_p1(rundir, 0755) < 0 || mkdir_p1(statedir, 0700) < 0)
+		return 1;
+	if (!realpath(rundir, rundir_abs) || !realpath(statedir, statedir_abs)) {
+		fprintf(stderr, "xcdd: %s: %s\n", rundir, strerror(errno));
+		return 1;
+	}
+	rundir = rundir_abs;
+	statedir = statedir_abs;
+	int lock_fd;
+	if (take_lock(rundir, &lock_fd) < 0)
+		return 1;
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "xcdd: daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	log_init("xcdd", !foreground, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	write_pid(lock_fd);
+
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	int status = 1;
+	char err[512] = "", sock[PATH_MAX + 32];
+	bool dm_opened = false;
+	if (open_backend(backend, rundir, &x.hv) < 0)
+		goto out;
+	log_info("backend: %s", hv_backend_name(x.hv));
+	if (dm_open(&x.dm, x.hv, statedir, dm_changed, &x, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		dm_close(&x.dm);
+		goto out;
+	}
+	dm_opened = true;
+	snprintf(sock, sizeof(sock), "%s/xcd.sock", rundir);
+	if (loop_new(&x.loop) < 0)
+		goto out;
+	x.listen_fd = listen_on(sock, err, sizeof(err));
+	x.signal_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	x.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (x.listen_fd < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	if (x.signal_fd < 0 || x.timer_fd < 0 || timerfd_settime(x.timer_fd, 0, &its, NULL) < 0 ||
+	    loop_add(x.loop, x.listen_fd, EPOLLIN, accept_cb, &x) < 0 ||
+	    loop_add(x.loop, x.signal_fd, EPOLLIN, signal_cb, &x) < 0 ||
+	    loop_add(x.loop, x.timer_fd, EPOLLIN, timer_cb, &x) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	log_info("listening on %s", sock);
+	int rc = loop_run(x.loop);
+	if (rc < 0)
+		log_err("event loop: %s", strerror(-rc));
+	else
+		status = 0;
+	unlink(sock);
+out:
+	while (x.clients)
+		client_close(x.clients);
+	if (x.loop)
+		loop_free(x.loop);
+	if (x.listen_fd >= 0)
+		close(x.listen_fd);
+	if (x.signal_fd >= 0)
+		close(x.signal_fd);
+	if (x.timer_fd >= 0)
+		close(x.timer_fd);
+	if (dm_opened)
+		dm_close(&x.dm);
+	if (x.hv)
+		hv_close(x.hv);
+	close(lock_fd);
+	return status;
+}

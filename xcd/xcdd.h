@@ -1,0 +1,52 @@
+/*
+ * xcdd: the daemon's context, shared by its parts (xcdd.c: process, socket
+ * and clients; rpc_domain.c: the methods; domain_mgr.c: the domains).
+ */
+#ifndef XCD_XCDD_H
+#define XCD_XCDD_H
+#include "../lib/jsonrpc.h"
+#include "../lib/peercred.h"
+#include "domain_mgr.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+/* Application error codes (JSON-RPC leaves -32000..-32099 to servers). */
+enum {
+	XCDD_ERR_FAILED = -32000,    /* the hypervisor or the journal failed */
+	XCDD_ERR_NO_DOMAIN = -32001, /* no such domain */
+	XCDD_ERR_EXISTS = -32002,    /* a domain of that name exists */
+	XCDD_ERR_CONFIG = -32003,    /* the configuration is wrong */
+	XCDD_ERR_ACCESS = -32004,    /* the caller may not do this */
+};
+
+/* The group whose members get read-only access. */
+#define XCDD_GROUP "xcd"
+
+struct client;
+
+struct xcdd {
+	struct loop *loop;
+	struct hv *hv;
+	struct dm dm;
+	struct client *clients;
+	int listen_fd;
+	int signal_fd;
+	int timer_fd;
+};
+
+/*
+ * Answers one request line (a parsed request M) from a caller with ACCESS:
+ * the response line in *OUT (malloc'd). 0, or -ENOMEM.
+ */
+int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,
+		 char **out, size_t *outlen);
+
+/* Sends a domain.state notification to every client. */
+void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);
+
+/* Emits the yajl tree V on G as it is (numbers keep their text): used to
+ * carry JSON from one document into another (rpc_json.c, also used by xcd). */
+int json_gen_tree(yajl_gen g, yajl_val v);
+#endif
