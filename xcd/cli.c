@@ -1,6 +1,7 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/jsonrpc.h"
 #include "xcdd.h"
+#include "xlfmt.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,6 +153,37 @@ static int gen_dom(yajl_gen g, void *arg)
 		return -EINVAL;
 	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, dom) < 0)
 		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* A DOM argument and up to 3 more members: a string, or (S NULL) a number. */
+struct dom_req {
+	const char *dom;
+	struct {
+		const char *key, *s;
+		long long i;
+	} kv[3];
+	int n;
+};
+
+static int gen_dom_req(yajl_gen g, void *arg)
+{
+	struct dom_req *r = arg;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(r->dom, &end, 10);
+	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
+	if (yajl_gen_map_open(g) || gs(g, num ? "domid" : "name"))
+		return -EINVAL;
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, r->dom) < 0)
+		return -EINVAL;
+	for (int k = 0; k < r->n; k++) {
+		if (gs(g, r->kv[k].key))
+			return -EINVAL;
+		if (r->kv[k].s ? gs(g, r->kv[k].s) < 0
+			       : yajl_gen_integer(g, r->kv[k].i) != yajl_gen_status_ok)
+			return -EINVAL;
+	}
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
@@ -345,36 +377,276 @@ static int v_list(int fd, int argc, char **argv)
 		}
 		printf("]\n");
 	} else {
-		printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
+		printf("%s\n", XLFMT_LIST_HEADER);
 		for (size_t k = 0; YAJL_IS_ARRAY(r.result) && k < r.result->u.array.len; k++) {
 			yajl_val d = r.result->u.array.values[k];
-			printf("%-40s %5lld %5lld %5lld     %s %8.1f\n", get_s(d, "name"),
-			       get_i(d, "domid"), get_i(d, "memory_kb") / 1024, get_i(d, "vcpus"),
-			       get_s(d, "state"), get_d(d, "cpu_time_s"));
+			char row[512];
+			/* The target, what the balloon is asked to reach; a host that
+			 * keeps none (xcd-sim's domain 0) shows what is populated. */
+			long long kb = get_i(d, "target_kb");
+			if (kb <= 0)
+				kb = get_i(d, "memory_kb");
+			xlfmt_list_row(row, sizeof(row), get_s(d, "name"), get_i(d, "domid"),
+				       kb / 1024, get_i(d, "vcpus"),
+				       get_s(d, "state"), get_d(d, "cpu_time_s"));
+			printf("%s\n", row);
 		}
 	}
 	jsonrpc_message_free(&r);
 	return status;
 }
 
+/* --json as the only option, else 1 with the complaint said. */
+static int json_flag(int argc, char **argv, bool *json, int *first_arg)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "xcd %s: unknown option %s\n", argv[0], argv[i]);
+			return 1;
+		}
+		*json = true;
+	}
+	*first_arg = i;
+	return 0;
+}
+
 static int v_info(int fd, int argc, char **argv)
 {
 	struct jsonrpc_message r;
-	if (argc > 1) {
+	bool json = false;
+	int i;
+	if (json_flag(argc, argv, &json, &i))
+		return 1;
+	if (i < argc) {
 		fprintf(stderr, "xcd info: no arguments expected\n");
 		return 1;
 	}
 	if (call(fd, "host.info", NULL, NULL, &r) < 0)
 		return 1;
-	for (size_t k = 0; YAJL_IS_OBJECT(r.result) && k < r.result->u.object.len; k++) {
-		yajl_val v = r.result->u.object.values[k];
-		printf("%-23s: ", r.result->u.object.keys[k]);
-		if (YAJL_IS_STRING(v))
-			printf("%s\n", YAJL_GET_STRING(v));
-		else if (YAJL_IS_NUMBER(v))
-			printf("%s\n", v->u.number.r);
-		else
-			printf("?\n");
+	if (json) {
+		print_json(r.result);
+		jsonrpc_message_free(&r);
+		return 0;
+	}
+	/* xl info's keys and units (MiB), then xcd's own. */
+	yajl_val h = r.result;
+	bool sim = !strcmp(get_s(h, "backend"), "sim");
+	printf("%-23s: %s\n", "host", get_s(h, "host"));
+	printf("%-23s: %s\n", "release", get_s(h, "release"));
+	printf("%-23s: %s\n", "machine", get_s(h, "machine"));
+	printf("%-23s: %lld\n", "nr_cpus", get_i(h, "nr_cpus"));
+	printf("%-23s: %lld\n", "total_memory", get_i(h, "total_memory_kb") / 1024);
+	printf("%-23s: %lld\n", "free_memory", get_i(h, "free_memory_kb") / 1024);
+	printf("%-23s: %lld\n", "xen_major", get_i(h, "xen_major"));
+	printf("%-23s: %lld\n", "xen_minor", get_i(h, "xen_minor"));
+	printf("%-23s: %s\n", "xen_version", sim ? "sim" : get_s(h, "version"));
+	printf("%-23s: %s\n", "xcd_backend", get_s(h, "backend"));
+	printf("%-23s: %s\n", "xcd_hv_version", get_s(h, "version"));
+	printf("%-23s: %lld\n", "xcd_nr_domains", get_i(h, "nr_domains"));
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_mem(int argc, char **argv, int fd, const char *method)
+{
+	if (argc != 3) {
+		fprintf(stderr, "xcd %s: expected DOM MEM (MEM as xl: 512, 512m, 2g...)\n", argv[0]);
+		return 1;
+	}
+	uint64_t kb;
+	char err[160];
+	if (xlfmt_parse_mem_kb(argv[2], &kb, err, sizeof(err)) < 0 || kb > INT64_MAX) {
+		fprintf(stderr, "xcd %s: invalid memory size %s\n", argv[0], err);
+		return 1;
+	}
+	struct dom_req q = { argv[1], { { "memory_kb", NULL, (long long)kb } }, 1 };
+	struct jsonrpc_message r;
+	if (call(fd, method, gen_dom_req, &q, &r) < 0)
+		return 1;
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_mem_set(int fd, int argc, char **argv)
+{
+	return v_mem(argc, argv, fd, "domain.mem_set");
+}
+static int v_mem_max(int fd, int argc, char **argv)
+{
+	return v_mem(argc, argv, fd, "domain.mem_max");
+}
+
+static int v_rename(int fd, int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "xcd rename: expected DOM NEWNAME\n");
+		return 1;
+	}
+	struct dom_req q = { argv[1], { { "new_name", argv[2], 0 } }, 1 };
+	struct jsonrpc_message r;
+	if (call(fd, "domain.rename", gen_dom_req, &q, &r) < 0)
+		return 1;
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_vcpu_pin(int fd, int argc, char **argv)
+{
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "xcd vcpu-pin: expected DOM VCPU CPUS [CPUS_SOFT]\n");
+		return 1;
+	}
+	struct dom_req q = { argv[1], { { 0 } }, 0 };
+	if (strcmp(argv[2], "all") != 0) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(argv[2], &end, 10);
+		if (argv[2][0] < '0' || argv[2][0] > '9' || *end || errno || v > UINT32_MAX) {
+			fprintf(stderr, "xcd vcpu-pin: %s: expected a vCPU number or all\n", argv[2]);
+			return 1;
+		}
+		q.kv[q.n].key = "vcpu";
+		q.kv[q.n++].i = (long long)v;
+	}
+	/* "-" leaves that affinity as it is, as in xl. */
+	if (strcmp(argv[3], "-") != 0) {
+		q.kv[q.n].key = "cpus";
+		q.kv[q.n++].s = argv[3];
+	}
+	if (argc == 5 && strcmp(argv[4], "-") != 0) {
+		q.kv[q.n].key = "cpus_soft";
+		q.kv[q.n++].s = argv[4];
+	}
+	struct jsonrpc_message r;
+	if (call(fd, "domain.vcpu_pin", gen_dom_req, &q, &r) < 0)
+		return 1;
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static bool get_b(yajl_val o, const char *k)
+{
+	const char *p[] = { k, NULL };
+	yajl_val v = yajl_tree_get(o, p, yajl_t_any);
+	return v && YAJL_IS_TRUE(v);
+}
+
+static int v_vcpu_list(int fd, int argc, char **argv)
+{
+	bool json = false;
+	int i;
+	if (json_flag(argc, argv, &json, &i))
+		return 1;
+	if (argc - i > 1) {
+		fprintf(stderr, "xcd vcpu-list: expected at most one domain\n");
+		return 1;
+	}
+	struct dom_req q = { i < argc ? argv[i] : NULL, { { 0 } }, 0 };
+	struct jsonrpc_message r;
+	if (call(fd, "domain.vcpu_list", q.dom ? gen_dom_req : NULL, &q, &r) < 0)
+		return 1;
+	if (json) {
+		print_json(r.result);
+	} else {
+		printf("%s\n", XLFMT_VCPU_HEADER);
+		for (size_t k = 0; YAJL_IS_ARRAY(r.result) && k < r.result->u.array.len; k++) {
+			yajl_val v = r.result->u.array.values[k];
+			struct xlfmt_vcpu x = {
+				get_s(v, "name"), (uint32_t)get_i(v, "domid"),
+				(uint32_t)get_i(v, "vcpu"), (uint32_t)get_i(v, "cpu"),
+				get_b(v, "online"), get_b(v, "running"), get_b(v, "blocked"),
+				get_d(v, "cpu_time_s"), get_s(v, "hard_affinity"),
+				get_s(v, "soft_affinity"),
+			};
+			char row[2600];
+			xlfmt_vcpu_row(row, sizeof(row), &x);
+			printf("%s\n", row);
+		}
+	}
+	jsonrpc_message_free(&r);
+	return 0;
+}
+
+static int v_uptime(int fd, int argc, char **argv)
+{
+	bool json = false;
+	int i;
+	if (json_flag(argc, argv, &json, &i))
+		return 1;
+	struct jsonrpc_message r;
+	if (call(fd, "domain.list", NULL, NULL, &r) < 0)
+		return 1;
+	yajl_val all = YAJL_IS_ARRAY(r.result) ? r.result : NULL;
+	size_t n = all ? all->u.array.len : 0;
+	/* The domains asked for, in the order asked, as xl; none: all. */
+	int status = 0;
+	for (int a = i; a < argc; a++) {
+		bool found = false;
+		for (size_t k = 0; k < n && !found; k++) {
+			yajl_val d = all->u.array.values[k];
+			char id[24];
+			snprintf(id, sizeof(id), "%lld", get_i(d, "domid"));
+			found = !strcmp(argv[a], get_s(d, "name")) || !strcmp(argv[a], id);
+		}
+		if (!found) {
+			fprintf(stderr, "xcd uptime: no domain %s\n", argv[a]);
+			status = 1;
+		}
+	}
+	if (status) {
+		jsonrpc_message_free(&r);
+		return 1;
+	}
+	if (json) {
+		printf("[");
+		bool first = true;
+		for (size_t k = 0; k < n; k++) {
+			yajl_val d = all->u.array.values[k];
+			bool want = i == argc;
+			char id[24];
+			snprintf(id, sizeof(id), "%lld", get_i(d, "domid"));
+			for (int a = i; a < argc && !want; a++)
+				want = !strcmp(argv[a], get_s(d, "name")) || !strcmp(argv[a], id);
+			if (!want)
+				continue;
+			/* Names come from xcdd's JSON; print_json escapes them. */
+			printf("%s\n", first ? "" : ",");
+			first = false;
+			yajl_gen g = yajl_gen_alloc(NULL);
+			if (!g)
+				break;
+			const unsigned char *buf;
+			size_t len;
+			if (yajl_gen_map_open(g) == yajl_gen_status_ok && !gs(g, "name") &&
+			    !gs(g, get_s(d, "name")) && !gs(g, "domid") &&
+			    yajl_gen_integer(g, get_i(d, "domid")) == yajl_gen_status_ok &&
+			    !gs(g, "uptime_s") &&
+			    yajl_gen_integer(g, get_i(d, "uptime_s")) == yajl_gen_status_ok &&
+			    yajl_gen_map_close(g) == yajl_gen_status_ok &&
+			    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+				printf("    %.*s", (int)len, buf);
+			yajl_gen_free(g);
+		}
+		printf("\n]\n");
+		jsonrpc_message_free(&r);
+		return 0;
+	}
+	printf("%s\n", XLFMT_UPTIME_HEADER);
+	for (size_t k = 0; k < n; k++) {
+		yajl_val d = all->u.array.values[k];
+		bool want = i == argc;
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", get_i(d, "domid"));
+		for (int a = i; a < argc && !want; a++)
+			want = !strcmp(argv[a], get_s(d, "name")) || !strcmp(argv[a], id);
+		if (!want)
+			continue;
+		char row[512];
+		long long up = get_i(d, "uptime_s");
+		xlfmt_uptime_row(row, sizeof(row), get_s(d, "name"), get_i(d, "domid"),
+				 up < 0 ? 0 : (uint64_t)up);
+		printf("%s\n", row);
 	}
 	jsonrpc_message_free(&r);
 	return 0;
@@ -479,7 +751,31 @@ static const struct verb verbs[] = {
 	  "List the domains as `xl list` does. -l prints each domain's\n"
 	  "configuration as JSON; --json prints the list as JSON.",
 	  v_list },
-	{ "info", "", "Print information about the host.", v_info },
+	{ "info", "[--json]",
+	  "Print information about the host as `xl info` does (key : value);\n"
+	  "--json prints it as JSON.",
+	  v_info },
+	{ "mem-set", "DOM MEM",
+	  "Set the memory target of DOM. MEM is in MiB, or has a suffix\n"
+	  "b, k, m, g or t as in xl; it may not exceed the maximum.",
+	  v_mem_set },
+	{ "mem-max", "DOM MEM",
+	  "Set the maximum memory of DOM (MEM as for mem-set); it may not be\n"
+	  "below the target.",
+	  v_mem_max },
+	{ "vcpu-list", "[--json] [DOM]",
+	  "List the vCPUs of DOM, or of every domain xcdd manages, in the\n"
+	  "columns of `xl vcpu-list`.",
+	  v_vcpu_list },
+	{ "vcpu-pin", "DOM VCPU CPUS [CPUS_SOFT]",
+	  "Pin vCPU VCPU (a number or all) of DOM to the CPU list CPUS (hard\n"
+	  "affinity) and CPUS_SOFT (soft), in xl.cfg's CPU list syntax\n"
+	  "(\"0-3,^2\", \"all\"); \"-\" leaves that affinity as it is.",
+	  v_vcpu_pin },
+	{ "rename", "DOM NEWNAME", "Rename DOM to NEWNAME, which no other domain may have.",
+	  v_rename },
+	{ "uptime", "[--json] [DOM...]",
+	  "Print the uptime of DOMs, or of every domain, as `xl uptime` does.", v_uptime },
 	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy },
 	{ "pause", "DOM", "Pause the domain DOM.", v_pause },
 	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause },
@@ -497,7 +793,7 @@ static void usage(FILE *f)
 		   "xcdd is found at PATH, else $XCD_SOCKET, else /run/xcd/xcd.sock.\n\n"
 		   "Verbs:\n");
 	for (size_t i = 0; i < N_VERBS; i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].args);
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "\n`xcd help VERB` says more about VERB.\n");
 }
 

@@ -3,11 +3,14 @@
 #include "../lib/log.h"
 #include "journal.h"
 #include "xcdd.h"
+#include "xlfmt.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define DM_MAX_DOMAINS 1024
 /* libxl's default when no memory= is given. */
@@ -46,6 +49,7 @@ static void dom_free(struct dm_domain *d)
 		return;
 	free(d->name);
 	free(d->config_json);
+	free(d->soft);
 	free(d);
 }
 
@@ -54,6 +58,63 @@ static int gen_str(yajl_gen g, const char *s)
 	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
 		       ? 0
 		       : -EINVAL;
+}
+
+void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len)
+{
+	memset(out, 0, len);
+	for (size_t i = 0; i < len && i < DOMCFG_MAX_CPUS / 8; i++)
+		out[i] = (uint8_t)(m->bits[i / 8] >> (i % 8 * 8));
+}
+
+void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len)
+{
+	if (d->soft && vcpu < d->n_soft)
+		dm_cpumap_bytes(&d->soft[vcpu], map, len);
+	else
+		memset(map, 0xff, len);
+}
+
+/* "soft_affinity": one CPU list per vCPU, or null when none was set. */
+static int gen_soft(yajl_gen g, const struct dm_domain *d)
+{
+	if (gen_str(g, "soft_affinity"))
+		return -EINVAL;
+	if (!d->soft)
+		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	for (uint32_t v = 0; v < d->n_soft; v++) {
+		uint8_t map[DOMCFG_MAX_CPUS / 8];
+		char text[1024];
+		dm_cpumap_bytes(&d->soft[v], map, sizeof(map));
+		xlfmt_cpumap(map, DOMCFG_MAX_CPUS, text, sizeof(text));
+		if (gen_str(g, text))
+			return -EINVAL;
+	}
+	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* The journal's soft_affinity back into D; a bad list is said and dropped. */
+static int load_soft(struct dm_domain *d, yajl_val a)
+{
+	if (!a || !YAJL_IS_ARRAY(a) || a->u.array.len == 0 || a->u.array.len > 4096)
+		return 0;
+	d->soft = calloc(a->u.array.len, sizeof(*d->soft));
+	if (!d->soft)
+		return -ENOMEM;
+	d->n_soft = (uint32_t)a->u.array.len;
+	for (size_t v = 0; v < a->u.array.len; v++) {
+		yajl_val s = a->u.array.values[v];
+		char err[128];
+		if (!YAJL_IS_STRING(s) ||
+		    domcfg_parse_cpulist(YAJL_GET_STRING(s), NULL, &d->soft[v], err, sizeof(err))) {
+			log_warn("journal: %s: soft_affinity[%zu] is not a CPU list; all CPUs used",
+				 d->name, v);
+			memset(&d->soft[v], 0xff, sizeof(d->soft[v]));
+		}
+	}
+	return 0;
 }
 
 static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen)
@@ -69,8 +130,14 @@ static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gen_str(g, "uuid") ||
 	    gen_str(g, d->uuid) || gen_str(g, "name") || gen_str(g, d->name) ||
 	    gen_str(g, "domid") || yajl_gen_integer(g, d->domid) != yajl_gen_status_ok ||
-	    gen_str(g, "state") || gen_str(g, d->state) || gen_str(g, "config") ||
-	    json_gen_tree(g, cfg) < 0 || yajl_gen_map_close(g) != yajl_gen_status_ok) {
+	    gen_str(g, "state") || gen_str(g, d->state) || gen_str(g, "start_time") ||
+	    yajl_gen_integer(g, d->start_time) != yajl_gen_status_ok ||
+	    gen_str(g, "target_kb") ||
+	    yajl_gen_integer(g, (long long)d->info.target_kb) != yajl_gen_status_ok ||
+	    gen_str(g, "max_memory_kb") ||
+	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
+	    gen_soft(g, d) < 0 || gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
 		goto out;
 	}
@@ -98,7 +165,8 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 	struct dm *m = arg;
 	const char *p_name[] = { "name", NULL }, *p_domid[] = { "domid", NULL },
 		   *p_uuid[] = { "uuid", NULL }, *p_state[] = { "state", NULL },
-		   *p_cfg[] = { "config", NULL };
+		   *p_cfg[] = { "config", NULL }, *p_start[] = { "start_time", NULL },
+		   *p_soft[] = { "soft_affinity", NULL };
 	yajl_val name = yajl_tree_get(tree, p_name, yajl_t_string);
 	yajl_val domid = yajl_tree_get(tree, p_domid, yajl_t_number);
 	yajl_val uuid = yajl_tree_get(tree, p_uuid, yajl_t_string);
@@ -123,6 +191,11 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 	memcpy(d->uuid, key, 37);
 	d->domid = (uint32_t)YAJL_GET_INTEGER(domid);
 	snprintf(d->state, sizeof(d->state), "%s", state ? state->u.string : "------");
+	yajl_val start = yajl_tree_get(tree, p_start, yajl_t_number);
+	/* Records older than start_time count from this load. */
+	d->start_time = start && YAJL_IS_INTEGER(start) ? YAJL_GET_INTEGER(start) : time(NULL);
+	if (load_soft(d, yajl_tree_get(tree, p_soft, yajl_t_array)) < 0)
+		goto nomem;
 	yajl_gen_free(g);
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		dom_free(d);
@@ -271,6 +344,50 @@ static int refresh(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	return 0;
 }
 
+/* What xl sets after building: the memory target (memory= below maxmem=) and
+ * the vCPU affinities of cpus= (to the hypervisor) and cpus_soft= (kept). */
+static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
+			uint32_t max_vcpus, struct jsonrpc_error *e)
+{
+	int rc;
+	if (cfg->target_memkb != DOMCFG_MEMKB_DEFAULT && cfg->max_memkb != DOMCFG_MEMKB_DEFAULT &&
+	    cfg->target_memkb < cfg->max_memkb &&
+	    (rc = hv_set_target_mem(m->hv, d->domid, cfg->target_memkb)) < 0)
+		return hv_err(m, e, rc, "cannot set the memory target of", d->name);
+	struct hv_hostinfo h;
+	if (cfg->vcpu_hard_affinity.n == 0 && cfg->vcpu_soft_affinity.n == 0)
+		return 0;
+	if ((rc = hv_host_info(m->hv, &h)) < 0)
+		return hv_err(m, e, rc, "cannot read the host's CPUs for", d->name);
+	size_t len = ((h.nr_cpus ? h.nr_cpus : 1) + 7) / 8;
+	if (len > DOMCFG_MAX_CPUS / 8)
+		len = DOMCFG_MAX_CPUS / 8;
+	uint8_t map[DOMCFG_MAX_CPUS / 8];
+	for (uint32_t v = 0; v < max_vcpus; v++) {
+		const struct cpumap *c = domcfg_affinity_map(&cfg->vcpu_hard_affinity, v);
+		if (!c)
+			continue;
+		dm_cpumap_bytes(c, map, len);
+		if ((rc = hv_vcpu_set_affinity(m->hv, d->domid, v, map, len)) < 0)
+			return hv_err(m, e, rc, "cannot set the cpus= affinity of", d->name);
+	}
+	if (cfg->vcpu_soft_affinity.n == 0)
+		return 0;
+	if (!(d->soft = calloc(max_vcpus, sizeof(*d->soft)))) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	d->n_soft = max_vcpus;
+	for (uint32_t v = 0; v < max_vcpus; v++) {
+		const struct cpumap *c = domcfg_affinity_map(&cfg->vcpu_soft_affinity, v);
+		if (c)
+			d->soft[v] = *c;
+		else
+			memset(&d->soft[v], 0xff, sizeof(d->soft[v]));
+	}
+	return 0;
+}
+
 int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_domain **out,
 	      struct jsonrpc_error *e)
 {
@@ -318,6 +435,8 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 	/* Recorded from the start, so a daemon dying half way re-attaches it
 	 * rather than leaving a foreign domain behind. */
 	snprintf(d->state, sizeof(d->state), "--p---");
+	d->start_time = time(NULL);
+	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
 	char err[256];
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
@@ -334,6 +453,8 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 		hv_err(m, e, rc, "cannot build domain", d->name);
 		goto undo_map;
 	}
+	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
+		goto undo_map;
 	if (!paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0) {
 		hv_err(m, e, rc, "cannot unpause domain", d->name);
 		goto undo_map;
@@ -383,6 +504,188 @@ int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 		return hv_err(m, e, rc, "cannot unpause domain", d->name);
 	log_info("unpaused domain %s (domid %u)", d->name, d->domid);
 	return refresh(m, d, e);
+}
+
+/* Reads D's info and writes its record: after a change that is no lifecycle
+ * change (memory, name, affinity), so nobody is notified. */
+static int save_info(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	char err[256];
+	rc = dm_save(m, d, err, sizeof(err));
+	if (rc < 0)
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+	return rc;
+}
+
+int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
+		  struct jsonrpc_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	if (kb == 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+				  "params.memory_kb: 0 KiB is no memory");
+		return -EINVAL;
+	}
+	if (!max && kb > d->info.max_mem_kb) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+				  "%s: a target of %llu KiB is above the maximum of %llu KiB "
+				  "(raise it with mem-max)", d->name, (unsigned long long)kb,
+				  (unsigned long long)d->info.max_mem_kb);
+		return -EINVAL;
+	}
+	if (max && kb < d->info.target_kb) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+				  "%s: a maximum of %llu KiB is below the target of %llu KiB "
+				  "(lower it with mem-set first)", d->name, (unsigned long long)kb,
+				  (unsigned long long)d->info.target_kb);
+		return -EINVAL;
+	}
+	rc = max ? hv_set_max_mem(m->hv, d->domid, kb) : hv_set_target_mem(m->hv, d->domid, kb);
+	if (rc < 0) {
+		jsonrpc_error_set(e, rc == -EINVAL ? JSONRPC_INVALID_PARAMS : XCDD_ERR_FAILED,
+				  rc == -EINVAL ? "params.memory_kb" : NULL, "cannot set the %s of %s: %s",
+				  max ? "maximum memory" : "memory target", d->name, hv_error(m->hv));
+		return rc;
+	}
+	log_info("domain %s (domid %u): memory %s %llu KiB", d->name, d->domid,
+		 max ? "maximum" : "target", (unsigned long long)kb);
+	return save_info(m, d, e);
+}
+
+/* CONFIG (domcfg JSON) with c_info.name set to NAME, so `xcd list -l` and the
+ * record agree with the new name. NULL when out of memory. */
+static char *config_renamed(const char *config, const char *name)
+{
+	char perr[128];
+	yajl_val t = yajl_tree_parse(config, perr, sizeof(perr));
+	yajl_gen g = yajl_gen_alloc(NULL);
+	char *out = NULL;
+	if (!t || !g)
+		goto out;
+	const char *path[] = { "c_info", "name", NULL };
+	yajl_val n = yajl_tree_get(t, path, yajl_t_string);
+	char *was = n ? n->u.string : NULL;
+	/* Lent for the generation only: the tree frees its own string. */
+	if (n)
+		n->u.string = (char *)name;
+	int rc = json_gen_tree(g, t);
+	if (n)
+		n->u.string = was;
+	const unsigned char *buf;
+	size_t len;
+	if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		out = strndup((const char *)buf, len);
+out:
+	if (g)
+		yajl_gen_free(g);
+	if (t)
+		yajl_tree_free(t);
+	return out;
+}
+
+int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e)
+{
+	size_t n = strlen(name), digits = strspn(name, "0123456789");
+	bool ctl = false;
+	for (const char *p = name; *p; p++)
+		ctl |= iscntrl((unsigned char)*p) != 0;
+	if (n == 0 || n > 127 || digits == n || ctl || !strcmp(name, "Domain-0")) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.new_name",
+				  "params.new_name: \"%.40s\" cannot name a domain (empty, all "
+				  "digits, Domain-0, control characters or over 127 bytes)", name);
+		return -EINVAL;
+	}
+	struct dm_domain *other = dm_find(m, name, 0);
+	if (other && other != d) {
+		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "params.new_name",
+				  "a domain named %s exists already", name);
+		return -EEXIST;
+	}
+	char *copy = strdup(name), *old = d->name, *old_cfg = d->config_json;
+	char *cfg = config_renamed(d->config_json, name);
+	if (!copy || !cfg) {
+		free(copy);
+		free(cfg);
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	d->name = copy;
+	d->config_json = cfg;
+	int rc = save_info(m, d, e);
+	if (rc < 0) {
+		d->name = old;
+		d->config_json = old_cfg;
+		free(copy);
+		free(cfg);
+		return rc;
+	}
+	log_info("domain %s (domid %u) renamed %s", old, d->domid, d->name);
+	free(old);
+	free(old_cfg);
+	return 0;
+}
+
+static int parse_cpus(const char *list, unsigned nr_cpus, const char *field, struct cpumap *out,
+		      struct jsonrpc_error *e)
+{
+	struct domcfg_host host = { nr_cpus, 0, NULL };
+	char err[128];
+	if (domcfg_parse_cpulist(list, &host, out, err, sizeof(err)) < 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, field, "%s: \"%.60s\": %s", field,
+				  list, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
+		const char *soft, unsigned nr_cpus, struct jsonrpc_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	uint32_t n = d->info.max_vcpus;
+	if (vcpu >= (long long)n) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.vcpu",
+				  "%s has %u vCPUs: there is no vCPU %lld", d->name, n, vcpu);
+		return -EINVAL;
+	}
+	struct cpumap hm, sm;
+	if ((hard && parse_cpus(hard, nr_cpus, "params.cpus", &hm, e) < 0) ||
+	    (soft && parse_cpus(soft, nr_cpus, "params.cpus_soft", &sm, e) < 0))
+		return -EINVAL;
+	uint32_t first = vcpu < 0 ? 0 : (uint32_t)vcpu, last = vcpu < 0 ? n : first + 1;
+	if (soft && !d->soft) {
+		if (!(d->soft = calloc(n, sizeof(*d->soft)))) {
+			jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+			return -ENOMEM;
+		}
+		memset(d->soft, 0xff, n * sizeof(*d->soft));
+		d->n_soft = n;
+	}
+	uint8_t map[DOMCFG_MAX_CPUS / 8];
+	size_t len = (nr_cpus + 7) / 8;
+	if (hard)
+		dm_cpumap_bytes(&hm, map, len);
+	for (uint32_t v = first; v < last; v++) {
+		if (hard && (rc = hv_vcpu_set_affinity(m->hv, d->domid, v, map, len)) < 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "cannot pin vCPU %u of", v);
+			return hv_err(m, e, rc, what, d->name);
+		}
+		if (soft && v < d->n_soft)
+			d->soft[v] = sm;
+	}
+	char which[24];
+	snprintf(which, sizeof(which), vcpu < 0 ? "all" : "%lld", vcpu);
+	log_info("domain %s (domid %u): vCPU %s pinned to %s / %s", d->name, d->domid, which,
+		 hard ? hard : "(unchanged)", soft ? soft : "(unchanged)");
+	return save_info(m, d, e);
 }
 
 static void forget(struct dm *m, struct dm_domain *d)

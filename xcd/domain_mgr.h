@@ -23,6 +23,11 @@ struct dm_domain {
 	char state[DM_STATE_LEN + 1]; /* as last reported */
 	char *config_json;            /* the domcfg as JSON text */
 	struct hv_dominfo info;       /* as last read */
+	long long start_time;         /* when created, seconds since the epoch */
+	/* Soft affinity is the scheduler's preference, which hv does not carry:
+	 * xcdd keeps it (and journals it), one map per vCPU; NULL: all CPUs. */
+	struct cpumap *soft;
+	uint32_t n_soft;
 };
 
 struct dm;
@@ -55,6 +60,23 @@ int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
 int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
 /* Frees D. */
 int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+
+/* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB.
+ * A target above the maximum, or a maximum below the target, is refused. */
+int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
+		  struct jsonrpc_error *e);
+/* Renames D to NAME, which must be free and not look like a domid. */
+int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e);
+/*
+ * Pins vCPU VCPU of D (-1: all of them) to the CPU lists HARD and SOFT (xl's
+ * syntax; NULL leaves that affinity as it is), for a host of NR_CPUS CPUs.
+ */
+int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
+		const char *soft, unsigned nr_cpus, struct jsonrpc_error *e);
+/* The soft affinity of D's vCPU VCPU as a byte map of LEN bytes. */
+void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len);
+/* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). */
+void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len);
 
 /* Reads the hypervisor's list and reports changes (shutdown, crash, gone). */
 void dm_poll(struct dm *m);

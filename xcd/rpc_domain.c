@@ -3,6 +3,9 @@
 #include "cfgfile.h"
 #include "domcfg.h"
 #include "xcdd.h"
+#include "xlfmt.h"
+#include <sys/utsname.h>
+#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +35,24 @@ static int gkv_i(yajl_gen g, const char *k, long long v)
 	return gs(g, k) || gi(g, v) ? -EINVAL : 0;
 }
 
-/* The members of one domain.list entry (the map is the caller's). */
-static int gen_entry_members(yajl_gen g, const char *name, const struct hv_dominfo *i)
+/* Domain 0's start: the host's boot, from /proc/uptime as xl reads it. */
+static long long host_boot_time(void)
 {
+	double up = 0;
+	FILE *f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	return (long long)time(NULL) - (long long)up;
+}
+
+/* The members of one domain.list entry (the map is the caller's). */
+static int gen_entry_members(yajl_gen g, const char *name, const struct hv_dominfo *i,
+			     long long start_time)
+{
+	long long up = (long long)time(NULL) - start_time;
 	char uuid[37], st[DM_STATE_LEN + 1], t[32];
 	dm_uuid_string(i->uuid, uuid);
 	dm_state_string(i, st);
@@ -42,7 +60,9 @@ static int gen_entry_members(yajl_gen g, const char *name, const struct hv_domin
 	if (gkv_i(g, "domid", i->domid) || gkv_s(g, "name", name) || gkv_s(g, "uuid", uuid) ||
 	    gkv_s(g, "state", st) || gkv_i(g, "vcpus", i->online_vcpus) ||
 	    gkv_i(g, "max_vcpus", i->max_vcpus) || gkv_i(g, "memory_kb", (long long)i->mem_kb) ||
-	    gkv_i(g, "max_memory_kb", (long long)i->max_mem_kb) || gs(g, "cpu_time_s") ||
+	    gkv_i(g, "max_memory_kb", (long long)i->max_mem_kb) ||
+	    gkv_i(g, "target_kb", (long long)i->target_kb) ||
+	    gkv_i(g, "uptime_s", up < 0 ? 0 : up) || gs(g, "cpu_time_s") ||
 	    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok)
 		return -EINVAL;
 	return 0;
@@ -62,8 +82,10 @@ static int gen_list(yajl_gen g, void *arg)
 	for (int k = 0; k < a->n; k++) {
 		const struct hv_dominfo *i = &a->list[k];
 		const char *name = NULL;
+		long long start = 0;
 		if (i->domid == 0) {
 			name = "Domain-0";
+			start = host_boot_time();
 		} else {
 			struct dm_domain *d = dm_find(&a->x->dm, NULL, i->domid);
 			char u[37];
@@ -71,8 +93,10 @@ static int gen_list(yajl_gen g, void *arg)
 			if (!d || strcmp(d->uuid, u) != 0)
 				continue; /* foreign: not ours to show */
 			name = d->name;
+			start = d->start_time;
 		}
-		if (yajl_gen_map_open(g) != yajl_gen_status_ok || gen_entry_members(g, name, i) ||
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+		    gen_entry_members(g, name, i, start) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -90,7 +114,8 @@ static int gen_info(yajl_gen g, void *arg)
 	yajl_val cfg = yajl_tree_parse(a->d->config_json, perr, sizeof(perr));
 	int rc = -EINVAL;
 	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
-	    !gen_entry_members(g, a->d->name, &a->d->info) && !gs(g, "config") &&
+	    !gen_entry_members(g, a->d->name, &a->d->info, a->d->start_time) &&
+	    !gs(g, "config") &&
 	    !json_gen_tree(g, cfg) && yajl_gen_map_close(g) == yajl_gen_status_ok)
 		rc = 0;
 	if (cfg)
@@ -159,7 +184,13 @@ static int gen_host(yajl_gen g, void *arg)
 		n++;
 	char ver[32];
 	snprintf(ver, sizeof(ver), "%u.%u", h.xen_major, h.xen_minor);
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "backend", h.backend) ||
+	struct utsname u;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "host", u.nodename) ||
+	    gkv_s(g, "release", u.release) || gkv_s(g, "machine", u.machine) ||
+	    gkv_i(g, "xen_major", h.xen_major) || gkv_i(g, "xen_minor", h.xen_minor) ||
+	    gkv_s(g, "backend", h.backend) ||
 	    gkv_s(g, "version", h.version) || gkv_s(g, "xen_version", ver) ||
 	    gkv_i(g, "nr_cpus", h.nr_cpus) || gkv_i(g, "total_memory_kb", (long long)h.total_kb) ||
 	    gkv_i(g, "free_memory_kb", (long long)h.free_kb) || gkv_i(g, "nr_domains", n))
@@ -167,11 +198,14 @@ static int gen_host(yajl_gen g, void *arg)
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-/* {domid} or {name}: exactly one. */
-static struct dm_domain *param_domain(struct xcdd *x, const struct jsonrpc_message *m,
-				      struct jsonrpc_error *e)
+/* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
+ * at most 6; NULL: none). */
+static struct dm_domain *param_domain_with(struct xcdd *x, const struct jsonrpc_message *m,
+					   const char *const *extra, struct jsonrpc_error *e)
 {
-	static const char *const names[] = { "domid", "name", NULL };
+	const char *names[9] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 6; k++)
+		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;
 	if (jsonrpc_params_only(m, names, e) < 0 ||
@@ -194,6 +228,12 @@ static struct dm_domain *param_domain(struct xcdd *x, const struct jsonrpc_messa
 					  domid == 0 ? " managed by xcdd" : "");
 	}
 	return d;
+}
+
+static struct dm_domain *param_domain(struct xcdd *x, const struct jsonrpc_message *m,
+				      struct jsonrpc_error *e)
+{
+	return param_domain_with(x, m, NULL, e);
 }
 
 /* Where a config error is: "params.config.KEY" when ERR ("FILE:L:C: KEY: ...")
@@ -374,6 +414,155 @@ static int m_destroy(struct xcdd *x, const struct jsonrpc_message *m, char **out
 	return rc;
 }
 
+static int set_memory(struct xcdd *x, const struct jsonrpc_message *m, bool max, char **out,
+		      size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "memory_kb", NULL };
+	long long kb = 0;
+	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	if (!d || jsonrpc_param_int(m, "memory_kb", true, 0, INT64_MAX, &kb, e) < 0 ||
+	    dm_set_memory(&x->dm, d, max, (uint64_t)kb, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
+static int m_mem_set(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		     size_t *outlen, struct jsonrpc_error *e)
+{
+	return set_memory(x, m, false, out, outlen, e);
+}
+
+static int m_mem_max(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		     size_t *outlen, struct jsonrpc_error *e)
+{
+	return set_memory(x, m, true, out, outlen, e);
+}
+
+static int m_rename(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		    size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "new_name", NULL };
+	const char *name = NULL;
+	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	if (!d || jsonrpc_param_string(m, "new_name", true, &name, e) < 0 ||
+	    dm_rename(&x->dm, d, name, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
+static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
+{
+	struct hv_hostinfo h;
+	if (hv_host_info(x->hv, &h) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
+				  hv_error(x->hv));
+		return -EIO;
+	}
+	*nr_cpus = h.nr_cpus == 0 ? 1 : h.nr_cpus > DOMCFG_MAX_CPUS ? DOMCFG_MAX_CPUS : h.nr_cpus;
+	return 0;
+}
+
+static int m_vcpu_pin(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		      size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "vcpu", "cpus", "cpus_soft", NULL };
+	const char *hard = NULL, *soft = NULL;
+	long long vcpu = -1;
+	unsigned nr_cpus;
+	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	if (!d || jsonrpc_param_int(m, "vcpu", false, 0, UINT32_MAX, &vcpu, e) < 0 ||
+	    jsonrpc_param_string(m, "cpus", false, &hard, e) < 0 ||
+	    jsonrpc_param_string(m, "cpus_soft", false, &soft, e) < 0)
+		return -EINVAL;
+	if (!hard && !soft) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.cpus",
+				  "params: give cpus, cpus_soft or both");
+		return -EINVAL;
+	}
+	if (host_cpus(x, &nr_cpus, e) < 0 ||
+	    dm_vcpu_pin(&x->dm, d, vcpu, hard, soft, nr_cpus, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
+struct vcpu_arg {
+	struct xcdd *x;
+	struct dm_domain *only; /* NULL: every managed domain */
+	unsigned nr_cpus;
+	struct hv_dominfo *list;
+	int n;
+};
+
+static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, struct dm_domain *d)
+{
+	uint8_t map[DOMCFG_MAX_CPUS / 8];
+	char hard[1024], soft[1024], t[32];
+	size_t len = (a->nr_cpus + 7) / 8;
+	for (uint32_t v = 0; v < d->info.max_vcpus; v++) {
+		struct hv_vcpuinfo vi;
+		memset(map, 0, sizeof(map));
+		if (hv_vcpu_info(a->x->hv, d->domid, v, &vi) < 0 ||
+		    hv_vcpu_get_affinity(a->x->hv, d->domid, v, map, len) < 0)
+			return -EIO;
+		xlfmt_cpumap(map, a->nr_cpus, hard, sizeof(hard));
+		dm_soft_affinity(d, v, map, len);
+		xlfmt_cpumap(map, a->nr_cpus, soft, sizeof(soft));
+		snprintf(t, sizeof(t), "%.3f", (double)vi.cpu_time_ns / 1e9);
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "name", d->name) ||
+		    gkv_i(g, "domid", d->domid) || gkv_i(g, "vcpu", v) ||
+		    gkv_i(g, "cpu", vi.cpu) || gs(g, "online") ||
+		    yajl_gen_bool(g, vi.online) != yajl_gen_status_ok || gs(g, "running") ||
+		    yajl_gen_bool(g, vi.running) != yajl_gen_status_ok || gs(g, "blocked") ||
+		    yajl_gen_bool(g, vi.blocked) != yajl_gen_status_ok || gs(g, "cpu_time_s") ||
+		    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok ||
+		    gkv_s(g, "hard_affinity", hard) || gkv_s(g, "soft_affinity", soft) ||
+		    yajl_gen_map_close(g) != yajl_gen_status_ok)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int gen_vcpu_list(yajl_gen g, void *arg)
+{
+	struct vcpu_arg *a = arg;
+	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	/* In the hypervisor's order (by domid), as xl; domain 0 is not xcdd's. */
+	for (int k = 0; k < a->n; k++) {
+		struct dm_domain *d = dm_find(&a->x->dm, NULL, a->list[k].domid);
+		char u[37];
+		dm_uuid_string(a->list[k].uuid, u);
+		if (!d || strcmp(d->uuid, u) != 0 || (a->only && a->only != d))
+			continue;
+		d->info = a->list[k];
+		int rc = gen_vcpus_of(g, a, d);
+		if (rc < 0)
+			return rc;
+	}
+	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int m_vcpu_list(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		       size_t *outlen, struct jsonrpc_error *e)
+{
+	struct vcpu_arg a = { x, NULL, 0, NULL, 0 };
+	if (m->params && m->params->u.object.len > 0 && !(a.only = param_domain(x, m, e)))
+		return -EINVAL;
+	if (host_cpus(x, &a.nr_cpus, e) < 0)
+		return -EIO;
+	if (!(a.list = calloc(RPC_MAX_DOMAINS, sizeof(struct hv_dominfo))))
+		return -ENOMEM;
+	a.n = hv_domain_list(x->hv, a.list, RPC_MAX_DOMAINS);
+	int rc = a.n;
+	if (a.n >= 0)
+		rc = jsonrpc_gen_result(&m->id, gen_vcpu_list, &a, out, outlen);
+	if (rc < 0 && rc != -ENOMEM)
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the vCPUs: %s",
+				  hv_error(x->hv));
+	free(a.list);
+	return rc;
+}
+
 static int m_host(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
 		  struct jsonrpc_error *e)
 {
@@ -392,7 +581,9 @@ static const struct method {
 	{ "domain.create", m_create, true },   { "domain.list", m_list, false },
 	{ "domain.info", m_info, false },      { "domain.pause", m_pause, true },
 	{ "domain.unpause", m_unpause, true }, { "domain.destroy", m_destroy, true },
-	{ "host.info", m_host, false },
+	{ "domain.mem_set", m_mem_set, true }, { "domain.mem_max", m_mem_max, true },
+	{ "domain.rename", m_rename, true },   { "domain.vcpu_pin", m_vcpu_pin, true },
+	{ "domain.vcpu_list", m_vcpu_list, false }, { "host.info", m_host, false },
 };
 
 int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,
