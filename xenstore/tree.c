@@ -73,7 +73,7 @@ static int check_new_node(struct xs_view *v, const struct xs_actor *a, const str
 /* Creates path and any missing parents (empty values, inherited permissions).
  * On return *out is the node at path (existing or new). */
 static int create_path(struct xs_view *v, const struct xs_actor *a, const char *path,
-		       struct xs_event **events, const struct xs_node **out)
+		       struct xs_event **events, bool fire, const struct xs_node **out)
 {
 	const struct xs_node *n;
 	int r = view_get(v, path, &n);
@@ -87,7 +87,7 @@ static int create_path(struct xs_view *v, const struct xs_actor *a, const char *
 	if (!parent_path)
 		return -EINVAL;
 	const struct xs_node *parent;
-	r = create_path(v, a, parent_path, events, &parent);
+	r = create_path(v, a, parent_path, events, false, &parent);
 	free(parent_path);
 	if (r < 0)
 		return r;
@@ -125,7 +125,9 @@ static int create_path(struct xs_view *v, const struct xs_actor *a, const char *
 		xs_perms_free(&perms_copy);
 		return r;
 	}
-	r = view_event(v, events, path, &perms_copy, false);
+	/* One event, for the path asked for: as in Xen, parents created on
+	 * the way fire none of their own (watchers above see this path). */
+	r = fire ? view_event(v, events, path, &perms_copy, false) : 0;
 	xs_perms_free(&perms_copy);
 	if (r < 0)
 		return r;
@@ -172,7 +174,7 @@ static int do_write(struct xs_view *v, const struct xs_actor *a, const char *pat
 	bool created = false;
 	int r = view_get(v, path, &n);
 	if (r == -ENOENT) {
-		r = create_path(v, a, path, events, &n);
+		r = create_path(v, a, path, events, true, &n);
 		if (r < 0)
 			return r;
 		created = true; /* create_path queued the node's event */
@@ -237,7 +239,7 @@ int tree_mkdir(struct xs_view *v, const struct xs_actor *a, const char *path,
 	r = scratch_begin(v, a, &sv);
 	if (r < 0)
 		return r;
-	r = create_path(&sv, a, path, events, &n);
+	r = create_path(&sv, a, path, events, true, &n);
 	return scratch_end(v, &sv, r < 0 ? r : 0, events);
 }
 

@@ -112,6 +112,21 @@ static void test_write_new_node_events(void)
 	U_STR(all_events(w), "/a/new|tok");
 }
 
+static void test_write_creates_parents_one_event(void)
+{
+	/* Parents created on the way fire nothing of their own (as Xen): a
+	 * watch on the missing parent sees the written path once. */
+	struct hconn *d0 = u_conn(0, true);
+	struct hconn *w = u_conn(0, true);
+	U_OK(u_watch(w, "/p/q", "mid"));
+	U_OK(u_watch(w, "/p", "top"));
+	u_drain(w);
+	U_OK(u_write(d0, 0, "/p/q/r", "v"));
+	U_STR(all_events(w), "/p/q/r|mid /p/q/r|top");
+	U_OK(u_mkdir(d0, 0, "/p/s/t"));
+	U_STR(all_events(w), "/p/s/t|top");
+}
+
 static void test_rm_parent(void)
 {
 	struct hconn *d0 = u_conn(0, true);
@@ -465,6 +480,7 @@ static const struct u_test tests[] = {
 	{ "fires once at registration", test_fires_at_registration },
 	{ "fires on changes below", test_child_changes },
 	{ "one event for a new node", test_write_new_node_events },
+	{ "parents created by a write fire no events", test_write_creates_parents_one_event },
 	{ "rm of a parent: event path is the watched path", test_rm_parent },
 	{ "depth limit", test_depth },
 	{ "relative watch paths give relative events", test_relative },
