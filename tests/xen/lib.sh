@@ -19,13 +19,13 @@ log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
 step() { log "== $*"; }
 fail() { echo "FAIL: $*"; lab_diag; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
-now_ms() { date +%s%3N; }
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }  # no fork: robust under load
 
 # wait_for CMD TIMEOUT: evaluate CMD (a string) every 0.2 s until it succeeds; 1 on timeout
 wait_for() {
   local cmd=$1 end=$(( $(now_ms) + ${2:-30} * 1000 ))
   until eval "$cmd" >/dev/null 2>&1; do
-    [ "$(now_ms)" -lt "$end" ] || return 1
+    (( $(now_ms) < end )) || return 1
     sleep 0.2
   done
 }
@@ -51,18 +51,17 @@ keep() {
   mkdir -p "$d" && cp -a "$@" "$d/" 2>/dev/null
 }
 
-# what a failure report shows: domains, guest consoles, xenstored's log, Xen's last messages
+# what a failure report shows: domains, this scenario's guest consoles and daemon logs,
+# Xen's last messages; xenstored's log and trace are kept on the host (see keep)
 lab_diag() {
   echo "---- diagnostics"
-  if xenstored_running; then xl list 2>&1; else echo "(no xenstored running)"; fi
+  if xenstored_running; then XL_TIMEOUT=10 xl list 2>&1; else echo "(no xenstored running)"; fi
   local f
-  for f in "$LAB_CONSOLES"/guest-*.log; do
-    [ -s "$f" ] && { echo "---- tail of $f"; tail -n 15 "$f"; }
+  for f in "$LAB_CONSOLES"/guest-*.log "$LAB_RUN"/*.log; do
+    [ -s "$f" ] && [ "$f" -nt "$LAB_RUN/.scenario-start" ] && { echo "---- tail of $f"; tail -n 20 "$f"; }
   done
-  for f in "$LAB_RUN"/*.log; do
-    [ -s "$f" ] && { echo "---- tail of $f"; tail -n 20 "$f"; }
-  done
-  echo "---- xl dmesg (tail)"; timeout 10 /usr/sbin/xl dmesg 2>&1 | tail -n 15
+  echo "---- xl dmesg (tail)"; timeout 10 /usr/sbin/xl dmesg 2>&1 | tail -n 10
+  for f in "$LAB_RUN"/xenstored.log "$LAB_RUN"/*.trace; do [ -s "$f" ] && keep "$f"; done
 }
 
 # ------------------------------------------------------------------ daemons
@@ -181,6 +180,8 @@ lab_cleanup() {
 }
 
 if [ -n "${XCD_LAB_SCENARIO:-}" ]; then
+  rm -f "$LAB_RUN"/*.log "$LAB_RUN"/*.trace "$LAB_RUN"/*.cfg
+  touch "$LAB_RUN/.scenario-start"
   _lab_exit() {
     local rc=$?
     trap - EXIT

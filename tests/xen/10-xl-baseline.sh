@@ -1,0 +1,54 @@
+#!/bin/bash
+# Baseline with Xen's own tools: Xen's C xenstored, xenconsoled, and xl driving a PV and a
+# PVH guest (128 MiB, 1 vCPU, the lab's guest) through create, list, pause, unpause and
+# destroy.  Both guests are created first and boot side by side (it halves the waiting).
+# xen-lab: timeout=240
+. "$(dirname "$0")/lib.sh"
+
+start_stock_xenstored c
+start_xenconsoled
+
+create() {  # NAME TYPE: xl create, then xl list must show it with its memory and vCPUs
+  local name=$1 type=$2 cfg id line
+  cfg=$(guest_cfg "$name" "$type")
+  step "$type: xl create $name"
+  guest_create "$name" "$cfg" || fail "$type: xl create $cfg failed"
+  id=$(domid "$name") || fail "$type: xl domid $name: no such domain after xl create"
+  line=$(xl list | awk -v n="$name" '$1 == n')
+  echo "$line"
+  [ -n "$line" ] || fail "$type: xl list does not show $name"
+  set -- $line
+  expect_eq "$type: xl list domid" "$2" "$id"
+  expect_eq "$type: xl list memory (MiB)" "$3" 128
+  expect_eq "$type: xl list vCPUs" "$4" 1
+}
+
+check() {  # NAME TYPE: the guest runs; pause, unpause and destroy it
+  local name=$1 type=$2 id state
+  id=$(domid "$name") || fail "$type: $name is gone"
+  guest_wait_ready "$name" 90 || fail "$type: guest $name did not print XCDLAB_GUEST_READY within 90 s"
+  grep -a XCDLAB_GUEST_READY "$(console_log "$name")"
+  grep -aq "type=$(echo "$type" | tr a-z A-Z)\b" "$(console_log "$name")" ||
+    fail "$type: the guest does not call itself $type"
+  state=$(dom_state "$name")
+  case $state in *p*|*c*|*s*|*d*) fail "$type: running guest has state $state" ;; esac
+  step "$type: xl pause"
+  timed xl pause "$name" || fail "$type: xl pause failed"
+  state=$(dom_state "$name"); log "state $state"
+  [ "${state:2:1}" = p ] || fail "$type: after xl pause the state is '$state', want the p flag"
+  step "$type: xl unpause"
+  timed xl unpause "$name" || fail "$type: xl unpause failed"
+  state=$(dom_state "$name"); log "state $state"
+  [ "${state:2:1}" = - ] || fail "$type: after xl unpause the state is '$state', want no p flag"
+  step "$type: xl destroy"
+  timed xl destroy "$name" || fail "$type: xl destroy failed"
+  dom_exists "$name" && fail "$type: $name still listed after xl destroy"
+  xl list | awk '$2 == '"$id"' { exit 1 }' || fail "$type: domid $id still listed after xl destroy"
+  log "$type: ok"
+}
+
+create base-pv pv
+create base-pvh pvh
+check base-pv pv
+check base-pvh pvh
+xl list
