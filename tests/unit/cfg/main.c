@@ -1,6 +1,7 @@
 /* xlcfg-unit: the CUnit suites of the xl.cfg parser (xcd/libxlcfg.a). */
 #include "suites.h"
 #include <CUnit/Basic.h>
+#include "../../lib/cunit_run.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +35,6 @@ const char *u_corpus_dir(void)
 {
 	static char buf[4096];
 	return from_srcdir("fuzz/cfg/corpus", XLCFG_CORPUS_DIR, buf, sizeof(buf));
-}
-
-void u_str_eq(const char *actual, const char *expected, const char *what, const char *file,
-	      unsigned line)
-{
-	int ok = actual && expected ? strcmp(actual, expected) == 0 : actual == expected;
-	if (!ok)
-		fprintf(stderr, "\n%s:%u: %s is \"%s\", expected \"%s\"\n", file, line, what,
-			actual ? actual : "(null)", expected ? expected : "(null)");
-	CU_assertImplementation(ok, line, "string equality", file, "", CU_FALSE);
 }
 
 void u_contains(const char *hay, const char *needle, const char *file, unsigned line)
@@ -158,20 +149,6 @@ char *u_read_data(const char *file, size_t *len)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite_cfgfile_register();
-	suite_disk_register();
-	suite_vif_register();
-	suite_domcfg_register();
-	if (CU_get_error() != CUE_SUCCESS) {
-		fprintf(stderr, "xlcfg-unit: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	static suite_register_fn *const suites[] = { suite_cfgfile_register, suite_disk_register, suite_vif_register, suite_domcfg_register, NULL };
+	return cunit_run("xlcfg-unit", suites);
 }
