@@ -1,5 +1,5 @@
 #!/bin/bash
-# xs-bench against Xen's C xenstored and against xcd-xenstored, in the same boot, on the
+# xs-bench against Xen's C xenstored, oxenstored and xcd-xenstored, in the same boot, on the
 # Unix socket.  Prints both outputs under a header naming the daemon, and the ratio of the
 # one-client read latencies (lines "OP N client(s): X ns/op ...").  Only numbers: it fails
 # only if xs-bench itself fails.
@@ -20,8 +20,13 @@ bench() {  # LABEL: xs-bench against the running xenstored, output in $LAB_RUN/b
 }
 read_ns() { sed -n 's/^read 1 client\((s)\)\{0,1\}: *\([0-9.]*\) ns\/op.*/\2/p' "$LAB_RUN/bench.$1" | head -1; }
 
+bare_ratio() { sed -n 's/^read\/bare ratio: *\([0-9.]*\).*/\1/p' "$LAB_RUN/bench.$1" | head -1; }
+
 start_stock_xenstored c
 bench cxenstored
+stop_xenstore_daemons
+start_stock_xenstored o
+bench oxenstored
 stop_xenstore_daemons
 if [ -x "$XCD_BIN/xcd-xenstored" ]; then
   start_xcd_xenstored
@@ -33,6 +38,9 @@ if [ -x "$XCD_BIN/xcd-xenstored" ]; then
   else
     echo "no 'read 1 client(s): N ns/op' line in both outputs: no ratio"
   fi
+  # Each against the bare round trip of its own run: what TCG's noise disturbs least.
+  echo "read/bare: cxenstored $(bare_ratio cxenstored), oxenstored $(bare_ratio oxenstored)," \
+    "xcd-xenstored $(bare_ratio xcd-xenstored)"
 else
-  echo "NOTE: xcd-xenstored not built: xs-bench ran against Xen's C xenstored only"
+  echo "NOTE: xcd-xenstored not built: xs-bench ran against Xen's daemons only"
 fi
