@@ -10,22 +10,10 @@ src=$(cd "${1:?usage: build.sh SRCDIR OUTDIR}" && pwd)
 out=${2:?usage: build.sh SRCDIR OUTDIR}
 mkdir -p "$out/clang-obj"
 out=$(cd "$out" && pwd)
-cc=${CLANG:-}
-if [ -z "$cc" ]; then
-	for c in clang clang-14; do
-		command -v "$c" >/dev/null 2>&1 && { cc=$c; break; }
-	done
-fi
-if [ -z "$cc" ] || ! command -v "$cc" >/dev/null 2>&1; then
-	echo "build.sh: clang not found: apt-get install clang libclang-rt-14-dev" >&2
-	exit 1
-fi
+. "$src/fuzz/clang.sh"
 xenlibs="xencontrol xenevtchn xengnttab xenforeignmemory"
 pkgc=$(pkg-config --cflags $xenlibs)
 pkgl=$(pkg-config --libs $xenlibs)
-san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-cflags="-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
--Wno-unused-parameter ${FUZZ_CFLAGS:-}"
 
 core="xenstore/proto.c xenstore/path.c xenstore/perm.c xenstore/store.c
 xenstore/transaction.c xenstore/tree.c xenstore/quota.c xenstore/watch.c
@@ -45,15 +33,15 @@ for f in $core; do
 	o="$out/clang-obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
 	if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then
 		echo "  CLANG    $f"
-		$cc $cflags $san $cov $pkgc -c "$src/$f" -o "$o"
+		$cc $fuzz_cflags $cov $pkgc -c "$src/$f" -o "$o"
 	fi
 	objs="$objs $o"
 done
 
 for t in xs-request xs-state; do
 	echo "  CLANGLD  fuzz/fuzz-$t"
-	$cc $cflags $san -fsanitize=fuzzer $pkgc "$src/fuzz/fuzz-$t.c" $objs $pkgl \
+	$cc $fuzz_cflags -fsanitize=fuzzer $pkgc "$src/fuzz/fuzz-$t.c" $objs $pkgl \
 		-o "$out/fuzz-$t"
 done
 echo "  CLANGLD  fuzz/lu-save-seed"
-$cc $cflags $san $pkgc "$src/fuzz/lu-save-seed.c" $objs $pkgl -o "$out/lu-save-seed"
+$cc $fuzz_cflags $pkgc "$src/fuzz/lu-save-seed.c" $objs $pkgl -o "$out/lu-save-seed"
