@@ -63,14 +63,15 @@ const char *hv_backend_name(const struct hv *hv) { return hv->ops->name; }
 		if (!hv->ops->op)                                                \
 			return hv_fail(hv, -ENOSYS, "%s: " #op " not implemented", \
 				       hv->ops->name);                           \
-		return hv->ops->op(hv, __VA_ARGS__);                             \
+		return hv->ops->op(hv, ##__VA_ARGS__);                           \
 	} while (0)
 
 int hv_host_info(struct hv *hv, struct hv_hostinfo *out) { HV_CALL(host_info, out); }
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
 { HV_CALL(domain_create, cfg, domid); }
-int hv_domain_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline)
-{ HV_CALL(domain_build, domid, kernel, cmdline); }
+int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		    struct hv_build_result *out)
+{ HV_CALL(domain_build, domid, spec, out); }
 int hv_domain_pause(struct hv *hv, uint32_t domid) { HV_CALL(domain_pause, domid); }
 int hv_domain_unpause(struct hv *hv, uint32_t domid) { HV_CALL(domain_unpause, domid); }
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
@@ -114,3 +115,9 @@ int hv_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t remote_port, uint32_t
 { HV_CALL(evtchn_bind, domid, remote_port, local_port); }
 int hv_evtchn_notify(struct hv *hv, uint32_t local_port) { HV_CALL(evtchn_notify, local_port); }
 int hv_evtchn_unbind(struct hv *hv, uint32_t local_port) { HV_CALL(evtchn_unbind, local_port); }
+int hv_evtchn_bind_dom_exc(struct hv *hv, uint32_t *local_port)
+{ HV_CALL(evtchn_bind_dom_exc, local_port); }
+int hv_evtchn_fd(struct hv *hv) { HV_CALL(evtchn_fd); }
+int hv_evtchn_pending(struct hv *hv, uint32_t *local_port) { HV_CALL(evtchn_pending, local_port); }
+int hv_evtchn_unmask(struct hv *hv, uint32_t local_port) { HV_CALL(evtchn_unmask, local_port); }
+int hv_evtchn_adopt(struct hv *hv, int fd) { HV_CALL(evtchn_adopt, fd); }

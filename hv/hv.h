@@ -95,9 +95,27 @@ int hv_host_info(struct hv *hv, struct hv_hostinfo *out);
 
 /* The new domain is paused (as Xen creates it): build, then unpause. */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid);
-/* kernel: an image path on Xen; on xcd-sim a guest program, "sim:idle" or
- * "sim:dirty,rate=PAGES_PER_SECOND". cmdline may be NULL. */
-int hv_domain_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline);
+/* What to load into a created domain. */
+struct hv_build_spec {
+	/* An image path on Xen; on xcd-sim a guest program ("sim:idle",
+	 * "sim:dirty,rate=PAGES_PER_SECOND", ...: sim/PROTOCOL.md). */
+	const char *kernel;
+	const char *ramdisk;	/* NULL: none */
+	const char *cmdline;	/* NULL: empty */
+	uint32_t store_domid;	/* the domain running xenstored (0) */
+	uint32_t console_domid;	/* the domain running the console backend (0) */
+};
+/* What the toolstack needs from a built domain: its xenstore ring page and the
+ * guest's end of an unbound event channel for store_domid (passed to xenstored
+ * with INTRODUCE), and the same for its console. */
+struct hv_build_result {
+	uint64_t store_pfn;
+	uint32_t store_port;
+	uint32_t console_port;
+	uint64_t console_pfn;
+};
+int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		    struct hv_build_result *out);
 int hv_domain_pause(struct hv *hv, uint32_t domid);
 int hv_domain_unpause(struct hv *hv, uint32_t domid);
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason);
@@ -145,6 +163,18 @@ int hv_evtchn_alloc_unbound(struct hv *hv, uint32_t domid, uint32_t remote_domid
 int hv_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t remote_port, uint32_t *local_port);
 int hv_evtchn_notify(struct hv *hv, uint32_t local_port);
 int hv_evtchn_unbind(struct hv *hv, uint32_t local_port);
+/* Binds the VIRQ_DOM_EXC virtual interrupt: pending whenever a domain shuts
+ * down or dies (what xenstored watches to fire @releaseDomain). */
+int hv_evtchn_bind_dom_exc(struct hv *hv, uint32_t *local_port);
+/* Delivery of events to the caller, as libxenevtchn's: the descriptor becomes
+ * readable when a local port is pending; hv_evtchn_pending takes the next one
+ * (-EAGAIN when none), which stays masked until hv_evtchn_unmask. */
+int hv_evtchn_fd(struct hv *hv);
+int hv_evtchn_pending(struct hv *hv, uint32_t *local_port);
+int hv_evtchn_unmask(struct hv *hv, uint32_t local_port);
+/* Live update of a daemon: the descriptor of hv_evtchn_fd survives exec with
+ * its bindings; the new process adopts it in place of its own handle. */
+int hv_evtchn_adopt(struct hv *hv, int fd);
 
 /* The backends' table; hv.c dispatches and keeps the error text. */
 struct hv_ops {
@@ -152,7 +182,8 @@ struct hv_ops {
 	void (*close)(struct hv *hv);
 	int (*host_info)(struct hv *, struct hv_hostinfo *);
 	int (*domain_create)(struct hv *, const struct hv_domain_config *, uint32_t *);
-	int (*domain_build)(struct hv *, uint32_t, const char *, const char *);
+	int (*domain_build)(struct hv *, uint32_t, const struct hv_build_spec *,
+			    struct hv_build_result *);
 	int (*domain_pause)(struct hv *, uint32_t);
 	int (*domain_unpause)(struct hv *, uint32_t);
 	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);
@@ -177,6 +208,11 @@ struct hv_ops {
 	int (*evtchn_bind)(struct hv *, uint32_t, uint32_t, uint32_t *);
 	int (*evtchn_notify)(struct hv *, uint32_t);
 	int (*evtchn_unbind)(struct hv *, uint32_t);
+	int (*evtchn_bind_dom_exc)(struct hv *, uint32_t *);
+	int (*evtchn_fd)(struct hv *);
+	int (*evtchn_pending)(struct hv *, uint32_t *);
+	int (*evtchn_unmask)(struct hv *, uint32_t);
+	int (*evtchn_adopt)(struct hv *, int);
 };
 
 /* For backends only. */

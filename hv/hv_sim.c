@@ -164,13 +164,15 @@ static int sim_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 		    NULL);
 }
 
-static int sim_build(struct hv *hv, uint32_t domid, const char *kernel, const char *cmdline)
+static int sim_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		     struct hv_build_result *out)
 {
-	if (!kernel)
+	memset(out, 0, sizeof(*out));
+	if (!spec->kernel)
 		return hv_fail(hv, -EINVAL, "build of domain %u: no kernel", domid);
 	/* The guest programs take no command line. */
-	return call(hv, SIM_OP_BUILD, domid, kernel, strlen(kernel) + 1, NULL, 0, NULL, 0, NULL,
-		    NULL);
+	return call(hv, SIM_OP_BUILD, domid, spec->kernel, strlen(spec->kernel) + 1, NULL, 0,
+		    NULL, 0, NULL, NULL);
 }
 
 static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }

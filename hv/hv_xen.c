@@ -171,7 +171,8 @@ static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 	return nosys(hv, "domain create (xen_domctl_createdomain with PV/PVH flags)");
 }
 
-static int xen_build(struct hv *hv, uint32_t domid, const char *k, const char *cmdline)
+static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		     struct hv_build_result *out)
 {
 	return nosys(hv, "domain build (libxenguest xc_dom_*)");
 }

@@ -448,7 +448,10 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
 		goto undo_journal;
 	}
-	rc = hv_domain_build(m->hv, d->domid, cfg->kernel, cfg->cmdline);
+	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
+				      .cmdline = cfg->cmdline };
+	struct hv_build_result built;
+	rc = hv_domain_build(m->hv, d->domid, &spec, &built);
 	if (rc < 0) {
 		hv_err(m, e, rc, "cannot build domain", d->name);
 		goto undo_map;

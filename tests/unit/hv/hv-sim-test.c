@@ -35,6 +35,13 @@ static uint64_t now_ms(void)
 
 static void sleep_ms(unsigned ms) { usleep(ms * 1000); }
 
+static int build(struct hv *hv, uint32_t domid, const char *kernel)
+{
+	struct hv_build_spec spec = { .kernel = kernel };
+	struct hv_build_result out;
+	return hv_domain_build(hv, domid, &spec, &out);
+}
+
 #define WAIT_FOR(cond)                                                   \
 	({                                                               \
 		uint64_t t0_ = now_ms();                                 \
@@ -162,7 +169,7 @@ static void test_create(void)
 		struct hv_dominfo di;
 		CHECK_RC(hv_domain_getinfo(F.hv, F.dom[i], &di));
 		CU_ASSERT(di.flags & HV_DOMF_PAUSED); /* created paused, as on Xen */
-		CHECK_RC(hv_domain_build(F.hv, F.dom[i], spec[i].kernel, NULL));
+		CHECK_RC(build(F.hv, F.dom[i], spec[i].kernel));
 		CHECK_RC(hv_domain_unpause(F.hv, F.dom[i]));
 	}
 	struct hv_dominfo l[16];
@@ -390,13 +397,13 @@ static void test_errors(void)
 	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], F.pages[1], 1, HV_MAP_READ, &p), -EINVAL);
 	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], F.pages[1] - 1, 2, HV_MAP_READ, &p), -EINVAL);
 	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], 0, 0, HV_MAP_READ, &p), -EINVAL);
-	CU_ASSERT_EQUAL(hv_domain_build(F.hv, F.dom[1], "sim:idle", NULL), -EEXIST);
+	CU_ASSERT_EQUAL(build(F.hv, F.dom[1], "sim:idle"), -EEXIST);
 	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 8192 };
 	uint32_t id;
 	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
-	CU_ASSERT_EQUAL(hv_domain_build(F.hv, id, "vmlinuz", NULL), -EINVAL);
+	CU_ASSERT_EQUAL(build(F.hv, id, "vmlinuz"), -EINVAL);
 	CU_ASSERT(strstr(hv_error(F.hv), "vmlinuz") != NULL);
-	CU_ASSERT_EQUAL(hv_domain_build(F.hv, id, "sim:dirty,rate=x", NULL), -EINVAL);
+	CU_ASSERT_EQUAL(build(F.hv, id, "sim:dirty,rate=x"), -EINVAL);
 	CHECK_RC(hv_domain_destroy(F.hv, id));
 	cfg.max_mem_kb = (uint64_t)HOST_MIB * 1024;
 	CU_ASSERT_EQUAL(hv_domain_create(F.hv, &cfg, &id), -ENOMEM);
@@ -435,7 +442,7 @@ static void test_sim_sigterm(void)
 	struct hv_domain_config cfg = { .max_vcpus = 2, .max_mem_kb = 4096 };
 	uint32_t id, port;
 	CU_ASSERT(hv_domain_create(hv, &cfg, &id) == 0);
-	CU_ASSERT(hv_domain_build(hv, id, "sim:dirty,rate=5000", NULL) == 0);
+	CU_ASSERT(build(hv, id, "sim:dirty,rate=5000") == 0);
 	CU_ASSERT(hv_logdirty_enable(hv, id) == 0);
 	CU_ASSERT(hv_domain_unpause(hv, id) == 0);
 	CU_ASSERT(hv_evtchn_alloc_unbound(hv, id, 0, &port) == 0);
