@@ -1,0 +1,315 @@
+/* cons: one domain's console. The guest's output ring goes to the pty (and
+ * the log), what is typed on the pty goes to the guest's input ring; each
+ * move is followed by a notification, as a Linux hvc_xen guest expects. */
+#include "consoled.h"
+#include "../hv/hv.h"
+#include "../lib/log.h"
+#include "../lib/loop.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <xen/io/console.h>
+
+struct cons *cons_by_port(struct consoled *cd, uint32_t local_port)
+{
+	for (struct cons *c = cd->consoles; c; c = c->next)
+		if (c->local_port == local_port)
+			return c;
+	return NULL;
+}
+
+/* A pty whose slave is raw (no echo, no line editing: the guest does that)
+ * and stays open in this process. */
+static int open_pty(struct cons *c, char *err, size_t errlen)
+{
+	c->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->master < 0) {
+		snprintf(err, errlen, "posix_openpt: %s", strerror(errno));
+		return -errno;
+	}
+	if (grantpt(c->master) < 0 || unlockpt(c->master) < 0 ||
+	    ptsname_r(c->master, c->tty, sizeof(c->tty)) != 0) {
+		snprintf(err, errlen, "pty setup: %s", strerror(errno));
+		return -errno;
+	}
+	c->slave = open(c->tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->slave < 0) {
+		snprintf(err, errlen, "open %s: %s", c->tty, strerror(errno));
+		return -errno;
+	}
+	struct termios t;
+	if (tcgetattr(c->slave, &t) < 0) {
+		snprintf(err, errlen, "tcgetattr %s: %s", c->tty, strerror(errno));
+		return -errno;
+	}
+	cfmakeraw(&t);
+	if (tcsetattr(c->slave, TCSANOW, &t) < 0) {
+		snprintf(err, errlen, "tcsetattr %s: %s", c->tty, strerror(errno));
+		return -errno;
+	}
+	int fl = fcntl(c->master, F_GETFL);
+	if (fl < 0 || fcntl(c->master, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "pty %s: O_NONBLOCK: %s", c->tty, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void set_master_events(struct consoled *cd, struct cons *c, uint32_t ev)
+{
+	if (ev == c->master_events)
+		return;
+	int rc = loop_mod(cd->loop, c->master, ev);
+	if (rc < 0)
+		log_warn("domain %u: pty %s: epoll: %s", c->domid, c->tty, strerror(-rc));
+	else
+		c->master_events = ev;
+}
+
+static void notify(struct consoled *cd, struct cons *c)
+{
+	if (hv_evtchn_notify(cd->hv, c->local_port) < 0)
+		log_warn("domain %u: notify port %u: %s", c->domid, c->local_port,
+			 hv_error(cd->hv));
+}
+
+/* Keeps the newest output when the pty has no reader: the oldest goes. */
+static void buffer_output(struct cons *c, const char *p, size_t n)
+{
+	if (n > c->limit) {
+		c->dropped += c->olen + (n - c->limit);
+		p += n - c->limit;
+		n = c->limit;
+		c->olen = 0;
+	} else if (c->olen + n > c->limit) {
+		size_t drop = c->olen + n - c->limit;
+		memmove(c->obuf, c->obuf + drop, c->olen - drop);
+		c->olen -= drop;
+		c->dropped += drop;
+	}
+	if (c->olen + n > c->ocap) {
+		size_t cap = c->ocap ? c->ocap : 4096;
+		while (cap < c->olen + n)
+			cap *= 2;
+		if (cap > c->limit)
+			cap = c->limit;
+		char *b = realloc(c->obuf, cap);
+		if (!b) {
+			c->dropped += n;
+			return;
+		}
+		c->obuf = b;
+		c->ocap = cap;
+	}
+	memcpy(c->obuf + c->olen, p, n);
+	c->olen += n;
+}
+
+static void log_output(struct cons *c, const char *p, size_t n)
+{
+	while (c->log_fd >= 0 && n) {
+		ssize_t w = write(c->log_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_warn("domain %u: console log: %s; logging stops", c->domid,
+				 w < 0 ? strerror(errno) : "short write");
+			close(c->log_fd);
+			c->log_fd = -1;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Output ring to our buffer. 1 if the guest should hear that it has room. */
+static int take_output(struct cons *c)
+{
+	struct xencons_interface *r = c->intf;
+	XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX cons = r->out_cons;
+	if (prod == cons)
+		return 0;
+	/* A guest's indexes are outside input: a span wider than the ring
+	 * means a broken (or hostile) guest, whose output is skipped. */
+	if (prod - cons > sizeof(r->out)) {
+		log_warn("domain %u: console output indexes out of range (prod %u cons %u); skipped",
+			 c->domid, prod, cons);
+		__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+		return 1;
+	}
+	char chunk[sizeof(r->out)];
+	size_t n = 0;
+	while (cons != prod)
+		chunk[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
+	__atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
+	log_output(c, chunk, n);
+	buffer_output(c, chunk, n);
+	return 1;
+}
+
+/* Our buffer to the pty, as much as it takes now. */
+static void flush_output(struct consoled *cd, struct cons *c)
+{
+	size_t off = 0;
+	while (off < c->olen) {
+		ssize_t w = write(c->master, c->obuf + off, c->olen - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* EAGAIN: nobody reads; EIO cannot happen, we hold the slave */
+		off += (size_t)w;
+	}
+	if (off) {
+		memmove(c->obuf, c->obuf + off, c->olen - off);
+		c->olen -= off;
+	}
+	uint32_t ev = (c->master_events & EPOLLIN) | (c->olen ? EPOLLOUT : 0);
+	set_master_events(cd, c, ev);
+}
+
+/* Pty to the input ring, as much as it has room for. 1 if anything moved.
+ * A full ring stops reading the pty until the guest takes some input. */
+static int give_input(struct consoled *cd, struct cons *c)
+{
+	struct xencons_interface *r = c->intf;
+	XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX prod = r->in_prod;
+	if (prod - cons > sizeof(r->in)) {
+		log_warn("domain %u: console input indexes out of range (prod %u cons %u); input stops",
+			 c->domid, prod, cons);
+		set_master_events(cd, c, c->master_events & ~(uint32_t)EPOLLIN);
+		return 0;
+	}
+	size_t room = sizeof(r->in) - (prod - cons);
+	int moved = 0;
+	while (room) {
+		char buf[sizeof(r->in)];
+		ssize_t n = read(c->master, buf, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			r->in[MASK_XENCONS_IDX(prod++, r->in)] = buf[i];
+		__atomic_store_n(&r->in_prod, prod, __ATOMIC_RELEASE);
+		room -= (size_t)n;
+		moved = 1;
+	}
+	uint32_t ev = (room ? EPOLLIN : 0) | (c->master_events & EPOLLOUT);
+	set_master_events(cd, c, ev);
+	return moved;
+}
+
+void cons_kick(struct consoled *cd, struct cons *c)
+{
+	int tell = take_output(c);
+	flush_output(cd, c);
+	/* The guest may have taken input: reading the pty may go on. */
+	if (!(c->master_events & EPOLLIN))
+		tell |= give_input(cd, c);
+	if (tell)
+		notify(cd, c);
+}
+
+static void master_ready(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct consoled *cd = arg;
+	struct cons *c = NULL;
+	for (c = cd->consoles; c && c->master != fd; c = c->next)
+		;
+	if (!c)
+		return;
+	if (events & EPOLLOUT)
+		flush_output(cd, c);
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (c->master_events & EPOLLIN) &&
+	    give_input(cd, c))
+		notify(cd, c);
+}
+
+int cons_open(struct consoled *cd, uint32_t domid, uint64_t ring_ref, uint32_t port,
+	      size_t limit, const char *log_name, struct cons **out, char *err, size_t errlen)
+{
+	struct cons *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->domid = domid;
+	c->ring_ref = ring_ref;
+	c->remote_port = port;
+	c->master = c->slave = c->log_fd = -1;
+	c->limit = limit;
+	int rc = hv_map(cd->hv, domid, ring_ref, 1, HV_MAP_READ | HV_MAP_WRITE, (void **)&c->intf);
+	if (rc < 0) {
+		snprintf(err, errlen, "map of ring-ref %llu: %s", (unsigned long long)ring_ref,
+			 hv_error(cd->hv));
+		c->intf = NULL;
+		goto fail;
+	}
+	rc = hv_evtchn_bind(cd->hv, domid, port, &c->local_port);
+	if (rc < 0) {
+		snprintf(err, errlen, "bind of its port %u: %s", port, hv_error(cd->hv));
+		c->local_port = 0;
+		goto fail;
+	}
+	if ((rc = open_pty(c, err, errlen)) < 0)
+		goto fail;
+	if (log_name && cd->opt.log_dir) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", cd->opt.log_dir, log_name);
+		c->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (c->log_fd < 0)
+			log_warn("domain %u: console log %s: %s; not logging", domid, path,
+				 strerror(errno));
+	}
+	c->master_events = EPOLLIN;
+	rc = loop_add(cd->loop, c->master, EPOLLIN, master_ready, cd);
+	if (rc < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(-rc));
+		goto fail;
+	}
+	c->next = cd->consoles;
+	cd->consoles = c;
+	*out = c;
+	/* What the guest wrote before we came (its boot line) is waiting. */
+	cons_kick(cd, c);
+	return 0;
+fail:
+	cons_close(cd, c);
+	return rc;
+}
+
+void cons_close(struct consoled *cd, struct cons *c)
+{
+	for (struct cons **p = &cd->consoles; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	if (c->master >= 0) {
+		loop_del(cd->loop, c->master);
+		close(c->master);
+	}
+	if (c->slave >= 0)
+		close(c->slave);
+	/* The domain may be gone already; its port and pages then go with it. */
+	if (c->local_port && hv_evtchn_unbind(cd->hv, c->local_port) < 0)
+		log_debug("domain %u: unbind port %u: %s", c->domid, c->local_port,
+			  hv_error(cd->hv));
+	if (c->intf && hv_unmap(cd->hv, c->intf, 1) < 0)
+		log_warn("domain %u: unmap console ring: %s", c->domid, hv_error(cd->hv));
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	if (c->dropped)
+		log_info("domain %u: %llu bytes of console output were dropped (nobody read the pty)",
+			 c->domid, (unsigned long long)c->dropped);
+	free(c->obuf);
+	free(c);
+}
