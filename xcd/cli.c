@@ -1,5 +1,6 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/jsonrpc.h"
+#include "console.h"
 #include "xcdd.h"
 #include "xlfmt.h"
 #include <errno.h>
@@ -292,10 +293,13 @@ static char *read_file(const char *path)
 static int v_create(int fd, int argc, char **argv)
 {
 	struct create_args a = { 0 };
+	bool attach = false;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-p"))
 			a.paused = true;
+		else if (!strcmp(argv[i], "-c"))
+			attach = true;
 		else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
 			a.dry_run = true;
 		else {
@@ -331,8 +335,9 @@ static int v_create(int fd, int argc, char **argv)
 		fprintf(stderr, "Domain %s created (domid %lld)\n", get_s(r.result, "name"),
 			get_i(r.result, "domid"));
 	}
+	long long domid = get_i(r.result, "domid");
 	jsonrpc_message_free(&r);
-	return 0;
+	return attach && !a.dry_run ? console_attach((uint32_t)domid, NULL) : 0;
 }
 
 static int v_list(int fd, int argc, char **argv)
@@ -739,14 +744,31 @@ static int v_monitor(int fd, int argc, char **argv)
 	}
 }
 
+static int v_console(int fd, int argc, char **argv)
+{
+	struct console_args a;
+	if (console_args(argc, argv, &a))
+		return 1;
+	struct jsonrpc_message r;
+	if (call(fd, "domain.info", gen_dom, (void *)a.dom, &r) < 0)
+		return 1;
+	long long domid = get_i(r.result, "domid");
+	jsonrpc_message_free(&r);
+	return console_attach((uint32_t)domid, &a);
+}
+
 static int v_help(int fd, int argc, char **argv);
 
 static const struct verb verbs[] = {
-	{ "create", "[-p] [-n|--dry-run] CFG [KEY=VALUE...]",
+	{ "create", "[-p] [-c] [-n|--dry-run] CFG [KEY=VALUE...]",
 	  "Create a domain from the xl.cfg file CFG, with KEY=VALUE settings\n"
-	  "overriding the file. -p leaves it paused; -n prints the configuration\n"
-	  "as JSON and creates nothing.",
+	  "overriding the file. -p leaves it paused; -c attaches to its console\n"
+	  "(as xcd console); -n prints the configuration as JSON and creates nothing.",
 	  v_create },
+	{ "console", "[-t pv|serial] [-n NUM] DOM",
+	  "Attach to the console of DOM (the first PV console, or -t and -n's);\n"
+	  "Ctrl-] detaches. Ends, with status 0, when the domain's console goes.",
+	  v_console },
 	{ "list", "[-l] [--json]",
 	  "List the domains as `xl list` does. -l prints each domain's\n"
 	  "configuration as JSON; --json prints the list as JSON.",
