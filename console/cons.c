@@ -2,6 +2,7 @@
  * the log), what is typed on the pty goes to the guest's input ring; each
  * move is followed by a notification, as a Linux hvc_xen guest expects. */
 #include "consoled.h"
+#include "ring.h"
 #include "../hv/hv.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-#include <xen/io/console.h>
 
 struct cons *cons_by_port(struct consoled *cd, uint32_t local_port)
 {
@@ -77,38 +77,6 @@ static void notify(struct consoled *cd, struct cons *c)
 			 hv_error(cd->hv));
 }
 
-/* Keeps the newest output when the pty has no reader: the oldest goes. */
-static void buffer_output(struct cons *c, const char *p, size_t n)
-{
-	if (n > c->limit) {
-		c->dropped += c->olen + (n - c->limit);
-		p += n - c->limit;
-		n = c->limit;
-		c->olen = 0;
-	} else if (c->olen + n > c->limit) {
-		size_t drop = c->olen + n - c->limit;
-		memmove(c->obuf, c->obuf + drop, c->olen - drop);
-		c->olen -= drop;
-		c->dropped += drop;
-	}
-	if (c->olen + n > c->ocap) {
-		size_t cap = c->ocap ? c->ocap : 4096;
-		while (cap < c->olen + n)
-			cap *= 2;
-		if (cap > c->limit)
-			cap = c->limit;
-		char *b = realloc(c->obuf, cap);
-		if (!b) {
-			c->dropped += n;
-			return;
-		}
-		c->obuf = b;
-		c->ocap = cap;
-	}
-	memcpy(c->obuf + c->olen, p, n);
-	c->olen += n;
-}
-
 static void log_output(struct cons *c, const char *p, size_t n)
 {
 	while (c->log_fd >= 0 && n) {
@@ -130,26 +98,17 @@ static void log_output(struct cons *c, const char *p, size_t n)
 /* Output ring to our buffer. 1 if the guest should hear that it has room. */
 static int take_output(struct cons *c)
 {
-	struct xencons_interface *r = c->intf;
-	XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
-	XENCONS_RING_IDX cons = r->out_cons;
-	if (prod == cons)
-		return 0;
-	/* A guest's indexes are outside input: a span wider than the ring
-	 * means a broken (or hostile) guest, whose output is skipped. */
-	if (prod - cons > sizeof(r->out)) {
-		log_warn("domain %u: console output indexes out of range (prod %u cons %u); skipped",
-			 c->domid, prod, cons);
-		__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+	char chunk[sizeof(c->intf->out)];
+	ssize_t n = ring_take_output(c->intf, chunk);
+	if (n < 0) {
+		log_warn("domain %u: console output indexes out of range; output skipped",
+			 c->domid);
 		return 1;
 	}
-	char chunk[sizeof(r->out)];
-	size_t n = 0;
-	while (cons != prod)
-		chunk[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
-	__atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
-	log_output(c, chunk, n);
-	buffer_output(c, chunk, n);
+	if (n == 0)
+		return 0;
+	log_output(c, chunk, (size_t)n);
+	outbuf_append(&c->out, chunk, (size_t)n);
 	return 1;
 }
 
@@ -157,19 +116,16 @@ static int take_output(struct cons *c)
 static void flush_output(struct consoled *cd, struct cons *c)
 {
 	size_t off = 0;
-	while (off < c->olen) {
-		ssize_t w = write(c->master, c->obuf + off, c->olen - off);
+	while (off < c->out.len) {
+		ssize_t w = write(c->master, c->out.buf + off, c->out.len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			break; /* EAGAIN: nobody reads; EIO cannot happen, we hold the slave */
 		off += (size_t)w;
 	}
-	if (off) {
-		memmove(c->obuf, c->obuf + off, c->olen - off);
-		c->olen -= off;
-	}
-	uint32_t ev = (c->master_events & EPOLLIN) | (c->olen ? EPOLLOUT : 0);
+	outbuf_consume(&c->out, off);
+	uint32_t ev = (c->master_events & EPOLLIN) | (c->out.len ? EPOLLOUT : 0);
 	set_master_events(cd, c, ev);
 }
 
@@ -177,31 +133,26 @@ static void flush_output(struct consoled *cd, struct cons *c)
  * A full ring stops reading the pty until the guest takes some input. */
 static int give_input(struct consoled *cd, struct cons *c)
 {
-	struct xencons_interface *r = c->intf;
-	XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
-	XENCONS_RING_IDX prod = r->in_prod;
-	if (prod - cons > sizeof(r->in)) {
-		log_warn("domain %u: console input indexes out of range (prod %u cons %u); input stops",
-			 c->domid, prod, cons);
+	ssize_t room = ring_input_room(c->intf);
+	if (room < 0) {
+		log_warn("domain %u: console input indexes out of range; input stops",
+			 c->domid);
 		set_master_events(cd, c, c->master_events & ~(uint32_t)EPOLLIN);
 		return 0;
 	}
-	size_t room = sizeof(r->in) - (prod - cons);
 	int moved = 0;
-	while (room) {
-		char buf[sizeof(r->in)];
-		ssize_t n = read(c->master, buf, room);
+	while (room > 0) {
+		char buf[sizeof(c->intf->in)];
+		ssize_t n = read(c->master, buf, (size_t)room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		for (ssize_t i = 0; i < n; i++)
-			r->in[MASK_XENCONS_IDX(prod++, r->in)] = buf[i];
-		__atomic_store_n(&r->in_prod, prod, __ATOMIC_RELEASE);
-		room -= (size_t)n;
+		ring_put_input(c->intf, buf, (size_t)n);
+		room -= n;
 		moved = 1;
 	}
-	uint32_t ev = (room ? EPOLLIN : 0) | (c->master_events & EPOLLOUT);
+	uint32_t ev = (room > 0 ? EPOLLIN : 0) | (c->master_events & EPOLLOUT);
 	set_master_events(cd, c, ev);
 	return moved;
 }
@@ -244,7 +195,7 @@ int cons_open(struct consoled *cd, uint32_t domid, uint64_t ring_ref, uint32_t p
 	c->ring_ref = ring_ref;
 	c->remote_port = port;
 	c->master = c->slave = c->log_fd = -1;
-	c->limit = limit;
+	outbuf_init(&c->out, limit);
 	int rc = hv_map(cd->hv, domid, ring_ref, 1, HV_MAP_READ | HV_MAP_WRITE, (void **)&c->intf);
 	if (rc < 0) {
 		snprintf(err, errlen, "map of ring-ref %llu: %s", (unsigned long long)ring_ref,
@@ -307,9 +258,9 @@ void cons_close(struct consoled *cd, struct cons *c)
 		log_warn("domain %u: unmap console ring: %s", c->domid, hv_error(cd->hv));
 	if (c->log_fd >= 0)
 		close(c->log_fd);
-	if (c->dropped)
+	if (c->out.dropped)
 		log_info("domain %u: %llu bytes of console output were dropped (nobody read the pty)",
-			 c->domid, (unsigned long long)c->dropped);
-	free(c->obuf);
+			 c->domid, (unsigned long long)c->out.dropped);
+	outbuf_free(&c->out);
 	free(c);
 }

@@ -5,6 +5,7 @@
  * console/tty, as Xen's xenconsoled does. */
 #ifndef XCD_CONSOLED_H
 #define XCD_CONSOLED_H
+#include "outbuf.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +25,8 @@ struct cons {
 				 * master never hangs up between clients */
 	char tty[64];
 	int log_fd;		/* -1: no log */
-	char *obuf;		/* guest output not yet taken by the pty */
-	size_t olen, ocap, limit;
+	struct outbuf out;	/* guest output not yet taken by the pty */
 	uint32_t master_events;	/* what the loop waits for on master */
-	uint64_t dropped;	/* output bytes dropped over the limit */
 	struct cons *next;
 };
 
