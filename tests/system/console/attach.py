@@ -6,10 +6,11 @@
       (default 5) pass (exit 1, what was read on stderr).
   attach.py write TTY TEXT
       Writes TEXT to the pty, as a person typing on the console.
-  attach.py run [--setup CMD] [--expect PATTERN] [--end detach|CMD] -- ARGV...
+  attach.py run [--setup CMD] [--expect PATTERN] [--type TEXT] [--end detach|CMD]
+                -- ARGV...
       Runs ARGV (xcd console, xcd create -c) on a new pty as its terminal,
       runs CMD with bash once started (--setup), waits for PATTERN in
-      its output, then ends it: "detach" types Ctrl-], any other CMD is run
+      its output, types TEXT (then waits 0.5 s), then ends it: "detach" types Ctrl-], any other CMD is run
       with bash (destroying the domain, say). Prints "exit N" with the
       program's status once it exits within 10 s; exit 1 otherwise."""
 import os
@@ -56,7 +57,7 @@ def cmd_write(tty, text):
 
 
 def cmd_run(args):
-    setup = expect = None
+    setup = expect = text = None
     end = "detach"
     while args and args[0] != "--":
         opt, val = args[0], args[1]
@@ -65,6 +66,8 @@ def cmd_run(args):
             setup = val
         elif opt == "--expect":
             expect = val
+        elif opt == "--type":
+            text = val
         elif opt == "--end":
             end = val
         else:
@@ -87,6 +90,9 @@ def cmd_run(args):
             os.kill(pid, 9)
             os.waitpid(pid, 0)
             return 1
+    if text:
+        os.write(fd, text.encode())
+        time.sleep(0.5)
     if end == "detach":
         os.write(fd, b"\x1d")
     else:
