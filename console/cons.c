@@ -22,40 +22,36 @@ struct cons *cons_by_port(struct consoled *cd, uint32_t local_port)
 	return NULL;
 }
 
+static int pty_fail(int e, const char *what, const char *tty, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s%s%s: %s", what, tty ? " " : "", tty ? tty : "", strerror(e));
+	return -e;
+}
+
 /* A pty whose slave is raw (no echo, no line editing: the guest does that)
  * and stays open in this process. */
 static int open_pty(struct cons *c, char *err, size_t errlen)
 {
 	c->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (c->master < 0) {
-		snprintf(err, errlen, "posix_openpt: %s", strerror(errno));
-		return -errno;
-	}
-	if (grantpt(c->master) < 0 || unlockpt(c->master) < 0 ||
-	    ptsname_r(c->master, c->tty, sizeof(c->tty)) != 0) {
-		snprintf(err, errlen, "pty setup: %s", strerror(errno));
-		return -errno;
-	}
+	if (c->master < 0)
+		return pty_fail(errno, "posix_openpt", NULL, err, errlen);
+	if (grantpt(c->master) < 0 || unlockpt(c->master) < 0)
+		return pty_fail(errno, "grantpt/unlockpt", NULL, err, errlen);
+	int e = ptsname_r(c->master, c->tty, sizeof(c->tty));
+	if (e)
+		return pty_fail(e, "ptsname", NULL, err, errlen);
 	c->slave = open(c->tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (c->slave < 0) {
-		snprintf(err, errlen, "open %s: %s", c->tty, strerror(errno));
-		return -errno;
-	}
+	if (c->slave < 0)
+		return pty_fail(errno, "open", c->tty, err, errlen);
 	struct termios t;
-	if (tcgetattr(c->slave, &t) < 0) {
-		snprintf(err, errlen, "tcgetattr %s: %s", c->tty, strerror(errno));
-		return -errno;
-	}
+	if (tcgetattr(c->slave, &t) < 0)
+		return pty_fail(errno, "tcgetattr", c->tty, err, errlen);
 	cfmakeraw(&t);
-	if (tcsetattr(c->slave, TCSANOW, &t) < 0) {
-		snprintf(err, errlen, "tcsetattr %s: %s", c->tty, strerror(errno));
-		return -errno;
-	}
+	if (tcsetattr(c->slave, TCSANOW, &t) < 0)
+		return pty_fail(errno, "tcsetattr", c->tty, err, errlen);
 	int fl = fcntl(c->master, F_GETFL);
-	if (fl < 0 || fcntl(c->master, F_SETFL, fl | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "pty %s: O_NONBLOCK: %s", c->tty, strerror(errno));
-		return -errno;
-	}
+	if (fl < 0 || fcntl(c->master, F_SETFL, fl | O_NONBLOCK) < 0)
+		return pty_fail(errno, "O_NONBLOCK on the master of", c->tty, err, errlen);
 	return 0;
 }
 
@@ -101,8 +97,11 @@ static int take_output(struct cons *c)
 	char chunk[sizeof(c->intf->out)];
 	ssize_t n = ring_take_output(c->intf, chunk);
 	if (n < 0) {
-		log_warn("domain %u: console output indexes out of range; output skipped",
-			 c->domid);
+		/* Said once: a hostile guest must not flood the log. */
+		if (!c->warned_out)
+			log_warn("domain %u: console output indexes out of range; output skipped "
+				 "(said once)", c->domid);
+		c->warned_out = 1;
 		return 1;
 	}
 	if (n == 0)
@@ -135,8 +134,10 @@ static int give_input(struct consoled *cd, struct cons *c)
 {
 	ssize_t room = ring_input_room(c->intf);
 	if (room < 0) {
-		log_warn("domain %u: console input indexes out of range; input stops",
-			 c->domid);
+		if (!c->warned_in)
+			log_warn("domain %u: console input indexes out of range; input waits "
+				 "(said once)", c->domid);
+		c->warned_in = 1;
 		set_master_events(cd, c, c->master_events & ~(uint32_t)EPOLLIN);
 		return 0;
 	}

@@ -27,6 +27,7 @@ struct cons {
 	int log_fd;		/* -1: no log */
 	struct outbuf out;	/* guest output not yet taken by the pty */
 	uint32_t master_events;	/* what the loop waits for on master */
+	unsigned warned_out : 1, warned_in : 1; /* a broken ring, said once */
 	struct cons *next;
 };
 

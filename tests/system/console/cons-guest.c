@@ -10,6 +10,8 @@
  *   cons-guest input DOMID PFN        what the guest has been sent on its
  *                                     console input ring and not yet read
  *   cons-guest output DOMID PFN       "PROD CONS" of the output ring
+ *   cons-guest scribble DOMID PFN     plays a broken guest: its output
+ *                                     producer index 100000 bytes ahead
  * Exit status 0, or 1 with hv's explanation on stderr. */
 #include "../../../hv/hv.h"
 #include "../../../sim/guest.h"
@@ -39,6 +41,16 @@ static int ring(struct hv *hv, uint32_t domid, uint64_t pfn, int input)
 	return 0;
 }
 
+static int scribble(struct hv *hv, uint32_t domid, uint64_t pfn)
+{
+	struct xencons_interface *c = NULL;
+	if (hv_map(hv, domid, pfn, 1, HV_MAP_READ | HV_MAP_WRITE, (void **)&c) < 0)
+		return fail(hv, "map console ring");
+	__atomic_store_n(&c->out_prod, c->out_cons + 100000, __ATOMIC_RELEASE);
+	hv_unmap(hv, c, 1);
+	return 0;
+}
+
 static int rings(struct hv *hv, uint32_t domid)
 {
 	struct sim_guest_header *g = NULL;
@@ -59,7 +71,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: cons-guest create KERNEL MEM_KIB | rings|unpause|destroy DOMID"
-				" | input|output DOMID PFN\n");
+				" | input|output|scribble DOMID PFN\n");
 		return 2;
 	}
 	struct hv *hv;
@@ -91,6 +103,8 @@ int main(int argc, char **argv)
 		rc = hv_domain_destroy(hv, domid) < 0 ? fail(hv, cmd) : 0;
 	} else if ((strcmp(cmd, "input") == 0 || strcmp(cmd, "output") == 0) && argc == 4) {
 		rc = ring(hv, domid, strtoull(argv[3], NULL, 10), cmd[0] == 'i');
+	} else if (strcmp(cmd, "scribble") == 0 && argc == 4) {
+		rc = scribble(hv, domid, strtoull(argv[3], NULL, 10));
 	} else {
 		fprintf(stderr, "cons-guest: unknown command or arguments: %s\n", cmd);
 		rc = 2;
