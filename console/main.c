@@ -5,6 +5,7 @@
 #include "../hv/hv.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,8 +21,6 @@
 /* How often xenstored's presence is checked when nothing happens: libxenstore
  * says nothing on its watch descriptor when the connection drops. */
 #define PROBE_MS 2000
-/* Xen's own console daemon: where it says it runs. */
-#define XENCONSOLED_PID "/run/xenconsoled.pid"
 
 static void usage(FILE *f)
 {
@@ -40,8 +39,8 @@ static void usage(FILE *f)
 "  -v, --verbose            log more\n"
 "  -h, --help               show this help\n"
 "\n"
-"xenstore: libxenstore's (XENSTORED_PATH honoured). Xen's xenconsoled, when it\n"
-"runs (" XENCONSOLED_PID "), keeps the host: xcd-consoled then refuses to start.\n"
+"xenstore: libxenstore's (XENSTORED_PATH honoured). Xen's xenconsoled, when a\n"
+"process of that name runs, keeps the host: xcd-consoled then refuses to start.\n"
 "Exit status: 0 on SIGTERM or SIGINT, 1 on error (xenstored lost included).\n");
 }
 
@@ -120,18 +119,33 @@ static void probe(void *arg)
 		lost_xenstore(cd, -rc);
 }
 
+/* Xen's own console daemon, found by its process name: under systemd it
+ * writes no pid file. */
 static int xenconsoled_running(pid_t *pid)
 {
-	FILE *f = fopen(XENCONSOLED_PID, "r");
-	if (!f)
+	DIR *d = opendir("/proc");
+	if (!d)
 		return 0;
-	long p = 0;
-	int n = fscanf(f, "%ld", &p);
-	fclose(f);
-	if (n != 1 || p <= 0)
-		return 0;
-	*pid = (pid_t)p;
-	return kill(*pid, 0) == 0 || errno == EPERM;
+	struct dirent *e;
+	int found = 0;
+	while (!found && (e = readdir(d))) {
+		char *end;
+		long p = strtol(e->d_name, &end, 10);
+		if (*end || p <= 0)
+			continue;
+		char path[64], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/%ld/comm", p);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "xenconsoled\n") == 0) {
+			*pid = (pid_t)p;
+			found = 1;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
 }
 
 static int write_pid(const char *path)
@@ -188,8 +202,8 @@ static int setup(struct consoled *cd)
 	char err[320];
 	pid_t other;
 	if (xenconsoled_running(&other)) {
-		log_err("Xen's xenconsoled (pid %d, %s) serves this host's consoles; "
-			"xcd-consoled does not compete with it", (int)other, XENCONSOLED_PID);
+		log_err("Xen's xenconsoled (pid %d) serves this host's consoles; "
+			"xcd-consoled does not compete with it", (int)other);
 		return -1;
 	}
 	int rc = loop_new(&cd->loop);
