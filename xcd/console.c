@@ -131,6 +131,7 @@ static enum relay_end relay(struct xs_handle *xs, const char *path, char **tty, 
 {
 	bool in_open = true;
 	for (;;) {
+		/* pty -1: the backend closed its side; the tty node decides. */
 		struct pollfd p[4] = {
 			{ *pty, POLLIN, 0 },
 			{ in_open ? STDIN_FILENO : -1, POLLIN, 0 },
@@ -150,9 +151,14 @@ static enum relay_end relay(struct xs_handle *xs, const char *path, char **tty, 
 			ssize_t n = read(*pty, buf, sizeof(buf));
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
-			/* EIO: the backend closed its side, the domain is gone. */
-			if (n <= 0)
-				return END_GONE;
+			/* EIO: the backend closed its side. The domain is gone (its
+			 * tty node goes next) or the backend restarts (a new node
+			 * comes): the watch below tells which, as xenconsole's. */
+			if (n <= 0) {
+				close(*pty);
+				*pty = -1;
+				continue;
+			}
 			if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				return END_ERROR;
 		}
@@ -168,8 +174,11 @@ static enum relay_end relay(struct xs_handle *xs, const char *path, char **tty, 
 			}
 			char *esc = memchr(buf, ESCAPE, (size_t)n);
 			size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
-			if (len && write_all(*pty, buf, len) < 0)
-				return END_GONE;
+			/* Typed while no pty is open: dropped, as xenconsole does. */
+			if (len && *pty >= 0 && write_all(*pty, buf, len) < 0) {
+				close(*pty);
+				*pty = -1;
+			}
 			if (esc)
 				return END_DETACH;
 		}
@@ -180,7 +189,7 @@ static enum relay_end relay(struct xs_handle *xs, const char *path, char **tty, 
 			char *now = read_node(xs, path);
 			if (!now)
 				return END_GONE;
-			if (strcmp(now, *tty) == 0) {
+			if (*pty >= 0 && strcmp(now, *tty) == 0) {
 				free(now);
 				continue;
 			}
@@ -189,7 +198,8 @@ static enum relay_end relay(struct xs_handle *xs, const char *path, char **tty, 
 				free(now);
 				return END_GONE;
 			}
-			close(*pty);
+			if (*pty >= 0)
+				close(*pty);
 			*pty = fd;
 			free(*tty);
 			*tty = now;
@@ -258,7 +268,8 @@ int console_attach(uint32_t domid, const struct console_args *a)
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(pty);
+	if (pty >= 0)
+		close(pty);
 	free(tty);
 	xs_close(xs);
 	return e == END_DETACH || e == END_GONE ? 0 : 1;
