@@ -18,6 +18,8 @@ struct sim_guest_vcpu {
 	uint64_t last_pfn; /* page it wrote last */
 };
 
+/* Memory: pfn 0 the header, then the touched bitmap, the xenstore ring, the
+ * console ring, the xenbus state, then data pages. */
 /* pfn 0, written by the domain builder, then by the guest. */
 struct sim_guest_header {
 	uint64_t magic;
@@ -28,8 +30,30 @@ struct sim_guest_header {
 	uint64_t touched_pfn; /* first page of the "touched" bitmap */
 	uint64_t touched_pages;
 	uint64_t data_pfn;    /* first page sim:dirty writes to */
-	uint64_t pad;
+	uint64_t store_pfn;   /* xenstore ring (struct xenstore_domain_interface) */
+	uint64_t console_pfn; /* console ring (struct xencons_interface) */
+	uint64_t xenbus_pfn;  /* the guest's xenbus state (struct sim_xenbus) */
+	uint32_t store_port, console_port; /* its ends of the two event channels */
 	struct sim_guest_vcpu vcpu[SIM_MAX_VCPUS];
+};
+
+/* The guest's xenbus driver state (vCPU 0 runs it), in guest memory like
+ * everything else: a copy of memory is a copy of the conversation. */
+#define SIM_XB_INBUF 2048
+struct sim_xenbus {
+	uint32_t phase;       /* enum in sim/xenbus.c */
+	uint32_t next_req_id;
+	uint32_t wait_req_id; /* the request whose answer the phase waits for */
+	uint32_t in_used;     /* bytes of the message being read */
+	uint32_t skip;        /* bytes of an oversized message still to drop */
+	uint32_t shutdown_pending; /* a control/shutdown event to look at */
+	uint32_t target_pending;   /* a memory/target event to look at */
+	uint32_t action;      /* what the last control/shutdown asked */
+	uint64_t balloon_kb;  /* memory the guest holds */
+	uint64_t shutdowns_seen; /* control/shutdown requests acted on */
+	uint64_t targets_seen;   /* memory/target values applied */
+	uint64_t errors;      /* error replies from xenstored */
+	char in[SIM_XB_INBUF];
 };
 
 /* The touched bitmap (bit pfn%8 of byte pfn/8) records every page the guest

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	m.host.nr_features = sizeof(default_features) / sizeof(default_features[0]);
 	memcpy(m.host.featureset, default_features, sizeof(default_features));
 	m.host.next_domid = 1;
+	pthread_mutex_init(&m.host.ev_mu, NULL);
 	const char *sock = NULL, *rundir = "/run/xcd";
 	enum log_level lvl = LOG_LVL_INFO;
 	uint64_t v;
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 		log_err("start: %s", strerror(-rc));
 		return 1;
 	}
+	m.host.loop = m.loop;
 	if ((rc = sim_control_start(m.loop, &m.host, sock, &m.control)) < 0)
 		return 1;
 	log_info("simulated host: %u CPUs, %llu MiB, socket %s", m.host.nr_cpus,
@@ -158,9 +160,11 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
 	sim_control_stop(m.control);
+	sim_evh_close_all(&m.host);
 	while (m.host.domains)
 		sim_domain_destroy(&m.host, m.host.domains);
 	loop_free(m.loop);
 	close(m.sigfd);
+	pthread_mutex_destroy(&m.host.ev_mu);
 	return rc < 0 ? 1 : 0;
 }
