@@ -426,7 +426,7 @@ static struct xs_handle *xs_open_at(const char *sock)
  * names if it answers, else xcd-xenstored at RUNDIR/xenstored.sock, started
  * when none answers there. On Xen: the system's, where libxenstore finds it.
  */
-static struct xs_handle *open_store(bool own_host, const char *rundir)
+static struct xs_handle *open_store(bool own_host, const char *rundir, const char *sim_sock)
 {
 	struct xs_handle *xs;
 	if (!own_host) {
@@ -457,9 +457,10 @@ static struct xs_handle *open_store(bool own_host, const char *rundir)
 	}
 	snprintf(pidf, sizeof(pidf), "%s/xenstored.pid", rundir);
 	snprintf(logpath, sizeof(logpath), "%s/xenstored.log", rundir);
-	/* -D: no hypervisor rings to serve here, only sockets. */
-	char *const argv[] = { bin, (char *)"-N", (char *)"-D", (char *)"-s", sock,
-			       (char *)"-F", pidf, NULL };
+	/* It reaches the guests' rings on the same simulated host as we do. */
+	char *const argv[] = { bin,	      (char *)"-N", (char *)"-s", sock,
+			       (char *)"--sim-socket", (char *)sim_sock, (char *)"-F", pidf,
+			       NULL };
 	unlink(sock);
 	if (start_detached(argv, logpath, err, sizeof(err)) < 0) {
 		log_err("%s", err);
@@ -504,11 +505,14 @@ static void hotplug_dir(const char *opt, char *out, size_t len)
 		snprintf(out, len, "%s", real);
 }
 
-static int open_backend(const char *backend, const char *rundir, struct hv **hv, bool *own_host)
+/* SIM_SOCK (PATH_MAX + 32 bytes): the simulated host's socket, "" on Xen. */
+static int open_backend(const char *backend, const char *rundir, struct hv **hv, bool *own_host,
+			char *sim_sock)
 {
 	char err[256] = "";
 	bool xen = backend ? strcmp(backend, "xen") == 0 : access("/dev/xen/privcmd", F_OK) == 0;
 	*own_host = !xen;
+	sim_sock[0] = '\0';
 	if (xen) {
 		if (hv_open(HV_XEN, NULL, hv, err, sizeof(err)) < 0) {
 			log_err("cannot open Xen: %s", err);
@@ -517,12 +521,15 @@ static int open_backend(const char *backend, const char *rundir, struct hv **hv,
 		return 0;
 	}
 	const char *env = getenv("XCD_SIM_SOCKET");
-	if (env && *env && hv_open(HV_SIM, env, hv, err, sizeof(err)) == 0)
+	if (env && *env && hv_open(HV_SIM, env, hv, err, sizeof(err)) == 0) {
+		snprintf(sim_sock, PATH_MAX + 32, "%s", env);
 		return 0;
+	}
 	if (env && *env)
 		log_info("XCD_SIM_SOCKET=%s: %s; using our own xcd-sim", env, err);
 	char sock[PATH_MAX + 32];
 	snprintf(sock, sizeof(sock), "%s/sim.sock", rundir);
+	snprintf(sim_sock, PATH_MAX + 32, "%s", sock);
 	if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
 		return 0; /* left running by an earlier xcdd */
 	if (start_sim(rundir, sock, err, sizeof(err)) < 0) {
@@ -641,10 +648,11 @@ int main(int argc, char **argv)
 	char err[512] = "", sock[PATH_MAX + 32];
 	bool dm_opened = false, own_host = false;
 	struct xs_handle *xs = NULL;
-	if (open_backend(backend, rundir, &x.hv, &own_host) < 0)
+	char sim_sock[PATH_MAX + 32];
+	if (open_backend(backend, rundir, &x.hv, &own_host, sim_sock) < 0)
 		goto out;
 	log_info("backend: %s", hv_backend_name(x.hv));
-	if (!(xs = open_store(own_host, rundir)))
+	if (!(xs = open_store(own_host, rundir, sim_sock)))
 		goto out;
 	char hpdir[4300];
 	hotplug_dir(hotplug_opt, hpdir, sizeof(hpdir));

@@ -135,11 +135,13 @@ int xsd_built(struct xs_handle *xs, uint32_t domid, const struct hv_build_result
 int xsd_remove(struct xs_handle *xs, uint32_t domid, const char *uuid, char *err,
 	       size_t errlen)
 {
-	if (xs_is_domain_introduced(xs, domid) && !xs_release_domain(xs, domid)) {
-		int rc = errno ? -errno : -EIO;
-		snprintf(err, errlen, "xenstore RELEASE of domain %u: %s", domid, strerror(-rc));
-		return rc;
-	}
+	/* xenstored may let a dead domain go on its own (@releaseDomain) between
+	 * the question and the RELEASE: ENOENT then is no failure, and the
+	 * entries go whatever RELEASE said. */
+	int released = 0;
+	if (xs_is_domain_introduced(xs, domid) && !xs_release_domain(xs, domid) &&
+	    errno != ENOENT)
+		released = errno ? -errno : -EIO;
 	int rc = -EAGAIN;
 	for (int tries = 0; tries < XST_TRIES && rc == -EAGAIN; tries++) {
 		struct xst x;
@@ -149,6 +151,14 @@ int xsd_remove(struct xs_handle *xs, uint32_t domid, const char *uuid, char *err
 			xst_rm(&x, "/vm/%s", uuid);
 		xst_rm(&x, "/libxl/%u", domid);
 		rc = xst_end(&x, err, errlen);
+	}
+	if (rc == -EAGAIN)
+		snprintf(err, errlen, "xenstore: removing the entries of domain %u kept conflicting",
+			 domid);
+	if (rc == 0 && released < 0) {
+		snprintf(err, errlen, "xenstore RELEASE of domain %u: %s", domid,
+			 strerror(-released));
+		rc = released;
 	}
 	return rc;
 }
