@@ -201,12 +201,14 @@ static struct dm_source *load_source(yajl_val v)
 	yajl_val ov = v ? yajl_tree_get(v, p_ov, yajl_t_array) : NULL;
 	if (!file || !text)
 		return NULL;
-	const char *ovs[256];
-	struct dm_source src = { YAJL_GET_STRING(file), YAJL_GET_STRING(text), (char **)ovs, 0 };
-	for (size_t i = 0; ov && i < ov->u.array.len && i < 256; i++)
+	struct dm_source src = { YAJL_GET_STRING(file), YAJL_GET_STRING(text), NULL, 0 };
+	src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
+	for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
 		if (YAJL_IS_STRING(ov->u.array.values[i]))
-			ovs[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
-	return source_dup(&src);
+			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
+	struct dm_source *out = src.overrides ? source_dup(&src) : NULL;
+	free(src.overrides);
+	return out;
 }
 
 static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen)

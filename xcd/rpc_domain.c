@@ -337,15 +337,16 @@ static int m_create(struct xcdd *x, const struct jsonrpc_message *m, char **out,
 		struct dm_source src = { NULL, NULL, NULL, 0 };
 		const char *p_ov[] = { "overrides", NULL };
 		yajl_val ov = yajl_tree_get(m->params, p_ov, yajl_t_array);
-		const char *ovs[256];
 		jsonrpc_param_string(m, "config", true, (const char **)&src.text, e);
 		src.file = "config";
 		jsonrpc_param_string(m, "file", false, (const char **)&src.file, e);
-		src.overrides = (char **)ovs;
-		for (size_t i = 0; ov && i < ov->u.array.len && i < 256; i++)
-			ovs[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
+		/* parse_config took them: every one is a string. */
+		src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
+		for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
+			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
 		struct dm_domain *d = NULL;
-		rc = dm_create(&x->dm, cfg, &src, paused, &d, e);
+		rc = src.overrides ? dm_create(&x->dm, cfg, &src, paused, &d, e) : -ENOMEM;
+		free(src.overrides);
 		if (rc == 0) {
 			struct created_arg a = { d, cfg };
 			rc = jsonrpc_gen_result(&m->id, gen_created, &a, out, outlen);
