@@ -41,6 +41,9 @@ static void write_entries(struct xst *x, const struct xsd_domain *d)
 	xst_put(x, vm, "%s/%u/vm", home, id);
 
 	xst_node(x, ro, 2, "%s/%u/device", home, id);
+	/* ~/device is the guest's to read only: the node it may fill with its
+	 * suspend event channel is made for it, empty (xenstore-paths). */
+	xst_node(x, rw, 1, "%s/%u/device/suspend/event-channel", home, id);
 	xst_node(x, ro, 2, "%s/%u/control", home, id);
 	static const char *const guest_control[] = { "shutdown", "feature-poweroff",
 						     "feature-reboot", "feature-suspend",
