@@ -1043,6 +1043,7 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 			if (dm_save(m, d, err, sizeof(err)) < 0)
 				log_warn("%s", err);
 			log_info("domain %s (domid %u) kept as %s", name, d->domid, d->name);
+			notify(m, d, d->state); /* under its new name */
 		}
 	} else {
 		if (dm_uuid_parse(d->uuid, uuid) < 0)
