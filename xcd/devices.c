@@ -206,7 +206,7 @@ static int wait_initwait(const struct dev_env *e, enum kind k, uint32_t domid, i
 	snprintf(drv, sizeof(drv), "%s/%s",
 		 e->sysfs_drivers ? e->sysfs_drivers : "/sys/bus/xen-backend/drivers",
 		 kind_name[k]);
-	if (access(drv, F_OK) != 0)
+	if (e->wait == DEV_WAIT_NEVER || (e->wait == DEV_WAIT_AUTO && access(drv, F_OK) != 0))
 		return 0;
 	for (int waited = 0; waited <= e->init_timeout_ms; waited += DEV_POLL_MS) {
 		char *s = xst_read(e->xs, "/local/domain/0/backend/%s/%u/%d/state", kind_name[k],

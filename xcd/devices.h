@@ -25,8 +25,16 @@
 /* libxl's LIBXL_INIT_TIMEOUT: how long a backend may take to reach InitWait. */
 #define DEV_INIT_TIMEOUT_MS 10000
 
+/* When a script waits for its backend's InitWait. */
+enum dev_wait {
+	DEV_WAIT_AUTO,	 /* where dom0's kernel has the backend driver */
+	DEV_WAIT_ALWAYS, /* a backend is known to serve (e.g. a simulated one) */
+	DEV_WAIT_NEVER,
+};
+
 struct dev_env {
 	struct xs_handle *xs;
+	enum dev_wait wait;
 	const char *script_dir;	 /* where a script= without a '/' is */
 	const char *sysfs_drivers; /* NULL: /sys/bus/xen-backend/drivers */
 	int hotplug_timeout_ms;

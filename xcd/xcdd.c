@@ -550,7 +550,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: xcdd [--backend xen|sim] [--rundir DIR] [--statedir DIR] "
 		   "[--hotplug-dir DIR]\n"
-		   "            [--hotplug-timeout SECONDS] [--foreground] [--verbose]\n"
+		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
+		   "            [--device-timeout SECONDS] [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -569,10 +570,14 @@ int main(int argc, char **argv)
 	const char *backend = NULL, *rundir = "/run/xcd", *statedir = "/var/lib/xcd";
 	const char *hotplug_opt = NULL;
 	long hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000;
+	enum dev_wait device_wait = DEV_WAIT_AUTO;
+	long device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000;
 	bool foreground = false, verbose = false;
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
+		{ "device-wait", required_argument, NULL, 'W' },
+		{ "device-timeout", required_argument, NULL, 'I' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "statedir", required_argument, NULL, 's' },
@@ -602,6 +607,29 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'I': {
+			char *end;
+			device_timeout_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || device_timeout_s < 1 || device_timeout_s > 3600) {
+				fprintf(stderr, "xcdd: --device-timeout %s: expected 1 to 3600 "
+					"seconds\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'W':
+			if (!strcmp(optarg, "auto"))
+				device_wait = DEV_WAIT_AUTO;
+			else if (!strcmp(optarg, "always"))
+				device_wait = DEV_WAIT_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				device_wait = DEV_WAIT_NEVER;
+			else {
+				fprintf(stderr, "xcdd: --device-wait %s: expected auto, always or "
+					"never\n", optarg);
+				return 2;
+			}
+			break;
 		case 'r': rundir = optarg; break;
 		case 's': statedir = optarg; break;
 		case 'f': foreground = true; break;
@@ -657,9 +685,9 @@ int main(int argc, char **argv)
 	char hpdir[4300];
 	hotplug_dir(hotplug_opt, hpdir, sizeof(hpdir));
 	log_info("hotplug scripts: %s (time limit %ld s)", hpdir, hotplug_timeout_s);
-	struct dev_env dev = { .xs = xs, .script_dir = hpdir,
+	struct dev_env dev = { .xs = xs, .wait = device_wait, .script_dir = hpdir,
 			       .hotplug_timeout_ms = (int)hotplug_timeout_s * 1000,
-			       .init_timeout_ms = DEV_INIT_TIMEOUT_MS };
+			       .init_timeout_ms = (int)device_timeout_s * 1000 };
 	if (dm_open(&x.dm, x.hv, xs, &dev, statedir, dm_changed, &x, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		dm_close(&x.dm);
