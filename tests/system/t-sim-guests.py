@@ -45,7 +45,7 @@ env = dict(os.environ, XCD_SIM_SOCKET=SIM_SOCK)
 procs = []
 
 
-def wait_for(cond, secs=5.0):
+def wait_for(cond, secs=10.0):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         try:
@@ -141,7 +141,7 @@ class Guest:
         return helper("console", self.domid, self.cons_pfn)
 
 
-def next_release(m, domid, timeout=5.0):
+def next_release(m, domid, timeout=10.0):
     """True once @releaseDomain fires (tokens name the watch, not the domain:
     xenstored fires it without a domain id in the path)."""
     end = time.monotonic() + timeout
