@@ -68,6 +68,9 @@ static void boot(struct xb_fake *f, char *tok_shutdown, char *tok_target)
 	CU_ASSERT_STRING_EQUAL(m.body, "memory/target");
 	strcpy(tok_target, m.body + strlen(m.body) + 1);
 	reply(f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT_FATAL(next_req(f, &m));
+	CU_ASSERT_STRING_EQUAL(m.body, "device"); /* the frontends' bus */
+	reply(f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
 	CU_ASSERT(!next_req(f, &m));
 	sim_xenbus_step(&f->d);
 	CU_ASSERT(f->x->errors == 0);
