@@ -400,7 +400,9 @@ static int start_detached(char *const argv[], const char *logpath, char *err, si
 	return 0;
 }
 
-static int start_sim(const char *rundir, const char *sock, char *err, size_t errlen)
+/* STORE: the xenstored on which xcd-sim plays dom0's vbd and vif backends. */
+static int start_sim(const char *rundir, const char *sock, const char *store, char *err,
+		     size_t errlen)
 {
 	char bin[4096], logpath[PATH_MAX + 32];
 	if (find_prog("XCD_SIM", "xcd-sim", "sim", bin, sizeof(bin)) < 0) {
@@ -409,7 +411,8 @@ static int start_sim(const char *rundir, const char *sock, char *err, size_t err
 		return -ENOENT;
 	}
 	snprintf(logpath, sizeof(logpath), "%s/xcd-sim.log", rundir);
-	char *const argv[] = { bin, (char *)"--socket", (char *)sock, NULL };
+	char *const argv[] = { bin, (char *)"--socket", (char *)sock, (char *)"--xenstore",
+			       (char *)store, NULL };
 	return start_detached(argv, logpath, err, errlen);
 }
 
@@ -426,7 +429,26 @@ static struct xs_handle *xs_open_at(const char *sock)
  * names if it answers, else xcd-xenstored at RUNDIR/xenstored.sock, started
  * when none answers there. On Xen: the system's, where libxenstore finds it.
  */
-static struct xs_handle *open_store(bool own_host, const char *rundir, const char *sim_sock)
+/* The simulated host's xenstored: the one XENSTORED_PATH names if it
+ * answers, else RUNDIR/xenstored.sock (OUT: PATH_MAX + 32 bytes). */
+static void sim_store_path(const char *rundir, char *out)
+{
+	const char *env = getenv("XENSTORED_PATH");
+	if (env && *env) {
+		struct xs_handle *xs = xs_open(0);
+		if (xs) {
+			xs_close(xs);
+			snprintf(out, PATH_MAX + 32, "%s", env);
+			return;
+		}
+		log_info("XENSTORED_PATH=%s: %s; using our own xcd-xenstored", env,
+			 strerror(errno));
+	}
+	snprintf(out, PATH_MAX + 32, "%s/xenstored.sock", rundir);
+}
+
+static struct xs_handle *open_store(bool own_host, const char *rundir, const char *store,
+				    const char *sim_sock)
 {
 	struct xs_handle *xs;
 	if (!own_host) {
@@ -434,18 +456,16 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 			log_err("cannot connect to the system's xenstored: %s", strerror(errno));
 		return xs;
 	}
-	const char *env = getenv("XENSTORED_PATH");
-	if (env && *env) {
-		if ((xs = xs_open(0))) {
-			log_info("xenstore: %s (XENSTORED_PATH)", env);
-			return xs;
-		}
-		log_info("XENSTORED_PATH=%s: %s; using our own xcd-xenstored", env,
-			 strerror(errno));
-	}
 	char sock[PATH_MAX + 32], pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], bin[4096];
 	char err[256];
 	snprintf(sock, sizeof(sock), "%s/xenstored.sock", rundir);
+	if (strcmp(store, sock) != 0) {
+		if ((xs = xs_open_at(store)))
+			log_info("xenstore: %s (XENSTORED_PATH)", store);
+		else
+			log_err("xenstore: %s: %s", store, strerror(errno));
+		return xs;
+	}
 	if ((xs = xs_open_at(sock))) {
 		log_info("xenstore: %s (left running by an earlier xcdd)", sock);
 		return xs;
@@ -506,12 +526,15 @@ static void hotplug_dir(const char *opt, char *out, size_t len)
 }
 
 /* SIM_SOCK (PATH_MAX + 32 bytes): the simulated host's socket, "" on Xen. */
-static int open_backend(const char *backend, const char *rundir, struct hv **hv, bool *own_host,
-			char *sim_sock)
+/* *SIM_BACKENDS: the simulated host is ours, started with --xenstore STORE
+ * (by us or an earlier xcdd), so it plays dom0's vbd and vif backends. */
+static int open_backend(const char *backend, const char *rundir, const char *store,
+			struct hv **hv, bool *own_host, char *sim_sock, bool *sim_backends)
 {
 	char err[256] = "";
 	bool xen = backend ? strcmp(backend, "xen") == 0 : access("/dev/xen/privcmd", F_OK) == 0;
 	*own_host = !xen;
+	*sim_backends = false;
 	sim_sock[0] = '\0';
 	if (xen) {
 		if (hv_open(HV_XEN, NULL, hv, err, sizeof(err)) < 0) {
@@ -530,9 +553,10 @@ static int open_backend(const char *backend, const char *rundir, struct hv **hv,
 	char sock[PATH_MAX + 32];
 	snprintf(sock, sizeof(sock), "%s/sim.sock", rundir);
 	snprintf(sim_sock, PATH_MAX + 32, "%s", sock);
+	*sim_backends = true;
 	if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
 		return 0; /* left running by an earlier xcdd */
-	if (start_sim(rundir, sock, err, sizeof(err)) < 0) {
+	if (start_sim(rundir, sock, store, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -571,6 +595,7 @@ int main(int argc, char **argv)
 	const char *hotplug_opt = NULL;
 	long hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000;
 	enum dev_wait device_wait = DEV_WAIT_AUTO;
+	bool device_wait_given = false;
 	long device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000;
 	bool foreground = false, verbose = false;
 	static const struct option opts[] = {
@@ -618,6 +643,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'W':
+			device_wait_given = true;
 			if (!strcmp(optarg, "auto"))
 				device_wait = DEV_WAIT_AUTO;
 			else if (!strcmp(optarg, "always"))
@@ -676,15 +702,26 @@ int main(int argc, char **argv)
 	char err[512] = "", sock[PATH_MAX + 32];
 	bool dm_opened = false, own_host = false;
 	struct xs_handle *xs = NULL;
-	char sim_sock[PATH_MAX + 32];
-	if (open_backend(backend, rundir, &x.hv, &own_host, sim_sock) < 0)
+	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32] = "";
+	bool sim_backends = false;
+	bool sim_host = backend ? strcmp(backend, "sim") == 0
+				: access("/dev/xen/privcmd", F_OK) != 0;
+	if (sim_host)
+		sim_store_path(rundir, store);
+	if (open_backend(backend, rundir, store, &x.hv, &own_host, sim_sock, &sim_backends) < 0)
 		goto out;
 	log_info("backend: %s", hv_backend_name(x.hv));
-	if (!(xs = open_store(own_host, rundir, sim_sock)))
+	if (!(xs = open_store(own_host, rundir, store, sim_sock)))
 		goto out;
+	/* Backends xcd-sim plays move to InitWait as the kernel's would. */
+	if (!device_wait_given && sim_backends)
+		device_wait = DEV_WAIT_ALWAYS;
 	char hpdir[4300];
 	hotplug_dir(hotplug_opt, hpdir, sizeof(hpdir));
-	log_info("hotplug scripts: %s (time limit %ld s)", hpdir, hotplug_timeout_s);
+	log_info("hotplug scripts: %s (time limit %ld s); waiting for the backend: %s", hpdir,
+		 hotplug_timeout_s,
+		 device_wait == DEV_WAIT_ALWAYS ? "always"
+		 : device_wait == DEV_WAIT_NEVER ? "never" : "where dom0 has the driver");
 	struct dev_env dev = { .xs = xs, .wait = device_wait, .script_dir = hpdir,
 			       .hotplug_timeout_ms = (int)hotplug_timeout_s * 1000,
 			       .init_timeout_ms = (int)device_timeout_s * 1000 };
