@@ -895,8 +895,13 @@ static void forget(struct dm *m, struct dm_domain *d)
 int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
 	char err[512];
-	/* Devices first, as libxl: their scripts still find the backends. A
-	 * failing script is logged; the domain goes all the same. */
+	/* Paused, then its devices, as libxl: the scripts still find the
+	 * backends, and the guest no longer uses them. A failing script is
+	 * logged; the domain goes all the same. */
+	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
+	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
+	    hv_domain_pause(m->hv, d->domid) < 0)
+		log_debug("domain %s: pause before destroy: %s", d->name, hv_error(m->hv));
 	if (m->xs && dev_remove_all(&m->dev, d->domid, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	int rc = hv_domain_destroy(m->hv, d->domid);
