@@ -15,7 +15,7 @@ b=${XCD_BUILDDIR:-$(pwd)}
 s=${XCD_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 open="$s/fuzz/crashers/OPEN"
 fail=0
-for t in xs-request xs-state rpc; do
+for t in xs-request xs-state rpc xcdd-rpc; do
 	bin="$b/fuzz/replay-$t"
 	if [ ! -x "$bin" ]; then
 		echo "FAIL: $bin not built"
