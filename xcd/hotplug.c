@@ -23,7 +23,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void child(const char *script, const char *arg, char *const env[], int out)
+/* Only async-signal-safe calls here: xcdd may have threads (libxenstore's
+ * watch reader), and a lock held by one of them at fork stays held. */
+static void child(const char *script, const char *arg, char *const envp[], int out)
 {
 	/* Its own group, so a timeout kills what it started too. */
 	setpgid(0, 0);
@@ -39,11 +41,44 @@ static void child(const char *script, const char *arg, char *const env[], int ou
 	/* xcdd's sockets and the journal are not the script's business. */
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
-	for (size_t i = 0; env && env[i]; i++)
-		putenv(env[i]);
-	execl(script, script, arg, (char *)NULL);
-	fprintf(stderr, "cannot run %s: %s\n", script, strerror(errno));
+	char *const argv[] = { (char *)script, (char *)arg, NULL };
+	execve(script, argv, envp);
+	static const char msg[] = "hotplug: cannot run the script: ";
+	const char *why = strerror(errno);
+	ssize_t w = write(2, msg, sizeof(msg) - 1);
+	w += write(2, script, strlen(script));
+	w += write(2, ": ", 2);
+	w += write(2, why, strlen(why));
+	w += write(2, "\n", 1);
+	(void)w;
 	_exit(127);
+}
+
+/* xcdd's environment with ENV's NAME=VALUE strings replacing or added:
+ * a malloc'd array of borrowed strings, NULL-terminated; NULL: ENOMEM. */
+static char **merge_env(char *const env[])
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+	while (environ && environ[n])
+		n++;
+	while (env && env[k])
+		k++;
+	char **out = calloc(n + k + 1, sizeof(char *));
+	if (!out)
+		return NULL;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		bool replaced = false;
+		for (size_t j = 0; j < k && !replaced; j++)
+			replaced = strncmp(env[j], environ[i], len) == 0 && env[j][len] == '=';
+		if (!replaced)
+			out[m++] = environ[i];
+	}
+	for (size_t j = 0; j < k; j++)
+		out[m++] = env[j];
+	return out;
 }
 
 /* The last non-empty line of BUF (LEN bytes), in place. */
@@ -59,10 +94,17 @@ static const char *last_line(char *buf, size_t len)
 int hotplug_run(const char *script, const char *arg, char *const env[], int timeout_ms,
 		char *err, size_t errlen)
 {
+	char **envp = merge_env(env);
+	if (!envp) {
+		snprintf(err, errlen, "%s %s: out of memory", script, arg);
+		return -ENOMEM;
+	}
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
+		int rc = -errno;
 		snprintf(err, errlen, "%s %s: pipe: %s", script, arg, strerror(errno));
-		return -errno;
+		free(envp);
+		return rc;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -70,10 +112,12 @@ int hotplug_run(const char *script, const char *arg, char *const env[], int time
 		snprintf(err, errlen, "%s %s: fork: %s", script, arg, strerror(errno));
 		close(p[0]);
 		close(p[1]);
+		free(envp);
 		return rc;
 	}
 	if (pid == 0)
-		child(script, arg, env, p[1]);
+		child(script, arg, envp, p[1]);
+	free(envp);
 	close(p[1]);
 	/* Both ends may set the group first: whichever runs first wins the race. */
 	setpgid(pid, pid);
