@@ -276,8 +276,13 @@ static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		free(vec);
 		fired = true;
 	}
-	if (errno != EAGAIN)
-		log_warn("xenstore watch: %s", strerror(errno));
+	if (errno != EAGAIN) {
+		/* xenstored went away: the once-a-second poll carries on alone,
+		 * rather than a descriptor that stays readable spinning the loop. */
+		log_warn("xenstore watch: %s; @releaseDomain no longer followed",
+			 strerror(errno));
+		loop_del(l, fd);
+	}
 	if (fired)
 		dm_poll(&x->dm);
 }
