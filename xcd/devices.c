@@ -5,6 +5,7 @@
 #include "hotplug.h"
 #include "xs_txn.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,8 +261,9 @@ static int run_script(const struct dev_env *e, enum kind k, uint32_t domid, int 
 		/* Xen's scripts leave their reason in hotplug-error. */
 		char *he = xst_read(e->xs, "/local/domain/0/backend/%s/%u/%d/hotplug-error",
 				    kind_name[k], domid, devid);
+		bool said = !he || strstr(why, he); /* our scripts print it too */
 		snprintf(err, errlen, "%s %d of domain %u: %s%s%.200s", kind_name[k], devid, domid,
-			 why, he ? "; hotplug-error: " : "", he ? he : "");
+			 why, said ? "" : "; hotplug-error: ", said ? "" : he);
 		free(he);
 	} else {
 		log_info("%s %d of domain %u: %s %s done", kind_name[k], devid, domid, script,
@@ -288,6 +290,20 @@ static int write_device(const struct dev_env *e, uint32_t domid, const uint8_t u
 	return rc;
 }
 
+/* Device J of CFG, disks first: its kind, index among its kind and devid
+ * (dev_check has vouched for the vdev). */
+static void nth_device(const struct domcfg *cfg, size_t j, enum kind *k, size_t *i, int *devid)
+{
+	char err[160];
+	*k = j < cfg->n_disks ? VBD : VIF;
+	*i = *k == VBD ? j : j - cfg->n_disks;
+	*devid = 0;
+	if (*k == VBD)
+		devid_from_vdev(cfg->disks[*i].vdev, devid, err, sizeof(err));
+	else
+		*devid = cfg->vifs[*i].devid;
+}
+
 int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 		const struct domcfg *cfg, char *err, size_t errlen)
 {
@@ -295,25 +311,16 @@ int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 	if (rc < 0)
 		return rc;
 	size_t n = cfg->n_disks + cfg->n_vifs;
+	enum kind k;
+	size_t i;
+	int devid;
 	/* Entries first, then the scripts, as libxl: a script may look at them all. */
 	for (size_t j = 0; j < n && rc == 0; j++) {
-		enum kind k = j < cfg->n_disks ? VBD : VIF;
-		size_t i = k == VBD ? j : j - cfg->n_disks;
-		int devid = 0;
-		if (k == VBD)
-			devid_from_vdev(cfg->disks[i].vdev, &devid, err, errlen);
-		else
-			devid = cfg->vifs[i].devid;
+		nth_device(cfg, j, &k, &i, &devid);
 		rc = write_device(e, domid, uuid, cfg, k, i, devid, err, errlen);
 	}
 	for (size_t j = 0; j < n && rc == 0; j++) {
-		enum kind k = j < cfg->n_disks ? VBD : VIF;
-		size_t i = k == VBD ? j : j - cfg->n_disks;
-		int devid = 0;
-		if (k == VBD)
-			devid_from_vdev(cfg->disks[i].vdev, &devid, err, errlen);
-		else
-			devid = cfg->vifs[i].devid;
+		nth_device(cfg, j, &k, &i, &devid);
 		if ((rc = wait_initwait(e, k, domid, devid, err, errlen)) < 0)
 			break;
 		/* Marked before it runs: a script that failed half way is undone too. */
