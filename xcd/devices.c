@@ -16,7 +16,9 @@
 /* XenbusStateInitialising, InitWait (xen/io/xenbus.h). */
 #define XB_INITIALISING "1"
 #define XB_INITWAIT 2
-#define DEV_POLL_MS 50
+/* The backend is looked at after 1 ms, then twice as late each time up to
+ * this: a quick backend costs little, a slow one few reads. */
+#define DEV_POLL_MAX_MS 50
 
 enum kind { VBD, VIF };
 static const char *const kind_name[] = { "vbd", "vif" };
@@ -209,14 +211,15 @@ static int wait_initwait(const struct dev_env *e, enum kind k, uint32_t domid, i
 		 kind_name[k]);
 	if (e->wait == DEV_WAIT_NEVER || (e->wait == DEV_WAIT_AUTO && access(drv, F_OK) != 0))
 		return 0;
-	for (int waited = 0; waited <= e->init_timeout_ms; waited += DEV_POLL_MS) {
+	for (long waited = 0, nap = 1; waited <= e->init_timeout_ms; waited += nap) {
 		char *s = xst_read(e->xs, "/local/domain/0/backend/%s/%u/%d/state", kind_name[k],
 				   domid, devid);
 		int st = s ? atoi(s) : 0;
 		free(s);
 		if (st >= XB_INITWAIT)
 			return 0;
-		nap_ms(DEV_POLL_MS);
+		nap = nap * 2 > DEV_POLL_MAX_MS ? DEV_POLL_MAX_MS : nap * 2;
+		nap_ms(nap);
 	}
 	snprintf(err, errlen, "%s %d: the backend did not reach InitWait in %d s", kind_name[k],
 		 devid, e->init_timeout_ms / 1000);
