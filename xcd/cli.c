@@ -779,7 +779,10 @@ static int wait_down(int fd, long long *ids, size_t n, long timeout_s)
 	printf("Waiting for %zu domains\n", n);
 	fflush(stdout);
 	size_t left = n;
-	for (long waited = 0; left > 0; waited += 200) {
+	/* A guest that answers at once is seen at once; a slow one costs
+	 * a look every 200 ms. */
+	long nap = 10;
+	for (long waited = 0; left > 0; waited += nap) {
 		struct jsonrpc_message r;
 		if (call(fd, "domain.list", NULL, NULL, &r) < 0)
 			return 1;
@@ -811,7 +814,8 @@ static int wait_down(int fd, long long *ids, size_t n, long timeout_s)
 						ids[k], timeout_s);
 			return 1;
 		}
-		nap_ms(200);
+		nap = nap * 2 > 200 ? 200 : nap * 2;
+		nap_ms(nap);
 	}
 	return 0;
 }
