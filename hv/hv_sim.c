@@ -6,6 +6,7 @@
 #include "../sim/guest.h"
 #include "../sim/proto.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct sim_client {
 	int fd;
 	int broken; /* errno that broke the connection */
 	char path[108];
+	/* The event handle (sim/evtchn.c), opened on first use. */
+	int evh_fd;
+	uint32_t evh_id;
 };
 
 static struct sim_client *cl(struct hv *hv) { return hv->priv; }
@@ -88,15 +92,39 @@ static int recv_all(int fd, void *buf, size_t len, int *fdout)
 	return 0;
 }
 
-/* One round trip. out gets up to outlen payload bytes (*got: how many). */
-static int call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_t alen,
-		const void *b, size_t blen, void *out, size_t outlen, size_t *got, int *fdout)
+/* Sends the request header with a descriptor (SCM_RIGHTS). */
+static int send_hdr_fd(int fd, const struct sim_req *q, int pass)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = { (void *)q, sizeof(*q) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? ETIMEDOUT : errno;
+	return send_all(fd, (const uint8_t *)q + n, sizeof(*q) - (size_t)n);
+}
+
+/* One round trip. out gets up to outlen payload bytes (*got: how many);
+ * fdin (>= 0) goes with the request. */
+static int call_fd(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_t alen,
+		   const void *b, size_t blen, void *out, size_t outlen, size_t *got, int *fdout,
+		   int fdin)
 {
 	struct sim_client *c = cl(hv);
 	if (c->broken)
 		return broken(hv, c->broken);
 	struct sim_req q = { SIM_MAGIC, op, domid, (uint32_t)(alen + blen) };
-	int e = send_all(c->fd, &q, sizeof(q));
+	int e = fdin >= 0 ? send_hdr_fd(c->fd, &q, fdin) : send_all(c->fd, &q, sizeof(q));
 	if (!e && alen)
 		e = send_all(c->fd, a, alen);
 	if (!e && blen)
@@ -142,6 +170,12 @@ static int call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_
 	return 0;
 }
 
+static int call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_t alen,
+		const void *b, size_t blen, void *out, size_t outlen, size_t *got, int *fdout)
+{
+	return call_fd(hv, op, domid, a, alen, b, blen, out, outlen, got, fdout, -1);
+}
+
 #define CALL0(op, domid) call(hv, op, domid, NULL, 0, NULL, 0, NULL, 0, NULL, NULL)
 #define CALLA(op, domid, arg) call(hv, op, domid, &(arg), sizeof(arg), NULL, 0, NULL, 0, NULL, NULL)
 
@@ -150,6 +184,8 @@ static void sim_close(struct hv *hv)
 	struct sim_client *c = cl(hv);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->evh_fd >= 0)
+		close(c->evh_fd);
 	free(c);
 }
 
@@ -170,9 +206,10 @@ static int sim_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	memset(out, 0, sizeof(*out));
 	if (!spec->kernel)
 		return hv_fail(hv, -EINVAL, "build of domain %u: no kernel", domid);
-	/* The guest programs take no command line. */
-	return call(hv, SIM_OP_BUILD, domid, spec->kernel, strlen(spec->kernel) + 1, NULL, 0,
-		    NULL, 0, NULL, NULL);
+	/* The guest programs take no command line nor ramdisk. */
+	struct sim_build_arg a = { spec->store_domid, spec->console_domid };
+	return call(hv, SIM_OP_BUILD, domid, &a, sizeof(a), spec->kernel,
+		    strlen(spec->kernel) + 1, out, sizeof(*out), NULL, NULL);
 }
 
 static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }
@@ -322,23 +359,106 @@ static int sim_evtchn_alloc(struct hv *hv, uint32_t domid, uint32_t remote, uint
 		    sizeof(*port), NULL, NULL);
 }
 
+/* The handle every local port belongs to, opened on first use. */
+static int evh(struct hv *hv)
+{
+	struct sim_client *c = cl(hv);
+	if (c->evh_fd >= 0)
+		return 0;
+	int fd = -1;
+	uint32_t id;
+	int rc = call(hv, SIM_OP_EVTCHN_OPEN, 0, NULL, 0, NULL, 0, &id, sizeof(id), NULL, &fd);
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return broken(hv, EPROTO);
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		close(fd);
+		return hv_fail(hv, -errno, "event handle: %s", strerror(errno));
+	}
+	c->evh_fd = fd;
+	c->evh_id = id;
+	return 0;
+}
+
+static int evh_call(struct hv *hv, uint32_t op, uint32_t domid, uint32_t val, uint32_t *out)
+{
+	int rc = evh(hv);
+	if (rc < 0)
+		return rc;
+	struct sim_evtchn_arg a = { cl(hv)->evh_id, val };
+	return call(hv, op, domid, &a, sizeof(a), NULL, 0, out, out ? sizeof(*out) : 0, NULL,
+		    NULL);
+}
+
 static int sim_evtchn_bind(struct hv *hv, uint32_t domid, uint32_t rport, uint32_t *lport)
 {
-	struct sim_u32_arg a = { rport };
-	return call(hv, SIM_OP_EVTCHN_BIND, domid, &a, sizeof(a), NULL, 0, lport, sizeof(*lport),
-		    NULL, NULL);
+	return evh_call(hv, SIM_OP_EVTCHN_BIND, domid, rport, lport);
 }
 
 static int sim_evtchn_notify(struct hv *hv, uint32_t lport)
 {
-	struct sim_u32_arg a = { lport };
-	return CALLA(SIM_OP_EVTCHN_NOTIFY, 0, a);
+	return evh_call(hv, SIM_OP_EVTCHN_NOTIFY, 0, lport, NULL);
 }
 
 static int sim_evtchn_unbind(struct hv *hv, uint32_t lport)
 {
-	struct sim_u32_arg a = { lport };
-	return CALLA(SIM_OP_EVTCHN_UNBIND, 0, a);
+	return evh_call(hv, SIM_OP_EVTCHN_UNBIND, 0, lport, NULL);
+}
+
+static int sim_evtchn_bind_dom_exc(struct hv *hv, uint32_t *lport)
+{
+	return evh_call(hv, SIM_OP_EVTCHN_BIND_VIRQ, 0, 3 /* VIRQ_DOM_EXC */, lport);
+}
+
+static int sim_evtchn_fd(struct hv *hv)
+{
+	int rc = evh(hv);
+	return rc < 0 ? rc : cl(hv)->evh_fd;
+}
+
+static int sim_evtchn_pending(struct hv *hv, uint32_t *lport)
+{
+	int rc = evh(hv);
+	if (rc < 0)
+		return rc;
+	struct sim_client *c = cl(hv);
+	uint32_t p;
+	ssize_t n = recv(c->evh_fd, &p, sizeof(p), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	if (n < 0)
+		return hv_fail(hv, -errno, "event handle %u: %s", c->evh_id, strerror(errno));
+	if (n == 0)
+		return hv_fail(hv, -ECONNRESET, "event handle %u: closed by xcd-sim at %s (did it exit?)",
+			       c->evh_id, c->path);
+	if (n != sizeof(p))
+		return hv_fail(hv, -EPROTO, "event handle %u: a %zd-byte event", c->evh_id, n);
+	*lport = p;
+	return 0;
+}
+
+static int sim_evtchn_unmask(struct hv *hv, uint32_t lport)
+{
+	return evh_call(hv, SIM_OP_EVTCHN_UNMASK, 0, lport, NULL);
+}
+
+static int sim_evtchn_adopt(struct hv *hv, int fd)
+{
+	struct sim_client *c = cl(hv);
+	uint32_t id;
+	int rc = call_fd(hv, SIM_OP_EVTCHN_ADOPT, 0, NULL, 0, NULL, 0, &id, sizeof(id), NULL, NULL,
+			 fd);
+	if (rc < 0)
+		return rc;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return hv_fail(hv, -errno, "adopted event handle: %s", strerror(errno));
+	/* The adopted handle replaces this client's own (and its bindings). */
+	if (c->evh_fd >= 0 && c->evh_fd != fd)
+		close(c->evh_fd);
+	c->evh_fd = fd;
+	c->evh_id = id;
+	return 0;
 }
 
 static const struct hv_ops sim_ops = {
@@ -371,6 +491,11 @@ static const struct hv_ops sim_ops = {
 	.evtchn_bind = sim_evtchn_bind,
 	.evtchn_notify = sim_evtchn_notify,
 	.evtchn_unbind = sim_evtchn_unbind,
+	.evtchn_bind_dom_exc = sim_evtchn_bind_dom_exc,
+	.evtchn_fd = sim_evtchn_fd,
+	.evtchn_pending = sim_evtchn_pending,
+	.evtchn_unmask = sim_evtchn_unmask,
+	.evtchn_adopt = sim_evtchn_adopt,
 };
 
 int hv_sim_open(struct hv *hv, const char *path, char *err, size_t errlen)
@@ -386,6 +511,7 @@ int hv_sim_open(struct hv *hv, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "hv_sim_open: out of memory");
 		return -ENOMEM;
 	}
+	c->evh_fd = -1;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

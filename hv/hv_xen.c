@@ -4,6 +4,7 @@
 #include "hv.h"
 #include "../lib/log.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,59 @@ static int xen_evtchn_unbind(struct hv *hv, uint32_t lport)
 	return xenevtchn_unbind(xh(hv)->evtchn, lport) < 0 ? xfail(hv, "evtchn unbind", 0) : 0;
 }
 
+static int xen_evtchn_bind_dom_exc(struct hv *hv, uint32_t *lport)
+{
+	xenevtchn_port_or_error_t p = xenevtchn_bind_virq(xh(hv)->evtchn, VIRQ_DOM_EXC);
+	if (p < 0)
+		return xfail(hv, "evtchn bind VIRQ_DOM_EXC", 0);
+	*lport = (uint32_t)p;
+	return 0;
+}
+
+static int xen_evtchn_fd(struct hv *hv)
+{
+	int fd = xenevtchn_fd(xh(hv)->evtchn);
+	return fd < 0 ? xfail(hv, "evtchn fd", 0) : fd;
+}
+
+static int xen_evtchn_pending(struct hv *hv, uint32_t *lport)
+{
+	/* The driver's read blocks unless the descriptor is non-blocking: make
+	 * it so, for the "-EAGAIN when none" of hv.h. */
+	int fd = xenevtchn_fd(xh(hv)->evtchn);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	errno = 0;
+	xenevtchn_port_or_error_t p = xenevtchn_pending(xh(hv)->evtchn);
+	if (p < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == 0)
+			return -EAGAIN;
+		return xfail(hv, "evtchn pending", 0);
+	}
+	*lport = (uint32_t)p;
+	return 0;
+}
+
+static int xen_evtchn_unmask(struct hv *hv, uint32_t lport)
+{
+	return xenevtchn_unmask(xh(hv)->evtchn, lport) < 0 ? xfail(hv, "evtchn unmask", 0) : 0;
+}
+
+/* The descriptor of an event channel handle inherited across exec, with its
+ * bindings, replaces this backend's own handle. */
+static int xen_evtchn_adopt(struct hv *hv, int fd)
+{
+	struct xen_handles *x = xh(hv);
+	xenevtchn_handle *e = xenevtchn_fdopen(&xtl_to_log, fd, 0);
+	if (!e)
+		return hv_fail(hv, -(errno ? errno : EBADF), "xen: evtchn adopt of descriptor %d: %s",
+			       fd, strerror(errno ? errno : EBADF));
+	xenevtchn_close(x->evtchn);
+	x->evtchn = e;
+	return 0;
+}
+
 static const struct hv_ops xen_ops = {
 	.name = "xen",
 	.close = xen_close,
@@ -404,6 +458,11 @@ static const struct hv_ops xen_ops = {
 	.evtchn_bind = xen_evtchn_bind,
 	.evtchn_notify = xen_evtchn_notify,
 	.evtchn_unbind = xen_evtchn_unbind,
+	.evtchn_bind_dom_exc = xen_evtchn_bind_dom_exc,
+	.evtchn_fd = xen_evtchn_fd,
+	.evtchn_pending = xen_evtchn_pending,
+	.evtchn_unmask = xen_evtchn_unmask,
+	.evtchn_adopt = xen_evtchn_adopt,
 };
 
 int hv_xen_open(struct hv *hv, char *err, size_t errlen)

@@ -16,11 +16,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-struct lport {
-	int used;
-	uint32_t domid, rport;
-};
-
 struct conn {
 	struct sim_control *c;
 	struct conn *next;
@@ -29,8 +24,9 @@ struct conn {
 	size_t inlen, incap;
 	uint8_t *out;
 	size_t outlen, outoff;
-	int outfd; /* sent with the reply's first bytes, then closed */
-	struct lport ports[SIM_MAX_PORTS];
+	int outfd; /* sent with the reply's first bytes */
+	int outfd_owned; /* closed once sent (a new event handle's client end) */
+	int infd;  /* came with the request being read (adopt), or -1 */
 };
 
 struct sim_control {
@@ -46,7 +42,8 @@ struct reply {
 	char msg[SIM_ERRMSG_MAX];
 	uint8_t *data;
 	size_t len;
-	int fd; /* -1: none; not owned */
+	int fd; /* -1: none */
+	int fd_owned; /* closed by the connection once sent */
 };
 
 static int fail(struct reply *r, int err, const char *fmt, ...)
@@ -73,20 +70,10 @@ static int answer(struct reply *r, const void *data, size_t len)
 static void conn_close(struct conn *k)
 {
 	struct sim_control *c = k->c;
-	for (unsigned i = 0; i < SIM_MAX_PORTS; i++) {
-		if (!k->ports[i].used)
-			continue;
-		struct sim_domain *d = sim_domain_find(c->h, k->ports[i].domid);
-		if (d && k->ports[i].rport < SIM_MAX_PORTS) {
-			pthread_mutex_lock(&d->mu);
-			struct sim_port *p = &d->ports[k->ports[i].rport];
-			if (p->state == PORT_BOUND && p->conn == k) {
-				p->state = PORT_UNBOUND;
-				p->conn = NULL;
-			}
-			pthread_mutex_unlock(&d->mu);
-		}
-	}
+	if (k->infd >= 0)
+		close(k->infd);
+	if (k->outfd >= 0 && k->outfd_owned)
+		close(k->outfd);
 	loop_del(c->l, k->fd);
 	close(k->fd);
 	for (struct conn **p = &c->conns; *p; p = &(*p)->next) {
@@ -138,68 +125,84 @@ static int do_evtchn(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		     struct reply *r)
 {
 	struct sim_control *c = k->c;
-	if (need(r, q->len, sizeof(struct sim_u32_arg), "evtchn"))
-		return r->err;
-	uint32_t arg;
-	memcpy(&arg, pl, sizeof(arg));
-	if (q->op == SIM_OP_EVTCHN_NOTIFY || q->op == SIM_OP_EVTCHN_UNBIND) {
-		if (arg >= SIM_MAX_PORTS || !k->ports[arg].used)
-			return fail(r, -EINVAL, "local port %u is not bound", arg);
-		struct sim_domain *d = sim_domain_find(c->h, k->ports[arg].domid);
-		if (q->op == SIM_OP_EVTCHN_NOTIFY) {
-			if (!d)
-				return fail(r, -ESRCH, "port %u: domain %u is gone", arg,
-					    k->ports[arg].domid);
-			sim_domain_notify(d, k->ports[arg].rport);
-			return 0;
-		}
-		if (d) {
-			pthread_mutex_lock(&d->mu);
-			struct sim_port *p = &d->ports[k->ports[arg].rport];
-			if (p->state == PORT_BOUND && p->conn == k) {
-				p->state = PORT_UNBOUND;
-				p->conn = NULL;
-			}
-			pthread_mutex_unlock(&d->mu);
-		}
-		k->ports[arg].used = 0;
-		return 0;
-	}
-	struct sim_domain *d = domain(c, r, q->domid);
-	if (!d)
-		return r->err;
-	int rc = 0;
+	struct sim_host *h = c->h;
 	uint32_t port = 0;
-	pthread_mutex_lock(&d->mu);
-	if (q->op == SIM_OP_EVTCHN_ALLOC_UNBOUND) {
-		for (port = 1; port < SIM_MAX_PORTS && d->ports[port].state != PORT_FREE; port++)
-			;
-		if (port == SIM_MAX_PORTS) {
-			rc = fail(r, -ENOSPC, "domain %u has no free event channel", d->domid);
-		} else {
-			d->ports[port].state = PORT_UNBOUND;
-			d->ports[port].remote_domid = arg;
-		}
-	} else {
-		struct sim_port *p = arg < SIM_MAX_PORTS ? &d->ports[arg] : NULL;
-		uint32_t lp;
-		for (lp = 1; lp < SIM_MAX_PORTS && k->ports[lp].used; lp++)
-			;
-		if (!p || p->state != PORT_UNBOUND || p->remote_domid != 0)
-			rc = fail(r, -EINVAL, "domain %u port %u is not unbound for domain 0",
-				  d->domid, arg);
-		else if (lp == SIM_MAX_PORTS)
-			rc = fail(r, -ENOSPC, "this connection has no free local port");
-		else {
-			p->state = PORT_BOUND;
-			p->conn = k;
-			p->conn_port = lp;
-			k->ports[lp] = (struct lport){ 1, d->domid, arg };
-			port = lp;
-		}
+	int rc;
+	if (q->op == SIM_OP_EVTCHN_OPEN) {
+		rc = sim_evh_open(h, &port, &r->fd);
+		if (rc < 0)
+			return fail(r, rc, "event handle: %s", strerror(-rc));
+		r->fd_owned = 1;
+		log_debug("event handle %u opened", port);
+		return answer(r, &port, sizeof(port));
 	}
-	pthread_mutex_unlock(&d->mu);
-	return rc ? rc : answer(r, &port, sizeof(port));
+	if (q->op == SIM_OP_EVTCHN_ADOPT) {
+		int fd = k->infd;
+		k->infd = -1;
+		if (fd < 0)
+			return fail(r, -EBADF, "adopt: no descriptor came with the request");
+		struct sim_evh *e = sim_evh_by_fd(h, fd);
+		close(fd);
+		if (!e)
+			return fail(r, -ENOENT, "adopt: the descriptor is not an event handle of this host");
+		port = sim_evh_id(e);
+		return answer(r, &port, sizeof(port));
+	}
+	if (q->op == SIM_OP_EVTCHN_ALLOC_UNBOUND) {
+		if (need(r, q->len, sizeof(struct sim_u32_arg), "evtchn alloc"))
+			return r->err;
+		uint32_t remote;
+		memcpy(&remote, pl, sizeof(remote));
+		struct sim_domain *d = domain(c, r, q->domid);
+		if (!d)
+			return r->err;
+		pthread_mutex_lock(&d->mu);
+		rc = sim_domain_alloc_port(d, remote, &port);
+		pthread_mutex_unlock(&d->mu);
+		if (rc < 0)
+			return fail(r, rc, "domain %u has no free event channel", d->domid);
+		return answer(r, &port, sizeof(port));
+	}
+	struct sim_evtchn_arg a;
+	if (need(r, q->len, sizeof(a), "evtchn"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	struct sim_evh *e = sim_evh_find(h, a.handle);
+	if (!e)
+		return fail(r, -EBADF, "event handle %u is not open", a.handle);
+	switch (q->op) {
+	case SIM_OP_EVTCHN_BIND: {
+		struct sim_domain *d = domain(c, r, q->domid);
+		if (!d)
+			return r->err;
+		rc = sim_evh_bind(h, e, d, a.val, &port);
+		if (rc == -ENOSPC)
+			return fail(r, rc, "event handle %u has no free local port", a.handle);
+		if (rc < 0)
+			return fail(r, rc, "domain %u port %u is not unbound for domain 0",
+				    d->domid, a.val);
+		return answer(r, &port, sizeof(port));
+	}
+	case SIM_OP_EVTCHN_BIND_VIRQ:
+		rc = sim_evh_bind_virq(h, e, a.val, &port);
+		if (rc < 0)
+			return fail(r, rc, "VIRQ %u: %s", a.val,
+				    rc == -EINVAL ? "xcd-sim has only VIRQ_DOM_EXC (3)" :
+				    rc == -EEXIST ? "already bound in this handle" :
+						    "no free local port");
+		return answer(r, &port, sizeof(port));
+	case SIM_OP_EVTCHN_NOTIFY:
+		rc = sim_evh_notify(h, e, a.val);
+		if (rc == -ESRCH)
+			return fail(r, rc, "local port %u: its domain is gone", a.val);
+		return rc < 0 ? fail(r, rc, "local port %u is not bound to a domain", a.val) : 0;
+	case SIM_OP_EVTCHN_UNBIND:
+		rc = sim_evh_unbind(h, e, a.val);
+		return rc < 0 ? fail(r, rc, "local port %u is not bound", a.val) : 0;
+	default: /* SIM_OP_EVTCHN_UNMASK */
+		rc = sim_evh_unmask(h, e, a.val);
+		return rc < 0 ? fail(r, rc, "local port %u is not bound", a.val) : 0;
+	}
 }
 
 static int do_vcpu(struct sim_control *c, const struct sim_req *q, const uint8_t *pl,
@@ -335,6 +338,10 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 	case SIM_OP_EVTCHN_BIND:
 	case SIM_OP_EVTCHN_NOTIFY:
 	case SIM_OP_EVTCHN_UNBIND:
+	case SIM_OP_EVTCHN_OPEN:
+	case SIM_OP_EVTCHN_ADOPT:
+	case SIM_OP_EVTCHN_BIND_VIRQ:
+	case SIM_OP_EVTCHN_UNMASK:
 		return do_evtchn(k, q, pl, r);
 	case SIM_OP_VCPU_INFO:
 	case SIM_OP_VCPU_SET_AFFINITY:
@@ -347,13 +354,20 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		return r->err;
 	switch (q->op) {
 	case SIM_OP_BUILD: {
-		if (!q->len || pl[q->len - 1] != '\0')
-			return fail(r, -EINVAL, "build: kernel string not NUL-terminated");
-		rc = sim_domain_build(d, (const char *)pl, err, sizeof(err));
+		struct sim_build_arg ba;
+		if (q->len <= sizeof(ba) || pl[q->len - 1] != '\0')
+			return fail(r, -EINVAL, "build: expected the store and console domains, then a NUL-terminated kernel string");
+		memcpy(&ba, pl, sizeof(ba));
+		const char *kernel = (const char *)pl + sizeof(ba);
+		struct hv_build_result br = { 0 };
+		rc = sim_domain_build(d, kernel, ba.store_domid, ba.console_domid, &br, err,
+				      sizeof(err));
 		if (rc < 0)
 			return fail(r, rc, "build of domain %u: %s", d->domid, err);
-		log_info("domain %u built: %s", d->domid, (const char *)pl);
-		return 0;
+		log_info("domain %u built: %s (store pfn %llu port %u, console pfn %llu port %u)",
+			 d->domid, kernel, (unsigned long long)br.store_pfn, br.store_port,
+			 (unsigned long long)br.console_pfn, br.console_port);
+		return answer(r, &br, sizeof(br));
 	}
 	case SIM_OP_PAUSE:
 		rc = sim_domain_pause(d);
@@ -467,6 +481,8 @@ static int flush(struct conn *k)
 				return 0;
 			return -errno;
 		}
+		if (k->outfd >= 0 && k->outfd_owned)
+			close(k->outfd);
 		k->outfd = -1;
 		k->outoff += (size_t)n;
 	}
@@ -490,6 +506,10 @@ static int queue_reply(struct conn *k, struct reply *r)
 	k->outlen = sizeof(h) + len;
 	k->outoff = 0;
 	k->outfd = h.nfds ? r->fd : -1;
+	k->outfd_owned = h.nfds && r->fd_owned;
+	if (r->fd >= 0 && r->fd_owned && !h.nfds)
+		close(r->fd);
+	r->fd = -1;
 	return flush(k);
 }
 
@@ -508,6 +528,10 @@ static int process(struct conn *k)
 			break;
 		struct reply r = { .fd = -1 };
 		dispatch(k, &q, k->in + sizeof(q), &r);
+		if (k->infd >= 0 && q.op != SIM_OP_EVTCHN_ADOPT) {
+			close(k->infd); /* not asked for */
+			k->infd = -1;
+		}
 		if (r.err)
 			log_debug("op %u domain %u: %s", q.op, q.domid, r.msg);
 		int rc = queue_reply(k, &r);
@@ -538,9 +562,27 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *arg)
 			k->in = n;
 			k->incap = cap;
 		}
-		ssize_t n = recv(fd, k->in + k->inlen, k->incap - k->inlen, MSG_DONTWAIT);
+		char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+		struct iovec iov = { k->in + k->inlen, k->incap - k->inlen };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			goto close;
+		/* A descriptor comes only with an ADOPT request; keep the last. */
+		for (struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm;
+		     cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < nfd; i++) {
+				int got;
+				memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				if (k->infd >= 0)
+					close(k->infd);
+				k->infd = got;
+			}
+		}
 		if (n > 0)
 			k->inlen += (size_t)n;
 	}
@@ -579,6 +621,7 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 	k->c = c;
 	k->fd = s;
 	k->outfd = -1;
+	k->infd = -1;
 	k->next = c->conns;
 	c->conns = k;
 }

@@ -99,7 +99,7 @@ int sim_domain_create(struct sim_host *h, const struct hv_domain_config *cfg, ui
 	}
 	d->host = h;
 	d->cfg = *cfg;
-	d->max_mem_kb = d->target_kb = cfg->max_mem_kb;
+	d->max_mem_kb = d->target_kb = d->populated_kb = cfg->max_mem_kb;
 	d->pause_count = 1; /* as Xen: created paused, unpaused after the build */
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_condattr_t ca;
@@ -119,7 +119,22 @@ int sim_domain_create(struct sim_host *h, const struct hv_domain_config *cfg, ui
 	return 0;
 }
 
-int sim_domain_build(struct sim_domain *d, const char *kernel, char *err, size_t errlen)
+int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t *port)
+{
+	uint32_t p;
+	for (p = 1; p < SIM_MAX_PORTS && d->ports[p].state != PORT_FREE; p++)
+		;
+	if (p == SIM_MAX_PORTS)
+		return -ENOSPC;
+	d->ports[p].state = PORT_UNBOUND;
+	d->ports[p].remote_domid = remote_domid;
+	*port = p;
+	return 0;
+}
+
+int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
+		     uint32_t console_domid, struct hv_build_result *out, char *err,
+		     size_t errlen)
 {
 	if (d->built) {
 		snprintf(err, errlen, "domain %u is already built", d->domid);
@@ -128,7 +143,23 @@ int sim_domain_build(struct sim_domain *d, const char *kernel, char *err, size_t
 	int rc = sim_guest_parse(kernel, &d->program, &d->rate, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* The guest's two channels, unbound for the domains serving them, as
+	 * Xen's domain builder leaves them for xenstored and xenconsoled. */
+	pthread_mutex_lock(&d->mu);
+	rc = sim_domain_alloc_port(d, store_domid, &d->store_port);
+	if (rc == 0)
+		rc = sim_domain_alloc_port(d, console_domid, &d->console_port);
+	pthread_mutex_unlock(&d->mu);
+	if (rc < 0) {
+		snprintf(err, errlen, "no free event channel for the store or console");
+		return rc;
+	}
 	sim_guest_boot(d);
+	const struct sim_guest_header *g = (const struct sim_guest_header *)d->mem.base;
+	out->store_pfn = g->store_pfn;
+	out->store_port = d->store_port;
+	out->console_pfn = g->console_pfn;
+	out->console_port = d->console_port;
 	/* vCPU threads must not take the control signals signalfd reads. */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -212,13 +243,27 @@ int sim_domain_shutdown(struct sim_domain *d, uint32_t reason)
 	if (reason > HV_SHUTDOWN_SOFT_RESET)
 		return -EINVAL;
 	pthread_mutex_lock(&d->mu);
+	int fire = !d->shutdown;
 	if (!d->shutdown) {
 		d->shutdown = 1;
 		d->shutdown_reason = reason;
 	}
 	wait_safe(d);
 	pthread_mutex_unlock(&d->mu);
+	if (fire)
+		sim_evtchn_dom_exc(d->host);
 	return 0;
+}
+
+void sim_domain_shutdown_self(struct sim_domain *d, uint32_t reason)
+{
+	/* No wait_safe: the caller is a vCPU inside guest code; the others stop
+	 * at their next safe point, as after SCHEDOP_shutdown. */
+	if (d->shutdown)
+		return;
+	d->shutdown = 1;
+	d->shutdown_reason = reason;
+	sim_evtchn_dom_exc(d->host);
 }
 
 int sim_domain_resume(struct sim_domain *d)
@@ -239,6 +284,8 @@ void sim_domain_notify(struct sim_domain *d, uint32_t port)
 {
 	pthread_mutex_lock(&d->mu);
 	d->pending_events++;
+	if (port < 64)
+		d->port_pending |= 1ull << port;
 	pthread_cond_broadcast(&d->run_cv);
 	pthread_mutex_unlock(&d->mu);
 }
@@ -253,6 +300,7 @@ void sim_domain_destroy(struct sim_host *h, struct sim_domain *d)
 	for (uint32_t i = 0; i < d->cfg.max_vcpus; i++)
 		if (d->vcpus[i].started)
 			pthread_join(d->vcpus[i].thread, NULL);
+	sim_evtchn_domain_gone(d);
 	for (struct sim_domain **p = &h->domains; *p; p = &(*p)->next) {
 		if (*p == d) {
 			*p = d->next;
@@ -267,6 +315,7 @@ void sim_domain_destroy(struct sim_host *h, struct sim_domain *d)
 	pthread_mutex_destroy(&d->mu);
 	free(d->vcpus);
 	free(d);
+	sim_evtchn_dom_exc(h);
 }
 
 void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out)
@@ -278,7 +327,7 @@ void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out)
 	memcpy(out->uuid, d->cfg.uuid, sizeof(out->uuid));
 	out->max_vcpus = d->cfg.max_vcpus;
 	out->online_vcpus = d->built ? d->cfg.max_vcpus : 0;
-	out->mem_kb = d->mem.nr_pages * 4;
+	out->mem_kb = d->populated_kb;
 	out->max_mem_kb = d->max_mem_kb;
 	out->target_kb = d->target_kb;
 	int running = 0;

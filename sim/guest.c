@@ -56,7 +56,7 @@ static struct sim_guest_header *header(struct sim_domain *d)
 
 /* Records a write of pfn in the guest's touched bitmap, and the writes of the
  * bitmap itself: the first bitmap page holds the bits of every bitmap page. */
-static void touch(struct sim_domain *d, uint64_t pfn)
+void sim_guest_touch(struct sim_domain *d, uint64_t pfn)
 {
 	struct sim_guest_header *g = header(d);
 	uint8_t *bm = d->mem.base + g->touched_pfn * SIM_PAGE_SIZE;
@@ -89,8 +89,14 @@ void sim_guest_boot(struct sim_domain *d)
 	g->rate = d->rate;
 	g->touched_pfn = 1;
 	g->touched_pages = (n + BITS_PER_PAGE - 1) / BITS_PER_PAGE;
-	g->data_pfn = 1 + g->touched_pages;
-	touch(d, 0);
+	g->store_pfn = 1 + g->touched_pages;
+	g->console_pfn = g->store_pfn + 1;
+	g->xenbus_pfn = g->console_pfn + 1;
+	g->data_pfn = g->xenbus_pfn + 1;
+	g->store_port = d->store_port;
+	g->console_port = d->console_port;
+	sim_guest_touch(d, 0);
+	sim_xenbus_boot(d);
 	sim_logdirty_set_current(NULL);
 	for (uint32_t i = 0; i < d->cfg.max_vcpus; i++) {
 		struct sim_vcpu_context *c = &d->vcpus[i].ctx;
@@ -112,10 +118,10 @@ static void dirty_page(struct sim_domain *d, struct sim_vcpu *v)
 	w[2] = s->counter + 1;
 	for (unsigned i = 3; i < SIM_PAGE_SIZE / 8; i++)
 		w[i] = xorshift(&v->ctx.rng);
-	touch(d, pfn);
+	sim_guest_touch(d, pfn);
 	s->counter++;
 	s->last_pfn = pfn;
-	touch(d, 0);
+	sim_guest_touch(d, 0);
 }
 
 static void step(struct sim_domain *d, struct sim_vcpu *v, uint64_t events)
@@ -124,7 +130,9 @@ static void step(struct sim_domain *d, struct sim_vcpu *v, uint64_t events)
 	struct sim_guest_vcpu *s = &g->vcpu[v->id];
 	s->steps++;
 	s->events += events;
-	touch(d, 0);
+	sim_guest_touch(d, 0);
+	if (v->id == 0)
+		sim_xenbus_step(d);
 	if (g->program != SIM_PROG_DIRTY)
 		return;
 	v->ctx.credit += g->rate * DIRTY_TICK_MS / g->nr_vcpus;

@@ -18,6 +18,8 @@ struct sim_guest_vcpu {
 	uint64_t last_pfn; /* page it wrote last */
 };
 
+/* Memory: pfn 0 the header, then the touched bitmap, the xenstore ring, the
+ * console ring, the xenbus state, then data pages. */
 /* pfn 0, written by the domain builder, then by the guest. */
 struct sim_guest_header {
 	uint64_t magic;
@@ -28,8 +30,51 @@ struct sim_guest_header {
 	uint64_t touched_pfn; /* first page of the "touched" bitmap */
 	uint64_t touched_pages;
 	uint64_t data_pfn;    /* first page sim:dirty writes to */
-	uint64_t pad;
+	uint64_t store_pfn;   /* xenstore ring (struct xenstore_domain_interface) */
+	uint64_t console_pfn; /* console ring (struct xencons_interface) */
+	uint64_t xenbus_pfn;  /* the guest's xenbus state (struct sim_xenbus) */
+	uint32_t store_port, console_port; /* its ends of the two event channels */
 	struct sim_guest_vcpu vcpu[SIM_MAX_VCPUS];
+};
+
+/* The guest's xenbus driver state (vCPU 0 runs it), in guest memory like
+ * everything else: a copy of memory is a copy of the conversation. */
+#define SIM_XB_INBUF 2048
+#define SIM_XB_DEVS 8
+/* A frontend (device/vbd/N or device/vif/N) as blkfront/netfront keep it. */
+struct sim_xb_dev {
+	uint32_t used;
+	uint32_t type;        /* 0 vbd, 1 vif */
+	uint32_t id;          /* N */
+	uint32_t phase;       /* enum in sim/xenbus.c */
+	uint32_t state;       /* the xenbus state this frontend last wrote */
+	uint32_t be_state;    /* the backend's, last read */
+	uint32_t be_changed;  /* its backend state watch fired */
+	uint32_t port;        /* the guest's event channel for the backend */
+	uint32_t seen;        /* still listed by the last scan */
+	uint32_t backend_id;
+	char backend[96];     /* the backend's path */
+};
+
+struct sim_xenbus {
+	uint32_t phase;       /* enum in sim/xenbus.c */
+	uint32_t next_req_id;
+	uint32_t wait_req_id; /* the request whose answer the phase waits for */
+	uint32_t in_used;     /* bytes of the message being read */
+	uint32_t skip;        /* bytes of an oversized message still to drop */
+	uint32_t shutdown_pending; /* a control/shutdown event to look at */
+	uint32_t target_pending;   /* a memory/target event to look at */
+	uint32_t action;      /* what the last control/shutdown asked */
+	uint64_t balloon_kb;  /* memory the guest holds */
+	uint64_t shutdowns_seen; /* control/shutdown requests acted on */
+	uint64_t targets_seen;   /* memory/target values applied */
+	uint64_t errors;      /* error replies from xenstored */
+	uint32_t scan_pending; /* a device/ event: list the devices again */
+	uint32_t scan_type;    /* the scan's next device type */
+	uint32_t action_dev;   /* the device the awaited answer is for */
+	uint32_t pad;
+	char in[SIM_XB_INBUF];
+	struct sim_xb_dev dev[SIM_XB_DEVS];
 };
 
 /* The touched bitmap (bit pfn%8 of byte pfn/8) records every page the guest

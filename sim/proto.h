@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define SIM_MAGIC 0x4d495358u /* "XSIM" */
-#define SIM_PROTO_VERSION 1u
+#define SIM_PROTO_VERSION 2u
 #define SIM_MAX_PAYLOAD (1u << 20)
 #define SIM_ERRMSG_MAX 200
 
@@ -38,6 +38,10 @@ enum sim_op {
 	SIM_OP_EVTCHN_BIND,
 	SIM_OP_EVTCHN_NOTIFY,
 	SIM_OP_EVTCHN_UNBIND,
+	SIM_OP_EVTCHN_OPEN,
+	SIM_OP_EVTCHN_ADOPT,
+	SIM_OP_EVTCHN_BIND_VIRQ,
+	SIM_OP_EVTCHN_UNMASK,
 	SIM_OP_MAX
 };
 
@@ -60,4 +64,9 @@ struct sim_u32_arg { uint32_t val; };
 struct sim_u64_arg { uint64_t val; };
 struct sim_bitmap_arg { uint64_t npages; uint32_t clear; uint32_t pad; };
 struct sim_map_arg { uint64_t pfn; uint64_t npages; uint32_t prot; uint32_t pad; };
+/* An event handle's operation: val is a domain's port (BIND), a VIRQ
+ * (BIND_VIRQ) or the handle's local port (NOTIFY, UNBIND, UNMASK). */
+struct sim_evtchn_arg { uint32_t handle; uint32_t val; };
+/* BUILD: followed by the kernel string, NUL-terminated. */
+struct sim_build_arg { uint32_t store_domid; uint32_t console_domid; };
 #endif

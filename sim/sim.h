@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_MAX_PORTS 64
+#define SIM_MAX_PORTS 64	/* event channels of one domain */
+#define SIM_MAX_LPORTS 1024	/* local ports of one dom0 event handle */
+#define SIM_VIRQ_DOM_EXC 3	/* Xen's VIRQ_DOM_EXC */
 
 /* Guest memory: a memfd, mapped once in xcd-sim for the guest's own writes. */
 struct sim_mem {
@@ -38,11 +40,12 @@ struct sim_vcpu {
 };
 
 enum sim_port_state { PORT_FREE, PORT_UNBOUND, PORT_BOUND };
+struct sim_evh;
 struct sim_port {
 	enum sim_port_state state;
 	uint32_t remote_domid;
-	void *conn;	/* the dom0 connection bound to it (ports are per connection) */
-	uint32_t conn_port;
+	struct sim_evh *evh;	/* the dom0 event handle bound to it */
+	uint32_t evh_port;	/* its local port in that handle */
 };
 
 struct sim_domain {
@@ -62,6 +65,9 @@ struct sim_domain {
 	pthread_cond_t run_cv;	/* vCPUs wait here */
 	pthread_cond_t safe_cv;	/* pausers wait here for vCPUs to leave guest code */
 	uint64_t pending_events;
+	uint64_t port_pending;	/* bit p: dom0 notified port p (vCPU 0 clears) */
+	uint64_t populated_kb;	/* memory the guest holds (it balloons to its target) */
+	uint32_t store_port, console_port;
 	struct sim_port ports[SIM_MAX_PORTS];
 	struct sim_vcpu *vcpus;
 };
@@ -73,22 +79,35 @@ struct sim_host {
 	uint32_t featureset[HV_FEATURESET_MAX];
 	struct sim_domain *domains;
 	uint32_t next_domid;
+	/* Event handles of dom0 clients (evtchn.c). ev_mu nests inside a
+	 * domain's mu: a vCPU sends with its domain's mu held. */
+	pthread_mutex_t ev_mu;
+	struct sim_evh *evhs;
+	uint32_t next_evh;
+	struct loop *loop;
 };
 
 /* domain.c: every function returns 0 or -errno and fills err. */
 int sim_domain_create(struct sim_host *h, const struct hv_domain_config *cfg, uint32_t *domid,
 		      char *err, size_t errlen);
 struct sim_domain *sim_domain_find(struct sim_host *h, uint32_t domid);
-int sim_domain_build(struct sim_domain *d, const char *kernel, char *err, size_t errlen);
+int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
+		     uint32_t console_domid, struct hv_build_result *out, char *err,
+		     size_t errlen);
 int sim_domain_pause(struct sim_domain *d);
 int sim_domain_unpause(struct sim_domain *d);
 int sim_domain_shutdown(struct sim_domain *d, uint32_t reason);
+/* The guest shuts itself down (from its vCPU thread, d->mu held). */
+void sim_domain_shutdown_self(struct sim_domain *d, uint32_t reason);
 int sim_domain_resume(struct sim_domain *d);
 void sim_domain_destroy(struct sim_host *h, struct sim_domain *d);
 void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out);
 void sim_host_dom0_info(struct sim_host *h, struct hv_dominfo *out);
 uint64_t sim_host_free_kb(struct sim_host *h);
+/* dom0 notified the domain's port: wakes vCPU 0. */
 void sim_domain_notify(struct sim_domain *d, uint32_t port);
+/* Allocates an unbound port for remote_domid (d->mu held). */
+int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t *port);
 /* get or set (either may be NULL); -EBUSY while the domain runs. */
 int sim_vcpu_context(struct sim_domain *d, uint32_t vcpu, struct sim_vcpu_context *get,
 		     const struct sim_vcpu_context *set);
@@ -98,6 +117,41 @@ void *sim_vcpu_main(void *arg);
 int sim_guest_parse(const char *kernel, enum sim_program *prog, uint64_t *rate, char *err,
 		    size_t errlen);
 void sim_guest_boot(struct sim_domain *d);
+/* Marks pfn in the guest's touched bitmap (every page a guest writes). */
+void sim_guest_touch(struct sim_domain *d, uint64_t pfn);
+
+/* evtchn.c: dom0's event handles. A handle is a SOCK_SEQPACKET socketpair:
+ * the client holds one end (its hv_evtchn_fd), xcd-sim writes a pending
+ * local port (u32) to the other; bindings belong to the handle and live as
+ * long as the client's end is open anywhere (across exec). */
+int sim_evh_open(struct sim_host *h, uint32_t *id, int *client_fd);
+struct sim_evh *sim_evh_find(struct sim_host *h, uint32_t id);
+/* The handle whose client end fd is (a descriptor passed back on adopt). */
+struct sim_evh *sim_evh_by_fd(struct sim_host *h, int fd);
+uint32_t sim_evh_id(const struct sim_evh *e);
+int sim_evh_bind(struct sim_host *h, struct sim_evh *e, struct sim_domain *d, uint32_t rport,
+		 uint32_t *lport);
+int sim_evh_bind_virq(struct sim_host *h, struct sim_evh *e, uint32_t virq, uint32_t *lport);
+int sim_evh_unbind(struct sim_host *h, struct sim_evh *e, uint32_t lport);
+/* dom0 -> guest: -EINVAL unbound, -ESRCH the domain is gone. */
+int sim_evh_notify(struct sim_host *h, struct sim_evh *e, uint32_t lport);
+int sim_evh_unmask(struct sim_host *h, struct sim_evh *e, uint32_t lport);
+void sim_evh_close_all(struct sim_host *h);
+/* guest -> dom0, from a vCPU thread with d->mu held. */
+void sim_evtchn_send_locked(struct sim_domain *d, uint32_t port);
+/* VIRQ_DOM_EXC to every handle that bound it. */
+void sim_evtchn_dom_exc(struct sim_host *h);
+/* The domain is going: its ports leave the handles. */
+void sim_evtchn_domain_gone(struct sim_domain *d);
+
+/* xenbus.c: the guest's xenstore client and console (vCPU 0). */
+void sim_xenbus_boot(struct sim_domain *d);
+void sim_xenbus_step(struct sim_domain *d);
+
+/* backend.c: simulated dom0 vbd/vif backends on the xenstored at the path. */
+struct sim_backends;
+int sim_backends_start(const char *xenstore_socket, struct sim_backends **out);
+void sim_backends_stop(struct sim_backends *b);
 
 /* logdirty.c */
 int sim_logdirty_install(void);

@@ -1,21 +1,25 @@
 /* hyp: what xenstored needs from the hypervisor to reach domains (their
- * ring page, an event channel, whether they still live). Only hyp_xen.c
- * knows it is Xen. */
+ * ring page, an event channel, whether they still live), on hv: the same
+ * for real Xen and the simulated host. */
 #ifndef XS_HYP_H
 #define XS_HYP_H
 #include "server.h"
 
+/* Opens hv (Xen, else the simulated host at s->opt.sim_socket or
+ * $XCD_SIM_SOCKET); -errno when neither is reachable (logged). */
 int hyp_open(struct xs_server *s, struct xs_hyp **out, int evtchn_fd_restored);
 void hyp_close(struct xs_hyp *h);
 int hyp_evtchn_fd(const struct xs_hyp *h);
-/* Maps the domain's ring page (grant entry 1, else the gfn). */
+/* Maps the domain's ring page: a foreign mapping of d->gfn. */
 int hyp_map_ring(struct xs_hyp *h, struct xs_domain *d);
 void hyp_unmap_ring(struct xs_hyp *h, struct xs_domain *d);
 /* Binds d->remote_port, setting d->local_port. */
 int hyp_bind(struct xs_hyp *h, struct xs_domain *d);
 void hyp_unbind(struct xs_hyp *h, struct xs_domain *d);
 void hyp_notify(struct xs_hyp *h, struct xs_domain *d);
-/* dom0's own ring and port, as its kernel publishes them. */
+/* dom0's own ring and port, as its Linux kernel publishes them; present
+ * says whether it does. */
+int hyp_dom0_present(void);
 int hyp_dom0(struct xs_hyp *h, struct xs_domain *d);
 /* Looks at every introduced domain: gone ones are released, shut down ones
  * reported through @releaseDomain. */

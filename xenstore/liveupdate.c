@@ -26,6 +26,10 @@ enum {
 	REC_GLOBAL_QUOTA_DATA = 6,
 	REC_DOMAIN_DATA = 7,
 	REC_WATCH_DATA_EXTENDED = 8,
+	/* xcd's own: a domain's ring gfn and store port, which Xen's format
+	 * leaves out (its xenstored maps rings by grant); Xen skips unknown
+	 * records. */
+	REC_XCD_DOMAIN_RING = 0x78630001,
 };
 
 #define CONN_RING 0
@@ -226,6 +230,15 @@ int lu_save(struct xs_server *s, int fd)
 			save_quota_names(&b, 0, XS_Q_PER_DOMAIN);
 		}
 		rec_end(&b, st);
+		if (d->introduced && id != 0) {
+			st = rec_begin(&b, REC_XCD_DOMAIN_RING);
+			put16(&b, (uint16_t)id);
+			put16(&b, 0);
+			put32(&b, d->remote_port);
+			put32(&b, (uint32_t)d->gfn);
+			put32(&b, (uint32_t)(d->gfn >> 32));
+			rec_end(&b, st);
+		}
 		/* An introduced domain without a ring (no hypervisor) is kept
 		 * as a ring connection record with no event channel. */
 		if (d->introduced && !d->conn) {
@@ -729,6 +742,19 @@ int lu_restore(struct xs_server *s, int fd)
 		case REC_CONNECTION_DATA:
 			rc = restore_conn(&rs, &sub);
 			break;
+		case REC_XCD_DOMAIN_RING: {
+			uint16_t domid = get16(&sub);
+			get16(&sub);
+			uint32_t port = get32(&sub), lo = get32(&sub), hi = get32(&sub);
+			struct xs_domain *d = sub.err ? NULL : domain_get(s, domid);
+			if (!d) {
+				rc = -EINVAL; /* truncated, or before its domain record */
+				break;
+			}
+			d->remote_port = port;
+			d->gfn = (uint64_t)hi << 32 | lo;
+			break;
+		}
 		case REC_WATCH_DATA:
 		case REC_WATCH_DATA_EXTENDED: {
 			uint32_t cid = get32(&sub);

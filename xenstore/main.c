@@ -23,6 +23,10 @@ static void usage(FILE *f)
 "  -s, --socket PATH        listen on PATH (default /run/xenstored/socket)\n"
 "  -D, --no-domain-init     no hypervisor: serve socket clients only; INTRODUCE\n"
 "                           records domains without connecting to them\n"
+"      --sim-socket PATH    reach domains on the simulated host (xcd-sim) at\n"
+"                           PATH; without it: Xen when /dev/xen/privcmd exists,\n"
+"                           else xcd-sim at $XCD_SIM_SOCKET or /run/xcd/sim.sock,\n"
+"                           else socket clients only\n"
 "  -N, --no-fork            stay in the foreground\n"
 "  -F, --pid-file FILE      write the daemon's pid to FILE\n"
 "  -T, --trace-file FILE    log every message to FILE\n"
@@ -42,7 +46,8 @@ static void usage(FILE *f)
 "  -h, --help               show this help\n"
 "\n"
 "Live update: xenstore-control live-update -f NEW-BINARY, then -s (see\n"
-"xcd-xenstored(8)). Environment: none. Exit status: 0 on SIGTERM, 1 on error.\n");
+"xcd-xenstored(8)). Environment: XCD_SIM_SOCKET. Exit status: 0 on SIGTERM,\n"
+"1 on error.\n");
 }
 
 static int quota_opt(struct xs_quota *q, const char *name, const char *val)
@@ -77,13 +82,22 @@ static int write_pid(const char *path)
 	return 0;
 }
 
-static int init_domains(struct xs_server *s, int evtchn_fd)
+static int init_domains(struct xs_server *s)
 {
-	int r = hyp_open(s, &s->hyp, evtchn_fd);
-	if (r < 0)
-		return r;
-	if (evtchn_fd >= 0)
-		return 0; /* live update: domains come from the saved state */
+	int r = hyp_open(s, &s->hyp, -1);
+	if (r < 0) {
+		if (s->opt.sim_socket) {
+			log_err("no simulated host at %s (--sim-socket)", s->opt.sim_socket);
+			return r;
+		}
+		log_info("no hypervisor reachable (neither /dev/xen/privcmd nor xcd-sim): "
+			 "serving Unix socket clients only");
+		return 0;
+	}
+	/* A Linux dom0 kernel talks to xenstored through its own ring; on the
+	 * simulated host dom0's clients use the socket. */
+	if (!hyp_dom0_present())
+		return 0;
 	struct xs_domain *d0 = domain_find_or_new(s, 0);
 	if (!d0)
 		return -ENOMEM;
@@ -111,7 +125,7 @@ static int init_domains(struct xs_server *s, int evtchn_fd)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LIVE_UPDATE = 256, OPT_MAX_OUTPUT };
+	enum { OPT_LIVE_UPDATE = 256, OPT_MAX_OUTPUT, OPT_SIM_SOCKET };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "no-domain-init", no_argument, NULL, 'D' },
@@ -128,6 +142,7 @@ int main(int argc, char **argv)
 		{ "quota", required_argument, NULL, 'Q' },
 		{ "quota-soft", required_argument, NULL, 'q' },
 		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
+		{ "sim-socket", required_argument, NULL, OPT_SIM_SOCKET },
 		{ "live-update", required_argument, NULL, OPT_LIVE_UPDATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -168,6 +183,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case OPT_SIM_SOCKET: opt.sim_socket = optarg; break;
 		case OPT_LIVE_UPDATE: lu_fd = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -205,8 +221,8 @@ int main(int argc, char **argv)
 		r = server_listen(&srv);
 		if (r < 0)
 			goto fail;
-		if (!opt.no_domain_init && init_domains(&srv, -1) < 0) {
-			log_err("no hypervisor reachable: use --no-domain-init to serve sockets only");
+		if (!opt.no_domain_init && init_domains(&srv) < 0) {
+			log_err("cannot reach domains: use --no-domain-init to serve sockets only");
 			unlink(opt.socket_path);
 			goto fail;
 		}

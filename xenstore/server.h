@@ -98,6 +98,7 @@ struct xs_domain {
 struct xs_options {
 	const char *socket_path;
 	bool no_domain_init;
+	const char *sim_socket;     /* --sim-socket: the simulated host to use */
 	const char *trace_file;
 	const char *pid_file;
 	bool foreground;

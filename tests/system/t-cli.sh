@@ -38,8 +38,18 @@ expect_eq "its message" "xcd-xenstored: unexpected argument 'extra'" "$ERR"
 expect_rc "--max-output too small" 1 timeout 5 "$X" --max-output 5
 expect_match "its message" 'max-output' "$ERR"
 if [ ! -e /dev/xen/privcmd ]; then
-	expect_rc "no hypervisor and no -D" 1 timeout 5 "$X" -N -s "$T/nohyp/sock"
-	expect_match "says to use --no-domain-init" 'no-domain-init' "$ERR"
+	# Neither Xen nor a simulated host: socket clients only, said once.
+	XCD_SIM_SOCKET=$T/no-sim.sock timeout 10 "$X" -N -s "$T/nohyp/sock" \
+		>"$T/nohyp.log" 2>&1 &
+	NOHYP=$!
+	wait_until 5 test -S "$T/nohyp/sock" || fail "no hypervisor: the daemon did not serve its socket"
+	expect_rc "no hypervisor: it serves socket clients" 0 \
+		env XENSTORED_PATH="$T/nohyp/sock" xenstore-write /nohyp 1
+	kill "$NOHYP"; wait "$NOHYP" 2>/dev/null
+	expect_eq "and says so once" 1 "$(grep -c 'serving Unix socket clients only' "$T/nohyp.log")"
+	expect_rc "--sim-socket to no simulated host" 1 timeout 5 "$X" -N -s "$T/nosim/sock" \
+		--sim-socket "$T/no-sim.sock"
+	expect_match "says which" 'no-sim.sock' "$ERR"
 fi
 
 # --- a second daemon on the socket in use ---

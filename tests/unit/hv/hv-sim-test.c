@@ -5,6 +5,9 @@
 #include "../../../sim/guest.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <poll.h>
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +349,138 @@ static void test_evtchn(void)
 	hv_unmap(F.hv, (void *)g, 1);
 }
 
+/* The builder's result names the rings and ports the guest uses; the
+ * guest's boot requests are on its xenstore ring in its own memory. */
+static void test_build_result(void)
+{
+	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
+	uint32_t id;
+	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
+	struct hv_build_spec spec = { .kernel = "sim:idle" };
+	struct hv_build_result br;
+	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
+	CU_ASSERT(br.store_port > 0 && br.console_port > 0 && br.store_port != br.console_port);
+	CU_ASSERT(br.store_pfn > 0 && br.console_pfn > 0 && br.store_pfn != br.console_pfn);
+	volatile struct sim_guest_header *g = map_header(id);
+	CU_ASSERT_EQUAL(g->store_pfn, br.store_pfn);
+	CU_ASSERT_EQUAL(g->console_pfn, br.console_pfn);
+	CU_ASSERT_EQUAL(g->store_port, br.store_port);
+	CU_ASSERT(g->data_pfn > br.store_pfn && g->data_pfn > br.console_pfn);
+	/* dom0 binds the store port: the guest's first requests notify it. */
+	uint32_t lport, got = 0;
+	CHECK_RC(hv_evtchn_bind(F.hv, id, br.store_port, &lport));
+	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.console_port + 10, &got), -EINVAL);
+	CHECK_RC(hv_domain_unpause(F.hv, id));
+	int fd = hv_evtchn_fd(F.hv);
+	CU_ASSERT_FATAL(fd >= 0);
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, lport);
+	CHECK_RC(hv_evtchn_unmask(F.hv, lport));
+	struct xenstore_domain_interface *ring = NULL;
+	CHECK_RC(hv_map(F.hv, id, br.store_pfn, 1, HV_MAP_READ, (void **)&ring));
+	CU_ASSERT(ring->req_prod > 0);
+	struct xsd_sockmsg h;
+	memcpy(&h, ring->req, sizeof(h));
+	CU_ASSERT_EQUAL(h.type, XS_WRITE);
+	CU_ASSERT(memcmp(ring->req + sizeof(h), "control/feature-poweroff", 25) == 0);
+	struct xencons_interface *cons = NULL;
+	CHECK_RC(hv_map(F.hv, id, br.console_pfn, 1, HV_MAP_READ, (void **)&cons));
+	CU_ASSERT(cons->out_prod > 0 && memmem(cons->out, cons->out_prod, "xenbus up", 9));
+	hv_unmap(F.hv, cons, 1);
+	hv_unmap(F.hv, ring, 1);
+	hv_unmap(F.hv, (void *)g, 1);
+	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
+	CHECK_RC(hv_domain_destroy(F.hv, id));
+	/* The destruction raised nothing here: no VIRQ bound yet. */
+	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+}
+
+/* VIRQ_DOM_EXC: pending once per shutdown or destruction, masked until
+ * unmask; a second hv client adopts the handle with its bindings. */
+static void test_dom_exc_and_adopt(void)
+{
+	uint32_t virq, got;
+	CHECK_RC(hv_evtchn_bind_dom_exc(F.hv, &virq));
+	CU_ASSERT_EQUAL(hv_evtchn_bind_dom_exc(F.hv, &got), -EEXIST);
+	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
+	uint32_t a, b;
+	CHECK_RC(hv_domain_create(F.hv, &cfg, &a));
+	CHECK_RC(hv_domain_create(F.hv, &cfg, &b));
+	CHECK_RC(build(F.hv, a, "sim:idle"));
+	CHECK_RC(hv_domain_unpause(F.hv, a));
+	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+	CHECK_RC(hv_domain_shutdown(F.hv, a, HV_SHUTDOWN_POWEROFF));
+	struct pollfd pfd = { hv_evtchn_fd(F.hv), POLLIN, 0 };
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, virq);
+	/* Masked: the destruction is remembered, not delivered... */
+	CHECK_RC(hv_domain_destroy(F.hv, b));
+	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+	/* ...until unmask. */
+	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, virq);
+	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
+
+	/* Adopt, as a re-executed daemon does with its inherited descriptor. */
+	struct hv *hv2 = NULL;
+	char err[256] = "";
+	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
+	int fd2 = dup(hv_evtchn_fd(F.hv));
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(hv_evtchn_adopt(hv2, fd2), 0);
+	CU_ASSERT_EQUAL(hv_evtchn_fd(hv2), fd2);
+	hv_close(F.hv); /* the first client goes; the handle lives on in fd2 */
+	F.hv = hv2;
+	CHECK_RC(hv_domain_destroy(F.hv, a));
+	pfd.fd = fd2;
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, virq);
+	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
+	CU_ASSERT_EQUAL(hv_evtchn_adopt(F.hv, 0), -ENOENT); /* stdin: not a handle */
+	CHECK_RC(hv_evtchn_unbind(F.hv, virq));
+}
+
+/* Bindings belong to the handle: when its last descriptor closes, the
+ * guest's port is unbound again and another client may bind it. */
+static void test_handle_close_unbinds(void)
+{
+	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
+	uint32_t id, lport, lport2;
+	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
+	struct hv_build_spec spec = { .kernel = "sim:idle" };
+	struct hv_build_result br;
+	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
+	struct hv *hv2 = NULL;
+	char err[256] = "";
+	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL_FATAL(hv_evtchn_bind(hv2, id, br.store_port, &lport2), 0);
+	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.store_port, &lport), -EINVAL); /* taken */
+	hv_close(hv2);
+	/* xcd-sim notices the closed handle asynchronously */
+	int rc = -EINVAL;
+	for (uint64_t t0 = now_ms(); rc == -EINVAL && now_ms() - t0 < WAIT_MS; sleep_ms(10))
+		rc = hv_evtchn_bind(F.hv, id, br.store_port, &lport);
+	CU_ASSERT_EQUAL(rc, 0);
+	/* and the guest's boot requests now reach this client */
+	CHECK_RC(hv_domain_unpause(F.hv, id));
+	struct pollfd pfd = { hv_evtchn_fd(F.hv), POLLIN, 0 };
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	uint32_t got = 0;
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, lport);
+	CHECK_RC(hv_evtchn_unmask(F.hv, lport));
+	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
+	CHECK_RC(hv_domain_destroy(F.hv, id));
+	/* VIRQ_DOM_EXC was unbound by the adopt test: nothing more arrives. */
+	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+}
+
 static void test_shutdown_suspend(void)
 {
 	struct hv_dominfo di;
@@ -494,6 +629,9 @@ int main(void)
 	CU_add_test(s, "log-dirty equals the guest's record of its writes", test_logdirty);
 	CU_add_test(s, "vCPU info, affinity, context", test_vcpu);
 	CU_add_test(s, "event channel notify wakes sim:idle", test_evtchn);
+	CU_add_test(s, "build result: rings and ports in guest memory", test_build_result);
+	CU_add_test(s, "VIRQ_DOM_EXC, masking, adopt of the handle", test_dom_exc_and_adopt);
+	CU_add_test(s, "closing a handle unbinds its ports", test_handle_close_unbinds);
 	CU_add_test(s, "shutdown with a reason; suspend and resume", test_shutdown_suspend);
 	CU_add_test(s, "memory max and target", test_memory);
 	CU_add_test(s, "errors", test_errors);
