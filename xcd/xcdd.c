@@ -272,7 +272,7 @@ static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	struct xcdd *x = arg;
 	char **vec;
 	bool fired = false;
-	while ((vec = xs_check_watch(x->dm.xs))) {
+	while ((vec = xs_check_watch(x->xs_watch))) {
 		free(vec);
 		fired = true;
 	}
@@ -771,9 +771,11 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	/* Without the watch, the one-second poll still notices everything. */
+	/* Without the watch, the one-second poll still notices everything. The
+	 * same xenstored as XS: XENSTORED_PATH is set by now where it matters. */
 	int wfd = -1;
-	if (!xs_watch(xs, "@releaseDomain", "xcdd") || (wfd = xs_fileno(xs)) < 0 ||
+	if (!(x.xs_watch = xs_open(0)) || !xs_watch(x.xs_watch, "@releaseDomain", "xcdd") ||
+	    (wfd = xs_fileno(x.xs_watch)) < 0 ||
 	    loop_add(x.loop, wfd, EPOLLIN, release_cb, &x) < 0)
 		log_warn("no @releaseDomain watch (%s): shutdowns are noticed within a second",
 			 strerror(errno));
@@ -797,6 +799,8 @@ out:
 		close(x.timer_fd);
 	if (dm_opened)
 		dm_close(&x.dm);
+	if (x.xs_watch)
+		xs_close(x.xs_watch);
 	if (xs)
 		xs_close(xs);
 	if (x.hv)
