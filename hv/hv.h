@@ -124,8 +124,10 @@ struct hv_build_spec {
  * domain's RAM (no populate-on-demand), loads the kernel (ELF or bzImage,
  * PVH entry point for PVH) and ramdisk, seeds the grant entries xenstored and
  * xenconsoled use (GNTTAB_RESERVED_XENSTORE/_CONSOLE); a PVH guest gets an
- * e820 map (RAM, the special pages reserved) and no ACPI tables. On failure
- * the domain is left half built: destroy it. */
+ * e820 map (RAM, the special pages reserved) and no ACPI tables. Measured in
+ * the Xen lab: Linux PVH boots so on 1 vCPU, but neither completes a suspend
+ * nor powers off when asked through control/shutdown (both need ACPI there);
+ * PV guests do both. On failure the domain is left half built: destroy it. */
 struct hv_build_result {
 	uint64_t store_pfn;
 	uint32_t store_port;
