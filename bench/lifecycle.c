@@ -574,6 +574,10 @@ static void cleanup(struct bench *b, bool failed)
 	snprintf(sim_sock, sizeof(sim_sock), "%s/run/sim.sock", b->dir);
 	kill_and_wait(pid_from_file(lock), b->dir, "xcdd");
 	kill_and_wait(find_sim(sim_sock), b->dir, "xcd-sim");
+	/* xcdd's own xcd-xenstored, which outlives it as xcd-sim does. */
+	char xs_pid[PATH_MAX + 32];
+	snprintf(xs_pid, sizeof(xs_pid), "%s/run/xenstored.pid", b->dir);
+	kill_and_wait(pid_from_file(xs_pid), b->dir, "xcd-xenstored");
 	if (failed) {
 		char log[PATH_MAX + 16];
 		snprintf(log, sizeof(log), "%s/xcdd.log", b->dir);

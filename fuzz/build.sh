@@ -11,15 +11,16 @@ out=${2:?usage: build.sh SRCDIR OUTDIR}
 mkdir -p "$out/clang-obj"
 out=$(cd "$out" && pwd)
 . "$src/fuzz/clang.sh"
-xenlibs="xencontrol xenevtchn xengnttab xenforeignmemory"
+xenlibs="xencontrol xenevtchn xengnttab xenforeignmemory xenguest"
 pkgc=$(pkg-config --cflags $xenlibs)
 pkgl=$(pkg-config --libs $xenlibs)
 
 core="xenstore/proto.c xenstore/path.c xenstore/perm.c xenstore/store.c
 xenstore/transaction.c xenstore/tree.c xenstore/quota.c xenstore/watch.c
 xenstore/conn.c xenstore/request.c xenstore/control.c xenstore/domain.c
-xenstore/ring.c xenstore/hyp_xen.c xenstore/liveupdate.c xenstore/trace.c
-xenstore/server.c lib/log.c lib/loop.c lib/strmap.c tests/lib/xs_harness.c"
+xenstore/ring.c xenstore/hyp_hv.c xenstore/dom0_ring.c xenstore/liveupdate.c
+xenstore/trace.c xenstore/server.c hv/hv.c hv/hv_xen.c hv/hv_sim.c
+lib/log.c lib/loop.c lib/strmap.c tests/lib/xs_harness.c"
 
 # The daemon's code, instrumented for coverage; rebuilt when a source or any
 # header of the tree is newer than its object. server_destroy's walk of all
@@ -27,7 +28,8 @@ xenstore/server.c lib/log.c lib/loop.c lib/strmap.c tests/lib/xs_harness.c"
 # half of each run.
 printf 'fun:server_destroy\n' >"$out/clang-obj/coverage-ignore.txt"
 cov="-fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=$out/clang-obj/coverage-ignore.txt"
-newest_header=$(ls -t "$src"/xenstore/*.h "$src"/lib/*.h "$src"/tests/lib/*.h | head -n 1)
+newest_header=$(ls -t "$src"/xenstore/*.h "$src"/lib/*.h "$src"/tests/lib/*.h "$src"/hv/*.h \
+	"$src"/sim/*.h | head -n 1)
 objs=""
 for f in $core; do
 	o="$out/clang-obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"

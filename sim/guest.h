@@ -40,6 +40,22 @@ struct sim_guest_header {
 /* The guest's xenbus driver state (vCPU 0 runs it), in guest memory like
  * everything else: a copy of memory is a copy of the conversation. */
 #define SIM_XB_INBUF 2048
+#define SIM_XB_DEVS 8
+/* A frontend (device/vbd/N or device/vif/N) as blkfront/netfront keep it. */
+struct sim_xb_dev {
+	uint32_t used;
+	uint32_t type;        /* 0 vbd, 1 vif */
+	uint32_t id;          /* N */
+	uint32_t phase;       /* enum in sim/xenbus.c */
+	uint32_t state;       /* the xenbus state this frontend last wrote */
+	uint32_t be_state;    /* the backend's, last read */
+	uint32_t be_changed;  /* its backend state watch fired */
+	uint32_t port;        /* the guest's event channel for the backend */
+	uint32_t seen;        /* still listed by the last scan */
+	uint32_t backend_id;
+	char backend[96];     /* the backend's path */
+};
+
 struct sim_xenbus {
 	uint32_t phase;       /* enum in sim/xenbus.c */
 	uint32_t next_req_id;
@@ -53,7 +69,12 @@ struct sim_xenbus {
 	uint64_t shutdowns_seen; /* control/shutdown requests acted on */
 	uint64_t targets_seen;   /* memory/target values applied */
 	uint64_t errors;      /* error replies from xenstored */
+	uint32_t scan_pending; /* a device/ event: list the devices again */
+	uint32_t scan_type;    /* the scan's next device type */
+	uint32_t action_dev;   /* the device the awaited answer is for */
+	uint32_t pad;
 	char in[SIM_XB_INBUF];
+	struct sim_xb_dev dev[SIM_XB_DEVS];
 };
 
 /* The touched bitmap (bit pfn%8 of byte pfn/8) records every page the guest

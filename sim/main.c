@@ -17,14 +17,16 @@ struct sim_main {
 	struct loop *loop;
 	struct sim_host host;
 	struct sim_control *control;
+	struct sim_backends *backends;
 	int sigfd;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xcd-sim [--socket PATH | --rundir DIR] [--cpus N] [--memory MiB]\n"
-		   "               [--featureset HEX[,HEX...]] [--verbose]\n"
-		   "A simulated Xen host. Default socket: DIR/sim.sock, DIR /run/xcd.\n");
+		   "               [--featureset HEX[,HEX...]] [--xenstore PATH] [--verbose]\n"
+		   "A simulated Xen host. Default socket: DIR/sim.sock, DIR /run/xcd.\n"
+		   "--xenstore PATH: run dom0's vbd and vif backends on the xenstored there.\n");
 }
 
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
@@ -77,6 +79,7 @@ int main(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "featureset", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "xenstore", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,11 +93,11 @@ int main(int argc, char **argv)
 	memcpy(m.host.featureset, default_features, sizeof(default_features));
 	m.host.next_domid = 1;
 	pthread_mutex_init(&m.host.ev_mu, NULL);
-	const char *sock = NULL, *rundir = "/run/xcd";
+	const char *sock = NULL, *rundir = "/run/xcd", *xenstore = NULL;
 	enum log_level lvl = LOG_LVL_INFO;
 	uint64_t v;
 	int c;
-	while ((c = getopt_long(argc, argv, "s:r:c:m:f:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:c:m:f:x:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'r': rundir = optarg; break;
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'v': lvl = LOG_LVL_DEBUG; break;
+		case 'x': xenstore = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -156,9 +160,15 @@ int main(int argc, char **argv)
 		return 1;
 	log_info("simulated host: %u CPUs, %llu MiB, socket %s", m.host.nr_cpus,
 		 (unsigned long long)m.host.total_kb / 1024, sock);
+	if (xenstore && (rc = sim_backends_start(xenstore, &m.backends)) < 0) {
+		log_err("backends on %s: %s", xenstore, strerror(-rc));
+		sim_control_stop(m.control);
+		return 1;
+	}
 	rc = loop_run(m.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
+	sim_backends_stop(m.backends);
 	sim_control_stop(m.control);
 	sim_evh_close_all(&m.host);
 	while (m.host.domains)

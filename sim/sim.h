@@ -148,6 +148,11 @@ void sim_evtchn_domain_gone(struct sim_domain *d);
 void sim_xenbus_boot(struct sim_domain *d);
 void sim_xenbus_step(struct sim_domain *d);
 
+/* backend.c: simulated dom0 vbd/vif backends on the xenstored at the path. */
+struct sim_backends;
+int sim_backends_start(const char *xenstore_socket, struct sim_backends **out);
+void sim_backends_stop(struct sim_backends *b);
+
 /* logdirty.c */
 int sim_logdirty_install(void);
 void sim_logdirty_set_current(struct sim_mem *m);

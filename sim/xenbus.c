@@ -23,12 +23,23 @@ enum xb_action {
 	XA_READ_SHUTDOWN,
 	XA_CLEAR_SHUTDOWN,
 	XA_READ_TARGET,
+	XA_DIR,          /* DIRECTORY device/TYPE (x->scan_type) */
+	XA_DEV_BACKEND,  /* READ device/TYPE/N/backend (x->action_dev) */
+	XA_DEV_BESTATE,  /* READ BACKEND/state (x->action_dev) */
 };
+/* A frontend's phase. */
+enum xb_dev_phase { D_NEW = 0, D_WATCHING = 1 };
+/* Xen's xenbus states (xen/io/xenbus.h). */
+enum { XBS_INITIALISING = 1, XBS_INITWAIT = 2, XBS_INITIALISED = 3, XBS_CONNECTED = 4,
+       XBS_CLOSING = 5, XBS_CLOSED = 6 };
+static const char *const dev_types[2] = { "vbd", "vif" };
 /* action's high half while clearing control/shutdown: the reason to apply. */
 #define XA_REASON_SHIFT 16
 
 #define TOKEN_SHUTDOWN "xcd-sim:shutdown"
 #define TOKEN_TARGET "xcd-sim:balloon"
+#define TOKEN_DEVICE "xcd-sim:device"
+#define TOKEN_BACKEND "xcd-sim:be:" /* then the device's slot */
 
 struct xb {
 	struct sim_domain *d;
@@ -144,6 +155,7 @@ static void boot_requests(struct xb *b)
 		xb_write(b, features[i], "1");
 	xb_watch(b, "control/shutdown", TOKEN_SHUTDOWN);
 	xb_watch(b, "memory/target", TOKEN_TARGET);
+	xb_watch(b, "device", TOKEN_DEVICE);
 	b->x->phase = XB_RUNNING;
 	console_line(b, "xcd-sim guest %s: xenbus up (store port %u)",
 		     b->g->program == SIM_PROG_DIRTY ? "sim:dirty" : "sim:idle", b->g->store_port);
@@ -187,20 +199,265 @@ static int shutdown_reason(const char *v)
 	return -1;
 }
 
+/* A device/ event worth a new scan: a device appearing or going (its
+ * directory, or its backend node the toolstack writes), not the frontend's
+ * own nodes. */
+static int device_event_matters(const char *path)
+{
+	const char *p = strstr(path, "device");
+	if (!p)
+		return 0;
+	unsigned depth = 1;
+	for (const char *c = p; *c; c++)
+		depth += *c == '/';
+	size_t n = strlen(p);
+	return depth <= 3 || (n > 8 && strcmp(p + n - 8, "/backend") == 0);
+}
+
+static int dev_path(char *buf, size_t len, const struct sim_xb_dev *v, const char *node)
+{
+	int n = snprintf(buf, len, "device/%s/%u/%s", dev_types[v->type], v->id, node);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static void dev_write(struct xb *b, const struct sim_xb_dev *v, const char *node,
+		      const char *val)
+{
+	char path[128];
+	if (dev_path(path, sizeof(path), v, node) == 0)
+		xb_write(b, path, val);
+}
+
+static void dev_token(char *buf, size_t len, const struct xb *b, const struct sim_xb_dev *v)
+{
+	snprintf(buf, len, TOKEN_BACKEND "%u", (unsigned)(v - b->x->dev));
+}
+
+static void dev_drop(struct xb *b, struct sim_xb_dev *v)
+{
+	/* A device whose backend was not written yet was never taken on. */
+	if (v->phase == D_WATCHING) {
+		console_line(b, "xenbus: device/%s/%u removed", dev_types[v->type], v->id);
+		char path[128], token[32];
+		snprintf(path, sizeof(path), "%s/state", v->backend);
+		dev_token(token, sizeof(token), b, v);
+		xb_send(b, XS_UNWATCH, NULL, path, strlen(path) + 1, token, strlen(token) + 1);
+	}
+	if (v->port) {
+		pthread_mutex_lock(&b->d->mu);
+		if (v->port < SIM_MAX_PORTS)
+			memset(&b->d->ports[v->port], 0, sizeof(b->d->ports[v->port]));
+		pthread_mutex_unlock(&b->d->mu);
+	}
+	memset(v, 0, sizeof(*v));
+}
+
+/* The answer to DIRECTORY device/TYPE: new devices are taken on, missing
+ * ones dropped; then the next type. names: NUL-separated, NULL: none. */
+static void scan_reply(struct xb *b, const char *names, uint32_t len)
+{
+	struct sim_xenbus *x = b->x;
+	uint32_t type = x->scan_type;
+	for (unsigned i = 0; i < SIM_XB_DEVS; i++)
+		if (x->dev[i].used && x->dev[i].type == type)
+			x->dev[i].seen = 0;
+	for (uint32_t off = 0; names && off < len;) {
+		const char *name = names + off;
+		size_t n = strnlen(name, len - off);
+		off += (uint32_t)n + 1;
+		char *end;
+		unsigned long id = strtoul(name, &end, 10);
+		if (!n || *end || id > 0xffffff)
+			continue;
+		struct sim_xb_dev *freev = NULL, *found = NULL;
+		for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
+			struct sim_xb_dev *v = &x->dev[i];
+			if (v->used && v->type == type && v->id == id)
+				found = v;
+			else if (!v->used && !freev)
+				freev = v;
+		}
+		if (!found && freev) {
+			found = freev;
+			memset(found, 0, sizeof(*found));
+			found->used = 1;
+			found->type = type;
+			found->id = (uint32_t)id;
+			found->phase = D_NEW;
+		}
+		if (found)
+			found->seen = 1;
+	}
+	for (unsigned i = 0; i < SIM_XB_DEVS; i++)
+		if (x->dev[i].used && x->dev[i].type == type && !x->dev[i].seen)
+			dev_drop(b, &x->dev[i]);
+	if (++x->scan_type < 2) {
+		char path[32];
+		snprintf(path, sizeof(path), "device/%s", dev_types[x->scan_type]);
+		if (xb_send(b, XS_DIRECTORY, &x->wait_req_id, path, strlen(path) + 1, NULL, 0) == 0)
+			x->action = XA_DIR;
+		else
+			x->scan_pending = 1;
+	}
+}
+
+/* blkfront/netfront once the backend waits for them: an event channel for
+ * the backend's domain, the rings (grant references are numbers only:
+ * xcd-sim has no grant tables), the features, then Initialised (vbd) or
+ * Connected (vif, as netfront). -EAGAIN: not now (the ring is too full). */
+static int dev_talk(struct xb *b, struct sim_xb_dev *v)
+{
+	struct xenstore_domain_interface *r = b->ring;
+	if (XENSTORE_RING_SIZE - (r->req_prod - __atomic_load_n(&r->req_cons, __ATOMIC_ACQUIRE)) <
+	    700)
+		return -EAGAIN;
+	if (!v->port) {
+		uint32_t port = 0;
+		pthread_mutex_lock(&b->d->mu);
+		int rc = sim_domain_alloc_port(b->d, v->backend_id, &port);
+		pthread_mutex_unlock(&b->d->mu);
+		if (rc < 0) {
+			console_line(b, "xenbus: device/%s/%u: no free event channel",
+				     dev_types[v->type], v->id);
+			return rc;
+		}
+		v->port = port;
+	}
+	char num[16];
+	unsigned slot = (unsigned)(v - b->x->dev);
+	snprintf(num, sizeof(num), "%u", v->port);
+	dev_write(b, v, "event-channel", num);
+	if (v->type == 0) {
+		snprintf(num, sizeof(num), "%u", 8 + slot * 2);
+		dev_write(b, v, "ring-ref", num);
+		dev_write(b, v, "protocol", "x86_64-abi");
+		dev_write(b, v, "state", "3");
+		v->state = XBS_INITIALISED;
+	} else {
+		snprintf(num, sizeof(num), "%u", 8 + slot * 2);
+		dev_write(b, v, "tx-ring-ref", num);
+		snprintf(num, sizeof(num), "%u", 9 + slot * 2);
+		dev_write(b, v, "rx-ring-ref", num);
+		dev_write(b, v, "request-rx-copy", "1");
+		dev_write(b, v, "feature-rx-notify", "1");
+		dev_write(b, v, "feature-sg", "1");
+		dev_write(b, v, "state", "4");
+		v->state = XBS_CONNECTED;
+	}
+	console_line(b, "xenbus: device/%s/%u %s (port %u)", dev_types[v->type], v->id,
+		     v->type == 0 ? "initialised" : "connected", v->port);
+	return 0;
+}
+
+/* The frontend's answer to its backend's state (xenbus.h's handshake). */
+static void dev_backend_state(struct xb *b, struct sim_xb_dev *v, unsigned be)
+{
+	v->be_state = be;
+	switch (be) {
+	case XBS_INITWAIT:
+	case XBS_CONNECTED:
+		if (v->state < XBS_INITIALISED && dev_talk(b, v) == -EAGAIN) {
+			v->be_changed = 1; /* try again next step */
+			return;
+		}
+		if (be == XBS_CONNECTED && v->type == 0 && v->state == XBS_INITIALISED) {
+			dev_write(b, v, "state", "4");
+			v->state = XBS_CONNECTED;
+			console_line(b, "xenbus: device/vbd/%u connected", v->id);
+		}
+		return;
+	case XBS_CLOSING:
+		if (v->state != XBS_CLOSED) {
+			dev_write(b, v, "state", "5");
+			dev_write(b, v, "state", "6");
+			v->state = XBS_CLOSED;
+			console_line(b, "xenbus: device/%s/%u closed", dev_types[v->type], v->id);
+		}
+		return;
+	}
+}
+
+static void dev_reply(struct xb *b, struct sim_xb_dev *v, uint32_t action, const char *val,
+		      uint32_t len)
+{
+	char s[128];
+	size_t n = val ? (len < sizeof(s) - 1 ? len : sizeof(s) - 1) : 0;
+	memcpy(s, val ? val : "", n);
+	s[n] = '\0';
+	if (action == XA_DEV_BACKEND) {
+		if (!val || !s[0] || n >= sizeof(v->backend) - 7) {
+			dev_drop(b, v); /* no usable backend path: not a device yet */
+			return;
+		}
+		memcpy(v->backend, s, n + 1);
+		/* "/local/domain/ID/backend/...": the backend's domain. */
+		v->backend_id = strncmp(s, "/local/domain/", 14) == 0 ?
+					(uint32_t)strtoul(s + 14, NULL, 10) : 0;
+		char path[128], token[32];
+		snprintf(path, sizeof(path), "%s/state", v->backend);
+		dev_token(token, sizeof(token), b, v);
+		if (xb_send(b, XS_WATCH, NULL, path, strlen(path) + 1, token, strlen(token) + 1) == 0)
+			v->phase = D_WATCHING;
+		return;
+	}
+	/* XA_DEV_BESTATE */
+	if (val)
+		dev_backend_state(b, v, (unsigned)strtoul(s, NULL, 10));
+}
+
+/* The next device that needs a read, if any: -EAGAIN when the ring is full. */
+static int dev_work(struct xb *b)
+{
+	struct sim_xenbus *x = b->x;
+	for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
+		struct sim_xb_dev *v = &x->dev[i];
+		if (!v->used)
+			continue;
+		char path[128];
+		if (v->phase == D_NEW) {
+			if (dev_path(path, sizeof(path), v, "backend") < 0)
+				continue;
+			if (xb_send(b, XS_READ, &x->wait_req_id, path, strlen(path) + 1, NULL, 0) < 0)
+				return -EAGAIN;
+			x->action = XA_DEV_BACKEND;
+			x->action_dev = i;
+			return 0;
+		}
+		if (v->be_changed) {
+			snprintf(path, sizeof(path), "%s/state", v->backend);
+			if (xb_send(b, XS_READ, &x->wait_req_id, path, strlen(path) + 1, NULL, 0) < 0)
+				return -EAGAIN;
+			v->be_changed = 0;
+			x->action = XA_DEV_BESTATE;
+			x->action_dev = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 {
 	struct sim_xenbus *x = b->x;
 	if (h->type == XS_WATCH_EVENT) {
 		size_t plen = strnlen(pl, h->len);
 		const char *token = plen < h->len ? pl + plen + 1 : "";
-		if (strncmp(token, TOKEN_SHUTDOWN, h->len - plen - 1) == 0)
+		if (strcmp(token, TOKEN_SHUTDOWN) == 0)
 			x->shutdown_pending = 1;
-		else if (strncmp(token, TOKEN_TARGET, h->len - plen - 1) == 0)
+		else if (strcmp(token, TOKEN_TARGET) == 0)
 			x->target_pending = 1;
+		else if (strcmp(token, TOKEN_DEVICE) == 0 && device_event_matters(pl))
+			x->scan_pending = 1;
+		else if (strncmp(token, TOKEN_BACKEND, strlen(TOKEN_BACKEND)) == 0) {
+			unsigned long i = strtoul(token + strlen(TOKEN_BACKEND), NULL, 10);
+			if (i < SIM_XB_DEVS && x->dev[i].used)
+				x->dev[i].be_changed = 1;
+		}
 		return;
 	}
-	if (h->type == XS_ERROR && (x->action & 0xffff) != XA_READ_SHUTDOWN &&
-	    (x->action & 0xffff) != XA_READ_TARGET)
+	/* A READ or DIRECTORY may meet ENOENT; other failures are counted. */
+	if (h->type == XS_ERROR && !(h->req_id == x->wait_req_id && x->action &&
+				     (x->action & 0xffff) != XA_CLEAR_SHUTDOWN))
 		x->errors++;
 	if (!x->action || h->req_id != x->wait_req_id)
 		return;
@@ -240,6 +497,15 @@ static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 	case XA_READ_TARGET:
 		if (h->type == XS_READ)
 			balloon(b, val);
+		return;
+	case XA_DIR:
+		scan_reply(b, h->type == XS_DIRECTORY ? pl : NULL, h->len);
+		return;
+	case XA_DEV_BACKEND:
+	case XA_DEV_BESTATE:
+		if (x->action_dev < SIM_XB_DEVS && x->dev[x->action_dev].used)
+			dev_reply(b, &x->dev[x->action_dev], action & 0xffff,
+				  h->type == XS_READ ? pl : NULL, h->len);
 		return;
 	}
 }
@@ -307,7 +573,15 @@ void sim_xenbus_step(struct sim_domain *d)
 				x->target_pending = 0;
 				x->action = XA_READ_TARGET;
 			}
+		} else if (!x->action && x->scan_pending) {
+			if (xb_send(&b, XS_DIRECTORY, &x->wait_req_id, "device/vbd", 11, NULL, 0) == 0) {
+				x->scan_pending = 0;
+				x->scan_type = 0;
+				x->action = XA_DIR;
+			}
 		}
+		if (!x->action)
+			dev_work(&b);
 	}
 	if (!b.kick_store && !b.kick_console)
 		return;

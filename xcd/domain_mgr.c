@@ -1,15 +1,20 @@
 /* domain_mgr: the managed domains, the hypervisor and the journal in step. */
 #include "domain_mgr.h"
 #include "../lib/log.h"
+#include "actions.h"
+#include "cfgfile.h"
 #include "journal.h"
 #include "xcdd.h"
 #include "xlfmt.h"
+#include "xs_domain.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define DM_MAX_DOMAINS 1024
@@ -43,10 +48,61 @@ static bool lifecycle_differs(const char *a, const char *b)
 	return strcmp(a + 2, b + 2) != 0;
 }
 
+int dm_uuid_parse(const char *s, uint8_t out[16])
+{
+	if (strlen(s) != 36)
+		return -EINVAL;
+	for (int i = 0, k = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return -EINVAL;
+		char h[3] = { s[i], s[i + 1], 0 };
+		out[k++] = (uint8_t)strtoul(h, NULL, 16);
+		i++;
+	}
+	return 0;
+}
+
+void dm_source_free(struct dm_source *s)
+{
+	if (!s)
+		return;
+	free(s->file);
+	free(s->text);
+	for (size_t i = 0; i < s->n_overrides; i++)
+		free(s->overrides[i]);
+	free(s->overrides);
+	free(s);
+}
+
+static struct dm_source *source_dup(const struct dm_source *src)
+{
+	struct dm_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->file = strdup(src->file ? src->file : "config");
+	s->text = strdup(src->text ? src->text : "");
+	s->overrides = calloc(src->n_overrides + 1, sizeof(char *));
+	if (!s->file || !s->text || !s->overrides)
+		goto nomem;
+	for (; s->n_overrides < src->n_overrides; s->n_overrides++)
+		if (!(s->overrides[s->n_overrides] = strdup(src->overrides[s->n_overrides])))
+			goto nomem;
+	return s;
+nomem:
+	dm_source_free(s);
+	return NULL;
+}
+
 static void dom_free(struct dm_domain *d)
 {
 	if (!d)
 		return;
+	dm_source_free(d->source);
 	free(d->name);
 	free(d->config_json);
 	free(d->soft);
@@ -117,6 +173,44 @@ static int load_soft(struct dm_domain *d, yajl_val a)
 	return 0;
 }
 
+/* "source": {"file", "text", "overrides"}, or nothing when there is none. */
+static int gen_source(yajl_gen g, const struct dm_source *s)
+{
+	if (!s)
+		return 0;
+	if (gen_str(g, "source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_str(g, "file") || gen_str(g, s->file) || gen_str(g, "text") ||
+	    gen_str(g, s->text) || gen_str(g, "overrides") ||
+	    yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	for (size_t i = 0; i < s->n_overrides; i++)
+		if (gen_str(g, s->overrides[i]))
+			return -EINVAL;
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	return 0;
+}
+
+static struct dm_source *load_source(yajl_val v)
+{
+	const char *p_file[] = { "file", NULL }, *p_text[] = { "text", NULL },
+		   *p_ov[] = { "overrides", NULL };
+	yajl_val file = v ? yajl_tree_get(v, p_file, yajl_t_string) : NULL;
+	yajl_val text = v ? yajl_tree_get(v, p_text, yajl_t_string) : NULL;
+	yajl_val ov = v ? yajl_tree_get(v, p_ov, yajl_t_array) : NULL;
+	if (!file || !text)
+		return NULL;
+	struct dm_source src = { YAJL_GET_STRING(file), YAJL_GET_STRING(text), NULL, 0 };
+	src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
+	for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
+		if (YAJL_IS_STRING(ov->u.array.values[i]))
+			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
+	struct dm_source *out = src.overrides ? source_dup(&src) : NULL;
+	free(src.overrides);
+	return out;
+}
+
 static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -136,7 +230,9 @@ static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	    yajl_gen_integer(g, (long long)d->info.target_kb) != yajl_gen_status_ok ||
 	    gen_str(g, "max_memory_kb") ||
 	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
-	    gen_soft(g, d) < 0 || gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
+	    gen_soft(g, d) < 0 || gen_str(g, "shutdown_handled") ||
+	    yajl_gen_bool(g, d->shutdown_handled) != yajl_gen_status_ok ||
+	    gen_source(g, d->source) < 0 || gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
 		goto out;
@@ -166,7 +262,8 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 	const char *p_name[] = { "name", NULL }, *p_domid[] = { "domid", NULL },
 		   *p_uuid[] = { "uuid", NULL }, *p_state[] = { "state", NULL },
 		   *p_cfg[] = { "config", NULL }, *p_start[] = { "start_time", NULL },
-		   *p_soft[] = { "soft_affinity", NULL };
+		   *p_soft[] = { "soft_affinity", NULL }, *p_src[] = { "source", NULL },
+		   *p_handled[] = { "shutdown_handled", NULL };
 	yajl_val name = yajl_tree_get(tree, p_name, yajl_t_string);
 	yajl_val domid = yajl_tree_get(tree, p_domid, yajl_t_number);
 	yajl_val uuid = yajl_tree_get(tree, p_uuid, yajl_t_string);
@@ -196,6 +293,8 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 	d->start_time = start && YAJL_IS_INTEGER(start) ? YAJL_GET_INTEGER(start) : time(NULL);
 	if (load_soft(d, yajl_tree_get(tree, p_soft, yajl_t_array)) < 0)
 		goto nomem;
+	d->source = load_source(yajl_tree_get(tree, p_src, yajl_t_object));
+	d->shutdown_handled = YAJL_IS_TRUE(yajl_tree_get(tree, p_handled, yajl_t_any));
 	yajl_gen_free(g);
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		dom_free(d);
@@ -220,6 +319,19 @@ static struct hv_dominfo *find_info(struct hv_dominfo *list, int n, uint32_t dom
 		if (list[i].domid == domid)
 			return &list[i];
 	return NULL;
+}
+
+/* A gone domain's xenstore entries and devices, unless its domid now
+ * belongs to another domain's entries. */
+static void store_forget(struct dm *m, uint32_t domid, const char *uuid)
+{
+	char err[512];
+	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
+		return;
+	if (dev_remove_all(&m->dev, domid, err, sizeof(err)) < 0)
+		log_warn("domain %u: %s", domid, err);
+	if (xsd_remove(m->xs, domid, uuid, err, sizeof(err)) < 0)
+		log_warn("domain %u: %s", domid, err);
 }
 
 static int reconcile(struct dm *m, char *err, size_t errlen)
@@ -247,10 +359,14 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 			dm_state_string(i, d->state);
 			log_info("re-attached domain %s (domid %u, state %s)", d->name, d->domid,
 				 d->state);
+			if (m->xs && !xsd_is_ours(m->xs, d->domid, d->uuid))
+				log_warn("domain %s (domid %u): its xenstore entries are missing "
+					 "(was xenstored restarted?)", d->name, d->domid);
 			continue;
 		}
 		log_info("domain %s (domid %u, uuid %s) is gone; its journal record is removed",
 			 d->name, d->domid, d->uuid);
+		store_forget(m, d->domid, d->uuid);
 		char jerr[256];
 		if (journal_remove(m->journal, d->uuid, jerr, sizeof(jerr)) < 0 &&
 		    jerr[0])
@@ -270,11 +386,15 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 	return 0;
 }
 
-int dm_open(struct dm *m, struct hv *hv, const char *statedir, dm_state_fn *fn, void *arg,
-	    char *err, size_t errlen)
+int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_env *dev,
+	    const char *statedir, dm_state_fn *fn, void *arg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->hv = hv;
+	m->xs = xs;
+	if (dev)
+		m->dev = *dev;
+	m->dev.xs = xs;
 	m->state_changed = fn;
 	m->arg = arg;
 	if (strmap_init(&m->by_uuid) < 0)
@@ -388,9 +508,43 @@ static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *
 	return 0;
 }
 
-int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_domain **out,
-	      struct jsonrpc_error *e)
+/* The entries of D in xenstore, before the build. */
+static int store_create(struct dm *m, const struct dm_domain *d, const struct domcfg *cfg,
+			const struct hv_domain_config *hc, const struct timeval *tv,
+			struct jsonrpc_error *e)
 {
+	if (!m->xs)
+		return 0;
+	struct xsd_domain xd = {
+		.domid = d->domid,
+		.name = d->name,
+		.uuid = d->uuid,
+		.pvh = hc->type == HV_DOM_PVH,
+		.max_kb = hc->max_mem_kb,
+		.target_kb = cfg->target_memkb != DOMCFG_MEMKB_DEFAULT &&
+					     cfg->target_memkb < hc->max_mem_kb
+				     ? cfg->target_memkb
+				     : hc->max_mem_kb,
+		.max_vcpus = hc->max_vcpus,
+		.vcpus = cfg->vcpus > 0 && (uint32_t)cfg->vcpus < hc->max_vcpus ? (uint32_t)cfg->vcpus
+										 : hc->max_vcpus,
+		.start_sec = tv->tv_sec,
+		.start_usec = tv->tv_usec,
+		.kernel = cfg->kernel,
+		.ramdisk = cfg->ramdisk,
+		.cmdline = cfg->cmdline,
+	};
+	char err[512];
+	int rc = xsd_create(m->xs, &xd, err, sizeof(err));
+	if (rc < 0)
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+	return rc;
+}
+
+int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
+	      struct dm_domain **out, struct jsonrpc_error *e)
+{
+	char err[512];
 	if (!cfg->name || !cfg->name[0]) {
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
@@ -405,6 +559,10 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 				  cfg->name);
 		return -EEXIST;
 	}
+	if (dev_check(cfg, err, sizeof(err)) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: %s", cfg->name, err);
+		return -EINVAL;
+	}
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
@@ -417,7 +575,7 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 	}
 	d->name = strdup(cfg->name);
 	d->config_json = domcfg_to_json_string(cfg);
-	if (!d->name || !d->config_json)
+	if (!d->name || !d->config_json || (src && !(d->source = source_dup(src))))
 		goto nomem;
 	struct hv_domain_config hc = { 0 };
 	memcpy(hc.uuid, cfg->uuid, 16);
@@ -435,9 +593,10 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 	/* Recorded from the start, so a daemon dying half way re-attaches it
 	 * rather than leaving a foreign domain behind. */
 	snprintf(d->state, sizeof(d->state), "--p---");
-	d->start_time = time(NULL);
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	d->start_time = tv.tv_sec;
 	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
-	char err[256];
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
@@ -448,28 +607,44 @@ int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_dom
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
 		goto undo_journal;
 	}
+	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
+		goto undo_store;
 	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				      .cmdline = cfg->cmdline };
-	struct hv_build_result built;
+	struct hv_build_result built = { 0 };
 	rc = hv_domain_build(m->hv, d->domid, &spec, &built);
 	if (rc < 0) {
 		hv_err(m, e, rc, "cannot build domain", d->name);
-		goto undo_map;
+		goto undo_store;
+	}
+	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, err, sizeof(err))) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		goto undo_store;
 	}
 	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
-		goto undo_map;
+		goto undo_store;
+	/* dev_add_all undoes its own devices when it fails. */
+	if (m->xs && (rc = dev_add_all(&m->dev, d->domid, cfg->uuid, cfg, err, sizeof(err))) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		goto undo_store;
+	}
 	if (!paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0) {
 		hv_err(m, e, rc, "cannot unpause domain", d->name);
-		goto undo_map;
+		goto undo_devices;
 	}
 	rc = refresh(m, d, e);
 	if (rc < 0)
-		goto undo_map;
+		goto undo_devices;
 	log_info("created domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
 		 paused ? ", paused" : "");
 	*out = d;
 	return 0;
-undo_map:
+undo_devices:
+	if (m->xs && dev_remove_all(&m->dev, d->domid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+undo_store:
+	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
 	strmap_remove(&m->by_uuid, d->uuid);
 undo_journal:
 	journal_remove(m->journal, d->uuid, err, sizeof(err));
@@ -555,6 +730,13 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 				  max ? "maximum memory" : "memory target", d->name, hv_error(m->hv));
 		return rc;
 	}
+	/* The guest's balloon driver follows memory/target: xl's protocol. */
+	char err[256];
+	if (m->xs && (rc = xsd_set_memory(m->xs, d->domid, max ? "static-max" : "target", kb, err,
+					  sizeof(err))) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		return rc;
+	}
 	log_info("domain %s (domid %u): memory %s %llu KiB", d->name, d->domid,
 		 max ? "maximum" : "target", (unsigned long long)kb);
 	return save_info(m, d, e);
@@ -617,10 +799,19 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
 		return -ENOMEM;
 	}
+	char err[512];
+	if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, name, err, sizeof(err)) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		free(copy);
+		free(cfg);
+		return -EIO;
+	}
 	d->name = copy;
 	d->config_json = cfg;
 	int rc = save_info(m, d, e);
 	if (rc < 0) {
+		if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, old, err, sizeof(err)) < 0)
+			log_warn("domain %s: %s", old, err);
 		d->name = old;
 		d->config_json = old_cfg;
 		free(copy);
@@ -703,12 +894,222 @@ static void forget(struct dm *m, struct dm_domain *d)
 
 int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
+	char err[512];
+	/* Paused, then its devices, as libxl: the scripts still find the
+	 * backends, and the guest no longer uses them (devices.c says why the
+	 * backends are not first set Closing). A failing script is logged; the
+	 * domain goes all the same. */
+	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
+	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
+	    hv_domain_pause(m->hv, d->domid) < 0)
+		log_debug("domain %s: pause before destroy: %s", d->name, hv_error(m->hv));
+	if (m->xs && dev_remove_all(&m->dev, d->domid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
 	int rc = hv_domain_destroy(m->hv, d->domid);
 	if (rc < 0 && rc != -ESRCH)
 		return hv_err(m, e, rc, "cannot destroy domain", d->name);
+	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
 	forget(m, d);
 	return 0;
+}
+
+int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
+		struct jsonrpc_error *e)
+{
+	const char *cmd = reboot ? "reboot" : "poweroff";
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	if (d->info.flags & (HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is shut down already",
+				  d->name);
+		return -EINVAL;
+	}
+	char err[256];
+	if (m->xs && xsd_pv_control(m->xs, d->domid, cmd)) {
+		if ((rc = xsd_request_shutdown(m->xs, d->domid, cmd, err, sizeof(err))) < 0) {
+			jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+			return rc;
+		}
+		*how = "pv";
+	} else if (force) {
+		rc = hv_domain_shutdown(m->hv, d->domid,
+					reboot ? HV_SHUTDOWN_REBOOT : HV_SHUTDOWN_POWEROFF);
+		if (rc < 0)
+			return hv_err(m, e, rc, "cannot shut down domain", d->name);
+		*how = "hypervisor";
+	} else {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL,
+				  "domain %s: PV control interface not available "
+				  "(control/feature-%s is not 1): it cannot be asked to %s; "
+				  "use -F to %s through the hypervisor", d->name, cmd, cmd,
+				  reboot ? "reboot it" : "power it off");
+		return -EOPNOTSUPP;
+	}
+	log_info("domain %s (domid %u): %s requested (%s)", d->name, d->domid, cmd, *how);
+	return 0;
+}
+
+int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	if (n < 1 || n > (long long)d->info.max_vcpus) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.vcpus",
+				  "%s: %lld vCPUs: between 1 and its maximum of %u", d->name, n,
+				  d->info.max_vcpus);
+		return -EINVAL;
+	}
+	char err[256];
+	/* The guest brings them up and down itself, watching availability. */
+	if (m->xs && (rc = xsd_set_vcpus(m->xs, d->domid, d->info.max_vcpus, (uint32_t)n, err,
+					 sizeof(err))) < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		return rc;
+	}
+	log_info("domain %s (domid %u): %lld of %u vCPUs online", d->name, d->domid, n,
+		 d->info.max_vcpus);
+	return 0;
+}
+
+/* A fresh random (version 4) uuid. */
+static void new_uuid(uint8_t u[16])
+{
+	if (getrandom(u, 16, 0) != 16)
+		for (int i = 0; i < 16; i++)
+			u[i] = (uint8_t)rand();
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+/* The configuration of SRC parsed again, as on create. */
+static int reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen)
+{
+	struct cfgfile *cf = NULL;
+	int rc = cfgfile_parse(src->file, src->text, strlen(src->text), &cf, err, errlen);
+	for (size_t i = 0; rc == 0 && i < src->n_overrides; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "command line argument %zu", i + 1);
+		rc = cfgfile_override(cf, what, src->overrides[i], err, errlen);
+	}
+	if (rc == 0)
+		rc = domcfg_from_cfg(cf, NULL, out, err, errlen);
+	cfgfile_free(cf);
+	return rc;
+}
+
+/* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
+static int preserve_renamed(struct dm *m, struct dm_domain *d)
+{
+	char stamp[32], name[200];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
+	struct jsonrpc_error e = { 0 };
+	for (int k = 1; k < 100; k++) {
+		if (k == 1)
+			snprintf(name, sizeof(name), "%.120s%s", d->name, stamp);
+		else
+			snprintf(name, sizeof(name), "%.120s%s-%d", d->name, stamp, k);
+		if (dm_find(m, name, 0))
+			continue;
+		return dm_rename(m, d, name, &e);
+	}
+	return -EEXIST;
+}
+
+/* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
+static void restart(struct dm *m, struct dm_domain *d, bool rename)
+{
+	char err[512];
+	struct jsonrpc_error e = { 0 };
+	struct domcfg *cfg = NULL;
+	struct dm_source *src = d->source ? source_dup(d->source) : NULL;
+	uint8_t uuid[16];
+	int rc = src ? reparse(src, &cfg, err, sizeof(err)) : -ENOENT;
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted (%s): destroyed", d->name,
+			src ? err : "its configuration text was not kept");
+		dm_destroy(m, d, &e);
+		dm_source_free(src);
+		return;
+	}
+	char *name = strdup(d->name);
+	if (rename) {
+		/* hv cannot give the old domain a new uuid, as libxl does: the new
+		 * one gets it instead. */
+		new_uuid(uuid);
+		rc = name ? preserve_renamed(m, d) : -ENOMEM;
+		if (rc == 0) {
+			d->shutdown_handled = true;
+			if (dm_save(m, d, err, sizeof(err)) < 0)
+				log_warn("%s", err);
+			log_info("domain %s (domid %u) kept as %s", name, d->domid, d->name);
+			notify(m, d, d->state); /* under its new name */
+		}
+	} else {
+		if (dm_uuid_parse(d->uuid, uuid) < 0)
+			new_uuid(uuid);
+		rc = dm_destroy(m, d, &e);
+	}
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted: %s", name ? name : "?",
+			e.message[0] ? e.message : strerror(-rc));
+		goto out;
+	}
+	memcpy(cfg->uuid, uuid, 16);
+	struct dm_domain *nd = NULL;
+	if (dm_create(m, cfg, src, false, &nd, &e) < 0)
+		log_err("domain %s could not be made again: %s", name, e.message);
+	else
+		log_info("domain %s restarted as domid %u", nd->name, nd->domid);
+out:
+	free(name);
+	domcfg_free(cfg);
+	dm_source_free(src);
+}
+
+/* What the guest's configuration says to do now that it has shut down. */
+static void apply_action(struct dm *m, struct dm_domain *d)
+{
+	struct dm_on on;
+	char err[256];
+	dm_on_defaults(&on);
+	if (dm_on_from_json(d->config_json, &on, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
+	const char *warning = NULL;
+	enum hv_shutdown_reason why = d->info.shutdown_reason;
+	enum dm_act a = dm_action_for(&on, why, &warning);
+	if (a == DM_ACT_NONE)
+		return;
+	if (warning)
+		log_warn("domain %s: %s", d->name, warning);
+	log_info("domain %s (domid %u) shut down (%s): %s", d->name, d->domid,
+		 dm_reason_name(why), dm_act_name(a));
+	struct jsonrpc_error e = { 0 };
+	switch (a) {
+	case DM_ACT_DESTROY:
+		if (dm_destroy(m, d, &e) < 0)
+			log_err("%s", e.message);
+		break;
+	case DM_ACT_RESTART:
+		restart(m, d, false);
+		break;
+	case DM_ACT_RENAME_RESTART:
+		restart(m, d, true);
+		break;
+	case DM_ACT_PRESERVE:
+		d->shutdown_handled = true;
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		break;
+	case DM_ACT_NONE:
+		break;
+	}
 }
 
 void dm_poll(struct dm *m)
@@ -729,6 +1130,13 @@ void dm_poll(struct dm *m)
 	if (m->poll_failing)
 		log_info("the hypervisor answers again");
 	m->poll_failing = false;
+	/* Acted on after the walk: a restart adds to the map being walked. */
+	uint32_t *act = calloc(max, sizeof(*act));
+	size_t n_act = 0;
+	if (!act) {
+		free(list);
+		return;
+	}
 	struct strmap_iter it;
 	struct strmap_entry *e, *next;
 	for (e = strmap_next(&m->by_uuid, &it, NULL); e; e = next) {
@@ -740,6 +1148,7 @@ void dm_poll(struct dm *m)
 			dm_uuid_string(i->uuid, u);
 		if (!i || strcmp(u, d->uuid) != 0) {
 			log_info("domain %s (domid %u) has gone", d->name, d->domid);
+			store_forget(m, d->domid, d->uuid);
 			forget(m, d);
 			continue;
 		}
@@ -748,6 +1157,13 @@ void dm_poll(struct dm *m)
 		dm_state_string(i, st);
 		bool changed = lifecycle_differs(st, d->state);
 		memcpy(d->state, st, sizeof(st));
+		bool down = (i->flags & HV_DOMF_SHUTDOWN) && !(i->flags & HV_DOMF_DYING);
+		if (down && !d->shutdown_handled && n_act < max)
+			act[n_act++] = d->domid;
+		if (!down && d->shutdown_handled) {
+			d->shutdown_handled = false; /* running again (resumed) */
+			changed = true;
+		}
 		if (!changed)
 			continue;
 		log_info("domain %s (domid %u) is now %s", d->name, d->domid, st);
@@ -757,4 +1173,10 @@ void dm_poll(struct dm *m)
 		notify(m, d, st);
 	}
 	free(list);
+	for (size_t k = 0; k < n_act; k++) {
+		struct dm_domain *d = dm_find(m, NULL, act[k]);
+		if (d && !d->shutdown_handled)
+			apply_action(m, d);
+	}
+	free(act);
 }

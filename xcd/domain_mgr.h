@@ -9,6 +9,7 @@
 #include "../hv/hv.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/strmap.h"
+#include "devices.h"
 #include "domcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,19 @@ struct dm_domain {
 	 * xcdd keeps it (and journals it), one map per vCPU; NULL: all CPUs. */
 	struct cpumap *soft;
 	uint32_t n_soft;
+	/* The xl.cfg text it was made from, kept to make it again (restart). */
+	struct dm_source *source;
+	/* Its shutdown was dealt with (preserved, or renamed and restarted):
+	 * left as it is until it runs again. */
+	bool shutdown_handled;
+};
+
+/* An xl.cfg file's name and text and the KEY=VALUE overrides given with it. */
+struct dm_source {
+	char *file;
+	char *text;
+	char **overrides;
+	size_t n_overrides;
 };
 
 struct dm;
@@ -37,6 +51,8 @@ typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *st
 
 struct dm {
 	struct hv *hv;
+	struct xs_handle *xs;	/* NULL: no xenstore (entries and devices skipped) */
+	struct dev_env dev;
 	struct journal *journal;
 	struct strmap by_uuid; /* uuid -> struct dm_domain */
 	dm_state_fn *state_changed;
@@ -45,21 +61,36 @@ struct dm {
 };
 
 /* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
- * reconciles it with the hypervisor's list. */
-int dm_open(struct dm *m, struct hv *hv, const char *statedir, dm_state_fn *fn, void *arg,
-	    char *err, size_t errlen);
+ * reconciles it with the hypervisor's list and with xenstore through XS
+ * (NULL: none; DEV then unused): entries of domains that are gone are
+ * removed, their devices' scripts run. */
+int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_env *dev,
+	    const char *statedir, dm_state_fn *fn, void *arg, char *err, size_t errlen);
 void dm_close(struct dm *m);
 
 /* By name (NAME non-NULL) or by domid. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
 
-/* Creates, builds and (unless PAUSED) unpauses CFG's domain. */
-int dm_create(struct dm *m, const struct domcfg *cfg, bool paused, struct dm_domain **out,
-	      struct jsonrpc_error *e);
+/* Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
+ * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
+ * restart) is journaled to make it again. On failure nothing is left. */
+int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
+	      struct dm_domain **out, struct jsonrpc_error *e);
 int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
 int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
-/* Frees D. */
+/* Runs D's device scripts, destroys it, removes its entries. Frees D. */
 int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+/*
+ * Asks D to power off (REBOOT false) or reboot through control/shutdown when
+ * the guest announced it answers (control/feature-poweroff/-reboot "1");
+ * else, with FORCE, shuts it down through the hypervisor, and without it
+ * fails saying so. *HOW: "pv" or "hypervisor". What then happens to it is
+ * its on_poweroff/on_reboot action, applied by dm_poll.
+ */
+int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
+		struct jsonrpc_error *e);
+/* Sets the vCPUs of D online (the first N) and offline (the rest). */
+int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_error *e);
 
 /* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB.
  * A target above the maximum, or a maximum below the target, is refused. */
@@ -78,10 +109,14 @@ void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, si
 /* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). */
 void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len);
 
-/* Reads the hypervisor's list and reports changes (shutdown, crash, gone). */
+/* Reads the hypervisor's list and reports changes (shutdown, crash, gone);
+ * applies the on_* action of a guest that shut down (actions.h). */
 void dm_poll(struct dm *m);
 
 /* The xl State flags of I. */
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);
 void dm_uuid_string(const uint8_t uuid[16], char out[37]);
+/* The 16 bytes of a uuid string; -EINVAL if it is not one. */
+int dm_uuid_parse(const char *s, uint8_t out[16]);
+void dm_source_free(struct dm_source *s);
 #endif

@@ -333,8 +333,20 @@ static int m_create(struct xcdd *x, const struct jsonrpc_message *m, char **out,
 	if (dry_run) {
 		rc = jsonrpc_gen_result(&m->id, gen_dry_run, cfg, out, outlen);
 	} else {
+		/* The text and overrides, journaled to make the domain again on restart. */
+		struct dm_source src = { NULL, NULL, NULL, 0 };
+		const char *p_ov[] = { "overrides", NULL };
+		yajl_val ov = yajl_tree_get(m->params, p_ov, yajl_t_array);
+		jsonrpc_param_string(m, "config", true, (const char **)&src.text, e);
+		src.file = "config";
+		jsonrpc_param_string(m, "file", false, (const char **)&src.file, e);
+		/* parse_config took them: every one is a string. */
+		src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
+		for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
+			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
 		struct dm_domain *d = NULL;
-		rc = dm_create(&x->dm, cfg, paused, &d, e);
+		rc = src.overrides ? dm_create(&x->dm, cfg, &src, paused, &d, e) : -ENOMEM;
+		free(src.overrides);
 		if (rc == 0) {
 			struct created_arg a = { d, cfg };
 			rc = jsonrpc_gen_result(&m->id, gen_created, &a, out, outlen);
@@ -563,6 +575,50 @@ static int m_vcpu_list(struct xcdd *x, const struct jsonrpc_message *m, char **o
 	return rc;
 }
 
+struct shutdown_arg {
+	const struct dm_domain *d;
+	const char *how;
+};
+
+static int gen_shutdown(yajl_gen g, void *arg)
+{
+	struct shutdown_arg *a = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", a->d->domid) ||
+	    gkv_s(g, "name", a->d->name) || gkv_s(g, "how", a->how))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* {domid|name, reboot?, force?}: a request to the guest, or with force the
+ * hypervisor's shutdown when the guest has no PV control. */
+static int m_shutdown(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		      size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "reboot", "force", NULL };
+	bool reboot = false, force = false;
+	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	if (!d || jsonrpc_param_bool(m, "reboot", false, &reboot, e) < 0 ||
+	    jsonrpc_param_bool(m, "force", false, &force, e) < 0)
+		return -EINVAL;
+	struct shutdown_arg a = { d, NULL };
+	int rc = dm_shutdown(&x->dm, d, reboot, force, &a.how, e);
+	if (rc < 0)
+		return rc;
+	return jsonrpc_gen_result(&m->id, gen_shutdown, &a, out, outlen);
+}
+
+static int m_vcpu_set(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+		      size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "vcpus", NULL };
+	long long n = 0;
+	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	if (!d || jsonrpc_param_int(m, "vcpus", true, 0, UINT32_MAX, &n, e) < 0 ||
+	    dm_vcpu_set(&x->dm, d, n, e) < 0)
+		return -EINVAL;
+	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
+}
+
 static int m_host(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
 		  struct jsonrpc_error *e)
 {
@@ -584,6 +640,7 @@ static const struct method {
 	{ "domain.mem_set", m_mem_set, true }, { "domain.mem_max", m_mem_max, true },
 	{ "domain.rename", m_rename, true },   { "domain.vcpu_pin", m_vcpu_pin, true },
 	{ "domain.vcpu_list", m_vcpu_list, false }, { "host.info", m_host, false },
+	{ "domain.shutdown", m_shutdown, true }, { "domain.vcpu_set", m_vcpu_set, true },
 };
 
 int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,

@@ -5,6 +5,7 @@
  */
 #include "../lib/log.h"
 #include "../lib/loop.h"
+#include "hotplug.h"
 #include "xcdd.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +25,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 /* A client that does not read its notifications is dropped past this. */
 #define CLIENT_MAX_OUT (16u << 20)
 #define SIM_START_MS 5000
+#define XENSTORED_START_MS 5000
+/* Where installed hotplug scripts are (Makefile.am defines it). */
+#ifndef XCD_HOTPLUG_DIR
+#define XCD_HOTPLUG_DIR "/usr/local/libexec/xcd/hotplug"
+#endif
 
 struct client {
 	struct xcdd *x;
@@ -258,6 +265,28 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	dm_poll(&x->dm);
 }
 
+/* @releaseDomain: xenstored saw a domain shut down or die. The poll that
+ * follows applies its on_* action now rather than at the next tick. */
+static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xcdd *x = arg;
+	char **vec;
+	bool fired = false;
+	while ((vec = xs_check_watch(x->xs_watch))) {
+		free(vec);
+		fired = true;
+	}
+	if (errno != EAGAIN) {
+		/* xenstored went away: the once-a-second poll carries on alone,
+		 * rather than a descriptor that stays readable spinning the loop. */
+		log_warn("xenstore watch: %s; @releaseDomain no longer followed",
+			 strerror(errno));
+		loop_del(l, fd);
+	}
+	if (fired)
+		dm_poll(&x->dm);
+}
+
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -333,10 +362,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The xcd-sim binary: $XCD_SIM, else beside xcdd, else the build tree's. */
-static int find_sim(char *out, size_t outlen)
+/* A program of ours: $ENV, else beside xcdd, else in the build tree's
+ * folder SUBDIR. */
+static int find_prog(const char *env_name, const char *name, const char *subdir, char *out,
+		     size_t outlen)
 {
-	const char *env = getenv("XCD_SIM");
+	const char *env = getenv(env_name);
 	if (env && *env) {
 		snprintf(out, outlen, "%s", env);
 		return access(out, X_OK);
@@ -347,24 +378,18 @@ static int find_sim(char *out, size_t outlen)
 		return -1;
 	self[n] = '\0';
 	char *dir = dirname(self);
-	snprintf(out, outlen, "%s/xcd-sim", dir);
+	snprintf(out, outlen, "%s/%s", dir, name);
 	if (access(out, X_OK) == 0)
 		return 0;
-	snprintf(out, outlen, "%s/../sim/xcd-sim", dir);
+	snprintf(out, outlen, "%s/../%s/%s", dir, subdir, name);
 	return access(out, X_OK);
 }
 
-/* Starts xcd-sim outside our process group and session, so that it and its
- * guests outlive xcdd. */
-static int start_sim(const char *rundir, const char *sock, char *err, size_t errlen)
+/* Starts ARGV (ARGV[0] the binary) outside our process group and session,
+ * so that it (xcd-sim and its guests, xcd-xenstored and its store) outlives
+ * xcdd, its output appended to LOGPATH. */
+static int start_detached(char *const argv[], const char *logpath, char *err, size_t errlen)
 {
-	char bin[4096], logpath[PATH_MAX + 32];
-	if (find_sim(bin, sizeof(bin)) < 0) {
-		snprintf(err, errlen,
-			 "no xcd-sim found (beside xcdd or in $XCD_SIM) to start at %.150s", sock);
-		return -ENOENT;
-	}
-	snprintf(logpath, sizeof(logpath), "%s/xcd-sim.log", rundir);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -385,18 +410,154 @@ static int start_sim(const char *rundir, const char *sock, char *err, size_t err
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(bin, bin, "--socket", sock, (char *)NULL);
+		signal(SIGPIPE, SIG_DFL);
+		/* Nothing of xcdd's (its lock above all) may live on in it. */
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
-	log_info("started %s --socket %s (log %s)", bin, sock, logpath);
+	log_info("started %s (log %s)", argv[0], logpath);
 	return 0;
 }
 
-static int open_backend(const char *backend, const char *rundir, struct hv **hv)
+/* STORE: the xenstored on which xcd-sim plays dom0's vbd and vif backends. */
+static int start_sim(const char *rundir, const char *sock, const char *store, char *err,
+		     size_t errlen)
+{
+	char bin[4096], logpath[PATH_MAX + 32];
+	if (find_prog("XCD_SIM", "xcd-sim", "sim", bin, sizeof(bin)) < 0) {
+		snprintf(err, errlen,
+			 "no xcd-sim found (beside xcdd or in $XCD_SIM) to start at %.150s", sock);
+		return -ENOENT;
+	}
+	snprintf(logpath, sizeof(logpath), "%s/xcd-sim.log", rundir);
+	char *const argv[] = { bin, (char *)"--socket", (char *)sock, (char *)"--xenstore",
+			       (char *)store, NULL };
+	return start_detached(argv, logpath, err, errlen);
+}
+
+/* xs_open through XENSTORED_PATH=SOCK (libxenstore's own variable, which the
+ * hotplug scripts' xenstore-read and -write inherit). */
+static struct xs_handle *xs_open_at(const char *sock)
+{
+	setenv("XENSTORED_PATH", sock, 1);
+	return xs_open(0);
+}
+
+/*
+ * The xenstore xcdd writes to. On the simulated host: the one XENSTORED_PATH
+ * names if it answers, else xcd-xenstored at RUNDIR/xenstored.sock, started
+ * when none answers there. On Xen: the system's, where libxenstore finds it.
+ */
+/* The simulated host's xenstored: the one XENSTORED_PATH names if it
+ * answers, else RUNDIR/xenstored.sock (OUT: PATH_MAX + 32 bytes). */
+static void sim_store_path(const char *rundir, char *out)
+{
+	const char *env = getenv("XENSTORED_PATH");
+	if (env && *env) {
+		struct xs_handle *xs = xs_open(0);
+		if (xs) {
+			xs_close(xs);
+			snprintf(out, PATH_MAX + 32, "%s", env);
+			return;
+		}
+		log_info("XENSTORED_PATH=%s: %s; using our own xcd-xenstored", env,
+			 strerror(errno));
+	}
+	snprintf(out, PATH_MAX + 32, "%s/xenstored.sock", rundir);
+}
+
+static struct xs_handle *open_store(bool own_host, const char *rundir, const char *store,
+				    const char *sim_sock)
+{
+	struct xs_handle *xs;
+	if (!own_host) {
+		if (!(xs = xs_open(0)))
+			log_err("cannot connect to the system's xenstored: %s", strerror(errno));
+		return xs;
+	}
+	char sock[PATH_MAX + 32], pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], bin[4096];
+	char err[256];
+	snprintf(sock, sizeof(sock), "%s/xenstored.sock", rundir);
+	if (strcmp(store, sock) != 0) {
+		if ((xs = xs_open_at(store)))
+			log_info("xenstore: %s (XENSTORED_PATH)", store);
+		else
+			log_err("xenstore: %s: %s", store, strerror(errno));
+		return xs;
+	}
+	if ((xs = xs_open_at(sock))) {
+		log_info("xenstore: %s (left running by an earlier xcdd)", sock);
+		return xs;
+	}
+	if (find_prog("XCD_XENSTORED", "xcd-xenstored", "xenstore", bin, sizeof(bin)) < 0) {
+		log_err("no xcd-xenstored found (beside xcdd or in $XCD_XENSTORED) to start at %s",
+			sock);
+		return NULL;
+	}
+	snprintf(pidf, sizeof(pidf), "%s/xenstored.pid", rundir);
+	snprintf(logpath, sizeof(logpath), "%s/xenstored.log", rundir);
+	/* It reaches the guests' rings on the same simulated host as we do. */
+	char *const argv[] = { bin,	      (char *)"-N", (char *)"-s", sock,
+			       (char *)"--sim-socket", (char *)sim_sock, (char *)"-F", pidf,
+			       NULL };
+	unlink(sock);
+	if (start_detached(argv, logpath, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return NULL;
+	}
+	uint64_t t0 = now_ms();
+	while (now_ms() - t0 < XENSTORED_START_MS) {
+		if ((xs = xs_open_at(sock))) {
+			log_info("xenstore: %s", sock);
+			return xs;
+		}
+		usleep(20000);
+	}
+	log_err("xcd-xenstored did not come up at %s (see %s)", sock, logpath);
+	return NULL;
+}
+
+/* --hotplug-dir, else $XCD_HOTPLUG_DIR, else the installed folder, else the
+ * source tree's scripts/hotplug beside the build's xcd/. */
+static void hotplug_dir(const char *opt, char *out, size_t len)
+{
+	const char *env = getenv("XCD_HOTPLUG_DIR");
+	if (opt) {
+		snprintf(out, len, "%s", opt);
+		return;
+	}
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	snprintf(out, len, "%s", XCD_HOTPLUG_DIR);
+	if (access(out, X_OK) == 0)
+		return;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return;
+	self[n] = '\0';
+	char alt[4200], real[PATH_MAX];
+	snprintf(alt, sizeof(alt), "%s/../scripts/hotplug", dirname(self));
+	if (realpath(alt, real) && access(real, X_OK) == 0)
+		snprintf(out, len, "%s", real);
+}
+
+/* SIM_SOCK (PATH_MAX + 32 bytes): the simulated host's socket, "" on Xen. */
+/* *SIM_BACKENDS: the simulated host is ours, started with --xenstore STORE
+ * (by us or an earlier xcdd), so it plays dom0's vbd and vif backends. */
+static int open_backend(const char *backend, const char *rundir, const char *store,
+			struct hv **hv, bool *own_host, char *sim_sock, bool *sim_backends)
 {
 	char err[256] = "";
 	bool xen = backend ? strcmp(backend, "xen") == 0 : access("/dev/xen/privcmd", F_OK) == 0;
+	*own_host = !xen;
+	*sim_backends = false;
+	sim_sock[0] = '\0';
 	if (xen) {
 		if (hv_open(HV_XEN, NULL, hv, err, sizeof(err)) < 0) {
 			log_err("cannot open Xen: %s", err);
@@ -405,15 +566,19 @@ static int open_backend(const char *backend, const char *rundir, struct hv **hv)
 		return 0;
 	}
 	const char *env = getenv("XCD_SIM_SOCKET");
-	if (env && *env && hv_open(HV_SIM, env, hv, err, sizeof(err)) == 0)
+	if (env && *env && hv_open(HV_SIM, env, hv, err, sizeof(err)) == 0) {
+		snprintf(sim_sock, PATH_MAX + 32, "%s", env);
 		return 0;
+	}
 	if (env && *env)
 		log_info("XCD_SIM_SOCKET=%s: %s; using our own xcd-sim", env, err);
 	char sock[PATH_MAX + 32];
 	snprintf(sock, sizeof(sock), "%s/sim.sock", rundir);
+	snprintf(sim_sock, PATH_MAX + 32, "%s", sock);
+	*sim_backends = true;
 	if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
 		return 0; /* left running by an earlier xcdd */
-	if (start_sim(rundir, sock, err, sizeof(err)) < 0) {
+	if (start_sim(rundir, sock, store, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -430,7 +595,9 @@ static int open_backend(const char *backend, const char *rundir, struct hv **hv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xcdd [--backend xen|sim] [--rundir DIR] [--statedir DIR] "
-		   "[--foreground] [--verbose]\n"
+		   "[--hotplug-dir DIR]\n"
+		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
+		   "            [--device-timeout SECONDS] [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -447,8 +614,17 @@ static int mkdir_p1(const char *dir, mode_t mode)
 int main(int argc, char **argv)
 {
 	const char *backend = NULL, *rundir = "/run/xcd", *statedir = "/var/lib/xcd";
+	const char *hotplug_opt = NULL;
+	long hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000;
+	enum dev_wait device_wait = DEV_WAIT_AUTO;
+	bool device_wait_given = false;
+	long device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000;
 	bool foreground = false, verbose = false;
 	static const struct option opts[] = {
+		{ "hotplug-dir", required_argument, NULL, 'H' },
+		{ "hotplug-timeout", required_argument, NULL, 'T' },
+		{ "device-wait", required_argument, NULL, 'W' },
+		{ "device-timeout", required_argument, NULL, 'I' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "statedir", required_argument, NULL, 's' },
@@ -466,6 +642,41 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			backend = optarg;
+			break;
+		case 'H': hotplug_opt = optarg; break;
+		case 'T': {
+			char *end;
+			hotplug_timeout_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || hotplug_timeout_s < 1 || hotplug_timeout_s > 3600) {
+				fprintf(stderr, "xcdd: --hotplug-timeout %s: expected 1 to 3600 "
+					"seconds\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'I': {
+			char *end;
+			device_timeout_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || device_timeout_s < 1 || device_timeout_s > 3600) {
+				fprintf(stderr, "xcdd: --device-timeout %s: expected 1 to 3600 "
+					"seconds\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'W':
+			device_wait_given = true;
+			if (!strcmp(optarg, "auto"))
+				device_wait = DEV_WAIT_AUTO;
+			else if (!strcmp(optarg, "always"))
+				device_wait = DEV_WAIT_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				device_wait = DEV_WAIT_NEVER;
+			else {
+				fprintf(stderr, "xcdd: --device-wait %s: expected auto, always or "
+					"never\n", optarg);
+				return 2;
+			}
 			break;
 		case 'r': rundir = optarg; break;
 		case 's': statedir = optarg; break;
@@ -511,11 +722,32 @@ int main(int argc, char **argv)
 	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1 };
 	int status = 1;
 	char err[512] = "", sock[PATH_MAX + 32];
-	bool dm_opened = false;
-	if (open_backend(backend, rundir, &x.hv) < 0)
+	bool dm_opened = false, own_host = false;
+	struct xs_handle *xs = NULL;
+	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32] = "";
+	bool sim_backends = false;
+	bool sim_host = backend ? strcmp(backend, "sim") == 0
+				: access("/dev/xen/privcmd", F_OK) != 0;
+	if (sim_host)
+		sim_store_path(rundir, store);
+	if (open_backend(backend, rundir, store, &x.hv, &own_host, sim_sock, &sim_backends) < 0)
 		goto out;
 	log_info("backend: %s", hv_backend_name(x.hv));
-	if (dm_open(&x.dm, x.hv, statedir, dm_changed, &x, err, sizeof(err)) < 0) {
+	if (!(xs = open_store(own_host, rundir, store, sim_sock)))
+		goto out;
+	/* Backends xcd-sim plays move to InitWait as the kernel's would. */
+	if (!device_wait_given && sim_backends)
+		device_wait = DEV_WAIT_ALWAYS;
+	char hpdir[4300];
+	hotplug_dir(hotplug_opt, hpdir, sizeof(hpdir));
+	log_info("hotplug scripts: %s (time limit %ld s); waiting for the backend: %s", hpdir,
+		 hotplug_timeout_s,
+		 device_wait == DEV_WAIT_ALWAYS ? "always"
+		 : device_wait == DEV_WAIT_NEVER ? "never" : "where dom0 has the driver");
+	struct dev_env dev = { .xs = xs, .wait = device_wait, .script_dir = hpdir,
+			       .hotplug_timeout_ms = (int)hotplug_timeout_s * 1000,
+			       .init_timeout_ms = (int)device_timeout_s * 1000 };
+	if (dm_open(&x.dm, x.hv, xs, &dev, statedir, dm_changed, &x, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		dm_close(&x.dm);
 		goto out;
@@ -539,6 +771,14 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* Without the watch, the one-second poll still notices everything. The
+	 * same xenstored as XS: XENSTORED_PATH is set by now where it matters. */
+	int wfd = -1;
+	if (!(x.xs_watch = xs_open(0)) || !xs_watch(x.xs_watch, "@releaseDomain", "xcdd") ||
+	    (wfd = xs_fileno(x.xs_watch)) < 0 ||
+	    loop_add(x.loop, wfd, EPOLLIN, release_cb, &x) < 0)
+		log_warn("no @releaseDomain watch (%s): shutdowns are noticed within a second",
+			 strerror(errno));
 	log_info("listening on %s", sock);
 	int rc = loop_run(x.loop);
 	if (rc < 0)
@@ -559,6 +799,10 @@ out:
 		close(x.timer_fd);
 	if (dm_opened)
 		dm_close(&x.dm);
+	if (x.xs_watch)
+		xs_close(x.xs_watch);
+	if (xs)
+		xs_close(xs);
 	if (x.hv)
 		hv_close(x.hv);
 	close(lock_fd);

@@ -34,6 +34,10 @@ struct xcdd {
 	int listen_fd;
 	int signal_fd;
 	int timer_fd;
+	/* A connection of its own for the @releaseDomain watch: a watch puts
+	 * libxenstore's handle in threaded mode, which makes every request on it
+	 * several times slower. */
+	struct xs_handle *xs_watch;
 };
 
 /*

@@ -1,8 +1,10 @@
 #!/bin/sh
-# build.sh: builds fuzz-xenbus, the libFuzzer target of the simulated guest's
-# xenstore ring reader (sim/xenbus.c), with clang (libFuzzer + ASan + UBSan).
+# build.sh: builds the libFuzzer targets of the simulated host with clang
+# (libFuzzer + ASan + UBSan): fuzz-xenbus, the guest's xenstore ring reader
+# (sim/xenbus.c), and fuzz-sim-control, xcd-sim's control protocol.
 # Usage: fuzz/sim/build.sh [OUTDIR]   (default: fuzz/sim in the current dir)
 # Run: OUTDIR/fuzz-xenbus -max_total_time=120 WORKDIR fuzz/sim/corpus
+#      OUTDIR/fuzz-sim-control -max_total_time=120 WORKDIR fuzz/sim/control-corpus
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-fuzz/sim}
@@ -14,3 +16,8 @@ echo "  CLANGLD  $out/fuzz-xenbus"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/sim/fuzz-xenbus.c" "$src/fuzz/sim/xenbus-fake.c" \
 	"$src/sim/xenbus.c" -o "$out/fuzz-xenbus"
+echo "  CLANGLD  $out/fuzz-sim-control"
+# shellcheck disable=SC2086
+$cc $cflags -DPACKAGE_VERSION='"fuzz"' "$src/fuzz/sim/fuzz-sim-control.c" "$src/sim/domain.c" \
+	"$src/sim/guest.c" "$src/sim/evtchn.c" "$src/sim/xenbus.c" "$src/sim/logdirty.c" \
+	"$src/lib/log.c" "$src/lib/loop.c" -o "$out/fuzz-sim-control"

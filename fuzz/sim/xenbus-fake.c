@@ -1,6 +1,7 @@
 /* xenbus-fake: a guest for sim/xenbus.c without the rest of xcd-sim; the
  * functions xenbus.c calls into the host are recorded here instead. */
 #include "xenbus-fake.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,19 @@ void sim_domain_shutdown_self(struct sim_domain *d, uint32_t reason)
 	fake_of(d)->shutdown_reason = (int)reason;
 }
 
+int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t *port)
+{
+	uint32_t p;
+	for (p = 1; p < SIM_MAX_PORTS && d->ports[p].state != PORT_FREE; p++)
+		;
+	if (p == SIM_MAX_PORTS)
+		return -ENOSPC;
+	d->ports[p].state = PORT_UNBOUND;
+	d->ports[p].remote_domid = remote_domid;
+	*port = p;
+	return 0;
+}
+
 int xb_fake_init(struct xb_fake *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -43,6 +57,7 @@ int xb_fake_init(struct xb_fake *f)
 	d->domid = 7;
 	d->store_port = 1;
 	d->console_port = 2;
+	d->ports[1].state = d->ports[2].state = PORT_UNBOUND;
 	d->populated_kb = d->target_kb = d->max_mem_kb = XB_FAKE_PAGES * 4;
 	d->program = SIM_PROG_IDLE;
 	f->g = (struct sim_guest_header *)d->mem.base;

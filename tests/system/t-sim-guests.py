@@ -5,7 +5,10 @@ built with hv (tests/system/sim-guest), INTRODUCEd by pyxs as a toolstack
 does, and must then behave as Linux PV guests: control/feature-* appear,
 control/shutdown poweroff/reboot/suspend shut them down with that reason
 and fire @releaseDomain, memory/target balloons them, a destroyed guest is
-released, and a live update of xenstored keeps their rings working."""
+released, a live update of xenstored keeps their rings working, and
+their vbd and vif frontends go through the xenbus handshake with xcd-sim's
+simulated backends (xcd-sim --xenstore) as xl's entries and a block
+hotplug script drive them."""
 import os
 import queue
 import signal
@@ -42,7 +45,7 @@ env = dict(os.environ, XCD_SIM_SOCKET=SIM_SOCK)
 procs = []
 
 
-def wait_for(cond, secs=5.0):
+def wait_for(cond, secs=10.0):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         try:
@@ -67,7 +70,8 @@ def connectable(path):
 
 
 def start():
-    sim = subprocess.Popen([SIM, "--socket", SIM_SOCK, "--memory", "256", "--verbose"],
+    sim = subprocess.Popen([SIM, "--socket", SIM_SOCK, "--memory", "256", "--verbose",
+                            "--xenstore", XS_SOCK],
                            stdout=subprocess.DEVNULL,
                            stderr=open(os.path.join(T, "xcd-sim.log"), "w"))
     procs.append(sim)
@@ -137,7 +141,7 @@ class Guest:
         return helper("console", self.domid, self.cons_pfn)
 
 
-def next_release(m, domid, timeout=5.0):
+def next_release(m, domid, timeout=10.0):
     """True once @releaseDomain fires (tokens name the watch, not the domain:
     xenstored fires it without a domain id in the path)."""
     end = time.monotonic() + timeout
@@ -175,6 +179,7 @@ try:
     m = c.monitor()
     m.watch(b"@releaseDomain", b"rel")
     m.watch(b"@introduceDomain", b"intro")
+    next_release(m, 0)  # the event every new watch fires once
 
     chk.section("boot: the guest's xenbus advertises what it answers")
     g1 = Guest(c)
@@ -214,9 +219,8 @@ try:
     chk.ok(wait_for(lambda: info(g4.domid)["shutdown"] == "1"), "halt: the guest shuts down")
     chk.eq(info(g4.domid)["reason"], "0", "halt: reason poweroff")
     c.write((g3.home + "/control/shutdown").encode(), b"dance")
-    time.sleep(0.3)
+    chk.ok(wait_for(lambda: "ignoring" in g3.console()), "an unknown request: the console says it is ignored")
     chk.eq(info(g3.domid)["shutdown"], "0", "an unknown request is ignored")
-    chk.ok("ignoring" in g3.console(), "and the console says so")
 
     chk.section("destroy: the guest is released")
     for g in (g1, g2, g4):
@@ -227,6 +231,65 @@ try:
                "domain %d destroyed: no longer introduced" % g.domid)
         chk.eq(g.node(c, "control/feature-poweroff"), None,
                "domain %d destroyed: the nodes it owned are gone" % g.domid)
+
+    chk.section("devices: the xenbus handshake of a vbd and a vif")
+    g5 = Guest(c)
+    chk.ok(wait_for(lambda: g5.node(c, "control/feature-poweroff") == "1"), "fifth guest up")
+    D = g5.domid
+    disk = os.path.join(T, "disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(8 * 1024 * 1024)
+    devs = {"vbd": 51712, "vif": 0}
+    be = {}
+    fe = {}
+    for t, n in devs.items():
+        be[t] = "/local/domain/0/backend/%s/%d/%d" % (t, D, n)
+        fe[t] = "%s/device/%s/%d" % (g5.home, t, n)
+        # as libxl writes them: backend owned by dom0 and readable by the
+        # guest, frontend owned by the guest and readable by dom0
+        c.mkdir(be[t].encode())
+        c.set_perms(be[t].encode(), [b"n0", b"r%d" % D])
+        c.mkdir(fe[t].encode())
+        c.set_perms(fe[t].encode(), [b"n%d" % D, b"r0"])
+        extra = {"params": disk, "mode": "w", "type": "phy", "dev": "xvda"} if t == "vbd" \
+            else {"mac": "00:16:3e:00:00:05", "handle": "0", "script": "vif-bridge"}
+        for k, v in dict(frontend=fe[t], **{"frontend-id": str(D)}, online="1", state="1",
+                         **extra).items():
+            c.write(("%s/%s" % (be[t], k)).encode(), v.encode())
+        for k, v in {"backend-id": "0", "state": "1", "backend": be[t]}.items():
+            c.write(("%s/%s" % (fe[t], k)).encode(), v.encode())
+
+    def st(path):
+        return read(c, path + "/state")
+    for t in devs:
+        chk.ok(wait_for(lambda: st(be[t]) in ("2", "4")), "%s: the backend reaches InitWait" % t,
+               "state %r" % st(be[t]))
+    chk.ok(wait_for(lambda: st(fe["vbd"]) == "3"), "vbd: the frontend is Initialised",
+           "state %r" % st(fe["vbd"]))
+    for k in ("ring-ref", "event-channel", "protocol"):
+        chk.ok(read(c, fe["vbd"] + "/" + k), "vbd: the frontend wrote %s" % k)
+    chk.eq(st(be["vbd"]), "2", "vbd: the backend waits for the hotplug script")
+    c.write((be["vbd"] + "/physical-device").encode(), b"fe:0")  # what the block script writes
+    chk.ok(wait_for(lambda: st(be["vbd"]) == "4"), "vbd: physical-device written: the backend connects")
+    chk.eq(read(c, be["vbd"] + "/sectors"), str(8 * 1024 * 1024 // 512), "vbd: sectors of the image")
+    chk.eq(read(c, be["vbd"] + "/sector-size"), "512", "vbd: sector-size")
+    chk.ok(wait_for(lambda: st(fe["vbd"]) == "4"), "vbd: the frontend connects")
+    chk.ok(wait_for(lambda: st(fe["vif"]) == "4"), "vif: the frontend connects (netfront)")
+    for k in ("tx-ring-ref", "rx-ring-ref", "event-channel"):
+        chk.ok(read(c, fe["vif"] + "/" + k), "vif: the frontend wrote %s" % k)
+    chk.eq(read(c, fe["vif"] + "/request-rx-copy"), "1", "vif: request-rx-copy")
+    chk.ok(wait_for(lambda: st(be["vif"]) == "4"), "vif: the backend connects")
+    for t in devs:  # removal as libxl does it: online 0, backend Closing
+        c.write((be[t] + "/online").encode(), b"0")
+        c.write((be[t] + "/state").encode(), b"5")
+    for t in devs:
+        chk.ok(wait_for(lambda: st(fe[t]) == "6"), "%s: the frontend closes" % t, "state %r" % st(fe[t]))
+        chk.ok(wait_for(lambda: st(be[t]) == "6"), "%s: the backend is Closed" % t, "state %r" % st(be[t]))
+        c.delete(fe[t].encode())
+        c.delete(be[t].encode())
+    chk.ok(wait_for(lambda: g5.console().count("removed") == 2), "the guest dropped both devices",
+           repr(g5.console()))
+    helper("destroy", D)
 
     chk.section("live update keeps a guest's ring and event channel")
     if not os.access(XC, os.X_OK):
@@ -249,7 +312,7 @@ try:
         chk.eq(read(c2, g3.home + "/control/feature-poweroff"), "1", "its nodes are kept")
         m2 = c2.monitor()
         m2.watch(b"@releaseDomain", b"rel2")
-        time.sleep(0.2)
+        next_release(m2, 0)  # the event every new watch fires once
         drain(m2)
         c2.write((g3.home + "/control/shutdown").encode(), b"poweroff")
         chk.ok(wait_for(lambda: info(g3.domid)["shutdown"] == "1"), "after the update: poweroff works")

@@ -446,6 +446,41 @@ static void test_dom_exc_and_adopt(void)
 	CHECK_RC(hv_evtchn_unbind(F.hv, virq));
 }
 
+/* Bindings belong to the handle: when its last descriptor closes, the
+ * guest's port is unbound again and another client may bind it. */
+static void test_handle_close_unbinds(void)
+{
+	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
+	uint32_t id, lport, lport2;
+	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
+	struct hv_build_spec spec = { .kernel = "sim:idle" };
+	struct hv_build_result br;
+	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
+	struct hv *hv2 = NULL;
+	char err[256] = "";
+	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL_FATAL(hv_evtchn_bind(hv2, id, br.store_port, &lport2), 0);
+	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.store_port, &lport), -EINVAL); /* taken */
+	hv_close(hv2);
+	/* xcd-sim notices the closed handle asynchronously */
+	int rc = -EINVAL;
+	for (uint64_t t0 = now_ms(); rc == -EINVAL && now_ms() - t0 < WAIT_MS; sleep_ms(10))
+		rc = hv_evtchn_bind(F.hv, id, br.store_port, &lport);
+	CU_ASSERT_EQUAL(rc, 0);
+	/* and the guest's boot requests now reach this client */
+	CHECK_RC(hv_domain_unpause(F.hv, id));
+	struct pollfd pfd = { hv_evtchn_fd(F.hv), POLLIN, 0 };
+	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
+	uint32_t got = 0;
+	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CU_ASSERT_EQUAL(got, lport);
+	CHECK_RC(hv_evtchn_unmask(F.hv, lport));
+	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
+	CHECK_RC(hv_domain_destroy(F.hv, id));
+	/* VIRQ_DOM_EXC was unbound by the adopt test: nothing more arrives. */
+	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+}
+
 static void test_shutdown_suspend(void)
 {
 	struct hv_dominfo di;
@@ -596,6 +631,7 @@ int main(void)
 	CU_add_test(s, "event channel notify wakes sim:idle", test_evtchn);
 	CU_add_test(s, "build result: rings and ports in guest memory", test_build_result);
 	CU_add_test(s, "VIRQ_DOM_EXC, masking, adopt of the handle", test_dom_exc_and_adopt);
+	CU_add_test(s, "closing a handle unbinds its ports", test_handle_close_unbinds);
 	CU_add_test(s, "shutdown with a reason; suspend and resume", test_shutdown_suspend);
 	CU_add_test(s, "memory max and target", test_memory);
 	CU_add_test(s, "errors", test_errors);

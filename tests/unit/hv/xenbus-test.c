@@ -68,6 +68,9 @@ static void boot(struct xb_fake *f, char *tok_shutdown, char *tok_target)
 	CU_ASSERT_STRING_EQUAL(m.body, "memory/target");
 	strcpy(tok_target, m.body + strlen(m.body) + 1);
 	reply(f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT_FATAL(next_req(f, &m));
+	CU_ASSERT_STRING_EQUAL(m.body, "device"); /* the frontends' bus */
+	reply(f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
 	CU_ASSERT(!next_req(f, &m));
 	sim_xenbus_step(&f->d);
 	CU_ASSERT(f->x->errors == 0);
@@ -204,6 +207,88 @@ static void test_oversized_dropped(void)
 	xb_fake_free(&f);
 }
 
+/* The guest's next request must be of this type on this path. */
+static void expect(struct xb_fake *f, struct msg *m, uint32_t type, const char *path)
+{
+	sim_xenbus_step(&f->d);
+	CU_ASSERT_FATAL(next_req(f, m));
+	CU_ASSERT_EQUAL(m->h.type, type);
+	CU_ASSERT_STRING_EQUAL(m->body, path);
+}
+
+static const char *value_of(const struct msg *m)
+{
+	return m->body + strlen(m->body) + 1;
+}
+
+/* blkfront's side of the xenbus handshake, step by step. */
+static void test_vbd_handshake(void)
+{
+	struct xb_fake f;
+	char ts[64], tt[64];
+	boot(&f, ts, tt);
+	struct msg m;
+	const char *be = "/local/domain/0/backend/vbd/7/51712";
+	char bestate[64];
+	snprintf(bestate, sizeof(bestate), "%s/state", be);
+	watch_event(&f, "device/vbd/51712", "xcd-sim:device");
+	expect(&f, &m, XS_DIRECTORY, "device/vbd");
+	reply(&f, XS_DIRECTORY, m.h.req_id, "51712", 6, NULL, 0);
+	expect(&f, &m, XS_DIRECTORY, "device/vif");
+	reply(&f, XS_ERROR, m.h.req_id, "ENOENT", 7, NULL, 0);
+	expect(&f, &m, XS_READ, "device/vbd/51712/backend");
+	reply(&f, XS_READ, m.h.req_id, be, strlen(be), NULL, 0);
+	expect(&f, &m, XS_WATCH, bestate);
+	char token[32];
+	snprintf(token, sizeof(token), "%s", value_of(&m));
+	reply(&f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
+	/* backend InitWait: the frontend talks, then Initialised */
+	watch_event(&f, bestate, token);
+	expect(&f, &m, XS_READ, bestate);
+	reply(&f, XS_READ, m.h.req_id, "2", 1, NULL, 0);
+	sim_xenbus_step(&f.d);
+	const char *nodes[] = { "event-channel", "ring-ref", "protocol", "state" };
+	uint32_t port = 0;
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_FATAL(next_req(&f, &m));
+		char want[64];
+		snprintf(want, sizeof(want), "device/vbd/51712/%s", nodes[i]);
+		CU_ASSERT_EQUAL(m.h.type, XS_WRITE);
+		CU_ASSERT_STRING_EQUAL(m.body, want);
+		if (i == 0)
+			port = (uint32_t)atoi(value_of(&m));
+		reply(&f, XS_WRITE, m.h.req_id, "OK", 3, NULL, 0);
+	}
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "3");
+	CU_ASSERT_FATAL(port > 0 && port < SIM_MAX_PORTS);
+	CU_ASSERT_EQUAL(f.d.ports[port].state, PORT_UNBOUND); /* for the backend to bind */
+	/* backend Connected: the frontend too */
+	watch_event(&f, bestate, token);
+	expect(&f, &m, XS_READ, bestate);
+	reply(&f, XS_READ, m.h.req_id, "4", 1, NULL, 0);
+	expect(&f, &m, XS_WRITE, "device/vbd/51712/state");
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "4");
+	/* backend Closing: Closing, then Closed */
+	watch_event(&f, bestate, token);
+	expect(&f, &m, XS_READ, bestate);
+	reply(&f, XS_READ, m.h.req_id, "5", 1, NULL, 0);
+	expect(&f, &m, XS_WRITE, "device/vbd/51712/state");
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "5");
+	CU_ASSERT_FATAL(next_req(&f, &m));
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "6");
+	/* the toolstack removes the device: dropped, watch and port released */
+	watch_event(&f, "device/vbd/51712", "xcd-sim:device");
+	expect(&f, &m, XS_DIRECTORY, "device/vbd");
+	reply(&f, XS_ERROR, m.h.req_id, "ENOENT", 7, NULL, 0);
+	sim_xenbus_step(&f.d);
+	CU_ASSERT_FATAL(next_req(&f, &m));
+	CU_ASSERT_EQUAL(m.h.type, XS_UNWATCH);
+	CU_ASSERT_STRING_EQUAL(m.body, bestate);
+	CU_ASSERT_EQUAL(f.d.ports[port].state, PORT_FREE);
+	CU_ASSERT_FALSE(f.x->dev[0].used);
+	xb_fake_free(&f);
+}
+
 static void test_corpus(void)
 {
 	const char *src = getenv("XCD_SRCDIR");
@@ -246,6 +331,7 @@ int main(void)
 	CU_add_test(s, "empty, absent, unknown control/shutdown", test_ignored_and_absent);
 	CU_add_test(s, "memory/target balloons, bounded", test_balloon);
 	CU_add_test(s, "an oversized message is dropped", test_oversized_dropped);
+	CU_add_test(s, "vbd frontend handshake", test_vbd_handshake);
 	CU_add_test(s, "fuzz corpus replays", test_corpus);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

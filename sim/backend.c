@@ -1,0 +1,302 @@
+/* backend: the simulated host's dom0 backend drivers, in the role Linux's
+ * blkback and netback play in a Xen dom0: they watch
+ * /local/domain/0/backend/{vbd,vif} in xenstore and answer the xenbus
+ * handshake (xen/io/xenbus.h, xenstore-paths) with the frontends of the
+ * guests. They have no data path: no blocks or packets move.
+ *
+ *   vbd: Initialising -> write features, InitWait; once the block hotplug
+ *        script wrote physical-device and the frontend is Initialised (or
+ *        Connected) with ring-ref and event-channel: sectors, sector-size,
+ *        info, Connected.
+ *   vif: Initialising -> features, InitWait; frontend Connected with
+ *        request-rx-copy=1 -> Connected.
+ *   both: frontend Closing/Closed -> Closing/Closed; backend set to Closing
+ *        (the toolstack's removal) -> Closed once the frontend closed or
+ *        never connected.
+ *
+ * One thread, a libxenstore client of the xenstored at --xenstore PATH; it
+ * connects when that xenstored is up and again if it goes away. */
+#include "sim.h"
+#include "../lib/log.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#define BE_ROOT "/local/domain/0/backend"
+#define MAX_WATCHED 256
+
+struct sim_backends {
+	pthread_t thread;
+	int started;
+	int stop[2]; /* a byte on stop[1] ends the thread */
+	struct xs_handle *xs;
+	/* frontend state nodes watched, to hear the frontends' moves */
+	char *watched[MAX_WATCHED];
+};
+
+static char *rd(struct sim_backends *b, const char *fmt, const char *base)
+{
+	char path[256];
+	snprintf(path, sizeof(path), fmt, base);
+	unsigned len;
+	return xs_read(b->xs, XBT_NULL, path, &len);
+}
+
+static unsigned rd_state(struct sim_backends *b, const char *base)
+{
+	char *v = rd(b, "%s/state", base);
+	unsigned s = v ? (unsigned)strtoul(v, NULL, 10) : 0;
+	free(v);
+	return s;
+}
+
+static void wr(struct sim_backends *b, const char *base, const char *node, const char *val)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", base, node);
+	if (!xs_write(b->xs, XBT_NULL, path, val, strlen(val)))
+		log_warn("backend: write %s: %s", path, strerror(errno));
+}
+
+static void switch_state(struct sim_backends *b, const char *base, unsigned st)
+{
+	char v[4];
+	snprintf(v, sizeof(v), "%u", st);
+	wr(b, base, "state", v);
+	log_debug("backend %s: state %u", base, st);
+}
+
+static void watch_frontend(struct sim_backends *b, const char *fe)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/state", fe);
+	int slot = -1;
+	for (int i = 0; i < MAX_WATCHED; i++) {
+		if (b->watched[i] && strcmp(b->watched[i], path) == 0)
+			return;
+		if (!b->watched[i] && slot < 0)
+			slot = i;
+	}
+	if (slot < 0 || !xs_watch(b->xs, path, "fe"))
+		return;
+	b->watched[slot] = strdup(path);
+}
+
+static void unwatch_frontend(struct sim_backends *b, const char *fe)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/state", fe);
+	for (int i = 0; i < MAX_WATCHED; i++) {
+		if (b->watched[i] && strcmp(b->watched[i], path) == 0) {
+			xs_unwatch(b->xs, path, "fe");
+			free(b->watched[i]);
+			b->watched[i] = NULL;
+		}
+	}
+}
+
+/* VDISK_* of xen/io/blkif.h */
+#define VDISK_READONLY 0x4
+
+static void vbd_connect(struct sim_backends *b, const char *base, const char *fe)
+{
+	char *rr = rd(b, "%s/ring-ref", fe), *ec = rd(b, "%s/event-channel", fe);
+	int ready = rr && ec;
+	free(rr);
+	free(ec);
+	if (!ready) {
+		log_warn("backend %s: the frontend is Initialised without ring-ref and event-channel",
+			 base);
+		return;
+	}
+	char *params = rd(b, "%s/params", base), *mode = rd(b, "%s/mode", base);
+	struct stat st;
+	unsigned long long sectors = 0;
+	if (params && stat(params, &st) == 0)
+		sectors = (unsigned long long)st.st_size / 512;
+	char v[32];
+	snprintf(v, sizeof(v), "%llu", sectors);
+	wr(b, base, "sectors", v);
+	wr(b, base, "sector-size", "512");
+	snprintf(v, sizeof(v), "%u", mode && mode[0] == 'r' ? VDISK_READONLY : 0);
+	wr(b, base, "info", v);
+	free(params);
+	free(mode);
+	switch_state(b, base, 4);
+}
+
+/* Brings one backend device along (idempotent: it runs on every event). */
+static void be_update(struct sim_backends *b, int vif, const char *base)
+{
+	unsigned st = rd_state(b, base);
+	char *fe = rd(b, "%s/frontend", base);
+	if (!st) { /* removed by the toolstack */
+		if (fe)
+			unwatch_frontend(b, fe);
+		free(fe);
+		return;
+	}
+	if (fe)
+		watch_frontend(b, fe);
+	unsigned fst = fe ? rd_state(b, fe) : 0;
+	switch (st) {
+	case 1:
+		if (vif) {
+			wr(b, base, "feature-sg", "1");
+			wr(b, base, "feature-gso-tcpv4", "1");
+			wr(b, base, "feature-rx-copy", "1");
+			wr(b, base, "feature-rx-flip", "0");
+		} else {
+			wr(b, base, "feature-flush-cache", "1");
+		}
+		switch_state(b, base, 2);
+		break;
+	case 2:
+		if (!fe)
+			break;
+		if (vif) {
+			char *rx = rd(b, "%s/request-rx-copy", fe);
+			if (fst == 4 && rx && strcmp(rx, "1") == 0)
+				switch_state(b, base, 4);
+			free(rx);
+		} else {
+			char *pd = rd(b, "%s/physical-device", base);
+			if (pd && (fst == 3 || fst == 4))
+				vbd_connect(b, base, fe);
+			free(pd);
+		}
+		if (fst == 5 || fst == 6)
+			switch_state(b, base, fst);
+		break;
+	case 4:
+		if (fst == 5 || fst == 6)
+			switch_state(b, base, fst);
+		break;
+	case 5:
+		if (fst == 5 || fst == 6 || fst < 3)
+			switch_state(b, base, 6);
+		break;
+	}
+	free(fe);
+}
+
+/* An event path names a device: BE_ROOT/TYPE/DOMID/DEVID[/...], or a
+ * frontend's /local/domain/DOMID/device/TYPE/DEVID/state. */
+static void on_event(struct sim_backends *b, const char *path)
+{
+	char type[8];
+	unsigned domid, devid;
+	char base[128];
+	if (sscanf(path, BE_ROOT "/%7[a-z]/%u/%u", type, &domid, &devid) != 3 &&
+	    sscanf(path, "/local/domain/%u/device/%7[a-z]/%u", &domid, type, &devid) != 3)
+		return;
+	int vif = strcmp(type, "vif") == 0;
+	if (!vif && strcmp(type, "vbd") != 0)
+		return;
+	snprintf(base, sizeof(base), BE_ROOT "/%s/%u/%u", type, domid, devid);
+	be_update(b, vif, base);
+}
+
+static int wait_stop(struct sim_backends *b, int fd, int ms)
+{
+	struct pollfd p[2] = { { b->stop[0], POLLIN, 0 }, { fd, POLLIN, 0 } };
+	int n = poll(p, fd >= 0 ? 2 : 1, ms);
+	if (n > 0 && p[0].revents)
+		return 1;
+	return 0;
+}
+
+static void disconnect(struct sim_backends *b)
+{
+	for (int i = 0; i < MAX_WATCHED; i++) {
+		free(b->watched[i]);
+		b->watched[i] = NULL;
+	}
+	if (b->xs)
+		xs_close(b->xs);
+	b->xs = NULL;
+}
+
+static void *backend_main(void *arg)
+{
+	struct sim_backends *b = arg;
+	int said = 0;
+	for (;;) {
+		if (!b->xs) {
+			b->xs = xs_open(0);
+			if (!b->xs || !xs_watch(b->xs, BE_ROOT "/vbd", "be") ||
+			    !xs_watch(b->xs, BE_ROOT "/vif", "be")) {
+				disconnect(b);
+				if (!said++)
+					log_info("backends: waiting for xenstored");
+				if (wait_stop(b, -1, 100))
+					break;
+				continue;
+			}
+			log_info("backends: vbd and vif drivers on xenstore");
+			said = 0;
+		}
+		if (wait_stop(b, xs_fileno(b->xs), -1))
+			break;
+		for (;;) {
+			char **vec = xs_check_watch(b->xs);
+			if (!vec) {
+				if (errno != EAGAIN) {
+					log_warn("backends: xenstored connection lost: %s", strerror(errno));
+					disconnect(b);
+				}
+				break;
+			}
+			on_event(b, vec[XS_WATCH_PATH]);
+			free(vec);
+		}
+	}
+	disconnect(b);
+	return NULL;
+}
+
+int sim_backends_start(const char *xenstore_socket, struct sim_backends **out)
+{
+	struct sim_backends *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	/* libxenstore finds its socket there; set before the thread exists. */
+	setenv("XENSTORED_PATH", xenstore_socket, 1);
+	if (pipe2(b->stop, O_CLOEXEC) < 0) {
+		free(b);
+		return -errno;
+	}
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = -pthread_create(&b->thread, NULL, backend_main, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		close(b->stop[0]);
+		close(b->stop[1]);
+		free(b);
+		return rc;
+	}
+	b->started = 1;
+	*out = b;
+	return 0;
+}
+
+void sim_backends_stop(struct sim_backends *b)
+{
+	if (!b)
+		return;
+	if (write(b->stop[1], "x", 1) < 0)
+		log_warn("backends: stop: %s", strerror(errno));
+	pthread_join(b->thread, NULL);
+	close(b->stop[0]);
+	close(b->stop[1]);
+	free(b);
+}
