@@ -46,7 +46,12 @@ struct hv_domain_config {
 	uint32_t max_vcpus;
 	uint64_t max_mem_kb;
 	enum hv_domain_type type;
+	uint32_t flags;		/* HV_CREATE_* */
 };
+/* xl.cfg tsc_mode="native": the guest reads the host's TSC, never emulated.
+ * Xen under QEMU's emulated SVM needs it for PVH guests (RDTSCP cannot be
+ * emulated there); the simulated host ignores it. */
+#define HV_CREATE_TSC_NATIVE (1u << 0)
 
 /* hv_dominfo.flags */
 #define HV_DOMF_RUNNING  (1u << 0) /* a vCPU is running now */
@@ -93,7 +98,13 @@ const char *hv_backend_name(const struct hv *hv);
 
 int hv_host_info(struct hv *hv, struct hv_hostinfo *out);
 
-/* The new domain is paused (as Xen creates it): build, then unpause. */
+/* The new domain is paused (as Xen creates it): build, then unpause.
+ * Xen: max_mem_kb must be whole MiB (libxenguest builds in MiB); Xen's limit
+ * is set 1 MiB above it for PVH's special pages, as xl does, and
+ * hv_domain_getinfo/hv_set_max_mem hide that slack. A PVH domain gets 1 vCPU
+ * at most (-EOPNOTSUPP otherwise): Linux PVH counts its CPUs in the ACPI MADT
+ * and hv_xen writes no ACPI tables yet. The grant and maptrack limits are the
+ * hypervisor's defaults, 1023 event channels, grant table v1. */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid);
 /* What to load into a created domain. */
 struct hv_build_spec {
@@ -107,7 +118,16 @@ struct hv_build_spec {
 };
 /* What the toolstack needs from a built domain: its xenstore ring page and the
  * guest's end of an unbound event channel for store_domid (passed to xenstored
- * with INTRODUCE), and the same for its console. */
+ * with INTRODUCE), and the same for its console.
+ * Xen: the pfns are what INTRODUCE and console/ring-ref want: machine frames
+ * for PV, guest frames for PVH. libxenguest's builder fills all of the
+ * domain's RAM (no populate-on-demand), loads the kernel (ELF or bzImage,
+ * PVH entry point for PVH) and ramdisk, seeds the grant entries xenstored and
+ * xenconsoled use (GNTTAB_RESERVED_XENSTORE/_CONSOLE); a PVH guest gets an
+ * e820 map (RAM, the special pages reserved) and no ACPI tables. Measured in
+ * the Xen lab: Linux PVH boots so on 1 vCPU, but neither completes a suspend
+ * nor powers off when asked through control/shutdown (both need ACPI there);
+ * PV guests do both. On failure the domain is left half built: destroy it. */
 struct hv_build_result {
 	uint64_t store_pfn;
 	uint32_t store_port;
@@ -124,11 +144,20 @@ int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out);
 /* Fills up to max entries, domain 0 included; returns how many (>= 0). */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max);
 /* Suspend: the domain ends in shutdown(suspend), its state frozen.
- * Resume: a suspended domain runs again where it stopped (Xen's fast resume). */
+ * Resume: a suspended domain runs again where it stopped (Xen's fast resume).
+ * Xen: a guest suspends itself when the toolstack writes control/shutdown =
+ * "suspend" in xenstore; hv_domain_suspend then waits (blocking, up to 60 s:
+ * call it from a job, not an event loop) until Xen reports the domain in
+ * shutdown(suspend): -ETIMEDOUT if it does not, -ECANCELED if it shut down for
+ * another reason. */
 int hv_domain_suspend(struct hv *hv, uint32_t domid);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
 
 int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb);
+/* Xen: the hypervisor keeps no balloon target. The guest's balloon driver
+ * follows memory/target in xenstore, which the toolstack writes; this checks
+ * target <= max and sets Xen's populate-on-demand target of a PVH domain
+ * (only a PoD-built domain is affected, and hv_xen builds none). */
 int hv_set_target_mem(struct hv *hv, uint32_t domid, uint64_t target_kb);
 
 int hv_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out);

@@ -1,6 +1,6 @@
-/* hv_xen: the hv backend of real Xen, on libxenctrl, libxenguest,
- * libxenforeignmemory and libxenevtchn. Operations not done yet answer
- * -ENOSYS and say so. */
+/* hv_xen: the hv backend of real Xen, on libxenctrl, libxenguest (its domain
+ * builder makes PV and PVH domains from a kernel image), libxenforeignmemory
+ * and libxenevtchn. Operations not done yet answer -ENOSYS and say so. */
 #include "hv.h"
 #include "../lib/log.h"
 #include <errno.h>
@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenguest.h>
+#include <xen/hvm/e820.h>
+#include <xen/hvm/params.h>
 
 /* The Xen libraries' own messages go to the debug log: hv's callers get
  * hv_error() instead, so a missing /dev/xen is not printed twice. */
@@ -30,6 +33,11 @@ static void xtl_destroy(struct xentoollog_logger *lg) { }
 
 static xentoollog_logger xtl_to_log = { .vmessage = xtl_vmessage, .destroy = xtl_destroy };
 
+/* What Xen's limit allows above a domain's RAM: PVH's special pages (xenstore,
+ * console, ...) and start info are populated outside it. xl adds the same
+ * (LIBXL_MAXMEM_CONSTANT), so both toolstacks read the same limits back. */
+#define XEN_MAXMEM_SLACK_KB 1024u
+
 struct xen_handles {
 	xc_interface *xch;
 	xenforeignmemory_handle *fmem;
@@ -43,11 +51,6 @@ static int xfail(struct hv *hv, const char *what, uint32_t domid)
 {
 	int e = errno ? errno : EIO;
 	return hv_fail(hv, -e, "xen: %s of domain %u: %s", what, domid, strerror(e));
-}
-
-static int nosys(struct hv *hv, const char *what)
-{
-	return hv_fail(hv, -ENOSYS, "xen: %s is not implemented by xcd's Xen backend yet", what);
 }
 
 static void xen_close(struct hv *hv)
@@ -113,6 +116,9 @@ static void from_xc(const xc_domaininfo_t *i, struct hv_dominfo *o)
 	o->online_vcpus = i->nr_online_vcpus;
 	o->mem_kb = (uint64_t)i->tot_pages * 4;
 	o->max_mem_kb = i->max_pages == UINT64_MAX ? UINT64_MAX : (uint64_t)i->max_pages * 4;
+	/* hv_xen (as xl) keeps XEN_MAXMEM_SLACK_KB above a guest's maximum. */
+	if (i->domain != 0 && o->max_mem_kb != UINT64_MAX && o->max_mem_kb >= XEN_MAXMEM_SLACK_KB)
+		o->max_mem_kb -= XEN_MAXMEM_SLACK_KB;
 	o->target_kb = o->mem_kb;
 	o->cpu_time_ns = i->cpu_time;
 }
@@ -167,31 +173,296 @@ static int xen_resume(struct hv *hv, uint32_t domid)
 	return xc_domain_resume(xh(hv)->xch, domid, 1) < 0 ? xfail(hv, "resume", domid) : 0;
 }
 
+/* Xen's TSC_MODE_NEVER_EMULATE (xl.cfg tsc_mode="native"); not in the public headers. */
+#define XEN_TSC_MODE_NATIVE 2u
+/* xl's defaults (xl.cfg max_event_channels). */
+#define XEN_MAX_EVTCHN_PORT 1023u
+/* How long hv_domain_suspend waits for a guest to suspend itself; libxl allows
+ * the same minute. */
+#define XEN_SUSPEND_WAIT_MS 60000
+#define XEN_SUSPEND_POLL_MS 20
+
+/* libxenguest's own explanation of its last failure on this handle. */
+static const char *xc_last(xc_interface *xch)
+{
+	const xc_error *e = xc_get_last_error(xch);
+	return e && e->code != XC_ERROR_NONE && e->message[0] ? e->message : "no detail from libxc";
+}
+
 static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
 {
-	return nosys(hv, "domain create (xen_domctl_createdomain with PV/PVH flags)");
+	xc_interface *xch = xh(hv)->xch;
+	int pvh = cfg->type == HV_DOM_PVH;
+	if (cfg->type != HV_DOM_PV && !pvh)
+		return hv_fail(hv, -EINVAL, "xen: create: unknown domain type %d", (int)cfg->type);
+	if (cfg->max_vcpus == 0)
+		return hv_fail(hv, -EINVAL, "xen: create: a domain needs at least one vCPU");
+	/* Linux PVH finds its CPUs in the ACPI MADT; without one only the boot
+	 * vCPU comes online (measured with acpi=off; NOTES.md), and hv_xen writes
+	 * no ACPI tables yet: refuse rather than build a guest missing vCPUs. */
+	if (pvh && cfg->max_vcpus > 1)
+		return hv_fail(hv, -EOPNOTSUPP,
+			       "xen: create: a PVH domain with %u vCPUs needs ACPI tables (MADT), "
+			       "which xcd's Xen backend does not write yet; use 1 vCPU or a PV "
+			       "domain",
+			       cfg->max_vcpus);
+	/* libxenguest builds whole MiB (xc_dom_mem_init). */
+	if (cfg->max_mem_kb < 1024 || cfg->max_mem_kb % 1024)
+		return hv_fail(hv, -EINVAL,
+			       "xen: create: memory of %llu KiB: the Xen backend needs a whole "
+			       "number of MiB, at least 1",
+			       (unsigned long long)cfg->max_mem_kb);
+	struct xen_domctl_createdomain c;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.handle, cfg->uuid, sizeof(c.handle));
+	c.max_vcpus = cfg->max_vcpus;
+	c.max_evtchn_port = XEN_MAX_EVTCHN_PORT;
+	c.max_grant_frames = -1;	/* the hypervisor's default limits */
+	c.max_maptrack_frames = -1;
+	c.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	if (pvh) {
+		/* PVH: an HVM container on hardware-assisted paging with only the
+		 * local APIC emulated (no device model, no PIC/IOAPIC/RTC). */
+		c.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+		c.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+	}
+	uint32_t id = 0; /* 0: Xen picks the domid */
+	errno = 0;
+	if (xc_domain_create(xch, &id, &c) < 0)
+		return hv_fail(hv, errno ? -errno : -EIO, "xen: create of a %s domain: %s",
+			       pvh ? "PVH" : "PV", strerror(errno ? errno : EIO));
+	/* Xen 4.17 still allocates the vCPUs here, with the count create got. */
+	const char *what = "allocate vCPUs";
+	errno = 0;
+	if (xc_domain_max_vcpus(xch, id, cfg->max_vcpus) < 0)
+		goto undo;
+	/* The CPUID policy a fresh domain boots with (PAE on, no invariant TSC
+	 * promise, no nested virtualisation), as xl applies before building. */
+	what = "apply the CPUID policy";
+	if (xc_cpuid_apply_policy(xch, id, false, NULL, 0, true, false, false, NULL, NULL) < 0)
+		goto undo;
+	what = "set max memory";
+	if (xc_domain_setmaxmem(xch, id, cfg->max_mem_kb + XEN_MAXMEM_SLACK_KB) < 0)
+		goto undo;
+	/* PV: the guest's pseudo-physical map ends at its RAM (XENMEM_memory_map). */
+	what = "set memory map limit";
+	if (!pvh && xc_domain_set_memmap_limit(xch, id, cfg->max_mem_kb) < 0)
+		goto undo;
+	what = "set TSC mode";
+	if ((cfg->flags & HV_CREATE_TSC_NATIVE) &&
+	    xc_domain_set_tsc_info(xch, id, XEN_TSC_MODE_NATIVE, 0, 0, 0) < 0)
+		goto undo;
+	*domid = id;
+	return 0;
+undo:;
+	int rc = xfail(hv, what, id);
+	xc_domain_destroy(xch, id);
+	return rc;
+}
+
+/* Xen's guest-physical layout of a PVH domain: RAM up to the MMIO hole below
+ * 4 GiB, the rest above 4 GiB, and the special pages (xenstore, console,
+ * ...) that libxenguest puts just below X86_HVM_END_SPECIAL_REGION, reserved
+ * so that the guest does not take them for RAM. */
+static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct e820entry *e820)
+{
+	uint64_t mmio_start = HVM_BELOW_4G_MMIO_START;
+	uint64_t low = ram_bytes, high = 0;
+	if (low > mmio_start) {
+		high = (1ull << 32) + (low - mmio_start);
+		low = mmio_start;
+	}
+	dom->mmio_start = mmio_start;
+	dom->mmio_size = HVM_BELOW_4G_MMIO_LENGTH;
+	dom->lowmem_end = low;
+	dom->highmem_end = high;
+	dom->target_pages = ram_bytes >> XC_PAGE_SHIFT; /* all populated: no PoD */
+	dom->device_model = false;
+	dom->vga_hole_size = 0;
+	unsigned n = 0;
+	e820[n++] = (struct e820entry){ 0, low, E820_RAM };
+	e820[n++] = (struct e820entry){
+		(uint64_t)(X86_HVM_END_SPECIAL_REGION - X86_HVM_NR_SPECIAL_PAGES) << XC_PAGE_SHIFT,
+		(uint64_t)X86_HVM_NR_SPECIAL_PAGES << XC_PAGE_SHIFT, E820_RESERVED };
+	if (high)
+		e820[n++] = (struct e820entry){ 1ull << 32, high - (1ull << 32), E820_RAM };
+	dom->e820 = e820;
+	dom->e820_entries = n;
+	return n;
 }
 
 static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		     struct hv_build_result *out)
 {
-	return nosys(hv, "domain build (libxenguest xc_dom_*)");
+	xc_interface *xch = xh(hv)->xch;
+	if (!spec->kernel || !spec->kernel[0])
+		return hv_fail(hv, -EINVAL, "xen: build of domain %u: no kernel image given", domid);
+	xc_domaininfo_t info;
+	int n = xc_domain_getinfolist(xch, domid, 1, &info);
+	if (n < 0)
+		return xfail(hv, "build (getinfo)", domid);
+	if (n == 0 || info.domain != domid)
+		return hv_fail(hv, -ESRCH, "xen: build: domain %u does not exist", domid);
+	int pvh = !!(info.flags & XEN_DOMINF_hvm_guest);
+	/* The RAM to build is what create allowed, less the slack it added. */
+	uint64_t max_kb = (uint64_t)info.max_pages * 4;
+	if (info.max_pages == UINT64_MAX || max_kb < XEN_MAXMEM_SLACK_KB + 1024)
+		return hv_fail(hv, -EINVAL,
+			       "xen: build of domain %u: its memory limit (%llu KiB) leaves no "
+			       "RAM to build; was it made by hv_domain_create?",
+			       domid, (unsigned long long)max_kb);
+	unsigned mem_mb = (unsigned)((max_kb - XEN_MAXMEM_SLACK_KB) / 1024);
+
+	/* The guest's ends of its xenstore and console channels, open to the
+	 * domains serving them; start info (PV) or HVM params (PVH) carry them. */
+	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
+	if (sport < 0)
+		return xfail(hv, "build (xenstore event channel)", domid);
+	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
+								  spec->console_domid);
+	if (cport < 0)
+		return xfail(hv, "build (console event channel)", domid);
+
+	struct xc_dom_image *dom = xc_dom_allocate(xch, spec->cmdline ? spec->cmdline : "", NULL);
+	if (!dom)
+		return hv_fail(hv, -ENOMEM, "xen: build of domain %u: xc_dom_allocate: %s", domid,
+			       xc_last(xch));
+	struct e820entry e820[3];
+	const char *what;
+	int rc = 0;
+	dom->container_type = pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
+	dom->max_vcpus = info.max_vcpu_id + 1;
+	dom->xenstore_evtchn = (unsigned)sport;
+	dom->xenstore_domid = spec->store_domid;
+	dom->console_evtchn = (unsigned)cport;
+	dom->console_domid = spec->console_domid;
+	if (pvh)
+		pvh_layout(dom, (uint64_t)mem_mb << 20, e820);
+
+	errno = 0;
+	what = "reading the kernel image";
+	if (xc_dom_kernel_file(dom, spec->kernel) != 0)
+		goto fail;
+	what = "reading the ramdisk";
+	if (spec->ramdisk && spec->ramdisk[0] && xc_dom_module_file(dom, spec->ramdisk, NULL) != 0)
+		goto fail;
+	what = "xc_dom_boot_xen_init";
+	if (xc_dom_boot_xen_init(dom, xch, domid) != 0)
+		goto fail;
+	what = "parsing the kernel image";
+	if (xc_dom_parse_image(dom) != 0)
+		goto fail;
+	what = "xc_dom_mem_init";
+	if (xc_dom_mem_init(dom, mem_mb) != 0)
+		goto fail;
+	what = "populating guest memory";
+	if (xc_dom_boot_mem_init(dom) != 0)
+		goto fail;
+	what = "setting the memory map";
+	if (pvh && xc_domain_set_memory_map(xch, domid, dom->e820, dom->e820_entries) != 0)
+		goto fail;
+	what = "loading the image";
+	if (xc_dom_build_image(dom) != 0)
+		goto fail;
+	what = "setting up the boot vCPU";
+	if (xc_dom_boot_image(dom) != 0)
+		goto fail;
+	/* The grant entries xenstored and xenconsoled map the rings through
+	 * (GNTTAB_RESERVED_XENSTORE and _CONSOLE). */
+	what = "seeding the grant table";
+	if (xc_dom_gnttab_init(dom) != 0)
+		goto fail;
+	memset(out, 0, sizeof(*out));
+	out->store_port = (uint32_t)sport;
+	out->console_port = (uint32_t)cport;
+	if (pvh) {
+		/* A PVH guest finds its channels in HVM params, its rings by gfn. */
+		what = "setting the xenstore/console event channel params";
+		if (xc_hvm_param_set(xch, domid, HVM_PARAM_STORE_EVTCHN, (uint64_t)sport) != 0 ||
+		    xc_hvm_param_set(xch, domid, HVM_PARAM_CONSOLE_EVTCHN, (uint64_t)cport) != 0)
+			goto fail;
+		out->store_pfn = dom->xenstore_pfn;
+		out->console_pfn = dom->console_pfn;
+	} else {
+		/* Xen's INTRODUCE and console/ring-ref of a PV guest name machine frames. */
+		out->store_pfn = xc_dom_p2m(dom, dom->xenstore_pfn);
+		out->console_pfn = xc_dom_p2m(dom, dom->console_pfn);
+	}
+	log_debug("xen: built %s domain %u: %u MiB, kernel %s, store pfn %#llx port %u, "
+		  "console pfn %#llx port %u",
+		  pvh ? "PVH" : "PV", domid, mem_mb, spec->kernel,
+		  (unsigned long long)out->store_pfn, out->store_port,
+		  (unsigned long long)out->console_pfn, out->console_port);
+	xc_dom_release(dom);
+	return 0;
+fail:
+	rc = hv_fail(hv, errno > 0 ? -errno : -EIO, "xen: build of %s domain %u from %s: %s: %s",
+		     pvh ? "PVH" : "PV", domid, spec->kernel, what, xc_last(xch));
+	xc_dom_release(dom);
+	return rc;
 }
 
+static int sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	return nanosleep(&ts, NULL);
+}
+
+/* A Xen guest suspends itself: the toolstack asks it through control/shutdown
+ * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend). */
 static int xen_suspend(struct hv *hv, uint32_t domid)
 {
-	return nosys(hv, "suspend (needs the guest's control/shutdown handshake)");
+	for (long waited = 0;; waited += XEN_SUSPEND_POLL_MS) {
+		struct hv_dominfo d;
+		int rc = xen_getinfo(hv, domid, &d);
+		if (rc < 0)
+			return rc;
+		if (d.flags & HV_DOMF_DYING)
+			return hv_fail(hv, -ESRCH, "xen: suspend: domain %u is dying", domid);
+		if (d.flags & HV_DOMF_SHUTDOWN) {
+			if (d.shutdown_reason == HV_SHUTDOWN_SUSPEND)
+				return 0;
+			return hv_fail(hv, -ECANCELED,
+				       "xen: suspend: domain %u shut down with reason %u instead "
+				       "of suspending",
+				       domid, d.shutdown_reason);
+		}
+		if (waited >= XEN_SUSPEND_WAIT_MS)
+			return hv_fail(hv, -ETIMEDOUT,
+				       "xen: suspend: domain %u did not suspend within %d s (%s); "
+				       "a Xen guest suspends itself when the toolstack writes "
+				       "control/shutdown = suspend",
+				       domid, XEN_SUSPEND_WAIT_MS / 1000,
+				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
+		sleep_ms(XEN_SUSPEND_POLL_MS);
+	}
 }
 
 static int xen_set_max_mem(struct hv *hv, uint32_t domid, uint64_t kb)
 {
-	return xc_domain_setmaxmem(xh(hv)->xch, domid, kb) < 0 ? xfail(hv, "set max memory", domid)
-							       : 0;
+	return xc_domain_setmaxmem(xh(hv)->xch, domid, kb + XEN_MAXMEM_SLACK_KB) < 0 ?
+		       xfail(hv, "set max memory", domid) : 0;
 }
 
+/* Xen keeps no balloon target: the guest's balloon driver follows
+ * memory/target in xenstore, which the toolstack writes. What the hypervisor
+ * has is the populate-on-demand target of HVM containers, which matters only
+ * to a domain built with PoD (hv_xen never builds one: then it is a no-op). */
 static int xen_set_target(struct hv *hv, uint32_t domid, uint64_t kb)
 {
-	return nosys(hv, "memory target (memory/target in xenstore, the toolstack's)");
+	struct hv_dominfo d;
+	int rc = xen_getinfo(hv, domid, &d);
+	if (rc < 0)
+		return rc;
+	if (d.max_mem_kb != UINT64_MAX && kb > d.max_mem_kb)
+		return hv_fail(hv, -EINVAL,
+			       "xen: memory target of domain %u: %llu KiB is above its maximum "
+			       "of %llu KiB",
+			       domid, (unsigned long long)kb, (unsigned long long)d.max_mem_kb);
+	if (d.type == HV_DOM_PVH &&
+	    xc_domain_set_pod_target(xh(hv)->xch, domid, kb / 4, NULL, NULL, NULL) < 0)
+		return xfail(hv, "set PoD target", domid);
+	return 0;
 }
 
 static int xen_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out)

@@ -1,0 +1,140 @@
+#!/bin/bash
+# hv's Xen backend builds domains: hv-probe (hv + libxenstore only, no libxl) creates and
+# builds a PV and a PVH guest from the lab's kernel and initramfs, writes their xenstore
+# entries, introduces them to Xen's C xenstored and unpauses them.  Checked with Xen's own
+# tools: the guests boot (console via xenconsoled, xenbus up: control/feature-* written by
+# Linux), xl list shows them; then pause/unpause, vCPU pinning (xl vcpu-list), max memory,
+# memory target, log-dirty on the running PVH guest (PV: Xen refuses, no shadow paging
+# here), suspend through control/shutdown and fast resume, a clean poweroff through
+# control/shutdown (after the resume: the guest still runs its xenbus), destroy.  The PVH
+# guest, built without ACPI tables, does not suspend or power off when asked (see
+# suspend_resume): for it those two steps run only with XCD_TEST_HV_PVH_CONTROL=1.
+# xen-lab: timeout=300
+. "$(dirname "$0")/lib.sh"
+
+PROBE=$XCD_BIN/hv-probe
+[ -x "$PROBE" ] || fail "no $PROBE (make builds tests/xen/hv-probe; check-xen copies it)"
+export XCD_HV_PROBE_DEBUG=${XCD_TEST_HV_DEBUG:-0}
+
+start_stock_xenstored c
+start_xenconsoled
+
+step "a PVH domain with 2 vCPUs is refused (no ACPI tables yet)"
+"$PROBE" refuse-pvh-smp || fail "hv-probe refuse-pvh-smp"
+
+declare -A ID
+start() {  # TYPE: create + build + xenstore + introduce + unpause, then xl list must agree
+  local type=$1 name=hvb-$1 id line
+  step "$type: hv-probe start $name"
+  rm -f "$(console_log "$name")"
+  local t0=$(now_ms) rc=0
+  XCD_HV_PROBE_DEBUG=1 timeout -k 5 120 "$PROBE" start "$type" "$name" "$XCD_LAB_GUEST_KERNEL" \
+    "$XCD_LAB_GUEST_INITRD" "console=hvc0" 128 >"$LAB_RUN/probe-start-$type.out" \
+    2>"$LAB_RUN/probe-start-$type.log" || rc=$?
+  log "$type: hv-probe start: rc=$rc in $(( $(now_ms) - t0 )) ms"
+  grep '^hv-probe' "$LAB_RUN/probe-start-$type.log"
+  keep "$LAB_RUN/probe-start-$type.log"
+  [ $rc = 0 ] || { tail -n 40 "$LAB_RUN/probe-start-$type.log"; fail "$type: hv-probe start failed (rc=$rc)"; }
+  id=$(cat "$LAB_RUN/probe-start-$type.out")
+  ID[$type]=$id
+  line=$(xl list | awk -v n="$name" '$1 == n')
+  echo "$line"
+  [ -n "$line" ] || fail "$type: xl list does not show $name"
+  set -- $line
+  expect_eq "$type: xl list domid" "$2" "$id"
+  expect_eq "$type: xl list memory (MiB)" "$3" 128
+  expect_eq "$type: xl list vCPUs" "$4" 1
+}
+
+booted() {  # TYPE: the guest's console and its xenbus say it runs
+  local type=$1 name=hvb-$1 id=${ID[$1]} T
+  T=$(echo "$type" | tr a-z A-Z)
+  guest_wait_ready "$name" 120 || fail "$type: $name did not print XCDLAB_GUEST_READY within 120 s"
+  grep -a XCDLAB_GUEST_READY "$(console_log "$name")"
+  grep -aq "type=$T\b" "$(console_log "$name")" || fail "$type: the guest does not call itself $T"
+  wait_for "[ \"\$(timeout 5 xenstore-read /local/domain/$id/control/feature-suspend)\" = 1 ]" 60 ||
+    fail "$type: the guest's xenbus did not write control/feature-suspend"
+  log "$type: xenbus up: control/feature-poweroff=$(timeout 5 xenstore-read /local/domain/$id/control/feature-poweroff)"
+}
+
+exercise() {  # TYPE
+  local type=$1 name=hvb-$1 id=${ID[$1]} state
+  step "$type: pause / unpause"
+  "$PROBE" pause "$id" || fail "$type: hv-probe pause"
+  state=$(dom_state "$name"); log "xl state $state"
+  [ "${state:2:1}" = p ] || fail "$type: after hv pause xl shows '$state', want the p flag"
+  "$PROBE" unpause "$id" || fail "$type: hv-probe unpause"
+  state=$(dom_state "$name"); log "xl state $state"
+  [ "${state:2:1}" = - ] || fail "$type: after hv unpause xl shows '$state', want no p flag"
+
+  step "$type: vCPU 0 pinned to CPU 1, then back to CPU 0"
+  "$PROBE" pin "$id" 0 1 || fail "$type: hv-probe pin 0 1"
+  xl vcpu-list "$name"
+  xl vcpu-list "$name" | awk 'NR == 2 { exit !($4 == 1 && $7 == "1") }' ||
+    fail "$type: xl vcpu-list does not show vCPU 0 on CPU 1 with affinity 1"
+  "$PROBE" pin "$id" 0 0 || fail "$type: hv-probe pin 0 0"
+
+  step "$type: max memory 256 MiB, target 128 MiB"
+  "$PROBE" maxmem "$id" 262144 || fail "$type: hv-probe maxmem"
+  "$PROBE" target "$id" 131072 || fail "$type: hv-probe target"
+  "$PROBE" maxmem "$id" 131072 || fail "$type: hv-probe maxmem back"
+
+  suspend_resume "$type"
+  logdirty "$type"
+}
+
+suspend_resume() {  # TYPE
+  local type=$1 name=hvb-$1 id=${ID[$1]} state
+  # Measured here (3 runs): the lab's Linux PVH guest as hv_xen builds it (no ACPI tables)
+  # starts its suspend ("Freezing user space processes" on its console) and never ends it,
+  # even with log-dirty never used; xl's PVH guests (libxl writes ACPI tables) suspend.
+  # XCD_TEST_HV_PVH_CONTROL=1 tries it anyway.
+  if [ "$type" = pvh ] && [ "${XCD_TEST_HV_PVH_CONTROL:-0}" != 1 ]; then
+    log "pvh: suspend not tried (known: the guest hangs in its suspend path, see above)"
+    return 0
+  fi
+  step "$type: suspend (control/shutdown) and fast resume"
+  timed -t 90 "$PROBE" suspend "$id" ||
+    { tail -n 30 "$(console_log "$name")"; fail "$type: hv-probe suspend"; }
+  state=$(dom_state "$name"); log "xl state $state"
+  [ "${state:3:1}" = s ] || fail "$type: suspended guest shows '$state' in xl list, want the s flag"
+  "$PROBE" resume "$id" || fail "$type: hv-probe resume"
+  state=$(dom_state "$name"); log "xl state $state"
+  case $state in *s*|*p*) fail "$type: resumed guest shows '$state'" ;; esac
+}
+
+logdirty() {  # TYPE
+  local type=$1 id=${ID[$1]}
+  step "$type: log-dirty"
+  local rc=0
+  "$PROBE" logdirty "$id" 32768 2 || rc=$?
+  case $type:$rc in
+    pvh:0) ;;
+    pv:3) log "pv: log-dirty refused by Xen, as expected on Debian's build (no shadow paging)" ;;
+    pv:0) log "pv: log-dirty works for PV here (a Xen with shadow paging)" ;;
+    *) fail "$type: hv-probe logdirty rc=$rc" ;;
+  esac
+}
+
+finish() {  # TYPE: the resumed guest still answers xenbus: poweroff, then destroy
+  local type=$1 name=hvb-$1 id=${ID[$1]}
+  # Measured here: the PVH guest (no ACPI tables) ignored control/shutdown = poweroff
+  # (nothing on its console within 60 s): hard destroy only, unless XCD_TEST_HV_PVH_CONTROL=1.
+  if [ "$type" = pv ] || [ "${XCD_TEST_HV_PVH_CONTROL:-0}" = 1 ]; then
+    step "$type: poweroff through control/shutdown"
+    timed -t 90 "$PROBE" shutdown-wait "$id" poweroff 60 ||
+      { tail -n 20 "$(console_log "$name")"; fail "$type: the resumed guest did not power off"; }
+  fi
+  step "$type: destroy"
+  "$PROBE" destroy "$id" || fail "$type: hv-probe destroy"
+  dom_exists "$name" && fail "$type: $name still listed after destroy"
+  xl list | awk '$2 == '"$id"' { exit 1 }' || fail "$type: domid $id still listed after destroy"
+  log "$type: ok"
+}
+
+TYPES=${XCD_TEST_HV_TYPES:-pv pvh}  # both boot side by side (it halves the waiting)
+for t in $TYPES; do start "$t"; done
+for t in $TYPES; do booted "$t"; done
+for t in $TYPES; do exercise "$t"; done
+for t in $TYPES; do finish "$t"; done
+xl list
