@@ -584,6 +584,10 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 			: cfg->target_memkb != DOMCFG_MEMKB_DEFAULT ? cfg->target_memkb
 								    : DM_DEFAULT_MEMKB;
 	hc.type = cfg->type == DOMCFG_TYPE_PVH ? HV_DOM_PVH : HV_DOM_PV;
+	/* hv has a flag for "native" only (PVH under QEMU's emulated SVM needs
+	 * it); other modes get the hypervisor's default. */
+	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
+		hc.flags |= HV_CREATE_TSC_NATIVE;
 	int rc = hv_domain_create(m->hv, &hc, &d->domid);
 	if (rc < 0) {
 		hv_err(m, e, rc, "cannot create domain", d->name);
