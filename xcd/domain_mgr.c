@@ -900,9 +900,8 @@ int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
 	char err[512];
 	/* Paused, then its devices, as libxl: the scripts still find the
-	 * backends, and the guest no longer uses them (devices.c says why the
-	 * backends are not first set Closing). A failing script is logged; the
-	 * domain goes all the same. */
+	 * backends, and the guest no longer uses them. A failing script is
+	 * logged; the domain goes all the same. */
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
 	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
 	    hv_domain_pause(m->hv, d->domid) < 0)
