@@ -13,6 +13,8 @@
  *   both: frontend Closing/Closed -> Closing/Closed; backend set to Closing
  *        (the toolstack's removal) -> Closed once the frontend closed or
  *        never connected.
+ *   Every write is conditional on the device's state node still being
+ *   there (see wr), so a removed device is never brought back.
  *
  * One thread, a libxenstore client of the xenstored at --xenstore PATH; it
  * connects when that xenstored is up and again if it goes away. */
@@ -22,10 +24,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -39,6 +43,9 @@ struct sim_backends {
 	struct xs_handle *xs;
 	/* frontend state nodes watched, to hear the frontends' moves */
 	char *watched[MAX_WATCHED];
+	/* --backend-delay: a pause before each write, so that a test can
+	 * remove a device between our read of it and our answer */
+	long delay_ms;
 };
 
 static char *rd(struct sim_backends *b, const char *fmt, const char *base)
@@ -57,20 +64,60 @@ static unsigned rd_state(struct sim_backends *b, const char *base)
 	return s;
 }
 
-static void wr(struct sim_backends *b, const char *base, const char *node, const char *val)
+/* Writes BASE/NODE = VAL only while the device still has its state node, in
+ * one transaction, as Linux's xenbus_switch_state does: the toolstack may have
+ * removed the directory after we read it, and a plain write would bring the
+ * removed path back (xenstored makes the parents), leaving a stray backend.
+ * False when the device is gone or the write failed. */
+static bool wr(struct sim_backends *b, const char *base, const char *node, const char *val)
 {
-	char path[256];
+	char path[256], stpath[256];
 	snprintf(path, sizeof(path), "%s/%s", base, node);
-	if (!xs_write(b->xs, XBT_NULL, path, val, strlen(val)))
-		log_warn("backend: write %s: %s", path, strerror(errno));
+	snprintf(stpath, sizeof(stpath), "%s/state", base);
+	if (b->delay_ms > 0) {
+		struct timespec ts = { b->delay_ms / 1000, (b->delay_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	for (int tries = 0; tries < 16; tries++) {
+		xs_transaction_t t = xs_transaction_start(b->xs);
+		if (t == XBT_NULL) {
+			log_warn("backend: write %s: no transaction: %s", path, strerror(errno));
+			return false;
+		}
+		unsigned len;
+		char *st = xs_read(b->xs, t, stpath, &len);
+		if (!st) {
+			int err = errno;
+			xs_transaction_end(b->xs, t, true);
+			if (err != ENOENT)
+				log_warn("backend: read %s: %s", stpath, strerror(err));
+			else
+				log_debug("backend %s: gone, %s not written", base, node);
+			return false;
+		}
+		free(st);
+		if (!xs_write(b->xs, t, path, val, strlen(val))) {
+			log_warn("backend: write %s: %s", path, strerror(errno));
+			xs_transaction_end(b->xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(b->xs, t, false))
+			return true;
+		if (errno != EAGAIN) {
+			log_warn("backend: write %s: commit: %s", path, strerror(errno));
+			return false;
+		}
+	}
+	log_warn("backend: write %s: the transaction kept conflicting", path);
+	return false;
 }
 
 static void switch_state(struct sim_backends *b, const char *base, unsigned st)
 {
 	char v[4];
 	snprintf(v, sizeof(v), "%u", st);
-	wr(b, base, "state", v);
-	log_debug("backend %s: state %u", base, st);
+	if (wr(b, base, "state", v))
+		log_debug("backend %s: state %u", base, st);
 }
 
 static void watch_frontend(struct sim_backends *b, const char *fe)
@@ -262,11 +309,12 @@ static void *backend_main(void *arg)
 	return NULL;
 }
 
-int sim_backends_start(const char *xenstore_socket, struct sim_backends **out)
+int sim_backends_start(const char *xenstore_socket, long delay_ms, struct sim_backends **out)
 {
 	struct sim_backends *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
+	b->delay_ms = delay_ms;
 	/* libxenstore finds its socket there; set before the thread exists. */
 	setenv("XENSTORED_PATH", xenstore_socket, 1);
 	if (pipe2(b->stop, O_CLOEXEC) < 0) {

@@ -24,9 +24,12 @@ struct sim_main {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xcd-sim [--socket PATH | --rundir DIR] [--cpus N] [--memory MiB]\n"
-		   "               [--featureset HEX[,HEX...]] [--xenstore PATH] [--verbose]\n"
+		   "               [--featureset HEX[,HEX...]] [--xenstore PATH]\n"
+		   "               [--backend-delay MS] [--verbose]\n"
 		   "A simulated Xen host. Default socket: DIR/sim.sock, DIR /run/xcd.\n"
-		   "--xenstore PATH: run dom0's vbd and vif backends on the xenstored there.\n");
+		   "--xenstore PATH: run dom0's vbd and vif backends on the xenstored there.\n"
+		   "--backend-delay MS: those backends pause MS before each write (tests\n"
+		   "of a device removed while a backend answers it).\n");
 }
 
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
@@ -80,6 +83,7 @@ int main(int argc, char **argv)
 		{ "featureset", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "xenstore", required_argument, NULL, 'x' },
+		{ "backend-delay", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -94,6 +98,7 @@ int main(int argc, char **argv)
 	m.host.next_domid = 1;
 	pthread_mutex_init(&m.host.ev_mu, NULL);
 	const char *sock = NULL, *rundir = "/run/xcd", *xenstore = NULL;
+	long backend_delay_ms = 0;
 	enum log_level lvl = LOG_LVL_INFO;
 	uint64_t v;
 	int c;
@@ -117,6 +122,11 @@ int main(int argc, char **argv)
 			break;
 		case 'v': lvl = LOG_LVL_DEBUG; break;
 		case 'x': xenstore = optarg; break;
+		case 'D':
+			if (parse_u64("backend-delay", optarg, 0, 10000, &v) < 0)
+				return 2;
+			backend_delay_ms = (long)v;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -160,7 +170,7 @@ int main(int argc, char **argv)
 		return 1;
 	log_info("simulated host: %u CPUs, %llu MiB, socket %s", m.host.nr_cpus,
 		 (unsigned long long)m.host.total_kb / 1024, sock);
-	if (xenstore && (rc = sim_backends_start(xenstore, &m.backends)) < 0) {
+	if (xenstore && (rc = sim_backends_start(xenstore, backend_delay_ms, &m.backends)) < 0) {
 		log_err("backends on %s: %s", xenstore, strerror(-rc));
 		sim_control_stop(m.control);
 		return 1;

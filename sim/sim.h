@@ -148,9 +148,10 @@ void sim_evtchn_domain_gone(struct sim_domain *d);
 void sim_xenbus_boot(struct sim_domain *d);
 void sim_xenbus_step(struct sim_domain *d);
 
-/* backend.c: simulated dom0 vbd/vif backends on the xenstored at the path. */
+/* backend.c: simulated dom0 vbd/vif backends on the xenstored at the path;
+ * DELAY_MS (0: none) is slept before each of their writes (tests). */
 struct sim_backends;
-int sim_backends_start(const char *xenstore_socket, struct sim_backends **out);
+int sim_backends_start(const char *xenstore_socket, long delay_ms, struct sim_backends **out);
 void sim_backends_stop(struct sim_backends *b);
 
 /* logdirty.c */

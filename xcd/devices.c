@@ -358,10 +358,19 @@ int dev_remove_all(const struct dev_env *e, uint32_t domid, char *err, size_t er
 			long devid = strtol(ids[i], &end, 10);
 			if (*end || devid < 0 || devid > INT32_MAX)
 				continue;
-			/* libxl's forced removal also writes state 5 (Closing) here;
-			 * with the guest paused or dead no handshake can follow, and
-			 * a backend answering it (6) after the directory went would
-			 * bring nodes back: the directory is simply removed. */
+			/* As libxl's forced removal: the backend is told to close
+			 * (online 0, state 5) and not waited for, the guest being
+			 * on its way out; a backend that answers after the
+			 * directory went must not bring it back (Linux's
+			 * xenbus_switch_state and xcd-sim's backends check). */
+			struct xst x;
+			char why0[320];
+			if (xst_begin(&x, e->xs) == 0) {
+				xst_put(&x, "0", "%s/%ld/online", dir, devid);
+				xst_put(&x, "5", "%s/%ld/state", dir, devid);
+				if (xst_end(&x, why0, sizeof(why0)) < 0)
+					log_debug("%s", why0);
+			}
 			char *mark = xst_read(e->xs, "/libxl/%u/device/%s/%ld/hotplug", domid,
 					      kind_name[k], devid);
 			char why[512];

@@ -584,6 +584,10 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 			: cfg->target_memkb != DOMCFG_MEMKB_DEFAULT ? cfg->target_memkb
 								    : DM_DEFAULT_MEMKB;
 	hc.type = cfg->type == DOMCFG_TYPE_PVH ? HV_DOM_PVH : HV_DOM_PV;
+	/* hv has a flag for "native" only (PVH under QEMU's emulated SVM needs
+	 * it); other modes get the hypervisor's default. */
+	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
+		hc.flags |= HV_CREATE_TSC_NATIVE;
 	int rc = hv_domain_create(m->hv, &hc, &d->domid);
 	if (rc < 0) {
 		hv_err(m, e, rc, "cannot create domain", d->name);
@@ -896,9 +900,8 @@ int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
 	char err[512];
 	/* Paused, then its devices, as libxl: the scripts still find the
-	 * backends, and the guest no longer uses them (devices.c says why the
-	 * backends are not first set Closing). A failing script is logged; the
-	 * domain goes all the same. */
+	 * backends, and the guest no longer uses them. A failing script is
+	 * logged; the domain goes all the same. */
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
 	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
 	    hv_domain_pause(m->hv, d->domid) < 0)

@@ -1,0 +1,130 @@
+#!/bin/bash
+# xcdd on real Xen: the daemon (--backend xen) runs on Xen's C xenstored and xenconsoled, and
+# `xcd` drives a PV and a PVH guest made from ordinary xl.cfg files (the lab's kernel and
+# initramfs, no disk, no vif).  Cross-checked with Xen's own xl: xcd list agrees with xl list
+# (name, domid, memory, vCPUs, the state's p/s/c/d flags), pause/unpause, mem-set (the guest's
+# memory/target in xenstore), vcpu-pin (xl vcpu-list), then xcdd is killed with SIGKILL while
+# both guests run and started again: it re-attaches them under the same domids.  Last,
+# `xcd shutdown -w` of the PV guest (its Linux answers control/shutdown; on_poweroff destroys
+# it) and `xcd destroy` of the PVH guest (hv_xen builds it without ACPI tables and Linux PVH
+# then ignores a poweroff request: tests/xen/40-hv-build.sh).
+# xen-lab: timeout=420
+. "$(dirname "$0")/lib.sh"
+
+for p in xcdd xcd; do [ -x "$XCD_BIN/$p" ] || fail "no $XCD_BIN/$p (check-xen copies it)"; done
+RUN=/tmp/xcd-lab-run STATE=/tmp/xcd-lab-state
+rm -rf "$RUN" "$STATE"; mkdir -p "$RUN" "$STATE"
+export XCD_SOCKET=$RUN/xcd.sock
+XCDD_PID=
+
+xcd() { timeout -k 5 120 "$XCD_BIN/xcd" "$@"; }
+stop_xcdd() { [ -n "$XCDD_PID" ] && kill "$XCDD_PID" 2>/dev/null; XCDD_PID=; }
+trap 'rc=$?; stop_xcdd; (exit $rc); _lab_exit' EXIT
+
+start_xcdd() {  # LOGSUFFIX
+  "$XCD_BIN/xcdd" --backend xen --rundir "$RUN" --statedir "$STATE" --foreground --verbose \
+    >>"$LAB_RUN/xcdd$1.log" 2>&1 &
+  XCDD_PID=$!
+  wait_for "[ -S $XCD_SOCKET ] && timeout 5 $XCD_BIN/xcd list >/dev/null 2>&1" 30 ||
+    { tail -n 30 "$LAB_RUN/xcdd$1.log"; fail "xcdd did not answer on $XCD_SOCKET within 30 s"; }
+  log "xcdd up (pid $XCDD_PID)"
+}
+
+# One line per guest: name domid memory vcpus flags, the state's running/blocked flags
+# dropped (they change from one instant to the next).
+norm() { awk 'NR > 1 && $2 != 0 { print $1, $2, $3, $4, "..." substr($5, 3) }' | sort; }
+agree() {  # WHAT: xcd list and xl list say the same of the guests.  Memory: xcd shows the
+  # target, xl what the guest holds, which reaches the target as the balloon works: 2 MiB apart
+  # at most.
+  local a b
+  a=$(xcd list | norm) || fail "$1: xcd list failed"
+  b=$(xl list | norm)
+  printf 'xcd list:\n%s\nxl list:\n%s\n' "$a" "$b"
+  [ "$(cut -d' ' -f1,2,4,5 <<<"$a")" = "$(cut -d' ' -f1,2,4,5 <<<"$b")" ] ||
+    fail "$1: xcd list and xl list disagree"
+  paste -d' ' <(cut -d' ' -f3 <<<"$a") <(cut -d' ' -f3 <<<"$b") |
+    awk '{ d = $1 - $2; if (d < -2 || d > 2) exit 1 }' ||
+    fail "$1: xcd list and xl list disagree on memory"
+}
+
+start_stock_xenstored c
+start_xenconsoled
+start_xcdd ""
+
+declare -A ID
+for t in pv pvh; do
+  name=xl-$t
+  cfg=$(guest_cfg "$name" "$t" on_poweroff='"destroy"')
+  step "$t: xcd create $cfg"
+  cat "$cfg"
+  rm -f "$(console_log "$name")"
+  timed -t 150 "$XCD_BIN/xcd" create "$cfg" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "$t: xcd create failed"; }
+  ID[$t]=$(xcd domid "$name") || fail "$t: xcd domid $name"
+  expect_eq "$t: xl domid" "$(domid "$name")" "${ID[$t]}"
+done
+for t in pv pvh; do
+  guest_wait_ready "xl-$t" 150 || fail "$t: xl-$t did not print XCDLAB_GUEST_READY within 150 s"
+  grep -aq "type=$(echo $t | tr a-z A-Z)\b" "$(console_log "xl-$t")" ||
+    fail "$t: the guest does not call itself $t"
+  wait_for "[ \"\$(timeout 5 xenstore-read /local/domain/${ID[$t]}/control/feature-suspend)\" = 1 ]" 60 ||
+    fail "$t: the guest's xenbus did not write control/feature-suspend"
+done
+agree "after create"
+for t in pv pvh; do
+  line=$(xcd list | awk -v n="xl-$t" '$1 == n')
+  set -- $line
+  expect_eq "$t: memory (MiB)" "$3" 128
+  expect_eq "$t: vCPUs" "$4" 1
+done
+
+for t in pv pvh; do
+  name=xl-$t
+  step "$t: pause / unpause"
+  xcd pause "$name" || fail "$t: xcd pause"
+  state=$(dom_state "$name"); log "xl state $state"
+  [ "${state:2:1}" = p ] || fail "$t: after xcd pause xl shows '$state', want the p flag"
+  agree "$t paused"
+  xcd unpause "$name" || fail "$t: xcd unpause"
+  state=$(dom_state "$name"); log "xl state $state"
+  [ "${state:2:1}" = - ] || fail "$t: after xcd unpause xl shows '$state'"
+
+  step "$t: mem-set 96m"
+  xcd mem-set "$name" 96m || fail "$t: xcd mem-set"
+  expect_eq "$t: memory/target" "$(timeout 5 xenstore-read /local/domain/${ID[$t]}/memory/target)" 98304
+  # The guest's balloon driver gives the pages back: Xen's count follows.
+  wait_for "[ \"\$(xl list $name | awk 'NR == 2 { print \$3 }')\" -le 98 ]" 60 ||
+    fail "$t: the guest did not balloon down to 96 MiB ($(xl list "$name"))"
+  agree "$t after mem-set"
+
+  step "$t: vcpu-pin 0 to CPU 1"
+  xcd vcpu-pin "$name" 0 1 || fail "$t: xcd vcpu-pin"
+  xl vcpu-list "$name"
+  xl vcpu-list "$name" | awk 'NR == 2 { exit !($4 == 1 && $7 == "1") }' ||
+    fail "$t: xl vcpu-list does not show vCPU 0 on CPU 1 with affinity 1"
+  xcd vcpu-list "$name"
+done
+
+step "kill -9 xcdd with both guests running; start it again"
+kill -9 "$XCDD_PID"; wait "$XCDD_PID" 2>/dev/null; XCDD_PID=
+start_xcdd -2
+grep 're-attached' "$LAB_RUN/xcdd-2.log"
+for t in pv pvh; do
+  expect_eq "$t: domid after xcdd's restart" "$(xcd domid "xl-$t")" "${ID[$t]}"
+done
+agree "after xcdd's restart"
+
+step "pv: xcd shutdown -w (the guest powers off; on_poweroff destroys it)"
+timed -t 90 "$XCD_BIN/xcd" shutdown -w --timeout=80 xl-pv ||
+  { tail -n 20 "$(console_log xl-pv)"; fail "pv: xcd shutdown -w"; }
+dom_exists xl-pv && fail "pv: xl-pv still listed after xcd shutdown -w"
+xcd list | awk '$1 == "xl-pv" { exit 1 }' || fail "pv: xcd list still shows xl-pv"
+xenstore-exists "/local/domain/${ID[pv]}" && fail "pv: /local/domain/${ID[pv]} left behind"
+
+step "pvh: xcd destroy"
+xcd destroy xl-pvh || fail "pvh: xcd destroy"
+dom_exists xl-pvh && fail "pvh: xl-pvh still listed after xcd destroy"
+xenstore-exists "/local/domain/${ID[pvh]}" && fail "pvh: /local/domain/${ID[pvh]} left behind"
+agree "at the end"
+xl list
+keep "$LAB_RUN/xcdd.log" "$LAB_RUN/xcdd-2.log"
+log "ok"
