@@ -469,6 +469,38 @@ static void sim_store_path(const char *rundir, char *out)
 	snprintf(out, PATH_MAX + 32, "%s/xenstored.sock", rundir);
 }
 
+/* The simulated host's console backend (Xen has xenconsoled): xcd-consoled
+ * on our own xenstored, unless the one RUNDIR/consoled.pid names still runs;
+ * like xcd-sim and xcd-xenstored it outlives xcdd. */
+static void start_consoled(const char *rundir, const char *sim_sock)
+{
+	char pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], logdir[PATH_MAX + 32], bin[4096];
+	char err[256];
+	snprintf(pidf, sizeof(pidf), "%s/consoled.pid", rundir);
+	FILE *f = fopen(pidf, "r");
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	if (pid > 0 && kill((pid_t)pid, 0) == 0)
+		return;
+	if (find_prog("XCD_CONSOLED", "xcd-consoled", "console", bin, sizeof(bin)) < 0) {
+		log_warn("no xcd-consoled found (beside xcdd or in $XCD_CONSOLED): "
+			 "guests' consoles are not served");
+		return;
+	}
+	snprintf(logpath, sizeof(logpath), "%s/consoled.log", rundir);
+	snprintf(logdir, sizeof(logdir), "%s/console", rundir);
+	mkdir(logdir, 0700);
+	char *const argv[] = { bin, (char *)"--foreground", (char *)"--sim-socket",
+			       (char *)sim_sock, (char *)"--pid-file", pidf, (char *)"--log-dir",
+			       logdir, NULL };
+	if (start_detached(argv, logpath, err, sizeof(err)) < 0)
+		log_warn("cannot start xcd-consoled: %s", err);
+}
+
 static struct xs_handle *open_store(bool own_host, const char *rundir, const char *store,
 				    const char *sim_sock)
 {
@@ -490,6 +522,7 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 	}
 	if ((xs = xs_open_at(sock))) {
 		log_info("xenstore: %s (left running by an earlier xcdd)", sock);
+		start_consoled(rundir, sim_sock);
 		return xs;
 	}
 	if (find_prog("XCD_XENSTORED", "xcd-xenstored", "xenstore", bin, sizeof(bin)) < 0) {
@@ -512,6 +545,7 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 	while (now_ms() - t0 < XENSTORED_START_MS) {
 		if ((xs = xs_open_at(sock))) {
 			log_info("xenstore: %s", sock);
+			start_consoled(rundir, sim_sock);
 			return xs;
 		}
 		usleep(20000);
