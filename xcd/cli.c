@@ -341,23 +341,71 @@ static int v_create(int fd, int argc, char **argv)
 	return attach && !a.dry_run ? console_attach((uint32_t)domid, NULL) : 0;
 }
 
+/* Whether list entry D is one of the N domains (names or domids) in DOMS;
+ * every entry when N is 0. SEEN[i] is set when DOMS[i] matches. */
+static bool list_wanted(yajl_val d, char **doms, int n, bool *seen)
+{
+	if (n == 0)
+		return true;
+	bool hit = false;
+	const char *name = get_s(d, "name");
+	long long domid = get_i(d, "domid");
+	for (int i = 0; i < n; i++) {
+		char *end;
+		long long id = strtoll(doms[i], &end, 10);
+		if ((name && !strcmp(name, doms[i])) || (*doms[i] && !*end && id == domid)) {
+			seen[i] = true;
+			hit = true;
+		}
+	}
+	return hit;
+}
+
 static int v_list(int fd, int argc, char **argv)
 {
 	bool json = false, longf = false;
+	char **doms = calloc((size_t)argc, sizeof(*doms));
+	bool *seen = calloc((size_t)argc, sizeof(*seen));
+	int ndoms = 0;
+	if (!doms || !seen) {
+		free(doms);
+		free(seen);
+		fprintf(stderr, "xcd list: out of memory\n");
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--long"))
 			longf = true;
-		else {
-			fprintf(stderr, "xcd list: unknown argument %s\n", argv[i]);
+		else if (argv[i][0] == '-') {
+			fprintf(stderr, "xcd list: unknown option %s\n", argv[i]);
+			free(doms);
+			free(seen);
 			return 1;
-		}
+		} else
+			doms[ndoms++] = argv[i];
 	}
 	struct jsonrpc_message r;
-	if (call(fd, "domain.list", NULL, NULL, &r) < 0)
+	if (call(fd, "domain.list", NULL, NULL, &r) < 0) {
+		free(doms);
+		free(seen);
 		return 1;
+	}
 	int status = 0;
+	/* As `xl list DOM...`: only those domains, and an error for one that
+	 * does not exist (after listing the others). */
+	if (ndoms > 0 && YAJL_IS_ARRAY(r.result)) {
+		size_t kept = 0;
+		for (size_t k = 0; k < r.result->u.array.len; k++) {
+			yajl_val d = r.result->u.array.values[k];
+			if (list_wanted(d, doms, ndoms, seen))
+				r.result->u.array.values[kept++] = d;
+			else
+				yajl_tree_free(d);
+		}
+		r.result->u.array.len = kept;
+	}
 	if (json) {
 		print_json(r.result);
 	} else if (longf) {
@@ -399,6 +447,13 @@ static int v_list(int fd, int argc, char **argv)
 		}
 	}
 	jsonrpc_message_free(&r);
+	for (int i = 0; i < ndoms; i++)
+		if (!seen[i]) {
+			fprintf(stderr, "xcd list: %s: no such domain\n", doms[i]);
+			status = 1;
+		}
+	free(doms);
+	free(seen);
 	return status;
 }
 
@@ -968,9 +1023,9 @@ static const struct verb verbs[] = {
 	  "Attach to the console of DOM (the first PV console, or -t and -n's);\n"
 	  "Ctrl-] detaches. Ends, with status 0, when the domain's console goes.",
 	  v_console },
-	{ "list", "[-l] [--json]",
-	  "List the domains as `xl list` does. -l prints each domain's\n"
-	  "configuration as JSON; --json prints the list as JSON.",
+	{ "list", "[-l] [--json] [DOM...]",
+	  "List the domains (or only the DOMs named) as `xl list` does. -l prints\n"
+	  "each domain's configuration as JSON; --json prints the list as JSON.",
 	  v_list },
 	{ "info", "[--json]",
 	  "Print information about the host as `xl info` does (key : value);\n"
