@@ -87,10 +87,12 @@ static int gen_list(yajl_gen g, void *arg)
 			name = "Domain-0";
 			start = host_boot_time();
 		} else {
-			struct dm_domain *d = dm_find(&a->x->dm, NULL, i->domid);
 			char u[37];
 			dm_uuid_string(i->uuid, u);
-			if (!d || strcmp(d->uuid, u) != 0)
+			/* By uuid, not a search by domid per entry (quadratic in
+			 * the number of guests). */
+			struct dm_domain *d = strmap_get(&a->x->dm.by_uuid, u);
+			if (!d || d->domid != i->domid)
 				continue; /* foreign: not ours to show */
 			name = d->name;
 			start = d->start_time;
