@@ -251,6 +251,28 @@ static void on_event(struct sim_backends *b, const char *path)
 	be_update(b, vif, base);
 }
 
+/* The devices of TYPE written before we watched (xenstored came up after
+ * the toolstack wrote them, or we reconnected): probed as Linux's xenbus
+ * probes the backend directory when its driver starts. */
+static void probe_existing(struct sim_backends *b, const char *type)
+{
+	char dir[96], path[128];
+	unsigned nd = 0, nv = 0;
+	snprintf(dir, sizeof(dir), BE_ROOT "/%s", type);
+	char **doms = xs_directory(b->xs, XBT_NULL, dir, &nd);
+	for (unsigned i = 0; doms && i < nd; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, doms[i]);
+		char **devs = xs_directory(b->xs, XBT_NULL, path, &nv);
+		for (unsigned k = 0; devs && k < nv; k++) {
+			char dev[160];
+			snprintf(dev, sizeof(dev), "%s/%s", path, devs[k]);
+			on_event(b, dev);
+		}
+		free(devs);
+	}
+	free(doms);
+}
+
 static int wait_stop(struct sim_backends *b, int fd, int ms)
 {
 	struct pollfd p[2] = { { b->stop[0], POLLIN, 0 }, { fd, POLLIN, 0 } };
@@ -289,6 +311,8 @@ static void *backend_main(void *arg)
 			}
 			log_info("backends: vbd and vif drivers on xenstore");
 			said = 0;
+			probe_existing(b, "vbd");
+			probe_existing(b, "vif");
 		}
 		if (wait_stop(b, xs_fileno(b->xs), -1))
 			break;

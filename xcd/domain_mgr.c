@@ -1115,12 +1115,12 @@ static void apply_action(struct dm *m, struct dm_domain *d)
 	}
 }
 
-void dm_poll(struct dm *m)
+int dm_poll(struct dm *m)
 {
 	static const size_t max = DM_MAX_DOMAINS;
 	struct hv_dominfo *list = calloc(max, sizeof(*list));
 	if (!list)
-		return;
+		return -ENOMEM;
 	int n = hv_domain_list(m->hv, list, max);
 	if (n < 0) {
 		/* Said once per outage, not once a second. */
@@ -1128,7 +1128,7 @@ void dm_poll(struct dm *m)
 			log_err("cannot list domains: %s", hv_error(m->hv));
 		m->poll_failing = true;
 		free(list);
-		return;
+		return n;
 	}
 	if (m->poll_failing)
 		log_info("the hypervisor answers again");
@@ -1138,7 +1138,7 @@ void dm_poll(struct dm *m)
 	size_t n_act = 0;
 	if (!act) {
 		free(list);
-		return;
+		return -ENOMEM;
 	}
 	struct strmap_iter it;
 	struct strmap_entry *e, *next;
@@ -1181,5 +1181,107 @@ void dm_poll(struct dm *m)
 		if (d && !d->shutdown_handled)
 			apply_action(m, d);
 	}
-	free(act);
+	free(act);	return 0;
+}
+
+/* A guest whose host went away, to be made again on the new one. */
+struct lost_restart {
+	char *name;
+	uint8_t uuid[16];
+	struct dm_source *src;
+};
+
+/* Reports D crashed then gone and drops it; returns its on_crash action. */
+static enum dm_act lose(struct dm *m, struct dm_domain *d, bool remove_entries)
+{
+	struct dm_on on;
+	char err[512];
+	const char *warning = NULL;
+	dm_on_defaults(&on);
+	if (dm_on_from_json(d->config_json, &on, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
+	enum dm_act a = dm_action_for(&on, HV_SHUTDOWN_CRASH, &warning);
+	if (warning)
+		log_warn("domain %s: %s", d->name, warning);
+	/* As Xen would show a crashed guest: shut down, reason crash. */
+	d->info.flags = (d->info.flags & ~(uint32_t)(HV_DOMF_RUNNING | HV_DOMF_BLOCKED)) |
+			HV_DOMF_SHUTDOWN;
+	d->info.shutdown_reason = HV_SHUTDOWN_CRASH;
+	dm_state_string(&d->info, d->state);
+	log_info("domain %s (domid %u) crashed: its host went away; on_crash: %s", d->name,
+		 d->domid, dm_act_name(a));
+	notify(m, d, d->state);
+	if (a == DM_ACT_PRESERVE)
+		log_warn("domain %s (domid %u): on_crash=preserve, but a domain whose host is "
+			 "gone cannot be preserved: dropped", d->name, d->domid);
+	if (remove_entries && m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	forget(m, d);
+	return a;
+}
+
+int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg)
+{
+	size_t n = m->by_uuid.count, n_rs = 0;
+	struct lost_restart *rs = calloc(n ? n : 1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	struct strmap_iter it;
+	struct strmap_entry *e, *next;
+	for (e = strmap_next(&m->by_uuid, &it, NULL); e; e = next) {
+		next = strmap_next(&m->by_uuid, &it, e);
+		struct dm_domain *d = e->val;
+		/* Kept before D is freed: what is needed to make it again. */
+		struct lost_restart r = { 0 };
+		r.name = strdup(d->name);
+		r.src = d->source ? source_dup(d->source) : NULL;
+		if (dm_uuid_parse(d->uuid, r.uuid) < 0)
+			new_uuid(r.uuid);
+		enum dm_act a = lose(m, d, remove_entries);
+		if ((a == DM_ACT_RESTART || a == DM_ACT_RENAME_RESTART) && r.name && n_rs < n) {
+			if (a == DM_ACT_RENAME_RESTART)
+				log_info("domain %s: rename-restart: the old domain went with its "
+					 "host, nothing to keep; made again", r.name);
+			rs[n_rs++] = r;
+			continue;
+		}
+		free(r.name);
+		dm_source_free(r.src);
+	}
+	struct hv *hv = NULL;
+	struct xs_handle *xs = NULL;
+	int rc = reopen(arg, &hv, &xs);
+	if (rc == 0) {
+		m->hv = hv;
+		m->xs = xs;
+		m->dev.xs = xs;
+		m->poll_failing = false;
+	}
+	for (size_t k = 0; k < n_rs; k++) {
+		struct lost_restart *r = &rs[k];
+		char err[512];
+		struct domcfg *cfg = NULL;
+		struct jsonrpc_error je = { 0 };
+		struct dm_domain *nd = NULL;
+		if (rc < 0)
+			log_err("domain %s cannot be restarted: no new host", r->name);
+		else if (!r->src)
+			log_err("domain %s cannot be restarted: its configuration text was not "
+				"kept", r->name);
+		else if (reparse(r->src, &cfg, err, sizeof(err)) < 0)
+			log_err("domain %s cannot be restarted: %s", r->name, err);
+		else {
+			memcpy(cfg->uuid, r->uuid, 16);
+			if (dm_create(m, cfg, r->src, false, &nd, &je) < 0)
+				log_err("domain %s could not be made again: %s", r->name, je.message);
+			else
+				log_info("domain %s restarted as domid %u on the new host", nd->name,
+					 nd->domid);
+		}
+		domcfg_free(cfg);
+		free(r->name);
+		dm_source_free(r->src);
+	}
+	free(rs);
+	return rc;
 }

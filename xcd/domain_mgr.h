@@ -110,8 +110,22 @@ void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, si
 void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len);
 
 /* Reads the hypervisor's list and reports changes (shutdown, crash, gone);
- * applies the on_* action of a guest that shut down (actions.h). */
-void dm_poll(struct dm *m);
+ * applies the on_* action of a guest that shut down (actions.h). 0, or the
+ * hypervisor's error (-ECONNRESET: the connection to the host is lost). */
+int dm_poll(struct dm *m);
+
+/* Starts a new host after the old one went away: its hv and xenstore. */
+typedef int dm_reopen_fn(void *arg, struct hv **hv, struct xs_handle **xs);
+/*
+ * The host went away under every domain (the simulated host's process died):
+ * each is reported crashed, then gone, and dropped from the journal
+ * (REMOVE_ENTRIES: its xenstore entries removed too, for a store that
+ * outlives the host). REOPEN then brings up a new host, and the guests whose
+ * on_crash is restart or rename-restart are made again on it from their
+ * journaled configuration; preserve cannot be honoured and is logged as such.
+ * 0, or REOPEN's error (the guests to restart are then dropped, logged).
+ */
+int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg);
 
 /* The xl State flags of I. */
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);

@@ -31,6 +31,8 @@
 #define CLIENT_MAX_OUT (16u << 20)
 #define SIM_START_MS 5000
 #define XENSTORED_START_MS 5000
+/* How long a daemon of ours gets to stop on SIGTERM. */
+#define STOP_MS 2000
 /* Where installed hotplug scripts are (Makefile.am defines it). */
 #ifndef XCD_HOTPLUG_DIR
 #define XCD_HOTPLUG_DIR "/usr/local/libexec/xcd/hotplug"
@@ -256,13 +258,22 @@ static void accept_cb(struct loop *l, int lfd, uint32_t events, void *arg)
 		  peercred_access_name(access));
 }
 
+static void host_lost(struct xcdd *x);
+
+/* A poll is how xcdd learns the host is gone: its connection reset. */
+static void poll_host(struct xcdd *x)
+{
+	if (dm_poll(&x->dm) == -ECONNRESET && x->own_sim)
+		host_lost(x);
+}
+
 static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct xcdd *x = arg;
 	uint64_t n;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timer: %s", strerror(errno));
-	dm_poll(&x->dm);
+	poll_host(x);
 }
 
 /* @releaseDomain: xenstored saw a domain shut down or die. The poll that
@@ -282,9 +293,10 @@ static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		log_warn("xenstore watch: %s; @releaseDomain no longer followed",
 			 strerror(errno));
 		loop_del(l, fd);
+		x->watch_fd = -1;
 	}
 	if (fired)
-		dm_poll(&x->dm);
+		poll_host(x);
 }
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
@@ -581,6 +593,25 @@ static void hotplug_dir(const char *opt, char *out, size_t len)
 		snprintf(out, len, "%s", real);
 }
 
+/* Starts xcd-sim at SOCK and connects to it: 0, or -1 (logged). */
+static int open_own_sim(const char *rundir, const char *sock, const char *store,
+			struct hv **hv)
+{
+	char err[256] = "";
+	if (start_sim(rundir, sock, store, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	uint64_t t0 = now_ms();
+	while (now_ms() - t0 < SIM_START_MS) {
+		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
+			return 0;
+		usleep(20000);
+	}
+	log_err("xcd-sim did not come up at %s: %s", sock, err);
+	return -1;
+}
+
 /* SIM_SOCK (PATH_MAX + 32 bytes): the simulated host's socket, "" on Xen. */
 /* *SIM_BACKENDS: the simulated host is ours, started with --xenstore STORE
  * (by us or an earlier xcdd), so it plays dom0's vbd and vif backends. */
@@ -612,18 +643,116 @@ static int open_backend(const char *backend, const char *rundir, const char *sto
 	*sim_backends = true;
 	if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
 		return 0; /* left running by an earlier xcdd */
-	if (start_sim(rundir, sock, store, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return -1;
+	return open_own_sim(rundir, sock, store, hv);
+}
+
+/* Without the watch, the one-second poll still notices everything. The
+ * same xenstored as x->xs: XENSTORED_PATH is set by now where it matters. */
+static void watch_release(struct xcdd *x)
+{
+	int wfd = -1;
+	if (!(x->xs_watch = xs_open(0)) || !xs_watch(x->xs_watch, "@releaseDomain", "xcdd") ||
+	    (wfd = xs_fileno(x->xs_watch)) < 0 ||
+	    loop_add(x->loop, wfd, EPOLLIN, release_cb, x) < 0)
+		log_warn("no @releaseDomain watch (%s): shutdowns are noticed within a second",
+			 strerror(errno));
+	else
+		x->watch_fd = wfd;
+}
+
+/* Stops the daemon of ours whose pid RUNDIR/PIDFILE holds, if it is still
+ * the program COMM (not a process that has taken over a stale pid). */
+static void stop_ours(const char *rundir, const char *pidfile, const char *comm)
+{
+	char path[PATH_MAX + 32], cpath[64], name[64] = "";
+	snprintf(path, sizeof(path), "%s/%s", rundir, pidfile);
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 1)
+		return;
+	snprintf(cpath, sizeof(cpath), "/proc/%ld/comm", pid);
+	if ((f = fopen(cpath, "r"))) {
+		if (!fgets(name, sizeof(name), f))
+			name[0] = '\0';
+		fclose(f);
 	}
+	name[strcspn(name, "\n")] = '\0';
+	/* comm holds at most 15 characters of the name. */
+	if (!name[0] || strncmp(name, comm, strlen(name)) != 0)
+		return;
+	if (kill((pid_t)pid, SIGTERM) < 0)
+		return;
 	uint64_t t0 = now_ms();
-	while (now_ms() - t0 < SIM_START_MS) {
-		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
-			return 0;
+	while (kill((pid_t)pid, 0) == 0 && now_ms() - t0 < STOP_MS)
 		usleep(20000);
+	if (kill((pid_t)pid, 0) == 0) {
+		log_warn("%s (pid %ld) did not stop on SIGTERM: killed", comm, pid);
+		kill((pid_t)pid, SIGKILL);
+	} else {
+		log_info("stopped %s (pid %ld)", comm, pid);
 	}
-	log_err("xcd-sim did not come up at %s: %s", sock, err);
-	return -1;
+}
+
+/* dm_host_lost's REOPEN: the new host, as at start-up. */
+static int host_reopen(void *arg, struct hv **hv, struct xs_handle **xs)
+{
+	struct xcdd *x = arg;
+	char own_store[PATH_MAX + 32];
+	snprintf(own_store, sizeof(own_store), "%s/xenstored.sock", x->rundir);
+	/* Our xcd-xenstored and xcd-consoled served the old host's guests
+	 * through its connection, which they do not make again: new ones. */
+	if (strcmp(x->store, own_store) == 0) {
+		stop_ours(x->rundir, "consoled.pid", "xcd-consoled");
+		stop_ours(x->rundir, "xenstored.pid", "xcd-xenstored");
+	}
+	struct hv *nhv = NULL;
+	if (open_own_sim(x->rundir, x->sim_sock, x->store, &nhv) < 0)
+		return -EHOSTDOWN; /* the old, broken one stays: the next poll retries */
+	hv_close(x->hv);
+	x->hv = x->dm.hv = nhv;
+	if (x->xs)
+		xs_close(x->xs);
+	x->xs = open_store(true, x->rundir, x->store, x->sim_sock);
+	x->dm.xs = x->dm.dev.xs = x->xs;
+	if (!x->xs)
+		return -EHOSTDOWN;
+	watch_release(x);
+	*hv = x->hv;
+	*xs = x->xs;
+	log_info("the simulated host is back (%s)", x->sim_sock);
+	return 0;
+}
+
+/* The simulated host we own died (its guests with it): report them, make a
+ * new host and apply the guests' on_crash there. */
+static void host_lost(struct xcdd *x)
+{
+	char own_store[PATH_MAX + 32];
+	snprintf(own_store, sizeof(own_store), "%s/xenstored.sock", x->rundir);
+	log_err("the simulated host at %s went away: its guests are lost; starting a new one",
+		x->sim_sock);
+	if (x->watch_fd >= 0)
+		loop_del(x->loop, x->watch_fd);
+	x->watch_fd = -1;
+	if (x->xs_watch)
+		xs_close(x->xs_watch);
+	x->xs_watch = NULL;
+	/* A store that is not ours outlives the host: the lost guests' entries
+	 * are removed from it. Ours is made anew, empty. */
+	bool foreign_store = strcmp(x->store, own_store) != 0;
+	if (!foreign_store && x->xs) {
+		xs_close(x->xs);
+		x->xs = NULL;
+		x->dm.xs = NULL;
+		x->dm.dev.xs = NULL;
+	}
+	if (dm_host_lost(&x->dm, foreign_store, host_reopen, x) < 0)
+		log_err("no new simulated host: the next poll tries again");
 }
 
 static void usage(FILE *f)
@@ -753,7 +882,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1, .watch_fd = -1 };
 	int status = 1;
 	char err[512] = "", sock[PATH_MAX + 32];
 	bool dm_opened = false, own_host = false;
@@ -805,14 +934,13 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	/* Without the watch, the one-second poll still notices everything. The
-	 * same xenstored as XS: XENSTORED_PATH is set by now where it matters. */
-	int wfd = -1;
-	if (!(x.xs_watch = xs_open(0)) || !xs_watch(x.xs_watch, "@releaseDomain", "xcdd") ||
-	    (wfd = xs_fileno(x.xs_watch)) < 0 ||
-	    loop_add(x.loop, wfd, EPOLLIN, release_cb, &x) < 0)
-		log_warn("no @releaseDomain watch (%s): shutdowns are noticed within a second",
-			 strerror(errno));
+	x.xs = xs;
+	xs = NULL; /* x.xs's now: a new host replaces it */
+	x.own_sim = sim_backends;
+	x.rundir = rundir;
+	x.sim_sock = sim_sock;
+	x.store = store;
+	watch_release(&x);
 	log_info("listening on %s", sock);
 	int rc = loop_run(x.loop);
 	if (rc < 0)
@@ -835,6 +963,8 @@ out:
 		dm_close(&x.dm);
 	if (x.xs_watch)
 		xs_close(x.xs_watch);
+	if (x.xs)
+		xs_close(x.xs);
 	if (xs)
 		xs_close(xs);
 	if (x.hv)

@@ -38,6 +38,13 @@ struct xcdd {
 	 * libxenstore's handle in threaded mode, which makes every request on it
 	 * several times slower. */
 	struct xs_handle *xs_watch;
+	int watch_fd; /* -1: not in the loop */
+	struct xs_handle *xs;
+	/* The simulated host xcdd owns (RUNDIR/sim.sock, started by it or by an
+	 * earlier xcdd), made again when it dies; own_sim false on Xen and for a
+	 * host given by XCD_SIM_SOCKET. */
+	bool own_sim;
+	const char *rundir, *sim_sock, *store;
 };
 
 /*
