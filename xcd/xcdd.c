@@ -208,7 +208,7 @@ static void refuse(int fd, const char *why)
 {
 	struct jsonrpc_error e;
 	struct jsonrpc_id id = { JSONRPC_ID_NULL, NULL };
-	jsonrpc_error_set(&e, XCDD_ERR_ACCESS, NULL, "access refused: %s", why);
+	jsonrpc_error_set(&e, XCDD_ERR_ACCESS, NULL, "%s", why);
 	char *out = NULL;
 	size_t len = 0;
 	if (jsonrpc_gen_error(&id, &e, &out, &len) == 0 &&
