@@ -313,11 +313,16 @@ static void load_problem(const char *name, const char *what, void *arg)
 	log_warn("journal: %s: %s", name, what);
 }
 
-static struct hv_dominfo *find_info(struct hv_dominfo *list, int n, uint32_t domid)
+/* D's entry in the hypervisor's LIST: its domid with its uuid (a domid
+ * alone may have been reused by another domain). */
+static struct hv_dominfo *find_info(struct hv_dominfo *list, int n, const struct dm_domain *d)
 {
 	for (int i = 0; i < n; i++)
-		if (list[i].domid == domid)
-			return &list[i];
+		if (list[i].domid == d->domid) {
+			char u[37];
+			dm_uuid_string(list[i].uuid, u);
+			return strcmp(u, d->uuid) == 0 ? &list[i] : NULL;
+		}
 	return NULL;
 }
 
@@ -350,11 +355,8 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 	for (e = strmap_next(&m->by_uuid, &it, NULL); e; e = next) {
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
-		struct hv_dominfo *i = find_info(list, n, d->domid);
-		char u[37] = "";
-		if (i)
-			dm_uuid_string(i->uuid, u);
-		if (i && strcmp(u, d->uuid) == 0) {
+		struct hv_dominfo *i = find_info(list, n, d);
+		if (i) {
 			d->info = *i;
 			dm_state_string(i, d->state);
 			log_info("re-attached domain %s (domid %u, state %s)", d->name, d->domid,
@@ -1145,11 +1147,8 @@ int dm_poll(struct dm *m)
 	for (e = strmap_next(&m->by_uuid, &it, NULL); e; e = next) {
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
-		struct hv_dominfo *i = find_info(list, n, d->domid);
-		char u[37] = "";
-		if (i)
-			dm_uuid_string(i->uuid, u);
-		if (!i || strcmp(u, d->uuid) != 0) {
+		struct hv_dominfo *i = find_info(list, n, d);
+		if (!i) {
 			log_info("domain %s (domid %u) has gone", d->name, d->domid);
 			store_forget(m, d->domid, d->uuid);
 			forget(m, d);
