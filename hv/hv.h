@@ -115,6 +115,7 @@ struct hv_build_spec {
 	const char *cmdline;	/* NULL: empty */
 	uint32_t store_domid;	/* the domain running xenstored (0) */
 	uint32_t console_domid;	/* the domain running the console backend (0) */
+	uint32_t vcpus;		/* vCPUs online at boot (0: all the domain has) */
 };
 /* What the toolstack needs from a built domain: its xenstore ring page and the
  * guest's end of an unbound event channel for store_domid (passed to xenstored
@@ -124,10 +125,11 @@ struct hv_build_spec {
  * domain's RAM (no populate-on-demand), loads the kernel (ELF or bzImage,
  * PVH entry point for PVH) and ramdisk, seeds the grant entries xenstored and
  * xenconsoled use (GNTTAB_RESERVED_XENSTORE/_CONSOLE); a PVH guest gets an
- * e820 map (RAM, the special pages reserved) and no ACPI tables. Measured in
- * the Xen lab: Linux PVH boots so on 1 vCPU, but neither completes a suspend
- * nor powers off when asked through control/shutdown (both need ACPI there);
- * PV guests do both. On failure the domain is left half built: destroy it. */
+ * e820 map (RAM, the special pages and its ACPI tables reserved) and ACPI
+ * tables (hv/acpi.h: a MADT with its vCPUs, the first spec->vcpus enabled;
+ * at most 128 vCPUs). Measured in the Xen lab: Linux PVH then brings up
+ * every vCPU and powers off through control/shutdown, as PV guests do.
+ * On failure the domain is left half built: destroy it. */
 struct hv_build_result {
 	uint64_t store_pfn;
 	uint32_t store_port;

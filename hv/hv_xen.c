@@ -1,6 +1,7 @@
 /* hv_xen: the hv backend of real Xen, on libxenctrl, libxenguest (its domain
  * builder makes PV and PVH domains from a kernel image), libxenforeignmemory
  * and libxenevtchn. Operations not done yet answer -ENOSYS and say so. */
+#include "acpi.h"
 #include "hv.h"
 #include "../lib/log.h"
 #include <errno.h>
@@ -197,15 +198,12 @@ static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 		return hv_fail(hv, -EINVAL, "xen: create: unknown domain type %d", (int)cfg->type);
 	if (cfg->max_vcpus == 0)
 		return hv_fail(hv, -EINVAL, "xen: create: a domain needs at least one vCPU");
-	/* Linux PVH finds its CPUs in the ACPI MADT; without one only the boot
-	 * vCPU comes online (measured with acpi=off; NOTES.md), and hv_xen writes
-	 * no ACPI tables yet: refuse rather than build a guest missing vCPUs. */
-	if (pvh && cfg->max_vcpus > 1)
+	/* The MADT that hv_xen writes for PVH has one-byte LAPIC ids (2 * vCPU). */
+	if (pvh && cfg->max_vcpus > ACPI_MAX_VCPUS)
 		return hv_fail(hv, -EOPNOTSUPP,
-			       "xen: create: a PVH domain with %u vCPUs needs ACPI tables (MADT), "
-			       "which xcd's Xen backend does not write yet; use 1 vCPU or a PV "
-			       "domain",
-			       cfg->max_vcpus);
+			       "xen: create: a PVH domain with %u vCPUs: xcd's Xen backend "
+			       "describes at most %u vCPUs to a PVH guest",
+			       cfg->max_vcpus, ACPI_MAX_VCPUS);
 	/* libxenguest builds whole MiB (xc_dom_mem_init). */
 	if (cfg->max_mem_kb < 1024 || cfg->max_mem_kb % 1024)
 		return hv_fail(hv, -EINVAL,
@@ -263,7 +261,7 @@ undo:;
 /* Xen's guest-physical layout of a PVH domain: RAM up to the MMIO hole below
  * 4 GiB, the rest above 4 GiB, and the special pages (xenstore, console,
  * ...) that libxenguest puts just below X86_HVM_END_SPECIAL_REGION, reserved
- * so that the guest does not take them for RAM. */
+ * so that the guest does not take them for RAM, and the ACPI tables. */
 static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct e820entry *e820)
 {
 	uint64_t mmio_start = HVM_BELOW_4G_MMIO_START;
@@ -281,6 +279,8 @@ static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct 
 	dom->vga_hole_size = 0;
 	unsigned n = 0;
 	e820[n++] = (struct e820entry){ 0, low, E820_RAM };
+	/* The ACPI tables (acpi.c), in the MMIO hole: never RAM. */
+	e820[n++] = (struct e820entry){ ACPI_TABLES_GPA, ACPI_TABLES_MAX, E820_ACPI };
 	e820[n++] = (struct e820entry){
 		(uint64_t)(X86_HVM_END_SPECIAL_REGION - X86_HVM_NR_SPECIAL_PAGES) << XC_PAGE_SHIFT,
 		(uint64_t)X86_HVM_NR_SPECIAL_PAGES << XC_PAGE_SHIFT, E820_RESERVED };
@@ -327,7 +327,8 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	if (!dom)
 		return hv_fail(hv, -ENOMEM, "xen: build of domain %u: xc_dom_allocate: %s", domid,
 			       xc_last(xch));
-	struct e820entry e820[3];
+	struct e820entry e820[4];
+	uint8_t acpi[ACPI_TABLES_MAX];
 	const char *what;
 	int rc = 0;
 	dom->container_type = pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
@@ -336,8 +337,19 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	dom->xenstore_domid = spec->store_domid;
 	dom->console_evtchn = (unsigned)cport;
 	dom->console_domid = spec->console_domid;
-	if (pvh)
+	if (pvh) {
 		pvh_layout(dom, (uint64_t)mem_mb << 20, e820);
+		/* libxenguest loads module 0 and points the start info's
+		 * rsdp_paddr at it: Linux PVH finds its vCPUs there. */
+		int len = acpi_build_pvh(acpi, ACPI_TABLES_GPA, dom->max_vcpus, spec->vcpus);
+		if (len < 0) {
+			xc_dom_release(dom);
+			return hv_fail(hv, len, "xen: build of PVH domain %u: no ACPI tables for "
+				       "%u vCPUs (%u online)", domid, dom->max_vcpus, spec->vcpus);
+		}
+		dom->acpi_modules[0] = (struct xc_hvm_firmware_module){
+			.data = acpi, .length = (uint32_t)len, .guest_addr_out = ACPI_TABLES_GPA };
+	}
 
 	errno = 0;
 	what = "reading the kernel image";

@@ -616,7 +616,8 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
 		goto undo_store;
 	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
-				      .cmdline = cfg->cmdline };
+				      .cmdline = cfg->cmdline,
+				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
 	struct hv_build_result built = { 0 };
 	rc = hv_domain_build(m->hv, d->domid, &spec, &built);
 	if (rc < 0) {
