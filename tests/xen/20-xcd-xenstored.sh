@@ -51,7 +51,7 @@ step "xl shutdown -w: the guest reads control/shutdown through its ring and powe
 xenstore-watch -n 2 @releaseDomain >"$LAB_RUN/release.watch" 2>&1 &
 wpid=$!
 wait_for "[ -s $LAB_RUN/release.watch ]" 10 || fail "xenstore-watch @releaseDomain: no initial event"
-timed -t 90 xl shutdown -w xs-pv || fail "xl shutdown -w xs-pv failed or timed out"
+guest_shutdown_wait xs-pv 90 || fail "xl shutdown -w xs-pv failed or timed out"
 grep -aq XCDLAB_GUEST_SHUTDOWN "$(console_log xs-pv)" || fail "the guest's console does not show its shutdown"
 wait_for "! dom_exists xs-pv" 30 || fail "xs-pv still listed 30 s after xl shutdown -w"
 wait_for "! kill -0 $wpid" 20 || fail "no @releaseDomain event after the guest died"

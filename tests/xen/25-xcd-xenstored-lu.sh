@@ -40,7 +40,7 @@ step "xl shutdown -w after the update: the guest's ring and channel still work"
 xenstore-watch -n 2 @releaseDomain >"$LAB_RUN/release.watch" 2>&1 &
 wpid=$!
 wait_for "[ -s $LAB_RUN/release.watch ]" 10 || fail "xenstore-watch @releaseDomain: no initial event"
-timed -t 90 xl shutdown -w xs-lu || fail "xl shutdown -w xs-lu failed or timed out after the update"
+guest_shutdown_wait xs-lu 90 || fail "xl shutdown -w xs-lu failed or timed out after the update"
 wait_for "! dom_exists xs-lu" 30 || fail "xs-lu still listed 30 s after xl shutdown -w"
 wait_for "! kill -0 $wpid" 20 || fail "no @releaseDomain after the update (VIRQ_DOM_EXC not bound again?)"
 wait_for "! xenstore-exists $dp" 20 || fail "$dp still exists after the guest is gone"

@@ -5,30 +5,13 @@
 # (name, domid, memory, vCPUs, the state's p/s/c/d flags), pause/unpause, mem-set (the guest's
 # memory/target in xenstore), vcpu-pin (xl vcpu-list), then xcdd is killed with SIGKILL while
 # both guests run and started again: it re-attaches them under the same domids.  Last,
-# `xcd shutdown -w` of the PV guest (its Linux answers control/shutdown; on_poweroff destroys
-# it) and `xcd destroy` of the PVH guest (hv_xen builds it without ACPI tables and Linux PVH
-# then ignores a poweroff request: tests/xen/40-hv-build.sh).
+# `xcd shutdown -w` of both (their Linux answers control/shutdown; on_poweroff destroys them)
+# and `xcd destroy` of a third guest.  The PVH guest has 2 vCPUs (found by its Linux in the
+# ACPI tables hv_xen writes).
 # xen-lab: timeout=420
 . "$(dirname "$0")/lib.sh"
 
-for p in xcdd xcd; do [ -x "$XCD_BIN/$p" ] || fail "no $XCD_BIN/$p (check-xen copies it)"; done
-RUN=/tmp/xcd-lab-run STATE=/tmp/xcd-lab-state
-rm -rf "$RUN" "$STATE"; mkdir -p "$RUN" "$STATE"
-export XCD_SOCKET=$RUN/xcd.sock
-XCDD_PID=
-
-xcd() { timeout -k 5 120 "$XCD_BIN/xcd" "$@"; }
-stop_xcdd() { [ -n "$XCDD_PID" ] && kill "$XCDD_PID" 2>/dev/null; XCDD_PID=; }
-trap 'rc=$?; stop_xcdd; (exit $rc); _lab_exit' EXIT
-
-start_xcdd() {  # LOGSUFFIX
-  "$XCD_BIN/xcdd" --backend xen --rundir "$RUN" --statedir "$STATE" --foreground --verbose \
-    >>"$LAB_RUN/xcdd$1.log" 2>&1 &
-  XCDD_PID=$!
-  wait_for "[ -S $XCD_SOCKET ] && timeout 5 $XCD_BIN/xcd list >/dev/null 2>&1" 30 ||
-    { tail -n 30 "$LAB_RUN/xcdd$1.log"; fail "xcdd did not answer on $XCD_SOCKET within 30 s"; }
-  log "xcdd up (pid $XCDD_PID)"
-}
+xcdd_setup
 
 # One line per guest: name domid memory vcpus flags, the state's running/blocked flags
 # dropped (they change from one instant to the next).
@@ -52,9 +35,10 @@ start_xenconsoled
 start_xcdd ""
 
 declare -A ID
+declare -A VCPUS=([pv]=1 [pvh]=2)
 for t in pv pvh; do
   name=xl-$t
-  cfg=$(guest_cfg "$name" "$t" on_poweroff='"destroy"')
+  cfg=$(guest_cfg "$name" "$t" on_poweroff='"destroy"' vcpus=${VCPUS[$t]})
   step "$t: xcd create $cfg"
   cat "$cfg"
   rm -f "$(console_log "$name")"
@@ -66,6 +50,8 @@ for t in pv pvh; do
   guest_wait_ready "xl-$t" 150 || fail "$t: xl-$t did not print XCDLAB_GUEST_READY within 150 s"
   grep -aq "type=$(echo $t | tr a-z A-Z)\b" "$(console_log "xl-$t")" ||
     fail "$t: the guest does not call itself $t"
+  grep -aq "XCDLAB_GUEST_READY.* cpus=${VCPUS[$t]}\b" "$(console_log "xl-$t")" ||
+    fail "$t: the guest does not count ${VCPUS[$t]} CPUs"
   wait_for "[ \"\$(timeout 5 xenstore-read /local/domain/${ID[$t]}/control/feature-suspend)\" = 1 ]" 60 ||
     fail "$t: the guest's xenbus did not write control/feature-suspend"
 done
@@ -74,7 +60,7 @@ for t in pv pvh; do
   line=$(xcd list | awk -v n="xl-$t" '$1 == n')
   set -- $line
   expect_eq "$t: memory (MiB)" "$3" 128
-  expect_eq "$t: vCPUs" "$4" 1
+  expect_eq "$t: vCPUs" "$4" "${VCPUS[$t]}"
 done
 
 for t in pv pvh; do
@@ -113,17 +99,22 @@ for t in pv pvh; do
 done
 agree "after xcdd's restart"
 
-step "pv: xcd shutdown -w (the guest powers off; on_poweroff destroys it)"
-timed -t 90 "$XCD_BIN/xcd" shutdown -w --timeout=80 xl-pv ||
-  { tail -n 20 "$(console_log xl-pv)"; fail "pv: xcd shutdown -w"; }
-dom_exists xl-pv && fail "pv: xl-pv still listed after xcd shutdown -w"
-xcd list | awk '$1 == "xl-pv" { exit 1 }' || fail "pv: xcd list still shows xl-pv"
-xenstore-exists "/local/domain/${ID[pv]}" && fail "pv: /local/domain/${ID[pv]} left behind"
+for t in pv pvh; do
+  step "$t: xcd shutdown -w (the guest powers off; on_poweroff destroys it)"
+  timed -t 90 "$XCD_BIN/xcd" shutdown -w --timeout=80 "xl-$t" ||
+    { tail -n 20 "$(console_log "xl-$t")"; fail "$t: xcd shutdown -w"; }
+  dom_exists "xl-$t" && fail "$t: xl-$t still listed after xcd shutdown -w"
+  xcd list | awk -v n="xl-$t" '$1 == n { exit 1 }' || fail "$t: xcd list still shows xl-$t"
+  xenstore-exists "/local/domain/${ID[$t]}" && fail "$t: /local/domain/${ID[$t]} left behind"
+done
 
-step "pvh: xcd destroy"
-xcd destroy xl-pvh || fail "pvh: xcd destroy"
-dom_exists xl-pvh && fail "pvh: xl-pvh still listed after xcd destroy"
-xenstore-exists "/local/domain/${ID[pvh]}" && fail "pvh: /local/domain/${ID[pvh]} left behind"
+step "pv: xcd create of a third guest, xcd destroy while it boots"
+cfg=$(guest_cfg xl-gone pv)
+timed -t 150 "$XCD_BIN/xcd" create "$cfg" || fail "xl-gone: xcd create failed"
+id=$(xcd domid xl-gone) || fail "xl-gone: xcd domid"
+xcd destroy xl-gone || fail "xl-gone: xcd destroy"
+dom_exists xl-gone && fail "xl-gone still listed after xcd destroy"
+xenstore-exists "/local/domain/$id" && fail "xl-gone: /local/domain/$id left behind"
 agree "at the end"
 xl list
 keep "$LAB_RUN/xcdd.log" "$LAB_RUN/xcdd-2.log"

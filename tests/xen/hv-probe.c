@@ -3,7 +3,7 @@
  * as the toolstack will: tests/xen/40-hv-build.sh runs it and cross-checks
  * with xl.
  *
- *   hv-probe start pv|pvh NAME KERNEL INITRD CMDLINE MEM_MB   prints the domid
+ *   hv-probe start pv|pvh NAME KERNEL INITRD CMDLINE MEM_MB [VCPUS]   prints the domid
  *   hv-probe pause|unpause DOMID
  *   hv-probe pin DOMID VCPU CPU
  *   hv-probe maxmem DOMID KB
@@ -13,7 +13,8 @@
  *   hv-probe resume DOMID
  *   hv-probe shutdown-wait DOMID REASON SECONDS   asks control/shutdown = REASON
  *   hv-probe destroy DOMID
- *   hv-probe refuse-pvh-smp       hv_domain_create of a 2-vCPU PVH domain must fail
+ *   hv-probe refuse-pvh-big       hv_domain_create of a PVH domain with more vCPUs than
+ *                                 its ACPI tables describe must fail
  *
  * Exit status 0 when the operation did what it should, 1 otherwise, with the
  * reason on stderr. XCD_HV_PROBE_DEBUG=1 shows libxenctrl's own messages. */
@@ -161,7 +162,10 @@ static int cmd_start(struct probe *p, char **av)
 	uint64_t mem_mb;
 	if (parse_u64(av[5], &mem_mb))
 		return 1;
-	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = mem_mb * 1024 };
+	uint32_t vcpus = 1;
+	if (av[6] && parse_u32(av[6], &vcpus))
+		return 1;
+	struct hv_domain_config cfg = { .max_vcpus = vcpus, .max_mem_kb = mem_mb * 1024 };
 	if (!strcmp(type, "pvh")) {
 		cfg.type = HV_DOM_PVH;
 		cfg.flags = HV_CREATE_TSC_NATIVE;
@@ -200,14 +204,14 @@ static int cmd_start(struct probe *p, char **av)
 	struct hv_dominfo d;
 	if ((rc = hv_domain_getinfo(p->hv, domid, &d)) < 0)
 		return hvfail(p, "hv_domain_getinfo after build", rc);
-	if (d.type != cfg.type || d.max_mem_kb != cfg.max_mem_kb || d.max_vcpus != 1 ||
+	if (d.type != cfg.type || d.max_mem_kb != cfg.max_mem_kb || d.max_vcpus != vcpus ||
 	    memcmp(d.uuid, cfg.uuid, 16) || !(d.flags & HV_DOMF_PAUSED))
 		return failf("after build domain %u reads type %u max %" PRIu64
 			     " KiB vcpus %u flags %#x, uuid %s; want type %u max %" PRIu64
-			     " KiB, 1 vCPU, paused, our uuid",
+			     " KiB, %u vCPUs, paused, our uuid",
 			     domid, d.type, d.max_mem_kb, d.max_vcpus, d.flags,
 			     memcmp(d.uuid, cfg.uuid, 16) ? "differs" : "same", cfg.type,
-			     cfg.max_mem_kb);
+			     cfg.max_mem_kb, vcpus);
 	if (d.mem_kb < cfg.max_mem_kb)
 		return failf("after build domain %u has %" PRIu64 " KiB populated, want %" PRIu64,
 			     domid, d.mem_kb, cfg.max_mem_kb);
@@ -479,17 +483,19 @@ static int cmd_destroy(struct probe *p, uint32_t domid)
 	return 0;
 }
 
-static int cmd_refuse_pvh_smp(struct probe *p)
+static int cmd_refuse_pvh_big(struct probe *p)
 {
-	struct hv_domain_config cfg = { .max_vcpus = 2, .max_mem_kb = 65536, .type = HV_DOM_PVH };
+	struct hv_domain_config cfg = { .max_vcpus = 129, .max_mem_kb = 65536,
+					.type = HV_DOM_PVH };
 	uint32_t domid;
 	int rc = hv_domain_create(p->hv, &cfg, &domid);
 	if (rc == 0) {
 		hv_domain_destroy(p->hv, domid);
-		return failf("a 2-vCPU PVH domain was created (domid %u); want -EOPNOTSUPP", domid);
+		return failf("a 129-vCPU PVH domain was created (domid %u); want -EOPNOTSUPP",
+			     domid);
 	}
 	if (rc != -EOPNOTSUPP)
-		return hvfail(p, "hv_domain_create of a 2-vCPU PVH domain (want EOPNOTSUPP)", rc);
+		return hvfail(p, "hv_domain_create of a 129-vCPU PVH domain (want EOPNOTSUPP)", rc);
 	fprintf(stderr, "hv-probe: refused as it should: %s\n", hv_error(p->hv));
 	return 0;
 }
@@ -521,10 +527,10 @@ int main(int argc, char **argv)
 	uint32_t domid = 0, a = 0, b = 0;
 	uint64_t kb = 0;
 	int ret;
-	if (!strcmp(cmd, "start") && ac == 6)
+	if (!strcmp(cmd, "start") && (ac == 6 || ac == 7))
 		ret = cmd_start(&p, av);
-	else if (!strcmp(cmd, "refuse-pvh-smp") && ac == 0)
-		ret = cmd_refuse_pvh_smp(&p);
+	else if (!strcmp(cmd, "refuse-pvh-big") && ac == 0)
+		ret = cmd_refuse_pvh_big(&p);
 	else if (ac < 1 || parse_u32(av[0], &domid))
 		ret = usage();
 	else if ((!strcmp(cmd, "pause") || !strcmp(cmd, "unpause")) && ac == 1)

@@ -149,10 +149,43 @@ guest_cfg() {
 
 console_log() { echo "$LAB_CONSOLES/guest-$1.log"; }
 
-# guest_create NAME CFG: xl create (the console log starts empty)
+# xl_crashed RC OUTFILE: did the stock xl die of a signal (itself, or the domain-monitoring
+# child it forks)?  Xen 4.17's xl crashes now and then in this lab (heap corruption in
+# libc: segfault, "malloc(): corrupted top size", "corrupted double-linked list"), with
+# Xen's xenstored as with ours.  Measured by a 300 s xl create/destroy loop with Xen's C
+# xenstored: 1 failed create in 93, and 2 in 74 with AVX hidden from QEMU's CPU (so not
+# QEMU's AVX emulation); ../shared/xenlab/NOTES.md saw 2 in 30.  Such a crash says nothing
+# about what is under test: the helpers below log it as XL_CRASHED and try once more.
+xl_crashed() {
+  case $1 in 134|139) return 0 ;; esac
+  [ "$1" != 0 ] && grep -q "died due to fatal signal" "$2" 2>/dev/null
+}
+
+# guest_create NAME CFG: xl create (the console log starts empty); once more after an xl crash
 guest_create() {
-  rm -f "$(console_log "$1")"
-  timed xl create -q "$2"
+  local try rc out=$LAB_RUN/xl-create-$1.out
+  for try in 1 2; do
+    rm -f "$(console_log "$1")"
+    timed xl create -q "$2" >"$out" 2>&1; rc=$?
+    cat "$out"
+    xl_crashed $rc "$out" && [ $try = 1 ] || return $rc
+    log "XL_CRASHED: xl create $1 (rc=$rc); destroying what it left, creating again"
+    xl destroy "$1" >/dev/null 2>&1
+    wait_for "! dom_exists $1" 20
+  done
+}
+
+# guest_shutdown_wait NAME SECS: xl shutdown -w; after an xl crash, the guest must still be
+# gone within SECS (asked again in case the crash came before the request)
+guest_shutdown_wait() {
+  local rc out=$LAB_RUN/xl-shutdown-$1.out
+  timed -t "$2" xl shutdown -w "$1" >"$out" 2>&1; rc=$?
+  cat "$out"
+  xl_crashed $rc "$out" || return $rc
+  log "XL_CRASHED: xl shutdown -w $1 (rc=$rc); waiting for the guest to go"
+  [ "$(timeout 5 xenstore-read "/local/domain/$(domid "$1")/control/shutdown" 2>/dev/null)" ] ||
+    xl shutdown "$1" >/dev/null 2>&1
+  wait_for "! dom_exists $1" "$2"
 }
 
 # guest_wait_ready NAME TIMEOUT: the guest's init said XCDLAB_GUEST_READY on its console
@@ -174,7 +207,35 @@ destroy_guests() {
   done
 }
 
+# ------------------------------------------------------------------ xcdd
+
+# xcdd_setup: fresh run and state folders for xcdd (XCDD_RUN, XCDD_STATE), XCD_SOCKET
+# pointing at its socket; the scenario's exit stops it
+XCDD_PID=
+xcdd_setup() {
+  local p
+  for p in xcdd xcd; do [ -x "$XCD_BIN/$p" ] || fail "no $XCD_BIN/$p (check-xen copies it)"; done
+  XCDD_RUN=/tmp/xcd-lab-run XCDD_STATE=/tmp/xcd-lab-state
+  rm -rf "$XCDD_RUN" "$XCDD_STATE"; mkdir -p "$XCDD_RUN" "$XCDD_STATE"
+  export XCD_SOCKET=$XCDD_RUN/xcd.sock
+}
+xcd() { timeout -k 5 120 "$XCD_BIN/xcd" "$@"; }
+stop_xcdd() { [ -n "$XCDD_PID" ] && kill "$XCDD_PID" 2>/dev/null; XCDD_PID=; }
+
+# start_xcdd LOGSUFFIX [ARG...]: xcdd on Xen in the foreground, logging to xcddSUFFIX.log;
+# returns once it answers xcd list
+start_xcdd() {
+  local suffix=$1; shift
+  "$XCD_BIN/xcdd" --backend xen --rundir "$XCDD_RUN" --statedir "$XCDD_STATE" --foreground \
+    --verbose "$@" >>"$LAB_RUN/xcdd$suffix.log" 2>&1 &
+  XCDD_PID=$!
+  wait_for "[ -S $XCD_SOCKET ] && timeout 5 $XCD_BIN/xcd list >/dev/null 2>&1" 30 ||
+    { tail -n 30 "$LAB_RUN/xcdd$suffix.log"; fail "xcdd did not answer on $XCD_SOCKET within 30 s"; }
+  log "xcdd up (pid $XCDD_PID)"
+}
+
 lab_cleanup() {
+  stop_xcdd
   destroy_guests
   stop_xenstore_daemons
 }
