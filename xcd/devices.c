@@ -5,6 +5,7 @@
 #include "hotplug.h"
 #include "xs_txn.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,6 +196,20 @@ static void vif_entries(struct xst *x, const struct dev_env *e, uint32_t domid,
 	xst_put(x, n->trusted == CFG_DEFBOOL_FALSE ? "0" : "1", "%s/trusted", fe);
 }
 
+static void progress(const struct dev_env *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const struct dev_env *e, const char *fmt, ...)
+{
+	if (!e->progress)
+		return;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	e->progress(e->progress_arg, what);
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -211,6 +226,7 @@ static int wait_initwait(const struct dev_env *e, enum kind k, uint32_t domid, i
 		 kind_name[k]);
 	if (e->wait == DEV_WAIT_NEVER || (e->wait == DEV_WAIT_AUTO && access(drv, F_OK) != 0))
 		return 0;
+	progress(e, "%s %d: waiting for the backend's InitWait", kind_name[k], devid);
 	for (long waited = 0, nap = 1; waited <= e->init_timeout_ms; waited += nap) {
 		char *s = xst_read(e->xs, "/local/domain/0/backend/%s/%u/%d/state", kind_name[k],
 				   domid, devid);
@@ -259,6 +275,7 @@ static int run_script(const struct dev_env *e, enum kind k, uint32_t domid, int 
 	env[n] = NULL;
 	const char *arg = k == VIF ? (add ? "online" : "offline") : (add ? "add" : "remove");
 	char why[512];
+	progress(e, "%s %d: hotplug script %s %s", kind_name[k], devid, script, arg);
 	int rc = hotplug_run(script, arg, env, e->hotplug_timeout_ms, why, sizeof(why));
 	if (rc < 0) {
 		/* Xen's scripts leave their reason in hotplug-error. */

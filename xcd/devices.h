@@ -39,6 +39,9 @@ struct dev_env {
 	const char *sysfs_drivers; /* NULL: /sys/bus/xen-backend/drivers */
 	int hotplug_timeout_ms;
 	int init_timeout_ms;
+	/* Told each step as it starts (a device job reports them); NULL: nobody. */
+	void (*progress)(void *arg, const char *what);
+	void *progress_arg;
 };
 
 /*
