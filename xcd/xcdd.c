@@ -53,6 +53,8 @@ struct client {
 static void client_close(struct client *c)
 {
 	struct xcdd *x = c->x;
+	/* A create or destroy it waits for goes on; its result is logged. */
+	rpc_client_gone(x, c);
 	for (struct client **p = &x->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
@@ -108,6 +110,13 @@ static int client_send(struct client *c, const char *line, size_t len)
 	return client_flush(c);
 }
 
+/* x->send_to: an answer that was owed (rpc_pending). */
+static void send_owed(struct xcdd *x, struct client *c, const char *line, size_t len)
+{
+	if (client_send(c, line, len) < 0)
+		client_close(c);
+}
+
 struct state_arg {
 	const struct dm_domain *d;
 	const char *state;
@@ -160,7 +169,7 @@ static int client_line(struct client *c, const char *line, size_t len)
 	if (rc < 0)
 		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
 	else if (m.kind == JSONRPC_REQUEST)
-		rc = rpc_dispatch(c->x, c->access, &m, &out, &outlen);
+		rc = rpc_dispatch(c->x, c, c->access, &m, &out, &outlen);
 	else
 		log_debug("notification %s from pid %d ignored", m.method, (int)c->cred.pid);
 	jsonrpc_message_free(&m);
@@ -273,6 +282,7 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	uint64_t n;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timer: %s", strerror(errno));
+	devjobs_tick(&x->dm.jobs);
 	poll_host(x);
 }
 
@@ -936,6 +946,9 @@ int main(int argc, char **argv)
 	}
 	x.xs = xs;
 	xs = NULL; /* x.xs's now: a new host replaces it */
+	x.send_to = send_owed;
+	/* From here on a domain's devices come up and go in device jobs. */
+	dm_set_loop(&x.dm, x.loop);
 	x.own_sim = sim_backends;
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;
