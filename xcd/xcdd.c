@@ -47,6 +47,10 @@ struct client {
 	char *out;
 	size_t outlen, outcap;
 	bool want_out;
+	/* Could not be written to: closed from the loop's idle step, never
+	 * under a caller that may still hold it (a notification sent while
+	 * its own request runs, an owed answer sent from another's request). */
+	bool dead;
 	struct client *next;
 };
 
@@ -93,6 +97,8 @@ static int client_flush(struct client *c)
 
 static int client_send(struct client *c, const char *line, size_t len)
 {
+	if (c->dead)
+		return -EPIPE;
 	if (c->outlen + len > CLIENT_MAX_OUT) {
 		log_warn("client pid %d reads too slowly: disconnected", (int)c->cred.pid);
 		return -EPIPE;
@@ -114,7 +120,19 @@ static int client_send(struct client *c, const char *line, size_t len)
 static void send_owed(struct xcdd *x, struct client *c, const char *line, size_t len)
 {
 	if (client_send(c, line, len) < 0)
-		client_close(c);
+		c->dead = true;
+}
+
+/* The loop's idle step: the clients found dead since. */
+static void close_dead(void *arg)
+{
+	struct xcdd *x = arg;
+	struct client *c, *next;
+	for (c = x->clients; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			client_close(c);
+	}
 }
 
 struct state_arg {
@@ -148,7 +166,7 @@ void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *st
 	for (c = x->clients; c; c = next) {
 		next = c->next;
 		if (client_send(c, line, len) < 0)
-			client_close(c);
+			c->dead = true;
 	}
 	free(line);
 }
@@ -183,7 +201,7 @@ static void client_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
 	char err[256];
-	if ((events & EPOLLOUT) && client_flush(c) < 0)
+	if (c->dead || ((events & EPOLLOUT) && client_flush(c) < 0))
 		goto close;
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -200,7 +218,7 @@ static void client_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		size_t len;
 		int r;
 		while ((r = jsonrpc_linebuf_next(&c->lb, &line, &len, err, sizeof(err))) == 1)
-			if (client_line(c, line, len) < 0)
+			if (client_line(c, line, len) < 0 || c->dead)
 				goto close;
 		if (r < 0) {
 			log_warn("client pid %d: %s", (int)c->cred.pid, err);
@@ -947,6 +965,7 @@ int main(int argc, char **argv)
 	x.xs = xs;
 	xs = NULL; /* x.xs's now: a new host replaces it */
 	x.send_to = send_owed;
+	loop_set_idle(x.loop, close_dead, &x);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x.dm, x.loop);
 	x.own_sim = sim_backends;
