@@ -353,6 +353,9 @@ void devjobs_close(struct devjobs *js)
 		js->list = j->next;
 		kill(j->pid, SIGKILL);
 		close_fds(j);
+		/* Whoever waits frees what it holds; the child is init's to reap. */
+		if (!j->cancelled && j->done)
+			j->done(-ECANCELED, false, "xcdd is stopping", j->arg);
 		free(j);
 	}
 }

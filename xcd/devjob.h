@@ -46,6 +46,7 @@ pid_t devjob_pid(const struct devjob *j);
 /* Reaps the jobs whose end no pidfd announces (kernels without pidfd_open):
  * called once a second. */
 void devjobs_tick(struct devjobs *js);
-/* Kills and forgets every job (the daemon stops); no DONE is called. */
+/* Kills and forgets every job (the daemon stops): the DONE of each job not
+ * cancelled is told -ECANCELED, so that its waiter frees what it holds. */
 void devjobs_close(struct devjobs *js);
 #endif

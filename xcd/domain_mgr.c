@@ -337,6 +337,10 @@ static void store_forget_done(int rc, bool reported, const char *err, void *arg)
 {
 	struct forget_ctx *f = arg;
 	char why[512];
+	if (rc == -ECANCELED) { /* xcdd stops: its entries stay, as before */
+		free(f);
+		return;
+	}
 	if (rc < 0)
 		log_warn("domain %u: %s", f->domid, err);
 	/* Asked again: the domid may have been given to another domain since. */
