@@ -81,7 +81,7 @@ static int gen_list(yajl_gen g, void *arg)
 		return -EINVAL;
 	for (int k = 0; k < a->n; k++) {
 		const struct hv_dominfo *i = &a->list[k];
-		const char *name = NULL;
+		const char *name = NULL, *busy = NULL;
 		long long start = 0;
 		if (i->domid == 0) {
 			name = "Domain-0";
@@ -96,9 +96,12 @@ static int gen_list(yajl_gen g, void *arg)
 				continue; /* foreign: not ours to show */
 			name = d->name;
 			start = d->start_time;
+			busy = dm_busy(d);
 		}
+		/* "job" only while one runs: a paused domain being created is
+		 * told from one paused by hand. */
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    gen_entry_members(g, name, i, start) ||
+		    gen_entry_members(g, name, i, start) || (busy && gkv_s(g, "job", busy)) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
