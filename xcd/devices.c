@@ -324,8 +324,8 @@ static void nth_device(const struct domcfg *cfg, size_t j, enum kind *k, size_t 
 		*devid = cfg->vifs[*i].devid;
 }
 
-int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
-		const struct domcfg *cfg, char *err, size_t errlen)
+int dev_write_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
+		  const struct domcfg *cfg, char *err, size_t errlen)
 {
 	int rc = dev_check(cfg, err, errlen);
 	if (rc < 0)
@@ -339,6 +339,21 @@ int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 		nth_device(cfg, j, &k, &i, &devid);
 		rc = write_device(e, domid, uuid, cfg, k, i, devid, err, errlen);
 	}
+	if (rc < 0) {
+		char rerr[256];
+		if (dev_remove_all(e, domid, rerr, sizeof(rerr)) < 0)
+			log_warn("undoing the devices of domain %u: %s", domid, rerr);
+	}
+	return rc;
+}
+
+int dev_plug_all(const struct dev_env *e, uint32_t domid, const struct domcfg *cfg, char *err,
+		 size_t errlen)
+{
+	size_t n = cfg->n_disks + cfg->n_vifs;
+	enum kind k;
+	size_t i;
+	int devid, rc = 0;
 	for (size_t j = 0; j < n && rc == 0; j++) {
 		nth_device(cfg, j, &k, &i, &devid);
 		if ((rc = wait_initwait(e, k, domid, devid, err, errlen)) < 0)
@@ -360,6 +375,27 @@ int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 			log_warn("undoing the devices of domain %u: %s", domid, rerr);
 	}
 	return rc;
+}
+
+int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
+		const struct domcfg *cfg, char *err, size_t errlen)
+{
+	int rc = dev_write_all(e, domid, uuid, cfg, err, errlen);
+	return rc < 0 ? rc : dev_plug_all(e, domid, cfg, err, errlen);
+}
+
+bool dev_backends(const struct dev_env *e, uint32_t domid)
+{
+	for (enum kind k = VBD; k <= VIF; k++) {
+		unsigned num = 0;
+		char dir[128];
+		snprintf(dir, sizeof(dir), "/local/domain/0/backend/%s/%u", kind_name[k], domid);
+		char **ids = xs_directory(e->xs, XBT_NULL, dir, &num);
+		free(ids);
+		if (ids && num > 0)
+			return true;
+	}
+	return false;
 }
 
 int dev_remove_all(const struct dev_env *e, uint32_t domid, char *err, size_t errlen)

@@ -100,7 +100,7 @@ static void child_result(int fd, int rc, const char *err)
  * leaves malloc and stdio usable; the parent's xenstore handles (one with a
  * watch thread) are neither used nor closed through libxenstore here. */
 static void child_main(pid_t parent, int fd, const struct dev_env *e0, enum devjob_op op,
-		       uint32_t domid, const uint8_t uuid[16], const struct domcfg *cfg)
+		       uint32_t domid, const struct domcfg *cfg)
 {
 	/* A job never outlives its daemon: the next one owns the domain. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -135,7 +135,7 @@ static void child_main(pid_t parent, int fd, const struct dev_env *e0, enum devj
 	e.xs = xs;
 	e.progress = child_progress;
 	e.progress_arg = &fd;
-	int rc = op == DEVJOB_ADD ? dev_add_all(&e, domid, uuid, cfg, err, sizeof(err))
+	int rc = op == DEVJOB_ADD ? dev_plug_all(&e, domid, cfg, err, sizeof(err))
 				  : dev_remove_all(&e, domid, err, sizeof(err));
 	child_result(fd, rc, rc < 0 ? err : "");
 	xs_close(xs);
@@ -265,7 +265,7 @@ static void sock_cb(struct loop *l, int fd, uint32_t events, void *arg)
 }
 
 int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
-		 uint32_t domid, const uint8_t uuid[16], const struct domcfg *cfg,
+		 uint32_t domid, const struct domcfg *cfg,
 		 devjob_done_fn *done, void *arg, struct devjob **out, char *err, size_t errlen)
 {
 	struct devjob *j = calloc(1, sizeof(*j));
@@ -298,7 +298,7 @@ int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(parent, sv[1], e, op, domid, uuid, cfg);
+		child_main(parent, sv[1], e, op, domid, cfg);
 	}
 	close(sv[1]);
 	j->pid = pid;

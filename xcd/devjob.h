@@ -1,5 +1,5 @@
 /*
- * devjob: a domain's device phase (dev_add_all or dev_remove_all: the waits
+ * devjob: a domain's device phase (dev_plug_all or dev_remove_all: the waits
  * for InitWait and the hotplug scripts, seconds each and up to their time
  * limits) run as a job in a child process, so that xcdd's loop goes on
  * answering meanwhile. The child opens its own xenstore connection, reports
@@ -33,12 +33,13 @@ struct devjobs {
 typedef void devjob_done_fn(int rc, bool reported, const char *err, void *arg);
 
 /*
- * Starts dev_add_all (CFG and UUID needed) or dev_remove_all for DOMID with
- * E's settings in a child. DONE is called once, from the loop, unless the job
- * is cancelled. 0, or a negative errno with err saying why (nothing started).
+ * Starts dev_plug_all of CFG (whose entries dev_write_all wrote) or
+ * dev_remove_all for DOMID with E's settings in a child. DONE is called
+ * once, from the loop, unless the job is cancelled. 0, or a negative errno
+ * with err saying why (nothing started).
  */
 int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
-		 uint32_t domid, const uint8_t uuid[16], const struct domcfg *cfg,
+		 uint32_t domid, const struct domcfg *cfg,
 		 devjob_done_fn *done, void *arg, struct devjob **out, char *err, size_t errlen);
 /* Kills J; its DONE is never called, the child is reaped later by the loop. */
 void devjob_cancel(struct devjob *j);

@@ -354,7 +354,7 @@ static void store_forget_done(int rc, bool reported, const char *err, void *arg)
  * belongs to another domain's entries. */
 static void store_forget(struct dm *m, uint32_t domid, const char *uuid)
 {
-	char err[512];
+	char err[512] = "";
 	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
 		return;
 	struct forget_ctx *f = m->jobs.loop ? calloc(1, sizeof(*f)) : NULL;
@@ -362,10 +362,12 @@ static void store_forget(struct dm *m, uint32_t domid, const char *uuid)
 		f->m = m;
 		f->domid = domid;
 		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
-		if (devjob_start(&m->jobs, &m->dev, DEVJOB_REMOVE, domid, NULL, NULL,
+		if (dev_backends(&m->dev, domid) &&
+		    devjob_start(&m->jobs, &m->dev, DEVJOB_REMOVE, domid, NULL,
 				 store_forget_done, f, NULL, err, sizeof(err)) == 0)
 			return;
-		log_warn("domain %u: %s", domid, err);
+		if (err[0])
+			log_warn("domain %u: %s", domid, err);
 		free(f);
 	}
 	if (dev_remove_all(&m->dev, domid, err, sizeof(err)) < 0)
@@ -649,24 +651,33 @@ static void op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
 	char err[1024] = "";
-	uint8_t uuid[16] = { 0 };
-	if (!m->xs) {
+	int rc = 0;
+	/* The entries are written here, at once, so that a domain is never seen
+	 * without them; only waits and scripts take time. Without a device
+	 * there is no script to run, and no job is worth its fork. */
+	if (!m->xs || (add && cfg->n_disks + cfg->n_vifs == 0)) {
 		op_devices_done(0, true, "", op);
 		return;
 	}
-	if (add)
-		memcpy(uuid, cfg->uuid, 16);
-	if (!m->jobs.loop) {
-		int rc = add ? dev_add_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err))
-			     : dev_remove_all(&m->dev, d->domid, err, sizeof(err));
+	if (add && (rc = dev_write_all(&m->dev, d->domid, cfg->uuid, cfg, err, sizeof(err))) < 0) {
 		op_devices_done(rc, true, err, op);
 		return;
 	}
-	int rc = devjob_start(&m->jobs, &m->dev, add ? DEVJOB_ADD : DEVJOB_REMOVE, d->domid,
-			      uuid, add ? cfg : NULL, op_devices_done, op, &op->job, err,
-			      sizeof(err));
-	if (rc < 0)
+	if (!m->jobs.loop || (!add && !dev_backends(&m->dev, d->domid))) {
+		rc = add ? dev_plug_all(&m->dev, d->domid, cfg, err, sizeof(err))
+			 : dev_remove_all(&m->dev, d->domid, err, sizeof(err));
 		op_devices_done(rc, true, err, op);
+		return;
+	}
+	rc = devjob_start(&m->jobs, &m->dev, add ? DEVJOB_ADD : DEVJOB_REMOVE, d->domid,
+			  add ? cfg : NULL, op_devices_done, op, &op->job, err, sizeof(err));
+	if (rc < 0) {
+		/* Nothing ran: what dev_write_all wrote goes with the domain. */
+		char rerr[512];
+		if (add && dev_remove_all(&m->dev, d->domid, rerr, sizeof(rerr)) < 0)
+			log_warn("domain %s: %s", d->name, rerr);
+		op_devices_done(rc, true, err, op);
+	}
 }
 
 static void create_finish(struct dm_op *op);
@@ -687,6 +698,7 @@ static void op_devices_done(int rc, bool reported, const char *err, void *arg)
 	if (op->undoing) {
 		if (rc < 0)
 			log_warn("domain %s: %s", d->name, err);
+		op->d = NULL; /* freed with the domain */
 		create_undo(op->m, d);
 		op_end(op, op->rc, NULL);
 		return;
@@ -701,6 +713,7 @@ static void op_devices_done(int rc, bool reported, const char *err, void *arg)
 			return;
 		}
 		/* dev_add_all undid its own devices. */
+		op->d = NULL; /* freed with the domain */
 		create_undo(op->m, d);
 		op_end(op, rc, NULL);
 		return;
