@@ -5,6 +5,7 @@
 #include "hotplug.h"
 #include "xs_txn.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,6 +196,20 @@ static void vif_entries(struct xst *x, const struct dev_env *e, uint32_t domid,
 	xst_put(x, n->trusted == CFG_DEFBOOL_FALSE ? "0" : "1", "%s/trusted", fe);
 }
 
+static void progress(const struct dev_env *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const struct dev_env *e, const char *fmt, ...)
+{
+	if (!e->progress)
+		return;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	e->progress(e->progress_arg, what);
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -211,6 +226,7 @@ static int wait_initwait(const struct dev_env *e, enum kind k, uint32_t domid, i
 		 kind_name[k]);
 	if (e->wait == DEV_WAIT_NEVER || (e->wait == DEV_WAIT_AUTO && access(drv, F_OK) != 0))
 		return 0;
+	progress(e, "%s %d: waiting for the backend's InitWait", kind_name[k], devid);
 	for (long waited = 0, nap = 1; waited <= e->init_timeout_ms; waited += nap) {
 		char *s = xst_read(e->xs, "/local/domain/0/backend/%s/%u/%d/state", kind_name[k],
 				   domid, devid);
@@ -259,6 +275,7 @@ static int run_script(const struct dev_env *e, enum kind k, uint32_t domid, int 
 	env[n] = NULL;
 	const char *arg = k == VIF ? (add ? "online" : "offline") : (add ? "add" : "remove");
 	char why[512];
+	progress(e, "%s %d: hotplug script %s %s", kind_name[k], devid, script, arg);
 	int rc = hotplug_run(script, arg, env, e->hotplug_timeout_ms, why, sizeof(why));
 	if (rc < 0) {
 		/* Xen's scripts leave their reason in hotplug-error. */
@@ -307,8 +324,8 @@ static void nth_device(const struct domcfg *cfg, size_t j, enum kind *k, size_t 
 		*devid = cfg->vifs[*i].devid;
 }
 
-int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
-		const struct domcfg *cfg, char *err, size_t errlen)
+int dev_write_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
+		  const struct domcfg *cfg, char *err, size_t errlen)
 {
 	int rc = dev_check(cfg, err, errlen);
 	if (rc < 0)
@@ -322,6 +339,21 @@ int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 		nth_device(cfg, j, &k, &i, &devid);
 		rc = write_device(e, domid, uuid, cfg, k, i, devid, err, errlen);
 	}
+	if (rc < 0) {
+		char rerr[256];
+		if (dev_remove_all(e, domid, rerr, sizeof(rerr)) < 0)
+			log_warn("undoing the devices of domain %u: %s", domid, rerr);
+	}
+	return rc;
+}
+
+int dev_plug_all(const struct dev_env *e, uint32_t domid, const struct domcfg *cfg, char *err,
+		 size_t errlen)
+{
+	size_t n = cfg->n_disks + cfg->n_vifs;
+	enum kind k;
+	size_t i;
+	int devid, rc = 0;
 	for (size_t j = 0; j < n && rc == 0; j++) {
 		nth_device(cfg, j, &k, &i, &devid);
 		if ((rc = wait_initwait(e, k, domid, devid, err, errlen)) < 0)
@@ -343,6 +375,27 @@ int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 			log_warn("undoing the devices of domain %u: %s", domid, rerr);
 	}
 	return rc;
+}
+
+int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
+		const struct domcfg *cfg, char *err, size_t errlen)
+{
+	int rc = dev_write_all(e, domid, uuid, cfg, err, errlen);
+	return rc < 0 ? rc : dev_plug_all(e, domid, cfg, err, errlen);
+}
+
+bool dev_backends(const struct dev_env *e, uint32_t domid)
+{
+	for (enum kind k = VBD; k <= VIF; k++) {
+		unsigned num = 0;
+		char dir[128];
+		snprintf(dir, sizeof(dir), "/local/domain/0/backend/%s/%u", kind_name[k], domid);
+		char **ids = xs_directory(e->xs, XBT_NULL, dir, &num);
+		free(ids);
+		if (ids && num > 0)
+			return true;
+	}
+	return false;
 }
 
 int dev_remove_all(const struct dev_env *e, uint32_t domid, char *err, size_t errlen)

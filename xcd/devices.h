@@ -18,6 +18,7 @@
 #ifndef XCD_DEVICES_H
 #define XCD_DEVICES_H
 #include "domcfg.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xenstore.h>
@@ -39,6 +40,9 @@ struct dev_env {
 	const char *sysfs_drivers; /* NULL: /sys/bus/xen-backend/drivers */
 	int hotplug_timeout_ms;
 	int init_timeout_ms;
+	/* Told each step as it starts (a device job reports them); NULL: nobody. */
+	void (*progress)(void *arg, const char *what);
+	void *progress_arg;
 };
 
 /*
@@ -54,6 +58,17 @@ int dev_check(const struct domcfg *cfg, char *err, size_t errlen);
  */
 int dev_add_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
 		const struct domcfg *cfg, char *err, size_t errlen);
+
+/* dev_add_all's two halves: the entries (quick: xenstore writes), then the
+ * waits for InitWait and the scripts (seconds: a device job runs them). Each
+ * removes every device again when it fails. */
+int dev_write_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16],
+		  const struct domcfg *cfg, char *err, size_t errlen);
+int dev_plug_all(const struct dev_env *e, uint32_t domid, const struct domcfg *cfg, char *err,
+		 size_t errlen);
+/* Whether DOMID has a vbd or vif backend in xenstore (only those have
+ * scripts for dev_remove_all to run). */
+bool dev_backends(const struct dev_env *e, uint32_t domid);
 
 /*
  * Runs the remove/offline scripts of DOMID's devices, as xenstore lists

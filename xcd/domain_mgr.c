@@ -326,13 +326,50 @@ static struct hv_dominfo *find_info(struct hv_dominfo *list, int n, const struct
 	return NULL;
 }
 
+/* A gone domain whose devices' remove scripts run in a job. */
+struct forget_ctx {
+	struct dm *m;
+	uint32_t domid;
+	char uuid[37];
+};
+
+static void store_forget_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct forget_ctx *f = arg;
+	char why[512];
+	if (rc == -ECANCELED) { /* xcdd stops: its entries stay, as before */
+		free(f);
+		return;
+	}
+	if (rc < 0)
+		log_warn("domain %u: %s", f->domid, err);
+	/* Asked again: the domid may have been given to another domain since. */
+	if (f->m->xs && xsd_is_ours(f->m->xs, f->domid, f->uuid) &&
+	    xsd_remove(f->m->xs, f->domid, f->uuid, why, sizeof(why)) < 0)
+		log_warn("domain %u: %s", f->domid, why);
+	free(f);
+}
+
 /* A gone domain's xenstore entries and devices, unless its domid now
  * belongs to another domain's entries. */
 static void store_forget(struct dm *m, uint32_t domid, const char *uuid)
 {
-	char err[512];
+	char err[512] = "";
 	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
 		return;
+	struct forget_ctx *f = m->jobs.loop ? calloc(1, sizeof(*f)) : NULL;
+	if (f) {
+		f->m = m;
+		f->domid = domid;
+		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+		if (dev_backends(&m->dev, domid) &&
+		    devjob_start(&m->jobs, &m->dev, DEVJOB_REMOVE, domid, NULL,
+				 store_forget_done, f, NULL, err, sizeof(err)) == 0)
+			return;
+		if (err[0])
+			log_warn("domain %u: %s", domid, err);
+		free(f);
+	}
 	if (dev_remove_all(&m->dev, domid, err, sizeof(err)) < 0)
 		log_warn("domain %u: %s", domid, err);
 	if (xsd_remove(m->xs, domid, uuid, err, sizeof(err)) < 0)
@@ -418,9 +455,21 @@ int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_
 	return reconcile(m, err, errlen);
 }
 
+static void op_abort(struct dm_domain *d, int rc, const char *why);
+
+void dm_set_loop(struct dm *m, struct loop *loop)
+{
+	m->jobs.loop = loop;
+}
+
 void dm_close(struct dm *m)
 {
 	struct strmap_iter it;
+	/* The journal keeps them: the next xcdd re-attaches what was half made. */
+	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
+	     e = strmap_next(&m->by_uuid, &it, e))
+		op_abort(e->val, -ECANCELED, "xcdd is stopping");
+	devjobs_close(&m->jobs);
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		dom_free(e->val);
@@ -510,6 +559,206 @@ static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *
 	return 0;
 }
 
+/*
+ * A create or destroy in progress: its steps run one after the other, the
+ * device phase as a job (devjob.h) whose end calls the next step from the
+ * loop. Every path ends in op_end, which tells DONE and frees the op.
+ */
+enum op_kind { OP_CREATE, OP_DESTROY };
+
+struct dm_op {
+	struct dm *m;
+	struct dm_domain *d;
+	enum op_kind kind;
+	bool paused;	    /* create: leave it paused */
+	bool undoing;	    /* create: its devices go again after a later step failed */
+	int rc;		    /* the failure being undone */
+	struct jsonrpc_error e;
+	struct devjob *job; /* NULL: no job runs */
+	dm_done_fn *done;
+	void *arg;
+};
+
+const char *dm_busy(const struct dm_domain *d)
+{
+	if (!d->op)
+		return NULL;
+	return d->op->kind == OP_CREATE ? "creating" : "destroying";
+}
+
+/* Changes other than destroy wait until a create or destroy is over. */
+static int refuse_busy(const struct dm_domain *d, struct jsonrpc_error *e)
+{
+	const char *busy = dm_busy(d);
+	if (!busy)
+		return 0;
+	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is being %s (its devices' "
+			  "scripts run); try again when that is over", d->name,
+			  d->op->kind == OP_CREATE ? "created" : "destroyed");
+	return -EBUSY;
+}
+
+static struct dm_op *op_new(struct dm *m, struct dm_domain *d, enum op_kind kind,
+			    dm_done_fn *done, void *arg)
+{
+	struct dm_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return NULL;
+	op->m = m;
+	op->d = d;
+	op->kind = kind;
+	op->done = done;
+	op->arg = arg;
+	d->op = op;
+	return op;
+}
+
+/* Tells the caller (D: the domain made, or NULL) and frees OP. */
+static void op_end(struct dm_op *op, int rc, struct dm_domain *d)
+{
+	if (op->d && op->d->op == op)
+		op->d->op = NULL;
+	if (rc < 0 && !op->e.message[0])
+		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "%s", strerror(-rc));
+	if (op->done)
+		op->done(op->m, rc, rc == 0 ? d : NULL, &op->e, op->arg);
+	else if (rc < 0)
+		log_err("%s", op->e.message);
+	free(op);
+}
+
+/* A create that failed after its entries were written: nothing is left. */
+static void create_undo(struct dm *m, struct dm_domain *d)
+{
+	char err[512];
+	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	strmap_remove(&m->by_uuid, d->uuid);
+	journal_remove(m->journal, d->uuid, err, sizeof(err));
+	hv_domain_destroy(m->hv, d->domid);
+	dom_free(d);
+}
+
+static void op_devices_done(int rc, bool reported, const char *err, void *arg);
+
+/*
+ * The device phase of OP: adds CFG's devices (ADD) or removes the domain's.
+ * As a job when the loop runs, else inline; either way op_devices_done goes
+ * on, so the caller must not touch OP after this.
+ */
+static void op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
+{
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	char err[1024] = "";
+	int rc = 0;
+	/* The entries are written here, at once, so that a domain is never seen
+	 * without them; only waits and scripts take time. Without a device
+	 * there is no script to run, and no job is worth its fork. */
+	if (!m->xs || (add && cfg->n_disks + cfg->n_vifs == 0)) {
+		op_devices_done(0, true, "", op);
+		return;
+	}
+	if (add && (rc = dev_write_all(&m->dev, d->domid, cfg->uuid, cfg, err, sizeof(err))) < 0) {
+		op_devices_done(rc, true, err, op);
+		return;
+	}
+	if (!m->jobs.loop || (!add && !dev_backends(&m->dev, d->domid))) {
+		rc = add ? dev_plug_all(&m->dev, d->domid, cfg, err, sizeof(err))
+			 : dev_remove_all(&m->dev, d->domid, err, sizeof(err));
+		op_devices_done(rc, true, err, op);
+		return;
+	}
+	rc = devjob_start(&m->jobs, &m->dev, add ? DEVJOB_ADD : DEVJOB_REMOVE, d->domid,
+			  add ? cfg : NULL, op_devices_done, op, &op->job, err, sizeof(err));
+	if (rc < 0) {
+		/* Nothing ran: what dev_write_all wrote goes with the domain. */
+		char rerr[512];
+		if (add && dev_remove_all(&m->dev, d->domid, rerr, sizeof(rerr)) < 0)
+			log_warn("domain %s: %s", d->name, rerr);
+		op_devices_done(rc, true, err, op);
+	}
+}
+
+static void create_finish(struct dm_op *op);
+static void destroy_finish(struct dm_op *op);
+
+static void op_devices_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_domain *d = op->d;
+	op->job = NULL;
+	if (op->kind == OP_DESTROY) {
+		/* A failing script is logged; the domain goes all the same. */
+		if (rc < 0)
+			log_warn("domain %s: %s", d->name, err);
+		destroy_finish(op);
+		return;
+	}
+	if (op->undoing) {
+		if (rc < 0)
+			log_warn("domain %s: %s", d->name, err);
+		op->d = NULL; /* freed with the domain */
+		create_undo(op->m, d);
+		op_end(op, op->rc, NULL);
+		return;
+	}
+	if (rc < 0) {
+		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		if (!reported) {
+			/* The job died half way: what it added is removed here. */
+			op->undoing = true;
+			op->rc = rc;
+			op_devices(op, false, NULL);
+			return;
+		}
+		/* dev_add_all undid its own devices. */
+		op->d = NULL; /* freed with the domain */
+		create_undo(op->m, d);
+		op_end(op, rc, NULL);
+		return;
+	}
+	create_finish(op);
+}
+
+/* The devices are up: unpause (unless asked not to), record, tell. */
+static void create_finish(struct dm_op *op)
+{
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	int rc = 0;
+	if (!op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
+		hv_err(m, &op->e, rc, "cannot unpause domain", d->name);
+	if (rc == 0)
+		rc = refresh(m, d, &op->e);
+	if (rc < 0) {
+		op->undoing = true;
+		op->rc = rc;
+		op_devices(op, false, NULL);
+		return;
+	}
+	log_info("created domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
+		 op->paused ? ", paused" : "");
+	op_end(op, 0, d);
+}
+
+/* Ends D's operation without its job: OP_CREATE and OP_DESTROY alike are
+ * told RC with the message WHY (the domain is destroyed, the host lost). */
+static void op_abort(struct dm_domain *d, int rc, const char *why)
+{
+	struct dm_op *op = d->op;
+	if (!op)
+		return;
+	if (op->job)
+		devjob_cancel(op->job);
+	op->job = NULL;
+	if (!op->undoing)
+		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, why);
+	op->d = NULL;
+	d->op = NULL;
+	op_end(op, op->undoing ? op->rc : rc, NULL);
+}
+
 /* The entries of D in xenstore, before the build. */
 static int store_create(struct dm *m, const struct dm_domain *d, const struct domcfg *cfg,
 			const struct hv_domain_config *hc, const struct timeval *tv,
@@ -544,7 +793,7 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 }
 
 int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      struct dm_domain **out, struct jsonrpc_error *e)
+	      dm_done_fn *done, void *arg, struct jsonrpc_error *e)
 {
 	char err[512];
 	if (!cfg->name || !cfg->name[0]) {
@@ -609,9 +858,11 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 		goto undo;
 	}
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
+		char jerr[256];
+		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
 		rc = -ENOMEM;
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
-		goto undo_journal;
+		goto undo;
 	}
 	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
 		goto undo_store;
@@ -630,31 +881,18 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 	}
 	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
 		goto undo_store;
-	/* dev_add_all undoes its own devices when it fails. */
-	if (m->xs && (rc = dev_add_all(&m->dev, d->domid, cfg->uuid, cfg, err, sizeof(err))) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+	struct dm_op *op = op_new(m, d, OP_CREATE, done, arg);
+	if (!op) {
+		rc = -ENOMEM;
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
 		goto undo_store;
 	}
-	if (!paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0) {
-		hv_err(m, e, rc, "cannot unpause domain", d->name);
-		goto undo_devices;
-	}
-	rc = refresh(m, d, e);
-	if (rc < 0)
-		goto undo_devices;
-	log_info("created domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
-		 paused ? ", paused" : "");
-	*out = d;
+	op->paused = paused;
+	op_devices(op, true, cfg); /* op's steps go on from here, and end it */
 	return 0;
-undo_devices:
-	if (m->xs && dev_remove_all(&m->dev, d->domid, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s", d->name, err);
 undo_store:
-	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s", d->name, err);
-	strmap_remove(&m->by_uuid, d->uuid);
-undo_journal:
-	journal_remove(m->journal, d->uuid, err, sizeof(err));
+	create_undo(m, d);
+	return rc;
 undo:
 	hv_domain_destroy(m->hv, d->domid);
 	dom_free(d);
@@ -667,6 +905,8 @@ nomem:
 
 int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
+	if (refuse_busy(d, e) < 0)
+		return -EBUSY;
 	if (d->state[2] == 'p') {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is paused already", d->name);
 		return -EINVAL;
@@ -680,6 +920,8 @@ int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 
 int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
+	if (refuse_busy(d, e) < 0)
+		return -EBUSY;
 	int rc = hv_domain_unpause(m->hv, d->domid);
 	if (rc == -EINVAL) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is not paused", d->name);
@@ -782,6 +1024,8 @@ out:
 
 int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e)
 {
+	if (refuse_busy(d, e) < 0)
+		return -EBUSY;
 	size_t n = strlen(name), digits = strspn(name, "0123456789");
 	bool ctl = false;
 	for (const char *p = name; *p; p++)
@@ -899,32 +1143,60 @@ static void forget(struct dm *m, struct dm_domain *d)
 	dom_free(d);
 }
 
-int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
+	       struct jsonrpc_error *e)
 {
-	char err[512];
+	if (d->op && d->op->kind == OP_DESTROY) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is being destroyed already",
+				  d->name);
+		return -EBUSY;
+	}
+	/* Its create waits for a job that may never end (a hanging script):
+	 * the job is killed, the create told, and what it did is undone below. */
+	if (d->op)
+		op_abort(d, -ECANCELED, "destroyed before its devices were set up");
 	/* Paused, then its devices, as libxl: the scripts still find the
-	 * backends, and the guest no longer uses them. A failing script is
-	 * logged; the domain goes all the same. */
+	 * backends, and the guest no longer uses them. */
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
 	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
 	    hv_domain_pause(m->hv, d->domid) < 0)
 		log_debug("domain %s: pause before destroy: %s", d->name, hv_error(m->hv));
-	if (m->xs && dev_remove_all(&m->dev, d->domid, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s", d->name, err);
+	struct dm_op *op = op_new(m, d, OP_DESTROY, done, arg);
+	if (!op) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	op_devices(op, false, NULL);
+	return 0;
+}
+
+/* The devices are gone: the domain and its entries go. */
+static void destroy_finish(struct dm_op *op)
+{
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	char err[512];
 	int rc = hv_domain_destroy(m->hv, d->domid);
-	if (rc < 0 && rc != -ESRCH)
-		return hv_err(m, e, rc, "cannot destroy domain", d->name);
+	if (rc < 0 && rc != -ESRCH) {
+		hv_err(m, &op->e, rc, "cannot destroy domain", d->name);
+		op_end(op, rc, NULL);
+		return;
+	}
 	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
+	op->d = NULL;
+	d->op = NULL;
 	forget(m, d);
-	return 0;
+	op_end(op, 0, NULL);
 }
 
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
 		struct jsonrpc_error *e)
 {
 	const char *cmd = reboot ? "reboot" : "poweroff";
+	if (refuse_busy(d, e) < 0)
+		return -EBUSY;
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot read the state of", d->name);
@@ -1028,55 +1300,107 @@ static int preserve_renamed(struct dm *m, struct dm_domain *d)
 	return -EEXIST;
 }
 
+/* A domain to make again once its old self is destroyed. */
+struct restart_ctx {
+	char *name;
+	uint8_t uuid[16];
+	struct domcfg *cfg;
+	struct dm_source *src;
+	bool new_host; /* its host went away: said in the log */
+};
+
+static void restart_free(struct restart_ctx *r)
+{
+	free(r->name);
+	domcfg_free(r->cfg);
+	dm_source_free(r->src);
+	free(r);
+}
+
+static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct jsonrpc_error *e,
+		      void *arg)
+{
+	struct restart_ctx *r = arg;
+	if (rc < 0)
+		log_err("domain %s could not be made again: %s", r->name, e->message);
+	else
+		log_info("domain %s restarted as domid %u%s", d->name, d->domid,
+			 r->new_host ? " on the new host" : "");
+	restart_free(r);
+}
+
+static void restart_create(struct dm *m, struct restart_ctx *r)
+{
+	struct jsonrpc_error e = { 0 };
+	memcpy(r->cfg->uuid, r->uuid, 16);
+	if (dm_create(m, r->cfg, r->src, false, restarted, r, &e) < 0) {
+		log_err("domain %s could not be made again: %s", r->name, e.message);
+		restart_free(r);
+	}
+}
+
+static void restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
+			      const struct jsonrpc_error *e, void *arg)
+{
+	struct restart_ctx *r = arg;
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted: %s", r->name, e->message);
+		restart_free(r);
+		return;
+	}
+	restart_create(m, r);
+}
+
 /* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
 static void restart(struct dm *m, struct dm_domain *d, bool rename)
 {
 	char err[512];
 	struct jsonrpc_error e = { 0 };
-	struct domcfg *cfg = NULL;
-	struct dm_source *src = d->source ? source_dup(d->source) : NULL;
-	uint8_t uuid[16];
-	int rc = src ? reparse(src, &cfg, err, sizeof(err)) : -ENOENT;
-	if (rc < 0) {
-		log_err("domain %s cannot be restarted (%s): destroyed", d->name,
-			src ? err : "its configuration text was not kept");
-		dm_destroy(m, d, &e);
-		dm_source_free(src);
+	struct restart_ctx *r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_err("domain %s cannot be restarted: out of memory", d->name);
 		return;
 	}
-	char *name = strdup(d->name);
+	r->src = d->source ? source_dup(d->source) : NULL;
+	int rc = r->src ? reparse(r->src, &r->cfg, err, sizeof(err)) : -ENOENT;
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted (%s): destroyed", d->name,
+			r->src ? err : "its configuration text was not kept");
+		restart_free(r);
+		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
+			log_err("%s", e.message);
+		return;
+	}
+	r->name = strdup(d->name);
+	if (!r->name) {
+		log_err("domain %s cannot be restarted: out of memory", d->name);
+		restart_free(r);
+		return;
+	}
 	if (rename) {
 		/* hv cannot give the old domain a new uuid, as libxl does: the new
 		 * one gets it instead. */
-		new_uuid(uuid);
-		rc = name ? preserve_renamed(m, d) : -ENOMEM;
-		if (rc == 0) {
-			d->shutdown_handled = true;
-			if (dm_save(m, d, err, sizeof(err)) < 0)
-				log_warn("%s", err);
-			log_info("domain %s (domid %u) kept as %s", name, d->domid, d->name);
-			notify(m, d, d->state); /* under its new name */
+		new_uuid(r->uuid);
+		rc = preserve_renamed(m, d);
+		if (rc < 0) {
+			log_err("domain %s cannot be restarted: %s", r->name, strerror(-rc));
+			restart_free(r);
+			return;
 		}
-	} else {
-		if (dm_uuid_parse(d->uuid, uuid) < 0)
-			new_uuid(uuid);
-		rc = dm_destroy(m, d, &e);
+		d->shutdown_handled = true;
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
+		notify(m, d, d->state); /* under its new name */
+		restart_create(m, r);
+		return;
 	}
-	if (rc < 0) {
-		log_err("domain %s cannot be restarted: %s", name ? name : "?",
-			e.message[0] ? e.message : strerror(-rc));
-		goto out;
+	if (dm_uuid_parse(d->uuid, r->uuid) < 0)
+		new_uuid(r->uuid);
+	if (dm_destroy(m, d, restart_destroyed, r, &e) < 0) {
+		log_err("domain %s cannot be restarted: %s", r->name, e.message);
+		restart_free(r);
 	}
-	memcpy(cfg->uuid, uuid, 16);
-	struct dm_domain *nd = NULL;
-	if (dm_create(m, cfg, src, false, &nd, &e) < 0)
-		log_err("domain %s could not be made again: %s", name, e.message);
-	else
-		log_info("domain %s restarted as domid %u", nd->name, nd->domid);
-out:
-	free(name);
-	domcfg_free(cfg);
-	dm_source_free(src);
 }
 
 /* What the guest's configuration says to do now that it has shut down. */
@@ -1099,7 +1423,7 @@ static void apply_action(struct dm *m, struct dm_domain *d)
 	struct jsonrpc_error e = { 0 };
 	switch (a) {
 	case DM_ACT_DESTROY:
-		if (dm_destroy(m, d, &e) < 0)
+		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
 			log_err("%s", e.message);
 		break;
 	case DM_ACT_RESTART:
@@ -1149,6 +1473,10 @@ int dm_poll(struct dm *m)
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
 		struct hv_dominfo *i = find_info(list, n, d);
+		/* A create or destroy in progress finds out itself when its job
+		 * ends, and deals with it. */
+		if (!i && d->op)
+			continue;
 		if (!i) {
 			log_info("domain %s (domid %u) has gone", d->name, d->domid);
 			store_forget(m, d->domid, d->uuid);
@@ -1161,7 +1489,7 @@ int dm_poll(struct dm *m)
 		bool changed = lifecycle_differs(st, d->state);
 		memcpy(d->state, st, sizeof(st));
 		bool down = (i->flags & HV_DOMF_SHUTDOWN) && !(i->flags & HV_DOMF_DYING);
-		if (down && !d->shutdown_handled && n_act < max)
+		if (down && !d->shutdown_handled && !d->op && n_act < max)
 			act[n_act++] = d->domid;
 		if (!down && d->shutdown_handled) {
 			d->shutdown_handled = false; /* running again (resumed) */
@@ -1178,10 +1506,11 @@ int dm_poll(struct dm *m)
 	free(list);
 	for (size_t k = 0; k < n_act; k++) {
 		struct dm_domain *d = dm_find(m, NULL, act[k]);
-		if (d && !d->shutdown_handled)
+		if (d && !d->shutdown_handled && !d->op)
 			apply_action(m, d);
 	}
-	free(act);	return 0;
+	free(act);
+	return 0;
 }
 
 /* A guest whose host went away, to be made again on the new one. */
@@ -1231,6 +1560,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 	for (e = strmap_next(&m->by_uuid, &it, NULL); e; e = next) {
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
+		op_abort(d, -EHOSTDOWN, "its host went away");
 		/* Kept before D is freed: what is needed to make it again. */
 		struct lost_restart r = { 0 };
 		r.name = strdup(d->name);
@@ -1260,25 +1590,27 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 	for (size_t k = 0; k < n_rs; k++) {
 		struct lost_restart *r = &rs[k];
 		char err[512];
-		struct domcfg *cfg = NULL;
-		struct jsonrpc_error je = { 0 };
-		struct dm_domain *nd = NULL;
+		struct restart_ctx *c = NULL;
 		if (rc < 0)
 			log_err("domain %s cannot be restarted: no new host", r->name);
 		else if (!r->src)
 			log_err("domain %s cannot be restarted: its configuration text was not "
 				"kept", r->name);
-		else if (reparse(r->src, &cfg, err, sizeof(err)) < 0)
+		else if (!(c = calloc(1, sizeof(*c))))
+			log_err("domain %s cannot be restarted: out of memory", r->name);
+		else if (reparse(r->src, &c->cfg, err, sizeof(err)) < 0) {
 			log_err("domain %s cannot be restarted: %s", r->name, err);
-		else {
-			memcpy(cfg->uuid, r->uuid, 16);
-			if (dm_create(m, cfg, r->src, false, &nd, &je) < 0)
-				log_err("domain %s could not be made again: %s", r->name, je.message);
-			else
-				log_info("domain %s restarted as domid %u on the new host", nd->name,
-					 nd->domid);
+			free(c);
+		} else {
+			/* The restart owns them now. */
+			c->name = r->name;
+			c->src = r->src;
+			memcpy(c->uuid, r->uuid, 16);
+			c->new_host = true;
+			r->name = NULL;
+			r->src = NULL;
+			restart_create(m, c);
 		}
-		domcfg_free(cfg);
 		free(r->name);
 		dm_source_free(r->src);
 	}

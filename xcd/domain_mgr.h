@@ -10,6 +10,7 @@
 #include "../lib/jsonrpc.h"
 #include "../lib/strmap.h"
 #include "devices.h"
+#include "devjob.h"
 #include "domcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +35,8 @@ struct dm_domain {
 	/* Its shutdown was dealt with (preserved, or renamed and restarted):
 	 * left as it is until it runs again. */
 	bool shutdown_handled;
+	/* Being created or destroyed: its device job runs (NULL: neither). */
+	struct dm_op *op;
 };
 
 /* An xl.cfg file's name and text and the KEY=VALUE overrides given with it. */
@@ -58,7 +61,18 @@ struct dm {
 	dm_state_fn *state_changed;
 	void *arg;
 	bool poll_failing;
+	/* The device phases of creates and destroys run as jobs once xcdd's
+	 * loop runs (dm_set_loop); before that (re-attach at start) inline. */
+	struct devjobs jobs;
 };
+
+/*
+ * The end of a dm_create or dm_destroy that was started (returned 0): RC 0
+ * or a negative errno with E filled; D the domain made (a create that
+ * succeeded), else NULL.
+ */
+typedef void dm_done_fn(struct dm *m, int rc, struct dm_domain *d,
+			const struct jsonrpc_error *e, void *arg);
 
 /* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
  * reconciles it with the hypervisor's list and with xenstore through XS
@@ -66,20 +80,39 @@ struct dm {
  * removed, their devices' scripts run. */
 int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_env *dev,
 	    const char *statedir, dm_state_fn *fn, void *arg, char *err, size_t errlen);
+/* Ends every operation still running (told "xcdd is stopping"), kills
+ * their jobs and frees the domains. */
 void dm_close(struct dm *m);
+/* From now on device phases run as jobs in LOOP's children. */
+void dm_set_loop(struct dm *m, struct loop *loop);
+/* "creating" or "destroying" while D's operation runs, else NULL. */
+const char *dm_busy(const struct dm_domain *d);
 
 /* By name (NAME non-NULL) or by domid. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
 
-/* Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
+/*
+ * Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
  * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
- * restart) is journaled to make it again. On failure nothing is left. */
+ * restart) is journaled to make it again. On failure nothing is left.
+ * The domain is in the table (paused, dm_busy "creating") from the start;
+ * its devices come up in a job, and DONE (NULL: the result is logged) is
+ * called at the end, possibly before dm_create returns. A negative errno
+ * with E filled when it failed before that (DONE not called).
+ */
 int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      struct dm_domain **out, struct jsonrpc_error *e);
+	      dm_done_fn *done, void *arg, struct jsonrpc_error *e);
 int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
 int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
-/* Runs D's device scripts, destroys it, removes its entries. Frees D. */
-int dm_destroy(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+/*
+ * Pauses D, runs its device scripts (in a job), destroys it, removes its
+ * entries and frees D; DONE (NULL: logged) is told at the end, possibly
+ * before dm_destroy returns. A domain still being created has its job
+ * killed first (its create fails, saying so). A negative errno with E
+ * filled when it cannot start (being destroyed already; DONE not called).
+ */
+int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
+	       struct jsonrpc_error *e);
 /*
  * Asks D to power off (REBOOT false) or reboot through control/shutdown when
  * the guest announced it answers (control/feature-poweroff/-reboot "1");

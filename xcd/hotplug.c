@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +30,9 @@ static void child(const char *script, const char *arg, char *const envp[], int o
 {
 	/* Its own group, so a timeout kills what it started too. */
 	setpgid(0, 0);
+	/* Run by a device job that may be killed (a domain destroyed while it
+	 * is created): the script goes with it rather than carrying on alone. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -81,7 +81,7 @@ static int gen_list(yajl_gen g, void *arg)
 		return -EINVAL;
 	for (int k = 0; k < a->n; k++) {
 		const struct hv_dominfo *i = &a->list[k];
-		const char *name = NULL;
+		const char *name = NULL, *busy = NULL;
 		long long start = 0;
 		if (i->domid == 0) {
 			name = "Domain-0";
@@ -96,9 +96,12 @@ static int gen_list(yajl_gen g, void *arg)
 				continue; /* foreign: not ours to show */
 			name = d->name;
 			start = d->start_time;
+			busy = dm_busy(d);
 		}
+		/* "job" only while one runs: a paused domain being created is
+		 * told from one paused by hand. */
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    gen_entry_members(g, name, i, start) ||
+		    gen_entry_members(g, name, i, start) || (busy && gkv_s(g, "job", busy)) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -311,14 +314,148 @@ static int parse_config(const struct jsonrpc_message *m, struct domcfg **out,
 	return rc;
 }
 
+/*
+ * An answer owed to a caller: its request's handler returned, the work goes
+ * on (a device job). Made before the work starts; if the work ends at once
+ * (no loop: the fuzzer; or no devices) the answer is taken back by
+ * pending_take, else it is sent when ready.
+ */
+struct rpc_pending {
+	struct xcdd *x;
+	struct client *client; /* NULL: gone away */
+	struct jsonrpc_id id;
+	char method[32];
+	bool owed;  /* the handler returned without the answer */
+	char *line; /* the answer, while the handler has not returned */
+	size_t len;
+	struct rpc_pending *next; /* x->pending, while owed */
+};
+
+static struct rpc_pending *pending_new(struct xcdd *x, struct client *c,
+				       const struct jsonrpc_message *m)
+{
+	struct rpc_pending *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->x = x;
+	p->client = c;
+	p->id.type = m->id.type;
+	if (m->id.text && !(p->id.text = strdup(m->id.text))) {
+		free(p);
+		return NULL;
+	}
+	snprintf(p->method, sizeof(p->method), "%s", m->method);
+	return p;
+}
+
+static void pending_free(struct rpc_pending *p)
+{
+	free(p->id.text);
+	free(p->line);
+	free(p);
+}
+
+/* The answer LINE (malloc'd; NULL: none could be made) is ready: to the
+ * handler still running, or to the caller, or, the caller gone, to the log. */
+static void pending_answer(struct rpc_pending *p, char *line, size_t len, int rc,
+			   const char *what)
+{
+	if (!p->owed) {
+		p->line = line;
+		p->len = len;
+		return;
+	}
+	for (struct rpc_pending **q = &p->x->pending; *q; q = &(*q)->next)
+		if (*q == p) {
+			*q = p->next;
+			break;
+		}
+	if (!p->client)
+		log_info("%s (its caller went away): %s", p->method,
+			 rc < 0 ? what : "done");
+	else if (line && p->x->send_to)
+		p->x->send_to(p->x, p->client, line, len);
+	else
+		log_err("%s: the answer could not be made: out of memory", p->method);
+	free(line);
+	pending_free(p);
+}
+
+static void pending_result(struct rpc_pending *p, jsonrpc_value_fn *fn, void *arg)
+{
+	char *line = NULL;
+	size_t len = 0;
+	if (jsonrpc_gen_result(&p->id, fn, arg, &line, &len) < 0) {
+		free(line);
+		line = NULL;
+	}
+	pending_answer(p, line, len, 0, "done");
+}
+
+static void pending_error(struct rpc_pending *p, const struct jsonrpc_error *e)
+{
+	char *line = NULL;
+	size_t len = 0;
+	if (jsonrpc_gen_error(&p->id, e, &line, &len) < 0) {
+		free(line);
+		line = NULL;
+	}
+	pending_answer(p, line, len, -1, e->message);
+}
+
+/* After the work started: the answer if it is ready (*OUT), else owed. */
+static int pending_take(struct rpc_pending *p, char **out, size_t *outlen)
+{
+	if (p->line) {
+		*out = p->line;
+		*outlen = p->len;
+		p->line = NULL;
+		pending_free(p);
+		return 0;
+	}
+	*out = NULL;
+	p->owed = true;
+	p->next = p->x->pending;
+	p->x->pending = p;
+	return 0;
+}
+
+void rpc_client_gone(struct xcdd *x, struct client *c)
+{
+	for (struct rpc_pending *p = x->pending; p; p = p->next)
+		if (p->client == c)
+			p->client = NULL;
+}
+
 static const char *const create_params[] = { "config", "file", "overrides", "paused",
 					     "dry_run", NULL };
 
-/* Each handler answers with a result (filling *out) or fills E. */
-typedef int rpc_fn(struct xcdd *x, const struct jsonrpc_message *m, char **out,
-		   size_t *outlen, struct jsonrpc_error *e);
+/* Each handler answers with a result (filling *out) or fills E; a handler
+ * that waits for a device job returns 0 with *out NULL (rpc_pending). */
+typedef int rpc_fn(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		   char **out, size_t *outlen, struct jsonrpc_error *e);
 
-static int m_create(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+/* A create whose answer waits for the devices. */
+struct create_wait {
+	struct rpc_pending *p;
+	struct domcfg *cfg; /* for the answer's warnings */
+};
+
+static void create_done(struct dm *dm, int rc, struct dm_domain *d,
+			const struct jsonrpc_error *e, void *arg)
+{
+	struct create_wait *w = arg;
+	if (rc == 0) {
+		struct created_arg a = { d, w->cfg };
+		pending_result(w->p, gen_created, &a);
+	} else {
+		pending_error(w->p, e);
+	}
+	domcfg_free(w->cfg);
+	free(w);
+}
+
+static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		    size_t *outlen, struct jsonrpc_error *e)
 {
 	bool paused = false, dry_run = false;
@@ -346,20 +483,27 @@ static int m_create(struct xcdd *x, const struct jsonrpc_message *m, char **out,
 		src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
 		for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
 			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
-		struct dm_domain *d = NULL;
-		rc = src.overrides ? dm_create(&x->dm, cfg, &src, paused, &d, e) : -ENOMEM;
-		free(src.overrides);
+		struct create_wait *w = calloc(1, sizeof(*w));
+		struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
+		rc = src.overrides && p ? 0 : -ENOMEM;
 		if (rc == 0) {
-			struct created_arg a = { d, cfg };
-			rc = jsonrpc_gen_result(&m->id, gen_created, &a, out, outlen);
+			w->p = p;
+			w->cfg = cfg;
+			rc = dm_create(&x->dm, cfg, &src, paused, create_done, w, e);
 		}
+		free(src.overrides);
+		if (rc == 0)
+			return pending_take(p, out, outlen); /* create_done has cfg */
+		if (p)
+			pending_free(p);
+		free(w);
 	}
 	domcfg_free(cfg);
 	return rc;
 }
 
-static int m_list(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
-		  struct jsonrpc_error *e)
+static int m_list(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const none[] = { NULL };
 	if (m->params && jsonrpc_params_only(m, none, e) < 0)
@@ -378,8 +522,8 @@ static int m_list(struct xcdd *x, const struct jsonrpc_message *m, char **out, s
 	return rc;
 }
 
-static int m_info(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
-		  struct jsonrpc_error *e)
+static int m_info(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
 {
 	struct dm_domain *d = param_domain(x, m, e);
 	if (!d)
@@ -394,7 +538,7 @@ static int m_info(struct xcdd *x, const struct jsonrpc_message *m, char **out, s
 	return jsonrpc_gen_result(&m->id, gen_info, &a, out, outlen);
 }
 
-static int m_pause(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+static int m_pause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		   size_t *outlen, struct jsonrpc_error *e)
 {
 	struct dm_domain *d = param_domain(x, m, e);
@@ -403,7 +547,7 @@ static int m_pause(struct xcdd *x, const struct jsonrpc_message *m, char **out,
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
 
-static int m_unpause(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+static int m_unpause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
 	struct dm_domain *d = param_domain(x, m, e);
@@ -412,19 +556,45 @@ static int m_unpause(struct xcdd *x, const struct jsonrpc_message *m, char **out
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
 
-static int m_destroy(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+/* A destroy whose answer waits for the devices' remove scripts. */
+struct destroy_wait {
+	struct rpc_pending *p;
+	char *name;
+};
+
+static void destroy_done(struct dm *dm, int rc, struct dm_domain *d,
+			 const struct jsonrpc_error *e, void *arg)
+{
+	struct destroy_wait *w = arg;
+	if (rc == 0)
+		pending_result(w->p, gen_gone, w->name);
+	else
+		pending_error(w->p, e);
+	free(w->name);
+	free(w);
+}
+
+static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
 	struct dm_domain *d = param_domain(x, m, e);
 	if (!d)
 		return -EINVAL;
-	char *name = strdup(d->name);
-	if (!name)
+	struct destroy_wait *w = calloc(1, sizeof(*w));
+	struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
+	if (!p || !(w->name = strdup(d->name))) {
+		if (p)
+			pending_free(p);
+		free(w);
 		return -ENOMEM;
-	int rc = dm_destroy(&x->dm, d, e);
+	}
+	w->p = p;
+	int rc = dm_destroy(&x->dm, d, destroy_done, w, e);
 	if (rc == 0)
-		rc = jsonrpc_gen_result(&m->id, gen_gone, name, out, outlen);
-	free(name);
+		return pending_take(p, out, outlen);
+	pending_free(p);
+	free(w->name);
+	free(w);
 	return rc;
 }
 
@@ -440,19 +610,19 @@ static int set_memory(struct xcdd *x, const struct jsonrpc_message *m, bool max,
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
 
-static int m_mem_set(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+static int m_mem_set(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
 	return set_memory(x, m, false, out, outlen, e);
 }
 
-static int m_mem_max(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+static int m_mem_max(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
 	return set_memory(x, m, true, out, outlen, e);
 }
 
-static int m_rename(struct xcdd *x, const struct jsonrpc_message *m, char **out,
+static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		    size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "new_name", NULL };
@@ -476,8 +646,8 @@ static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
 	return 0;
 }
 
-static int m_vcpu_pin(struct xcdd *x, const struct jsonrpc_message *m, char **out,
-		      size_t *outlen, struct jsonrpc_error *e)
+static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "vcpu", "cpus", "cpus_soft", NULL };
 	const char *hard = NULL, *soft = NULL;
@@ -556,8 +726,8 @@ static int gen_vcpu_list(yajl_gen g, void *arg)
 	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-static int m_vcpu_list(struct xcdd *x, const struct jsonrpc_message *m, char **out,
-		       size_t *outlen, struct jsonrpc_error *e)
+static int m_vcpu_list(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		       char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	struct vcpu_arg a = { x, NULL, 0, NULL, 0 };
 	if (m->params && m->params->u.object.len > 0 && !(a.only = param_domain(x, m, e)))
@@ -593,8 +763,8 @@ static int gen_shutdown(yajl_gen g, void *arg)
 
 /* {domid|name, reboot?, force?}: a request to the guest, or with force the
  * hypervisor's shutdown when the guest has no PV control. */
-static int m_shutdown(struct xcdd *x, const struct jsonrpc_message *m, char **out,
-		      size_t *outlen, struct jsonrpc_error *e)
+static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "reboot", "force", NULL };
 	bool reboot = false, force = false;
@@ -609,8 +779,8 @@ static int m_shutdown(struct xcdd *x, const struct jsonrpc_message *m, char **ou
 	return jsonrpc_gen_result(&m->id, gen_shutdown, &a, out, outlen);
 }
 
-static int m_vcpu_set(struct xcdd *x, const struct jsonrpc_message *m, char **out,
-		      size_t *outlen, struct jsonrpc_error *e)
+static int m_vcpu_set(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "vcpus", NULL };
 	long long n = 0;
@@ -621,8 +791,8 @@ static int m_vcpu_set(struct xcdd *x, const struct jsonrpc_message *m, char **ou
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
 
-static int m_host(struct xcdd *x, const struct jsonrpc_message *m, char **out, size_t *outlen,
-		  struct jsonrpc_error *e)
+static int m_host(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
 {
 	int rc = jsonrpc_gen_result(&m->id, gen_host, x, out, outlen);
 	if (rc == -EINVAL)
@@ -645,8 +815,8 @@ static const struct method {
 	{ "domain.shutdown", m_shutdown, true }, { "domain.vcpu_set", m_vcpu_set, true },
 };
 
-int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,
-		 char **out, size_t *outlen)
+int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
+		 const struct jsonrpc_message *m, char **out, size_t *outlen)
 {
 	struct jsonrpc_error e = { 0 };
 	const struct method *f = NULL;
@@ -665,7 +835,7 @@ int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonr
 				  "params: expected an object");
 	} else {
 		*out = NULL;
-		int rc = f->fn(x, m, out, outlen, &e);
+		int rc = f->fn(x, c, m, out, outlen, &e);
 		if (rc == 0)
 			return 0;
 		free(*out);

@@ -47,12 +47,18 @@ struct client {
 	char *out;
 	size_t outlen, outcap;
 	bool want_out;
+	/* Could not be written to: closed from the loop's idle step, never
+	 * under a caller that may still hold it (a notification sent while
+	 * its own request runs, an owed answer sent from another's request). */
+	bool dead;
 	struct client *next;
 };
 
 static void client_close(struct client *c)
 {
 	struct xcdd *x = c->x;
+	/* A create or destroy it waits for goes on; its result is logged. */
+	rpc_client_gone(x, c);
 	for (struct client **p = &x->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
@@ -91,6 +97,8 @@ static int client_flush(struct client *c)
 
 static int client_send(struct client *c, const char *line, size_t len)
 {
+	if (c->dead)
+		return -EPIPE;
 	if (c->outlen + len > CLIENT_MAX_OUT) {
 		log_warn("client pid %d reads too slowly: disconnected", (int)c->cred.pid);
 		return -EPIPE;
@@ -106,6 +114,25 @@ static int client_send(struct client *c, const char *line, size_t len)
 	memcpy(c->out + c->outlen, line, len);
 	c->outlen += len;
 	return client_flush(c);
+}
+
+/* x->send_to: an answer that was owed (rpc_pending). */
+static void send_owed(struct xcdd *x, struct client *c, const char *line, size_t len)
+{
+	if (client_send(c, line, len) < 0)
+		c->dead = true;
+}
+
+/* The loop's idle step: the clients found dead since. */
+static void close_dead(void *arg)
+{
+	struct xcdd *x = arg;
+	struct client *c, *next;
+	for (c = x->clients; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			client_close(c);
+	}
 }
 
 struct state_arg {
@@ -139,7 +166,7 @@ void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *st
 	for (c = x->clients; c; c = next) {
 		next = c->next;
 		if (client_send(c, line, len) < 0)
-			client_close(c);
+			c->dead = true;
 	}
 	free(line);
 }
@@ -160,7 +187,7 @@ static int client_line(struct client *c, const char *line, size_t len)
 	if (rc < 0)
 		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
 	else if (m.kind == JSONRPC_REQUEST)
-		rc = rpc_dispatch(c->x, c->access, &m, &out, &outlen);
+		rc = rpc_dispatch(c->x, c, c->access, &m, &out, &outlen);
 	else
 		log_debug("notification %s from pid %d ignored", m.method, (int)c->cred.pid);
 	jsonrpc_message_free(&m);
@@ -174,7 +201,7 @@ static void client_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
 	char err[256];
-	if ((events & EPOLLOUT) && client_flush(c) < 0)
+	if (c->dead || ((events & EPOLLOUT) && client_flush(c) < 0))
 		goto close;
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -191,7 +218,7 @@ static void client_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		size_t len;
 		int r;
 		while ((r = jsonrpc_linebuf_next(&c->lb, &line, &len, err, sizeof(err))) == 1)
-			if (client_line(c, line, len) < 0)
+			if (client_line(c, line, len) < 0 || c->dead)
 				goto close;
 		if (r < 0) {
 			log_warn("client pid %d: %s", (int)c->cred.pid, err);
@@ -273,6 +300,7 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	uint64_t n;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timer: %s", strerror(errno));
+	devjobs_tick(&x->dm.jobs);
 	poll_host(x);
 }
 
@@ -936,6 +964,10 @@ int main(int argc, char **argv)
 	}
 	x.xs = xs;
 	xs = NULL; /* x.xs's now: a new host replaces it */
+	x.send_to = send_owed;
+	loop_set_idle(x.loop, close_dead, &x);
+	/* From here on a domain's devices come up and go in device jobs. */
+	dm_set_loop(&x.dm, x.loop);
 	x.own_sim = sim_backends;
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;

@@ -25,6 +25,10 @@ enum {
 #define XCDD_GROUP "xcd"
 
 struct client;
+struct rpc_pending;
+struct xcdd;
+/* Sends LINE to client C (xcdd.c); a client that cannot take it is closed. */
+typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
 
 struct xcdd {
 	struct loop *loop;
@@ -45,14 +49,22 @@ struct xcdd {
 	 * host given by XCD_SIM_SOCKET. */
 	bool own_sim;
 	const char *rundir, *sim_sock, *store;
+	/* Answers owed to callers whose request waits for a device job
+	 * (rpc_domain.c); send_to delivers them (NULL: none are ever owed). */
+	struct rpc_pending *pending;
+	xcdd_send_fn *send_to;
 };
 
 /*
- * Answers one request line (a parsed request M) from a caller with ACCESS:
- * the response line in *OUT (malloc'd). 0, or -ENOMEM.
+ * Answers one request line (a parsed request M) from client C (NULL: none,
+ * as in the fuzzer) with ACCESS: the response line in *OUT (malloc'd). 0, or
+ * -ENOMEM. 0 with *OUT NULL: the answer is owed (a create or destroy waits
+ * for its device job) and goes to C through x->send_to when it is ready.
  */
-int rpc_dispatch(struct xcdd *x, enum peercred_access access, const struct jsonrpc_message *m,
-		 char **out, size_t *outlen);
+int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
+		 const struct jsonrpc_message *m, char **out, size_t *outlen);
+/* C went away: what it is owed is only logged when it is ready. */
+void rpc_client_gone(struct xcdd *x, struct client *c);
 
 /* Sends a domain.state notification to every client. */
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);

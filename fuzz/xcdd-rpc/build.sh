@@ -21,6 +21,6 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/xcd/journal.c" "$src/xcd/cfgfile.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
 	"$src/xcd/domcfg.c" "$src/xcd/json_fields.c" "$src/hv/hv.c" \
 	"$src/xcd/actions.c" "$src/xcd/devid.c" "$src/xcd/xs_txn.c" "$src/xcd/xs_domain.c" \
-	"$src/xcd/devices.c" "$src/xcd/hotplug.c" \
+	"$src/xcd/devices.c" "$src/xcd/hotplug.c" "$src/xcd/devjob.c" "$src/lib/loop.c" \
 	"$src/lib/jsonrpc.c" "$src/lib/peercred.c" "$src/lib/strmap.c" "$src/lib/log.c" \
 	$(pkg-config --libs yajl xenstore) -o "$out/fuzz-xcdd-rpc"

@@ -362,7 +362,7 @@ static void one_line(struct xcdd *x, const char *line, size_t len)
 	if (rc < 0)
 		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
 	else if (m.kind == JSONRPC_REQUEST)
-		rc = rpc_dispatch(x, access, &m, &out, &outlen);
+		rc = rpc_dispatch(x, NULL, access, &m, &out, &outlen);
 	jsonrpc_message_free(&m);
 	if (rc == 0 && out) {
 		must(outlen > 0 && out[outlen - 1] == '\n' && !memchr(out, '\n', outlen - 1),
