@@ -13,17 +13,22 @@
 #define DIRTY_TICK_MS 10
 #define IDLE_TICK_MS 100
 #define BITS_PER_PAGE (SIM_PAGE_SIZE * 8)
+#define PROGRAMS "\"sim:idle\", \"sim:dirty[,rate=N]\" or \"sim:kv\""
 
 int sim_guest_parse(const char *kernel, enum sim_program *prog, uint64_t *rate, char *err,
 		    size_t errlen)
 {
 	*rate = 0;
 	if (!kernel) {
-		snprintf(err, errlen, "no kernel: xcd-sim runs \"sim:idle\" or \"sim:dirty[,rate=N]\"");
+		snprintf(err, errlen, "no kernel: xcd-sim runs " PROGRAMS);
 		return -EINVAL;
 	}
 	if (strcmp(kernel, "sim:idle") == 0) {
 		*prog = SIM_PROG_IDLE;
+		return 0;
+	}
+	if (strcmp(kernel, "sim:kv") == 0) {
+		*prog = SIM_PROG_KV;
 		return 0;
 	}
 	if (strncmp(kernel, "sim:dirty", 9) == 0 && (!kernel[9] || kernel[9] == ',')) {
@@ -44,8 +49,7 @@ int sim_guest_parse(const char *kernel, enum sim_program *prog, uint64_t *rate, 
 			 kernel);
 		return -EINVAL;
 	}
-	snprintf(err, errlen, "kernel \"%s\": xcd-sim runs \"sim:idle\" or \"sim:dirty[,rate=N]\"",
-		 kernel);
+	snprintf(err, errlen, "kernel \"%s\": xcd-sim runs " PROGRAMS, kernel);
 	return -EINVAL;
 }
 

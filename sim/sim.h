@@ -148,6 +148,18 @@ void sim_evtchn_domain_gone(struct sim_domain *d);
 void sim_xenbus_boot(struct sim_domain *d);
 void sim_xenbus_step(struct sim_domain *d);
 
+/* kv.c: the sim:kv program's store, in guest memory from data_pfn. */
+void sim_kv_boot(struct sim_domain *d);
+struct sim_kv *sim_kv_state(struct sim_domain *d);
+/* The first pfn after the store's pages. */
+uint64_t sim_kv_end_pfn(struct sim_domain *d);
+/* Handles the text of data/kv/request (len bytes): applies it unless its
+ * SEQ was handled already, leaves the answer in out[] of struct sim_kv and
+ * a line for the console in line. 0, or -ENOENT for an empty request
+ * (nothing to answer). */
+int sim_kv_request(struct sim_domain *d, const char *text, size_t len, char *line,
+		   size_t linelen);
+
 /* backend.c: simulated dom0 vbd/vif backends on the xenstored at the path;
  * DELAY_MS (0: none) is slept before each of their writes (tests). */
 struct sim_backends;

@@ -1,7 +1,8 @@
 /* xenbus: the guest programs' xenstore client, as a Linux PV guest's xenbus
  * and its control drivers behave (drivers/xen/manage.c, the balloon):
  * advertise control/feature-{poweroff,reboot,suspend}, watch
- * control/shutdown and memory/target, and act on them. It talks through the
+ * control/shutdown and memory/target, and act on them; for sim:kv, also
+ * serve data/kv/request (kv.c holds the store). It talks through the
  * ring page in its own memory and its store event channel, one step per
  * vCPU 0 tick or event; every byte of its state is in guest memory (the
  * ring, struct sim_xenbus), so a copy of the guest carries the
@@ -26,6 +27,7 @@ enum xb_action {
 	XA_DIR,          /* DIRECTORY device/TYPE (x->scan_type) */
 	XA_DEV_BACKEND,  /* READ device/TYPE/N/backend (x->action_dev) */
 	XA_DEV_BESTATE,  /* READ BACKEND/state (x->action_dev) */
+	XA_KV_READ,      /* READ data/kv/request */
 };
 /* A frontend's phase. */
 enum xb_dev_phase { D_NEW = 0, D_WATCHING = 1 };
@@ -40,6 +42,10 @@ static const char *const dev_types[2] = { "vbd", "vif" };
 #define TOKEN_TARGET "xcd-sim:balloon"
 #define TOKEN_DEVICE "xcd-sim:device"
 #define TOKEN_BACKEND "xcd-sim:be:" /* then the device's slot */
+#define TOKEN_KV "xcd-sim:kv"
+#define KV_REQUEST "data/kv/request"
+#define KV_REPLY "data/kv/reply"
+#define KV_APPLIED "data/kv/applied"
 
 struct xb {
 	struct sim_domain *d;
@@ -136,6 +142,8 @@ void sim_xenbus_boot(struct sim_domain *d)
 	memset(b.cons, 0, sizeof(*b.cons));
 	memset(b.x, 0, sizeof(*b.x));
 	b.x->balloon_kb = d->populated_kb;
+	if (b.g->program == SIM_PROG_KV)
+		sim_kv_boot(d);
 	sim_guest_touch(d, b.g->store_pfn);
 	sim_guest_touch(d, b.g->console_pfn);
 	sim_guest_touch(d, b.g->xenbus_pfn);
@@ -156,9 +164,18 @@ static void boot_requests(struct xb *b)
 	xb_watch(b, "control/shutdown", TOKEN_SHUTDOWN);
 	xb_watch(b, "memory/target", TOKEN_TARGET);
 	xb_watch(b, "device", TOKEN_DEVICE);
+	if (b->g->program == SIM_PROG_KV) {
+		char num[24];
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)sim_kv_state(b->d)->capacity);
+		xb_write(b, "data/kv/capacity", num);
+		xb_watch(b, KV_REQUEST, TOKEN_KV);
+	}
 	b->x->phase = XB_RUNNING;
 	console_line(b, "xcd-sim guest %s: xenbus up (store port %u)",
-		     b->g->program == SIM_PROG_DIRTY ? "sim:dirty" : "sim:idle", b->g->store_port);
+		     b->g->program == SIM_PROG_DIRTY ? "sim:dirty" :
+		     b->g->program == SIM_PROG_KV ? "sim:kv" : "sim:idle",
+		     b->g->store_port);
 }
 
 static void balloon(struct xb *b, const char *val)
@@ -173,8 +190,9 @@ static void balloon(struct xb *b, const char *val)
 	struct sim_domain *d = b->d;
 	uint64_t max = d->mem.nr_pages * 4;
 	/* It cannot grow past the memory it was built with, nor below its own
-	 * pages (header, bitmap, rings). */
-	uint64_t floor = b->g->data_pfn * 4 + 4;
+	 * pages (header, bitmap, rings, sim:kv's store). */
+	uint64_t floor = b->g->program == SIM_PROG_KV ? sim_kv_end_pfn(d) * 4 :
+							 b->g->data_pfn * 4 + 4;
 	uint64_t want = kb > max ? max : kb < floor ? floor : kb;
 	b->x->balloon_kb = want;
 	b->x->targets_seen++;
@@ -436,6 +454,37 @@ static int dev_work(struct xb *b)
 	return 0;
 }
 
+/* sim:kv's answer: data/kv/applied, then data/kv/reply (xenstored applies
+ * them in order, so a client that sees the reply sees the count). Both go
+ * on the ring together or wait for the next step. */
+static void kv_flush(struct xb *b)
+{
+	struct sim_kv *kv = sim_kv_state(b->d);
+	char num[24];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)kv->applied);
+	size_t olen = strnlen(kv->out, sizeof(kv->out));
+	size_t need = 2 * sizeof(struct xsd_sockmsg) + sizeof(KV_APPLIED) + strlen(num) +
+		      sizeof(KV_REPLY) + olen;
+	struct xenstore_domain_interface *r = b->ring;
+	if (XENSTORE_RING_SIZE - (r->req_prod - __atomic_load_n(&r->req_cons, __ATOMIC_ACQUIRE)) <
+	    need)
+		return;
+	xb_write(b, KV_APPLIED, num);
+	xb_send(b, XS_WRITE, NULL, KV_REPLY, sizeof(KV_REPLY), kv->out, olen);
+	kv->out_pending = 0;
+	sim_guest_touch(b->d, b->g->data_pfn);
+}
+
+static void kv_request(struct xb *b, const char *text, uint32_t len)
+{
+	char line[160];
+	if (sim_kv_request(b->d, text, len, line, sizeof(line)) < 0)
+		return; /* no request (the node is absent or empty) */
+	console_line(b, "%s", line);
+	sim_kv_state(b->d)->out_pending = 1;
+	kv_flush(b);
+}
+
 static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 {
 	struct sim_xenbus *x = b->x;
@@ -448,6 +497,10 @@ static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 			x->target_pending = 1;
 		else if (strcmp(token, TOKEN_DEVICE) == 0 && device_event_matters(pl))
 			x->scan_pending = 1;
+		else if (strcmp(token, TOKEN_KV) == 0 && b->g->program == SIM_PROG_KV) {
+			sim_kv_state(b->d)->request_pending = 1;
+			sim_guest_touch(b->d, b->g->data_pfn);
+		}
 		else if (strncmp(token, TOKEN_BACKEND, strlen(TOKEN_BACKEND)) == 0) {
 			unsigned long i = strtoul(token + strlen(TOKEN_BACKEND), NULL, 10);
 			if (i < SIM_XB_DEVS && x->dev[i].used)
@@ -507,6 +560,10 @@ static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 			dev_reply(b, &x->dev[x->action_dev], action & 0xffff,
 				  h->type == XS_READ ? pl : NULL, h->len);
 		return;
+	case XA_KV_READ:
+		if (h->type == XS_READ && b->g->program == SIM_PROG_KV)
+			kv_request(b, pl, h->len);
+		return;
 	}
 }
 
@@ -532,16 +589,31 @@ static void read_replies(struct xb *b)
 			struct xsd_sockmsg h;
 			memcpy(&h, x->in, sizeof(h));
 			if (h.len > SIM_XB_INBUF - sizeof(h) - 1) {
-				/* Nothing this guest asks for is that large: drop it. */
-				x->skip = h.len;
-				x->in_used = 0;
-				x->errors++;
-				continue;
+				int awaited = x->action && h.req_id == x->wait_req_id &&
+					      h.type != XS_WATCH_EVENT;
+				if (awaited && (x->action & 0xffff) == XA_KV_READ) {
+					/* A request too long for sim:kv is still answered
+					 * (its SEQ is at the start): read what fits. */
+					x->truncated = h.len - (uint32_t)(SIM_XB_INBUF - sizeof(h) - 1);
+					h.len -= x->truncated;
+					memcpy(x->in, &h, sizeof(h));
+				} else {
+					/* Nothing else this guest asks for is that large:
+					 * drop it (and stop waiting for it). */
+					if (awaited)
+						x->action = XA_NONE;
+					x->skip = h.len;
+					x->in_used = 0;
+					x->errors++;
+					continue;
+				}
 			}
 			if (x->in_used < sizeof(h) + h.len)
 				continue;
 			x->in[x->in_used] = '\0';
 			x->in_used = 0;
+			x->skip = x->truncated;
+			x->truncated = 0;
 			on_reply(b, &h, x->in + sizeof(h));
 		}
 		__atomic_store_n(&r->rsp_cons, cons, __ATOMIC_RELEASE);
@@ -551,6 +623,22 @@ static void read_replies(struct xb *b)
 		/* A shutdown may have been decided: stop here. */
 		if (b->d->shutdown)
 			return;
+	}
+}
+
+/* sim:kv: an answer still to write, else a changed request to read. */
+static void kv_step(struct xb *b)
+{
+	struct sim_kv *kv = sim_kv_state(b->d);
+	struct sim_xenbus *x = b->x;
+	if (kv->out_pending)
+		kv_flush(b);
+	if (x->action || kv->out_pending || !kv->request_pending)
+		return;
+	if (xb_send(b, XS_READ, &x->wait_req_id, KV_REQUEST, sizeof(KV_REQUEST), NULL, 0) == 0) {
+		kv->request_pending = 0;
+		x->action = XA_KV_READ;
+		sim_guest_touch(b->d, b->g->data_pfn);
 	}
 }
 
@@ -579,6 +667,8 @@ void sim_xenbus_step(struct sim_domain *d)
 				x->scan_type = 0;
 				x->action = XA_DIR;
 			}
+		} else if (b.g->program == SIM_PROG_KV) {
+			kv_step(&b);
 		}
 		if (!x->action)
 			dev_work(&b);

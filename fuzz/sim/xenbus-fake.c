@@ -46,6 +46,11 @@ int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t 
 
 int xb_fake_init(struct xb_fake *f)
 {
+	return xb_fake_init_program(f, SIM_PROG_IDLE);
+}
+
+int xb_fake_init_program(struct xb_fake *f, enum sim_program program)
+{
 	memset(f, 0, sizeof(*f));
 	struct sim_domain *d = &f->d;
 	d->mem.nr_pages = XB_FAKE_PAGES;
@@ -59,10 +64,10 @@ int xb_fake_init(struct xb_fake *f)
 	d->console_port = 2;
 	d->ports[1].state = d->ports[2].state = PORT_UNBOUND;
 	d->populated_kb = d->target_kb = d->max_mem_kb = XB_FAKE_PAGES * 4;
-	d->program = SIM_PROG_IDLE;
+	d->program = program;
 	f->g = (struct sim_guest_header *)d->mem.base;
 	f->g->magic = SIM_GUEST_MAGIC;
-	f->g->program = SIM_PROG_IDLE;
+	f->g->program = program;
 	f->g->nr_pages = XB_FAKE_PAGES;
 	f->g->touched_pfn = 1;
 	f->g->touched_pages = 1;

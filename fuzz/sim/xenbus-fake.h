@@ -16,7 +16,9 @@ struct xb_fake {
 };
 
 #define XB_FAKE_PAGES 16
+/* A sim:idle guest, or one running the given program. */
 int xb_fake_init(struct xb_fake *f);
+int xb_fake_init_program(struct xb_fake *f, enum sim_program program);
 void xb_fake_free(struct xb_fake *f);
 /* Puts len bytes on the guest's response ring; returns how many fit. */
 size_t xb_fake_put(struct xb_fake *f, const void *buf, size_t len);

@@ -538,6 +538,8 @@ static void test_errors(void)
 	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
 	CU_ASSERT_EQUAL(build(F.hv, id, "vmlinuz"), -EINVAL);
 	CU_ASSERT(strstr(hv_error(F.hv), "vmlinuz") != NULL);
+	CU_ASSERT(strstr(hv_error(F.hv), "\"sim:kv\"") != NULL); /* the programs it runs */
+	CU_ASSERT_EQUAL(build(F.hv, id, "sim:kv,rate=1"), -EINVAL);
 	CU_ASSERT_EQUAL(build(F.hv, id, "sim:dirty,rate=x"), -EINVAL);
 	CHECK_RC(hv_domain_destroy(F.hv, id));
 	cfg.max_mem_kb = (uint64_t)HOST_MIB * 1024;

@@ -289,6 +289,390 @@ static void test_vbd_handshake(void)
 	xb_fake_free(&f);
 }
 
+/* sim:kv: boots a kv guest; returns its request watch's token. */
+static void boot_kv(struct xb_fake *f, char *tok_kv)
+{
+	CU_ASSERT_FATAL(xb_fake_init_program(f, SIM_PROG_KV) == 0);
+	sim_xenbus_step(&f->d);
+	struct msg m;
+	for (int i = 0; i < 6; i++) { /* features and watches, as every program */
+		CU_ASSERT_FATAL(next_req(f, &m));
+		reply(f, m.h.type, m.h.req_id, "OK", 3, NULL, 0);
+	}
+	CU_ASSERT_FATAL(next_req(f, &m));
+	CU_ASSERT_EQUAL(m.h.type, XS_WRITE);
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/capacity");
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "45"); /* 5 table pages of 12: 60 slots */
+	reply(f, XS_WRITE, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT_FATAL(next_req(f, &m));
+	CU_ASSERT_EQUAL(m.h.type, XS_WATCH);
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/request");
+	strcpy(tok_kv, value_of(&m));
+	reply(f, XS_WATCH, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT(!next_req(f, &m));
+	sim_xenbus_step(&f->d);
+	CU_ASSERT(!next_req(f, &m));
+}
+
+/* The guest's answers to the request text after a watch event: applied's
+ * and reply's values, or "" for no answer. */
+static void kv_ask_len(struct xb_fake *f, const char *tok, const char *text, size_t len,
+		       char *applied, char *answer)
+{
+	struct msg m;
+	applied[0] = answer[0] = '\0';
+	watch_event(f, "data/kv/request", tok);
+	expect(f, &m, XS_READ, "data/kv/request");
+	if (!text) {
+		reply(f, XS_ERROR, m.h.req_id, "ENOENT", 7, NULL, 0);
+	} else if (len < 512) {
+		reply(f, XS_READ, m.h.req_id, text, len, NULL, 0);
+	} else { /* more than the ring holds: in pieces, as xenstored would */
+		struct xsd_sockmsg h = { XS_READ, m.h.req_id, 0, (uint32_t)len };
+		CU_ASSERT_FATAL(xb_fake_put(f, &h, sizeof(h)) == sizeof(h));
+		for (size_t off = 0; off < len;) {
+			off += xb_fake_put(f, text + off, len - off);
+			sim_xenbus_step(&f->d);
+		}
+	}
+	sim_xenbus_step(&f->d);
+	if (!next_req(f, &m))
+		return;
+	CU_ASSERT_EQUAL(m.h.type, XS_WRITE);
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/applied");
+	strcpy(applied, value_of(&m));
+	reply(f, XS_WRITE, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT_FATAL(next_req(f, &m));
+	CU_ASSERT_EQUAL(m.h.type, XS_WRITE);
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/reply");
+	strcpy(answer, value_of(&m));
+	reply(f, XS_WRITE, m.h.req_id, "OK", 3, NULL, 0);
+	CU_ASSERT(!next_req(f, &m));
+}
+
+static void kv_ask(struct xb_fake *f, const char *tok, const char *text, char *applied,
+		   char *answer)
+{
+	kv_ask_len(f, tok, text, text ? strlen(text) : 0, applied, answer);
+}
+
+/* Asks and checks the answer. */
+#define KV(f, tok, text, want)                                 \
+	do {                                                   \
+		char a_[32], r_[512];                          \
+		kv_ask(f, tok, text, a_, r_);                  \
+		CU_ASSERT_STRING_EQUAL(r_, want);              \
+	} while (0)
+
+/* The value of key as the table in guest memory holds it (any slot), or
+ * NULL: what a reader of the guest's ABI sees through a foreign mapping. */
+static const char *table_value(struct xb_fake *f, const char *key, char *buf)
+{
+	const struct sim_kv *kv = sim_kv_state(&f->d);
+	const uint8_t *t = f->d.mem.base + kv->table_pfn * SIM_PAGE_SIZE;
+	for (uint64_t i = 0; i < kv->slots; i++) {
+		const struct sim_kv_entry *e =
+			(const void *)(t + (i / SIM_KV_PER_PAGE) * SIM_PAGE_SIZE +
+				       (i % SIM_KV_PER_PAGE) * sizeof(*e));
+		if (e->used && e->klen == strlen(key) && memcmp(e->key, key, e->klen) == 0) {
+			memcpy(buf, e->value, e->vlen);
+			buf[e->vlen] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static void test_kv_boot(void)
+{
+	struct xb_fake f;
+	char tok[64];
+	boot_kv(&f, tok);
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	CU_ASSERT_EQUAL(kv->magic, SIM_KV_MAGIC);
+	CU_ASSERT_EQUAL(kv->table_pfn, f.g->data_pfn + 1);
+	CU_ASSERT_EQUAL(kv->table_pages, (XB_FAKE_PAGES - kv->table_pfn) / 2);
+	CU_ASSERT_EQUAL(kv->slots, kv->table_pages * SIM_KV_PER_PAGE);
+	CU_ASSERT_EQUAL(sizeof(struct sim_kv_entry), 336);
+	CU_ASSERT(sizeof(struct sim_kv) <= SIM_PAGE_SIZE);
+	/* an absent or empty request node is no request */
+	char a[32], r[512];
+	kv_ask(&f, tok, NULL, a, r);
+	CU_ASSERT_STRING_EQUAL(r, "");
+	kv_ask(&f, tok, "", a, r);
+	CU_ASSERT_STRING_EQUAL(r, "");
+	CU_ASSERT_EQUAL(f.x->errors, 0);
+	/* its store is part of the guest's own pages: the balloon keeps them */
+	struct msg m;
+	watch_event(&f, "memory/target", "xcd-sim:balloon");
+	expect(&f, &m, XS_READ, "memory/target");
+	reply(&f, XS_READ, m.h.req_id, "1", 1, NULL, 0);
+	sim_xenbus_step(&f.d);
+	CU_ASSERT_EQUAL(f.x->balloon_kb, (kv->table_pfn + kv->table_pages) * 4);
+	xb_fake_free(&f);
+}
+
+static void test_kv_set_get_del(void)
+{
+	struct xb_fake f;
+	char tok[64], a[32], r[512], buf[300];
+	boot_kv(&f, tok);
+	kv_ask(&f, tok, "1 set color blue", a, r);
+	CU_ASSERT_STRING_EQUAL(r, "1 ok");
+	CU_ASSERT_STRING_EQUAL(a, "1");
+	KV(&f, tok, "2 get color", "2 ok blue");
+	KV(&f, tok, "3 set color dark red", "3 ok"); /* a value may hold spaces */
+	KV(&f, tok, "4 get color", "4 ok dark red");
+	CU_ASSERT_STRING_EQUAL(table_value(&f, "color", buf), "dark red");
+	KV(&f, tok, "5 set empty", "5 ok");
+	KV(&f, tok, "6 get empty", "6 ok ");
+	KV(&f, tok, "7 set n 1\n", "7 ok"); /* a trailing newline is not the value's */
+	KV(&f, tok, "8 get n", "8 ok 1");
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	CU_ASSERT_EQUAL(kv->keys, 3);
+	KV(&f, tok, "9 del color", "9 ok");
+	CU_ASSERT_PTR_NULL(table_value(&f, "color", buf));
+	KV(&f, tok, "10 get color", "10 error: no such key");
+	KV(&f, tok, "11 del color", "11 error: no such key");
+	kv_ask(&f, tok, "12 get n", a, r);
+	CU_ASSERT_STRING_EQUAL(a, "5"); /* set, set, set, set, del */
+	CU_ASSERT_EQUAL(kv->applied, 5);
+	CU_ASSERT_EQUAL(kv->requests, 12);
+	CU_ASSERT_EQUAL(kv->rejected, 2);
+	CU_ASSERT_EQUAL(kv->keys, 2);
+	CU_ASSERT_EQUAL(kv->last_seq, 12);
+	CU_ASSERT_EQUAL(f.x->errors, 0);
+	xb_fake_free(&f);
+}
+
+static void test_kv_duplicate_seq(void)
+{
+	struct xb_fake f;
+	char tok[64], a[32], r[512], buf[300];
+	boot_kv(&f, tok);
+	KV(&f, tok, "10 set k v1", "10 ok");
+	/* the same SEQ again, even with other text: answered, not applied */
+	kv_ask(&f, tok, "10 set k v2", a, r);
+	CU_ASSERT_STRING_EQUAL(r, "10 ok");
+	CU_ASSERT_STRING_EQUAL(a, "1");
+	CU_ASSERT_STRING_EQUAL(table_value(&f, "k", buf), "v1");
+	KV(&f, tok, "10 set k v1", "10 ok"); /* a watch firing again */
+	KV(&f, tok, "11 get k", "11 ok v1");
+	KV(&f, tok, "11 get k", "11 ok v1");
+	KV(&f, tok, "12 get nothing", "12 error: no such key");
+	KV(&f, tok, "12 get nothing", "12 error: no such key");
+	KV(&f, tok, "5 set k old", "5 error: stale request");
+	CU_ASSERT_STRING_EQUAL(table_value(&f, "k", buf), "v1");
+	KV(&f, tok, "12 get k", "12 error: no such key"); /* the last answer is kept */
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	CU_ASSERT_EQUAL(kv->applied, 1);
+	CU_ASSERT_EQUAL(kv->requests, 3);
+	CU_ASSERT_EQUAL(kv->replays, 5);
+	xb_fake_free(&f);
+}
+
+static void test_kv_bounds(void)
+{
+	struct xb_fake f;
+	char tok[64], a[32], r[512], req[400], want[400], buf[300];
+	boot_kv(&f, tok);
+	char key[70], val[260];
+	memset(key, 'k', 64);
+	key[64] = '\0';
+	memset(val, 'v', 256);
+	val[256] = '\0';
+	snprintf(req, sizeof(req), "1 set %s %s", key, val);
+	KV(&f, tok, req, "1 ok");
+	snprintf(req, sizeof(req), "2 get %s", key);
+	snprintf(want, sizeof(want), "2 ok %s", val);
+	KV(&f, tok, req, want);
+	CU_ASSERT_STRING_EQUAL(table_value(&f, key, buf), val);
+	snprintf(req, sizeof(req), "3 set %sk %s", key, "x");
+	KV(&f, tok, req, "3 error: key too long");
+	snprintf(req, sizeof(req), "4 set k %sv", val);
+	KV(&f, tok, req, "4 error: value too long");
+	snprintf(req, sizeof(req), "5 get %sk", key);
+	KV(&f, tok, req, "5 error: key too long");
+	const char *bad[] = { "6 put k v", "7 get", "8 get ", "9 get k v", "10 del k v",
+			      "11", "12 ", "13 set  k", "14 SET k v", "15 set k\tv",
+			      "16 set k\x7f", "17 get k\x01" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "%u error: bad request", 6 + i);
+		KV(&f, tok, bad[i], want);
+	}
+	/* no SEQ: answered with 0, nothing else changes */
+	const char *noseq[] = { "get k", "x1 get k", "0 get k", "-1 get k", "1x get k",
+				"18446744073709551616 get k" };
+	for (unsigned i = 0; i < sizeof(noseq) / sizeof(noseq[0]); i++)
+		KV(&f, tok, noseq[i], "0 error: bad request");
+	KV(&f, tok, "18446744073709551615 get k", "18446744073709551615 error: no such key");
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	CU_ASSERT_EQUAL(kv->last_seq, UINT64_MAX);
+	CU_ASSERT_EQUAL(kv->applied, 1);
+	/* a NUL in the value */
+	xb_fake_free(&f);
+	boot_kv(&f, tok);
+	kv_ask_len(&f, tok, "1 set k a\0b", 11, a, r);
+	CU_ASSERT_STRING_EQUAL(r, "1 error: bad request");
+	/* a request larger than the guest's buffer: still answered by SEQ */
+	static char big[3000];
+	memset(big, 'v', sizeof(big));
+	memcpy(big, "2 set k ", 8);
+	kv_ask_len(&f, tok, big, sizeof(big), a, r);
+	CU_ASSERT_STRING_EQUAL(r, "2 error: value too long");
+	memset(big, 'k', sizeof(big));
+	memcpy(big, "3 set ", 6);
+	kv_ask_len(&f, tok, big, sizeof(big), a, r);
+	CU_ASSERT_STRING_EQUAL(r, "3 error: key too long");
+	KV(&f, tok, "4 set k v", "4 ok"); /* and the next one as usual */
+	CU_ASSERT_EQUAL(f.x->errors, 0);
+	xb_fake_free(&f);
+}
+
+static void test_kv_full(void)
+{
+	struct xb_fake f;
+	char tok[64], req[64], want[64], a[32], r[512];
+	boot_kv(&f, tok);
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	uint64_t seq = 1;
+	for (unsigned i = 0; i < kv->capacity; i++) {
+		snprintf(req, sizeof(req), "%llu set key%u %u", (unsigned long long)seq, i, i);
+		snprintf(want, sizeof(want), "%llu ok", (unsigned long long)seq++);
+		KV(&f, tok, req, want);
+	}
+	CU_ASSERT_EQUAL(kv->keys, 45);
+	snprintf(req, sizeof(req), "%llu set one more", (unsigned long long)seq);
+	snprintf(want, sizeof(want), "%llu error: table full", (unsigned long long)seq++);
+	KV(&f, tok, req, want);
+	snprintf(req, sizeof(req), "%llu set key7 seven", (unsigned long long)seq);
+	snprintf(want, sizeof(want), "%llu ok", (unsigned long long)seq++);
+	KV(&f, tok, req, want); /* overwriting takes no room */
+	snprintf(req, sizeof(req), "%llu del key3", (unsigned long long)seq++);
+	kv_ask(&f, tok, req, a, r);
+	snprintf(req, sizeof(req), "%llu set one more", (unsigned long long)seq);
+	snprintf(want, sizeof(want), "%llu ok", (unsigned long long)seq++);
+	KV(&f, tok, req, want);
+	CU_ASSERT_EQUAL(kv->keys, 45);
+	CU_ASSERT_EQUAL(kv->applied, 48);
+	xb_fake_free(&f);
+}
+
+/* Random set/get/del on few keys against a model: probing and moving
+ * entries back on delete keep every key reachable. */
+static void test_kv_model(void)
+{
+	struct xb_fake f;
+	char tok[64], req[64], want[64], a[32], r[512];
+	boot_kv(&f, tok);
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	enum { NKEYS = 60 };
+	int model[NKEYS];
+	for (int i = 0; i < NKEYS; i++)
+		model[i] = -1;
+	uint64_t rng = 42, applied = 0;
+	unsigned keys = 0;
+	for (unsigned seq = 1; seq <= 1500; seq++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		unsigned k = (unsigned)(rng % NKEYS), op = (unsigned)(rng >> 32) % 3;
+		if (op == 0) {
+			snprintf(req, sizeof(req), "%u set k%u %u", seq, k, seq);
+			if (model[k] < 0 && keys == kv->capacity) {
+				snprintf(want, sizeof(want), "%u error: table full", seq);
+			} else {
+				snprintf(want, sizeof(want), "%u ok", seq);
+				keys += model[k] < 0;
+				model[k] = (int)seq;
+				applied++;
+			}
+		} else if (op == 1) {
+			snprintf(req, sizeof(req), "%u get k%u", seq, k);
+			if (model[k] < 0)
+				snprintf(want, sizeof(want), "%u error: no such key", seq);
+			else
+				snprintf(want, sizeof(want), "%u ok %d", seq, model[k]);
+		} else {
+			snprintf(req, sizeof(req), "%u del k%u", seq, k);
+			if (model[k] < 0) {
+				snprintf(want, sizeof(want), "%u error: no such key", seq);
+			} else {
+				snprintf(want, sizeof(want), "%u ok", seq);
+				model[k] = -1;
+				keys--;
+				applied++;
+			}
+		}
+		kv_ask(&f, tok, req, a, r);
+		if (strcmp(r, want) != 0) {
+			CU_FAIL("answer differs from the model");
+			printf("\n%s: got \"%s\", want \"%s\"\n", req, r, want);
+			break;
+		}
+	}
+	CU_ASSERT_EQUAL(kv->keys, keys);
+	CU_ASSERT_EQUAL(kv->applied, applied);
+	char buf[300], v[16];
+	for (int k = 0; k < NKEYS; k++) {
+		char key[16];
+		snprintf(key, sizeof(key), "k%d", k);
+		const char *got = table_value(&f, key, buf);
+		if (model[k] < 0) {
+			CU_ASSERT_PTR_NULL(got);
+		} else {
+			snprintf(v, sizeof(v), "%d", model[k]);
+			CU_ASSERT(got && strcmp(got, v) == 0);
+		}
+	}
+	xb_fake_free(&f);
+}
+
+/* An answer that finds the ring full waits in guest memory, and the next
+ * request is read only once it is out. */
+static void test_kv_ring_full(void)
+{
+	struct xb_fake f;
+	char tok[64];
+	boot_kv(&f, tok);
+	struct msg m;
+	watch_event(&f, "data/kv/request", tok);
+	expect(&f, &m, XS_READ, "data/kv/request");
+	reply(&f, XS_READ, m.h.req_id, "1 set a b", 9, NULL, 0);
+	watch_event(&f, "data/kv/request", tok); /* the client's next one */
+	f.ring->req_prod += XENSTORE_RING_SIZE - 20; /* as if xenstored stalled */
+	sim_xenbus_step(&f.d);
+	const struct sim_kv *kv = sim_kv_state(&f.d);
+	CU_ASSERT_EQUAL(kv->applied, 1);
+	CU_ASSERT_EQUAL(kv->out_pending, 1);
+	CU_ASSERT_EQUAL(kv->request_pending, 1);
+	CU_ASSERT_EQUAL(f.ring->req_prod - f.ring->req_cons, XENSTORE_RING_SIZE - 20);
+	f.ring->req_cons = f.ring->req_prod; /* xenstored catches up */
+	sim_xenbus_step(&f.d);
+	CU_ASSERT_FATAL(next_req(&f, &m));
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/applied");
+	CU_ASSERT_FATAL(next_req(&f, &m));
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/reply");
+	CU_ASSERT_STRING_EQUAL(value_of(&m), "1 ok");
+	CU_ASSERT_FATAL(next_req(&f, &m));
+	CU_ASSERT_EQUAL(m.h.type, XS_READ);
+	CU_ASSERT_STRING_EQUAL(m.body, "data/kv/request");
+	xb_fake_free(&f);
+}
+
+/* Other programs neither watch nor answer data/kv/request. */
+static void test_kv_only_sim_kv(void)
+{
+	struct xb_fake f;
+	char ts[64], tt[64];
+	boot(&f, ts, tt);
+	struct msg m;
+	watch_event(&f, "data/kv/request", "xcd-sim:kv");
+	sim_xenbus_step(&f.d);
+	CU_ASSERT(!next_req(&f, &m));
+	xb_fake_free(&f);
+}
+
 static void test_corpus(void)
 {
 	const char *src = getenv("XCD_SRCDIR");
@@ -332,6 +716,14 @@ int main(void)
 	CU_add_test(s, "memory/target balloons, bounded", test_balloon);
 	CU_add_test(s, "an oversized message is dropped", test_oversized_dropped);
 	CU_add_test(s, "vbd frontend handshake", test_vbd_handshake);
+	CU_add_test(s, "sim:kv boot: capacity, watch, no request", test_kv_boot);
+	CU_add_test(s, "sim:kv set, get, overwrite, del", test_kv_set_get_del);
+	CU_add_test(s, "sim:kv a handled SEQ is answered again, not applied", test_kv_duplicate_seq);
+	CU_add_test(s, "sim:kv too long, bad requests, no SEQ", test_kv_bounds);
+	CU_add_test(s, "sim:kv table full", test_kv_full);
+	CU_add_test(s, "sim:kv against a model", test_kv_model);
+	CU_add_test(s, "sim:kv answer waits for ring room", test_kv_ring_full);
+	CU_add_test(s, "only sim:kv serves data/kv", test_kv_only_sim_kv);
 	CU_add_test(s, "fuzz corpus replays", test_corpus);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
