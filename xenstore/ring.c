@@ -121,6 +121,8 @@ static void ring_reset(struct xs_conn *c, struct xenstore_domain_interface *r)
 	r->connection = XENSTORE_CONNECTED;
 }
 
+/* The ring is still served meanwhile: a guest that does not know the
+ * protocol (Linux) goes on without its watches rather than not at all. */
 void ring_ask_reconnect(struct xs_server *s, struct xs_domain *d)
 {
 	struct xenstore_domain_interface *r = iface(d);
@@ -141,9 +143,6 @@ int ring_process(struct xs_server *s, struct xs_domain *d)
 		hyp_notify(s->hyp, d);
 		return 0;
 	}
-	/* Nothing moves while the guest has been asked to reset. */
-	if (r->error != XENSTORE_ERROR_NONE)
-		return 0;
 	XENSTORE_RING_IDX before = r->rsp_prod;
 	bool moved = false;
 	int rc = ring_read(c, &moved);
