@@ -295,6 +295,8 @@ static void poll_host(struct xcdd *x)
 		host_lost(x);
 }
 
+static void start_consoled(const char *rundir, const char *sim_sock);
+
 static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct xcdd *x = arg;
@@ -303,6 +305,13 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		log_warn("timer: %s", strerror(errno));
 	devjobs_tick(&x->dm.jobs);
 	poll_host(x);
+	/* xcd-consoled stops when its xenstored goes, maybe only after ours
+	 * came back: for a while after, started again once it is gone. */
+	if (x->consoled_ticks > 0) {
+		x->consoled_ticks--;
+		if (x->xs && !x->xs_down)
+			start_consoled(x->rundir, x->sim_sock);
+	}
 }
 
 /* @releaseDomain: xenstored saw a domain shut down or die. The poll that
@@ -816,7 +825,7 @@ static void xs_back(struct xcdd *x, struct xs_handle *xs)
 	log_info("xenstore at %s is back after %llu.%01llu s (%u tries)", store_socket(x),
 		 ms / 1000, ms % 1000 / 100, x->xs_tries);
 	if (own_store(x))
-		start_consoled(x->rundir, x->sim_sock); /* it stops when xenstored goes */
+		x->consoled_ticks = 10;
 	unsigned republished = 0, kept = 0;
 	int rc = dm_republish(&x->dm, &republished, &kept);
 	if (republished)

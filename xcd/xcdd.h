@@ -53,6 +53,7 @@ struct xcdd {
 	unsigned xs_tries;
 	unsigned long long xs_down_since_ms;
 	bool xs_restarted; /* our xcd-xenstored was started again this outage */
+	unsigned consoled_ticks; /* seconds left to see xcd-consoled started again */
 	/* A plain connection to xenstored's socket that never sends: it turns
 	 * readable (EOF) the moment xenstored is gone. -1: none. */
 	int xs_live_fd;
