@@ -103,6 +103,18 @@ int domain_introduce(struct xs_server *s, unsigned domid, uint64_t gfn, uint32_t
 	return 0;
 }
 
+int domain_ask_reconnect(struct xs_server *s, unsigned domid)
+{
+	struct xs_domain *d = domain_get(s, domid);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	if (!d->conn || !d->ring)
+		return -ENOTCONN;
+	ring_ask_reconnect(s, d);
+	log_info("domain %u asked to reset its ring connection", domid);
+	return 0;
+}
+
 void domain_free(struct xs_server *s, struct xs_domain *d)
 {
 	if (d->conn) {

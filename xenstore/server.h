@@ -178,6 +178,9 @@ struct xs_domain *domain_get(struct xs_server *s, unsigned domid);
 struct xs_domain *domain_find_or_new(struct xs_server *s, unsigned domid);
 int domain_introduce(struct xs_server *s, unsigned domid, uint64_t gfn, uint32_t port);
 int domain_release(struct xs_server *s, unsigned domid, bool destroyed);
+/* Asks DOMID's guest to reset its ring connection: 0, -ENOENT (not
+ * introduced) or -ENOTCONN (no ring). */
+int domain_ask_reconnect(struct xs_server *s, unsigned domid);
 void domain_free(struct xs_server *s, struct xs_domain *d);
 const struct xs_quota *domain_quota(struct xs_server *s, unsigned domid);
 uint32_t domain_supported_features(void);
