@@ -96,13 +96,7 @@ static int ring_read(struct xs_conn *c, bool *moved)
  * CONNECTED tells the guest it may talk. */
 static void ring_reset(struct xs_conn *c, struct xenstore_domain_interface *r)
 {
-	watch_free_all(c);
-	while (c->txns) {
-		struct xs_txn *t = c->txns;
-		c->txns = t->next;
-		txn_free(t);
-	}
-	c->ntxns = 0;
+	conn_forget_session(c);
 	while (c->out_head) {
 		struct xs_out *o = c->out_head;
 		c->out_head = o->next;

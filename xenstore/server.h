@@ -153,6 +153,9 @@ int conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 int conn_send_error(struct xs_conn *c, const struct xsd_sockmsg *req, int err);
 void conn_flush(struct xs_conn *c);
 void conn_kill(struct xs_conn *c, const char *why);
+/* Drops c's watches and open transactions (RESET_WATCHES, a domain introduced
+ * again, a ring reset): the connection goes on as a new one. */
+void conn_forget_session(struct xs_conn *c);
 void conn_update_read(struct xs_conn *c);
 /* The quota that applies to a connection. */
 const struct xs_quota *conn_quota(const struct xs_conn *c);
