@@ -4,7 +4,8 @@
 # entries, introduces them to Xen's C xenstored and unpauses them.  Checked with Xen's own
 # tools: the guests boot (console via xenconsoled, xenbus up: control/feature-* written by
 # Linux), xl list shows them; then pause/unpause, vCPU pinning (xl vcpu-list), max memory,
-# memory target, log-dirty on the running PVH guest (PV: Xen refuses, no shadow paging
+# memory target, vCPU context, a foreign mapping of the console ring (its text is what the
+# guest printed), log-dirty on the running PVH guest (PV: Xen refuses, no shadow paging
 # here), suspend through control/shutdown and fast resume, a clean poweroff through
 # control/shutdown (after the resume: the guest still runs its xenbus), destroy.  The PVH
 # guest has 2 vCPUs: hv_xen writes the ACPI tables (MADT) in which Linux finds them, and
@@ -83,6 +84,14 @@ exercise() {  # TYPE
   "$PROBE" maxmem "$id" 262144 || fail "$type: hv-probe maxmem"
   "$PROBE" target "$id" 131072 || fail "$type: hv-probe target"
   "$PROBE" maxmem "$id" 131072 || fail "$type: hv-probe maxmem back"
+
+  step "$type: vCPU 0's context through hv (paused, read twice)"
+  "$PROBE" context "$id" || fail "$type: hv-probe context"
+
+  step "$type: the console ring, mapped through hv, holds what the guest printed"
+  "$PROBE" map-console "$id" >"$LAB_RUN/ring-$type.txt" || fail "$type: hv-probe map-console"
+  grep -q "built-in shell" "$LAB_RUN/ring-$type.txt" ||
+    fail "$type: the mapped console ring lacks the shell's banner: $(tail -c 300 "$LAB_RUN/ring-$type.txt")"
 
   suspend_resume "$type"
   logdirty "$type"

@@ -12,6 +12,10 @@
  *   hv-probe suspend DOMID        asks through control/shutdown, then hv_domain_suspend
  *   hv-probe resume DOMID
  *   hv-probe shutdown-wait DOMID REASON SECONDS   asks control/shutdown = REASON
+ *   hv-probe context DOMID        vCPU 0's context, read twice while paused: the same,
+ *                                 with a page-table base and an instruction pointer
+ *   hv-probe map-console DOMID    maps the console ring named by console/ring-ref and
+ *                                 prints what the guest wrote there last (stdout)
  *   hv-probe destroy DOMID
  *   hv-probe refuse-pvh-big       hv_domain_create of a PVH domain with more vCPUs than
  *                                 its ACPI tables describe must fail
@@ -30,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
+#include <xen/io/console.h>
+#include <xen/xen.h>
 
 struct probe {
 	struct hv *hv;
@@ -459,6 +465,73 @@ static int cmd_shutdown_wait(struct probe *p, uint32_t domid, const char *reason
 	}
 }
 
+static int cmd_context(struct probe *p, uint32_t domid)
+{
+	static uint8_t a[16384], b[16384];
+	size_t la = sizeof(a), lb = sizeof(b);
+	int rc = hv_domain_pause(p->hv, domid);
+	if (rc < 0)
+		return hvfail(p, "hv_domain_pause", rc);
+	int ra = hv_vcpu_get_context(p->hv, domid, 0, a, &la);
+	int rb = ra < 0 ? ra : hv_vcpu_get_context(p->hv, domid, 0, b, &lb);
+	const char *why = ra < 0 || rb < 0 ? hv_error(p->hv) : NULL;
+	if ((rc = hv_domain_unpause(p->hv, domid)) < 0)
+		return hvfail(p, "hv_domain_unpause", rc);
+	if (why)
+		return failf("hv_vcpu_get_context of domain %u vCPU 0: %s", domid, why);
+	if (la != lb || memcmp(a, b, la))
+		return failf("domain %u vCPU 0: two reads of a paused vCPU differ (%zu, %zu bytes)",
+			     domid, la, lb);
+	struct vcpu_guest_context c;
+	if (la < sizeof(c))
+		return failf("domain %u vCPU 0: a context of %zu bytes, want %zu at least", domid,
+			     la, sizeof(c));
+	memcpy(&c, a, sizeof(c));
+	if (!c.ctrlreg[3] || !c.user_regs.rip)
+		return failf("domain %u vCPU 0: cr3 %#llx rip %#llx: not a running vCPU's", domid,
+			     (unsigned long long)c.ctrlreg[3], (unsigned long long)c.user_regs.rip);
+	fprintf(stderr, "hv-probe: domain %u vCPU 0: %zu bytes of context, rip %#llx cr3 %#llx\n",
+		domid, la, (unsigned long long)c.user_regs.rip, (unsigned long long)c.ctrlreg[3]);
+	return 0;
+}
+
+static int cmd_map_console(struct probe *p, uint32_t domid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/local/domain/%u/console/ring-ref", domid);
+	unsigned len;
+	char *ref = xs_read(p->xs, XBT_NULL, path, &len);
+	uint64_t pfn;
+	if (!ref || parse_u64(ref, &pfn)) {
+		free(ref);
+		return failf("%s: no frame number", path);
+	}
+	free(ref);
+	void *m;
+	int rc = hv_map(p->hv, domid, pfn, 1, HV_MAP_READ, &m);
+	if (rc < 0)
+		return hvfail(p, "hv_map of the console ring", rc);
+	const struct xencons_interface *ci = m;
+	XENCONS_RING_IDX prod = ci->out_prod, cons = ci->out_cons;
+	uint32_t size = sizeof(ci->out);
+	if (prod == 0 || prod - cons > size) {
+		hv_unmap(p->hv, m, 1);
+		return failf("domain %u console ring (frame %#llx): out_prod %u out_cons %u", domid,
+			     (unsigned long long)pfn, prod, cons);
+	}
+	/* The last size bytes the guest wrote, oldest first. */
+	uint32_t n = prod < size ? prod : size;
+	for (XENCONS_RING_IDX i = prod - n; i != prod; i++) {
+		char ch = ci->out[MASK_XENCONS_IDX(i, ci->out)];
+		putchar(ch == '\n' || (ch >= 32 && ch < 127) ? ch : '.');
+	}
+	putchar('\n');
+	fprintf(stderr, "hv-probe: domain %u console ring (frame %#llx): %u bytes written, %u read\n",
+		domid, (unsigned long long)pfn, prod, cons);
+	hv_unmap(p->hv, m, 1);
+	return 0;
+}
+
 static int cmd_destroy(struct probe *p, uint32_t domid)
 {
 	int rc = hv_domain_destroy(p->hv, domid);
@@ -544,6 +617,10 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "logdirty") && ac == 3)
 		ret = parse_u64(av[1], &kb) || parse_u32(av[2], &a) ? 1
 								     : cmd_logdirty(&p, domid, kb, a);
+	else if (!strcmp(cmd, "context") && ac == 1)
+		ret = cmd_context(&p, domid);
+	else if (!strcmp(cmd, "map-console") && ac == 1)
+		ret = cmd_map_console(&p, domid);
 	else if (!strcmp(cmd, "suspend") && ac == 1)
 		ret = cmd_suspend(&p, domid);
 	else if (!strcmp(cmd, "resume") && ac == 1)
