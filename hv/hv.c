@@ -77,6 +77,8 @@ int hv_domain_unpause(struct hv *hv, uint32_t domid) { HV_CALL(domain_unpause, d
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
 { HV_CALL(domain_shutdown, domid, reason); }
 int hv_domain_destroy(struct hv *hv, uint32_t domid) { HV_CALL(domain_destroy, domid); }
+int hv_domain_set_uuid(struct hv *hv, uint32_t domid, const uint8_t uuid[16])
+{ HV_CALL(domain_set_uuid, domid, uuid); }
 int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 { HV_CALL(domain_getinfo, domid, out); }
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max)

@@ -143,6 +143,9 @@ int hv_domain_unpause(struct hv *hv, uint32_t domid);
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason);
 int hv_domain_destroy(struct hv *hv, uint32_t domid);
 int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out);
+/* Gives the domain another uuid (Xen's domain handle): a domain kept by
+ * on_*=rename-restart leaves its uuid to the one that replaces it. */
+int hv_domain_set_uuid(struct hv *hv, uint32_t domid, const uint8_t uuid[16]);
 /* Fills up to max entries, domain 0 included; returns how many (>= 0). */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max);
 /* Suspend: the domain ends in shutdown(suspend), its state frozen.
@@ -220,6 +223,7 @@ struct hv_ops {
 	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);
 	int (*domain_destroy)(struct hv *, uint32_t);
 	int (*domain_getinfo)(struct hv *, uint32_t, struct hv_dominfo *);
+	int (*domain_set_uuid)(struct hv *, uint32_t, const uint8_t *);
 	int (*domain_list)(struct hv *, struct hv_dominfo *, unsigned);
 	int (*domain_suspend)(struct hv *, uint32_t);
 	int (*domain_resume)(struct hv *, uint32_t);

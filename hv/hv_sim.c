@@ -215,6 +215,10 @@ static int sim_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }
 static int sim_unpause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_UNPAUSE, domid); }
 static int sim_destroy(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_DESTROY, domid); }
+static int sim_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
+{
+	return call(hv, SIM_OP_SET_HANDLE, domid, uuid, 16, NULL, 0, NULL, 0, NULL, NULL);
+}
 static int sim_suspend(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_SUSPEND, domid); }
 static int sim_resume(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_RESUME, domid); }
 
@@ -471,6 +475,7 @@ static const struct hv_ops sim_ops = {
 	.domain_unpause = sim_unpause,
 	.domain_shutdown = sim_shutdown,
 	.domain_destroy = sim_destroy,
+	.domain_set_uuid = sim_set_uuid,
 	.domain_getinfo = sim_getinfo,
 	.domain_list = sim_list,
 	.domain_suspend = sim_suspend,

@@ -162,6 +162,14 @@ XC_SIMPLE(xen_pause, xc_domain_pause, "pause")
 XC_SIMPLE(xen_unpause, xc_domain_unpause, "unpause")
 XC_SIMPLE(xen_destroy, xc_domain_destroy, "destroy")
 
+static int xen_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
+{
+	xen_domain_handle_t h;
+	memcpy(h, uuid, sizeof(h));
+	errno = 0;
+	return xc_domain_sethandle(xh(hv)->xch, domid, h) < 0 ? xfail(hv, "set uuid", domid) : 0;
+}
+
 static int xen_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
 {
 	return xc_domain_shutdown(xh(hv)->xch, domid, (int)reason) < 0 ?
@@ -721,6 +729,7 @@ static const struct hv_ops xen_ops = {
 	.domain_unpause = xen_unpause,
 	.domain_shutdown = xen_shutdown,
 	.domain_destroy = xen_destroy,
+	.domain_set_uuid = xen_set_uuid,
 	.domain_getinfo = xen_getinfo,
 	.domain_list = xen_list,
 	.domain_suspend = xen_suspend,

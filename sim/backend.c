@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
@@ -41,6 +43,10 @@ struct sim_backends {
 	int started;
 	int stop[2]; /* a byte on stop[1] ends the thread */
 	struct xs_handle *xs;
+	/* A connection to xenstored's socket that never sends: readable (EOF)
+	 * once xenstored is gone, which libxenstore's watch descriptor never
+	 * tells. -1: none. */
+	int live;
 	/* frontend state nodes watched, to hear the frontends' moves */
 	char *watched[MAX_WATCHED];
 	/* --backend-delay: a pause before each write, so that a test can
@@ -273,17 +279,39 @@ static void probe_existing(struct sim_backends *b, const char *type)
 	free(doms);
 }
 
+/* 1: stop; 2: xenstored is gone; else 0. */
 static int wait_stop(struct sim_backends *b, int fd, int ms)
 {
-	struct pollfd p[2] = { { b->stop[0], POLLIN, 0 }, { fd, POLLIN, 0 } };
-	int n = poll(p, fd >= 0 ? 2 : 1, ms);
+	struct pollfd p[3] = { { b->stop[0], POLLIN, 0 }, { fd, POLLIN, 0 },
+			       { b->live, POLLIN | POLLRDHUP, 0 } };
+	int n = poll(p, fd < 0 ? 1 : b->live >= 0 ? 3 : 2, ms);
 	if (n > 0 && p[0].revents)
 		return 1;
+	if (n > 0 && fd >= 0 && b->live >= 0 && p[2].revents)
+		return 2;
 	return 0;
+}
+
+static void live_open(struct sim_backends *b)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = getenv("XENSTORED_PATH");
+	b->live = -1;
+	if (!path || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		b->live = fd;
+	else if (fd >= 0)
+		close(fd);
 }
 
 static void disconnect(struct sim_backends *b)
 {
+	if (b->live >= 0)
+		close(b->live);
+	b->live = -1;
 	for (int i = 0; i < MAX_WATCHED; i++) {
 		free(b->watched[i]);
 		b->watched[i] = NULL;
@@ -311,11 +339,20 @@ static void *backend_main(void *arg)
 			}
 			log_info("backends: vbd and vif drivers on xenstore");
 			said = 0;
+			live_open(b);
 			probe_existing(b, "vbd");
 			probe_existing(b, "vif");
 		}
-		if (wait_stop(b, xs_fileno(b->xs), -1))
+		int w = wait_stop(b, xs_fileno(b->xs), -1);
+		if (w == 1)
 			break;
+		if (w == 2) {
+			/* Its store went with it: the backends are found again
+			 * (probe_existing) on the next xenstored. */
+			log_warn("backends: xenstored connection lost: its socket was closed");
+			disconnect(b);
+			continue;
+		}
 		for (;;) {
 			char **vec = xs_check_watch(b->xs);
 			if (!vec) {
@@ -339,6 +376,7 @@ int sim_backends_start(const char *xenstore_socket, long delay_ms, struct sim_ba
 	if (!b)
 		return -ENOMEM;
 	b->delay_ms = delay_ms;
+	b->live = -1;
 	/* libxenstore finds its socket there; set before the thread exists. */
 	setenv("XENSTORED_PATH", xenstore_socket, 1);
 	if (pipe2(b->stop, O_CLOEXEC) < 0) {

@@ -401,6 +401,13 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 	case SIM_OP_RESUME:
 		rc = sim_domain_resume(d);
 		return rc < 0 ? fail(r, rc, "domain %u is not suspended", d->domid) : 0;
+	case SIM_OP_SET_HANDLE:
+		if (need(r, q->len, sizeof(d->cfg.uuid), "uuid"))
+			return r->err;
+		pthread_mutex_lock(&d->mu);
+		memcpy(d->cfg.uuid, pl, sizeof(d->cfg.uuid));
+		pthread_mutex_unlock(&d->mu);
+		return 0;
 	case SIM_OP_DESTROY:
 		sim_domain_destroy(h, d);
 		log_info("domain %u destroyed", q->domid);

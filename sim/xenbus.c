@@ -17,7 +17,7 @@
 #include <xen/io/console.h>
 #include <xen/io/xs_wire.h>
 
-enum xb_phase { XB_BOOT = 0, XB_RUNNING = 1 };
+enum xb_phase { XB_BOOT = 0, XB_RUNNING = 1, XB_RECONNECT = 2 };
 /* What the answer awaited (wait_req_id) is for. */
 enum xb_action {
 	XA_NONE = 0,
@@ -642,11 +642,56 @@ static void kv_step(struct xb *b)
 	}
 }
 
+/*
+ * The ring's reset (docs/misc/xenstore-ring.txt, "Connection state"): when
+ * xenstored sets the error field (as xcd-xenstored does, asked by the
+ * toolstack, for a guest whose earlier xenstored went away with its
+ * watches), the guest sets connection to RECONNECT and waits for CONNECTED;
+ * then it starts its conversation again as at boot: features, watches, and
+ * each device's handshake from Initialising (its event channel kept). Linux
+ * does not do this; a guest of xcd-sim does, so that a xenstored restart
+ * can be survived. 1 while the ring is not usable.
+ */
+static int reconnect_step(struct xb *b)
+{
+	struct xenstore_domain_interface *r = b->ring;
+	struct sim_xenbus *x = b->x;
+	if (x->phase == XB_RECONNECT) {
+		if (__atomic_load_n(&r->connection, __ATOMIC_ACQUIRE) != XENSTORE_CONNECTED)
+			return 1;
+		x->in_used = x->skip = x->truncated = 0;
+		x->action = XA_NONE;
+		x->shutdown_pending = x->target_pending = x->scan_pending = 0;
+		for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
+			struct sim_xb_dev *v = &x->dev[i];
+			v->phase = D_NEW;
+			v->state = XBS_INITIALISING;
+			v->be_state = 0;
+			v->be_changed = 0;
+		}
+		x->phase = XB_BOOT;
+		sim_guest_touch(b->d, b->g->xenbus_pfn);
+		console_line(b, "xenbus: connection reset by xenstored; starting again");
+		return 0;
+	}
+	if (__atomic_load_n(&r->error, __ATOMIC_ACQUIRE) == XENSTORE_ERROR_NONE ||
+	    !(r->server_features & XENSTORE_SERVER_FEATURE_RECONNECTION))
+		return 0;
+	x->phase = XB_RECONNECT;
+	__atomic_store_n(&r->connection, XENSTORE_RECONNECT, __ATOMIC_RELEASE);
+	sim_guest_touch(b->d, b->g->store_pfn);
+	sim_guest_touch(b->d, b->g->xenbus_pfn);
+	b->kick_store = 1;
+	return 1;
+}
+
 void sim_xenbus_step(struct sim_domain *d)
 {
 	struct xb b;
 	xb_get(d, &b);
 	struct sim_xenbus *x = b.x;
+	if (reconnect_step(&b))
+		goto kick;
 	if (x->phase == XB_BOOT)
 		boot_requests(&b);
 	if (x->phase == XB_RUNNING) {
@@ -673,6 +718,7 @@ void sim_xenbus_step(struct sim_domain *d)
 		if (!x->action)
 			dev_work(&b);
 	}
+kick:
 	if (!b.kick_store && !b.kick_console)
 		return;
 	sim_guest_touch(d, b.g->xenbus_pfn);

@@ -39,18 +39,13 @@ struct devjob {
 
 /* ---- the child ---- */
 
-/* One JSON line to the parent; a parent gone away is no reason to stop. */
-static void child_send(int fd, const char *key, const char *text)
+/* g's object as one line to the parent (both members of a result on one
+ * line: the parent takes it whole or not); a parent gone away is no reason
+ * to stop. Frees g. */
+static void child_send_gen(int fd, yajl_gen g)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return;
 	const unsigned char *buf;
 	size_t len;
-	yajl_gen_map_open(g);
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-	yajl_gen_string(g, (const unsigned char *)text, strlen(text));
-	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
 		char *line = malloc(len + 1);
 		if (line) {
@@ -60,14 +55,28 @@ static void child_send(int fd, const char *key, const char *text)
 				ssize_t n = write(fd, line + done, len + 1 - done);
 				if (n < 0 && errno == EINTR)
 					continue;
-				if (n <= 0)
+				if (n <= 0) {
+					log_debug("device job: the daemon went away");
 					break;
+				}
 				done += (size_t)n;
 			}
 			free(line);
 		}
 	}
 	yajl_gen_free(g);
+}
+
+static void child_send(int fd, const char *key, const char *text)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		return;
+	yajl_gen_map_open(g);
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	yajl_gen_string(g, (const unsigned char *)text, strlen(text));
+	yajl_gen_map_close(g);
+	child_send_gen(fd, g);
 }
 
 static void child_progress(void *arg, const char *what)
@@ -77,23 +86,16 @@ static void child_progress(void *arg, const char *what)
 
 static void child_result(int fd, int rc, const char *err)
 {
-	/* Both members on one line: the parent takes the result whole or not. */
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (!g)
 		return;
-	const unsigned char *buf;
-	size_t len;
 	yajl_gen_map_open(g);
 	yajl_gen_string(g, (const unsigned char *)"result", 6);
 	yajl_gen_integer(g, rc);
 	yajl_gen_string(g, (const unsigned char *)"error", 5);
 	yajl_gen_string(g, (const unsigned char *)err, strlen(err));
 	yajl_gen_map_close(g);
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-		if (write(fd, buf, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-			log_debug("device job: the daemon went away before the result");
-	}
-	yajl_gen_free(g);
+	child_send_gen(fd, g);
 }
 
 /* Runs in the child after fork: only this thread exists here, and glibc

@@ -212,6 +212,42 @@ static struct dm_source *load_source(yajl_val v)
 	return out;
 }
 
+/* "rings": the store and console rings and ports of the build. */
+static int gen_rings(yajl_gen g, const struct hv_build_result *b)
+{
+	if (!b->store_pfn && !b->console_pfn)
+		return 0;
+	if (gen_str(g, "rings") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_str(g, "store_pfn") || yajl_gen_integer(g, (long long)b->store_pfn) ||
+	    gen_str(g, "store_port") || yajl_gen_integer(g, b->store_port) ||
+	    gen_str(g, "console_pfn") || yajl_gen_integer(g, (long long)b->console_pfn) ||
+	    gen_str(g, "console_port") || yajl_gen_integer(g, b->console_port) ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	return 0;
+}
+
+static void load_rings(yajl_val v, struct hv_build_result *b)
+{
+	const char *p_sp[] = { "store_pfn", NULL }, *p_so[] = { "store_port", NULL },
+		   *p_cp[] = { "console_pfn", NULL }, *p_co[] = { "console_port", NULL };
+	yajl_val sp = v ? yajl_tree_get(v, p_sp, yajl_t_number) : NULL;
+	yajl_val so = v ? yajl_tree_get(v, p_so, yajl_t_number) : NULL;
+	yajl_val cp = v ? yajl_tree_get(v, p_cp, yajl_t_number) : NULL;
+	yajl_val co = v ? yajl_tree_get(v, p_co, yajl_t_number) : NULL;
+	if (!sp || !so || !YAJL_IS_INTEGER(sp) || !YAJL_IS_INTEGER(so) ||
+	    YAJL_GET_INTEGER(sp) < 0 || YAJL_GET_INTEGER(so) < 0 ||
+	    YAJL_GET_INTEGER(so) > UINT32_MAX)
+		return;
+	b->store_pfn = (uint64_t)YAJL_GET_INTEGER(sp);
+	b->store_port = (uint32_t)YAJL_GET_INTEGER(so);
+	if (cp && co && YAJL_IS_INTEGER(cp) && YAJL_IS_INTEGER(co) && YAJL_GET_INTEGER(cp) >= 0 &&
+	    YAJL_GET_INTEGER(co) >= 0 && YAJL_GET_INTEGER(co) <= UINT32_MAX) {
+		b->console_pfn = (uint64_t)YAJL_GET_INTEGER(cp);
+		b->console_port = (uint32_t)YAJL_GET_INTEGER(co);
+	}
+}
+
 static const char *const jop_names[] = {
 	[DM_JOP_NONE] = "none",
 	[DM_JOP_CREATE] = "create",
@@ -289,8 +325,8 @@ static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
 	    gen_soft(g, d) < 0 || gen_str(g, "shutdown_handled") ||
 	    yajl_gen_bool(g, d->shutdown_handled) != yajl_gen_status_ok ||
-	    gen_source(g, d->source) < 0 || gen_jop(g, &d->jop) < 0 || gen_str(g, "config") ||
-	    json_gen_tree(g, cfg) < 0 ||
+	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_jop(g, &d->jop) < 0 ||
+	    gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
 		goto out;
@@ -345,7 +381,8 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 		   *p_uuid[] = { "uuid", NULL }, *p_state[] = { "state", NULL },
 		   *p_cfg[] = { "config", NULL }, *p_start[] = { "start_time", NULL },
 		   *p_soft[] = { "soft_affinity", NULL }, *p_src[] = { "source", NULL },
-		   *p_handled[] = { "shutdown_handled", NULL }, *p_op[] = { "op", NULL };
+		   *p_handled[] = { "shutdown_handled", NULL }, *p_rings[] = { "rings", NULL },
+		   *p_op[] = { "op", NULL };
 	yajl_val name = yajl_tree_get(tree, p_name, yajl_t_string);
 	yajl_val domid = yajl_tree_get(tree, p_domid, yajl_t_number);
 	yajl_val uuid = yajl_tree_get(tree, p_uuid, yajl_t_string);
@@ -377,6 +414,7 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 		goto nomem;
 	d->source = load_source(yajl_tree_get(tree, p_src, yajl_t_object));
 	d->shutdown_handled = YAJL_IS_TRUE(yajl_tree_get(tree, p_handled, yajl_t_any));
+	load_rings(yajl_tree_get(tree, p_rings, yajl_t_object), &d->built);
 	yajl_val op = yajl_tree_get(tree, p_op, yajl_t_object);
 	if (op)
 		load_jop(d, op);
@@ -1046,6 +1084,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 		hv_err(m, e, rc, "cannot build domain", d->name);
 		goto undo_store;
 	}
+	d->built = built; /* journaled by the refresh that ends the create */
 	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, err, sizeof(err))) < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		goto undo_store;
@@ -1499,6 +1538,18 @@ static int preserve_renamed(struct dm *m, struct dm_domain *d)
 		return dm_rename(m, d, name, &e);
 	}
 	return -EEXIST;
+}
+
+int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t errlen)
+{
+	if (!d->source) {
+		snprintf(err, errlen, "its configuration text was not kept");
+		return -ENOENT;
+	}
+	int rc = reparse(d->source, out, err, errlen);
+	if (rc == 0)
+		dm_uuid_parse(d->uuid, (*out)->uuid);
+	return rc;
 }
 
 /* A domain to make again once its old self is destroyed. */

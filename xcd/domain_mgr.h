@@ -58,6 +58,10 @@ struct dm_domain {
 	bool shutdown_handled;
 	/* Being created or destroyed: its device job runs (NULL: neither). */
 	struct dm_op *op;
+	/* Its store and console rings and ports, as the build gave them: what a
+	 * new xenstored needs to INTRODUCE it again (hv cannot tell them later).
+	 * All 0 in records written before they were journaled. */
+	struct hv_build_result built;
 	/* What its journal record says is under way (kind DM_JOP_NONE: nothing). */
 	struct dm_jop jop;
 };
@@ -186,6 +190,19 @@ typedef int dm_reopen_fn(void *arg, struct hv **hv, struct xs_handle **xs);
  * 0, or REOPEN's error (the guests to restart are then dropped, logged).
  */
 int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg);
+
+/* D's configuration parsed again from its journaled source, its uuid kept:
+ * 0, or -ENOENT (no source kept) or the parser's error, with ERR. */
+int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t errlen);
+/*
+ * After xcdd connected to a xenstored again (m->xs): each domain whose
+ * entries are missing (a fresh xenstored lost the store) has them written
+ * again from its record and the hypervisor (xs_domain.h), is introduced to
+ * xenstored with its recorded ring, and its devices' entries are written
+ * and their scripts run again (a device job). Domains whose entries are
+ * there are left as they are. *REPUBLISHED, *KEPT: how many of each.
+ */
+int dm_republish(struct dm *m, unsigned *republished, unsigned *kept);
 
 /* The xl State flags of I. */
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);

@@ -805,14 +805,15 @@ static const struct method {
 	const char *name;
 	rpc_fn *fn;
 	bool changes; /* refused to read-only callers */
+	bool store;   /* writes to xenstore: refused while it is unavailable */
 } methods[] = {
-	{ "domain.create", m_create, true },   { "domain.list", m_list, false },
-	{ "domain.info", m_info, false },      { "domain.pause", m_pause, true },
-	{ "domain.unpause", m_unpause, true }, { "domain.destroy", m_destroy, true },
-	{ "domain.mem_set", m_mem_set, true }, { "domain.mem_max", m_mem_max, true },
-	{ "domain.rename", m_rename, true },   { "domain.vcpu_pin", m_vcpu_pin, true },
-	{ "domain.vcpu_list", m_vcpu_list, false }, { "host.info", m_host, false },
-	{ "domain.shutdown", m_shutdown, true }, { "domain.vcpu_set", m_vcpu_set, true },
+	{ "domain.create", m_create, true, true },   { "domain.list", m_list, false, false },
+	{ "domain.info", m_info, false, false },      { "domain.pause", m_pause, true, false },
+	{ "domain.unpause", m_unpause, true, false }, { "domain.destroy", m_destroy, true, true },
+	{ "domain.mem_set", m_mem_set, true, true },  { "domain.mem_max", m_mem_max, true, true },
+	{ "domain.rename", m_rename, true, true },    { "domain.vcpu_pin", m_vcpu_pin, true, false },
+	{ "domain.vcpu_list", m_vcpu_list, false, false }, { "host.info", m_host, false, false },
+	{ "domain.shutdown", m_shutdown, true, true }, { "domain.vcpu_set", m_vcpu_set, true, true },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
@@ -830,6 +831,12 @@ int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
 		jsonrpc_error_set(&e, XCDD_ERR_ACCESS, "method",
 				  "%s: read-only access (group %s); only root may change domains",
 				  m->method, XCDD_GROUP);
+	} else if (f->store && x->xs_down) {
+		/* Refused rather than done half (entries missing from the new
+		 * store) or left to hang on a dead connection. */
+		jsonrpc_error_set(&e, XCDD_ERR_UNAVAILABLE, NULL,
+				  "%s: xenstore is unavailable: reconnecting (try again shortly)",
+				  m->method);
 	} else if (m->params && !YAJL_IS_OBJECT(m->params)) {
 		jsonrpc_error_set(&e, JSONRPC_INVALID_PARAMS, "params",
 				  "params: expected an object");

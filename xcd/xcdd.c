@@ -286,6 +286,7 @@ static void accept_cb(struct loop *l, int lfd, uint32_t events, void *arg)
 }
 
 static void host_lost(struct xcdd *x);
+static void xs_lost(struct xcdd *x, const char *why);
 
 /* A poll is how xcdd learns the host is gone: its connection reset. */
 static void poll_host(struct xcdd *x)
@@ -293,6 +294,8 @@ static void poll_host(struct xcdd *x)
 	if (dm_poll(&x->dm) == -ECONNRESET && x->own_sim)
 		host_lost(x);
 }
+
+static void start_consoled(const char *rundir, const char *sim_sock);
 
 static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
@@ -302,6 +305,13 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		log_warn("timer: %s", strerror(errno));
 	devjobs_tick(&x->dm.jobs);
 	poll_host(x);
+	/* xcd-consoled stops when its xenstored goes, maybe only after ours
+	 * came back: for a while after, started again once it is gone. */
+	if (x->consoled_ticks > 0) {
+		x->consoled_ticks--;
+		if (x->xs && !x->xs_down)
+			start_consoled(x->rundir, x->sim_sock);
+	}
 }
 
 /* @releaseDomain: xenstored saw a domain shut down or die. The poll that
@@ -316,12 +326,11 @@ static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		fired = true;
 	}
 	if (errno != EAGAIN) {
-		/* xenstored went away: the once-a-second poll carries on alone,
-		 * rather than a descriptor that stays readable spinning the loop. */
-		log_warn("xenstore watch: %s; @releaseDomain no longer followed",
-			 strerror(errno));
-		loop_del(l, fd);
-		x->watch_fd = -1;
+		/* xenstored went away: the connections are dropped and made
+		 * again; the once-a-second poll carries on meanwhile. */
+		char why[128];
+		snprintf(why, sizeof(why), "the @releaseDomain watch failed: %s", strerror(errno));
+		xs_lost(x, why);
 	}
 	if (fired)
 		poll_host(x);
@@ -541,6 +550,32 @@ static void start_consoled(const char *rundir, const char *sim_sock)
 		log_warn("cannot start xcd-consoled: %s", err);
 }
 
+/* Starts our xcd-xenstored at RUNDIR/xenstored.sock (not waiting for it):
+ * 0, or -1 (logged). */
+static int start_xenstored(const char *rundir, const char *sim_sock)
+{
+	char sock[PATH_MAX + 32], pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], bin[4096];
+	char err[256];
+	snprintf(sock, sizeof(sock), "%s/xenstored.sock", rundir);
+	if (find_prog("XCD_XENSTORED", "xcd-xenstored", "xenstore", bin, sizeof(bin)) < 0) {
+		log_err("no xcd-xenstored found (beside xcdd or in $XCD_XENSTORED) to start at %s",
+			sock);
+		return -1;
+	}
+	snprintf(pidf, sizeof(pidf), "%s/xenstored.pid", rundir);
+	snprintf(logpath, sizeof(logpath), "%s/xenstored.log", rundir);
+	/* It reaches the guests' rings on the same simulated host as we do. */
+	char *const argv[] = { bin,	      (char *)"-N", (char *)"-s", sock,
+			       (char *)"--sim-socket", (char *)sim_sock, (char *)"-F", pidf,
+			       NULL };
+	unlink(sock);
+	if (start_detached(argv, logpath, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static struct xs_handle *open_store(bool own_host, const char *rundir, const char *store,
 				    const char *sim_sock)
 {
@@ -550,8 +585,7 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 			log_err("cannot connect to the system's xenstored: %s", strerror(errno));
 		return xs;
 	}
-	char sock[PATH_MAX + 32], pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], bin[4096];
-	char err[256];
+	char sock[PATH_MAX + 32], logpath[PATH_MAX + 32];
 	snprintf(sock, sizeof(sock), "%s/xenstored.sock", rundir);
 	if (strcmp(store, sock) != 0) {
 		if ((xs = xs_open_at(store)))
@@ -565,22 +599,9 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 		start_consoled(rundir, sim_sock);
 		return xs;
 	}
-	if (find_prog("XCD_XENSTORED", "xcd-xenstored", "xenstore", bin, sizeof(bin)) < 0) {
-		log_err("no xcd-xenstored found (beside xcdd or in $XCD_XENSTORED) to start at %s",
-			sock);
+	if (start_xenstored(rundir, sim_sock) < 0)
 		return NULL;
-	}
-	snprintf(pidf, sizeof(pidf), "%s/xenstored.pid", rundir);
 	snprintf(logpath, sizeof(logpath), "%s/xenstored.log", rundir);
-	/* It reaches the guests' rings on the same simulated host as we do. */
-	char *const argv[] = { bin,	      (char *)"-N", (char *)"-s", sock,
-			       (char *)"--sim-socket", (char *)sim_sock, (char *)"-F", pidf,
-			       NULL };
-	unlink(sock);
-	if (start_detached(argv, logpath, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return NULL;
-	}
 	uint64_t t0 = now_ms();
 	while (now_ms() - t0 < XENSTORED_START_MS) {
 		if ((xs = xs_open_at(sock))) {
@@ -688,6 +709,163 @@ static void watch_release(struct xcdd *x)
 		x->watch_fd = wfd;
 }
 
+/* Where xenstored listens: the store xcdd was given or started, else
+ * libxenstore's choice (XENSTORED_PATH, else its default socket). */
+static const char *store_socket(const struct xcdd *x)
+{
+	const char *env = getenv("XENSTORED_PATH");
+	if (x->store && x->store[0])
+		return x->store;
+	return env && *env ? env : "/run/xenstored/socket";
+}
+
+static void live_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xcdd *x = arg;
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* xenstored never writes unasked: EOF, an error, or nonsense alike
+	 * mean the daemon is gone. */
+	xs_lost(x, n == 0 ? "its socket was closed" : n < 0 ? strerror(errno)
+							 : "unexpected data on its socket");
+}
+
+/* The descriptor that tells at once that xenstored is gone; without it
+ * (no socket: /dev/xen/xenbus) a failing watch or request tells. */
+static void live_open(struct xcdd *x)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = store_socket(x);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    loop_add(x->loop, fd, EPOLLIN | EPOLLRDHUP, live_cb, x) < 0) {
+		log_debug("no liveness connection to %s: %s", path, strerror(errno));
+		close(fd);
+		return;
+	}
+	x->xs_live_fd = fd;
+}
+
+/* Drops the watch connection and the liveness one (not x->xs). */
+static void xs_detach(struct xcdd *x)
+{
+	if (x->watch_fd >= 0)
+		loop_del(x->loop, x->watch_fd);
+	x->watch_fd = -1;
+	if (x->xs_watch)
+		xs_close(x->xs_watch);
+	x->xs_watch = NULL;
+	if (x->xs_live_fd >= 0) {
+		loop_del(x->loop, x->xs_live_fd);
+		close(x->xs_live_fd);
+	}
+	x->xs_live_fd = -1;
+}
+
+/* x->xs is connected: the watch and the liveness connection to it. */
+static void xs_attach(struct xcdd *x)
+{
+	watch_release(x);
+	live_open(x);
+}
+
+#define XS_RETRY_FIRST_MS 100
+#define XS_RETRY_MAX_MS 5000
+
+static void xs_retry_arm(struct xcdd *x, unsigned ms)
+{
+	struct itimerspec its = { { 0, 0 }, { ms / 1000, (long)(ms % 1000) * 1000000 } };
+	if (timerfd_settime(x->xs_retry_fd, 0, &its, NULL) < 0)
+		log_err("xenstore: cannot arm the reconnection timer: %s", strerror(errno));
+}
+
+static bool own_store(const struct xcdd *x)
+{
+	char own[PATH_MAX + 32];
+	snprintf(own, sizeof(own), "%s/xenstored.sock", x->rundir);
+	return x->store && strcmp(x->store, own) == 0;
+}
+
+/*
+ * xenstored went away (it crashed, was killed or is being restarted): the
+ * connections are closed, the methods that need xenstore are refused until
+ * a new connection is made, and the reconnection timer starts. Said once.
+ */
+static void xs_lost(struct xcdd *x, const char *why)
+{
+	if (x->xs_down || !x->xs)
+		return;
+	log_err("xenstore at %s went away (%s): requests that need it are refused until xcdd "
+		"reconnects; the guests keep running", store_socket(x), why);
+	xs_detach(x);
+	xs_close(x->xs);
+	x->xs = x->dm.xs = x->dm.dev.xs = NULL;
+	x->xs_down = true;
+	x->xs_tries = 0;
+	x->xs_restarted = false;
+	x->xs_down_since_ms = now_ms();
+	x->xs_backoff_ms = XS_RETRY_FIRST_MS;
+	xs_retry_arm(x, x->xs_backoff_ms);
+}
+
+/* Connected again: the watch, then whatever a fresh store lacks. */
+static void xs_back(struct xcdd *x, struct xs_handle *xs)
+{
+	x->xs = x->dm.xs = x->dm.dev.xs = xs;
+	x->xs_down = false;
+	xs_attach(x);
+	unsigned long long ms = now_ms() - x->xs_down_since_ms;
+	log_info("xenstore at %s is back after %llu.%01llu s (%u tries)", store_socket(x),
+		 ms / 1000, ms % 1000 / 100, x->xs_tries);
+	if (own_store(x))
+		x->consoled_ticks = 10;
+	unsigned republished = 0, kept = 0;
+	int rc = dm_republish(&x->dm, &republished, &kept);
+	if (republished)
+		log_info("xenstored had lost its store: %u domain(s) re-published", republished);
+	if (kept)
+		log_info("xenstored kept the entries of %u domain(s): left as they are", kept);
+	if (rc < 0)
+		log_warn("xenstore: some domains could not be re-published (see above)");
+	/* Whatever shut down meanwhile is applied now. */
+	poll_host(x);
+}
+
+static void xs_retry_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct xcdd *x = arg;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("xenstore reconnection timer: %s", strerror(errno));
+	if (!x->xs_down)
+		return;
+	x->xs_tries++;
+	/* A Unix socket's connect answers at once: no wait in the loop. */
+	struct xs_handle *xs = x->store && x->store[0] ? xs_open_at(x->store) : xs_open(0);
+	if (xs) {
+		xs_back(x, xs);
+		return;
+	}
+	/* Ours is started again once; after that it is waited for (its pid
+	 * file says whether it is still there). */
+	if (own_store(x) && !x->xs_restarted) {
+		log_info("starting a new xcd-xenstored at %s", x->store);
+		x->xs_restarted = start_xenstored(x->rundir, x->sim_sock) == 0;
+	} else if (x->xs_tries == 1 || x->xs_tries % 20 == 0) {
+		log_info("xenstore at %s: %s; trying again", store_socket(x), strerror(errno));
+	}
+	x->xs_backoff_ms = x->xs_backoff_ms * 2 > XS_RETRY_MAX_MS ? XS_RETRY_MAX_MS
+								  : x->xs_backoff_ms * 2;
+	xs_retry_arm(x, x->xs_backoff_ms);
+}
+
 /* Stops the daemon of ours whose pid RUNDIR/PIDFILE holds, if it is still
  * the program COMM (not a process that has taken over a stale pid). */
 static void stop_ours(const char *rundir, const char *pidfile, const char *comm)
@@ -749,7 +927,8 @@ static int host_reopen(void *arg, struct hv **hv, struct xs_handle **xs)
 	x->dm.xs = x->dm.dev.xs = x->xs;
 	if (!x->xs)
 		return -EHOSTDOWN;
-	watch_release(x);
+	x->xs_down = false; /* a new store on the new host: nothing to re-publish */
+	xs_attach(x);
 	*hv = x->hv;
 	*xs = x->xs;
 	log_info("the simulated host is back (%s)", x->sim_sock);
@@ -764,12 +943,7 @@ static void host_lost(struct xcdd *x)
 	snprintf(own_store, sizeof(own_store), "%s/xenstored.sock", x->rundir);
 	log_err("the simulated host at %s went away: its guests are lost; starting a new one",
 		x->sim_sock);
-	if (x->watch_fd >= 0)
-		loop_del(x->loop, x->watch_fd);
-	x->watch_fd = -1;
-	if (x->xs_watch)
-		xs_close(x->xs_watch);
-	x->xs_watch = NULL;
+	xs_detach(x);
 	/* A store that is not ours outlives the host: the lost guests' entries
 	 * are removed from it. Ours is made anew, empty. */
 	bool foreign_store = strcmp(x->store, own_store) != 0;
@@ -910,7 +1084,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1, .watch_fd = -1 };
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1, .watch_fd = -1,
+			  .xs_retry_fd = -1, .xs_live_fd = -1 };
 	int status = 1;
 	char err[512] = "", sock[PATH_MAX + 32];
 	bool dm_opened = false, own_host = false;
@@ -950,6 +1125,7 @@ int main(int argc, char **argv)
 	x.listen_fd = listen_on(sock, err, sizeof(err));
 	x.signal_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	x.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	x.xs_retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (x.listen_fd < 0) {
 		log_err("%s", err);
 		goto out;
@@ -958,7 +1134,8 @@ int main(int argc, char **argv)
 	if (x.signal_fd < 0 || x.timer_fd < 0 || timerfd_settime(x.timer_fd, 0, &its, NULL) < 0 ||
 	    loop_add(x.loop, x.listen_fd, EPOLLIN, accept_cb, &x) < 0 ||
 	    loop_add(x.loop, x.signal_fd, EPOLLIN, signal_cb, &x) < 0 ||
-	    loop_add(x.loop, x.timer_fd, EPOLLIN, timer_cb, &x) < 0) {
+	    loop_add(x.loop, x.timer_fd, EPOLLIN, timer_cb, &x) < 0 || x.xs_retry_fd < 0 ||
+	    loop_add(x.loop, x.xs_retry_fd, EPOLLIN, xs_retry_cb, &x) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
@@ -972,7 +1149,7 @@ int main(int argc, char **argv)
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;
 	x.store = store;
-	watch_release(&x);
+	xs_attach(&x);
 	log_info("listening on %s", sock);
 	int rc = loop_run(x.loop);
 	if (rc < 0)
@@ -991,6 +1168,10 @@ out:
 		close(x.signal_fd);
 	if (x.timer_fd >= 0)
 		close(x.timer_fd);
+	if (x.xs_retry_fd >= 0)
+		close(x.xs_retry_fd);
+	if (x.xs_live_fd >= 0)
+		close(x.xs_live_fd);
 	if (dm_opened)
 		dm_close(&x.dm);
 	if (x.xs_watch)

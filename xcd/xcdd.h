@@ -19,6 +19,7 @@ enum {
 	XCDD_ERR_EXISTS = -32002,    /* a domain of that name exists */
 	XCDD_ERR_CONFIG = -32003,    /* the configuration is wrong */
 	XCDD_ERR_ACCESS = -32004,    /* the caller may not do this */
+	XCDD_ERR_UNAVAILABLE = -32005, /* xenstore is gone; xcdd reconnects */
 };
 
 /* The group whose members get read-only access. */
@@ -44,6 +45,18 @@ struct xcdd {
 	struct xs_handle *xs_watch;
 	int watch_fd; /* -1: not in the loop */
 	struct xs_handle *xs;
+	/* xenstored went away: xs is NULL, the methods that need it are
+	 * refused, and xs_retry_fd (a timer) tries again with a backoff. */
+	bool xs_down;
+	int xs_retry_fd;
+	unsigned xs_backoff_ms;
+	unsigned xs_tries;
+	unsigned long long xs_down_since_ms;
+	bool xs_restarted; /* our xcd-xenstored was started again this outage */
+	unsigned consoled_ticks; /* seconds left to see xcd-consoled started again */
+	/* A plain connection to xenstored's socket that never sends: it turns
+	 * readable (EOF) the moment xenstored is gone. -1: none. */
+	int xs_live_fd;
 	/* The simulated host xcdd owns (RUNDIR/sim.sock, started by it or by an
 	 * earlier xcdd), made again when it dies; own_sim false on Xen and for a
 	 * host given by XCD_SIM_SOCKET. */

@@ -41,12 +41,7 @@ void conn_free(struct xs_conn *c)
 	}
 	if (s->lu_conn == c)
 		s->lu_conn = NULL;
-	watch_free_all(c);
-	while (c->txns) {
-		struct xs_txn *t = c->txns;
-		c->txns = t->next;
-		txn_free(t);
-	}
+	conn_forget_session(c);
 	while (c->out_head) {
 		struct xs_out *o = c->out_head;
 		c->out_head = o->next;
@@ -167,6 +162,17 @@ int conn_feed(struct xs_conn *c, const void *buf, uint32_t len)
 		return -EPIPE;
 	conn_update_read(c);
 	return 0;
+}
+
+void conn_forget_session(struct xs_conn *c)
+{
+	watch_free_all(c);
+	while (c->txns) {
+		struct xs_txn *t = c->txns;
+		c->txns = t->next;
+		txn_free(t);
+	}
+	c->ntxns = 0;
 }
 
 int conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,

@@ -226,6 +226,24 @@ static int ctl_live_update(struct ctl *x, const struct xsd_sockmsg *hdr)
 	return -EINVAL;
 }
 
+/* ring-reset DOMID: the guest is asked to reset its ring connection, for a
+ * guest that spoke to an earlier xenstored whose watches it lost (xcdd asks
+ * after it introduced the guest to a fresh xenstored). */
+static int ctl_ring_reset(struct ctl *x)
+{
+	if (x->nargs != 2)
+		return -EINVAL;
+	char *end;
+	unsigned long domid = strtoul(x->arg[1], &end, 10);
+	if (*end || end == x->arg[1] || domid == 0 || domid >= XS_NDOMIDS)
+		return -EINVAL;
+	int rc = domain_ask_reconnect(x->c->srv, (unsigned)domid);
+	if (rc < 0)
+		return rc;
+	put(x, "OK");
+	return 0;
+}
+
 int control_handle(struct xs_conn *c, const struct xsd_sockmsg *hdr, const char *payload,
 		   char *out, uint32_t out_size, uint32_t *out_len)
 {
@@ -263,10 +281,13 @@ int control_handle(struct xs_conn *c, const struct xsd_sockmsg *hdr, const char 
 		rc = ctl_quota(&x, true);
 	else if (strcmp(cmd, "live-update") == 0)
 		rc = ctl_live_update(&x, hdr);
+	else if (strcmp(cmd, "ring-reset") == 0)
+		rc = ctl_ring_reset(&x);
 	else if (strcmp(cmd, "help") == 0) {
 		put(&x, "check\nlog on|off\nlogfile <file>\nmemreport [<file>]\nprint <string>\n"
 			"quota [set <name> <val>|<domid>]\nquota-soft [set <name> <val>]\n"
-			"live-update -f <file>|-c <cmdline>|-s [-t <sec>] [-F]|-a\nhelp\n");
+			"live-update -f <file>|-c <cmdline>|-s [-t <sec>] [-F]|-a\n"
+			"ring-reset <domid>\nhelp\n");
 		rc = 0;
 	} else
 		return -EINVAL;

@@ -78,16 +78,8 @@ int domain_introduce(struct xs_server *s, unsigned domid, uint64_t gfn, uint32_t
 		 * (e.g. after a guest kexec) by resetting the connection. */
 		if (d->gfn != gfn || d->remote_port != port)
 			return -EINVAL;
-		if (d->conn) {
-			struct xs_conn *c = d->conn;
-			watch_free_all(c);
-			while (c->txns) {
-				struct xs_txn *t = c->txns;
-				c->txns = t->next;
-				txn_free(t);
-			}
-			c->ntxns = 0;
-		}
+		if (d->conn)
+			conn_forget_session(d->conn);
 		return 0;
 	}
 	d->gfn = gfn;
@@ -100,6 +92,18 @@ int domain_introduce(struct xs_server *s, unsigned domid, uint64_t gfn, uint32_t
 	trace_event(s, "INTRODUCE domain %u", domid);
 	log_info("domain %u introduced", domid);
 	watch_fire_special(s, "@introduceDomain", domid);
+	return 0;
+}
+
+int domain_ask_reconnect(struct xs_server *s, unsigned domid)
+{
+	struct xs_domain *d = domain_get(s, domid);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	if (!d->conn || !d->ring)
+		return -ENOTCONN;
+	ring_ask_reconnect(s, d);
+	log_info("domain %u asked to reset its ring connection", domid);
 	return 0;
 }
 

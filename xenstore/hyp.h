@@ -36,5 +36,8 @@ extern const struct xs_conn_ops ring_conn_ops;
 /* Moves what the domain sent into its connection and what is queued for it
  * onto the ring. Returns 0 or -errno on a broken ring. */
 int ring_process(struct xs_server *s, struct xs_domain *d);
+/* Sets the ring's error field to XENSTORE_ERROR_COMM: the guest is asked to
+ * reset the connection (XENSTORE_RECONNECT). */
+void ring_ask_reconnect(struct xs_server *s, struct xs_domain *d);
 void ring_kick_all(struct xs_server *s);
 #endif

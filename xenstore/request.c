@@ -489,14 +489,7 @@ static void do_set_target(struct req *r)
 
 static void do_reset_watches(struct req *r)
 {
-	struct xs_conn *c = r->c;
-	watch_free_all(c);
-	while (c->txns) {
-		struct xs_txn *t = c->txns;
-		c->txns = t->next;
-		txn_free(t);
-	}
-	c->ntxns = 0;
+	conn_forget_session(r->c);
 	reply_ok(r);
 }
 

@@ -1,8 +1,10 @@
 /* ring: the shared-page transport (xen/io/xs_wire.h,
  * docs/misc/xenstore-ring.txt) of a domain's connection. */
 #include "hyp.h"
+#include "transaction.h"
 #include "../lib/log.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct xenstore_domain_interface *iface(const struct xs_domain *d) { return d->ring; }
@@ -88,12 +90,53 @@ static int ring_read(struct xs_conn *c, bool *moved)
 	}
 }
 
+/* The guest asked for a fresh connection (docs/misc/xenstore-ring.txt,
+ * "Connection state"): what the old one held goes (watches, transactions,
+ * a half-read request, queued output), both queues start again at 0, and
+ * CONNECTED tells the guest it may talk. */
+static void ring_reset(struct xs_conn *c, struct xenstore_domain_interface *r)
+{
+	conn_forget_session(c);
+	while (c->out_head) {
+		struct xs_out *o = c->out_head;
+		c->out_head = o->next;
+		free(o);
+	}
+	c->out_tail = NULL;
+	c->out_off = 0;
+	c->out_responses = 0;
+	c->out_bytes = 0;
+	c->in_used = 0;
+	conn_update_read(c);
+	r->req_cons = r->req_prod = 0;
+	r->rsp_cons = r->rsp_prod = 0;
+	r->error = XENSTORE_ERROR_NONE;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r->connection = XENSTORE_CONNECTED;
+}
+
+/* The ring is still served meanwhile: a guest that does not know the
+ * protocol (Linux) goes on without its watches rather than not at all. */
+void ring_ask_reconnect(struct xs_server *s, struct xs_domain *d)
+{
+	struct xenstore_domain_interface *r = iface(d);
+	r->error = XENSTORE_ERROR_COMM;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	hyp_notify(s->hyp, d);
+}
+
 int ring_process(struct xs_server *s, struct xs_domain *d)
 {
 	struct xs_conn *c = d->conn;
 	if (!c || !d->ring || c->dead)
 		return 0;
 	struct xenstore_domain_interface *r = iface(d);
+	if (r->connection == XENSTORE_RECONNECT) {
+		ring_reset(c, r);
+		log_info("domain %u reset its ring connection", d->domid);
+		hyp_notify(s->hyp, d);
+		return 0;
+	}
 	XENSTORE_RING_IDX before = r->rsp_prod;
 	bool moved = false;
 	int rc = ring_read(c, &moved);

@@ -153,6 +153,9 @@ int conn_send(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 int conn_send_error(struct xs_conn *c, const struct xsd_sockmsg *req, int err);
 void conn_flush(struct xs_conn *c);
 void conn_kill(struct xs_conn *c, const char *why);
+/* Drops c's watches and open transactions (RESET_WATCHES, a domain introduced
+ * again, a ring reset): the connection goes on as a new one. */
+void conn_forget_session(struct xs_conn *c);
 void conn_update_read(struct xs_conn *c);
 /* The quota that applies to a connection. */
 const struct xs_quota *conn_quota(const struct xs_conn *c);
@@ -178,6 +181,9 @@ struct xs_domain *domain_get(struct xs_server *s, unsigned domid);
 struct xs_domain *domain_find_or_new(struct xs_server *s, unsigned domid);
 int domain_introduce(struct xs_server *s, unsigned domid, uint64_t gfn, uint32_t port);
 int domain_release(struct xs_server *s, unsigned domid, bool destroyed);
+/* Asks DOMID's guest to reset its ring connection: 0, -ENOENT (not
+ * introduced) or -ENOTCONN (no ring). */
+int domain_ask_reconnect(struct xs_server *s, unsigned domid);
 void domain_free(struct xs_server *s, struct xs_domain *d);
 const struct xs_quota *domain_quota(struct xs_server *s, unsigned domid);
 uint32_t domain_supported_features(void);

@@ -10,7 +10,7 @@ xc() { timeout 10 "$XC" "$@"; }
 
 expect_rc "help" 0 xc help
 expect_eq "help lists the commands" \
-	"check log logfile memreport print quota quota-soft live-update help" \
+	"check log logfile memreport print quota quota-soft live-update ring-reset help" \
 	"$(printf '%s\n' "$OUT" | awk 'NF {print $1}' | xargs)"
 
 # --- quota ---
@@ -25,6 +25,8 @@ transaction-nodes : 1024
 outstanding       : 20
 memory            : 2097152
 path-max          : 3072" "$OUT"
+expect_rc "ring-reset of a domain never introduced fails" 3 xc ring-reset 77
+expect_rc "ring-reset of dom0 fails" 3 xc ring-reset 0
 expect_rc "quota set nodes 500" 0 xc quota set nodes 500
 expect_eq "its answer" OK "$OUT"
 expect_rc "quota set transactions 3" 0 xc quota set transactions 3

@@ -11,8 +11,6 @@ simulated backends (xcd-sim --xenstore) as xl's entries and a block
 hotplug script drive them."""
 import os
 import queue
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,81 +18,21 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xstest  # noqa: E402
 
-try:
-    from pyxs import Client
-except ImportError as e:
-    print("SKIP: python3-pyxs is not installed (%s)" % e)
-    sys.exit(77)
+import simhost  # noqa: E402
+from simhost import read, wait_for  # noqa: E402
 
+Client = simhost.need_pyxs()
 xstest.need_daemon()
+simhost.need_tools()
 chk = xstest.Checker()
 T = xstest.TMPDIR
-BUILD = os.environ.get("XCD_BUILDDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
-SIM = os.path.join(BUILD, "sim", "xcd-sim")
-HELPER = os.path.join(BUILD, "tests", "system", "sim-guest")
-XSD = os.environ.get("XCD_XENSTORED") or os.path.join(BUILD, "xenstore", "xcd-xenstored")
+XSD = simhost.XSD
 XC = os.path.join(os.environ.get("XEN_TOOLS", "/usr/lib/xen-4.17/bin"), "xenstore-control")
-for tool in (SIM, HELPER, XSD):
-    if not os.access(tool, os.X_OK):
-        print("SKIP: %s is not built" % tool)
-        sys.exit(77)
-
-SIM_SOCK = os.path.join(T, "sim.sock")
-XS_SOCK = os.path.join(T, "hv-xs", "socket")
-env = dict(os.environ, XCD_SIM_SOCKET=SIM_SOCK)
-procs = []
-
-
-def wait_for(cond, secs=10.0):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        try:
-            if cond():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.02)
-    try:
-        return bool(cond())
-    except Exception:
-        return False
-
-
-def connectable(path):
-    s = socket.socket(socket.AF_UNIX)
-    try:
-        s.connect(path)
-        return True
-    finally:
-        s.close()
-
-
-def start():
-    sim = subprocess.Popen([SIM, "--socket", SIM_SOCK, "--memory", "256", "--verbose",
-                            "--xenstore", XS_SOCK],
-                           stdout=subprocess.DEVNULL,
-                           stderr=open(os.path.join(T, "xcd-sim.log"), "w"))
-    procs.append(sim)
-    if not wait_for(lambda: connectable(SIM_SOCK)):
-        print("FAIL: xcd-sim did not come up")
-        sys.exit(1)
-    xsd = subprocess.Popen([XSD, "-N", "-s", XS_SOCK, "--sim-socket", SIM_SOCK,
-                            "-T", os.path.join(T, "hv-xs.trace")],
-                           stdout=subprocess.DEVNULL,
-                           stderr=open(os.path.join(T, "hv-xs.log"), "w"), env=env)
-    procs.append(xsd)
-    if not wait_for(lambda: connectable(XS_SOCK)):
-        print("FAIL: xcd-xenstored --sim-socket did not come up")
-        sys.exit(1)
-    return sim, xsd
+host = None
 
 
 def helper(*args):
-    r = subprocess.run([HELPER] + [str(a) for a in args], env=env, capture_output=True,
-                       text=True, timeout=20)
-    if r.returncode != 0:
-        raise RuntimeError("sim-guest %s: %s" % (" ".join(map(str, args)), r.stderr.strip()))
-    return r.stdout
+    return host.helper(*args)
 
 
 def info(domid):
@@ -105,13 +43,6 @@ def client():
     c = Client(unix_socket_path=XS_SOCK)
     c.connect()
     return c
-
-
-def read(c, path):
-    try:
-        return c.read(path.encode()).decode()
-    except Exception:
-        return None
 
 
 class Guest:
@@ -174,7 +105,9 @@ def shut_down_by(c, m, g, value, reason):
 
 
 try:
-    sim, xsd = start()
+    host = simhost.Host("hv", 256, ["--xenstore", "{xs}"])
+    sim, xsd = host.sim, host.xsd
+    XS_SOCK, env = host.xs_sock, host.env
     c = client()
     m = c.monitor()
     m.watch(b"@releaseDomain", b"rel")
@@ -326,20 +259,6 @@ try:
 except Exception as e:  # a failure of the harness itself
     chk.ok(False, "unexpected error", repr(e))
 finally:
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = p.wait()
-            chk.eq(rc, 0, "%s exits 0 on SIGTERM" % os.path.basename(p.args[0]))
-    if chk.failures:
-        for log in ("hv-xs.log", "xcd-sim.log"):
-            print("--- %s (last lines)" % log)
-            try:
-                print("".join(open(os.path.join(T, log)).readlines()[-25:]))
-            except OSError:
-                pass
+    if host:
+        host.stop(chk)
 chk.finish()

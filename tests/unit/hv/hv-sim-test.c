@@ -550,6 +550,22 @@ static void test_errors(void)
 	CU_ASSERT_EQUAL(hv_domain_shutdown(F.hv, F.dom[1], 99), -EINVAL);
 }
 
+/* A new uuid (Xen's domain handle), as rename-restart gives a kept domain. */
+static void test_set_uuid(void)
+{
+	uint8_t u[16];
+	memset(u, 0xab, sizeof(u));
+	CHECK_RC(hv_domain_set_uuid(F.hv, F.dom[1], u));
+	struct hv_dominfo di;
+	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[1], &di));
+	CU_ASSERT(memcmp(di.uuid, u, 16) == 0);
+	memset(u, 0x11, sizeof(u));
+	CHECK_RC(hv_domain_set_uuid(F.hv, F.dom[1], u));
+	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[1], &di));
+	CU_ASSERT_EQUAL(di.uuid[0], 0x11);
+	CU_ASSERT_EQUAL(hv_domain_set_uuid(F.hv, 0x7777, u), -ESRCH);
+}
+
 static void test_destroy(void)
 {
 	/* A mapping outlives the domain, as a foreign mapping holds Xen's pages. */
@@ -637,6 +653,7 @@ int main(void)
 	CU_add_test(s, "shutdown with a reason; suspend and resume", test_shutdown_suspend);
 	CU_add_test(s, "memory max and target", test_memory);
 	CU_add_test(s, "errors", test_errors);
+	CU_add_test(s, "a domain's uuid changed", test_set_uuid);
 	CU_add_test(s, "destroy", test_destroy);
 	CU_add_test(s, "xcd-sim exits cleanly on SIGTERM", test_sim_sigterm);
 	CU_add_test(s, "xcd-sim killed: calls fail, no hang", test_sim_killed);
