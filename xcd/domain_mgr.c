@@ -9,6 +9,7 @@
 #include "xs_domain.h"
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,62 @@ static void load_rings(yajl_val v, struct hv_build_result *b)
 	}
 }
 
+static const char *const jop_names[] = {
+	[DM_JOP_NONE] = "none",
+	[DM_JOP_CREATE] = "create",
+	[DM_JOP_DESTROY] = "destroy",
+	[DM_JOP_RESTART] = "restart",
+	[DM_JOP_RENAME_RESTART] = "rename-restart",
+};
+
+/* "op": {"kind", "step", "paused", "restart", "new_uuid"}, or nothing. */
+static int gen_jop(yajl_gen g, const struct dm_jop *o)
+{
+	if (o->kind == DM_JOP_NONE)
+		return 0;
+	if (gen_str(g, "op") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_str(g, "kind") || gen_str(g, jop_names[o->kind]) || gen_str(g, "step") ||
+	    gen_str(g, o->step))
+		return -EINVAL;
+	if (o->kind == DM_JOP_CREATE &&
+	    (gen_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
+	     gen_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
+		return -EINVAL;
+	if (o->kind == DM_JOP_RENAME_RESTART && (gen_str(g, "new_uuid") || gen_str(g, o->new_uuid)))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* The record's "op" back into D; one xcdd does not know is said and left. */
+static void load_jop(struct dm_domain *d, yajl_val v)
+{
+	const char *p_kind[] = { "kind", NULL }, *p_step[] = { "step", NULL },
+		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
+		   *p_new[] = { "new_uuid", NULL };
+	yajl_val kind = yajl_tree_get(v, p_kind, yajl_t_string);
+	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
+	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
+	struct dm_jop o = { DM_JOP_NONE, "", false, false, "" };
+	for (size_t k = DM_JOP_CREATE; kind && k < sizeof(jop_names) / sizeof(*jop_names); k++)
+		if (!strcmp(kind->u.string, jop_names[k]))
+			o.kind = (enum dm_jop_kind)k;
+	uint8_t u[16];
+	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || dm_uuid_parse(nu->u.string, u) < 0))
+		o.kind = DM_JOP_NONE;
+	if (o.kind == DM_JOP_NONE) {
+		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
+			 "knows or lacks a field: ignored, the domain is re-attached as it is",
+			 d->name, kind ? kind->u.string : "?");
+		return;
+	}
+	snprintf(o.step, sizeof(o.step), "%s", step ? step->u.string : "?");
+	o.paused = YAJL_IS_TRUE(yajl_tree_get(v, p_paused, yajl_t_any));
+	o.restart = YAJL_IS_TRUE(yajl_tree_get(v, p_restart, yajl_t_any));
+	if (nu)
+		snprintf(o.new_uuid, sizeof(o.new_uuid), "%s", nu->u.string);
+	d->jop = o;
+}
+
 static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -268,7 +325,8 @@ static int dm_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
 	    gen_soft(g, d) < 0 || gen_str(g, "shutdown_handled") ||
 	    yajl_gen_bool(g, d->shutdown_handled) != yajl_gen_status_ok ||
-	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
+	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_jop(g, &d->jop) < 0 ||
+	    gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
 		goto out;
@@ -291,6 +349,30 @@ static void notify(struct dm *m, const struct dm_domain *d, const char *state)
 		m->state_changed(m, d, state, m->arg);
 }
 
+/* XCDD_TEST_CRASH_AT (xcdd(8)): xcdd dies at STEP as under kill -9, for
+ * the tests of what the next xcdd makes of a half-done operation. */
+static void crash_point(const struct dm *m, const char *step)
+{
+	if (!m->crash_at || strcmp(m->crash_at, step) != 0)
+		return;
+	log_warn("XCDD_TEST_CRASH_AT=%s: xcdd kills itself here", step);
+	raise(SIGKILL);
+}
+
+/* D's operation is KIND, at STEP, from now on, in its record too: a failed
+ * write is logged, the record then says an earlier step of it or nothing. */
+static void jop_set(struct dm *m, struct dm_domain *d, enum dm_jop_kind kind, const char *step)
+{
+	char err[512];
+	if (kind != d->jop.kind) {
+		memset(&d->jop, 0, sizeof(d->jop));
+		d->jop.kind = kind;
+	}
+	snprintf(d->jop.step, sizeof(d->jop.step), "%s", step);
+	if (dm_save(m, d, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+}
+
 /* The journal's records, before reconciliation. */
 static int load_record(const char *key, yajl_val tree, void *arg)
 {
@@ -299,7 +381,8 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 		   *p_uuid[] = { "uuid", NULL }, *p_state[] = { "state", NULL },
 		   *p_cfg[] = { "config", NULL }, *p_start[] = { "start_time", NULL },
 		   *p_soft[] = { "soft_affinity", NULL }, *p_src[] = { "source", NULL },
-		   *p_handled[] = { "shutdown_handled", NULL }, *p_rings[] = { "rings", NULL };
+		   *p_handled[] = { "shutdown_handled", NULL }, *p_rings[] = { "rings", NULL },
+		   *p_op[] = { "op", NULL };
 	yajl_val name = yajl_tree_get(tree, p_name, yajl_t_string);
 	yajl_val domid = yajl_tree_get(tree, p_domid, yajl_t_number);
 	yajl_val uuid = yajl_tree_get(tree, p_uuid, yajl_t_string);
@@ -332,6 +415,9 @@ static int load_record(const char *key, yajl_val tree, void *arg)
 	d->source = load_source(yajl_tree_get(tree, p_src, yajl_t_object));
 	d->shutdown_handled = YAJL_IS_TRUE(yajl_tree_get(tree, p_handled, yajl_t_any));
 	load_rings(yajl_tree_get(tree, p_rings, yajl_t_object), &d->built);
+	yajl_val op = yajl_tree_get(tree, p_op, yajl_t_object);
+	if (op)
+		load_jop(d, op);
 	yajl_gen_free(g);
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		dom_free(d);
@@ -413,15 +499,54 @@ static void store_forget(struct dm *m, uint32_t domid, const char *uuid)
 		log_warn("domain %u: %s", domid, err);
 }
 
+/* The hypervisor's entry of the domain with uuid UUID, at any domid. */
+static struct hv_dominfo *find_uuid(struct hv_dominfo *list, int n, const char *uuid)
+{
+	for (int i = 0; i < n; i++) {
+		char u[37];
+		dm_uuid_string(list[i].uuid, u);
+		if (strcmp(u, uuid) == 0)
+			return &list[i];
+	}
+	return NULL;
+}
+
+/* D is gone from the hypervisor: its entries and record go. */
+static void drop_gone(struct dm *m, struct dm_domain *d)
+{
+	char jerr[256] = "";
+	store_forget(m, d->domid, d->uuid);
+	if (journal_remove(m->journal, d->uuid, jerr, sizeof(jerr)) < 0 && jerr[0])
+		log_warn("%s", jerr);
+	strmap_remove(&m->by_uuid, d->uuid);
+	dom_free(d);
+}
+
+/* A record whose operation was under way, to settle once the others are
+ * re-attached. */
+struct half_done {
+	char uuid[37];
+	bool present; /* the hypervisor has the domain */
+};
+
+static void settle(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
+		   int n);
+
 static int reconcile(struct dm *m, char *err, size_t errlen)
 {
 	struct hv_dominfo *list = calloc(DM_MAX_DOMAINS, sizeof(*list));
-	if (!list)
+	struct half_done *half = calloc(m->by_uuid.count + 1, sizeof(*half));
+	size_t n_half = 0;
+	if (!list || !half) {
+		free(list);
+		free(half);
 		return -ENOMEM;
+	}
 	int n = hv_domain_list(m->hv, list, DM_MAX_DOMAINS);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot list the hypervisor's domains: %s", hv_error(m->hv));
 		free(list);
+		free(half);
 		return n;
 	}
 	struct strmap_iter it;
@@ -430,6 +555,20 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
 		struct hv_dominfo *i = find_info(list, n, d);
+		if (d->jop.kind != DM_JOP_NONE) {
+			/* By uuid too: a create's record is written before the
+			 * hypervisor gives it a domid. */
+			if (!i)
+				i = find_uuid(list, n, d->uuid);
+			if (i) {
+				d->domid = i->domid;
+				d->info = *i;
+				dm_state_string(i, d->state);
+			}
+			snprintf(half[n_half].uuid, sizeof(half[n_half].uuid), "%s", d->uuid);
+			half[n_half++].present = i != NULL;
+			continue;
+		}
 		if (i) {
 			d->info = *i;
 			dm_state_string(i, d->state);
@@ -442,13 +581,7 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		}
 		log_info("domain %s (domid %u, uuid %s) is gone; its journal record is removed",
 			 d->name, d->domid, d->uuid);
-		store_forget(m, d->domid, d->uuid);
-		char jerr[256];
-		if (journal_remove(m->journal, d->uuid, jerr, sizeof(jerr)) < 0 &&
-		    jerr[0])
-			log_warn("%s", jerr);
-		strmap_remove(&m->by_uuid, d->uuid);
-		dom_free(d);
+		drop_gone(m, d);
 	}
 	for (int k = 0; k < n; k++) {
 		if (list[k].domid == 0 || dm_find(m, NULL, list[k].domid))
@@ -458,6 +591,13 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		log_info("domain %u (uuid %s) is not xcdd's (foreign): left alone", list[k].domid,
 			 u);
 	}
+	/* After the walk: settling adds domains (a restart) and removes some. */
+	for (size_t k = 0; k < n_half; k++) {
+		struct dm_domain *d = strmap_get(&m->by_uuid, half[k].uuid);
+		if (d)
+			settle(m, d, half[k].present, list, n);
+	}
+	free(half);
 	free(list);
 	return 0;
 }
@@ -473,6 +613,12 @@ int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_
 	m->dev.xs = xs;
 	m->state_changed = fn;
 	m->arg = arg;
+	const char *crash = getenv("XCDD_TEST_CRASH_AT");
+	if (crash && crash[0]) {
+		m->crash_at = crash;
+		log_warn("XCDD_TEST_CRASH_AT=%s: this xcdd kills itself at that step (a testing "
+			 "aid)", crash);
+	}
 	if (strmap_init(&m->by_uuid) < 0)
 		return -ENOMEM;
 	if (mkdir(statedir, 0700) < 0 && errno != EEXIST) {
@@ -502,7 +648,8 @@ void dm_set_loop(struct dm *m, struct loop *loop)
 void dm_close(struct dm *m)
 {
 	struct strmap_iter it;
-	/* The journal keeps them: the next xcdd re-attaches what was half made. */
+	/* The records keep what was under way: the next xcdd settles it (a
+	 * create rolled back, a destroy or restart finished). */
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		op_abort(e->val, -ECANCELED, "xcdd is stopping");
@@ -708,6 +855,8 @@ static void op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 	}
 	rc = devjob_start(&m->jobs, &m->dev, add ? DEVJOB_ADD : DEVJOB_REMOVE, d->domid,
 			  add ? cfg : NULL, op_devices_done, op, &op->job, err, sizeof(err));
+	if (rc == 0)
+		crash_point(m, add ? "create:devjob" : "destroy:devjob");
 	if (rc < 0) {
 		/* Nothing ran: what dev_write_all wrote goes with the domain. */
 		char rerr[512];
@@ -764,11 +913,18 @@ static void create_finish(struct dm_op *op)
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
 	int rc = 0;
+	crash_point(m, "create:devices");
 	if (!op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
 		hv_err(m, &op->e, rc, "cannot unpause domain", d->name);
-	if (rc == 0)
+	if (rc == 0) {
+		/* Done once this record is written: the next xcdd keeps it. */
+		memset(&d->jop, 0, sizeof(d->jop));
 		rc = refresh(m, d, &op->e);
+	}
 	if (rc < 0) {
+		/* For the log of the next xcdd, should this one die undoing it. */
+		d->jop.kind = DM_JOP_CREATE;
+		snprintf(d->jop.step, sizeof(d->jop.step), "undoing");
 		op->undoing = true;
 		op->rc = rc;
 		op_devices(op, false, NULL);
@@ -829,8 +985,10 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 	return rc;
 }
 
-int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      dm_done_fn *done, void *arg, struct jsonrpc_error *e)
+/* dm_create; RESTART: made again by a restart, which a crash does not undo. */
+static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
+			 bool paused, bool restart, dm_done_fn *done, void *arg,
+			 struct jsonrpc_error *e)
 {
 	char err[512];
 	if (!cfg->name || !cfg->name[0]) {
@@ -876,24 +1034,38 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 	 * it); other modes get the hypervisor's default. */
 	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
 		hc.flags |= HV_CREATE_TSC_NATIVE;
-	int rc = hv_domain_create(m->hv, &hc, &d->domid);
-	if (rc < 0) {
-		hv_err(m, e, rc, "cannot create domain", d->name);
-		dom_free(d);
-		return rc;
-	}
-	/* Recorded from the start, so a daemon dying half way re-attaches it
-	 * rather than leaving a foreign domain behind. */
+	/* Recorded before the hypervisor makes it (domid 0: not known yet; the
+	 * next xcdd looks for its uuid), so that a daemon dying at any step
+	 * leaves a record by which the next one undoes it, not a foreign domain. */
 	snprintf(d->state, sizeof(d->state), "--p---");
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	d->start_time = tv.tv_sec;
 	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
+	d->jop.kind = DM_JOP_CREATE;
+	d->jop.paused = paused;
+	d->jop.restart = restart;
+	snprintf(d->jop.step, sizeof(d->jop.step), "creating");
+	int rc = dm_save(m, d, err, sizeof(err));
+	if (rc < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+		dom_free(d);
+		return rc;
+	}
+	rc = hv_domain_create(m->hv, &hc, &d->domid);
+	if (rc < 0) {
+		hv_err(m, e, rc, "cannot create domain", d->name);
+		journal_remove(m->journal, d->uuid, err, sizeof(err));
+		dom_free(d);
+		return rc;
+	}
+	snprintf(d->jop.step, sizeof(d->jop.step), "created");
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
 		goto undo;
 	}
+	crash_point(m, "create:journal");
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		char jerr[256];
 		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
@@ -919,6 +1091,9 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 	}
 	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
 		goto undo_store;
+	/* The record still says "created": what is undone after a crash is
+	 * the same, and a write (an fsync) less is worth more than the step. */
+	crash_point(m, "create:built");
 	struct dm_op *op = op_new(m, d, OP_CREATE, done, arg);
 	if (!op) {
 		rc = -ENOMEM;
@@ -933,12 +1108,19 @@ undo_store:
 	return rc;
 undo:
 	hv_domain_destroy(m->hv, d->domid);
+	journal_remove(m->journal, d->uuid, err, sizeof(err));
 	dom_free(d);
 	return rc;
 nomem:
 	dom_free(d);
 	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
 	return -ENOMEM;
+}
+
+int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
+	      dm_done_fn *done, void *arg, struct jsonrpc_error *e)
+{
+	return create_domain(m, cfg, src, paused, false, done, arg, e);
 }
 
 int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
@@ -1195,10 +1377,15 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
 		op_abort(d, -ECANCELED, "destroyed before its devices were set up");
 	/* Paused, then its devices, as libxl: the scripts still find the
 	 * backends, and the guest no longer uses them. */
+	/* From here it goes, whatever happens to this xcdd: the next one
+	 * finishes it. A restart's record says "restart" throughout. */
+	jop_set(m, d, d->jop.kind == DM_JOP_RESTART ? DM_JOP_RESTART : DM_JOP_DESTROY,
+		"destroying");
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
 	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
 	    hv_domain_pause(m->hv, d->domid) < 0)
 		log_debug("domain %s: pause before destroy: %s", d->name, hv_error(m->hv));
+	crash_point(m, "destroy:journal");
 	struct dm_op *op = op_new(m, d, OP_DESTROY, done, arg);
 	if (!op) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
@@ -1217,15 +1404,30 @@ static void destroy_finish(struct dm_op *op)
 	int rc = hv_domain_destroy(m->hv, d->domid);
 	if (rc < 0 && rc != -ESRCH) {
 		hv_err(m, &op->e, rc, "cannot destroy domain", d->name);
+		/* It stays, and nothing is under way on it any more. */
+		memset(&d->jop, 0, sizeof(d->jop));
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
 		op_end(op, rc, NULL);
 		return;
 	}
+	crash_point(m, "destroy:hv");
 	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
 	op->d = NULL;
 	d->op = NULL;
-	forget(m, d);
+	if (d->jop.kind == DM_JOP_RESTART) {
+		/* The record stays until the create replaces it: a daemon dying
+		 * now leaves the guest to make again, not lost. */
+		jop_set(m, d, DM_JOP_RESTART, "destroyed");
+		crash_point(m, "restart:destroyed");
+		strmap_remove(&m->by_uuid, d->uuid);
+		notify(m, d, "gone");
+		dom_free(d);
+	} else {
+		forget(m, d);
+	}
 	op_end(op, 0, NULL);
 }
 
@@ -1357,6 +1559,7 @@ struct restart_ctx {
 	struct domcfg *cfg;
 	struct dm_source *src;
 	bool new_host; /* its host went away: said in the log */
+	char old_uuid[37]; /* rename-restart: the domain kept, whose record says so */
 };
 
 static void restart_free(struct restart_ctx *r)
@@ -1371,11 +1574,25 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct js
 		      void *arg)
 {
 	struct restart_ctx *r = arg;
+	char u[37], err[256] = "";
 	if (rc < 0)
 		log_err("domain %s could not be made again: %s", r->name, e->message);
 	else
 		log_info("domain %s restarted as domid %u%s", d->name, d->domid,
 			 r->new_host ? " on the new host" : "");
+	/* A failed one is not tried again by the next xcdd: its record (the
+	 * restart's, if the create did not get to replace it) goes. */
+	dm_uuid_string(r->uuid, u);
+	int jr;
+	if (rc < 0 && !strmap_get(&m->by_uuid, u) &&
+	    (jr = journal_remove(m->journal, u, err, sizeof(err))) < 0 && jr != -ENOENT)
+		log_warn("%s", err);
+	struct dm_domain *old = r->old_uuid[0] ? strmap_get(&m->by_uuid, r->old_uuid) : NULL;
+	if (old && old->jop.kind == DM_JOP_RENAME_RESTART) {
+		memset(&old->jop, 0, sizeof(old->jop));
+		if (dm_save(m, old, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+	}
 	restart_free(r);
 }
 
@@ -1383,10 +1600,9 @@ static void restart_create(struct dm *m, struct restart_ctx *r)
 {
 	struct jsonrpc_error e = { 0 };
 	memcpy(r->cfg->uuid, r->uuid, 16);
-	if (dm_create(m, r->cfg, r->src, false, restarted, r, &e) < 0) {
-		log_err("domain %s could not be made again: %s", r->name, e.message);
-		restart_free(r);
-	}
+	int rc = create_domain(m, r->cfg, r->src, false, true, restarted, r, &e);
+	if (rc < 0)
+		restarted(m, rc, NULL, &e, r);
 }
 
 static void restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
@@ -1429,24 +1645,35 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 	}
 	if (rename) {
 		/* hv cannot give the old domain a new uuid, as libxl does: the new
-		 * one gets it instead. */
+		 * one gets it instead. Its record says which, until it is made:
+		 * the next xcdd makes it if this one dies before. */
 		new_uuid(r->uuid);
+		d->shutdown_handled = true;
+		memset(&d->jop, 0, sizeof(d->jop));
+		d->jop.kind = DM_JOP_RENAME_RESTART;
+		dm_uuid_string(r->uuid, d->jop.new_uuid);
+		jop_set(m, d, DM_JOP_RENAME_RESTART, "renaming");
 		rc = preserve_renamed(m, d);
 		if (rc < 0) {
 			log_err("domain %s cannot be restarted: %s", r->name, strerror(-rc));
+			memset(&d->jop, 0, sizeof(d->jop));
+			if (dm_save(m, d, err, sizeof(err)) < 0)
+				log_warn("%s", err);
 			restart_free(r);
 			return;
 		}
-		d->shutdown_handled = true;
-		if (dm_save(m, d, err, sizeof(err)) < 0)
-			log_warn("%s", err);
+		jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
+		crash_point(m, "rename-restart:renamed");
 		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
 		notify(m, d, d->state); /* under its new name */
+		snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
 		restart_create(m, r);
 		return;
 	}
 	if (dm_uuid_parse(d->uuid, r->uuid) < 0)
 		new_uuid(r->uuid);
+	jop_set(m, d, DM_JOP_RESTART, "shut down");
+	crash_point(m, "restart:journal");
 	if (dm_destroy(m, d, restart_destroyed, r, &e) < 0) {
 		log_err("domain %s cannot be restarted: %s", r->name, e.message);
 		restart_free(r);
@@ -1666,4 +1893,163 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 	}
 	free(rs);
 	return rc;
+}
+
+/* ---- settling, on start, what a dead xcdd left half done ---- */
+
+/* Destroys D as dm_destroy does (inline: no loop runs yet), or, PRESENT
+ * false, removes what is left of it (entries, devices, record). */
+static void settle_destroy(struct dm *m, struct dm_domain *d, bool present)
+{
+	struct jsonrpc_error e = { 0 };
+	if (!present) {
+		drop_gone(m, d);
+		return;
+	}
+	if (dm_destroy(m, d, NULL, NULL, &e) < 0)
+		log_err("%s", e.message);
+}
+
+/* What a restart of D needs: its name, uuid (NEW_UUID: that one), source. */
+static struct restart_ctx *settle_ctx(struct dm_domain *d, const char *new_uuid)
+{
+	char err[512];
+	struct restart_ctx *r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(d->name))) {
+		log_err("domain %s cannot be made again: out of memory", d->name);
+		goto fail;
+	}
+	if (dm_uuid_parse(new_uuid ? new_uuid : d->uuid, r->uuid) < 0) {
+		log_err("domain %s cannot be made again: bad uuid", d->name);
+		goto fail;
+	}
+	r->src = d->source ? source_dup(d->source) : NULL;
+	if (!r->src || reparse(r->src, &r->cfg, err, sizeof(err)) < 0) {
+		log_err("domain %s cannot be made again (%s)", d->name,
+			r->src ? err : "its configuration text was not kept");
+		goto fail;
+	}
+	return r;
+fail:
+	if (r)
+		restart_free(r);
+	return NULL;
+}
+
+/* A restart of D (or the create of its restart) half done: the domain there
+ * (PRESENT), the old one or a half-made new one, is destroyed, and it is
+ * made again once, from its journaled source. */
+static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
+{
+	struct restart_ctx *r = settle_ctx(d, NULL);
+	if (!r) {
+		settle_destroy(m, d, present);
+		return;
+	}
+	struct jsonrpc_error e = { 0 };
+	if (present) {
+		jop_set(m, d, DM_JOP_RESTART, "destroying");
+		if (dm_destroy(m, d, restart_destroyed, r, &e) < 0) {
+			log_err("domain %s cannot be restarted: %s", r->name, e.message);
+			restart_free(r);
+		}
+		return;
+	}
+	/* Its record stays until the create replaces it. */
+	store_forget(m, d->domid, d->uuid);
+	strmap_remove(&m->by_uuid, d->uuid);
+	dom_free(d);
+	restart_create(m, r);
+}
+
+/* D was kept, renamed, by a rename-restart whose new domain may not have
+ * been made: it is made, unless the journal or the hypervisor has it. */
+static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool present,
+				  struct hv_dominfo *list, int n)
+{
+	char err[512];
+	const char *nu = d->jop.new_uuid;
+	if (strmap_get(&m->by_uuid, nu) || find_uuid(list, n, nu)) {
+		log_info("domain %s (domid %u): its rename-restart had made the new domain "
+			 "(uuid %s) already: nothing more to do", d->name, d->domid, nu);
+		memset(&d->jop, 0, sizeof(d->jop));
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		return;
+	}
+	struct restart_ctx *r = settle_ctx(d, nu);
+	if (!r) {
+		memset(&d->jop, 0, sizeof(d->jop));
+		if (present && dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		if (!present)
+			drop_gone(m, d);
+		return;
+	}
+	log_info("domain %s (domid %u): its rename-restart did not finish (step %s): rolled "
+		 "forward: %s, %s made again (uuid %s)", d->name, d->domid, d->jop.step,
+		 present ? "the old domain is kept renamed" : "the old domain is gone",
+		 r->cfg->name ? r->cfg->name : r->name, nu);
+	if (!present) {
+		drop_gone(m, d);
+		restart_create(m, r);
+		return;
+	}
+	d->shutdown_handled = true;
+	/* Renamed already unless it died before: then it is renamed now. */
+	if (r->cfg->name && !strcmp(d->name, r->cfg->name)) {
+		int rc = preserve_renamed(m, d);
+		if (rc < 0) {
+			log_err("domain %s cannot be restarted: %s", d->name, strerror(-rc));
+			memset(&d->jop, 0, sizeof(d->jop));
+			if (dm_save(m, d, err, sizeof(err)) < 0)
+				log_warn("%s", err);
+			restart_free(r);
+			return;
+		}
+		log_info("domain %s (domid %u) kept as %s", r->cfg->name, d->domid, d->name);
+	}
+	snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
+	restart_create(m, r);
+}
+
+/* One record whose operation was under way when the last xcdd died: one
+ * line in the log says what was found and what is done about it. */
+static void settle(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
+		   int n)
+{
+	const char *there = present ? "" : ", no longer in the hypervisor";
+	switch (d->jop.kind) {
+	case DM_JOP_CREATE:
+		if (d->jop.restart) {
+			log_info("domain %s (domid %u%s): the create of its restart did not finish "
+				 "(step %s): rolled forward: %s, made again", d->name, d->domid,
+				 there, d->jop.step,
+				 present ? "the half-made domain is destroyed" : "nothing of it left");
+			settle_restart(m, d, present);
+			return;
+		}
+		log_info("domain %s (domid %u%s): its create did not finish (step %s), its caller "
+			 "was not told it succeeded: rolled back (destroyed, entries and devices "
+			 "removed)", d->name, d->domid, there, d->jop.step);
+		settle_destroy(m, d, present);
+		return;
+	case DM_JOP_DESTROY:
+		log_info("domain %s (domid %u%s): its destroy did not finish (step %s): rolled "
+			 "forward (destroyed, entries and devices removed)", d->name, d->domid,
+			 there, d->jop.step);
+		settle_destroy(m, d, present);
+		return;
+	case DM_JOP_RESTART:
+		log_info("domain %s (domid %u%s): its restart did not finish (step %s): rolled "
+			 "forward: %smade again", d->name, d->domid, there, d->jop.step,
+			 present ? "the old domain is destroyed and " : "");
+		settle_restart(m, d, present);
+		return;
+	case DM_JOP_RENAME_RESTART:
+		settle_rename_restart(m, d, present, list, n);
+		return;
+	case DM_JOP_NONE:
+		break;
+	}
 }

@@ -18,6 +18,27 @@
 /* xl's State column: r b p s c d, '-' for a flag not set. */
 #define DM_STATE_LEN 6
 
+/*
+ * An operation of several steps under way on a domain, as its journal record
+ * says ("op"), so that the xcdd that starts after a crash finishes it or
+ * undoes it: a create is rolled back, a destroy and a restart rolled forward.
+ */
+enum dm_jop_kind {
+	DM_JOP_NONE,
+	DM_JOP_CREATE,
+	DM_JOP_DESTROY,
+	DM_JOP_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
+	DM_JOP_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
+};
+
+struct dm_jop {
+	enum dm_jop_kind kind;
+	char step[32];	    /* the last step begun, for the log */
+	bool paused;	    /* create: left paused at the end */
+	bool restart;	    /* create: of a restart (made again if it fails half way) */
+	char new_uuid[37];  /* rename-restart: the domain made again */
+};
+
 struct dm_domain {
 	char uuid[37];
 	char *name;
@@ -41,6 +62,8 @@ struct dm_domain {
 	 * new xenstored needs to INTRODUCE it again (hv cannot tell them later).
 	 * All 0 in records written before they were journaled. */
 	struct hv_build_result built;
+	/* What its journal record says is under way (kind DM_JOP_NONE: nothing). */
+	struct dm_jop jop;
 };
 
 /* An xl.cfg file's name and text and the KEY=VALUE overrides given with it. */
@@ -68,6 +91,8 @@ struct dm {
 	/* The device phases of creates and destroys run as jobs once xcdd's
 	 * loop runs (dm_set_loop); before that (re-attach at start) inline. */
 	struct devjobs jobs;
+	/* XCDD_TEST_CRASH_AT: the step after which xcdd kills itself (tests). */
+	const char *crash_at;
 };
 
 /*
@@ -81,7 +106,9 @@ typedef void dm_done_fn(struct dm *m, int rc, struct dm_domain *d,
 /* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
  * reconciles it with the hypervisor's list and with xenstore through XS
  * (NULL: none; DEV then unused): entries of domains that are gone are
- * removed, their devices' scripts run. */
+ * removed, their devices' scripts run. An operation a record says was under
+ * way is settled, inline: a create rolled back, a destroy finished, a restart
+ * finished (the domain made again once, from its journaled source). */
 int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_env *dev,
 	    const char *statedir, dm_state_fn *fn, void *arg, char *err, size_t errlen);
 /* Ends every operation still running (told "xcdd is stopping"), kills
