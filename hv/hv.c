@@ -83,6 +83,25 @@ int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 { HV_CALL(domain_getinfo, domid, out); }
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
 { HV_CALL(domain_list, out, max); }
+
+int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out)
+{
+	/* A full answer may have been cut short: ask again for more. */
+	for (unsigned cap = 1024;; cap = cap * 2 > HV_MAX_DOMAINS ? HV_MAX_DOMAINS : cap * 2) {
+		struct hv_dominfo *l = calloc(cap, sizeof(*l));
+		if (!l)
+			return hv_fail(hv, -ENOMEM, "list of domains: out of memory");
+		int n = hv_domain_list(hv, l, cap);
+		if (n < 0 || (unsigned)n < cap || cap == HV_MAX_DOMAINS) {
+			if (n < 0)
+				free(l);
+			else
+				*out = l;
+			return n;
+		}
+		free(l);
+	}
+}
 int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid); }
 int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
 int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb)

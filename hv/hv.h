@@ -148,6 +148,9 @@ int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out);
 int hv_domain_set_uuid(struct hv *hv, uint32_t domid, const uint8_t uuid[16]);
 /* Fills up to max entries, domain 0 included; returns how many (>= 0). */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max);
+/* Every domain, however many: *out is allocated (free it), the count returned. */
+#define HV_MAX_DOMAINS 32752u /* Xen's DOMID_FIRST_RESERVED */
+int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
 /* Suspend: the domain ends in shutdown(suspend), its state frozen.
  * Resume: a suspended domain runs again where it stopped (Xen's fast resume).
  * Xen: a guest suspends itself when the toolstack writes control/shutdown =

@@ -18,7 +18,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-#define DM_MAX_DOMAINS 1024
 /* libxl's default when no memory= is given. */
 #define DM_DEFAULT_MEMKB (32 * 1024)
 
@@ -534,18 +533,14 @@ static void settle(struct dm *m, struct dm_domain *d, bool present, struct hv_do
 
 static int reconcile(struct dm *m, char *err, size_t errlen)
 {
-	struct hv_dominfo *list = calloc(DM_MAX_DOMAINS, sizeof(*list));
+	struct hv_dominfo *list = NULL;
 	struct half_done *half = calloc(m->by_uuid.count + 1, sizeof(*half));
 	size_t n_half = 0;
-	if (!list || !half) {
-		free(list);
-		free(half);
+	if (!half)
 		return -ENOMEM;
-	}
-	int n = hv_domain_list(m->hv, list, DM_MAX_DOMAINS);
+	int n = hv_domain_list_all(m->hv, &list);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot list the hypervisor's domains: %s", hv_error(m->hv));
-		free(list);
 		free(half);
 		return n;
 	}
@@ -1721,23 +1716,20 @@ static void apply_action(struct dm *m, struct dm_domain *d)
 
 int dm_poll(struct dm *m)
 {
-	static const size_t max = DM_MAX_DOMAINS;
-	struct hv_dominfo *list = calloc(max, sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	int n = hv_domain_list(m->hv, list, max);
+	struct hv_dominfo *list = NULL;
+	int n = hv_domain_list_all(m->hv, &list);
 	if (n < 0) {
 		/* Said once per outage, not once a second. */
 		if (!m->poll_failing)
 			log_err("cannot list domains: %s", hv_error(m->hv));
 		m->poll_failing = true;
-		free(list);
 		return n;
 	}
 	if (m->poll_failing)
 		log_info("the hypervisor answers again");
 	m->poll_failing = false;
 	/* Acted on after the walk: a restart adds to the map being walked. */
+	size_t max = m->by_uuid.count + 1;
 	uint32_t *act = calloc(max, sizeof(*act));
 	size_t n_act = 0;
 	if (!act) {

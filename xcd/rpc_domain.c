@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RPC_MAX_DOMAINS 1024
 
 static int gs(yajl_gen g, const char *s)
 {
@@ -508,10 +507,8 @@ static int m_list(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	static const char *const none[] = { NULL };
 	if (m->params && jsonrpc_params_only(m, none, e) < 0)
 		return -EINVAL;
-	struct list_arg a = { x, calloc(RPC_MAX_DOMAINS, sizeof(struct hv_dominfo)), 0 };
-	if (!a.list)
-		return -ENOMEM;
-	a.n = hv_domain_list(x->hv, a.list, RPC_MAX_DOMAINS);
+	struct list_arg a = { x, NULL, 0 };
+	a.n = hv_domain_list_all(x->hv, &a.list);
 	int rc = a.n;
 	if (a.n < 0)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot list domains: %s",
@@ -734,9 +731,7 @@ static int m_vcpu_list(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		return -EINVAL;
 	if (host_cpus(x, &a.nr_cpus, e) < 0)
 		return -EIO;
-	if (!(a.list = calloc(RPC_MAX_DOMAINS, sizeof(struct hv_dominfo))))
-		return -ENOMEM;
-	a.n = hv_domain_list(x->hv, a.list, RPC_MAX_DOMAINS);
+	a.n = hv_domain_list_all(x->hv, &a.list);
 	int rc = a.n;
 	if (a.n >= 0)
 		rc = jsonrpc_gen_result(&m->id, gen_vcpu_list, &a, out, outlen);
