@@ -355,6 +355,7 @@ void sim_host_dom0_info(struct sim_host *h, struct hv_dominfo *out)
 	out->flags = HV_DOMF_RUNNING;
 	out->type = HV_DOM_PV;
 	out->max_vcpus = out->online_vcpus = h->nr_cpus;
+	out->mem_kb = out->max_mem_kb = out->target_kb = h->dom0_kb;
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	out->cpu_time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

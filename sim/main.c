@@ -24,9 +24,11 @@ struct sim_main {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xcd-sim [--socket PATH | --rundir DIR] [--cpus N] [--memory MiB]\n"
-		   "               [--featureset HEX[,HEX...]] [--xenstore PATH]\n"
-		   "               [--backend-delay MS] [--verbose]\n"
+		   "               [--dom0-memory MiB] [--featureset HEX[,HEX...]]\n"
+		   "               [--xenstore PATH] [--backend-delay MS] [--verbose]\n"
 		   "A simulated Xen host. Default socket: DIR/sim.sock, DIR /run/xcd.\n"
+		   "--memory MiB: the host's memory for guests (default 4096).\n"
+		   "--dom0-memory MiB: what Domain-0 holds, apart from it (default 1024).\n"
 		   "--xenstore PATH: run dom0's vbd and vif backends on the xenstored there.\n"
 		   "--backend-delay MS: those backends pause MS before each write (tests\n"
 		   "of a device removed while a backend answers it).\n");
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "dom0-memory", required_argument, NULL, 'M' },
 		{ "featureset", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "xenstore", required_argument, NULL, 'x' },
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
 						     0x2c100800, 0x029c67af, 0x00000000 };
 	m.host.nr_cpus = 4;
 	m.host.total_kb = 4096 * 1024;
+	m.host.dom0_kb = 1024 * 1024;
 	m.host.nr_features = sizeof(default_features) / sizeof(default_features[0]);
 	memcpy(m.host.featureset, default_features, sizeof(default_features));
 	m.host.next_domid = 1;
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
 	enum log_level lvl = LOG_LVL_INFO;
 	uint64_t v;
 	int c;
-	while ((c = getopt_long(argc, argv, "s:r:c:m:f:x:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:c:m:M:f:x:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'r': rundir = optarg; break;
@@ -115,6 +119,11 @@ int main(int argc, char **argv)
 			if (parse_u64("memory", optarg, 1, 1u << 24, &v) < 0)
 				return 2;
 			m.host.total_kb = v * 1024;
+			break;
+		case 'M':
+			if (parse_u64("dom0-memory", optarg, 1, 1u << 24, &v) < 0)
+				return 2;
+			m.host.dom0_kb = v * 1024;
 			break;
 		case 'f':
 			if (parse_featureset(&m.host, optarg) < 0)

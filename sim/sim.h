@@ -75,6 +75,7 @@ struct sim_domain {
 struct sim_host {
 	uint32_t nr_cpus;
 	uint64_t total_kb;
+	uint64_t dom0_kb;	/* what Domain-0 holds, outside total_kb (as dom0_mem=) */
 	uint32_t nr_features;
 	uint32_t featureset[HV_FEATURESET_MAX];
 	struct sim_domain *domains;
