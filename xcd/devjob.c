@@ -1,5 +1,6 @@
 /* devjob: the device phase of one domain operation, in a child process. */
 #include "devjob.h"
+#include "hotplug.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/log.h"
 #include <errno.h>
@@ -29,6 +30,7 @@ struct devjob {
 	bool pidfd_in_loop;
 	struct jsonrpc_linebuf lb;
 	bool reported, cancelled;
+	unsigned stop_ticks; /* ticks since it was told to stop */
 	int rc;
 	char err[1024];
 	char what[64]; /* "adding the devices of domain 5", for the log */
@@ -98,21 +100,33 @@ static void child_result(int fd, int rc, const char *err)
 	child_send_gen(fd, g);
 }
 
+static void job_stop(int sig)
+{
+	(void)sig;
+	hotplug_kill_running();
+	_exit(1);
+}
+
 /* Runs in the child after fork: only this thread exists here, and glibc
  * leaves malloc and stdio usable; the parent's xenstore handles (one with a
  * watch thread) are neither used nor closed through libxenstore here. */
 static void child_main(pid_t parent, int fd, const struct dev_env *e0, enum devjob_op op,
 		       uint32_t domid, const struct domcfg *cfg)
 {
-	/* A job never outlives its daemon: the next one owns the domain. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A job never outlives its daemon (the next one owns the domain), nor
+	 * does the script it runs, with what that started: SIGTERM, from xcdd
+	 * cancelling it or from its death, takes the script's group along. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = job_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(1);
 	prctl(PR_SET_NAME, "xcdd-devjob");
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	/* Nothing of xcdd's (its lock file, clients, listening socket) may be
@@ -332,7 +346,10 @@ int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 void devjob_cancel(struct devjob *j)
 {
 	j->cancelled = true;
-	kill(j->pid, SIGKILL);
+	/* SIGTERM: the job kills its script's process group before it goes
+	 * (SIGKILL would leave what the script started running); the tick
+	 * sends SIGKILL to a job that has not gone after two ticks. */
+	kill(j->pid, SIGTERM);
 	log_info("device job %d (%s) cancelled", (int)j->pid, j->what);
 }
 
@@ -343,6 +360,8 @@ void devjobs_tick(struct devjobs *js)
 	struct devjob *j, *next;
 	for (j = js->list; j; j = next) {
 		next = j->next;
+		if (j->cancelled && ++j->stop_ticks > 2)
+			kill(j->pid, SIGKILL);
 		if (j->fd < 0 && !j->pidfd_in_loop)
 			try_reap(j);
 	}
@@ -353,7 +372,7 @@ void devjobs_close(struct devjobs *js)
 	while (js->list) {
 		struct devjob *j = js->list;
 		js->list = j->next;
-		kill(j->pid, SIGKILL);
+		kill(j->pid, SIGTERM); /* it takes its script's group along */
 		close_fds(j);
 		/* Whoever waits frees what it holds; the child is init's to reap. */
 		if (!j->cancelled && j->done)

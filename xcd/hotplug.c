@@ -17,6 +17,18 @@
 /* Kept of the script's output: enough for its last words. */
 #define HOTPLUG_TAIL 1024
 
+/* The process group of the script running now (0: none). State a signal
+ * handler must reach, hence a static: hotplug_run runs in a device job, a
+ * process of one thread. */
+static volatile sig_atomic_t running_group;
+
+void hotplug_kill_running(void)
+{
+	pid_t g = running_group;
+	if (g > 0)
+		kill(-g, SIGKILL);
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -125,6 +137,7 @@ int hotplug_run(const char *script, const char *arg, char *const env[], int time
 	close(p[1]);
 	/* Both ends may set the group first: whichever runs first wins the race. */
 	setpgid(pid, pid);
+	running_group = pid;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	char tail[HOTPLUG_TAIL + 1];
 	size_t tlen = 0;
@@ -173,6 +186,7 @@ int hotplug_run(const char *script, const char *arg, char *const env[], int time
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
+	running_group = 0;
 	close(p[0]);
 	if (pidfd >= 0)
 		close(pidfd);

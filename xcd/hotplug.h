@@ -19,4 +19,9 @@
  */
 int hotplug_run(const char *script, const char *arg, char *const env[], int timeout_ms,
 		char *err, size_t errlen);
+
+/* Kills the process group of the script hotplug_run runs now, if any, with
+ * everything the script started: async-signal-safe, for a device job told to
+ * stop (its SIGTERM handler). */
+void hotplug_kill_running(void);
 #endif

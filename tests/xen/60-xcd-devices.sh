@@ -6,8 +6,10 @@
 # backends and frontends reach Connected (4), and inside the guest (asked through
 # `xcd console`, on xenconsoled's pty) xvda and eth0 exist.  Then `xcd reboot -w` with
 # on_reboot="restart": a new domain under the same name, devices connected again, the old
-# domain's backends and loop device gone.  Last, `xcd destroy`: no domain, no backend
-# entries, no vif interface, the loop device freed.
+# domain's backends and loop device gone.  Then `xcd destroy`: no domain, no backend
+# entries, no vif interface, the loop device freed.  Last, xcdd dies (XCDD_TEST_CRASH_AT,
+# as kill -9) in a create with the devices up: the next xcdd rolls it back on real Xen
+# (domain destroyed, remove scripts run, loop device freed, entries gone).
 # A boot of its own: dom0's kernel registers its backend watches (blkback, netback) with the
 # first xenstored that answers it, and they die with that xenstored (a Linux dom0 does not
 # register them again with a xenstored started later), so the scenarios before this one
@@ -118,5 +120,25 @@ xcd destroy "$name" || fail "xcd destroy"
 dom_exists "$name" && fail "$name still listed after xcd destroy"
 gone "$id2"
 [ -z "$(losetup -j "$DISK")" ] || fail "loop device over $DISK left: $(losetup -j "$DISK")"
+
+step "xcdd killed (as kill -9) with the devices up, before the unpause: the next xcdd rolls the create back"
+old=$XCDD_PID; stop_xcdd
+wait_for "! kill -0 $old" 20 || fail "xcdd (pid $old) did not stop on SIGTERM"
+XCDD_TEST_CRASH_AT=create:devices start_xcdd -crash --hotplug-dir "$HOTPLUG"
+cpid=$XCDD_PID
+rm -f "$(console_log "$name")"
+"$XCD_BIN/xcd" create "$cfg" && fail "xcd create answered although xcdd was to die after the devices"
+wait_for "! kill -0 $cpid" 20 || fail "xcdd did not kill itself at create:devices"
+XCDD_PID=
+id3=$(domid "$name") || fail "no half-made domain $name left by the killed xcdd to roll back"
+log "half-made: domid $id3, $(losetup -j "$DISK")"
+start_xcdd -after --hotplug-dir "$HOTPLUG"
+grep -E "domain $name.*its create did not finish.*rolled back" "$LAB_RUN/xcdd-after.log" ||
+  { tail -n 20 "$LAB_RUN/xcdd-after.log"; fail "the new xcdd did not say it rolled the create back"; }
+wait_for "! dom_exists $name" 30 || fail "$name (domid $id3) still there after the rollback"
+gone "$id3"
+[ -z "$(losetup -j "$DISK")" ] || fail "loop device over $DISK left by the rollback: $(losetup -j "$DISK")"
+xcd list | awk -v n="$name" '$1 == n { exit 1 }' || fail "xcd list still shows $name"
+keep "$LAB_RUN/xcdd-crash.log" "$LAB_RUN/xcdd-after.log"
 keep_logs
 log "ok"
