@@ -255,7 +255,7 @@ static const char *const jop_names[] = {
 	[DM_JOP_RENAME_RESTART] = "rename-restart",
 };
 
-/* "op": {"kind", "step", "paused", "restart", "new_uuid"}, or nothing. */
+/* "op": {"kind", "step", "paused", "restart", "new_uuid", "kept_uuid"}, or nothing. */
 static int gen_jop(yajl_gen g, const struct dm_jop *o)
 {
 	if (o->kind == DM_JOP_NONE)
@@ -270,6 +270,9 @@ static int gen_jop(yajl_gen g, const struct dm_jop *o)
 		return -EINVAL;
 	if (o->kind == DM_JOP_RENAME_RESTART && (gen_str(g, "new_uuid") || gen_str(g, o->new_uuid)))
 		return -EINVAL;
+	if (o->kind == DM_JOP_RENAME_RESTART && o->kept_uuid[0] &&
+	    (gen_str(g, "kept_uuid") || gen_str(g, o->kept_uuid)))
+		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
@@ -278,16 +281,18 @@ static void load_jop(struct dm_domain *d, yajl_val v)
 {
 	const char *p_kind[] = { "kind", NULL }, *p_step[] = { "step", NULL },
 		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
-		   *p_new[] = { "new_uuid", NULL };
+		   *p_new[] = { "new_uuid", NULL }, *p_kept[] = { "kept_uuid", NULL };
 	yajl_val kind = yajl_tree_get(v, p_kind, yajl_t_string);
+	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
 	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
-	struct dm_jop o = { DM_JOP_NONE, "", false, false, "" };
+	struct dm_jop o = { DM_JOP_NONE, "", false, false, "", "" };
 	for (size_t k = DM_JOP_CREATE; kind && k < sizeof(jop_names) / sizeof(*jop_names); k++)
 		if (!strcmp(kind->u.string, jop_names[k]))
 			o.kind = (enum dm_jop_kind)k;
 	uint8_t u[16];
-	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || dm_uuid_parse(nu->u.string, u) < 0))
+	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || dm_uuid_parse(nu->u.string, u) < 0 ||
+						  (ku && dm_uuid_parse(ku->u.string, u) < 0)))
 		o.kind = DM_JOP_NONE;
 	if (o.kind == DM_JOP_NONE) {
 		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
@@ -300,6 +305,8 @@ static void load_jop(struct dm_domain *d, yajl_val v)
 	o.restart = YAJL_IS_TRUE(yajl_tree_get(v, p_restart, yajl_t_any));
 	if (nu)
 		snprintf(o.new_uuid, sizeof(o.new_uuid), "%s", nu->u.string);
+	if (ku)
+		snprintf(o.kept_uuid, sizeof(o.kept_uuid), "%s", ku->u.string);
 	d->jop = o;
 }
 
@@ -555,6 +562,9 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 			 * hypervisor gives it a domid. */
 			if (!i)
 				i = find_uuid(list, n, d->uuid);
+			/* A rename-restart may have given it its new uuid already. */
+			if (!i && d->jop.kind == DM_JOP_RENAME_RESTART && d->jop.kept_uuid[0])
+				i = find_uuid(list, n, d->jop.kept_uuid);
 			if (i) {
 				d->domid = i->domid;
 				d->info = *i;
@@ -1613,6 +1623,44 @@ static void restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
 }
 
 /* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
+/* D, kept by a rename-restart, takes its jop.kept_uuid as libxl gives it: in
+ * the hypervisor, in xenstore (/vm), then in the journal (its record under
+ * the new uuid first, the old record removed after), so that the restarted
+ * domain can have the uuid of the configuration. Done already: 0. */
+static int rekey(struct dm *m, struct dm_domain *d)
+{
+	char err[512], old[37];
+	uint8_t u[16];
+	const char *nu = d->jop.kept_uuid;
+	if (!nu[0] || !strcmp(d->uuid, nu))
+		return 0;
+	if (dm_uuid_parse(nu, u) < 0)
+		return -EINVAL;
+	int rc = hv_domain_set_uuid(m->hv, d->domid, u);
+	if (rc < 0) {
+		log_err("domain %s (domid %u): cannot give it uuid %s: %s", d->name, d->domid, nu,
+			hv_error(m->hv));
+		return rc;
+	}
+	snprintf(old, sizeof(old), "%s", d->uuid);
+	if (m->xs && xsd_set_uuid(m->xs, d->domid, old, nu, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	strmap_remove(&m->by_uuid, old);
+	snprintf(d->uuid, sizeof(d->uuid), "%s", nu);
+	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0)
+		return -ENOMEM;
+	snprintf(d->jop.step, sizeof(d->jop.step), "%s", "rekeyed");
+	if ((rc = dm_save(m, d, err, sizeof(err))) < 0) {
+		log_err("%s", err);
+		return rc;
+	}
+	crash_point(m, "rename-restart:rekeyed");
+	if ((rc = journal_remove(m->journal, old, err, sizeof(err))) < 0 && rc != -ENOENT)
+		log_warn("%s", err);
+	log_info("domain %s (domid %u) kept under uuid %s (was %s)", d->name, d->domid, nu, old);
+	return 0;
+}
+
 static void restart(struct dm *m, struct dm_domain *d, bool rename)
 {
 	char err[512];
@@ -1639,14 +1687,18 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 		return;
 	}
 	if (rename) {
-		/* hv cannot give the old domain a new uuid, as libxl does: the new
-		 * one gets it instead. Its record says which, until it is made:
-		 * the next xcdd makes it if this one dies before. */
-		new_uuid(r->uuid);
+		/* As libxl: the kept domain takes a new uuid, the one made again
+		 * keeps the configuration's. The record says both until the new
+		 * one is made: the next xcdd finishes it if this one dies before. */
+		uint8_t kept[16];
+		new_uuid(kept);
+		if (dm_uuid_parse(d->uuid, r->uuid) < 0)
+			new_uuid(r->uuid);
 		d->shutdown_handled = true;
 		memset(&d->jop, 0, sizeof(d->jop));
 		d->jop.kind = DM_JOP_RENAME_RESTART;
 		dm_uuid_string(r->uuid, d->jop.new_uuid);
+		dm_uuid_string(kept, d->jop.kept_uuid);
 		jop_set(m, d, DM_JOP_RENAME_RESTART, "renaming");
 		rc = preserve_renamed(m, d);
 		if (rc < 0) {
@@ -1659,6 +1711,13 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 		}
 		jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
 		crash_point(m, "rename-restart:renamed");
+		if (rekey(m, d) < 0) {
+			/* It keeps its uuid, then: the new domain cannot have it. */
+			new_uuid(r->uuid);
+			dm_uuid_string(r->uuid, d->jop.new_uuid);
+			d->jop.kept_uuid[0] = '\0';
+			jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
+		}
 		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
 		notify(m, d, d->state); /* under its new name */
 		snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
@@ -1961,7 +2020,43 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 {
 	char err[512];
 	const char *nu = d->jop.new_uuid;
-	if (strmap_get(&m->by_uuid, nu) || find_uuid(list, n, nu)) {
+	if (d->jop.kept_uuid[0] && strcmp(d->uuid, d->jop.kept_uuid)) {
+		/* Not yet under the uuid it takes; unless its record under that
+		 * one was written already (then this one is left over). */
+		struct dm_domain *k = strmap_get(&m->by_uuid, d->jop.kept_uuid);
+		if (k && k != d) {
+			log_info("domain %s: its record under uuid %s is left over from its "
+				 "rename-restart (it is kept as %s): removed", d->name, d->uuid,
+				 d->jop.kept_uuid);
+			int jr = journal_remove(m->journal, d->uuid, err, sizeof(err));
+			if (jr < 0 && jr != -ENOENT)
+				log_warn("%s", err);
+			strmap_remove(&m->by_uuid, d->uuid);
+			dom_free(d);
+			return;
+		}
+	}
+	/* The new domain: a record or a domain under its uuid, other than D
+	 * itself. D's record left over from before it took its new uuid goes
+	 * now: the new domain is to have that uuid. */
+	struct dm_domain *nd = strmap_get(&m->by_uuid, nu);
+	if (nd && nd != d && nd->jop.kind == DM_JOP_RENAME_RESTART &&
+	    !strcmp(nd->jop.kept_uuid, d->uuid)) {
+		log_info("domain %s: its record under uuid %s is left over from its "
+			 "rename-restart (it is kept as %s): removed", d->name, nd->uuid, d->uuid);
+		int jr = journal_remove(m->journal, nd->uuid, err, sizeof(err));
+		if (jr < 0 && jr != -ENOENT)
+			log_warn("%s", err);
+		strmap_remove(&m->by_uuid, nd->uuid);
+		dom_free(nd);
+		nd = NULL;
+	}
+	if (nd == d)
+		nd = NULL;
+	struct hv_dominfo *ni = find_uuid(list, n, nu);
+	if (ni && present && ni->domid == d->domid)
+		ni = NULL;
+	if (nd || ni) {
 		log_info("domain %s (domid %u): its rename-restart had made the new domain "
 			 "(uuid %s) already: nothing more to do", d->name, d->domid, nu);
 		memset(&d->jop, 0, sizeof(d->jop));
@@ -2000,6 +2095,15 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 			return;
 		}
 		log_info("domain %s (domid %u) kept as %s", r->cfg->name, d->domid, d->name);
+	}
+	if (rekey(m, d) < 0) {
+		log_err("domain %s (domid %u) keeps uuid %s: %s is not made again", d->name,
+			d->domid, d->uuid, r->cfg->name ? r->cfg->name : r->name);
+		memset(&d->jop, 0, sizeof(d->jop));
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		restart_free(r);
+		return;
 	}
 	snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
 	restart_create(m, r);

@@ -37,6 +37,8 @@ struct dm_jop {
 	bool paused;	    /* create: left paused at the end */
 	bool restart;	    /* create: of a restart (made again if it fails half way) */
 	char new_uuid[37];  /* rename-restart: the domain made again */
+	char kept_uuid[37]; /* rename-restart: the one the kept domain takes, as
+			     * libxl gives it ("": it keeps its own) */
 };
 
 struct dm_domain {

@@ -180,6 +180,39 @@ int xsd_rename(struct xs_handle *xs, uint32_t domid, const char *uuid, const cha
 	return rc;
 }
 
+int xsd_set_uuid(struct xs_handle *xs, uint32_t domid, const char *old, const char *uuid,
+		 char *err, size_t errlen)
+{
+	/* What xsd_create writes under /vm/UUID, besides uuid itself. */
+	static const char *const nodes[] = { "name", "start_time", "image/ostype",
+					     "image/kernel", "image/ramdisk", "image/cmdline" };
+	enum { N = sizeof(nodes) / sizeof(*nodes) };
+	char *val[N];
+	for (int k = 0; k < N; k++)
+		val[k] = xst_read(xs, "/vm/%s/%s", old, nodes[k]);
+	struct xs_permissions ro[2];
+	perms_ro(ro, domid);
+	char vm[64];
+	snprintf(vm, sizeof(vm), "/vm/%s", uuid);
+	int rc = -EAGAIN;
+	for (int tries = 0; tries < XST_TRIES && rc == -EAGAIN; tries++) {
+		struct xst x;
+		xst_begin(&x, xs);
+		xst_rm(&x, "/vm/%s", uuid);
+		xst_node(&x, ro, 2, "%s", vm);
+		xst_put(&x, uuid, "%s/uuid", vm);
+		for (int k = 0; k < N; k++)
+			if (val[k])
+				xst_put(&x, val[k], "%s/%s", vm, nodes[k]);
+		xst_rm(&x, "/vm/%s", old);
+		xst_put(&x, vm, "/local/domain/%u/vm", domid);
+		rc = xst_end(&x, err, errlen);
+	}
+	for (int k = 0; k < N; k++)
+		free(val[k]);
+	return rc;
+}
+
 int xsd_set_memory(struct xs_handle *xs, uint32_t domid, const char *node, uint64_t kb,
 		   char *err, size_t errlen)
 {

@@ -39,6 +39,10 @@ int xsd_remove(struct xs_handle *xs, uint32_t domid, const char *uuid, char *err
 	       size_t errlen);
 int xsd_rename(struct xs_handle *xs, uint32_t domid, const char *uuid, const char *name,
 	       char *err, size_t errlen);
+/* The domain's /vm/OLD moves to /vm/UUID (its uuid node saying so) and its
+ * home's vm node follows: a domain given another uuid (rename-restart). */
+int xsd_set_uuid(struct xs_handle *xs, uint32_t domid, const char *old, const char *uuid,
+		 char *err, size_t errlen);
 /* memory/NODE ("target": the balloon's goal; "static-max") := KB. */
 int xsd_set_memory(struct xs_handle *xs, uint32_t domid, const char *node, uint64_t kb,
 		   char *err, size_t errlen);
