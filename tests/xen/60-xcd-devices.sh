@@ -7,7 +7,8 @@
 # `xcd console`, on xenconsoled's pty) xvda and eth0 exist.  Then `xcd reboot -w` with
 # on_reboot="restart": a new domain under the same name, devices connected again, the old
 # domain's backends and loop device gone.  Then `xcd destroy`: no domain, no backend
-# entries, no vif interface, the loop device freed.  Last, xcdd dies (XCDD_TEST_CRASH_AT,
+# entries, no vif interface, the loop device freed.  on_reboot="rename-restart": the kept
+# domain gets a new uuid in Xen (xl list -v), the new one the configuration's.  Last, xcdd dies (XCDD_TEST_CRASH_AT,
 # as kill -9) in a create with the devices up: the next xcdd rolls it back on real Xen
 # (domain destroyed, remove scripts run, loop device freed, entries gone).
 # A boot of its own: dom0's kernel registers its backend watches (blkback, netback) with the
@@ -120,6 +121,27 @@ xcd destroy "$name" || fail "xcd destroy"
 dom_exists "$name" && fail "$name still listed after xcd destroy"
 gone "$id2"
 [ -z "$(losetup -j "$DISK")" ] || fail "loop device over $DISK left: $(losetup -j "$DISK")"
+
+step "on_reboot=rename-restart: the kept domain takes a new uuid, the new one keeps the configuration's"
+xl_uuid() { xl list -v "$1" 2>/dev/null | awk 'NR == 2 { print $7 }'; }
+rr=xd-rr
+rcfg=$(guest_cfg "$rr" pv on_reboot='"rename-restart"')
+rm -f "$(console_log "$rr")"
+timed -t 150 "$XCD_BIN/xcd" create "$rcfg" || fail "$rr: xcd create failed"
+rid=$(xcd domid "$rr") || fail "$rr: xcd domid"
+ru=$(xl_uuid "$rr")
+guest_wait_ready "$rr" 150 || fail "$rr did not print XCDLAB_GUEST_READY within 150 s"
+timed -t 120 "$XCD_BIN/xcd" reboot -w --timeout=100 "$rr" || fail "$rr: xcd reboot -w failed"
+wait_for "rid2=\$(xcd domid $rr) && [ \"\$rid2\" != $rid ]" 60 || fail "no new $rr after its reboot"
+rid2=$(xcd domid "$rr")
+kept=$(xl list | awk -v id="$rid" '$2 == id { print $1 }')
+log "$rr: uuid $ru; new domid $rid2 uuid $(xl_uuid "$rr"); kept $kept (domid $rid) uuid $(xl_uuid "$kept")"
+case $kept in "$rr"-*) ;; *) fail "$rr: the old domain (domid $rid) is not kept renamed: '$kept'" ;; esac
+expect_eq "$rr: the new domain's uuid (xl list -v)" "$(xl_uuid "$rr")" "$ru"
+ku=$(xl_uuid "$kept")
+[ -n "$ku" ] && [ "$ku" != "$ru" ] || fail "$rr: the kept domain's uuid is '$ku' (want a new one)"
+expect_eq "$rr: the kept domain's vm path" "$(xenstore-read "/local/domain/$rid/vm")" "/vm/$ku"
+xcd destroy "$kept" && xcd destroy "$rr" || fail "$rr: xcd destroy"
 
 step "xcdd killed (as kill -9) with the devices up, before the unpause: the next xcdd rolls the create back"
 old=$XCDD_PID; stop_xcdd
