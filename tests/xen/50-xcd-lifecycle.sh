@@ -43,17 +43,15 @@ for t in pv pvh; do
   cat "$cfg"
   rm -f "$(console_log "$name")"
   timed -t 150 "$XCD_BIN/xcd" create "$cfg" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "$t: xcd create failed"; }
-  ID[$t]=$(xcd domid "$name") || fail "$t: xcd domid $name"
-  expect_eq "$t: xl domid" "$(domid "$name")" "${ID[$t]}"
 done
 for t in pv pvh; do
-  guest_wait_ready "xl-$t" 150 || fail "$t: xl-$t did not print XCDLAB_GUEST_READY within 150 s"
+  xcd_guest_booted "xl-$t" 180 || fail "$t: xl-$t did not boot (XCDLAB_GUEST_READY, control/feature-suspend)"
+  ID[$t]=$GUEST_DOMID
+  expect_eq "$t: xl domid" "$(domid "xl-$t")" "${ID[$t]}"
   grep -aq "type=$(echo $t | tr a-z A-Z)\b" "$(console_log "xl-$t")" ||
     fail "$t: the guest does not call itself $t"
   grep -aq "XCDLAB_GUEST_READY.* cpus=${VCPUS[$t]}\b" "$(console_log "xl-$t")" ||
     fail "$t: the guest does not count ${VCPUS[$t]} CPUs"
-  wait_for "[ \"\$(timeout 5 xenstore-read /local/domain/${ID[$t]}/control/feature-suspend)\" = 1 ]" 60 ||
-    fail "$t: the guest's xenbus did not write control/feature-suspend"
 done
 agree "after create"
 for t in pv pvh; do

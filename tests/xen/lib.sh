@@ -220,6 +220,28 @@ xcdd_setup() {
   export XCD_SOCKET=$XCDD_RUN/xcd.sock
 }
 xcd() { timeout -k 5 120 "$XCD_BIN/xcd" "$@"; }
+
+# xcd_guest_booted NAME SECS: the guest NAME that xcd made is up: its console said
+# XCDLAB_GUEST_READY and its xenbus wrote control/feature-suspend; its domid in GUEST_DOMID.
+# A guest that rebooted on its own as it booted is followed to the domain on_reboot=restart
+# made (seen under TCG: Linux's early PIT calibration triple-faulting, `xl dmesg`), and said.
+xcd_guest_booted() {
+  local name=$1 end=$(( $(now_ms) + ${2:-150} * 1000 )) id first=
+  log "waiting for $name to boot (up to ${2:-150} s)"
+  while :; do
+    id=$(xcd domid "$name") || { log "xcd domid $name failed"; return 1; }
+    first=${first:-$id}
+    grep -aq XCDLAB_GUEST_READY "$(console_log "$name")" 2>/dev/null &&
+      [ "$(timeout 5 xenstore-read "/local/domain/$id/control/feature-suspend" 2>/dev/null)" = 1 ] &&
+      break
+    (( $(now_ms) < end )) || { log "$name (domid $id) did not boot within ${2:-150} s"; return 1; }
+    sleep 1
+  done
+  [ "$id" = "$first" ] ||
+    log "NOTE: $name rebooted by itself while it booted (domid $first -> $id): $(timeout 10 /usr/sbin/xl dmesg | grep -a "d${first}v[0-9]* Triple fault" | head -1)"
+  log "$name is up (domid $id)"
+  GUEST_DOMID=$id
+}
 stop_xcdd() { [ -n "$XCDD_PID" ] && kill "$XCDD_PID" 2>/dev/null; XCDD_PID=; }
 
 # start_xcdd LOGSUFFIX [ARG...]: xcdd on Xen in the foreground, logging to xcddSUFFIX.log;
