@@ -41,12 +41,24 @@ struct hv_hostinfo {
 	uint32_t featureset[HV_FEATURESET_MAX];
 };
 
+/* xl.cfg's timer_mode (how Xen's virtual timers treat ticks a descheduled
+ * vCPU missed); zero is xl's default. */
+enum hv_timer_mode {
+	HV_TIMER_NO_DELAY_FOR_MISSED_TICKS = 0,
+	HV_TIMER_DELAY_FOR_MISSED_TICKS,
+	HV_TIMER_NO_MISSED_TICKS_PENDING,
+	HV_TIMER_ONE_MISSED_TICK_PENDING,
+};
+
 struct hv_domain_config {
 	uint8_t uuid[16];	/* names are the toolstack's business, not hv's */
 	uint32_t max_vcpus;
 	uint64_t max_mem_kb;
 	enum hv_domain_type type;
 	uint32_t flags;		/* HV_CREATE_* */
+	/* PVH only (the simulated host ignores both): */
+	enum hv_timer_mode timer_mode;	/* xl.cfg timer_mode; 0: xl's default */
+	uint64_t paging_pool_kb;	/* xl.cfg shadow_memory; 0: xl's default */
 };
 /* xl.cfg tsc_mode="native": the guest reads the host's TSC, never emulated.
  * Xen under QEMU's emulated SVM needs it for PVH guests (RDTSCP cannot be
@@ -261,5 +273,8 @@ struct hv {
 };
 int hv_fail(struct hv *hv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int hv_xen_open(struct hv *hv, char *err, size_t errlen);
+/* The paging pool (HAP page tables) the Xen backend gives a PVH domain of
+ * CFG, in bytes: CFG's paging_pool_kb, else xl's default shadow_memory. */
+uint64_t pvh_paging_pool_bytes(const struct hv_domain_config *cfg);
 int hv_sim_open(struct hv *hv, const char *socket_path, char *err, size_t errlen);
 #endif

@@ -198,6 +198,20 @@ static const char *xc_last(xc_interface *xch)
 	return e && e->code != XC_ERROR_NONE && e->message[0] ? e->message : "no detail from libxc";
 }
 
+uint64_t pvh_paging_pool_bytes(const struct hv_domain_config *cfg)
+{
+	if (cfg->paging_pool_kb)
+		return cfg->paging_pool_kb * 1024;
+	return ((uint64_t)cfg->max_vcpus * 1024 + cfg->max_mem_kb / 1024 * 8) * 1024;
+}
+
+static const uint64_t xen_timer_mode[] = {
+	[HV_TIMER_NO_DELAY_FOR_MISSED_TICKS] = HVMPTM_no_delay_for_missed_ticks,
+	[HV_TIMER_DELAY_FOR_MISSED_TICKS] = HVMPTM_delay_for_missed_ticks,
+	[HV_TIMER_NO_MISSED_TICKS_PENDING] = HVMPTM_no_missed_ticks_pending,
+	[HV_TIMER_ONE_MISSED_TICK_PENDING] = HVMPTM_one_missed_tick_pending,
+};
+
 static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
 {
 	xc_interface *xch = xh(hv)->xch;
@@ -206,6 +220,9 @@ static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 		return hv_fail(hv, -EINVAL, "xen: create: unknown domain type %d", (int)cfg->type);
 	if (cfg->max_vcpus == 0)
 		return hv_fail(hv, -EINVAL, "xen: create: a domain needs at least one vCPU");
+	if ((unsigned)cfg->timer_mode >= sizeof(xen_timer_mode) / sizeof(xen_timer_mode[0]))
+		return hv_fail(hv, -EINVAL, "xen: create: unknown timer mode %d",
+			       (int)cfg->timer_mode);
 	/* The MADT that hv_xen writes for PVH has one-byte LAPIC ids (2 * vCPU). */
 	if (pvh && cfg->max_vcpus > ACPI_MAX_VCPUS)
 		return hv_fail(hv, -EOPNOTSUPP,
@@ -249,6 +266,19 @@ static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 		goto undo;
 	what = "set max memory";
 	if (xc_domain_setmaxmem(xch, id, cfg->max_mem_kb + XEN_MAXMEM_SLACK_KB) < 0)
+		goto undo;
+	/* PVH: the pool Xen takes the guest's HAP page tables from, sized as xl
+	 * sizes it by default (shadow_memory: 1 MiB per vCPU and 8 KiB per MiB of
+	 * RAM). Log-dirty splits the guest's 2 MiB mappings into 4 KiB ones, each
+	 * 2 MiB written then needing a page-table page of its own from this pool. */
+	what = "size the paging pool";
+	if (pvh && xc_set_paging_mempool_size(xch, id, pvh_paging_pool_bytes(cfg)) < 0)
+		goto undo;
+	/* Xen's own default is delay_for_missed_ticks; xl's (and xcd's) is
+	 * no_delay_for_missed_ticks. */
+	what = "set the timer mode";
+	if (pvh && xc_hvm_param_set(xch, id, HVM_PARAM_TIMER_MODE,
+				    xen_timer_mode[cfg->timer_mode]) < 0)
 		goto undo;
 	/* PV: the guest's pseudo-physical map ends at its RAM (XENMEM_memory_map). */
 	what = "set memory map limit";

@@ -1039,6 +1039,16 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	 * it); other modes get the hypervisor's default. */
 	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
 		hc.flags |= HV_CREATE_TSC_NATIVE;
+	static const enum hv_timer_mode timer[] = {
+		[DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS] = HV_TIMER_DELAY_FOR_MISSED_TICKS,
+		[DOMCFG_TIMER_NO_DELAY_FOR_MISSED_TICKS] = HV_TIMER_NO_DELAY_FOR_MISSED_TICKS,
+		[DOMCFG_TIMER_NO_MISSED_TICKS_PENDING] = HV_TIMER_NO_MISSED_TICKS_PENDING,
+		[DOMCFG_TIMER_ONE_MISSED_TICK_PENDING] = HV_TIMER_ONE_MISSED_TICK_PENDING,
+	};
+	if (cfg->timer_mode != DOMCFG_TIMER_DEFAULT)
+		hc.timer_mode = timer[cfg->timer_mode];
+	if (cfg->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
+		hc.paging_pool_kb = cfg->shadow_memkb;
 	/* Recorded before the hypervisor makes it (domid 0: not known yet; the
 	 * next xcdd looks for its uuid), so that a daemon dying at any step
 	 * leaves a record by which the next one undoes it, not a foreign domain. */

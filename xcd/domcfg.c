@@ -44,11 +44,12 @@ static const struct {
 	{ "pvshim", KEY_USED }, { "pvshim_path", KEY_USED },
 	{ "pvshim_cmdline", KEY_USED }, { "pvshim_extra", KEY_USED },
 	{ "msr_relaxed", KEY_USED }, { "disk", KEY_USED }, { "vif", KEY_USED },
+	{ "timer_mode", KEY_USED },
 	/* HVM guests only */
 	{ "serial", KEY_HVM }, { "boot", KEY_HVM }, { "hdtype", KEY_HVM },
 	{ "pae", KEY_HVM }, { "acpi_s3", KEY_HVM }, { "acpi_s4", KEY_HVM },
 	{ "acpi_laptop_slate", KEY_HVM }, { "apic", KEY_HVM }, { "nx", KEY_HVM },
-	{ "hpet", KEY_HVM }, { "viridian", KEY_HVM }, { "timer_mode", KEY_HVM },
+	{ "hpet", KEY_HVM }, { "viridian", KEY_HVM },
 	{ "vpt_align", KEY_HVM }, { "mmio_hole", KEY_HVM }, { "altp2mhvm", KEY_HVM },
 	{ "smbios_firmware", KEY_HVM },
 	{ "acpi_firmware", KEY_HVM }, { "ms_vm_genid", KEY_HVM }, { "bios", KEY_HVM },
@@ -106,6 +107,8 @@ static const struct {
 };
 
 static const char *const tsc_names[] = { "default", "always_emulate", "native" };
+static const char *const timer_names[] = { "delay_for_missed_ticks", "no_delay_for_missed_ticks",
+					   "no_missed_ticks_pending", "one_missed_tick_pending" };
 static const char *const passthrough_names[] = { "default", "disabled", "enabled", "sync_pt",
 						 "share_pt" };
 
@@ -773,37 +776,61 @@ static int parse_action(struct ctx *c, const char *key, enum domcfg_action dflt,
 		   "soft-reset)", s);
 }
 
-static int parse_tsc_mode(struct ctx *c)
+/* KEY, a libxl enum of N NAMES given as a name (any case, as libxl's enum
+ * parser) or as a number (deprecated, as xl warns); its index in *OUT.
+ * NAMES[REMOVED] (if REMOVED >= 0) is a name Xen no longer has. */
+static int parse_enum(struct ctx *c, const char *key, const char *const *names, int n,
+		      int removed, int *out)
 {
-	const struct cfg_setting *st = get(c, "tsc_mode");
+	const struct cfg_setting *st = get(c, key);
 	if (!st)
 		return 0;
 	const struct cfg_value *v = &st->value;
 	if (v->type == CFG_LIST)
-		return bad(c, &v->pos, "tsc_mode", "expected a string, found a list");
-	long long n = 0;
-	if (v->type == CFG_NUMBER || text_number(v->text, &n)) {
-		int r = value_num(c, v, "tsc_mode", 0, 3, &n);
+		return bad(c, &v->pos, key, "expected a string, found a list");
+	long long k = 0;
+	if (v->type == CFG_NUMBER || text_number(v->text, &k)) {
+		int r = value_num(c, v, key, 0, n - 1, &k);
 		if (r)
 			return r;
-		if (n == 3)
-			return bad(c, &v->pos, "tsc_mode", "native_paravirt (3) has been "
-				   "removed from Xen");
-		c->d->tsc_mode = (enum domcfg_tsc_mode)n;
-		return warn(c, &st->pos, "tsc_mode as a number is deprecated, use "
-			    "tsc_mode=\"%s\"", tsc_names[n]);
+		if (k == removed)
+			return bad(c, &v->pos, key, "%s (%d) has been removed from Xen",
+				   names[removed], removed);
+		*out = (int)k;
+		return warn(c, &st->pos, "%s as a number is deprecated, use %s=\"%s\"", key, key,
+			    names[k]);
 	}
-	/* libxl's enum parser ignores case. */
-	for (size_t i = 0; i < sizeof(tsc_names) / sizeof(tsc_names[0]); i++) {
-		if (!strcasecmp(v->text, tsc_names[i])) {
-			c->d->tsc_mode = (enum domcfg_tsc_mode)i;
+	for (int i = 0; i < n; i++) {
+		if (!strcasecmp(v->text, names[i])) {
+			if (i == removed)
+				return bad(c, &v->pos, key, "%s has been removed from Xen",
+					   names[removed]);
+			*out = i;
 			return 0;
 		}
 	}
-	if (!strcasecmp(v->text, "native_paravirt"))
-		return bad(c, &v->pos, "tsc_mode", "native_paravirt has been removed from Xen");
-	return bad(c, &v->pos, "tsc_mode", "unknown mode \"%.40s\" (expected default, "
-		   "always_emulate or native)", v->text);
+	char expect[160] = "";
+	for (int i = 0; i < n; i++)
+		if (i != removed)
+			snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect), "%s%s",
+				 expect[0] ? ", " : "", names[i]);
+	return bad(c, &v->pos, key, "unknown mode \"%.40s\" (expected %s)", v->text, expect);
+}
+
+static int parse_modes(struct ctx *c)
+{
+	static const char *const tsc_all[] = { "default", "always_emulate", "native",
+					       "native_paravirt" };
+	int tsc = c->d->tsc_mode, timer = c->d->timer_mode;
+	int r = parse_enum(c, "tsc_mode", tsc_all, 4, 3, &tsc);
+	if (r < 0)
+		return r;
+	int r2 = parse_enum(c, "timer_mode", timer_names, 4, -1, &timer);
+	if (r2 < 0)
+		return r2;
+	c->d->tsc_mode = (enum domcfg_tsc_mode)tsc;
+	c->d->timer_mode = (enum domcfg_timer_mode)timer;
+	return r ? r : r2;
 }
 
 static int parse_limits(struct ctx *c)
@@ -840,7 +867,7 @@ static int parse_limits(struct ctx *c)
 	    (r = get_defbool(c, "nestedhvm", &d->nested_hvm)) < 0 ||
 	    (r = get_defbool(c, "msr_relaxed", &d->msr_relaxed)) < 0)
 		return r;
-	return parse_tsc_mode(c);
+	return parse_modes(c);
 }
 
 /* cmdline=, else "root=ROOT EXTRA" from root= and extra=, as xl. */
@@ -1071,6 +1098,7 @@ int domcfg_from_cfg(const struct cfgfile *cf, const struct domcfg_host *host,
 	if (!d)
 		return nomem(&c);
 	d->max_memkb = d->target_memkb = d->shadow_memkb = DOMCFG_MEMKB_DEFAULT;
+	d->timer_mode = DOMCFG_TIMER_DEFAULT;
 	d->max_grant_frames = d->max_maptrack_frames = DOMCFG_GRANT_DEFAULT;
 	d->max_grant_version = DOMCFG_SCHED_DEFAULT;
 	d->sched_weight = d->sched_cap = d->sched_period = d->sched_extratime =
@@ -1252,6 +1280,8 @@ static yajl_gen_status b_info_json(yajl_gen g, const struct domcfg *d)
 	J(jf_defbool(g, "acpi", d->acpi));
 	J(jf_str(g, "bootloader", d->bootloader));
 	J(jstrv(g, "bootloader_args", d->bootloader_args, d->n_bootloader_args));
+	if (d->timer_mode != DOMCFG_TIMER_DEFAULT)
+		J(jf_str(g, "timer_mode", timer_names[d->timer_mode]));
 	J(jf_defbool(g, "nested_hvm", d->nested_hvm));
 	if (d->type == DOMCFG_TYPE_PVH) {
 		J(jf_key(g, "type.pvh"));

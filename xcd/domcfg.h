@@ -61,6 +61,16 @@ enum domcfg_tsc_mode {
 	DOMCFG_TSC_NATIVE = 2,
 };
 
+/* Values as libxl_timer_mode; DOMCFG_TIMER_DEFAULT: not given (libxl and
+ * xcd: no_delay_for_missed_ticks). */
+enum domcfg_timer_mode {
+	DOMCFG_TIMER_DEFAULT = -1,
+	DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS = 0,
+	DOMCFG_TIMER_NO_DELAY_FOR_MISSED_TICKS = 1,
+	DOMCFG_TIMER_NO_MISSED_TICKS_PENDING = 2,
+	DOMCFG_TIMER_ONE_MISSED_TICK_PENDING = 3,
+};
+
 /* Values as libxl_passthrough. */
 enum domcfg_passthrough {
 	DOMCFG_PASSTHROUGH_DEFAULT = 0,
@@ -128,6 +138,7 @@ struct domcfg {
 	struct domcfg_affinity vcpu_soft_affinity; /* cpus_soft= */
 	enum cfg_defbool numa_placement;
 	enum domcfg_tsc_mode tsc_mode;
+	enum domcfg_timer_mode timer_mode; /* PVH (HVM): Xen's virtual timers */
 	uint64_t max_memkb;    /* DOMCFG_MEMKB_DEFAULT: not given */
 	uint64_t target_memkb; /* DOMCFG_MEMKB_DEFAULT: not given */
 	uint64_t shadow_memkb; /* DOMCFG_MEMKB_DEFAULT: not given */

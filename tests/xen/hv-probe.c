@@ -21,7 +21,9 @@
  *                                 its ACPI tables describe must fail
  *
  * Exit status 0 when the operation did what it should, 1 otherwise, with the
- * reason on stderr. XCD_HV_PROBE_DEBUG=1 shows libxenctrl's own messages. */
+ * reason on stderr. XCD_HV_PROBE_DEBUG=1 shows libxenctrl's own messages.
+ * Checks read Xen through hv, and through libxenctrl where hv has no reader
+ * (a PVH domain's paging pool and timer mode). */
 #include "../../hv/hv.h"
 #include "../../lib/log.h"
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenctrl.h>
 #include <xenstore.h>
 #include <xen/io/console.h>
 #include <xen/xen.h>
@@ -221,6 +224,28 @@ static int cmd_start(struct probe *p, char **av)
 	if (d.mem_kb < cfg.max_mem_kb)
 		return failf("after build domain %u has %" PRIu64 " KiB populated, want %" PRIu64,
 			     domid, d.mem_kb, cfg.max_mem_kb);
+	if (cfg.type == HV_DOM_PVH) {
+		uint64_t pool = 0, want = pvh_paging_pool_bytes(&cfg);
+		xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+		int r = xch ? xc_get_paging_mempool_size(xch, domid, &pool) : -1;
+		if (xch)
+			xc_interface_close(xch);
+		if (r < 0 || pool != want)
+			return failf("after build PVH domain %u has a paging pool of %" PRIu64
+				     " bytes (%s), want %" PRIu64,
+				     domid, pool, r < 0 ? strerror(errno) : "read", want);
+		uint64_t tm = 99;
+		xch = xc_interface_open(NULL, NULL, 0);
+		r = xch ? xc_hvm_param_get(xch, domid, HVM_PARAM_TIMER_MODE, &tm) : -1;
+		if (xch)
+			xc_interface_close(xch);
+		if (r < 0 || tm != HVMPTM_no_delay_for_missed_ticks)
+			return failf("after build PVH domain %u has timer mode %" PRIu64
+				     ", want %d (no_delay_for_missed_ticks, xl's default)",
+				     domid, tm, HVMPTM_no_delay_for_missed_ticks);
+		fprintf(stderr, "hv-probe: %s domain %u: paging pool %" PRIu64 " KiB, timer mode %"
+			PRIu64 "\n", type, domid, pool / 1024, tm);
+	}
 	if (xs_domain_entries(p, domid, name, &b, cfg.max_mem_kb))
 		return 1;
 	if (!xs_introduce_domain(p->xs, domid, b.store_pfn, b.store_port))

@@ -359,6 +359,29 @@ static void test_misc_keys(void)
 	u_domcfg_fails(HEAD "tsc_mode = 'native_paravirt'\n", "t.cfg:3:12: tsc_mode: ",
 		       "removed");
 	u_domcfg_fails(HEAD "tsc_mode = 'fast'\n", "t.cfg:3:12: tsc_mode: ", "unknown mode");
+	/* timer_mode (PVH and HVM): libxl's names, any case; numbers deprecated. */
+	d = u_domcfg(HEAD "timer_mode = 'One_Missed_Tick_Pending'\n", NULL);
+	if (d) {
+		CU_ASSERT_EQUAL(d->timer_mode, DOMCFG_TIMER_ONE_MISSED_TICK_PENDING);
+		CU_ASSERT_EQUAL(d->n_warnings, 0);
+		domcfg_free(d);
+	}
+	d = u_domcfg(HEAD "timer_mode = 0\n", NULL);
+	if (d) {
+		CU_ASSERT_EQUAL(d->timer_mode, DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS);
+		CU_ASSERT_TRUE(u_has_warning(d, "t.cfg:3: timer_mode as a number is deprecated, "
+					     "use timer_mode=\"delay_for_missed_ticks\""));
+		domcfg_free(d);
+	}
+	d = u_domcfg(HEAD, NULL);
+	if (d) {
+		CU_ASSERT_EQUAL(d->timer_mode, DOMCFG_TIMER_DEFAULT);
+		domcfg_free(d);
+	}
+	u_domcfg_fails(HEAD "timer_mode = 'fast'\n", "t.cfg:3:14: timer_mode: ",
+		       "unknown mode \"fast\" (expected delay_for_missed_ticks, "
+		       "no_delay_for_missed_ticks, no_missed_ticks_pending, one_missed_tick_pending)");
+	u_domcfg_fails(HEAD "timer_mode = 4\n", "t.cfg:3:14: timer_mode: ", "out of range");
 	u_domcfg_fails(HEAD "cpu_weight = 0\n", "t.cfg:3:14: cpu_weight: ",
 		       "0 is out of range (expected 1 to 65535)");
 	/* PVH-only and PV-only keys are ignored for the other type, as xl does, with a word. */
