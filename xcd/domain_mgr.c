@@ -990,6 +990,31 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 	return rc;
 }
 
+static void forget(struct dm *m, struct dm_domain *d);
+
+/* The domain named NAME, unless the hypervisor no longer has it: one destroyed
+ * behind xcdd's back (xl destroy) that the next poll has not seen go yet is
+ * forgotten now, so that its name can be used again at once. */
+static struct dm_domain *find_live(struct dm *m, const char *name)
+{
+	struct dm_domain *d = dm_find(m, name, 0);
+	if (!d || d->op || !d->domid)
+		return d;
+	struct hv_dominfo i;
+	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
+	char u[37];
+	if (rc == 0)
+		dm_uuid_string(i.uuid, u);
+	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
+		log_info("domain %s (domid %u) has gone (seen when its name was wanted again)",
+			 d->name, d->domid);
+		store_forget(m, d->domid, d->uuid);
+		forget(m, d);
+		return NULL;
+	}
+	return d;
+}
+
 /* dm_create; RESTART: made again by a restart, which a crash does not undo. */
 static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
 			 bool paused, bool restart, dm_done_fn *done, void *arg,
@@ -1005,7 +1030,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 				  "%s: the configuration has no kernel=", cfg->name);
 		return -EINVAL;
 	}
-	if (dm_find(m, cfg->name, 0)) {
+	if (restart ? dm_find(m, cfg->name, 0) != NULL : find_live(m, cfg->name) != NULL) {
 		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "name", "a domain named %s exists already",
 				  cfg->name);
 		return -EEXIST;
@@ -1272,6 +1297,8 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 		return -EINVAL;
 	}
 	struct dm_domain *other = dm_find(m, name, 0);
+	if (other && other != d)
+		other = find_live(m, name);
 	if (other && other != d) {
 		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "params.new_name",
 				  "a domain named %s exists already", name);

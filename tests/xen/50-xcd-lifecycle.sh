@@ -113,6 +113,17 @@ id=$(xcd domid xl-gone) || fail "xl-gone: xcd domid"
 xcd destroy xl-gone || fail "xl-gone: xcd destroy"
 dom_exists xl-gone && fail "xl-gone still listed after xcd destroy"
 xenstore-exists "/local/domain/$id" && fail "xl-gone: /local/domain/$id left behind"
+
+step "pv: xl destroy of a guest xcd made, then xcd create of it again at once"
+# An administrator's xl habit: xcdd must not refuse the name for a domain Xen no longer has.
+timed -t 150 "$XCD_BIN/xcd" create "$cfg" || fail "xl-gone: xcd create failed"
+id=$(xcd domid xl-gone) || fail "xl-gone: xcd domid"
+xl destroy xl-gone || fail "xl destroy xl-gone"
+timed -t 150 "$XCD_BIN/xcd" create "$cfg" ||
+  { tail -n 20 "$LAB_RUN/xcdd-2.log"; fail "xl-gone: xcd create after xl destroy failed"; }
+id2=$(xcd domid xl-gone) || fail "xl-gone: xcd domid after xl destroy"
+[ "$id2" != "$id" ] || fail "xl-gone: xcd shows the destroyed domid $id"
+xcd destroy xl-gone || fail "xl-gone: xcd destroy"
 agree "at the end"
 xl list
 keep "$LAB_RUN/xcdd.log" "$LAB_RUN/xcdd-2.log"
