@@ -224,7 +224,8 @@ xcd() { timeout -k 5 120 "$XCD_BIN/xcd" "$@"; }
 # xcd_guest_booted NAME SECS: the guest NAME that xcd made is up: its console said
 # XCDLAB_GUEST_READY and its xenbus wrote control/feature-suspend; its domid in GUEST_DOMID.
 # A guest that rebooted on its own as it booted is followed to the domain on_reboot=restart
-# made (seen under TCG: Linux's early PIT calibration triple-faulting, `xl dmesg`), and said.
+# made, and said (seen in this lab with xl's guests as with xcd's: a PVH guest's Linux
+# triple-faulting in its early PIT calibration, `xl dmesg`).
 xcd_guest_booted() {
   local name=$1 end=$(( $(now_ms) + ${2:-150} * 1000 )) id first=
   log "waiting for $name to boot (up to ${2:-150} s)"
