@@ -194,6 +194,8 @@ guest_wait_ready() {
 }
 
 domid() { xl domid "$1" 2>/dev/null; }
+# triple_faulted DOMID: Xen said the domain's vCPU triple-faulted (xl dmesg)
+triple_faulted() { timeout 10 /usr/sbin/xl dmesg 2>/dev/null | grep -aq "d${1}v[0-9]* Triple fault"; }
 # dom_state NAME: xl's six state flags (r b p s c d, '-' when clear), empty if no such domain
 dom_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 dom_exists() { xl list "$1" >/dev/null 2>&1; }
@@ -239,7 +241,7 @@ xcd_guest_booted() {
     sleep 1
   done
   [ "$id" = "$first" ] ||
-    log "NOTE: $name rebooted by itself while it booted (domid $first -> $id): $(timeout 10 /usr/sbin/xl dmesg | grep -a "d${first}v[0-9]* Triple fault" | head -1)"
+    log "NOTE: $name rebooted by itself while it booted (domid $first -> $id)$(triple_faulted "$first" && echo ": Xen saw a triple fault")"
   log "$name is up (domid $id)"
   GUEST_DOMID=$id
 }
