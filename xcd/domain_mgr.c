@@ -992,6 +992,14 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 
 static void forget(struct dm *m, struct dm_domain *d);
 
+/* D is no longer in the hypervisor: its entries and record go. */
+static void gone(struct dm *m, struct dm_domain *d, const char *when)
+{
+	log_info("domain %s (domid %u) has gone%s", d->name, d->domid, when);
+	store_forget(m, d->domid, d->uuid);
+	forget(m, d);
+}
+
 /* The domain named NAME, unless the hypervisor no longer has it: one destroyed
  * behind xcdd's back (xl destroy) that the next poll has not seen go yet is
  * forgotten now, so that its name can be used again at once. */
@@ -1006,10 +1014,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 	if (rc == 0)
 		dm_uuid_string(i.uuid, u);
 	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
-		log_info("domain %s (domid %u) has gone (seen when its name was wanted again)",
-			 d->name, d->domid);
-		store_forget(m, d->domid, d->uuid);
-		forget(m, d);
+		gone(m, d, " (seen when its name was wanted again)");
 		return NULL;
 	}
 	return d;
@@ -1843,9 +1848,7 @@ int dm_poll(struct dm *m)
 		if (!i && d->op)
 			continue;
 		if (!i) {
-			log_info("domain %s (domid %u) has gone", d->name, d->domid);
-			store_forget(m, d->domid, d->uuid);
-			forget(m, d);
+			gone(m, d, "");
 			continue;
 		}
 		d->info = *i;

@@ -106,7 +106,9 @@ static const struct {
 	[DOMCFG_ACTION_SOFT_RESET] = { "soft-reset", "soft_reset" },
 };
 
-static const char *const tsc_names[] = { "default", "always_emulate", "native" };
+/* native_paravirt (3): removed from Xen, refused. */
+static const char *const tsc_names[] = { "default", "always_emulate", "native",
+					 "native_paravirt" };
 static const char *const timer_names[] = { "delay_for_missed_ticks", "no_delay_for_missed_ticks",
 					   "no_missed_ticks_pending", "one_missed_tick_pending" };
 static const char *const passthrough_names[] = { "default", "disabled", "enabled", "sync_pt",
@@ -819,18 +821,13 @@ static int parse_enum(struct ctx *c, const char *key, const char *const *names, 
 
 static int parse_modes(struct ctx *c)
 {
-	static const char *const tsc_all[] = { "default", "always_emulate", "native",
-					       "native_paravirt" };
-	int tsc = c->d->tsc_mode, timer = c->d->timer_mode;
-	int r = parse_enum(c, "tsc_mode", tsc_all, 4, 3, &tsc);
-	if (r < 0)
+	int tsc = c->d->tsc_mode, timer = c->d->timer_mode, r;
+	if ((r = parse_enum(c, "tsc_mode", tsc_names, 4, 3, &tsc)) < 0 ||
+	    (r = parse_enum(c, "timer_mode", timer_names, 4, -1, &timer)) < 0)
 		return r;
-	int r2 = parse_enum(c, "timer_mode", timer_names, 4, -1, &timer);
-	if (r2 < 0)
-		return r2;
 	c->d->tsc_mode = (enum domcfg_tsc_mode)tsc;
 	c->d->timer_mode = (enum domcfg_timer_mode)timer;
-	return r ? r : r2;
+	return 0;
 }
 
 static int parse_limits(struct ctx *c)

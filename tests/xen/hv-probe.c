@@ -17,6 +17,8 @@
  *   hv-probe map-console DOMID    maps the console ring named by console/ring-ref and
  *                                 prints what the guest wrote there last (stdout)
  *   hv-probe destroy DOMID
+ *   hv-probe pvh-params DOMID     prints a PVH domain's paging pool (paging_pool_kb N)
+ *                                 and timer mode (timer_mode N, Xen's HVMPTM_* value)
  *   hv-probe refuse-pvh-big       hv_domain_create of a PVH domain with more vCPUs than
  *                                 its ACPI tables describe must fail
  *
@@ -165,6 +167,32 @@ static int xs_domain_entries(struct probe *p, uint32_t domid, const char *name,
 	return 0;
 }
 
+/* A PVH domain's paging pool (bytes) and timer mode, read from Xen. */
+static int pvh_params(uint32_t domid, uint64_t *pool, uint64_t *timer_mode)
+{
+	xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+	if (!xch)
+		return failf("xc_interface_open: %s", strerror(errno));
+	int r = xc_get_paging_mempool_size(xch, domid, pool);
+	const char *what = "xc_get_paging_mempool_size";
+	if (r == 0) {
+		r = xc_hvm_param_get(xch, domid, HVM_PARAM_TIMER_MODE, timer_mode);
+		what = "xc_hvm_param_get(HVM_PARAM_TIMER_MODE)";
+	}
+	int e = errno;
+	xc_interface_close(xch);
+	return r < 0 ? failf("%s of domain %u: %s", what, domid, strerror(e)) : 0;
+}
+
+static int cmd_pvh_params(uint32_t domid)
+{
+	uint64_t pool, tm;
+	if (pvh_params(domid, &pool, &tm))
+		return 1;
+	printf("paging_pool_kb %" PRIu64 "\ntimer_mode %" PRIu64 "\n", pool / 1024, tm);
+	return 0;
+}
+
 static int cmd_start(struct probe *p, char **av)
 {
 	const char *type = av[0], *name = av[1];
@@ -225,24 +253,14 @@ static int cmd_start(struct probe *p, char **av)
 		return failf("after build domain %u has %" PRIu64 " KiB populated, want %" PRIu64,
 			     domid, d.mem_kb, cfg.max_mem_kb);
 	if (cfg.type == HV_DOM_PVH) {
-		uint64_t pool = 0, want = pvh_paging_pool_bytes(&cfg);
-		xc_interface *xch = xc_interface_open(NULL, NULL, 0);
-		int r = xch ? xc_get_paging_mempool_size(xch, domid, &pool) : -1;
-		if (xch)
-			xc_interface_close(xch);
-		if (r < 0 || pool != want)
+		uint64_t pool, tm, want = pvh_paging_pool_bytes(&cfg);
+		if (pvh_params(domid, &pool, &tm))
+			return 1;
+		if (pool != want || tm != HVMPTM_no_delay_for_missed_ticks)
 			return failf("after build PVH domain %u has a paging pool of %" PRIu64
-				     " bytes (%s), want %" PRIu64,
-				     domid, pool, r < 0 ? strerror(errno) : "read", want);
-		uint64_t tm = 99;
-		xch = xc_interface_open(NULL, NULL, 0);
-		r = xch ? xc_hvm_param_get(xch, domid, HVM_PARAM_TIMER_MODE, &tm) : -1;
-		if (xch)
-			xc_interface_close(xch);
-		if (r < 0 || tm != HVMPTM_no_delay_for_missed_ticks)
-			return failf("after build PVH domain %u has timer mode %" PRIu64
-				     ", want %d (no_delay_for_missed_ticks, xl's default)",
-				     domid, tm, HVMPTM_no_delay_for_missed_ticks);
+				     " bytes and timer mode %" PRIu64 ", want %" PRIu64
+				     " and %d (no_delay_for_missed_ticks, xl's default)",
+				     domid, pool, tm, want, HVMPTM_no_delay_for_missed_ticks);
 		fprintf(stderr, "hv-probe: %s domain %u: paging pool %" PRIu64 " KiB, timer mode %"
 			PRIu64 "\n", type, domid, pool / 1024, tm);
 	}
@@ -654,6 +672,8 @@ int main(int argc, char **argv)
 		ret = parse_u32(av[2], &a) ? 1 : cmd_shutdown_wait(&p, domid, av[1], a);
 	else if (!strcmp(cmd, "destroy") && ac == 1)
 		ret = cmd_destroy(&p, domid);
+	else if (!strcmp(cmd, "pvh-params") && ac == 1)
+		ret = cmd_pvh_params(domid);
 	else
 		ret = usage();
 	xs_close(p.xs);
