@@ -36,9 +36,11 @@ start_xcdd ""
 
 declare -A ID
 declare -A VCPUS=([pv]=1 [pvh]=2)
+# The PVH guest's timer_mode and shadow_memory must reach Xen (read back below).
+declare -A EXTRA=([pv]= [pvh]="timer_mode=\"one_missed_tick_pending\" shadow_memory=5")
 for t in pv pvh; do
   name=xl-$t
-  cfg=$(guest_cfg "$name" "$t" on_poweroff='"destroy"' vcpus=${VCPUS[$t]})
+  cfg=$(guest_cfg "$name" "$t" on_poweroff='"destroy"' vcpus=${VCPUS[$t]} ${EXTRA[$t]})
   step "$t: xcd create $cfg"
   cat "$cfg"
   rm -f "$(console_log "$name")"
@@ -53,6 +55,11 @@ for t in pv pvh; do
   grep -aq "XCDLAB_GUEST_READY.* cpus=${VCPUS[$t]}\b" "$(console_log "xl-$t")" ||
     fail "$t: the guest does not count ${VCPUS[$t]} CPUs"
 done
+step "pvh: timer_mode and shadow_memory as Xen has them"
+params=$("$XCD_BIN/hv-probe" pvh-params "${ID[pvh]}") || fail "hv-probe pvh-params ${ID[pvh]}"
+echo "$params"
+[ "$params" = $'paging_pool_kb 5120\ntimer_mode 3' ] ||
+  fail "pvh: want a paging pool of 5120 KiB (shadow_memory=5) and timer mode 3 (one_missed_tick_pending)"
 agree "after create"
 for t in pv pvh; do
   line=$(xcd list | awk -v n="xl-$t" '$1 == n')
