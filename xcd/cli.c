@@ -1,10 +1,12 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/jsonrpc.h"
+#include "cfgload.h"
 #include "console.h"
 #include "xcdd.h"
 #include "xlfmt.h"
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ struct verb {
 	const char *args;
 	const char *help;
 	int (*fn)(int fd, int argc, char **argv);
+	/* NULL, or whether this invocation needs no daemon (fn gets fd -1). */
+	bool (*offline)(int argc, char **argv);
 };
 
 static int connect_to(const char *path)
@@ -291,6 +295,43 @@ static char *read_file(const char *path)
 	return buf;
 }
 
+/* `xcd create -n`: the configuration as xcdd would take it, parsed here
+ * with the same library, so that no daemon is needed to check a file. */
+static int create_dry_run(const struct create_args *a)
+{
+	char err[256];
+	long bad;
+	struct domcfg *cfg = NULL;
+	if (cfgload(a->file, a->config, strlen(a->config), a->overrides,
+		    (size_t)a->n_overrides, &cfg, &bad, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xcd create: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		fprintf(stderr, "warning: %s\n", cfg->warnings[i]);
+	char *json = domcfg_to_json_string(cfg);
+	domcfg_free(cfg);
+	if (!json) {
+		fprintf(stderr, "xcd create: out of memory\n");
+		return 1;
+	}
+	size_t len = strlen(json);
+	fwrite(json, 1, len, stdout);
+	if (len && json[len - 1] != '\n')
+		putchar('\n');
+	free(json);
+	return 0;
+}
+
+/* create's options before the file: -n (--dry-run) makes it offline. */
+static bool create_offline(int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
+			return true;
+	return false;
+}
+
 static int v_create(int fd, int argc, char **argv)
 {
 	struct create_args a = { 0 };
@@ -320,25 +361,26 @@ static int v_create(int fd, int argc, char **argv)
 		return 1;
 	a.config = text;
 	fprintf(stderr, "Parsing config from %s\n", a.file);
+	if (a.dry_run) {
+		int rc = create_dry_run(&a);
+		free(text);
+		return rc;
+	}
 	struct jsonrpc_message r;
 	int rc = call(fd, "domain.create", gen_create, &a, &r);
 	free(text);
 	if (rc < 0)
 		return 1;
-	if (a.dry_run) {
-		print_json(r.result);
-	} else {
-		const char *p[] = { "warnings", NULL };
-		yajl_val w = yajl_tree_get(r.result, p, yajl_t_array);
-		for (size_t k = 0; w && k < w->u.array.len; k++)
-			if (YAJL_IS_STRING(w->u.array.values[k]))
-				fprintf(stderr, "warning: %s\n", YAJL_GET_STRING(w->u.array.values[k]));
-		fprintf(stderr, "Domain %s created (domid %lld)\n", get_s(r.result, "name"),
-			get_i(r.result, "domid"));
-	}
+	const char *p[] = { "warnings", NULL };
+	yajl_val w = yajl_tree_get(r.result, p, yajl_t_array);
+	for (size_t k = 0; w && k < w->u.array.len; k++)
+		if (YAJL_IS_STRING(w->u.array.values[k]))
+			fprintf(stderr, "warning: %s\n", YAJL_GET_STRING(w->u.array.values[k]));
+	fprintf(stderr, "Domain %s created (domid %lld)\n", get_s(r.result, "name"),
+		get_i(r.result, "domid"));
 	long long domid = get_i(r.result, "domid");
 	jsonrpc_message_free(&r);
-	return attach && !a.dry_run ? console_attach((uint32_t)domid, NULL) : 0;
+	return attach ? console_attach((uint32_t)domid, NULL) : 0;
 }
 
 /* Whether list entry D is one of the N domains (names or domids) in DOMS;
@@ -1017,64 +1059,65 @@ static const struct verb verbs[] = {
 	{ "create", "[-p] [-c] [-n|--dry-run] CFG [KEY=VALUE...]",
 	  "Create a domain from the xl.cfg file CFG, with KEY=VALUE settings\n"
 	  "overriding the file. -p leaves it paused; -c attaches to its console\n"
-	  "(as xcd console); -n prints the configuration as JSON and creates nothing.",
-	  v_create },
+	  "(as xcd console); -n prints the configuration as JSON (libxl's, as\n"
+	  "`xl -N create`) and creates nothing: it needs no running xcdd.",
+	  v_create, create_offline },
 	{ "console", "[-t pv|serial] [-n NUM] DOM",
 	  "Attach to the console of DOM (the first PV console, or -t and -n's);\n"
 	  "Ctrl-] detaches. Ends, with status 0, when the domain's console goes.",
-	  v_console },
+	  v_console, NULL },
 	{ "list", "[-l] [--json] [DOM...]",
 	  "List the domains (or only the DOMs named) as `xl list` does. -l prints\n"
 	  "each domain's configuration as JSON; --json prints the list as JSON.",
-	  v_list },
+	  v_list, NULL },
 	{ "info", "[--json]",
 	  "Print information about the host as `xl info` does (key : value);\n"
 	  "--json prints it as JSON.",
-	  v_info },
+	  v_info, NULL },
 	{ "mem-set", "DOM MEM",
 	  "Set the memory target of DOM. MEM is in MiB, or has a suffix\n"
 	  "b, k, m, g or t as in xl; it may not exceed the maximum.",
-	  v_mem_set },
+	  v_mem_set, NULL },
 	{ "mem-max", "DOM MEM",
 	  "Set the maximum memory of DOM (MEM as for mem-set); it may not be\n"
 	  "below the target.",
-	  v_mem_max },
+	  v_mem_max, NULL },
 	{ "vcpu-list", "[--json] [DOM]",
 	  "List the vCPUs of DOM, or of every domain xcdd manages, in the\n"
 	  "columns of `xl vcpu-list`.",
-	  v_vcpu_list },
+	  v_vcpu_list, NULL },
 	{ "vcpu-pin", "DOM VCPU CPUS [CPUS_SOFT]",
 	  "Pin vCPU VCPU (a number or all) of DOM to the CPU list CPUS (hard\n"
 	  "affinity) and CPUS_SOFT (soft), in xl.cfg's CPU list syntax\n"
 	  "(\"0-3,^2\", \"all\"); \"-\" leaves that affinity as it is.",
-	  v_vcpu_pin },
+	  v_vcpu_pin, NULL },
 	{ "rename", "DOM NEWNAME", "Rename DOM to NEWNAME, which no other domain may have.",
-	  v_rename },
+	  v_rename, NULL },
 	{ "uptime", "[--json] [DOM...]",
-	  "Print the uptime of DOMs, or of every domain, as `xl uptime` does.", v_uptime },
+	  "Print the uptime of DOMs, or of every domain, as `xl uptime` does.", v_uptime, NULL },
 	{ "shutdown", "[-w] [-a] [-F] [--timeout=SECONDS] DOM",
 	  "Ask DOM to power off through xenstore (control/shutdown), as xl.\n"
 	  "-F: if the guest has no PV control interface, shut it down through\n"
 	  "the hypervisor instead; -a: every domain; -w: wait until it has shut\n"
 	  "down or is gone (at most --timeout, 60 s by default; 1 when it runs out).\n"
 	  "What follows is its on_poweroff action.",
-	  v_shutdown },
+	  v_shutdown, NULL },
 	{ "reboot", "[-w] [-a] [-F] [--timeout=SECONDS] DOM",
 	  "Ask DOM to reboot, with shutdown's options; its on_reboot action\n"
 	  "(restart by default) makes it again.",
-	  v_reboot },
+	  v_reboot, NULL },
 	{ "vcpu-set", "DOM N",
 	  "Bring the first N vCPUs of DOM online and the others offline\n"
 	  "(cpu/K/availability in xenstore, which the guest follows).",
-	  v_vcpu_set },
-	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy },
-	{ "pause", "DOM", "Pause the domain DOM.", v_pause },
-	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause },
-	{ "domid", "NAME", "Print the domid of the domain NAME.", v_domid },
-	{ "domname", "ID", "Print the name of the domain ID.", v_domname },
+	  v_vcpu_set, NULL },
+	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy, NULL },
+	{ "pause", "DOM", "Pause the domain DOM.", v_pause, NULL },
+	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause, NULL },
+	{ "domid", "NAME", "Print the domid of the domain NAME.", v_domid, NULL },
+	{ "domname", "ID", "Print the name of the domain ID.", v_domname, NULL },
 	{ "monitor", "",
-	  "Print xcdd's notifications (JSON-RPC, one per line) until interrupted.", v_monitor },
-	{ "help", "[VERB]", "Say how to use xcd, or VERB.", v_help },
+	  "Print xcdd's notifications (JSON-RPC, one per line) until interrupted.", v_monitor, NULL },
+	{ "help", "[VERB]", "Say how to use xcd, or VERB.", v_help, NULL },
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -1142,6 +1185,8 @@ int main(int argc, char **argv)
 	}
 	if (v->fn == v_help)
 		return v_help(-1, argc - i, argv + i);
+	if (v->offline && v->offline(argc - i, argv + i))
+		return v->fn(-1, argc - i, argv + i);
 	signal(SIGPIPE, SIG_IGN);
 	int fd = connect_to(path);
 	if (fd < 0)

@@ -1,6 +1,6 @@
 /* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
 #include "../lib/log.h"
-#include "cfgfile.h"
+#include "cfgload.h"
 #include "domcfg.h"
 #include "xcdd.h"
 #include "xlfmt.h"
@@ -278,36 +278,33 @@ static int parse_config(const struct jsonrpc_message *m, struct domcfg **out,
 				  "params.overrides: expected an array of strings");
 		return -EINVAL;
 	}
-	char err[256] = "";
-	struct cfgfile *cf = NULL;
-	int rc = cfgfile_parse(file, config, strlen(config), &cf, err, sizeof(err));
-	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s", err);
-		return rc;
+	size_t n = ov && YAJL_IS_ARRAY(ov) ? ov->u.array.len : 0;
+	char **args = calloc(n + 1, sizeof(*args));
+	if (!args) {
+		jsonrpc_error_set(e, JSONRPC_INTERNAL_ERROR, NULL, "out of memory");
+		return -ENOMEM;
 	}
-	for (size_t i = 0; ov && YAJL_IS_ARRAY(ov) && i < ov->u.array.len; i++) {
+	for (size_t i = 0; i < n; i++) {
 		yajl_val s = ov->u.array.values[i];
-		char what[64], field[64];
-		snprintf(what, sizeof(what), "command line argument %zu", i + 1);
-		snprintf(field, sizeof(field), "params.overrides[%zu]", i);
 		if (!YAJL_IS_STRING(s)) {
+			char field[64];
+			snprintf(field, sizeof(field), "params.overrides[%zu]", i);
 			jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, field, "%s: expected a string",
 					  field);
-			cfgfile_free(cf);
+			free(args);
 			return -EINVAL;
 		}
-		rc = cfgfile_override(cf, what, YAJL_GET_STRING(s), err, sizeof(err));
-		if (rc < 0) {
-			jsonrpc_error_set(e, XCDD_ERR_CONFIG, field, "%s", err);
-			cfgfile_free(cf);
-			return rc;
-		}
+		args[i] = YAJL_GET_STRING(s);
 	}
-	rc = domcfg_from_cfg(cf, NULL, out, err, sizeof(err));
-	cfgfile_free(cf);
+	char err[256] = "", field[64];
+	long bad;
+	int rc = cfgload(file, config, strlen(config), args, n, out, &bad, err, sizeof(err));
+	free(args);
 	if (rc < 0) {
-		char field[64];
-		config_field(file, err, field, sizeof(field));
+		if (bad >= 0)
+			snprintf(field, sizeof(field), "params.overrides[%ld]", bad);
+		else
+			config_field(file, err, field, sizeof(field));
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, field, "%s", err);
 	}
 	return rc;
