@@ -189,14 +189,69 @@ static void sim_close(struct hv *hv)
 	free(c);
 }
 
-static int sim_host_info(struct hv *hv, struct hv_hostinfo *out)
+/* ---- the wire's records to hv's and back (sim/proto.h) ---- */
+
+static void from_wire_host(const struct sim_hostinfo *w, struct hv_hostinfo *out)
 {
-	return call(hv, SIM_OP_HOST_INFO, 0, NULL, 0, NULL, 0, out, sizeof(*out), NULL, NULL);
+	memset(out, 0, sizeof(*out));
+	out->nr_cpus = w->nr_cpus;
+	out->total_kb = w->total_kb;
+	out->free_kb = w->free_kb;
+	out->xen_major = w->xen_major;
+	out->xen_minor = w->xen_minor;
+	snprintf(out->version, sizeof(out->version), "%.*s", (int)sizeof(w->version),
+		 w->version);
+	snprintf(out->backend, sizeof(out->backend), "sim");
+	out->nr_features = w->nr_features < HV_FEATURESET_MAX ? w->nr_features
+							       : HV_FEATURESET_MAX;
+	for (uint32_t i = 0; i < out->nr_features && i < SIM_FEATURESET_MAX; i++)
+		out->featureset[i] = w->featureset[i];
 }
 
+static const struct {
+	uint32_t sim, hv;
+} domf[] = {
+	{ SIM_DOMF_RUNNING, HV_DOMF_RUNNING },	 { SIM_DOMF_BLOCKED, HV_DOMF_BLOCKED },
+	{ SIM_DOMF_PAUSED, HV_DOMF_PAUSED },	 { SIM_DOMF_SHUTDOWN, HV_DOMF_SHUTDOWN },
+	{ SIM_DOMF_LOGDIRTY, HV_DOMF_LOGDIRTY },
+};
+
+static void from_wire_dominfo(const struct sim_dominfo *w, struct hv_dominfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->domid = w->domid;
+	for (size_t i = 0; i < sizeof(domf) / sizeof(domf[0]); i++)
+		if (w->flags & domf[i].sim)
+			out->flags |= domf[i].hv;
+	/* Xen's SHUTDOWN_* on both sides (sim/proto.h, hv.h). */
+	out->shutdown_reason = w->shutdown_reason;
+	out->type = w->type == SIM_DOM_PVH ? HV_DOM_PVH : HV_DOM_PV;
+	memcpy(out->uuid, w->uuid, sizeof(out->uuid));
+	out->max_vcpus = w->max_vcpus;
+	out->online_vcpus = w->online_vcpus;
+	out->mem_kb = w->mem_kb;
+	out->max_mem_kb = w->max_mem_kb;
+	out->target_kb = w->target_kb;
+	out->cpu_time_ns = w->cpu_time_ns;
+}
+
+static int sim_host_info(struct hv *hv, struct hv_hostinfo *out)
+{
+	struct sim_hostinfo w;
+	int rc = call(hv, SIM_OP_HOST_INFO, 0, NULL, 0, NULL, 0, &w, sizeof(w), NULL, NULL);
+	if (rc == 0)
+		from_wire_host(&w, out);
+	return rc;
+}
+
+/* PVH's timer mode and paging pool and tsc_mode have no meaning here. */
 static int sim_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid)
 {
-	return call(hv, SIM_OP_CREATE, 0, cfg, sizeof(*cfg), NULL, 0, domid, sizeof(*domid), NULL,
+	struct sim_domain_config w = { .max_vcpus = cfg->max_vcpus,
+				       .type = cfg->type == HV_DOM_PVH ? SIM_DOM_PVH : SIM_DOM_PV,
+				       .max_mem_kb = cfg->max_mem_kb };
+	memcpy(w.uuid, cfg->uuid, sizeof(w.uuid));
+	return call(hv, SIM_OP_CREATE, 0, &w, sizeof(w), NULL, 0, domid, sizeof(*domid), NULL,
 		    NULL);
 }
 
@@ -208,8 +263,16 @@ static int sim_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 		return hv_fail(hv, -EINVAL, "build of domain %u: no kernel", domid);
 	/* The guest programs take no command line nor ramdisk. */
 	struct sim_build_arg a = { spec->store_domid, spec->console_domid };
-	return call(hv, SIM_OP_BUILD, domid, &a, sizeof(a), spec->kernel,
-		    strlen(spec->kernel) + 1, out, sizeof(*out), NULL, NULL);
+	struct sim_build_result w;
+	int rc = call(hv, SIM_OP_BUILD, domid, &a, sizeof(a), spec->kernel,
+		      strlen(spec->kernel) + 1, &w, sizeof(w), NULL, NULL);
+	if (rc == 0) {
+		out->store_pfn = w.store_pfn;
+		out->store_port = w.store_port;
+		out->console_pfn = w.console_pfn;
+		out->console_port = w.console_port;
+	}
+	return rc;
 }
 
 static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }
@@ -230,16 +293,27 @@ static int sim_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason r
 
 static int sim_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 {
-	return call(hv, SIM_OP_GETINFO, domid, NULL, 0, NULL, 0, out, sizeof(*out), NULL, NULL);
+	struct sim_dominfo w;
+	int rc = call(hv, SIM_OP_GETINFO, domid, NULL, 0, NULL, 0, &w, sizeof(w), NULL, NULL);
+	if (rc == 0)
+		from_wire_dominfo(&w, out);
+	return rc;
 }
 
 static int sim_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
 {
 	struct sim_u32_arg a = { max };
 	size_t got = 0;
-	int rc = call(hv, SIM_OP_LIST, 0, &a, sizeof(a), NULL, 0, out, (size_t)max * sizeof(*out),
+	struct sim_dominfo *w = calloc(max ? max : 1, sizeof(*w));
+	if (!w)
+		return hv_fail(hv, -ENOMEM, "list: out of memory for %u domains", max);
+	int rc = call(hv, SIM_OP_LIST, 0, &a, sizeof(a), NULL, 0, w, (size_t)max * sizeof(*w),
 		      &got, NULL);
-	return rc < 0 ? rc : (int)(got / sizeof(*out));
+	size_t n = rc < 0 ? 0 : got / sizeof(*w);
+	for (size_t i = 0; i < n; i++)
+		from_wire_dominfo(&w[i], &out[i]);
+	free(w);
+	return rc < 0 ? rc : (int)n;
 }
 
 static int sim_set_max_mem(struct hv *hv, uint32_t domid, uint64_t kb)
@@ -257,8 +331,16 @@ static int sim_set_target(struct hv *hv, uint32_t domid, uint64_t kb)
 static int sim_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out)
 {
 	struct sim_vcpu_arg a = { vcpu, 0 };
-	return call(hv, SIM_OP_VCPU_INFO, domid, &a, sizeof(a), NULL, 0, out, sizeof(*out), NULL,
-		    NULL);
+	struct sim_vcpuinfo w;
+	int rc = call(hv, SIM_OP_VCPU_INFO, domid, &a, sizeof(a), NULL, 0, &w, sizeof(w), NULL,
+		      NULL);
+	if (rc == 0)
+		*out = (struct hv_vcpuinfo){ .online = w.online,
+					     .blocked = w.blocked,
+					     .running = w.running,
+					     .cpu = w.cpu,
+					     .cpu_time_ns = w.cpu_time_ns };
+	return rc;
 }
 
 static int sim_set_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, const uint8_t *map,
@@ -534,8 +616,9 @@ int hv_sim_open(struct hv *hv, const char *path, char *err, size_t errlen)
 	}
 	hv->ops = &sim_ops;
 	hv->priv = c;
-	uint32_t version = 0;
-	int rc = call(hv, SIM_OP_HELLO, 0, NULL, 0, NULL, 0, &version, sizeof(version), NULL, NULL);
+	uint32_t version = 0, ours = SIM_PROTO_VERSION;
+	int rc = call(hv, SIM_OP_HELLO, 0, &ours, sizeof(ours), NULL, 0, &version, sizeof(version),
+		      NULL, NULL);
 	if (rc == 0 && version != SIM_PROTO_VERSION)
 		rc = hv_fail(hv, -EPROTO, "xcd-sim at %s speaks protocol %u, this build %u", path,
 			     version, SIM_PROTO_VERSION);

@@ -48,7 +48,7 @@ struct reply {
 
 static int by_domid(const void *a, const void *b)
 {
-	uint32_t x = ((const struct hv_dominfo *)a)->domid, y = ((const struct hv_dominfo *)b)->domid;
+	uint32_t x = ((const struct sim_dominfo *)a)->domid, y = ((const struct sim_dominfo *)b)->domid;
 	return x < y ? -1 : x > y;
 }
 
@@ -112,7 +112,7 @@ static struct sim_domain *domain(struct sim_control *c, struct reply *r, uint32_
 	return d;
 }
 
-static void host_info(struct sim_host *h, struct hv_hostinfo *hi)
+static void host_info(struct sim_host *h, struct sim_hostinfo *hi)
 {
 	memset(hi, 0, sizeof(*hi));
 	hi->nr_cpus = h->nr_cpus;
@@ -122,7 +122,6 @@ static void host_info(struct sim_host *h, struct hv_hostinfo *hi)
 	hi->xen_minor = 17;
 	snprintf(hi->version, sizeof(hi->version), "xcd-sim %s (Xen 4.17 interface)",
 		 PACKAGE_VERSION);
-	snprintf(hi->backend, sizeof(hi->backend), "sim");
 	hi->nr_features = h->nr_features;
 	memcpy(hi->featureset, h->featureset, sizeof(hi->featureset));
 }
@@ -228,7 +227,7 @@ static int do_vcpu(struct sim_control *c, const struct sim_req *q, const uint8_t
 	size_t dlen = q->len - sizeof(va);
 	switch (q->op) {
 	case SIM_OP_VCPU_INFO: {
-		struct hv_vcpuinfo vi = { 0 };
+		struct sim_vcpuinfo vi = { 0 };
 		pthread_mutex_lock(&d->mu);
 		vi.online = d->built;
 		vi.running = v->in_guest;
@@ -285,16 +284,25 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 
 	switch (q->op) {
 	case SIM_OP_HELLO: {
-		uint32_t v = SIM_PROTO_VERSION;
+		/* A client of another version would read every record wrong. */
+		uint32_t v = SIM_PROTO_VERSION, theirs;
+		if (need(r, q->len, sizeof(theirs), "hello"))
+			return r->err;
+		memcpy(&theirs, pl, sizeof(theirs));
+		if (theirs != v) {
+			log_warn("a client of protocol %u refused: this xcd-sim speaks %u", theirs, v);
+			return fail(r, -EPROTO, "this xcd-sim speaks protocol %u, the client %u", v,
+				    theirs);
+		}
 		return answer(r, &v, sizeof(v));
 	}
 	case SIM_OP_HOST_INFO: {
-		struct hv_hostinfo hi;
+		struct sim_hostinfo hi;
 		host_info(h, &hi);
 		return answer(r, &hi, sizeof(hi));
 	}
 	case SIM_OP_CREATE: {
-		struct hv_domain_config cfg;
+		struct sim_domain_config cfg;
 		if (need(r, q->len, sizeof(cfg), "create"))
 			return r->err;
 		memcpy(&cfg, pl, sizeof(cfg));
@@ -316,7 +324,7 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 			n++;
 		if (n > a.val)
 			n = a.val;
-		struct hv_dominfo *di = calloc(n ? n : 1, sizeof(*di));
+		struct sim_dominfo *di = calloc(n ? n : 1, sizeof(*di));
 		if (!di)
 			return fail(r, -ENOMEM, "out of memory");
 		size_t i = 0;
@@ -334,7 +342,7 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		return 0;
 	}
 	case SIM_OP_GETINFO: {
-		struct hv_dominfo di;
+		struct sim_dominfo di;
 		if (q->domid == 0)
 			sim_host_dom0_info(h, &di);
 		else if ((d = domain(c, r, q->domid)))
@@ -368,7 +376,7 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 			return fail(r, -EINVAL, "build: expected the store and console domains, then a NUL-terminated kernel string");
 		memcpy(&ba, pl, sizeof(ba));
 		const char *kernel = (const char *)pl + sizeof(ba);
-		struct hv_build_result br = { 0 };
+		struct sim_build_result br = { 0 };
 		rc = sim_domain_build(d, kernel, ba.store_domid, ba.console_domid, &br, err,
 				      sizeof(err));
 		if (rc < 0)
@@ -386,7 +394,7 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		return rc < 0 ? fail(r, rc, "domain %u is not paused", d->domid) : 0;
 	case SIM_OP_SHUTDOWN:
 	case SIM_OP_SUSPEND: {
-		uint32_t reason = HV_SHUTDOWN_SUSPEND;
+		uint32_t reason = SIM_SHUTDOWN_SUSPEND;
 		if (q->op == SIM_OP_SHUTDOWN) {
 			if (need(r, q->len, sizeof(reason), "shutdown"))
 				return r->err;

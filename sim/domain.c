@@ -58,7 +58,7 @@ fail:
 	return rc;
 }
 
-int sim_domain_create(struct sim_host *h, const struct hv_domain_config *cfg, uint32_t *domid,
+int sim_domain_create(struct sim_host *h, const struct sim_domain_config *cfg, uint32_t *domid,
 		      char *err, size_t errlen)
 {
 	if (cfg->max_vcpus < 1 || cfg->max_vcpus > SIM_MAX_VCPUS) {
@@ -133,7 +133,7 @@ int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t 
 }
 
 int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
-		     uint32_t console_domid, struct hv_build_result *out, char *err,
+		     uint32_t console_domid, struct sim_build_result *out, char *err,
 		     size_t errlen)
 {
 	if (d->built) {
@@ -240,7 +240,7 @@ int sim_domain_unpause(struct sim_domain *d)
 
 int sim_domain_shutdown(struct sim_domain *d, uint32_t reason)
 {
-	if (reason > HV_SHUTDOWN_SOFT_RESET)
+	if (reason > SIM_SHUTDOWN_SOFT_RESET)
 		return -EINVAL;
 	pthread_mutex_lock(&d->mu);
 	int fire = !d->shutdown;
@@ -270,7 +270,7 @@ int sim_domain_resume(struct sim_domain *d)
 {
 	pthread_mutex_lock(&d->mu);
 	int rc = 0;
-	if (!d->shutdown || d->shutdown_reason != HV_SHUTDOWN_SUSPEND) {
+	if (!d->shutdown || d->shutdown_reason != SIM_SHUTDOWN_SUSPEND) {
 		rc = -EINVAL;
 	} else {
 		d->shutdown = 0;
@@ -318,7 +318,7 @@ void sim_domain_destroy(struct sim_host *h, struct sim_domain *d)
 	sim_evtchn_dom_exc(h);
 }
 
-void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out)
+void sim_domain_info(struct sim_domain *d, struct sim_dominfo *out)
 {
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&d->mu);
@@ -336,24 +336,24 @@ void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out)
 		running |= d->vcpus[i].in_guest;
 	}
 	if (d->pause_count)
-		out->flags |= HV_DOMF_PAUSED;
+		out->flags |= SIM_DOMF_PAUSED;
 	if (d->shutdown) {
-		out->flags |= HV_DOMF_SHUTDOWN;
+		out->flags |= SIM_DOMF_SHUTDOWN;
 		out->shutdown_reason = d->shutdown_reason;
 	}
 	if (!d->pause_count && !d->shutdown && d->built)
-		out->flags |= running ? HV_DOMF_RUNNING : HV_DOMF_BLOCKED;
+		out->flags |= running ? SIM_DOMF_RUNNING : SIM_DOMF_BLOCKED;
 	if (atomic_load(&d->mem.logdirty))
-		out->flags |= HV_DOMF_LOGDIRTY;
+		out->flags |= SIM_DOMF_LOGDIRTY;
 	pthread_mutex_unlock(&d->mu);
 }
 
-void sim_host_dom0_info(struct sim_host *h, struct hv_dominfo *out)
+void sim_host_dom0_info(struct sim_host *h, struct sim_dominfo *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->domid = 0;
-	out->flags = HV_DOMF_RUNNING;
-	out->type = HV_DOM_PV;
+	out->flags = SIM_DOMF_RUNNING;
+	out->type = SIM_DOM_PV;
 	out->max_vcpus = out->online_vcpus = h->nr_cpus;
 	out->mem_kb = out->max_mem_kb = out->target_kb = h->dom0_kb;
 	struct timespec ts;

@@ -64,9 +64,9 @@ static int parse_featureset(struct sim_host *h, const char *s)
 		errno = 0;
 		unsigned long v = strtoul(s, &end, 16);
 		if (errno || end == s || v > 0xffffffffu || (*end && *end != ',') ||
-		    h->nr_features == HV_FEATURESET_MAX) {
+		    h->nr_features == SIM_FEATURESET_MAX) {
 			fprintf(stderr, "xcd-sim: --featureset: expected up to %u hex words "
-					"separated by commas, at \"%s\"\n", HV_FEATURESET_MAX, s);
+					"separated by commas, at \"%s\"\n", SIM_FEATURESET_MAX, s);
 			return -EINVAL;
 		}
 		h->featureset[h->nr_features++] = (uint32_t)v;

@@ -1,12 +1,18 @@
 /* The xcd-sim control protocol (sim/PROTOCOL.md): fixed little headers and
- * native-layout payloads over a Unix stream socket. Client and server are
- * built from the same tree and run on the same host. */
+ * native-byte-order payloads over a Unix stream socket. Client and server
+ * are built from the same tree and run on the same host.
+ *
+ * Every record here is the simulated machine's own ABI: fixed-width fields,
+ * explicit padding, sizes asserted below, values numbered here. hv's structs
+ * (the toolstack's API) never cross the socket; hv/hv_sim.c translates. A
+ * change to any record bumps SIM_PROTO_VERSION, which both ends check at
+ * HELLO. */
 #ifndef XCD_SIM_PROTO_H
 #define XCD_SIM_PROTO_H
 #include <stdint.h>
 
 #define SIM_MAGIC 0x4d495358u /* "XSIM" */
-#define SIM_PROTO_VERSION 2u
+#define SIM_PROTO_VERSION 3u
 #define SIM_MAX_PAYLOAD (1u << 20)
 #define SIM_ERRMSG_MAX 200
 
@@ -70,4 +76,86 @@ struct sim_map_arg { uint64_t pfn; uint64_t npages; uint32_t prot; uint32_t pad;
 struct sim_evtchn_arg { uint32_t handle; uint32_t val; };
 /* BUILD: followed by the kernel string, NUL-terminated. */
 struct sim_build_arg { uint32_t store_domid; uint32_t console_domid; };
+
+/* HELLO: the client's version; the answer is the server's (one u32 each). */
+
+/* Shutdown reasons: Xen's SHUTDOWN_* numbers (xen/sched.h), a fact of the
+ * machine being simulated. */
+enum sim_shutdown_reason {
+	SIM_SHUTDOWN_POWEROFF = 0,
+	SIM_SHUTDOWN_REBOOT = 1,
+	SIM_SHUTDOWN_SUSPEND = 2,
+	SIM_SHUTDOWN_CRASH = 3,
+	SIM_SHUTDOWN_WATCHDOG = 4,
+	SIM_SHUTDOWN_SOFT_RESET = 5,
+};
+
+enum sim_domain_type { SIM_DOM_PV = 0, SIM_DOM_PVH = 1 };
+
+#define SIM_FEATURESET_MAX 32 /* 32-bit words */
+
+/* HOST_INFO's answer. */
+struct sim_hostinfo {
+	uint32_t nr_cpus;
+	uint32_t xen_major, xen_minor; /* the interface simulated */
+	uint32_t nr_features;	       /* words used in featureset */
+	uint64_t total_kb;
+	uint64_t free_kb;
+	char version[64];	       /* NUL-terminated */
+	uint32_t featureset[SIM_FEATURESET_MAX];
+};
+
+/* CREATE's argument. */
+struct sim_domain_config {
+	uint8_t uuid[16];
+	uint32_t max_vcpus;
+	uint32_t type; /* enum sim_domain_type */
+	uint64_t max_mem_kb;
+};
+
+/* sim_dominfo.flags */
+#define SIM_DOMF_RUNNING  (1u << 0) /* a vCPU is in guest code now */
+#define SIM_DOMF_BLOCKED  (1u << 1) /* every vCPU waits for events */
+#define SIM_DOMF_PAUSED   (1u << 2)
+#define SIM_DOMF_SHUTDOWN (1u << 3) /* see shutdown_reason */
+#define SIM_DOMF_LOGDIRTY (1u << 4)
+
+/* GETINFO's answer, and LIST's (an array of them, Domain-0 first). */
+struct sim_dominfo {
+	uint32_t domid;
+	uint32_t flags;
+	uint32_t shutdown_reason; /* enum sim_shutdown_reason when SIM_DOMF_SHUTDOWN */
+	uint32_t type;		  /* enum sim_domain_type */
+	uint8_t uuid[16];
+	uint32_t max_vcpus;
+	uint32_t online_vcpus;
+	uint64_t mem_kb;	/* populated */
+	uint64_t max_mem_kb;
+	uint64_t target_kb;
+	uint64_t cpu_time_ns;
+};
+
+/* VCPU_INFO's answer. */
+struct sim_vcpuinfo {
+	uint32_t online, blocked, running;
+	uint32_t cpu; /* host CPU it last ran on */
+	uint64_t cpu_time_ns;
+};
+
+/* BUILD's answer. */
+struct sim_build_result {
+	uint64_t store_pfn;
+	uint64_t console_pfn;
+	uint32_t store_port;
+	uint32_t console_port;
+};
+
+/* The layouts are the ABI: a size that changes without the version is a bug. */
+_Static_assert(sizeof(struct sim_req) == 16, "sim_req");
+_Static_assert(sizeof(struct sim_rsp) == 16, "sim_rsp");
+_Static_assert(sizeof(struct sim_hostinfo) == 224, "sim_hostinfo");
+_Static_assert(sizeof(struct sim_domain_config) == 32, "sim_domain_config");
+_Static_assert(sizeof(struct sim_dominfo) == 72, "sim_dominfo");
+_Static_assert(sizeof(struct sim_vcpuinfo) == 24, "sim_vcpuinfo");
+_Static_assert(sizeof(struct sim_build_result) == 24, "sim_build_result");
 #endif

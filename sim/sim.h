@@ -1,7 +1,7 @@
 /* xcd-sim internals: the simulated host, its domains and their vCPUs. */
 #ifndef XCD_SIM_SIM_H
 #define XCD_SIM_SIM_H
-#include "../hv/hv.h"
+#include "proto.h"
 #include "guest.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,7 +52,7 @@ struct sim_domain {
 	struct sim_host *host;
 	struct sim_domain *next;
 	uint32_t domid;
-	struct hv_domain_config cfg;
+	struct sim_domain_config cfg;
 	uint64_t max_mem_kb, target_kb;
 	struct sim_mem mem;
 	enum sim_program program;
@@ -77,7 +77,7 @@ struct sim_host {
 	uint64_t total_kb;
 	uint64_t dom0_kb;	/* what Domain-0 holds, outside total_kb (as dom0_mem=) */
 	uint32_t nr_features;
-	uint32_t featureset[HV_FEATURESET_MAX];
+	uint32_t featureset[SIM_FEATURESET_MAX];
 	struct sim_domain *domains;
 	uint32_t next_domid;
 	/* Event handles of dom0 clients (evtchn.c). ev_mu nests inside a
@@ -89,11 +89,11 @@ struct sim_host {
 };
 
 /* domain.c: every function returns 0 or -errno and fills err. */
-int sim_domain_create(struct sim_host *h, const struct hv_domain_config *cfg, uint32_t *domid,
+int sim_domain_create(struct sim_host *h, const struct sim_domain_config *cfg, uint32_t *domid,
 		      char *err, size_t errlen);
 struct sim_domain *sim_domain_find(struct sim_host *h, uint32_t domid);
 int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
-		     uint32_t console_domid, struct hv_build_result *out, char *err,
+		     uint32_t console_domid, struct sim_build_result *out, char *err,
 		     size_t errlen);
 int sim_domain_pause(struct sim_domain *d);
 int sim_domain_unpause(struct sim_domain *d);
@@ -102,8 +102,8 @@ int sim_domain_shutdown(struct sim_domain *d, uint32_t reason);
 void sim_domain_shutdown_self(struct sim_domain *d, uint32_t reason);
 int sim_domain_resume(struct sim_domain *d);
 void sim_domain_destroy(struct sim_host *h, struct sim_domain *d);
-void sim_domain_info(struct sim_domain *d, struct hv_dominfo *out);
-void sim_host_dom0_info(struct sim_host *h, struct hv_dominfo *out);
+void sim_domain_info(struct sim_domain *d, struct sim_dominfo *out);
+void sim_host_dom0_info(struct sim_host *h, struct sim_dominfo *out);
 uint64_t sim_host_free_kb(struct sim_host *h);
 /* dom0 notified the domain's port: wakes vCPU 0. */
 void sim_domain_notify(struct sim_domain *d, uint32_t port);

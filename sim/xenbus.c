@@ -209,11 +209,11 @@ static void balloon(struct xb *b, const char *val)
 static int shutdown_reason(const char *v)
 {
 	if (strcmp(v, "poweroff") == 0 || strcmp(v, "halt") == 0)
-		return HV_SHUTDOWN_POWEROFF;
+		return SIM_SHUTDOWN_POWEROFF;
 	if (strcmp(v, "reboot") == 0)
-		return HV_SHUTDOWN_REBOOT;
+		return SIM_SHUTDOWN_REBOOT;
 	if (strcmp(v, "suspend") == 0)
-		return HV_SHUTDOWN_SUSPEND;
+		return SIM_SHUTDOWN_SUSPEND;
 	return -1;
 }
 
@@ -540,8 +540,8 @@ static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 		uint32_t reason = action >> XA_REASON_SHIFT;
 		x->shutdowns_seen++;
 		console_line(b, "control/shutdown: %s",
-			     reason == HV_SHUTDOWN_POWEROFF ? "powering off" :
-			     reason == HV_SHUTDOWN_REBOOT ? "rebooting" : "suspending");
+			     reason == SIM_SHUTDOWN_POWEROFF ? "powering off" :
+			     reason == SIM_SHUTDOWN_REBOOT ? "rebooting" : "suspending");
 		pthread_mutex_lock(&b->d->mu);
 		sim_domain_shutdown_self(b->d, reason);
 		pthread_mutex_unlock(&b->d->mu);

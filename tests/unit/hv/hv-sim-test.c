@@ -3,6 +3,7 @@
  * bounded. The guest programs' memory layout is sim/guest.h. */
 #include "../../../hv/hv.h"
 #include "../../../sim/guest.h"
+#include "../../../sim/proto.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -634,12 +637,50 @@ static void test_sim_killed(void)
 	CU_ASSERT(strstr(err, F.sock) != NULL);
 }
 
+/* One HELLO with VERSION on a connection of its own: the answer's err. */
+static int hello_as(uint32_t version)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { 5, 0 };
+	if (strlen(F.sock) >= sizeof(sa.sun_path))
+		CU_FAIL_FATAL("socket path too long");
+	memcpy(sa.sun_path, F.sock, strlen(F.sock) + 1);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -9999;
+	}
+	struct {
+		struct sim_req q;
+		uint32_t v;
+	} m = { { SIM_MAGIC, SIM_OP_HELLO, 0, sizeof(uint32_t) }, version };
+	struct sim_rsp r = { 0 };
+	int rc = -9999;
+	if (write(fd, &m, sizeof(m)) == (ssize_t)sizeof(m) &&
+	    recv(fd, &r, sizeof(r), MSG_WAITALL) == (ssize_t)sizeof(r) && r.magic == SIM_MAGIC)
+		rc = r.err;
+	close(fd);
+	return rc;
+}
+
+/* The wire's records are xcd-sim's ABI: a client of another protocol
+ * version is refused at HELLO, never left to misread them. */
+static void test_hello_version(void)
+{
+	CU_ASSERT_EQUAL(hello_as(SIM_PROTO_VERSION), 0);
+	CU_ASSERT_EQUAL(hello_as(SIM_PROTO_VERSION - 1), -EPROTO);
+	CU_ASSERT_EQUAL(hello_as(SIM_PROTO_VERSION + 1), -EPROTO);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	CU_pSuite s = CU_add_suite("hv-sim", suite_init, suite_clean);
 	CU_add_test(s, "hv_open(HV_XEN) fails cleanly without Xen", test_open_xen_fails);
+	CU_add_test(s, "HELLO refuses another protocol version", test_hello_version);
 	CU_add_test(s, "host info", test_host_info);
 	CU_add_test(s, "create, build, unpause, list 3 domains", test_create);
 	CU_add_test(s, "pause stops the guest, unpause resumes it", test_pause_unpause);

@@ -120,10 +120,10 @@ static void shutdown_by(const char *value, int reason)
 	xb_fake_free(&f);
 }
 
-static void test_poweroff(void) { shutdown_by("poweroff", HV_SHUTDOWN_POWEROFF); }
-static void test_halt(void) { shutdown_by("halt", HV_SHUTDOWN_POWEROFF); }
-static void test_reboot(void) { shutdown_by("reboot", HV_SHUTDOWN_REBOOT); }
-static void test_suspend(void) { shutdown_by("suspend", HV_SHUTDOWN_SUSPEND); }
+static void test_poweroff(void) { shutdown_by("poweroff", SIM_SHUTDOWN_POWEROFF); }
+static void test_halt(void) { shutdown_by("halt", SIM_SHUTDOWN_POWEROFF); }
+static void test_reboot(void) { shutdown_by("reboot", SIM_SHUTDOWN_REBOOT); }
+static void test_suspend(void) { shutdown_by("suspend", SIM_SHUTDOWN_SUSPEND); }
 
 static void test_ignored_and_absent(void)
 {
