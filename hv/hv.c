@@ -1,5 +1,5 @@
 /* hv: backend choice and dispatch through the backend's table. */
-#include "hv.h"
+#include "backend.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

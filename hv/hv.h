@@ -99,24 +99,50 @@ struct hv_vcpuinfo {
 
 struct hv;
 
-/* AUTO: Xen when /dev/xen/privcmd exists, else the simulated host at sim_socket
- * (NULL: $XCD_SIM_SOCKET, else /run/xcd/sim.sock). */
+/*
+ * Contracts. Unless an operation says otherwise:
+ * - the caller is domain 0's toolstack; DOMID names an existing domain other
+ *   than 0 (-ESRCH when there is none, -EPERM for 0 where 0 is not allowed);
+ * - 0 is success and nothing else changed; a negative errno leaves the
+ *   domain as it was, and hv_error() says what failed, where, and why;
+ * - -ECONNRESET (sim) means the host is gone: every later call fails too,
+ *   and the caller must open a new handle (xcdd treats it as host loss);
+ * - calls are synchronous and short (a hypercall or one round trip), except
+ *   hv_domain_build and hv_domain_suspend, which may take seconds: call
+ *   those from a job, never from an event loop's callback.
+ * One handle is used by one thread at a time.
+ */
+
+/* Opens the backend. AUTO: Xen when /dev/xen/privcmd exists, else the
+ * simulated host at SIM_SOCKET (NULL: $XCD_SIM_SOCKET, else
+ * /run/xcd/sim.sock). 0 with *OUT set, or a negative errno with ERR saying
+ * what is missing (-ENOENT/-ECONNREFUSED: no such host; -EPROTO: a simulated
+ * host of another protocol version). */
 int hv_open(enum hv_backend backend, const char *sim_socket, struct hv **out, char *err,
 	    size_t errlen);
+/* Closes the handle: its mappings stay valid until hv_unmap; its event
+ * channel bindings are released. */
 void hv_close(struct hv *hv);
 /* The last failure's explanation (empty when none). */
 const char *hv_error(const struct hv *hv);
+/* "xen" or "sim": for logs, never for decisions. */
 const char *hv_backend_name(const struct hv *hv);
 
+/* Host facts: CPUs, memory (total and free, KiB), the Xen version and the
+ * CPU featureset. Never fails on a live handle except -ECONNRESET. */
 int hv_host_info(struct hv *hv, struct hv_hostinfo *out);
 
-/* The new domain is paused (as Xen creates it): build, then unpause.
- * Xen: max_mem_kb must be whole MiB (libxenguest builds in MiB); Xen's limit
- * is set 1 MiB above it for PVH's special pages, as xl does, and
- * hv_domain_getinfo/hv_set_max_mem hide that slack. A PVH domain gets 1 vCPU
- * at most (-EOPNOTSUPP otherwise): Linux PVH counts its CPUs in the ACPI MADT
- * and hv_xen writes no ACPI tables yet. The grant and maptrack limits are the
- * hypervisor's defaults, 1023 event channels, grant table v1. */
+/*
+ * Creates an empty domain, paused (as Xen does): build it, then unpause.
+ * *DOMID is the new domain's. -EINVAL: CFG is not valid (no vCPU, an unknown
+ * type or timer mode; Xen: memory not a whole number of MiB, at least 1);
+ * -EOPNOTSUPP: a PVH domain with more vCPUs than the backend can describe
+ * (ACPI_MAX_VCPUS, 128); -ENOMEM: not enough free memory.
+ * Xen: Xen's limit is set 1 MiB above max_mem_kb for PVH's special pages, as
+ * xl does, and hv_domain_getinfo/hv_set_max_mem hide that slack; grant and
+ * maptrack limits are the hypervisor's defaults, 1023 event channels, grant
+ * table v1; PVH gets CFG's timer mode and paging pool.
+ */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t *domid);
 /* What to load into a created domain. */
 struct hv_build_spec {
@@ -140,31 +166,46 @@ struct hv_build_spec {
  * e820 map (RAM, the special pages and its ACPI tables reserved) and ACPI
  * tables (hv/acpi.h: a MADT with its vCPUs, the first spec->vcpus enabled;
  * at most 128 vCPUs). Measured in the Xen lab: Linux PVH then brings up
- * every vCPU and powers off through control/shutdown, as PV guests do.
- * On failure the domain is left half built: destroy it. */
+ * every vCPU and powers off through control/shutdown, as PV guests do. */
 struct hv_build_result {
 	uint64_t store_pfn;
 	uint32_t store_port;
 	uint32_t console_port;
 	uint64_t console_pfn;
 };
+/* Loads SPEC into a created, never-built domain, which stays paused. Slow
+ * (seconds on Xen). -EINVAL: no kernel, or a kernel the builder refuses
+ * (Xen: not an image; sim: not a guest program); -ENOMEM. On failure the
+ * domain is left half built: destroy it. */
 int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		    struct hv_build_result *out);
+/* Pause and unpause count, as Xen's do: a domain paused twice runs again
+ * after two unpauses. Unpausing a domain that is not paused fails. */
 int hv_domain_pause(struct hv *hv, uint32_t domid);
 int hv_domain_unpause(struct hv *hv, uint32_t domid);
+/* Makes the hypervisor shut the domain down with REASON, as if it had asked
+ * (no guest cooperation: the toolstack's polite request goes through
+ * control/shutdown in xenstore instead). -EINVAL: not one of Xen's reasons. */
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason);
+/* Destroys the domain in any state: its memory is freed, its event channels
+ * closed; hv_domain_getinfo then fails with -ESRCH (on Xen, once the dying
+ * domain's pages are released, which may take a moment). A failure leaves
+ * the domain there: the caller must not forget it. */
 int hv_domain_destroy(struct hv *hv, uint32_t domid);
+/* The domain's state and sizes (DOMID 0 allowed: the control domain). */
 int hv_domain_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out);
 /* Gives the domain another uuid (Xen's domain handle): a domain kept by
  * on_*=rename-restart leaves its uuid to the one that replaces it. */
 int hv_domain_set_uuid(struct hv *hv, uint32_t domid, const uint8_t uuid[16]);
-/* Fills up to max entries, domain 0 included; returns how many (>= 0). */
+/* Fills up to max entries, domain 0 included, by domid; returns how many
+ * (>= 0). A full answer may mean there are more: see hv_domain_list_all. */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *out, unsigned max);
 /* Every domain, however many: *out is allocated (free it), the count returned. */
 #define HV_MAX_DOMAINS 32752u /* Xen's DOMID_FIRST_RESERVED */
 int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
 /* Suspend: the domain ends in shutdown(suspend), its state frozen.
- * Resume: a suspended domain runs again where it stopped (Xen's fast resume).
+ * Resume: a suspended domain runs again where it stopped (Xen's fast resume);
+ * -EINVAL when it is not suspended.
  * Xen: a guest suspends itself when the toolstack writes control/shutdown =
  * "suspend" in xenstore; hv_domain_suspend then waits (blocking, up to 60 s:
  * call it from a job, not an event loop) until Xen reports the domain in
@@ -173,39 +214,56 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
 int hv_domain_suspend(struct hv *hv, uint32_t domid);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
 
+/* The most memory the domain may hold, KiB. -EINVAL when the backend cannot
+ * give it (xcd-sim cannot grow a guest beyond what it was created with). */
 int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb);
-/* Xen: the hypervisor keeps no balloon target. The guest's balloon driver
+/* The balloon target, KiB; -EINVAL above the maximum.
+ * Xen: the hypervisor keeps no balloon target. The guest's balloon driver
  * follows memory/target in xenstore, which the toolstack writes; this checks
  * target <= max and sets Xen's populate-on-demand target of a PVH domain
- * (only a PoD-built domain is affected, and hv_xen builds none). */
+ * (only a PoD-built domain is affected, and hv_xen builds none).
+ * xcd-sim: its guests balloon towards it by themselves. */
 int hv_set_target_mem(struct hv *hv, uint32_t domid, uint64_t target_kb);
 
+/* -EINVAL (sim) or Xen's error for a VCPU the domain does not have. */
 int hv_vcpu_info(struct hv *hv, uint32_t domid, uint32_t vcpu, struct hv_vcpuinfo *out);
 /* cpumap: one bit per host CPU, len bytes. */
 int hv_vcpu_set_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, const uint8_t *cpumap,
 			 size_t len);
 int hv_vcpu_get_affinity(struct hv *hv, uint32_t domid, uint32_t vcpu, uint8_t *cpumap,
 			 size_t len);
-/* *len: in, the buffer's size; out, the context's. The domain should be paused. */
+/* An opaque, backend-defined blob (at most HV_VCPU_CONTEXT_MAX bytes).
+ * *len: in, the buffer's size; out, the context's (Xen: -ENOSPC when the
+ * buffer is too small). Pause the domain first: xcd-sim refuses a running
+ * one, Xen returns a moment's context. */
 int hv_vcpu_get_context(struct hv *hv, uint32_t domid, uint32_t vcpu, void *buf, size_t *len);
+/* Sets what hv_vcpu_get_context of the same backend returned (-EINVAL for a
+ * blob of another size or kind); the domain must be paused. */
 int hv_vcpu_set_context(struct hv *hv, uint32_t domid, uint32_t vcpu, const void *buf,
 			size_t len);
 
 /* Log-dirty: every page the guest writes after enable is marked. read_and_clear
  * copies the bitmap of the first npages pages (bit i of byte i/8 = pfn i) into
- * bitmap (npages/8 rounded up bytes) and clears it; clear = 0 only peeks. */
+ * bitmap (npages/8 rounded up bytes) and clears it; clear = 0 only peeks.
+ * Xen: enabling it on a PV guest fails (it needs shadow paging, which
+ * Debian's Xen is built without); PVH uses HAP. */
 int hv_logdirty_enable(struct hv *hv, uint32_t domid);
 int hv_logdirty_disable(struct hv *hv, uint32_t domid);
 int hv_logdirty_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t npages,
 		       int clear);
 
-/* Maps guest pages [pfn, pfn + npages) into the caller: the guest's live memory. */
+/* Maps guest pages [pfn, pfn + npages) into the caller: the guest's live
+ * memory, shared (writes through HV_MAP_WRITE reach the guest). Fails for
+ * pages the domain does not have (xcd-sim: -EINVAL). hv_unmap with the same
+ * npages. */
 #define HV_MAP_READ 1
 #define HV_MAP_WRITE 2
 int hv_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot, void **addr);
 int hv_unmap(struct hv *hv, void *addr, uint64_t npages);
 
-/* Event channels, from the caller's side (domain 0). */
+/* Event channels, from the caller's side (domain 0). Ports bound through a
+ * handle belong to it and are unbound when it closes. */
+/* A port of DOMID's, unbound, that REMOTE_DOMID may bind to. */
 int hv_evtchn_alloc_unbound(struct hv *hv, uint32_t domid, uint32_t remote_domid,
 			    uint32_t *port);
 /* Binds a local port to (domid, remote_port); *local_port is the caller's. */
@@ -225,56 +283,4 @@ int hv_evtchn_unmask(struct hv *hv, uint32_t local_port);
  * its bindings; the new process adopts it in place of its own handle. */
 int hv_evtchn_adopt(struct hv *hv, int fd);
 
-/* The backends' table; hv.c dispatches and keeps the error text. */
-struct hv_ops {
-	const char *name;
-	void (*close)(struct hv *hv);
-	int (*host_info)(struct hv *, struct hv_hostinfo *);
-	int (*domain_create)(struct hv *, const struct hv_domain_config *, uint32_t *);
-	int (*domain_build)(struct hv *, uint32_t, const struct hv_build_spec *,
-			    struct hv_build_result *);
-	int (*domain_pause)(struct hv *, uint32_t);
-	int (*domain_unpause)(struct hv *, uint32_t);
-	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);
-	int (*domain_destroy)(struct hv *, uint32_t);
-	int (*domain_getinfo)(struct hv *, uint32_t, struct hv_dominfo *);
-	int (*domain_set_uuid)(struct hv *, uint32_t, const uint8_t *);
-	int (*domain_list)(struct hv *, struct hv_dominfo *, unsigned);
-	int (*domain_suspend)(struct hv *, uint32_t);
-	int (*domain_resume)(struct hv *, uint32_t);
-	int (*set_max_mem)(struct hv *, uint32_t, uint64_t);
-	int (*set_target_mem)(struct hv *, uint32_t, uint64_t);
-	int (*vcpu_info)(struct hv *, uint32_t, uint32_t, struct hv_vcpuinfo *);
-	int (*vcpu_set_affinity)(struct hv *, uint32_t, uint32_t, const uint8_t *, size_t);
-	int (*vcpu_get_affinity)(struct hv *, uint32_t, uint32_t, uint8_t *, size_t);
-	int (*vcpu_get_context)(struct hv *, uint32_t, uint32_t, void *, size_t *);
-	int (*vcpu_set_context)(struct hv *, uint32_t, uint32_t, const void *, size_t);
-	int (*logdirty_enable)(struct hv *, uint32_t);
-	int (*logdirty_disable)(struct hv *, uint32_t);
-	int (*logdirty_bitmap)(struct hv *, uint32_t, uint8_t *, uint64_t, int);
-	int (*map)(struct hv *, uint32_t, uint64_t, uint64_t, int, void **);
-	int (*unmap)(struct hv *, void *, uint64_t);
-	int (*evtchn_alloc_unbound)(struct hv *, uint32_t, uint32_t, uint32_t *);
-	int (*evtchn_bind)(struct hv *, uint32_t, uint32_t, uint32_t *);
-	int (*evtchn_notify)(struct hv *, uint32_t);
-	int (*evtchn_unbind)(struct hv *, uint32_t);
-	int (*evtchn_bind_dom_exc)(struct hv *, uint32_t *);
-	int (*evtchn_fd)(struct hv *);
-	int (*evtchn_pending)(struct hv *, uint32_t *);
-	int (*evtchn_unmask)(struct hv *, uint32_t);
-	int (*evtchn_adopt)(struct hv *, int);
-};
-
-/* For backends only. */
-struct hv {
-	const struct hv_ops *ops;
-	void *priv;
-	char err[256];
-};
-int hv_fail(struct hv *hv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int hv_xen_open(struct hv *hv, char *err, size_t errlen);
-/* The paging pool (HAP page tables) the Xen backend gives a PVH domain of
- * CFG, in bytes: CFG's paging_pool_kb, else xl's default shadow_memory. */
-uint64_t pvh_paging_pool_bytes(const struct hv_domain_config *cfg);
-int hv_sim_open(struct hv *hv, const char *socket_path, char *err, size_t errlen);
 #endif

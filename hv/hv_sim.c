@@ -2,7 +2,7 @@
  * Unix socket (sim/PROTOCOL.md). Calls are synchronous and bounded by a
  * socket timeout; once the connection breaks, every call fails with
  * -ECONNRESET and says so. */
-#include "hv.h"
+#include "backend.h"
 #include "../sim/guest.h"
 #include "../sim/proto.h"
 #include <errno.h>

@@ -2,7 +2,7 @@
  * builder makes PV and PVH domains from a kernel image), libxenforeignmemory
  * and libxenevtchn. Operations not done yet answer -ENOSYS and say so. */
 #include "acpi.h"
-#include "hv.h"
+#include "backend.h"
 #include "../lib/log.h"
 #include <errno.h>
 #include <fcntl.h>

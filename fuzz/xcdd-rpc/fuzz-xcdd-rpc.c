@@ -18,7 +18,7 @@
  * fsyncs), emptied before every input so that each input starts from no
  * domain.
  */
-#include "../../hv/hv.h"
+#include "../../hv/backend.h"
 #include "../../lib/log.h"
 #include "../../xcd/xcdd.h"
 #include <dirent.h>

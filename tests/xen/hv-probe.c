@@ -26,7 +26,7 @@
  * reason on stderr. XCD_HV_PROBE_DEBUG=1 shows libxenctrl's own messages.
  * Checks read Xen through hv, and through libxenctrl where hv has no reader
  * (a PVH domain's paging pool and timer mode). */
-#include "../../hv/hv.h"
+#include "../../hv/backend.h"
 #include "../../lib/log.h"
 #include <errno.h>
 #include <inttypes.h>

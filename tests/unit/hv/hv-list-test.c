@@ -1,7 +1,7 @@
 /* hv-list-test: hv_domain_list_all asks a backend again with room for more
  * while its answer fills the room given, up to Xen's domid space; a fake
  * backend with many domains stands in for a busy host. */
-#include "../../../hv/hv.h"
+#include "../../../hv/backend.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdlib.h>
