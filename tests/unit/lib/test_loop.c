@@ -1,10 +1,11 @@
-/* loop-test: lib/loop's batches and timers: a handler deleted by another's
+/* test_loop: lib/loop's batches and timers: a handler deleted by another's
  * callback in the same batch is never called (ASan sees any use after free),
  * more ready descriptors than one batch holds are all served, timers fire in
  * order, periodically, and may be re-armed, disarmed or freed from their own
  * callbacks. Every run is bounded by a stop timer. */
 #include "../../../lib/loop.h"
 #include "../../lib/cunit_run.h"
+#include "suites.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -269,7 +270,7 @@ static void test_idle_timeout(void)
 	loop_free(L);
 }
 
-static void register_loop(void)
+void register_loop(void)
 {
 	CU_pSuite s = CU_add_suite("loop", NULL, NULL);
 	CU_add_test(s, "a handler deleted by another's callback in a batch", test_delete_in_batch);
@@ -280,10 +281,4 @@ static void register_loop(void)
 	CU_add_test(s, "periodic timer freed from its callback", test_timer_periodic_free_self);
 	CU_add_test(s, "a 0 ms timer re-armed does not starve fds", test_timer_no_starvation);
 	CU_add_test(s, "idle timeout without timers", test_idle_timeout);
-}
-
-int main(void)
-{
-	suite_register_fn *const regs[] = { register_loop, NULL };
-	return cunit_run("loop-test", regs);
 }

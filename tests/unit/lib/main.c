@@ -1,0 +1,10 @@
+/* lib-unit: CUnit suites for lib/. */
+#include "../../lib/cunit_run.h"
+#include "suites.h"
+#include <stddef.h>
+
+int main(void)
+{
+	suite_register_fn *const regs[] = { register_loop, register_tuneplan, NULL };
+	return cunit_run("lib-unit", regs);
+}

@@ -1,0 +1,6 @@
+/* The suites of lib-unit, one per file of lib/. */
+#ifndef XCD_LIB_UNIT_SUITES_H
+#define XCD_LIB_UNIT_SUITES_H
+void register_loop(void);
+void register_tuneplan(void);
+#endif
