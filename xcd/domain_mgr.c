@@ -1072,6 +1072,14 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: %s", cfg->name, err);
 		return -EINVAL;
 	}
+	/* A restart's old vif may still be going away under the same vifname;
+	 * vif-bridge refuses an interface that is not the guest's in any case. */
+	for (size_t i = 0; !restart && i < cfg->n_vifs; i++)
+		if (vif_ifname_unused(&cfg->vifs[i], "/sys/class/net", err, sizeof(err)) < 0) {
+			jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: vif %zu: %s",
+					  cfg->name, i + 1, err);
+			return -EINVAL;
+		}
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
