@@ -1,5 +1,6 @@
 /* jsonrpc: JSON-RPC 2.0 lines on yajl, and the line buffer (see jsonrpc.h). */
 #include "jsonrpc.h"
+#include "utf8.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -49,7 +50,7 @@ void jsonrpc_error_set(struct jsonrpc_error *e, int code, const char *field, con
 
 struct check_ctx {
 	unsigned depth, max;
-	bool too_deep, nul;
+	bool too_deep, nul, surrogate;
 };
 
 static int check_open(void *arg)
@@ -68,11 +69,21 @@ static int check_close(void *arg)
 	return 1;
 }
 
-/* yajl_tree keeps strings NUL-terminated: "a\u0000b" would silently become "a". */
+/*
+ * yajl_tree keeps strings NUL-terminated: "a\u0000b" would silently become
+ * "a". The raw text was checked for strict UTF-8 before yajl saw it; what is
+ * checked again here is the string as yajl decoded its escapes, where a lone
+ * "\uDC00" becomes the bytes of a surrogate (ED B0 80).
+ */
 static int check_string(void *arg, const unsigned char *s, size_t len)
 {
+	struct check_ctx *c = arg;
 	if (memchr(s, 0, len)) {
-		((struct check_ctx *)arg)->nul = true;
+		c->nul = true;
+		return 0;
+	}
+	if (utf8_invalid((const char *)s, len, NULL) != len) {
+		c->surrogate = true;
 		return 0;
 	}
 	return 1;
@@ -103,6 +114,14 @@ int jsonrpc_check_text(const char *text, size_t len, unsigned max_depth, char *e
 		snprintf(err, errlen, "empty message: expected a JSON object");
 		return -EINVAL;
 	}
+	/* yajl's own UTF-8 check lets overlong forms and surrogates through. */
+	const char *why = NULL;
+	size_t bad = utf8_invalid(text, len, &why);
+	if (bad != len) {
+		snprintf(err, errlen, "invalid UTF-8 at byte %zu (0x%02x): %s", bad,
+			 (unsigned char)text[bad], why);
+		return -EINVAL;
+	}
 	struct check_ctx c = { .max = max_depth };
 	yajl_handle h = yajl_alloc(&check_callbacks, NULL, &c);
 	if (!h) {
@@ -119,6 +138,10 @@ int jsonrpc_check_text(const char *text, size_t len, unsigned max_depth, char *e
 			snprintf(err, errlen, "nesting deeper than %u levels", max_depth);
 		} else if (c.nul) {
 			snprintf(err, errlen, "a string contains \\u0000, which is not accepted");
+		} else if (c.surrogate) {
+			snprintf(err, errlen, "a string ending before byte %zu has an unpaired "
+				 "UTF-16 surrogate escape (\\uD800 to \\uDFFF)",
+				 yajl_get_bytes_consumed(h));
 		} else {
 			unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
 			size_t at = yajl_get_bytes_consumed(h);

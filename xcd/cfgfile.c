@@ -1,6 +1,7 @@
 /* cfgfile: the file grammar of xl.cfg(5) (see cfgfile.h). */
 #include "cfgfile.h"
 #include "../lib/strmap.h"
+#include "../lib/utf8.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -283,6 +284,17 @@ static int lex_string(struct lexer *lx, struct token *t)
 		s[n++] = c;
 	}
 	s[n] = '\0';
+	/* Strings reach JSON (xcdd's answers, the journal) and the log: they
+	 * must be UTF-8 there. Latin-1 bytes or an escaped overlong '/' are
+	 * refused here, where the file and line can still be named. */
+	const char *why = NULL;
+	size_t bad = utf8_invalid(s, n, &why);
+	if (bad != n) {
+		unsigned char b = (unsigned char)s[bad];
+		free(s);
+		return lex_fail(lx, open, "a string that is not valid UTF-8: byte %zu of its text "
+			       "(0x%02x) is %s", bad, b, why);
+	}
 	t->kind = TOK_STRING;
 	t->text = s;
 	return 0;

@@ -15,7 +15,10 @@
  * Differences from libxlutil (xl's own parser), all of them extensions:
  * negative numbers, upper-case hex digits, CR LF line ends, a last line
  * without a newline, and \xHH / \ooo escapes that produce their byte
- * (libxlutil rejects the first and silently drops the second).
+ * (libxlutil rejects the first and silently drops the second). A string
+ * must be valid UTF-8 once its escapes are applied (strict: no overlong
+ * forms, no surrogates): it is refused with its FILE:LINE:COLUMN, since it
+ * would reach JSON and the log. Comments may hold any bytes.
  */
 #ifndef XCD_CFGFILE_H
 #define XCD_CFGFILE_H

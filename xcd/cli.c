@@ -1,5 +1,6 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/jsonrpc.h"
+#include "../lib/utf8.h"
 #include "cfgload.h"
 #include "console.h"
 #include "xcdd.h"
@@ -332,6 +333,25 @@ static bool create_offline(int argc, char **argv)
 	return false;
 }
 
+/* The text goes to xcdd as a JSON string, which must be UTF-8: say where it
+ * is not in the file's own terms, FILE:LINE:COLUMN, as the parser would. */
+static bool utf8_text(const char *file, const char *text)
+{
+	size_t len = strlen(text);
+	const char *why = NULL;
+	size_t bad = utf8_invalid(text, len, &why);
+	if (bad == len)
+		return true;
+	unsigned line = 1;
+	const char *bol = text;
+	for (const char *p = text; p < text + bad; p++)
+		if (*p == '\n')
+			line++, bol = p + 1;
+	fprintf(stderr, "xcd: %s:%u:%zu: not valid UTF-8: byte 0x%02x is %s\n", file, line,
+		(size_t)(text + bad - bol) + 1, (unsigned char)text[bad], why);
+	return false;
+}
+
 static int v_create(int fd, int argc, char **argv)
 {
 	struct create_args a = { 0 };
@@ -359,6 +379,13 @@ static int v_create(int fd, int argc, char **argv)
 	char *text = read_file(a.file);
 	if (!text)
 		return 1;
+	bool utf8 = utf8_text(a.file, text);
+	for (int k = 0; utf8 && k < a.n_overrides; k++)
+		utf8 = utf8_text("command line", a.overrides[k]);
+	if (!utf8) {
+		free(text);
+		return 1;
+	}
 	a.config = text;
 	fprintf(stderr, "Parsing config from %s\n", a.file);
 	if (a.dry_run) {

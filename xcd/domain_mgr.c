@@ -3,6 +3,7 @@
 #include "../lib/log.h"
 #include "actions.h"
 #include "cfgfile.h"
+#include "domname.h"
 #include "journal.h"
 #include "xcdd.h"
 #include "xlfmt.h"
@@ -1020,30 +1021,65 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 	return d;
 }
 
+/* dm_name_check; LIVE: a domain the hypervisor no longer has is forgotten
+ * first (not while a restart makes one again: the table is as it left it). */
+static int name_check(struct dm *m, const struct dm_domain *self, const char *name,
+		      const char *field, bool live, struct jsonrpc_error *e)
+{
+	char why[256];
+	if (domname_check(name, why, sizeof(why)) < 0) {
+		jsonrpc_error_set(e, self ? JSONRPC_INVALID_PARAMS : XCDD_ERR_CONFIG, field,
+				  "%s: %s", field, why);
+		return -EINVAL;
+	}
+	struct dm_domain *other = dm_find(m, name, 0);
+	if (other && other != self && live)
+		other = find_live(m, name);
+	if (other && other != self) {
+		char q[96];
+		jsonrpc_error_set(e, XCDD_ERR_EXISTS, field, "a domain named %s exists already",
+				  domname_quote(name, q, sizeof(q)));
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
+		  const char *field, struct jsonrpc_error *e)
+{
+	return name_check(m, self, name, field, true, e);
+}
+
 /* dm_create; RESTART: made again by a restart, which a crash does not undo. */
 static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
 			 bool paused, bool restart, dm_done_fn *done, void *arg,
 			 struct jsonrpc_error *e)
 {
 	char err[512];
-	if (!cfg->name || !cfg->name[0]) {
+	if (!cfg->name) {
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
 	}
+	int nrc = name_check(m, NULL, cfg->name, "name", !restart, e);
+	if (nrc < 0)
+		return nrc;
 	if (!cfg->kernel) {
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "kernel",
 				  "%s: the configuration has no kernel=", cfg->name);
 		return -EINVAL;
 	}
-	if (restart ? dm_find(m, cfg->name, 0) != NULL : find_live(m, cfg->name) != NULL) {
-		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "name", "a domain named %s exists already",
-				  cfg->name);
-		return -EEXIST;
-	}
 	if (dev_check(cfg, err, sizeof(err)) < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: %s", cfg->name, err);
 		return -EINVAL;
 	}
+	/* A restart's old vif may still be going away under the same vifname;
+	 * vif-bridge refuses an interface that is not the guest's in any case. */
+	for (size_t i = 0; !restart && i < cfg->n_vifs; i++)
+		if (vif_ifname_unused(&cfg->vifs[i], "/sys/class/net", err, sizeof(err)) < 0) {
+			jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: vif %zu: %s",
+					  cfg->name, i + 1, err);
+			return -EINVAL;
+		}
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
@@ -1291,24 +1327,9 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 {
 	if (refuse_busy(d, e) < 0)
 		return -EBUSY;
-	size_t n = strlen(name), digits = strspn(name, "0123456789");
-	bool ctl = false;
-	for (const char *p = name; *p; p++)
-		ctl |= iscntrl((unsigned char)*p) != 0;
-	if (n == 0 || n > 127 || digits == n || ctl || !strcmp(name, "Domain-0")) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.new_name",
-				  "params.new_name: \"%.40s\" cannot name a domain (empty, all "
-				  "digits, Domain-0, control characters or over 127 bytes)", name);
-		return -EINVAL;
-	}
-	struct dm_domain *other = dm_find(m, name, 0);
-	if (other && other != d)
-		other = find_live(m, name);
-	if (other && other != d) {
-		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "params.new_name",
-				  "a domain named %s exists already", name);
-		return -EEXIST;
-	}
+	int rc = dm_name_check(m, d, name, "params.new_name", e);
+	if (rc < 0)
+		return rc;
 	char *copy = strdup(name), *old = d->name, *old_cfg = d->config_json;
 	char *cfg = config_renamed(d->config_json, name);
 	if (!copy || !cfg) {
@@ -1326,7 +1347,7 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 	}
 	d->name = copy;
 	d->config_json = cfg;
-	int rc = save_info(m, d, e);
+	rc = save_info(m, d, e);
 	if (rc < 0) {
 		if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, old, err, sizeof(err)) < 0)
 			log_warn("domain %s: %s", old, err);
@@ -1575,11 +1596,13 @@ static int preserve_renamed(struct dm *m, struct dm_domain *d)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
 	struct jsonrpc_error e = { 0 };
+	/* Room for the stamp and "-99" within the name rule's length. */
+	int keep = (int)domname_cut(d->name, DOMNAME_MAX - strlen(stamp) - 3);
 	for (int k = 1; k < 100; k++) {
 		if (k == 1)
-			snprintf(name, sizeof(name), "%.120s%s", d->name, stamp);
+			snprintf(name, sizeof(name), "%.*s%s", keep, d->name, stamp);
 		else
-			snprintf(name, sizeof(name), "%.120s%s-%d", d->name, stamp, k);
+			snprintf(name, sizeof(name), "%.*s%s-%d", keep, d->name, stamp, k);
 		if (dm_find(m, name, 0))
 			continue;
 		return dm_rename(m, d, name, &e);

@@ -162,7 +162,17 @@ int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_e
  * A target above the maximum, or a maximum below the target, is refused. */
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 		  struct jsonrpc_error *e);
-/* Renames D to NAME, which must be free and not look like a domid. */
+/*
+ * Whether NAME may name a domain: the rule of domname.h, and no other domain
+ * (but SELF, which may be NULL) has it. 0, or fills E (FIELD names the
+ * parameter: "name", "params.new_name") and returns -EINVAL or -EEXIST.
+ * Every way a name comes in uses it: create, rename, and restore and
+ * migrate-receive when they come.
+ */
+int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
+		  const char *field, struct jsonrpc_error *e);
+
+/* Renames D to NAME, which must pass dm_name_check. */
 int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e);
 /*
  * Pins vCPU VCPU of D (-1: all of them) to the CPU lists HARD and SOFT (xl's

@@ -1,5 +1,6 @@
 /* domcfg: a PV/PVH domain configuration from xl.cfg settings (see domcfg.h). */
 #include "domcfg.h"
+#include "domname.h"
 #include "json_fields.h"
 #include <errno.h>
 #include <limits.h>
@@ -578,8 +579,9 @@ static int parse_create_info(struct ctx *c)
 		return r;
 	if (!r)
 		return bad_file(c, "no name= setting (every domain needs a name)");
-	if (!*s)
-		return bad(c, pos, "name", "the domain name is empty");
+	char why[256];
+	if (domname_check(s, why, sizeof(why)) < 0)
+		return bad(c, pos, "name", "%s", why);
 	if (!(d->name = strdup(s)))
 		return nomem(c);
 	if ((r = parse_uuid(c)))

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* In libxl_device_nic's order, which is the JSON's; xl's key, JSON name. */
 static const struct {
@@ -221,6 +222,44 @@ static int replace(char **field, const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+int vif_ifname_check(const char *key, const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > VIF_IFNAME_MAX)
+		return fail(err, errlen, "invalid %s '%.40s' (an interface name has 1 to %d "
+			    "bytes)", key, name, VIF_IFNAME_MAX);
+	if (!strcmp(name, ".") || !strcmp(name, "..") || name[0] == '-')
+		return fail(err, errlen, "invalid %s '%s' (not '.', '..' nor starting with "
+			    "'-')", key, name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return fail(err, errlen, "invalid %s '%s': byte %zu (0x%02x) is not a "
+				    "letter, digit, '-', '_' or '.'", key, name, i, c);
+	}
+	/* vifDOMID.DEVID is what netback names another guest's interface. */
+	size_t d1 = n > 3 && !strncmp(name, "vif", 3) ? strspn(name + 3, "0123456789") : 0;
+	if (d1 && name[3 + d1] == '.' && name[4 + d1] &&
+	    strspn(name + 4 + d1, "0123456789") == strlen(name + 4 + d1))
+		return fail(err, errlen, "invalid %s '%s': vifDOMID.DEVID is netback's name for a "
+			    "guest's interface", key, name);
+	return 0;
+}
+
+int vif_ifname_unused(const struct vif *v, const char *sysfs_net, char *err, size_t errlen)
+{
+	if (!v->ifname)
+		return 0;
+	char path[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", sysfs_net, v->ifname);
+	if (lstat(path, &st) == 0)
+		return fail(err, errlen, "vifname=%s names a network interface this host has "
+			    "already (%s): a guest's vif must not take it over", v->ifname, path);
+	return 0;
+}
+
 /* Six groups of one or two hex digits, separated by ':' (or '-'). */
 static int parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen)
 {
@@ -297,7 +336,9 @@ static int parse_item(struct vif *v, const char *tok, char *warnbuf, size_t warn
 	if ((a = option(tok, "backend")))
 		return replace(&v->backend_domname, a, err, errlen);
 	if ((a = option(tok, "vifname")))
-		return replace(&v->ifname, a, err, errlen);
+		return vif_ifname_check("vifname", a, err, errlen) < 0
+			       ? -EINVAL
+			       : replace(&v->ifname, a, err, errlen);
 	if ((a = option(tok, "model")))
 		return replace(&v->model, a, err, errlen);
 	if ((a = option(tok, "rate")))

@@ -60,6 +60,25 @@ int vif_parse(const char *spec, struct vif *out, char *warn, size_t warnlen, cha
 int vif_parse_rate(const char *rate, uint64_t *bytes_per_interval, uint32_t *interval_usecs,
 		   char *err, size_t errlen);
 
+/*
+ * NAME as an interface name for KEY (vifname, bridge): what Linux takes (at
+ * most IFNAMSIZ - 1 bytes, not '.' or '..', no '/' or whitespace), narrowed
+ * to letters, digits, '-', '_' and '.', not starting with '-', and not
+ * vifDOMID.DEVID (another guest's netback interface): it is an argument of
+ * `ip` and a path under /sys/class/net in the hotplug script. vif_parse
+ * checks vifname= with it (bridge= stays as xl reads it, trailing spaces
+ * and all: vif-bridge checks it before use).
+ */
+#define VIF_IFNAME_MAX 15
+int vif_ifname_check(const char *key, const char *name, char *err, size_t errlen);
+
+/*
+ * For xcdd at create: V's vifname (if any) must not name an interface the
+ * host has already (under SYSFS_NET, /sys/class/net), which vif-bridge would
+ * otherwise put on the guest's bridge and take down when the guest goes.
+ */
+int vif_ifname_unused(const struct vif *v, const char *sysfs_net, char *err, size_t errlen);
+
 /* The xl key of COLO setting I ("forwarddev", "colo_sock_mirror_id", ...). */
 const char *vif_colo_key(unsigned i);
 

@@ -14,5 +14,5 @@ out=$(cd "$out" && pwd)
 cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
 echo "  CLANGLD  $out/fuzz-rpc"
 # shellcheck disable=SC2086 # cflags is a list of words
-$cc $cflags "$src/fuzz/rpc/fuzz-rpc.c" "$src/lib/jsonrpc.c" \
+$cc $cflags "$src/fuzz/rpc/fuzz-rpc.c" "$src/lib/jsonrpc.c" "$src/lib/utf8.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-rpc"

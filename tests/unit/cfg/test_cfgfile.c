@@ -93,6 +93,18 @@ static void test_string_errors(void)
 	CU_ASSERT_EQUAL(cfgfile_parse("t.cfg", nul2, sizeof(nul2) - 1, &cf, err, sizeof(err)),
 			-EINVAL);
 	U_STR_EQ(err, "t.cfg:2:1: unexpected NUL byte");
+	/* Strings must be UTF-8 (they reach JSON), raw or escaped. */
+	u_parse_fails("a = 1\nname = 'caf\xe9'\n", "t.cfg:2:8: ",
+		      "not valid UTF-8: byte 3 of its text (0xe9) is a truncated sequence");
+	u_parse_fails("name = 'x\\xc0\\xaf'\n", "t.cfg:1:8: ",
+		      "byte 1 of its text (0xc0) is an overlong form");
+	u_parse_fails("name = '\\355\\240\\200'\n", "t.cfg:1:8: ", "a UTF-16 surrogate");
+	u_parse_fails("a = [ 'ok', \"\xf4\x90\x80\x80\" ]\n", "t.cfg:1:13: ",
+		      "a code point above U+10FFFF");
+	u_parse_fails("a = 'ok'\na += '\xff'\n", "t.cfg:2:6: ", "a byte UTF-8 never uses");
+	cf = u_parse("u = '\\xc3\\xa9\\342\\202\\254'\n");
+	assert_string(cf, "u", "\xc3\xa9\xe2\x82\xac");
+	cfgfile_free(cf);
 }
 
 static void test_numbers(void)

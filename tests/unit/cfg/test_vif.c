@@ -204,6 +204,31 @@ static void test_errors(void)
 	fails("mtu=0x10", "invalid mtu");
 	fails("devid=-1", "invalid devid '-1'");
 	fails("devid=", "invalid devid ''");
+	/* vifname= reaches `ip` and /sys/class/net/NAME in vif-bridge. */
+	fails("vifname=../../../../tmp", "invalid vifname '../../../../tmp': byte 2 (0x2f)");
+	fails("vifname=..", "invalid vifname '..' (not '.', '..' nor starting with '-')");
+	fails("vifname=.", "invalid vifname '.'");
+	fails("vifname=-x", "invalid vifname '-x'");
+	fails("vifname=a/b", "byte 1 (0x2f) is not a letter, digit");
+	fails("vifname=a b", "byte 1 (0x20)");
+	fails("vifname=eth0\n", "byte 4 (0x0a)");
+	fails("vifname=", "invalid vifname '' (an interface name has 1 to 15 bytes)");
+	fails("vifname=abcdefghijklmnop", "1 to 15 bytes");
+	fails("vifname=vif3.0", "vifDOMID.DEVID is netback's name");
+	struct vif v;
+	char err[400], w[400];
+	static const char *const good[] = { "vifname=abcdefghijklmno", "vifname=web-1.eth_0",
+					    "vifname=vif3", "vifname=vif3.x" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(vif_parse(good[i], &v, w, sizeof(w), err, sizeof(err)), 0);
+		vif_free(&v);
+	}
+	/* xcdd's create-time check: not an interface the host has already. */
+	CU_ASSERT_EQUAL(vif_parse("vifname=lo", &v, w, sizeof(w), err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vif_ifname_unused(&v, "/sys/class/net", err, sizeof(err)), -EINVAL);
+	U_CONTAINS(err, "vifname=lo names a network interface this host has already");
+	CU_ASSERT_EQUAL(vif_ifname_unused(&v, "/nonexistent", err, sizeof(err)), 0);
+	vif_free(&v);
 }
 
 static char *json_of(const char *spec)

@@ -69,7 +69,8 @@ static const struct bad bad_requests[] = {
 	{ "{\"jsonrpc\":\"2.0\",}", JSONRPC_PARSE_ERROR, "", "invalid JSON", JSONRPC_ID_NULL },
 	{ "{} {}", JSONRPC_PARSE_ERROR, "", "invalid JSON", JSONRPC_ID_NULL },
 	{ "{\"a\":1 /* c */}", JSONRPC_PARSE_ERROR, "", "invalid JSON", JSONRPC_ID_NULL },
-	{ "{\"a\":\"\xff\"}", JSONRPC_PARSE_ERROR, "", "invalid JSON", JSONRPC_ID_NULL },
+	{ "{\"a\":\"\xff\"}", JSONRPC_PARSE_ERROR, "", "invalid UTF-8 at byte 6 (0xff)",
+	  JSONRPC_ID_NULL },
 	{ "{\"a\":\"x\\u0000y\"}", JSONRPC_PARSE_ERROR, "", "\\u0000", JSONRPC_ID_NULL },
 	{ "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}]", JSONRPC_INVALID_REQUEST, "",
 	  "batches (a JSON array) are not supported", JSONRPC_ID_NULL },
@@ -170,6 +171,59 @@ static void test_limits(void)
 	CU_ASSERT_EQUAL(e.code, JSONRPC_PARSE_ERROR);
 	U_CONTAINS(e.message, "NUL byte at byte 4");
 	jsonrpc_message_free(&m);
+}
+
+/* Strict UTF-8: what yajl lets through is refused, at the byte it starts. */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		/* the id's text starts at byte 36 */
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xc0\xaf\"}",
+		  "invalid UTF-8 at byte 36 (0xc0): an overlong form" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xe0\x80\xaf\"}",
+		  "invalid UTF-8 at byte 36 (0xe0): an overlong form" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xf0\x80\x80\xaf\"}",
+		  "invalid UTF-8 at byte 36 (0xf0): an overlong form" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"ab\xed\xa0\x80\"}",
+		  "invalid UTF-8 at byte 38 (0xed): a UTF-16 surrogate" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xed\xbf\xbf\"}",
+		  "invalid UTF-8 at byte 36 (0xed): a UTF-16 surrogate" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xf4\x90\x80\x80\"}",
+		  "invalid UTF-8 at byte 36 (0xf4): a code point above U+10FFFF" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xf5\x80\x80\x80\"}",
+		  "invalid UTF-8 at byte 36 (0xf5): a code point above U+10FFFF" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xc3\"}",
+		  "invalid UTF-8 at byte 36 (0xc3): a truncated sequence" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\x80\"}",
+		  "invalid UTF-8 at byte 36 (0x80): a continuation byte out of place" },
+		/* In a key, too. */
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"\xc1\xbf\":1}",
+		  "invalid UTF-8 at byte 31 (0xc1): an overlong form" },
+		/* Escaped: yajl turns a lone low surrogate into its bytes. */
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\\udc00\"}",
+		  "unpaired UTF-16 surrogate escape" },
+	};
+	struct jsonrpc_message m;
+	struct jsonrpc_error e;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(parse(bad[i].line, &m, &e), -EINVAL);
+		CU_ASSERT_EQUAL(e.code, JSONRPC_PARSE_ERROR);
+		U_CONTAINS(e.message, bad[i].msg);
+		jsonrpc_message_free(&m);
+	}
+	/* Valid: 2, 3 and 4-byte forms, the last code point, a surrogate pair. */
+	static const char *const good[] = {
+		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"caf\xc3\xa9\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xe2\x82\xac\xef\xbf\xbf\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"id\":\"\\ud83d\\ude00\"}",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(parse(good[i], &m, &e), 0);
+		jsonrpc_message_free(&m);
+	}
 }
 
 static void test_params(void)
@@ -370,6 +424,7 @@ void suite_jsonrpc_register(void)
 	CU_add_test(s, "valid requests and notifications", test_valid_requests);
 	CU_add_test(s, "invalid requests: every error path", test_invalid_requests);
 	CU_add_test(s, "limits: length, depth, NUL", test_limits);
+	CU_add_test(s, "strict UTF-8: overlong, surrogates, above U+10FFFF", test_utf8);
 	CU_add_test(s, "typed params by name", test_params);
 	CU_add_test(s, "results, errors, notifications", test_output);
 	CU_add_test(s, "responses (client side)", test_responses);
