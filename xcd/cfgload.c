@@ -1,6 +1,6 @@
 /* cfgload: xl.cfg text plus overrides to a domcfg (see cfgload.h). */
 #include "cfgload.h"
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 #include <stdio.h>
 
 int cfgload(const char *file, const char *text, size_t len, char *const *overrides, size_t n,

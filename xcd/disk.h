@@ -16,7 +16,7 @@
  */
 #ifndef XCD_DISK_H
 #define XCD_DISK_H
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <yajl/yajl_gen.h>

@@ -2,7 +2,7 @@
 #include "domain_mgr.h"
 #include "../lib/log.h"
 #include "actions.h"
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 #include "domname.h"
 #include "journal.h"
 #include "xcdd.h"

@@ -15,7 +15,7 @@
  */
 #ifndef XCD_DOMCFG_H
 #define XCD_DOMCFG_H
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 #include "disk.h"
 #include "vif.h"
 #include <stdbool.h>

@@ -4,7 +4,7 @@
 #define XCD_JSON_FIELDS_H
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 
 yajl_gen_status jf_key(yajl_gen g, const char *k);
 /* Left out when v is NULL. */

@@ -12,7 +12,7 @@
  */
 #ifndef XCD_VIF_H
 #define XCD_VIF_H
-#include "cfgfile.h"
+#include "../lib/cfgfile.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <yajl/yajl_gen.h>

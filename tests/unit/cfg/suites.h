@@ -4,7 +4,7 @@
 #define XLCFG_UNIT_SUITES_H
 #include <CUnit/CUnit.h>
 #include <stddef.h>
-#include "../../../xcd/cfgfile.h"
+#include "../../../lib/cfgfile.h"
 #include "../../../xcd/domcfg.h"
 
 void suite_cfgfile_register(void);

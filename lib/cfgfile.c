@@ -1,7 +1,7 @@
 /* cfgfile: the file grammar of xl.cfg(5) (see cfgfile.h). */
 #include "cfgfile.h"
-#include "../lib/strmap.h"
-#include "../lib/utf8.h"
+#include "strmap.h"
+#include "utf8.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
