@@ -1,6 +1,7 @@
 /*
- * xcdd: the daemon's context, shared by its parts (xcdd.c: process, socket
- * and clients; rpc_domain.c: the methods; domain_mgr.c: the domains).
+ * xcdd: the daemon's context, shared by its parts (xcdd.c: the process and
+ * its daemons; clients.c: the socket and its clients; rpc_domain.c: the
+ * methods; domain_mgr.c: the domains).
  */
 #ifndef XCD_XCDD_H
 #define XCD_XCDD_H
@@ -28,7 +29,7 @@ enum {
 struct client;
 struct rpc_pending;
 struct xcdd;
-/* Sends LINE to client C (xcdd.c); a client that cannot take it is closed. */
+/* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
 
 struct xcdd {
