@@ -7,6 +7,7 @@
 #define XCD_XCDD_H
 #include "../lib/jsonrpc.h"
 #include "../lib/peercred.h"
+#include "clients.h"
 #include "domain_mgr.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@ enum {
 	XCDD_ERR_CONFIG = -32003,    /* the configuration is wrong */
 	XCDD_ERR_ACCESS = -32004,    /* the caller may not do this */
 	XCDD_ERR_UNAVAILABLE = -32005, /* xenstore is gone; xcdd reconnects */
+	XCDD_ERR_LIMIT = -32006,     /* a non-root caller is over its limits */
 };
 
 /* The group whose members get read-only access. */
@@ -36,7 +38,7 @@ struct xcdd {
 	struct loop *loop;
 	struct hv *hv;
 	struct dm dm;
-	struct client *clients;
+	struct clients clients;
 	int listen_fd;
 	int signal_fd;
 	int timer_fd;
