@@ -435,9 +435,10 @@ static void refuse(int fd, int code, const char *why)
 	jsonrpc_error_set(&e, code, NULL, "%s", why);
 	char *out = NULL;
 	size_t len = 0;
-	if (jsonrpc_gen_error(&id, &e, &out, &len) == 0 &&
-	    send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("could not tell a refused client why: %s", strerror(errno));
+	/* Said as well as it can be, never logged: any local user can make
+	 * this fail as often as they connect (the refusal is logged, limited). */
+	if (jsonrpc_gen_error(&id, &e, &out, &len) == 0)
+		(void)send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	free(out);
 	close(fd);
 }
