@@ -832,3 +832,17 @@ size_t jsonrpc_linebuf_pending(const struct jsonrpc_linebuf *lb)
 {
 	return lb->tail;
 }
+
+bool jsonrpc_linebuf_has_line(const struct jsonrpc_linebuf *lb)
+{
+	return !lb->failed && lb->len - lb->tail > lb->start;
+}
+
+void jsonrpc_linebuf_shrink(struct jsonrpc_linebuf *lb)
+{
+	if (lb->len > lb->start)
+		return;
+	free(lb->buf);
+	lb->buf = NULL;
+	lb->start = lb->len = lb->cap = lb->tail = 0;
+}

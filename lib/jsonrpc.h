@@ -159,4 +159,9 @@ int jsonrpc_linebuf_next(struct jsonrpc_linebuf *lb, char **line, size_t *len, c
 			 size_t errlen);
 /* Bytes of an unterminated line held (at end of file: a truncated message). */
 size_t jsonrpc_linebuf_pending(const struct jsonrpc_linebuf *lb);
+/* Whether a complete line waits to be taken out (a server that answers a few
+ * lines at a time reads no more until they are). */
+bool jsonrpc_linebuf_has_line(const struct jsonrpc_linebuf *lb);
+/* Gives the memory back when nothing is held (after a long line went). */
+void jsonrpc_linebuf_shrink(struct jsonrpc_linebuf *lb);
 #endif

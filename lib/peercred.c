@@ -2,17 +2,55 @@
 #include "peercred.h"
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* More than any kernel allows (NGROUPS_MAX is 65536): a bound for the loop. */
+#define PEERGROUPS_MAX 65536
+
+/* FD's peer's supplementary groups, as they were at its connect(). */
+static int peer_groups(int fd, struct peercred *pc, char *err, size_t errlen)
+{
+#ifdef SO_PEERGROUPS
+	socklen_t len = 64 * sizeof(gid_t);
+	for (;;) {
+		gid_t *g = malloc(len);
+		if (!g) {
+			snprintf(err, errlen, "SO_PEERGROUPS: out of memory");
+			return -ENOMEM;
+		}
+		socklen_t got = len;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &got) == 0) {
+			pc->groups = g;
+			pc->ngroups = got / sizeof(gid_t);
+			return 0;
+		}
+		int e = errno;
+		free(g);
+		/* The kernel says how much it needs. */
+		if (e == ERANGE && got > len && got <= PEERGROUPS_MAX * sizeof(gid_t)) {
+			len = got;
+			continue;
+		}
+		if (e == ENOPROTOOPT)
+			return 0; /* before Linux 4.13: the primary group only */
+		snprintf(err, errlen, "SO_PEERGROUPS: %s", strerror(e));
+		return -e;
+	}
+#else
+	return 0;
+#endif
+}
+
 int peercred_get(int fd, struct peercred *pc, char *err, size_t errlen)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
+	memset(pc, 0, sizeof(*pc));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
 		int e = errno;
 		snprintf(err, errlen, "SO_PEERCRED: %s", strerror(e));
@@ -21,7 +59,14 @@ int peercred_get(int fd, struct peercred *pc, char *err, size_t errlen)
 	pc->pid = uc.pid;
 	pc->uid = uc.uid;
 	pc->gid = uc.gid;
-	return 0;
+	return peer_groups(fd, pc, err, errlen);
+}
+
+void peercred_free(struct peercred *pc)
+{
+	free(pc->groups);
+	pc->groups = NULL;
+	pc->ngroups = 0;
 }
 
 /* getgr*_r and getpw*_r want a buffer of a size they do not know in advance. */
@@ -49,65 +94,20 @@ static int sys_group_gid(const char *group, gid_t *gid, void *arg)
 	}
 }
 
-/* Supplementary groups come from the user's name (getgrouplist); a uid with no
- * passwd entry has only the primary group of its process. */
-static int sys_is_member(uid_t uid, gid_t gid, gid_t group, void *arg)
+/* The process's own groups decide, not the user's entry in the group
+ * database: a member who dropped the group (setpriv --clear-groups, a
+ * service's SupplementaryGroups) is no member, one given it is. */
+static bool in_groups(const struct peercred *pc, gid_t group)
 {
-	if (gid == group)
-		return 1;
-	size_t size = 4096;
-	char *buf;
-	struct passwd pw, *res = NULL;
-	for (;;) {
-		buf = malloc(size);
-		if (!buf)
-			return -ENOMEM;
-		int e = getpwuid_r(uid, &pw, buf, size, &res);
-		if (e == ERANGE && size < LOOKUP_BUF_MAX) {
-			free(buf);
-			size *= 2;
-			continue;
-		}
-		if (e) {
-			free(buf);
-			return -e;
-		}
-		break;
-	}
-	if (!res) {
-		free(buf);
-		return 0;
-	}
-	int n = 64, r = 0;
-	gid_t *groups = NULL;
-	for (;;) {
-		gid_t *ng = realloc(groups, (size_t)n * sizeof(*groups));
-		if (!ng) {
-			r = -ENOMEM;
-			break;
-		}
-		groups = ng;
-		int want = n;
-		if (getgrouplist(pw.pw_name, gid, groups, &want) >= 0) {
-			for (int i = 0; i < want; i++)
-				if (groups[i] == group)
-					r = 1;
-			break;
-		}
-		/* want now holds the number needed; guard against a lookup that
-		 * keeps changing its mind. */
-		if (want <= n || want > 65536) {
-			r = -EIO;
-			break;
-		}
-		n = want;
-	}
-	free(groups);
-	free(buf);
-	return r;
+	if (pc->gid == group)
+		return true;
+	for (size_t i = 0; i < pc->ngroups; i++)
+		if (pc->groups[i] == group)
+			return true;
+	return false;
 }
 
-static const struct peercred_lookup sys_lookup = { sys_group_gid, sys_is_member, NULL };
+static const struct peercred_lookup sys_lookup = { sys_group_gid, NULL };
 
 const char *peercred_access_name(enum peercred_access a)
 {
@@ -141,12 +141,9 @@ int peercred_decide(const struct peercred *pc, const char *group,
 			 (unsigned long)pc->uid, (long)pc->pid, group);
 		return -EACCES;
 	}
-	if (r == 0) {
-		r = lookup->is_member(pc->uid, pc->gid, ggid, lookup->arg);
-		if (r == 1) {
-			*access = PEERCRED_READONLY;
-			return 0;
-		}
+	if (r == 0 && in_groups(pc, ggid)) {
+		*access = PEERCRED_READONLY;
+		return 0;
 	}
 	if (r < 0) {
 		snprintf(err, errlen,
@@ -156,7 +153,8 @@ int peercred_decide(const struct peercred *pc, const char *group,
 	}
 	snprintf(err, errlen,
 		 "uid %lu (gid %lu, pid %ld) refused: xcdd serves root (full access) and "
-		 "members of group \"%s\" (read-only access)",
+		 "members of group \"%s\" (read-only access; the connecting process's own "
+		 "groups count)",
 		 (unsigned long)pc->uid, (unsigned long)pc->gid, (long)pc->pid, group);
 	return -EACCES;
 }

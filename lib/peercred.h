@@ -1,7 +1,9 @@
 /*
- * peercred: who is at the other end of a Unix socket (SO_PEERCRED), and what
- * xcdd lets them do: root everything, members of the API group (`xcd`) read
- * only, anyone else nothing.
+ * peercred: who is at the other end of a Unix socket (SO_PEERCRED and
+ * SO_PEERGROUPS), and what xcdd lets them do: root everything, members of the
+ * API group (`xcd`) read only, anyone else nothing. Membership is the
+ * connecting process's own: its gid or one of its supplementary groups as
+ * they were at connect(), as for file permissions, not the group database.
  */
 #ifndef XCD_PEERCRED_H
 #define XCD_PEERCRED_H
@@ -12,6 +14,10 @@ struct peercred {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	/* Supplementary groups (malloc'd; peercred_free). Empty on kernels
+	 * before 4.13, which lack SO_PEERGROUPS: there only GID counts. */
+	gid_t *groups;
+	size_t ngroups;
 };
 
 enum peercred_access {
@@ -21,19 +27,19 @@ enum peercred_access {
 };
 
 /*
- * How group membership is found: the system's databases by default; tests
- * inject their own. group_gid: 0 and *gid, -ENOENT if no such group, or a
- * negative errno. is_member: 1 if the user UID (primary group GID) belongs to
- * GROUP, 0 if not, or a negative errno.
+ * How the group's name becomes its gid: the system's group database by
+ * default; tests inject their own. group_gid: 0 and *gid, -ENOENT if no such
+ * group, or a negative errno.
  */
 struct peercred_lookup {
 	int (*group_gid)(const char *group, gid_t *gid, void *arg);
-	int (*is_member)(uid_t uid, gid_t gid, gid_t group, void *arg);
 	void *arg;
 };
 
-/* The credentials of FD's peer (as of its connect()). 0 or -errno with ERR. */
+/* The credentials of FD's peer (as of its connect()). 0 or -errno with ERR;
+ * on success free them with peercred_free. */
 int peercred_get(int fd, struct peercred *pc, char *err, size_t errlen);
+void peercred_free(struct peercred *pc);
 
 /*
  * The access PC gets, in *ACCESS, with GROUP the read-only group and LOOKUP

@@ -1204,6 +1204,41 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
 	return create_domain(m, cfg, src, paused, false, done, arg, e);
 }
 
+/*
+ * refresh after a change the hypervisor made: when the record cannot be
+ * written, UNDO puts the hypervisor back (the domain is then UNDONE again),
+ * so that the journal, xenstore and the hypervisor never disagree.
+ */
+static int refresh_or_undo(struct dm *m, struct dm_domain *d,
+			   int (*undo)(struct hv *, uint32_t), const char *undone,
+			   struct jsonrpc_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		return hv_err(m, e, rc, "cannot read the state of", d->name);
+	dm_state_string(&d->info, d->state);
+	char err[256];
+	rc = dm_save(m, d, err, sizeof(err));
+	if (rc == 0) {
+		notify(m, d, d->state);
+		return 0;
+	}
+	if (undo(m->hv, d->domid) < 0) {
+		log_err("domain %s: %s, and it cannot be %s again: %s", d->name, err, undone,
+			hv_error(m->hv));
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s (the change stays: it could not "
+				  "be undone)", err);
+		notify(m, d, d->state);
+		return rc;
+	}
+	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0)
+		dm_state_string(&d->info, d->state);
+	log_warn("domain %s: %s: %s again", d->name, err, undone);
+	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s: nothing changed (domain %s %s again)",
+			  err, d->name, undone);
+	return rc;
+}
+
 int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 {
 	if (refuse_busy(d, e) < 0)
@@ -1216,7 +1251,7 @@ int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot pause domain", d->name);
 	log_info("paused domain %s (domid %u)", d->name, d->domid);
-	return refresh(m, d, e);
+	return refresh_or_undo(m, d, hv_domain_unpause, "unpaused", e);
 }
 
 int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
@@ -1231,7 +1266,7 @@ int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot unpause domain", d->name);
 	log_info("unpaused domain %s (domid %u)", d->name, d->domid);
-	return refresh(m, d, e);
+	return refresh_or_undo(m, d, hv_domain_pause, "paused", e);
 }
 
 /* Reads D's info and writes its record: after a change that is no lifecycle
@@ -1246,6 +1281,24 @@ static int save_info(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	if (rc < 0)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
 	return rc;
+}
+
+/* A memory change that could not be completed: the hypervisor's setting,
+ * and xenstore's when XS_DONE, back to WAS KiB. */
+static void memory_undo(struct dm *m, struct dm_domain *d, bool max, uint64_t was, bool xs_done)
+{
+	const char *what = max ? "maximum memory" : "memory target";
+	char err[256];
+	if ((max ? hv_set_max_mem(m->hv, d->domid, was) : hv_set_target_mem(m->hv, d->domid, was)) < 0)
+		log_err("domain %s: cannot put its %s back to %llu KiB: %s", d->name, what,
+			(unsigned long long)was, hv_error(m->hv));
+	if (xs_done && m->xs &&
+	    xsd_set_memory(m->xs, d->domid, max ? "static-max" : "target", was, err,
+			   sizeof(err)) < 0)
+		log_err("domain %s: cannot put its %s back to %llu KiB: %s", d->name, what,
+			(unsigned long long)was, err);
+	if (hv_domain_getinfo(m->hv, d->domid, &d->info) < 0)
+		log_debug("domain %s: %s", d->name, hv_error(m->hv));
 }
 
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
@@ -1273,6 +1326,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 				  (unsigned long long)d->info.target_kb);
 		return -EINVAL;
 	}
+	uint64_t was = max ? d->info.max_mem_kb : d->info.target_kb;
 	rc = max ? hv_set_max_mem(m->hv, d->domid, kb) : hv_set_target_mem(m->hv, d->domid, kb);
 	if (rc < 0) {
 		jsonrpc_error_set(e, rc == -EINVAL ? JSONRPC_INVALID_PARAMS : XCDD_ERR_FAILED,
@@ -1285,11 +1339,23 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 	if (m->xs && (rc = xsd_set_memory(m->xs, d->domid, max ? "static-max" : "target", kb, err,
 					  sizeof(err))) < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		memory_undo(m, d, max, was, false);
+		return rc;
+	}
+	if ((rc = save_info(m, d, e)) < 0) {
+		/* A record that cannot be written (a full disk, no descriptor
+		 * left) leaves the old setting everywhere. */
+		memory_undo(m, d, max, was, true);
+		char why[sizeof(e->message)];
+		snprintf(why, sizeof(why), "%s", e->message);
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s: the %s of %s stays %llu KiB", why,
+				  max ? "maximum memory" : "memory target", d->name,
+				  (unsigned long long)was);
 		return rc;
 	}
 	log_info("domain %s (domid %u): memory %s %llu KiB", d->name, d->domid,
 		 max ? "maximum" : "target", (unsigned long long)kb);
-	return save_info(m, d, e);
+	return 0;
 }
 
 /* CONFIG (domcfg JSON) with c_info.name set to NAME, so `xcd list -l` and the
@@ -1405,20 +1471,55 @@ int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *h
 	size_t len = (nr_cpus + 7) / 8;
 	if (hard)
 		dm_cpumap_bytes(&hm, map, len);
-	for (uint32_t v = first; v < last; v++) {
+	/* What was there, put back if a step fails: the hypervisor's hard
+	 * affinities and the soft ones the record holds. */
+	uint8_t *old_hard = hard ? calloc(last - first, len) : NULL;
+	struct cpumap *old_soft = soft ? calloc(d->n_soft, sizeof(*old_soft)) : NULL;
+	if ((hard && !old_hard) || (soft && d->n_soft && !old_soft)) {
+		free(old_hard);
+		free(old_soft);
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	if (soft && d->n_soft)
+		memcpy(old_soft, d->soft, d->n_soft * sizeof(*old_soft));
+	uint32_t v, set = first;
+	for (v = first; hard && v < last; v++)
+		if ((rc = hv_vcpu_get_affinity(m->hv, d->domid, v, old_hard + (v - first) * len,
+					       len)) < 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "cannot read the affinity of vCPU %u of", v);
+			hv_err(m, e, rc, what, d->name);
+			goto out;
+		}
+	for (v = first; v < last; v++, set = v) {
 		if (hard && (rc = hv_vcpu_set_affinity(m->hv, d->domid, v, map, len)) < 0) {
 			char what[64];
 			snprintf(what, sizeof(what), "cannot pin vCPU %u of", v);
-			return hv_err(m, e, rc, what, d->name);
+			hv_err(m, e, rc, what, d->name);
+			goto undo;
 		}
 		if (soft && v < d->n_soft)
 			d->soft[v] = sm;
 	}
+	if ((rc = save_info(m, d, e)) < 0)
+		goto undo;
 	char which[24];
 	snprintf(which, sizeof(which), vcpu < 0 ? "all" : "%lld", vcpu);
 	log_info("domain %s (domid %u): vCPU %s pinned to %s / %s", d->name, d->domid, which,
 		 hard ? hard : "(unchanged)", soft ? soft : "(unchanged)");
-	return save_info(m, d, e);
+	goto out;
+undo:
+	for (v = first; hard && v < set; v++)
+		if (hv_vcpu_set_affinity(m->hv, d->domid, v, old_hard + (v - first) * len, len) < 0)
+			log_err("domain %s: cannot put the affinity of vCPU %u back: %s", d->name,
+				v, hv_error(m->hv));
+	if (soft && d->n_soft)
+		memcpy(d->soft, old_soft, d->n_soft * sizeof(*old_soft));
+out:
+	free(old_hard);
+	free(old_soft);
+	return rc;
 }
 
 static void forget(struct dm *m, struct dm_domain *d)

@@ -1,11 +1,13 @@
 /*
- * xcdd: the daemon's context, shared by its parts (xcdd.c: process, socket
- * and clients; rpc_domain.c: the methods; domain_mgr.c: the domains).
+ * xcdd: the daemon's context, shared by its parts (xcdd.c: the process and
+ * its daemons; clients.c: the socket and its clients; rpc_domain.c: the
+ * methods; domain_mgr.c: the domains).
  */
 #ifndef XCD_XCDD_H
 #define XCD_XCDD_H
 #include "../lib/jsonrpc.h"
 #include "../lib/peercred.h"
+#include "clients.h"
 #include "domain_mgr.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@ enum {
 	XCDD_ERR_CONFIG = -32003,    /* the configuration is wrong */
 	XCDD_ERR_ACCESS = -32004,    /* the caller may not do this */
 	XCDD_ERR_UNAVAILABLE = -32005, /* xenstore is gone; xcdd reconnects */
+	XCDD_ERR_LIMIT = -32006,     /* a non-root caller is over its limits */
 };
 
 /* The group whose members get read-only access. */
@@ -28,14 +31,14 @@ enum {
 struct client;
 struct rpc_pending;
 struct xcdd;
-/* Sends LINE to client C (xcdd.c); a client that cannot take it is closed. */
+/* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
 
 struct xcdd {
 	struct loop *loop;
 	struct hv *hv;
 	struct dm dm;
-	struct client *clients;
+	struct clients clients;
 	int listen_fd;
 	int signal_fd;
 	int timer_fd;

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* A host with group "xcd" (gid 500) whose members are uid 1000 (through
- * supplementary groups) and anyone whose primary group is 500. */
+/* A host with group "xcd" (gid 500). Who is a member is the peer's own
+ * business: its gid or its supplementary groups, never the lookup. */
 struct fake {
 	int fail; /* errno to fail lookups with */
 	int exists;
@@ -24,12 +24,6 @@ static int fake_group_gid(const char *group, gid_t *gid, void *arg)
 	return 0;
 }
 
-static int fake_is_member(uid_t uid, gid_t gid, gid_t group, void *arg)
-{
-	CU_ASSERT_EQUAL(group, 500);
-	return gid == group || uid == 1000;
-}
-
 static void test_socketpair_root(void)
 {
 	int sv[2];
@@ -40,6 +34,13 @@ static void test_socketpair_root(void)
 	CU_ASSERT_EQUAL(pc.pid, getpid());
 	CU_ASSERT_EQUAL(pc.uid, geteuid());
 	CU_ASSERT_EQUAL(pc.gid, getegid());
+	/* SO_PEERGROUPS: this process's supplementary groups. */
+	gid_t mine[256];
+	int n = getgroups(256, mine);
+	if (n >= 0)
+		CU_ASSERT_EQUAL(pc.ngroups, (size_t)n);
+	for (int i = 0; n > 0 && i < n && (size_t)i < pc.ngroups; i++)
+		CU_ASSERT_EQUAL(pc.groups[i], mine[i]);
 	enum peercred_access a;
 	/* The system's databases, and a group that surely does not exist. */
 	int r = peercred_decide(&pc, "xcd-no-such-group-here", NULL, &a, err, sizeof(err));
@@ -51,6 +52,7 @@ static void test_socketpair_root(void)
 		CU_ASSERT_EQUAL(a, PEERCRED_REFUSED);
 		U_CONTAINS(err, "does not exist");
 	}
+	peercred_free(&pc);
 	close(sv[0]);
 	close(sv[1]);
 	/* Not a socket. */
@@ -77,11 +79,12 @@ static void test_system_group(void)
 static void test_decisions(void)
 {
 	struct fake f = { .exists = 1 };
-	struct peercred_lookup lk = { fake_group_gid, fake_is_member, &f };
+	struct peercred_lookup lk = { fake_group_gid, &f };
 	enum peercred_access a;
 	char err[256] = "";
-	struct peercred root = { 42, 0, 0 }, member = { 43, 1000, 1000 },
-			primary = { 44, 1001, 500 }, other = { 45, 1002, 1002 };
+	gid_t with_xcd[] = { 20, 500, 600 }, without[] = { 20, 600 };
+	struct peercred root = { 42, 0, 0, NULL, 0 }, member = { 43, 1000, 1000, with_xcd, 3 },
+			primary = { 44, 1001, 500, NULL, 0 }, other = { 45, 1002, 1002, without, 2 };
 	CU_ASSERT_EQUAL(peercred_decide(&root, "xcd", &lk, &a, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(a, PEERCRED_FULL);
 	CU_ASSERT_EQUAL(peercred_decide(&member, "xcd", &lk, &a, err, sizeof(err)), 0);
@@ -92,7 +95,13 @@ static void test_decisions(void)
 	CU_ASSERT_EQUAL(peercred_decide(&other, "xcd", &lk, &a, err, sizeof(err)), -EACCES);
 	CU_ASSERT_EQUAL(a, PEERCRED_REFUSED);
 	U_STR_EQ(err, "uid 1002 (gid 1002, pid 45) refused: xcdd serves root (full access) and "
-		      "members of group \"xcd\" (read-only access)");
+		      "members of group \"xcd\" (read-only access; the connecting process's "
+		      "own groups count)");
+	/* The same user without the group in its process (setpriv
+	 * --clear-groups): refused, whatever the group database says. */
+	struct peercred cleared = { 46, 1000, 1000, NULL, 0 };
+	CU_ASSERT_EQUAL(peercred_decide(&cleared, "xcd", &lk, &a, err, sizeof(err)), -EACCES);
+	CU_ASSERT_EQUAL(a, PEERCRED_REFUSED);
 	/* The group missing. */
 	f.exists = 0;
 	CU_ASSERT_EQUAL(peercred_decide(&member, "xcd", &lk, &a, err, sizeof(err)), -EACCES);
