@@ -769,8 +769,19 @@ struct dm_op {
 	void *arg;
 };
 
+/* The step a create's record names while its undo waits for the hypervisor. */
+#define UNDO_STEP "undo"
+
+/* Whether D is a failed create waiting for the hypervisor to destroy it. */
+static bool undo_waiting(const struct dm_domain *d)
+{
+	return d->jop.kind == DM_JOP_CREATE && !d->op && !strcmp(d->jop.step, UNDO_STEP);
+}
+
 const char *dm_busy(const struct dm_domain *d)
 {
+	if (undo_waiting(d))
+		return "undoing";
 	if (!d->op)
 		return NULL;
 	return d->op->kind == OP_CREATE ? "creating" : "destroying";
@@ -782,6 +793,12 @@ static int refuse_busy(const struct dm_domain *d, struct jsonrpc_error *e)
 	const char *busy = dm_busy(d);
 	if (!busy)
 		return 0;
+	if (!d->op) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is what is left of a "
+				  "failed create, waiting for the hypervisor to destroy it: only "
+				  "destroy applies", d->name);
+		return -EBUSY;
+	}
 	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is being %s (its devices' "
 			  "scripts run); try again when that is over", d->name,
 			  d->op->kind == OP_CREATE ? "created" : "destroyed");
@@ -817,16 +834,57 @@ static void op_end(struct dm_op *op, int rc, struct dm_domain *d)
 	free(op);
 }
 
-/* A create that failed after its entries were written: nothing is left. */
+
+/*
+ * A create that failed half way: the domain is destroyed first, and only
+ * then are its entries and record removed, so nothing is left. A domain the
+ * hypervisor will not destroy is not forgotten while it lives: it stays in
+ * the table (xcd list shows it, xcd destroy reaches it, its name stays
+ * taken) and its record says the create is being undone, so the poll tries
+ * again (undo_retry) and an xcdd started meanwhile rolls it back.
+ */
 static void create_undo(struct dm *m, struct dm_domain *d)
 {
 	char err[512];
+	int rc = hv_domain_destroy(m->hv, d->domid);
+	if (rc < 0 && rc != -ESRCH) {
+		log_err("domain %s (domid %u): a failed create cannot be undone yet: %s; its "
+			"record is kept and the destroy tried again", d->name, d->domid,
+			hv_error(m->hv));
+		d->op = NULL;
+		d->jop.kind = DM_JOP_CREATE;
+		snprintf(d->jop.step, sizeof(d->jop.step), UNDO_STEP);
+		if (dm_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		if (strmap_get(&m->by_uuid, d->uuid) == d ||
+		    strmap_put(&m->by_uuid, d->uuid, d, NULL) == 0)
+			return;
+		/* No memory to keep it: its record brings it back at the next start. */
+		dom_free(d);
+		return;
+	}
 	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
-	strmap_remove(&m->by_uuid, d->uuid);
+	if (strmap_get(&m->by_uuid, d->uuid) == d)
+		strmap_remove(&m->by_uuid, d->uuid);
 	journal_remove(m->journal, d->uuid, err, sizeof(err));
-	hv_domain_destroy(m->hv, d->domid);
 	dom_free(d);
+}
+
+
+/* The poll's second try at an undo (quiet while the hypervisor refuses:
+ * create_undo said so once). */
+static void undo_retry(struct dm *m, struct dm_domain *d)
+{
+	int rc = hv_domain_destroy(m->hv, d->domid);
+	if (rc < 0 && rc != -ESRCH) {
+		log_debug("domain %s (domid %u): destroy of the failed create: %s", d->name,
+			  d->domid, hv_error(m->hv));
+		return;
+	}
+	log_info("domain %s (domid %u): the failed create is undone", d->name, d->domid);
+	notify(m, d, "gone");
+	create_undo(m, d); /* the domain is gone: its entries and record go */
 }
 
 static void op_devices_done(int rc, bool reported, const char *err, void *arg);
@@ -1185,12 +1243,8 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	op_devices(op, true, cfg); /* op's steps go on from here, and end it */
 	return 0;
 undo_store:
-	create_undo(m, d);
-	return rc;
 undo:
-	hv_domain_destroy(m->hv, d->domid);
-	journal_remove(m->journal, d->uuid, err, sizeof(err));
-	dom_free(d);
+	create_undo(m, d);
 	return rc;
 nomem:
 	dom_free(d);
@@ -1955,9 +2009,11 @@ int dm_poll(struct dm *m)
 	m->poll_failing = false;
 	/* Acted on after the walk: a restart adds to the map being walked. */
 	size_t max = m->by_uuid.count + 1;
-	uint32_t *act = calloc(max, sizeof(*act));
-	size_t n_act = 0;
-	if (!act) {
+	uint32_t *act = calloc(max, sizeof(*act)), *undo = calloc(max, sizeof(*undo));
+	size_t n_act = 0, n_undo = 0;
+	if (!act || !undo) {
+		free(act);
+		free(undo);
 		free(list);
 		return -ENOMEM;
 	}
@@ -1973,6 +2029,12 @@ int dm_poll(struct dm *m)
 			continue;
 		if (!i) {
 			gone(m, d, "");
+			continue;
+		}
+		/* Half made: no on_* action, only the undo tried again. */
+		if (undo_waiting(d)) {
+			if (n_undo < max)
+				undo[n_undo++] = d->domid;
 			continue;
 		}
 		d->info = *i;
@@ -2001,7 +2063,13 @@ int dm_poll(struct dm *m)
 		if (d && !d->shutdown_handled && !d->op)
 			apply_action(m, d);
 	}
+	for (size_t k = 0; k < n_undo; k++) {
+		struct dm_domain *d = dm_find(m, NULL, undo[k]);
+		if (d && undo_waiting(d))
+			undo_retry(m, d);
+	}
 	free(act);
+	free(undo);
 	return 0;
 }
 

@@ -118,7 +118,8 @@ int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_
 void dm_close(struct dm *m);
 /* From now on device phases run as jobs in LOOP's children. */
 void dm_set_loop(struct dm *m, struct loop *loop);
-/* "creating" or "destroying" while D's operation runs, else NULL. */
+/* "creating" or "destroying" while D's operation runs, "undoing" while what
+ * a failed create left waits for the hypervisor to destroy it, else NULL. */
 const char *dm_busy(const struct dm_domain *d);
 
 /* By name (NAME non-NULL) or by domid. */
@@ -127,7 +128,10 @@ struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
 /*
  * Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
  * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
- * restart) is journaled to make it again. On failure nothing is left.
+ * restart) is journaled to make it again. On failure nothing is left, but
+ * for a domain the hypervisor will not destroy: that one stays in the table
+ * and the journal (dm_busy "undoing", only destroy applies) and each poll
+ * tries the destroy again; a restarted xcdd rolls it back.
  * The domain is in the table (paused, dm_busy "creating") from the start;
  * its devices come up in a job, and DONE (NULL: the result is logged) is
  * called at the end, possibly before dm_create returns. A negative errno
