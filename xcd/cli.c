@@ -1,4 +1,5 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
+#include "../lib/fdio.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/utf8.h"
 #include "cfgload.h"
@@ -42,20 +43,6 @@ static int connect_to(const char *path)
 		return -1;
 	}
 	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static struct jsonrpc_linebuf lb;
@@ -111,7 +98,7 @@ static int call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 		fprintf(stderr, "xcd: cannot encode the request (invalid UTF-8?)\n");
 		return -1;
 	}
-	int rc = write_all(fd, out, len);
+	int rc = fd_write_all(fd, out, len);
 	int send_errno = errno;
 	free(out);
 	/* A refused caller finds the connection closed, the reason waiting. */

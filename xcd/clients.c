@@ -3,6 +3,7 @@
  * (SO_PEERCRED), their requests in, in turns (clients.h), their answers and
  * the domain.state notifications out, and what a non-root uid may hold.
  */
+#include "../lib/fdio.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include "clients.h"
@@ -51,13 +52,6 @@ struct client {
 /* How long the listening socket rests after accept() ran out of descriptors. */
 #define LISTEN_PAUSE_MS 100
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* A line any local user can cause, at most once a second for each WHY, so
  * that a flood of connections cannot fill the log: the next line says how
  * many were left out. */
@@ -65,7 +59,7 @@ static void __attribute__((format(printf, 4, 5)))
 log_limited(struct clients *cl, enum client_why why, enum log_level lvl, const char *fmt, ...)
 {
 	struct client_ratelimit *r = &cl->rl[why];
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	if (now < r->next_ms) {
 		r->suppressed++;
 		return;
@@ -420,7 +414,7 @@ void clients_idle(void *arg)
 		if (c->dead)
 			client_close(c);
 	}
-	if (cl->listen_paused && now_ms() >= cl->listen_paused_until_ms &&
+	if (cl->listen_paused && mono_ms() >= cl->listen_paused_until_ms &&
 	    loop_mod(x->loop, x->listen_fd, EPOLLIN) == 0)
 		cl->listen_paused = false;
 	/* Requests wait in some connection's buffer: no sleep in epoll. */
@@ -517,7 +511,7 @@ void clients_accept_cb(struct loop *l, int lfd, uint32_t events, void *arg)
 				    "accept: %s: new connections wait", strerror(e));
 			if (loop_mod(x->loop, lfd, 0) == 0) {
 				cl->listen_paused = true;
-				cl->listen_paused_until_ms = now_ms() + LISTEN_PAUSE_MS;
+				cl->listen_paused_until_ms = mono_ms() + LISTEN_PAUSE_MS;
 			}
 		} else if (e != EAGAIN && e != EINTR && e != ECONNABORTED) {
 			log_limited(cl, CLIENT_WHY_ACCEPT, LOG_LVL_WARN, "accept: %s", strerror(e));

@@ -1,5 +1,6 @@
 /* domain_mgr: the managed domains, the hypervisor and the journal in step. */
 #include "domain_mgr.h"
+#include "../lib/uuid.h"
 #include "../lib/log.h"
 #include "actions.h"
 #include "../lib/cfgfile.h"
@@ -22,14 +23,6 @@
 /* libxl's default when no memory= is given. */
 #define DM_DEFAULT_MEMKB (32 * 1024)
 
-void dm_uuid_string(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
-}
-
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1])
 {
 	bool sd = i->flags & HV_DOMF_SHUTDOWN;
@@ -47,25 +40,6 @@ void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1])
 static bool lifecycle_differs(const char *a, const char *b)
 {
 	return strcmp(a + 2, b + 2) != 0;
-}
-
-int dm_uuid_parse(const char *s, uint8_t out[16])
-{
-	if (strlen(s) != 36)
-		return -EINVAL;
-	for (int i = 0, k = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -EINVAL;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
-			return -EINVAL;
-		char h[3] = { s[i], s[i + 1], 0 };
-		out[k++] = (uint8_t)strtoul(h, NULL, 16);
-		i++;
-	}
-	return 0;
 }
 
 void dm_source_free(struct dm_source *s)
@@ -292,8 +266,8 @@ static void load_jop(struct dm_domain *d, yajl_val v)
 		if (!strcmp(kind->u.string, jop_names[k]))
 			o.kind = (enum dm_jop_kind)k;
 	uint8_t u[16];
-	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || dm_uuid_parse(nu->u.string, u) < 0 ||
-						  (ku && dm_uuid_parse(ku->u.string, u) < 0)))
+	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || uuid_parse(nu->u.string, u) < 0 ||
+						  (ku && uuid_parse(ku->u.string, u) < 0)))
 		o.kind = DM_JOP_NONE;
 	if (o.kind == DM_JOP_NONE) {
 		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
@@ -450,7 +424,7 @@ static struct hv_dominfo *find_info(struct hv_dominfo *list, int n, const struct
 	for (int i = 0; i < n; i++)
 		if (list[i].domid == d->domid) {
 			char u[37];
-			dm_uuid_string(list[i].uuid, u);
+			uuid_format(list[i].uuid, u);
 			return strcmp(u, d->uuid) == 0 ? &list[i] : NULL;
 		}
 	return NULL;
@@ -511,7 +485,7 @@ static struct hv_dominfo *find_uuid(struct hv_dominfo *list, int n, const char *
 {
 	for (int i = 0; i < n; i++) {
 		char u[37];
-		dm_uuid_string(list[i].uuid, u);
+		uuid_format(list[i].uuid, u);
 		if (strcmp(u, uuid) == 0)
 			return &list[i];
 	}
@@ -593,7 +567,7 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		if (list[k].domid == 0 || dm_find(m, NULL, list[k].domid))
 			continue;
 		char u[37];
-		dm_uuid_string(list[k].uuid, u);
+		uuid_format(list[k].uuid, u);
 		log_info("domain %u (uuid %s) is not xcdd's (foreign): left alone", list[k].domid,
 			 u);
 	}
@@ -1071,7 +1045,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
 	char u[37];
 	if (rc == 0)
-		dm_uuid_string(i.uuid, u);
+		uuid_format(i.uuid, u);
 	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
 		gone(m, d, " (seen when its name was wanted again)");
 		return NULL;
@@ -1141,7 +1115,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
-	dm_uuid_string(cfg->uuid, d->uuid);
+	uuid_format(cfg->uuid, d->uuid);
 	if (strmap_get(&m->by_uuid, d->uuid)) {
 		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
 				  d->uuid);
@@ -1773,7 +1747,7 @@ int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t 
 	}
 	int rc = reparse(d->source, out, err, errlen);
 	if (rc == 0)
-		dm_uuid_parse(d->uuid, (*out)->uuid);
+		uuid_parse(d->uuid, (*out)->uuid);
 	return rc;
 }
 
@@ -1807,7 +1781,7 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct js
 			 r->new_host ? " on the new host" : "");
 	/* A failed one is not tried again by the next xcdd: its record (the
 	 * restart's, if the create did not get to replace it) goes. */
-	dm_uuid_string(r->uuid, u);
+	uuid_format(r->uuid, u);
 	int jr;
 	if (rc < 0 && !strmap_get(&m->by_uuid, u) &&
 	    (jr = journal_remove(m->journal, u, err, sizeof(err))) < 0 && jr != -ENOENT)
@@ -1854,7 +1828,7 @@ static int rekey(struct dm *m, struct dm_domain *d)
 	const char *nu = d->jop.kept_uuid;
 	if (!nu[0] || !strcmp(d->uuid, nu))
 		return 0;
-	if (dm_uuid_parse(nu, u) < 0)
+	if (uuid_parse(nu, u) < 0)
 		return -EINVAL;
 	int rc = hv_domain_set_uuid(m->hv, d->domid, u);
 	if (rc < 0) {
@@ -1912,13 +1886,13 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 		 * one is made: the next xcdd finishes it if this one dies before. */
 		uint8_t kept[16];
 		new_uuid(kept);
-		if (dm_uuid_parse(d->uuid, r->uuid) < 0)
+		if (uuid_parse(d->uuid, r->uuid) < 0)
 			new_uuid(r->uuid);
 		d->shutdown_handled = true;
 		memset(&d->jop, 0, sizeof(d->jop));
 		d->jop.kind = DM_JOP_RENAME_RESTART;
-		dm_uuid_string(r->uuid, d->jop.new_uuid);
-		dm_uuid_string(kept, d->jop.kept_uuid);
+		uuid_format(r->uuid, d->jop.new_uuid);
+		uuid_format(kept, d->jop.kept_uuid);
 		jop_set(m, d, DM_JOP_RENAME_RESTART, "renaming");
 		rc = preserve_renamed(m, d);
 		if (rc < 0) {
@@ -1934,7 +1908,7 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 		if (rekey(m, d) < 0) {
 			/* It keeps its uuid, then: the new domain cannot have it. */
 			new_uuid(r->uuid);
-			dm_uuid_string(r->uuid, d->jop.new_uuid);
+			uuid_format(r->uuid, d->jop.new_uuid);
 			d->jop.kept_uuid[0] = '\0';
 			jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
 		}
@@ -1944,7 +1918,7 @@ static void restart(struct dm *m, struct dm_domain *d, bool rename)
 		restart_create(m, r);
 		return;
 	}
-	if (dm_uuid_parse(d->uuid, r->uuid) < 0)
+	if (uuid_parse(d->uuid, r->uuid) < 0)
 		new_uuid(r->uuid);
 	jop_set(m, d, DM_JOP_RESTART, "shut down");
 	crash_point(m, "restart:journal");
@@ -2125,7 +2099,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		struct lost_restart r = { 0 };
 		r.name = strdup(d->name);
 		r.src = d->source ? source_dup(d->source) : NULL;
-		if (dm_uuid_parse(d->uuid, r.uuid) < 0)
+		if (uuid_parse(d->uuid, r.uuid) < 0)
 			new_uuid(r.uuid);
 		enum dm_act a = lose(m, d, remove_entries);
 		if ((a == DM_ACT_RESTART || a == DM_ACT_RENAME_RESTART) && r.name && n_rs < n) {
@@ -2202,7 +2176,7 @@ static struct restart_ctx *settle_ctx(struct dm_domain *d, const char *new_uuid)
 		log_err("domain %s cannot be made again: out of memory", d->name);
 		goto fail;
 	}
-	if (dm_uuid_parse(new_uuid ? new_uuid : d->uuid, r->uuid) < 0) {
+	if (uuid_parse(new_uuid ? new_uuid : d->uuid, r->uuid) < 0) {
 		log_err("domain %s cannot be made again: bad uuid", d->name);
 		goto fail;
 	}

@@ -222,8 +222,5 @@ int dm_republish(struct dm *m, unsigned *republished, unsigned *kept);
 
 /* The xl State flags of I. */
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);
-void dm_uuid_string(const uint8_t uuid[16], char out[37]);
-/* The 16 bytes of a uuid string; -EINVAL if it is not one. */
-int dm_uuid_parse(const char *s, uint8_t out[16]);
 void dm_source_free(struct dm_source *s);
 #endif

@@ -2,6 +2,7 @@
 #include "domcfg.h"
 #include "domname.h"
 #include "json_fields.h"
+#include "../lib/uuid.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 /* How xcd treats each key that xl.cfg(5) documents or xl reads. */
 enum key_class {
@@ -522,17 +522,6 @@ static int parse_type(struct ctx *c)
 	return 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static int parse_uuid(struct ctx *c)
 {
 	struct domcfg *d = c->d;
@@ -543,27 +532,13 @@ static int parse_uuid(struct ctx *c)
 		return r;
 	if (!r) {
 		/* As xl: a new random (version 4) UUID for each creation. */
-		if (getrandom(d->uuid, sizeof(d->uuid), 0) != sizeof(d->uuid))
-			return bad_file(c, "cannot generate a UUID: %s", strerror(errno));
-		d->uuid[6] = (uint8_t)((d->uuid[6] & 0x0f) | 0x40);
-		d->uuid[8] = (uint8_t)((d->uuid[8] & 0x3f) | 0x80);
+		int e = uuid_random(d->uuid);
+		if (e < 0)
+			return bad_file(c, "cannot generate a UUID: %s", strerror(-e));
 		d->uuid_generated = true;
 		return 0;
 	}
-	size_t n = 0;
-	bool ok = strlen(s) == 36;
-	for (size_t i = 0; ok && i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			ok = s[i] == '-';
-			continue;
-		}
-		int h = hexval(s[i]), l = i + 1 < 36 ? hexval(s[i + 1]) : -1;
-		ok = h >= 0 && l >= 0;
-		if (ok)
-			d->uuid[n++] = (uint8_t)(h * 16 + l);
-		i++;
-	}
-	if (!ok || n != 16)
+	if (uuid_parse(s, d->uuid) < 0)
 		return bad(c, pos, "uuid", "invalid UUID \"%.60s\" (expected the form "
 			   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in hex)", s);
 	return 0;
@@ -1190,11 +1165,7 @@ static yajl_gen_status jstrv(yajl_gen g, const char *k, char *const *v, size_t n
 static yajl_gen_status c_info_json(yajl_gen g, const struct domcfg *d)
 {
 	char uuid[37];
-	const uint8_t *u = d->uuid;
-	snprintf(uuid, sizeof(uuid),
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
+	uuid_format(d->uuid, uuid);
 	yajl_gen_status s = jf_key(g, "c_info");
 	J(yajl_gen_map_open(g));
 	J(jf_str(g, "type", domcfg_type_name(d->type)));

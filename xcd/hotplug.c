@@ -1,5 +1,6 @@
 /* hotplug: a device script run with libxl's environment and a time limit. */
 #include "hotplug.h"
+#include "../lib/fdio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,13 +28,6 @@ void hotplug_kill_running(void)
 	pid_t g = running_group;
 	if (g > 0)
 		kill(-g, SIGKILL);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Only async-signal-safe calls here: xcdd may have threads (libxenstore's
@@ -141,7 +135,7 @@ int hotplug_run(const char *script, const char *arg, char *const env[], int time
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	char tail[HOTPLUG_TAIL + 1];
 	size_t tlen = 0;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)mono_ms() + timeout_ms;
 	bool eof = false, timed_out = false, exited = false;
 	int status = 0;
 	for (;;) {
@@ -149,7 +143,7 @@ int hotplug_run(const char *script, const char *arg, char *const env[], int time
 			exited = true;
 		if (exited && eof)
 			break;
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)mono_ms();
 		if (left <= 0) {
 			timed_out = true;
 			break;

@@ -1,5 +1,6 @@
 /* journal: one JSON file per domain, replaced atomically (see journal.h). */
 #include "journal.h"
+#include "../lib/fdio.h"
 #include "../lib/jsonrpc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -96,21 +97,6 @@ static int fail(char *err, size_t errlen, int e, const struct journal *j, const 
 	return -e;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int journal_write(struct journal *j, const char *key, const char *text, size_t len, char *err,
 		  size_t errlen)
 {
@@ -131,7 +117,7 @@ int journal_write(struct journal *j, const char *key, const char *text, size_t l
 			0600);
 	if (fd < 0)
 		return fail(err, errlen, errno, j, tmp, "cannot create");
-	r = write_all(fd, text, len);
+	r = fd_write_all(fd, text, len);
 	if (r) {
 		fail(err, errlen, -r, j, tmp, "cannot write");
 	} else if (fsync(fd) < 0) {

@@ -1,5 +1,6 @@
 /* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
 #include "../lib/log.h"
+#include "../lib/uuid.h"
 #include "cfgload.h"
 #include "domcfg.h"
 #include "xcdd.h"
@@ -53,7 +54,7 @@ static int gen_entry_members(yajl_gen g, const char *name, const struct hv_domin
 {
 	long long up = (long long)time(NULL) - start_time;
 	char uuid[37], st[DM_STATE_LEN + 1], t[32];
-	dm_uuid_string(i->uuid, uuid);
+	uuid_format(i->uuid, uuid);
 	dm_state_string(i, st);
 	snprintf(t, sizeof(t), "%.3f", (double)i->cpu_time_ns / 1e9);
 	if (gkv_i(g, "domid", i->domid) || gkv_s(g, "name", name) || gkv_s(g, "uuid", uuid) ||
@@ -87,7 +88,7 @@ static int gen_list(yajl_gen g, void *arg)
 			start = host_boot_time();
 		} else {
 			char u[37];
-			dm_uuid_string(i->uuid, u);
+			uuid_format(i->uuid, u);
 			/* By uuid, not a search by domid per entry (quadratic in
 			 * the number of guests). */
 			struct dm_domain *d = strmap_get(&a->x->dm.by_uuid, u);
@@ -709,7 +710,7 @@ static int gen_vcpu_list(yajl_gen g, void *arg)
 	for (int k = 0; k < a->n; k++) {
 		struct dm_domain *d = dm_find(&a->x->dm, NULL, a->list[k].domid);
 		char u[37];
-		dm_uuid_string(a->list[k].uuid, u);
+		uuid_format(a->list[k].uuid, u);
 		if (!d || strcmp(d->uuid, u) != 0 || (a->only && a->only != d))
 			continue;
 		d->info = a->list[k];

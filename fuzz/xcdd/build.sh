@@ -15,6 +15,6 @@ cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
 echo "  CLANGLD  $out/fuzz-xcdd-devices"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/xcdd/fuzz-xcdd-devices.c" "$src/xcd/devid.c" "$src/xcd/actions.c" \
-	"$src/xcd/domcfg.c" "$src/lib/cfgfile.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
+	"$src/xcd/domcfg.c" "$src/lib/cfgfile.c" "$src/lib/uuid.c" "$src/lib/fdio.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
 	"$src/xcd/json_fields.c" "$src/lib/strmap.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-xcdd-devices"
