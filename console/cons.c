@@ -215,7 +215,8 @@ int cons_open(struct consoled *cd, uint32_t domid, uint64_t ring_ref, uint32_t p
 	if (log_name && cd->opt.log_dir) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", cd->opt.log_dir, log_name);
-		c->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		c->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+				 0640);
 		if (c->log_fd < 0)
 			log_warn("domain %u: console log %s: %s; not logging", domid, path,
 				 strerror(errno));

@@ -35,7 +35,8 @@ static void usage(FILE *f)
 "                           Xen when /dev/xen/privcmd exists, else xcd-sim at\n"
 "                           $XCD_SIM_SOCKET or /run/xcd/sim.sock\n"
 "      --log-dir DIR        also log each guest's output to DIR/guest-NAME.log\n"
-"  -p, --pid-file FILE      write the daemon's pid to FILE\n"
+"  -p, --pid-file FILE      lock FILE and write the daemon's pid to it; a second\n"
+"                           xcd-consoled on the same FILE refuses to start\n"
 "  -v, --verbose            log more\n"
 "  -h, --help               show this help\n"
 "\n"
@@ -148,10 +149,43 @@ static int xenconsoled_running(pid_t *pid)
 	return found;
 }
 
-static int write_pid(const char *path)
+/*
+ * The pid file, locked (a POSIX write lock, which dies with the process) from
+ * before the daemon serves anything: a second xcd-consoled given the same
+ * file refuses to start beside it, and a supervisor (xcdd) learns whether
+ * one runs, and its pid, from the lock rather than from a pid that may be
+ * stale. The pid is written once the daemon serves. -1: not ours (said).
+ */
+static int lock_pid_file(const char *path)
 {
-	FILE *f = fopen(path, "w");
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	if (fcntl(fd, F_SETLK, &l) < 0) {
+		int e = errno;
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		if ((e == EAGAIN || e == EACCES) && fcntl(fd, F_GETLK, &q) == 0 &&
+		    q.l_type != F_UNLCK)
+			log_err("another xcd-consoled (pid %d) holds the pid file %s: not starting "
+				"a second one", (int)q.l_pid, path);
+		else
+			log_err("pid file %s: lock: %s", path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Through the locked descriptor: closing another one of the file would
+ * drop the lock. */
+static int write_pid(int fd, const char *path)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
 		log_err("pid file %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -319,12 +353,20 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	int ready_fd = -1;
+	int ready_fd = -1, pid_fd = -1;
 	if (!cd.opt.foreground && detach(&ready_fd) < 0)
 		return 1;
-	if (setup(&cd) < 0 || (cd.opt.pid_file && write_pid(cd.opt.pid_file) < 0)) {
+	if (cd.opt.pid_file && (pid_fd = lock_pid_file(cd.opt.pid_file)) < 0) {
+		report(ready_fd, 1);
+		return 1;
+	}
+	if (setup(&cd) < 0 || (pid_fd >= 0 && write_pid(pid_fd, cd.opt.pid_file) < 0)) {
 		cd.status = 1;
 		teardown(&cd);
+		if (pid_fd >= 0) {
+			unlink(cd.opt.pid_file);
+			close(pid_fd);
+		}
 		report(ready_fd, 1);
 		return 1;
 	}
@@ -356,7 +398,9 @@ int main(int argc, char **argv)
 	teardown(&cd);
 	if (sfd >= 0)
 		close(sfd);
-	if (cd.opt.pid_file)
+	if (pid_fd >= 0) {
 		unlink(cd.opt.pid_file);
+		close(pid_fd);
+	}
 	return cd.status;
 }

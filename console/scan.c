@@ -86,12 +86,41 @@ static void log_name(struct consoled *cd, uint32_t domid, char *out, size_t outl
 	free(v);
 }
 
+/* How often a conflicting transaction on console/tty is tried again. */
+#define TTY_TRIES 8
+
+/*
+ * console/tty names the file `xcd console` opens as root: it is written
+ * dom0's, the guest only reading it (as libxl makes it), whoever made the
+ * node before (a toolstack that let the guest own it, or the guest itself
+ * when its console directory was its own). Value and permissions change in
+ * one transaction, so that no one sees our path on a node the guest may
+ * still write.
+ */
 static void write_tty(struct consoled *cd, struct cons *c)
 {
 	char path[96];
 	snprintf(path, sizeof(path), "/local/domain/%u/console/tty", c->domid);
-	if (!xs_write(cd->xs, XBT_NULL, path, c->tty, strlen(c->tty)))
-		log_warn("domain %u: cannot write %s: %s", c->domid, path, strerror(errno));
+	struct xs_permissions ro[2] = { { .id = 0, .perms = XS_PERM_NONE },
+					{ .id = c->domid, .perms = XS_PERM_READ } };
+	int e = EAGAIN;
+	for (int tries = 0; tries < TTY_TRIES && e == EAGAIN; tries++) {
+		xs_transaction_t t = xs_transaction_start(cd->xs);
+		if (t == XBT_NULL) {
+			e = errno;
+			break;
+		}
+		if (!xs_write(cd->xs, t, path, c->tty, strlen(c->tty)) ||
+		    !xs_set_permissions(cd->xs, t, path, ro, 2)) {
+			e = errno;
+			xs_transaction_end(cd->xs, t, true);
+			break;
+		}
+		e = xs_transaction_end(cd->xs, t, false) ? 0 : errno;
+	}
+	if (e)
+		log_warn("domain %u: cannot write %s (and make it dom0's): %s", c->domid, path,
+			 strerror(e));
 }
 
 static void remove_tty(struct consoled *cd, struct cons *c)

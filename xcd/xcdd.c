@@ -47,7 +47,9 @@ static void poll_host(struct xcdd *x)
 		host_lost(x);
 }
 
-static void start_consoled(const char *rundir, const char *sim_sock);
+static void start_consoled(const char *rundir, const char *sim_sock, struct xs_handle *xs);
+static bool own_store(const struct xcdd *x);
+static uint64_t now_ms(void);
 
 static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
@@ -57,12 +59,12 @@ static void timer_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		log_warn("timer: %s", strerror(errno));
 	devjobs_tick(&x->dm.jobs);
 	poll_host(x);
-	/* xcd-consoled stops when its xenstored goes, maybe only after ours
-	 * came back: for a while after, started again once it is gone. */
-	if (x->consoled_ticks > 0) {
-		x->consoled_ticks--;
-		if (x->xs && !x->xs_down)
-			start_consoled(x->rundir, x->sim_sock);
+	/* Our xcd-consoled, when it died (of a crash, a kill, or its xenstored
+	 * going), is started again once xenstored answers. */
+	if (own_store(x) && x->xs && !x->xs_down &&
+	    consoled_sup_due(&x->consoled, x->rundir, now_ms())) {
+		consoled_sup_started(&x->consoled, now_ms());
+		start_consoled(x->rundir, x->sim_sock, x->xs);
 	}
 }
 
@@ -271,22 +273,20 @@ static void sim_store_path(const char *rundir, char *out)
 }
 
 /* The simulated host's console backend (Xen has xenconsoled): xcd-consoled
- * on our own xenstored, unless the one RUNDIR/consoled.pid names still runs;
- * like xcd-sim and xcd-xenstored it outlives xcdd. */
-static void start_consoled(const char *rundir, const char *sim_sock)
+ * on our own xenstored XS, unless the one holding RUNDIR/consoled.pid still
+ * runs; like xcd-sim and xcd-xenstored it outlives xcdd. The console/tty
+ * nodes a dead one left name ptys that are gone, or that another session has
+ * since been given: removed before the new one writes its own. */
+static void start_consoled(const char *rundir, const char *sim_sock, struct xs_handle *xs)
 {
 	char pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], logdir[PATH_MAX + 32], bin[4096];
 	char err[256];
 	snprintf(pidf, sizeof(pidf), "%s/consoled.pid", rundir);
-	FILE *f = fopen(pidf, "r");
-	long pid = 0;
-	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	if (pid > 0 && kill((pid_t)pid, 0) == 0)
+	if (consoled_running(rundir) > 0)
 		return;
+	unsigned stale = consoled_scrub(xs);
+	if (stale)
+		log_info("removed %u console/tty node(s) no xcd-consoled serves", stale);
 	if (find_prog("XCD_CONSOLED", "xcd-consoled", "console", bin, sizeof(bin)) < 0) {
 		log_warn("no xcd-consoled found (beside xcdd or in $XCD_CONSOLED): "
 			 "guests' consoles are not served");
@@ -348,7 +348,7 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 	}
 	if ((xs = xs_open_at(sock))) {
 		log_info("xenstore: %s (left running by an earlier xcdd)", sock);
-		start_consoled(rundir, sim_sock);
+		start_consoled(rundir, sim_sock, xs);
 		return xs;
 	}
 	if (start_xenstored(rundir, sim_sock) < 0)
@@ -358,7 +358,7 @@ static struct xs_handle *open_store(bool own_host, const char *rundir, const cha
 	while (now_ms() - t0 < XENSTORED_START_MS) {
 		if ((xs = xs_open_at(sock))) {
 			log_info("xenstore: %s", sock);
-			start_consoled(rundir, sim_sock);
+			start_consoled(rundir, sim_sock, xs);
 			return xs;
 		}
 		usleep(20000);
@@ -577,7 +577,7 @@ static void xs_back(struct xcdd *x, struct xs_handle *xs)
 	log_info("xenstore at %s is back after %llu.%01llu s (%u tries)", store_socket(x),
 		 ms / 1000, ms % 1000 / 100, x->xs_tries);
 	if (own_store(x))
-		x->consoled_ticks = 10;
+		consoled_sup_expect_exit(&x->consoled);
 	unsigned republished = 0, kept = 0;
 	int rc = dm_republish(&x->dm, &republished, &kept);
 	if (republished)

@@ -8,6 +8,7 @@
 #include "../lib/jsonrpc.h"
 #include "../lib/peercred.h"
 #include "clients.h"
+#include "consoled_sup.h"
 #include "domain_mgr.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,7 +57,8 @@ struct xcdd {
 	unsigned xs_tries;
 	unsigned long long xs_down_since_ms;
 	bool xs_restarted; /* our xcd-xenstored was started again this outage */
-	unsigned consoled_ticks; /* seconds left to see xcd-consoled started again */
+	/* Our xcd-consoled (own store only), started again when it dies. */
+	struct consoled_sup consoled;
 	/* A plain connection to xenstored's socket that never sends: it turns
 	 * readable (EOF) the moment xenstored is gone. -1: none. */
 	int xs_live_fd;

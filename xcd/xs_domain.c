@@ -64,11 +64,14 @@ static void write_entries(struct xst *x, const struct xsd_domain *d)
 		xst_put(x, k < d->vcpus ? "online" : "offline", "%s/%u/cpu/%u/availability", home,
 			id, k);
 
-	/* The primary console: xenconsoled's, logging to a pty, as libxl's. */
+	/* The primary console: xenconsoled's, logging to a pty, as libxl's.
+	 * Every node of it is dom0's and only read by the guest, tty above all:
+	 * `xcd console` opens the path it holds as root. */
+	xst_node(x, ro, 2, "%s/%u/console", home, id);
 	xst_put(x, XSD_CONSOLE_LIMIT, "%s/%u/console/limit", home, id);
 	xst_put(x, "xenconsoled", "%s/%u/console/type", home, id);
 	xst_put(x, "pty", "%s/%u/console/output", home, id);
-	xst_node(x, rw, 1, "%s/%u/console/tty", home, id);
+	xst_node(x, ro, 2, "%s/%u/console/tty", home, id);
 
 	xst_put(x, d->uuid, "/vm/%s/uuid", d->uuid);
 	xst_put(x, d->name, "/vm/%s/name", d->uuid);
