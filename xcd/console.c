@@ -9,6 +9,7 @@
  * must be a pty slave, checked before the open (no side effect of opening
  * anything else) and on what was opened. */
 #include "console.h"
+#include "../lib/fdio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -76,13 +77,6 @@ static void tty_path(uint32_t domid, const struct console_args *a, char *out, si
 		snprintf(out, outlen, "/local/domain/%u/device/console/%u/tty", domid, a->num);
 	else
 		snprintf(out, outlen, "/local/domain/%u/console/tty", domid);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void drain_watch(struct xs_handle *xs)
@@ -226,10 +220,10 @@ static int open_pty(const char *tty, char *why, size_t whylen)
 static enum tty_node wait_tty(struct xs_handle *xs, const char *path, char **tty, char *why,
 			      size_t whylen)
 {
-	int64_t end = now_ms() + TTY_WAIT_MS;
+	int64_t end = (int64_t)mono_ms() + TTY_WAIT_MS;
 	enum tty_node r;
 	while ((r = read_tty_node(xs, path, tty, why, whylen)) == TTY_NONE) {
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)mono_ms();
 		if (left <= 0)
 			return TTY_NONE;
 		struct pollfd p = { xs_fileno(xs), POLLIN, 0 };
@@ -240,20 +234,6 @@ static enum tty_node wait_tty(struct xs_handle *xs, const char *path, char **tty
 		drain_watch(xs);
 	}
 	return r;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 enum relay_end { END_DETACH, END_GONE, END_SIGNAL, END_ERROR };
@@ -302,7 +282,7 @@ static enum relay_end relay(struct xs_handle *xs, uint32_t domid, const char *pa
 				*pty = -1;
 				continue;
 			}
-			if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+			if (fd_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				return END_ERROR;
 		}
 		if (p[1].revents) {
@@ -318,7 +298,7 @@ static enum relay_end relay(struct xs_handle *xs, uint32_t domid, const char *pa
 			char *esc = memchr(buf, ESCAPE, (size_t)n);
 			size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
 			/* Typed while no pty is open: dropped, as xenconsole does. */
-			if (len && *pty >= 0 && write_all(*pty, buf, len) < 0) {
+			if (len && *pty >= 0 && fd_write_all(*pty, buf, len) < 0) {
 				close(*pty);
 				*pty = -1;
 			}
