@@ -111,10 +111,17 @@ static int listen_on(const char *path, char *err, size_t errlen)
 		goto fail;
 	/* We hold the lock: a socket file left here is a dead daemon's. */
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+	/* Anyone may connect: SO_PEERCRED decides, and a refusal says why. The
+	 * socket is 0666 from bind on (umask), and checked before listen, so no
+	 * caller ever finds it with another mode. */
+	mode_t old = umask(0111);
+	int b = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (b < 0)
 		goto fail;
-	/* Anyone may connect: SO_PEERCRED decides, and a refusal says why. */
-	if (chmod(path, 0666) < 0)
+	struct stat st;
+	if (stat(path, &st) < 0 || ((st.st_mode & 07777) != 0666 && chmod(path, 0666) < 0) ||
+	    listen(fd, 64) < 0)
 		goto fail;
 	return fd;
 fail:;
@@ -203,7 +210,11 @@ static int start_detached(char *const argv[], const char *logpath, char *err, si
 		if (fork() != 0)
 			_exit(0);
 		int nul = open("/dev/null", O_RDONLY);
-		int lf = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		/* Root's alone: the daemons log what guests wrote. An older
+		 * version's log may be readable by others. */
+		int lf = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (lf >= 0)
+			fchmod(lf, 0600);
 		if (nul >= 0)
 			dup2(nul, 0);
 		if (lf >= 0) {

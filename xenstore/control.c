@@ -68,7 +68,7 @@ static int ctl_log(struct ctl *x)
 		return -EINVAL;
 	if (strcmp(x->arg[1], "on") == 0) {
 		if (!s->trace && s->opt.trace_file)
-			s->trace = fopen(s->opt.trace_file, "a");
+			s->trace = trace_fopen(s->opt.trace_file, true);
 		put(x, "OK");
 	} else if (strcmp(x->arg[1], "off") == 0) {
 		if (s->trace)
@@ -86,7 +86,7 @@ static int ctl_logfile(struct ctl *x)
 	struct xs_server *s = x->c->srv;
 	if (x->nargs < 2 || !x->arg[1][0])
 		return -EINVAL;
-	FILE *f = fopen(x->arg[1], "a");
+	FILE *f = trace_fopen(x->arg[1], true);
 	if (!f)
 		return -errno;
 	if (s->trace)
@@ -160,7 +160,7 @@ static int ctl_memreport(struct ctl *x)
 	}
 	FILE *f = NULL;
 	if (x->nargs >= 2 && x->arg[1][0]) {
-		f = fopen(x->arg[1], "w");
+		f = trace_fopen(x->arg[1], false);
 		if (!f)
 			return -errno;
 	}

@@ -72,10 +72,16 @@ static void signal_ready(struct loop *l, int fd, uint32_t events, void *arg)
 
 static int write_pid(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	/* 0644 whatever the umask: a pid others could rewrite would have the
+	 * scripts that stop us signal another process. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
-		log_err("pid file %s: %s", path, strerror(errno));
-		return -errno;
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		log_err("pid file %s: %s", path, strerror(e));
+		return -e;
 	}
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
@@ -206,7 +212,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (opt.trace_file) {
-		srv.trace = fopen(opt.trace_file, "a");
+		srv.trace = trace_fopen(opt.trace_file, true);
 		if (!srv.trace)
 			log_warn("trace file %s: %s", opt.trace_file, strerror(errno));
 	}

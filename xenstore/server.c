@@ -103,6 +103,31 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+/* PATH, a socket just bound, made MODE if the umask was not enough (a
+ * default ACL on its folder wins over the umask); 0, or -errno (logged) when
+ * its mode is not MODE after all. */
+static int socket_mode(const char *path, mode_t mode)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		int r = -errno;
+		log_err("server_listen: %s: cannot check the socket's mode: %s", path,
+			strerror(errno));
+		return r;
+	}
+	if ((st.st_mode & 07777) == mode)
+		return 0;
+	errno = 0;
+	if (chmod(path, mode) < 0 || stat(path, &st) < 0 || (st.st_mode & 07777) != mode) {
+		int r = errno ? -errno : -EPERM;
+		log_err("server_listen: %s: the socket has mode %04o and cannot be made %04o "
+			"(%s): not serving it", path, (unsigned)(st.st_mode & 07777),
+			(unsigned)mode, errno ? strerror(errno) : "the mode did not change");
+		return r;
+	}
+	return 0;
+}
+
 int server_listen(struct xs_server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -127,13 +152,26 @@ int server_listen(struct xs_server *s)
 		return -EADDRINUSE;
 	}
 	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		r = -errno;
-		log_err("server_listen: %s: %s", sa.sun_path, strerror(errno));
+	/* Every socket client is privileged: the socket is 0600 from bind on
+	 * (umask), and no connection is accepted before its mode is checked
+	 * (listen comes after), so there is no moment when others may connect. */
+	mode_t old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old);
+	if (r < 0) {
+		log_err("server_listen: %s: %s", sa.sun_path, strerror(-r));
 		close(fd);
 		return r;
 	}
-	chmod(sa.sun_path, 0600);
+	if ((r = socket_mode(sa.sun_path, 0600)) < 0 || listen(fd, 128) < 0) {
+		if (r == 0) {
+			r = -errno;
+			log_err("server_listen: %s: %s", sa.sun_path, strerror(errno));
+		}
+		unlink(sa.sun_path);
+		close(fd);
+		return r;
+	}
 	s->listen_fd = fd;
 	return server_add_listener(s);
 }

@@ -202,6 +202,10 @@ int lu_restore(struct xs_server *s, int fd);
 void lu_run(struct xs_server *s);
 
 /* trace.c */
+/* PATH opened for writing (appended to, or emptied) with mode 0600, also
+ * when it existed with another: the trace and the control command's reports
+ * hold what guests wrote. NULL with errno set on failure. */
+FILE *trace_fopen(const char *path, bool append);
 void trace_msg(struct xs_server *s, const struct xs_conn *c, const char *dir,
 	       const struct xsd_sockmsg *hdr, const char *payload);
 void trace_event(struct xs_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,32 @@
 /* trace: a log of every message, like Xen's xenstored --trace-file. */
 #include "server.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+FILE *trace_fopen(const char *path, bool append)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
+	if (fd < 0)
+		return NULL;
+	/* A file left by an older version may be readable by others. */
+	if (fchmod(fd, 0600) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, append ? "a" : "w");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
 
 static void stamp(FILE *f)
 {
