@@ -42,7 +42,7 @@ struct xcdd {
 	struct clients clients;
 	int listen_fd;
 	int signal_fd;
-	int timer_fd;
+	struct loop_timer *tick; /* once a second: poll, device jobs, consoled */
 	/* A connection of its own for the @releaseDomain watch: a watch puts
 	 * libxenstore's handle in threaded mode, which makes every request on it
 	 * several times slower. */
@@ -50,9 +50,9 @@ struct xcdd {
 	int watch_fd; /* -1: not in the loop */
 	struct xs_handle *xs;
 	/* xenstored went away: xs is NULL, the methods that need it are
-	 * refused, and xs_retry_fd (a timer) tries again with a backoff. */
+	 * refused, and xs_retry (a timer) tries again with a backoff. */
 	bool xs_down;
-	int xs_retry_fd;
+	struct loop_timer *xs_retry;
 	unsigned xs_backoff_ms;
 	unsigned xs_tries;
 	unsigned long long xs_down_since_ms;

@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Each input starts from an empty journal and a host with domain 0 only. */
 	if (nftw(g.dir, rm_one, 8, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		must(0, "cannot empty the journal's directory");
-	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1 };
 	char err[256] = "";
 	x.hv = hv_fake_open();
 	/* No xenstore: the domain manager skips entries and devices. */
