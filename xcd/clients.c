@@ -284,18 +284,9 @@ void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *sta
 /* Returns -1 when the client must be closed. */
 static int client_line(struct client *c, const char *line, size_t len)
 {
-	struct jsonrpc_message m;
-	struct jsonrpc_error e = { 0 };
 	char *out = NULL;
 	size_t outlen = 0;
-	int rc = jsonrpc_request_parse(line, len, &m, &e);
-	if (rc < 0)
-		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
-	else if (m.kind == JSONRPC_REQUEST)
-		rc = rpc_dispatch(c->x, c, c->access, &m, &out, &outlen);
-	else
-		log_debug("notification %s from pid %d ignored", m.method, (int)c->pid);
-	jsonrpc_message_free(&m);
+	int rc = rpc_answer_line(c->x, c, c->access, line, len, &out, &outlen);
 	if (rc == 0 && out)
 		rc = client_send(c, out, outlen);
 	free(out);

@@ -846,3 +846,21 @@ int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
 	}
 	return jsonrpc_gen_error(&m->id, &e, out, outlen);
 }
+
+int rpc_answer_line(struct xcdd *x, struct client *c, enum peercred_access access,
+		    const char *line, size_t len, char **out, size_t *outlen)
+{
+	struct jsonrpc_message m;
+	struct jsonrpc_error e = { 0 };
+	*out = NULL;
+	*outlen = 0;
+	int rc = jsonrpc_request_parse(line, len, &m, &e);
+	if (rc < 0)
+		rc = jsonrpc_gen_error(&m.id, &e, out, outlen);
+	else if (m.kind == JSONRPC_REQUEST)
+		rc = rpc_dispatch(x, c, access, &m, out, outlen);
+	else
+		log_debug("notification %s ignored: xcdd answers requests only", m.method);
+	jsonrpc_message_free(&m);
+	return rc;
+}

@@ -81,6 +81,14 @@ struct xcdd {
  */
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
 		 const struct jsonrpc_message *m, char **out, size_t *outlen);
+/*
+ * One line as a client sent it: parsed (an error answer for a bad one),
+ * dispatched when it is a request, ignored when it is a notification. The
+ * answer in *OUT as rpc_dispatch says (*OUT NULL: none now). 0 or -ENOMEM.
+ * The daemon's clients and the fuzzer both go through it.
+ */
+int rpc_answer_line(struct xcdd *x, struct client *c, enum peercred_access access,
+		    const char *line, size_t len, char **out, size_t *outlen);
 /* C went away: what it is owed is only logged when it is ready. */
 void rpc_client_gone(struct xcdd *x, struct client *c);
 

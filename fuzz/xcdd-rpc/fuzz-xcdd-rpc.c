@@ -82,16 +82,11 @@ static void one_line(struct xcdd *x, const char *line, size_t len)
 		line += 3;
 		len -= 3;
 	}
-	struct jsonrpc_message m, r;
+	struct jsonrpc_message r;
 	struct jsonrpc_error e = { 0 };
 	char *out = NULL;
 	size_t outlen = 0;
-	int rc = jsonrpc_request_parse(line, len, &m, &e);
-	if (rc < 0)
-		rc = jsonrpc_gen_error(&m.id, &e, &out, &outlen);
-	else if (m.kind == JSONRPC_REQUEST)
-		rc = rpc_dispatch(x, NULL, access, &m, &out, &outlen);
-	jsonrpc_message_free(&m);
+	int rc = rpc_answer_line(x, NULL, access, line, len, &out, &outlen);
 	if (rc == 0 && out) {
 		must(outlen > 0 && out[outlen - 1] == '\n' && !memchr(out, '\n', outlen - 1),
 		     "an answer is not one line");
