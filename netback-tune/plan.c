@@ -188,14 +188,8 @@ long nt_plan_want_queues(const struct nt_host *h, const struct nt_policy *p)
 {
 	if (p && p->queues)
 		return p->queues;
-	int node = -1;
-	for (size_t i = 0; p && i < p->n_bonds && node < 0; i++) {
-		const struct nt_nic *n = nt_host_nic(h, p->bonds[i].nics[0]);
-		if (n)
-			node = n->numa_node;
-	}
 	struct nt_cpus c;
-	nt_host_node_cpus(h, node, &c);
+	nt_host_node_cpus(h, guests_node(h, p), &c);
 	long k = nt_cpus_count(&c);
 	return k > NT_AUTO_QUEUES_MAX ? NT_AUTO_QUEUES_MAX : k ? k : 1;
 }
