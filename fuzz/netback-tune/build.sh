@@ -1,0 +1,23 @@
+#!/bin/sh
+# build.sh: builds fuzz-nettune, the libFuzzer target of netback-tune's
+# parsers (/proc/net/bonding, /proc/interrupts, CPU lists, io.conf's net
+# keys), with clang (libFuzzer + ASan + UBSan), whatever compiler the tree
+# uses.
+# Usage: fuzz/netback-tune/build.sh [OUTDIR]   (default: fuzz/netback-tune here)
+# Run: OUTDIR/fuzz-nettune -dict=fuzz/netback-tune/nettune.dict \
+#          -max_total_time=120 WORKDIR fuzz/netback-tune/corpus
+set -eu
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-fuzz/netback-tune}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+. "$src/fuzz/clang.sh"
+cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
+echo "  CLANGLD  $out/fuzz-nettune"
+nt="$src/netback-tune"
+# shellcheck disable=SC2086 # cflags is a list of words
+$cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" "$nt/cpulist.c" \
+	"$nt/bonding.c" "$nt/interrupts.c" "$nt/nethost.c" "$nt/netback.c" "$nt/uplink.c" \
+	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" \
+	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" \
+	$(pkg-config --libs yajl) -o "$out/fuzz-nettune"

@@ -1,0 +1,122 @@
+/*
+ * fuzz-nettune: libFuzzer target of netback-tune's parsers of outside input.
+ * The whole input goes to each of them: the /proc/net/bonding parser, the
+ * /proc/interrupts parser, the CPU-list parser (as a string) and io.conf's
+ * net keys (lib/cfgfile.h, then nt_policy_from_cfg) against a small host
+ * built here (eth0, eth1, eno1, bond0, xenbr0, vif1.0); a policy that
+ * parses is planned and verified on that host, and everything is printed as
+ * text and JSON and freed: leaks are findings too.
+ */
+#include "../../lib/tuneplan.h"
+#include "../../netback-tune/bonding.h"
+#include "../../netback-tune/cpulist.h"
+#include "../../netback-tune/interrupts.h"
+#include "../../netback-tune/nethost.h"
+#include "../../netback-tune/plan.h"
+#include "../../netback-tune/policy.h"
+#include "../../netback-tune/show.h"
+#include "../../netback-tune/verify.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void host_init(struct nt_host *h, struct nt_nic nics[6], struct nt_queue *q)
+{
+	static const char *const names[6] = { "bond0", "eno1", "eth0", "eth1", "vif1.0", "xenbr0" };
+	static const enum nt_nic_kind kinds[6] = { NT_NIC_BOND, NT_NIC_PHYS, NT_NIC_PHYS,
+						   NT_NIC_PHYS, NT_NIC_VIF, NT_NIC_BRIDGE };
+	memset(h, 0, sizeof(*h));
+	memset(nics, 0, 6 * sizeof(*nics));
+	for (int i = 0; i < 6; i++) {
+		strcpy(nics[i].name, names[i]);
+		nics[i].kind = kinds[i];
+		nics[i].speed_mbit = kinds[i] == NT_NIC_PHYS ? 1000 : -1;
+		nics[i].carrier = 1;
+		nics[i].mtu = 1500;
+		nics[i].numa_node = kinds[i] == NT_NIC_PHYS ? 0 : -1;
+		nics[i].domid = nics[i].devid = -1;
+		strcpy(nics[i].operstate, "up");
+	}
+	strcpy(nics[2].master, "xenbr0");
+	strcpy(nics[4].master, "xenbr0");
+	nics[4].domid = 1;
+	nics[4].devid = 0;
+	nics[4].n_rx = nics[4].n_tx = nics[4].n_queues = 1;
+	memset(q, 0, sizeof(*q));
+	q->rx_pid = 100;
+	q->dealloc_pid = 101;
+	q->tx_irq = q->rx_irq = -1;
+	nt_cpus_set(&q->rx_cpus, 0);
+	nt_cpus_set(&q->rx_cpus, 1);
+	nt_cpus_set(&q->dealloc_cpus, 0);
+	nics[4].queues = q;
+	h->nics = nics;
+	h->n_nics = 6;
+	nt_cpus_set(&h->online, 0);
+	nt_cpus_set(&h->online, 1);
+	h->netback_loaded = true;
+	h->nb_present[NT_NB_MAX_QUEUES] = true;
+	strcpy(h->nb_value[NT_NB_MAX_QUEUES], "4");
+}
+
+static void policy(const char *text, size_t size)
+{
+	struct nt_host h;
+	struct nt_nic nics[6];
+	struct nt_queue q;
+	host_init(&h, nics, &q);
+	char err[512];
+	struct nt_policy p;
+	for (int with_host = 0; with_host < 2; with_host++) {
+		if (nt_policy_parse("fuzz.conf", text, size, with_host ? &h : NULL, &p, err,
+				    sizeof(err)))
+			continue;
+		struct tune_plan plan;
+		tune_plan_init(&plan);
+		if (nt_plan(&h, &p, &plan) == 0) {
+			char *t = NULL;
+			if (tune_plan_text(&plan, &t) == 0)
+				free(t);
+			struct nt_verify v;
+			if (nt_verify(&h, &p, &plan, &v) == 0) {
+				if (nt_verify_text(&v, &t) == 0)
+					free(t);
+				yajl_gen g = yajl_gen_alloc(NULL);
+				nt_verify_json(g, &v);
+				tune_plan_gen_json(g, &plan);
+				yajl_gen_free(g);
+				nt_verify_free(&v);
+			}
+		}
+		tune_plan_free(&plan);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	char err[256];
+	struct nt_bond_info b;
+	if (nt_bonding_parse(text, size, &b, err, sizeof(err)) == 0)
+		nt_bond_info_free(&b);
+	struct nt_interrupts ir;
+	if (nt_interrupts_parse(text, size, &ir, err, sizeof(err)) == 0)
+		nt_interrupts_free(&ir);
+	char *s = malloc(size + 1);
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	struct nt_cpus c;
+	if (nt_cpus_parse(s, &c) == 0) {
+		char buf[8192];
+		nt_cpus_format(&c, buf, sizeof(buf));
+		struct nt_cpus d;
+		/* What the formatter writes, the parser reads back the same. */
+		if (nt_cpus_parse(buf, &d) || !nt_cpus_equal(&c, &d))
+			abort();
+	}
+	free(s);
+	policy(text, size);
+	return 0;
+}

@@ -1,0 +1,196 @@
+/*
+ * netback: what nethost.h knows of xen-netback: its module parameters, and
+ * each vif queue's kernel threads and interrupts with their CPUs.
+ *
+ * Thread names are cut at 15 characters (TASK_COMM_LEN), so
+ * "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest": a thread is matched
+ * when its name is NAME-qN- followed by a non-empty prefix of "guest-rx" or
+ * "dealloc", NAME being a vif of the host. A name cut before that is
+ * ambiguous and left out.
+ */
+#include "nethost.h"
+#include "sysfile.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROC_ENTRIES (1u << 22)
+
+const struct nt_nb_param_info nt_nb_params[NT_NB_NPARAMS] = {
+	[NT_NB_MAX_QUEUES] = { "max_queues", true },
+	[NT_NB_SEPARATE_TX_RX_IRQ] = { "separate_tx_rx_irq", true },
+	[NT_NB_RX_DRAIN_TIMEOUT_MSECS] = { "rx_drain_timeout_msecs", false },
+	[NT_NB_RX_STALL_TIMEOUT_MSECS] = { "rx_stall_timeout_msecs", false },
+	[NT_NB_FATAL_SKB_SLOTS] = { "fatal_skb_slots", false },
+	[NT_NB_HASH_CACHE_SIZE] = { "hash_cache_size", true },
+};
+
+/*
+ * Splits "NAME-qN-REST" (REST may be empty; WANT_REST: the '-' must be
+ * there) at its last "-q<digits>". Returns the vif of NAME or NULL.
+ */
+static struct nt_nic *split_queue(struct nt_host *h, const char *s, unsigned *q,
+				  const char **rest, bool want_rest)
+{
+	for (const char *m = s + strlen(s); m > s;) {
+		m--;
+		if (m[0] != '-' || m[1] != 'q' || m == s)
+			continue;
+		const char *d = m + 2;
+		unsigned v = 0;
+		size_t nd = 0;
+		while (d[nd] >= '0' && d[nd] <= '9' && nd < 6)
+			v = v * 10 + (unsigned)(d[nd++] - '0');
+		if (nd == 0 || (d[nd] != '-' && (want_rest || d[nd] != '\0')))
+			continue;
+		char name[NT_IFNAMSIZ];
+		size_t nl = (size_t)(m - s);
+		if (nl >= sizeof(name))
+			continue;
+		memcpy(name, s, nl);
+		name[nl] = '\0';
+		struct nt_nic *n = (struct nt_nic *)nt_host_nic(h, name);
+		if (!n || n->kind != NT_NIC_VIF || v >= n->n_queues)
+			continue;
+		*q = v;
+		*rest = d[nd] == '-' ? d + nd + 1 : d + nd;
+		return n;
+	}
+	return NULL;
+}
+
+static bool prefix_of(const char *s, const char *full)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= strlen(full) && !strncmp(s, full, n);
+}
+
+/* Cpus_allowed_list of /proc/PID/status. */
+static int thread_cpus(const struct sysroot *r, const char *pid, struct nt_cpus *out)
+{
+	char path[64], *text;
+	size_t len;
+	snprintf(path, sizeof(path), "proc/%s/status", pid);
+	int rc = sf_read(r, path, 64 << 10, &text, &len);
+	if (rc)
+		return rc;
+	rc = -EINVAL;
+	char *l = strstr(text, "\nCpus_allowed_list:");
+	if (l) {
+		l += strlen("\nCpus_allowed_list:");
+		l += strspn(l, " \t");
+		char *e = strchr(l, '\n');
+		if (e)
+			*e = '\0';
+		rc = nt_cpus_parse(l, out);
+	}
+	free(text);
+	return rc;
+}
+
+static int read_threads(struct nt_host *h, const struct sysroot *r)
+{
+	char **names;
+	size_t k;
+	if (sf_list(r, "proc", MAX_PROC_ENTRIES, &names, &k))
+		return nt_host_note(h, "/proc: cannot list the processes");
+	int rc = 0;
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		const char *pid = names[i];
+		if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid) ||
+		    strlen(pid) > 9)
+			continue;
+		char path[64], comm[32];
+		snprintf(path, sizeof(path), "proc/%s/comm", pid);
+		if (sf_line(r, path, comm, sizeof(comm)))
+			continue; /* gone meanwhile */
+		unsigned q;
+		const char *rest;
+		struct nt_nic *n = split_queue(h, comm, &q, &rest, true);
+		if (!n)
+			continue;
+		struct nt_queue *qu = &n->queues[q];
+		int *slot;
+		struct nt_cpus *cpus;
+		if (prefix_of(rest, "guest-rx")) {
+			slot = &qu->rx_pid;
+			cpus = &qu->rx_cpus;
+		} else if (prefix_of(rest, "dealloc")) {
+			slot = &qu->dealloc_pid;
+			cpus = &qu->dealloc_cpus;
+		} else
+			continue;
+		int e = thread_cpus(r, pid, cpus);
+		if (e == -ENOMEM)
+			rc = e;
+		else if (e)
+			rc = nt_host_note(h, "/proc/%s/status: no Cpus_allowed_list", pid);
+		else
+			*slot = atoi(pid);
+	}
+	sf_names_free(names, k);
+	return rc;
+}
+
+static int irq_cpus(const struct sysroot *r, unsigned irq, struct nt_cpus *out)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "proc/irq/%u/smp_affinity_list", irq);
+	int rc = sf_line(r, path, buf, sizeof(buf));
+	return rc ? rc : nt_cpus_parse(buf, out);
+}
+
+static int read_irqs(struct nt_host *h, const struct sysroot *r)
+{
+	char *text, err[128];
+	size_t len;
+	int rc = sf_read(r, "proc/interrupts", NT_IRQ_MAX_SIZE, &text, &len);
+	if (rc)
+		return nt_host_note(h, "/proc/interrupts: %s", strerror(-rc));
+	rc = nt_interrupts_parse(text, len, &h->irqs, err, sizeof(err));
+	free(text);
+	if (rc)
+		return rc == -ENOMEM ? rc : nt_host_note(h, "/proc/interrupts: %s", err);
+	for (size_t i = 0; i < h->irqs.n && rc == 0; i++) {
+		const struct nt_irq *ir = &h->irqs.irqs[i];
+		unsigned q;
+		const char *rest;
+		struct nt_nic *n = split_queue(h, ir->name, &q, &rest, false);
+		if (!n)
+			continue;
+		struct nt_queue *qu = &n->queues[q];
+		bool tx = !strcmp(rest, "tx"), rx = !strcmp(rest, "rx"), both = !*rest;
+		if (!tx && !rx && !both)
+			continue;
+		struct nt_cpus c;
+		if (irq_cpus(r, ir->irq, &c)) {
+			rc = nt_host_note(h, "/proc/irq/%u/smp_affinity_list: not a CPU list",
+					  ir->irq);
+			continue;
+		}
+		if (tx || both) {
+			qu->tx_irq = (int)ir->irq;
+			qu->tx_irq_cpus = c;
+		}
+		if (rx || both) {
+			qu->rx_irq = (int)ir->irq;
+			qu->rx_irq_cpus = c;
+		}
+	}
+	return rc;
+}
+
+int nt_read_netback(struct nt_host *h, const struct sysroot *r)
+{
+	h->netback_loaded = sf_exists(r, "sys/module/xen_netback");
+	for (int i = 0; i < NT_NB_NPARAMS; i++) {
+		char path[96];
+		snprintf(path, sizeof(path), NT_NB_PARAM_DIR "/%s", nt_nb_params[i].name);
+		h->nb_present[i] = sf_line(r, path, h->nb_value[i], sizeof(h->nb_value[i])) == 0;
+		if (!h->nb_present[i])
+			h->nb_value[i][0] = '\0';
+	}
+	int rc = read_irqs(h, r);
+	return rc ? rc : read_threads(h, r);
+}

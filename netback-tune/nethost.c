@@ -1,0 +1,260 @@
+/* nethost: reading a host's NICs, bonds and CPUs (see nethost.h). */
+#include "nethost.h"
+#include "sysfile.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on what a directory listing may hold. */
+#define MAX_NICS 65536
+#define MAX_QUEUE_ENTRIES 4096
+#define MAX_NODES 1024
+
+static const char *const kind_names[] = { "physical", "bond", "bridge", "vif", "other" };
+
+const char *nt_nic_kind_name(enum nt_nic_kind k) { return kind_names[k]; }
+
+int nt_host_note(struct nt_host *h, const char *fmt, ...)
+{
+	char **nn = realloc(h->notes, (h->n_notes + 1) * sizeof(*nn));
+	if (!nn)
+		return -ENOMEM;
+	h->notes = nn;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&h->notes[h->n_notes], fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	h->n_notes++;
+	return 0;
+}
+
+void nt_host_free(struct nt_host *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n_nics; i++) {
+		free(h->nics[i].queues);
+		nt_bond_info_free(&h->nics[i].bond);
+	}
+	free(h->nics);
+	free(h->nodes);
+	nt_interrupts_free(&h->irqs);
+	for (size_t i = 0; i < h->n_notes; i++)
+		free(h->notes[i]);
+	free(h->notes);
+	free(h);
+}
+
+static int cmp_nic(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct nt_nic *)elem)->name);
+}
+
+const struct nt_nic *nt_host_nic(const struct nt_host *h, const char *name)
+{
+	if (!h->n_nics)
+		return NULL;
+	return bsearch(name, h->nics, h->n_nics, sizeof(*h->nics), cmp_nic);
+}
+
+void nt_host_node_cpus(const struct nt_host *h, int node, struct nt_cpus *out)
+{
+	if (node >= 0 && (unsigned)node < h->n_nodes) {
+		nt_cpus_and(&h->nodes[node], &h->online, out);
+		if (nt_cpus_count(out))
+			return;
+	}
+	*out = h->online;
+}
+
+/* "vif-3-0" (the device link of a vif) into domid 3, devid 0. */
+static int vif_ids(const char *s, int *domid, int *devid)
+{
+	unsigned d, n;
+	int end = 0;
+	if (sscanf(s, "vif-%u-%u%n", &d, &n, &end) != 2 || s[end] || d > 0x7fef ||
+	    n > 0xffff)
+		return -1;
+	*domid = (int)d;
+	*devid = (int)n;
+	return 0;
+}
+
+static int read_bond(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
+{
+	char path[96], err[128], *text;
+	size_t len;
+	snprintf(path, sizeof(path), "proc/net/bonding/%s", n->name);
+	int rc = sf_read(r, path, NT_BOND_MAX_SIZE, &text, &len);
+	if (rc)
+		return nt_host_note(h, "/%s: %s", path, strerror(-rc));
+	rc = nt_bonding_parse(text, len, &n->bond, err, sizeof(err));
+	free(text);
+	if (rc)
+		return rc == -ENOMEM ? rc : nt_host_note(h, "/%s: %s", path, err);
+	n->has_report = true;
+	return 0;
+}
+
+static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
+{
+	char p[128], buf[64];
+	long v;
+	n->speed_mbit = n->mtu = -1;
+	n->carrier = -1;
+	n->numa_node = -1;
+	n->domid = n->devid = -1;
+#define P(x) (snprintf(p, sizeof(p), "sys/class/net/%s/" x, n->name), p)
+	if (sf_exists(r, P("bonding")))
+		n->kind = NT_NIC_BOND;
+	else if (sf_exists(r, P("bridge")))
+		n->kind = NT_NIC_BRIDGE;
+	else if (sf_link_base(r, P("device"), buf, sizeof(buf)) == 0 &&
+		 vif_ids(buf, &n->domid, &n->devid) == 0)
+		n->kind = NT_NIC_VIF;
+	else if (sf_exists(r, P("device")))
+		n->kind = NT_NIC_PHYS;
+	else
+		n->kind = NT_NIC_OTHER;
+	if ((n->kind == NT_NIC_PHYS || n->kind == NT_NIC_BOND) && sf_long(r, P("speed"), &v) == 0 &&
+	    v > 0 && v < 100000000)
+		n->speed_mbit = v;
+	if (sf_line(r, P("operstate"), n->operstate, sizeof(n->operstate)))
+		strcpy(n->operstate, "unknown");
+	if (sf_long(r, P("carrier"), &v) == 0 && (v == 0 || v == 1))
+		n->carrier = (int)v;
+	if (sf_long(r, P("mtu"), &v) == 0 && v > 0 && v <= 65536)
+		n->mtu = v;
+	if (sf_line(r, P("address"), n->address, sizeof(n->address)))
+		n->address[0] = '\0';
+	if (n->kind == NT_NIC_PHYS && sf_long(r, P("device/numa_node"), &v) == 0 && v >= 0 &&
+	    v < MAX_NODES)
+		n->numa_node = (int)v;
+	if (sf_link_base(r, P("master"), n->master, sizeof(n->master)))
+		n->master[0] = '\0';
+	if (n->kind == NT_NIC_VIF || n->kind == NT_NIC_PHYS) {
+		char **names;
+		size_t k;
+		if (sf_list(r, P("queues"), MAX_QUEUE_ENTRIES, &names, &k) == 0) {
+			for (size_t i = 0; i < k; i++) {
+				n->n_rx += !strncmp(names[i], "rx-", 3);
+				n->n_tx += !strncmp(names[i], "tx-", 3);
+			}
+			sf_names_free(names, k);
+		}
+	}
+#undef P
+	if (n->kind == NT_NIC_VIF) {
+		n->n_queues = n->n_rx > n->n_tx ? n->n_rx : n->n_tx;
+		if (n->n_queues) {
+			n->queues = calloc(n->n_queues, sizeof(*n->queues));
+			if (!n->queues)
+				return -ENOMEM;
+			for (unsigned q = 0; q < n->n_queues; q++) {
+				struct nt_queue *qu = &n->queues[q];
+				qu->rx_pid = qu->dealloc_pid = qu->tx_irq = qu->rx_irq = -1;
+			}
+		}
+	}
+	if (n->kind == NT_NIC_BOND)
+		return read_bond(h, r, n);
+	return 0;
+}
+
+static int read_cpus(struct nt_host *h, const struct sysroot *r)
+{
+	char buf[4096];
+	int rc = sf_line(r, "sys/devices/system/cpu/online", buf, sizeof(buf));
+	if (rc == 0)
+		rc = nt_cpus_parse(buf, &h->online);
+	if (rc) {
+		nt_cpus_set(&h->online, 0);
+		return nt_host_note(h, "/sys/devices/system/cpu/online: %s; taking CPU 0 alone",
+				    strerror(-rc));
+	}
+	char **names;
+	size_t k;
+	if (sf_list(r, "sys/devices/system/node", MAX_NODES * 2, &names, &k))
+		return 0; /* no NUMA: every CPU is near every NIC */
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		unsigned id;
+		int end = 0;
+		if (sscanf(names[i], "node%u%n", &id, &end) != 1 || names[i][end] || id >= MAX_NODES)
+			continue;
+		char path[96];
+		snprintf(path, sizeof(path), "sys/devices/system/node/%s/cpulist", names[i]);
+		struct nt_cpus c;
+		if (sf_line(r, path, buf, sizeof(buf)) || nt_cpus_parse(buf, &c)) {
+			rc = nt_host_note(h, "/%s: not a CPU list", path);
+			continue;
+		}
+		if (id >= h->n_nodes) {
+			struct nt_cpus *nn = realloc(h->nodes, (id + 1) * sizeof(*nn));
+			if (!nn) {
+				rc = -ENOMEM;
+				break;
+			}
+			memset(nn + h->n_nodes, 0, (id + 1 - h->n_nodes) * sizeof(*nn));
+			h->nodes = nn;
+			h->n_nodes = id + 1;
+		}
+		h->nodes[id] = c;
+	}
+	sf_names_free(names, k);
+	return rc;
+}
+
+int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t errlen)
+{
+	struct sysroot r;
+	int rc = sysroot_open(&r, sysroot);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", sysroot, strerror(-rc));
+		return rc;
+	}
+	struct nt_host *h = calloc(1, sizeof(*h));
+	char **names = NULL;
+	size_t k = 0;
+	if (!h) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	h->sysroot = sysroot;
+	rc = sf_list(&r, "sys/class/net", MAX_NICS, &names, &k);
+	if (rc) {
+		snprintf(err, errlen, "%s/sys/class/net: %s", strcmp(sysroot, "/") ? sysroot : "",
+			 strerror(-rc));
+		goto out;
+	}
+	h->nics = calloc(k ? k : 1, sizeof(*h->nics));
+	if (!h->nics) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		if (strlen(names[i]) >= NT_IFNAMSIZ)
+			continue;
+		struct nt_nic *n = &h->nics[h->n_nics++];
+		strcpy(n->name, names[i]);
+		rc = read_nic(h, &r, n);
+	}
+	if (rc == 0)
+		rc = read_cpus(h, &r);
+	if (rc == 0)
+		rc = nt_read_netback(h, &r);
+	if (rc)
+		snprintf(err, errlen, "reading the host: %s", strerror(-rc));
+out:
+	sf_names_free(names, k);
+	sysroot_close(&r);
+	if (rc) {
+		nt_host_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}

@@ -1,0 +1,110 @@
+/* test_host: reading a fixture host, and show's JSON and text. */
+#include "../../../netback-tune/show.h"
+#include "../../lib/cunit_run.h"
+#include "suites.h"
+#include "util.h"
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+static void test_two_gbe(void)
+{
+	struct nt_host *h = fixture_host("two-gbe-24");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(h->n_notes, 0);
+	const struct nt_nic *e0 = nt_host_nic(h, "eth0"), *br = nt_host_nic(h, "xenbr0"),
+			    *v7 = nt_host_nic(h, "vif7.0"), *v10 = nt_host_nic(h, "vif10.0"),
+			    *lo = nt_host_nic(h, "lo");
+	CU_ASSERT_FATAL(e0 && br && v7 && v10 && lo);
+	CU_ASSERT_EQUAL(e0->kind, NT_NIC_PHYS);
+	CU_ASSERT_EQUAL(e0->speed_mbit, 1000);
+	CU_ASSERT_EQUAL(e0->numa_node, 0);
+	CU_ASSERT_EQUAL(e0->carrier, 1);
+	u_str_eq(e0->master, "xenbr0", "eth0's master", __FILE__, __LINE__);
+	CU_ASSERT_EQUAL(e0->n_rx, 4);
+	CU_ASSERT_EQUAL(br->kind, NT_NIC_BRIDGE);
+	CU_ASSERT_EQUAL(lo->kind, NT_NIC_OTHER);
+	CU_ASSERT_EQUAL(v7->kind, NT_NIC_VIF);
+	CU_ASSERT_EQUAL(v7->domid, 7);
+	CU_ASSERT_EQUAL(v7->devid, 0);
+	CU_ASSERT_EQUAL_FATAL(v7->n_queues, 4);
+	for (unsigned q = 0; q < 4; q++) {
+		CU_ASSERT(v7->queues[q].rx_pid > 0 && v7->queues[q].dealloc_pid > 0);
+		CU_ASSERT(v7->queues[q].tx_irq > 0 && v7->queues[q].rx_irq > 0);
+		CU_ASSERT_EQUAL(nt_cpus_single(&v7->queues[q].rx_cpus), 0);
+		CU_ASSERT_EQUAL(nt_cpus_single(&v7->queues[q].tx_irq_cpus), 0);
+	}
+	/* "vif10.0-q1-dealloc" is "vif10.0-q1-deal" in /proc: matched by prefix. */
+	CU_ASSERT(v10->queues[1].dealloc_pid > 0);
+	CU_ASSERT_EQUAL(nt_cpus_single(&v10->queues[1].dealloc_cpus), 1);
+	CU_ASSERT(h->netback_loaded);
+	u_str_eq(h->nb_value[NT_NB_MAX_QUEUES], "4", "max_queues", __FILE__, __LINE__);
+	u_str_eq(h->nb_value[NT_NB_HASH_CACHE_SIZE], "64", "hash_cache_size", __FILE__, __LINE__);
+	CU_ASSERT_EQUAL(nt_cpus_count(&h->online), 4);
+	CU_ASSERT_EQUAL(h->n_nodes, 1);
+
+	char *text;
+	CU_ASSERT_EQUAL_FATAL(nt_show_text(h, &text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  eth0            1 GbE         up    node 0  mtu 1500  in xenbr0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "xenbr0          uplink 1×1 GbE: 41 Mbit/s for each of 24 guests (24 vifs)\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "    vif7.0          domain 7  4 queues  up\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  vif7.0-q3             guest-rx 0  dealloc 0  tx 0  rx 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  max_queues              4\n"));
+	free(text);
+	yajl_gen g = yajl_gen_alloc(NULL);
+	CU_ASSERT_EQUAL(nt_show_json(g, h), 0);
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen_get_buf(g, &buf, &len);
+	char *s = strndup((const char *)buf, len), eb[128];
+	yajl_val v = yajl_tree_parse(s, eb, sizeof(eb));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	const char *pb[] = { "bridges", NULL }, *pg[] = { "guests", NULL },
+		   *pq[] = { "netback", "parameters", "max_queues", NULL };
+	yajl_val brs = yajl_tree_get(v, pb, yajl_t_array);
+	CU_ASSERT_FATAL(brs && brs->u.array.len == 1);
+	CU_ASSERT_EQUAL(YAJL_GET_INTEGER(yajl_tree_get(brs->u.array.values[0], pg, yajl_t_number)), 24);
+	u_str_eq(YAJL_GET_STRING(yajl_tree_get(v, pq, yajl_t_string)), "4", "json max_queues",
+		 __FILE__, __LINE__);
+	yajl_tree_free(v);
+	free(s);
+	yajl_gen_free(g);
+	nt_host_free(h);
+}
+
+static void test_bonds(void)
+{
+	struct nt_host *h = fixture_host("four-tengbe-80");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	const struct nt_nic *b1 = nt_host_nic(h, "bond1"), *e3 = nt_host_nic(h, "eth3"),
+			    *v5 = nt_host_nic(h, "vif5.0");
+	CU_ASSERT_FATAL(b1 && e3 && v5);
+	CU_ASSERT_EQUAL(b1->kind, NT_NIC_BOND);
+	CU_ASSERT(b1->has_report);
+	CU_ASSERT_EQUAL(b1->bond.mode, NT_BOND_8023AD);
+	CU_ASSERT_EQUAL(e3->carrier, 0);
+	CU_ASSERT_EQUAL(e3->speed_mbit, -1);
+	CU_ASSERT_EQUAL(e3->numa_node, 1);
+	CU_ASSERT_EQUAL(h->n_nodes, 2);
+	CU_ASSERT_EQUAL(nt_cpus_single(&v5->queues[0].rx_cpus), 9);
+	nt_host_free(h);
+	/* The idle host's vif2.0 has one IRQ for both directions. */
+	h = fixture_host("idle");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	const struct nt_nic *v2 = nt_host_nic(h, "vif2.0");
+	CU_ASSERT_FATAL(v2 && v2->n_queues == 1);
+	CU_ASSERT(v2->queues[0].tx_irq > 0);
+	CU_ASSERT_EQUAL(v2->queues[0].tx_irq, v2->queues[0].rx_irq);
+	nt_host_free(h);
+	char err[256];
+	CU_ASSERT_EQUAL(nt_host_read("/nonexistent-sysroot", &h, err, sizeof(err)), -ENOENT);
+}
+
+void register_host(void)
+{
+	CU_pSuite s = CU_add_suite("host", NULL, NULL);
+	CU_add_test(s, "2x1 GbE host: NICs, vifs, threads, IRQs, netback, show", test_two_gbe);
+	CU_add_test(s, "bonds, NUMA nodes, a shared IRQ, a missing sysroot", test_bonds);
+}

@@ -1,0 +1,78 @@
+/* util: fixtures of nettune-unit (see util.h). */
+#include "util.h"
+#include "../../lib/cunit_run.h"
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nt_host *fixture_host(const char *name)
+{
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%s", NT_FIXTURES, name);
+	struct nt_host *h = NULL;
+	int rc = nt_host_read(path, &h, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "fixture %s: %s\n", name, err);
+	CU_ASSERT_EQUAL(rc, 0);
+	return rc ? NULL : h;
+}
+
+int fixture_policy(const char *name, const struct nt_host *h, struct nt_policy *p)
+{
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%s.conf", NT_FIXTURES, name);
+	int rc = nt_policy_load(path, h, p, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "policy %s: %s\n", name, err);
+	CU_ASSERT_EQUAL(rc, 0);
+	return rc;
+}
+
+const struct tune_item *plan_find(const struct tune_plan *p, enum tune_kind kind,
+				  const char *area, const char *object)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].kind == kind && !strcmp(p->items[i].area, area) &&
+		    !strcmp(p->items[i].object, object))
+			return &p->items[i];
+	return NULL;
+}
+
+void plan_expect(const struct tune_plan *p, enum tune_kind kind, const char *area,
+		 const char *object, const char *from, const char *to, const char *figure,
+		 const char *reason_part, const char *file, unsigned line)
+{
+	const struct tune_item *it = plan_find(p, kind, area, object);
+	if (!it) {
+		fprintf(stderr, "\n%s:%u: no %s %s %s in the plan\n", file, line,
+			kind == TUNE_CHANGE ? "change" : "warning", area, object);
+		CU_FAIL("item missing");
+		return;
+	}
+	if (from)
+		u_str_eq(it->from, from, object, file, line);
+	u_str_eq(it->to, to, object, file, line);
+	u_str_eq(it->figure, figure, object, file, line);
+	if (reason_part && !strstr(it->reason, reason_part)) {
+		fprintf(stderr, "\n%s:%u: %s: reason \"%s\" lacks \"%s\"\n", file, line, object,
+			it->reason, reason_part);
+		CU_FAIL("reason");
+	}
+}
+
+char *fixture_file(const char *rel, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", NT_FIXTURES, rel);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(1 << 20);
+	size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	*len = n;
+	return buf;
+}
