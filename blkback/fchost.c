@@ -277,6 +277,7 @@ static int read_port(const char *root, const char *name, struct fc_host_port *p,
 		return bad(err, errlen, root, dir, "supported_speeds", v, "a list of FC speeds");
 	if (attr(root, dir, "port_type", p->port_type, sizeof(p->port_type), NULL, 0) < 0)
 		p->port_type[0] = '\0';
+	sysread_printable(p->port_type);
 	if (attr(root, dir, "fabric_name", v, sizeof(v), NULL, 0) == 0 &&
 	    fc_parse_wwn(v, &p->fabric_name) < 0)
 		return bad(err, errlen, root, dir, "fabric_name", v, "a WWN (0x and 16 hex digits)");

@@ -39,8 +39,10 @@ static int tie_map(const struct blk_host *h, const struct mp_map *m, struct blk_
 				char rel[96];
 				snprintf(rel, sizeof(rel), "sys/block/%s/device/access_state", p->dev);
 				if (sysread_file(h->root, rel, bp->access_state,
-						 sizeof(bp->access_state)) == 0)
+						 sizeof(bp->access_state)) == 0) {
+					sysread_printable(bp->access_state);
 					bm->alua = true;
+				}
 				else
 					bp->access_state[0] = '\0';
 			}

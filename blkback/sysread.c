@@ -180,3 +180,10 @@ int sysread_exists(const char *root, const char *rel)
 	struct stat st;
 	return join(root, rel, path, sizeof(path)) == 0 && stat(path, &st) == 0;
 }
+
+void sysread_printable(char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			*s = '?';
+}

@@ -27,6 +27,10 @@ void sysread_dir_free(char **names, size_t n);
  * canonical ROOT taken off its front when it is there. */
 int sysread_resolve(const char *root, const char *rel, char **out);
 
+/* Replaces bytes outside printable ASCII by '?': free-text attributes
+ * (port_type, access_state) reach JSON and terminals. */
+void sysread_printable(char *s);
+
 /* ROOT/REL exists. */
 int sysread_exists(const char *root, const char *rel);
 #endif
