@@ -1,0 +1,179 @@
+/* ringthreads: blkback's ring threads from /proc (see ringthreads.h). */
+#include "ringthreads.h"
+#include "sysread.h"
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ring_thread_domid(const char *comm, unsigned *domid)
+{
+	if (strncmp(comm, "blkback.", 8) != 0)
+		return -EINVAL;
+	const char *p = comm + 8;
+	unsigned v = 0;
+	size_t i = 0;
+	for (; isdigit((unsigned char)p[i]); i++) {
+		if (i >= 5)
+			return -EINVAL;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	/* A name cut inside the domid cannot be told apart from another. */
+	if (i == 0 || p[i] != '.')
+		return -EINVAL;
+	*domid = v;
+	return 0;
+}
+
+bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vdev, int *ring)
+{
+	char want[64];
+	int n = snprintf(want, sizeof(want), "blkback.%u.%s-", domid, vdev);
+	if (n < 0 || (size_t)n >= sizeof(want))
+		return false;
+	size_t clen = strlen(t->comm);
+	size_t plen = (size_t)n < TASK_COMM_CHARS ? (size_t)n : TASK_COMM_CHARS;
+	if (clen < plen || strncmp(t->comm, want, plen) != 0)
+		return false;
+	const char *rest = t->comm + plen;
+	*ring = -1;
+	if (!*rest)
+		return clen == TASK_COMM_CHARS; /* cut at or before the ring */
+	for (const char *c = rest; *c; c++)
+		if (!isdigit((unsigned char)*c))
+			return false;
+	/* All of the ring's digits are there only when the name is short of
+	 * the cut. */
+	if (clen < TASK_COMM_CHARS)
+		*ring = atoi(rest);
+	return true;
+}
+
+int ring_status_cpus(const char *status, struct cpuset *set)
+{
+	const char *p = status;
+	while (p && *p) {
+		if (strncmp(p, "Cpus_allowed_list:", 18) == 0) {
+			p += 18;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			size_t l = strcspn(p, "\n");
+			char buf[4096];
+			if (l >= sizeof(buf))
+				return -EINVAL;
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			return cpuset_parse(buf, set);
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+int ring_stat_cpu(const char *stat, int *cpu)
+{
+	const char *p = strrchr(stat, ')');
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* After "(comm)": state is field 3, processor field 39. */
+	for (int field = 3; field <= 39; field++) {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			return -EINVAL;
+		if (field == 39) {
+			char *end;
+			long v = strtol(p, &end, 10);
+			if (end == p || (*end && *end != ' ' && *end != '\n') || v < 0 || v >= CPUS_MAX)
+				return -EINVAL;
+			*cpu = (int)v;
+			return 0;
+		}
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	return -EINVAL;
+}
+
+void ring_threads_free(struct ring_threads *rt)
+{
+	free(rt->t);
+	rt->t = NULL;
+	rt->n = 0;
+}
+
+static bool all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int ring_threads_read(const char *root, struct ring_threads *out, char *err, size_t errlen)
+{
+	out->t = NULL;
+	out->n = 0;
+	char **names;
+	size_t n;
+	int r = sysread_dir(root, "proc", "", 1u << 22, &names, &n);
+	if (r < 0) {
+		snprintf(err, errlen, "%s/proc: %s", root, strerror(-r));
+		return r;
+	}
+	size_t cap = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!all_digits(names[i]) || strlen(names[i]) > 8)
+			continue;
+		char rel[64], comm[64];
+		snprintf(rel, sizeof(rel), "proc/%s/comm", names[i]);
+		/* A process may be gone between readdir and read: skip it. */
+		if (sysread_file(root, rel, comm, sizeof(comm)) < 0)
+			continue;
+		struct ring_thread t = { .pid = atoi(names[i]), .last_cpu = -1 };
+		if (strlen(comm) > TASK_COMM_CHARS || ring_thread_domid(comm, &t.domid) < 0)
+			continue;
+		strcpy(t.comm, comm);
+		char *text;
+		size_t len;
+		snprintf(rel, sizeof(rel), "proc/%s/status", names[i]);
+		if (sysread_whole(root, rel, 64 << 10, &text, &len) == 0) {
+			int pr = ring_status_cpus(text, &t.allowed);
+			free(text);
+			if (pr == -EINVAL) {
+				snprintf(err, errlen, "%s/%s: Cpus_allowed_list is not a CPU list", root, rel);
+				r = -EINVAL;
+				break;
+			}
+		}
+		snprintf(rel, sizeof(rel), "proc/%s/stat", names[i]);
+		if (sysread_whole(root, rel, 4096, &text, &len) == 0) {
+			if (ring_stat_cpu(text, &t.last_cpu) < 0)
+				t.last_cpu = -1;
+			free(text);
+		}
+		if (out->n == RING_THREADS_MAX) {
+			snprintf(err, errlen, "%s/proc: more than %d blkback threads", root, RING_THREADS_MAX);
+			r = -E2BIG;
+			break;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct ring_thread *nt = realloc(out->t, cap * sizeof(*nt));
+			if (!nt) {
+				r = -ENOMEM;
+				break;
+			}
+			out->t = nt;
+		}
+		out->t[out->n++] = t;
+	}
+	sysread_dir_free(names, n);
+	if (r < 0)
+		ring_threads_free(out);
+	return r;
+}

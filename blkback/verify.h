@@ -1,0 +1,34 @@
+/*
+ * verify: the host against the storage policy, one pass/fail line per
+ * check with its figure: each map's live paths across distinct HBAs, no
+ * map that queues forever, the storage budget against the target. (The
+ * measured O_DIRECT read rate of each map is for later.)
+ */
+#ifndef XCD_BLKBACK_VERIFY_H
+#define XCD_BLKBACK_VERIFY_H
+#include "host.h"
+#include "policy.h"
+#include <stdbool.h>
+#include <yajl/yajl_gen.h>
+
+struct blk_check {
+	bool pass;
+	char check[16];   /* "paths", "queueing", "budget" */
+	char object[128]; /* a WWID, or "host" */
+	char figure[48];
+	char detail[320];
+};
+
+struct blk_verify {
+	struct blk_check *c;
+	size_t n, cap;
+	size_t failed;
+};
+
+int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct blk_verify *v);
+void blk_verify_free(struct blk_verify *v);
+/* "pass: ..." / "FAIL: ..." lines and a summary (malloc'd). */
+int blk_verify_text(const struct blk_verify *v, char **out);
+/* {"passed": N, "failed": N, "checks": [ {pass, check, object, figure, detail} ]} */
+int blk_verify_json(yajl_gen g, const struct blk_verify *v);
+#endif

@@ -1,0 +1,181 @@
+/* test_readers: CPU lists, the vbd list, ring threads, blkback's
+ * parameters and the whole host of each fixture. */
+#include "../../../blkback/host.h"
+#include "../../lib/cunit_run.h"
+#include "suites.h"
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void test_cpus(void)
+{
+	struct cpuset s;
+	char buf[128];
+	CU_ASSERT_EQUAL(cpuset_parse("0-3,8,10-11", &s), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&s), 7);
+	cpuset_format(&s, buf, sizeof(buf));
+	u_str_eq(buf, "0-3,8,10-11", "format", __FILE__, __LINE__);
+	CU_ASSERT_EQUAL(cpuset_parse("", &s), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&s), 0);
+	CU_ASSERT_EQUAL(cpuset_parse("3-1", &s), -EINVAL);
+	CU_ASSERT_EQUAL(cpuset_parse("1,", &s), -EINVAL);
+	CU_ASSERT_EQUAL(cpuset_parse("4096", &s), -EINVAL);
+	CU_ASSERT_EQUAL(cpuset_parse("0-4095", &s), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&s), 4096);
+	CU_ASSERT_EQUAL(cpuset_parse("1 2", &s), -EINVAL);
+}
+
+static void test_vbds(void)
+{
+	struct vbd_list l;
+	char err[256];
+	const char good[] = "# comment\n5 xvda /dev/mapper/mpatha web1\n\n7\txvdb dm-3 # no name\n";
+	CU_ASSERT_EQUAL_FATAL(vbds_parse("vbds", good, strlen(good), &l, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(l.n, 2);
+	CU_ASSERT_EQUAL(l.v[1].domid, 7);
+	u_str_eq(l.v[1].device, "dm-3", "device", __FILE__, __LINE__);
+	u_str_eq(l.v[1].guest, "", "guest", __FILE__, __LINE__);
+	vbds_free(&l);
+	const char *bad[][2] = {
+		{ "0 xvda dm-1\n", "vbds:1: the domid must be a number from 1 to 32751" },
+		{ "5 xvda dm-1\n32752 xvda dm-1\n", "vbds:2: the domid must be a number from 1 to 32751" },
+		{ "5 XVDA dm-1\n", "vbds:1: the vdev must be 1 to 15 lower-case letters and digits (xvda)" },
+		{ "5 xvda sda\n", "vbds:1: the device must be /dev/... or dm-N, under 128 bytes" },
+		{ "5 xvda dm-1 web extra\n", "vbds:1: a guest name of at most 63 bytes ends the line" },
+		{ "5 xvdaaaaaaaaaaaaaaaaa dm-1\n",
+		  "vbds:1: the vdev must be 1 to 15 lower-case letters and digits (xvda)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(vbds_parse("vbds", bad[i][0], strlen(bad[i][0]), &l, err, sizeof(err)),
+				-EINVAL);
+		u_str_eq(err, bad[i][1], bad[i][0], __FILE__, __LINE__);
+	}
+}
+
+static void test_threads(void)
+{
+	struct ring_thread t = { 0 };
+	int ring;
+	strcpy(t.comm, "blkback.5.xvda-");
+	CU_ASSERT(ring_thread_of(&t, 5, "xvda", &ring));
+	CU_ASSERT_EQUAL(ring, -1); /* cut before the ring number */
+	CU_ASSERT(!ring_thread_of(&t, 5, "xvdb", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 50, "xvda", &ring));
+	strcpy(t.comm, "blkback.5.xvd-1");
+	CU_ASSERT(ring_thread_of(&t, 5, "xvd", &ring));
+	CU_ASSERT_EQUAL(ring, -1);
+	strcpy(t.comm, "blkback.5.sd-12"); /* 15 characters: more digits may be cut */
+	CU_ASSERT(ring_thread_of(&t, 5, "sd", &ring));
+	CU_ASSERT_EQUAL(ring, -1);
+	strcpy(t.comm, "blkback.5.sd-1");
+	CU_ASSERT(ring_thread_of(&t, 5, "sd", &ring));
+	CU_ASSERT_EQUAL(ring, 1);
+	strcpy(t.comm, "blkback.5.hd-3");
+	CU_ASSERT(ring_thread_of(&t, 5, "hd", &ring));
+	CU_ASSERT_EQUAL(ring, 3);
+	strcpy(t.comm, "blkback.12.xvdb");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	unsigned d;
+	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
+	CU_ASSERT_EQUAL(d, 12);
+	CU_ASSERT_EQUAL(ring_thread_domid("blkback.x", &d), -EINVAL);
+	CU_ASSERT_EQUAL(ring_thread_domid("vif5.0-q0-guest", &d), -EINVAL);
+	struct cpuset s;
+	CU_ASSERT_EQUAL(ring_status_cpus("Name:\tx\nCpus_allowed:\tff\nCpus_allowed_list:\t8-15\n", &s), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&s), 8);
+	CU_ASSERT_EQUAL(ring_status_cpus("Name:\tx\n", &s), -ENOENT);
+	CU_ASSERT_EQUAL(ring_status_cpus("Cpus_allowed_list:\tlots\n", &s), -EINVAL);
+	char stat[512] = "1000 (blkback.5.x) y) S";
+	for (int f = 4; f <= 52; f++)
+		sprintf(stat + strlen(stat), " %d", f == 39 ? 7 : 0);
+	int cpu;
+	CU_ASSERT_EQUAL(ring_stat_cpu(stat, &cpu), 0);
+	CU_ASSERT_EQUAL(cpu, 7);
+	CU_ASSERT_EQUAL(ring_stat_cpu("1000 (x) S 1 2 3", &cpu), -EINVAL);
+	CU_ASSERT_EQUAL(ring_stat_cpu("1000 x S", &cpu), -EINVAL);
+}
+
+static void test_params(void)
+{
+	long v;
+	CU_ASSERT_EQUAL(blkback_param_parse(BP_FEATURE_PERSISTENT, "Y", &v), 0);
+	CU_ASSERT_EQUAL(v, 1);
+	CU_ASSERT_EQUAL(blkback_param_parse(BP_FEATURE_PERSISTENT, "yes", &v), -EINVAL);
+	CU_ASSERT_EQUAL(blkback_param_parse(BP_MAX_QUEUES, "16", &v), 0);
+	CU_ASSERT_EQUAL(blkback_param_parse(BP_MAX_QUEUES, "-1", &v), -EINVAL);
+	CU_ASSERT_EQUAL(blkback_param_parse(BP_MAX_QUEUES, "4294967296", &v), -EINVAL);
+	CU_ASSERT(!blkback_params[BP_MAX_RING_PAGE_ORDER].runtime);
+	CU_ASSERT(blkback_params[BP_MAX_QUEUES].runtime);
+	struct blkback_state st;
+	char err[256];
+	char *root = tmp_root();
+	tmp_write(root, "sys/module/xen_blkback/parameters/max_queues", "many\n");
+	CU_ASSERT_EQUAL(blkback_read(root, &st, err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "max_queues: 'many' is not a number") != NULL);
+	tmp_remove(root);
+}
+
+static void test_hosts(void)
+{
+	struct blk_host h;
+	char err[512] = "";
+	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/dual-hba", &h, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(h.mp.n_maps, 6);
+	CU_ASSERT(h.maps[0].alua);
+	CU_ASSERT_EQUAL(h.maps[0].live, 4);
+	CU_ASSERT_EQUAL(h.maps[0].hbas_live, 2);
+	u_str_eq(h.maps[0].paths[0].access_state, "active/optimized", "access_state", __FILE__, __LINE__);
+	CU_ASSERT(h.maps[0].paths[0].rport != NULL);
+	CU_ASSERT_EQUAL(h.rt.n, 12); /* systemd, kthreadd, blkfront-ish passed over */
+	CU_ASSERT_EQUAL(h.vbds.n, 6);
+	CU_ASSERT(blk_host_map_of(&h, &h.vbds.v[1]) == &h.maps[1]); /* by dm-1 */
+	CU_ASSERT_EQUAL(h.numa.n_nodes, 2);
+	CU_ASSERT(h.bb.loaded);
+	CU_ASSERT_EQUAL(h.bb.value[BP_MAX_RING_PAGE_ORDER], 1);
+	size_t online;
+	char names[64];
+	CU_ASSERT_EQUAL(blk_host_hbas(&h, &online, names, sizeof(names)), 2);
+	u_str_eq(names, "0000:05:00, 0000:84:00", "hbas", __FILE__, __LINE__);
+	char *text;
+	CU_ASSERT_EQUAL_FATAL(blk_show_text(&h, &text), 0);
+	CU_ASSERT(strstr(text, "FC HBA ports: 4 on 2 HBAs\n") != NULL);
+	CU_ASSERT(strstr(text, "  host3   0x10000090fa000003  Online    8 Gbit (800 MB/s)  HBA 0000:84:00  NUMA node 1\n") != NULL);
+	CU_ASSERT(strstr(text, "      sdb    live   active/ready  via host1 (HBA 0000:05:00, Online) -> rport-1:0-0 (Online)  active/optimized\n") != NULL);
+	CU_ASSERT(strstr(text, "  dom2     web2         xvda   on dm-1 = map 3600a0b800012340a0001 (4/4 paths live), 2 ring threads\n") != NULL);
+	free(text);
+	blk_host_free(&h);
+
+	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/paths-down", &h, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(h.maps[0].live, 3);
+	CU_ASSERT_EQUAL(h.maps[0].hbas_live, 2);
+	blk_host_free(&h);
+
+	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/empty", &h, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(h.fc.n_ports + h.mp.n_maps + h.rt.n + h.vbds.n, 0);
+	CU_ASSERT(!h.bb.loaded);
+	CU_ASSERT_EQUAL_FATAL(blk_show_text(&h, &text), 0);
+	u_str_eq(text,
+		 "FC: no HBA ports\nmultipath: no maps\nblkback: xen_blkback not loaded\n"
+		 "blkback ring threads: 0\nguests' disks: 0\n",
+		 "empty show", __FILE__, __LINE__);
+	free(text);
+	blk_host_free(&h);
+
+	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/single-hba", &h, err, sizeof(err)), 0);
+	CU_ASSERT(!h.maps[0].alua);
+	CU_ASSERT_EQUAL(h.maps[0].hbas_live, 1);
+	CU_ASSERT_EQUAL(blk_host_hbas(&h, NULL, NULL, 0), 1);
+	blk_host_free(&h);
+}
+
+void register_readers(void)
+{
+	CU_pSuite s = CU_add_suite("readers", NULL, NULL);
+	CU_add_test(s, "CPU lists", test_cpus);
+	CU_add_test(s, "guests' disks", test_vbds);
+	CU_add_test(s, "ring threads", test_threads);
+	CU_add_test(s, "blkback parameters", test_params);
+	CU_add_test(s, "fixture hosts", test_hosts);
+}
