@@ -6,6 +6,7 @@
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_cpus(void)
