@@ -14,8 +14,13 @@
  * --print show|plan|verify: print that once (text; --json: JSON) and exit,
  * to look at a fixture by hand.
  *
- * The storage half (blkback/: FC HBAs, multipath maps, 64 LUNs x 8 paths)
- * goes where the STORAGE marks are. */
+ * The storage half: blkback/'s show + plan + verify (blk_run_all, text and
+ * JSON) of a second generated tree, 4 dual-port HBAs and 64 LUNs x 8 paths
+ * (tests/unit/blkback/make-fixtures.py --big), timed as a phase of its own
+ * and counted in the round; the baseline reads both trees.
+ * --storage-root DIR: that tree instead of a generated one (its policy is
+ * DIR/etc/xcd/io.conf). */
+#include "../blkback/run.h"
 #include "../lib/tuneplan.h"
 #include "../netback-tune/nethost.h"
 #include "../netback-tune/plan.h"
@@ -40,11 +45,16 @@
 #ifndef IO_PLAN_FIXTURE_SCRIPT
 #define IO_PLAN_FIXTURE_SCRIPT "tests/unit/netback-tune/make-fixtures.py"
 #endif
+#ifndef IO_PLAN_STORAGE_SCRIPT
+#define IO_PLAN_STORAGE_SCRIPT "tests/unit/blkback/make-fixtures.py"
+#endif
 
-enum phase { P_BASE, P_READ, P_SHOW, P_PLAN, P_VERIFY, P_ROUND, NPHASES };
-static const char *const phase_names[NPHASES] = { "baseline (read files)", "read host",
-						  "show (JSON + text)", "policy + plan",
-						  "verify", "round (all but baseline)" };
+enum phase { P_BASE, P_READ, P_SHOW, P_PLAN, P_VERIFY, P_STORAGE, P_ROUND, NPHASES };
+static const char *const phase_names[NPHASES] = {
+	"baseline (read files)", "net: read host", "net: show (JSON + text)",
+	"net: policy + plan",	 "net: verify",	   "storage: all (blk_run_all)",
+	"round (all but baseline)"
+};
 
 static double now_ms(void)
 {
@@ -88,6 +98,23 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+/* blkback's big host (64 LUNs x 8 paths) into DIR. */
+static int generate_storage(const char *dir)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp("python3", "python3", IO_PLAN_STORAGE_SCRIPT, "--big", dir, (char *)NULL);
+		perror("io-plan: python3");
+		_exit(127);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -EIO;
+	return 0;
+}
+
 static int generate(const char *dir, unsigned nics, unsigned vifs, unsigned queues)
 {
 	char n[16], v[16], q[16];
@@ -117,7 +144,23 @@ struct sample {
 static void add(struct sample *s, double x) { s->v[s->n++] = x; }
 
 /* One round of netback-tune's read side; SINK keeps the results used. */
-static int round_once(const char *root, const char *policy, double t[NPHASES], size_t *sink)
+/* The storage half of a round: blkback's read side on SROOT. */
+static int storage_once(const char *sroot, size_t *sink)
+{
+	char err[512], spol[PATH_MAX + 32];
+	snprintf(spol, sizeof(spol), "%s/etc/xcd/io.conf", sroot);
+	struct blk_run r;
+	if (blk_run_all(sroot, spol, BLK_RUN_TEXT | BLK_RUN_JSON, &r, err, sizeof(err))) {
+		fprintf(stderr, "io-plan: storage: %s\n", err);
+		return -1;
+	}
+	*sink += r.plan.n + (r.json ? strlen(r.json) : 0);
+	blk_run_free(&r);
+	return 0;
+}
+
+static int round_once(const char *root, const char *policy, const char *sroot,
+		      double t[NPHASES], size_t *sink)
 {
 	char err[512];
 	double t0 = now_ms();
@@ -159,13 +202,15 @@ static int round_once(const char *root, const char *policy, double t[NPHASES], s
 	tune_plan_free(&plan);
 	nt_host_free(h);
 	double t4 = now_ms();
-	/* STORAGE: blkback/'s show + plan + verify of the same host go here,
-	 * timed into phases of their own and counted in the round. */
+	if (sroot && storage_once(sroot, sink))
+		return -1;
+	double t5 = now_ms();
+	t[P_STORAGE] = t5 - t4;
 	t[P_READ] = t1 - t0;
 	t[P_SHOW] = t2 - t1;
 	t[P_PLAN] = t3 - t2;
 	t[P_VERIFY] = t4 - t3;
-	t[P_ROUND] = t4 - t0;
+	t[P_ROUND] = t5 - t0;
 	return 0;
 }
 
@@ -220,20 +265,20 @@ static int print_once(const char *root, const char *policy, const char *what, bo
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: io-plan [--nics N] [--vifs N] [--queues N] [--rounds N] [--keep]\n"
-		   "       io-plan --sysroot DIR --policy FILE [--rounds N]\n"
+		   "       io-plan --sysroot DIR --policy FILE [--storage-root DIR] [--rounds N]\n"
 		   "       io-plan --sysroot DIR [--policy FILE] --print show|plan|verify [--json]\n");
 }
 
 int main(int argc, char **argv)
 {
 	unsigned nics = 48, vifs = 2000, queues = 2, rounds = 20;
-	const char *sysroot = NULL, *policy = NULL, *print = NULL;
+	const char *sysroot = NULL, *policy = NULL, *print = NULL, *sroot = NULL;
 	bool keep = false, json = false;
 	static const struct option opts[] = {
 		{ "nics", 1, 0, 'n' },	  { "vifs", 1, 0, 'v' },  { "queues", 1, 0, 'q' },
 		{ "rounds", 1, 0, 'r' },  { "sysroot", 1, 0, 's' }, { "policy", 1, 0, 'p' },
 		{ "print", 1, 0, 'P' },	  { "json", 0, 0, 'j' },  { "keep", 0, 0, 'k' },
-		{ "help", 0, 0, 'h' },	  { 0, 0, 0, 0 }
+		{ "storage-root", 1, 0, 'S' }, { "help", 0, 0, 'h' },  { 0, 0, 0, 0 }
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -243,6 +288,7 @@ int main(int argc, char **argv)
 		case 'q': queues = (unsigned)atoi(optarg); break;
 		case 'r': rounds = (unsigned)atoi(optarg); break;
 		case 's': sysroot = optarg; break;
+		case 'S': sroot = optarg; break;
 		case 'p': policy = optarg; break;
 		case 'P': print = optarg; break;
 		case 'j': json = true; break;
@@ -262,7 +308,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char tmp[] = "/tmp/io-plan.XXXXXX", root[PATH_MAX], pol[PATH_MAX + 8];
+	char tmp[] = "/tmp/io-plan.XXXXXX", root[PATH_MAX], pol[PATH_MAX + 8], sdir[PATH_MAX];
 	bool made = false;
 	if (!sysroot) {
 		if (!mkdtemp(tmp)) {
@@ -278,8 +324,14 @@ int main(int argc, char **argv)
 			nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 			return 1;
 		}
-		/* STORAGE: blkback/'s part of the host (64 LUNs x 8 paths) is
-		 * generated here, into the same root. */
+		snprintf(sdir, sizeof(sdir), "%s/storage", tmp);
+		if (!sroot && generate_storage(sdir)) {
+			fprintf(stderr, "io-plan: generating the storage host failed\n");
+			nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			return 1;
+		}
+		if (!sroot)
+			sroot = sdir;
 		printf("host: %u NICs, %u vifs of %u queues in %s (generated in %.0f ms)\n", nics,
 		       vifs, queues, root, now_ms() - g0);
 		sysroot = root;
@@ -295,15 +347,17 @@ int main(int argc, char **argv)
 	size_t sink = 0;
 	int rc = 0;
 	double warm[NPHASES];
-	if (round_once(sysroot, policy, warm, &sink)) /* warms the page and dentry caches */
+	if (round_once(sysroot, policy, sroot, warm, &sink)) /* warms the page and dentry caches */
 		rc = 1;
 	for (unsigned r = 0; r < rounds && rc == 0; r++) {
 		double t0 = now_ms();
 		files_read = 0;
 		nftw(sysroot, read_one, 64, FTW_PHYS);
+		if (sroot)
+			nftw(sroot, read_one, 64, FTW_PHYS);
 		add(&s[P_BASE], now_ms() - t0);
 		double t[NPHASES];
-		if (round_once(sysroot, policy, t, &sink)) {
+		if (round_once(sysroot, policy, sroot, t, &sink)) {
 			rc = 1;
 			break;
 		}
