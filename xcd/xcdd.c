@@ -174,15 +174,33 @@ static int mkdir_p1(const char *dir, mode_t mode)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+struct opts {
+	const char *backend, *rundir, *statedir, *hotplug_dir;
+	long hotplug_timeout_s, device_timeout_s;
+	enum dev_wait device_wait;
+	bool device_wait_given, foreground, verbose;
+};
+
+/* A number of seconds, 1 to 3600, for option NAME: 0, or -1 (said). */
+static int seconds_arg(const char *name, const char *arg, long *out)
 {
-	const char *backend = NULL, *rundir = "/run/xcd", *statedir = "/var/lib/xcd";
-	const char *hotplug_opt = NULL;
-	long hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000;
-	enum dev_wait device_wait = DEV_WAIT_AUTO;
-	bool device_wait_given = false;
-	long device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000;
-	bool foreground = false, verbose = false;
+	char *end;
+	*out = strtol(arg, &end, 10);
+	if (*end || end == arg || *out < 1 || *out > 3600) {
+		fprintf(stderr, "xcdd: --%s %s: expected 1 to 3600 seconds\n", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, 1 when --help was answered, or -1 after saying what is wrong. */
+static int parse_options(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){ .rundir = "/run/xcd", .statedir = "/var/lib/xcd",
+			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
+			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
+			    .device_wait = DEV_WAIT_AUTO };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -196,64 +214,67 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o;
-	while ((o = getopt_long(argc, argv, "b:r:s:fvh", opts, NULL)) != -1) {
-		switch (o) {
+	int c;
+	while ((c = getopt_long(argc, argv, "b:r:s:fvh", opts, NULL)) != -1) {
+		switch (c) {
 		case 'b':
 			if (strcmp(optarg, "xen") && strcmp(optarg, "sim")) {
 				fprintf(stderr, "xcdd: --backend %s: expected xen or sim\n", optarg);
-				return 2;
+				return -1;
 			}
-			backend = optarg;
+			o->backend = optarg;
 			break;
-		case 'H': hotplug_opt = optarg; break;
-		case 'T': {
-			char *end;
-			hotplug_timeout_s = strtol(optarg, &end, 10);
-			if (*end || end == optarg || hotplug_timeout_s < 1 || hotplug_timeout_s > 3600) {
-				fprintf(stderr, "xcdd: --hotplug-timeout %s: expected 1 to 3600 "
-					"seconds\n", optarg);
-				return 2;
-			}
+		case 'H': o->hotplug_dir = optarg; break;
+		case 'T':
+			if (seconds_arg("hotplug-timeout", optarg, &o->hotplug_timeout_s) < 0)
+				return -1;
 			break;
-		}
-		case 'I': {
-			char *end;
-			device_timeout_s = strtol(optarg, &end, 10);
-			if (*end || end == optarg || device_timeout_s < 1 || device_timeout_s > 3600) {
-				fprintf(stderr, "xcdd: --device-timeout %s: expected 1 to 3600 "
-					"seconds\n", optarg);
-				return 2;
-			}
+		case 'I':
+			if (seconds_arg("device-timeout", optarg, &o->device_timeout_s) < 0)
+				return -1;
 			break;
-		}
 		case 'W':
-			device_wait_given = true;
+			o->device_wait_given = true;
 			if (!strcmp(optarg, "auto"))
-				device_wait = DEV_WAIT_AUTO;
+				o->device_wait = DEV_WAIT_AUTO;
 			else if (!strcmp(optarg, "always"))
-				device_wait = DEV_WAIT_ALWAYS;
+				o->device_wait = DEV_WAIT_ALWAYS;
 			else if (!strcmp(optarg, "never"))
-				device_wait = DEV_WAIT_NEVER;
+				o->device_wait = DEV_WAIT_NEVER;
 			else {
 				fprintf(stderr, "xcdd: --device-wait %s: expected auto, always or "
 					"never\n", optarg);
-				return 2;
+				return -1;
 			}
 			break;
-		case 'r': rundir = optarg; break;
-		case 's': statedir = optarg; break;
-		case 'f': foreground = true; break;
-		case 'v': verbose = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'r': o->rundir = optarg; break;
+		case 's': o->statedir = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "xcdd: unexpected argument %s\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return -1;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts op;
+	int pr = parse_options(argc, argv, &op);
+	if (pr != 0)
+		return pr > 0 ? 0 : 2;
+	const char *backend = op.backend, *rundir = op.rundir, *statedir = op.statedir;
+	const char *hotplug_opt = op.hotplug_dir;
+	long hotplug_timeout_s = op.hotplug_timeout_s, device_timeout_s = op.device_timeout_s;
+	enum dev_wait device_wait = op.device_wait;
+	bool device_wait_given = op.device_wait_given, foreground = op.foreground;
+	bool verbose = op.verbose;
 	/* Absolute paths: a daemon works from /. */
 	char rundir_abs[PATH_MAX], statedir_abs[PATH_MAX];
 	if (mkdir_p1(rundir, 0755) < 0 || mkdir_p1(statedir, 0700) < 0)
