@@ -6,12 +6,14 @@
 #include "../lib/cfgfile.h"
 #include "domname.h"
 #include "journal.h"
-#include "xcdd.h"
+#include "json_tree.h"
+#include "../lib/utf8.h"
 #include "xlfmt.h"
 #include "xs_domain.h"
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,18 @@
 
 /* libxl's default when no memory= is given. */
 #define DM_DEFAULT_MEMKB (32 * 1024)
+
+void dm_error_set(struct dm_error *e, int code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	utf8_trim_tail(e->message);
+	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	utf8_trim_tail(e->field);
+}
 
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1])
 {
@@ -654,16 +668,16 @@ struct dm_domain *dm_find(struct dm *m, const char *name, long long domid)
 	return NULL;
 }
 
-static int hv_err(struct dm *m, struct jsonrpc_error *e, int rc, const char *what,
+static int hv_err(struct dm *m, struct dm_error *e, int rc, const char *what,
 		  const char *name)
 {
-	jsonrpc_error_set(e, rc == -ESRCH ? XCDD_ERR_NO_DOMAIN : XCDD_ERR_FAILED, NULL,
+	dm_error_set(e, rc == -ESRCH ? DM_ERR_NO_DOMAIN : DM_ERR_FAILED, NULL,
 			  "%s %s: %s", what, name, hv_error(m->hv));
 	return rc;
 }
 
 /* Reads D's info after an operation, writes its record, notifies. */
-static int refresh(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+static int refresh(struct dm *m, struct dm_domain *d, struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
@@ -672,7 +686,7 @@ static int refresh(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	char err[256];
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 		return rc;
 	}
 	notify(m, d, d->state);
@@ -682,7 +696,7 @@ static int refresh(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 /* What xl sets after building: the memory target (memory= below maxmem=) and
  * the vCPU affinities of cpus= (to the hypervisor) and cpus_soft= (kept). */
 static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
-			uint32_t max_vcpus, struct jsonrpc_error *e)
+			uint32_t max_vcpus, struct dm_error *e)
 {
 	int rc;
 	if (cfg->target_memkb != DOMCFG_MEMKB_DEFAULT && cfg->max_memkb != DOMCFG_MEMKB_DEFAULT &&
@@ -709,7 +723,7 @@ static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *
 	if (cfg->vcpu_soft_affinity.n == 0)
 		return 0;
 	if (!(d->soft = calloc(max_vcpus, sizeof(*d->soft)))) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	d->n_soft = max_vcpus;
@@ -737,7 +751,7 @@ struct dm_op {
 	bool paused;	    /* create: leave it paused */
 	bool undoing;	    /* create: its devices go again after a later step failed */
 	int rc;		    /* the failure being undone */
-	struct jsonrpc_error e;
+	struct dm_error e;
 	struct devjob *job; /* NULL: no job runs */
 	dm_done_fn *done;
 	void *arg;
@@ -762,18 +776,18 @@ const char *dm_busy(const struct dm_domain *d)
 }
 
 /* Changes other than destroy wait until a create or destroy is over. */
-static int refuse_busy(const struct dm_domain *d, struct jsonrpc_error *e)
+static int refuse_busy(const struct dm_domain *d, struct dm_error *e)
 {
 	const char *busy = dm_busy(d);
 	if (!busy)
 		return 0;
 	if (!d->op) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is what is left of a "
+		dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is what is left of a "
 				  "failed create, waiting for the hypervisor to destroy it: only "
 				  "destroy applies", d->name);
 		return -EBUSY;
 	}
-	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is being %s (its devices' "
+	dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is being %s (its devices' "
 			  "scripts run); try again when that is over", d->name,
 			  d->op->kind == OP_CREATE ? "created" : "destroyed");
 	return -EBUSY;
@@ -800,7 +814,7 @@ static void op_end(struct dm_op *op, int rc, struct dm_domain *d)
 	if (op->d && op->d->op == op)
 		op->d->op = NULL;
 	if (rc < 0 && !op->e.message[0])
-		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "%s", strerror(-rc));
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "%s", strerror(-rc));
 	if (op->done)
 		op->done(op->m, rc, rc == 0 ? d : NULL, &op->e, op->arg);
 	else if (rc < 0)
@@ -928,7 +942,7 @@ static void op_devices_done(int rc, bool reported, const char *err, void *arg)
 		return;
 	}
 	if (rc < 0) {
-		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		if (!reported) {
 			/* The job died half way: what it added is removed here. */
 			op->undoing = true;
@@ -984,7 +998,7 @@ static void op_abort(struct dm_domain *d, int rc, const char *why)
 		devjob_cancel(op->job);
 	op->job = NULL;
 	if (!op->undoing)
-		jsonrpc_error_set(&op->e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, why);
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, why);
 	op->d = NULL;
 	d->op = NULL;
 	op_end(op, op->undoing ? op->rc : rc, NULL);
@@ -993,7 +1007,7 @@ static void op_abort(struct dm_domain *d, int rc, const char *why)
 /* The entries of D in xenstore, before the build. */
 static int store_create(struct dm *m, const struct dm_domain *d, const struct domcfg *cfg,
 			const struct hv_domain_config *hc, const struct timeval *tv,
-			struct jsonrpc_error *e)
+			struct dm_error *e)
 {
 	if (!m->xs)
 		return 0;
@@ -1019,7 +1033,7 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 	char err[512];
 	int rc = xsd_create(m->xs, &xd, err, sizeof(err));
 	if (rc < 0)
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 	return rc;
 }
 
@@ -1056,11 +1070,11 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 /* dm_name_check; LIVE: a domain the hypervisor no longer has is forgotten
  * first (not while a restart makes one again: the table is as it left it). */
 static int name_check(struct dm *m, const struct dm_domain *self, const char *name,
-		      const char *field, bool live, struct jsonrpc_error *e)
+		      const char *field, bool live, struct dm_error *e)
 {
 	char why[256];
 	if (domname_check(name, why, sizeof(why)) < 0) {
-		jsonrpc_error_set(e, self ? JSONRPC_INVALID_PARAMS : XCDD_ERR_CONFIG, field,
+		dm_error_set(e, self ? DM_ERR_INVALID : DM_ERR_CONFIG, field,
 				  "%s: %s", field, why);
 		return -EINVAL;
 	}
@@ -1069,7 +1083,7 @@ static int name_check(struct dm *m, const struct dm_domain *self, const char *na
 		other = find_live(m, name);
 	if (other && other != self) {
 		char q[96];
-		jsonrpc_error_set(e, XCDD_ERR_EXISTS, field, "a domain named %s exists already",
+		dm_error_set(e, DM_ERR_EXISTS, field, "a domain named %s exists already",
 				  domname_quote(name, q, sizeof(q)));
 		return -EEXIST;
 	}
@@ -1077,7 +1091,7 @@ static int name_check(struct dm *m, const struct dm_domain *self, const char *na
 }
 
 int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
-		  const char *field, struct jsonrpc_error *e)
+		  const char *field, struct dm_error *e)
 {
 	return name_check(m, self, name, field, true, e);
 }
@@ -1085,30 +1099,30 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 /* dm_create; RESTART: made again by a restart, which a crash does not undo. */
 static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
 			 bool paused, bool restart, dm_done_fn *done, void *arg,
-			 struct jsonrpc_error *e)
+			 struct dm_error *e)
 {
 	char err[512];
 	if (!cfg->name) {
-		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "name", "the configuration has no name=");
+		dm_error_set(e, DM_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
 	}
 	int nrc = name_check(m, NULL, cfg->name, "name", !restart, e);
 	if (nrc < 0)
 		return nrc;
 	if (!cfg->kernel) {
-		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "kernel",
+		dm_error_set(e, DM_ERR_CONFIG, "kernel",
 				  "%s: the configuration has no kernel=", cfg->name);
 		return -EINVAL;
 	}
 	if (dev_check(cfg, err, sizeof(err)) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: %s", cfg->name, err);
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "%s: %s", cfg->name, err);
 		return -EINVAL;
 	}
 	/* A restart's old vif may still be going away under the same vifname;
 	 * vif-bridge refuses an interface that is not the guest's in any case. */
 	for (size_t i = 0; !restart && i < cfg->n_vifs; i++)
 		if (vif_ifname_unused(&cfg->vifs[i], "/sys/class/net", err, sizeof(err)) < 0) {
-			jsonrpc_error_set(e, XCDD_ERR_CONFIG, "params.config", "%s: vif %zu: %s",
+			dm_error_set(e, DM_ERR_CONFIG, "params.config", "%s: vif %zu: %s",
 					  cfg->name, i + 1, err);
 			return -EINVAL;
 		}
@@ -1117,7 +1131,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 		goto nomem;
 	uuid_format(cfg->uuid, d->uuid);
 	if (strmap_get(&m->by_uuid, d->uuid)) {
-		jsonrpc_error_set(e, XCDD_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
+		dm_error_set(e, DM_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
 				  d->uuid);
 		free(d);
 		return -EEXIST;
@@ -1161,7 +1175,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	snprintf(d->jop.step, sizeof(d->jop.step), "creating");
 	int rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 		dom_free(d);
 		return rc;
 	}
@@ -1175,7 +1189,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	snprintf(d->jop.step, sizeof(d->jop.step), "created");
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 		goto undo;
 	}
 	crash_point(m, "create:journal");
@@ -1183,7 +1197,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 		char jerr[256];
 		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
 		rc = -ENOMEM;
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		goto undo;
 	}
 	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
@@ -1199,7 +1213,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	}
 	d->built = built; /* journaled by the refresh that ends the create */
 	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, err, sizeof(err))) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		goto undo_store;
 	}
 	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
@@ -1210,7 +1224,7 @@ static int create_domain(struct dm *m, const struct domcfg *cfg, const struct dm
 	struct dm_op *op = op_new(m, d, OP_CREATE, done, arg);
 	if (!op) {
 		rc = -ENOMEM;
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		goto undo_store;
 	}
 	op->paused = paused;
@@ -1222,12 +1236,12 @@ undo:
 	return rc;
 nomem:
 	dom_free(d);
-	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+	dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 	return -ENOMEM;
 }
 
 int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      dm_done_fn *done, void *arg, struct jsonrpc_error *e)
+	      dm_done_fn *done, void *arg, struct dm_error *e)
 {
 	return create_domain(m, cfg, src, paused, false, done, arg, e);
 }
@@ -1239,7 +1253,7 @@ int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *sr
  */
 static int refresh_or_undo(struct dm *m, struct dm_domain *d,
 			   int (*undo)(struct hv *, uint32_t), const char *undone,
-			   struct jsonrpc_error *e)
+			   struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
@@ -1254,7 +1268,7 @@ static int refresh_or_undo(struct dm *m, struct dm_domain *d,
 	if (undo(m->hv, d->domid) < 0) {
 		log_err("domain %s: %s, and it cannot be %s again: %s", d->name, err, undone,
 			hv_error(m->hv));
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s (the change stays: it could not "
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s (the change stays: it could not "
 				  "be undone)", err);
 		notify(m, d, d->state);
 		return rc;
@@ -1262,17 +1276,17 @@ static int refresh_or_undo(struct dm *m, struct dm_domain *d,
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0)
 		dm_state_string(&d->info, d->state);
 	log_warn("domain %s: %s: %s again", d->name, err, undone);
-	jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s: nothing changed (domain %s %s again)",
+	dm_error_set(e, DM_ERR_FAILED, NULL, "%s: nothing changed (domain %s %s again)",
 			  err, d->name, undone);
 	return rc;
 }
 
-int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+int dm_pause(struct dm *m, struct dm_domain *d, struct dm_error *e)
 {
 	if (refuse_busy(d, e) < 0)
 		return -EBUSY;
 	if (d->state[2] == 'p') {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is paused already", d->name);
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is paused already", d->name);
 		return -EINVAL;
 	}
 	int rc = hv_domain_pause(m->hv, d->domid);
@@ -1282,13 +1296,13 @@ int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	return refresh_or_undo(m, d, hv_domain_unpause, "unpaused", e);
 }
 
-int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+int dm_unpause(struct dm *m, struct dm_domain *d, struct dm_error *e)
 {
 	if (refuse_busy(d, e) < 0)
 		return -EBUSY;
 	int rc = hv_domain_unpause(m->hv, d->domid);
 	if (rc == -EINVAL) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is not paused", d->name);
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is not paused", d->name);
 		return rc;
 	}
 	if (rc < 0)
@@ -1299,7 +1313,7 @@ int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 
 /* Reads D's info and writes its record: after a change that is no lifecycle
  * change (memory, name, affinity), so nobody is notified. */
-static int save_info(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
+static int save_info(struct dm *m, struct dm_domain *d, struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
@@ -1307,7 +1321,7 @@ static int save_info(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e)
 	char err[256];
 	rc = dm_save(m, d, err, sizeof(err));
 	if (rc < 0)
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s", err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 	return rc;
 }
 
@@ -1330,25 +1344,25 @@ static void memory_undo(struct dm *m, struct dm_domain *d, bool max, uint64_t wa
 }
 
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
-		  struct jsonrpc_error *e)
+		  struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot read the state of", d->name);
 	if (kb == 0) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+		dm_error_set(e, DM_ERR_INVALID, "params.memory_kb",
 				  "params.memory_kb: 0 KiB is no memory");
 		return -EINVAL;
 	}
 	if (!max && kb > d->info.max_mem_kb) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+		dm_error_set(e, DM_ERR_INVALID, "params.memory_kb",
 				  "%s: a target of %llu KiB is above the maximum of %llu KiB "
 				  "(raise it with mem-max)", d->name, (unsigned long long)kb,
 				  (unsigned long long)d->info.max_mem_kb);
 		return -EINVAL;
 	}
 	if (max && kb < d->info.target_kb) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.memory_kb",
+		dm_error_set(e, DM_ERR_INVALID, "params.memory_kb",
 				  "%s: a maximum of %llu KiB is below the target of %llu KiB "
 				  "(lower it with mem-set first)", d->name, (unsigned long long)kb,
 				  (unsigned long long)d->info.target_kb);
@@ -1357,7 +1371,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 	uint64_t was = max ? d->info.max_mem_kb : d->info.target_kb;
 	rc = max ? hv_set_max_mem(m->hv, d->domid, kb) : hv_set_target_mem(m->hv, d->domid, kb);
 	if (rc < 0) {
-		jsonrpc_error_set(e, rc == -EINVAL ? JSONRPC_INVALID_PARAMS : XCDD_ERR_FAILED,
+		dm_error_set(e, rc == -EINVAL ? DM_ERR_INVALID : DM_ERR_FAILED,
 				  rc == -EINVAL ? "params.memory_kb" : NULL, "cannot set the %s of %s: %s",
 				  max ? "maximum memory" : "memory target", d->name, hv_error(m->hv));
 		return rc;
@@ -1366,7 +1380,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 	char err[256];
 	if (m->xs && (rc = xsd_set_memory(m->xs, d->domid, max ? "static-max" : "target", kb, err,
 					  sizeof(err))) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		memory_undo(m, d, max, was, false);
 		return rc;
 	}
@@ -1376,7 +1390,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 		memory_undo(m, d, max, was, true);
 		char why[sizeof(e->message)];
 		snprintf(why, sizeof(why), "%s", e->message);
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "%s: the %s of %s stays %llu KiB", why,
+		dm_error_set(e, DM_ERR_FAILED, NULL, "%s: the %s of %s stays %llu KiB", why,
 				  max ? "maximum memory" : "memory target", d->name,
 				  (unsigned long long)was);
 		return rc;
@@ -1417,7 +1431,7 @@ out:
 	return out;
 }
 
-int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e)
+int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e)
 {
 	if (refuse_busy(d, e) < 0)
 		return -EBUSY;
@@ -1429,12 +1443,12 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 	if (!copy || !cfg) {
 		free(copy);
 		free(cfg);
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	char err[512];
 	if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, name, err, sizeof(err)) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		free(copy);
 		free(cfg);
 		return -EIO;
@@ -1458,12 +1472,12 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrp
 }
 
 static int parse_cpus(const char *list, unsigned nr_cpus, const char *field, struct cpumap *out,
-		      struct jsonrpc_error *e)
+		      struct dm_error *e)
 {
 	struct domcfg_host host = { nr_cpus, 0, NULL };
 	char err[128];
 	if (domcfg_parse_cpulist(list, &host, out, err, sizeof(err)) < 0) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, field, "%s: \"%.60s\": %s", field,
+		dm_error_set(e, DM_ERR_INVALID, field, "%s: \"%.60s\": %s", field,
 				  list, err);
 		return -EINVAL;
 	}
@@ -1471,14 +1485,14 @@ static int parse_cpus(const char *list, unsigned nr_cpus, const char *field, str
 }
 
 int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
-		const char *soft, unsigned nr_cpus, struct jsonrpc_error *e)
+		const char *soft, unsigned nr_cpus, struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot read the state of", d->name);
 	uint32_t n = d->info.max_vcpus;
 	if (vcpu >= (long long)n) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.vcpu",
+		dm_error_set(e, DM_ERR_INVALID, "params.vcpu",
 				  "%s has %u vCPUs: there is no vCPU %lld", d->name, n, vcpu);
 		return -EINVAL;
 	}
@@ -1489,7 +1503,7 @@ int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *h
 	uint32_t first = vcpu < 0 ? 0 : (uint32_t)vcpu, last = vcpu < 0 ? n : first + 1;
 	if (soft && !d->soft) {
 		if (!(d->soft = calloc(n, sizeof(*d->soft)))) {
-			jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+			dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 			return -ENOMEM;
 		}
 		memset(d->soft, 0xff, n * sizeof(*d->soft));
@@ -1506,7 +1520,7 @@ int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *h
 	if ((hard && !old_hard) || (soft && d->n_soft && !old_soft)) {
 		free(old_hard);
 		free(old_soft);
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	if (soft && d->n_soft)
@@ -1561,10 +1575,10 @@ static void forget(struct dm *m, struct dm_domain *d)
 }
 
 int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
-	       struct jsonrpc_error *e)
+	       struct dm_error *e)
 {
 	if (d->op && d->op->kind == OP_DESTROY) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is being destroyed already",
+		dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is being destroyed already",
 				  d->name);
 		return -EBUSY;
 	}
@@ -1585,7 +1599,7 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
 	crash_point(m, "destroy:journal");
 	struct dm_op *op = op_new(m, d, OP_DESTROY, done, arg);
 	if (!op) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "out of memory");
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	op_devices(op, false, NULL);
@@ -1629,7 +1643,7 @@ static void destroy_finish(struct dm_op *op)
 }
 
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
-		struct jsonrpc_error *e)
+		struct dm_error *e)
 {
 	const char *cmd = reboot ? "reboot" : "poweroff";
 	if (refuse_busy(d, e) < 0)
@@ -1638,14 +1652,14 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot read the state of", d->name);
 	if (d->info.flags & (HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s is shut down already",
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is shut down already",
 				  d->name);
 		return -EINVAL;
 	}
 	char err[256];
 	if (m->xs && xsd_pv_control(m->xs, d->domid, cmd)) {
 		if ((rc = xsd_request_shutdown(m->xs, d->domid, cmd, err, sizeof(err))) < 0) {
-			jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+			dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 			return rc;
 		}
 		*how = "pv";
@@ -1656,7 +1670,7 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
 			return hv_err(m, e, rc, "cannot shut down domain", d->name);
 		*how = "hypervisor";
 	} else {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL,
+		dm_error_set(e, DM_ERR_FAILED, NULL,
 				  "domain %s: PV control interface not available "
 				  "(control/feature-%s is not 1): it cannot be asked to %s; "
 				  "use -F to %s through the hypervisor", d->name, cmd, cmd,
@@ -1667,13 +1681,13 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
 	return 0;
 }
 
-int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_error *e)
+int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e)
 {
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
 		return hv_err(m, e, rc, "cannot read the state of", d->name);
 	if (n < 1 || n > (long long)d->info.max_vcpus) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.vcpus",
+		dm_error_set(e, DM_ERR_INVALID, "params.vcpus",
 				  "%s: %lld vCPUs: between 1 and its maximum of %u", d->name, n,
 				  d->info.max_vcpus);
 		return -EINVAL;
@@ -1682,7 +1696,7 @@ int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_e
 	/* The guest brings them up and down itself, watching availability. */
 	if (m->xs && (rc = xsd_set_vcpus(m->xs, d->domid, d->info.max_vcpus, (uint32_t)n, err,
 					 sizeof(err))) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		return rc;
 	}
 	log_info("domain %s (domid %u): %lld of %u vCPUs online", d->name, d->domid, n,
@@ -1724,7 +1738,7 @@ static int preserve_renamed(struct dm *m, struct dm_domain *d)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	/* Room for the stamp and "-99" within the name rule's length. */
 	int keep = (int)domname_cut(d->name, DOMNAME_MAX - strlen(stamp) - 3);
 	for (int k = 1; k < 100; k++) {
@@ -1769,7 +1783,7 @@ static void restart_free(struct restart_ctx *r)
 	free(r);
 }
 
-static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct jsonrpc_error *e,
+static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm_error *e,
 		      void *arg)
 {
 	struct restart_ctx *r = arg;
@@ -1797,7 +1811,7 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct js
 
 static void restart_create(struct dm *m, struct restart_ctx *r)
 {
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	memcpy(r->cfg->uuid, r->uuid, 16);
 	int rc = create_domain(m, r->cfg, r->src, false, true, restarted, r, &e);
 	if (rc < 0)
@@ -1805,7 +1819,7 @@ static void restart_create(struct dm *m, struct restart_ctx *r)
 }
 
 static void restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
-			      const struct jsonrpc_error *e, void *arg)
+			      const struct dm_error *e, void *arg)
 {
 	struct restart_ctx *r = arg;
 	if (rc < 0) {
@@ -1858,7 +1872,7 @@ static int rekey(struct dm *m, struct dm_domain *d)
 static void restart(struct dm *m, struct dm_domain *d, bool rename)
 {
 	char err[512];
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	struct restart_ctx *r = calloc(1, sizeof(*r));
 	if (!r) {
 		log_err("domain %s cannot be restarted: out of memory", d->name);
@@ -1945,7 +1959,7 @@ static void apply_action(struct dm *m, struct dm_domain *d)
 		log_warn("domain %s: %s", d->name, warning);
 	log_info("domain %s (domid %u) shut down (%s): %s", d->name, d->domid,
 		 dm_reason_name(why), dm_act_name(a));
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	switch (a) {
 	case DM_ACT_DESTROY:
 		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
@@ -2158,7 +2172,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
  * false, removes what is left of it (entries, devices, record). */
 static void settle_destroy(struct dm *m, struct dm_domain *d, bool present)
 {
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	if (!present) {
 		drop_gone(m, d);
 		return;
@@ -2203,7 +2217,7 @@ static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
 		settle_destroy(m, d, present);
 		return;
 	}
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	if (present) {
 		jop_set(m, d, DM_JOP_RESTART, "destroying");
 		if (dm_destroy(m, d, restart_destroyed, r, &e) < 0) {

@@ -7,13 +7,40 @@
 #ifndef XCD_DOMAIN_MGR_H
 #define XCD_DOMAIN_MGR_H
 #include "../hv/hv.h"
-#include "../lib/jsonrpc.h"
 #include "../lib/strmap.h"
 #include "devices.h"
 #include "devjob.h"
 #include "domcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
+
+/*
+ * What went wrong in a dm_* call, for its caller to show (xcdd's methods map
+ * CODE to a JSON-RPC error; a test reads it as it is). FIELD names what was
+ * wrong, as the caller named it where it passed one ("params.new_name"),
+ * else the configuration's key ("name", "kernel"), else "".
+ */
+enum dm_errcode {
+	DM_OK = 0,
+	DM_ERR_FAILED,	  /* the hypervisor, xenstore or the journal failed */
+	DM_ERR_NO_DOMAIN, /* the hypervisor no longer has the domain */
+	DM_ERR_EXISTS,	  /* a domain has that name or uuid already */
+	DM_ERR_CONFIG,	  /* the configuration cannot make a domain */
+	DM_ERR_INVALID,	  /* an argument is out of range or malformed */
+	DM_ERR_BUSY,	  /* an operation on the domain is under way */
+	DM_ERR_STATE,	  /* not in a state for it (paused already, shut down) */
+	DM_ERR_NOMEM,	  /* out of memory */
+};
+
+struct dm_error {
+	int code; /* enum dm_errcode */
+	char field[64];
+	char message[256];
+};
+
+/* Fills E (message printf-style, cut at a UTF-8 boundary); FIELD may be NULL. */
+void dm_error_set(struct dm_error *e, int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* xl's State column: r b p s c d, '-' for a flag not set. */
 #define DM_STATE_LEN 6
@@ -103,7 +130,7 @@ struct dm {
  * succeeded), else NULL.
  */
 typedef void dm_done_fn(struct dm *m, int rc, struct dm_domain *d,
-			const struct jsonrpc_error *e, void *arg);
+			const struct dm_error *e, void *arg);
 
 /* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
  * reconciles it with the hypervisor's list and with xenstore through XS
@@ -138,9 +165,9 @@ struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
  * with E filled when it failed before that (DONE not called).
  */
 int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      dm_done_fn *done, void *arg, struct jsonrpc_error *e);
-int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
-int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+	      dm_done_fn *done, void *arg, struct dm_error *e);
+int dm_pause(struct dm *m, struct dm_domain *d, struct dm_error *e);
+int dm_unpause(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /*
  * Pauses D, runs its device scripts (in a job), destroys it, removes its
  * entries and frees D; DONE (NULL: logged) is told at the end, possibly
@@ -149,7 +176,7 @@ int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
  * filled when it cannot start (being destroyed already; DONE not called).
  */
 int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
-	       struct jsonrpc_error *e);
+	       struct dm_error *e);
 /*
  * Asks D to power off (REBOOT false) or reboot through control/shutdown when
  * the guest announced it answers (control/feature-poweroff/-reboot "1");
@@ -158,14 +185,14 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
  * its on_poweroff/on_reboot action, applied by dm_poll.
  */
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
-		struct jsonrpc_error *e);
+		struct dm_error *e);
 /* Sets the vCPUs of D online (the first N) and offline (the rest). */
-int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_error *e);
+int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e);
 
 /* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB.
  * A target above the maximum, or a maximum below the target, is refused. */
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
-		  struct jsonrpc_error *e);
+		  struct dm_error *e);
 /*
  * Whether NAME may name a domain: the rule of domname.h, and no other domain
  * (but SELF, which may be NULL) has it. 0, or fills E (FIELD names the
@@ -174,16 +201,16 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
  * migrate-receive when they come.
  */
 int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
-		  const char *field, struct jsonrpc_error *e);
+		  const char *field, struct dm_error *e);
 
 /* Renames D to NAME, which must pass dm_name_check. */
-int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e);
+int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
 /*
  * Pins vCPU VCPU of D (-1: all of them) to the CPU lists HARD and SOFT (xl's
  * syntax; NULL leaves that affinity as it is), for a host of NR_CPUS CPUs.
  */
 int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
-		const char *soft, unsigned nr_cpus, struct jsonrpc_error *e);
+		const char *soft, unsigned nr_cpus, struct dm_error *e);
 /* The soft affinity of D's vCPU VCPU as a byte map of LEN bytes. */
 void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len);
 /* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). */

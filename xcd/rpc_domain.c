@@ -35,6 +35,25 @@ static int gkv_i(yajl_gen g, const char *k, long long v)
 	return gs(g, k) || gi(g, v) ? -EINVAL : 0;
 }
 
+/* The domain manager's error DE (of a call that returned RC) as a JSON-RPC
+ * error in E; RC. An empty DE leaves E for rpc_dispatch to fill. */
+static int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e)
+{
+	static const int codes[] = {
+		[DM_OK] = XCDD_ERR_FAILED,	       [DM_ERR_FAILED] = XCDD_ERR_FAILED,
+		[DM_ERR_NO_DOMAIN] = XCDD_ERR_NO_DOMAIN, [DM_ERR_EXISTS] = XCDD_ERR_EXISTS,
+		[DM_ERR_CONFIG] = XCDD_ERR_CONFIG,     [DM_ERR_INVALID] = JSONRPC_INVALID_PARAMS,
+		[DM_ERR_BUSY] = XCDD_ERR_FAILED,       [DM_ERR_STATE] = XCDD_ERR_FAILED,
+		[DM_ERR_NOMEM] = XCDD_ERR_FAILED,
+	};
+	int code = de->code >= 0 && (size_t)de->code < sizeof(codes) / sizeof(*codes)
+			   ? codes[de->code]
+			   : XCDD_ERR_FAILED;
+	if (de->message[0])
+		jsonrpc_error_set(e, code, de->field, "%s", de->message);
+	return rc;
+}
+
 /* Domain 0's start: the host's boot, from /proc/uptime as xl reads it. */
 static long long host_boot_time(void)
 {
@@ -439,14 +458,16 @@ struct create_wait {
 };
 
 static void create_done(struct dm *dm, int rc, struct dm_domain *d,
-			const struct jsonrpc_error *e, void *arg)
+			const struct dm_error *de, void *arg)
 {
 	struct create_wait *w = arg;
 	if (rc == 0) {
 		struct created_arg a = { d, w->cfg };
 		pending_result(w->p, gen_created, &a);
 	} else {
-		pending_error(w->p, e);
+		struct jsonrpc_error e = { 0 };
+		rpc_dm_error(de, rc, &e);
+		pending_error(w->p, &e);
 	}
 	domcfg_free(w->cfg);
 	free(w);
@@ -486,7 +507,9 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		if (rc == 0) {
 			w->p = p;
 			w->cfg = cfg;
-			rc = dm_create(&x->dm, cfg, &src, paused, create_done, w, e);
+			struct dm_error de = { 0 };
+			rc = dm_create(&x->dm, cfg, &src, paused, create_done, w, &de);
+			rpc_dm_error(&de, rc, e);
 		}
 		free(src.overrides);
 		if (rc == 0)
@@ -536,8 +559,9 @@ static int m_info(struct xcdd *x, struct client *c, const struct jsonrpc_message
 static int m_pause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		   size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	struct dm_domain *d = param_domain(x, m, e);
-	if (!d || dm_pause(&x->dm, d, e) < 0)
+	if (!d || rpc_dm_error(&de, dm_pause(&x->dm, d, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -545,8 +569,9 @@ static int m_pause(struct xcdd *x, struct client *c, const struct jsonrpc_messag
 static int m_unpause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	struct dm_domain *d = param_domain(x, m, e);
-	if (!d || dm_unpause(&x->dm, d, e) < 0)
+	if (!d || rpc_dm_error(&de, dm_unpause(&x->dm, d, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -558,13 +583,16 @@ struct destroy_wait {
 };
 
 static void destroy_done(struct dm *dm, int rc, struct dm_domain *d,
-			 const struct jsonrpc_error *e, void *arg)
+			 const struct dm_error *de, void *arg)
 {
 	struct destroy_wait *w = arg;
-	if (rc == 0)
+	struct jsonrpc_error e = { 0 };
+	if (rc == 0) {
 		pending_result(w->p, gen_gone, w->name);
-	else
-		pending_error(w->p, e);
+	} else {
+		rpc_dm_error(de, rc, &e);
+		pending_error(w->p, &e);
+	}
 	free(w->name);
 	free(w);
 }
@@ -584,7 +612,8 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 		return -ENOMEM;
 	}
 	w->p = p;
-	int rc = dm_destroy(&x->dm, d, destroy_done, w, e);
+	struct dm_error de = { 0 };
+	int rc = rpc_dm_error(&de, dm_destroy(&x->dm, d, destroy_done, w, &de), e);
 	if (rc == 0)
 		return pending_take(p, out, outlen);
 	pending_free(p);
@@ -596,11 +625,12 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 static int set_memory(struct xcdd *x, const struct jsonrpc_message *m, bool max, char **out,
 		      size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "memory_kb", NULL };
 	long long kb = 0;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "memory_kb", true, 0, INT64_MAX, &kb, e) < 0 ||
-	    dm_set_memory(&x->dm, d, max, (uint64_t)kb, e) < 0)
+	    rpc_dm_error(&de, dm_set_memory(&x->dm, d, max, (uint64_t)kb, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -620,11 +650,12 @@ static int m_mem_max(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		    size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "new_name", NULL };
 	const char *name = NULL;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_string(m, "new_name", true, &name, e) < 0 ||
-	    dm_rename(&x->dm, d, name, e) < 0)
+	    rpc_dm_error(&de, dm_rename(&x->dm, d, name, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -644,6 +675,7 @@ static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
 static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "vcpu", "cpus", "cpus_soft", NULL };
 	const char *hard = NULL, *soft = NULL;
 	long long vcpu = -1;
@@ -659,7 +691,7 @@ static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 		return -EINVAL;
 	}
 	if (host_cpus(x, &nr_cpus, e) < 0 ||
-	    dm_vcpu_pin(&x->dm, d, vcpu, hard, soft, nr_cpus, e) < 0)
+	    rpc_dm_error(&de, dm_vcpu_pin(&x->dm, d, vcpu, hard, soft, nr_cpus, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -759,6 +791,7 @@ static int gen_shutdown(yajl_gen g, void *arg)
 static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "reboot", "force", NULL };
 	bool reboot = false, force = false;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
@@ -766,7 +799,7 @@ static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 	    jsonrpc_param_bool(m, "force", false, &force, e) < 0)
 		return -EINVAL;
 	struct shutdown_arg a = { d, NULL };
-	int rc = dm_shutdown(&x->dm, d, reboot, force, &a.how, e);
+	int rc = rpc_dm_error(&de, dm_shutdown(&x->dm, d, reboot, force, &a.how, &de), e);
 	if (rc < 0)
 		return rc;
 	return jsonrpc_gen_result(&m->id, gen_shutdown, &a, out, outlen);
@@ -775,11 +808,12 @@ static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 static int m_vcpu_set(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "vcpus", NULL };
 	long long n = 0;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "vcpus", true, 0, UINT32_MAX, &n, e) < 0 ||
-	    dm_vcpu_set(&x->dm, d, n, e) < 0)
+	    rpc_dm_error(&de, dm_vcpu_set(&x->dm, d, n, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }

@@ -90,7 +90,7 @@ static int failed_create(const char *name)
 {
 	struct domcfg *cfg = config(name);
 	CU_ASSERT_FATAL(cfg != NULL);
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	int rc = dm_create(&F.m, cfg, NULL, false, NULL, NULL, &e);
 	CU_ASSERT(rc < 0);
 	CU_ASSERT(strstr(e.message, "build") != NULL || e.message[0]);
@@ -122,7 +122,7 @@ static void test_undo_that_cannot_destroy_retries(void)
 	CU_ASSERT_EQUAL(journal_files(), 1);
 	/* Half built: it may not run, only be destroyed. */
 	struct dm_domain *d = dm_find(&F.m, "t1", -1);
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	u_str_eq(d ? dm_busy(d) : "", "undoing", "dm_busy", __FILE__, __LINE__);
 	CU_ASSERT_EQUAL(dm_unpause(&F.m, d, &e), -EBUSY);
 	CU_ASSERT(strstr(e.message, "only destroy applies") != NULL);
@@ -163,7 +163,7 @@ static void test_kept_name_is_taken(void)
 	hv_fake_fail(F.hv, HV_FAKE_DESTROY, -EBUSY);
 	failed_create("t3");
 	hv_fake_fail(F.hv, HV_FAKE_BUILD, 0);
-	struct jsonrpc_error e = { 0 };
+	struct dm_error e = { 0 };
 	CU_ASSERT_EQUAL(dm_name_check(&F.m, NULL, "t3", "name", &e), -EEXIST);
 	hv_fake_fail(F.hv, HV_FAKE_DESTROY, 0);
 	CU_ASSERT_EQUAL(dm_poll(&F.m), 0);
