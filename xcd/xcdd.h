@@ -1,7 +1,7 @@
 /*
  * xcdd: the daemon's context, shared by its parts (xcdd.c: the process and
  * its daemons; clients.c: the socket and its clients; rpc_domain.c: the
- * methods; domain_mgr.c: the domains).
+ * methods; dm/: the domains).
  */
 #ifndef XCD_XCDD_H
 #define XCD_XCDD_H
@@ -9,7 +9,7 @@
 #include "../lib/peercred.h"
 #include "clients.h"
 #include "consoled_sup.h"
-#include "domain_mgr.h"
+#include "dm/dm.h"
 #include "json_tree.h"
 #include <stdbool.h>
 #include <stddef.h>

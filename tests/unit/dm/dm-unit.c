@@ -1,10 +1,10 @@
-/* dm-unit: the domain manager (xcd/domain_mgr.c) on the fake hypervisor of
+/* dm-unit: the domain manager (xcd/dm/) on the fake hypervisor of
  * tests/lib/hv_fake.c, without xenstore, its journal in a private directory:
  * what a create that fails half way leaves behind, when the hypervisor
  * cannot even destroy the half-made domain. */
 #include "../../../lib/log.h"
 #include "../../../xcd/cfgload.h"
-#include "../../../xcd/domain_mgr.h"
+#include "../../../xcd/dm/dm.h"
 #include "../../lib/cunit_run.h"
 #include "../../lib/hv_fake.h"
 #include <CUnit/Basic.h>

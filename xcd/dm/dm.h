@@ -1,16 +1,16 @@
 /*
- * domain_mgr: the domains xcdd manages, kept in step with the hypervisor and
+ * dm, the domain manager: the domains xcdd manages, kept in step with the hypervisor and
  * with the journal (one record per domain, keyed by its uuid, written before
  * a caller is answered). On start it re-attaches what survived the last
  * daemon; afterwards a poll notices what guests did on their own.
  */
-#ifndef XCD_DOMAIN_MGR_H
-#define XCD_DOMAIN_MGR_H
-#include "../hv/hv.h"
-#include "../lib/strmap.h"
-#include "devices.h"
-#include "devjob.h"
-#include "domcfg.h"
+#ifndef XCD_DM_DM_H
+#define XCD_DM_DM_H
+#include "../../hv/hv.h"
+#include "../../lib/strmap.h"
+#include "../devices.h"
+#include "../devjob.h"
+#include "../domcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
 

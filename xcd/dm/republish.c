@@ -5,9 +5,9 @@
  * hypervisor says now (memory, vCPUs, type). A xenstored that kept its store
  * (live update) keeps every entry, and nothing is written.
  */
-#include "../lib/log.h"
-#include "domain_mgr.h"
-#include "xs_domain.h"
+#include "dm_internal.h"
+#include "../../lib/log.h"
+#include "../xs_domain.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
