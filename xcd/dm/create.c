@@ -90,12 +90,8 @@ void dm_create_undo(struct dm *m, struct dm_domain *d)
 		dm_domain_free(d);
 		return;
 	}
-	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s", d->name, err);
-	if (strmap_get(&m->by_uuid, d->uuid) == d)
-		strmap_remove(&m->by_uuid, d->uuid);
-	journal_remove(m->journal, d->uuid, err, sizeof(err));
-	dm_domain_free(d);
+	/* Its devices went before (the device phase undone). */
+	dm_drop(m, d, DM_DROP_ENTRIES | DM_DROP_RECORD);
 }
 
 /* The poll's second try at an undo (quiet while the hypervisor refuses:
@@ -109,8 +105,7 @@ void dm_undo_retry(struct dm *m, struct dm_domain *d)
 		return;
 	}
 	log_info("domain %s (domid %u): the failed create is undone", d->name, d->domid);
-	dm_notify(m, d, "gone");
-	dm_create_undo(m, d); /* the domain is gone: its entries and record go */
+	dm_drop(m, d, DM_DROP_ENTRIES | DM_DROP_RECORD | DM_DROP_NOTIFY);
 }
 
 /* The devices are up: unpause (unless asked not to), record, tell. */
@@ -188,7 +183,9 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 	if (rc == 0)
 		uuid_format(i.uuid, u);
 	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
-		dm_gone(m, d, " (seen when its name was wanted again)");
+		log_info("domain %s (domid %u) has gone (seen when its name was wanted again)",
+			 d->name, d->domid);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD | DM_DROP_NOTIFY);
 		return NULL;
 	}
 	return d;
@@ -309,8 +306,7 @@ int dm_create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_sou
 	rc = hv_domain_create(m->hv, &hc, &d->domid);
 	if (rc < 0) {
 		dm_hv_fail(m, e, rc, "cannot create domain", d->name);
-		journal_remove(m->journal, d->uuid, err, sizeof(err));
-		dm_domain_free(d);
+		dm_drop(m, d, DM_DROP_RECORD); /* not in the table yet */
 		return rc;
 	}
 	snprintf(d->jop.step, sizeof(d->jop.step), "created");

@@ -62,6 +62,7 @@ void dm_destroy_finish(struct dm_op *op)
 		return;
 	}
 	dm_crash_point(m, "destroy:hv");
+	/* Its entries go with it, before the record says so (a restart's). */
 	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
@@ -72,11 +73,9 @@ void dm_destroy_finish(struct dm_op *op)
 		 * now leaves the guest to make again, not lost. */
 		dm_jop_set(m, d, DM_JOP_RESTART, "destroyed");
 		dm_crash_point(m, "restart:destroyed");
-		strmap_remove(&m->by_uuid, d->uuid);
-		dm_notify(m, d, "gone");
-		dm_domain_free(d);
+		dm_drop(m, d, DM_DROP_NOTIFY);
 	} else {
-		dm_forget(m, d);
+		dm_drop(m, d, DM_DROP_RECORD | DM_DROP_NOTIFY);
 	}
 	dm_op_end(op, 0, NULL);
 }

@@ -65,12 +65,21 @@ void dm_crash_point(const struct dm *m, const char *step);
 struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_domain *d);
 /* The hypervisor's entry of the domain with uuid UUID, at any domid. */
 struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char *uuid);
-/* A gone domain's xenstore entries and devices, unless its domid now
- * belongs to another domain's entries. */
-void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid);
-void dm_drop_gone(struct dm *m, struct dm_domain *d);
-void dm_gone(struct dm *m, struct dm_domain *d, const char *when);
-void dm_forget(struct dm *m, struct dm_domain *d);
+/* What goes with a domain dropped from the table (dm_drop). */
+enum dm_drop_what {
+	/* Its xenstore entries and devices (their scripts run, in a job once
+	 * the loop runs), unless its domid now belongs to another domain's
+	 * entries: for a domain that went without xcdd. */
+	DM_DROP_STORE = 1 << 0,
+	/* Its xenstore entries, removed at once: its devices are gone already
+	 * (a destroy, an undone create) or went with the host. */
+	DM_DROP_ENTRIES = 1 << 1,
+	DM_DROP_RECORD = 1 << 2, /* its journal record (a failure is logged) */
+	DM_DROP_NOTIFY = 1 << 3, /* the daemon is told it is "gone" */
+};
+/* The one way a domain leaves the table: D is removed from it (if there),
+ * WHAT (enum dm_drop_what) goes with it, and D is freed. */
+void dm_drop(struct dm *m, struct dm_domain *d, unsigned what);
 /* E filled for a failed hypervisor call (RC; -ESRCH: DM_ERR_NO_DOMAIN):
  * "WHAT NAME: the hypervisor's message". Returns RC. */
 int dm_hv_fail(struct dm *m, struct dm_error *e, int rc, const char *what, const char *name);

@@ -55,7 +55,8 @@ int dm_poll(struct dm *m)
 		if (!i && d->op)
 			continue;
 		if (!i) {
-			dm_gone(m, d, "");
+			log_info("domain %s (domid %u) has gone", d->name, d->domid);
+			dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD | DM_DROP_NOTIFY);
 			continue;
 		}
 		/* Half made: no on_* action, only the undo tried again. */
@@ -130,9 +131,7 @@ static enum dm_act lose(struct dm *m, struct dm_domain *d, bool remove_entries)
 	if (a == DM_ACT_PRESERVE)
 		log_warn("domain %s (domid %u): on_crash=preserve, but a domain whose host is "
 			 "gone cannot be preserved: dropped", d->name, d->domid);
-	if (remove_entries && m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s", d->name, err);
-	dm_forget(m, d);
+	dm_drop(m, d, (remove_entries ? DM_DROP_ENTRIES : 0) | DM_DROP_RECORD | DM_DROP_NOTIFY);
 	return a;
 }
 

@@ -74,7 +74,7 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		}
 		log_info("domain %s (domid %u, uuid %s) is gone; its journal record is removed",
 			 d->name, d->domid, d->uuid);
-		dm_drop_gone(m, d);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 	}
 	for (int k = 0; k < n; k++) {
 		if (list[k].domid == 0 || dm_find(m, NULL, list[k].domid))
@@ -137,7 +137,7 @@ static void settle_destroy(struct dm *m, struct dm_domain *d, bool present)
 {
 	struct dm_error e = { 0 };
 	if (!present) {
-		dm_drop_gone(m, d);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 		return;
 	}
 	if (dm_destroy(m, d, NULL, NULL, &e) < 0)
@@ -190,9 +190,7 @@ static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
 		return;
 	}
 	/* Its record stays until the create replaces it. */
-	dm_store_clear(m, d->domid, d->uuid);
-	strmap_remove(&m->by_uuid, d->uuid);
-	dm_domain_free(d);
+	dm_drop(m, d, DM_DROP_STORE);
 	dm_restart_create(m, r);
 }
 
@@ -211,11 +209,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 			log_info("domain %s: its record under uuid %s is left over from its "
 				 "rename-restart (it is kept as %s): removed", d->name, d->uuid,
 				 d->jop.kept_uuid);
-			int jr = journal_remove(m->journal, d->uuid, err, sizeof(err));
-			if (jr < 0 && jr != -ENOENT)
-				log_warn("%s", err);
-			strmap_remove(&m->by_uuid, d->uuid);
-			dm_domain_free(d);
+			dm_drop(m, d, DM_DROP_RECORD);
 			return;
 		}
 	}
@@ -227,11 +221,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	    !strcmp(nd->jop.kept_uuid, d->uuid)) {
 		log_info("domain %s: its record under uuid %s is left over from its "
 			 "rename-restart (it is kept as %s): removed", d->name, nd->uuid, d->uuid);
-		int jr = journal_remove(m->journal, nd->uuid, err, sizeof(err));
-		if (jr < 0 && jr != -ENOENT)
-			log_warn("%s", err);
-		strmap_remove(&m->by_uuid, nd->uuid);
-		dm_domain_free(nd);
+		dm_drop(m, nd, DM_DROP_RECORD);
 		nd = NULL;
 	}
 	if (nd == d)
@@ -253,7 +243,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		if (present && dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		if (!present)
-			dm_drop_gone(m, d);
+			dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 		return;
 	}
 	log_info("domain %s (domid %u): its rename-restart did not finish (step %s): rolled "
@@ -261,7 +251,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		 present ? "the old domain is kept renamed" : "the old domain is gone",
 		 r->cfg->name ? r->cfg->name : r->name, nu);
 	if (!present) {
-		dm_drop_gone(m, d);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 		dm_restart_create(m, r);
 		return;
 	}

@@ -153,7 +153,7 @@ static void store_forget_done(int rc, bool reported, const char *err, void *arg)
 
 /* A gone domain's xenstore entries and devices, unless its domid now
  * belongs to another domain's entries. */
-void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
+static void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
 {
 	char err[512] = "";
 	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
@@ -189,16 +189,6 @@ struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char 
 	return NULL;
 }
 
-/* D is gone from the hypervisor: its entries and record go. */
-void dm_drop_gone(struct dm *m, struct dm_domain *d)
-{
-	char jerr[256] = "";
-	dm_store_clear(m, d->domid, d->uuid);
-	if (journal_remove(m->journal, d->uuid, jerr, sizeof(jerr)) < 0 && jerr[0])
-		log_warn("%s", jerr);
-	strmap_remove(&m->by_uuid, d->uuid);
-	dm_domain_free(d);
-}
 
 void dm_set_loop(struct dm *m, struct loop *loop)
 {
@@ -275,20 +265,23 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 	return -EBUSY;
 }
 
-/* D is no longer in the hypervisor: its entries and record go. */
-void dm_gone(struct dm *m, struct dm_domain *d, const char *when)
+void dm_drop(struct dm *m, struct dm_domain *d, unsigned what)
 {
-	log_info("domain %s (domid %u) has gone%s", d->name, d->domid, when);
-	dm_store_clear(m, d->domid, d->uuid);
-	dm_forget(m, d);
-}
-
-void dm_forget(struct dm *m, struct dm_domain *d)
-{
-	char err[256] = "";
-	if (journal_remove(m->journal, d->uuid, err, sizeof(err)) < 0 && err[0])
+	char err[512] = "";
+	if (what & DM_DROP_STORE)
+		dm_store_clear(m, d->domid, d->uuid);
+	if ((what & DM_DROP_ENTRIES) && m->xs &&
+	    xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	int rc;
+	/* A record already gone is what was wanted. */
+	if ((what & DM_DROP_RECORD) &&
+	    (rc = journal_remove(m->journal, d->uuid, err, sizeof(err))) < 0 && rc != -ENOENT)
 		log_warn("%s", err);
-	strmap_remove(&m->by_uuid, d->uuid);
-	dm_notify(m, d, "gone");
+	/* A create that failed before the table had it is dropped too. */
+	if (strmap_get(&m->by_uuid, d->uuid) == d)
+		strmap_remove(&m->by_uuid, d->uuid);
+	if (what & DM_DROP_NOTIFY)
+		dm_notify(m, d, "gone");
 	dm_domain_free(d);
 }
