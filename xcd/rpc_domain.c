@@ -454,7 +454,7 @@ typedef int rpc_fn(struct xcdd *x, struct client *c, const struct jsonrpc_messag
 /* A create whose answer waits for the devices. */
 struct create_wait {
 	struct rpc_pending *p;
-	struct domcfg *cfg; /* for the answer's warnings */
+	struct domcfg *cfg; /* for the answer's warnings: the domain's, once made */
 };
 
 static void create_done(struct dm *dm, int rc, struct dm_domain *d,
@@ -469,8 +469,7 @@ static void create_done(struct dm *dm, int rc, struct dm_domain *d,
 		rpc_dm_error(de, rc, &e);
 		pending_error(w->p, &e);
 	}
-	domcfg_free(w->cfg);
-	free(w);
+	free(w); /* w->cfg went to the domain manager */
 }
 
 static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
@@ -504,6 +503,7 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		struct create_wait *w = calloc(1, sizeof(*w));
 		struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
 		rc = src.overrides && p ? 0 : -ENOMEM;
+		bool taken = rc == 0; /* dm_create takes cfg */
 		if (rc == 0) {
 			w->p = p;
 			w->cfg = cfg;
@@ -513,10 +513,12 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		}
 		free(src.overrides);
 		if (rc == 0)
-			return pending_take(p, out, outlen); /* create_done has cfg */
+			return pending_take(p, out, outlen);
 		if (p)
 			pending_free(p);
 		free(w);
+		if (taken)
+			return rc;
 	}
 	domcfg_free(cfg);
 	return rc;

@@ -221,10 +221,13 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 }
 
 /* dm_create; RESTART: made again by a restart, which a crash does not undo. */
-int dm_create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
-			 bool paused, bool restart, dm_done_fn *done, void *arg,
-			 struct dm_error *e)
+int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
+		     void *arg, struct dm_error *e)
 {
+	const struct domcfg *cfg = held->cfg;
+	if (!uuid)
+		uuid = cfg->uuid;
 	char err[512];
 	if (!cfg->name) {
 		dm_error_set(e, DM_ERR_CONFIG, "name", "the configuration has no name=");
@@ -253,7 +256,7 @@ int dm_create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_sou
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
-	uuid_format(cfg->uuid, d->uuid);
+	uuid_format(uuid, d->uuid);
 	if (strmap_get(&m->by_uuid, d->uuid)) {
 		dm_error_set(e, DM_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
 				  d->uuid);
@@ -264,8 +267,10 @@ int dm_create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_sou
 	d->config_json = domcfg_to_json_string(cfg);
 	if (!d->name || !d->config_json || (src && !(d->source = dm_source_dup(src))))
 		goto nomem;
+	d->cfg = dm_cfg_ref(held);
+	dm_read_on(d);
 	struct hv_domain_config hc = { 0 };
-	memcpy(hc.uuid, cfg->uuid, 16);
+	memcpy(hc.uuid, uuid, 16);
 	hc.max_vcpus = cfg->max_vcpus > 0 ? cfg->max_vcpus : cfg->vcpus > 0 ? cfg->vcpus : 1;
 	hc.max_mem_kb = cfg->max_memkb != DOMCFG_MEMKB_DEFAULT	  ? cfg->max_memkb
 			: cfg->target_memkb != DOMCFG_MEMKB_DEFAULT ? cfg->target_memkb
@@ -363,8 +368,16 @@ nomem:
 	return -ENOMEM;
 }
 
-int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
+int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,
 	      dm_done_fn *done, void *arg, struct dm_error *e)
 {
-	return dm_create_domain(m, cfg, src, paused, false, done, arg, e);
+	struct dm_cfg *held = dm_cfg_hold(cfg);
+	if (!held) {
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	/* The domain holds its own reference from here, if it is made. */
+	int rc = dm_create_domain(m, held, NULL, src, paused, false, done, arg, e);
+	dm_cfg_put(held);
+	return rc;
 }

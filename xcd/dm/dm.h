@@ -8,6 +8,7 @@
 #define XCD_DM_DM_H
 #include "../../hv/hv.h"
 #include "../../lib/strmap.h"
+#include "../actions.h"
 #include "../devices.h"
 #include "../devjob.h"
 #include "../domcfg.h"
@@ -80,8 +81,16 @@ struct dm_domain {
 	 * xcdd keeps it (and journals it), one map per vCPU; NULL: all CPUs. */
 	struct cpumap *soft;
 	uint32_t n_soft;
-	/* The xl.cfg text it was made from, kept to make it again (restart). */
+	/* The xl.cfg text it was made from, journaled so that the next xcdd
+	 * can make it again (restart): parsed once, at create or at load. */
 	struct dm_source *source;
+	/* That configuration parsed (shared with the domain a rename-restart
+	 * makes from it); NULL: none, CFG_ERROR (NULL: no text kept) says why. */
+	struct dm_cfg *cfg;
+	char *cfg_error;
+	/* Its on_poweroff/on_reboot/on_crash/... actions, read once from
+	 * config_json (libxl's defaults for what cannot be read, logged). */
+	struct dm_on on;
 	/* Its shutdown was dealt with (preserved, or renamed and restarted):
 	 * left as it is until it runs again. */
 	bool shutdown_handled;
@@ -153,7 +162,9 @@ const char *dm_busy(const struct dm_domain *d);
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
 
 /*
- * Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
+ * Creates, builds and (unless PAUSED) unpauses CFG's domain (CFG is the
+ * manager's from the call on: kept with the domain, for its restarts, or
+ * freed; the caller may read it until DONE is told, or dm_create fails): its xenstore
  * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
  * restart) is journaled to make it again. On failure nothing is left, but
  * for a domain the hypervisor will not destroy: that one stays in the table
@@ -164,7 +175,7 @@ struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
  * called at the end, possibly before dm_create returns. A negative errno
  * with E filled when it failed before that (DONE not called).
  */
-int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
+int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,
 	      dm_done_fn *done, void *arg, struct dm_error *e);
 int dm_pause(struct dm *m, struct dm_domain *d, struct dm_error *e);
 int dm_unpause(struct dm *m, struct dm_domain *d, struct dm_error *e);
@@ -234,9 +245,10 @@ typedef int dm_reopen_fn(void *arg, struct hv **hv, struct xs_handle **xs);
  */
 int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg);
 
-/* D's configuration parsed again from its journaled source, its uuid kept:
- * 0, or -ENOENT (no source kept) or the parser's error, with ERR. */
-int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t errlen);
+/* D's configuration as parsed at its create or at load (its uuid may be
+ * another: D's is d->uuid), or NULL: then dm_config_missing says why. */
+const struct domcfg *dm_domain_config(const struct dm_domain *d);
+const char *dm_config_missing(const struct dm_domain *d);
 /*
  * After xcdd connected to a xenstored again (m->xs): each domain whose
  * entries are missing (a fresh xenstored lost the store) has them written

@@ -42,17 +42,32 @@ struct dm_op {
 /* The step a create's record names while its undo waits for the hypervisor. */
 #define UNDO_STEP "undo"
 
+/* A parsed configuration, shared by the domains made from it (a
+ * rename-restart's kept domain and the one made again) and the restarts
+ * under way; freed with the last reference. */
+struct dm_cfg {
+	unsigned refs;
+	struct domcfg *cfg;
+};
+
 /* A domain to make again once its old self is destroyed. */
 struct restart_ctx {
 	char *name;
 	uint8_t uuid[16];
-	struct domcfg *cfg;
+	struct dm_cfg *cfg; /* a reference */
 	struct dm_source *src;
 	bool new_host; /* its host went away: said in the log */
 	char old_uuid[37]; /* rename-restart: the domain kept, whose record says so */
 };
 
 /* ---- table.c ---- */
+/* CFG (NULL: none) held, with one reference; NULL when out of memory (CFG
+ * freed). */
+struct dm_cfg *dm_cfg_hold(struct domcfg *cfg);
+struct dm_cfg *dm_cfg_ref(struct dm_cfg *c);
+void dm_cfg_put(struct dm_cfg *c);
+/* D's on_* actions read from its config_json (once: at create, at load). */
+void dm_read_on(struct dm_domain *d);
 struct dm_source *dm_source_dup(const struct dm_source *src);
 void dm_domain_free(struct dm_domain *d);
 /* Tells the daemon (dm_state_fn) that D is now STATE. */
@@ -112,9 +127,12 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg);
 void dm_op_abort(struct dm_domain *d, int rc, const char *why);
 
 /* ---- create.c ---- */
-/* dm_create; RESTART: made again by a restart, which a crash does not undo. */
-int dm_create_domain(struct dm *m, const struct domcfg *cfg, const struct dm_source *src,
-		     bool paused, bool restart, dm_done_fn *done, void *arg, struct dm_error *e);
+/* dm_create from CFG (the domain takes a reference), under UUID (NULL:
+ * the configuration's); RESTART: made again by a restart, which a crash
+ * does not undo. */
+int dm_create_domain(struct dm *m, struct dm_cfg *cfg, const uint8_t *uuid,
+		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
+		     void *arg, struct dm_error *e);
 /* The devices are up: unpause (unless asked not to), record, tell. */
 void dm_create_finish(struct dm_op *op);
 void dm_create_undo(struct dm *m, struct dm_domain *d);
@@ -132,7 +150,7 @@ int dm_refresh(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /* ---- restart.c ---- */
 /* A fresh random (version 4) uuid. */
 void dm_new_uuid(uint8_t u[16]);
-/* The configuration of SRC parsed again, as on create. */
+/* The configuration of SRC parsed, as on create: once, at load. */
 int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen);
 /* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
 int dm_keep_renamed(struct dm *m, struct dm_domain *d);

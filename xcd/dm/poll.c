@@ -106,18 +106,15 @@ struct lost_restart {
 	char *name;
 	uint8_t uuid[16];
 	struct dm_source *src;
+	struct dm_cfg *cfg; /* a reference; NULL: WHY says why there is none */
+	char *why;
 };
 
 /* Reports D crashed then gone and drops it; returns its on_crash action. */
 static enum dm_act lose(struct dm *m, struct dm_domain *d, bool remove_entries)
 {
-	struct dm_on on;
-	char err[512];
 	const char *warning = NULL;
-	dm_on_defaults(&on);
-	if (dm_on_from_json(d->config_json, &on, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
-	enum dm_act a = dm_action_for(&on, HV_SHUTDOWN_CRASH, &warning);
+	enum dm_act a = dm_action_for(&d->on, HV_SHUTDOWN_CRASH, &warning);
 	if (warning)
 		log_warn("domain %s: %s", d->name, warning);
 	/* As Xen would show a crashed guest: shut down, reason crash. */
@@ -151,6 +148,8 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		struct lost_restart r = { 0 };
 		r.name = strdup(d->name);
 		r.src = d->source ? dm_source_dup(d->source) : NULL;
+		r.cfg = dm_cfg_ref(d->cfg);
+		r.why = d->cfg ? NULL : strdup(dm_config_missing(d));
 		if (uuid_parse(d->uuid, r.uuid) < 0)
 			dm_new_uuid(r.uuid);
 		enum dm_act a = lose(m, d, remove_entries);
@@ -163,6 +162,8 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		}
 		free(r.name);
 		dm_source_free(r.src);
+		dm_cfg_put(r.cfg);
+		free(r.why);
 	}
 	struct hv *hv = NULL;
 	struct xs_handle *xs = NULL;
@@ -175,7 +176,6 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 	}
 	for (size_t k = 0; k < n_rs; k++) {
 		struct lost_restart *r = &rs[k];
-		char err[512];
 		struct restart_ctx *c = NULL;
 		if (rc < 0)
 			log_err("domain %s cannot be restarted: no new host", r->name);
@@ -184,13 +184,16 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 				"kept", r->name);
 		else if (!(c = calloc(1, sizeof(*c))))
 			log_err("domain %s cannot be restarted: out of memory", r->name);
-		else if (dm_reparse(r->src, &c->cfg, err, sizeof(err)) < 0) {
-			log_err("domain %s cannot be restarted: %s", r->name, err);
+		else if (!r->cfg) {
+			log_err("domain %s cannot be restarted: %s", r->name,
+				r->why ? r->why : "out of memory");
 			free(c);
 		} else {
 			/* The restart owns them now. */
 			c->name = r->name;
 			c->src = r->src;
+			c->cfg = r->cfg;
+			r->cfg = NULL;
 			memcpy(c->uuid, r->uuid, 16);
 			c->new_host = true;
 			r->name = NULL;
@@ -199,6 +202,8 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		}
 		free(r->name);
 		dm_source_free(r->src);
+		dm_cfg_put(r->cfg);
+		free(r->why);
 	}
 	free(rs);
 	return rc;

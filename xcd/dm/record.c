@@ -9,6 +9,7 @@
 #include "../json_tree.h"
 #include "../xlfmt.h"
 #include "../xs_domain.h"
+#include "../cfgload.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,29 @@ void dm_jop_set(struct dm *m, struct dm_domain *d, enum dm_jop_kind kind, const 
 		log_warn("%s", err);
 }
 
+int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen)
+{
+	long bad;
+	return cfgload(src->file, src->text, strlen(src->text), src->overrides, src->n_overrides,
+		       out, &bad, err, errlen);
+}
+
+/* D's source parsed, once: what its restarts and a new xenstored use. One
+ * that does not parse (a parser grown stricter) is kept with the reason. */
+static int load_config(struct dm_domain *d)
+{
+	char err[512];
+	struct domcfg *cfg = NULL;
+	if (!d->source)
+		return 0;
+	if (dm_reparse(d->source, &cfg, err, sizeof(err)) < 0) {
+		log_warn("journal: %s: its configuration text does not parse (%s): it cannot be "
+			 "restarted", d->name, err);
+		return (d->cfg_error = strdup(err)) ? 0 : -ENOMEM;
+	}
+	return (d->cfg = dm_cfg_hold(cfg)) ? 0 : -ENOMEM;
+}
+
 /* The journal's records, before reconciliation. */
 int dm_record_load(const char *key, yajl_val tree, void *arg)
 {
@@ -294,6 +318,9 @@ int dm_record_load(const char *key, yajl_val tree, void *arg)
 	if (load_soft(d, yajl_tree_get(tree, p_soft, yajl_t_array)) < 0)
 		goto nomem;
 	d->source = load_source(yajl_tree_get(tree, p_src, yajl_t_object));
+	if (load_config(d) < 0)
+		goto nomem;
+	dm_read_on(d);
 	d->shutdown_handled = YAJL_IS_TRUE(yajl_tree_get(tree, p_handled, yajl_t_any));
 	load_rings(yajl_tree_get(tree, p_rings, yajl_t_object), &d->built);
 	yajl_val op = yajl_tree_get(tree, p_op, yajl_t_object);

@@ -147,7 +147,6 @@ static void settle_destroy(struct dm *m, struct dm_domain *d, bool present)
 /* What a restart of D needs: its name, uuid (NEW_UUID: that one), source. */
 static struct restart_ctx *settle_ctx(struct dm_domain *d, const char *new_uuid)
 {
-	char err[512];
 	struct restart_ctx *r = calloc(1, sizeof(*r));
 	if (!r || !(r->name = strdup(d->name))) {
 		log_err("domain %s cannot be made again: out of memory", d->name);
@@ -158,9 +157,10 @@ static struct restart_ctx *settle_ctx(struct dm_domain *d, const char *new_uuid)
 		goto fail;
 	}
 	r->src = d->source ? dm_source_dup(d->source) : NULL;
-	if (!r->src || dm_reparse(r->src, &r->cfg, err, sizeof(err)) < 0) {
+	r->cfg = r->src ? dm_cfg_ref(d->cfg) : NULL;
+	if (!r->cfg) {
 		log_err("domain %s cannot be made again (%s)", d->name,
-			r->src ? err : "its configuration text was not kept");
+			r->src ? dm_config_missing(d) : "its configuration text was not kept");
 		goto fail;
 	}
 	return r;
@@ -249,7 +249,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	log_info("domain %s (domid %u): its rename-restart did not finish (step %s): rolled "
 		 "forward: %s, %s made again (uuid %s)", d->name, d->domid, d->jop.step,
 		 present ? "the old domain is kept renamed" : "the old domain is gone",
-		 r->cfg->name ? r->cfg->name : r->name, nu);
+		 r->cfg->cfg->name ? r->cfg->cfg->name : r->name, nu);
 	if (!present) {
 		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 		dm_restart_create(m, r);
@@ -257,7 +257,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	}
 	d->shutdown_handled = true;
 	/* Renamed already unless it died before: then it is renamed now. */
-	if (r->cfg->name && !strcmp(d->name, r->cfg->name)) {
+	if (r->cfg->cfg->name && !strcmp(d->name, r->cfg->cfg->name)) {
 		int rc = dm_keep_renamed(m, d);
 		if (rc < 0) {
 			log_err("domain %s cannot be restarted: %s", d->name, strerror(-rc));
@@ -267,11 +267,11 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 			dm_restart_free(r);
 			return;
 		}
-		log_info("domain %s (domid %u) kept as %s", r->cfg->name, d->domid, d->name);
+		log_info("domain %s (domid %u) kept as %s", r->cfg->cfg->name, d->domid, d->name);
 	}
 	if (dm_rekey(m, d) < 0) {
 		log_err("domain %s (domid %u) keeps uuid %s: %s is not made again", d->name,
-			d->domid, d->uuid, r->cfg->name ? r->cfg->name : r->name);
+			d->domid, d->uuid, r->cfg->cfg->name ? r->cfg->cfg->name : r->name);
 		memset(&d->jop, 0, sizeof(d->jop));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../lib/cfgfile.h"
 #include <sys/random.h>
 #include <time.h>
 
@@ -25,22 +24,6 @@ void dm_new_uuid(uint8_t u[16])
 			u[i] = (uint8_t)rand();
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
-}
-
-/* The configuration of SRC parsed again, as on create. */
-int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen)
-{
-	struct cfgfile *cf = NULL;
-	int rc = cfgfile_parse(src->file, src->text, strlen(src->text), &cf, err, errlen);
-	for (size_t i = 0; rc == 0 && i < src->n_overrides; i++) {
-		char what[64];
-		snprintf(what, sizeof(what), "command line argument %zu", i + 1);
-		rc = cfgfile_override(cf, what, src->overrides[i], err, errlen);
-	}
-	if (rc == 0)
-		rc = domcfg_from_cfg(cf, NULL, out, err, errlen);
-	cfgfile_free(cf);
-	return rc;
 }
 
 /* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
@@ -66,22 +49,10 @@ int dm_keep_renamed(struct dm *m, struct dm_domain *d)
 	return -EEXIST;
 }
 
-int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t errlen)
-{
-	if (!d->source) {
-		snprintf(err, errlen, "its configuration text was not kept");
-		return -ENOENT;
-	}
-	int rc = dm_reparse(d->source, out, err, errlen);
-	if (rc == 0)
-		uuid_parse(d->uuid, (*out)->uuid);
-	return rc;
-}
-
 void dm_restart_free(struct restart_ctx *r)
 {
 	free(r->name);
-	domcfg_free(r->cfg);
+	dm_cfg_put(r->cfg);
 	dm_source_free(r->src);
 	free(r);
 }
@@ -115,8 +86,7 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 void dm_restart_create(struct dm *m, struct restart_ctx *r)
 {
 	struct dm_error e = { 0 };
-	memcpy(r->cfg->uuid, r->uuid, 16);
-	int rc = dm_create_domain(m, r->cfg, r->src, false, true, restarted, r, &e);
+	int rc = dm_create_domain(m, r->cfg, r->uuid, r->src, false, true, restarted, r, &e);
 	if (rc < 0)
 		restarted(m, rc, NULL, &e, r);
 }
@@ -181,11 +151,15 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 		log_err("domain %s cannot be restarted: out of memory", d->name);
 		return;
 	}
+	/* Its configuration as parsed when it was made or loaded: the text is
+	 * not parsed again (the journaled source goes with the new domain, for
+	 * the next xcdd). Without the text there is no restart, as ever. */
 	r->src = d->source ? dm_source_dup(d->source) : NULL;
-	int rc = r->src ? dm_reparse(r->src, &r->cfg, err, sizeof(err)) : -ENOENT;
+	r->cfg = r->src ? dm_cfg_ref(d->cfg) : NULL;
+	int rc = r->cfg ? 0 : -ENOENT;
 	if (rc < 0) {
 		log_err("domain %s cannot be restarted (%s): destroyed", d->name,
-			r->src ? err : "its configuration text was not kept");
+			d->source ? dm_config_missing(d) : "its configuration text was not kept");
 		dm_restart_free(r);
 		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
 			log_err("%s", e.message);
@@ -248,14 +222,10 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 /* What the guest's configuration says to do now that it has shut down. */
 void dm_apply_action(struct dm *m, struct dm_domain *d)
 {
-	struct dm_on on;
 	char err[256];
-	dm_on_defaults(&on);
-	if (dm_on_from_json(d->config_json, &on, err, sizeof(err)) < 0)
-		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
 	const char *warning = NULL;
 	enum hv_shutdown_reason why = d->info.shutdown_reason;
-	enum dm_act a = dm_action_for(&on, why, &warning);
+	enum dm_act a = dm_action_for(&d->on, why, &warning);
 	if (a == DM_ACT_NONE)
 		return;
 	if (warning)

@@ -72,10 +72,61 @@ nomem:
 	return NULL;
 }
 
+struct dm_cfg *dm_cfg_hold(struct domcfg *cfg)
+{
+	if (!cfg)
+		return NULL;
+	struct dm_cfg *c = calloc(1, sizeof(*c));
+	if (!c) {
+		domcfg_free(cfg);
+		return NULL;
+	}
+	c->refs = 1;
+	c->cfg = cfg;
+	return c;
+}
+
+struct dm_cfg *dm_cfg_ref(struct dm_cfg *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void dm_cfg_put(struct dm_cfg *c)
+{
+	if (!c || --c->refs > 0)
+		return;
+	domcfg_free(c->cfg);
+	free(c);
+}
+
+const struct domcfg *dm_domain_config(const struct dm_domain *d)
+{
+	return d->cfg ? d->cfg->cfg : NULL;
+}
+
+const char *dm_config_missing(const struct dm_domain *d)
+{
+	if (d->cfg)
+		return "";
+	return d->cfg_error ? d->cfg_error : "its configuration text was not kept";
+}
+
+void dm_read_on(struct dm_domain *d)
+{
+	char err[256];
+	dm_on_defaults(&d->on);
+	if (dm_on_from_json(d->config_json, &d->on, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
+}
+
 void dm_domain_free(struct dm_domain *d)
 {
 	if (!d)
 		return;
+	dm_cfg_put(d->cfg);
+	free(d->cfg_error);
 	dm_source_free(d->source);
 	free(d->name);
 	free(d->config_json);

@@ -94,7 +94,6 @@ static int failed_create(const char *name)
 	int rc = dm_create(&F.m, cfg, NULL, false, NULL, NULL, &e);
 	CU_ASSERT(rc < 0);
 	CU_ASSERT(strstr(e.message, "build") != NULL || e.message[0]);
-	domcfg_free(cfg);
 	return rc;
 }
 
