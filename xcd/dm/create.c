@@ -79,8 +79,8 @@ void dm_create_undo(struct dm *m, struct dm_domain *d)
 			"record is kept and the destroy tried again", d->name, d->domid,
 			hv_error(m->hv));
 		d->op = NULL;
-		d->jop.kind = DM_JOP_CREATE;
-		snprintf(d->jop.step, sizeof(d->jop.step), UNDO_STEP);
+		d->pending.kind = DM_PENDING_CREATE;
+		snprintf(d->pending.step, sizeof(d->pending.step), UNDO_STEP);
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		if (strmap_get(&m->by_uuid, d->uuid) == d ||
@@ -119,13 +119,13 @@ void dm_create_finish(struct dm_op *op)
 		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
 	if (rc == 0) {
 		/* Done once this record is written: the next xcdd keeps it. */
-		memset(&d->jop, 0, sizeof(d->jop));
+		memset(&d->pending, 0, sizeof(d->pending));
 		rc = dm_refresh(m, d, &op->e);
 	}
 	if (rc < 0) {
 		/* For the log of the next xcdd, should this one die undoing it. */
-		d->jop.kind = DM_JOP_CREATE;
-		snprintf(d->jop.step, sizeof(d->jop.step), "undoing");
+		d->pending.kind = DM_PENDING_CREATE;
+		snprintf(d->pending.step, sizeof(d->pending.step), "undoing");
 		op->undoing = true;
 		op->rc = rc;
 		dm_op_devices(op, false, NULL);
@@ -298,10 +298,10 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	gettimeofday(&tv, NULL);
 	d->start_time = tv.tv_sec;
 	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
-	d->jop.kind = DM_JOP_CREATE;
-	d->jop.paused = paused;
-	d->jop.restart = restart;
-	snprintf(d->jop.step, sizeof(d->jop.step), "creating");
+	d->pending.kind = DM_PENDING_CREATE;
+	d->pending.paused = paused;
+	d->pending.restart = restart;
+	snprintf(d->pending.step, sizeof(d->pending.step), "creating");
 	int rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
@@ -314,7 +314,7 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		dm_drop(m, d, DM_DROP_RECORD); /* not in the table yet */
 		return rc;
 	}
-	snprintf(d->jop.step, sizeof(d->jop.step), "created");
+	snprintf(d->pending.step, sizeof(d->pending.step), "created");
 	rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);

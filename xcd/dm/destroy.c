@@ -29,7 +29,7 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
 	 * backends, and the guest no longer uses them. */
 	/* From here it goes, whatever happens to this xcdd: the next one
 	 * finishes it. A restart's record says "restart" throughout. */
-	dm_jop_set(m, d, d->jop.kind == DM_JOP_RESTART ? DM_JOP_RESTART : DM_JOP_DESTROY,
+	dm_pending_set(m, d, d->pending.kind == DM_PENDING_RESTART ? DM_PENDING_RESTART : DM_PENDING_DESTROY,
 		"destroying");
 	if (hv_domain_getinfo(m->hv, d->domid, &d->info) == 0 &&
 	    !(d->info.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN | HV_DOMF_DYING)) &&
@@ -55,7 +55,7 @@ void dm_destroy_finish(struct dm_op *op)
 	if (rc < 0 && rc != -ESRCH) {
 		dm_hv_fail(m, &op->e, rc, "cannot destroy domain", d->name);
 		/* It stays, and nothing is under way on it any more. */
-		memset(&d->jop, 0, sizeof(d->jop));
+		memset(&d->pending, 0, sizeof(d->pending));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		dm_op_end(op, rc, NULL);
@@ -68,10 +68,10 @@ void dm_destroy_finish(struct dm_op *op)
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
 	op->d = NULL;
 	d->op = NULL;
-	if (d->jop.kind == DM_JOP_RESTART) {
+	if (d->pending.kind == DM_PENDING_RESTART) {
 		/* The record stays until the create replaces it: a daemon dying
 		 * now leaves the guest to make again, not lost. */
-		dm_jop_set(m, d, DM_JOP_RESTART, "destroyed");
+		dm_pending_set(m, d, DM_PENDING_RESTART, "destroyed");
 		dm_crash_point(m, "restart:destroyed");
 		dm_drop(m, d, DM_DROP_NOTIFY);
 	} else {

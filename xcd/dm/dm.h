@@ -51,16 +51,16 @@ void dm_error_set(struct dm_error *e, int code, const char *field, const char *f
  * says ("op"), so that the xcdd that starts after a crash finishes it or
  * undoes it: a create is rolled back, a destroy and a restart rolled forward.
  */
-enum dm_jop_kind {
-	DM_JOP_NONE,
-	DM_JOP_CREATE,
-	DM_JOP_DESTROY,
-	DM_JOP_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
-	DM_JOP_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
+enum dm_pending_kind {
+	DM_PENDING_NONE,
+	DM_PENDING_CREATE,
+	DM_PENDING_DESTROY,
+	DM_PENDING_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
+	DM_PENDING_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
 };
 
-struct dm_jop {
-	enum dm_jop_kind kind;
+struct dm_pending_op {
+	enum dm_pending_kind kind;
 	char step[32];	    /* the last step begun, for the log */
 	bool paused;	    /* create: left paused at the end */
 	bool restart;	    /* create: of a restart (made again if it fails half way) */
@@ -100,8 +100,8 @@ struct dm_domain {
 	 * new xenstored needs to INTRODUCE it again (hv cannot tell them later).
 	 * All 0 in records written before they were journaled. */
 	struct hv_build_result built;
-	/* What its journal record says is under way (kind DM_JOP_NONE: nothing). */
-	struct dm_jop jop;
+	/* What its journal record says is under way (kind DM_PENDING_NONE: nothing). */
+	struct dm_pending_op pending;
 };
 
 /* An xl.cfg file's name and text and the KEY=VALUE overrides given with it. */

@@ -109,7 +109,7 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e);
 int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen);
 /* D's operation is KIND, at STEP, from now on, in its record too: a failed
  * write is logged, the record then says an earlier step of it or nothing. */
-void dm_jop_set(struct dm *m, struct dm_domain *d, enum dm_jop_kind kind, const char *step);
+void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind, const char *step);
 /* journal_load_all's callbacks: one record into M's table. */
 int dm_record_load(const char *key, yajl_val tree, void *arg);
 void dm_record_problem(const char *name, const char *what, void *arg);
@@ -159,7 +159,7 @@ void dm_restart_create(struct dm *m, struct restart_ctx *r);
 /* dm_destroy's DONE for a restart: the domain is made again. */
 void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d, const struct dm_error *e,
 			  void *arg);
-int dm_rekey(struct dm *m, struct dm_domain *d);
+int dm_take_kept_uuid(struct dm *m, struct dm_domain *d);
 /* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
 void dm_restart(struct dm *m, struct dm_domain *d, bool rename);
 /* What the guest's configuration says to do now that it has shut down. */

@@ -111,7 +111,7 @@ struct lost_restart {
 };
 
 /* Reports D crashed then gone and drops it; returns its on_crash action. */
-static enum dm_act lose(struct dm *m, struct dm_domain *d, bool remove_entries)
+static enum dm_act drop_with_host(struct dm *m, struct dm_domain *d, bool remove_entries)
 {
 	const char *warning = NULL;
 	enum dm_act a = dm_action_for(&d->on, HV_SHUTDOWN_CRASH, &warning);
@@ -152,7 +152,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		r.why = d->cfg ? NULL : strdup(dm_config_missing(d));
 		if (uuid_parse(d->uuid, r.uuid) < 0)
 			dm_new_uuid(r.uuid);
-		enum dm_act a = lose(m, d, remove_entries);
+		enum dm_act a = drop_with_host(m, d, remove_entries);
 		if ((a == DM_ACT_RESTART || a == DM_ACT_RENAME_RESTART) && r.name && n_rs < n) {
 			if (a == DM_ACT_RENAME_RESTART)
 				log_info("domain %s: rename-restart: the old domain went with its "

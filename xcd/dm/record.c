@@ -139,37 +139,37 @@ static void load_rings(yajl_val v, struct hv_build_result *b)
 	}
 }
 
-static const char *const jop_names[] = {
-	[DM_JOP_NONE] = "none",
-	[DM_JOP_CREATE] = "create",
-	[DM_JOP_DESTROY] = "destroy",
-	[DM_JOP_RESTART] = "restart",
-	[DM_JOP_RENAME_RESTART] = "rename-restart",
+static const char *const pending_names[] = {
+	[DM_PENDING_NONE] = "none",
+	[DM_PENDING_CREATE] = "create",
+	[DM_PENDING_DESTROY] = "destroy",
+	[DM_PENDING_RESTART] = "restart",
+	[DM_PENDING_RENAME_RESTART] = "rename-restart",
 };
 
 /* "op": {"kind", "step", "paused", "restart", "dm_new_uuid", "kept_uuid"}, or nothing. */
-static int gen_jop(yajl_gen g, const struct dm_jop *o)
+static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 {
-	if (o->kind == DM_JOP_NONE)
+	if (o->kind == DM_PENDING_NONE)
 		return 0;
 	if (gen_str(g, "op") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "kind") || gen_str(g, jop_names[o->kind]) || gen_str(g, "step") ||
+	    gen_str(g, "kind") || gen_str(g, pending_names[o->kind]) || gen_str(g, "step") ||
 	    gen_str(g, o->step))
 		return -EINVAL;
-	if (o->kind == DM_JOP_CREATE &&
+	if (o->kind == DM_PENDING_CREATE &&
 	    (gen_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
 	     gen_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
 		return -EINVAL;
-	if (o->kind == DM_JOP_RENAME_RESTART && (gen_str(g, "dm_new_uuid") || gen_str(g, o->new_uuid)))
+	if (o->kind == DM_PENDING_RENAME_RESTART && (gen_str(g, "dm_new_uuid") || gen_str(g, o->new_uuid)))
 		return -EINVAL;
-	if (o->kind == DM_JOP_RENAME_RESTART && o->kept_uuid[0] &&
+	if (o->kind == DM_PENDING_RENAME_RESTART && o->kept_uuid[0] &&
 	    (gen_str(g, "kept_uuid") || gen_str(g, o->kept_uuid)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
 /* The record's "op" back into D; one xcdd does not know is said and left. */
-static void load_jop(struct dm_domain *d, yajl_val v)
+static void load_pending(struct dm_domain *d, yajl_val v)
 {
 	const char *p_kind[] = { "kind", NULL }, *p_step[] = { "step", NULL },
 		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
@@ -178,15 +178,15 @@ static void load_jop(struct dm_domain *d, yajl_val v)
 	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
 	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
-	struct dm_jop o = { DM_JOP_NONE, "", false, false, "", "" };
-	for (size_t k = DM_JOP_CREATE; kind && k < sizeof(jop_names) / sizeof(*jop_names); k++)
-		if (!strcmp(kind->u.string, jop_names[k]))
-			o.kind = (enum dm_jop_kind)k;
+	struct dm_pending_op o = { DM_PENDING_NONE, "", false, false, "", "" };
+	for (size_t k = DM_PENDING_CREATE; kind && k < sizeof(pending_names) / sizeof(*pending_names); k++)
+		if (!strcmp(kind->u.string, pending_names[k]))
+			o.kind = (enum dm_pending_kind)k;
 	uint8_t u[16];
-	if (o.kind == DM_JOP_RENAME_RESTART && (!nu || uuid_parse(nu->u.string, u) < 0 ||
+	if (o.kind == DM_PENDING_RENAME_RESTART && (!nu || uuid_parse(nu->u.string, u) < 0 ||
 						  (ku && uuid_parse(ku->u.string, u) < 0)))
-		o.kind = DM_JOP_NONE;
-	if (o.kind == DM_JOP_NONE) {
+		o.kind = DM_PENDING_NONE;
+	if (o.kind == DM_PENDING_NONE) {
 		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
 			 "knows or lacks a field: ignored, the domain is re-attached as it is",
 			 d->name, kind ? kind->u.string : "?");
@@ -199,7 +199,7 @@ static void load_jop(struct dm_domain *d, yajl_val v)
 		snprintf(o.new_uuid, sizeof(o.new_uuid), "%s", nu->u.string);
 	if (ku)
 		snprintf(o.kept_uuid, sizeof(o.kept_uuid), "%s", ku->u.string);
-	d->jop = o;
+	d->pending = o;
 }
 
 int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen)
@@ -223,7 +223,7 @@ int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
 	    gen_soft(g, d) < 0 || gen_str(g, "shutdown_handled") ||
 	    yajl_gen_bool(g, d->shutdown_handled) != yajl_gen_status_ok ||
-	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_jop(g, &d->jop) < 0 ||
+	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_pending(g, &d->pending) < 0 ||
 	    gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
@@ -243,14 +243,14 @@ out:
 
 /* D's operation is KIND, at STEP, from now on, in its record too: a failed
  * write is logged, the record then says an earlier step of it or nothing. */
-void dm_jop_set(struct dm *m, struct dm_domain *d, enum dm_jop_kind kind, const char *step)
+void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind, const char *step)
 {
 	char err[512];
-	if (kind != d->jop.kind) {
-		memset(&d->jop, 0, sizeof(d->jop));
-		d->jop.kind = kind;
+	if (kind != d->pending.kind) {
+		memset(&d->pending, 0, sizeof(d->pending));
+		d->pending.kind = kind;
 	}
-	snprintf(d->jop.step, sizeof(d->jop.step), "%s", step);
+	snprintf(d->pending.step, sizeof(d->pending.step), "%s", step);
 	if (dm_record_save(m, d, err, sizeof(err)) < 0)
 		log_warn("%s", err);
 }
@@ -325,7 +325,7 @@ int dm_record_load(const char *key, yajl_val tree, void *arg)
 	load_rings(yajl_tree_get(tree, p_rings, yajl_t_object), &d->built);
 	yajl_val op = yajl_tree_get(tree, p_op, yajl_t_object);
 	if (op)
-		load_jop(d, op);
+		load_pending(d, op);
 	yajl_gen_free(g);
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		dm_domain_free(d);

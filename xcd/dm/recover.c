@@ -23,7 +23,7 @@ struct half_done {
 	bool present; /* the hypervisor has the domain */
 };
 
-static void settle(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
+static void settle_half_done(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
 		   int n);
 
 static int reconcile(struct dm *m, char *err, size_t errlen)
@@ -45,14 +45,14 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 		next = strmap_next(&m->by_uuid, &it, e);
 		struct dm_domain *d = e->val;
 		struct hv_dominfo *i = dm_info_find(list, n, d);
-		if (d->jop.kind != DM_JOP_NONE) {
+		if (d->pending.kind != DM_PENDING_NONE) {
 			/* By uuid too: a create's record is written before the
 			 * hypervisor gives it a domid. */
 			if (!i)
 				i = dm_info_find_uuid(list, n, d->uuid);
 			/* A rename-restart may have given it its new uuid already. */
-			if (!i && d->jop.kind == DM_JOP_RENAME_RESTART && d->jop.kept_uuid[0])
-				i = dm_info_find_uuid(list, n, d->jop.kept_uuid);
+			if (!i && d->pending.kind == DM_PENDING_RENAME_RESTART && d->pending.kept_uuid[0])
+				i = dm_info_find_uuid(list, n, d->pending.kept_uuid);
 			if (i) {
 				d->domid = i->domid;
 				d->info = *i;
@@ -88,7 +88,7 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 	for (size_t k = 0; k < n_half; k++) {
 		struct dm_domain *d = strmap_get(&m->by_uuid, half[k].uuid);
 		if (d)
-			settle(m, d, half[k].present, list, n);
+			settle_half_done(m, d, half[k].present, list, n);
 	}
 	free(half);
 	free(list);
@@ -182,7 +182,7 @@ static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
 	}
 	struct dm_error e = { 0 };
 	if (present) {
-		dm_jop_set(m, d, DM_JOP_RESTART, "destroying");
+		dm_pending_set(m, d, DM_PENDING_RESTART, "destroying");
 		if (dm_destroy(m, d, dm_restart_destroyed, r, &e) < 0) {
 			log_err("domain %s cannot be restarted: %s", r->name, e.message);
 			dm_restart_free(r);
@@ -200,15 +200,15 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 				  struct hv_dominfo *list, int n)
 {
 	char err[512];
-	const char *nu = d->jop.new_uuid;
-	if (d->jop.kept_uuid[0] && strcmp(d->uuid, d->jop.kept_uuid)) {
+	const char *nu = d->pending.new_uuid;
+	if (d->pending.kept_uuid[0] && strcmp(d->uuid, d->pending.kept_uuid)) {
 		/* Not yet under the uuid it takes; unless its record under that
 		 * one was written already (then this one is left over). */
-		struct dm_domain *k = strmap_get(&m->by_uuid, d->jop.kept_uuid);
+		struct dm_domain *k = strmap_get(&m->by_uuid, d->pending.kept_uuid);
 		if (k && k != d) {
 			log_info("domain %s: its record under uuid %s is left over from its "
 				 "rename-restart (it is kept as %s): removed", d->name, d->uuid,
-				 d->jop.kept_uuid);
+				 d->pending.kept_uuid);
 			dm_drop(m, d, DM_DROP_RECORD);
 			return;
 		}
@@ -217,8 +217,8 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	 * itself. D's record left over from before it took its new uuid goes
 	 * now: the new domain is to have that uuid. */
 	struct dm_domain *nd = strmap_get(&m->by_uuid, nu);
-	if (nd && nd != d && nd->jop.kind == DM_JOP_RENAME_RESTART &&
-	    !strcmp(nd->jop.kept_uuid, d->uuid)) {
+	if (nd && nd != d && nd->pending.kind == DM_PENDING_RENAME_RESTART &&
+	    !strcmp(nd->pending.kept_uuid, d->uuid)) {
 		log_info("domain %s: its record under uuid %s is left over from its "
 			 "rename-restart (it is kept as %s): removed", d->name, nd->uuid, d->uuid);
 		dm_drop(m, nd, DM_DROP_RECORD);
@@ -232,14 +232,14 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	if (nd || ni) {
 		log_info("domain %s (domid %u): its rename-restart had made the new domain "
 			 "(uuid %s) already: nothing more to do", d->name, d->domid, nu);
-		memset(&d->jop, 0, sizeof(d->jop));
+		memset(&d->pending, 0, sizeof(d->pending));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		return;
 	}
 	struct restart_ctx *r = settle_ctx(d, nu);
 	if (!r) {
-		memset(&d->jop, 0, sizeof(d->jop));
+		memset(&d->pending, 0, sizeof(d->pending));
 		if (present && dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		if (!present)
@@ -247,7 +247,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		return;
 	}
 	log_info("domain %s (domid %u): its rename-restart did not finish (step %s): rolled "
-		 "forward: %s, %s made again (uuid %s)", d->name, d->domid, d->jop.step,
+		 "forward: %s, %s made again (uuid %s)", d->name, d->domid, d->pending.step,
 		 present ? "the old domain is kept renamed" : "the old domain is gone",
 		 r->cfg->cfg->name ? r->cfg->cfg->name : r->name, nu);
 	if (!present) {
@@ -261,7 +261,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		int rc = dm_keep_renamed(m, d);
 		if (rc < 0) {
 			log_err("domain %s cannot be restarted: %s", d->name, strerror(-rc));
-			memset(&d->jop, 0, sizeof(d->jop));
+			memset(&d->pending, 0, sizeof(d->pending));
 			if (dm_record_save(m, d, err, sizeof(err)) < 0)
 				log_warn("%s", err);
 			dm_restart_free(r);
@@ -269,10 +269,10 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		}
 		log_info("domain %s (domid %u) kept as %s", r->cfg->cfg->name, d->domid, d->name);
 	}
-	if (dm_rekey(m, d) < 0) {
+	if (dm_take_kept_uuid(m, d) < 0) {
 		log_err("domain %s (domid %u) keeps uuid %s: %s is not made again", d->name,
 			d->domid, d->uuid, r->cfg->cfg->name ? r->cfg->cfg->name : r->name);
-		memset(&d->jop, 0, sizeof(d->jop));
+		memset(&d->pending, 0, sizeof(d->pending));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		dm_restart_free(r);
@@ -284,41 +284,41 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 
 /* One record whose operation was under way when the last xcdd died: one
  * line in the log says what was found and what is done about it. */
-static void settle(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
+static void settle_half_done(struct dm *m, struct dm_domain *d, bool present, struct hv_dominfo *list,
 		   int n)
 {
 	const char *there = present ? "" : ", no longer in the hypervisor";
-	switch (d->jop.kind) {
-	case DM_JOP_CREATE:
-		if (d->jop.restart) {
+	switch (d->pending.kind) {
+	case DM_PENDING_CREATE:
+		if (d->pending.restart) {
 			log_info("domain %s (domid %u%s): the create of its restart did not finish "
 				 "(step %s): rolled forward: %s, made again", d->name, d->domid,
-				 there, d->jop.step,
+				 there, d->pending.step,
 				 present ? "the half-made domain is destroyed" : "nothing of it left");
 			settle_restart(m, d, present);
 			return;
 		}
 		log_info("domain %s (domid %u%s): its create did not finish (step %s), its caller "
 			 "was not told it succeeded: rolled back (destroyed, entries and devices "
-			 "removed)", d->name, d->domid, there, d->jop.step);
+			 "removed)", d->name, d->domid, there, d->pending.step);
 		settle_destroy(m, d, present);
 		return;
-	case DM_JOP_DESTROY:
+	case DM_PENDING_DESTROY:
 		log_info("domain %s (domid %u%s): its destroy did not finish (step %s): rolled "
 			 "forward (destroyed, entries and devices removed)", d->name, d->domid,
-			 there, d->jop.step);
+			 there, d->pending.step);
 		settle_destroy(m, d, present);
 		return;
-	case DM_JOP_RESTART:
+	case DM_PENDING_RESTART:
 		log_info("domain %s (domid %u%s): its restart did not finish (step %s): rolled "
-			 "forward: %smade again", d->name, d->domid, there, d->jop.step,
+			 "forward: %smade again", d->name, d->domid, there, d->pending.step,
 			 present ? "the old domain is destroyed and " : "");
 		settle_restart(m, d, present);
 		return;
-	case DM_JOP_RENAME_RESTART:
+	case DM_PENDING_RENAME_RESTART:
 		settle_rename_restart(m, d, present, list, n);
 		return;
-	case DM_JOP_NONE:
+	case DM_PENDING_NONE:
 		break;
 	}
 }

@@ -75,8 +75,8 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 	    (jr = journal_remove(m->journal, u, err, sizeof(err))) < 0 && jr != -ENOENT)
 		log_warn("%s", err);
 	struct dm_domain *old = r->old_uuid[0] ? strmap_get(&m->by_uuid, r->old_uuid) : NULL;
-	if (old && old->jop.kind == DM_JOP_RENAME_RESTART) {
-		memset(&old->jop, 0, sizeof(old->jop));
+	if (old && old->pending.kind == DM_PENDING_RENAME_RESTART) {
+		memset(&old->pending, 0, sizeof(old->pending));
 		if (dm_record_save(m, old, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 	}
@@ -104,15 +104,15 @@ void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
 }
 
 /* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
-/* D, kept by a rename-restart, takes its jop.kept_uuid as libxl gives it: in
+/* D, kept by a rename-restart, takes its pending.kept_uuid as libxl gives it: in
  * the hypervisor, in xenstore (/vm), then in the journal (its record under
  * the new uuid first, the old record removed after), so that the restarted
  * domain can have the uuid of the configuration. Done already: 0. */
-int dm_rekey(struct dm *m, struct dm_domain *d)
+int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
 {
 	char err[512], old[37];
 	uint8_t u[16];
-	const char *nu = d->jop.kept_uuid;
+	const char *nu = d->pending.kept_uuid;
 	if (!nu[0] || !strcmp(d->uuid, nu))
 		return 0;
 	if (uuid_parse(nu, u) < 0)
@@ -130,7 +130,7 @@ int dm_rekey(struct dm *m, struct dm_domain *d)
 	snprintf(d->uuid, sizeof(d->uuid), "%s", nu);
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0)
 		return -ENOMEM;
-	snprintf(d->jop.step, sizeof(d->jop.step), "%s", "rekeyed");
+	snprintf(d->pending.step, sizeof(d->pending.step), "%s", "rekeyed");
 	if ((rc = dm_record_save(m, d, err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		return rc;
@@ -180,28 +180,28 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 		if (uuid_parse(d->uuid, r->uuid) < 0)
 			dm_new_uuid(r->uuid);
 		d->shutdown_handled = true;
-		memset(&d->jop, 0, sizeof(d->jop));
-		d->jop.kind = DM_JOP_RENAME_RESTART;
-		uuid_format(r->uuid, d->jop.new_uuid);
-		uuid_format(kept, d->jop.kept_uuid);
-		dm_jop_set(m, d, DM_JOP_RENAME_RESTART, "renaming");
+		memset(&d->pending, 0, sizeof(d->pending));
+		d->pending.kind = DM_PENDING_RENAME_RESTART;
+		uuid_format(r->uuid, d->pending.new_uuid);
+		uuid_format(kept, d->pending.kept_uuid);
+		dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renaming");
 		rc = dm_keep_renamed(m, d);
 		if (rc < 0) {
 			log_err("domain %s cannot be restarted: %s", r->name, strerror(-rc));
-			memset(&d->jop, 0, sizeof(d->jop));
+			memset(&d->pending, 0, sizeof(d->pending));
 			if (dm_record_save(m, d, err, sizeof(err)) < 0)
 				log_warn("%s", err);
 			dm_restart_free(r);
 			return;
 		}
-		dm_jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
+		dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renamed");
 		dm_crash_point(m, "rename-restart:renamed");
-		if (dm_rekey(m, d) < 0) {
+		if (dm_take_kept_uuid(m, d) < 0) {
 			/* It keeps its uuid, then: the new domain cannot have it. */
 			dm_new_uuid(r->uuid);
-			uuid_format(r->uuid, d->jop.new_uuid);
-			d->jop.kept_uuid[0] = '\0';
-			dm_jop_set(m, d, DM_JOP_RENAME_RESTART, "renamed");
+			uuid_format(r->uuid, d->pending.new_uuid);
+			d->pending.kept_uuid[0] = '\0';
+			dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renamed");
 		}
 		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
 		dm_notify(m, d, d->state); /* under its new name */
@@ -211,7 +211,7 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 	}
 	if (uuid_parse(d->uuid, r->uuid) < 0)
 		dm_new_uuid(r->uuid);
-	dm_jop_set(m, d, DM_JOP_RESTART, "shut down");
+	dm_pending_set(m, d, DM_PENDING_RESTART, "shut down");
 	dm_crash_point(m, "restart:journal");
 	if (dm_destroy(m, d, dm_restart_destroyed, r, &e) < 0) {
 		log_err("domain %s cannot be restarted: %s", r->name, e.message);

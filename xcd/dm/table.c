@@ -286,7 +286,7 @@ int dm_hv_fail(struct dm *m, struct dm_error *e, int rc, const char *what,
 /* Whether D is a failed create waiting for the hypervisor to destroy it. */
 bool dm_undo_waiting(const struct dm_domain *d)
 {
-	return d->jop.kind == DM_JOP_CREATE && !d->op && !strcmp(d->jop.step, UNDO_STEP);
+	return d->pending.kind == DM_PENDING_CREATE && !d->op && !strcmp(d->pending.step, UNDO_STEP);
 }
 
 const char *dm_busy(const struct dm_domain *d)
