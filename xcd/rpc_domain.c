@@ -110,7 +110,7 @@ static int gen_list(yajl_gen g, void *arg)
 			uuid_format(i->uuid, u);
 			/* By uuid, not a search by domid per entry (quadratic in
 			 * the number of guests). */
-			struct dm_domain *d = strmap_get(&a->x->dm.by_uuid, u);
+			struct dm_domain *d = dm_find_uuid(&a->x->dm, u);
 			if (!d || d->domid != i->domid)
 				continue; /* foreign: not ours to show */
 			name = d->name;
@@ -199,13 +199,9 @@ static int gen_host(yajl_gen g, void *arg)
 {
 	struct xcdd *x = arg;
 	struct hv_hostinfo h;
-	if (hv_host_info(x->hv, &h) < 0)
+	if (dm_host_info(&x->dm, &h) < 0)
 		return -EIO;
-	int n = 0;
-	struct strmap_iter it;
-	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e;
-	     e = strmap_next(&x->dm.by_uuid, &it, e))
-		n++;
+	long long n = (long long)dm_count(&x->dm);
 	char ver[32];
 	snprintf(ver, sizeof(ver), "%u.%u", h.xen_major, h.xen_minor);
 	struct utsname u;
@@ -531,11 +527,11 @@ static int m_list(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	if (m->params && jsonrpc_params_only(m, none, e) < 0)
 		return -EINVAL;
 	struct list_arg a = { x, NULL, 0 };
-	a.n = hv_domain_list_all(x->hv, &a.list);
+	a.n = dm_list(&x->dm, &a.list);
 	int rc = a.n;
 	if (a.n < 0)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot list domains: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	else
 		rc = jsonrpc_gen_result(&m->id, gen_list, &a, out, outlen);
 	free(a.list);
@@ -548,12 +544,10 @@ static int m_info(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	struct dm_domain *d = param_domain(x, m, e);
 	if (!d)
 		return -EINVAL;
-	int rc = hv_domain_getinfo(x->hv, d->domid, &d->info);
-	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read domain %s: %s", d->name,
-				  hv_error(x->hv));
-		return rc;
-	}
+	struct dm_error de = { 0 };
+	int rc = dm_read_info(&x->dm, d, &de);
+	if (rc < 0)
+		return rpc_dm_error(&de, rc, e);
 	struct info_arg a = { d };
 	return jsonrpc_gen_result(&m->id, gen_info, &a, out, outlen);
 }
@@ -665,9 +659,9 @@ static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
 {
 	struct hv_hostinfo h;
-	if (hv_host_info(x->hv, &h) < 0) {
+	if (dm_host_info(&x->dm, &h) < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 		return -EIO;
 	}
 	*nr_cpus = h.nr_cpus == 0 ? 1 : h.nr_cpus > DOMCFG_MAX_CPUS ? DOMCFG_MAX_CPUS : h.nr_cpus;
@@ -706,16 +700,17 @@ struct vcpu_arg {
 	int n;
 };
 
-static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, struct dm_domain *d)
+/* D's vCPUs, as many as I (its entry in the list just read) says. */
+static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, const struct dm_domain *d,
+			const struct hv_dominfo *i)
 {
 	uint8_t map[DOMCFG_MAX_CPUS / 8];
 	char hard[1024], soft[1024], t[32];
 	size_t len = (a->nr_cpus + 7) / 8;
-	for (uint32_t v = 0; v < d->info.max_vcpus; v++) {
+	for (uint32_t v = 0; v < i->max_vcpus; v++) {
 		struct hv_vcpuinfo vi;
 		memset(map, 0, sizeof(map));
-		if (hv_vcpu_info(a->x->hv, d->domid, v, &vi) < 0 ||
-		    hv_vcpu_get_affinity(a->x->hv, d->domid, v, map, len) < 0)
+		if (dm_vcpu_info(&a->x->dm, d, v, &vi, map, len) < 0)
 			return -EIO;
 		xlfmt_cpumap(map, a->nr_cpus, hard, sizeof(hard));
 		dm_soft_affinity(d, v, map, len);
@@ -747,8 +742,7 @@ static int gen_vcpu_list(yajl_gen g, void *arg)
 		uuid_format(a->list[k].uuid, u);
 		if (!d || strcmp(d->uuid, u) != 0 || (a->only && a->only != d))
 			continue;
-		d->info = a->list[k];
-		int rc = gen_vcpus_of(g, a, d);
+		int rc = gen_vcpus_of(g, a, d, &a->list[k]);
 		if (rc < 0)
 			return rc;
 	}
@@ -763,13 +757,13 @@ static int m_vcpu_list(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		return -EINVAL;
 	if (host_cpus(x, &a.nr_cpus, e) < 0)
 		return -EIO;
-	a.n = hv_domain_list_all(x->hv, &a.list);
+	a.n = dm_list(&x->dm, &a.list);
 	int rc = a.n;
 	if (a.n >= 0)
 		rc = jsonrpc_gen_result(&m->id, gen_vcpu_list, &a, out, outlen);
 	if (rc < 0 && rc != -ENOMEM)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the vCPUs: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	free(a.list);
 	return rc;
 }
@@ -826,7 +820,7 @@ static int m_host(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	int rc = jsonrpc_gen_result(&m->id, gen_host, x, out, outlen);
 	if (rc == -EINVAL)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	return rc;
 }
 

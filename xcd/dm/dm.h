@@ -158,8 +158,32 @@ void dm_set_loop(struct dm *m, struct loop *loop);
  * a failed create left waits for the hypervisor to destroy it, else NULL. */
 const char *dm_busy(const struct dm_domain *d);
 
-/* By name (NAME non-NULL) or by domid. */
+/* By name (NAME non-NULL) or by domid; NULL: not one xcdd manages. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
+/* By uuid (text form); NULL: none. */
+struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid);
+/* How many domains the table holds. */
+size_t dm_count(const struct dm *m);
+
+/*
+ * Reads for callers that show what the hypervisor has (xcdd's methods): the
+ * manager holds the hypervisor handle, and callers go through these.
+ * On failure, dm_hv_message says what the hypervisor said.
+ */
+/* Every domain the hypervisor has (domain 0 and foreign ones too), in domid
+ * order, into *LIST (malloc'd): their number, or a negative errno. */
+int dm_list(struct dm *m, struct hv_dominfo **list);
+/* The host: 0, or a negative errno. */
+int dm_host_info(struct dm *m, struct hv_hostinfo *h);
+/* D's info read again into d->info: 0, or a negative errno with E
+ * (DM_ERR_FAILED, "cannot read domain NAME: ..."). */
+int dm_read_info(struct dm *m, struct dm_domain *d, struct dm_error *e);
+/* vCPU VCPU of D: its state in *VI and its hard affinity as a byte map of
+ * LEN bytes in HARD. 0, or a negative errno. */
+int dm_vcpu_info(struct dm *m, const struct dm_domain *d, uint32_t vcpu,
+		 struct hv_vcpuinfo *vi, uint8_t *hard, size_t len);
+/* The hypervisor's message for the last call that failed. */
+const char *dm_hv_message(struct dm *m);
 
 /*
  * Creates, builds and (unless PAUSED) unpauses CFG's domain (CFG is the

@@ -113,6 +113,47 @@ const char *dm_config_missing(const struct dm_domain *d)
 	return d->cfg_error ? d->cfg_error : "its configuration text was not kept";
 }
 
+struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid)
+{
+	return strmap_get(&m->by_uuid, uuid);
+}
+
+size_t dm_count(const struct dm *m)
+{
+	return m->by_uuid.count;
+}
+
+int dm_list(struct dm *m, struct hv_dominfo **list)
+{
+	return hv_domain_list_all(m->hv, list);
+}
+
+int dm_host_info(struct dm *m, struct hv_hostinfo *h)
+{
+	return hv_host_info(m->hv, h);
+}
+
+int dm_read_info(struct dm *m, struct dm_domain *d, struct dm_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		dm_error_set(e, DM_ERR_FAILED, NULL, "cannot read domain %s: %s", d->name,
+			     hv_error(m->hv));
+	return rc;
+}
+
+int dm_vcpu_info(struct dm *m, const struct dm_domain *d, uint32_t vcpu,
+		 struct hv_vcpuinfo *vi, uint8_t *hard, size_t len)
+{
+	int rc = hv_vcpu_info(m->hv, d->domid, vcpu, vi);
+	return rc < 0 ? rc : hv_vcpu_get_affinity(m->hv, d->domid, vcpu, hard, len);
+}
+
+const char *dm_hv_message(struct dm *m)
+{
+	return hv_error(m->hv);
+}
+
 void dm_read_on(struct dm_domain *d)
 {
 	char err[256];
