@@ -10,23 +10,6 @@
 #include <unistd.h>
 #include <yajl/yajl_parse.h>
 
-/* Drops an incomplete UTF-8 sequence at the end of S, left by truncation:
- * yajl_gen refuses invalid UTF-8 and the message would be lost. */
-static void utf8_trim_tail(char *s)
-{
-	size_t n = strlen(s), i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0) {
-		s[0] = '\0';
-		return;
-	}
-	unsigned char c = (unsigned char)s[i - 1];
-	size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-	if (need != n - (i - 1))
-		s[i - 1] = '\0';
-}
-
 /* A caller's string shortened to fit a message, still valid UTF-8. */
 static const char *clip(const char *s, char *buf, size_t size)
 {

@@ -1,5 +1,6 @@
 /* utf8: strict UTF-8 (see utf8.h). */
 #include "utf8.h"
+#include <string.h>
 
 size_t utf8_next(const char *s, size_t len, uint32_t *cp, const char **why)
 {
@@ -68,4 +69,19 @@ size_t utf8_invalid(const char *s, size_t len, const char **why)
 		i += n;
 	}
 	return len;
+}
+
+void utf8_trim_tail(char *s)
+{
+	size_t n = strlen(s), i = n;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0) {
+		s[0] = '\0';
+		return;
+	}
+	unsigned char c = (unsigned char)s[i - 1];
+	size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+	if (need != n - (i - 1))
+		s[i - 1] = '\0';
 }

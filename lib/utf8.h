@@ -24,4 +24,8 @@ size_t utf8_invalid(const char *s, size_t len, const char **why);
  */
 size_t utf8_next(const char *s, size_t len, uint32_t *cp, const char **why);
 
+/* Drops an incomplete UTF-8 sequence at the end of S, left by truncating it
+ * to fit a buffer: yajl_gen refuses invalid UTF-8, and a message carried in
+ * JSON would be lost. */
+void utf8_trim_tail(char *s);
 #endif

@@ -3,7 +3,7 @@
  *
  * One rule for every way a name comes in: name= in an xl.cfg file (parsed
  * by domcfg, so `xcd create --dry-run` says so with FILE:LINE), domain.create
- * and domain.rename (domain_mgr's dm_name_check, which adds that the name
+ * and domain.rename (the domain manager's dm_name_check, which adds that the name
  * must be free), and, when they come, restore and migrate-receive, which
  * must call dm_name_check too. A name is:
  *  - 1 to DOMNAME_MAX bytes of valid UTF-8 (strict: no overlong forms nor

@@ -13,26 +13,45 @@
 #include <string.h>
 
 
-static int gs(yajl_gen g, const char *s)
+static int json_str(yajl_gen g, const char *s)
 {
 	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
 		       ? 0
 		       : -EINVAL;
 }
 
-static int gi(yajl_gen g, long long v)
+static int json_int(yajl_gen g, long long v)
 {
 	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-static int gkv_s(yajl_gen g, const char *k, const char *v)
+static int json_kv_str(yajl_gen g, const char *k, const char *v)
 {
-	return gs(g, k) || gs(g, v) ? -EINVAL : 0;
+	return json_str(g, k) || json_str(g, v) ? -EINVAL : 0;
 }
 
-static int gkv_i(yajl_gen g, const char *k, long long v)
+static int json_kv_int(yajl_gen g, const char *k, long long v)
 {
-	return gs(g, k) || gi(g, v) ? -EINVAL : 0;
+	return json_str(g, k) || json_int(g, v) ? -EINVAL : 0;
+}
+
+/* The domain manager's error DE (of a call that returned RC) as a JSON-RPC
+ * error in E; RC. An empty DE leaves E for rpc_dispatch to fill. */
+static int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e)
+{
+	static const int codes[] = {
+		[DM_OK] = XCDD_ERR_FAILED,	       [DM_ERR_FAILED] = XCDD_ERR_FAILED,
+		[DM_ERR_NO_DOMAIN] = XCDD_ERR_NO_DOMAIN, [DM_ERR_EXISTS] = XCDD_ERR_EXISTS,
+		[DM_ERR_CONFIG] = XCDD_ERR_CONFIG,     [DM_ERR_INVALID] = JSONRPC_INVALID_PARAMS,
+		[DM_ERR_BUSY] = XCDD_ERR_FAILED,       [DM_ERR_STATE] = XCDD_ERR_FAILED,
+		[DM_ERR_NOMEM] = XCDD_ERR_FAILED,
+	};
+	int code = de->code >= 0 && (size_t)de->code < sizeof(codes) / sizeof(*codes)
+			   ? codes[de->code]
+			   : XCDD_ERR_FAILED;
+	if (de->message[0])
+		jsonrpc_error_set(e, code, de->field, "%s", de->message);
+	return rc;
 }
 
 /* Domain 0's start: the host's boot, from /proc/uptime as xl reads it. */
@@ -57,12 +76,12 @@ static int gen_entry_members(yajl_gen g, const char *name, const struct hv_domin
 	uuid_format(i->uuid, uuid);
 	dm_state_string(i, st);
 	snprintf(t, sizeof(t), "%.3f", (double)i->cpu_time_ns / 1e9);
-	if (gkv_i(g, "domid", i->domid) || gkv_s(g, "name", name) || gkv_s(g, "uuid", uuid) ||
-	    gkv_s(g, "state", st) || gkv_i(g, "vcpus", i->online_vcpus) ||
-	    gkv_i(g, "max_vcpus", i->max_vcpus) || gkv_i(g, "memory_kb", (long long)i->mem_kb) ||
-	    gkv_i(g, "max_memory_kb", (long long)i->max_mem_kb) ||
-	    gkv_i(g, "target_kb", (long long)i->target_kb) ||
-	    gkv_i(g, "uptime_s", up < 0 ? 0 : up) || gs(g, "cpu_time_s") ||
+	if (json_kv_int(g, "domid", i->domid) || json_kv_str(g, "name", name) || json_kv_str(g, "uuid", uuid) ||
+	    json_kv_str(g, "state", st) || json_kv_int(g, "vcpus", i->online_vcpus) ||
+	    json_kv_int(g, "max_vcpus", i->max_vcpus) || json_kv_int(g, "memory_kb", (long long)i->mem_kb) ||
+	    json_kv_int(g, "max_memory_kb", (long long)i->max_mem_kb) ||
+	    json_kv_int(g, "target_kb", (long long)i->target_kb) ||
+	    json_kv_int(g, "uptime_s", up < 0 ? 0 : up) || json_str(g, "cpu_time_s") ||
 	    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok)
 		return -EINVAL;
 	return 0;
@@ -91,7 +110,7 @@ static int gen_list(yajl_gen g, void *arg)
 			uuid_format(i->uuid, u);
 			/* By uuid, not a search by domid per entry (quadratic in
 			 * the number of guests). */
-			struct dm_domain *d = strmap_get(&a->x->dm.by_uuid, u);
+			struct dm_domain *d = dm_find_uuid(&a->x->dm, u);
 			if (!d || d->domid != i->domid)
 				continue; /* foreign: not ours to show */
 			name = d->name;
@@ -101,7 +120,7 @@ static int gen_list(yajl_gen g, void *arg)
 		/* "job" only while one runs: a paused domain being created is
 		 * told from one paused by hand. */
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    gen_entry_members(g, name, i, start) || (busy && gkv_s(g, "job", busy)) ||
+		    gen_entry_members(g, name, i, start) || (busy && json_kv_str(g, "job", busy)) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -120,7 +139,7 @@ static int gen_info(yajl_gen g, void *arg)
 	int rc = -EINVAL;
 	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
 	    !gen_entry_members(g, a->d->name, &a->d->info, a->d->start_time) &&
-	    !gs(g, "config") &&
+	    !json_str(g, "config") &&
 	    !json_gen_tree(g, cfg) && yajl_gen_map_close(g) == yajl_gen_status_ok)
 		rc = 0;
 	if (cfg)
@@ -135,10 +154,10 @@ struct created_arg {
 
 static int gen_warnings(yajl_gen g, const struct domcfg *cfg)
 {
-	if (gs(g, "warnings") || yajl_gen_array_open(g) != yajl_gen_status_ok)
+	if (json_str(g, "warnings") || yajl_gen_array_open(g) != yajl_gen_status_ok)
 		return -EINVAL;
 	for (size_t i = 0; i < cfg->n_warnings; i++)
-		if (gs(g, cfg->warnings[i]))
+		if (json_str(g, cfg->warnings[i]))
 			return -EINVAL;
 	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -146,8 +165,8 @@ static int gen_warnings(yajl_gen g, const struct domcfg *cfg)
 static int gen_created(yajl_gen g, void *arg)
 {
 	struct created_arg *a = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", a->d->domid) ||
-	    gkv_s(g, "name", a->d->name) || gkv_s(g, "uuid", a->d->uuid) ||
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", a->d->domid) ||
+	    json_kv_str(g, "name", a->d->name) || json_kv_str(g, "uuid", a->d->uuid) ||
 	    gen_warnings(g, a->cfg))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
@@ -161,8 +180,8 @@ static int gen_dry_run(yajl_gen g, void *arg)
 static int gen_ok(yajl_gen g, void *arg)
 {
 	const struct dm_domain *d = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", d->domid) ||
-	    gkv_s(g, "name", d->name) || gkv_s(g, "state", d->state))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", d->domid) ||
+	    json_kv_str(g, "name", d->name) || json_kv_str(g, "state", d->state))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -170,8 +189,8 @@ static int gen_ok(yajl_gen g, void *arg)
 static int gen_gone(yajl_gen g, void *arg)
 {
 	const char *name = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "name", name) ||
-	    gkv_s(g, "state", "gone"))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "name", name) ||
+	    json_kv_str(g, "state", "gone"))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -180,25 +199,21 @@ static int gen_host(yajl_gen g, void *arg)
 {
 	struct xcdd *x = arg;
 	struct hv_hostinfo h;
-	if (hv_host_info(x->hv, &h) < 0)
+	if (dm_host_info(&x->dm, &h) < 0)
 		return -EIO;
-	int n = 0;
-	struct strmap_iter it;
-	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e;
-	     e = strmap_next(&x->dm.by_uuid, &it, e))
-		n++;
+	long long n = (long long)dm_count(&x->dm);
 	char ver[32];
 	snprintf(ver, sizeof(ver), "%u.%u", h.xen_major, h.xen_minor);
 	struct utsname u;
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "host", u.nodename) ||
-	    gkv_s(g, "release", u.release) || gkv_s(g, "machine", u.machine) ||
-	    gkv_i(g, "xen_major", h.xen_major) || gkv_i(g, "xen_minor", h.xen_minor) ||
-	    gkv_s(g, "backend", h.backend) ||
-	    gkv_s(g, "version", h.version) || gkv_s(g, "xen_version", ver) ||
-	    gkv_i(g, "nr_cpus", h.nr_cpus) || gkv_i(g, "total_memory_kb", (long long)h.total_kb) ||
-	    gkv_i(g, "free_memory_kb", (long long)h.free_kb) || gkv_i(g, "nr_domains", n))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "host", u.nodename) ||
+	    json_kv_str(g, "release", u.release) || json_kv_str(g, "machine", u.machine) ||
+	    json_kv_int(g, "xen_major", h.xen_major) || json_kv_int(g, "xen_minor", h.xen_minor) ||
+	    json_kv_str(g, "backend", h.backend) ||
+	    json_kv_str(g, "version", h.version) || json_kv_str(g, "xen_version", ver) ||
+	    json_kv_int(g, "nr_cpus", h.nr_cpus) || json_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
+	    json_kv_int(g, "free_memory_kb", (long long)h.free_kb) || json_kv_int(g, "nr_domains", n))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -435,21 +450,22 @@ typedef int rpc_fn(struct xcdd *x, struct client *c, const struct jsonrpc_messag
 /* A create whose answer waits for the devices. */
 struct create_wait {
 	struct rpc_pending *p;
-	struct domcfg *cfg; /* for the answer's warnings */
+	struct domcfg *cfg; /* for the answer's warnings: the domain's, once made */
 };
 
 static void create_done(struct dm *dm, int rc, struct dm_domain *d,
-			const struct jsonrpc_error *e, void *arg)
+			const struct dm_error *de, void *arg)
 {
 	struct create_wait *w = arg;
 	if (rc == 0) {
 		struct created_arg a = { d, w->cfg };
 		pending_result(w->p, gen_created, &a);
 	} else {
-		pending_error(w->p, e);
+		struct jsonrpc_error e = { 0 };
+		rpc_dm_error(de, rc, &e);
+		pending_error(w->p, &e);
 	}
-	domcfg_free(w->cfg);
-	free(w);
+	free(w); /* w->cfg went to the domain manager */
 }
 
 static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
@@ -483,17 +499,22 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		struct create_wait *w = calloc(1, sizeof(*w));
 		struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
 		rc = src.overrides && p ? 0 : -ENOMEM;
+		bool taken = rc == 0; /* dm_create takes cfg */
 		if (rc == 0) {
 			w->p = p;
 			w->cfg = cfg;
-			rc = dm_create(&x->dm, cfg, &src, paused, create_done, w, e);
+			struct dm_error de = { 0 };
+			rc = dm_create(&x->dm, cfg, &src, paused, create_done, w, &de);
+			rpc_dm_error(&de, rc, e);
 		}
 		free(src.overrides);
 		if (rc == 0)
-			return pending_take(p, out, outlen); /* create_done has cfg */
+			return pending_take(p, out, outlen);
 		if (p)
 			pending_free(p);
 		free(w);
+		if (taken)
+			return rc;
 	}
 	domcfg_free(cfg);
 	return rc;
@@ -506,11 +527,11 @@ static int m_list(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	if (m->params && jsonrpc_params_only(m, none, e) < 0)
 		return -EINVAL;
 	struct list_arg a = { x, NULL, 0 };
-	a.n = hv_domain_list_all(x->hv, &a.list);
+	a.n = dm_list(&x->dm, &a.list);
 	int rc = a.n;
 	if (a.n < 0)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot list domains: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	else
 		rc = jsonrpc_gen_result(&m->id, gen_list, &a, out, outlen);
 	free(a.list);
@@ -523,12 +544,10 @@ static int m_info(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	struct dm_domain *d = param_domain(x, m, e);
 	if (!d)
 		return -EINVAL;
-	int rc = hv_domain_getinfo(x->hv, d->domid, &d->info);
-	if (rc < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read domain %s: %s", d->name,
-				  hv_error(x->hv));
-		return rc;
-	}
+	struct dm_error de = { 0 };
+	int rc = dm_read_info(&x->dm, d, &de);
+	if (rc < 0)
+		return rpc_dm_error(&de, rc, e);
 	struct info_arg a = { d };
 	return jsonrpc_gen_result(&m->id, gen_info, &a, out, outlen);
 }
@@ -536,8 +555,9 @@ static int m_info(struct xcdd *x, struct client *c, const struct jsonrpc_message
 static int m_pause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		   size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	struct dm_domain *d = param_domain(x, m, e);
-	if (!d || dm_pause(&x->dm, d, e) < 0)
+	if (!d || rpc_dm_error(&de, dm_pause(&x->dm, d, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -545,8 +565,9 @@ static int m_pause(struct xcdd *x, struct client *c, const struct jsonrpc_messag
 static int m_unpause(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		     size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	struct dm_domain *d = param_domain(x, m, e);
-	if (!d || dm_unpause(&x->dm, d, e) < 0)
+	if (!d || rpc_dm_error(&de, dm_unpause(&x->dm, d, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -558,13 +579,16 @@ struct destroy_wait {
 };
 
 static void destroy_done(struct dm *dm, int rc, struct dm_domain *d,
-			 const struct jsonrpc_error *e, void *arg)
+			 const struct dm_error *de, void *arg)
 {
 	struct destroy_wait *w = arg;
-	if (rc == 0)
+	struct jsonrpc_error e = { 0 };
+	if (rc == 0) {
 		pending_result(w->p, gen_gone, w->name);
-	else
-		pending_error(w->p, e);
+	} else {
+		rpc_dm_error(de, rc, &e);
+		pending_error(w->p, &e);
+	}
 	free(w->name);
 	free(w);
 }
@@ -584,7 +608,8 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 		return -ENOMEM;
 	}
 	w->p = p;
-	int rc = dm_destroy(&x->dm, d, destroy_done, w, e);
+	struct dm_error de = { 0 };
+	int rc = rpc_dm_error(&de, dm_destroy(&x->dm, d, destroy_done, w, &de), e);
 	if (rc == 0)
 		return pending_take(p, out, outlen);
 	pending_free(p);
@@ -596,11 +621,12 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 static int set_memory(struct xcdd *x, const struct jsonrpc_message *m, bool max, char **out,
 		      size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "memory_kb", NULL };
 	long long kb = 0;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "memory_kb", true, 0, INT64_MAX, &kb, e) < 0 ||
-	    dm_set_memory(&x->dm, d, max, (uint64_t)kb, e) < 0)
+	    rpc_dm_error(&de, dm_set_memory(&x->dm, d, max, (uint64_t)kb, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -620,11 +646,12 @@ static int m_mem_max(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		    size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "new_name", NULL };
 	const char *name = NULL;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_string(m, "new_name", true, &name, e) < 0 ||
-	    dm_rename(&x->dm, d, name, e) < 0)
+	    rpc_dm_error(&de, dm_rename(&x->dm, d, name, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -632,9 +659,9 @@ static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
 {
 	struct hv_hostinfo h;
-	if (hv_host_info(x->hv, &h) < 0) {
+	if (dm_host_info(&x->dm, &h) < 0) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 		return -EIO;
 	}
 	*nr_cpus = h.nr_cpus == 0 ? 1 : h.nr_cpus > DOMCFG_MAX_CPUS ? DOMCFG_MAX_CPUS : h.nr_cpus;
@@ -644,6 +671,7 @@ static int host_cpus(struct xcdd *x, unsigned *nr_cpus, struct jsonrpc_error *e)
 static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "vcpu", "cpus", "cpus_soft", NULL };
 	const char *hard = NULL, *soft = NULL;
 	long long vcpu = -1;
@@ -659,7 +687,7 @@ static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 		return -EINVAL;
 	}
 	if (host_cpus(x, &nr_cpus, e) < 0 ||
-	    dm_vcpu_pin(&x->dm, d, vcpu, hard, soft, nr_cpus, e) < 0)
+	    rpc_dm_error(&de, dm_vcpu_pin(&x->dm, d, vcpu, hard, soft, nr_cpus, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -672,29 +700,30 @@ struct vcpu_arg {
 	int n;
 };
 
-static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, struct dm_domain *d)
+/* D's vCPUs, as many as I (its entry in the list just read) says. */
+static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, const struct dm_domain *d,
+			const struct hv_dominfo *i)
 {
 	uint8_t map[DOMCFG_MAX_CPUS / 8];
 	char hard[1024], soft[1024], t[32];
 	size_t len = (a->nr_cpus + 7) / 8;
-	for (uint32_t v = 0; v < d->info.max_vcpus; v++) {
+	for (uint32_t v = 0; v < i->max_vcpus; v++) {
 		struct hv_vcpuinfo vi;
 		memset(map, 0, sizeof(map));
-		if (hv_vcpu_info(a->x->hv, d->domid, v, &vi) < 0 ||
-		    hv_vcpu_get_affinity(a->x->hv, d->domid, v, map, len) < 0)
+		if (dm_vcpu_info(&a->x->dm, d, v, &vi, map, len) < 0)
 			return -EIO;
 		xlfmt_cpumap(map, a->nr_cpus, hard, sizeof(hard));
 		dm_soft_affinity(d, v, map, len);
 		xlfmt_cpumap(map, a->nr_cpus, soft, sizeof(soft));
 		snprintf(t, sizeof(t), "%.3f", (double)vi.cpu_time_ns / 1e9);
-		if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_s(g, "name", d->name) ||
-		    gkv_i(g, "domid", d->domid) || gkv_i(g, "vcpu", v) ||
-		    gkv_i(g, "cpu", vi.cpu) || gs(g, "online") ||
-		    yajl_gen_bool(g, vi.online) != yajl_gen_status_ok || gs(g, "running") ||
-		    yajl_gen_bool(g, vi.running) != yajl_gen_status_ok || gs(g, "blocked") ||
-		    yajl_gen_bool(g, vi.blocked) != yajl_gen_status_ok || gs(g, "cpu_time_s") ||
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "name", d->name) ||
+		    json_kv_int(g, "domid", d->domid) || json_kv_int(g, "vcpu", v) ||
+		    json_kv_int(g, "cpu", vi.cpu) || json_str(g, "online") ||
+		    yajl_gen_bool(g, vi.online) != yajl_gen_status_ok || json_str(g, "running") ||
+		    yajl_gen_bool(g, vi.running) != yajl_gen_status_ok || json_str(g, "blocked") ||
+		    yajl_gen_bool(g, vi.blocked) != yajl_gen_status_ok || json_str(g, "cpu_time_s") ||
 		    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok ||
-		    gkv_s(g, "hard_affinity", hard) || gkv_s(g, "soft_affinity", soft) ||
+		    json_kv_str(g, "hard_affinity", hard) || json_kv_str(g, "soft_affinity", soft) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -713,8 +742,7 @@ static int gen_vcpu_list(yajl_gen g, void *arg)
 		uuid_format(a->list[k].uuid, u);
 		if (!d || strcmp(d->uuid, u) != 0 || (a->only && a->only != d))
 			continue;
-		d->info = a->list[k];
-		int rc = gen_vcpus_of(g, a, d);
+		int rc = gen_vcpus_of(g, a, d, &a->list[k]);
 		if (rc < 0)
 			return rc;
 	}
@@ -729,13 +757,13 @@ static int m_vcpu_list(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		return -EINVAL;
 	if (host_cpus(x, &a.nr_cpus, e) < 0)
 		return -EIO;
-	a.n = hv_domain_list_all(x->hv, &a.list);
+	a.n = dm_list(&x->dm, &a.list);
 	int rc = a.n;
 	if (a.n >= 0)
 		rc = jsonrpc_gen_result(&m->id, gen_vcpu_list, &a, out, outlen);
 	if (rc < 0 && rc != -ENOMEM)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the vCPUs: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	free(a.list);
 	return rc;
 }
@@ -748,8 +776,8 @@ struct shutdown_arg {
 static int gen_shutdown(yajl_gen g, void *arg)
 {
 	struct shutdown_arg *a = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gkv_i(g, "domid", a->d->domid) ||
-	    gkv_s(g, "name", a->d->name) || gkv_s(g, "how", a->how))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", a->d->domid) ||
+	    json_kv_str(g, "name", a->d->name) || json_kv_str(g, "how", a->how))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -759,6 +787,7 @@ static int gen_shutdown(yajl_gen g, void *arg)
 static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "reboot", "force", NULL };
 	bool reboot = false, force = false;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
@@ -766,7 +795,7 @@ static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 	    jsonrpc_param_bool(m, "force", false, &force, e) < 0)
 		return -EINVAL;
 	struct shutdown_arg a = { d, NULL };
-	int rc = dm_shutdown(&x->dm, d, reboot, force, &a.how, e);
+	int rc = rpc_dm_error(&de, dm_shutdown(&x->dm, d, reboot, force, &a.how, &de), e);
 	if (rc < 0)
 		return rc;
 	return jsonrpc_gen_result(&m->id, gen_shutdown, &a, out, outlen);
@@ -775,11 +804,12 @@ static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 static int m_vcpu_set(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		      char **out, size_t *outlen, struct jsonrpc_error *e)
 {
+	struct dm_error de = { 0 };
 	static const char *const extra[] = { "vcpus", NULL };
 	long long n = 0;
 	struct dm_domain *d = param_domain_with(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "vcpus", true, 0, UINT32_MAX, &n, e) < 0 ||
-	    dm_vcpu_set(&x->dm, d, n, e) < 0)
+	    rpc_dm_error(&de, dm_vcpu_set(&x->dm, d, n, &de), e) < 0)
 		return -EINVAL;
 	return jsonrpc_gen_result(&m->id, gen_ok, d, out, outlen);
 }
@@ -790,7 +820,7 @@ static int m_host(struct xcdd *x, struct client *c, const struct jsonrpc_message
 	int rc = jsonrpc_gen_result(&m->id, gen_host, x, out, outlen);
 	if (rc == -EINVAL)
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "cannot read the host's information: %s",
-				  hv_error(x->hv));
+				  dm_hv_message(&x->dm));
 	return rc;
 }
 

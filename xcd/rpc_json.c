@@ -1,5 +1,5 @@
 /* rpc_json: copying a parsed JSON value into a document being generated. */
-#include "xcdd.h"
+#include "json_tree.h"
 #include <errno.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * xcdd: the xcd daemon. One epoll loop serves JSON-RPC 2.0 on RUNDIR/xcd.sock
  * (clients.c), keeps the managed domains in step with the hypervisor
- * (domain_mgr.c, host.c), stays linked to xenstored (xslink.c) and keeps its
+ * (dm/, host.c), stays linked to xenstored (xslink.c) and keeps its
  * daemons on the simulated host running (daemons.c, consoled_sup.c). This
  * file holds the process: options, the lock, signals, the tick, main.
  */

@@ -1,7 +1,7 @@
 /*
  * xcdd: the daemon's context, shared by its parts (xcdd.c: the process and
  * its daemons; clients.c: the socket and its clients; rpc_domain.c: the
- * methods; domain_mgr.c: the domains).
+ * methods; dm/: the domains).
  */
 #ifndef XCD_XCDD_H
 #define XCD_XCDD_H
@@ -9,7 +9,8 @@
 #include "../lib/peercred.h"
 #include "clients.h"
 #include "consoled_sup.h"
-#include "domain_mgr.h"
+#include "dm/dm.h"
+#include "json_tree.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <yajl/yajl_gen.h>
@@ -95,7 +96,4 @@ void rpc_client_gone(struct xcdd *x, struct client *c);
 /* Sends a domain.state notification to every client. */
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);
 
-/* Emits the yajl tree V on G as it is (numbers keep their text): used to
- * carry JSON from one document into another (rpc_json.c, also used by xcd). */
-int json_gen_tree(yajl_gen g, yajl_val v);
 #endif

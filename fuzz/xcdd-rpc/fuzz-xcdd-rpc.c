@@ -1,6 +1,6 @@
 /*
  * fuzz-xcdd-rpc: libFuzzer target of xcdd's methods (xcd/rpc_domain.c) with
- * the domain manager behind them (xcd/domain_mgr.c, the xl.cfg parser, the
+ * the domain manager behind them (xcd/dm/, the xl.cfg parser, the
  * journal): every method's parameters, and what the accepted ones do.
  *
  * The input is request lines, one JSON-RPC request per line, as a client

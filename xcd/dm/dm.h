@@ -1,19 +1,47 @@
 /*
- * domain_mgr: the domains xcdd manages, kept in step with the hypervisor and
+ * dm, the domain manager: the domains xcdd manages, kept in step with the hypervisor and
  * with the journal (one record per domain, keyed by its uuid, written before
  * a caller is answered). On start it re-attaches what survived the last
  * daemon; afterwards a poll notices what guests did on their own.
  */
-#ifndef XCD_DOMAIN_MGR_H
-#define XCD_DOMAIN_MGR_H
-#include "../hv/hv.h"
-#include "../lib/jsonrpc.h"
-#include "../lib/strmap.h"
-#include "devices.h"
-#include "devjob.h"
-#include "domcfg.h"
+#ifndef XCD_DM_DM_H
+#define XCD_DM_DM_H
+#include "../../hv/hv.h"
+#include "../../lib/strmap.h"
+#include "../actions.h"
+#include "../devices.h"
+#include "../devjob.h"
+#include "../domcfg.h"
 #include <stdbool.h>
 #include <stdint.h>
+
+/*
+ * What went wrong in a dm_* call, for its caller to show (xcdd's methods map
+ * CODE to a JSON-RPC error; a test reads it as it is). FIELD names what was
+ * wrong, as the caller named it where it passed one ("params.new_name"),
+ * else the configuration's key ("name", "kernel"), else "".
+ */
+enum dm_errcode {
+	DM_OK = 0,
+	DM_ERR_FAILED,	  /* the hypervisor, xenstore or the journal failed */
+	DM_ERR_NO_DOMAIN, /* the hypervisor no longer has the domain */
+	DM_ERR_EXISTS,	  /* a domain has that name or uuid already */
+	DM_ERR_CONFIG,	  /* the configuration cannot make a domain */
+	DM_ERR_INVALID,	  /* an argument is out of range or malformed */
+	DM_ERR_BUSY,	  /* an operation on the domain is under way */
+	DM_ERR_STATE,	  /* not in a state for it (paused already, shut down) */
+	DM_ERR_NOMEM,	  /* out of memory */
+};
+
+struct dm_error {
+	int code; /* enum dm_errcode */
+	char field[64];
+	char message[256];
+};
+
+/* Fills E (message printf-style, cut at a UTF-8 boundary); FIELD may be NULL. */
+void dm_error_set(struct dm_error *e, int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* xl's State column: r b p s c d, '-' for a flag not set. */
 #define DM_STATE_LEN 6
@@ -23,16 +51,16 @@
  * says ("op"), so that the xcdd that starts after a crash finishes it or
  * undoes it: a create is rolled back, a destroy and a restart rolled forward.
  */
-enum dm_jop_kind {
-	DM_JOP_NONE,
-	DM_JOP_CREATE,
-	DM_JOP_DESTROY,
-	DM_JOP_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
-	DM_JOP_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
+enum dm_pending_kind {
+	DM_PENDING_NONE,
+	DM_PENDING_CREATE,
+	DM_PENDING_DESTROY,
+	DM_PENDING_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
+	DM_PENDING_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
 };
 
-struct dm_jop {
-	enum dm_jop_kind kind;
+struct dm_pending_op {
+	enum dm_pending_kind kind;
 	char step[32];	    /* the last step begun, for the log */
 	bool paused;	    /* create: left paused at the end */
 	bool restart;	    /* create: of a restart (made again if it fails half way) */
@@ -53,8 +81,16 @@ struct dm_domain {
 	 * xcdd keeps it (and journals it), one map per vCPU; NULL: all CPUs. */
 	struct cpumap *soft;
 	uint32_t n_soft;
-	/* The xl.cfg text it was made from, kept to make it again (restart). */
+	/* The xl.cfg text it was made from, journaled so that the next xcdd
+	 * can make it again (restart): parsed once, at create or at load. */
 	struct dm_source *source;
+	/* That configuration parsed (shared with the domain a rename-restart
+	 * makes from it); NULL: none, CFG_ERROR (NULL: no text kept) says why. */
+	struct dm_cfg *cfg;
+	char *cfg_error;
+	/* Its on_poweroff/on_reboot/on_crash/... actions, read once from
+	 * config_json (libxl's defaults for what cannot be read, logged). */
+	struct dm_on on;
 	/* Its shutdown was dealt with (preserved, or renamed and restarted):
 	 * left as it is until it runs again. */
 	bool shutdown_handled;
@@ -64,8 +100,8 @@ struct dm_domain {
 	 * new xenstored needs to INTRODUCE it again (hv cannot tell them later).
 	 * All 0 in records written before they were journaled. */
 	struct hv_build_result built;
-	/* What its journal record says is under way (kind DM_JOP_NONE: nothing). */
-	struct dm_jop jop;
+	/* What its journal record says is under way (kind DM_PENDING_NONE: nothing). */
+	struct dm_pending_op pending;
 };
 
 /* An xl.cfg file's name and text and the KEY=VALUE overrides given with it. */
@@ -103,7 +139,7 @@ struct dm {
  * succeeded), else NULL.
  */
 typedef void dm_done_fn(struct dm *m, int rc, struct dm_domain *d,
-			const struct jsonrpc_error *e, void *arg);
+			const struct dm_error *e, void *arg);
 
 /* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
  * reconciles it with the hypervisor's list and with xenstore through XS
@@ -122,11 +158,37 @@ void dm_set_loop(struct dm *m, struct loop *loop);
  * a failed create left waits for the hypervisor to destroy it, else NULL. */
 const char *dm_busy(const struct dm_domain *d);
 
-/* By name (NAME non-NULL) or by domid. */
+/* By name (NAME non-NULL) or by domid; NULL: not one xcdd manages. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
+/* By uuid (text form); NULL: none. */
+struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid);
+/* How many domains the table holds. */
+size_t dm_count(const struct dm *m);
 
 /*
- * Creates, builds and (unless PAUSED) unpauses CFG's domain: its xenstore
+ * Reads for callers that show what the hypervisor has (xcdd's methods): the
+ * manager holds the hypervisor handle, and callers go through these.
+ * On failure, dm_hv_message says what the hypervisor said.
+ */
+/* Every domain the hypervisor has (domain 0 and foreign ones too), in domid
+ * order, into *LIST (malloc'd): their number, or a negative errno. */
+int dm_list(struct dm *m, struct hv_dominfo **list);
+/* The host: 0, or a negative errno. */
+int dm_host_info(struct dm *m, struct hv_hostinfo *h);
+/* D's info read again into d->info: 0, or a negative errno with E
+ * (DM_ERR_FAILED, "cannot read domain NAME: ..."). */
+int dm_read_info(struct dm *m, struct dm_domain *d, struct dm_error *e);
+/* vCPU VCPU of D: its state in *VI and its hard affinity as a byte map of
+ * LEN bytes in HARD. 0, or a negative errno. */
+int dm_vcpu_info(struct dm *m, const struct dm_domain *d, uint32_t vcpu,
+		 struct hv_vcpuinfo *vi, uint8_t *hard, size_t len);
+/* The hypervisor's message for the last call that failed. */
+const char *dm_hv_message(struct dm *m);
+
+/*
+ * Creates, builds and (unless PAUSED) unpauses CFG's domain (CFG is the
+ * manager's from the call on: kept with the domain, for its restarts, or
+ * freed; the caller may read it until DONE is told, or dm_create fails): its xenstore
  * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
  * restart) is journaled to make it again. On failure nothing is left, but
  * for a domain the hypervisor will not destroy: that one stays in the table
@@ -137,10 +199,10 @@ struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
  * called at the end, possibly before dm_create returns. A negative errno
  * with E filled when it failed before that (DONE not called).
  */
-int dm_create(struct dm *m, const struct domcfg *cfg, const struct dm_source *src, bool paused,
-	      dm_done_fn *done, void *arg, struct jsonrpc_error *e);
-int dm_pause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
-int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
+int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,
+	      dm_done_fn *done, void *arg, struct dm_error *e);
+int dm_pause(struct dm *m, struct dm_domain *d, struct dm_error *e);
+int dm_unpause(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /*
  * Pauses D, runs its device scripts (in a job), destroys it, removes its
  * entries and frees D; DONE (NULL: logged) is told at the end, possibly
@@ -149,7 +211,7 @@ int dm_unpause(struct dm *m, struct dm_domain *d, struct jsonrpc_error *e);
  * filled when it cannot start (being destroyed already; DONE not called).
  */
 int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
-	       struct jsonrpc_error *e);
+	       struct dm_error *e);
 /*
  * Asks D to power off (REBOOT false) or reboot through control/shutdown when
  * the guest announced it answers (control/feature-poweroff/-reboot "1");
@@ -158,14 +220,14 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
  * its on_poweroff/on_reboot action, applied by dm_poll.
  */
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
-		struct jsonrpc_error *e);
+		struct dm_error *e);
 /* Sets the vCPUs of D online (the first N) and offline (the rest). */
-int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct jsonrpc_error *e);
+int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e);
 
 /* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB.
  * A target above the maximum, or a maximum below the target, is refused. */
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
-		  struct jsonrpc_error *e);
+		  struct dm_error *e);
 /*
  * Whether NAME may name a domain: the rule of domname.h, and no other domain
  * (but SELF, which may be NULL) has it. 0, or fills E (FIELD names the
@@ -174,16 +236,16 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
  * migrate-receive when they come.
  */
 int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
-		  const char *field, struct jsonrpc_error *e);
+		  const char *field, struct dm_error *e);
 
 /* Renames D to NAME, which must pass dm_name_check. */
-int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct jsonrpc_error *e);
+int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
 /*
  * Pins vCPU VCPU of D (-1: all of them) to the CPU lists HARD and SOFT (xl's
  * syntax; NULL leaves that affinity as it is), for a host of NR_CPUS CPUs.
  */
 int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
-		const char *soft, unsigned nr_cpus, struct jsonrpc_error *e);
+		const char *soft, unsigned nr_cpus, struct dm_error *e);
 /* The soft affinity of D's vCPU VCPU as a byte map of LEN bytes. */
 void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len);
 /* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). */
@@ -207,9 +269,10 @@ typedef int dm_reopen_fn(void *arg, struct hv **hv, struct xs_handle **xs);
  */
 int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg);
 
-/* D's configuration parsed again from its journaled source, its uuid kept:
- * 0, or -ENOENT (no source kept) or the parser's error, with ERR. */
-int dm_config(const struct dm_domain *d, struct domcfg **out, char *err, size_t errlen);
+/* D's configuration as parsed at its create or at load (its uuid may be
+ * another: D's is d->uuid), or NULL: then dm_config_missing says why. */
+const struct domcfg *dm_domain_config(const struct dm_domain *d);
+const char *dm_config_missing(const struct dm_domain *d);
 /*
  * After xcdd connected to a xenstored again (m->xs): each domain whose
  * entries are missing (a fresh xenstored lost the store) has them written

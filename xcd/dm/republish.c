@@ -5,9 +5,10 @@
  * hypervisor says now (memory, vCPUs, type). A xenstored that kept its store
  * (live update) keeps every entry, and nothing is written.
  */
-#include "../lib/log.h"
-#include "domain_mgr.h"
-#include "xs_domain.h"
+#include "dm_internal.h"
+#include "../../lib/log.h"
+#include "../../lib/uuid.h"
+#include "../xs_domain.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,10 @@ static void republish_devices(struct dm *m, struct dm_domain *d, const struct do
 	char err[1024] = "";
 	if (cfg->n_disks + cfg->n_vifs == 0)
 		return;
-	if (dev_write_all(&m->dev, d->domid, cfg->uuid, cfg, err, sizeof(err)) < 0) {
+	/* Its uuid, not the configuration's: a restarted domain's may differ. */
+	uint8_t uuid[16] = { 0 };
+	uuid_parse(d->uuid, uuid);
+	if (dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err)) < 0) {
 		log_warn("domain %s (domid %u): devices not re-published: %s", d->name, d->domid,
 			 err);
 		return;
@@ -80,13 +84,13 @@ static void ask_ring_reset(struct dm *m, const struct dm_domain *d)
 static int republish_one(struct dm *m, struct dm_domain *d)
 {
 	char err[512];
-	struct domcfg *cfg = NULL;
+	const struct domcfg *cfg = dm_domain_config(d);
 	struct hv_dominfo info;
 	if (hv_domain_getinfo(m->hv, d->domid, &info) == 0)
 		d->info = info;
-	if (dm_config(d, &cfg, err, sizeof(err)) < 0)
+	if (!cfg)
 		log_warn("domain %s (domid %u): %s: its image entries and devices cannot be "
-			 "re-published", d->name, d->domid, err);
+			 "re-published", d->name, d->domid, dm_config_missing(d));
 	struct xsd_domain xd = {
 		.domid = d->domid,
 		.name = d->name,
@@ -104,7 +108,6 @@ static int republish_one(struct dm *m, struct dm_domain *d)
 	int rc = xsd_create(m->xs, &xd, err, sizeof(err));
 	if (rc < 0) {
 		log_err("domain %s (domid %u): %s", d->name, d->domid, err);
-		domcfg_free(cfg);
 		return rc;
 	}
 	if (!d->built.store_pfn)
@@ -117,7 +120,6 @@ static int republish_one(struct dm *m, struct dm_domain *d)
 		ask_ring_reset(m, d);
 	if (cfg)
 		republish_devices(m, d, cfg);
-	domcfg_free(cfg);
 	if (rc == 0)
 		log_info("domain %s (domid %u): xenstore entries re-published%s", d->name, d->domid,
 			 d->built.store_pfn ? " and introduced" : "");

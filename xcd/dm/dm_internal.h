@@ -1,0 +1,167 @@
+/*
+ * dm_internal: what the domain manager's files share and nobody else sees
+ * (dm.h is the interface). The files, by concept:
+ *   table.c     the table of domains, lookups, state and uuid helpers, the
+ *               ways a domain leaves the table
+ *   record.c    a domain's journal record: written (gen_*) and read (load_*)
+ *   recover.c   dm_open: the journal reconciled with the hypervisor, and
+ *               what a dead xcdd left half done settled
+ *   devphase.c  the create/destroy operation chain and its device phase
+ *   create.c    dm_create, its undo, the name check
+ *   destroy.c   dm_destroy
+ *   ops.c       pause, unpause, memory, vCPUs, rename, pinning, shutdown
+ *   restart.c   the on_* actions: restart and rename-restart
+ *   poll.c      dm_poll and the loss of the host
+ *   republish.c a domain's xenstore side made again on a new xenstored
+ */
+#ifndef XCD_DM_INTERNAL_H
+#define XCD_DM_INTERNAL_H
+#include "dm.h"
+#include <yajl/yajl_tree.h>
+
+/*
+ * A create or destroy in progress: its steps run one after the other, the
+ * device phase as a job (devjob.h) whose end calls the next step from the
+ * loop. Every path ends in dm_op_end, which tells DONE and frees the op.
+ */
+enum op_kind { OP_CREATE, OP_DESTROY };
+
+struct dm_op {
+	struct dm *m;
+	struct dm_domain *d;
+	enum op_kind kind;
+	bool paused;	    /* create: leave it paused */
+	bool undoing;	    /* create: its devices go again after a later step failed */
+	int rc;		    /* the failure being undone */
+	struct dm_error e;
+	struct devjob *job; /* NULL: no job runs */
+	dm_done_fn *done;
+	void *arg;
+};
+
+/* The step a create's record names while its undo waits for the hypervisor. */
+#define UNDO_STEP "undo"
+
+/* A parsed configuration, shared by the domains made from it (a
+ * rename-restart's kept domain and the one made again) and the restarts
+ * under way; freed with the last reference. */
+struct dm_cfg {
+	unsigned refs;
+	struct domcfg *cfg;
+};
+
+/* A domain to make again once its old self is destroyed. */
+struct restart_ctx {
+	char *name;
+	uint8_t uuid[16];
+	struct dm_cfg *cfg; /* a reference */
+	struct dm_source *src;
+	bool new_host; /* its host went away: said in the log */
+	char old_uuid[37]; /* rename-restart: the domain kept, whose record says so */
+};
+
+/* ---- table.c ---- */
+/* CFG (NULL: none) held, with one reference; NULL when out of memory (CFG
+ * freed). */
+struct dm_cfg *dm_cfg_hold(struct domcfg *cfg);
+struct dm_cfg *dm_cfg_ref(struct dm_cfg *c);
+void dm_cfg_put(struct dm_cfg *c);
+/* D's on_* actions read from its config_json (once: at create, at load). */
+void dm_read_on(struct dm_domain *d);
+struct dm_source *dm_source_dup(const struct dm_source *src);
+void dm_domain_free(struct dm_domain *d);
+/* Tells the daemon (dm_state_fn) that D is now STATE. */
+void dm_notify(struct dm *m, const struct dm_domain *d, const char *state);
+/* XCDD_TEST_CRASH_AT (xcdd(8)): xcdd dies at STEP as under kill -9, for
+ * the tests of what the next xcdd makes of a half-done operation. */
+void dm_crash_point(const struct dm *m, const char *step);
+/* D's entry in the hypervisor's LIST: its domid with its uuid (a domid
+ * alone may have been reused by another domain). */
+struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_domain *d);
+/* The hypervisor's entry of the domain with uuid UUID, at any domid. */
+struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char *uuid);
+/* What goes with a domain dropped from the table (dm_drop). */
+enum dm_drop_what {
+	/* Its xenstore entries and devices (their scripts run, in a job once
+	 * the loop runs), unless its domid now belongs to another domain's
+	 * entries: for a domain that went without xcdd. */
+	DM_DROP_STORE = 1 << 0,
+	/* Its xenstore entries, removed at once: its devices are gone already
+	 * (a destroy, an undone create) or went with the host. */
+	DM_DROP_ENTRIES = 1 << 1,
+	DM_DROP_RECORD = 1 << 2, /* its journal record (a failure is logged) */
+	DM_DROP_NOTIFY = 1 << 3, /* the daemon is told it is "gone" */
+};
+/* The one way a domain leaves the table: D is removed from it (if there),
+ * WHAT (enum dm_drop_what) goes with it, and D is freed. */
+void dm_drop(struct dm *m, struct dm_domain *d, unsigned what);
+/* E filled for a failed hypervisor call (RC; -ESRCH: DM_ERR_NO_DOMAIN):
+ * "WHAT NAME: the hypervisor's message". Returns RC. */
+int dm_hv_fail(struct dm *m, struct dm_error *e, int rc, const char *what, const char *name);
+/* Whether D is a failed create waiting for the hypervisor to destroy it. */
+bool dm_undo_waiting(const struct dm_domain *d);
+/* Changes other than destroy wait until a create or destroy is over:
+ * -EBUSY with E filled (DM_ERR_BUSY) while one runs, else 0. */
+int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e);
+
+/* ---- record.c ---- */
+/* Writes D's journal record: 0, or a negative errno with ERR. */
+int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t errlen);
+/* D's operation is KIND, at STEP, from now on, in its record too: a failed
+ * write is logged, the record then says an earlier step of it or nothing. */
+void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind, const char *step);
+/* journal_load_all's callbacks: one record into M's table. */
+int dm_record_load(const char *key, yajl_val tree, void *arg);
+void dm_record_problem(const char *name, const char *what, void *arg);
+
+/* ---- devphase.c ---- */
+struct dm_op *dm_op_new(struct dm *m, struct dm_domain *d, enum op_kind kind, dm_done_fn *done,
+			void *arg);
+/* Tells the caller (D: the domain made, or NULL) and frees OP. */
+void dm_op_end(struct dm_op *op, int rc, struct dm_domain *d);
+/* The device phase of OP: adds CFG's devices (ADD) or removes the domain's.
+ * As a job when the loop runs, else inline; either way the operation goes
+ * on from its end, so the caller must not touch OP after this. */
+void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg);
+/* Ends D's operation without its job: told RC with the message WHY. */
+void dm_op_abort(struct dm_domain *d, int rc, const char *why);
+
+/* ---- create.c ---- */
+/* dm_create from CFG (the domain takes a reference), under UUID (NULL:
+ * the configuration's); RESTART: made again by a restart, which a crash
+ * does not undo. */
+int dm_create_domain(struct dm *m, struct dm_cfg *cfg, const uint8_t *uuid,
+		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
+		     void *arg, struct dm_error *e);
+/* The devices are up: unpause (unless asked not to), record, tell. */
+void dm_create_finish(struct dm_op *op);
+void dm_create_undo(struct dm *m, struct dm_domain *d);
+/* The poll's next try at destroying what a failed create left. */
+void dm_undo_retry(struct dm *m, struct dm_domain *d);
+
+/* ---- destroy.c ---- */
+/* The devices are gone: the domain and its entries go. */
+void dm_destroy_finish(struct dm_op *op);
+
+/* ---- ops.c ---- */
+/* Reads D's info after an operation, writes its record, notifies. */
+int dm_refresh(struct dm *m, struct dm_domain *d, struct dm_error *e);
+
+/* ---- restart.c ---- */
+/* A fresh random (version 4) uuid. */
+void dm_new_uuid(uint8_t u[16]);
+/* The configuration of SRC parsed, as on create: once, at load. */
+int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen);
+/* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
+int dm_keep_renamed(struct dm *m, struct dm_domain *d);
+void dm_restart_free(struct restart_ctx *r);
+void dm_restart_create(struct dm *m, struct restart_ctx *r);
+/* dm_destroy's DONE for a restart: the domain is made again. */
+void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d, const struct dm_error *e,
+			  void *arg);
+int dm_take_kept_uuid(struct dm *m, struct dm_domain *d);
+/* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
+void dm_restart(struct dm *m, struct dm_domain *d, bool rename);
+/* What the guest's configuration says to do now that it has shut down. */
+void dm_apply_action(struct dm *m, struct dm_domain *d);
+#endif

@@ -1,0 +1,255 @@
+/* restart: the on_* actions of a guest that shut down, restart and
+ * rename-restart. */
+#include "dm_internal.h"
+#include "../../lib/log.h"
+#include "../../lib/uuid.h"
+#include "../actions.h"
+#include "../domname.h"
+#include "../journal.h"
+#include "../json_tree.h"
+#include "../xlfmt.h"
+#include "../xs_domain.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* A fresh random (version 4) uuid. */
+void dm_new_uuid(uint8_t u[16])
+{
+	if (getrandom(u, 16, 0) != 16)
+		for (int i = 0; i < 16; i++)
+			u[i] = (uint8_t)rand();
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+/* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
+int dm_keep_renamed(struct dm *m, struct dm_domain *d)
+{
+	char stamp[32], name[200];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
+	struct dm_error e = { 0 };
+	/* Room for the stamp and "-99" within the name rule's length. */
+	int keep = (int)domname_cut(d->name, DOMNAME_MAX - strlen(stamp) - 3);
+	for (int k = 1; k < 100; k++) {
+		if (k == 1)
+			snprintf(name, sizeof(name), "%.*s%s", keep, d->name, stamp);
+		else
+			snprintf(name, sizeof(name), "%.*s%s-%d", keep, d->name, stamp, k);
+		if (dm_find(m, name, 0))
+			continue;
+		return dm_rename(m, d, name, &e);
+	}
+	return -EEXIST;
+}
+
+void dm_restart_free(struct restart_ctx *r)
+{
+	free(r->name);
+	dm_cfg_put(r->cfg);
+	dm_source_free(r->src);
+	free(r);
+}
+
+static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm_error *e,
+		      void *arg)
+{
+	struct restart_ctx *r = arg;
+	char u[37], err[256] = "";
+	if (rc < 0)
+		log_err("domain %s could not be made again: %s", r->name, e->message);
+	else
+		log_info("domain %s restarted as domid %u%s", d->name, d->domid,
+			 r->new_host ? " on the new host" : "");
+	/* A failed one is not tried again by the next xcdd: its record (the
+	 * restart's, if the create did not get to replace it) goes. */
+	uuid_format(r->uuid, u);
+	int jr;
+	if (rc < 0 && !strmap_get(&m->by_uuid, u) &&
+	    (jr = journal_remove(m->journal, u, err, sizeof(err))) < 0 && jr != -ENOENT)
+		log_warn("%s", err);
+	struct dm_domain *old = r->old_uuid[0] ? strmap_get(&m->by_uuid, r->old_uuid) : NULL;
+	if (old && old->pending.kind == DM_PENDING_RENAME_RESTART) {
+		memset(&old->pending, 0, sizeof(old->pending));
+		if (dm_record_save(m, old, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+	}
+	dm_restart_free(r);
+}
+
+void dm_restart_create(struct dm *m, struct restart_ctx *r)
+{
+	struct dm_error e = { 0 };
+	int rc = dm_create_domain(m, r->cfg, r->uuid, r->src, false, true, restarted, r, &e);
+	if (rc < 0)
+		restarted(m, rc, NULL, &e, r);
+}
+
+void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
+			      const struct dm_error *e, void *arg)
+{
+	struct restart_ctx *r = arg;
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted: %s", r->name, e->message);
+		dm_restart_free(r);
+		return;
+	}
+	dm_restart_create(m, r);
+}
+
+/* Destroys D and makes it again from its source (RENAME: keeps D, renamed). */
+/* D, kept by a rename-restart, takes its pending.kept_uuid as libxl gives it: in
+ * the hypervisor, in xenstore (/vm), then in the journal (its record under
+ * the new uuid first, the old record removed after), so that the restarted
+ * domain can have the uuid of the configuration. Done already: 0. */
+int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
+{
+	char err[512], old[37];
+	uint8_t u[16];
+	const char *nu = d->pending.kept_uuid;
+	if (!nu[0] || !strcmp(d->uuid, nu))
+		return 0;
+	if (uuid_parse(nu, u) < 0)
+		return -EINVAL;
+	int rc = hv_domain_set_uuid(m->hv, d->domid, u);
+	if (rc < 0) {
+		log_err("domain %s (domid %u): cannot give it uuid %s: %s", d->name, d->domid, nu,
+			hv_error(m->hv));
+		return rc;
+	}
+	snprintf(old, sizeof(old), "%s", d->uuid);
+	if (m->xs && xsd_set_uuid(m->xs, d->domid, old, nu, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	strmap_remove(&m->by_uuid, old);
+	snprintf(d->uuid, sizeof(d->uuid), "%s", nu);
+	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0)
+		return -ENOMEM;
+	snprintf(d->pending.step, sizeof(d->pending.step), "%s", "rekeyed");
+	if ((rc = dm_record_save(m, d, err, sizeof(err))) < 0) {
+		log_err("%s", err);
+		return rc;
+	}
+	dm_crash_point(m, "rename-restart:rekeyed");
+	if ((rc = journal_remove(m->journal, old, err, sizeof(err))) < 0 && rc != -ENOENT)
+		log_warn("%s", err);
+	log_info("domain %s (domid %u) kept under uuid %s (was %s)", d->name, d->domid, nu, old);
+	return 0;
+}
+
+void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
+{
+	char err[512];
+	struct dm_error e = { 0 };
+	struct restart_ctx *r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_err("domain %s cannot be restarted: out of memory", d->name);
+		return;
+	}
+	/* Its configuration as parsed when it was made or loaded: the text is
+	 * not parsed again (the journaled source goes with the new domain, for
+	 * the next xcdd). Without the text there is no restart, as ever. */
+	r->src = d->source ? dm_source_dup(d->source) : NULL;
+	r->cfg = r->src ? dm_cfg_ref(d->cfg) : NULL;
+	int rc = r->cfg ? 0 : -ENOENT;
+	if (rc < 0) {
+		log_err("domain %s cannot be restarted (%s): destroyed", d->name,
+			d->source ? dm_config_missing(d) : "its configuration text was not kept");
+		dm_restart_free(r);
+		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
+			log_err("%s", e.message);
+		return;
+	}
+	r->name = strdup(d->name);
+	if (!r->name) {
+		log_err("domain %s cannot be restarted: out of memory", d->name);
+		dm_restart_free(r);
+		return;
+	}
+	if (rename) {
+		/* As libxl: the kept domain takes a new uuid, the one made again
+		 * keeps the configuration's. The record says both until the new
+		 * one is made: the next xcdd finishes it if this one dies before. */
+		uint8_t kept[16];
+		dm_new_uuid(kept);
+		if (uuid_parse(d->uuid, r->uuid) < 0)
+			dm_new_uuid(r->uuid);
+		d->shutdown_handled = true;
+		memset(&d->pending, 0, sizeof(d->pending));
+		d->pending.kind = DM_PENDING_RENAME_RESTART;
+		uuid_format(r->uuid, d->pending.new_uuid);
+		uuid_format(kept, d->pending.kept_uuid);
+		dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renaming");
+		rc = dm_keep_renamed(m, d);
+		if (rc < 0) {
+			log_err("domain %s cannot be restarted: %s", r->name, strerror(-rc));
+			memset(&d->pending, 0, sizeof(d->pending));
+			if (dm_record_save(m, d, err, sizeof(err)) < 0)
+				log_warn("%s", err);
+			dm_restart_free(r);
+			return;
+		}
+		dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renamed");
+		dm_crash_point(m, "rename-restart:renamed");
+		if (dm_take_kept_uuid(m, d) < 0) {
+			/* It keeps its uuid, then: the new domain cannot have it. */
+			dm_new_uuid(r->uuid);
+			uuid_format(r->uuid, d->pending.new_uuid);
+			d->pending.kept_uuid[0] = '\0';
+			dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renamed");
+		}
+		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
+		dm_notify(m, d, d->state); /* under its new name */
+		snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
+		dm_restart_create(m, r);
+		return;
+	}
+	if (uuid_parse(d->uuid, r->uuid) < 0)
+		dm_new_uuid(r->uuid);
+	dm_pending_set(m, d, DM_PENDING_RESTART, "shut down");
+	dm_crash_point(m, "restart:journal");
+	if (dm_destroy(m, d, dm_restart_destroyed, r, &e) < 0) {
+		log_err("domain %s cannot be restarted: %s", r->name, e.message);
+		dm_restart_free(r);
+	}
+}
+
+/* What the guest's configuration says to do now that it has shut down. */
+void dm_apply_action(struct dm *m, struct dm_domain *d)
+{
+	char err[256];
+	const char *warning = NULL;
+	enum hv_shutdown_reason why = d->info.shutdown_reason;
+	enum dm_act a = dm_action_for(&d->on, why, &warning);
+	if (a == DM_ACT_NONE)
+		return;
+	if (warning)
+		log_warn("domain %s: %s", d->name, warning);
+	log_info("domain %s (domid %u) shut down (%s): %s", d->name, d->domid,
+		 dm_reason_name(why), dm_act_name(a));
+	struct dm_error e = { 0 };
+	switch (a) {
+	case DM_ACT_DESTROY:
+		if (dm_destroy(m, d, NULL, NULL, &e) < 0)
+			log_err("%s", e.message);
+		break;
+	case DM_ACT_RESTART:
+		dm_restart(m, d, false);
+		break;
+	case DM_ACT_RENAME_RESTART:
+		dm_restart(m, d, true);
+		break;
+	case DM_ACT_PRESERVE:
+		d->shutdown_handled = true;
+		if (dm_record_save(m, d, err, sizeof(err)) < 0)
+			log_warn("%s", err);
+		break;
+	case DM_ACT_NONE:
+		break;
+	}
+}

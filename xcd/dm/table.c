@@ -1,0 +1,379 @@
+/* table: the domains xcdd manages, found by name or domid, their state and
+ * the ways one leaves the table. */
+#include "dm_internal.h"
+#include "../../lib/log.h"
+#include "../../lib/uuid.h"
+#include "../actions.h"
+#include "../domname.h"
+#include "../journal.h"
+#include "../json_tree.h"
+#include "../xlfmt.h"
+#include "../xs_domain.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../lib/utf8.h"
+#include <signal.h>
+#include <stdarg.h>
+
+void dm_error_set(struct dm_error *e, int code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	utf8_trim_tail(e->message);
+	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	utf8_trim_tail(e->field);
+}
+
+void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1])
+{
+	bool sd = i->flags & HV_DOMF_SHUTDOWN;
+	out[0] = i->flags & HV_DOMF_RUNNING ? 'r' : '-';
+	out[1] = i->flags & HV_DOMF_BLOCKED ? 'b' : '-';
+	out[2] = i->flags & HV_DOMF_PAUSED ? 'p' : '-';
+	out[3] = sd ? 's' : '-';
+	out[4] = sd && i->shutdown_reason == HV_SHUTDOWN_CRASH ? 'c' : '-';
+	out[5] = i->flags & HV_DOMF_DYING ? 'd' : '-';
+	out[6] = '\0';
+}
+
+void dm_source_free(struct dm_source *s)
+{
+	if (!s)
+		return;
+	free(s->file);
+	free(s->text);
+	for (size_t i = 0; i < s->n_overrides; i++)
+		free(s->overrides[i]);
+	free(s->overrides);
+	free(s);
+}
+
+struct dm_source *dm_source_dup(const struct dm_source *src)
+{
+	struct dm_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->file = strdup(src->file ? src->file : "config");
+	s->text = strdup(src->text ? src->text : "");
+	s->overrides = calloc(src->n_overrides + 1, sizeof(char *));
+	if (!s->file || !s->text || !s->overrides)
+		goto nomem;
+	for (; s->n_overrides < src->n_overrides; s->n_overrides++)
+		if (!(s->overrides[s->n_overrides] = strdup(src->overrides[s->n_overrides])))
+			goto nomem;
+	return s;
+nomem:
+	dm_source_free(s);
+	return NULL;
+}
+
+struct dm_cfg *dm_cfg_hold(struct domcfg *cfg)
+{
+	if (!cfg)
+		return NULL;
+	struct dm_cfg *c = calloc(1, sizeof(*c));
+	if (!c) {
+		domcfg_free(cfg);
+		return NULL;
+	}
+	c->refs = 1;
+	c->cfg = cfg;
+	return c;
+}
+
+struct dm_cfg *dm_cfg_ref(struct dm_cfg *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void dm_cfg_put(struct dm_cfg *c)
+{
+	if (!c || --c->refs > 0)
+		return;
+	domcfg_free(c->cfg);
+	free(c);
+}
+
+const struct domcfg *dm_domain_config(const struct dm_domain *d)
+{
+	return d->cfg ? d->cfg->cfg : NULL;
+}
+
+const char *dm_config_missing(const struct dm_domain *d)
+{
+	if (d->cfg)
+		return "";
+	return d->cfg_error ? d->cfg_error : "its configuration text was not kept";
+}
+
+struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid)
+{
+	return strmap_get(&m->by_uuid, uuid);
+}
+
+size_t dm_count(const struct dm *m)
+{
+	return m->by_uuid.count;
+}
+
+int dm_list(struct dm *m, struct hv_dominfo **list)
+{
+	return hv_domain_list_all(m->hv, list);
+}
+
+int dm_host_info(struct dm *m, struct hv_hostinfo *h)
+{
+	return hv_host_info(m->hv, h);
+}
+
+int dm_read_info(struct dm *m, struct dm_domain *d, struct dm_error *e)
+{
+	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
+	if (rc < 0)
+		dm_error_set(e, DM_ERR_FAILED, NULL, "cannot read domain %s: %s", d->name,
+			     hv_error(m->hv));
+	return rc;
+}
+
+int dm_vcpu_info(struct dm *m, const struct dm_domain *d, uint32_t vcpu,
+		 struct hv_vcpuinfo *vi, uint8_t *hard, size_t len)
+{
+	int rc = hv_vcpu_info(m->hv, d->domid, vcpu, vi);
+	return rc < 0 ? rc : hv_vcpu_get_affinity(m->hv, d->domid, vcpu, hard, len);
+}
+
+const char *dm_hv_message(struct dm *m)
+{
+	return hv_error(m->hv);
+}
+
+void dm_read_on(struct dm_domain *d)
+{
+	char err[256];
+	dm_on_defaults(&d->on);
+	if (dm_on_from_json(d->config_json, &d->on, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
+}
+
+void dm_domain_free(struct dm_domain *d)
+{
+	if (!d)
+		return;
+	dm_cfg_put(d->cfg);
+	free(d->cfg_error);
+	dm_source_free(d->source);
+	free(d->name);
+	free(d->config_json);
+	free(d->soft);
+	free(d);
+}
+
+void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len)
+{
+	memset(out, 0, len);
+	for (size_t i = 0; i < len && i < DOMCFG_MAX_CPUS / 8; i++)
+		out[i] = (uint8_t)(m->bits[i / 8] >> (i % 8 * 8));
+}
+
+void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len)
+{
+	if (d->soft && vcpu < d->n_soft)
+		dm_cpumap_bytes(&d->soft[vcpu], map, len);
+	else
+		memset(map, 0xff, len);
+}
+
+void dm_notify(struct dm *m, const struct dm_domain *d, const char *state)
+{
+	if (m->state_changed)
+		m->state_changed(m, d, state, m->arg);
+}
+
+/* XCDD_TEST_CRASH_AT (xcdd(8)): xcdd dies at STEP as under kill -9, for
+ * the tests of what the next xcdd makes of a half-done operation. */
+void dm_crash_point(const struct dm *m, const char *step)
+{
+	if (!m->crash_at || strcmp(m->crash_at, step) != 0)
+		return;
+	log_warn("XCDD_TEST_CRASH_AT=%s: xcdd kills itself here", step);
+	raise(SIGKILL);
+}
+
+/* D's entry in the hypervisor's LIST: its domid with its uuid (a domid
+ * alone may have been reused by another domain). */
+struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_domain *d)
+{
+	for (int i = 0; i < n; i++)
+		if (list[i].domid == d->domid) {
+			char u[37];
+			uuid_format(list[i].uuid, u);
+			return strcmp(u, d->uuid) == 0 ? &list[i] : NULL;
+		}
+	return NULL;
+}
+
+/* A gone domain whose devices' remove scripts run in a job. */
+struct forget_ctx {
+	struct dm *m;
+	uint32_t domid;
+	char uuid[37];
+};
+
+static void store_forget_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct forget_ctx *f = arg;
+	char why[512];
+	if (rc == -ECANCELED) { /* xcdd stops: its entries stay, as before */
+		free(f);
+		return;
+	}
+	if (rc < 0)
+		log_warn("domain %u: %s", f->domid, err);
+	/* Asked again: the domid may have been given to another domain since. */
+	if (f->m->xs && xsd_is_ours(f->m->xs, f->domid, f->uuid) &&
+	    xsd_remove(f->m->xs, f->domid, f->uuid, why, sizeof(why)) < 0)
+		log_warn("domain %u: %s", f->domid, why);
+	free(f);
+}
+
+/* A gone domain's xenstore entries and devices, unless its domid now
+ * belongs to another domain's entries. */
+static void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
+{
+	char err[512] = "";
+	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
+		return;
+	struct forget_ctx *f = m->jobs.loop ? calloc(1, sizeof(*f)) : NULL;
+	if (f) {
+		f->m = m;
+		f->domid = domid;
+		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+		if (dev_backends(&m->dev, domid) &&
+		    devjob_start(&m->jobs, &m->dev, DEVJOB_REMOVE, domid, NULL,
+				 store_forget_done, f, NULL, err, sizeof(err)) == 0)
+			return;
+		if (err[0])
+			log_warn("domain %u: %s", domid, err);
+		free(f);
+	}
+	if (dev_remove_all(&m->dev, domid, err, sizeof(err)) < 0)
+		log_warn("domain %u: %s", domid, err);
+	if (xsd_remove(m->xs, domid, uuid, err, sizeof(err)) < 0)
+		log_warn("domain %u: %s", domid, err);
+}
+
+/* The hypervisor's entry of the domain with uuid UUID, at any domid. */
+struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char *uuid)
+{
+	for (int i = 0; i < n; i++) {
+		char u[37];
+		uuid_format(list[i].uuid, u);
+		if (strcmp(u, uuid) == 0)
+			return &list[i];
+	}
+	return NULL;
+}
+
+
+void dm_set_loop(struct dm *m, struct loop *loop)
+{
+	m->jobs.loop = loop;
+}
+
+void dm_close(struct dm *m)
+{
+	struct strmap_iter it;
+	/* The records keep what was under way: the next xcdd settles it (a
+	 * create rolled back, a destroy or restart finished). */
+	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
+	     e = strmap_next(&m->by_uuid, &it, e))
+		dm_op_abort(e->val, -ECANCELED, "xcdd is stopping");
+	devjobs_close(&m->jobs);
+	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
+	     e = strmap_next(&m->by_uuid, &it, e))
+		dm_domain_free(e->val);
+	strmap_destroy(&m->by_uuid);
+	if (m->journal)
+		journal_close(m->journal);
+}
+
+struct dm_domain *dm_find(struct dm *m, const char *name, long long domid)
+{
+	struct strmap_iter it;
+	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
+	     e = strmap_next(&m->by_uuid, &it, e)) {
+		struct dm_domain *d = e->val;
+		if (name ? strcmp(d->name, name) == 0 : (long long)d->domid == domid)
+			return d;
+	}
+	return NULL;
+}
+
+int dm_hv_fail(struct dm *m, struct dm_error *e, int rc, const char *what,
+		  const char *name)
+{
+	dm_error_set(e, rc == -ESRCH ? DM_ERR_NO_DOMAIN : DM_ERR_FAILED, NULL,
+			  "%s %s: %s", what, name, hv_error(m->hv));
+	return rc;
+}
+
+/* Whether D is a failed create waiting for the hypervisor to destroy it. */
+bool dm_undo_waiting(const struct dm_domain *d)
+{
+	return d->pending.kind == DM_PENDING_CREATE && !d->op && !strcmp(d->pending.step, UNDO_STEP);
+}
+
+const char *dm_busy(const struct dm_domain *d)
+{
+	if (dm_undo_waiting(d))
+		return "undoing";
+	if (!d->op)
+		return NULL;
+	return d->op->kind == OP_CREATE ? "creating" : "destroying";
+}
+
+/* Changes other than destroy wait until a create or destroy is over. */
+int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
+{
+	const char *busy = dm_busy(d);
+	if (!busy)
+		return 0;
+	if (!d->op) {
+		dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is what is left of a "
+				  "failed create, waiting for the hypervisor to destroy it: only "
+				  "destroy applies", d->name);
+		return -EBUSY;
+	}
+	dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is being %s (its devices' "
+			  "scripts run); try again when that is over", d->name,
+			  d->op->kind == OP_CREATE ? "created" : "destroyed");
+	return -EBUSY;
+}
+
+void dm_drop(struct dm *m, struct dm_domain *d, unsigned what)
+{
+	char err[512] = "";
+	if (what & DM_DROP_STORE)
+		dm_store_clear(m, d->domid, d->uuid);
+	if ((what & DM_DROP_ENTRIES) && m->xs &&
+	    xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	int rc;
+	/* A record already gone is what was wanted. */
+	if ((what & DM_DROP_RECORD) &&
+	    (rc = journal_remove(m->journal, d->uuid, err, sizeof(err))) < 0 && rc != -ENOENT)
+		log_warn("%s", err);
+	/* A create that failed before the table had it is dropped too. */
+	if (strmap_get(&m->by_uuid, d->uuid) == d)
+		strmap_remove(&m->by_uuid, d->uuid);
+	if (what & DM_DROP_NOTIFY)
+		dm_notify(m, d, "gone");
+	dm_domain_free(d);
+}
