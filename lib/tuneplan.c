@@ -1,5 +1,6 @@
 /* tuneplan: the tuners' plans (see tuneplan.h). */
 #include "tuneplan.h"
+#include "jsonw.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,18 +67,6 @@ size_t tune_plan_count(const struct tune_plan *p, enum tune_kind kind)
 	return n;
 }
 
-static int kv_s(yajl_gen g, const char *k, const char *v)
-{
-	return yajl_gen_string(g, (const unsigned char *)k, strlen(k)) != yajl_gen_status_ok ||
-	       yajl_gen_string(g, (const unsigned char *)v, strlen(v)) != yajl_gen_status_ok;
-}
-
-static int kv_b(yajl_gen g, const char *k, bool v)
-{
-	return yajl_gen_string(g, (const unsigned char *)k, strlen(k)) != yajl_gen_status_ok ||
-	       yajl_gen_bool(g, v) != yajl_gen_status_ok;
-}
-
 int tune_plan_gen_json(yajl_gen g, const struct tune_plan *p)
 {
 	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
@@ -85,11 +74,11 @@ int tune_plan_gen_json(yajl_gen g, const struct tune_plan *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct tune_item *it = &p->items[i];
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    kv_s(g, "kind", it->kind == TUNE_CHANGE ? "change" : "warning") ||
-		    kv_s(g, "area", it->area) || kv_s(g, "object", it->object) ||
-		    kv_s(g, "from", it->from) || kv_s(g, "to", it->to) ||
-		    kv_s(g, "reason", it->reason) || kv_s(g, "figure", it->figure) ||
-		    kv_b(g, "risky", it->risky) || kv_b(g, "on_reload", it->on_reload) ||
+		    jw_kv_str(g, "kind", it->kind == TUNE_CHANGE ? "change" : "warning") ||
+		    jw_kv_str(g, "area", it->area) || jw_kv_str(g, "object", it->object) ||
+		    jw_kv_str(g, "from", it->from) || jw_kv_str(g, "to", it->to) ||
+		    jw_kv_str(g, "reason", it->reason) || jw_kv_str(g, "figure", it->figure) ||
+		    jw_kv_bool(g, "risky", it->risky) || jw_kv_bool(g, "on_reload", it->on_reload) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}

@@ -1,22 +1,17 @@
 /* show: the host as JSON and as text (see show.h). */
 #include "show.h"
+#include "../lib/jsonw.h"
 #include "uplink.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int s(yajl_gen g, const char *str)
-{
-	return yajl_gen_string(g, (const unsigned char *)str, strlen(str)) != yajl_gen_status_ok;
-}
-static int i(yajl_gen g, long long v) { return yajl_gen_integer(g, v) != yajl_gen_status_ok; }
-static int b(yajl_gen g, bool v) { return yajl_gen_bool(g, v) != yajl_gen_status_ok; }
 static int cpus(yajl_gen g, const struct nt_cpus *c)
 {
 	char buf[4096];
 	nt_cpus_format(c, buf, sizeof(buf));
-	return s(g, buf);
+	return jw_str(g, buf);
 }
 static int open_m(yajl_gen g) { return yajl_gen_map_open(g) != yajl_gen_status_ok; }
 static int close_m(yajl_gen g) { return yajl_gen_map_close(g) != yajl_gen_status_ok; }
@@ -26,27 +21,27 @@ static int close_a(yajl_gen g) { return yajl_gen_array_close(g) != yajl_gen_stat
 /* {"pid"|"irq": N, "cpus": "0-3"} or null when not found. */
 static int placed(yajl_gen g, const char *key, const char *idkey, int id, const struct nt_cpus *c)
 {
-	if (s(g, key))
+	if (jw_str(g, key))
 		return 1;
 	if (id < 0)
 		return yajl_gen_null(g) != yajl_gen_status_ok;
-	return open_m(g) || s(g, idkey) || i(g, id) || s(g, "cpus") || cpus(g, c) || close_m(g);
+	return open_m(g) || jw_str(g, idkey) || jw_int(g, id) || jw_str(g, "cpus") || cpus(g, c) || close_m(g);
 }
 
 static int bond_json(yajl_gen g, const struct nt_bond_info *r)
 {
-	if (open_m(g) || s(g, "mode") || s(g, nt_bond_mode_name(r->mode)) || s(g, "hash_policy") ||
-	    s(g, r->hash_policy) || s(g, "mii_up") || b(g, r->mii_up) || s(g, "miimon_ms") ||
-	    i(g, r->miimon_ms) || s(g, "active_member") || s(g, r->active_slave) || s(g, "lacp") ||
-	    b(g, r->lacp) || s(g, "partner_mac") || s(g, r->partner_mac) || s(g, "members") ||
+	if (open_m(g) || jw_str(g, "mode") || jw_str(g, nt_bond_mode_name(r->mode)) || jw_str(g, "hash_policy") ||
+	    jw_str(g, r->hash_policy) || jw_str(g, "mii_up") || jw_bool(g, r->mii_up) || jw_str(g, "miimon_ms") ||
+	    jw_int(g, r->miimon_ms) || jw_str(g, "active_member") || jw_str(g, r->active_slave) || jw_str(g, "lacp") ||
+	    jw_bool(g, r->lacp) || jw_str(g, "partner_mac") || jw_str(g, r->partner_mac) || jw_str(g, "members") ||
 	    open_a(g))
 		return 1;
 	for (size_t k = 0; k < r->n_slaves; k++) {
 		const struct nt_bond_slave *sl = &r->slaves[k];
-		if (open_m(g) || s(g, "name") || s(g, sl->name) || s(g, "mii_up") || b(g, sl->mii_up) ||
-		    s(g, "speed_mbit") || i(g, sl->speed_mbit) || s(g, "link_failures") ||
-		    i(g, sl->link_failures) || s(g, "aggregator_id") || i(g, sl->aggregator_id) ||
-		    s(g, "partner_mac") || s(g, sl->partner_mac) || close_m(g))
+		if (open_m(g) || jw_str(g, "name") || jw_str(g, sl->name) || jw_str(g, "mii_up") || jw_bool(g, sl->mii_up) ||
+		    jw_str(g, "speed_mbit") || jw_int(g, sl->speed_mbit) || jw_str(g, "link_failures") ||
+		    jw_int(g, sl->link_failures) || jw_str(g, "aggregator_id") || jw_int(g, sl->aggregator_id) ||
+		    jw_str(g, "partner_mac") || jw_str(g, sl->partner_mac) || close_m(g))
 			return 1;
 	}
 	return close_a(g) || close_m(g);
@@ -54,16 +49,16 @@ static int bond_json(yajl_gen g, const struct nt_bond_info *r)
 
 static int nic_json(yajl_gen g, const struct nt_nic *n)
 {
-	if (open_m(g) || s(g, "name") || s(g, n->name) || s(g, "kind") ||
-	    s(g, nt_nic_kind_name(n->kind)) || s(g, "speed_mbit") || i(g, n->speed_mbit) ||
-	    s(g, "operstate") || s(g, n->operstate) || s(g, "carrier") || i(g, n->carrier) ||
-	    s(g, "mtu") || i(g, n->mtu) || s(g, "address") || s(g, n->address) ||
-	    s(g, "numa_node") || i(g, n->numa_node) || s(g, "master") || s(g, n->master) ||
-	    s(g, "rx_queues") || i(g, n->n_rx) || s(g, "tx_queues") || i(g, n->n_tx))
+	if (open_m(g) || jw_str(g, "name") || jw_str(g, n->name) || jw_str(g, "kind") ||
+	    jw_str(g, nt_nic_kind_name(n->kind)) || jw_str(g, "speed_mbit") || jw_int(g, n->speed_mbit) ||
+	    jw_str(g, "operstate") || jw_str(g, n->operstate) || jw_str(g, "carrier") || jw_int(g, n->carrier) ||
+	    jw_str(g, "mtu") || jw_int(g, n->mtu) || jw_str(g, "address") || jw_str(g, n->address) ||
+	    jw_str(g, "numa_node") || jw_int(g, n->numa_node) || jw_str(g, "master") || jw_str(g, n->master) ||
+	    jw_str(g, "rx_queues") || jw_int(g, n->n_rx) || jw_str(g, "tx_queues") || jw_int(g, n->n_tx))
 		return 1;
 	if (n->kind == NT_NIC_VIF) {
-		if (s(g, "domid") || i(g, n->domid) || s(g, "devid") || i(g, n->devid) ||
-		    s(g, "queues") || open_a(g))
+		if (jw_str(g, "domid") || jw_int(g, n->domid) || jw_str(g, "devid") || jw_int(g, n->devid) ||
+		    jw_str(g, "queues") || open_a(g))
 			return 1;
 		for (unsigned q = 0; q < n->n_queues; q++) {
 			const struct nt_queue *qu = &n->queues[q];
@@ -76,19 +71,19 @@ static int nic_json(yajl_gen g, const struct nt_nic *n)
 		if (close_a(g))
 			return 1;
 	}
-	if (n->kind == NT_NIC_BOND && n->has_report && (s(g, "bond") || bond_json(g, &n->bond)))
+	if (n->kind == NT_NIC_BOND && n->has_report && (jw_str(g, "bond") || bond_json(g, &n->bond)))
 		return 1;
 	return close_m(g);
 }
 
 int nt_show_json(yajl_gen g, const struct nt_host *h)
 {
-	if (open_m(g) || s(g, "nics") || open_a(g))
+	if (open_m(g) || jw_str(g, "nics") || open_a(g))
 		return -EINVAL;
 	for (size_t k = 0; k < h->n_nics; k++)
 		if (nic_json(g, &h->nics[k]))
 			return -EINVAL;
-	if (close_a(g) || s(g, "bridges") || open_a(g))
+	if (close_a(g) || jw_str(g, "bridges") || open_a(g))
 		return -EINVAL;
 	for (size_t k = 0; k < h->n_nics; k++) {
 		const struct nt_nic *br = &h->nics[k];
@@ -96,30 +91,30 @@ int nt_show_json(yajl_gen g, const struct nt_host *h)
 			continue;
 		struct nt_uplink u;
 		nt_uplink_of(h, br->name, NULL, &u);
-		if (open_m(g) || s(g, "name") || s(g, br->name) || s(g, "uplink") || s(g, u.what) ||
-		    s(g, "usable_mbit") || i(g, u.usable_mbit) || s(g, "numa_node") ||
-		    i(g, u.numa_node) || s(g, "vifs") || i(g, (long long)u.n_vifs) ||
-		    s(g, "guests") || i(g, (long long)u.n_guests) || close_m(g))
+		if (open_m(g) || jw_str(g, "name") || jw_str(g, br->name) || jw_str(g, "uplink") || jw_str(g, u.what) ||
+		    jw_str(g, "usable_mbit") || jw_int(g, u.usable_mbit) || jw_str(g, "numa_node") ||
+		    jw_int(g, u.numa_node) || jw_str(g, "vifs") || jw_int(g, (long long)u.n_vifs) ||
+		    jw_str(g, "guests") || jw_int(g, (long long)u.n_guests) || close_m(g))
 			return -EINVAL;
 	}
-	if (close_a(g) || s(g, "cpus") || open_m(g) || s(g, "online") || cpus(g, &h->online) ||
-	    s(g, "nodes") || open_a(g))
+	if (close_a(g) || jw_str(g, "cpus") || open_m(g) || jw_str(g, "online") || cpus(g, &h->online) ||
+	    jw_str(g, "nodes") || open_a(g))
 		return -EINVAL;
 	for (unsigned k = 0; k < h->n_nodes; k++)
 		if (nt_cpus_count(&h->nodes[k]) &&
-		    (open_m(g) || s(g, "node") || i(g, k) || s(g, "cpus") || cpus(g, &h->nodes[k]) ||
+		    (open_m(g) || jw_str(g, "node") || jw_int(g, k) || jw_str(g, "cpus") || cpus(g, &h->nodes[k]) ||
 		     close_m(g)))
 			return -EINVAL;
-	if (close_a(g) || close_m(g) || s(g, "netback") || open_m(g) || s(g, "loaded") ||
-	    b(g, h->netback_loaded) || s(g, "parameters") || open_m(g))
+	if (close_a(g) || close_m(g) || jw_str(g, "netback") || open_m(g) || jw_str(g, "loaded") ||
+	    jw_bool(g, h->netback_loaded) || jw_str(g, "parameters") || open_m(g))
 		return -EINVAL;
 	for (int k = 0; k < NT_NB_NPARAMS; k++)
-		if (h->nb_present[k] && (s(g, nt_nb_params[k].name) || s(g, h->nb_value[k])))
+		if (h->nb_present[k] && (jw_str(g, nt_nb_params[k].name) || jw_str(g, h->nb_value[k])))
 			return -EINVAL;
-	if (close_m(g) || close_m(g) || s(g, "notes") || open_a(g))
+	if (close_m(g) || close_m(g) || jw_str(g, "notes") || open_a(g))
 		return -EINVAL;
 	for (size_t k = 0; k < h->n_notes; k++)
-		if (s(g, h->notes[k]))
+		if (jw_str(g, h->notes[k]))
 			return -EINVAL;
 	return close_a(g) || close_m(g) ? -EINVAL : 0;
 }

@@ -1,5 +1,6 @@
 /* verify: the host against policy and plan (see verify.h). */
 #include "verify.h"
+#include "../lib/jsonw.h"
 #include "plan.h"
 #include "uplink.h"
 #include "../lib/strmap.h"
@@ -277,22 +278,17 @@ int nt_verify(const struct nt_host *h, const struct nt_policy *p,
 	return 0;
 }
 
-static int s(yajl_gen g, const char *str)
-{
-	return yajl_gen_string(g, (const unsigned char *)str, strlen(str)) != yajl_gen_status_ok;
-}
-
 int nt_verify_json(yajl_gen g, const struct nt_verify *v)
 {
-	if (yajl_gen_map_open(g) || s(g, "pass") || yajl_gen_bool(g, v->n_fail == 0) ||
-	    s(g, "failed") || yajl_gen_integer(g, (long long)v->n_fail) || s(g, "checks") ||
+	if (yajl_gen_map_open(g) || jw_str(g, "pass") || yajl_gen_bool(g, v->n_fail == 0) ||
+	    jw_str(g, "failed") || yajl_gen_integer(g, (long long)v->n_fail) || jw_str(g, "checks") ||
 	    yajl_gen_array_open(g))
 		return -EINVAL;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct nt_check *c = &v->c[i];
-		if (yajl_gen_map_open(g) || s(g, "pass") || yajl_gen_bool(g, c->pass) ||
-		    s(g, "area") || s(g, c->area) || s(g, "object") || s(g, c->object) ||
-		    s(g, "figure") || s(g, c->figure) || s(g, "detail") || s(g, c->detail) ||
+		if (yajl_gen_map_open(g) || jw_str(g, "pass") || yajl_gen_bool(g, c->pass) ||
+		    jw_str(g, "area") || jw_str(g, c->area) || jw_str(g, "object") || jw_str(g, c->object) ||
+		    jw_str(g, "figure") || jw_str(g, c->figure) || jw_str(g, "detail") || jw_str(g, c->detail) ||
 		    yajl_gen_map_close(g))
 			return -EINVAL;
 	}

@@ -1,6 +1,7 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/fdio.h"
 #include "../lib/jsonrpc.h"
+#include "../lib/jsonw.h"
 #include "../lib/utf8.h"
 #include "cfgload.h"
 #include "console.h"
@@ -129,12 +130,6 @@ static int call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 	return 0;
 }
 
-static int gs(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok ? 0
-											    : -EINVAL;
-}
-
 /* {"domid": N} or {"name": S} from a DOM argument. */
 static int gen_dom(yajl_gen g, void *arg)
 {
@@ -143,9 +138,9 @@ static int gen_dom(yajl_gen g, void *arg)
 	errno = 0;
 	unsigned long v = strtoul(dom, &end, 10);
 	bool num = *dom >= '0' && *dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || gs(g, num ? "domid" : "name"))
+	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
 		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, dom) < 0)
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, dom) < 0)
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -167,14 +162,14 @@ static int gen_dom_req(yajl_gen g, void *arg)
 	errno = 0;
 	unsigned long v = strtoul(r->dom, &end, 10);
 	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || gs(g, num ? "domid" : "name"))
+	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
 		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, r->dom) < 0)
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, r->dom) < 0)
 		return -EINVAL;
 	for (int k = 0; k < r->n; k++) {
-		if (gs(g, r->kv[k].key))
+		if (jw_str(g, r->kv[k].key))
 			return -EINVAL;
-		if (r->kv[k].s ? gs(g, r->kv[k].s) < 0
+		if (r->kv[k].s ? jw_str(g, r->kv[k].s) < 0
 			       : yajl_gen_integer(g, r->kv[k].i) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -234,14 +229,14 @@ struct create_args {
 static int gen_create(yajl_gen g, void *arg)
 {
 	struct create_args *a = arg;
-	if (yajl_gen_map_open(g) || gs(g, "config") || gs(g, a->config) || gs(g, "file") ||
-	    gs(g, a->file) || gs(g, "overrides") || yajl_gen_array_open(g))
+	if (yajl_gen_map_open(g) || jw_str(g, "config") || jw_str(g, a->config) || jw_str(g, "file") ||
+	    jw_str(g, a->file) || jw_str(g, "overrides") || yajl_gen_array_open(g))
 		return -EINVAL;
 	for (int i = 0; i < a->n_overrides; i++)
-		if (gs(g, a->overrides[i]))
+		if (jw_str(g, a->overrides[i]))
 			return -EINVAL;
-	if (yajl_gen_array_close(g) || gs(g, "paused") || yajl_gen_bool(g, a->paused) ||
-	    gs(g, "dry_run") || yajl_gen_bool(g, a->dry_run))
+	if (yajl_gen_array_close(g) || jw_str(g, "paused") || yajl_gen_bool(g, a->paused) ||
+	    jw_str(g, "dry_run") || yajl_gen_bool(g, a->dry_run))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -735,10 +730,10 @@ static int v_uptime(int fd, int argc, char **argv)
 				break;
 			const unsigned char *buf;
 			size_t len;
-			if (yajl_gen_map_open(g) == yajl_gen_status_ok && !gs(g, "name") &&
-			    !gs(g, get_s(d, "name")) && !gs(g, "domid") &&
+			if (yajl_gen_map_open(g) == yajl_gen_status_ok && !jw_str(g, "name") &&
+			    !jw_str(g, get_s(d, "name")) && !jw_str(g, "domid") &&
 			    yajl_gen_integer(g, get_i(d, "domid")) == yajl_gen_status_ok &&
-			    !gs(g, "uptime_s") &&
+			    !jw_str(g, "uptime_s") &&
 			    yajl_gen_integer(g, get_i(d, "uptime_s")) == yajl_gen_status_ok &&
 			    yajl_gen_map_close(g) == yajl_gen_status_ok &&
 			    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
@@ -885,11 +880,11 @@ static int gen_shutdown(yajl_gen g, void *arg)
 	errno = 0;
 	unsigned long v = strtoul(r->dom, &end, 10);
 	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || gs(g, num ? "domid" : "name"))
+	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
 		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : gs(g, r->dom) < 0)
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, r->dom) < 0)
 		return -EINVAL;
-	if (gs(g, "reboot") || yajl_gen_bool(g, r->reboot) || gs(g, "force") ||
+	if (jw_str(g, "reboot") || yajl_gen_bool(g, r->reboot) || jw_str(g, "force") ||
 	    yajl_gen_bool(g, r->force))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;

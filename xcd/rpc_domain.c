@@ -1,5 +1,6 @@
 /* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
 #include "../lib/log.h"
+#include "../lib/jsonw.h"
 #include "../lib/uuid.h"
 #include "cfgload.h"
 #include "domcfg.h"
@@ -12,28 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static int json_str(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
-		       ? 0
-		       : -EINVAL;
-}
-
-static int json_int(yajl_gen g, long long v)
-{
-	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -EINVAL;
-}
-
-static int json_kv_str(yajl_gen g, const char *k, const char *v)
-{
-	return json_str(g, k) || json_str(g, v) ? -EINVAL : 0;
-}
-
-static int json_kv_int(yajl_gen g, const char *k, long long v)
-{
-	return json_str(g, k) || json_int(g, v) ? -EINVAL : 0;
-}
 
 /* The domain manager's error DE (of a call that returned RC) as a JSON-RPC
  * error in E; RC. An empty DE leaves E for rpc_dispatch to fill. */
@@ -76,12 +55,12 @@ static int gen_entry_members(yajl_gen g, const char *name, const struct hv_domin
 	uuid_format(i->uuid, uuid);
 	dm_state_string(i, st);
 	snprintf(t, sizeof(t), "%.3f", (double)i->cpu_time_ns / 1e9);
-	if (json_kv_int(g, "domid", i->domid) || json_kv_str(g, "name", name) || json_kv_str(g, "uuid", uuid) ||
-	    json_kv_str(g, "state", st) || json_kv_int(g, "vcpus", i->online_vcpus) ||
-	    json_kv_int(g, "max_vcpus", i->max_vcpus) || json_kv_int(g, "memory_kb", (long long)i->mem_kb) ||
-	    json_kv_int(g, "max_memory_kb", (long long)i->max_mem_kb) ||
-	    json_kv_int(g, "target_kb", (long long)i->target_kb) ||
-	    json_kv_int(g, "uptime_s", up < 0 ? 0 : up) || json_str(g, "cpu_time_s") ||
+	if (jw_kv_int(g, "domid", i->domid) || jw_kv_str(g, "name", name) || jw_kv_str(g, "uuid", uuid) ||
+	    jw_kv_str(g, "state", st) || jw_kv_int(g, "vcpus", i->online_vcpus) ||
+	    jw_kv_int(g, "max_vcpus", i->max_vcpus) || jw_kv_int(g, "memory_kb", (long long)i->mem_kb) ||
+	    jw_kv_int(g, "max_memory_kb", (long long)i->max_mem_kb) ||
+	    jw_kv_int(g, "target_kb", (long long)i->target_kb) ||
+	    jw_kv_int(g, "uptime_s", up < 0 ? 0 : up) || jw_str(g, "cpu_time_s") ||
 	    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok)
 		return -EINVAL;
 	return 0;
@@ -120,7 +99,7 @@ static int gen_list(yajl_gen g, void *arg)
 		/* "job" only while one runs: a paused domain being created is
 		 * told from one paused by hand. */
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    gen_entry_members(g, name, i, start) || (busy && json_kv_str(g, "job", busy)) ||
+		    gen_entry_members(g, name, i, start) || (busy && jw_kv_str(g, "job", busy)) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -139,7 +118,7 @@ static int gen_info(yajl_gen g, void *arg)
 	int rc = -EINVAL;
 	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
 	    !gen_entry_members(g, a->d->name, &a->d->info, a->d->start_time) &&
-	    !json_str(g, "config") &&
+	    !jw_str(g, "config") &&
 	    !json_gen_tree(g, cfg) && yajl_gen_map_close(g) == yajl_gen_status_ok)
 		rc = 0;
 	if (cfg)
@@ -154,10 +133,10 @@ struct created_arg {
 
 static int gen_warnings(yajl_gen g, const struct domcfg *cfg)
 {
-	if (json_str(g, "warnings") || yajl_gen_array_open(g) != yajl_gen_status_ok)
+	if (jw_str(g, "warnings") || yajl_gen_array_open(g) != yajl_gen_status_ok)
 		return -EINVAL;
 	for (size_t i = 0; i < cfg->n_warnings; i++)
-		if (json_str(g, cfg->warnings[i]))
+		if (jw_str(g, cfg->warnings[i]))
 			return -EINVAL;
 	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -165,8 +144,8 @@ static int gen_warnings(yajl_gen g, const struct domcfg *cfg)
 static int gen_created(yajl_gen g, void *arg)
 {
 	struct created_arg *a = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", a->d->domid) ||
-	    json_kv_str(g, "name", a->d->name) || json_kv_str(g, "uuid", a->d->uuid) ||
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", a->d->domid) ||
+	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "uuid", a->d->uuid) ||
 	    gen_warnings(g, a->cfg))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
@@ -180,8 +159,8 @@ static int gen_dry_run(yajl_gen g, void *arg)
 static int gen_ok(yajl_gen g, void *arg)
 {
 	const struct dm_domain *d = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", d->domid) ||
-	    json_kv_str(g, "name", d->name) || json_kv_str(g, "state", d->state))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", d->domid) ||
+	    jw_kv_str(g, "name", d->name) || jw_kv_str(g, "state", d->state))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -189,8 +168,8 @@ static int gen_ok(yajl_gen g, void *arg)
 static int gen_gone(yajl_gen g, void *arg)
 {
 	const char *name = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "name", name) ||
-	    json_kv_str(g, "state", "gone"))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", name) ||
+	    jw_kv_str(g, "state", "gone"))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -207,13 +186,13 @@ static int gen_host(yajl_gen g, void *arg)
 	struct utsname u;
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "host", u.nodename) ||
-	    json_kv_str(g, "release", u.release) || json_kv_str(g, "machine", u.machine) ||
-	    json_kv_int(g, "xen_major", h.xen_major) || json_kv_int(g, "xen_minor", h.xen_minor) ||
-	    json_kv_str(g, "backend", h.backend) ||
-	    json_kv_str(g, "version", h.version) || json_kv_str(g, "xen_version", ver) ||
-	    json_kv_int(g, "nr_cpus", h.nr_cpus) || json_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
-	    json_kv_int(g, "free_memory_kb", (long long)h.free_kb) || json_kv_int(g, "nr_domains", n))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "host", u.nodename) ||
+	    jw_kv_str(g, "release", u.release) || jw_kv_str(g, "machine", u.machine) ||
+	    jw_kv_int(g, "xen_major", h.xen_major) || jw_kv_int(g, "xen_minor", h.xen_minor) ||
+	    jw_kv_str(g, "backend", h.backend) ||
+	    jw_kv_str(g, "version", h.version) || jw_kv_str(g, "xen_version", ver) ||
+	    jw_kv_int(g, "nr_cpus", h.nr_cpus) || jw_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
+	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -716,14 +695,14 @@ static int gen_vcpus_of(yajl_gen g, struct vcpu_arg *a, const struct dm_domain *
 		dm_soft_affinity(d, v, map, len);
 		xlfmt_cpumap(map, a->nr_cpus, soft, sizeof(soft));
 		snprintf(t, sizeof(t), "%.3f", (double)vi.cpu_time_ns / 1e9);
-		if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_str(g, "name", d->name) ||
-		    json_kv_int(g, "domid", d->domid) || json_kv_int(g, "vcpu", v) ||
-		    json_kv_int(g, "cpu", vi.cpu) || json_str(g, "online") ||
-		    yajl_gen_bool(g, vi.online) != yajl_gen_status_ok || json_str(g, "running") ||
-		    yajl_gen_bool(g, vi.running) != yajl_gen_status_ok || json_str(g, "blocked") ||
-		    yajl_gen_bool(g, vi.blocked) != yajl_gen_status_ok || json_str(g, "cpu_time_s") ||
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", d->name) ||
+		    jw_kv_int(g, "domid", d->domid) || jw_kv_int(g, "vcpu", v) ||
+		    jw_kv_int(g, "cpu", vi.cpu) || jw_str(g, "online") ||
+		    yajl_gen_bool(g, vi.online) != yajl_gen_status_ok || jw_str(g, "running") ||
+		    yajl_gen_bool(g, vi.running) != yajl_gen_status_ok || jw_str(g, "blocked") ||
+		    yajl_gen_bool(g, vi.blocked) != yajl_gen_status_ok || jw_str(g, "cpu_time_s") ||
 		    yajl_gen_number(g, t, strlen(t)) != yajl_gen_status_ok ||
-		    json_kv_str(g, "hard_affinity", hard) || json_kv_str(g, "soft_affinity", soft) ||
+		    jw_kv_str(g, "hard_affinity", hard) || jw_kv_str(g, "soft_affinity", soft) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			return -EINVAL;
 	}
@@ -776,8 +755,8 @@ struct shutdown_arg {
 static int gen_shutdown(yajl_gen g, void *arg)
 {
 	struct shutdown_arg *a = arg;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || json_kv_int(g, "domid", a->d->domid) ||
-	    json_kv_str(g, "name", a->d->name) || json_kv_str(g, "how", a->how))
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", a->d->domid) ||
+	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "how", a->how))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }

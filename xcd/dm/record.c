@@ -1,6 +1,7 @@
 /* record: a domain's journal record, written (gen_*) and read back (load_*).
  * The JSON keys are the journal's format: a record an older xcdd wrote loads. */
 #include "dm_internal.h"
+#include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -16,17 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-static int gen_str(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
-		       ? 0
-		       : -EINVAL;
-}
-
 /* "soft_affinity": one CPU list per vCPU, or null when none was set. */
 static int gen_soft(yajl_gen g, const struct dm_domain *d)
 {
-	if (gen_str(g, "soft_affinity"))
+	if (jw_str(g, "soft_affinity"))
 		return -EINVAL;
 	if (!d->soft)
 		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -EINVAL;
@@ -37,7 +31,7 @@ static int gen_soft(yajl_gen g, const struct dm_domain *d)
 		char text[1024];
 		dm_cpumap_bytes(&d->soft[v], map, sizeof(map));
 		xlfmt_cpumap(map, DOMCFG_MAX_CPUS, text, sizeof(text));
-		if (gen_str(g, text))
+		if (jw_str(g, text))
 			return -EINVAL;
 	}
 	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
@@ -70,13 +64,13 @@ static int gen_source(yajl_gen g, const struct dm_source *s)
 {
 	if (!s)
 		return 0;
-	if (gen_str(g, "source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "file") || gen_str(g, s->file) || gen_str(g, "text") ||
-	    gen_str(g, s->text) || gen_str(g, "overrides") ||
+	if (jw_str(g, "source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jw_str(g, "file") || jw_str(g, s->file) || jw_str(g, "text") ||
+	    jw_str(g, s->text) || jw_str(g, "overrides") ||
 	    yajl_gen_array_open(g) != yajl_gen_status_ok)
 		return -EINVAL;
 	for (size_t i = 0; i < s->n_overrides; i++)
-		if (gen_str(g, s->overrides[i]))
+		if (jw_str(g, s->overrides[i]))
 			return -EINVAL;
 	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
@@ -108,11 +102,11 @@ static int gen_rings(yajl_gen g, const struct hv_build_result *b)
 {
 	if (!b->store_pfn && !b->console_pfn)
 		return 0;
-	if (gen_str(g, "rings") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "store_pfn") || yajl_gen_integer(g, (long long)b->store_pfn) ||
-	    gen_str(g, "store_port") || yajl_gen_integer(g, b->store_port) ||
-	    gen_str(g, "console_pfn") || yajl_gen_integer(g, (long long)b->console_pfn) ||
-	    gen_str(g, "console_port") || yajl_gen_integer(g, b->console_port) ||
+	if (jw_str(g, "rings") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jw_str(g, "store_pfn") || yajl_gen_integer(g, (long long)b->store_pfn) ||
+	    jw_str(g, "store_port") || yajl_gen_integer(g, b->store_port) ||
+	    jw_str(g, "console_pfn") || yajl_gen_integer(g, (long long)b->console_pfn) ||
+	    jw_str(g, "console_port") || yajl_gen_integer(g, b->console_port) ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		return -EINVAL;
 	return 0;
@@ -152,18 +146,18 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 {
 	if (o->kind == DM_PENDING_NONE)
 		return 0;
-	if (gen_str(g, "op") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "kind") || gen_str(g, pending_names[o->kind]) || gen_str(g, "step") ||
-	    gen_str(g, o->step))
+	if (jw_str(g, "op") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jw_str(g, "kind") || jw_str(g, pending_names[o->kind]) || jw_str(g, "step") ||
+	    jw_str(g, o->step))
 		return -EINVAL;
 	if (o->kind == DM_PENDING_CREATE &&
-	    (gen_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
-	     gen_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
+	    (jw_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
+	     jw_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
 		return -EINVAL;
-	if (o->kind == DM_PENDING_RENAME_RESTART && (gen_str(g, "dm_new_uuid") || gen_str(g, o->new_uuid)))
+	if (o->kind == DM_PENDING_RENAME_RESTART && (jw_str(g, "dm_new_uuid") || jw_str(g, o->new_uuid)))
 		return -EINVAL;
 	if (o->kind == DM_PENDING_RENAME_RESTART && o->kept_uuid[0] &&
-	    (gen_str(g, "kept_uuid") || gen_str(g, o->kept_uuid)))
+	    (jw_str(g, "kept_uuid") || jw_str(g, o->kept_uuid)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -212,19 +206,19 @@ int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	char perr[128];
 	cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
 	rc = -EINVAL;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok || gen_str(g, "uuid") ||
-	    gen_str(g, d->uuid) || gen_str(g, "name") || gen_str(g, d->name) ||
-	    gen_str(g, "domid") || yajl_gen_integer(g, d->domid) != yajl_gen_status_ok ||
-	    gen_str(g, "state") || gen_str(g, d->state) || gen_str(g, "start_time") ||
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_str(g, "uuid") ||
+	    jw_str(g, d->uuid) || jw_str(g, "name") || jw_str(g, d->name) ||
+	    jw_str(g, "domid") || yajl_gen_integer(g, d->domid) != yajl_gen_status_ok ||
+	    jw_str(g, "state") || jw_str(g, d->state) || jw_str(g, "start_time") ||
 	    yajl_gen_integer(g, d->start_time) != yajl_gen_status_ok ||
-	    gen_str(g, "target_kb") ||
+	    jw_str(g, "target_kb") ||
 	    yajl_gen_integer(g, (long long)d->info.target_kb) != yajl_gen_status_ok ||
-	    gen_str(g, "max_memory_kb") ||
+	    jw_str(g, "max_memory_kb") ||
 	    yajl_gen_integer(g, (long long)d->info.max_mem_kb) != yajl_gen_status_ok ||
-	    gen_soft(g, d) < 0 || gen_str(g, "shutdown_handled") ||
+	    gen_soft(g, d) < 0 || jw_str(g, "shutdown_handled") ||
 	    yajl_gen_bool(g, d->shutdown_handled) != yajl_gen_status_ok ||
 	    gen_source(g, d->source) < 0 || gen_rings(g, &d->built) < 0 || gen_pending(g, &d->pending) < 0 ||
-	    gen_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
+	    jw_str(g, "config") || json_gen_tree(g, cfg) < 0 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok) {
 		snprintf(err, errlen, "cannot write the journal record of %s", d->name);
 		goto out;

@@ -1,0 +1,36 @@
+/* jsonw: yajl_gen's small steps, checked (see jsonw.h). */
+#include "jsonw.h"
+#include <errno.h>
+#include <string.h>
+
+int jw_str(yajl_gen g, const char *s)
+{
+	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
+		       ? 0
+		       : -EINVAL;
+}
+
+int jw_int(yajl_gen g, long long v)
+{
+	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+int jw_bool(yajl_gen g, bool v)
+{
+	return yajl_gen_bool(g, v) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+int jw_kv_str(yajl_gen g, const char *key, const char *v)
+{
+	return jw_str(g, key) || jw_str(g, v) ? -EINVAL : 0;
+}
+
+int jw_kv_int(yajl_gen g, const char *key, long long v)
+{
+	return jw_str(g, key) || jw_int(g, v) ? -EINVAL : 0;
+}
+
+int jw_kv_bool(yajl_gen g, const char *key, bool v)
+{
+	return jw_str(g, key) || jw_bool(g, v) ? -EINVAL : 0;
+}
