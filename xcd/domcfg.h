@@ -198,5 +198,10 @@ char *domcfg_to_json_string(const struct domcfg *d);
 /* libxl's names: "destroy", "restart_rename", ... and "pv"/"pvh". */
 const char *domcfg_action_name(enum domcfg_action a);
 const char *domcfg_type_name(enum domcfg_type t);
+/* libxl's names of tsc_mode, timer_mode and passthrough ("unknown" for a
+ * value out of range). */
+const char *domcfg_tsc_mode_name(enum domcfg_tsc_mode m);
+const char *domcfg_timer_mode_name(enum domcfg_timer_mode m);
+const char *domcfg_passthrough_name(enum domcfg_passthrough p);
 
 #endif

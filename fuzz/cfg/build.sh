@@ -14,6 +14,6 @@ cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
 echo "  CLANGLD  $out/fuzz-xlcfg"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/cfg/fuzz-xlcfg.c" "$src/lib/cfgfile.c" "$src/lib/uuid.c" "$src/lib/fdio.c" "$src/xcd/disk.c" \
-	"$src/xcd/vif.c" "$src/xcd/domcfg.c" "$src/xcd/domname.c" "$src/xcd/json_fields.c" \
+	"$src/xcd/vif.c" "$src/xcd/domcfg.c" "$src/xcd/domcfg_json.c" "$src/xcd/cpulist.c" "$src/xcd/domname.c" "$src/xcd/json_fields.c" \
 	"$src/lib/strmap.c" "$src/lib/utf8.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-xlcfg"
