@@ -15,6 +15,8 @@ struct hv_ops {
 	int (*domain_create)(struct hv *, const struct hv_domain_config *, uint32_t *);
 	int (*domain_build)(struct hv *, uint32_t, const struct hv_build_spec *,
 			    struct hv_build_result *);
+	int (*domain_restore_finish)(struct hv *, uint32_t, const struct hv_build_spec *,
+				     struct hv_build_result *);
 	int (*domain_pause)(struct hv *, uint32_t);
 	int (*domain_unpause)(struct hv *, uint32_t);
 	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);

@@ -72,6 +72,9 @@ int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_t
 int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		    struct hv_build_result *out)
 { HV_CALL(domain_build, domid, spec, out); }
+int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+			     struct hv_build_result *out)
+{ HV_CALL(domain_restore_finish, domid, spec, out); }
 int hv_domain_pause(struct hv *hv, uint32_t domid) { HV_CALL(domain_pause, domid); }
 int hv_domain_unpause(struct hv *hv, uint32_t domid) { HV_CALL(domain_unpause, domid); }
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)

@@ -179,6 +179,19 @@ struct hv_build_result {
  * domain is left half built: destroy it. */
 int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		    struct hv_build_result *out);
+/* Makes a created, never-built domain into which a migration stream has put
+ * memory and vCPU contexts (hv_map, hv_vcpu_set_context) runnable as the
+ * saved guest; it stays paused. *OUT is what hv_domain_build returns: the
+ * store and console pfns and ports, for INTRODUCE, the channels unbound for
+ * SPEC's store_domid and console_domid (SPEC's other fields are unused).
+ * -EINVAL: the memory does not hold the guest the domain was created for
+ * (xcd-sim: no guest header, or one of another size or vCPU count); -EEXIST:
+ * already built. xcd-sim: the guest program named in the memory's header
+ * goes on where it was saved; its xenbus starts its conversation with the
+ * new xenstored again, as a restored Linux guest does. Xen: -EOPNOTSUPP for
+ * now (restoring a Xen guest's state is libxenguest's job, not yet done). */
+int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+			     struct hv_build_result *out);
 /* Pause and unpause count, as Xen's do: a domain paused twice runs again
  * after two unpauses. Unpausing a domain that is not paused fails. */
 int hv_domain_pause(struct hv *hv, uint32_t domid);

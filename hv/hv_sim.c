@@ -275,6 +275,23 @@ static int sim_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	return rc;
 }
 
+static int sim_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+			      struct hv_build_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct sim_build_arg a = { spec->store_domid, spec->console_domid };
+	struct sim_build_result w;
+	int rc = call(hv, SIM_OP_RESTORE_FINISH, domid, &a, sizeof(a), NULL, 0, &w, sizeof(w),
+		      NULL, NULL);
+	if (rc == 0) {
+		out->store_pfn = w.store_pfn;
+		out->store_port = w.store_port;
+		out->console_pfn = w.console_pfn;
+		out->console_port = w.console_port;
+	}
+	return rc;
+}
+
 static int sim_pause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_PAUSE, domid); }
 static int sim_unpause(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_UNPAUSE, domid); }
 static int sim_destroy(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_DESTROY, domid); }
@@ -553,6 +570,7 @@ static const struct hv_ops sim_ops = {
 	.host_info = sim_host_info,
 	.domain_create = sim_create,
 	.domain_build = sim_build,
+	.domain_restore_finish = sim_restore_finish,
 	.domain_pause = sim_pause,
 	.domain_unpause = sim_unpause,
 	.domain_shutdown = sim_shutdown,

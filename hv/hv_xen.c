@@ -329,6 +329,19 @@ static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct 
 	return n;
 }
 
+/* Restoring a Xen guest means xc_domain_restore's work (populating the
+ * physmap, pagetable types, HVM context and params): not written yet, so
+ * this says so instead of pretending. */
+static int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+			      struct hv_build_result *out)
+{
+	(void)spec;
+	memset(out, 0, sizeof(*out));
+	return hv_fail(hv, -EOPNOTSUPP,
+		       "restore of domain %u: restoring a guest's saved state on Xen is not implemented yet (only simulated guests)",
+		       domid);
+}
+
 static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		     struct hv_build_result *out)
 {
@@ -755,6 +768,7 @@ static const struct hv_ops xen_ops = {
 	.host_info = xen_host_info,
 	.domain_create = xen_create,
 	.domain_build = xen_build,
+	.domain_restore_finish = xen_restore_finish,
 	.domain_pause = xen_pause,
 	.domain_unpause = xen_unpause,
 	.domain_shutdown = xen_shutdown,

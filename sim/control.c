@@ -386,6 +386,21 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 			 (unsigned long long)br.console_pfn, br.console_port);
 		return answer(r, &br, sizeof(br));
 	}
+	case SIM_OP_RESTORE_FINISH: {
+		struct sim_build_arg ba;
+		if (need(r, q->len, sizeof(ba), "restore-finish"))
+			return r->err;
+		memcpy(&ba, pl, sizeof(ba));
+		struct sim_build_result br = { 0 };
+		rc = sim_domain_restore_finish(d, ba.store_domid, ba.console_domid, &br, err,
+					       sizeof(err));
+		if (rc < 0)
+			return fail(r, rc, "restore of domain %u: %s", d->domid, err);
+		log_info("domain %u restored (store pfn %llu port %u, console pfn %llu port %u)",
+			 d->domid, (unsigned long long)br.store_pfn, br.store_port,
+			 (unsigned long long)br.console_pfn, br.console_port);
+		return answer(r, &br, sizeof(br));
+	}
 	case SIM_OP_PAUSE:
 		rc = sim_domain_pause(d);
 		return rc < 0 ? fail(r, rc, "domain %u: paused too many times", d->domid) : 0;

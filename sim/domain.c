@@ -132,6 +132,26 @@ int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t 
 	return 0;
 }
 
+/* vCPU threads must not take the control signals signalfd reads. */
+static int start_vcpus(struct sim_domain *d, char *err, size_t errlen)
+{
+	int rc = 0;
+	sigset_t all, old;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (uint32_t i = 0; i < d->cfg.max_vcpus; i++) {
+		rc = -pthread_create(&d->vcpus[i].thread, NULL, sim_vcpu_main, &d->vcpus[i]);
+		if (rc < 0) {
+			snprintf(err, errlen, "vCPU %u thread: %s", i, strerror(-rc));
+			break;
+		}
+		d->vcpus[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
 		     uint32_t console_domid, struct sim_build_result *out, char *err,
 		     size_t errlen)
@@ -160,20 +180,46 @@ int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_do
 	out->store_port = d->store_port;
 	out->console_pfn = g->console_pfn;
 	out->console_port = d->console_port;
-	/* vCPU threads must not take the control signals signalfd reads. */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (uint32_t i = 0; i < d->cfg.max_vcpus; i++) {
-		rc = -pthread_create(&d->vcpus[i].thread, NULL, sim_vcpu_main, &d->vcpus[i]);
-		if (rc < 0) {
-			snprintf(err, errlen, "vCPU %u thread: %s", i, strerror(-rc));
-			break;
-		}
-		d->vcpus[i].started = 1;
+	rc = start_vcpus(d, err, errlen);
+	d->built = 1;
+	return rc;
+}
+
+int sim_domain_restore_finish(struct sim_domain *d, uint32_t store_domid,
+			      uint32_t console_domid, struct sim_build_result *out, char *err,
+			      size_t errlen)
+{
+	if (d->built) {
+		snprintf(err, errlen, "domain %u is already built", d->domid);
+		return -EEXIST;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = sim_guest_check(d, err, errlen);
+	if (rc < 0)
+		return rc;
+	const struct sim_guest_header *g = (const struct sim_guest_header *)d->mem.base;
+	const struct sim_xenbus *x =
+		(const struct sim_xenbus *)(d->mem.base + g->xenbus_pfn * SIM_PAGE_SIZE);
+	/* The guest knows its channels by number: a fresh domain has every
+	 * port free, so it gets the same ones back, unbound for the domains
+	 * serving it now. */
+	pthread_mutex_lock(&d->mu);
+	d->ports[g->store_port].state = PORT_UNBOUND;
+	d->ports[g->store_port].remote_domid = store_domid;
+	d->ports[g->console_port].state = PORT_UNBOUND;
+	d->ports[g->console_port].remote_domid = console_domid;
+	d->store_port = g->store_port;
+	d->console_port = g->console_port;
+	d->program = g->program;
+	d->rate = g->rate;
+	if (x->balloon_kb && x->balloon_kb <= d->max_mem_kb)
+		d->populated_kb = d->target_kb = x->balloon_kb;
+	d->resumed = 1;
+	pthread_mutex_unlock(&d->mu);
+	out->store_pfn = g->store_pfn;
+	out->store_port = g->store_port;
+	out->console_pfn = g->console_pfn;
+	out->console_port = g->console_port;
+	rc = start_vcpus(d, err, errlen);
 	d->built = 1;
 	return rc;
 }

@@ -110,6 +110,49 @@ void sim_guest_boot(struct sim_domain *d)
 	}
 }
 
+int sim_guest_check(struct sim_domain *d, char *err, size_t errlen)
+{
+	const struct sim_guest_header *g = header(d);
+	uint64_t n = d->mem.nr_pages;
+	uint64_t tp = (n + BITS_PER_PAGE - 1) / BITS_PER_PAGE;
+	if (g->magic != SIM_GUEST_MAGIC) {
+		snprintf(err, errlen, "page 0 holds no xcd-sim guest header (magic %#llx)",
+			 (unsigned long long)g->magic);
+		return -EINVAL;
+	}
+	if (g->nr_pages != n || g->nr_vcpus != d->cfg.max_vcpus) {
+		snprintf(err, errlen,
+			 "the saved guest has %llu pages and %u vCPUs, the domain %llu and %u",
+			 (unsigned long long)g->nr_pages, g->nr_vcpus, (unsigned long long)n,
+			 d->cfg.max_vcpus);
+		return -EINVAL;
+	}
+	/* Every position the programs use is the one the builder computes for
+	 * this size: nothing else is a guest xcd-sim made. */
+	if (g->touched_pfn != 1 || g->touched_pages != tp || g->store_pfn != 1 + tp ||
+	    g->console_pfn != 2 + tp || g->xenbus_pfn != 3 + tp || g->data_pfn != 4 + tp ||
+	    g->data_pfn >= n) {
+		snprintf(err, errlen, "the guest header's page layout is not xcd-sim's for %llu pages",
+			 (unsigned long long)n);
+		return -EINVAL;
+	}
+	if (g->program < SIM_PROG_IDLE || g->program > SIM_PROG_KV || g->rate > 1000000) {
+		snprintf(err, errlen, "the guest header names program %u at rate %llu: not one of xcd-sim's",
+			 g->program, (unsigned long long)g->rate);
+		return -EINVAL;
+	}
+	if (!g->store_port || !g->console_port || g->store_port >= SIM_MAX_PORTS ||
+	    g->console_port >= SIM_MAX_PORTS || g->store_port == g->console_port) {
+		snprintf(err, errlen, "the guest header's event channels (%u, %u) are not two ports below %u",
+			 g->store_port, g->console_port, SIM_MAX_PORTS);
+		return -EINVAL;
+	}
+	int rc = sim_xenbus_check(d, err, errlen);
+	if (rc == 0 && g->program == SIM_PROG_KV)
+		rc = sim_kv_check(d, err, errlen);
+	return rc;
+}
+
 static void dirty_page(struct sim_domain *d, struct sim_vcpu *v)
 {
 	struct sim_guest_header *g = header(d);
@@ -135,6 +178,10 @@ static void step(struct sim_domain *d, struct sim_vcpu *v, uint64_t events)
 	s->steps++;
 	s->events += events;
 	sim_guest_touch(d, 0);
+	if (v->id == 0 && d->resumed) {
+		d->resumed = 0;
+		sim_xenbus_resume(d);
+	}
 	if (v->id == 0)
 		sim_xenbus_step(d);
 	if (g->program != SIM_PROG_DIRTY)

@@ -47,6 +47,50 @@ static struct sim_kv_entry *entry(struct sim_domain *d, const struct sim_kv *kv,
 	return (struct sim_kv_entry *)(pg + (i % SIM_KV_PER_PAGE) * sizeof(struct sim_kv_entry));
 }
 
+int sim_kv_check(struct sim_domain *d, char *err, size_t errlen)
+{
+	const struct sim_guest_header *g = (const struct sim_guest_header *)d->mem.base;
+	struct sim_kv *kv = sim_kv_state(d);
+	struct sim_kv want = { 0 };
+	want.table_pfn = g->data_pfn + 1;
+	uint64_t pages = g->nr_pages > want.table_pfn ? (g->nr_pages - want.table_pfn) / 2 : 0;
+	uint64_t max_pages = (SIM_KV_MAX_SLOTS + SIM_KV_PER_PAGE - 1) / SIM_KV_PER_PAGE;
+	want.table_pages = pages < max_pages ? pages : max_pages;
+	want.slots = want.table_pages * SIM_KV_PER_PAGE;
+	if (want.slots > SIM_KV_MAX_SLOTS)
+		want.slots = SIM_KV_MAX_SLOTS;
+	want.capacity = want.slots * 3 / 4;
+	if (kv->magic != SIM_KV_MAGIC || kv->table_pfn != want.table_pfn ||
+	    kv->table_pages != want.table_pages || kv->slots != want.slots ||
+	    kv->capacity != want.capacity || kv->keys > kv->capacity) {
+		snprintf(err, errlen, "sim:kv's state at page %llu is not a table of this guest's size",
+			 (unsigned long long)g->data_pfn);
+		return -EINVAL;
+	}
+	if (!memchr(kv->last, 0, sizeof(kv->last)) || !memchr(kv->out, 0, sizeof(kv->out))) {
+		snprintf(err, errlen, "sim:kv's kept answers are not terminated");
+		return -EINVAL;
+	}
+	uint64_t used = 0;
+	for (uint64_t i = 0; i < kv->slots; i++) {
+		const struct sim_kv_entry *e = entry(d, kv, i);
+		if (!e->used)
+			continue;
+		used++;
+		if (!e->klen || e->klen > SIM_KV_KEY_MAX || e->vlen > SIM_KV_VALUE_MAX) {
+			snprintf(err, errlen, "sim:kv's slot %llu holds a key of %u bytes and a value of %u",
+				 (unsigned long long)i, e->klen, e->vlen);
+			return -EINVAL;
+		}
+	}
+	if (used != kv->keys) {
+		snprintf(err, errlen, "sim:kv counts %llu keys but its table holds %llu",
+			 (unsigned long long)kv->keys, (unsigned long long)used);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void touch_entry(struct sim_domain *d, const struct sim_kv *kv, uint64_t i)
 {
 	sim_guest_touch(d, kv->table_pfn + i / SIM_KV_PER_PAGE);

@@ -68,6 +68,7 @@ struct sim_domain {
 	uint64_t port_pending;	/* bit p: dom0 notified port p (vCPU 0 clears) */
 	uint64_t populated_kb;	/* memory the guest holds (it balloons to its target) */
 	uint32_t store_port, console_port;
+	int resumed;		/* restored from a stream: vCPU 0's first step resumes xenbus */
 	struct sim_port ports[SIM_MAX_PORTS];
 	struct sim_vcpu *vcpus;
 };
@@ -95,6 +96,11 @@ struct sim_domain *sim_domain_find(struct sim_host *h, uint32_t domid);
 int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_domid,
 		     uint32_t console_domid, struct sim_build_result *out, char *err,
 		     size_t errlen);
+/* RESTORE_FINISH: memory and vCPU contexts came from a stream; checks the
+ * guest header against the domain and starts the vCPUs where they were. */
+int sim_domain_restore_finish(struct sim_domain *d, uint32_t store_domid,
+			      uint32_t console_domid, struct sim_build_result *out, char *err,
+			      size_t errlen);
 int sim_domain_pause(struct sim_domain *d);
 int sim_domain_unpause(struct sim_domain *d);
 int sim_domain_shutdown(struct sim_domain *d, uint32_t reason);
@@ -118,6 +124,12 @@ void *sim_vcpu_main(void *arg);
 int sim_guest_parse(const char *kernel, enum sim_program *prog, uint64_t *rate, char *err,
 		    size_t errlen);
 void sim_guest_boot(struct sim_domain *d);
+/* Whether the memory of D holds a guest that xcd-sim can run safely: the
+ * header is the one sim_guest_boot would write for D's size and vCPUs, and
+ * what the program keeps there (xenbus, sim:kv) is within its bounds. A
+ * restored image comes from a file: nothing in it may make xcd-sim read or
+ * write outside the guest. 0, or -EINVAL with ERR saying what is wrong. */
+int sim_guest_check(struct sim_domain *d, char *err, size_t errlen);
 /* Marks pfn in the guest's touched bitmap (every page a guest writes). */
 void sim_guest_touch(struct sim_domain *d, uint64_t pfn);
 
@@ -147,10 +159,16 @@ void sim_evtchn_domain_gone(struct sim_domain *d);
 
 /* xenbus.c: the guest's xenstore client and console (vCPU 0). */
 void sim_xenbus_boot(struct sim_domain *d);
+/* A restored guest's first step: replies of the old xenstored dropped, the
+ * conversation started again (features, watches, each device's handshake)
+ * as after a ring reset, and sim:kv's request read again. */
+void sim_xenbus_resume(struct sim_domain *d);
+int sim_xenbus_check(struct sim_domain *d, char *err, size_t errlen);
 void sim_xenbus_step(struct sim_domain *d);
 
 /* kv.c: the sim:kv program's store, in guest memory from data_pfn. */
 void sim_kv_boot(struct sim_domain *d);
+int sim_kv_check(struct sim_domain *d, char *err, size_t errlen);
 struct sim_kv *sim_kv_state(struct sim_domain *d);
 /* The first pfn after the store's pages. */
 uint64_t sim_kv_end_pfn(struct sim_domain *d);

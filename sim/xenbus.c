@@ -642,6 +642,65 @@ static void kv_step(struct xb *b)
 	}
 }
 
+/* The conversation from its start: what xenstored knew of this guest is
+ * gone (a ring reset, a restore into a new domain). */
+static void start_again(struct xb *b)
+{
+	struct sim_xenbus *x = b->x;
+	x->in_used = x->skip = x->truncated = 0;
+	x->action = XA_NONE;
+	x->shutdown_pending = x->target_pending = x->scan_pending = 0;
+	for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
+		struct sim_xb_dev *v = &x->dev[i];
+		v->phase = D_NEW;
+		v->state = XBS_INITIALISING;
+		v->be_state = 0;
+		v->be_changed = 0;
+	}
+	x->phase = XB_BOOT;
+	sim_guest_touch(b->d, b->g->xenbus_pfn);
+}
+
+void sim_xenbus_resume(struct sim_domain *d)
+{
+	struct xb b;
+	xb_get(d, &b);
+	struct xenstore_domain_interface *r = b.ring;
+	/* Answers the old xenstored left are for requests nobody waits for now;
+	 * requests it had not read are read by the new one, harmlessly (writes
+	 * of the same values, watches set again). */
+	r->rsp_cons = __atomic_load_n(&r->rsp_prod, __ATOMIC_ACQUIRE);
+	r->connection = XENSTORE_CONNECTED;
+	r->error = XENSTORE_ERROR_NONE;
+	sim_guest_touch(d, b.g->store_pfn);
+	start_again(&b);
+	if (b.g->program == SIM_PROG_KV) {
+		sim_kv_state(d)->request_pending = 1;
+		sim_guest_touch(d, b.g->data_pfn);
+	}
+	/* The step that follows sends the conversation and kicks the store. */
+	console_line(&b, "xenbus: restored into domain %u; starting again", d->domid);
+}
+
+int sim_xenbus_check(struct sim_domain *d, char *err, size_t errlen)
+{
+	struct xb b;
+	xb_get(d, &b);
+	const struct sim_xenbus *x = b.x;
+	if (x->scan_type > 1 || x->in_used > SIM_XB_INBUF) {
+		snprintf(err, errlen, "the guest's xenbus state is not xcd-sim's");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
+		const struct sim_xb_dev *v = &x->dev[i];
+		if (v->used && (v->type > 1 || !memchr(v->backend, 0, sizeof(v->backend)))) {
+			snprintf(err, errlen, "the guest's device slot %u is not xcd-sim's", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * The ring's reset (docs/misc/xenstore-ring.txt, "Connection state"): when
  * xenstored sets the error field (as xcd-xenstored does, asked by the
@@ -659,18 +718,7 @@ static int reconnect_step(struct xb *b)
 	if (x->phase == XB_RECONNECT) {
 		if (__atomic_load_n(&r->connection, __ATOMIC_ACQUIRE) != XENSTORE_CONNECTED)
 			return 1;
-		x->in_used = x->skip = x->truncated = 0;
-		x->action = XA_NONE;
-		x->shutdown_pending = x->target_pending = x->scan_pending = 0;
-		for (unsigned i = 0; i < SIM_XB_DEVS; i++) {
-			struct sim_xb_dev *v = &x->dev[i];
-			v->phase = D_NEW;
-			v->state = XBS_INITIALISING;
-			v->be_state = 0;
-			v->be_changed = 0;
-		}
-		x->phase = XB_BOOT;
-		sim_guest_touch(b->d, b->g->xenbus_pfn);
+		start_again(b);
 		console_line(b, "xenbus: connection reset by xenstored; starting again");
 		return 0;
 	}

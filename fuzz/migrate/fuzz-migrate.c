@@ -1,0 +1,67 @@
+/* fuzz-migrate: the stream reader (migrate/reader.c) over any bytes, as a
+ * save file or a migration's pipe delivers them. The visitor checks what
+ * the reader promises: every pfn within max_pfn, every PAGE_DATA's data
+ * readable to its end (ASan sees an overrun), every vCPU id below
+ * max_vcpus. Nothing may crash, leak or read out of bounds. */
+#include "../../migrate/migrate.h"
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PFN 4095
+#define MAX_VCPUS 4
+
+static int pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		 char *err, size_t errlen)
+{
+	volatile uint8_t sum = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		if ((pfns[i] & PFN_MASK) > MAX_PFN)
+			abort();
+		unsigned t = (unsigned)(pfns[i] >> PFN_TYPE_SHIFT);
+		if (t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN) {
+			sum ^= data[0] ^ data[4095];
+			data += 4096;
+		}
+	}
+	(void)sum;
+	return 0;
+}
+
+static int record(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
+		  char *err, size_t errlen)
+{
+	volatile uint8_t x = len ? body[len - 1] : 0;
+	(void)x;
+	if (!libxl && type == LIBXC_REC_XCD_SIM_VCPU) {
+		uint32_t v;
+		memcpy(&v, body, 4);
+		if (le32toh(v) >= MAX_VCPUS)
+			abort();
+	}
+	return 0;
+}
+
+static int config(void *ctx, const char *json, uint32_t len, char *err, size_t errlen)
+{
+	if (len && (json[len - 1] != '\0' || strlen(json) != len - 1))
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mig_in in;
+	char err[256];
+	mig_in_mem(&in, data, size);
+	/* Any guest type, as xcd's reader of another host's stream would be
+	 * asked first; then as a simulated guest's restore. */
+	struct mig_read_opts any = { .max_pfn = MAX_PFN, .max_vcpus = MAX_VCPUS };
+	struct mig_visitor v = { .config = config, .pages = pages, .record = record };
+	mig_read_xl(&in, &any, &v, err, sizeof(err));
+	mig_in_mem(&in, data, size);
+	struct mig_read_opts sim = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = MAX_PFN,
+				     .max_vcpus = MAX_VCPUS };
+	mig_read_xl(&in, &sim, &v, err, sizeof(err));
+	return 0;
+}

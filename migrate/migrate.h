@@ -1,0 +1,97 @@
+/* migrate: Xen's save/migration streams (xl's save-file header, libxl's
+ * stream v2 around libxc's stream v3) written and read, and a simulated
+ * guest's memory and vCPUs moved through them over hv (migrate/README.md).
+ * Every function returns 0 or a negative errno and fills ERR (what failed,
+ * and for the reader which record at which byte). */
+#ifndef XCD_MIGRATE_H
+#define XCD_MIGRATE_H
+#include "mio.h"
+#include "stream.h"
+#include <stddef.h>
+#include <stdint.h>
+
+struct hv;
+
+/* ---- writer (writer.c) ---- */
+/* xl's header with CONFIG (LEN bytes, JSON, its NUL included; 0: none). */
+int mig_write_xl_header(struct mig_out *o, const char *config, uint32_t len);
+int mig_write_libxl_header(struct mig_out *o);
+/* A libxl record (padded to 8); LIBXC_CONTEXT is one with no body. */
+int mig_write_libxl_rec(struct mig_out *o, uint32_t type, const void *body, uint32_t len);
+/* libxc's image and domain headers (version 3, little-endian). */
+int mig_write_libxc_headers(struct mig_out *o, uint32_t dom_type, uint32_t xen_major,
+			    uint32_t xen_minor);
+/* A libxc record of HLEN header bytes then BLEN body bytes, padded. */
+int mig_write_libxc_rec(struct mig_out *o, uint32_t type, const void *head, uint32_t hlen,
+			const void *body, uint32_t blen);
+/* One PAGE_DATA record: COUNT pfn words (type in bits 63-60), and the pages
+ * of those whose type carries data, in order, at DATA. */
+int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
+			const uint8_t *data);
+
+/* ---- reader (reader.c) ---- */
+/* What a stream says about its guest, given to the visitor before records. */
+struct mig_domain {
+	uint32_t libxc_version; /* 2 or 3 */
+	uint32_t type;		/* enum libxc_dom_type */
+	uint32_t xen_major, xen_minor;
+};
+/* The reader calls these in stream order; any may be NULL. A callback's
+ * negative return stops the read with that value (it fills ERR itself). */
+struct mig_visitor {
+	void *ctx;
+	int (*config)(void *ctx, const char *json, uint32_t len, char *err, size_t errlen);
+	int (*domain)(void *ctx, const struct mig_domain *d, char *err, size_t errlen);
+	/* PAGE_DATA, checked: COUNT pfn words, DATA the pages that carry data. */
+	int (*pages)(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		     char *err, size_t errlen);
+	/* Every other libxc and libxl record, checked, padding removed. */
+	int (*record)(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
+		      char *err, size_t errlen);
+};
+struct mig_read_opts {
+	uint32_t want_type;	/* the guest type the caller restores; 0: any */
+	uint64_t max_pfn;	/* pfns above are refused; 0: PFN_MASK */
+	uint32_t max_vcpus;	/* vCPU ids at or above are refused; 0: 4096 */
+	uint32_t max_config;	/* bytes of xl config; 0: 1 MiB */
+};
+/* Reads an xl save file (header, config, libxl stream, libxc stream inside)
+ * to libxl's END. Refuses, naming the record and the byte offset: a bad
+ * magic, byte order, version or flag, a big-endian or legacy stream, a
+ * guest type other than want_type, a record whose length does not fit its
+ * type or the stream, an unknown mandatory record, a record out of its
+ * place, a pfn, vCPU or count out of bounds, a stream that ends early.
+ * Nothing is allocated from a length before it is checked against its
+ * bound. */
+int mig_read_xl(struct mig_in *in, const struct mig_read_opts *opts,
+		const struct mig_visitor *v, char *err, size_t errlen);
+/* The same from the libxl header on (after mig_read_xl_config). */
+int mig_read_libxl(struct mig_in *in, const struct mig_read_opts *opts,
+		   const struct mig_visitor *v, char *err, size_t errlen);
+/* A record type's name for messages ("PAGE_DATA"; "0x..." when unknown). */
+const char *mig_libxc_rec_name(uint32_t type, char buf[16]);
+const char *mig_libxl_rec_name(uint32_t type, char buf[16]);
+
+/* ---- simulated guests over hv (simguest.c) ---- */
+struct mig_save_stats {
+	uint64_t pages, zero_pages, bytes;
+};
+/* Writes a whole xl save file of the paused or suspended domain DOMID of a
+ * simulated host: header with CONFIG, libxl and libxc headers (type
+ * LIBXC_DOM_XCD_SIM), STATIC_DATA_END, its memory in PAGE_DATA records
+ * (zero pages as XALLOC, no payload), one XCD_SIM_VCPU record per vCPU,
+ * libxc's END, libxl's END. Then flushes. */
+int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+		 uint32_t config_len, struct mig_save_stats *stats, char *err, size_t errlen);
+/* Restores such a file's guest into DOMID, created (paused, never built)
+ * with the saved guest's memory and vCPUs: pages written through hv_map
+ * (XALLOC pages zeroed), contexts through hv_vcpu_set_context. The config
+ * has been read already by the caller (mig_read_xl's config callback): this
+ * reads the rest from IN. hv_domain_restore_finish is the caller's next step. */
+int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in, char *err,
+		    size_t errlen);
+/* Reads only xl's header and config: *CONFIG is allocated (free it), its
+ * length in *LEN; IN is left at the libxl stream. */
+int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,
+		       char *err, size_t errlen);
+#endif

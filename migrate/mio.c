@@ -1,0 +1,146 @@
+/* mio: buffered stream I/O (mio.h). */
+#include "mio.h"
+#include "../lib/fdio.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int mig_out_init(struct mig_out *o, int fd)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->buf = malloc(MIO_BUF);
+	return o->buf ? 0 : -ENOMEM;
+}
+
+int mig_out_flush(struct mig_out *o)
+{
+	if (!o->len)
+		return 0;
+	int rc = fd_write_all(o->fd, o->buf, o->len);
+	o->len = 0;
+	return rc;
+}
+
+int mig_out_write(struct mig_out *o, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		if (o->len == MIO_BUF) {
+			int rc = mig_out_flush(o);
+			if (rc < 0)
+				return rc;
+		}
+		size_t k = MIO_BUF - o->len < n ? MIO_BUF - o->len : n;
+		memcpy(o->buf + o->len, b, k);
+		o->len += k;
+		o->off += k;
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int mig_out_zeros(struct mig_out *o, size_t n)
+{
+	static const uint8_t zero[64];
+	while (n) {
+		size_t k = n < sizeof(zero) ? n : sizeof(zero);
+		int rc = mig_out_write(o, zero, k);
+		if (rc < 0)
+			return rc;
+		n -= k;
+	}
+	return 0;
+}
+
+void mig_out_free(struct mig_out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+}
+
+int mig_in_fd(struct mig_in *in, int fd)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->buf = malloc(MIO_BUF);
+	return in->buf ? 0 : -ENOMEM;
+}
+
+void mig_in_mem(struct mig_in *in, const void *p, size_t n)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+	in->mem = p;
+	in->memlen = n;
+}
+
+/* Makes at least one byte available: 1, 0 at the end, or -errno. */
+static int fill(struct mig_in *in)
+{
+	if (in->fd < 0)
+		return in->pos < in->memlen;
+	if (in->pos < in->len)
+		return 1;
+	if (in->eof)
+		return 0;
+	for (;;) {
+		ssize_t r = read(in->fd, in->buf, MIO_BUF);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		in->pos = 0;
+		in->len = (size_t)r;
+		if (!r)
+			in->eof = 1;
+		return r > 0;
+	}
+}
+
+int mig_in_read(struct mig_in *in, void *p, size_t n)
+{
+	uint8_t *b = p;
+	while (n) {
+		int rc = fill(in);
+		if (rc <= 0)
+			return rc < 0 ? rc : -ENODATA;
+		const uint8_t *src = in->fd < 0 ? in->mem : in->buf;
+		size_t have = (in->fd < 0 ? in->memlen : in->len) - in->pos;
+		size_t k = have < n ? have : n;
+		if (b) {
+			memcpy(b, src + in->pos, k);
+			b += k;
+		}
+		in->pos += k;
+		in->off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int mig_in_skip(struct mig_in *in, uint64_t n)
+{
+	while (n) {
+		size_t k = n > MIO_BUF ? MIO_BUF : (size_t)n;
+		int rc = mig_in_read(in, NULL, k);
+		if (rc < 0)
+			return rc;
+		n -= k;
+	}
+	return 0;
+}
+
+int mig_in_at_end(struct mig_in *in)
+{
+	int rc = fill(in);
+	return rc < 0 ? rc : !rc;
+}
+
+void mig_in_free(struct mig_in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+}

@@ -1,0 +1,44 @@
+/* mio: the stream's byte I/O. Output is buffered over a descriptor; input
+ * comes from a descriptor or from memory (the fuzzer, the unit tests), and
+ * counts its offset so that every refusal can name the byte it is at. */
+#ifndef XCD_MIGRATE_MIO_H
+#define XCD_MIGRATE_MIO_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define MIO_BUF (1u << 20)
+
+struct mig_out {
+	int fd;
+	uint8_t *buf;
+	size_t len;
+	uint64_t off;	/* bytes written so far, buffered ones included */
+};
+/* 0, or -ENOMEM. */
+int mig_out_init(struct mig_out *o, int fd);
+/* 0, or a negative errno of write(2) (-ENOSPC: the disk is full). */
+int mig_out_write(struct mig_out *o, const void *p, size_t n);
+int mig_out_zeros(struct mig_out *o, size_t n);
+int mig_out_flush(struct mig_out *o);
+void mig_out_free(struct mig_out *o);
+
+struct mig_in {
+	int fd;			/* -1: reading MEM */
+	const uint8_t *mem;
+	size_t memlen;
+	uint8_t *buf;
+	size_t pos, len;
+	uint64_t off;		/* offset of the next byte mig_in_read returns */
+	int eof;
+};
+/* 0, or -ENOMEM. */
+int mig_in_fd(struct mig_in *in, int fd);
+void mig_in_mem(struct mig_in *in, const void *p, size_t n);
+/* Exactly N bytes: 0, -ENODATA when the stream ends first, or a read(2)
+ * errno. */
+int mig_in_read(struct mig_in *in, void *p, size_t n);
+int mig_in_skip(struct mig_in *in, uint64_t n);
+/* 1 when no byte is left, 0 when one is, or a negative errno. */
+int mig_in_at_end(struct mig_in *in);
+void mig_in_free(struct mig_in *in);
+#endif

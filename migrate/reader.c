@@ -1,0 +1,609 @@
+/* reader: xl's save-file header, libxl's stream and libxc's inside it, each
+ * record checked against its type's layout and its place in the stream
+ * before a visitor sees it (migrate.h). Bodies are read into one buffer that
+ * grows only to a length already checked against its type's bound. */
+#include "migrate.h"
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds of record bodies beyond what their layout fixes. */
+#define PAGE_DATA_MAX_COUNT (4 * MIG_BATCH_PAGES)
+#define BLOB_MAX (16u << 20)	  /* HVM context, p2m frame lists, vCPU blobs */
+#define POLICY_MAX (64u << 10)	  /* CPUID and MSR policies */
+#define EMULATOR_MAX (32u << 20)  /* libxl's emulator records */
+#define DEFAULT_MAX_CONFIG (1u << 20)
+#define DEFAULT_MAX_VCPUS 4096u
+
+struct rd {
+	struct mig_in *in;
+	const struct mig_read_opts *opts;
+	const struct mig_visitor *v;
+	char *err;
+	size_t errlen;
+	uint8_t *body;
+	size_t cap;
+	struct mig_domain dom;
+	/* libxc's place in the stream */
+	int static_end, pv_info, p2m, hvm_context, libxc_done;
+};
+
+static const char *const libxc_names[] = {
+	"END", "PAGE_DATA", "X86_PV_INFO", "X86_PV_P2M_FRAMES", "X86_PV_VCPU_BASIC",
+	"X86_PV_VCPU_EXTENDED", "X86_PV_VCPU_XSAVE", "SHARED_INFO", "X86_TSC_INFO",
+	"HVM_CONTEXT", "HVM_PARAMS", "TOOLSTACK", "X86_PV_VCPU_MSRS", "VERIFY", "CHECKPOINT",
+	"CHECKPOINT_DIRTY_PFN_LIST", "STATIC_DATA_END", "X86_CPUID_POLICY", "X86_MSR_POLICY",
+};
+static const char *const libxl_names[] = {
+	"END", "LIBXC_CONTEXT", "EMULATOR_XENSTORE_DATA", "EMULATOR_CONTEXT", "CHECKPOINT_END",
+	"CHECKPOINT_STATE",
+};
+
+const char *mig_libxc_rec_name(uint32_t type, char buf[16])
+{
+	if (type < sizeof(libxc_names) / sizeof(libxc_names[0]))
+		return libxc_names[type];
+	if (type == LIBXC_REC_XCD_SIM_VCPU)
+		return "XCD_SIM_VCPU";
+	snprintf(buf, 16, "%#x", type);
+	return buf;
+}
+
+const char *mig_libxl_rec_name(uint32_t type, char buf[16])
+{
+	if (type < sizeof(libxl_names) / sizeof(libxl_names[0]))
+		return libxl_names[type];
+	snprintf(buf, 16, "%#x", type);
+	return buf;
+}
+
+static int bad(struct rd *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(struct rd *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Reads N bytes of WHAT at the current offset, naming both if it cannot. */
+static int get(struct rd *r, void *p, size_t n, const char *what)
+{
+	uint64_t at = r->in->off;
+	int rc = mig_in_read(r->in, p, n);
+	if (rc == -ENODATA)
+		return bad(r, -EPROTO, "%s at byte %llu: the stream ends (truncated)", what,
+			   (unsigned long long)at);
+	if (rc < 0)
+		return bad(r, rc, "%s at byte %llu: read: %s", what, (unsigned long long)at,
+			   strerror(-rc));
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+/* A record's header and body (LEN already checked against MAX by the
+ * caller's table), its padding read and checked away. */
+static int body(struct rd *r, uint32_t len, const char *name, uint64_t at)
+{
+	char what[80];
+	snprintf(what, sizeof(what), "record %s at byte %llu: its body", name,
+		 (unsigned long long)at);
+	size_t padded = ((size_t)len + 7) & ~(size_t)7;
+	if (padded > r->cap) {
+		uint8_t *b = realloc(r->body, padded);
+		if (!b)
+			return bad(r, -ENOMEM, "%s: no memory for %u bytes", what, len);
+		r->body = b;
+		r->cap = padded;
+	}
+	return get(r, r->body, padded, what);
+}
+
+int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,
+		       char *err, size_t errlen)
+{
+	struct rd r = { .in = in, .err = err, .errlen = errlen };
+	uint8_t h[XL_HEADER_LEN];
+	*config = NULL;
+	*len = 0;
+	if (!max_config)
+		max_config = DEFAULT_MAX_CONFIG;
+	int rc = get(&r, h, sizeof(h), "xl header");
+	if (rc < 0)
+		return rc;
+	if (memcmp(h, XL_MAGIC, XL_MAGIC_LEN) != 0)
+		return bad(&r, -EPROTO, "xl header at byte 0: not an xl save file (wrong magic)");
+	uint32_t order = le32(h + 32), mflags = le32(h + 36), oflags = le32(h + 40);
+	uint32_t optlen = le32(h + 44);
+	if (order != XL_BYTEORDER)
+		return bad(&r, -EPROTO,
+			   "xl header at byte 32: byte order word %#x, expected %#x (a file of a big-endian host?)",
+			   order, XL_BYTEORDER);
+	if (mflags & ~XL_FLAGS_KNOWN)
+		return bad(&r, -EPROTO, "xl header at byte 36: unknown mandatory flags %#x",
+			   mflags & ~XL_FLAGS_KNOWN);
+	if (!(mflags & XL_FLAG_STREAMV2))
+		return bad(&r, -EPROTO,
+			   "xl header at byte 36: a legacy (pre-4.6) stream, which xcd does not read");
+	if (oflags)
+		return bad(&r, -EPROTO, "xl header at byte 40: unknown optional flags %#x", oflags);
+	if (!optlen)
+		return 0;
+	if (optlen < 4 || optlen - 4 > max_config)
+		return bad(&r, -EPROTO,
+			   "xl header at byte 44: optional data of %u bytes (4 to %u allowed)", optlen,
+			   max_config + 4);
+	uint8_t lb[4];
+	if ((rc = get(&r, lb, 4, "xl config length")) < 0)
+		return rc;
+	uint32_t clen = le32(lb);
+	if (clen != optlen - 4)
+		return bad(&r, -EPROTO,
+			   "xl config length at byte 48: %u bytes, the optional data holds %u", clen,
+			   optlen - 4);
+	if (!clen)
+		return 0;
+	if (!(mflags & XL_FLAG_JSON))
+		return bad(&r, -EPROTO,
+			   "xl header at byte 36: the config is not JSON (an old xl's text config, not read)");
+	char *c = malloc(clen);
+	if (!c)
+		return bad(&r, -ENOMEM, "xl config: no memory for %u bytes", clen);
+	if ((rc = get(&r, c, clen, "xl config")) < 0) {
+		free(c);
+		return rc;
+	}
+	if (c[clen - 1] != '\0' || memchr(c, '\0', clen - 1)) {
+		free(c);
+		return bad(&r, -EPROTO, "xl config at byte 52: not one NUL-terminated text");
+	}
+	*config = c;
+	*len = clen;
+	return 0;
+}
+
+/* ---- libxc ---- */
+
+static int libxc_headers(struct rd *r)
+{
+	uint8_t ih[LIBXC_IHDR_LEN], dh[LIBXC_DHDR_LEN];
+	uint64_t at = r->in->off;
+	int rc = get(r, ih, sizeof(ih), "libxc image header");
+	if (rc < 0)
+		return rc;
+	uint64_t marker;
+	uint32_t id, ver;
+	uint16_t opt;
+	memcpy(&marker, ih, 8);
+	memcpy(&id, ih + 8, 4);
+	memcpy(&ver, ih + 12, 4);
+	memcpy(&opt, ih + 16, 2);
+	if (be64toh(marker) != LIBXC_MARKER || be32toh(id) != LIBXC_ID)
+		return bad(r, -EPROTO, "libxc image header at byte %llu: wrong marker or id",
+			   (unsigned long long)at);
+	ver = be32toh(ver);
+	if (ver != 2 && ver != 3)
+		return bad(r, -EPROTO,
+			   "libxc image header at byte %llu: version %u (xcd reads 2 and 3)",
+			   (unsigned long long)at, ver);
+	if (be16toh(opt) & LIBXC_OPT_BIG_ENDIAN)
+		return bad(r, -EPROTO, "libxc image header at byte %llu: a big-endian stream",
+			   (unsigned long long)at);
+	at = r->in->off;
+	if ((rc = get(r, dh, sizeof(dh), "libxc domain header")) < 0)
+		return rc;
+	uint16_t shift;
+	memcpy(&shift, dh + 4, 2);
+	r->dom.libxc_version = ver;
+	r->dom.type = le32(dh);
+	r->dom.xen_major = le32(dh + 8);
+	r->dom.xen_minor = le32(dh + 12);
+	if (r->dom.type != LIBXC_DOM_X86_PV && r->dom.type != LIBXC_DOM_X86_HVM &&
+	    r->dom.type != LIBXC_DOM_XCD_SIM)
+		return bad(r, -EPROTO, "libxc domain header at byte %llu: unknown guest type %#x",
+			   (unsigned long long)at, r->dom.type);
+	if (le16toh(shift) != 12)
+		return bad(r, -EPROTO, "libxc domain header at byte %llu: page shift %u, not 12",
+			   (unsigned long long)at, le16toh(shift));
+	if (r->opts->want_type && r->dom.type != r->opts->want_type)
+		return bad(r, -EPROTO,
+			   "libxc domain header at byte %llu: a guest of type %#x, this restore takes type %#x",
+			   (unsigned long long)at, r->dom.type, r->opts->want_type);
+	if (r->v->domain)
+		return r->v->domain(r->v->ctx, &r->dom, r->err, r->errlen);
+	return 0;
+}
+
+/* Which guest types a record belongs to. */
+#define T_PV (1u << 0)
+#define T_HVM (1u << 1)
+#define T_SIM (1u << 2)
+#define T_ALL (T_PV | T_HVM | T_SIM)
+struct rtype {
+	uint32_t types;
+	uint32_t min, max; /* body length bounds */
+	int is_static;	   /* before STATIC_DATA_END only */
+	int is_dynamic;	   /* after it only */
+};
+
+static int rtype_of(uint32_t type, struct rtype *t)
+{
+	static const struct rtype table[] = {
+		[LIBXC_REC_END] = { T_ALL, 0, 0, 0, 0 },
+		[LIBXC_REC_PAGE_DATA] = { T_ALL, 16, 8 + PAGE_DATA_MAX_COUNT * (8 + 4096), 0, 1 },
+		[LIBXC_REC_X86_PV_INFO] = { T_PV, 8, 8, 1, 0 },
+		[LIBXC_REC_X86_PV_P2M_FRAMES] = { T_PV, 16, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_X86_PV_VCPU_BASIC] = { T_PV, 9, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_X86_PV_VCPU_EXTENDED] = { T_PV, 8, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_X86_PV_VCPU_XSAVE] = { T_PV, 8, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_SHARED_INFO] = { T_PV, 4096, 4096, 0, 1 },
+		[LIBXC_REC_X86_TSC_INFO] = { T_PV | T_HVM, X86_TSC_INFO_LEN, X86_TSC_INFO_LEN, 0, 1 },
+		[LIBXC_REC_HVM_CONTEXT] = { T_HVM, 1, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_HVM_PARAMS] = { T_HVM, 0, 8 + HVM_NR_PARAMS * HVM_PARAM_ENTRY_LEN, 0, 1 },
+		[LIBXC_REC_TOOLSTACK] = { T_PV | T_HVM, 0, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_X86_PV_VCPU_MSRS] = { T_PV, 8, BLOB_MAX, 0, 1 },
+		[LIBXC_REC_VERIFY] = { T_ALL, 0, 0, 0, 1 },
+		[LIBXC_REC_CHECKPOINT] = { 0, 0, 0, 0, 0 },
+		[LIBXC_REC_CHECKPOINT_DIRTY_PFN_LIST] = { 0, 0, 0, 0, 0 },
+		[LIBXC_REC_STATIC_DATA_END] = { T_ALL, 0, 0, 1, 0 },
+		[LIBXC_REC_X86_CPUID_POLICY] = { T_PV | T_HVM, 0, POLICY_MAX, 1, 0 },
+		[LIBXC_REC_X86_MSR_POLICY] = { T_PV | T_HVM, 0, POLICY_MAX, 1, 0 },
+	};
+	if (type < sizeof(table) / sizeof(table[0])) {
+		*t = table[type];
+		return 0;
+	}
+	if (type == LIBXC_REC_XCD_SIM_VCPU) {
+		*t = (struct rtype){ T_SIM, 9, 8 + 8192, 0, 1 };
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static uint32_t type_bit(uint32_t dom_type)
+{
+	return dom_type == LIBXC_DOM_X86_PV ? T_PV : dom_type == LIBXC_DOM_X86_HVM ? T_HVM : T_SIM;
+}
+
+static int page_data(struct rd *r, uint32_t len, uint64_t at)
+{
+	uint32_t count = le32(r->body);
+	uint64_t max_pfn = r->opts->max_pfn ? r->opts->max_pfn : PFN_MASK;
+	if (!count || count > PAGE_DATA_MAX_COUNT)
+		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: count %u (1 to %u allowed)",
+			   (unsigned long long)at, count, PAGE_DATA_MAX_COUNT);
+	if ((uint64_t)8 + 8ull * count > len)
+		return bad(r, -EPROTO,
+			   "record PAGE_DATA at byte %llu: %u pfns do not fit its %u bytes",
+			   (unsigned long long)at, count, len);
+	uint64_t *pfns = (uint64_t *)(r->body + 8);
+	uint64_t ndata = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t w = le64(r->body + 8 + 8ull * i);
+		unsigned t = (unsigned)(w >> PFN_TYPE_SHIFT);
+		uint64_t pfn = w & PFN_MASK;
+		int pt = (t >= PFINFO_L1TAB && t <= PFINFO_L4TAB) ||
+			 (t >= PFINFO_L1TAB_PIN && t <= PFINFO_L4TAB_PIN);
+		if (!(t == PFINFO_NOTAB || t >= PFINFO_BROKEN || pt) ||
+		    (pt && r->dom.type != LIBXC_DOM_X86_PV))
+			return bad(r, -EPROTO,
+				   "record PAGE_DATA at byte %llu: pfn %llu has page type %#x, not one of a %s guest's",
+				   (unsigned long long)at, (unsigned long long)pfn, t,
+				   r->dom.type == LIBXC_DOM_X86_PV ? "PV" : "non-PV");
+		if (pfn > max_pfn)
+			return bad(r, -EPROTO,
+				   "record PAGE_DATA at byte %llu: pfn %llu beyond the guest's last, %llu",
+				   (unsigned long long)at, (unsigned long long)pfn,
+				   (unsigned long long)max_pfn);
+		ndata += t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
+		pfns[i] = w;
+	}
+	if (8 + 8ull * count + ndata * 4096 != len)
+		return bad(r, -EPROTO,
+			   "record PAGE_DATA at byte %llu: %u bytes for %u pfns and %llu pages of data",
+			   (unsigned long long)at, len, count, (unsigned long long)ndata);
+	if (r->v->pages)
+		return r->v->pages(r->v->ctx, count, pfns, r->body + 8 + 8ull * count, r->err,
+				   r->errlen);
+	return 0;
+}
+
+/* The layout checks of records other than PAGE_DATA. */
+static int check_body(struct rd *r, uint32_t type, uint32_t len, uint64_t at, const char *name)
+{
+	uint32_t max_vcpus = r->opts->max_vcpus ? r->opts->max_vcpus : DEFAULT_MAX_VCPUS;
+	const uint8_t *b = r->body;
+	switch (type) {
+	case LIBXC_REC_X86_PV_INFO:
+		if ((b[0] != 4 && b[0] != 8) || (b[1] != 3 && b[1] != 4))
+			return bad(r, -EPROTO,
+				   "record %s at byte %llu: guest width %u and %u page table levels (4 or 8, 3 or 4)",
+				   name, (unsigned long long)at, b[0], b[1]);
+		r->pv_info = 1;
+		return 0;
+	case LIBXC_REC_X86_PV_P2M_FRAMES:
+		if (!r->pv_info)
+			return bad(r, -EPROTO, "record %s at byte %llu: before X86_PV_INFO", name,
+				   (unsigned long long)at);
+		if (le32(b) > le32(b + 4) || (len - 8) % 8)
+			return bad(r, -EPROTO, "record %s at byte %llu: pfns %u to %u in %u bytes",
+				   name, (unsigned long long)at, le32(b), le32(b + 4), len);
+		r->p2m = 1;
+		return 0;
+	case LIBXC_REC_X86_PV_VCPU_BASIC:
+	case LIBXC_REC_X86_PV_VCPU_EXTENDED:
+	case LIBXC_REC_X86_PV_VCPU_XSAVE:
+	case LIBXC_REC_X86_PV_VCPU_MSRS:
+	case LIBXC_REC_XCD_SIM_VCPU:
+		if (le32(b) >= max_vcpus)
+			return bad(r, -EPROTO, "record %s at byte %llu: vCPU %u (the guest has %u)",
+				   name, (unsigned long long)at, le32(b), max_vcpus);
+		return 0;
+	case LIBXC_REC_X86_TSC_INFO:
+		if (le32(b) > X86_TSC_MODE_MAX)
+			return bad(r, -EPROTO, "record %s at byte %llu: TSC mode %u", name,
+				   (unsigned long long)at, le32(b));
+		return 0;
+	case LIBXC_REC_HVM_PARAMS: {
+		if (!len)
+			return 0; /* the errata: Xen 4.6-4.8 wrote empty ones */
+		uint32_t count = le32(b);
+		if (len < 8 || (uint64_t)8 + (uint64_t)count * HVM_PARAM_ENTRY_LEN != len)
+			return bad(r, -EPROTO, "record %s at byte %llu: %u parameters in %u bytes",
+				   name, (unsigned long long)at, count, len);
+		for (uint32_t i = 0; i < count; i++) {
+			uint64_t idx = le64(b + 8 + 16ull * i);
+			if (idx >= HVM_NR_PARAMS)
+				return bad(r, -EPROTO,
+					   "record %s at byte %llu: parameter index %llu (Xen has %u)",
+					   name, (unsigned long long)at, (unsigned long long)idx,
+					   HVM_NR_PARAMS);
+		}
+		if (r->hvm_context)
+			return bad(r, -EPROTO, "record %s at byte %llu: after HVM_CONTEXT", name,
+				   (unsigned long long)at);
+		return 0;
+	}
+	case LIBXC_REC_HVM_CONTEXT:
+		r->hvm_context = 1;
+		return 0;
+	case LIBXC_REC_X86_CPUID_POLICY:
+	case LIBXC_REC_X86_MSR_POLICY: {
+		uint32_t unit = type == LIBXC_REC_X86_CPUID_POLICY ? X86_CPUID_LEAF_LEN
+								  : X86_MSR_ENTRY_LEN;
+		if (len % unit)
+			return bad(r, -EPROTO,
+				   "record %s at byte %llu: %u bytes, not whole %u-byte entries", name,
+				   (unsigned long long)at, len, unit);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int libxc_record(struct rd *r, int *end)
+{
+	uint8_t h[8];
+	uint64_t at = r->in->off;
+	int rc = get(r, h, 8, "libxc record header");
+	if (rc < 0)
+		return rc;
+	uint32_t type = le32(h), len = le32(h + 4);
+	char nb[16];
+	const char *name = mig_libxc_rec_name(type, nb);
+	struct rtype t;
+	if (rtype_of(type, &t) < 0) {
+		if (!(type & LIBXC_REC_OPTIONAL))
+			return bad(r, -EPROTO,
+				   "record %s at byte %llu: an unknown mandatory record type", name,
+				   (unsigned long long)at);
+		if (len > LIBXC_REC_LENGTH_MAX)
+			return bad(r, -EPROTO, "record %s at byte %llu: length %u above %u", name,
+				   (unsigned long long)at, len, LIBXC_REC_LENGTH_MAX);
+		/* Optional: skipped, padding included, nothing allocated. */
+		rc = mig_in_skip(r->in, ((uint64_t)len + 7) & ~7ull);
+		return rc == -ENODATA ? bad(r, -EPROTO, "record %s at byte %llu: the stream ends (truncated)",
+					    name, (unsigned long long)at) : rc;
+	}
+	if (type == LIBXC_REC_CHECKPOINT || type == LIBXC_REC_CHECKPOINT_DIRTY_PFN_LIST)
+		return bad(r, -EPROTO,
+			   "record %s at byte %llu: a checkpointed (Remus/COLO) stream, which xcd does not read",
+			   name, (unsigned long long)at);
+	if (!(t.types & type_bit(r->dom.type)))
+		return bad(r, -EPROTO, "record %s at byte %llu: not a record of a %s guest's stream",
+			   name, (unsigned long long)at,
+			   r->dom.type == LIBXC_DOM_X86_PV ? "PV" :
+			   r->dom.type == LIBXC_DOM_X86_HVM ? "HVM" : "simulated");
+	if (len < t.min || len > t.max)
+		return bad(r, -EPROTO, "record %s at byte %llu: length %u (%u to %u allowed)", name,
+			   (unsigned long long)at, len, t.min, t.max);
+	/* Version 2 has no STATIC_DATA_END: memory's first record stands for it. */
+	if (!r->static_end && r->dom.libxc_version == 2 &&
+	    (type == LIBXC_REC_PAGE_DATA || type == LIBXC_REC_X86_PV_P2M_FRAMES))
+		r->static_end = 1;
+	if (t.is_static && r->static_end)
+		return bad(r, -EPROTO, "record %s at byte %llu: after STATIC_DATA_END", name,
+			   (unsigned long long)at);
+	if (t.is_dynamic && !r->static_end)
+		return bad(r, -EPROTO, "record %s at byte %llu: before STATIC_DATA_END", name,
+			   (unsigned long long)at);
+	if (type == LIBXC_REC_PAGE_DATA && r->dom.type == LIBXC_DOM_X86_PV && !r->p2m)
+		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: before X86_PV_P2M_FRAMES",
+			   (unsigned long long)at);
+	if ((rc = body(r, len, name, at)) < 0)
+		return rc;
+	if (type == LIBXC_REC_END) {
+		*end = 1;
+		return 0;
+	}
+	if (type == LIBXC_REC_STATIC_DATA_END) {
+		r->static_end = 1;
+		return 0;
+	}
+	if (type == LIBXC_REC_PAGE_DATA)
+		return page_data(r, len, at);
+	if ((rc = check_body(r, type, len, at, name)) < 0)
+		return rc;
+	if (r->v->record)
+		return r->v->record(r->v->ctx, 0, type, r->body, len, r->err, r->errlen);
+	return 0;
+}
+
+static int libxc_stream(struct rd *r)
+{
+	int rc = libxc_headers(r);
+	for (int end = 0; rc == 0 && !end;)
+		rc = libxc_record(r, &end);
+	return rc;
+}
+
+/* ---- libxl ---- */
+
+static int libxl_record(struct rd *r, int *end)
+{
+	uint8_t h[8];
+	uint64_t at = r->in->off;
+	int rc = get(r, h, 8, "libxl record header");
+	if (rc < 0)
+		return rc;
+	uint32_t type = le32(h), len = le32(h + 4);
+	char nb[16];
+	const char *name = mig_libxl_rec_name(type, nb);
+	switch (type) {
+	case LIBXL_REC_END:
+	case LIBXL_REC_LIBXC_CONTEXT:
+		if (len)
+			return bad(r, -EPROTO, "libxl record %s at byte %llu: length %u, not 0", name,
+				   (unsigned long long)at, len);
+		if (type == LIBXL_REC_END) {
+			if (!r->libxc_done)
+				return bad(r, -EPROTO,
+					   "libxl record END at byte %llu: the stream held no guest (no LIBXC_CONTEXT)",
+					   (unsigned long long)at);
+			*end = 1;
+			return 0;
+		}
+		if (r->libxc_done)
+			return bad(r, -EPROTO, "libxl record LIBXC_CONTEXT at byte %llu: a second one",
+				   (unsigned long long)at);
+		r->libxc_done = 1;
+		return libxc_stream(r);
+	case LIBXL_REC_EMULATOR_XENSTORE_DATA:
+	case LIBXL_REC_EMULATOR_CONTEXT:
+		if (!r->libxc_done || r->dom.type == LIBXC_DOM_XCD_SIM)
+			return bad(r, -EPROTO, "libxl record %s at byte %llu: %s", name,
+				   (unsigned long long)at,
+				   r->libxc_done ? "a simulated guest has no emulator"
+						 : "before the guest's memory (LIBXC_CONTEXT)");
+		if (len < 8 || len > EMULATOR_MAX)
+			return bad(r, -EPROTO,
+				   "libxl record %s at byte %llu: length %u (8 to %u allowed)", name,
+				   (unsigned long long)at, len, EMULATOR_MAX);
+		if ((rc = body(r, len, name, at)) < 0)
+			return rc;
+		/* xenstore data: (key NUL value NUL) pairs, nothing else. */
+		if (type == LIBXL_REC_EMULATOR_XENSTORE_DATA) {
+			unsigned strings = 0;
+			for (uint32_t i = 8; i < len; i++)
+				strings += r->body[i] == '\0';
+			if (len > 8 && (r->body[len - 1] != '\0' || strings % 2))
+				return bad(r, -EPROTO,
+					   "libxl record %s at byte %llu: not (key, value) pairs of NUL-terminated strings",
+					   name, (unsigned long long)at);
+		}
+		if (r->v->record)
+			return r->v->record(r->v->ctx, 1, type, r->body, len, r->err, r->errlen);
+		return 0;
+	case LIBXL_REC_CHECKPOINT_END:
+	case LIBXL_REC_CHECKPOINT_STATE:
+		return bad(r, -EPROTO,
+			   "libxl record %s at byte %llu: a checkpointed (Remus/COLO) stream, which xcd does not read",
+			   name, (unsigned long long)at);
+	}
+	if (!(type & LIBXC_REC_OPTIONAL))
+		return bad(r, -EPROTO, "libxl record %s at byte %llu: an unknown mandatory record type",
+			   name, (unsigned long long)at);
+	if (len > LIBXC_REC_LENGTH_MAX)
+		return bad(r, -EPROTO, "libxl record %s at byte %llu: length %u above %u", name,
+			   (unsigned long long)at, len, LIBXC_REC_LENGTH_MAX);
+	rc = mig_in_skip(r->in, ((uint64_t)len + 7) & ~7ull);
+	return rc == -ENODATA ? bad(r, -EPROTO, "libxl record %s at byte %llu: the stream ends (truncated)",
+				    name, (unsigned long long)at) : rc;
+}
+
+static int libxl_stream(struct rd *r)
+{
+	uint8_t h[LIBXL_HEADER_LEN];
+	uint64_t at = r->in->off;
+	int rc = get(r, h, sizeof(h), "libxl header");
+	if (rc < 0)
+		return rc;
+	uint64_t ident;
+	uint32_t ver, opt;
+	memcpy(&ident, h, 8);
+	memcpy(&ver, h + 8, 4);
+	memcpy(&opt, h + 12, 4);
+	ver = be32toh(ver);
+	opt = be32toh(opt);
+	if (be64toh(ident) != LIBXL_IDENT)
+		return bad(r, -EPROTO, "libxl header at byte %llu: not a libxl stream (wrong ident)",
+			   (unsigned long long)at);
+	if (ver != LIBXL_VERSION)
+		return bad(r, -EPROTO, "libxl header at byte %llu: version %u (xcd reads 2)",
+			   (unsigned long long)at, ver);
+	if (opt & LIBXL_OPT_BIG_ENDIAN)
+		return bad(r, -EPROTO, "libxl header at byte %llu: a big-endian stream",
+			   (unsigned long long)at);
+	if (opt & LIBXL_OPT_LEGACY)
+		return bad(r, -EPROTO,
+			   "libxl header at byte %llu: converted from a legacy stream, which xcd does not read",
+			   (unsigned long long)at);
+	if (opt)
+		return bad(r, -EPROTO, "libxl header at byte %llu: unknown options %#x",
+			   (unsigned long long)at, opt);
+	for (int end = 0; rc == 0 && !end;)
+		rc = libxl_record(r, &end);
+	return rc;
+}
+
+int mig_read_libxl(struct mig_in *in, const struct mig_read_opts *opts,
+		   const struct mig_visitor *v, char *err, size_t errlen)
+{
+	static const struct mig_read_opts none;
+	static const struct mig_visitor nothing;
+	struct rd r = { .in = in, .opts = opts ? opts : &none, .v = v ? v : &nothing,
+			.err = err, .errlen = errlen };
+	int rc = libxl_stream(&r);
+	free(r.body);
+	return rc;
+}
+
+int mig_read_xl(struct mig_in *in, const struct mig_read_opts *opts,
+		const struct mig_visitor *v, char *err, size_t errlen)
+{
+	char *config;
+	uint32_t len;
+	int rc = mig_read_xl_config(in, opts ? opts->max_config : 0, &config, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (v && v->config)
+		rc = v->config(v->ctx, config ? config : "", len, err, errlen);
+	free(config);
+	return rc < 0 ? rc : mig_read_libxl(in, opts, v, err, errlen);
+}

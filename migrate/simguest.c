@@ -1,0 +1,225 @@
+/* simguest: a simulated guest's memory and vCPUs through the stream, over hv
+ * only (hv_map, hv_vcpu_get/set_context): the records are libxc's, with the
+ * guest type and the vCPU record of xcd's own (stream.h). */
+#include "migrate.h"
+#include "../hv/hv.h"
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t zero_page[HV_PAGE_SIZE];
+
+static int out_err(int rc, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "writing the stream (%s): %s", what, strerror(-rc));
+	return rc;
+}
+
+static int save_memory(struct mig_out *o, const uint8_t *base, uint64_t npages,
+		       struct mig_save_stats *st, char *err, size_t errlen)
+{
+	uint64_t *pfns = malloc(MIG_BATCH_PAGES * sizeof(*pfns));
+	uint8_t *data = malloc((size_t)MIG_BATCH_PAGES * HV_PAGE_SIZE);
+	int rc = 0;
+	if (!pfns || !data) {
+		snprintf(err, errlen, "no memory for a batch of pages");
+		rc = -ENOMEM;
+	}
+	for (uint64_t pfn = 0; rc == 0 && pfn < npages;) {
+		uint32_t n = 0, nd = 0;
+		for (; n < MIG_BATCH_PAGES && pfn < npages; n++, pfn++) {
+			const uint8_t *p = base + pfn * HV_PAGE_SIZE;
+			/* A zero page goes as XALLOC: its pfn, no payload. */
+			if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
+				pfns[n] = pfn | ((uint64_t)PFINFO_XALLOC << PFN_TYPE_SHIFT);
+				st->zero_pages++;
+				continue;
+			}
+			pfns[n] = pfn;
+			memcpy(data + (size_t)nd++ * HV_PAGE_SIZE, p, HV_PAGE_SIZE);
+		}
+		st->pages += n;
+		rc = mig_write_page_data(o, n, pfns, data);
+		if (rc < 0)
+			out_err(rc, err, errlen, "PAGE_DATA");
+	}
+	free(pfns);
+	free(data);
+	return rc;
+}
+
+static int save_vcpus(struct hv *hv, uint32_t domid, uint32_t nvcpus, struct mig_out *o,
+		      char *err, size_t errlen)
+{
+	uint8_t *ctx = malloc(HV_VCPU_CONTEXT_MAX);
+	if (!ctx) {
+		snprintf(err, errlen, "no memory for a vCPU context");
+		return -ENOMEM;
+	}
+	int rc = 0;
+	for (uint32_t v = 0; rc == 0 && v < nvcpus; v++) {
+		size_t len = HV_VCPU_CONTEXT_MAX;
+		rc = hv_vcpu_get_context(hv, domid, v, ctx, &len);
+		if (rc < 0) {
+			snprintf(err, errlen, "vCPU %u's context: %s", v, hv_error(hv));
+			break;
+		}
+		uint32_t head[2] = { htole32(v), 0 };
+		rc = mig_write_libxc_rec(o, LIBXC_REC_XCD_SIM_VCPU, head, sizeof(head), ctx,
+					 (uint32_t)len);
+		if (rc < 0)
+			out_err(rc, err, errlen, "XCD_SIM_VCPU");
+	}
+	free(ctx);
+	return rc;
+}
+
+int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+		 uint32_t config_len, struct mig_save_stats *stats, char *err, size_t errlen)
+{
+	struct mig_save_stats st = { 0 };
+	struct hv_dominfo di;
+	struct hv_hostinfo hi;
+	int rc = hv_domain_getinfo(hv, domid, &di);
+	if (rc == 0)
+		rc = hv_host_info(hv, &hi);
+	if (rc < 0) {
+		snprintf(err, errlen, "domain %u: %s", domid, hv_error(hv));
+		return rc;
+	}
+	if (!(di.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		snprintf(err, errlen, "domain %u is running: pause or suspend it before saving it",
+			 domid);
+		return -EBUSY;
+	}
+	uint64_t npages = di.max_mem_kb / 4;
+	void *base;
+	rc = hv_map(hv, domid, 0, npages, HV_MAP_READ, &base);
+	if (rc < 0) {
+		snprintf(err, errlen, "mapping domain %u's %llu pages: %s", domid,
+			 (unsigned long long)npages, hv_error(hv));
+		return rc;
+	}
+	rc = mig_write_xl_header(o, config, config_len);
+	if (rc == 0)
+		rc = mig_write_libxl_header(o);
+	if (rc == 0)
+		rc = mig_write_libxl_rec(o, LIBXL_REC_LIBXC_CONTEXT, NULL, 0);
+	if (rc == 0)
+		rc = mig_write_libxc_headers(o, LIBXC_DOM_XCD_SIM, hi.xen_major, hi.xen_minor);
+	if (rc == 0)
+		rc = mig_write_libxc_rec(o, LIBXC_REC_STATIC_DATA_END, NULL, 0, NULL, 0);
+	if (rc < 0)
+		out_err(rc, err, errlen, "headers");
+	if (rc == 0)
+		rc = save_memory(o, base, npages, &st, err, errlen);
+	hv_unmap(hv, base, npages);
+	if (rc == 0)
+		rc = save_vcpus(hv, domid, di.max_vcpus, o, err, errlen);
+	if (rc == 0) {
+		rc = mig_write_libxc_rec(o, LIBXC_REC_END, NULL, 0, NULL, 0);
+		if (rc == 0)
+			rc = mig_write_libxl_rec(o, LIBXL_REC_END, NULL, 0);
+		if (rc == 0)
+			rc = mig_out_flush(o);
+		if (rc < 0)
+			out_err(rc, err, errlen, "the end");
+	}
+	st.bytes = o->off;
+	if (stats)
+		*stats = st;
+	return rc;
+}
+
+struct restore {
+	struct hv *hv;
+	uint32_t domid;
+	uint8_t *base;
+	uint32_t nvcpus;
+	uint8_t *have_ctx;
+};
+
+static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		   char *err, size_t errlen)
+{
+	struct restore *r = ctx;
+	(void)err;
+	(void)errlen;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t pfn = pfns[i] & PFN_MASK;
+		unsigned t = (unsigned)(pfns[i] >> PFN_TYPE_SHIFT);
+		uint8_t *p = r->base + pfn * HV_PAGE_SIZE;
+		if (t == PFINFO_NOTAB) {
+			memcpy(p, data, HV_PAGE_SIZE);
+			data += HV_PAGE_SIZE;
+		} else if (t == PFINFO_XALLOC) {
+			/* Zero, also where a later round sends a page again. */
+			memset(p, 0, HV_PAGE_SIZE);
+		}
+	}
+	return 0;
+}
+
+static int r_record(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
+		    char *err, size_t errlen)
+{
+	struct restore *r = ctx;
+	if (libxl || type != LIBXC_REC_XCD_SIM_VCPU)
+		return 0;
+	uint32_t v;
+	memcpy(&v, body, 4);
+	v = le32toh(v);
+	int rc = hv_vcpu_set_context(r->hv, r->domid, v, body + 8, len - 8);
+	if (rc < 0) {
+		snprintf(err, errlen, "record XCD_SIM_VCPU: vCPU %u's context refused: %s", v,
+			 hv_error(r->hv));
+		return rc;
+	}
+	r->have_ctx[v] = 1;
+	return 0;
+}
+
+int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in, char *err,
+		    size_t errlen)
+{
+	struct hv_dominfo di;
+	int rc = hv_domain_getinfo(hv, domid, &di);
+	if (rc < 0) {
+		snprintf(err, errlen, "domain %u: %s", domid, hv_error(hv));
+		return rc;
+	}
+	uint64_t npages = di.max_mem_kb / 4;
+	struct restore r = { .hv = hv, .domid = domid, .nvcpus = di.max_vcpus };
+	if (!npages || !di.max_vcpus) {
+		snprintf(err, errlen, "domain %u has no memory or no vCPU to restore into", domid);
+		return -EINVAL;
+	}
+	r.have_ctx = calloc(di.max_vcpus, 1);
+	if (!r.have_ctx) {
+		snprintf(err, errlen, "no memory");
+		return -ENOMEM;
+	}
+	void *base;
+	rc = hv_map(hv, domid, 0, npages, HV_MAP_READ | HV_MAP_WRITE, &base);
+	if (rc < 0) {
+		snprintf(err, errlen, "mapping domain %u's %llu pages: %s", domid,
+			 (unsigned long long)npages, hv_error(hv));
+		free(r.have_ctx);
+		return rc;
+	}
+	r.base = base;
+	struct mig_read_opts opts = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = npages - 1,
+				      .max_vcpus = di.max_vcpus };
+	struct mig_visitor v = { .ctx = &r, .pages = r_pages, .record = r_record };
+	rc = mig_read_libxl(in, &opts, &v, err, errlen);
+	hv_unmap(hv, base, npages);
+	for (uint32_t i = 0; rc == 0 && i < di.max_vcpus; i++)
+		if (!r.have_ctx[i]) {
+			snprintf(err, errlen, "the stream holds no context for vCPU %u", i);
+			rc = -EPROTO;
+		}
+	free(r.have_ctx);
+	return rc;
+}
