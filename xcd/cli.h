@@ -1,0 +1,50 @@
+/* cli: what the files of `xcd` share: the connection to xcdd (cli_rpc.c),
+ * JSON helpers, and the verbs each file holds (cli.c has the table). */
+#ifndef XCD_CLI_H
+#define XCD_CLI_H
+#include "../lib/jsonrpc.h"
+#include <stdbool.h>
+#include <yajl/yajl_tree.h>
+
+/* The answers' line buffer (cli.c's main makes and frees it). */
+extern struct jsonrpc_linebuf cli_lb;
+
+/* xcdd's socket at PATH: the fd, or -1 (said). */
+int cli_connect(const char *path);
+/* The next message from xcdd, parsed: 0, or -1 (said). */
+int cli_read_message(int fd, struct jsonrpc_message *m);
+/* Sends METHOD and waits for its answer in *RES (notifications skipped).
+ * 0, or -1 with the error printed. */
+int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+	     struct jsonrpc_message *res);
+/* {"domid": N} or {"name": S} from a DOM argument (ARG: the string). */
+int cli_gen_dom(yajl_gen g, void *arg);
+/* A DOM argument and up to 3 more members: a string, or (S NULL) a number. */
+struct cli_dom_req {
+	const char *dom;
+	struct {
+		const char *key, *s;
+		long long i;
+	} kv[3];
+	int n;
+};
+int cli_gen_dom_req(yajl_gen g, void *arg);
+int cli_print_json(yajl_val v);
+/* Members of an answer: "" / -1 / 0 / false when absent. */
+const char *cli_get_s(yajl_val o, const char *k);
+long long cli_get_i(yajl_val o, const char *k);
+double cli_get_d(yajl_val o, const char *k);
+bool cli_get_b(yajl_val o, const char *k);
+/* --json among the options: sets *JSON and *FIRST_ARG. */
+int cli_json_flag(int argc, char **argv, bool *json, int *first_arg);
+
+/* The verbs (argv[0] is the verb). */
+int v_create(int fd, int argc, char **argv);
+bool create_offline(int argc, char **argv);
+int v_list(int fd, int argc, char **argv);
+int v_info(int fd, int argc, char **argv);
+int v_vcpu_list(int fd, int argc, char **argv);
+int v_uptime(int fd, int argc, char **argv);
+int v_shutdown(int fd, int argc, char **argv);
+int v_reboot(int fd, int argc, char **argv);
+#endif
