@@ -29,6 +29,8 @@ struct cli_dom_req {
 	int n;
 };
 int cli_gen_dom_req(yajl_gen g, void *arg);
+/* The "domid" or "name" member a DOM argument stands for (inside a map). */
+int cli_gen_dom_member(yajl_gen g, const char *dom);
 int cli_print_json(yajl_val v);
 /* Members of an answer: "" / -1 / 0 / false when absent. */
 const char *cli_get_s(yajl_val o, const char *k);

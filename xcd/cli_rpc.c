@@ -127,22 +127,23 @@ int cli_gen_dom(yajl_gen g, void *arg)
 }
 
 
+int cli_gen_dom_member(yajl_gen g, const char *dom)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(dom, &end, 10);
+	bool num = *dom >= '0' && *dom <= '9' && !*end && !errno && v <= UINT32_MAX;
+	return num ? jw_kv_int(g, "domid", (long long)v) : jw_kv_str(g, "name", dom);
+}
+
 int cli_gen_dom_req(yajl_gen g, void *arg)
 {
 	struct cli_dom_req *r = arg;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(r->dom, &end, 10);
-	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
-		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, r->dom) < 0)
+	if (yajl_gen_map_open(g) || cli_gen_dom_member(g, r->dom))
 		return -EINVAL;
 	for (int k = 0; k < r->n; k++) {
-		if (jw_str(g, r->kv[k].key))
-			return -EINVAL;
-		if (r->kv[k].s ? jw_str(g, r->kv[k].s) < 0
-			       : yajl_gen_integer(g, r->kv[k].i) != yajl_gen_status_ok)
+		if (r->kv[k].s ? jw_kv_str(g, r->kv[k].key, r->kv[k].s)
+			       : jw_kv_int(g, r->kv[k].key, r->kv[k].i))
 			return -EINVAL;
 	}
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;

@@ -24,16 +24,9 @@ struct shutdown_req {
 static int gen_shutdown(yajl_gen g, void *arg)
 {
 	struct shutdown_req *r = arg;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(r->dom, &end, 10);
-	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
+	if (yajl_gen_map_open(g) || cli_gen_dom_member(g, r->dom))
 		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, r->dom) < 0)
-		return -EINVAL;
-	if (jw_str(g, "reboot") || yajl_gen_bool(g, r->reboot) || jw_str(g, "force") ||
-	    yajl_gen_bool(g, r->force))
+	if (jw_kv_bool(g, "reboot", r->reboot) || jw_kv_bool(g, "force", r->force))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
