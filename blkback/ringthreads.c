@@ -88,7 +88,7 @@ int ring_stat_cpu(const char *stat, int *cpu)
 		if (field == 39) {
 			char *end;
 			long v = strtol(p, &end, 10);
-			if (end == p || (*end && *end != ' ' && *end != '\n') || v < 0 || v >= CPUS_MAX)
+			if (end == p || (*end && *end != ' ' && *end != '\n') || v < 0 || v >= CPUSET_MAX)
 				return -EINVAL;
 			*cpu = (int)v;
 			return 0;

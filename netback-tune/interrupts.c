@@ -1,6 +1,6 @@
 /* interrupts: /proc/interrupts (see interrupts.h). */
 #include "interrupts.h"
-#include "cpulist.h"
+#include "../lib/cpuset.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,7 +65,7 @@ static int header(const char *s, const char *end, struct nt_interrupts *ir)
 		if (n == 0)
 			break;
 		uint64_t id;
-		if (n < 4 || memcmp(t, "CPU", 3) || u64(t + 3, n - 3, &id) || id >= NT_MAX_CPUS ||
+		if (n < 4 || memcmp(t, "CPU", 3) || u64(t + 3, n - 3, &id) || id >= CPUSET_MAX ||
 		    (ir->ncpus && id <= ir->cpu_ids[ir->ncpus - 1]))
 			return -EINVAL;
 		if (ir->ncpus == cap) {

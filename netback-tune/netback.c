@@ -67,7 +67,7 @@ static bool prefix_of(const char *s, const char *full)
 }
 
 /* Cpus_allowed_list of /proc/PID/status. */
-static int thread_cpus(const struct sysroot *r, const char *pid, struct nt_cpus *out)
+static int thread_cpus(const struct sysroot *r, const char *pid, struct cpuset *out)
 {
 	char path[64], *text;
 	size_t len;
@@ -83,7 +83,7 @@ static int thread_cpus(const struct sysroot *r, const char *pid, struct nt_cpus 
 		char *e = strchr(l, '\n');
 		if (e)
 			*e = '\0';
-		rc = nt_cpus_parse(l, out);
+		rc = cpuset_parse(l, out);
 	}
 	free(text);
 	return rc;
@@ -112,7 +112,7 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 			continue;
 		struct nt_queue *qu = &n->queues[q];
 		int *slot;
-		struct nt_cpus *cpus;
+		struct cpuset *cpus;
 		if (prefix_of(rest, "guest-rx")) {
 			slot = &qu->rx_pid;
 			cpus = &qu->rx_cpus;
@@ -133,12 +133,12 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 	return rc;
 }
 
-static int irq_cpus(const struct sysroot *r, unsigned irq, struct nt_cpus *out)
+static int irq_cpus(const struct sysroot *r, unsigned irq, struct cpuset *out)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof(path), "proc/irq/%u/smp_affinity_list", irq);
 	int rc = sf_line(r, path, buf, sizeof(buf));
-	return rc ? rc : nt_cpus_parse(buf, out);
+	return rc ? rc : cpuset_parse(buf, out);
 }
 
 static int read_irqs(struct nt_host *h, const struct sysroot *r)
@@ -163,7 +163,7 @@ static int read_irqs(struct nt_host *h, const struct sysroot *r)
 		bool tx = !strcmp(rest, "tx"), rx = !strcmp(rest, "rx"), both = !*rest;
 		if (!tx && !rx && !both)
 			continue;
-		struct nt_cpus c;
+		struct cpuset c;
 		if (irq_cpus(r, ir->irq, &c)) {
 			rc = nt_host_note(h, "/proc/irq/%u/smp_affinity_list: not a CPU list",
 					  ir->irq);

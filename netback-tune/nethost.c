@@ -61,11 +61,11 @@ const struct nt_nic *nt_host_nic(const struct nt_host *h, const char *name)
 	return bsearch(name, h->nics, h->n_nics, sizeof(*h->nics), cmp_nic);
 }
 
-void nt_host_node_cpus(const struct nt_host *h, int node, struct nt_cpus *out)
+void nt_host_node_cpus(const struct nt_host *h, int node, struct cpuset *out)
 {
 	if (node >= 0 && (unsigned)node < h->n_nodes) {
-		nt_cpus_and(&h->nodes[node], &h->online, out);
-		if (nt_cpus_count(out))
+		cpuset_and(&h->nodes[node], &h->online, out);
+		if (cpuset_count(out))
 			return;
 	}
 	*out = h->online;
@@ -170,9 +170,9 @@ static int read_cpus(struct nt_host *h, const struct sysroot *r)
 	char buf[4096];
 	int rc = sf_line(r, "sys/devices/system/cpu/online", buf, sizeof(buf));
 	if (rc == 0)
-		rc = nt_cpus_parse(buf, &h->online);
+		rc = cpuset_parse(buf, &h->online);
 	if (rc) {
-		nt_cpus_set(&h->online, 0);
+		cpuset_add(&h->online, 0);
 		return nt_host_note(h, "/sys/devices/system/cpu/online: %s; taking CPU 0 alone",
 				    strerror(-rc));
 	}
@@ -187,13 +187,13 @@ static int read_cpus(struct nt_host *h, const struct sysroot *r)
 			continue;
 		char path[96];
 		snprintf(path, sizeof(path), "sys/devices/system/node/%s/cpulist", names[i]);
-		struct nt_cpus c;
-		if (sf_line(r, path, buf, sizeof(buf)) || nt_cpus_parse(buf, &c)) {
+		struct cpuset c;
+		if (sf_line(r, path, buf, sizeof(buf)) || cpuset_parse(buf, &c)) {
 			rc = nt_host_note(h, "/%s: not a CPU list", path);
 			continue;
 		}
 		if (id >= h->n_nodes) {
-			struct nt_cpus *nn = realloc(h->nodes, (id + 1) * sizeof(*nn));
+			struct cpuset *nn = realloc(h->nodes, (id + 1) * sizeof(*nn));
 			if (!nn) {
 				rc = -ENOMEM;
 				break;

@@ -11,7 +11,7 @@
 #ifndef XCD_NT_NETHOST_H
 #define XCD_NT_NETHOST_H
 #include "bonding.h"
-#include "cpulist.h"
+#include "../lib/cpuset.h"
 #include "interrupts.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,9 +23,9 @@ enum nt_nic_kind { NT_NIC_PHYS, NT_NIC_BOND, NT_NIC_BRIDGE, NT_NIC_VIF, NT_NIC_O
  * when the frontend shares one event channel for both). */
 struct nt_queue {
 	int rx_pid, dealloc_pid; /* -1: not found */
-	struct nt_cpus rx_cpus, dealloc_cpus;
+	struct cpuset rx_cpus, dealloc_cpus;
 	int tx_irq, rx_irq; /* -1: not found; the same number when shared */
-	struct nt_cpus tx_irq_cpus, rx_irq_cpus;
+	struct cpuset tx_irq_cpus, rx_irq_cpus;
 };
 
 struct nt_nic {
@@ -72,8 +72,8 @@ struct nt_host {
 	const char *sysroot;
 	struct nt_nic *nics; /* sorted by name */
 	size_t n_nics;
-	struct nt_cpus online;
-	struct nt_cpus *nodes; /* nodes[i]: node i's CPUs (empty: no node i) */
+	struct cpuset online;
+	struct cpuset *nodes; /* nodes[i]: node i's CPUs (empty: no node i) */
 	unsigned n_nodes;
 	bool netback_loaded;
 	bool nb_present[NT_NB_NPARAMS];
@@ -94,7 +94,7 @@ void nt_host_free(struct nt_host *h);
 const struct nt_nic *nt_host_nic(const struct nt_host *h, const char *name);
 /* The CPUs of node N that are online, or all online CPUs when N < 0 or
  * has none online. */
-void nt_host_node_cpus(const struct nt_host *h, int node, struct nt_cpus *out);
+void nt_host_node_cpus(const struct nt_host *h, int node, struct cpuset *out);
 const char *nt_nic_kind_name(enum nt_nic_kind k);
 
 /* Internal to nethost.c and netback.c. */

@@ -188,9 +188,9 @@ long nt_plan_want_queues(const struct nt_host *h, const struct nt_policy *p)
 {
 	if (p && p->queues)
 		return p->queues;
-	struct nt_cpus c;
+	struct cpuset c;
 	nt_host_node_cpus(h, guests_node(h, p), &c);
-	long k = nt_cpus_count(&c);
+	long k = cpuset_count(&c);
 	return k > NT_AUTO_QUEUES_MAX ? NT_AUTO_QUEUES_MAX : k ? k : 1;
 }
 
@@ -201,17 +201,17 @@ static int plan_netback(const struct nt_host *h, const struct nt_policy *p,
 	char to[32], fig[64], obj[128];
 	snprintf(to, sizeof(to), "%ld", want);
 	snprintf(obj, sizeof(obj), "/" NT_NB_PARAM_DIR "/%s", nt_nb_params[NT_NB_MAX_QUEUES].name);
-	unsigned online = nt_cpus_count(&h->online);
+	unsigned online = cpuset_count(&h->online);
 	snprintf(fig, sizeof(fig), "%u vCPUs", online);
 	char why[160];
 	int node = guests_node(h, p);
-	struct nt_cpus near;
+	struct cpuset near;
 	nt_host_node_cpus(h, node, &near);
 	if (p->queues)
 		snprintf(why, sizeof(why), "the policy's net_queues");
 	else if (node >= 0)
 		snprintf(why, sizeof(why), "auto: one queue per vCPU of node %d near the NICs (%u), at most %d as netfront asks by default",
-			 node, nt_cpus_count(&near), NT_AUTO_QUEUES_MAX);
+			 node, cpuset_count(&near), NT_AUTO_QUEUES_MAX);
 	else
 		snprintf(why, sizeof(why), "auto: one queue per vCPU, at most %d as netfront asks by default",
 			 NT_AUTO_QUEUES_MAX);
@@ -234,12 +234,12 @@ static int plan_netback(const struct nt_host *h, const struct nt_policy *p,
 struct qstate {
 	int cpu;    /* the one CPU of them all, or -1 */
 	bool found; /* any thread or IRQ */
-	struct nt_cpus uni;
+	struct cpuset uni;
 };
 
 static void queue_state(const struct nt_queue *q, struct qstate *s)
 {
-	const struct nt_cpus *sets[4];
+	const struct cpuset *sets[4];
 	size_t n = 0;
 	if (q->rx_pid >= 0)
 		sets[n++] = &q->rx_cpus;
@@ -250,12 +250,12 @@ static void queue_state(const struct nt_queue *q, struct qstate *s)
 	if (q->rx_irq >= 0)
 		sets[n++] = &q->rx_irq_cpus;
 	s->found = n > 0;
-	s->cpu = n ? nt_cpus_single(sets[0]) : -1;
-	nt_cpus_clear(&s->uni);
+	s->cpu = n ? cpuset_single(sets[0]) : -1;
+	cpuset_clear(&s->uni);
 	for (size_t i = 0; i < n; i++) {
-		if (nt_cpus_single(sets[i]) != s->cpu)
+		if (cpuset_single(sets[i]) != s->cpu)
 			s->cpu = -1;
-		for (size_t w = 0; w < NT_MAX_CPUS / 64; w++)
+		for (size_t w = 0; w < CPUSET_MAX / 64; w++)
 			s->uni.w[w] |= sets[i]->w[w];
 	}
 }
@@ -267,7 +267,7 @@ static void queue_from(const struct nt_queue *q, char *buf, size_t len)
 	buf[0] = '\0';
 #define PART(cond, key, set)                                                            \
 	if (cond && off < len) {                                                        \
-		nt_cpus_format(set, a, sizeof(a));                                      \
+		cpuset_format(set, a, sizeof(a));                                      \
 		off += (size_t)snprintf(buf + off, len - off, "%s" key "=%s", off ? "," : "", a); \
 	}
 	PART(q->rx_pid >= 0, "guest-rx", &q->rx_cpus)
@@ -311,7 +311,7 @@ static const struct nt_uplink *uplink_cached(const struct nt_host *h, const stru
  * the others go to the least loaded CPU their vif does not use yet. */
 static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struct tune_plan *out)
 {
-	unsigned *load = calloc(NT_MAX_CPUS, sizeof(*load));
+	unsigned *load = calloc(CPUSET_MAX, sizeof(*load));
 	struct uplink_cache cache = { 0 };
 	if (!load)
 		return -ENOMEM;
@@ -327,24 +327,24 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 				break;
 			}
 			const struct nt_uplink u = *up;
-			struct nt_cpus near, used;
+			struct cpuset near, used;
 			nt_host_node_cpus(h, u.numa_node, &near);
-			nt_cpus_clear(&used);
-			unsigned ncpu = nt_cpus_count(&near), nq = v->n_queues;
+			cpuset_clear(&used);
+			unsigned ncpu = cpuset_count(&near), nq = v->n_queues;
 			struct qstate st[64];
 			bool good[64];
-			struct nt_cpus all;
-			nt_cpus_clear(&all);
+			struct cpuset all;
+			cpuset_clear(&all);
 			unsigned same_single = 0;
 			int first_cpu = -2;
 			for (unsigned q = 0; q < nq && q < 64; q++) {
 				queue_state(&v->queues[q], &st[q]);
 				good[q] = st[q].found && st[q].cpu >= 0 &&
-					  nt_cpus_has(&near, (unsigned)st[q].cpu) &&
-					  (ncpu < nq ? true : !nt_cpus_has(&used, (unsigned)st[q].cpu));
+					  cpuset_has(&near, (unsigned)st[q].cpu) &&
+					  (ncpu < nq ? true : !cpuset_has(&used, (unsigned)st[q].cpu));
 				if (good[q])
-					nt_cpus_set(&used, (unsigned)st[q].cpu);
-				for (size_t w = 0; w < NT_MAX_CPUS / 64; w++)
+					cpuset_add(&used, (unsigned)st[q].cpu);
+				for (size_t w = 0; w < CPUSET_MAX / 64; w++)
 					all.w[w] |= st[q].uni.w[w];
 				if (first_cpu == -2)
 					first_cpu = st[q].cpu;
@@ -357,9 +357,9 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 				continue;
 			}
 			char allc[256], nearc[256], fig[64];
-			nt_cpus_format(&all, allc, sizeof(allc));
-			nt_cpus_format(&near, nearc, sizeof(nearc));
-			unsigned ndist = nt_cpus_count(&all);
+			cpuset_format(&all, allc, sizeof(allc));
+			cpuset_format(&near, nearc, sizeof(nearc));
+			unsigned ndist = cpuset_count(&all);
 			snprintf(fig, sizeof(fig), "%u queue%s on %u CPU%s", nq, nq == 1 ? "" : "s",
 				 ndist, ndist == 1 ? "" : "s");
 			for (unsigned q = 0; q < nq && q < 64 && rc == 0; q++) {
@@ -368,8 +368,8 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 				/* The least loaded near CPU this vif does not use yet. */
 				int best = -1;
 				for (unsigned k = 0; k < ncpu; k++) {
-					int c = nt_cpus_nth(&near, k);
-					if (nt_cpus_has(&used, (unsigned)c) && nt_cpus_count(&used) < ncpu)
+					int c = cpuset_nth(&near, k);
+					if (cpuset_has(&used, (unsigned)c) && cpuset_count(&used) < ncpu)
 						continue;
 					if (best < 0 || load[c] < load[best])
 						best = c;
@@ -377,7 +377,7 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 				if (best < 0)
 					break;
 				load[best]++;
-				nt_cpus_set(&used, (unsigned)best);
+				cpuset_add(&used, (unsigned)best);
 				char obj[48], from[512], to[16], where[400];
 				snprintf(obj, sizeof(obj), "%s-q%u", v->name, q);
 				queue_from(&v->queues[q], from, sizeof(from));
@@ -388,7 +388,7 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 				else
 					snprintf(where, sizeof(where), "CPU %d", best);
 				char stc[256];
-				nt_cpus_format(&st[q].uni, stc, sizeof(stc));
+				cpuset_format(&st[q].uni, stc, sizeof(stc));
 				if (nq > 1 && same_single == nq)
 					rc = tune_plan_add(out, TUNE_CHANGE, "vif-queue", obj, from, to, fig,
 							   "%s has %u queues whose threads all run on CPU %d; queue %u goes to %s",
@@ -397,7 +397,7 @@ static int plan_queues(const struct nt_host *h, const struct nt_policy *p, struc
 					rc = tune_plan_add(out, TUNE_CHANGE, "vif-queue", obj, from, to, fig,
 							   "%s queue %u's threads and interrupts may run on CPUs %s; pinned together to %s",
 							   v->name, q, stc, where);
-				else if (!nt_cpus_has(&near, (unsigned)st[q].cpu))
+				else if (!cpuset_has(&near, (unsigned)st[q].cpu))
 					rc = tune_plan_add(out, TUNE_CHANGE, "vif-queue", obj, from, to, fig,
 							   "%s queue %u runs on CPU %d, away from its NIC's node; moved to %s",
 							   v->name, q, st[q].cpu, where);

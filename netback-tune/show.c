@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cpus(yajl_gen g, const struct nt_cpus *c)
+static int cpus(yajl_gen g, const struct cpuset *c)
 {
 	char buf[4096];
-	nt_cpus_format(c, buf, sizeof(buf));
+	cpuset_format(c, buf, sizeof(buf));
 	return jw_str(g, buf);
 }
 static int open_m(yajl_gen g) { return yajl_gen_map_open(g) != yajl_gen_status_ok; }
@@ -19,7 +19,7 @@ static int open_a(yajl_gen g) { return yajl_gen_array_open(g) != yajl_gen_status
 static int close_a(yajl_gen g) { return yajl_gen_array_close(g) != yajl_gen_status_ok; }
 
 /* {"pid"|"irq": N, "cpus": "0-3"} or null when not found. */
-static int placed(yajl_gen g, const char *key, const char *idkey, int id, const struct nt_cpus *c)
+static int placed(yajl_gen g, const char *key, const char *idkey, int id, const struct cpuset *c)
 {
 	if (jw_str(g, key))
 		return 1;
@@ -101,7 +101,7 @@ int nt_show_json(yajl_gen g, const struct nt_host *h)
 	    jw_str(g, "nodes") || open_a(g))
 		return -EINVAL;
 	for (unsigned k = 0; k < h->n_nodes; k++)
-		if (nt_cpus_count(&h->nodes[k]) &&
+		if (cpuset_count(&h->nodes[k]) &&
 		    (open_m(g) || jw_str(g, "node") || jw_int(g, k) || jw_str(g, "cpus") || cpus(g, &h->nodes[k]) ||
 		     close_m(g)))
 			return -EINVAL;
@@ -126,14 +126,14 @@ static void link_text(const struct nt_nic *n, char *buf, size_t len)
 	snprintf(buf, len, "%-13s %-5s", sp, nt_nic_up(n) ? "up" : "down");
 }
 
-static void queue_text(FILE *f, const char *what, int id, const struct nt_cpus *c)
+static void queue_text(FILE *f, const char *what, int id, const struct cpuset *c)
 {
 	char buf[256];
 	if (id < 0) {
 		fprintf(f, "  %s -", what);
 		return;
 	}
-	nt_cpus_format(c, buf, sizeof(buf));
+	cpuset_format(c, buf, sizeof(buf));
 	fprintf(f, "  %s %s", what, buf);
 }
 
@@ -210,12 +210,12 @@ int nt_show_text(const struct nt_host *h, char **out)
 	for (int k = 0; k < NT_NB_NPARAMS; k++)
 		if (h->nb_present[k])
 			fprintf(f, "  %-23s %s\n", nt_nb_params[k].name, h->nb_value[k]);
-	nt_cpus_format(&h->online, cb, sizeof(cb));
+	cpuset_format(&h->online, cb, sizeof(cb));
 	fprintf(f, "dom0 CPUs: %s online", cb);
 	for (unsigned k = 0; k < h->n_nodes; k++) {
-		if (!nt_cpus_count(&h->nodes[k]))
+		if (!cpuset_count(&h->nodes[k]))
 			continue;
-		nt_cpus_format(&h->nodes[k], cb, sizeof(cb));
+		cpuset_format(&h->nodes[k], cb, sizeof(cb));
 		fprintf(f, "; node %u: %s", k, cb);
 	}
 	fprintf(f, "\nvif queues (CPUs of threads guest-rx, dealloc; interrupts tx, rx)\n");

@@ -16,8 +16,8 @@ cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
 echo "  CLANGLD  $out/fuzz-nettune"
 nt="$src/netback-tune"
 # shellcheck disable=SC2086 # cflags is a list of words
-$cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" "$nt/cpulist.c" \
+$cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" \
 	"$nt/bonding.c" "$nt/interrupts.c" "$nt/nethost.c" "$nt/netback.c" "$nt/uplink.c" \
 	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" \
-	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" \
+	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-nettune"

@@ -9,7 +9,7 @@
  */
 #include "../../lib/tuneplan.h"
 #include "../../netback-tune/bonding.h"
-#include "../../netback-tune/cpulist.h"
+#include "../../lib/cpuset.h"
 #include "../../netback-tune/interrupts.h"
 #include "../../netback-tune/nethost.h"
 #include "../../netback-tune/plan.h"
@@ -46,14 +46,14 @@ static void host_init(struct nt_host *h, struct nt_nic nics[6], struct nt_queue 
 	q->rx_pid = 100;
 	q->dealloc_pid = 101;
 	q->tx_irq = q->rx_irq = -1;
-	nt_cpus_set(&q->rx_cpus, 0);
-	nt_cpus_set(&q->rx_cpus, 1);
-	nt_cpus_set(&q->dealloc_cpus, 0);
+	cpuset_add(&q->rx_cpus, 0);
+	cpuset_add(&q->rx_cpus, 1);
+	cpuset_add(&q->dealloc_cpus, 0);
 	nics[4].queues = q;
 	h->nics = nics;
 	h->n_nics = 6;
-	nt_cpus_set(&h->online, 0);
-	nt_cpus_set(&h->online, 1);
+	cpuset_add(&h->online, 0);
+	cpuset_add(&h->online, 1);
 	h->netback_loaded = true;
 	h->nb_present[NT_NB_MAX_QUEUES] = true;
 	strcpy(h->nb_value[NT_NB_MAX_QUEUES], "4");
@@ -107,13 +107,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	struct nt_cpus c;
-	if (nt_cpus_parse(s, &c) == 0) {
+	struct cpuset c;
+	if (cpuset_parse(s, &c) == 0) {
 		char buf[8192];
-		nt_cpus_format(&c, buf, sizeof(buf));
-		struct nt_cpus d;
+		cpuset_format(&c, buf, sizeof(buf));
+		struct cpuset d;
 		/* What the formatter writes, the parser reads back the same. */
-		if (nt_cpus_parse(buf, &d) || !nt_cpus_equal(&c, &d))
+		if (cpuset_parse(buf, &d) || !cpuset_equal(&c, &d))
 			abort();
 	}
 	free(s);

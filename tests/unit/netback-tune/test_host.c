@@ -33,16 +33,16 @@ static void test_two_gbe(void)
 	for (unsigned q = 0; q < 4; q++) {
 		CU_ASSERT(v7->queues[q].rx_pid > 0 && v7->queues[q].dealloc_pid > 0);
 		CU_ASSERT(v7->queues[q].tx_irq > 0 && v7->queues[q].rx_irq > 0);
-		CU_ASSERT_EQUAL(nt_cpus_single(&v7->queues[q].rx_cpus), 0);
-		CU_ASSERT_EQUAL(nt_cpus_single(&v7->queues[q].tx_irq_cpus), 0);
+		CU_ASSERT_EQUAL(cpuset_single(&v7->queues[q].rx_cpus), 0);
+		CU_ASSERT_EQUAL(cpuset_single(&v7->queues[q].tx_irq_cpus), 0);
 	}
 	/* "vif10.0-q1-dealloc" is "vif10.0-q1-deal" in /proc: matched by prefix. */
 	CU_ASSERT(v10->queues[1].dealloc_pid > 0);
-	CU_ASSERT_EQUAL(nt_cpus_single(&v10->queues[1].dealloc_cpus), 1);
+	CU_ASSERT_EQUAL(cpuset_single(&v10->queues[1].dealloc_cpus), 1);
 	CU_ASSERT(h->netback_loaded);
 	u_str_eq(h->nb_value[NT_NB_MAX_QUEUES], "4", "max_queues", __FILE__, __LINE__);
 	u_str_eq(h->nb_value[NT_NB_HASH_CACHE_SIZE], "64", "hash_cache_size", __FILE__, __LINE__);
-	CU_ASSERT_EQUAL(nt_cpus_count(&h->online), 4);
+	CU_ASSERT_EQUAL(cpuset_count(&h->online), 4);
 	CU_ASSERT_EQUAL(h->n_nodes, 1);
 
 	char *text;
@@ -88,7 +88,7 @@ static void test_bonds(void)
 	CU_ASSERT_EQUAL(e3->speed_mbit, -1);
 	CU_ASSERT_EQUAL(e3->numa_node, 1);
 	CU_ASSERT_EQUAL(h->n_nodes, 2);
-	CU_ASSERT_EQUAL(nt_cpus_single(&v5->queues[0].rx_cpus), 9);
+	CU_ASSERT_EQUAL(cpuset_single(&v5->queues[0].rx_cpus), 9);
 	nt_host_free(h);
 	/* The idle host's vif2.0 has one IRQ for both directions. */
 	h = fixture_host("idle");

@@ -1,6 +1,6 @@
 /* test_parsers: CPU lists, /proc/net/bonding and /proc/interrupts. */
 #include "../../../netback-tune/bonding.h"
-#include "../../../netback-tune/cpulist.h"
+#include "../../../lib/cpuset.h"
 #include "../../../netback-tune/interrupts.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -12,23 +12,23 @@
 
 static void test_cpulist(void)
 {
-	struct nt_cpus c;
+	struct cpuset c;
 	char buf[64];
-	CU_ASSERT_EQUAL(nt_cpus_parse("0-3,8,10-11\n", &c), 0);
-	CU_ASSERT_EQUAL(nt_cpus_count(&c), 7);
-	CU_ASSERT(nt_cpus_has(&c, 8) && !nt_cpus_has(&c, 9));
-	CU_ASSERT_EQUAL(nt_cpus_format(&c, buf, sizeof(buf)), 0);
+	CU_ASSERT_EQUAL(cpuset_parse("0-3,8,10-11\n", &c), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&c), 7);
+	CU_ASSERT(cpuset_has(&c, 8) && !cpuset_has(&c, 9));
+	CU_ASSERT_EQUAL(cpuset_format(&c, buf, sizeof(buf)), 0);
 	u_str_eq(buf, "0-3,8,10-11", "format", __FILE__, __LINE__);
-	CU_ASSERT_EQUAL(nt_cpus_nth(&c, 4), 8);
-	CU_ASSERT_EQUAL(nt_cpus_nth(&c, 7), -1);
-	CU_ASSERT_EQUAL(nt_cpus_parse("", &c), 0);
-	CU_ASSERT_EQUAL(nt_cpus_count(&c), 0);
-	CU_ASSERT_EQUAL(nt_cpus_parse("1023", &c), 0);
-	CU_ASSERT_EQUAL(nt_cpus_single(&c), 1023);
-	const char *bad[] = { "1024", "3-1", "0,", ",0", "0 ,1", "+1", "01", "0-", "-1", "0\n\n",
+	CU_ASSERT_EQUAL(cpuset_nth(&c, 4), 8);
+	CU_ASSERT_EQUAL(cpuset_nth(&c, 7), -1);
+	CU_ASSERT_EQUAL(cpuset_parse("", &c), 0);
+	CU_ASSERT_EQUAL(cpuset_count(&c), 0);
+	CU_ASSERT_EQUAL(cpuset_parse("1023", &c), 0);
+	CU_ASSERT_EQUAL(cpuset_single(&c), 1023);
+	const char *bad[] = { "4096", "3-1", "0,", ",0", "0 ,1", "+1", "01", "0-", "-1", "0\n\n",
 			      "a", "0-3x", NULL };
 	for (int i = 0; bad[i]; i++)
-		if (nt_cpus_parse(bad[i], &c) != -EINVAL) {
+		if (cpuset_parse(bad[i], &c) != -EINVAL) {
 			fprintf(stderr, "\naccepted CPU list '%s'\n", bad[i]);
 			CU_FAIL("bad CPU list accepted");
 		}
@@ -146,7 +146,7 @@ static void test_interrupts(void)
 		{ " CPU0\n 40: 99999999999999999999 a\n", "line 2: a count per CPU expected" },
 		{ " CPU0\n 1: 1 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 		  "line 2: a handler name longer than 63 bytes" },
-		{ " CPU1024\n", "line 1: a header of CPU columns (CPU0 CPU1 ...) expected" },
+		{ " CPU4096\n", "line 1: a header of CPU columns (CPU0 CPU1 ...) expected" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		err[0] = '\0';

@@ -1,44 +1,58 @@
-/* cpulist: CPU sets in the kernel's list form (see cpulist.h). */
-#include "cpulist.h"
+/* cpuset: CPU sets in the kernel's list form (see cpuset.h). */
+#include "cpuset.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-void nt_cpus_clear(struct nt_cpus *c) { memset(c, 0, sizeof(*c)); }
+void cpuset_clear(struct cpuset *c) { memset(c, 0, sizeof(*c)); }
 
-void nt_cpus_set(struct nt_cpus *c, unsigned cpu)
+void cpuset_add(struct cpuset *c, unsigned cpu)
 {
-	if (cpu < NT_MAX_CPUS)
+	if (cpu < CPUSET_MAX)
 		c->w[cpu / 64] |= UINT64_C(1) << (cpu % 64);
 }
 
-bool nt_cpus_has(const struct nt_cpus *c, unsigned cpu)
+bool cpuset_has(const struct cpuset *c, unsigned cpu)
 {
-	return cpu < NT_MAX_CPUS && (c->w[cpu / 64] >> (cpu % 64)) & 1;
+	return cpu < CPUSET_MAX && (c->w[cpu / 64] >> (cpu % 64)) & 1;
 }
 
-unsigned nt_cpus_count(const struct nt_cpus *c)
+unsigned cpuset_count(const struct cpuset *c)
 {
 	unsigned n = 0;
-	for (size_t i = 0; i < NT_MAX_CPUS / 64; i++)
+	for (size_t i = 0; i < CPUSET_MAX / 64; i++)
 		n += (unsigned)__builtin_popcountll(c->w[i]);
 	return n;
 }
 
-bool nt_cpus_equal(const struct nt_cpus *a, const struct nt_cpus *b)
+void cpuset_or(struct cpuset *dst, const struct cpuset *src)
+{
+	for (size_t i = 0; i < CPUSET_MAX / 64; i++)
+		dst->w[i] |= src->w[i];
+}
+
+bool cpuset_subset(const struct cpuset *a, const struct cpuset *b)
+{
+	for (size_t i = 0; i < CPUSET_MAX / 64; i++)
+		if (a->w[i] & ~b->w[i])
+			return false;
+	return true;
+}
+
+bool cpuset_equal(const struct cpuset *a, const struct cpuset *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-void nt_cpus_and(const struct nt_cpus *a, const struct nt_cpus *b, struct nt_cpus *out)
+void cpuset_and(const struct cpuset *a, const struct cpuset *b, struct cpuset *out)
 {
-	for (size_t i = 0; i < NT_MAX_CPUS / 64; i++)
+	for (size_t i = 0; i < CPUSET_MAX / 64; i++)
 		out->w[i] = a->w[i] & b->w[i];
 }
 
-int nt_cpus_nth(const struct nt_cpus *c, unsigned n)
+int cpuset_nth(const struct cpuset *c, unsigned n)
 {
-	for (unsigned i = 0; i < NT_MAX_CPUS / 64; i++) {
+	for (unsigned i = 0; i < CPUSET_MAX / 64; i++) {
 		unsigned k = (unsigned)__builtin_popcountll(c->w[i]);
 		if (n >= k) {
 			n -= k;
@@ -51,12 +65,12 @@ int nt_cpus_nth(const struct nt_cpus *c, unsigned n)
 	return -1;
 }
 
-int nt_cpus_single(const struct nt_cpus *c)
+int cpuset_single(const struct cpuset *c)
 {
-	return nt_cpus_count(c) == 1 ? nt_cpus_nth(c, 0) : -1;
+	return cpuset_count(c) == 1 ? cpuset_nth(c, 0) : -1;
 }
 
-/* A decimal number below NT_MAX_CPUS, no sign, no leading zeros but "0". */
+/* A decimal number below CPUSET_MAX, no sign, no leading zeros but "0". */
 static int num(const char **p, unsigned *out)
 {
 	const char *s = *p;
@@ -65,7 +79,7 @@ static int num(const char **p, unsigned *out)
 	unsigned v = 0;
 	while (*s >= '0' && *s <= '9') {
 		v = v * 10 + (unsigned)(*s++ - '0');
-		if (v >= NT_MAX_CPUS)
+		if (v >= CPUSET_MAX)
 			return -EINVAL;
 	}
 	*p = s;
@@ -73,10 +87,10 @@ static int num(const char **p, unsigned *out)
 	return 0;
 }
 
-int nt_cpus_parse(const char *s, struct nt_cpus *out)
+int cpuset_parse(const char *s, struct cpuset *out)
 {
-	struct nt_cpus c;
-	nt_cpus_clear(&c);
+	struct cpuset c;
+	cpuset_clear(&c);
 	if (*s == '\n' && s[1] == '\0')
 		s++;
 	while (*s) {
@@ -90,7 +104,7 @@ int nt_cpus_parse(const char *s, struct nt_cpus *out)
 				return -EINVAL;
 		}
 		for (unsigned i = a; i <= b; i++)
-			nt_cpus_set(&c, i);
+			cpuset_add(&c, i);
 		if (*s == ',' && s[1] != '\0' && s[1] != '\n')
 			s++;
 		else if (*s == '\n' && s[1] == '\0')
@@ -102,21 +116,21 @@ int nt_cpus_parse(const char *s, struct nt_cpus *out)
 	return 0;
 }
 
-int nt_cpus_format(const struct nt_cpus *c, char *buf, size_t len)
+int cpuset_format(const struct cpuset *c, char *buf, size_t len)
 {
 	size_t off = 0;
 	if (len == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < NT_MAX_CPUS; i++) {
+	for (unsigned i = 0; i < CPUSET_MAX; i++) {
 		if (!c->w[i / 64]) {
 			i |= 63; /* a word without CPUs: on to the next */
 			continue;
 		}
-		if (!nt_cpus_has(c, i))
+		if (!cpuset_has(c, i))
 			continue;
 		unsigned j = i;
-		while (j + 1 < NT_MAX_CPUS && nt_cpus_has(c, j + 1))
+		while (j + 1 < CPUSET_MAX && cpuset_has(c, j + 1))
 			j++;
 		int n = j == i ? snprintf(buf + off, len - off, "%s%u", off ? "," : "", i)
 			       : snprintf(buf + off, len - off, "%s%u-%u", off ? "," : "", i, j);
