@@ -79,7 +79,13 @@ int cli_read_message(int fd, struct jsonrpc_message *m)
 /* Sends METHOD and waits for its answer in *RES (notifications skipped).
  * 0, or -1 with the error printed. */
 int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
-		struct jsonrpc_message *res)
+	     struct jsonrpc_message *res)
+{
+	return cli_call_notes(fd, method, params, arg, res, NULL, NULL);
+}
+
+int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		   struct jsonrpc_message *res, cli_note_fn *note, void *note_arg)
 {
 	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
 	char *out = NULL;
@@ -109,6 +115,8 @@ int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 			return -1;
 		if (res->kind == JSONRPC_RESPONSE)
 			break;
+		if (note)
+			note(res, note_arg);
 		jsonrpc_message_free(res);
 	}
 	if (res->is_error) {
@@ -127,16 +135,23 @@ int cli_gen_dom(yajl_gen g, void *arg)
 }
 
 
+int cli_gen_dom_member(yajl_gen g, const char *dom)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(dom, &end, 10);
+	bool num = *dom >= '0' && *dom <= '9' && !*end && !errno && v <= UINT32_MAX;
+	if (jw_str(g, num ? "domid" : "name"))
+		return -EINVAL;
+	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, dom) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 int cli_gen_dom_req(yajl_gen g, void *arg)
 {
 	struct cli_dom_req *r = arg;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(r->dom, &end, 10);
-	bool num = *r->dom >= '0' && *r->dom <= '9' && !*end && !errno && v <= UINT32_MAX;
-	if (yajl_gen_map_open(g) || jw_str(g, num ? "domid" : "name"))
-		return -EINVAL;
-	if (num ? yajl_gen_integer(g, (long long)v) != yajl_gen_status_ok : jw_str(g, r->dom) < 0)
+	if (yajl_gen_map_open(g) || cli_gen_dom_member(g, r->dom))
 		return -EINVAL;
 	for (int k = 0; k < r->n; k++) {
 		if (jw_str(g, r->kv[k].key))
