@@ -76,20 +76,27 @@ const char *mig_libxl_rec_name(uint32_t type, char buf[16]);
 struct mig_save_stats {
 	uint64_t pages, zero_pages, bytes;
 };
+/* Told after each batch of pages: DONE of TOTAL pages (a save's memory,
+ * a restore's pages read). NULL: nobody is told. */
+struct mig_progress {
+	void (*fn)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+};
 /* Writes a whole xl save file of the paused or suspended domain DOMID of a
  * simulated host: header with CONFIG, libxl and libxc headers (type
  * LIBXC_DOM_XCD_SIM), STATIC_DATA_END, its memory in PAGE_DATA records
  * (zero pages as XALLOC, no payload), one XCD_SIM_VCPU record per vCPU,
  * libxc's END, libxl's END. Then flushes. */
 int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-		 uint32_t config_len, struct mig_save_stats *stats, char *err, size_t errlen);
+		 uint32_t config_len, const struct mig_progress *prog,
+		 struct mig_save_stats *stats, char *err, size_t errlen);
 /* Restores such a file's guest into DOMID, created (paused, never built)
  * with the saved guest's memory and vCPUs: pages written through hv_map
  * (XALLOC pages zeroed), contexts through hv_vcpu_set_context. The config
  * has been read already by the caller (mig_read_xl's config callback): this
  * reads the rest from IN. hv_domain_restore_finish is the caller's next step. */
-int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in, char *err,
-		    size_t errlen);
+int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
+		    const struct mig_progress *prog, char *err, size_t errlen);
 /* Reads only xl's header and config: *CONFIG is allocated (free it), its
  * length in *LEN; IN is left at the libxl stream. */
 int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,

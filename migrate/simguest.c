@@ -18,7 +18,8 @@ static int out_err(int rc, char *err, size_t errlen, const char *what)
 }
 
 static int save_memory(struct mig_out *o, const uint8_t *base, uint64_t npages,
-		       struct mig_save_stats *st, char *err, size_t errlen)
+		       const struct mig_progress *prog, struct mig_save_stats *st, char *err,
+		       size_t errlen)
 {
 	uint64_t *pfns = malloc(MIG_BATCH_PAGES * sizeof(*pfns));
 	uint8_t *data = malloc((size_t)MIG_BATCH_PAGES * HV_PAGE_SIZE);
@@ -44,6 +45,8 @@ static int save_memory(struct mig_out *o, const uint8_t *base, uint64_t npages,
 		rc = mig_write_page_data(o, n, pfns, data);
 		if (rc < 0)
 			out_err(rc, err, errlen, "PAGE_DATA");
+		else if (prog && prog->fn)
+			prog->fn(prog->arg, pfn, npages);
 	}
 	free(pfns);
 	free(data);
@@ -77,7 +80,8 @@ static int save_vcpus(struct hv *hv, uint32_t domid, uint32_t nvcpus, struct mig
 }
 
 int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-		 uint32_t config_len, struct mig_save_stats *stats, char *err, size_t errlen)
+		 uint32_t config_len, const struct mig_progress *prog,
+		 struct mig_save_stats *stats, char *err, size_t errlen)
 {
 	struct mig_save_stats st = { 0 };
 	struct hv_dominfo di;
@@ -114,7 +118,7 @@ int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *c
 	if (rc < 0)
 		out_err(rc, err, errlen, "headers");
 	if (rc == 0)
-		rc = save_memory(o, base, npages, &st, err, errlen);
+		rc = save_memory(o, base, npages, prog, &st, err, errlen);
 	hv_unmap(hv, base, npages);
 	if (rc == 0)
 		rc = save_vcpus(hv, domid, di.max_vcpus, o, err, errlen);
@@ -139,6 +143,8 @@ struct restore {
 	uint8_t *base;
 	uint32_t nvcpus;
 	uint8_t *have_ctx;
+	const struct mig_progress *prog;
+	uint64_t done, total;
 };
 
 static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
@@ -159,6 +165,9 @@ static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_
 			memset(p, 0, HV_PAGE_SIZE);
 		}
 	}
+	r->done += count;
+	if (r->prog && r->prog->fn)
+		r->prog->fn(r->prog->arg, r->done < r->total ? r->done : r->total, r->total);
 	return 0;
 }
 
@@ -181,8 +190,8 @@ static int r_record(void *ctx, int libxl, uint32_t type, const uint8_t *body, ui
 	return 0;
 }
 
-int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in, char *err,
-		    size_t errlen)
+int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
+		    const struct mig_progress *prog, char *err, size_t errlen)
 {
 	struct hv_dominfo di;
 	int rc = hv_domain_getinfo(hv, domid, &di);
@@ -191,7 +200,8 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in, char *err,
 		return rc;
 	}
 	uint64_t npages = di.max_mem_kb / 4;
-	struct restore r = { .hv = hv, .domid = domid, .nvcpus = di.max_vcpus };
+	struct restore r = { .hv = hv, .domid = domid, .nvcpus = di.max_vcpus, .prog = prog,
+			     .total = npages };
 	if (!npages || !di.max_vcpus) {
 		snprintf(err, errlen, "domain %u has no memory or no vCPU to restore into", domid);
 		return -EINVAL;

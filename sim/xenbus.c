@@ -687,7 +687,7 @@ int sim_xenbus_check(struct sim_domain *d, char *err, size_t errlen)
 	struct xb b;
 	xb_get(d, &b);
 	const struct sim_xenbus *x = b.x;
-	if (x->scan_type > 1 || x->in_used > SIM_XB_INBUF) {
+	if (x->scan_type > 2 || x->in_used > SIM_XB_INBUF) {
 		snprintf(err, errlen, "the guest's xenbus state is not xcd-sim's");
 		return -EINVAL;
 	}

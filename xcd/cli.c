@@ -282,6 +282,18 @@ static const struct verb verbs[] = {
 	  "Bring the first N vCPUs of DOM online and the others offline\n"
 	  "(cpu/K/availability in xenstore, which the guest follows).",
 	  v_vcpu_set, NULL },
+	{ "save", "[-c] [-p] DOM FILE [CFG]",
+	  "Save DOM to FILE (xl's save file, written by xcdd: an absolute path is\n"
+	  "given to it, FILE.tmp until whole, 0600), then destroy it. -c: leave\n"
+	  "it running; -p: leave it paused. CFG: the xl.cfg file kept in FILE to\n"
+	  "restore from instead of the domain's own. Simulated guests only (yet).",
+	  v_save, NULL },
+	{ "restore", "[-p] [-e] [-d] [-V] FILE [CFG]",
+	  "Restore the domain saved in FILE (CFG FILE, xl's order, is taken too),\n"
+	  "from the xl.cfg text kept in FILE or from CFG. -p: leave it paused;\n"
+	  "-e: accepted, no effect (xcd does not attach to the console);\n"
+	  "-d: print the answer as JSON; -V: print progress lines.",
+	  v_restore, NULL },
 	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy, NULL },
 	{ "pause", "DOM", "Pause the domain DOM.", v_pause, NULL },
 	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause, NULL },

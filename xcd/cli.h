@@ -17,6 +17,13 @@ int cli_read_message(int fd, struct jsonrpc_message *m);
  * 0, or -1 with the error printed. */
 int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 	     struct jsonrpc_message *res);
+/* cli_call, with each notification that comes before the answer given to
+ * NOTE (NULL: skipped). */
+typedef void cli_note_fn(const struct jsonrpc_message *n, void *arg);
+int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		   struct jsonrpc_message *res, cli_note_fn *note, void *note_arg);
+/* A file's whole text (at most 16 MiB; NULL: said why). */
+char *cli_read_file(const char *path);
 /* {"domid": N} or {"name": S} from a DOM argument (ARG: the string). */
 int cli_gen_dom(yajl_gen g, void *arg);
 /* A DOM argument and up to 3 more members: a string, or (S NULL) a number. */
@@ -49,4 +56,6 @@ int v_vcpu_list(int fd, int argc, char **argv);
 int v_uptime(int fd, int argc, char **argv);
 int v_shutdown(int fd, int argc, char **argv);
 int v_reboot(int fd, int argc, char **argv);
+int v_save(int fd, int argc, char **argv);
+int v_restore(int fd, int argc, char **argv);
 #endif

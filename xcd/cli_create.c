@@ -38,7 +38,7 @@ static int gen_create(yajl_gen g, void *arg)
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-static char *read_file(const char *path)
+char *cli_read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -155,7 +155,7 @@ int v_create(int fd, int argc, char **argv)
 	a.file = argv[i];
 	a.overrides = argv + i + 1;
 	a.n_overrides = argc - i - 1;
-	char *text = read_file(a.file);
+	char *text = cli_read_file(a.file);
 	if (!text)
 		return 1;
 	bool utf8 = utf8_text(a.file, text);

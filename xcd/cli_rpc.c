@@ -79,7 +79,13 @@ int cli_read_message(int fd, struct jsonrpc_message *m)
 /* Sends METHOD and waits for its answer in *RES (notifications skipped).
  * 0, or -1 with the error printed. */
 int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
-		struct jsonrpc_message *res)
+	     struct jsonrpc_message *res)
+{
+	return cli_call_notes(fd, method, params, arg, res, NULL, NULL);
+}
+
+int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		   struct jsonrpc_message *res, cli_note_fn *note, void *note_arg)
 {
 	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
 	char *out = NULL;
@@ -109,6 +115,8 @@ int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 			return -1;
 		if (res->kind == JSONRPC_RESPONSE)
 			break;
+		if (note)
+			note(res, note_arg);
 		jsonrpc_message_free(res);
 	}
 	if (res->is_error) {

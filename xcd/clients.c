@@ -7,6 +7,7 @@
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include "clients.h"
+#include "../lib/jsonw.h"
 #include "xcdd.h"
 #include <dirent.h>
 #include <errno.h>
@@ -279,6 +280,45 @@ void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *st
 void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *state, void *arg)
 {
 	xcdd_notify_state(arg, d, state);
+}
+
+struct progress_arg {
+	const struct dm_domain *d;
+	const char *op;
+	uint64_t done, total;
+};
+
+static int gen_progress(yajl_gen g, void *arg)
+{
+	struct progress_arg *a = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", a->d->domid) ||
+	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "operation", a->op) ||
+	    jw_kv_int(g, "done", (long long)a->done) || jw_kv_int(g, "total", (long long)a->total) ||
+	    jw_kv_str(g, "unit", "pages"))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* A save's or restore's progress: a domain.progress notification to every
+ * client (xcd save draws it; xcd monitor prints it). */
+void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op, uint64_t done,
+			 uint64_t total, void *arg)
+{
+	struct xcdd *x = arg;
+	struct progress_arg a = { d, op, done, total };
+	char *line = NULL;
+	size_t len = 0;
+	(void)m;
+	if (jsonrpc_gen_notification("domain.progress", gen_progress, &a, &line, &len) < 0) {
+		free(line);
+		return;
+	}
+	for (struct client *c = x->clients.list, *next; c; c = next) {
+		next = c->next;
+		if (client_send(c, line, len) < 0)
+			c->dead = true;
+	}
+	free(line);
 }
 
 /* Returns -1 when the client must be closed. */

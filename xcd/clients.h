@@ -76,6 +76,9 @@ void clients_accept_cb(struct loop *l, int lfd, uint32_t events, void *arg);
 void clients_idle(void *arg);
 void clients_send_owed(struct xcdd *x, struct client *c, const char *line, size_t len);
 void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *state, void *arg);
+/* dm_progress_fn: a domain.progress notification to every client. */
+void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op, uint64_t done,
+			 uint64_t total, void *arg);
 /* At exit: every connection closed. */
 void clients_close_all(struct xcdd *x);
 #endif

@@ -1,4 +1,5 @@
-/* devjob: the device phase of one domain operation, in a child process. */
+/* devjob: the device phase of one domain operation, or other slow work
+ * (a save, a restore's memory), in a child process. */
 #include "devjob.h"
 #include "hotplug.h"
 #include "../lib/jsonrpc.h"
@@ -35,6 +36,7 @@ struct devjob {
 	char err[1024];
 	char what[64]; /* "adding the devices of domain 5", for the log */
 	devjob_done_fn *done;
+	devjob_progress_fn *progress; /* NULL: progress is only logged */
 	void *arg;
 	struct devjob *next;
 };
@@ -107,11 +109,25 @@ static void job_stop(int sig)
 	_exit(1);
 }
 
-/* Runs in the child after fork: only this thread exists here, and glibc
+void devjob_report_progress(int fd, uint64_t done, uint64_t total)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		return;
+	yajl_gen_map_open(g);
+	yajl_gen_string(g, (const unsigned char *)"done", 4);
+	yajl_gen_integer(g, (long long)done);
+	yajl_gen_string(g, (const unsigned char *)"total", 5);
+	yajl_gen_integer(g, (long long)total);
+	yajl_gen_map_close(g);
+	child_send_gen(fd, g);
+}
+
+/* The child's start, after fork: only this thread exists here, and glibc
  * leaves malloc and stdio usable; the parent's xenstore handles (one with a
- * watch thread) are neither used nor closed through libxenstore here. */
-static void child_main(pid_t parent, int fd, const struct dev_env *e0, enum devjob_op op,
-		       uint32_t domid, const struct domcfg *cfg)
+ * watch thread) and hypervisor connection are neither used nor closed
+ * through their libraries here. Returns the report socket's descriptor. */
+static int child_setup(pid_t parent, int fd)
 {
 	/* A job never outlives its daemon (the next one owns the domain), nor
 	 * does the script it runs, with what that started: SIGTERM, from xcdd
@@ -139,6 +155,13 @@ static void child_main(pid_t parent, int fd, const struct dev_env *e0, enum devj
 	if (syscall(SYS_close_range, 4U, ~0U, 0) < 0)
 		for (int k = 4; k < 1024; k++)
 			close(k);
+	return fd;
+}
+
+/* The device phase in the child. */
+static void child_main(int fd, const struct dev_env *e0, enum devjob_op op,
+		       uint32_t domid, const struct domcfg *cfg)
+{
 	char err[1024] = "";
 	struct xs_handle *xs = xs_open(0);
 	if (!xs) {
@@ -236,7 +259,15 @@ static void take_line(struct devjob *j, const char *line)
 	yajl_val prog = t ? yajl_tree_get(t, p_prog, yajl_t_string) : NULL;
 	yajl_val res = t ? yajl_tree_get(t, p_res, yajl_t_number) : NULL;
 	yajl_val err = t ? yajl_tree_get(t, p_err, yajl_t_string) : NULL;
-	if (prog) {
+	const char *p_done[] = { "done", NULL }, *p_total[] = { "total", NULL };
+	yajl_val pd = t ? yajl_tree_get(t, p_done, yajl_t_number) : NULL;
+	yajl_val pt = t ? yajl_tree_get(t, p_total, yajl_t_number) : NULL;
+	if (pd && pt && YAJL_IS_INTEGER(pd) && YAJL_IS_INTEGER(pt) && YAJL_GET_INTEGER(pd) >= 0 &&
+	    YAJL_GET_INTEGER(pt) >= 0 && !j->reported) {
+		if (j->progress && !j->cancelled)
+			j->progress((uint64_t)YAJL_GET_INTEGER(pd), (uint64_t)YAJL_GET_INTEGER(pt),
+				    j->arg);
+	} else if (prog) {
 		log_debug("%s: %s", j->what, YAJL_GET_STRING(prog));
 	} else if (res && YAJL_IS_INTEGER(res)) {
 		j->reported = true;
@@ -280,21 +311,12 @@ static void sock_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	/* else devjobs_tick reaps it */
 }
 
-int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
-		 uint32_t domid, const struct domcfg *cfg,
-		 devjob_done_fn *done, void *arg, struct devjob **out, char *err, size_t errlen)
+/* Forks the child that runs WORK (child_main when NULL, with OP, DOMID, CFG)
+ * and watches it from the loop. */
+static int job_start(struct devjobs *js, struct devjob *j, devjob_work_fn *work, void *work_arg,
+		     const struct dev_env *e, enum devjob_op op, uint32_t domid,
+		     const struct domcfg *cfg, struct devjob **out, char *err, size_t errlen)
 {
-	struct devjob *j = calloc(1, sizeof(*j));
-	if (!j) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	j->js = js;
-	j->fd = j->pidfd = -1;
-	j->done = done;
-	j->arg = arg;
-	snprintf(j->what, sizeof(j->what), "%s the devices of domain %u",
-		 op == DEVJOB_ADD ? "adding" : "removing", domid);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		int rc = -errno;
@@ -314,7 +336,13 @@ int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(parent, sv[1], e, op, domid, cfg);
+		int fd = child_setup(parent, sv[1]);
+		if (!work)
+			child_main(fd, e, op, domid, cfg);
+		char werr[1024] = "";
+		int rc = work(fd, work_arg, werr, sizeof(werr));
+		child_result(fd, rc, rc < 0 ? werr : "");
+		_exit(0);
 	}
 	close(sv[1]);
 	j->pid = pid;
@@ -337,10 +365,49 @@ int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 	}
 	j->next = js->list;
 	js->list = j;
-	log_debug("device job %d: %s", (int)pid, j->what);
+	log_debug("job %d: %s", (int)pid, j->what);
 	if (out)
 		*out = j;
 	return 0;
+}
+
+static struct devjob *job_new(struct devjobs *js, devjob_done_fn *done, void *arg, char *err,
+			      size_t errlen)
+{
+	struct devjob *j = calloc(1, sizeof(*j));
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	j->js = js;
+	j->fd = j->pidfd = -1;
+	j->done = done;
+	j->arg = arg;
+	return j;
+}
+
+int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
+		 uint32_t domid, const struct domcfg *cfg,
+		 devjob_done_fn *done, void *arg, struct devjob **out, char *err, size_t errlen)
+{
+	struct devjob *j = job_new(js, done, arg, err, errlen);
+	if (!j)
+		return -ENOMEM;
+	snprintf(j->what, sizeof(j->what), "%s the devices of domain %u",
+		 op == DEVJOB_ADD ? "adding" : "removing", domid);
+	return job_start(js, j, NULL, NULL, e, op, domid, cfg, out, err, errlen);
+}
+
+int devjob_run(struct devjobs *js, const char *what, devjob_work_fn *work, void *work_arg,
+	       devjob_progress_fn *progress, devjob_done_fn *done, void *arg,
+	       struct devjob **out, char *err, size_t errlen)
+{
+	struct devjob *j = job_new(js, done, arg, err, errlen);
+	if (!j)
+		return -ENOMEM;
+	j->progress = progress;
+	snprintf(j->what, sizeof(j->what), "%s", what);
+	return job_start(js, j, work, work_arg, NULL, DEVJOB_ADD, 0, NULL, out, err, errlen);
 }
 
 void devjob_cancel(struct devjob *j)

@@ -13,6 +13,7 @@
 #include "../lib/loop.h"
 #include "devices.h"
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum devjob_op { DEVJOB_ADD, DEVJOB_REMOVE };
@@ -41,6 +42,23 @@ typedef void devjob_done_fn(int rc, bool reported, const char *err, void *arg);
 int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 		 uint32_t domid, const struct domcfg *cfg,
 		 devjob_done_fn *done, void *arg, struct devjob **out, char *err, size_t errlen);
+/*
+ * Another job's work, run in the child: FD is its report socket (for
+ * devjob_report_progress). 0, or a negative errno with ERR saying why.
+ */
+typedef int devjob_work_fn(int fd, void *arg, char *err, size_t errlen);
+/* The job said it has done DONE of TOTAL. */
+typedef void devjob_progress_fn(uint64_t done, uint64_t total, void *arg);
+/*
+ * Starts WORK(fd, WORK_ARG) in a child, WHAT naming it in the log. Its
+ * progress reports go to PROGRESS (NULL: none) and its end to DONE, as for
+ * devjob_start, with ARG. 0, or a negative errno with ERR (nothing started).
+ */
+int devjob_run(struct devjobs *js, const char *what, devjob_work_fn *work, void *work_arg,
+	       devjob_progress_fn *progress, devjob_done_fn *done, void *arg,
+	       struct devjob **out, char *err, size_t errlen);
+/* In the child: DONE of TOTAL, one line to the parent. */
+void devjob_report_progress(int fd, uint64_t done, uint64_t total);
 /* Kills J; its DONE is never called, the child is reaped later by the loop. */
 void devjob_cancel(struct devjob *j);
 pid_t devjob_pid(const struct devjob *j);

@@ -4,6 +4,7 @@
 #include "../lib/uuid.h"
 #include "cfgload.h"
 #include "domcfg.h"
+#include "rpc_internal.h"
 #include "xcdd.h"
 #include "xlfmt.h"
 #include <sys/utsname.h>
@@ -16,7 +17,7 @@
 
 /* The domain manager's error DE (of a call that returned RC) as a JSON-RPC
  * error in E; RC. An empty DE leaves E for rpc_dispatch to fill. */
-static int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e)
+int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e)
 {
 	static const int codes[] = {
 		[DM_OK] = XCDD_ERR_FAILED,	       [DM_ERR_FAILED] = XCDD_ERR_FAILED,
@@ -199,7 +200,7 @@ static int gen_host(yajl_gen g, void *arg)
 
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
  * at most 6; NULL: none). */
-static struct dm_domain *param_domain_with(struct xcdd *x, const struct jsonrpc_message *m,
+struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
 	const char *names[9] = { "domid", "name" };
@@ -232,7 +233,7 @@ static struct dm_domain *param_domain_with(struct xcdd *x, const struct jsonrpc_
 static struct dm_domain *param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 				      struct jsonrpc_error *e)
 {
-	return param_domain_with(x, m, NULL, e);
+	return rpc_param_domain(x, m, NULL, e);
 }
 
 /* Where a config error is: "params.config.KEY" when ERR ("FILE:L:C: KEY: ...")
@@ -259,12 +260,12 @@ static void config_field(const char *file, const char *err, char *field, size_t 
 		snprintf(field, len, "params.config.%.*s", (int)k, p);
 }
 
-static int parse_config(const struct jsonrpc_message *m, struct domcfg **out,
-			struct jsonrpc_error *e)
+int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, struct domcfg **out,
+		     struct jsonrpc_error *e)
 {
 	const char *config = NULL, *file = "config";
 	if (jsonrpc_param_string(m, "config", true, &config, e) < 0 ||
-	    jsonrpc_param_string(m, "file", false, &file, e) < 0)
+	    jsonrpc_param_string(m, file_key, false, &file, e) < 0)
 		return -EINVAL;
 	const char *p_ov[] = { "overrides", NULL };
 	yajl_val ov = yajl_tree_get(m->params, p_ov, yajl_t_any);
@@ -305,24 +306,7 @@ static int parse_config(const struct jsonrpc_message *m, struct domcfg **out,
 	return rc;
 }
 
-/*
- * An answer owed to a caller: its request's handler returned, the work goes
- * on (a device job). Made before the work starts; if the work ends at once
- * (no loop: the fuzzer; or no devices) the answer is taken back by
- * pending_take, else it is sent when ready.
- */
-struct rpc_pending {
-	struct xcdd *x;
-	struct client *client; /* NULL: gone away */
-	struct jsonrpc_id id;
-	char method[32];
-	bool owed;  /* the handler returned without the answer */
-	char *line; /* the answer, while the handler has not returned */
-	size_t len;
-	struct rpc_pending *next; /* x->pending, while owed */
-};
-
-static struct rpc_pending *pending_new(struct xcdd *x, struct client *c,
+struct rpc_pending *rpc_pending_new(struct xcdd *x, struct client *c,
 				       const struct jsonrpc_message *m)
 {
 	struct rpc_pending *p = calloc(1, sizeof(*p));
@@ -339,7 +323,7 @@ static struct rpc_pending *pending_new(struct xcdd *x, struct client *c,
 	return p;
 }
 
-static void pending_free(struct rpc_pending *p)
+void rpc_pending_free(struct rpc_pending *p)
 {
 	free(p->id.text);
 	free(p->line);
@@ -369,10 +353,10 @@ static void pending_answer(struct rpc_pending *p, char *line, size_t len, int rc
 	else
 		log_err("%s: the answer could not be made: out of memory", p->method);
 	free(line);
-	pending_free(p);
+	rpc_pending_free(p);
 }
 
-static void pending_result(struct rpc_pending *p, jsonrpc_value_fn *fn, void *arg)
+void rpc_pending_result(struct rpc_pending *p, jsonrpc_value_fn *fn, void *arg)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -383,7 +367,7 @@ static void pending_result(struct rpc_pending *p, jsonrpc_value_fn *fn, void *ar
 	pending_answer(p, line, len, 0, "done");
 }
 
-static void pending_error(struct rpc_pending *p, const struct jsonrpc_error *e)
+void rpc_pending_error(struct rpc_pending *p, const struct jsonrpc_error *e)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -395,13 +379,13 @@ static void pending_error(struct rpc_pending *p, const struct jsonrpc_error *e)
 }
 
 /* After the work started: the answer if it is ready (*OUT), else owed. */
-static int pending_take(struct rpc_pending *p, char **out, size_t *outlen)
+int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen)
 {
 	if (p->line) {
 		*out = p->line;
 		*outlen = p->len;
 		p->line = NULL;
-		pending_free(p);
+		rpc_pending_free(p);
 		return 0;
 	}
 	*out = NULL;
@@ -421,10 +405,6 @@ void rpc_client_gone(struct xcdd *x, struct client *c)
 static const char *const create_params[] = { "config", "file", "overrides", "paused",
 					     "dry_run", NULL };
 
-/* Each handler answers with a result (filling *out) or fills E; a handler
- * that waits for a device job returns 0 with *out NULL (rpc_pending). */
-typedef int rpc_fn(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
-		   char **out, size_t *outlen, struct jsonrpc_error *e);
 
 /* A create whose answer waits for the devices. */
 struct create_wait {
@@ -438,11 +418,11 @@ static void create_done(struct dm *dm, int rc, struct dm_domain *d,
 	struct create_wait *w = arg;
 	if (rc == 0) {
 		struct created_arg a = { d, w->cfg };
-		pending_result(w->p, gen_created, &a);
+		rpc_pending_result(w->p, gen_created, &a);
 	} else {
 		struct jsonrpc_error e = { 0 };
 		rpc_dm_error(de, rc, &e);
-		pending_error(w->p, &e);
+		rpc_pending_error(w->p, &e);
 	}
 	free(w); /* w->cfg went to the domain manager */
 }
@@ -456,7 +436,7 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 	    jsonrpc_param_bool(m, "dry_run", false, &dry_run, e) < 0)
 		return -EINVAL;
 	struct domcfg *cfg = NULL;
-	int rc = parse_config(m, &cfg, e);
+	int rc = rpc_parse_config(m, "file", &cfg, e);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < cfg->n_warnings; i++)
@@ -471,12 +451,12 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		jsonrpc_param_string(m, "config", true, (const char **)&src.text, e);
 		src.file = "config";
 		jsonrpc_param_string(m, "file", false, (const char **)&src.file, e);
-		/* parse_config took them: every one is a string. */
+		/* rpc_parse_config took them: every one is a string. */
 		src.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
 		for (size_t i = 0; src.overrides && ov && i < ov->u.array.len; i++)
 			src.overrides[src.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
 		struct create_wait *w = calloc(1, sizeof(*w));
-		struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
+		struct rpc_pending *p = w ? rpc_pending_new(x, c, m) : NULL;
 		rc = src.overrides && p ? 0 : -ENOMEM;
 		bool taken = rc == 0; /* dm_create takes cfg */
 		if (rc == 0) {
@@ -488,9 +468,9 @@ static int m_create(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		}
 		free(src.overrides);
 		if (rc == 0)
-			return pending_take(p, out, outlen);
+			return rpc_pending_take(p, out, outlen);
 		if (p)
-			pending_free(p);
+			rpc_pending_free(p);
 		free(w);
 		if (taken)
 			return rc;
@@ -563,10 +543,10 @@ static void destroy_done(struct dm *dm, int rc, struct dm_domain *d,
 	struct destroy_wait *w = arg;
 	struct jsonrpc_error e = { 0 };
 	if (rc == 0) {
-		pending_result(w->p, gen_gone, w->name);
+		rpc_pending_result(w->p, gen_gone, w->name);
 	} else {
 		rpc_dm_error(de, rc, &e);
-		pending_error(w->p, &e);
+		rpc_pending_error(w->p, &e);
 	}
 	free(w->name);
 	free(w);
@@ -579,10 +559,10 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 	if (!d)
 		return -EINVAL;
 	struct destroy_wait *w = calloc(1, sizeof(*w));
-	struct rpc_pending *p = w ? pending_new(x, c, m) : NULL;
+	struct rpc_pending *p = w ? rpc_pending_new(x, c, m) : NULL;
 	if (!p || !(w->name = strdup(d->name))) {
 		if (p)
-			pending_free(p);
+			rpc_pending_free(p);
 		free(w);
 		return -ENOMEM;
 	}
@@ -590,8 +570,8 @@ static int m_destroy(struct xcdd *x, struct client *c, const struct jsonrpc_mess
 	struct dm_error de = { 0 };
 	int rc = rpc_dm_error(&de, dm_destroy(&x->dm, d, destroy_done, w, &de), e);
 	if (rc == 0)
-		return pending_take(p, out, outlen);
-	pending_free(p);
+		return rpc_pending_take(p, out, outlen);
+	rpc_pending_free(p);
 	free(w->name);
 	free(w);
 	return rc;
@@ -603,7 +583,7 @@ static int set_memory(struct xcdd *x, const struct jsonrpc_message *m, bool max,
 	struct dm_error de = { 0 };
 	static const char *const extra[] = { "memory_kb", NULL };
 	long long kb = 0;
-	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "memory_kb", true, 0, INT64_MAX, &kb, e) < 0 ||
 	    rpc_dm_error(&de, dm_set_memory(&x->dm, d, max, (uint64_t)kb, &de), e) < 0)
 		return -EINVAL;
@@ -628,7 +608,7 @@ static int m_rename(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 	struct dm_error de = { 0 };
 	static const char *const extra[] = { "new_name", NULL };
 	const char *name = NULL;
-	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || jsonrpc_param_string(m, "new_name", true, &name, e) < 0 ||
 	    rpc_dm_error(&de, dm_rename(&x->dm, d, name, &de), e) < 0)
 		return -EINVAL;
@@ -655,7 +635,7 @@ static int m_vcpu_pin(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 	const char *hard = NULL, *soft = NULL;
 	long long vcpu = -1;
 	unsigned nr_cpus;
-	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "vcpu", false, 0, UINT32_MAX, &vcpu, e) < 0 ||
 	    jsonrpc_param_string(m, "cpus", false, &hard, e) < 0 ||
 	    jsonrpc_param_string(m, "cpus_soft", false, &soft, e) < 0)
@@ -769,7 +749,7 @@ static int m_shutdown(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 	struct dm_error de = { 0 };
 	static const char *const extra[] = { "reboot", "force", NULL };
 	bool reboot = false, force = false;
-	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || jsonrpc_param_bool(m, "reboot", false, &reboot, e) < 0 ||
 	    jsonrpc_param_bool(m, "force", false, &force, e) < 0)
 		return -EINVAL;
@@ -786,7 +766,7 @@ static int m_vcpu_set(struct xcdd *x, struct client *c, const struct jsonrpc_mes
 	struct dm_error de = { 0 };
 	static const char *const extra[] = { "vcpus", NULL };
 	long long n = 0;
-	struct dm_domain *d = param_domain_with(x, m, extra, e);
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || jsonrpc_param_int(m, "vcpus", true, 0, UINT32_MAX, &n, e) < 0 ||
 	    rpc_dm_error(&de, dm_vcpu_set(&x->dm, d, n, &de), e) < 0)
 		return -EINVAL;
@@ -816,6 +796,7 @@ static const struct method {
 	{ "domain.rename", m_rename, true, true },    { "domain.vcpu_pin", m_vcpu_pin, true, false },
 	{ "domain.vcpu_list", m_vcpu_list, false, false }, { "host.info", m_host, false, false },
 	{ "domain.shutdown", m_shutdown, true, true }, { "domain.vcpu_set", m_vcpu_set, true, true },
+	{ "domain.save", rpc_m_save, true, true },    { "domain.restore", rpc_m_restore, true, true },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,

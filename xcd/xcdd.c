@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 	loop_set_idle(x.loop, clients_idle, &x);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x.dm, x.loop);
+	dm_set_host(&x.dm, sim_sock[0] ? HV_SIM : HV_XEN, sim_sock, clients_dm_progress);
 	x.own_sim = sim_backends;
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;

@@ -20,8 +20,8 @@
 
 /* What xl sets after building: the memory target (memory= below maxmem=) and
  * the vCPU affinities of cpus= (to the hypervisor) and cpus_soft= (kept). */
-static int apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
-			uint32_t max_vcpus, struct dm_error *e)
+int dm_apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
+		    uint32_t max_vcpus, struct dm_error *e)
 {
 	int rc;
 	if (cfg->target_memkb != DOMCFG_MEMKB_DEFAULT && cfg->max_memkb != DOMCFG_MEMKB_DEFAULT &&
@@ -131,8 +131,8 @@ void dm_create_finish(struct dm_op *op)
 		dm_op_devices(op, false, NULL);
 		return;
 	}
-	log_info("created domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
-		 op->paused ? ", paused" : "");
+	log_info("%s domain %s (domid %u, uuid %s)%s", op->restore ? "restored" : "created",
+		 d->name, d->domid, d->uuid, op->paused ? ", paused" : "");
 	dm_op_end(op, 0, d);
 }
 
@@ -220,10 +220,11 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 	return name_check(m, self, name, field, true, e);
 }
 
-/* dm_create; RESTART: made again by a restart, which a crash does not undo. */
-int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
-		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
-		     void *arg, struct dm_error *e)
+/* dm_create; RESTART: made again by a restart, which a crash does not undo;
+ * FILE (NULL: built from its kernel): restored from that save file. */
+static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+			 const struct dm_source *src, bool paused, bool restart,
+			 const char *file, dm_done_fn *done, void *arg, struct dm_error *e)
 {
 	const struct domcfg *cfg = held->cfg;
 	if (!uuid)
@@ -298,9 +299,11 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	gettimeofday(&tv, NULL);
 	d->start_time = tv.tv_sec;
 	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
-	d->pending.kind = DM_PENDING_CREATE;
+	d->pending.kind = file ? DM_PENDING_RESTORE : DM_PENDING_CREATE;
 	d->pending.paused = paused;
 	d->pending.restart = restart;
+	if (file)
+		snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
 	snprintf(d->pending.step, sizeof(d->pending.step), "creating");
 	int rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {
@@ -320,7 +323,7 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 		goto undo;
 	}
-	dm_crash_point(m, "create:journal");
+	dm_crash_point(m, file ? "restore:created" : "create:journal");
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		char jerr[256];
 		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
@@ -330,6 +333,23 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	}
 	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
 		goto undo_store;
+	if (file) {
+		/* The memory comes from the file, in a job; restore.c goes on. */
+		struct dm_op *op = dm_op_new(m, d, OP_CREATE, done, arg);
+		if (!op) {
+			rc = -ENOMEM;
+			dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+			goto undo_store;
+		}
+		op->paused = paused;
+		op->restore = true;
+		if ((rc = dm_restore_fill(op, file, e)) < 0) {
+			d->op = NULL;
+			free(op);
+			goto undo_store;
+		}
+		return 0;
+	}
 	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				      .cmdline = cfg->cmdline,
 				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
@@ -344,7 +364,7 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		goto undo_store;
 	}
-	if ((rc = apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
+	if ((rc = dm_apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
 		goto undo_store;
 	/* The record still says "created": what is undone after a crash is
 	 * the same, and a write (an fsync) less is worth more than the step. */
@@ -366,6 +386,20 @@ nomem:
 	dm_domain_free(d);
 	dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 	return -ENOMEM;
+}
+
+int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
+		     void *arg, struct dm_error *e)
+{
+	return create_domain(m, held, uuid, src, paused, restart, NULL, done, arg, e);
+}
+
+int dm_restore_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+		      const struct dm_source *src, bool paused, const char *file,
+		      dm_done_fn *done, void *arg, struct dm_error *e)
+{
+	return create_domain(m, held, uuid, src, paused, false, file, done, arg, e);
 }
 
 int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,

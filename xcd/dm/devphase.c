@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct dm_op *dm_op_new(struct dm *m, struct dm_domain *d, enum op_kind kind,
 			    dm_done_fn *done, void *arg)
@@ -136,6 +137,12 @@ void dm_op_abort(struct dm_domain *d, int rc, const char *why)
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
+	if (op->kind == OP_SAVE) {
+		/* What the job wrote goes; the record settles the rest. */
+		char tmp[DM_SAVE_PATH_MAX + 8];
+		if (dm_save_tmp(d->pending.file, tmp, sizeof(tmp)) == 0)
+			unlink(tmp);
+	}
 	if (!op->undoing)
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, why);
 	op->d = NULL;

@@ -57,7 +57,12 @@ enum dm_pending_kind {
 	DM_PENDING_DESTROY,
 	DM_PENDING_RESTART,	       /* on_*=restart: this uuid destroyed, made again */
 	DM_PENDING_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
+	DM_PENDING_SAVE,	       /* written to file; then destroyed unless keep */
+	DM_PENDING_RESTORE,	       /* made from file: rolled back like a create */
 };
+
+/* The longest save file path xcdd takes (the journal keeps it). */
+#define DM_SAVE_PATH_MAX 1024
 
 struct dm_pending_op {
 	enum dm_pending_kind kind;
@@ -67,6 +72,12 @@ struct dm_pending_op {
 	char new_uuid[37];  /* rename-restart: the domain made again */
 	char kept_uuid[37]; /* rename-restart: the one the kept domain takes, as
 			     * libxl gives it ("": it keeps its own) */
+	/* save: the file being written (FILE.tmp until it is whole), whether the
+	 * domain stays (KEEP: -c or -p), is left paused (LEAVE_PAUSED: -p) and
+	 * was paused before the save (WAS_PAUSED: it is left so on a rollback);
+	 * restore: the file read. */
+	char file[DM_SAVE_PATH_MAX];
+	bool keep, leave_paused, was_paused;
 };
 
 struct dm_domain {
@@ -116,6 +127,9 @@ struct dm;
 /* STATE: the xl flags, or "gone" when the domain no longer exists. */
 typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *state,
 			 void *arg);
+/* A save or restore of D (OP "save" or "restore") has done DONE of TOTAL pages. */
+typedef void dm_progress_fn(struct dm *m, const struct dm_domain *d, const char *op,
+			    uint64_t done, uint64_t total, void *arg);
 
 struct dm {
 	struct hv *hv;
@@ -131,6 +145,11 @@ struct dm {
 	struct devjobs jobs;
 	/* XCDD_TEST_CRASH_AT: the step after which xcdd kills itself (tests). */
 	const char *crash_at;
+	/* What a save's or restore's job opens for its own connection to the
+	 * hypervisor (dm_set_host; HV_AUTO: none given, saves are refused). */
+	enum hv_backend job_backend;
+	char job_sim_sock[4096 + 32];
+	dm_progress_fn *progress; /* NULL: nobody told */
 };
 
 /*
@@ -154,8 +173,13 @@ int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_
 void dm_close(struct dm *m);
 /* From now on device phases run as jobs in LOOP's children. */
 void dm_set_loop(struct dm *m, struct loop *loop);
-/* "creating" or "destroying" while D's operation runs, "undoing" while what
- * a failed create left waits for the hypervisor to destroy it, else NULL. */
+/* The host a save's or restore's job connects to: BACKEND, and for HV_SIM
+ * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. */
+void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
+		 dm_progress_fn *progress);
+/* "creating", "restoring", "saving" or "destroying" while D's operation
+ * runs, "undoing" while what a failed create left waits for the hypervisor
+ * to destroy it, else NULL. */
 const char *dm_busy(const struct dm_domain *d);
 
 /* By name (NAME non-NULL) or by domid; NULL: not one xcdd manages. */
@@ -221,6 +245,34 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
  */
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
 		struct dm_error *e);
+/*
+ * Saves D to FILE (an absolute path) as xl's save file (libmigrate): D is
+ * paused, its memory and vCPUs written by a job to FILE.tmp (0600), which
+ * becomes FILE (an existing FILE is replaced, as xl does) only once it is
+ * whole. Then D is destroyed, or with KEEP stays: running again (as it was
+ * before: a domain paused before stays paused), or paused with LEAVE_PAUSED.
+ * On failure D runs again as it was and no FILE.tmp is left. Journaled: a
+ * restarted xcdd settles a save that did not finish (xcdd(8)). Only
+ * simulated guests (kernel "sim:...") can be saved yet. SRC (NULL: D's own)
+ * is the xl.cfg text the file keeps for a restore. DONE (D when it is
+ * kept, else NULL) is told at the end; a negative errno with E when it could
+ * not start (DONE not called).
+ */
+int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
+	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e);
+/*
+ * Restores the guest saved in FILE (absolute) as a new domain: its
+ * configuration CFG (the manager's from the call on; NULL: the xl.cfg text
+ * xcdd keeps in the file's JSON configuration, SRC then ignored) with SRC
+ * journaled as for dm_create; the name must pass dm_name_check before
+ * anything is made. The domain is created, filled from the file by a job,
+ * made runnable (hv_domain_restore_finish), given its xenstore entries and
+ * introduced, its devices added, and unpaused unless PAUSED. On failure
+ * nothing is left; a restarted xcdd rolls back a restore that did not
+ * finish. DONE as for dm_create.
+ */
+int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct dm_source *src,
+	       bool paused, dm_done_fn *done, void *arg, struct dm_error *e);
 /* Sets the vCPUs of D online (the first N) and offline (the rest). */
 int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e);
 

@@ -24,13 +24,14 @@
  * device phase as a job (devjob.h) whose end calls the next step from the
  * loop. Every path ends in dm_op_end, which tells DONE and frees the op.
  */
-enum op_kind { OP_CREATE, OP_DESTROY };
+enum op_kind { OP_CREATE, OP_DESTROY, OP_SAVE };
 
 struct dm_op {
 	struct dm *m;
 	struct dm_domain *d;
 	enum op_kind kind;
 	bool paused;	    /* create: leave it paused */
+	bool restore;	    /* create: from a save file (a job fills it) */
 	bool undoing;	    /* create: its devices go again after a later step failed */
 	int rc;		    /* the failure being undone */
 	struct dm_error e;
@@ -138,6 +139,25 @@ void dm_create_finish(struct dm_op *op);
 void dm_create_undo(struct dm *m, struct dm_domain *d);
 /* The poll's next try at destroying what a failed create left. */
 void dm_undo_retry(struct dm *m, struct dm_domain *d);
+
+/* dm_create_domain for a restore: filled from FILE by a job instead of built. */
+int dm_restore_domain(struct dm *m, struct dm_cfg *cfg, const uint8_t *uuid,
+		      const struct dm_source *src, bool paused, const char *file,
+		      dm_done_fn *done, void *arg, struct dm_error *e);
+/* What xl sets after the build (memory target, affinities). */
+int dm_apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
+		    uint32_t max_vcpus, struct dm_error *e);
+
+/* ---- restore.c ---- */
+/* Starts the job that fills OP's domain from FILE: 0, or a negative errno
+ * with E (nothing started, OP left to the caller). */
+int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e);
+
+/* ---- save.c ---- */
+/* A save's FILE.tmp (OUT of LEN bytes): 0, or -ENAMETOOLONG. */
+int dm_save_tmp(const char *file, char *out, size_t len);
+/* A save did not finish under the last xcdd: settled (recover.c). */
+void dm_settle_save(struct dm *m, struct dm_domain *d, bool present);
 
 /* ---- destroy.c ---- */
 /* The devices are gone: the domain and its entries go. */

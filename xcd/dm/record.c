@@ -139,9 +139,12 @@ static const char *const pending_names[] = {
 	[DM_PENDING_DESTROY] = "destroy",
 	[DM_PENDING_RESTART] = "restart",
 	[DM_PENDING_RENAME_RESTART] = "rename-restart",
+	[DM_PENDING_SAVE] = "save",
+	[DM_PENDING_RESTORE] = "restore",
 };
 
-/* "op": {"kind", "step", "paused", "restart", "dm_new_uuid", "kept_uuid"}, or nothing. */
+/* "op": {"kind", "step", "paused", "restart", "dm_new_uuid", "kept_uuid",
+ * "file", "keep", "leave_paused", "was_paused"}, or nothing. */
 static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 {
 	if (o->kind == DM_PENDING_NONE)
@@ -150,7 +153,15 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	    jw_str(g, "kind") || jw_str(g, pending_names[o->kind]) || jw_str(g, "step") ||
 	    jw_str(g, o->step))
 		return -EINVAL;
-	if (o->kind == DM_PENDING_CREATE &&
+	if ((o->kind == DM_PENDING_SAVE || o->kind == DM_PENDING_RESTORE) &&
+	    (jw_str(g, "file") || jw_str(g, o->file)))
+		return -EINVAL;
+	if (o->kind == DM_PENDING_SAVE &&
+	    (jw_str(g, "keep") || yajl_gen_bool(g, o->keep) != yajl_gen_status_ok ||
+	     jw_str(g, "leave_paused") || yajl_gen_bool(g, o->leave_paused) != yajl_gen_status_ok ||
+	     jw_str(g, "was_paused") || yajl_gen_bool(g, o->was_paused) != yajl_gen_status_ok))
+		return -EINVAL;
+	if ((o->kind == DM_PENDING_CREATE || o->kind == DM_PENDING_RESTORE) &&
 	    (jw_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
 	     jw_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
 		return -EINVAL;
@@ -167,12 +178,15 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 {
 	const char *p_kind[] = { "kind", NULL }, *p_step[] = { "step", NULL },
 		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
-		   *p_new[] = { "dm_new_uuid", NULL }, *p_kept[] = { "kept_uuid", NULL };
+		   *p_new[] = { "dm_new_uuid", NULL }, *p_kept[] = { "kept_uuid", NULL },
+		   *p_file[] = { "file", NULL }, *p_keep[] = { "keep", NULL },
+		   *p_lp[] = { "leave_paused", NULL }, *p_wp[] = { "was_paused", NULL };
 	yajl_val kind = yajl_tree_get(v, p_kind, yajl_t_string);
 	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
 	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
-	struct dm_pending_op o = { DM_PENDING_NONE, "", false, false, "", "" };
+	yajl_val file = yajl_tree_get(v, p_file, yajl_t_string);
+	struct dm_pending_op o = { .kind = DM_PENDING_NONE };
 	for (size_t k = DM_PENDING_CREATE; kind && k < sizeof(pending_names) / sizeof(*pending_names); k++)
 		if (!strcmp(kind->u.string, pending_names[k]))
 			o.kind = (enum dm_pending_kind)k;
@@ -180,6 +194,12 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	if (o.kind == DM_PENDING_RENAME_RESTART && (!nu || uuid_parse(nu->u.string, u) < 0 ||
 						  (ku && uuid_parse(ku->u.string, u) < 0)))
 		o.kind = DM_PENDING_NONE;
+	/* A save's file is what its settling removes: one it cannot name
+	 * whole (or not absolute) is not a save xcdd can settle. */
+	if ((o.kind == DM_PENDING_SAVE || o.kind == DM_PENDING_RESTORE) &&
+	    (!file || file->u.string[0] != '/' ||
+	     strlen(file->u.string) >= sizeof(o.file)))
+		o.kind = o.kind == DM_PENDING_RESTORE ? DM_PENDING_CREATE : DM_PENDING_NONE;
 	if (o.kind == DM_PENDING_NONE) {
 		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
 			 "knows or lacks a field: ignored, the domain is re-attached as it is",
@@ -193,6 +213,11 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 		snprintf(o.new_uuid, sizeof(o.new_uuid), "%s", nu->u.string);
 	if (ku)
 		snprintf(o.kept_uuid, sizeof(o.kept_uuid), "%s", ku->u.string);
+	if (file && (o.kind == DM_PENDING_SAVE || o.kind == DM_PENDING_RESTORE))
+		snprintf(o.file, sizeof(o.file), "%s", file->u.string);
+	o.keep = YAJL_IS_TRUE(yajl_tree_get(v, p_keep, yajl_t_any));
+	o.leave_paused = YAJL_IS_TRUE(yajl_tree_get(v, p_lp, yajl_t_any));
+	o.was_paused = YAJL_IS_TRUE(yajl_tree_get(v, p_wp, yajl_t_any));
 	d->pending = o;
 }
 

@@ -318,6 +318,16 @@ static void settle_half_done(struct dm *m, struct dm_domain *d, bool present, st
 	case DM_PENDING_RENAME_RESTART:
 		settle_rename_restart(m, d, present, list, n);
 		return;
+	case DM_PENDING_SAVE:
+		dm_settle_save(m, d, present);
+		return;
+	case DM_PENDING_RESTORE:
+		log_info("domain %s (domid %u%s): its restore from %s did not finish (step %s), "
+			 "its caller was not told it succeeded: rolled back (destroyed, entries "
+			 "and devices removed)", d->name, d->domid, there, d->pending.file,
+			 d->pending.step);
+		settle_destroy(m, d, present);
+		return;
 	case DM_PENDING_NONE:
 		break;
 	}

@@ -287,6 +287,14 @@ void dm_set_loop(struct dm *m, struct loop *loop)
 	m->jobs.loop = loop;
 }
 
+void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
+		 dm_progress_fn *progress)
+{
+	m->job_backend = backend;
+	snprintf(m->job_sim_sock, sizeof(m->job_sim_sock), "%s", sim_sock ? sim_sock : "");
+	m->progress = progress;
+}
+
 void dm_close(struct dm *m)
 {
 	struct strmap_iter it;
@@ -336,7 +344,9 @@ const char *dm_busy(const struct dm_domain *d)
 		return "undoing";
 	if (!d->op)
 		return NULL;
-	return d->op->kind == OP_CREATE ? "creating" : "destroying";
+	if (d->op->kind == OP_CREATE)
+		return d->op->restore ? "restoring" : "creating";
+	return d->op->kind == OP_SAVE ? "saving" : "destroying";
 }
 
 /* Changes other than destroy wait until a create or destroy is over. */
@@ -351,9 +361,12 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 				  "destroy applies", d->name);
 		return -EBUSY;
 	}
-	dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is being %s (its devices' "
-			  "scripts run); try again when that is over", d->name,
-			  d->op->kind == OP_CREATE ? "created" : "destroyed");
+	dm_error_set(e, DM_ERR_BUSY, NULL, "domain %s is being %s; try again when that "
+			  "is over", d->name,
+			  d->op->kind == OP_SAVE	 ? "saved"
+			  : d->op->kind == OP_DESTROY ? "destroyed (its devices' scripts run)"
+			  : d->op->restore	 ? "restored"
+						 : "created (its devices' scripts run)");
 	return -EBUSY;
 }
 

@@ -52,7 +52,7 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		return 1;
 	}
 	struct mig_save_stats st;
-	int rc = mig_save_sim(hv, domid, &o, cfg, (uint32_t)n + 1, &st, err, sizeof(err));
+	int rc = mig_save_sim(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &st, err, sizeof(err));
 	mig_out_free(&o);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -104,7 +104,7 @@ static int restore(struct hv *hv, const char *file)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore_sim(hv, domid, &in, err, sizeof(err));
+		rc = mig_restore_sim(hv, domid, &in, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;

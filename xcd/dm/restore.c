@@ -1,0 +1,264 @@
+/* restore: dm_restore, a domain made from an xl save file: its configuration
+ * read here, its memory and vCPUs filled by a job (libmigrate), then made
+ * runnable, introduced and given its devices as a create. */
+#include "dm_internal.h"
+#include "../../lib/log.h"
+#include "../../lib/uuid.h"
+#include "../../migrate/migrate.h"
+#include "../cfgload.h"
+#include "../xs_domain.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the child needs: its own connection to the host, the domain, the file. */
+struct fill_work {
+	enum hv_backend backend;
+	const char *sim_sock;
+	uint32_t domid;
+	const char *file;
+};
+
+struct child_progress {
+	int fd;
+	struct timespec last;
+};
+
+static void child_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct child_progress *p = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (now.tv_sec - p->last.tv_sec) * 1000LL +
+		       (now.tv_nsec - p->last.tv_nsec) / 1000000;
+	if (done < total && ms < 100)
+		return;
+	p->last = now;
+	devjob_report_progress(p->fd, done, total);
+}
+
+static int fill_work(int fd, void *arg, char *err, size_t errlen)
+{
+	struct fill_work *w = arg;
+	char why[512];
+	struct hv *hv;
+	int rc = hv_open(w->backend, w->backend == HV_SIM ? w->sim_sock : NULL, &hv, why,
+			 sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "the job cannot reach the hypervisor: %s", why);
+		return rc;
+	}
+	int in_fd = open(w->file, O_RDONLY | O_CLOEXEC);
+	struct mig_in in;
+	if (in_fd < 0 || mig_in_fd(&in, in_fd) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", w->file, strerror(errno));
+		if (in_fd >= 0)
+			close(in_fd);
+		hv_close(hv);
+		return rc ? rc : -EIO;
+	}
+	char *config = NULL;
+	uint32_t len;
+	struct child_progress p = { fd, { 0, 0 } };
+	struct mig_progress prog = { child_progress, &p };
+	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
+	free(config);
+	if (rc == 0)
+		rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	mig_in_free(&in);
+	close(in_fd);
+	hv_close(hv);
+	return rc;
+}
+
+static void fill_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct dm_op *op = arg;
+	if (op->m->progress && op->d)
+		op->m->progress(op->m, op->d, "restore", done, total, op->m->arg);
+}
+
+/* The job filled the domain (or failed): made runnable, introduced, its
+ * devices added (devphase.c goes on to dm_create_finish), or undone. */
+static void fill_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	char xerr[512];
+	op->job = NULL;
+	(void)reported;
+	if (rc < 0) {
+		dm_error_set(&op->e, DM_ERR_INVALID, "params.file", "restoring %s from %s: %s",
+			     d->name, d->pending.file, err);
+		goto undo;
+	}
+	struct hv_build_spec spec = { 0 };
+	struct hv_build_result built = { 0 };
+	if ((rc = hv_domain_restore_finish(m->hv, d->domid, &spec, &built)) < 0) {
+		dm_hv_fail(m, &op->e, rc, "cannot restore domain", d->name);
+		goto undo;
+	}
+	d->built = built;
+	dm_pending_set(m, d, DM_PENDING_RESTORE, "filled");
+	dm_crash_point(m, "restore:filled");
+	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, xerr, sizeof(xerr))) < 0) {
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
+		goto undo;
+	}
+	const struct domcfg *cfg = d->cfg->cfg;
+	struct hv_dominfo i;
+	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {
+		dm_hv_fail(m, &op->e, rc, "cannot read the state of", d->name);
+		goto undo;
+	}
+	if ((rc = dm_apply_config(m, d, cfg, i.max_vcpus, &op->e)) < 0)
+		goto undo;
+	dm_op_devices(op, true, cfg);
+	return;
+undo:
+	op->d = NULL; /* freed with the domain */
+	dm_create_undo(m, d);
+	dm_op_end(op, rc, NULL);
+}
+
+int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e)
+{
+	struct dm *m = op->m;
+	if (!m->jobs.loop || m->job_backend == HV_AUTO) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "restoring needs xcdd's loop running");
+		return -EAGAIN;
+	}
+	struct fill_work w = { m->job_backend, m->job_sim_sock, op->d->domid, file };
+	char what[64], err[512];
+	snprintf(what, sizeof(what), "restoring domain %u", op->d->domid);
+	/* W is the child's copy after the fork: the parent's may go. */
+	int rc = devjob_run(&m->jobs, what, fill_work, &w, fill_progress, fill_done, op, &op->job,
+			    err, sizeof(err));
+	if (rc < 0) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
+		return rc;
+	}
+	dm_pending_set(m, op->d, DM_PENDING_RESTORE, "filling");
+	dm_crash_point(m, "restore:job");
+	return 0;
+}
+
+/* The configuration xcdd keeps in a save file's JSON ("xcd_source"),
+ * parsed as create parses it: 0 with *CFG, *SRC (the journaled source) and
+ * *UUID, or a negative errno with E. */
+static int file_config(const char *file, const char *json, struct domcfg **cfg,
+		       struct dm_source **src, uint8_t uuid[16], bool *have_uuid,
+		       struct dm_error *e)
+{
+	char perr[256];
+	yajl_val t = yajl_tree_parse(json, perr, sizeof(perr));
+	const char *p_src[] = { "xcd_source", NULL }, *p_text[] = { "text", NULL },
+		   *p_file[] = { "file", NULL }, *p_ov[] = { "overrides", NULL },
+		   *p_uuid[] = { "uuid", NULL };
+	yajl_val s = t ? yajl_tree_get(t, p_src, yajl_t_object) : NULL;
+	yajl_val text = s ? yajl_tree_get(s, p_text, yajl_t_string) : NULL;
+	yajl_val name = s ? yajl_tree_get(s, p_file, yajl_t_string) : NULL;
+	yajl_val ov = s ? yajl_tree_get(s, p_ov, yajl_t_array) : NULL;
+	yajl_val u = s ? yajl_tree_get(s, p_uuid, yajl_t_string) : NULL;
+	if (!t) {
+		dm_error_set(e, DM_ERR_INVALID, "params.file", "%s: its configuration is not JSON: "
+			     "%s", file, perr);
+		return -EINVAL;
+	}
+	if (!text || !name) {
+		yajl_tree_free(t);
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "%s: its configuration holds no "
+			     "xl.cfg text (a file xl wrote?): give the configuration file", file);
+		return -EINVAL;
+	}
+	struct dm_source in = { YAJL_GET_STRING(name), YAJL_GET_STRING(text), NULL, 0 };
+	in.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
+	for (size_t i = 0; in.overrides && ov && i < ov->u.array.len; i++)
+		if (YAJL_IS_STRING(ov->u.array.values[i]))
+			in.overrides[in.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
+	*have_uuid = u && uuid_parse(YAJL_GET_STRING(u), uuid) == 0;
+	*src = in.overrides ? dm_source_dup(&in) : NULL;
+	int rc = -ENOMEM;
+	char err[512] = "out of memory";
+	if (*src)
+		rc = dm_reparse(*src, cfg, err, sizeof(err));
+	free(in.overrides);
+	yajl_tree_free(t);
+	if (rc < 0) {
+		dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, "params.file",
+			     "%s: its configuration: %s", file, err);
+		if (*src)
+			dm_source_free(*src);
+		*src = NULL;
+	}
+	return rc;
+}
+
+int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct dm_source *src,
+	       bool paused, dm_done_fn *done, void *arg, struct dm_error *e)
+{
+	struct dm_source *own_src = NULL;
+	uint8_t uuid[16];
+	bool have_uuid = false;
+	int rc;
+	if (!file || file[0] != '/' || strlen(file) >= DM_SAVE_PATH_MAX) {
+		dm_error_set(e, DM_ERR_INVALID, "params.file",
+			     "params.file: expected an absolute path of less than %d bytes",
+			     DM_SAVE_PATH_MAX);
+		rc = -EINVAL;
+		goto fail;
+	}
+	/* The header and configuration, read here (bounded: 1 MiB); the rest,
+	 * the memory, by the job. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	struct mig_in in;
+	char *json = NULL, err[512];
+	uint32_t len = 0;
+	if (fd < 0 || mig_in_fd(&in, fd) < 0) {
+		rc = -errno;
+		dm_error_set(e, DM_ERR_INVALID, "params.file", "params.file: cannot read %s: %s",
+			     file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	rc = mig_read_xl_config(&in, 0, &json, &len, err, sizeof(err));
+	mig_in_free(&in);
+	close(fd);
+	if (rc == 0 && !json) {
+		snprintf(err, sizeof(err), "the file has no configuration");
+		rc = -EPROTO;
+	}
+	if (rc < 0) {
+		dm_error_set(e, DM_ERR_INVALID, "params.file", "%s: %s", file, err);
+		goto fail;
+	}
+	if (!cfg) {
+		rc = file_config(file, json, &cfg, &own_src, uuid, &have_uuid, e);
+		src = own_src;
+	}
+	free(json);
+	if (rc < 0)
+		goto fail;
+	struct dm_cfg *held = dm_cfg_hold(cfg);
+	cfg = NULL;
+	if (!held) {
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = dm_restore_domain(m, held, have_uuid ? uuid : NULL, src, paused, file, done, arg, e);
+	dm_cfg_put(held);
+fail:
+	if (cfg)
+		domcfg_free(cfg);
+	if (own_src)
+		dm_source_free(own_src);
+	return rc;
+}
