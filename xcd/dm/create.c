@@ -220,23 +220,18 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 	return name_check(m, self, name, field, true, e);
 }
 
-/* dm_create; RESTART: made again by a restart, which a crash does not undo;
- * FILE (NULL: built from its kernel): restored from that save file. */
-static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
-			 const struct dm_source *src, bool paused, bool restart,
-			 const char *file, dm_done_fn *done, void *arg, struct dm_error *e)
+/* What a configuration must have before anything is made of it. */
+static int create_checks(struct dm *m, const struct domcfg *cfg, bool restart,
+			 struct dm_error *e)
 {
-	const struct domcfg *cfg = held->cfg;
-	if (!uuid)
-		uuid = cfg->uuid;
 	char err[512];
 	if (!cfg->name) {
 		dm_error_set(e, DM_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
 	}
-	int nrc = name_check(m, NULL, cfg->name, "name", !restart, e);
-	if (nrc < 0)
-		return nrc;
+	int rc = name_check(m, NULL, cfg->name, "name", !restart, e);
+	if (rc < 0)
+		return rc;
 	if (!cfg->kernel) {
 		dm_error_set(e, DM_ERR_CONFIG, "kernel",
 				  "%s: the configuration has no kernel=", cfg->name);
@@ -254,6 +249,70 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 					  cfg->name, i + 1, err);
 			return -EINVAL;
 		}
+	return 0;
+}
+
+/* What the hypervisor is asked to make for CFG, under UUID. */
+static void hv_config_of(const struct domcfg *cfg, const uint8_t *uuid,
+			 struct hv_domain_config *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	memcpy(hc->uuid, uuid, 16);
+	hc->max_vcpus = cfg->max_vcpus > 0 ? cfg->max_vcpus : cfg->vcpus > 0 ? cfg->vcpus : 1;
+	hc->max_mem_kb = cfg->max_memkb != DOMCFG_MEMKB_DEFAULT	   ? cfg->max_memkb
+			 : cfg->target_memkb != DOMCFG_MEMKB_DEFAULT ? cfg->target_memkb
+								     : DM_DEFAULT_MEMKB;
+	hc->type = cfg->type == DOMCFG_TYPE_PVH ? HV_DOM_PVH : HV_DOM_PV;
+	/* hv has a flag for "native" only (PVH under QEMU's emulated SVM needs
+	 * it); other modes get the hypervisor's default. */
+	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
+		hc->flags |= HV_CREATE_TSC_NATIVE;
+	static const enum hv_timer_mode timer[] = {
+		[DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS] = HV_TIMER_DELAY_FOR_MISSED_TICKS,
+		[DOMCFG_TIMER_NO_DELAY_FOR_MISSED_TICKS] = HV_TIMER_NO_DELAY_FOR_MISSED_TICKS,
+		[DOMCFG_TIMER_NO_MISSED_TICKS_PENDING] = HV_TIMER_NO_MISSED_TICKS_PENDING,
+		[DOMCFG_TIMER_ONE_MISSED_TICK_PENDING] = HV_TIMER_ONE_MISSED_TICK_PENDING,
+	};
+	if (cfg->timer_mode != DOMCFG_TIMER_DEFAULT)
+		hc->timer_mode = timer[cfg->timer_mode];
+	if (cfg->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
+		hc->paging_pool_kb = cfg->shadow_memkb;
+}
+
+/* Loads CFG's kernel into the created domain D, tells xenstored its rings,
+ * applies its limits and affinities. */
+static int build(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
+		 uint32_t max_vcpus, struct dm_error *e)
+{
+	char err[512];
+	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
+				      .cmdline = cfg->cmdline,
+				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
+	struct hv_build_result built = { 0 };
+	int rc = hv_domain_build(m->hv, d->domid, &spec, &built);
+	if (rc < 0)
+		return dm_hv_fail(m, e, rc, "cannot build domain", d->name);
+	d->built = built; /* journaled by the refresh that ends the create */
+	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, err, sizeof(err))) < 0) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+		return rc;
+	}
+	return dm_apply_config(m, d, cfg, max_vcpus, e);
+}
+
+/* dm_create; RESTART: made again by a restart, which a crash does not undo;
+ * FILE (NULL: built from its kernel): restored from that save file. */
+static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+			 const struct dm_source *src, bool paused, bool restart,
+			 const char *file, dm_done_fn *done, void *arg, struct dm_error *e)
+{
+	const struct domcfg *cfg = held->cfg;
+	if (!uuid)
+		uuid = cfg->uuid;
+	char err[512];
+	int nrc = create_checks(m, cfg, restart, e);
+	if (nrc < 0)
+		return nrc;
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
@@ -270,27 +329,8 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		goto nomem;
 	d->cfg = dm_cfg_ref(held);
 	dm_read_on(d);
-	struct hv_domain_config hc = { 0 };
-	memcpy(hc.uuid, uuid, 16);
-	hc.max_vcpus = cfg->max_vcpus > 0 ? cfg->max_vcpus : cfg->vcpus > 0 ? cfg->vcpus : 1;
-	hc.max_mem_kb = cfg->max_memkb != DOMCFG_MEMKB_DEFAULT	  ? cfg->max_memkb
-			: cfg->target_memkb != DOMCFG_MEMKB_DEFAULT ? cfg->target_memkb
-								    : DM_DEFAULT_MEMKB;
-	hc.type = cfg->type == DOMCFG_TYPE_PVH ? HV_DOM_PVH : HV_DOM_PV;
-	/* hv has a flag for "native" only (PVH under QEMU's emulated SVM needs
-	 * it); other modes get the hypervisor's default. */
-	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
-		hc.flags |= HV_CREATE_TSC_NATIVE;
-	static const enum hv_timer_mode timer[] = {
-		[DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS] = HV_TIMER_DELAY_FOR_MISSED_TICKS,
-		[DOMCFG_TIMER_NO_DELAY_FOR_MISSED_TICKS] = HV_TIMER_NO_DELAY_FOR_MISSED_TICKS,
-		[DOMCFG_TIMER_NO_MISSED_TICKS_PENDING] = HV_TIMER_NO_MISSED_TICKS_PENDING,
-		[DOMCFG_TIMER_ONE_MISSED_TICK_PENDING] = HV_TIMER_ONE_MISSED_TICK_PENDING,
-	};
-	if (cfg->timer_mode != DOMCFG_TIMER_DEFAULT)
-		hc.timer_mode = timer[cfg->timer_mode];
-	if (cfg->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
-		hc.paging_pool_kb = cfg->shadow_memkb;
+	struct hv_domain_config hc;
+	hv_config_of(cfg, uuid, &hc);
 	/* Recorded before the hypervisor makes it (domid 0: not known yet; the
 	 * next xcdd looks for its uuid), so that a daemon dying at any step
 	 * leaves a record by which the next one undoes it, not a foreign domain. */
@@ -350,21 +390,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		}
 		return 0;
 	}
-	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
-				      .cmdline = cfg->cmdline,
-				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
-	struct hv_build_result built = { 0 };
-	rc = hv_domain_build(m->hv, d->domid, &spec, &built);
-	if (rc < 0) {
-		dm_hv_fail(m, e, rc, "cannot build domain", d->name);
-		goto undo_store;
-	}
-	d->built = built; /* journaled by the refresh that ends the create */
-	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, err, sizeof(err))) < 0) {
-		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
-		goto undo_store;
-	}
-	if ((rc = dm_apply_config(m, d, cfg, hc.max_vcpus, e)) < 0)
+	if ((rc = build(m, d, cfg, hc.max_vcpus, e)) < 0)
 		goto undo_store;
 	/* The record still says "created": what is undone after a crash is
 	 * the same, and a write (an fsync) less is worth more than the step. */
