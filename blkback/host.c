@@ -77,17 +77,44 @@ void blk_host_free(struct blk_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* IN's vbds copied into H (an empty list without any). */
+static int copy_vbds(const struct vbd_list *in, struct vbd_list *out)
+{
+	if (!in || in->n == 0)
+		return 0;
+	if (!(out->v = calloc(in->n, sizeof(*out->v))))
+		return -ENOMEM;
+	memcpy(out->v, in->v, in->n * sizeof(*out->v));
+	out->n = in->n;
+	return 0;
+}
+
 int blk_host_read(const char *root, struct blk_host *h, char *err, size_t errlen)
+{
+	return blk_host_read_with(root, NULL, h, err, errlen);
+}
+
+int blk_host_read_with(const char *root, const struct blk_inputs *in, struct blk_host *h,
+		       char *err, size_t errlen)
 {
 	memset(h, 0, sizeof(*h));
 	if (!(h->root = strdup(root)))
 		return -ENOMEM;
 	int r;
-	if ((r = fc_read(root, &h->fc, err, errlen)) < 0 ||
-	    (r = mpath_read(root, MPATH_JSON_FILE, &h->mp, err, errlen)) < 0 ||
-	    (r = blkback_read(root, &h->bb, err, errlen)) < 0 ||
+	if ((r = fc_read(root, &h->fc, err, errlen)) < 0)
+		goto fail;
+	if (!in)
+		r = mpath_read(root, MPATH_JSON_FILE, &h->mp, err, errlen);
+	else if (in->mpath_json)
+		r = mpath_parse(in->mpath_json, in->mpath_len, &h->mp, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (!in)
+		r = vbds_read(root, &h->vbds, err, errlen);
+	else if ((r = copy_vbds(in->vbds, &h->vbds)) < 0)
+		snprintf(err, errlen, "out of memory");
+	if (r < 0 || (r = blkback_read(root, &h->bb, err, errlen)) < 0 ||
 	    (r = ring_threads_read(root, &h->rt, err, errlen)) < 0 ||
-	    (r = vbds_read(root, &h->vbds, err, errlen)) < 0 ||
 	    (r = numa_cpus_read(root, &h->numa, err, errlen)) < 0)
 		goto fail;
 	if (h->mp.n_maps && !(h->maps = calloc(h->mp.n_maps, sizeof(*h->maps)))) {

@@ -15,8 +15,8 @@
 #include "vbds.h"
 #include <yajl/yajl_gen.h>
 
-/* Where the fixtures keep `multipathd show maps json`'s output; the real
- * reader will run the command (not written yet). */
+/* Where the fixtures keep `multipathd show maps json`'s output; on a live
+ * host xcdd runs the command and passes its output (blk_host_read_with). */
 #define MPATH_JSON_FILE "run/xcd/multipathd-maps.json"
 
 struct blk_path {
@@ -50,6 +50,18 @@ struct blk_host {
 };
 
 int blk_host_read(const char *root, struct blk_host *h, char *err, size_t errlen);
+/* What a live host gives other than as files under the root: multipathd's
+ * document as it printed it (NULL: no multipathd, no maps) and the guests'
+ * disks as xcdd knows them (NULL: none). */
+struct blk_inputs {
+	const char *mpath_json;
+	size_t mpath_len;
+	const struct vbd_list *vbds;
+};
+/* As blk_host_read, with IN (NULL: the files ROOT/MPATH_JSON_FILE and
+ * ROOT/VBDS_FILE, as the fixtures have them). */
+int blk_host_read_with(const char *root, const struct blk_inputs *in, struct blk_host *h,
+		       char *err, size_t errlen);
 void blk_host_free(struct blk_host *h);
 
 /* The distinct HBAs (cards) of the host, and of them those with a port

@@ -301,6 +301,14 @@ static const struct verb verbs[] = {
 	{ "domname", "ID", "Print the name of the domain ID.", v_domname, NULL },
 	{ "monitor", "",
 	  "Print xcdd's notifications (JSON-RPC, one per line) until interrupted.", v_monitor, NULL },
+	{ "tune", "net|storage show|plan|verify [--json] [--policy FILE]",
+	  "Read the host's network (NICs, bonds, bridges, vifs, netback) or storage\n"
+	  "(FC HBAs, multipath maps, blkback) through xcdd: show what is there,\n"
+	  "plan the changes the policy asks for (each with its reason), or verify\n"
+	  "the host against the policy (status 2 when a check fails). The policy is\n"
+	  "xcdd's --io-policy (/etc/xcd/io.conf), or FILE, read by xcd and sent;\n"
+	  "io.conf(5). Nothing is changed: apply and revert are not written yet.",
+	  v_tune, NULL },
 	{ "help", "[VERB]", "Say how to use xcd, or VERB.", v_help, NULL },
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -58,4 +58,5 @@ int v_shutdown(int fd, int argc, char **argv);
 int v_reboot(int fd, int argc, char **argv);
 int v_save(int fd, int argc, char **argv);
 int v_restore(int fd, int argc, char **argv);
+int v_tune(int fd, int argc, char **argv);
 #endif

@@ -5,6 +5,7 @@
 #include "cfgload.h"
 #include "domcfg.h"
 #include "rpc_internal.h"
+#include "rpc_tune.h"
 #include "xcdd.h"
 #include "xlfmt.h"
 #include <sys/utsname.h>
@@ -400,6 +401,7 @@ void rpc_client_gone(struct xcdd *x, struct client *c)
 	for (struct rpc_pending *p = x->pending; p; p = p->next)
 		if (p->client == c)
 			p->client = NULL;
+	rpc_tune_client_gone(x, c);
 }
 
 static const char *const create_params[] = { "config", "file", "overrides", "paused",
@@ -797,6 +799,9 @@ static const struct method {
 	{ "domain.vcpu_list", m_vcpu_list, false, false }, { "host.info", m_host, false, false },
 	{ "domain.shutdown", m_shutdown, true, true }, { "domain.vcpu_set", m_vcpu_set, true, true },
 	{ "domain.save", rpc_m_save, true, true },    { "domain.restore", rpc_m_restore, true, true },
+	{ "tune.show", m_tune_show, false, false },
+	{ "tune.plan", m_tune_plan, false, false },
+	{ "tune.verify", m_tune_verify, false, false },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,

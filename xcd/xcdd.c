@@ -43,6 +43,7 @@ static void tick_cb(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct xcdd *x = arg;
 	devjobs_tick(&x->dm.jobs);
+	tunejobs_tick(&x->tunejobs);
 	host_poll(x);
 	/* Our xcd-consoled, when it died (of a crash, a kill, or its xenstored
 	 * going), is started again once xenstored answers. */
@@ -160,7 +161,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: xcdd [--backend xen|sim] [--rundir DIR] [--statedir DIR] "
 		   "[--hotplug-dir DIR]\n"
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
-		   "            [--device-timeout SECONDS] [--foreground] [--verbose]\n"
+		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
+		   "            [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -177,6 +179,7 @@ static int mkdir_p1(const char *dir, mode_t mode)
 /* What the command line says. */
 struct opts {
 	const char *backend, *rundir, *statedir, *hotplug_dir;
+	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
 	long hotplug_timeout_s, device_timeout_s;
 	enum dev_wait device_wait;
 	bool device_wait_given, foreground, verbose;
@@ -200,7 +203,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .rundir = "/run/xcd", .statedir = "/var/lib/xcd",
 			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
-			    .device_wait = DEV_WAIT_AUTO };
+			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
+			    .io_policy = "/etc/xcd/io.conf" };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -209,6 +213,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "statedir", required_argument, NULL, 's' },
+		{ "sysroot", required_argument, NULL, 'R' },
+		{ "io-policy", required_argument, NULL, 'P' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -249,6 +255,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			break;
 		case 'r': o->rundir = optarg; break;
 		case 's': o->statedir = optarg; break;
+		case 'R': o->sysroot = optarg; break;
+		case 'P': o->io_policy = optarg; break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 1;
@@ -285,6 +293,18 @@ int main(int argc, char **argv)
 	}
 	rundir = rundir_abs;
 	statedir = statedir_abs;
+	/* Absolute too, since the daemon works from /; a policy file may be
+	 * absent (the defaults), the root may not. */
+	char sysroot_abs[PATH_MAX], io_policy_abs[PATH_MAX + 8];
+	if (!realpath(op.sysroot, sysroot_abs)) {
+		fprintf(stderr, "xcdd: --sysroot %s: %s\n", op.sysroot, strerror(errno));
+		return 1;
+	}
+	if (op.io_policy[0] == '/' || !getcwd(io_policy_abs, PATH_MAX))
+		snprintf(io_policy_abs, sizeof(io_policy_abs), "%s", op.io_policy);
+	else
+		snprintf(io_policy_abs + strlen(io_policy_abs),
+			 sizeof(io_policy_abs) - strlen(io_policy_abs), "/%s", op.io_policy);
 	int lock_fd;
 	if (take_lock(rundir, &lock_fd) < 0)
 		return 1;
@@ -365,6 +385,9 @@ int main(int argc, char **argv)
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;
 	x.store = store;
+	x.tune_sysroot = sysroot_abs;
+	x.io_policy = io_policy_abs;
+	x.tunejobs.loop = x.loop;
 	xslink_attach(&x);
 	log_info("listening on %s", sock);
 	int rc = loop_run(x.loop);
@@ -374,6 +397,7 @@ int main(int argc, char **argv)
 		status = 0;
 	unlink(sock);
 out:
+	tunejobs_close(&x.tunejobs);
 	clients_close_all(&x);
 	if (x.loop)
 		loop_free(x.loop);

@@ -11,6 +11,7 @@
 #include "consoled_sup.h"
 #include "dm/dm.h"
 #include "json_tree.h"
+#include "tunejob.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <yajl/yajl_gen.h>
@@ -32,6 +33,7 @@ enum {
 
 struct client;
 struct rpc_pending;
+struct tune_wait;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
@@ -72,6 +74,12 @@ struct xcdd {
 	 * (rpc_domain.c); send_to delivers them (NULL: none are ever owed). */
 	struct rpc_pending *pending;
 	xcdd_send_fn *send_to;
+	/* The I/O tuners' reads (rpc_tune.c): the root they read the host
+	 * under ("/": this host), the policy file (--io-policy), their jobs
+	 * and the answers owed from them. */
+	const char *tune_sysroot, *io_policy;
+	struct tunejobs tunejobs;
+	struct tune_wait *tune_waits;
 };
 
 /*

@@ -1,0 +1,215 @@
+/* rpc_tune: tune.show, tune.plan and tune.verify (see rpc_tune.h). */
+#include "rpc_tune.h"
+#include "../lib/log.h"
+#include "tune_live.h"
+#include "tune_run.h"
+#include "tunejob.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One request whose answer a tune job makes. */
+struct tune_wait {
+	struct xcdd *x;
+	struct client *client; /* NULL: gone away */
+	struct jsonrpc_id id;
+	enum tune_area area;
+	enum tune_view view;
+	char *policy_name, *policy_text;
+	size_t policy_len;
+	bool may_be_missing;
+	struct tune_dom *doms; /* storage on a live host: the managed domains */
+	size_t n_doms;
+	struct tune_wait *next;
+};
+
+static void wait_free(struct tune_wait *w)
+{
+	free(w->id.text);
+	free(w->policy_name);
+	free(w->policy_text);
+	free(w->doms);
+	free(w);
+}
+
+static void wait_unlink(struct tune_wait *w)
+{
+	for (struct tune_wait **p = &w->x->tune_waits; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+}
+
+/* In the child: the live inputs when the sysroot is this host, then the
+ * answer line. */
+static int work(void *arg, char **out, size_t *len)
+{
+	struct tune_wait *w = arg;
+	struct tune_req q = { .area = w->area, .view = w->view, .sysroot = w->x->tune_sysroot,
+			      .policy_name = w->policy_name, .policy_text = w->policy_text,
+			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing };
+	char note[512] = "", vnote[256] = "", both[800];
+	struct blk_inputs live = { 0 };
+	struct vbd_list vbds = { 0 };
+	char *mp = NULL;
+	if (w->area == TUNE_AREA_STORAGE && strcmp(q.sysroot, "/") == 0) {
+		if (tune_live_multipathd(&mp, &live.mpath_len, note, sizeof(note)) < 0 ||
+		    tune_live_vbds(w->doms, w->n_doms, &vbds, vnote, sizeof(vnote)) < 0)
+			return -ENOMEM;
+		live.mpath_json = mp;
+		live.vbds = &vbds;
+		q.live = &live;
+		snprintf(both, sizeof(both), "%s%s%s", note, note[0] && vnote[0] ? "; " : "", vnote);
+		q.live_note = both;
+	}
+	int rc = tune_run(&q, &w->id, out, len);
+	free(mp);
+	vbds_free(&vbds);
+	return rc;
+}
+
+static void done(char *out, size_t len, const char *err, void *arg)
+{
+	struct tune_wait *w = arg;
+	struct xcdd *x = w->x;
+	wait_unlink(w);
+	char *line = out;
+	size_t n = len;
+	if (!out) {
+		struct jsonrpc_error e = { 0 };
+		jsonrpc_error_set(&e, XCDD_ERR_FAILED, NULL, "tune.%s %s: %s",
+				  tune_view_name(w->view), tune_area_name(w->area), err);
+		if (jsonrpc_gen_error(&w->id, &e, &line, &n) < 0) {
+			free(line);
+			line = NULL;
+		}
+	}
+	if (!w->client)
+		log_info("tune.%s %s (its caller went away): %s", tune_view_name(w->view),
+			 tune_area_name(w->area), err ? err : "done");
+	else if (line && x->send_to)
+		x->send_to(x, w->client, line, n);
+	free(line);
+	wait_free(w);
+}
+
+/* The managed domains, for the vbd map of a live host: a walk of the
+ * table in memory, no hypervisor call. */
+static int collect_doms(struct xcdd *x, struct tune_wait *w)
+{
+	size_t n = dm_count(&x->dm);
+	if (n == 0)
+		return 0;
+	if (!(w->doms = calloc(n, sizeof(*w->doms))))
+		return -ENOMEM;
+	struct strmap_iter it;
+	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e && w->n_doms < n;
+	     e = strmap_next(&x->dm.by_uuid, &it, e)) {
+		const struct dm_domain *d = e->val;
+		if (d->domid == 0 || d->domid >= 0x7ff0)
+			continue; /* not built yet */
+		w->doms[w->n_doms].domid = d->domid;
+		snprintf(w->doms[w->n_doms].name, sizeof(w->doms[0].name), "%s", d->name);
+		w->n_doms++;
+	}
+	return 0;
+}
+
+static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		       enum tune_view view, char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const names[] = { "area", "policy", "policy_text", NULL };
+	const char *area = NULL, *policy = NULL, *text = NULL;
+	if (jsonrpc_params_only(m, names, e) < 0 ||
+	    jsonrpc_param_string(m, "area", true, &area, e) < 0 ||
+	    jsonrpc_param_string(m, "policy", false, &policy, e) < 0 ||
+	    jsonrpc_param_string(m, "policy_text", false, &text, e) < 0)
+		return -EINVAL;
+	if (strcmp(area, "net") && strcmp(area, "storage")) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.area",
+				  "params.area: expected \"net\" or \"storage\", not \"%.40s\"", area);
+		return -EINVAL;
+	}
+	/* xcdd reads files as root: a caller may not have it read one of its
+	 * choosing (a policy's errors would show that file's lines, and a
+	 * read-only caller may call these). xcd sends the text it read with
+	 * the caller's own rights; the path only names it in messages. */
+	if (!text != !policy) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, policy ? "params.policy_text"
+								    : "params.policy",
+				  policy ? "params.policy: give the file's text in "
+					   "params.policy_text too; xcdd reads no file for a caller"
+					 : "params.policy_text: give params.policy too, to name it "
+					   "in messages");
+		return -EINVAL;
+	}
+	if (text && strlen(text) > TUNE_POLICY_MAX) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.policy_text",
+				  "params.policy_text: larger than 1 MiB: not an io.conf");
+		return -EINVAL;
+	}
+	if (!x->tunejobs.loop || !x->tune_sysroot) {
+		jsonrpc_error_set(e, XCDD_ERR_UNAVAILABLE, NULL, "%s: not available here",
+				  m->method);
+		return -EINVAL;
+	}
+	struct tune_wait *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->x = x;
+	w->client = c;
+	w->id.type = m->id.type;
+	w->area = strcmp(area, "net") == 0 ? TUNE_AREA_NET : TUNE_AREA_STORAGE;
+	w->view = view;
+	const char *pname = policy ? policy : x->io_policy;
+	w->may_be_missing = !policy;
+	if ((m->id.text && !(w->id.text = strdup(m->id.text))) ||
+	    (pname && !(w->policy_name = strdup(pname))) ||
+	    (text && !(w->policy_text = strdup(text))) ||
+	    (w->area == TUNE_AREA_STORAGE && collect_doms(x, w) < 0)) {
+		wait_free(w);
+		return -ENOMEM;
+	}
+	w->policy_len = text ? strlen(text) : 0;
+	char err[256], what[64];
+	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), area);
+	int rc = tunejob_start(&x->tunejobs, what, work, w, done, w, err, sizeof(err));
+	if (rc < 0) {
+		jsonrpc_error_set(e, rc == -EAGAIN ? XCDD_ERR_LIMIT : XCDD_ERR_FAILED, NULL, "%s",
+				  err);
+		wait_free(w);
+		return rc;
+	}
+	w->next = x->tune_waits;
+	x->tune_waits = w;
+	*out = NULL;
+	*outlen = 0;
+	return 0;
+}
+
+int m_tune_show(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_SHOW, out, outlen, e);
+}
+
+int m_tune_plan(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_PLAN, out, outlen, e);
+}
+
+int m_tune_verify(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		    char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_VERIFY, out, outlen, e);
+}
+
+void rpc_tune_client_gone(struct xcdd *x, struct client *c)
+{
+	for (struct tune_wait *w = x->tune_waits; w; w = w->next)
+		if (w->client == c)
+			w->client = NULL;
+}

@@ -1,0 +1,259 @@
+/* tune_run: one read of the I/O tuners, answered as a JSON-RPC line. */
+#include "tune_run.h"
+#include "../blkback/plan.h"
+#include "../blkback/policy.h"
+#include "../blkback/verify.h"
+#include "../lib/jsonw.h"
+#include "../lib/tuneplan.h"
+#include "../netback-tune/plan.h"
+#include "../netback-tune/policy.h"
+#include "../netback-tune/show.h"
+#include "../netback-tune/verify.h"
+#include "xcdd.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *tune_area_name(enum tune_area a)
+{
+	return a == TUNE_AREA_NET ? "net" : "storage";
+}
+
+const char *tune_view_name(enum tune_view v)
+{
+	return v == TUNE_VIEW_SHOW ? "show" : v == TUNE_VIEW_PLAN ? "plan" : "verify";
+}
+
+/* What the work found, for the answer. */
+struct tune_out {
+	const struct tune_req *q;
+	const char *policy_note;
+	char *text;
+	/* One of these, by area. */
+	const struct nt_host *nh;
+	const struct blk_host *bh;
+	const struct tune_plan *plan;
+	const struct nt_verify *nv;
+	const struct blk_verify *bv;
+};
+
+/* PATH's text into *OUT (malloc'd, NUL-terminated): 0, or -errno with ERR. */
+static int read_policy(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	int rc = buf ? 0 : -ENOMEM;
+	while (rc == 0) {
+		if (n == cap) {
+			char *nb = cap >= TUNE_POLICY_MAX ? NULL : realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				rc = cap >= TUNE_POLICY_MAX ? -EFBIG : -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			rc = -errno;
+		else if (r == 0)
+			break;
+		else
+			n += (size_t)r;
+	}
+	close(fd);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == -EFBIG ? "larger than 1 MiB: not an io.conf" : strerror(-rc));
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int gen_view(yajl_gen g, const struct tune_out *o)
+{
+	const char *v = tune_view_name(o->q->view);
+	if (jw_str(g, v))
+		return -EINVAL;
+	switch (o->q->view) {
+	case TUNE_VIEW_SHOW:
+		return o->nh ? nt_show_json(g, o->nh) : blk_show_json(g, o->bh);
+	case TUNE_VIEW_PLAN:
+		return tune_plan_gen_json(g, o->plan);
+	case TUNE_VIEW_VERIFY:
+		return o->nv ? nt_verify_json(g, o->nv) : blk_verify_json(g, o->bv);
+	}
+	return -EINVAL;
+}
+
+static int gen_result(yajl_gen g, void *arg)
+{
+	const struct tune_out *o = arg;
+	const struct tune_req *q = o->q;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jw_kv_str(g, "area", tune_area_name(q->area)) ||
+	    jw_kv_str(g, "view", tune_view_name(q->view)) || jw_kv_str(g, "sysroot", q->sysroot) ||
+	    jw_str(g, "policy") ||
+	    (q->policy_name ? jw_str(g, q->policy_name) : yajl_gen_null(g) != yajl_gen_status_ok) ||
+	    jw_kv_str(g, "policy_note", o->policy_note) || jw_str(g, "notes") ||
+	    yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -EINVAL;
+	if (q->live_note && q->live_note[0] && jw_str(g, q->live_note))
+		return -EINVAL;
+	for (size_t i = 0; o->nh && i < o->nh->n_notes; i++)
+		if (jw_str(g, o->nh->notes[i]))
+			return -EINVAL;
+	if (yajl_gen_array_close(g) != yajl_gen_status_ok || jw_kv_str(g, "text", o->text))
+		return -EINVAL;
+	int rc = gen_view(g, o);
+	if (rc < 0)
+		return rc;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static int answer_error(const struct jsonrpc_id *id, int code, const char *field, const char *msg,
+			char **line, size_t *len)
+{
+	struct jsonrpc_error e = { 0 };
+	jsonrpc_error_set(&e, code, field, "%s", msg);
+	return jsonrpc_gen_error(id, &e, line, len);
+}
+
+/* The answer (result, or error CODE with ERR when RC < 0) to ID in *LINE. */
+static int answer(const struct tune_out *o, int rc, int code, const char *err,
+		  const struct jsonrpc_id *id, char **line, size_t *len)
+{
+	if (rc == -ENOMEM)
+		return answer_error(id, XCDD_ERR_FAILED, NULL, "out of memory", line, len);
+	if (rc < 0)
+		return answer_error(id, code, code == XCDD_ERR_CONFIG ? "params.policy" : NULL, err,
+				    line, len);
+	return jsonrpc_gen_result(id, gen_result, (void *)o, line, len);
+}
+
+static int run_net(struct tune_out *o, const char *text, size_t tlen,
+		   const struct jsonrpc_id *id, char **line, size_t *len)
+{
+	const struct tune_req *q = o->q;
+	char err[1024] = "";
+	struct nt_host *h = NULL;
+	struct nt_policy *p = calloc(1, sizeof(*p));
+	struct tune_plan plan;
+	struct nt_verify v = { 0 };
+	tune_plan_init(&plan);
+	int code = XCDD_ERR_FAILED;
+	int rc = p ? nt_host_read(q->sysroot, &h, err, sizeof(err)) : -ENOMEM;
+	if (rc == 0 && text) {
+		code = XCDD_ERR_CONFIG;
+		rc = nt_policy_parse(q->policy_name, text, tlen, h, p, err, sizeof(err));
+	}
+	if (rc == 0) {
+		o->nh = h;
+		if (q->view == TUNE_VIEW_SHOW) {
+			rc = nt_show_text(h, &o->text);
+		} else if (q->view == TUNE_VIEW_PLAN) {
+			if ((rc = nt_plan(h, p, &plan)) == 0)
+				rc = tune_plan_text(&plan, &o->text);
+			o->plan = &plan;
+		} else {
+			if ((rc = nt_verify(h, p, NULL, &v)) == 0)
+				rc = nt_verify_text(&v, &o->text);
+			o->nv = &v;
+		}
+	}
+	rc = answer(o, rc, code, err, id, line, len);
+	tune_plan_free(&plan);
+	nt_verify_free(&v);
+	if (h)
+		nt_host_free(h);
+	free(p);
+	return rc;
+}
+
+static int run_storage(struct tune_out *o, const char *text, size_t tlen,
+		       const struct jsonrpc_id *id, char **line, size_t *len)
+{
+	const struct tune_req *q = o->q;
+	char err[1024] = "";
+	struct storage_policy p;
+	struct blk_host h;
+	struct tune_plan plan;
+	struct blk_verify v = { 0 };
+	bool have_host = false;
+	storage_policy_default(&p);
+	tune_plan_init(&plan);
+	int code = XCDD_ERR_CONFIG;
+	int rc = text ? storage_policy_parse(q->policy_name, text, tlen, &p, err, sizeof(err)) : 0;
+	if (rc == 0) {
+		code = XCDD_ERR_FAILED;
+		rc = blk_host_read_with(q->sysroot, q->live, &h, err, sizeof(err));
+		have_host = rc == 0;
+	}
+	if (rc == 0) {
+		code = XCDD_ERR_CONFIG;
+		rc = storage_policy_check(&p, &h, err, sizeof(err));
+	}
+	if (rc == 0) {
+		code = XCDD_ERR_FAILED;
+		o->bh = &h;
+		if (q->view == TUNE_VIEW_SHOW) {
+			rc = blk_show_text(&h, &o->text);
+		} else if (q->view == TUNE_VIEW_PLAN) {
+			if ((rc = blk_plan(&h, &p, &plan)) == 0)
+				rc = tune_plan_text(&plan, &o->text);
+			o->plan = &plan;
+		} else {
+			if ((rc = blk_verify(&h, &p, &v)) == 0)
+				rc = blk_verify_text(&v, &o->text);
+			o->bv = &v;
+		}
+	}
+	rc = answer(o, rc, code, err, id, line, len);
+	tune_plan_free(&plan);
+	blk_verify_free(&v);
+	if (have_host)
+		blk_host_free(&h);
+	storage_policy_free(&p);
+	return rc;
+}
+
+int tune_run(const struct tune_req *q, const struct jsonrpc_id *id, char **line, size_t *len)
+{
+	struct tune_out o = { .q = q, .policy_note = "" };
+	char *owned = NULL, err[1024], note[1200];
+	const char *text = q->policy_text;
+	size_t tlen = q->policy_len;
+	if (q->policy_name && !text) {
+		int rc = read_policy(q->policy_name, &owned, &tlen, err, sizeof(err));
+		if (rc == -ENOENT && q->may_be_missing) {
+			snprintf(note, sizeof(note), "no policy file %s: the defaults apply",
+				 q->policy_name);
+			o.policy_note = note;
+		} else if (rc < 0) {
+			return answer_error(id, XCDD_ERR_CONFIG, "params.policy", err, line, len);
+		}
+		text = owned;
+	} else if (!q->policy_name) {
+		o.policy_note = "no policy: the defaults apply";
+	}
+	int rc = q->area == TUNE_AREA_NET ? run_net(&o, text, tlen, id, line, len)
+					  : run_storage(&o, text, tlen, id, line, len);
+	free(o.text);
+	free(owned);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * tune_run: one read of the I/O tuners (netback-tune/, blkback/) as xcdd's
+ * tune.show, tune.plan and tune.verify answer it: the host read under a
+ * sysroot, the policy (io.conf) parsed against it, and the view asked for,
+ * as text and as JSON in one JSON-RPC response line. It reads many files
+ * (about 120 ms for 2000 vifs), so xcdd runs it in a child (tunejob.c).
+ */
+#ifndef XCD_TUNE_RUN_H
+#define XCD_TUNE_RUN_H
+#include "../blkback/host.h"
+#include "../lib/jsonrpc.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tune_area { TUNE_AREA_NET, TUNE_AREA_STORAGE };
+enum tune_view { TUNE_VIEW_SHOW, TUNE_VIEW_PLAN, TUNE_VIEW_VERIFY };
+
+/* The largest policy file read or taken as text: io.conf is a few lines. */
+#define TUNE_POLICY_MAX (1u << 20)
+
+struct tune_req {
+	enum tune_area area;
+	enum tune_view view;
+	const char *sysroot;
+	/* The policy: its name (a path) and its text, given by the caller;
+	 * or (TEXT NULL) the file at NAME, read here, which when MAY_BE_MISSING
+	 * (xcdd's --io-policy) is the defaults if absent. NAME NULL: defaults. */
+	const char *policy_name;
+	const char *policy_text;
+	size_t policy_len;
+	bool may_be_missing;
+	/* Storage on a live host: multipathd's document and the guests' disks
+	 * (NULL: the files under the sysroot), and what was noted getting them. */
+	const struct blk_inputs *live;
+	const char *live_note;
+};
+
+const char *tune_area_name(enum tune_area a);
+const char *tune_view_name(enum tune_view v);
+
+/*
+ * The answer to request ID as a JSON-RPC line in *LINE (malloc'd, ending in
+ * a newline): a result {area, view, sysroot, policy, policy_note, notes,
+ * text, VIEW: ...} or an error (a policy that does not parse or does not fit
+ * the host: XCDD_ERR_CONFIG on params.policy, FILE:LINE:COLUMN first). 0 or
+ * -ENOMEM.
+ */
+int tune_run(const struct tune_req *q, const struct jsonrpc_id *id, char **line, size_t *len);
+#endif
