@@ -1,9 +1,9 @@
 /*
  * vbds: which guest's disk sits on which block device of dom0. The real
  * source is xenstore's vbd backends (backend/vbd/DOMID/DEVID: the frontend's
- * "dev" and the "physical-device"), which xcdd holds; until xcdd hands it
- * over, a file stands for it (ROOT/run/xcd/vbds in the fixtures), one disk
- * a line:
+ * "dev" and the "physical-device"), which xcdd holds and hands over in
+ * memory on a live host (blk_host_read_with); under any other root a file
+ * stands for it (ROOT/run/xcd/vbds in the fixtures), one disk a line:
  *
  *   # domid  vdev  device             [guest]
  *   5        xvda  /dev/mapper/mpatha  web1
