@@ -184,4 +184,17 @@ int dm_take_kept_uuid(struct dm *m, struct dm_domain *d);
 void dm_restart(struct dm *m, struct dm_domain *d, bool rename);
 /* What the guest's configuration says to do now that it has shut down. */
 void dm_apply_action(struct dm *m, struct dm_domain *d);
+
+/* ---- job.c: in the child of a save or a restore ---- */
+/* Progress lines to the parent over FD, at most ten a second, and the last. */
+/* In the child: progress lines at most ten a second, and the last one. */
+struct dm_job_progress {
+	int fd;
+	struct timespec last;
+};
+void dm_job_progress(void *arg, uint64_t done, uint64_t total);
+/* The job's own handle on the host: 0, or a negative errno with ERR. */
+int dm_job_hv(enum hv_backend backend, const char *sock, struct hv **hv, char *err,
+	      size_t errlen);
+
 #endif

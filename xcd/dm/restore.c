@@ -23,35 +23,13 @@ struct fill_work {
 	const char *file;
 };
 
-struct child_progress {
-	int fd;
-	struct timespec last;
-};
-
-static void child_progress(void *arg, uint64_t done, uint64_t total)
-{
-	struct child_progress *p = arg;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (now.tv_sec - p->last.tv_sec) * 1000LL +
-		       (now.tv_nsec - p->last.tv_nsec) / 1000000;
-	if (done < total && ms < 100)
-		return;
-	p->last = now;
-	devjob_report_progress(p->fd, done, total);
-}
-
 static int fill_work(int fd, void *arg, char *err, size_t errlen)
 {
 	struct fill_work *w = arg;
-	char why[512];
 	struct hv *hv;
-	int rc = hv_open(w->backend, w->backend == HV_SIM ? w->sim_sock : NULL, &hv, why,
-			 sizeof(why));
-	if (rc < 0) {
-		snprintf(err, errlen, "the job cannot reach the hypervisor: %s", why);
+	int rc = dm_job_hv(w->backend, w->sim_sock, &hv, err, errlen);
+	if (rc < 0)
 		return rc;
-	}
 	int in_fd = open(w->file, O_RDONLY | O_CLOEXEC);
 	struct mig_in in;
 	if (in_fd < 0 || mig_in_fd(&in, in_fd) < 0) {
@@ -64,8 +42,8 @@ static int fill_work(int fd, void *arg, char *err, size_t errlen)
 	}
 	char *config = NULL;
 	uint32_t len;
-	struct child_progress p = { fd, { 0, 0 } };
-	struct mig_progress prog = { child_progress, &p };
+	struct dm_job_progress p = { fd, { 0, 0 } };
+	struct mig_progress prog = { dm_job_progress, &p };
 	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
 	free(config);
 	if (rc == 0)

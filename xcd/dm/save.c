@@ -32,41 +32,11 @@ struct save_work {
 	uint32_t config_len;
 };
 
-/* In the child: progress lines at most ten a second, and the last one. */
-struct child_progress {
-	int fd;
-	struct timespec last;
-};
-
-static void child_progress(void *arg, uint64_t done, uint64_t total)
-{
-	struct child_progress *p = arg;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (now.tv_sec - p->last.tv_sec) * 1000LL +
-		       (now.tv_nsec - p->last.tv_nsec) / 1000000;
-	if (done < total && ms < 100)
-		return;
-	p->last = now;
-	devjob_report_progress(p->fd, done, total);
-}
-
-/* A job's own handle on the host (the daemon's is not shared across fork). */
-static int job_hv(enum hv_backend backend, const char *sock, struct hv **hv, char *err,
-		  size_t errlen)
-{
-	char why[512];
-	int rc = hv_open(backend, backend == HV_SIM ? sock : NULL, hv, why, sizeof(why));
-	if (rc < 0)
-		snprintf(err, errlen, "the job cannot reach the hypervisor: %s", why);
-	return rc;
-}
-
 static int save_work(int fd, void *arg, char *err, size_t errlen)
 {
 	struct save_work *w = arg;
 	struct hv *hv;
-	int rc = job_hv(w->backend, w->sim_sock, &hv, err, errlen);
+	int rc = dm_job_hv(w->backend, w->sim_sock, &hv, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* O_NOFOLLOW: a link planted at FILE.tmp is not followed elsewhere. */
@@ -80,8 +50,8 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 		hv_close(hv);
 		return rc ? rc : -EIO;
 	}
-	struct child_progress p = { fd, { 0, 0 } };
-	struct mig_progress prog = { child_progress, &p };
+	struct dm_job_progress p = { fd, { 0, 0 } };
+	struct mig_progress prog = { dm_job_progress, &p };
 	struct mig_save_stats st;
 	rc = mig_save_sim(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err, errlen);
 	mig_out_free(&o);
