@@ -26,6 +26,7 @@ struct hv_ops {
 	int (*domain_list)(struct hv *, struct hv_dominfo *, unsigned);
 	int (*domain_suspend)(struct hv *, uint32_t);
 	int (*domain_resume)(struct hv *, uint32_t);
+	int (*domain_set_cpu_cap)(struct hv *, uint32_t, uint32_t);
 	int (*set_max_mem)(struct hv *, uint32_t, uint64_t);
 	int (*set_target_mem)(struct hv *, uint32_t, uint64_t);
 	int (*vcpu_info)(struct hv *, uint32_t, uint32_t, struct hv_vcpuinfo *);

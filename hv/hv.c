@@ -107,6 +107,15 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out)
 }
 int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid); }
 int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
+int hv_domain_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
+{
+	if (percent > 100) {
+		hv->err[0] = '\0';
+		return hv_fail(hv, -EINVAL, "domain %u: a CPU cap of %u%% (0 to 100)", domid,
+			       percent);
+	}
+	HV_CALL(domain_set_cpu_cap, domid, percent);
+}
 int hv_set_max_mem(struct hv *hv, uint32_t domid, uint64_t max_kb)
 { HV_CALL(set_max_mem, domid, max_kb); }
 int hv_set_target_mem(struct hv *hv, uint32_t domid, uint64_t target_kb)

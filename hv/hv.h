@@ -226,6 +226,16 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
  * another reason. */
 int hv_domain_suspend(struct hv *hv, uint32_t domid);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
+/* The share of the time its vCPUs could run that the domain may use, in
+ * percent (1 to 100; 0 and 100: no limit): the scheduler's cap, which a
+ * migration's auto-converge lowers step by step to slow a guest that dirties
+ * its memory faster than the link carries it. -EINVAL above 100.
+ * Xen: the cap of the credit or credit2 scheduler of the domain's cpupool
+ * (percent of one physical CPU for the whole domain), set to PERCENT times
+ * its online vCPUs; -EOPNOTSUPP under another scheduler.
+ * xcd-sim: each vCPU runs PERCENT of its ticks (a tick of 10 ms becomes
+ * 10 * 100 / PERCENT ms), so a sim:dirty guest dirties PERCENT of its rate. */
+int hv_domain_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent);
 
 /* The most memory the domain may hold, KiB. -EINVAL when the backend cannot
  * give it (xcd-sim cannot grow a guest beyond what it was created with). */

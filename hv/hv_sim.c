@@ -301,6 +301,11 @@ static int sim_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
 }
 static int sim_suspend(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_SUSPEND, domid); }
 static int sim_resume(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_RESUME, domid); }
+static int sim_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
+{
+	struct sim_u32_arg a = { percent };
+	return CALLA(SIM_OP_SET_CAP, domid, a);
+}
 
 static int sim_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)
 {
@@ -580,6 +585,7 @@ static const struct hv_ops sim_ops = {
 	.domain_list = sim_list,
 	.domain_suspend = sim_suspend,
 	.domain_resume = sim_resume,
+	.domain_set_cpu_cap = sim_set_cpu_cap,
 	.set_max_mem = sim_set_max_mem,
 	.set_target_mem = sim_set_target,
 	.vcpu_info = sim_vcpu_info,

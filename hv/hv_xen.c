@@ -182,6 +182,47 @@ static int xen_resume(struct hv *hv, uint32_t domid)
 	return xc_domain_resume(xh(hv)->xch, domid, 1) < 0 ? xfail(hv, "resume", domid) : 0;
 }
 
+/* The scheduler's cap: percent of one physical CPU for the whole domain
+ * (0: none), so PERCENT of each vCPU is PERCENT times the online vCPUs. */
+static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
+{
+	xc_interface *xch = xh(hv)->xch;
+	xc_domaininfo_t info;
+	int n = xc_domain_getinfolist(xch, domid, 1, &info);
+	if (n < 0)
+		return xfail(hv, "getinfo", domid);
+	if (n == 0 || info.domain != domid)
+		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
+	xc_cpupoolinfo_t *pool = xc_cpupool_getinfo(xch, info.cpupool);
+	if (!pool)
+		return xfail(hv, "cpupool info", domid);
+	uint32_t sched = pool->sched_id;
+	xc_cpupool_infofree(xch, pool);
+	uint32_t vcpus = info.nr_online_vcpus ? info.nr_online_vcpus : 1;
+	uint32_t cap = percent == 0 || percent >= 100 ? 0 : percent * vcpus;
+	if (cap > UINT16_MAX)
+		cap = 0; /* more than Xen can say: as good as no cap */
+	if (sched == XEN_SCHEDULER_CREDIT) {
+		struct xen_domctl_sched_credit c;
+		if (xc_sched_credit_domain_get(xch, domid, &c) < 0)
+			return xfail(hv, "credit scheduler get", domid);
+		c.cap = (uint16_t)cap;
+		return xc_sched_credit_domain_set(xch, domid, &c) < 0 ?
+			       xfail(hv, "credit scheduler cap", domid) : 0;
+	}
+	if (sched == XEN_SCHEDULER_CREDIT2) {
+		struct xen_domctl_sched_credit2 c;
+		if (xc_sched_credit2_domain_get(xch, domid, &c) < 0)
+			return xfail(hv, "credit2 scheduler get", domid);
+		c.cap = (uint16_t)cap;
+		return xc_sched_credit2_domain_set(xch, domid, &c) < 0 ?
+			       xfail(hv, "credit2 scheduler cap", domid) : 0;
+	}
+	return hv_fail(hv, -EOPNOTSUPP,
+		       "xen: domain %u runs under scheduler %u, which has no cap (credit and "
+		       "credit2 have)", domid, sched);
+}
+
 /* Xen's TSC_MODE_NEVER_EMULATE (xl.cfg tsc_mode="native"); not in the public headers. */
 #define XEN_TSC_MODE_NATIVE 2u
 /* xl's defaults (xl.cfg max_event_channels). */
@@ -778,6 +819,7 @@ static const struct hv_ops xen_ops = {
 	.domain_list = xen_list,
 	.domain_suspend = xen_suspend,
 	.domain_resume = xen_resume,
+	.domain_set_cpu_cap = xen_set_cpu_cap,
 	.set_max_mem = xen_set_max_mem,
 	.set_target_mem = xen_set_target,
 	.vcpu_info = xen_vcpu_info,

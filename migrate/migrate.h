@@ -6,6 +6,7 @@
 #ifndef XCD_MIGRATE_H
 #define XCD_MIGRATE_H
 #include "mio.h"
+#include "precopy.h"
 #include "stream.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,10 @@ int mig_write_libxc_rec(struct mig_out *o, uint32_t type, const void *head, uint
  * of those whose type carries data, in order, at DATA. */
 int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
 			const uint8_t *data);
+/* The same with the pages that carry data where PAGES[0..] point (one
+ * pointer per such page, in order): written from there, not copied first. */
+int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns,
+			 const uint8_t *const *pages);
 
 /* ---- reader (reader.c) ---- */
 /* What a stream says about its guest, given to the visitor before records. */
@@ -91,8 +96,10 @@ int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *c
 		 uint32_t config_len, const struct mig_progress *prog,
 		 struct mig_save_stats *stats, char *err, size_t errlen);
 /* Restores such a file's guest into DOMID, created (paused, never built)
- * with the saved guest's memory and vCPUs: pages written through hv_map
- * (XALLOC pages zeroed), contexts through hv_vcpu_set_context. The config
+ * with the saved guest's memory and vCPUs (its memory zero, as a new
+ * domain's is): pages written through hv_map (an XALLOC page zeroed when
+ * the stream sent it before, else left untouched: a live migration's later
+ * rounds send pages again), contexts through hv_vcpu_set_context. The config
  * has been read already by the caller (mig_read_xl's config callback): this
  * reads the rest from IN. hv_domain_restore_finish is the caller's next step. */
 int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,

@@ -9,47 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t zero_page[HV_PAGE_SIZE];
-
 static int out_err(int rc, char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "writing the stream (%s): %s", what, strerror(-rc));
-	return rc;
-}
-
-static int save_memory(struct mig_out *o, const uint8_t *base, uint64_t npages,
-		       const struct mig_progress *prog, struct mig_save_stats *st, char *err,
-		       size_t errlen)
-{
-	uint64_t *pfns = malloc(MIG_BATCH_PAGES * sizeof(*pfns));
-	uint8_t *data = malloc((size_t)MIG_BATCH_PAGES * HV_PAGE_SIZE);
-	int rc = 0;
-	if (!pfns || !data) {
-		snprintf(err, errlen, "no memory for a batch of pages");
-		rc = -ENOMEM;
-	}
-	for (uint64_t pfn = 0; rc == 0 && pfn < npages;) {
-		uint32_t n = 0, nd = 0;
-		for (; n < MIG_BATCH_PAGES && pfn < npages; n++, pfn++) {
-			const uint8_t *p = base + pfn * HV_PAGE_SIZE;
-			/* A zero page goes as XALLOC: its pfn, no payload. */
-			if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
-				pfns[n] = pfn | ((uint64_t)PFINFO_XALLOC << PFN_TYPE_SHIFT);
-				st->zero_pages++;
-				continue;
-			}
-			pfns[n] = pfn;
-			memcpy(data + (size_t)nd++ * HV_PAGE_SIZE, p, HV_PAGE_SIZE);
-		}
-		st->pages += n;
-		rc = mig_write_page_data(o, n, pfns, data);
-		if (rc < 0)
-			out_err(rc, err, errlen, "PAGE_DATA");
-		else if (prog && prog->fn)
-			prog->fn(prog->arg, pfn, npages);
-	}
-	free(pfns);
-	free(data);
 	return rc;
 }
 
@@ -79,61 +41,30 @@ static int save_vcpus(struct hv *hv, uint32_t domid, uint32_t nvcpus, struct mig
 	return rc;
 }
 
+const struct mig_guest_ops mig_guest_sim = {
+	.dom_type = LIBXC_DOM_XCD_SIM,
+	.state_records = save_vcpus,
+};
+
+/* The engine's progress as a save's: pages done of the guest's. */
+static void save_progress(void *arg, const struct mig_precopy_info *i)
+{
+	const struct mig_progress *p = arg;
+	p->fn(p->arg, i->round_done, i->round_pages);
+}
+
 int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
 		 uint32_t config_len, const struct mig_progress *prog,
 		 struct mig_save_stats *stats, char *err, size_t errlen)
 {
-	struct mig_save_stats st = { 0 };
-	struct hv_dominfo di;
-	struct hv_hostinfo hi;
-	int rc = hv_domain_getinfo(hv, domid, &di);
-	if (rc == 0)
-		rc = hv_host_info(hv, &hi);
-	if (rc < 0) {
-		snprintf(err, errlen, "domain %u: %s", domid, hv_error(hv));
-		return rc;
-	}
-	if (!(di.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
-		snprintf(err, errlen, "domain %u is running: pause or suspend it before saving it",
-			 domid);
-		return -EBUSY;
-	}
-	uint64_t npages = di.max_mem_kb / 4;
-	void *base;
-	rc = hv_map(hv, domid, 0, npages, HV_MAP_READ, &base);
-	if (rc < 0) {
-		snprintf(err, errlen, "mapping domain %u's %llu pages: %s", domid,
-			 (unsigned long long)npages, hv_error(hv));
-		return rc;
-	}
-	rc = mig_write_xl_header(o, config, config_len);
-	if (rc == 0)
-		rc = mig_write_libxl_header(o);
-	if (rc == 0)
-		rc = mig_write_libxl_rec(o, LIBXL_REC_LIBXC_CONTEXT, NULL, 0);
-	if (rc == 0)
-		rc = mig_write_libxc_headers(o, LIBXC_DOM_XCD_SIM, hi.xen_major, hi.xen_minor);
-	if (rc == 0)
-		rc = mig_write_libxc_rec(o, LIBXC_REC_STATIC_DATA_END, NULL, 0, NULL, 0);
-	if (rc < 0)
-		out_err(rc, err, errlen, "headers");
-	if (rc == 0)
-		rc = save_memory(o, base, npages, prog, &st, err, errlen);
-	hv_unmap(hv, base, npages);
-	if (rc == 0)
-		rc = save_vcpus(hv, domid, di.max_vcpus, o, err, errlen);
-	if (rc == 0) {
-		rc = mig_write_libxc_rec(o, LIBXC_REC_END, NULL, 0, NULL, 0);
-		if (rc == 0)
-			rc = mig_write_libxl_rec(o, LIBXL_REC_END, NULL, 0);
-		if (rc == 0)
-			rc = mig_out_flush(o);
-		if (rc < 0)
-			out_err(rc, err, errlen, "the end");
-	}
-	st.bytes = o->off;
+	struct mig_precopy_opts opts = { .live = 0 };
+	struct mig_precopy_hooks hooks = { (void *)prog, NULL,
+					   prog && prog->fn ? save_progress : NULL };
+	struct mig_precopy_stats st;
+	int rc = mig_precopy(hv, domid, o, config, config_len, &mig_guest_sim, &opts, &hooks,
+			     &st, err, errlen);
 	if (stats)
-		*stats = st;
+		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes };
 	return rc;
 }
 
@@ -143,6 +74,7 @@ struct restore {
 	uint8_t *base;
 	uint32_t nvcpus;
 	uint8_t *have_ctx;
+	uint8_t *seen; /* pages the stream sent so far, a bit each */
 	const struct mig_progress *prog;
 	uint64_t done, total;
 };
@@ -160,10 +92,13 @@ static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_
 		if (t == PFINFO_NOTAB) {
 			memcpy(p, data, HV_PAGE_SIZE);
 			data += HV_PAGE_SIZE;
-		} else if (t == PFINFO_XALLOC) {
-			/* Zero, also where a later round sends a page again. */
+		} else if (t == PFINFO_XALLOC && (r->seen[pfn / 8] & (1u << (pfn % 8)))) {
+			/* Zeroed where a later round sends a page again; a page not
+			 * sent before is zero already (a new domain's memory), and
+			 * is left untouched, unallocated. */
 			memset(p, 0, HV_PAGE_SIZE);
 		}
+		r->seen[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
 	}
 	r->done += count;
 	if (r->prog && r->prog->fn)
@@ -207,7 +142,10 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
 		return -EINVAL;
 	}
 	r.have_ctx = calloc(di.max_vcpus, 1);
-	if (!r.have_ctx) {
+	r.seen = calloc((npages + 7) / 8, 1);
+	if (!r.have_ctx || !r.seen) {
+		free(r.have_ctx);
+		free(r.seen);
 		snprintf(err, errlen, "no memory");
 		return -ENOMEM;
 	}
@@ -217,6 +155,7 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
 		snprintf(err, errlen, "mapping domain %u's %llu pages: %s", domid,
 			 (unsigned long long)npages, hv_error(hv));
 		free(r.have_ctx);
+		free(r.seen);
 		return rc;
 	}
 	r.base = base;
@@ -231,5 +170,6 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
 			rc = -EPROTO;
 		}
 	free(r.have_ctx);
+	free(r.seen);
 	return rc;
 }

@@ -94,8 +94,8 @@ static int has_data(uint64_t pfn)
 	return t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
 }
 
-int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
-			const uint8_t *data)
+int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns,
+			 const uint8_t *const *pages)
 {
 	if (!count || count > MIG_BATCH_PAGES)
 		return -EINVAL;
@@ -114,7 +114,18 @@ int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
 		uint64_t v = htole64(pfns[i]);
 		rc = mig_out_write(o, &v, 8);
 	}
-	if (rc == 0 && ndata)
-		rc = mig_out_write(o, data, (size_t)ndata * 4096u);
+	for (uint32_t i = 0; rc == 0 && i < ndata; i++)
+		rc = mig_out_write(o, pages[i], 4096u);
 	return rc;
+}
+
+int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
+			const uint8_t *data)
+{
+	const uint8_t *pages[MIG_BATCH_PAGES];
+	if (!count || count > MIG_BATCH_PAGES)
+		return -EINVAL;
+	for (uint32_t i = 0; i < count; i++)
+		pages[i] = data + (size_t)i * 4096u;
+	return mig_write_page_batch(o, count, pfns, pages);
 }

@@ -424,6 +424,20 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 	case SIM_OP_RESUME:
 		rc = sim_domain_resume(d);
 		return rc < 0 ? fail(r, rc, "domain %u is not suspended", d->domid) : 0;
+	case SIM_OP_SET_CAP: {
+		struct sim_u32_arg a;
+		if (need(r, q->len, sizeof(a), "cap"))
+			return r->err;
+		memcpy(&a, pl, sizeof(a));
+		if (a.val > 100)
+			return fail(r, -EINVAL, "domain %u: a CPU cap of %u%% (0 to 100)", d->domid,
+				    a.val);
+		pthread_mutex_lock(&d->mu);
+		d->cap = a.val == 100 ? 0 : a.val; /* from each vCPU's next tick on */
+		pthread_mutex_unlock(&d->mu);
+		log_info("domain %u: CPU cap %u%%", d->domid, a.val);
+		return 0;
+	}
 	case SIM_OP_SET_HANDLE:
 		if (need(r, q->len, sizeof(d->cfg.uuid), "uuid"))
 			return r->err;

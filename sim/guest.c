@@ -233,9 +233,10 @@ void *sim_vcpu_main(void *arg)
 		pthread_cond_broadcast(&d->safe_cv);
 		if (v->stop || d->pause_count || d->shutdown)
 			continue;
-		/* Sleep to the next tick; an event (for vCPU 0) or a pause wakes it. */
+		/* Sleep to the next tick; an event (for vCPU 0) or a pause wakes it.
+		 * Under a cap the tick is longer: the vCPU runs CAP% of the time. */
 		struct timespec ts;
-		deadline(&ts, tick);
+		deadline(&ts, d->cap ? tick * 100 / d->cap : tick);
 		while (!v->stop && !d->pause_count && !d->shutdown &&
 		       !(v->id == 0 && d->pending_events))
 			if (pthread_cond_timedwait(&d->run_cv, &d->mu, &ts) == ETIMEDOUT)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define SIM_MAGIC 0x4d495358u /* "XSIM" */
-#define SIM_PROTO_VERSION 4u
+#define SIM_PROTO_VERSION 5u
 #define SIM_MAX_PAYLOAD (1u << 20)
 #define SIM_ERRMSG_MAX 200
 
@@ -50,6 +50,7 @@ enum sim_op {
 	SIM_OP_EVTCHN_UNMASK,
 	SIM_OP_SET_HANDLE,
 	SIM_OP_RESTORE_FINISH,
+	SIM_OP_SET_CAP,
 	SIM_OP_MAX
 };
 

@@ -57,6 +57,7 @@ struct sim_domain {
 	struct sim_mem mem;
 	enum sim_program program;
 	uint64_t rate;
+	uint32_t cap;		/* percent of its ticks each vCPU runs (0: all) */
 	int built;
 	unsigned pause_count;
 	int shutdown;

@@ -6,18 +6,33 @@
  *                                  it, finish (left paused); prints the domid;
  *                                  on any failure the domain is destroyed
  *   mig-guest count                the domains the host has, dom0 included
+ *   mig-guest sum -r DOMID         the sum without the xenstore and console
+ *                                  rings (pages dom0's daemons write)
+ *   mig-guest live [-d MS] [-m N] [-n abort|auto-converge|force] [-b MB/s] DOMID
+ *                                  live migration of the running guest into
+ *                                  a new domain of the same host through a
+ *                                  pipe (pre-copy engine one end, the
+ *                                  restore's reader the other); both are
+ *                                  left paused; prints the new domid, the
+ *                                  engine's figures and both sums (-r):
+ *                                  status 0 only if they are equal
  * Exit status 0, or 1 with the reason on stderr. */
 #include "../../../hv/hv.h"
 #include "../../../migrate/migrate.h"
+#include "../../../sim/guest.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-static int sum(struct hv *hv, uint32_t domid)
+/* FNV-1a 64 of DOMID's memory into *OUT; RINGS 0: the xenstore and console
+ * ring pages (as its header names them) left out. */
+static int sum_of(struct hv *hv, uint32_t domid, int rings, uint64_t *out)
 {
 	struct hv_dominfo di;
 	void *p;
@@ -26,11 +41,24 @@ static int sum(struct hv *hv, uint32_t domid)
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}
+	const struct sim_guest_header *g = p;
+	uint64_t skip1 = rings ? UINT64_MAX : g->store_pfn;
+	uint64_t skip2 = rings ? UINT64_MAX : g->console_pfn;
 	uint64_t h = 0xcbf29ce484222325ull;
 	const uint64_t *w = p;
 	for (uint64_t i = 0; i < di.max_mem_kb / 4 * 512; i++)
-		h = (h ^ w[i]) * 0x100000001b3ull;
+		if (i / 512 != skip1 && i / 512 != skip2)
+			h = (h ^ w[i]) * 0x100000001b3ull;
 	hv_unmap(hv, p, di.max_mem_kb / 4);
+	*out = h;
+	return 0;
+}
+
+static int sum(struct hv *hv, uint32_t domid, int rings)
+{
+	uint64_t h;
+	if (sum_of(hv, domid, rings, &h))
+		return 1;
 	printf("%016" PRIx64 "\n", h);
 	return 0;
 }
@@ -73,15 +101,16 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 	return 0;
 }
 
-static int restore(struct hv *hv, const char *file)
+/* A guest from the stream on IN_FD into a new domain, finished, paused:
+ * its domid in *DOMID. */
+static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 {
 	char err[512];
 	char *cfg = NULL;
 	uint32_t len;
 	struct mig_in in;
-	int fd = open(file, O_RDONLY);
-	if (fd < 0 || mig_in_fd(&in, fd) < 0) {
-		perror("mig-guest: open");
+	if (mig_in_fd(&in, in_fd) < 0) {
+		perror("mig-guest");
 		return 1;
 	}
 	int rc = mig_read_xl_config(&in, 0, &cfg, &len, err, sizeof(err));
@@ -93,35 +122,162 @@ static int restore(struct hv *hv, const char *file)
 		rc = -EINVAL;
 	}
 	free(cfg);
-	uint32_t domid = 0;
 	int created = 0;
 	if (rc == 0) {
 		struct hv_domain_config dc = { .max_vcpus = vcpus, .max_mem_kb = mem,
 					       .type = HV_DOM_PV };
-		rc = hv_domain_create(hv, &dc, &domid);
+		rc = hv_domain_create(hv, &dc, domid);
 		created = rc == 0;
 		if (rc < 0)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore_sim(hv, domid, &in, NULL, err, sizeof(err));
+		rc = mig_restore_sim(hv, *domid, &in, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;
-		rc = hv_domain_restore_finish(hv, domid, &spec, &br);
+		rc = hv_domain_restore_finish(hv, *domid, &spec, &br);
 		if (rc < 0)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	mig_in_free(&in);
-	close(fd);
 	if (rc < 0) {
 		fprintf(stderr, "mig-guest: restore: %s\n", err);
 		if (created)
-			hv_domain_destroy(hv, domid);
+			hv_domain_destroy(hv, *domid);
 		return 1;
 	}
-	printf("%u\n", domid);
 	return 0;
+}
+
+static int restore(struct hv *hv, const char *file)
+{
+	uint32_t domid;
+	int fd = open(file, O_RDONLY);
+	if (fd < 0) {
+		perror("mig-guest: open");
+		return 1;
+	}
+	int rc = restore_fd(hv, fd, &domid);
+	close(fd);
+	if (rc == 0)
+		printf("%u\n", domid);
+	return rc;
+}
+
+/* The receiving end of `live`, in a child with its own hv: the new domid
+ * on OUT_FD. */
+static int live_receiver(int in_fd, int out_fd)
+{
+	struct hv *hv;
+	char err[256];
+	uint32_t domid;
+	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mig-guest: receiver: %s\n", err);
+		return 1;
+	}
+	int rc = restore_fd(hv, in_fd, &domid);
+	hv_close(hv);
+	return rc || write(out_fd, &domid, sizeof(domid)) != sizeof(domid);
+}
+
+static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uint64_t bw)
+{
+	struct hv_dominfo di;
+	if (hv_domain_getinfo(hv, domid, &di) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	int data[2], back[2];
+	if (pipe(data) < 0 || pipe(back) < 0) {
+		perror("mig-guest: pipe");
+		return 1;
+	}
+	fcntl(data[1], F_SETPIPE_SZ, 1 << 20);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(data[1]);
+		close(back[0]);
+		_exit(live_receiver(data[0], back[1]));
+	}
+	close(data[0]);
+	close(back[1]);
+	char cfg[128], err[512];
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	/* The rings, read from the guest's header: log-dirty does not see
+	 * xenstored's writes there. */
+	void *h0;
+	uint64_t rings[2] = { 0, 0 };
+	if (hv_map(hv, domid, 0, 1, HV_MAP_READ, &h0) == 0) {
+		rings[0] = ((const struct sim_guest_header *)h0)->store_pfn;
+		rings[1] = ((const struct sim_guest_header *)h0)->console_pfn;
+		hv_unmap(hv, h0, 1);
+	}
+	struct mig_out o;
+	struct mig_precopy_opts opts = { .live = 1, .policy = *pol, .bandwidth = bw,
+					 .final_pfns = rings, .n_final_pfns = 2 };
+	struct mig_precopy_stats st;
+	int rc = mig_out_init(&o, data[1]);
+	if (rc == 0)
+		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, &mig_guest_sim, &opts, NULL,
+				 &st, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "no memory");
+	mig_out_free(&o);
+	close(data[1]);
+	uint32_t dest = 0;
+	int got = read(back[0], &dest, sizeof(dest)) == sizeof(dest);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	close(back[0]);
+	fprintf(stderr, "mig-guest: %u round(s), %llu pages (%llu zero), %llu while paused, "
+		"%llu bytes, %.1f ms, throttle %u%%%s: %s\n", st.rounds,
+		(unsigned long long)st.pages, (unsigned long long)st.zero_pages,
+		(unsigned long long)st.final_pages, (unsigned long long)st.bytes,
+		(double)(st.end_ns - st.start_ns) / 1e6, st.throttle, st.forced ? ", forced" : "",
+		st.why);
+	if (rc < 0) {
+		fprintf(stderr, "mig-guest: live: %s\n", err);
+		if (got)
+			hv_domain_destroy(hv, dest);
+		/* The guest runs on where it was. */
+		struct hv_dominfo now;
+		if (hv_domain_getinfo(hv, domid, &now) == 0 && (now.flags & HV_DOMF_PAUSED))
+			hv_domain_unpause(hv, domid);
+		return 1;
+	}
+	if (!got || status) {
+		fprintf(stderr, "mig-guest: live: the receiver failed\n");
+		return 1;
+	}
+	uint64_t a, b;
+	if (sum_of(hv, domid, 0, &a) || sum_of(hv, dest, 0, &b))
+		return 1;
+	printf("%u %016" PRIx64 " %016" PRIx64 "\n", dest, a, b);
+	return a == b ? 0 : 1;
+}
+
+/* live's options: -d MS, -m N, -n ACTION; the domid last. */
+static int live_main(struct hv *hv, int argc, char **argv)
+{
+	struct mig_policy pol = { 0 };
+	uint64_t bw = 0;
+	int i = 2;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "-d"))
+			pol.downtime_ms = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-m"))
+			pol.max_rounds = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-b"))
+			bw = strtoull(argv[i + 1], NULL, 10) * 1000000u;
+		else if (strcmp(argv[i], "-n") || mig_no_converge_parse(argv[i + 1],
+									&pol.on_no_converge) < 0)
+			return 2;
+	}
+	if (i + 1 != argc)
+		return 2;
+	return live(hv, (uint32_t)strtoul(argv[i], NULL, 10), &pol, bw);
 }
 
 int main(int argc, char **argv)
@@ -129,7 +285,7 @@ int main(int argc, char **argv)
 	struct hv *hv;
 	char err[256];
 	if (argc < 2) {
-		fprintf(stderr, "usage: mig-guest sum|save|restore|count ...\n");
+		fprintf(stderr, "usage: mig-guest sum|save|restore|count|live ...\n");
 		return 2;
 	}
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
@@ -139,7 +295,11 @@ int main(int argc, char **argv)
 	int rc = 2;
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "sum") == 0 && argc == 3) {
-		rc = sum(hv, (uint32_t)strtoul(argv[2], NULL, 10));
+		rc = sum(hv, (uint32_t)strtoul(argv[2], NULL, 10), 1);
+	} else if (strcmp(cmd, "sum") == 0 && argc == 4 && strcmp(argv[2], "-r") == 0) {
+		rc = sum(hv, (uint32_t)strtoul(argv[3], NULL, 10), 0);
+	} else if (strcmp(cmd, "live") == 0) {
+		rc = live_main(hv, argc, argv);
 	} else if (strcmp(cmd, "save") == 0 && (argc == 4 || argc == 5)) {
 		int keep = argc == 5 && strcmp(argv[2], "-c") == 0;
 		if (argc == 4 || keep)

@@ -310,6 +310,39 @@ static void test_logdirty(void)
 	free(bm);
 }
 
+/* Pages written in MS milliseconds of running. */
+static uint64_t written_in(volatile struct sim_guest_header *g, unsigned ms)
+{
+	uint64_t c0 = total_counter(g);
+	sleep_ms(ms);
+	return total_counter(g) - c0;
+}
+
+/* A cap slows the guest in proportion (2000 pages/s at 100%, 400 at 20%);
+ * lifting it gives its rate back. */
+static void test_cpu_cap(void)
+{
+	uint32_t d = F.dom[0];
+	volatile struct sim_guest_header *g = map_header(d);
+	uint64_t full = written_in(g, 500);
+	CHECK_RC(hv_domain_set_cpu_cap(F.hv, d, 20));
+	written_in(g, 100); /* the tick under way ends at its old length */
+	uint64_t capped = written_in(g, 500);
+	CHECK_RC(hv_domain_set_cpu_cap(F.hv, d, 0));
+	written_in(g, 100);
+	uint64_t again = written_in(g, 500);
+	if (!(capped * 3 < full && again * 3 > full * 2))
+		fprintf(stderr, "\npages in 500 ms: %llu uncapped, %llu at 20%%, %llu after\n",
+			(unsigned long long)full, (unsigned long long)capped,
+			(unsigned long long)again);
+	CU_ASSERT(full > 600);
+	CU_ASSERT(capped > 0 && capped * 3 < full);
+	CU_ASSERT(again * 3 > full * 2);
+	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(F.hv, d, 101), -EINVAL);
+	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(F.hv, 999, 50), -ESRCH);
+	hv_unmap(F.hv, (void *)g, 1);
+}
+
 static void test_vcpu(void)
 {
 	uint32_t d = F.dom[0];
@@ -686,6 +719,7 @@ int main(void)
 	CU_add_test(s, "pause stops the guest, unpause resumes it", test_pause_unpause);
 	CU_add_test(s, "mapped memory shows the guest's writes", test_map_reads_guest_writes);
 	CU_add_test(s, "log-dirty equals the guest's record of its writes", test_logdirty);
+	CU_add_test(s, "a CPU cap slows the guest, lifting it gives its rate back", test_cpu_cap);
 	CU_add_test(s, "vCPU info, affinity, context", test_vcpu);
 	CU_add_test(s, "event channel notify wakes sim:idle", test_evtchn);
 	CU_add_test(s, "build result: rings and ports in guest memory", test_build_result);

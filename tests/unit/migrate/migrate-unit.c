@@ -5,6 +5,7 @@
  * are written there (the fuzzer's seeds, fuzz/migrate/corpus). */
 #include "../../lib/cunit_run.h"
 #include "../../../migrate/migrate.h"
+#include "suites.h"
 #include <CUnit/CUnit.h>
 #include <endian.h>
 #include <errno.h>
@@ -342,6 +343,6 @@ static void register_migrate(void)
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_migrate, NULL };
+	suite_register_fn *const regs[] = { register_migrate, register_policy, NULL };
 	return cunit_run("migrate-unit", regs);
 }

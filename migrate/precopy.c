@@ -1,0 +1,359 @@
+/* precopy: the pre-copy engine (precopy.h), over hv only: the guest's
+ * memory mapped once, log-dirty's bitmap read and cleared after each
+ * round, the stop decided by policy.c, the pages written as PAGE_DATA
+ * batches straight from the mapping. */
+#include "migrate.h"
+#include "../hv/hv.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const uint8_t zero_page[HV_PAGE_SIZE];
+
+struct pc {
+	struct hv *hv;
+	uint32_t domid;
+	struct mig_out *o;
+	const uint8_t *mem;
+	uint64_t npages;
+	uint8_t *pending; /* pages to send: one bit each */
+	uint8_t *bitmap;  /* what log-dirty gave */
+	size_t bmlen;
+	uint64_t pfns[MIG_BATCH_PAGES];
+	const uint8_t *pages[MIG_BATCH_PAGES];
+	uint32_t n, nd;
+	const struct mig_precopy_hooks *h;
+	struct mig_precopy_info info;
+	struct mig_precopy_stats *st;
+	/* The link's rate: bytes the rounds wrote over the time they took. */
+	uint64_t round_bytes, round_ns;
+	uint64_t bandwidth;	      /* bytes a second at most (0: no limit) */
+	uint64_t pace_ns, pace_bytes; /* since when, and how much, it paced */
+	char *err;
+	size_t errlen;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int out_err(struct pc *c, int rc, const char *what)
+{
+	snprintf(c->err, c->errlen, "writing the stream (%s): %s", what, strerror(-rc));
+	return rc;
+}
+
+static int hv_err(struct pc *c, int rc, const char *what)
+{
+	snprintf(c->err, c->errlen, "domain %u: %s: %s", c->domid, what, hv_error(c->hv));
+	return rc;
+}
+
+static void tell(struct pc *c)
+{
+	c->info.bytes = c->o->off;
+	if (c->h && c->h->progress)
+		c->h->progress(c->h->arg, &c->info);
+}
+
+/* Under a bandwidth limit: sleeps until the bytes written since the round
+ * began are no more than the limit allows. */
+static void pace(struct pc *c)
+{
+	if (!c->bandwidth)
+		return;
+	uint64_t due = (c->o->off - c->pace_bytes) * 1000000000u / c->bandwidth;
+	uint64_t spent = now_ns() - c->pace_ns;
+	if (spent >= due)
+		return;
+	uint64_t wait = due - spent;
+	struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static int flush_batch(struct pc *c)
+{
+	if (!c->n)
+		return 0;
+	int rc = mig_write_page_batch(c->o, c->n, c->pfns, c->pages);
+	pace(c);
+	c->st->pages += c->n;
+	c->info.round_done += c->n;
+	c->n = c->nd = 0;
+	if (rc < 0)
+		return out_err(c, rc, "PAGE_DATA");
+	tell(c);
+	return 0;
+}
+
+/* PFN into the batch: a zero page as XALLOC, its pfn alone. */
+static int add_page(struct pc *c, uint64_t pfn)
+{
+	const uint8_t *p = c->mem + pfn * HV_PAGE_SIZE;
+	if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
+		c->pfns[c->n++] = pfn | ((uint64_t)PFINFO_XALLOC << PFN_TYPE_SHIFT);
+		c->st->zero_pages++;
+	} else {
+		c->pfns[c->n++] = pfn;
+		c->pages[c->nd++] = p;
+	}
+	return c->n == MIG_BATCH_PAGES ? flush_batch(c) : 0;
+}
+
+static uint64_t count_bits(const uint8_t *b, size_t n)
+{
+	uint64_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += (uint64_t)__builtin_popcount(b[i]);
+	return k;
+}
+
+/* One round: every page (ALL) or the pending ones, then flushed; the rate
+ * measured over it. */
+static int send_round(struct pc *c, int all)
+{
+	uint64_t t0 = now_ns(), b0 = c->o->off;
+	c->pace_ns = t0;
+	c->pace_bytes = b0;
+	c->info.round_done = 0;
+	c->info.round_pages = all ? c->npages : count_bits(c->pending, c->bmlen);
+	int rc = 0;
+	for (uint64_t pfn = 0; rc == 0 && pfn < c->npages; pfn++) {
+		if (!all) {
+			uint8_t byte = c->pending[pfn / 8];
+			if (!byte) {
+				pfn |= 7; /* the next byte's first pfn, after the ++ */
+				continue;
+			}
+			if (!(byte & (1u << (pfn % 8))))
+				continue;
+		}
+		rc = add_page(c, pfn);
+	}
+	if (rc == 0)
+		rc = flush_batch(c);
+	if (rc == 0 && (rc = mig_out_flush(c->o)) < 0)
+		out_err(c, rc, "PAGE_DATA");
+	memset(c->pending, 0, c->bmlen);
+	c->round_bytes += c->o->off - b0;
+	c->round_ns += now_ns() - t0;
+	c->info.rate = c->round_ns ? (double)c->round_bytes * 1e9 / (double)c->round_ns : 0;
+	c->st->rounds++;
+	return rc;
+}
+
+/* Log-dirty's bitmap read and cleared into PENDING (added to what is
+ * there): the pages now pending. */
+static int take_dirty(struct pc *c, uint64_t *left)
+{
+	int rc = hv_logdirty_bitmap(c->hv, c->domid, c->bitmap, c->npages, 1);
+	if (rc < 0)
+		return hv_err(c, rc, "reading the dirty bitmap");
+	for (size_t i = 0; i < c->bmlen; i++)
+		c->pending[i] |= c->bitmap[i];
+	*left = count_bits(c->pending, c->bmlen);
+	return 0;
+}
+
+static int set_throttle(struct pc *c, uint32_t throttle)
+{
+	int rc = hv_domain_set_cpu_cap(c->hv, c->domid, throttle ? 100 - throttle : 0);
+	if (rc < 0)
+		return hv_err(c, rc, "slowing it down (auto-converge)");
+	c->info.throttle = throttle;
+	if (throttle > c->st->throttle)
+		c->st->throttle = throttle;
+	return 0;
+}
+
+/* The rounds while the guest runs, until the policy stops them. */
+static int live_rounds(struct pc *c, const struct mig_policy *policy)
+{
+	struct mig_policy_state ps = { 0 };
+	int rc = send_round(c, 1);
+	while (rc == 0) {
+		uint64_t left;
+		struct mig_decision d;
+		if ((rc = take_dirty(c, &left)) < 0)
+			break;
+		mig_policy_decide(policy, &ps, left, c->info.rate, &ps, &d);
+		c->info.left = left;
+		c->info.predicted_ms = d.predicted_ms;
+		tell(c);
+		if (d.action == MIG_STOP) {
+			c->st->forced = d.forced;
+			snprintf(c->st->why, sizeof(c->st->why), "%s", d.why);
+			return 0;
+		}
+		if (d.action == MIG_ABORT) {
+			snprintf(c->st->why, sizeof(c->st->why), "%s", d.why);
+			snprintf(c->err, c->errlen, "%s", d.why);
+			return -ETIMEDOUT;
+		}
+		if (d.action == MIG_THROTTLE && (rc = set_throttle(c, d.throttle)) < 0)
+			break;
+		c->info.round++;
+		rc = send_round(c, 0);
+	}
+	return rc;
+}
+
+/* The guest stopped: what it dirtied since, and the pages log-dirty does
+ * not see, in the last round. */
+static int final_round(struct pc *c, const struct mig_precopy_opts *opts)
+{
+	uint64_t left;
+	int rc = take_dirty(c, &left);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < opts->n_final_pfns; i++)
+		if (opts->final_pfns[i] < c->npages)
+			c->pending[opts->final_pfns[i] / 8] |= (uint8_t)(1u << (opts->final_pfns[i] % 8));
+	c->info.round++;
+	c->info.final = 1;
+	uint64_t before = c->st->pages;
+	rc = send_round(c, 0);
+	c->st->final_pages = c->st->pages - before;
+	c->info.left = 0;
+	return rc;
+}
+
+static int headers(struct pc *c, const struct mig_guest_ops *g, const char *config,
+		   uint32_t config_len)
+{
+	struct hv_hostinfo hi;
+	int rc = hv_host_info(c->hv, &hi);
+	if (rc < 0)
+		return hv_err(c, rc, "host info");
+	rc = mig_write_xl_header(c->o, config, config_len);
+	if (rc == 0)
+		rc = mig_write_libxl_header(c->o);
+	if (rc == 0)
+		rc = mig_write_libxl_rec(c->o, LIBXL_REC_LIBXC_CONTEXT, NULL, 0);
+	if (rc == 0)
+		rc = mig_write_libxc_headers(c->o, g->dom_type, hi.xen_major, hi.xen_minor);
+	if (rc < 0)
+		return out_err(c, rc, "headers");
+	if (g->static_records && (rc = g->static_records(c->hv, c->domid, c->o, c->err,
+							 c->errlen)) < 0)
+		return rc;
+	rc = mig_write_libxc_rec(c->o, LIBXC_REC_STATIC_DATA_END, NULL, 0, NULL, 0);
+	return rc < 0 ? out_err(c, rc, "STATIC_DATA_END") : 0;
+}
+
+static int stop_guest(struct pc *c)
+{
+	int rc = c->h && c->h->suspend ? c->h->suspend(c->h->arg, c->hv, c->domid, c->err,
+						       c->errlen)
+				       : hv_domain_pause(c->hv, c->domid);
+	if (rc < 0 && !(c->h && c->h->suspend))
+		hv_err(c, rc, "pausing it for the last round");
+	if (rc == 0)
+		c->st->stopped_ns = now_ns();
+	return rc;
+}
+
+/* Memory: live rounds, the stop, the last round; or the one pass of a
+ * stopped guest. */
+static int memory(struct pc *c, const struct mig_precopy_opts *opts, int *logdirty)
+{
+	if (!opts->live)
+		return send_round(c, 1);
+	int rc = hv_logdirty_enable(c->hv, c->domid);
+	if (rc < 0)
+		return hv_err(c, rc, "turning log-dirty on");
+	*logdirty = 1;
+	if ((rc = live_rounds(c, &opts->policy)) < 0 || (rc = stop_guest(c)) < 0)
+		return rc;
+	return final_round(c, opts);
+}
+
+static int tail(struct pc *c, const struct mig_guest_ops *g, uint32_t nvcpus)
+{
+	int rc = g->state_records(c->hv, c->domid, nvcpus, c->o, c->err, c->errlen);
+	if (rc < 0)
+		return rc;
+	rc = mig_write_libxc_rec(c->o, LIBXC_REC_END, NULL, 0, NULL, 0);
+	if (rc == 0)
+		rc = mig_write_libxl_rec(c->o, LIBXL_REC_END, NULL, 0);
+	if (rc == 0)
+		rc = mig_out_flush(c->o);
+	return rc < 0 ? out_err(c, rc, "the end") : 0;
+}
+
+/* The guest's size, and (not live) that it is stopped. */
+static int check_guest(struct pc *c, int live, struct hv_dominfo *di)
+{
+	int rc = hv_domain_getinfo(c->hv, c->domid, di);
+	if (rc < 0)
+		return hv_err(c, rc, "reading its state");
+	if (!live && !(di->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		snprintf(c->err, c->errlen,
+			 "domain %u is running: pause or suspend it before saving it", c->domid);
+		return -EBUSY;
+	}
+	c->npages = di->max_mem_kb / 4;
+	c->bmlen = (c->npages + 7) / 8;
+	if (!c->npages || !di->max_vcpus) {
+		snprintf(c->err, c->errlen, "domain %u has no memory or no vCPU", c->domid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+		uint32_t config_len, const struct mig_guest_ops *g,
+		const struct mig_precopy_opts *opts, const struct mig_precopy_hooks *hooks,
+		struct mig_precopy_stats *stats, char *err, size_t errlen)
+{
+	struct mig_precopy_stats st = { .start_ns = now_ns() };
+	struct pc *c = calloc(1, sizeof(*c));
+	struct hv_dominfo di;
+	int rc = -ENOMEM, logdirty = 0;
+	snprintf(err, errlen, "no memory for the migration's state");
+	if (!c)
+		goto out;
+	*c = (struct pc){ .hv = hv, .domid = domid, .o = o, .h = hooks, .st = &st, .err = err,
+			  .errlen = errlen, .bandwidth = opts->bandwidth };
+	if ((rc = check_guest(c, opts->live, &di)) < 0)
+		goto out;
+	c->pending = calloc(1, c->bmlen);
+	c->bitmap = calloc(1, c->bmlen);
+	void *mem = NULL;
+	if (!c->pending || !c->bitmap) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = hv_map(hv, domid, 0, c->npages, HV_MAP_READ, &mem)) < 0) {
+		hv_err(c, rc, "mapping its memory");
+		goto out;
+	}
+	c->mem = mem;
+	if ((rc = headers(c, g, config, config_len)) == 0 &&
+	    (rc = memory(c, opts, &logdirty)) == 0)
+		rc = tail(c, g, di.max_vcpus);
+	hv_unmap(hv, mem, c->npages);
+out:
+	/* Undone whatever happened; a failure here is said only if nothing
+	 * failed before (that error is the one to tell). */
+	if (c && c->info.throttle && hv_domain_set_cpu_cap(hv, domid, 0) < 0 && rc == 0)
+		rc = hv_err(c, -EIO, "lifting its CPU cap");
+	if (logdirty && hv_logdirty_disable(hv, domid) < 0 && rc == 0)
+		rc = hv_err(c, -EIO, "turning log-dirty off");
+	st.bytes = o->off;
+	st.end_ns = now_ns();
+	if (stats)
+		*stats = st;
+	if (c) {
+		free(c->pending);
+		free(c->bitmap);
+		free(c);
+	}
+	return rc;
+}

@@ -1,0 +1,159 @@
+/* precopy: live migration's pre-copy engine over hv only (precopy.c) and
+ * its stop policy, a pure function (policy.c). Round 0 sends every page of
+ * the running guest with log-dirty on, each later round the pages the guest
+ * dirtied during the one before; when what is left fits the downtime target
+ * at the link rate measured in this migration (or the rounds stop shrinking
+ * it, or the rounds run out) the guest is stopped and the last round, its
+ * vCPUs and the ends of the streams follow. The records are the save's
+ * (PAGE_DATA batches, zero pages as XALLOC with no payload), so the
+ * receiver is the restore's reader. migrate/README.md. */
+#ifndef XCD_MIGRATE_PRECOPY_H
+#define XCD_MIGRATE_PRECOPY_H
+#include "mio.h"
+#include <stdint.h>
+
+struct hv;
+
+/* ---- the stop policy (policy.c) ---- */
+#define MIG_DOWNTIME_MS_DEFAULT 300
+#define MIG_MAX_ROUNDS_DEFAULT 30
+/* A page on the wire: its data and its pfn word. */
+#define MIG_PAGE_WIRE_BYTES (4096u + 8u)
+/* Auto-converge takes this much of the guest's CPU time at its first step,
+ * this much more at each further one, and at most this much. */
+#define MIG_THROTTLE_FIRST 20u
+#define MIG_THROTTLE_STEP 20u
+#define MIG_THROTTLE_MAX 95u
+
+/* What to do when the rounds stop shrinking what is left, or run out. */
+enum mig_no_converge {
+	MIG_NC_AUTO_CONVERGE = 0, /* slow the guest step by step, then stop */
+	MIG_NC_ABORT,		  /* give up: the guest runs on where it is */
+	MIG_NC_FORCE,		  /* stop and copy whatever is left */
+};
+/* "abort", "auto-converge", "force" into *NC: 0, or -EINVAL. */
+int mig_no_converge_parse(const char *s, enum mig_no_converge *nc);
+const char *mig_no_converge_name(enum mig_no_converge nc);
+
+struct mig_policy {
+	uint32_t downtime_ms; /* 0: MIG_DOWNTIME_MS_DEFAULT */
+	uint32_t max_rounds;  /* memory rounds before the stop; 0: MIG_MAX_ROUNDS_DEFAULT */
+	enum mig_no_converge on_no_converge;
+};
+
+/* What the policy keeps between rounds; all zero before round 0. */
+struct mig_policy_state {
+	uint32_t rounds;     /* memory rounds sent */
+	uint64_t best_left;  /* the fewest pages left after any round (0: none yet) */
+	uint32_t stalls;     /* rounds in a row that did not cut best_left by a tenth */
+	uint32_t throttle;   /* percent of its CPU time taken from the guest */
+};
+
+enum mig_action {
+	MIG_ROUND,    /* send what is dirty, and ask again */
+	MIG_STOP,     /* stop the guest and send the rest */
+	MIG_THROTTLE, /* slow the guest to THROTTLE, then another round */
+	MIG_ABORT,    /* give up */
+};
+
+struct mig_decision {
+	enum mig_action action;
+	uint32_t throttle;   /* MIG_THROTTLE: the percent to take */
+	int forced;	     /* MIG_STOP over the target (no convergence) */
+	double predicted_ms; /* the stop's memory time if it stopped now */
+	char why[200];	     /* for the log and the summary */
+};
+
+/*
+ * After a round (IN->rounds not counting it): LEFT pages are dirty, and the
+ * link carried RATE bytes a second in this migration so far. Fills D and
+ * the state after the round in *OUT (OUT may be IN). Stops when LEFT at
+ * RATE fits P's downtime; otherwise, once the rounds have not cut what is
+ * left by a tenth twice in a row (once while throttled) or the rounds run
+ * out, does what P's on_no_converge says: abort, force a stop, or throttle
+ * the guest one step more (a stop, forced, once at MIG_THROTTLE_MAX or out
+ * of rounds). No I/O, no clock: the same inputs give the same decision.
+ */
+void mig_policy_decide(const struct mig_policy *p, const struct mig_policy_state *in,
+		       uint64_t left, double rate, struct mig_policy_state *out,
+		       struct mig_decision *d);
+
+/* ---- the engine (precopy.c) ---- */
+/* A guest type's records around its memory. */
+struct mig_guest_ops {
+	uint32_t dom_type; /* libxc's domain header type */
+	/* Before STATIC_DATA_END (NULL: none). */
+	int (*static_records)(struct hv *hv, uint32_t domid, struct mig_out *o, char *err,
+			      size_t errlen);
+	/* After the last memory, the guest stopped: its vCPUs' state. */
+	int (*state_records)(struct hv *hv, uint32_t domid, uint32_t nvcpus, struct mig_out *o,
+			     char *err, size_t errlen);
+};
+/* A simulated guest: type XCD_SIM, one XCD_SIM_VCPU record per vCPU. */
+extern const struct mig_guest_ops mig_guest_sim;
+
+/* Where a migration is, for its progress line. */
+struct mig_precopy_info {
+	uint32_t round;	      /* 0: every page */
+	int final;	      /* the round after the stop */
+	uint64_t round_done;  /* pages of this round sent */
+	uint64_t round_pages; /* pages this round sends */
+	uint64_t left;	      /* dirty pages after this round, as last read */
+	double rate;	      /* bytes a second the link carried so far (0: not known) */
+	double predicted_ms;  /* the stop's memory time at that rate */
+	uint64_t bytes;	      /* written so far */
+	uint32_t throttle;    /* percent taken from the guest */
+};
+
+struct mig_precopy_hooks {
+	void *arg;
+	/* Stops the guest for the last round (NULL: hv_domain_pause). */
+	int (*suspend)(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen);
+	/* After each batch of pages and each decision (NULL: nobody told). */
+	void (*progress)(void *arg, const struct mig_precopy_info *info);
+};
+
+struct mig_precopy_opts {
+	int live; /* 0: the guest is stopped already: one pass (a save) */
+	struct mig_policy policy;
+	/* At most this many bytes a second on the link (0: as fast as it
+	 * goes), so that a migration leaves room for the guests' traffic. */
+	uint64_t bandwidth;
+	/* Pages the last round sends whether dirty or not: those dom0 writes
+	 * through its own mappings (the xenstore and console rings), which
+	 * log-dirty does not see. */
+	const uint64_t *final_pfns;
+	uint32_t n_final_pfns;
+};
+
+struct mig_precopy_stats {
+	uint32_t rounds;	/* memory passes, the last one included */
+	uint64_t pages;		/* page records sent */
+	uint64_t zero_pages;	/* of which zero, sent without data */
+	uint64_t final_pages;	/* sent while the guest was stopped */
+	uint64_t bytes;		/* the whole stream */
+	uint32_t throttle;	/* the most taken from the guest, percent */
+	int forced;		/* stopped over the target */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC: the start */
+	uint64_t stopped_ns;	/* the guest stopped (0: it was stopped already) */
+	uint64_t end_ns;	/* the stream's end written */
+	char why[200];		/* why it stopped (or gave up) */
+};
+
+/*
+ * Writes DOMID's guest as a whole xl save file to O: xl's header with CONFIG
+ * (CONFIG_LEN bytes with its NUL; 0: none), libxl's and libxc's headers,
+ * G's static records, STATIC_DATA_END, its memory, G's state records,
+ * libxc's END, libxl's END; flushed. Live: round 0 with log-dirty on, the
+ * policy's rounds, HOOKS' suspend, the last round (OPTS' final pfns with
+ * it), log-dirty off. Not live: the guest must be paused or shut down; one
+ * pass. Whatever happens, a cap it set is lifted and log-dirty is off at
+ * the end; a guest it stopped stays stopped (the caller's to resume).
+ * -ETIMEDOUT when the policy gave up (abort), ERR saying why; other errors
+ * as mig_save_sim's. STATS (may be NULL) filled either way.
+ */
+int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+		uint32_t config_len, const struct mig_guest_ops *g,
+		const struct mig_precopy_opts *opts, const struct mig_precopy_hooks *hooks,
+		struct mig_precopy_stats *stats, char *err, size_t errlen);
+#endif

@@ -1,0 +1,5 @@
+/* The suites of migrate-unit, one per file. */
+#ifndef XCD_TESTS_UNIT_MIGRATE_SUITES_H
+#define XCD_TESTS_UNIT_MIGRATE_SUITES_H
+void register_policy(void);
+#endif
