@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <yajl/yajl_parse.h>
 
@@ -779,6 +780,57 @@ ssize_t jsonrpc_linebuf_read(struct jsonrpc_linebuf *lb, int fd, char *err, size
 		snprintf(err, errlen, "read: %s", strerror(e));
 		return -e;
 	}
+	if (got == 0)
+		return 0;
+	r = lb_commit(lb, (size_t)got, err, errlen);
+	return r ? r : got;
+}
+
+/* The descriptors of an SCM_RIGHTS message into FDS (MAX of them), the rest
+ * closed. */
+static void take_fds(struct msghdr *mh, int *fds, size_t max, size_t *n)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*n < max)
+				fds[(*n)++] = f;
+			else
+				close(f);
+		}
+	}
+}
+
+ssize_t jsonrpc_linebuf_recv(struct jsonrpc_linebuf *lb, int fd, int *fds, size_t maxfds,
+			     size_t *nfds, char *err, size_t errlen)
+{
+	*nfds = 0;
+	int r = lb_reserve(lb, LINEBUF_READ, err, errlen);
+	if (r)
+		return r;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} cm;
+	struct iovec iov = { lb->buf + lb->len, LINEBUF_READ };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	ssize_t got;
+	do
+		got = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		int e = errno;
+		if (e == EAGAIN || e == EWOULDBLOCK)
+			return -EAGAIN;
+		snprintf(err, errlen, "recvmsg: %s", strerror(e));
+		return -e;
+	}
+	take_fds(&mh, fds, maxfds, nfds);
 	if (got == 0)
 		return 0;
 	r = lb_commit(lb, (size_t)got, err, errlen);

@@ -151,6 +151,14 @@ int jsonrpc_linebuf_append(struct jsonrpc_linebuf *lb, const void *data, size_t 
  */
 ssize_t jsonrpc_linebuf_read(struct jsonrpc_linebuf *lb, int fd, char *err, size_t errlen);
 /*
+ * The same from a Unix socket, taking the descriptors that came with the
+ * bytes (SCM_RIGHTS, close-on-exec): up to MAXFDS into FDS, their number in
+ * *NFDS; more than that are closed (the kernel closes what did not fit its
+ * buffer). With MAXFDS 0 every descriptor that comes is closed.
+ */
+ssize_t jsonrpc_linebuf_recv(struct jsonrpc_linebuf *lb, int fd, int *fds, size_t maxfds,
+			     size_t *nfds, char *err, size_t errlen);
+/*
  * The next complete line, NUL-terminated, without "\n" or "\r\n", valid
  * until the next append or read. Empty lines are skipped. 1 with a line,
  * 0 when none is complete, -EMSGSIZE for a line longer than MAX.

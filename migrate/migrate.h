@@ -6,6 +6,7 @@
 #ifndef XCD_MIGRATE_H
 #define XCD_MIGRATE_H
 #include "mio.h"
+#include "pipe.h"
 #include "precopy.h"
 #include "stream.h"
 #include <stddef.h>

@@ -294,6 +294,33 @@ static const struct verb verbs[] = {
 	  "-e: accepted, no effect (xcd does not attach to the console);\n"
 	  "-d: print the answer as JSON; -V: print progress lines.",
 	  v_restore, NULL },
+	{ "migrate",
+	  "[-s SSHCOMMAND] [-e] [-C CFG] [-p] [--debug] [--downtime MS] [--max-rounds N] "
+	  "[--on-no-converge abort|auto-converge|force] [--bandwidth MB/s] [--json] DOM HOST",
+	  "Live-migrate DOM to HOST, as xl migrate: `ssh HOST xcd migrate-receive`\n"
+	  "runs there (-s CMD: `CMD HOST xcd migrate-receive`; -s \"\": HOST is the\n"
+	  "whole command) and xl's pipe protocol runs over it. xcdd sends the guest\n"
+	  "while it runs (pre-copy), stops it when what is left fits --downtime (ms,\n"
+	  "300) at the link rate it measures, or when the rounds stop shrinking it\n"
+	  "(--on-no-converge: auto-converge, the default, slows the guest; abort;\n"
+	  "force), or after --max-rounds (30). Until the receiver has it all and\n"
+	  "both agree, the guest stays here; any failure before leaves it running\n"
+	  "here. -C CFG: the xl.cfg the receiver makes it from; -p: left paused\n"
+	  "there; -e, -F, --live: accepted, no effect. Progress on a terminal, a\n"
+	  "summary at the end (--json: as JSON). Simulated guests only (yet).",
+	  v_migrate, NULL },
+	{ "migrate-receive", "[-p] [-e] [-d]",
+	  "The receiving end of a migration, run by xcd or xl migrate on this host:\n"
+	  "greets the sender on its standard output, reads the guest's configuration\n"
+	  "from its standard input, and hands both to xcdd, which receives the guest\n"
+	  "as NAME--incoming and runs it as NAME once the sender lets it go.\n"
+	  "-p: leave it paused; -e, -d, -F, -t, -T: accepted, no effect.",
+	  v_migrate_receive, NULL },
+	{ "migrate-abort", "[--json] DOM",
+	  "Abort the migration of DOM, sending or receiving: before its commit an\n"
+	  "abort always wins (the guest runs on where it was, the received copy is\n"
+	  "destroyed); after it, it is refused.",
+	  v_migrate_abort, NULL },
 	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy, NULL },
 	{ "pause", "DOM", "Pause the domain DOM.", v_pause, NULL },
 	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause, NULL },
@@ -319,7 +346,7 @@ static void usage(FILE *f)
 		   "xcdd is found at PATH, else $XCD_SOCKET, else /run/xcd/xcd.sock.\n\n"
 		   "Verbs:\n");
 	for (size_t i = 0; i < N_VERBS; i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].args);
+		fprintf(f, "  %-15s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "\n`xcd help VERB` says more about VERB.\n");
 }
 
@@ -377,6 +404,11 @@ int main(int argc, char **argv)
 	}
 	if (v->fn == v_help)
 		return v_help(-1, argc - i, argv + i);
+	/* VERB --help: what `xcd help VERB` says, with no daemon. */
+	if (argc - i >= 2 && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+		char *h[] = { "help", argv[i], NULL };
+		return v_help(-1, 2, h);
+	}
 	if (v->offline && v->offline(argc - i, argv + i))
 		return v->fn(-1, argc - i, argv + i);
 	signal(SIGPIPE, SIG_IGN);

@@ -22,6 +22,20 @@ int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 typedef void cli_note_fn(const struct jsonrpc_message *n, void *arg);
 int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 		   struct jsonrpc_message *res, cli_note_fn *note, void *note_arg);
+/* cli_call_notes, passing the descriptors FDS (NFDS, at most 8) with the
+ * request (SCM_RIGHTS): xcdd takes them for the method. */
+int cli_call_fds(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		 const int *fds, unsigned nfds, struct jsonrpc_message *res, cli_note_fn *note,
+		 void *note_arg);
+/* cli_call_fds in two halves: the request sent (0, or -1, said), then its
+ * answer awaited (as cli_call_notes). Between them the caller may close
+ * what it passed. */
+int cli_call_fds_begin(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		       const int *fds, unsigned nfds);
+int cli_call_fds_end(int fd, struct jsonrpc_message *res, cli_note_fn *note, void *note_arg);
+/* An xl.cfg file's text for VERB, checked to be UTF-8 (it goes as a JSON
+ * string); NULL: said why. */
+char *cli_read_cfg(const char *verb, const char *path);
 /* A file's whole text (at most 16 MiB; NULL: said why). */
 char *cli_read_file(const char *path);
 /* {"domid": N} or {"name": S} from a DOM argument (ARG: the string). */
@@ -59,4 +73,7 @@ int v_reboot(int fd, int argc, char **argv);
 int v_save(int fd, int argc, char **argv);
 int v_restore(int fd, int argc, char **argv);
 int v_tune(int fd, int argc, char **argv);
+int v_migrate(int fd, int argc, char **argv);
+int v_migrate_receive(int fd, int argc, char **argv);
+int v_migrate_abort(int fd, int argc, char **argv);
 #endif

@@ -87,6 +87,52 @@ int cli_call(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 		   struct jsonrpc_message *res, cli_note_fn *note, void *note_arg)
 {
+	return cli_call_fds(fd, method, params, arg, NULL, 0, res, note, note_arg);
+}
+
+/* LEN bytes of OUT to FD, the descriptors FDS (N) with the first of them. */
+static int send_with_fds(int fd, const char *out, size_t len, const int *fds, unsigned n)
+{
+	if (!n)
+		return fd_write_all(fd, out, len);
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} cm;
+	if (n > 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&cm, 0, sizeof(cm));
+	struct iovec iov = { (void *)out, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	ssize_t w;
+	do
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -1;
+	return fd_write_all(fd, out + w, len - (size_t)w);
+}
+
+int cli_call_fds(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		 const int *fds, unsigned nfds, struct jsonrpc_message *res, cli_note_fn *note,
+		 void *note_arg)
+{
+	if (cli_call_fds_begin(fd, method, params, arg, fds, nfds) < 0)
+		return -1;
+	return cli_call_fds_end(fd, res, note, note_arg);
+}
+
+int cli_call_fds_begin(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
+		       const int *fds, unsigned nfds)
+{
 	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
 	char *out = NULL;
 	size_t len;
@@ -94,22 +140,27 @@ int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *a
 		fprintf(stderr, "xcd: cannot encode the request (invalid UTF-8?)\n");
 		return -1;
 	}
-	int rc = fd_write_all(fd, out, len);
+	int rc = send_with_fds(fd, out, len, fds, nfds);
 	int send_errno = errno;
 	free(out);
+	if (rc == 0)
+		return 0;
 	/* A refused caller finds the connection closed, the reason waiting. */
-	if (rc < 0) {
-		quiet_reads = true;
-		rc = cli_read_message(fd, res);
-		quiet_reads = false;
-		if (rc == 0 && res->kind == JSONRPC_RESPONSE && res->is_error)
-			fprintf(stderr, "xcd: %s\n", res->error.message);
-		else
-			fprintf(stderr, "xcd: cannot send to xcdd: %s\n", strerror(send_errno));
-		if (rc == 0)
-			jsonrpc_message_free(res);
-		return -1;
-	}
+	struct jsonrpc_message res;
+	quiet_reads = true;
+	rc = cli_read_message(fd, &res);
+	quiet_reads = false;
+	if (rc == 0 && res.kind == JSONRPC_RESPONSE && res.is_error)
+		fprintf(stderr, "xcd: %s\n", res.error.message);
+	else
+		fprintf(stderr, "xcd: cannot send to xcdd: %s\n", strerror(send_errno));
+	if (rc == 0)
+		jsonrpc_message_free(&res);
+	return -1;
+}
+
+int cli_call_fds_end(int fd, struct jsonrpc_message *res, cli_note_fn *note, void *note_arg)
+{
 	for (;;) {
 		if (cli_read_message(fd, res) < 0)
 			return -1;

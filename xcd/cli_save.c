@@ -89,8 +89,7 @@ static int gen_save(yajl_gen g, void *arg)
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-/* CFG's text, checked to be UTF-8 (it goes as a JSON string). */
-static char *read_cfg(const char *verb, const char *path)
+char *cli_read_cfg(const char *verb, const char *path)
 {
 	char *text = cli_read_file(path);
 	const char *why = NULL;
@@ -124,7 +123,7 @@ int v_save(int fd, int argc, char **argv)
 	char *file = absolute(argv[i + 1]), *text = NULL;
 	if (!file)
 		return 1;
-	if (argc - i == 3 && !(text = read_cfg("save", argv[i + 2]))) {
+	if (argc - i == 3 && !(text = cli_read_cfg("save", argv[i + 2]))) {
 		free(file);
 		return 1;
 	}
@@ -222,7 +221,7 @@ int v_restore(int fd, int argc, char **argv)
 	char *file = absolute(save), *text = NULL;
 	if (!file)
 		return 1;
-	if (cfg && !(text = read_cfg("restore", cfg))) {
+	if (cfg && !(text = cli_read_cfg("restore", cfg))) {
 		free(file);
 		return 1;
 	}

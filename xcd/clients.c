@@ -45,6 +45,10 @@ struct client {
 	 * under a caller that may still hold it (a notification sent while
 	 * its own request runs, an owed answer sent from another's request). */
 	bool dead;
+	/* Descriptors root's connection passed with its requests (SCM_RIGHTS),
+	 * waiting for the method that takes them (domain.migrate ...). */
+	int fds[CLIENT_MAX_FDS];
+	unsigned nfds;
 	struct client *next;
 };
 
@@ -128,6 +132,8 @@ static void client_close(struct client *c)
 		}
 	loop_del(x->loop, c->fd);
 	close(c->fd);
+	for (unsigned i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
 	jsonrpc_linebuf_free(&c->lb);
 	free(c->out);
 	c->out = NULL;
@@ -261,20 +267,27 @@ static int gen_state(yajl_gen g, void *arg)
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state)
+/* METHOD's notification, its params made by FN, to every client. */
+static void notify_all(struct xcdd *x, const char *method, jsonrpc_value_fn *fn, void *arg)
 {
-	struct state_arg a = { d, state };
 	char *line = NULL;
 	size_t len = 0;
-	if (jsonrpc_gen_notification("domain.state", gen_state, &a, &line, &len) < 0)
+	if (jsonrpc_gen_notification(method, fn, arg, &line, &len) < 0) {
+		free(line);
 		return;
-	struct client *c, *next;
-	for (c = x->clients.list; c; c = next) {
+	}
+	for (struct client *c = x->clients.list, *next; c; c = next) {
 		next = c->next;
 		if (client_send(c, line, len) < 0)
 			c->dead = true;
 	}
 	free(line);
+}
+
+void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state)
+{
+	struct state_arg a = { d, state };
+	notify_all(x, "domain.state", gen_state, &a);
 }
 
 void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *state, void *arg)
@@ -286,6 +299,7 @@ struct progress_arg {
 	const struct dm_domain *d;
 	const char *op;
 	uint64_t done, total;
+	const struct dm_migration_info *mig;
 };
 
 static int gen_progress(yajl_gen g, void *arg)
@@ -304,21 +318,38 @@ static int gen_progress(yajl_gen g, void *arg)
 void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op, uint64_t done,
 			 uint64_t total, void *arg)
 {
-	struct xcdd *x = arg;
-	struct progress_arg a = { d, op, done, total };
-	char *line = NULL;
-	size_t len = 0;
+	struct progress_arg a = { d, op, done, total, NULL };
 	(void)m;
-	if (jsonrpc_gen_notification("domain.progress", gen_progress, &a, &line, &len) < 0) {
-		free(line);
-		return;
-	}
-	for (struct client *c = x->clients.list, *next; c; c = next) {
-		next = c->next;
-		if (client_send(c, line, len) < 0)
-			c->dead = true;
-	}
-	free(line);
+	notify_all(arg, "domain.progress", gen_progress, &a);
+}
+
+static int gen_migration(yajl_gen g, void *arg)
+{
+	const struct progress_arg *a = arg;
+	const struct dm_migration_info *i = a->mig;
+	double mbs = i->p.rate / 1e6, pred = i->p.predicted_ms;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", a->d->domid) ||
+	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "phase", i->phase) ||
+	    jw_kv_int(g, "round", i->p.round) || jw_str(g, "final") ||
+	    yajl_gen_bool(g, i->p.final) != yajl_gen_status_ok ||
+	    jw_kv_int(g, "round_done", (long long)i->p.round_done) ||
+	    jw_kv_int(g, "round_pages", (long long)i->p.round_pages) ||
+	    jw_kv_int(g, "pages_left", (long long)i->p.left) || jw_str(g, "rate_mbs") ||
+	    yajl_gen_double(g, mbs) != yajl_gen_status_ok || jw_str(g, "predicted_downtime_ms") ||
+	    yajl_gen_double(g, pred) != yajl_gen_status_ok ||
+	    jw_kv_int(g, "bytes", (long long)i->p.bytes) || jw_kv_int(g, "throttle", i->p.throttle))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* How a migration goes: a domain.migration notification to every client
+ * (xcd migrate draws it; xcd monitor prints it). */
+void clients_dm_migration(struct dm *m, const struct dm_domain *d,
+			  const struct dm_migration_info *i, void *arg)
+{
+	struct progress_arg a = { .d = d, .mig = i };
+	(void)m;
+	notify_all(arg, "domain.migration", gen_migration, &a);
 }
 
 /* Returns -1 when the client must be closed. */
@@ -379,10 +410,38 @@ static int client_turn(struct client *c)
 
 /* One read at most: what is left of a long stream of requests waits in the
  * kernel until these are answered. -1 when C must be closed. */
+/* Descriptors that came with C's bytes: root's kept (CLIENT_MAX_FDS at
+ * most), anyone else's closed at once. */
+static void client_keep_fds(struct client *c, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (c->access == PEERCRED_FULL && c->nfds < CLIENT_MAX_FDS) {
+			c->fds[c->nfds++] = fds[i];
+			continue;
+		}
+		close(fds[i]);
+		log_limited(&c->x->clients, CLIENT_WHY_DROPPED, LOG_LVL_WARN,
+			    "client pid %d (uid %lu) passed a descriptor it may not pass: closed",
+			    (int)c->pid, (unsigned long)c->uid);
+	}
+}
+
+unsigned clients_take_fds(struct client *c, int *fds, unsigned max)
+{
+	unsigned n = c->nfds < max ? c->nfds : max;
+	memcpy(fds, c->fds, n * sizeof(int));
+	memmove(c->fds, c->fds + n, (c->nfds - n) * sizeof(int));
+	c->nfds -= n;
+	return n;
+}
+
 static int client_read(struct client *c)
 {
 	char err[512];
-	ssize_t n = jsonrpc_linebuf_read(&c->lb, c->fd, err, sizeof(err));
+	int fds[8];
+	size_t nfds = 0;
+	ssize_t n = jsonrpc_linebuf_recv(&c->lb, c->fd, fds, 8, &nfds, err, sizeof(err));
+	client_keep_fds(c, fds, nfds);
 	client_account(c);
 	if (n == -EAGAIN)
 		return 0;

@@ -36,6 +36,10 @@
  * journal, device jobs and xenstore always find one. */
 #define CLIENT_FD_RESERVE 32
 
+/* Descriptors a connection of root's may hold, passed with its requests
+ * for the method that takes them (a migration's pipe ends). */
+#define CLIENT_MAX_FDS 4
+
 struct client;
 struct client_uid;
 struct dm;
@@ -79,6 +83,13 @@ void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *sta
 /* dm_progress_fn: a domain.progress notification to every client. */
 void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op, uint64_t done,
 			 uint64_t total, void *arg);
+struct dm_migration_info;
+/* dm_migration_fn: a domain.migration notification to every client. */
+void clients_dm_migration(struct dm *m, const struct dm_domain *d,
+			  const struct dm_migration_info *i, void *arg);
+/* Up to MAX of the descriptors C passed (oldest first) into FDS, now the
+ * caller's: how many. */
+unsigned clients_take_fds(struct client *c, int *fds, unsigned max);
 /* At exit: every connection closed. */
 void clients_close_all(struct xcdd *x);
 #endif

@@ -37,6 +37,7 @@ struct devjob {
 	char what[64]; /* "adding the devices of domain 5", for the log */
 	devjob_done_fn *done;
 	devjob_progress_fn *progress; /* NULL: progress is only logged */
+	devjob_event_fn *event;	      /* NULL: event lines are only logged */
 	void *arg;
 	struct devjob *next;
 };
@@ -46,28 +47,32 @@ struct devjob {
 /* g's object as one line to the parent (both members of a result on one
  * line: the parent takes it whole or not); a parent gone away is no reason
  * to stop. Frees g. */
+static void child_send_line(int fd, const char *text, size_t len)
+{
+	char *line = malloc(len + 1);
+	if (!line)
+		return;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	for (size_t done = 0; done <= len;) {
+		ssize_t n = write(fd, line + done, len + 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_debug("device job: the daemon went away");
+			break;
+		}
+		done += (size_t)n;
+	}
+	free(line);
+}
+
 static void child_send_gen(int fd, yajl_gen g)
 {
 	const unsigned char *buf;
 	size_t len;
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-		char *line = malloc(len + 1);
-		if (line) {
-			memcpy(line, buf, len);
-			line[len] = '\n';
-			for (size_t done = 0; done <= len;) {
-				ssize_t n = write(fd, line + done, len + 1 - done);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0) {
-					log_debug("device job: the daemon went away");
-					break;
-				}
-				done += (size_t)n;
-			}
-			free(line);
-		}
-	}
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		child_send_line(fd, (const char *)buf, len);
 	yajl_gen_free(g);
 }
 
@@ -123,11 +128,30 @@ void devjob_report_progress(int fd, uint64_t done, uint64_t total)
 	child_send_gen(fd, g);
 }
 
+void devjob_report_event(int fd, const char *json)
+{
+	child_send_line(fd, json, strlen(json));
+}
+
+/* The report socket FD as 3 and KEEP's descriptors as 4, 5, ...: each
+ * moved out of the way first, so that none lands on another still to be
+ * moved. */
+static void child_fds(int fd, const int *keep, unsigned nkeep)
+{
+	int high[DEVJOB_MAX_FDS + 1];
+	high[0] = fcntl(fd, F_DUPFD, 64);
+	for (unsigned i = 0; i < nkeep; i++)
+		high[i + 1] = fcntl(keep[i], F_DUPFD, 64);
+	for (unsigned i = 0; i <= nkeep; i++)
+		if (high[i] < 0 || dup2(high[i], 3 + (int)i) < 0)
+			_exit(1);
+}
+
 /* The child's start, after fork: only this thread exists here, and glibc
  * leaves malloc and stdio usable; the parent's xenstore handles (one with a
  * watch thread) and hypervisor connection are neither used nor closed
  * through their libraries here. Returns the report socket's descriptor. */
-static int child_setup(pid_t parent, int fd)
+static int child_setup(pid_t parent, int fd, const int *keep, unsigned nkeep)
 {
 	/* A job never outlives its daemon (the next one owns the domain), nor
 	 * does the script it runs, with what that started: SIGTERM, from xcdd
@@ -147,13 +171,16 @@ static int child_setup(pid_t parent, int fd)
 	signal(SIGHUP, SIG_DFL);
 	/* Nothing of xcdd's (its lock file, clients, listening socket) may be
 	 * held open by a job: a client would not see its connection close. */
-	if (fd != 3) {
+	if (nkeep) {
+		child_fds(fd, keep, nkeep);
+		fd = 3;
+	} else if (fd != 3) {
 		if (dup2(fd, 3) < 0)
 			_exit(1);
 		fd = 3;
 	}
-	if (syscall(SYS_close_range, 4U, ~0U, 0) < 0)
-		for (int k = 4; k < 1024; k++)
+	if (syscall(SYS_close_range, 4U + nkeep, ~0U, 0) < 0)
+		for (int k = 4 + (int)nkeep; k < 1024; k++)
 			close(k);
 	return fd;
 }
@@ -259,7 +286,8 @@ static void take_line(struct devjob *j, const char *line)
 	yajl_val prog = t ? yajl_tree_get(t, p_prog, yajl_t_string) : NULL;
 	yajl_val res = t ? yajl_tree_get(t, p_res, yajl_t_number) : NULL;
 	yajl_val err = t ? yajl_tree_get(t, p_err, yajl_t_string) : NULL;
-	const char *p_done[] = { "done", NULL }, *p_total[] = { "total", NULL };
+	const char *p_done[] = { "done", NULL }, *p_total[] = { "total", NULL },
+		   *p_event[] = { "event", NULL };
 	yajl_val pd = t ? yajl_tree_get(t, p_done, yajl_t_number) : NULL;
 	yajl_val pt = t ? yajl_tree_get(t, p_total, yajl_t_number) : NULL;
 	if (pd && pt && YAJL_IS_INTEGER(pd) && YAJL_IS_INTEGER(pt) && YAJL_GET_INTEGER(pd) >= 0 &&
@@ -269,6 +297,11 @@ static void take_line(struct devjob *j, const char *line)
 				    j->arg);
 	} else if (prog) {
 		log_debug("%s: %s", j->what, YAJL_GET_STRING(prog));
+	} else if (t && yajl_tree_get(t, p_event, yajl_t_any) && !j->reported) {
+		if (j->event && !j->cancelled)
+			j->event(line, j->arg);
+		else
+			log_debug("%s: %s", j->what, line);
 	} else if (res && YAJL_IS_INTEGER(res)) {
 		j->reported = true;
 		j->rc = (int)YAJL_GET_INTEGER(res);
@@ -314,8 +347,9 @@ static void sock_cb(struct loop *l, int fd, uint32_t events, void *arg)
 /* Forks the child that runs WORK (child_main when NULL, with OP, DOMID, CFG)
  * and watches it from the loop. */
 static int job_start(struct devjobs *js, struct devjob *j, devjob_work_fn *work, void *work_arg,
-		     const struct dev_env *e, enum devjob_op op, uint32_t domid,
-		     const struct domcfg *cfg, struct devjob **out, char *err, size_t errlen)
+		     const struct devjob_extra *x, const struct dev_env *e, enum devjob_op op,
+		     uint32_t domid, const struct domcfg *cfg, struct devjob **out, char *err,
+		     size_t errlen)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -336,7 +370,7 @@ static int job_start(struct devjobs *js, struct devjob *j, devjob_work_fn *work,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		int fd = child_setup(parent, sv[1]);
+		int fd = child_setup(parent, sv[1], x ? x->fds : NULL, x ? x->nfds : 0);
 		if (!work)
 			child_main(fd, e, op, domid, cfg);
 		char werr[1024] = "";
@@ -395,19 +429,34 @@ int devjob_start(struct devjobs *js, const struct dev_env *e, enum devjob_op op,
 		return -ENOMEM;
 	snprintf(j->what, sizeof(j->what), "%s the devices of domain %u",
 		 op == DEVJOB_ADD ? "adding" : "removing", domid);
-	return job_start(js, j, NULL, NULL, e, op, domid, cfg, out, err, errlen);
+	return job_start(js, j, NULL, NULL, NULL, e, op, domid, cfg, out, err, errlen);
 }
 
 int devjob_run(struct devjobs *js, const char *what, devjob_work_fn *work, void *work_arg,
 	       devjob_progress_fn *progress, devjob_done_fn *done, void *arg,
 	       struct devjob **out, char *err, size_t errlen)
 {
+	return devjob_run_with(js, what, NULL, work, work_arg, progress, done, arg, out, err,
+			       errlen);
+}
+
+int devjob_run_with(struct devjobs *js, const char *what, const struct devjob_extra *x,
+		    devjob_work_fn *work, void *work_arg, devjob_progress_fn *progress,
+		    devjob_done_fn *done, void *arg, struct devjob **out, char *err,
+		    size_t errlen)
+{
+	if (x && x->nfds > DEVJOB_MAX_FDS) {
+		snprintf(err, errlen, "%s: %u descriptors for the job, at most %d", what, x->nfds,
+			 DEVJOB_MAX_FDS);
+		return -EINVAL;
+	}
 	struct devjob *j = job_new(js, done, arg, err, errlen);
 	if (!j)
 		return -ENOMEM;
 	j->progress = progress;
+	j->event = x ? x->event : NULL;
 	snprintf(j->what, sizeof(j->what), "%s", what);
-	return job_start(js, j, work, work_arg, NULL, DEVJOB_ADD, 0, NULL, out, err, errlen);
+	return job_start(js, j, work, work_arg, x, NULL, DEVJOB_ADD, 0, NULL, out, err, errlen);
 }
 
 void devjob_cancel(struct devjob *j)

@@ -59,6 +59,26 @@ int devjob_run(struct devjobs *js, const char *what, devjob_work_fn *work, void 
 	       struct devjob **out, char *err, size_t errlen);
 /* In the child: DONE of TOTAL, one line to the parent. */
 void devjob_report_progress(int fd, uint64_t done, uint64_t total);
+/* A job's event line as it came: one JSON object with an "event" member. */
+typedef void devjob_event_fn(const char *line, void *arg);
+/* What devjob_run_with adds to devjob_run. */
+#define DEVJOB_MAX_FDS 8
+struct devjob_extra {
+	/* Descriptors the child keeps, as 4, 5, ... in this order (at most
+	 * DEVJOB_MAX_FDS; every other one but its report socket, 3, is closed
+	 * there). The parent's own stay open. */
+	const int *fds;
+	unsigned nfds;
+	devjob_event_fn *event; /* its event lines, with ARG (NULL: logged) */
+};
+/* devjob_run, with X (NULL: nothing more). */
+int devjob_run_with(struct devjobs *js, const char *what, const struct devjob_extra *x,
+		    devjob_work_fn *work, void *work_arg, devjob_progress_fn *progress,
+		    devjob_done_fn *done, void *arg, struct devjob **out, char *err,
+		    size_t errlen);
+/* In the child: one event line to the parent (JSON: an object with an
+ * "event" member, on one line, without its newline). */
+void devjob_report_event(int fd, const char *json);
 /* Kills J; its DONE is never called, the child is reaped later by the loop. */
 void devjob_cancel(struct devjob *j);
 pid_t devjob_pid(const struct devjob *j);

@@ -379,6 +379,18 @@ void rpc_pending_error(struct rpc_pending *p, const struct jsonrpc_error *e)
 	pending_answer(p, line, len, -1, e->message);
 }
 
+void rpc_pending_dm(struct rpc_pending *p, int rc, const struct dm_error *de,
+		    jsonrpc_value_fn *fn, void *arg)
+{
+	if (rc == 0) {
+		rpc_pending_result(p, fn, arg);
+		return;
+	}
+	struct jsonrpc_error e = { 0 };
+	rpc_dm_error(de, rc, &e);
+	rpc_pending_error(p, &e);
+}
+
 /* After the work started: the answer if it is ready (*OUT), else owed. */
 int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen)
 {
@@ -398,6 +410,7 @@ int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen)
 
 void rpc_client_gone(struct xcdd *x, struct client *c)
 {
+	rpc_migrate_client_gone(x, c);
 	for (struct rpc_pending *p = x->pending; p; p = p->next)
 		if (p->client == c)
 			p->client = NULL;
@@ -799,6 +812,9 @@ static const struct method {
 	{ "domain.vcpu_list", m_vcpu_list, false, false }, { "host.info", m_host, false, false },
 	{ "domain.shutdown", m_shutdown, true, true }, { "domain.vcpu_set", m_vcpu_set, true, true },
 	{ "domain.save", rpc_m_save, true, true },    { "domain.restore", rpc_m_restore, true, true },
+	{ "domain.migrate", rpc_m_migrate, true, true },
+	{ "domain.migrate_receive", rpc_m_migrate_receive, true, true },
+	{ "domain.migrate_abort", rpc_m_migrate_abort, true, true },
 	{ "tune.show", m_tune_show, false, false },
 	{ "tune.plan", m_tune_plan, false, false },
 	{ "tune.verify", m_tune_verify, false, false },

@@ -35,6 +35,17 @@ struct rpc_pending *rpc_pending_new(struct xcdd *x, struct client *c,
 void rpc_pending_free(struct rpc_pending *p);
 void rpc_pending_result(struct rpc_pending *p, jsonrpc_value_fn *fn, void *arg);
 void rpc_pending_error(struct rpc_pending *p, const struct jsonrpc_error *e);
+/* The end of a domain manager's call that answers P: its result through FN
+ * (RC 0) or DE as an error. */
+void rpc_pending_dm(struct rpc_pending *p, int rc, const struct dm_error *de,
+		    jsonrpc_value_fn *fn, void *arg);
+/* params.config (xl.cfg text, which must parse) and .config_file: the
+ * configuration a save file or a migration keeps, in *SRC (pointing into M)
+ * and *TEXT (NULL: none given). 0, or -EINVAL with E. */
+int rpc_param_kept_config(const struct jsonrpc_message *m, struct dm_source *src,
+			  const char **text, struct jsonrpc_error *e);
+/* {domid, name, uuid} of the struct dm_domain ARG. */
+int rpc_gen_domain_ids(yajl_gen g, void *arg);
 /* After the work started: the answer if it is ready (*OUT), else owed. */
 int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen);
 
@@ -51,4 +62,8 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 
 /* rpc_save.c */
 rpc_fn rpc_m_save, rpc_m_restore;
+/* rpc_migrate.c */
+rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort;
+/* C went away: the migrations it waits for are aborted (before their commit). */
+void rpc_migrate_client_gone(struct xcdd *x, struct client *c);
 #endif

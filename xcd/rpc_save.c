@@ -29,6 +29,25 @@ static int param_file(const struct jsonrpc_message *m, const char **file,
 	return 0;
 }
 
+int rpc_param_kept_config(const struct jsonrpc_message *m, struct dm_source *src,
+			  const char **text, struct jsonrpc_error *e)
+{
+	const char *cfile = "config";
+	*text = NULL;
+	if (jsonrpc_param_string(m, "config", false, text, e) < 0 ||
+	    jsonrpc_param_string(m, "config_file", false, &cfile, e) < 0)
+		return -EINVAL;
+	*src = (struct dm_source){ (char *)cfile, (char *)*text, NULL, 0 };
+	if (!*text)
+		return 0;
+	/* Checked now: nothing is made that could not be made again from it. */
+	struct domcfg *cfg = NULL;
+	if (rpc_parse_config(m, "config_file", &cfg, e) < 0)
+		return -EINVAL;
+	domcfg_free(cfg);
+	return 0;
+}
+
 struct save_wait {
 	struct rpc_pending *p;
 	char *name, *file;
@@ -59,13 +78,7 @@ static void save_done(struct dm *dm, int rc, struct dm_domain *d, const struct d
 	struct save_wait *w = arg;
 	(void)dm;
 	(void)d;
-	if (rc == 0) {
-		rpc_pending_result(w->p, gen_saved, w);
-	} else {
-		struct jsonrpc_error e = { 0 };
-		rpc_dm_error(de, rc, &e);
-		rpc_pending_error(w->p, &e);
-	}
+	rpc_pending_dm(w->p, rc, de, gen_saved, w);
 	save_wait_free(w);
 }
 
@@ -75,24 +88,17 @@ int rpc_m_save(struct xcdd *x, struct client *c, const struct jsonrpc_message *m
 {
 	static const char *const extra[] = { "file", "keep", "paused", "config", "config_file",
 					     NULL };
-	const char *file = NULL, *text = NULL, *cfile = "config";
+	const char *file = NULL, *text = NULL;
 	bool keep = false, paused = false;
 	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || param_file(m, &file, e) < 0 ||
 	    jsonrpc_param_bool(m, "keep", false, &keep, e) < 0 ||
-	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0 ||
-	    jsonrpc_param_string(m, "config", false, &text, e) < 0 ||
-	    jsonrpc_param_string(m, "config_file", false, &cfile, e) < 0)
+	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0)
 		return -EINVAL;
-	/* xl save DOM FILE CFG: CFG is what the file keeps to restore from;
-	 * checked now, so that a file that cannot be restored is not made. */
-	struct dm_source src = { (char *)cfile, (char *)text, NULL, 0 };
-	if (text) {
-		struct domcfg *cfg = NULL;
-		if (rpc_parse_config(m, "config_file", &cfg, e) < 0)
-			return -EINVAL;
-		domcfg_free(cfg);
-	}
+	/* xl save DOM FILE CFG: CFG is what the file keeps to restore from. */
+	struct dm_source src;
+	if (rpc_param_kept_config(m, &src, &text, e) < 0)
+		return -EINVAL;
 	struct save_wait *w = calloc(1, sizeof(*w));
 	struct rpc_pending *p = w ? rpc_pending_new(x, c, m) : NULL;
 	if (!p || !(w->name = strdup(d->name)) || !(w->file = strdup(file))) {
@@ -118,7 +124,7 @@ struct restore_wait {
 	struct rpc_pending *p;
 };
 
-static int gen_restored(yajl_gen g, void *arg)
+int rpc_gen_domain_ids(yajl_gen g, void *arg)
 {
 	const struct dm_domain *d = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", d->domid) ||
@@ -132,13 +138,7 @@ static void restore_done(struct dm *dm, int rc, struct dm_domain *d, const struc
 {
 	struct restore_wait *w = arg;
 	(void)dm;
-	if (rc == 0) {
-		rpc_pending_result(w->p, gen_restored, d);
-	} else {
-		struct jsonrpc_error e = { 0 };
-		rpc_dm_error(de, rc, &e);
-		rpc_pending_error(w->p, &e);
-	}
+	rpc_pending_dm(w->p, rc, de, rpc_gen_domain_ids, d);
 	free(w);
 }
 

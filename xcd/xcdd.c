@@ -377,10 +377,12 @@ int main(int argc, char **argv)
 	x.xs = xs;
 	xs = NULL; /* x.xs's now: a new host replaces it */
 	x.send_to = clients_send_owed;
+	x.take_fds = clients_take_fds;
 	loop_set_idle(x.loop, clients_idle, &x);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x.dm, x.loop);
 	dm_set_host(&x.dm, sim_sock[0] ? HV_SIM : HV_XEN, sim_sock, clients_dm_progress);
+	dm_set_migration_fn(&x.dm, clients_dm_migration);
 	x.own_sim = sim_backends;
 	x.rundir = rundir;
 	x.sim_sock = sim_sock;

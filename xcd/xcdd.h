@@ -34,6 +34,7 @@ enum {
 struct client;
 struct rpc_pending;
 struct tune_wait;
+struct mig_wait;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
@@ -74,12 +75,18 @@ struct xcdd {
 	 * (rpc_domain.c); send_to delivers them (NULL: none are ever owed). */
 	struct rpc_pending *pending;
 	xcdd_send_fn *send_to;
+	/* Up to MAX of the descriptors client C passed with its requests
+	 * (clients.c; NULL: none are ever passed, as in the fuzzer). */
+	unsigned (*take_fds)(struct client *c, int *fds, unsigned max);
 	/* The I/O tuners' reads (rpc_tune.c): the root they read the host
 	 * under ("/": this host), the policy file (--io-policy), their jobs
 	 * and the answers owed from them. */
 	const char *tune_sysroot, *io_policy;
 	struct tunejobs tunejobs;
 	struct tune_wait *tune_waits;
+	/* Migrations whose answers are owed (rpc_migrate.c): their callers
+	 * leaving aborts them. */
+	struct mig_wait *mig_waits;
 };
 
 /*

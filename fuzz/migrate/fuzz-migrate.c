@@ -1,5 +1,6 @@
-/* fuzz-migrate: the stream reader (migrate/reader.c) over any bytes, as a
- * save file or a migration's pipe delivers them. The visitor checks what
+/* fuzz-migrate: the stream reader (migrate/reader.c) and xl's pipe
+ * messages (migrate/pipe.c) over any bytes, as a save file or a migration's
+ * pipe delivers them. The visitor checks what
  * the reader promises: every pfn within max_pfn, every PAGE_DATA's data
  * readable to its end (ASan sees an overrun), every vCPU id below
  * max_vcpus. Nothing may crash, leak or read out of bounds. */
@@ -49,10 +50,32 @@ static int config(void *ctx, const char *json, uint32_t len, char *err, size_t e
 	return 0;
 }
 
+/* xl's pipe messages as a migration peer sends them: any bytes, fed whole
+ * and a byte at a time, never read past a message's end. */
+static void pipe_messages(const uint8_t *data, size_t size)
+{
+	char err[256];
+	for (int m = MIG_PIPE_BANNER; m <= MIG_PIPE_REPORT; m++) {
+		struct mig_pipe_expect x;
+		size_t used, len, at = 0;
+		mig_pipe_bytes((enum mig_pipe_msg)m, &len);
+		mig_pipe_expect_init(&x, (enum mig_pipe_msg)m);
+		int rc = mig_pipe_feed(&x, data, size, &used, err, sizeof(err));
+		if (used > size || used > len + 1 || (rc == 1 && x.got != len))
+			abort();
+		mig_pipe_expect_init(&x, (enum mig_pipe_msg)m);
+		for (rc = 0; rc == 0 && at < size; at += used)
+			rc = mig_pipe_feed(&x, data + at, 1, &used, err, sizeof(err));
+		if (at > len + 1)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mig_in in;
 	char err[256];
+	pipe_messages(data, size);
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be
 	 * asked first; then as a simulated guest's restore. */

@@ -17,7 +17,7 @@ cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl xenstore)"
 echo "  CLANGLD  $out/fuzz-xcdd-rpc"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
-	"$src/xcd/rpc_domain.c" "$src/xcd/rpc_save.c" "$src"/xcd/dm/*.c "$src"/migrate/mio.c "$src"/migrate/writer.c "$src"/migrate/reader.c "$src"/migrate/simguest.c "$src/xcd/rpc_json.c" "$src/xcd/xlfmt.c" \
+	"$src/xcd/rpc_domain.c" "$src/xcd/rpc_save.c" "$src/xcd/rpc_migrate.c" "$src"/xcd/dm/*.c "$src"/migrate/*.c "$src/xcd/rpc_json.c" "$src/xcd/xlfmt.c" \
 	"$src/xcd/journal.c" "$src/lib/cfgfile.c" "$src/lib/uuid.c" "$src/lib/fdio.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
 	"$src/xcd/domcfg.c" "$src/xcd/domcfg_json.c" "$src/xcd/cpulist.c" "$src/xcd/json_fields.c" "$src/hv/hv.c" \
 	"$src/xcd/actions.c" "$src/xcd/devid.c" "$src/xcd/xs_txn.c" "$src/xcd/xs_domain.c" \

@@ -115,6 +115,11 @@ void dm_create_finish(struct dm_op *op)
 	struct dm_domain *d = op->d;
 	int rc = 0;
 	dm_crash_point(m, "create:devices");
+	if (op->mig) {
+		/* A received guest runs only once its sender lets it go. */
+		dm_migrate_in_ready(op);
+		return;
+	}
 	if (!op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
 		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
 	if (rc == 0) {
@@ -304,7 +309,8 @@ static int build(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
  * FILE (NULL: built from its kernel): restored from that save file. */
 static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 			 const struct dm_source *src, bool paused, bool restart,
-			 const char *file, dm_done_fn *done, void *arg, struct dm_error *e)
+			 const char *file, struct dm_mig *mig, dm_done_fn *done, void *arg,
+			 struct dm_error *e)
 {
 	const struct domcfg *cfg = held->cfg;
 	if (!uuid)
@@ -339,11 +345,14 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	gettimeofday(&tv, NULL);
 	d->start_time = tv.tv_sec;
 	d->info.target_kb = d->info.max_mem_kb = hc.max_mem_kb;
-	d->pending.kind = file ? DM_PENDING_RESTORE : DM_PENDING_CREATE;
+	d->pending.kind = mig ? DM_PENDING_MIGRATE_IN : file ? DM_PENDING_RESTORE : DM_PENDING_CREATE;
 	d->pending.paused = paused;
 	d->pending.restart = restart;
 	if (file)
 		snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
+	if (mig)
+		snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s",
+			 dm_mig_final_name(mig));
 	snprintf(d->pending.step, sizeof(d->pending.step), "creating");
 	int rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {
@@ -363,7 +372,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
 		goto undo;
 	}
-	dm_crash_point(m, file ? "restore:created" : "create:journal");
+	dm_crash_point(m, mig ? "migrate-in:created" : file ? "restore:created" : "create:journal");
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
 		char jerr[256];
 		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
@@ -373,8 +382,9 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	}
 	if ((rc = store_create(m, d, cfg, &hc, &tv, e)) < 0)
 		goto undo_store;
-	if (file) {
-		/* The memory comes from the file, in a job; restore.c goes on. */
+	if (file || mig) {
+		/* The memory comes from the file or the stream, in a job;
+		 * restore.c (and migrate_in.c) go on. */
 		struct dm_op *op = dm_op_new(m, d, OP_CREATE, done, arg);
 		if (!op) {
 			rc = -ENOMEM;
@@ -383,8 +393,10 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		}
 		op->paused = paused;
 		op->restore = true;
-		if ((rc = dm_restore_fill(op, file, e)) < 0) {
+		op->mig = mig;
+		if ((rc = mig ? dm_migrate_in_fill(op, e) : dm_restore_fill(op, file, e)) < 0) {
 			d->op = NULL;
+			op->mig = NULL; /* the caller's again */
 			free(op);
 			goto undo_store;
 		}
@@ -418,14 +430,21 @@ int dm_create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		     const struct dm_source *src, bool paused, bool restart, dm_done_fn *done,
 		     void *arg, struct dm_error *e)
 {
-	return create_domain(m, held, uuid, src, paused, restart, NULL, done, arg, e);
+	return create_domain(m, held, uuid, src, paused, restart, NULL, NULL, done, arg, e);
 }
 
 int dm_restore_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		      const struct dm_source *src, bool paused, const char *file,
 		      dm_done_fn *done, void *arg, struct dm_error *e)
 {
-	return create_domain(m, held, uuid, src, paused, false, file, done, arg, e);
+	return create_domain(m, held, uuid, src, paused, false, file, NULL, done, arg, e);
+}
+
+int dm_receive_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
+		      const struct dm_source *src, bool paused, struct dm_mig *mig,
+		      dm_done_fn *done, void *arg, struct dm_error *e)
+{
+	return create_domain(m, held, uuid, src, paused, false, NULL, mig, done, arg, e);
 }
 
 int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,

@@ -35,6 +35,8 @@ void dm_op_end(struct dm_op *op, int rc, struct dm_domain *d)
 {
 	if (op->d && op->d->op == op)
 		op->d->op = NULL;
+	if (op->mig)
+		dm_mig_free(op->mig);
 	if (rc < 0 && !op->e.message[0])
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "%s", strerror(-rc));
 	if (op->done)

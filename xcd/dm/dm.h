@@ -8,6 +8,7 @@
 #define XCD_DM_DM_H
 #include "../../hv/hv.h"
 #include "../../lib/strmap.h"
+#include "../../migrate/precopy.h"
 #include "../actions.h"
 #include "../devices.h"
 #include "../devjob.h"
@@ -59,6 +60,8 @@ enum dm_pending_kind {
 	DM_PENDING_RENAME_RESTART, /* this domain renamed and kept, new_uuid made */
 	DM_PENDING_SAVE,	       /* written to file; then destroyed unless keep */
 	DM_PENDING_RESTORE,	       /* made from file: rolled back like a create */
+	DM_PENDING_MIGRATE,	       /* sent to another host: rolled back until committing */
+	DM_PENDING_MIGRATE_IN,	       /* received: rolled back until committed */
 };
 
 /* The longest save file path xcdd takes (the journal keeps it). */
@@ -78,6 +81,10 @@ struct dm_pending_op {
 	 * restore: the file read. */
 	char file[DM_SAVE_PATH_MAX];
 	bool keep, leave_paused, was_paused;
+	/* migrate: the name the domain had (it is NAME--migratedaway once the
+	 * destination has it all); migrate-in: the name it takes at the commit
+	 * (it is NAME--incoming until then). Either may be cut to fit. */
+	char mig_name[65];
 };
 
 struct dm_domain {
@@ -123,6 +130,24 @@ struct dm_source {
 	size_t n_overrides;
 };
 
+/* Where a migration is, for the notifications (either side). */
+struct dm_migration_info {
+	const char *phase; /* "sending", "handover", "receiving" */
+	struct mig_precopy_info p;
+};
+
+/* What a migration did, for its caller's summary. */
+struct dm_migrate_result {
+	char name[65];		/* the domain's name */
+	uint32_t rounds;
+	uint64_t pages, zero_pages, final_pages, bytes;
+	uint32_t throttle;	/* the most auto-converge took, percent */
+	int forced;
+	double total_ms;	/* from the call to the destination's report */
+	double downtime_ms;	/* the guest stopped here until it ran there (the report) */
+	char why[200];		/* why pre-copy stopped */
+};
+
 struct dm;
 /* STATE: the xl flags, or "gone" when the domain no longer exists. */
 typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *state,
@@ -130,6 +155,9 @@ typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *st
 /* A save or restore of D (OP "save" or "restore") has done DONE of TOTAL pages. */
 typedef void dm_progress_fn(struct dm *m, const struct dm_domain *d, const char *op,
 			    uint64_t done, uint64_t total, void *arg);
+/* A migration of D has got to I. */
+typedef void dm_migration_fn(struct dm *m, const struct dm_domain *d,
+			     const struct dm_migration_info *i, void *arg);
 
 struct dm {
 	struct hv *hv;
@@ -150,6 +178,7 @@ struct dm {
 	enum hv_backend job_backend;
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
+	dm_migration_fn *migration; /* NULL: nobody told */
 };
 
 /*
@@ -177,7 +206,9 @@ void dm_set_loop(struct dm *m, struct loop *loop);
  * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. */
 void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
 		 dm_progress_fn *progress);
-/* "creating", "restoring", "saving" or "destroying" while D's operation
+/* Who is told how migrations go (NULL: nobody). */
+void dm_set_migration_fn(struct dm *m, dm_migration_fn *fn);
+/* "creating", "restoring", "saving", "migrating", "receiving" or "destroying" while D's operation
  * runs, "undoing" while what a failed create left waits for the hypervisor
  * to destroy it, else NULL. */
 const char *dm_busy(const struct dm_domain *d);
@@ -273,6 +304,58 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
  */
 int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct dm_source *src,
 	       bool paused, dm_done_fn *done, void *arg, struct dm_error *e);
+/* How a migration goes (dm_migrate). */
+struct dm_migrate_opts {
+	struct mig_policy policy;
+	uint64_t bandwidth; /* bytes a second at most; 0: no limit */
+};
+/* The end of a dm_migrate: RC 0 (the guest runs on the destination and is
+ * gone here) or a negative errno with E; R (either way) what was done. */
+typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_result *r,
+				const struct dm_error *e, void *arg);
+/*
+ * Live-migrates D over xl's migration pipe protocol (migrate/pipe.h): SEND
+ * (written to) and RECV (read from) are the pipe to the receiver, which
+ * this call takes (closed when it ends, whatever happens). A job reads the
+ * receiver's banner and writes the stream (pre-copy, O's policy; the
+ * configuration is SRC's xl.cfg text, NULL: D's own, as a save keeps it);
+ * then the daemon waits for the receiver's "ready", renames D
+ * NAME--migratedaway, journals that it commits, sends "go", and on the
+ * receiver's report of success destroys D; on a reported failure it waits
+ * for the permission and resumes D. Any failure before the commit leaves
+ * D running here as it was (renamed back), and the receiver, seeing the
+ * pipe close, destroys its copy. Journaled at each step (xcdd(8)); only
+ * simulated guests yet. DONE is told at the end; a negative errno with E
+ * when it cannot start (DONE not called; the descriptors closed).
+ */
+int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
+	       const struct dm_source *src, const struct dm_migrate_opts *o,
+	       dm_migrate_done_fn *done, void *arg, struct dm_error *e);
+/*
+ * The receiving end: CONFIG_JSON is the stream's xl configuration (the
+ * domain's libxl JSON with xcd's "xcd_source"), which the caller read from
+ * IN_FD with xl's header (STREAM_OFF bytes in all); the libxl stream follows
+ * on IN_FD, and OUT_FD goes back to the sender. Both are taken. The domain
+ * is made as NAME--incoming (paused), filled by a job from the stream, made
+ * runnable, given its entries and devices; then "ready" is sent, and on the
+ * sender's "go" it is journaled committed, renamed NAME and unpaused (unless
+ * PAUSED), and the report sent. A failure before "go" destroys it; after,
+ * the failure is reported, the copy destroyed and the sender given leave to
+ * resume its own. DONE (D: the domain) at the end; a negative errno with E
+ * when it cannot start (DONE not called; the descriptors closed). UUID: the
+ * domain's, once started.
+ */
+int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
+		       int out_fd, bool paused, dm_done_fn *done, void *arg, char uuid[37],
+		       struct dm_error *e);
+/*
+ * Aborts D's migration, sending or receiving: before the commit it always
+ * wins (the job killed, the guest running on here as it was, or the
+ * received copy destroyed; the caller told "aborted"); after, it is
+ * refused (DM_ERR_STATE) since the other side may run the guest.
+ */
+int dm_migrate_abort(struct dm *m, struct dm_domain *d, struct dm_error *e);
+
 /* Sets the vCPUs of D online (the first N) and offline (the rest). */
 int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e);
 

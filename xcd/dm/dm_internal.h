@@ -13,6 +13,9 @@
  *   restart.c   the on_* actions: restart and rename-restart
  *   poll.c      dm_poll and the loss of the host
  *   republish.c a domain's xenstore side made again on a new xenstored
+ *   migrate.c   a live migration's sending side; migrate_in.c its
+ *               receiving side; migrate_job.c their jobs' work (children);
+ *               handover.c xl's pipe messages waited for in the loop
  */
 #ifndef XCD_DM_INTERNAL_H
 #define XCD_DM_INTERNAL_H
@@ -24,7 +27,7 @@
  * device phase as a job (devjob.h) whose end calls the next step from the
  * loop. Every path ends in dm_op_end, which tells DONE and frees the op.
  */
-enum op_kind { OP_CREATE, OP_DESTROY, OP_SAVE };
+enum op_kind { OP_CREATE, OP_DESTROY, OP_SAVE, OP_MIGRATE };
 
 struct dm_op {
 	struct dm *m;
@@ -36,6 +39,7 @@ struct dm_op {
 	int rc;		    /* the failure being undone */
 	struct dm_error e;
 	struct devjob *job; /* NULL: no job runs */
+	struct dm_mig *mig; /* a migration's (OP_MIGRATE, or a create receiving one) */
 	dm_done_fn *done;
 	void *arg;
 };
@@ -158,6 +162,54 @@ int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e);
 int dm_save_tmp(const char *file, char *out, size_t len);
 /* A save did not finish under the last xcdd: settled (recover.c). */
 void dm_settle_save(struct dm *m, struct dm_domain *d, bool present);
+
+/* The configuration of a save file's or a migration stream's JSON (WHAT
+ * names it in messages): the xl.cfg text xcdd keeps there ("xcd_source")
+ * parsed as on create. 0 with *CFG, *SRC and *UUID (*HAVE_UUID), or a
+ * negative errno with E (FIELD params.file, or FIELD as given). */
+int dm_config_from_json(const char *what, const char *field, const char *json,
+			struct domcfg **cfg, struct dm_source **src, uint8_t uuid[16],
+			bool *have_uuid, struct dm_error *e);
+/* devjob_done_fn of the job that filled a restored or received domain:
+ * made runnable, introduced, its devices added (the create goes on), or
+ * undone. */
+void dm_restore_filled(int rc, bool reported, const char *err, void *arg);
+/* dm_create_domain for a domain whose memory a migration brings (MIG, which
+ * the op takes): filled by a job from the stream, then migrate_in.c's. */
+int dm_receive_domain(struct dm *m, struct dm_cfg *cfg, const uint8_t *uuid,
+		      const struct dm_source *src, bool paused, struct dm_mig *mig,
+		      dm_done_fn *done, void *arg, struct dm_error *e);
+
+/* ---- save.c ---- (continued) */
+/* The JSON a save file or a migration stream carries for D: its libxl
+ * configuration with "xcd_source" (SRC, NULL: D's own); *LEN with the NUL.
+ * NULL when out of memory. */
+char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len);
+
+/* ---- ops.c ---- (continued) */
+/* dm_rename without the check that no operation runs (a migration renames
+ * its own domain). */
+int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
+
+/* ---- migrate.c, migrate_in.c ---- */
+/* A migration's state, either side. */
+struct dm_mig;
+/* The name a received domain takes at the commit. */
+const char *dm_mig_final_name(const struct dm_mig *mig);
+/* Closes what MIG holds and frees it (dm_op_end does, for an op's). */
+void dm_mig_free(struct dm_mig *mig);
+/* migrate_in.c: the job that fills OP's domain from the stream; 0, or a
+ * negative errno with E (nothing started, OP left to the caller). */
+int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e);
+/* migrate_in.c: OP's domain is whole, its devices up: "ready" sent, "go"
+ * awaited (the create's end). */
+void dm_migrate_in_ready(struct dm_op *op);
+/* A migration a dead xcdd left half done, sending (migrate.c) or receiving
+ * (migrate_in.c): settled. */
+void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present);
+void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present);
+/* NAME with SUFFIX, NAME cut so that the whole fits a domain name, into OUT. */
+void dm_mig_name(const char *name, const char *suffix, char *out, size_t len);
 
 /* ---- destroy.c ---- */
 /* The devices are gone: the domain and its entries go. */

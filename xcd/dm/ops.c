@@ -220,6 +220,11 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_err
 {
 	if (dm_refuse_busy(d, e) < 0)
 		return -EBUSY;
+	return dm_rename_domain(m, d, name, e);
+}
+
+int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e)
+{
 	int rc = dm_name_check(m, d, name, "params.new_name", e);
 	if (rc < 0)
 		return rc;

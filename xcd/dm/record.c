@@ -141,10 +141,12 @@ static const char *const pending_names[] = {
 	[DM_PENDING_RENAME_RESTART] = "rename-restart",
 	[DM_PENDING_SAVE] = "save",
 	[DM_PENDING_RESTORE] = "restore",
+	[DM_PENDING_MIGRATE] = "migrate",
+	[DM_PENDING_MIGRATE_IN] = "migrate-in",
 };
 
 /* "op": {"kind", "step", "paused", "restart", "dm_new_uuid", "kept_uuid",
- * "file", "keep", "leave_paused", "was_paused"}, or nothing. */
+ * "file", "keep", "leave_paused", "was_paused", "mig_name"}, or nothing. */
 static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 {
 	if (o->kind == DM_PENDING_NONE)
@@ -161,7 +163,14 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	     jw_str(g, "leave_paused") || yajl_gen_bool(g, o->leave_paused) != yajl_gen_status_ok ||
 	     jw_str(g, "was_paused") || yajl_gen_bool(g, o->was_paused) != yajl_gen_status_ok))
 		return -EINVAL;
-	if ((o->kind == DM_PENDING_CREATE || o->kind == DM_PENDING_RESTORE) &&
+	if (o->kind == DM_PENDING_MIGRATE &&
+	    (jw_str(g, "was_paused") || yajl_gen_bool(g, o->was_paused) != yajl_gen_status_ok))
+		return -EINVAL;
+	if ((o->kind == DM_PENDING_MIGRATE || o->kind == DM_PENDING_MIGRATE_IN) &&
+	    (jw_str(g, "mig_name") || jw_str(g, o->mig_name)))
+		return -EINVAL;
+	if ((o->kind == DM_PENDING_CREATE || o->kind == DM_PENDING_RESTORE ||
+	     o->kind == DM_PENDING_MIGRATE_IN) &&
 	    (jw_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
 	     jw_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
 		return -EINVAL;
@@ -180,12 +189,14 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
 		   *p_new[] = { "dm_new_uuid", NULL }, *p_kept[] = { "kept_uuid", NULL },
 		   *p_file[] = { "file", NULL }, *p_keep[] = { "keep", NULL },
-		   *p_lp[] = { "leave_paused", NULL }, *p_wp[] = { "was_paused", NULL };
+		   *p_lp[] = { "leave_paused", NULL }, *p_wp[] = { "was_paused", NULL },
+		   *p_mn[] = { "mig_name", NULL };
 	yajl_val kind = yajl_tree_get(v, p_kind, yajl_t_string);
 	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
 	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
 	yajl_val file = yajl_tree_get(v, p_file, yajl_t_string);
+	yajl_val mn = yajl_tree_get(v, p_mn, yajl_t_string);
 	struct dm_pending_op o = { .kind = DM_PENDING_NONE };
 	for (size_t k = DM_PENDING_CREATE; kind && k < sizeof(pending_names) / sizeof(*pending_names); k++)
 		if (!strcmp(kind->u.string, pending_names[k]))
@@ -200,6 +211,11 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	    (!file || file->u.string[0] != '/' ||
 	     strlen(file->u.string) >= sizeof(o.file)))
 		o.kind = o.kind == DM_PENDING_RESTORE ? DM_PENDING_CREATE : DM_PENDING_NONE;
+	/* A migration names the other name it goes by: without it, a
+	 * received one is undone as a create, a sent one left as it is. */
+	if ((o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN) &&
+	    (!mn || !mn->u.string[0] || strlen(mn->u.string) >= sizeof(o.mig_name)))
+		o.kind = o.kind == DM_PENDING_MIGRATE_IN ? DM_PENDING_CREATE : DM_PENDING_NONE;
 	if (o.kind == DM_PENDING_NONE) {
 		log_warn("journal: %s: the operation under way (\"%.40s\") is not one xcdd "
 			 "knows or lacks a field: ignored, the domain is re-attached as it is",
@@ -218,6 +234,8 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	o.keep = YAJL_IS_TRUE(yajl_tree_get(v, p_keep, yajl_t_any));
 	o.leave_paused = YAJL_IS_TRUE(yajl_tree_get(v, p_lp, yajl_t_any));
 	o.was_paused = YAJL_IS_TRUE(yajl_tree_get(v, p_wp, yajl_t_any));
+	if (mn && (o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN))
+		snprintf(o.mig_name, sizeof(o.mig_name), "%s", mn->u.string);
 	d->pending = o;
 }
 

@@ -328,6 +328,12 @@ static void settle_half_done(struct dm *m, struct dm_domain *d, bool present, st
 			 d->pending.step);
 		settle_destroy(m, d, present);
 		return;
+	case DM_PENDING_MIGRATE:
+		dm_settle_migrate(m, d, present);
+		return;
+	case DM_PENDING_MIGRATE_IN:
+		dm_settle_migrate_in(m, d, present);
+		return;
 	case DM_PENDING_NONE:
 		break;
 	}

@@ -62,18 +62,23 @@ static void fill_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 /* The job filled the domain (or failed): made runnable, introduced, its
- * devices added (devphase.c goes on to dm_create_finish), or undone. */
-static void fill_done(int rc, bool reported, const char *err, void *arg)
+ * devices added (devphase.c goes on to dm_create_finish), or undone. For a
+ * restore and for a migration received alike (the record's kind says which). */
+void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
+	bool in = d->pending.kind == DM_PENDING_MIGRATE_IN;
 	char xerr[512];
 	op->job = NULL;
 	(void)reported;
 	if (rc < 0) {
-		dm_error_set(&op->e, DM_ERR_INVALID, "params.file", "restoring %s from %s: %s",
-			     d->name, d->pending.file, err);
+		if (in)
+			dm_error_set(&op->e, DM_ERR_INVALID, NULL, "receiving %s: %s", d->name, err);
+		else
+			dm_error_set(&op->e, DM_ERR_INVALID, "params.file",
+				     "restoring %s from %s: %s", d->name, d->pending.file, err);
 		goto undo;
 	}
 	struct hv_build_spec spec = { 0 };
@@ -83,8 +88,8 @@ static void fill_done(int rc, bool reported, const char *err, void *arg)
 		goto undo;
 	}
 	d->built = built;
-	dm_pending_set(m, d, DM_PENDING_RESTORE, "filled");
-	dm_crash_point(m, "restore:filled");
+	dm_pending_set(m, d, d->pending.kind, "filled");
+	dm_crash_point(m, in ? "migrate-in:filled" : "restore:filled");
 	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, xerr, sizeof(xerr))) < 0) {
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
 		goto undo;
@@ -116,8 +121,8 @@ int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e)
 	char what[64], err[512];
 	snprintf(what, sizeof(what), "restoring domain %u", op->d->domid);
 	/* W is the child's copy after the fork: the parent's may go. */
-	int rc = devjob_run(&m->jobs, what, fill_work, &w, fill_progress, fill_done, op, &op->job,
-			    err, sizeof(err));
+	int rc = devjob_run(&m->jobs, what, fill_work, &w, fill_progress, dm_restore_filled, op,
+			    &op->job, err, sizeof(err));
 	if (rc < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
 		return rc;
@@ -127,12 +132,9 @@ int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e)
 	return 0;
 }
 
-/* The configuration xcdd keeps in a save file's JSON ("xcd_source"),
- * parsed as create parses it: 0 with *CFG, *SRC (the journaled source) and
- * *UUID, or a negative errno with E. */
-static int file_config(const char *file, const char *json, struct domcfg **cfg,
-		       struct dm_source **src, uint8_t uuid[16], bool *have_uuid,
-		       struct dm_error *e)
+int dm_config_from_json(const char *file, const char *field, const char *json,
+			struct domcfg **cfg, struct dm_source **src, uint8_t uuid[16],
+			bool *have_uuid, struct dm_error *e)
 {
 	char perr[256];
 	yajl_val t = yajl_tree_parse(json, perr, sizeof(perr));
@@ -145,14 +147,14 @@ static int file_config(const char *file, const char *json, struct domcfg **cfg,
 	yajl_val ov = s ? yajl_tree_get(s, p_ov, yajl_t_array) : NULL;
 	yajl_val u = s ? yajl_tree_get(s, p_uuid, yajl_t_string) : NULL;
 	if (!t) {
-		dm_error_set(e, DM_ERR_INVALID, "params.file", "%s: its configuration is not JSON: "
+		dm_error_set(e, DM_ERR_INVALID, field, "%s: its configuration is not JSON: "
 			     "%s", file, perr);
 		return -EINVAL;
 	}
 	if (!text || !name) {
 		yajl_tree_free(t);
 		dm_error_set(e, DM_ERR_CONFIG, "params.config", "%s: its configuration holds no "
-			     "xl.cfg text (a file xl wrote?): give the configuration file", file);
+			     "xl.cfg text (from xl?): give the configuration file", file);
 		return -EINVAL;
 	}
 	struct dm_source in = { YAJL_GET_STRING(name), YAJL_GET_STRING(text), NULL, 0 };
@@ -169,7 +171,7 @@ static int file_config(const char *file, const char *json, struct domcfg **cfg,
 	free(in.overrides);
 	yajl_tree_free(t);
 	if (rc < 0) {
-		dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, "params.file",
+		dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, field,
 			     "%s: its configuration: %s", file, err);
 		if (*src)
 			dm_source_free(*src);
@@ -218,7 +220,8 @@ int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct 
 		goto fail;
 	}
 	if (!cfg) {
-		rc = file_config(file, json, &cfg, &own_src, uuid, &have_uuid, e);
+		rc = dm_config_from_json(file, "params.file", json, &cfg, &own_src, uuid, &have_uuid,
+					 e);
 		src = own_src;
 	}
 	free(json);

@@ -71,7 +71,7 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 /* The file's configuration: the domain's libxl JSON (what xl restore reads)
  * with "xcd_source", the xl.cfg text and overrides and the uuid, which xcd
  * restore makes the domain from (libxl ignores keys it does not know). */
-static char *save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len)
+char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len)
 {
 	char perr[128];
 	yajl_val cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
@@ -251,7 +251,7 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	}
 	struct save_work *w = calloc(1, sizeof(*w));
 	struct dm_op *op = w ? calloc(1, sizeof(*op)) : NULL;
-	if (!op || !(w->config = save_config(d, src, &w->config_len))) {
+	if (!op || !(w->config = dm_save_config(d, src, &w->config_len))) {
 		if (w)
 			free(w->config);
 		free(w);

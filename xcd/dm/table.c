@@ -295,6 +295,11 @@ void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
 	m->progress = progress;
 }
 
+void dm_set_migration_fn(struct dm *m, dm_migration_fn *fn)
+{
+	m->migration = fn;
+}
+
 void dm_close(struct dm *m)
 {
 	struct strmap_iter it;
@@ -345,7 +350,9 @@ const char *dm_busy(const struct dm_domain *d)
 	if (!d->op)
 		return NULL;
 	if (d->op->kind == OP_CREATE)
-		return d->op->restore ? "restoring" : "creating";
+		return d->op->mig ? "receiving" : d->op->restore ? "restoring" : "creating";
+	if (d->op->kind == OP_MIGRATE)
+		return "migrating";
 	return d->op->kind == OP_SAVE ? "saving" : "destroying";
 }
 
@@ -365,6 +372,8 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 			  "is over", d->name,
 			  d->op->kind == OP_SAVE	 ? "saved"
 			  : d->op->kind == OP_DESTROY ? "destroyed (its devices' scripts run)"
+			  : d->op->kind == OP_MIGRATE ? "migrated (xcd migrate-abort stops it)"
+			  : d->op->mig		 ? "received from another host"
 			  : d->op->restore	 ? "restored"
 						 : "created (its devices' scripts run)");
 	return -EBUSY;

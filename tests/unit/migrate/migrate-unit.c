@@ -343,6 +343,6 @@ static void register_migrate(void)
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_migrate, register_policy, NULL };
+	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe, NULL };
 	return cunit_run("migrate-unit", regs);
 }

@@ -2,4 +2,5 @@
 #ifndef XCD_TESTS_UNIT_MIGRATE_SUITES_H
 #define XCD_TESTS_UNIT_MIGRATE_SUITES_H
 void register_policy(void);
+void register_pipe(void);
 #endif

@@ -1,0 +1,58 @@
+/* pipe: xl's migration pipe protocol (tools/xl/xl_migrate.c, xl.h), byte for
+ * byte. Over two one-way channels between `xl migrate` (or `xcd migrate`)
+ * and `migrate-receive` on the other host:
+ *
+ *   receiver -> sender  BANNER  (its text without the NUL)
+ *   sender -> receiver  the xl save-file header and config, the libxl stream
+ *   receiver -> sender  READY   (with its NUL) once it holds the whole guest
+ *   sender -> receiver  GO      (with its NUL): the sender has renamed its
+ *                       copy NAME--migratedaway and gives the guest up
+ *   receiver -> sender  REPORT  (with its NUL) and one status byte: 0 the
+ *                       guest runs there (renamed NAME, unpaused), else the
+ *                       receiver failed to start it (minus libxl's error code)
+ *   receiver -> sender  GO again after a failed start, once its copy is
+ *                       destroyed: the sender may resume its own.
+ *
+ * Readers here accept exactly these bytes, and say what came instead. */
+#ifndef XCD_MIGRATE_PIPE_H
+#define XCD_MIGRATE_PIPE_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum mig_pipe_msg {
+	MIG_PIPE_BANNER,
+	MIG_PIPE_READY,
+	MIG_PIPE_GO,
+	MIG_PIPE_REPORT, /* followed by its status byte */
+};
+
+/* The bytes of M on the wire (the NUL included where xl sends it). */
+const char *mig_pipe_bytes(enum mig_pipe_msg m, size_t *len);
+/* "banner", "ready message", "GO message", "report": for errors. */
+const char *mig_pipe_name(enum mig_pipe_msg m);
+
+/* What an incremental reader of one message has seen. */
+struct mig_pipe_expect {
+	enum mig_pipe_msg msg;
+	size_t got;	/* bytes matched so far */
+	int status;	/* REPORT: its status byte once read, else -1 */
+};
+void mig_pipe_expect_init(struct mig_pipe_expect *x, enum mig_pipe_msg m);
+/* Takes bytes from BUF (N of them; *USED says how many it took, never past
+ * the message's end): 1 once the message (and a REPORT's status byte) is
+ * whole, 0 while it needs more, -EPROTO with ERR naming what came instead
+ * (the message expected, the byte where they differ). */
+int mig_pipe_feed(struct mig_pipe_expect *x, const uint8_t *buf, size_t n, size_t *used,
+		  char *err, size_t errlen);
+
+/* Writes M to FD whole (a REPORT with STATUS): 0, or a negative errno with
+ * ERR (-EPIPE: the other side is gone). */
+int mig_pipe_send(int fd, enum mig_pipe_msg m, uint8_t status, char *err, size_t errlen);
+/* Reads M from FD byte for byte, waiting at most TIMEOUT_MS in all (-1: no
+ * limit): 0 (a REPORT's status in *STATUS, may be NULL otherwise);
+ * -EPROTO when other bytes came, -ECONNRESET when the stream ended first,
+ * -ETIMEDOUT, or a read(2) errno; ERR says which. Reads no byte past the
+ * message. */
+int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, char *err,
+		  size_t errlen);
+#endif

@@ -1,0 +1,459 @@
+/* migrate: the sending side of a live migration (dm_migrate): the job that
+ * writes the stream, then xl's handover in the loop (ready, rename away,
+ * commit, go, report), the destroy on success, the rollback on any failure
+ * before the commit; what a dead xcdd left half done; abort. The receiving
+ * side is migrate_in.c; the state both share is struct dm_mig. */
+#include "dm_internal.h"
+#include "handover.h"
+#include "migrate_job.h"
+#include "mig_state.h"
+#include "../../lib/log.h"
+#include "../domname.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+/* How long the sender waits for the receiver's ready message once the
+ * stream is written (the receiver makes the domain runnable and plugs its
+ * devices meanwhile), and for its report after "go". */
+#define READY_WAIT_MS 60000
+#define REPORT_WAIT_MS 120000
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+void dm_mig_name(const char *name, const char *suffix, char *out, size_t len)
+{
+	size_t keep = domname_cut(name, DOMNAME_MAX - strlen(suffix));
+	snprintf(out, len, "%.*s%s", (int)keep, name, suffix);
+}
+
+void dm_mig_free(struct dm_mig *mig)
+{
+	if (!mig)
+		return;
+	dm_wait_stop(mig->wait);
+	dm_mig_close(mig);
+	free(mig);
+}
+
+void dm_mig_close(struct dm_mig *mig)
+{
+	if (mig->out_fd >= 0)
+		close(mig->out_fd);
+	if (mig->in_fd >= 0)
+		close(mig->in_fd);
+	mig->out_fd = mig->in_fd = -1;
+}
+
+void dm_mig_stop(struct dm_op *op)
+{
+	dm_wait_stop(op->mig->wait);
+	op->mig->wait = NULL;
+	if (op->job)
+		devjob_cancel(op->job);
+	op->job = NULL;
+	dm_mig_close(op->mig);
+}
+
+const char *dm_mig_final_name(const struct dm_mig *mig)
+{
+	return mig->final_name;
+}
+
+/* Tells the caller (the result, E) and ends OP. */
+static void finish(struct dm_op *op, int rc)
+{
+	struct dm_mig *mig = op->mig;
+	mig->res.total_ms = (double)(now_ns() - mig->start_ns) / 1e6;
+	if (mig->done)
+		mig->done(op->m, rc, &mig->res, &op->e, mig->arg);
+	mig->done = NULL;
+	dm_op_end(op, rc, NULL);
+}
+
+/* What the job turned on, off again (the job may have died before it could). */
+static void undo_job(struct dm *m, struct dm_domain *d)
+{
+	if (hv_logdirty_disable(m->hv, d->domid) < 0)
+		log_debug("domain %s: log-dirty off: %s", d->name, hv_error(m->hv));
+	if (hv_domain_set_cpu_cap(m->hv, d->domid, 0) < 0)
+		log_debug("domain %s: CPU cap lifted: %s", d->name, hv_error(m->hv));
+}
+
+/* D as it was before the migration: its name back, running unless it was
+ * paused before; nothing under way in its record. */
+static void restore_domain(struct dm *m, struct dm_domain *d)
+{
+	struct dm_error e = { 0 };
+	struct hv_dominfo i;
+	undo_job(m, d);
+	if (d->pending.mig_name[0] && strcmp(d->name, d->pending.mig_name) != 0 &&
+	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
+		log_err("domain %s: cannot take its name %s back: %s", d->name, d->pending.mig_name,
+			e.message);
+	if (!d->pending.was_paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
+	    (i.flags & HV_DOMF_PAUSED) && hv_domain_unpause(m->hv, d->domid) < 0)
+		log_err("domain %s: cannot unpause it after its migration failed: %s", d->name,
+			hv_error(m->hv));
+	memset(&d->pending, 0, sizeof(d->pending));
+	if (dm_refresh(m, d, &e) < 0)
+		log_warn("%s", e.message);
+}
+
+/* Before the commit: the pipe closed (the receiver destroys its copy), the
+ * guest as it was, the caller told why. */
+static void rollback(struct dm_op *op, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rollback(struct dm_op *op, int rc, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	dm_mig_stop(op);
+	restore_domain(op->m, op->d);
+	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
+		     "migrating %s: %s; it runs here as before", op->d->name, why);
+	finish(op, rc); /* logged there */
+}
+
+/* After "go": whether the receiver runs the guest is not known. It stays
+ * here paused under its --migratedaway name, for a person to decide. */
+static void outcome_unknown(struct dm_op *op, const char *why)
+{
+	struct dm_domain *d = op->d;
+	dm_mig_close(op->mig);
+	undo_job(op->m, d);
+	dm_error_set(&op->e, DM_ERR_FAILED, NULL,
+		     "migrating %s: after the go: %s. The receiver may run the guest: this copy "
+		     "is left paused as %s; if the receiver does not run it, rename it back and "
+		     "unpause it", d->pending.mig_name, why, d->name);
+	memset(&d->pending, 0, sizeof(d->pending));
+	struct dm_error e = { 0 };
+	if (dm_refresh(op->m, d, &e) < 0)
+		log_warn("%s", e.message);
+	finish(op, -EIO);
+}
+
+static void migrated_destroyed(struct dm *m, int rc, struct dm_domain *d,
+			       const struct dm_error *e, void *arg)
+{
+	struct dm_op *op = arg;
+	(void)m;
+	(void)d;
+	if (rc < 0)
+		log_err("the copy left here after the migration of %s: %s", op->mig->res.name,
+			e->message);
+	finish(op, 0);
+}
+
+static void got_permission(int rc, uint8_t status, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	op->mig->wait = NULL;
+	(void)status;
+	if (rc < 0) {
+		outcome_unknown(op, err);
+		return;
+	}
+	op->mig->committing = false;
+	rollback(op, -EIO, "the receiver could not start the guest (status %u) and destroyed "
+		 "its copy", op->mig->report);
+}
+
+static void got_report(int rc, uint8_t status, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	mig->wait = NULL;
+	if (rc < 0) {
+		outcome_unknown(op, err);
+		return;
+	}
+	if (status) {
+		/* It failed there: its copy goes, and its leave to resume comes. */
+		mig->report = status;
+		if (dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, REPORT_WAIT_MS,
+				  got_permission, op, &mig->wait) < 0)
+			outcome_unknown(op, "cannot wait for the receiver's leave to resume");
+		return;
+	}
+	dm_crash_point(m, "migrate:reported");
+	uint64_t t = now_ns();
+	if (mig->stopped_ns)
+		mig->res.downtime_ms = (double)(t - mig->stopped_ns) / 1e6;
+	log_info("domain %s (domid %u) migrated: %u round(s), %llu bytes, %.0f ms stopped",
+		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
+		 mig->res.downtime_ms);
+	dm_mig_close(mig);
+	/* The destroy is an operation of its own, whose end ends this one. */
+	d->op = NULL;
+	op->d = NULL;
+	struct dm_error e = { 0 };
+	if (dm_destroy(m, d, migrated_destroyed, op, &e) < 0)
+		migrated_destroyed(m, -EIO, NULL, &e, op);
+}
+
+/* The receiver holds the whole guest: D is renamed away, the commit
+ * journaled, and "go" sent. */
+static void got_ready(int rc, uint8_t status, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	struct dm_error e = { 0 };
+	char away[DOMNAME_MAX + 1], serr[256];
+	mig->wait = NULL;
+	(void)status;
+	if (rc < 0) {
+		rollback(op, rc, "the receiver: %s", err);
+		return;
+	}
+	dm_mig_name(d->pending.mig_name, "--migratedaway", away, sizeof(away));
+	if ((rc = dm_rename_domain(m, d, away, &e)) < 0) {
+		rollback(op, rc, "%s", e.message);
+		return;
+	}
+	dm_crash_point(m, "migrate:ready");
+	/* From this record on, a dead xcdd's successor never resumes it. */
+	dm_pending_set(m, d, DM_PENDING_MIGRATE, "committing");
+	dm_crash_point(m, "migrate:committing");
+	mig->committing = true;
+	if ((rc = mig_pipe_send(mig->out_fd, MIG_PIPE_GO, 0, serr, sizeof(serr))) < 0) {
+		/* Not all of it went: the receiver destroys its copy. */
+		mig->committing = false;
+		rollback(op, rc, "%s", serr);
+		return;
+	}
+	if (dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_REPORT, REPORT_WAIT_MS, got_report,
+			  op, &mig->wait) < 0)
+		outcome_unknown(op, "cannot wait for the receiver's report");
+}
+
+static void send_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	op->job = NULL;
+	(void)reported;
+	if (rc < 0) {
+		rollback(op, rc, "%s", err);
+		return;
+	}
+	dm_pending_set(m, op->d, DM_PENDING_MIGRATE, "sent");
+	dm_crash_point(m, "migrate:sent");
+	if (m->migration) {
+		struct dm_migration_info i = { .phase = "handover" };
+		i.p.bytes = mig->res.bytes;
+		i.p.round = mig->res.rounds;
+		m->migration(m, op->d, &i, m->arg);
+	}
+	if ((rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_READY, READY_WAIT_MS,
+				got_ready, op, &mig->wait)) < 0)
+		rollback(op, rc, "cannot wait for the receiver: %s", strerror(-rc));
+}
+
+/* The job's events: progress (to the notifications), the moment the guest
+ * stopped, and the figures. */
+static void send_event(const char *line, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	char perr[64];
+	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
+	if (!t)
+		return;
+	const char *ev = dm_json_str(t, "event");
+	if (!strcmp(ev, "progress") && op->m->migration && op->d) {
+		struct dm_migration_info i = { .phase = "sending" };
+		i.p.round = (uint32_t)dm_json_u64(t, "round");
+		i.p.final = (int)dm_json_u64(t, "final");
+		i.p.round_done = dm_json_u64(t, "done");
+		i.p.round_pages = dm_json_u64(t, "pages");
+		i.p.left = dm_json_u64(t, "left");
+		i.p.rate = dm_json_double(t, "rate");
+		i.p.predicted_ms = dm_json_double(t, "predicted_ms");
+		i.p.bytes = dm_json_u64(t, "bytes");
+		i.p.throttle = (uint32_t)dm_json_u64(t, "throttle");
+		op->m->migration(op->m, op->d, &i, op->m->arg);
+	} else if (!strcmp(ev, "stopped")) {
+		mig->stopped_ns = dm_json_u64(t, "ns");
+	} else if (!strcmp(ev, "stats")) {
+		struct dm_migrate_result *r = &mig->res;
+		r->rounds = (uint32_t)dm_json_u64(t, "rounds");
+		r->pages = dm_json_u64(t, "pages");
+		r->zero_pages = dm_json_u64(t, "zero_pages");
+		r->final_pages = dm_json_u64(t, "final_pages");
+		r->bytes = dm_json_u64(t, "bytes");
+		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
+		r->forced = (int)dm_json_u64(t, "forced");
+		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
+	}
+	yajl_tree_free(t);
+}
+
+/* What a migration needs before anything is changed: 0 or E. */
+static int migrate_checks(struct dm *m, struct dm_domain *d, struct dm_error *e)
+{
+	const struct domcfg *cfg = dm_domain_config(d);
+	if (dm_refuse_busy(d, e) < 0)
+		return -EBUSY;
+	if (!cfg || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: only simulated guests (kernel "
+			     "\"sim:...\") can be migrated yet; migrating a Xen guest is not "
+			     "implemented", d->name);
+		return -EOPNOTSUPP;
+	}
+	if (!m->jobs.loop || m->job_backend == HV_AUTO) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating needs xcdd's loop running");
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* The job that writes the stream, with the pipe's two ends. */
+static int start_job(struct dm_op *op, const struct dm_source *src,
+		     const struct dm_migrate_opts *o, struct dm_error *e)
+{
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	struct dm_mig *mig = op->mig;
+	struct dm_send_work w = { m->job_backend, m->job_sim_sock, d->domid, NULL, 0,
+				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth },
+				  { d->built.store_pfn, d->built.console_pfn } };
+	char *config = dm_save_config(d, src, &w.config_len);
+	if (!config) {
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	w.config = config;
+	int fds[2] = { mig->out_fd, mig->in_fd };
+	struct devjob_extra x = { fds, 2, send_event };
+	char what[64], err[512];
+	snprintf(what, sizeof(what), "migrating domain %u", d->domid);
+	int rc = devjob_run_with(&m->jobs, what, &x, dm_send_work, &w, NULL, send_done, op,
+				 &op->job, err, sizeof(err));
+	free(config);
+	if (rc < 0)
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
+	return rc;
+}
+
+int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
+	       const struct dm_source *src, const struct dm_migrate_opts *o,
+	       dm_migrate_done_fn *done, void *arg, struct dm_error *e)
+{
+	struct dm_mig *mig = calloc(1, sizeof(*mig));
+	struct hv_dominfo i;
+	int rc = -ENOMEM;
+	if (!mig) {
+		close(send_fd);
+		close(recv_fd);
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		return rc;
+	}
+	*mig = (struct dm_mig){ .m = m, .out_fd = send_fd, .in_fd = recv_fd, .done = done,
+				.arg = arg, .start_ns = now_ns() };
+	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
+	if ((rc = migrate_checks(m, d, e)) < 0)
+		goto fail;
+	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {
+		dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
+		goto fail;
+	}
+	/* Journaled before anything changes: a dead xcdd's successor knows to
+	 * take the name back and to unpause it. */
+	memset(&d->pending, 0, sizeof(d->pending));
+	d->pending.kind = DM_PENDING_MIGRATE;
+	d->pending.was_paused = (i.flags & HV_DOMF_PAUSED) != 0;
+	snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s", d->name);
+	dm_pending_set(m, d, DM_PENDING_MIGRATE, "sending");
+	dm_crash_point(m, "migrate:journaled");
+	struct dm_op *op = dm_op_new(m, d, OP_MIGRATE, NULL, NULL);
+	if (!op) {
+		rc = -ENOMEM;
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		restore_domain(m, d);
+		goto fail;
+	}
+	op->mig = mig;
+	if ((rc = start_job(op, src, o, e)) < 0) {
+		op->mig = NULL;
+		d->op = NULL;
+		free(op);
+		restore_domain(m, d);
+		goto fail;
+	}
+	dm_crash_point(m, "migrate:job");
+	log_info("migrating domain %s (domid %u): downtime target %u ms, %s", d->name, d->domid,
+		 o->policy.downtime_ms ? o->policy.downtime_ms : MIG_DOWNTIME_MS_DEFAULT,
+		 mig_no_converge_name(o->policy.on_no_converge));
+	dm_notify(m, d, d->state);
+	return 0;
+fail:
+	dm_mig_free(mig);
+	return rc;
+}
+
+int dm_migrate_abort(struct dm *m, struct dm_domain *d, struct dm_error *e)
+{
+	struct dm_op *op = d->op;
+	(void)m;
+	if (!op || !op->mig) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is not being migrated", d->name);
+		return -EINVAL;
+	}
+	if (op->mig->committing) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: too late to abort: its migration "
+			     "has committed (the other side may run it)", d->name);
+		return -EBUSY;
+	}
+	log_info("domain %s: migration aborted", d->name);
+	if (op->kind == OP_MIGRATE)
+		rollback(op, -ECANCELED, "aborted (xcd migrate-abort, or its caller left)");
+	else
+		dm_migrate_in_abort(op);
+	return 0;
+}
+
+void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present)
+{
+	const char *there = present ? "" : ", no longer in the hypervisor";
+	if (!present) {
+		log_info("domain %s (domid %u%s): its migration did not finish (step %s); it is "
+			 "gone", d->name, d->domid, there, d->pending.step);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
+		return;
+	}
+	if (!strcmp(d->pending.step, "committing")) {
+		struct dm_error e = { 0 };
+		log_err("domain %s (domid %u): its migration was committing when xcdd stopped: "
+			"the other host may run the guest. This copy is left paused as %s; if the "
+			"other host does not run it, rename it %s and unpause it", d->name, d->domid,
+			d->name, d->pending.mig_name);
+		undo_job(m, d);
+		memset(&d->pending, 0, sizeof(d->pending));
+		if (dm_refresh(m, d, &e) < 0)
+			log_warn("%s", e.message);
+		return;
+	}
+	log_info("domain %s (domid %u): its migration did not commit (step %s): rolled back "
+		 "(named %s, %s)", d->name, d->domid, d->pending.step, d->pending.mig_name,
+		 d->pending.was_paused ? "paused as before" : "running");
+	restore_domain(m, d);
+}

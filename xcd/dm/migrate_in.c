@@ -1,0 +1,244 @@
+/* migrate_in: the receiving side of a live migration (dm_migrate_receive):
+ * a domain made as NAME--incoming as a restore is, its memory from the
+ * stream by a job; then xl's handover from the loop: "ready" sent, "go"
+ * awaited, the commit journaled, renamed NAME, unpaused, the report sent.
+ * Any failure before "go" destroys it; what a dead xcdd left is settled. */
+#include "dm_internal.h"
+#include "handover.h"
+#include "migrate_job.h"
+#include "mig_state.h"
+#include "../../lib/log.h"
+#include "../../lib/uuid.h"
+#include "../domname.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How long the receiver waits for the sender's "go" after its "ready". */
+#define GO_WAIT_MS 60000
+/* The status a failed start reports: minus libxl's ERROR_FAIL, as xl sends. */
+#define REPORT_FAIL 3
+
+static void recv_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct dm_op *op = arg;
+	if (op->m->progress && op->d)
+		op->m->progress(op->m, op->d, "receive", done, total, op->m->arg);
+}
+
+int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
+{
+	struct dm *m = op->m;
+	struct dm_mig *mig = op->mig;
+	struct dm_recv_work w = { m->job_backend, m->job_sim_sock, op->d->domid,
+				  mig->stream_off };
+	struct devjob_extra x = { &mig->in_fd, 1, NULL };
+	char what[64], err[512];
+	snprintf(what, sizeof(what), "receiving domain %u", op->d->domid);
+	int rc = devjob_run_with(&m->jobs, what, &x, dm_recv_work, &w, recv_progress,
+				 dm_restore_filled, op, &op->job, err, sizeof(err));
+	if (rc < 0) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
+		return rc;
+	}
+	dm_pending_set(m, op->d, DM_PENDING_MIGRATE_IN, "receiving");
+	dm_crash_point(m, "migrate-in:job");
+	return 0;
+}
+
+/* Before "go": the pipe closed (the sender resumes its own copy), this one
+ * undone (devices, domain, entries, record) by the create's undo. */
+static void fail_before_go(struct dm_op *op, int rc, const char *why)
+{
+	struct dm_mig *mig = op->mig;
+	dm_mig_stop(op);
+	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
+		     "receiving %s: %s; the copy here is destroyed", mig->final_name, why);
+	log_warn("%s", op->e.message); /* the caller may be gone */
+	op->undoing = true;
+	op->rc = rc;
+	dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
+}
+
+void dm_migrate_in_abort(struct dm_op *op)
+{
+	fail_before_go(op, -ECANCELED, "aborted (xcd migrate-abort, or its caller left)");
+}
+
+/* After "go", the start failed: the failure reported, this copy destroyed,
+ * the sender given leave to resume its own; then the create's undo. */
+static void fail_after_go(struct dm_op *op, int rc)
+{
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	char err[256];
+	dm_pending_set(m, d, DM_PENDING_MIGRATE_IN, "failing");
+	log_err("receiving %s: %s; the sender is told to resume its copy", mig->final_name,
+		op->e.message);
+	/* The sender's leave to resume only once this copy cannot run. */
+	if (mig_pipe_send(mig->out_fd, MIG_PIPE_REPORT, REPORT_FAIL, err, sizeof(err)) < 0)
+		log_warn("receiving %s: %s", mig->final_name, err);
+	else if (hv_domain_destroy(m->hv, d->domid) < 0)
+		log_err("receiving %s: cannot destroy the copy here (%s): the sender is not told "
+			"to resume its own", mig->final_name, hv_error(m->hv));
+	else if (mig_pipe_send(mig->out_fd, MIG_PIPE_GO, 0, err, sizeof(err)) < 0)
+		log_warn("receiving %s: %s", mig->final_name, err);
+	dm_mig_close(mig);
+	op->undoing = true;
+	op->rc = rc;
+	dm_op_devices(op, false, NULL);
+}
+
+/* "go": the guest is ours. Journaled first, so that a dead xcdd's successor
+ * finishes it; then its name and its run. */
+static void got_go(int rc, uint8_t status, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	char serr[256];
+	mig->wait = NULL;
+	(void)status;
+	if (rc < 0) {
+		fail_before_go(op, rc, err);
+		return;
+	}
+	mig->committing = true;
+	dm_pending_set(m, d, DM_PENDING_MIGRATE_IN, "committed");
+	dm_crash_point(m, "migrate-in:committed");
+	rc = dm_rename_domain(m, d, mig->final_name, &op->e);
+	if (rc == 0 && !op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
+		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
+	if (rc < 0) {
+		fail_after_go(op, rc);
+		return;
+	}
+	memset(&d->pending, 0, sizeof(d->pending));
+	struct dm_error e = { 0 };
+	if (dm_refresh(m, d, &e) < 0)
+		log_warn("%s", e.message);
+	if (mig_pipe_send(mig->out_fd, MIG_PIPE_REPORT, 0, serr, sizeof(serr)) < 0)
+		log_warn("received %s: the sender was not told (%s); it destroys its copy only "
+			 "when told, a person must", d->name, serr);
+	dm_mig_close(mig);
+	log_info("received domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
+		 op->paused ? ", paused" : "");
+	dm_op_end(op, 0, d);
+}
+
+void dm_migrate_in_ready(struct dm_op *op)
+{
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	char err[256];
+	dm_pending_set(m, op->d, DM_PENDING_MIGRATE_IN, "ready");
+	dm_crash_point(m, "migrate-in:ready");
+	int rc = mig_pipe_send(mig->out_fd, MIG_PIPE_READY, 0, err, sizeof(err));
+	if (rc == 0 && (rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, GO_WAIT_MS,
+					    got_go, op, &mig->wait)) < 0)
+		snprintf(err, sizeof(err), "cannot wait for the go: %s", strerror(-rc));
+	if (rc < 0)
+		fail_before_go(op, rc, err);
+}
+
+int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
+		       int out_fd, bool paused, dm_done_fn *done, void *arg, char uuid_out[37],
+		       struct dm_error *e)
+{
+	struct dm_mig *mig = calloc(1, sizeof(*mig));
+	struct domcfg *cfg = NULL;
+	struct dm_source *src = NULL;
+	uint8_t uuid[16];
+	bool have_uuid = false;
+	int rc = -ENOMEM;
+	if (!mig) {
+		close(in_fd);
+		close(out_fd);
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+		return rc;
+	}
+	*mig = (struct dm_mig){ .m = m, .out_fd = out_fd, .in_fd = in_fd,
+				.stream_off = stream_off };
+	if (!m->jobs.loop || m->job_backend == HV_AUTO) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "receiving needs xcdd's loop running");
+		rc = -EAGAIN;
+		goto fail;
+	}
+	if ((rc = dm_config_from_json("the migration stream", "params.config", config_json, &cfg,
+				      &src, uuid, &have_uuid, e)) < 0)
+		goto fail;
+	if (!cfg->name || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: only "
+			     "simulated guests (kernel \"sim:...\") can be received yet");
+		rc = -EOPNOTSUPP;
+		goto fail;
+	}
+	/* xl's names: NAME--incoming until the commit, NAME after. */
+	char incoming[DOMNAME_MAX + 1];
+	snprintf(mig->final_name, sizeof(mig->final_name), "%s", cfg->name);
+	dm_mig_name(cfg->name, "--incoming", incoming, sizeof(incoming));
+	char *name = strdup(incoming);
+	if (!name)
+		goto fail;
+	free(cfg->name);
+	cfg->name = name;
+	struct dm_cfg *held = dm_cfg_hold(cfg);
+	cfg = NULL;
+	if (!held)
+		goto fail;
+	uuid_format(have_uuid ? uuid : held->cfg->uuid, uuid_out);
+	rc = dm_receive_domain(m, held, have_uuid ? uuid : NULL, src, paused, mig, done, arg, e);
+	dm_cfg_put(held);
+	dm_source_free(src);
+	if (rc < 0)
+		dm_mig_free(mig);
+	return rc;
+fail:
+	if (rc == -ENOMEM)
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+	if (cfg)
+		domcfg_free(cfg);
+	if (src)
+		dm_source_free(src);
+	dm_mig_free(mig);
+	return rc;
+}
+
+void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present)
+{
+	const char *there = present ? "" : ", no longer in the hypervisor";
+	struct dm_error e = { 0 };
+	if (strcmp(d->pending.step, "committed") != 0) {
+		log_info("domain %s (domid %u%s): its migration from another host did not commit "
+			 "(step %s): rolled back (destroyed; the sender runs it)", d->name, d->domid,
+			 there, d->pending.step);
+		if (!present)
+			dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
+		else if (dm_destroy(m, d, NULL, NULL, &e) < 0)
+			log_err("%s", e.message);
+		return;
+	}
+	if (!present) {
+		log_err("domain %s (domid %u): its migration had committed, but the hypervisor no "
+			"longer has it", d->name, d->domid);
+		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
+		return;
+	}
+	log_info("domain %s (domid %u): its migration from another host had committed: rolled "
+		 "forward (named %s, %s)", d->name, d->domid, d->pending.mig_name,
+		 d->pending.paused ? "left paused" : "running");
+	if (strcmp(d->name, d->pending.mig_name) != 0 &&
+	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
+		log_err("domain %s keeps its name: %s", d->name, e.message);
+	struct hv_dominfo i;
+	if (!d->pending.paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
+	    (i.flags & HV_DOMF_PAUSED) && hv_domain_unpause(m->hv, d->domid) < 0)
+		log_err("domain %s: cannot unpause it: %s", d->name, hv_error(m->hv));
+	memset(&d->pending, 0, sizeof(d->pending));
+	if (dm_refresh(m, d, &e) < 0)
+		log_warn("%s", e.message);
+}

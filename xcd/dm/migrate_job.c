@@ -1,0 +1,173 @@
+/* migrate_job: what a migration's jobs do in their children. The sender's
+ * reads the receiver's banner and writes the stream (the pre-copy engine),
+ * telling the daemon how the rounds go, when the guest stopped and what
+ * was sent; the receiver's fills the new domain from the stream. Their
+ * pipe ends are descriptors 4 and 5 (devjob_run_with). */
+#include "dm_internal.h"
+#include "migrate_job.h"
+#include "../../lib/jsonw.h"
+#include "../../migrate/migrate.h"
+#include "../devjob.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+
+/* The sender waits this long for the receiver's banner. */
+#define BANNER_WAIT_MS 30000
+/* Progress lines at most this often (ms), and every decision. */
+#define REPORT_EVERY_MS 200
+
+struct send_ctx {
+	int fd; /* the report socket */
+	struct timespec last;
+};
+
+static void send_event(int fd, yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+	if (yajl_gen_map_close(g) == yajl_gen_status_ok &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+		char *line = strndup((const char *)buf, len);
+		if (line)
+			devjob_report_event(fd, line);
+		free(line);
+	}
+	yajl_gen_free(g);
+}
+
+static yajl_gen event(const char *name)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
+		yajl_gen_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static int kv_double(yajl_gen g, const char *k, double v)
+{
+	return jw_str(g, k) || yajl_gen_double(g, v) != yajl_gen_status_ok;
+}
+
+static void progress(void *arg, const struct mig_precopy_info *i)
+{
+	struct send_ctx *c = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (now.tv_sec - c->last.tv_sec) * 1000LL +
+		       (now.tv_nsec - c->last.tv_nsec) / 1000000;
+	/* Within a round, a few a second; its end (the decision) always. */
+	if (i->round_done < i->round_pages && ms < REPORT_EVERY_MS)
+		return;
+	c->last = now;
+	yajl_gen g = event("progress");
+	if (!g)
+		return;
+	if (jw_kv_int(g, "round", i->round) || jw_kv_int(g, "final", i->final) ||
+	    jw_kv_int(g, "done", (long long)i->round_done) ||
+	    jw_kv_int(g, "pages", (long long)i->round_pages) ||
+	    jw_kv_int(g, "left", (long long)i->left) || kv_double(g, "rate", i->rate) ||
+	    kv_double(g, "predicted_ms", i->predicted_ms < 1e12 ? i->predicted_ms : -1) ||
+	    jw_kv_int(g, "bytes", (long long)i->bytes) || jw_kv_int(g, "throttle", i->throttle)) {
+		yajl_gen_free(g);
+		return;
+	}
+	send_event(c->fd, g);
+}
+
+static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
+{
+	struct send_ctx *c = arg;
+	int rc = hv_domain_pause(hv, domid);
+	if (rc < 0) {
+		snprintf(err, errlen, "pausing domain %u for the last round: %s", domid,
+			 hv_error(hv));
+		return rc;
+	}
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	yajl_gen g = event("stopped");
+	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
+		send_event(c->fd, g);
+	else if (g)
+		yajl_gen_free(g);
+	return 0;
+}
+
+static void report_stats(int fd, const struct mig_precopy_stats *st)
+{
+	yajl_gen g = event("stats");
+	if (!g)
+		return;
+	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
+	    jw_kv_int(g, "zero_pages", (long long)st->zero_pages) ||
+	    jw_kv_int(g, "final_pages", (long long)st->final_pages) ||
+	    jw_kv_int(g, "bytes", (long long)st->bytes) || jw_kv_int(g, "throttle", st->throttle) ||
+	    jw_kv_int(g, "forced", st->forced) ||
+	    jw_kv_int(g, "stopped_ns", (long long)st->stopped_ns) || jw_kv_str(g, "why", st->why)) {
+		yajl_gen_free(g);
+		return;
+	}
+	send_event(fd, g);
+}
+
+int dm_send_work(int fd, void *arg, char *err, size_t errlen)
+{
+	struct dm_send_work *w = arg;
+	struct hv *hv;
+	int rc = dm_job_hv(w->backend, w->sim_sock, &hv, err, errlen);
+	if (rc < 0)
+		return rc;
+	char why[256];
+	if ((rc = mig_pipe_recv(DM_JOB_FD_A + 1, MIG_PIPE_BANNER, BANNER_WAIT_MS, NULL, why,
+				sizeof(why))) < 0) {
+		snprintf(err, errlen, "the receiver did not greet us: %s", why);
+		hv_close(hv);
+		return rc;
+	}
+	struct mig_out o;
+	if ((rc = mig_out_init(&o, DM_JOB_FD_A)) < 0) {
+		snprintf(err, errlen, "no memory for the stream's buffer");
+		hv_close(hv);
+		return rc;
+	}
+	struct send_ctx c = { fd, { 0, 0 } };
+	struct mig_precopy_hooks hooks = { &c, suspend, progress };
+	struct mig_precopy_opts opts = w->opts;
+	opts.final_pfns = w->final_pfns;
+	opts.n_final_pfns = 2;
+	struct mig_precopy_stats st;
+	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
+			 &st, err, errlen);
+	report_stats(fd, &st);
+	mig_out_free(&o);
+	hv_close(hv);
+	return rc;
+}
+
+int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
+{
+	struct dm_recv_work *w = arg;
+	struct hv *hv;
+	int rc = dm_job_hv(w->backend, w->sim_sock, &hv, err, errlen);
+	if (rc < 0)
+		return rc;
+	struct mig_in in;
+	if ((rc = mig_in_fd(&in, DM_JOB_FD_A)) < 0) {
+		snprintf(err, errlen, "no memory for the stream's buffer");
+		hv_close(hv);
+		return rc;
+	}
+	in.off = w->stream_off; /* offsets in messages count from the stream's start */
+	struct dm_job_progress p = { fd, { 0, 0 } };
+	struct mig_progress prog = { dm_job_progress, &p };
+	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	mig_in_free(&in);
+	hv_close(hv);
+	return rc;
+}

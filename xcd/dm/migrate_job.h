@@ -1,0 +1,41 @@
+/* migrate_job: a migration's jobs, as the daemon starts them (migrate.c,
+ * migrate_in.c) and as they run in their children (migrate_job.c). */
+#ifndef XCD_DM_MIGRATE_JOB_H
+#define XCD_DM_MIGRATE_JOB_H
+#include "../../hv/hv.h"
+#include "../../migrate/precopy.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* The pipe's ends in a job's child: the first descriptor devjob_run_with
+ * keeps (the stream: written by the sender, read by the receiver) and the
+ * one after (the sender reads the receiver's messages there). */
+#define DM_JOB_FD_A 4
+
+/* The sender's job: its own connection to the host, the guest, the
+ * stream's configuration, the policy and the rings to send last. Its
+ * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
+ * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "stats" (rounds,
+ * pages, zero_pages, final_pages, bytes, throttle, forced, stopped_ns,
+ * why). */
+struct dm_send_work {
+	enum hv_backend backend;
+	const char *sim_sock;
+	uint32_t domid;
+	const char *config; /* JSON, its NUL counted in CONFIG_LEN */
+	uint32_t config_len;
+	struct mig_precopy_opts opts;
+	uint64_t final_pfns[2];
+};
+int dm_send_work(int fd, void *arg, char *err, size_t errlen);
+
+/* The receiver's job: the new domain filled from the stream, whose first
+ * STREAM_OFF bytes (xl's header and config) were read before. */
+struct dm_recv_work {
+	enum hv_backend backend;
+	const char *sim_sock;
+	uint32_t domid;
+	uint64_t stream_off;
+};
+int dm_recv_work(int fd, void *arg, char *err, size_t errlen);
+#endif

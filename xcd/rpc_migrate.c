@@ -1,0 +1,239 @@
+/* rpc_migrate: the methods domain.migrate, domain.migrate_receive and
+ * domain.migrate_abort: parameters and the pipe's descriptors (passed with
+ * the request by xcd, SCM_RIGHTS) in, the domain manager's dm_migrate,
+ * dm_migrate_receive and dm_migrate_abort called, answers out once the
+ * migration ends. A caller that leaves aborts its migration (before the
+ * commit: after it, an abort is refused and the migration goes on). */
+#include "../lib/jsonw.h"
+#include "../lib/log.h"
+#include "../migrate/precopy.h"
+#include "clients.h"
+#include "rpc_internal.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A migration whose answer waits: its caller, and the domain by uuid. */
+struct mig_wait {
+	struct xcdd *x;
+	struct rpc_pending *p; /* freed once answered */
+	char uuid[37];
+	struct mig_wait *next; /* waits, for the callers that leave */
+};
+
+static void wait_forget(struct xcdd *x, struct mig_wait *w)
+{
+	for (struct mig_wait **q = &x->mig_waits; *q; q = &(*q)->next)
+		if (*q == w) {
+			*q = w->next;
+			break;
+		}
+	free(w);
+}
+
+/* The pipe's two ends, passed with the request: exactly two, or E. */
+static int take_pipe(struct xcdd *x, struct client *c, const char *method, int fds[2],
+		     struct jsonrpc_error *e)
+{
+	int got[CLIENT_MAX_FDS];
+	unsigned n = c && x->take_fds ? x->take_fds(c, got, CLIENT_MAX_FDS) : 0;
+	if (n == 2) {
+		fds[0] = got[0];
+		fds[1] = got[1];
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		close(got[i]);
+	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, NULL,
+			  "%s: expected the migration pipe's two descriptors with the request "
+			  "(SCM_RIGHTS, as xcd passes them), got %u", method, n);
+	return -EINVAL;
+}
+
+/* params.downtime_ms, .max_rounds, .on_no_converge, .bandwidth_mbs. */
+static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o,
+		      struct jsonrpc_error *e)
+{
+	long long downtime = 0, rounds = 0, bw = 0;
+	const char *nc = "auto-converge";
+	memset(o, 0, sizeof(*o));
+	if (jsonrpc_param_int(m, "downtime_ms", false, 1, 3600000, &downtime, e) < 0 ||
+	    jsonrpc_param_int(m, "max_rounds", false, 1, 1000, &rounds, e) < 0 ||
+	    jsonrpc_param_int(m, "bandwidth_mbs", false, 1, 1000000, &bw, e) < 0 ||
+	    jsonrpc_param_string(m, "on_no_converge", false, &nc, e) < 0)
+		return -EINVAL;
+	if (mig_no_converge_parse(nc, &o->policy.on_no_converge) < 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.on_no_converge",
+				  "params.on_no_converge: %s: expected abort, auto-converge or force",
+				  nc);
+		return -EINVAL;
+	}
+	o->policy.downtime_ms = (uint32_t)downtime;
+	o->policy.max_rounds = (uint32_t)rounds;
+	o->bandwidth = (uint64_t)bw * 1000000u;
+	return 0;
+}
+
+static int gen_migrated(yajl_gen g, void *arg)
+{
+	const struct dm_migrate_result *r = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", r->name) ||
+	    jw_kv_int(g, "rounds", r->rounds) || jw_kv_int(g, "pages", (long long)r->pages) ||
+	    jw_kv_int(g, "zero_pages", (long long)r->zero_pages) ||
+	    jw_kv_int(g, "final_pages", (long long)r->final_pages) ||
+	    jw_kv_int(g, "bytes", (long long)r->bytes) || jw_kv_int(g, "throttle", r->throttle) ||
+	    jw_str(g, "forced") || yajl_gen_bool(g, r->forced) != yajl_gen_status_ok ||
+	    jw_str(g, "total_ms") || yajl_gen_double(g, r->total_ms) != yajl_gen_status_ok ||
+	    jw_str(g, "downtime_ms") || yajl_gen_double(g, r->downtime_ms) != yajl_gen_status_ok ||
+	    jw_kv_str(g, "stop", r->why))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+static void migrated(struct dm *dm, int rc, const struct dm_migrate_result *r,
+		     const struct dm_error *de, void *arg)
+{
+	struct mig_wait *w = arg;
+	(void)dm;
+	rpc_pending_dm(w->p, rc, de, gen_migrated, (void *)r);
+	wait_forget(w->x, w);
+}
+
+/* A wait, in X's list until its migration ends. */
+static struct mig_wait *wait_new(struct xcdd *x, struct client *c,
+				 const struct jsonrpc_message *m)
+{
+	struct mig_wait *w = calloc(1, sizeof(*w));
+	if (w && !(w->p = rpc_pending_new(x, c, m))) {
+		free(w);
+		return NULL;
+	}
+	if (w) {
+		w->x = x;
+		w->next = x->mig_waits;
+		x->mig_waits = w;
+	}
+	return w;
+}
+
+/* {domid|name, downtime_ms?, max_rounds?, on_no_converge?, bandwidth_mbs?,
+ * config?, config_file?} with the pipe (to the receiver, from it). */
+int rpc_m_migrate(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		  char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const extra[] = { "downtime_ms", "max_rounds", "on_no_converge",
+					     "bandwidth_mbs", "config", "config_file", NULL };
+	const char *text;
+	struct dm_migrate_opts o;
+	struct dm_source src;
+	int fds[2];
+	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
+	/* xl migrate -C CFG: the configuration the receiver makes it from. */
+	if (!d || param_opts(m, &o, e) < 0 || rpc_param_kept_config(m, &src, &text, e) < 0 ||
+	    take_pipe(x, c, m->method, fds, e) < 0)
+		return -EINVAL;
+	struct mig_wait *w = wait_new(x, c, m);
+	if (!w) {
+		close(fds[0]);
+		close(fds[1]);
+		return -ENOMEM;
+	}
+	snprintf(w->uuid, sizeof(w->uuid), "%s", d->uuid);
+	struct dm_error de = { 0 };
+	int rc = rpc_dm_error(&de, dm_migrate(&x->dm, d, fds[0], fds[1], text ? &src : NULL, &o,
+					      migrated, w, &de), e);
+	if (rc == 0)
+		return rpc_pending_take(w->p, out, outlen);
+	rpc_pending_free(w->p);
+	wait_forget(x, w);
+	return rc;
+}
+
+static void received(struct dm *dm, int rc, struct dm_domain *d, const struct dm_error *de,
+		     void *arg)
+{
+	struct mig_wait *w = arg;
+	(void)dm;
+	rpc_pending_dm(w->p, rc, de, rpc_gen_domain_ids, d);
+	wait_forget(w->x, w);
+}
+
+static const char *const receive_params[] = { "config", "stream_offset", "paused", NULL };
+
+/* {config, stream_offset, paused?} with the pipe (the stream, the way back):
+ * what xcd migrate-receive read of xl's header, and the rest to come. */
+int rpc_m_migrate_receive(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+			  char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	const char *config = NULL;
+	long long off = 0;
+	bool paused = false;
+	int fds[2];
+	if (jsonrpc_params_only(m, receive_params, e) < 0 ||
+	    jsonrpc_param_string(m, "config", true, &config, e) < 0 ||
+	    jsonrpc_param_int(m, "stream_offset", true, 48, 1LL << 32, &off, e) < 0 ||
+	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0 ||
+	    take_pipe(x, c, m->method, fds, e) < 0)
+		return -EINVAL;
+	struct mig_wait *w = wait_new(x, c, m);
+	if (!w) {
+		close(fds[0]);
+		close(fds[1]);
+		return -ENOMEM;
+	}
+	struct dm_error de = { 0 };
+	/* Its uuid, by which its caller's leaving finds it. */
+	int rc = rpc_dm_error(&de, dm_migrate_receive(&x->dm, config, (uint64_t)off, fds[0],
+						      fds[1], paused, received, w, w->uuid, &de),
+			      e);
+	if (rc < 0) {
+		rpc_pending_free(w->p);
+		wait_forget(x, w);
+		return rc;
+	}
+	return rpc_pending_take(w->p, out, outlen);
+}
+
+static int gen_aborted(yajl_gen g, void *arg)
+{
+	const char *name = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", name) ||
+	    jw_kv_str(g, "state", "aborted"))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* {domid|name}: xcd migrate-abort. */
+int rpc_m_migrate_abort(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+			char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	(void)c;
+	struct dm_domain *d = rpc_param_domain(x, m, NULL, e);
+	if (!d)
+		return -EINVAL;
+	char *name = strdup(d->name);
+	if (!name)
+		return -ENOMEM;
+	struct dm_error de = { 0 };
+	int rc = rpc_dm_error(&de, dm_migrate_abort(&x->dm, d, &de), e);
+	if (rc == 0)
+		rc = jsonrpc_gen_result(&m->id, gen_aborted, name, out, outlen);
+	free(name);
+	return rc;
+}
+
+void rpc_migrate_client_gone(struct xcdd *x, struct client *c)
+{
+	for (struct mig_wait *w = x->mig_waits, *next; w; w = next) {
+		next = w->next;
+		if (w->p->client != c)
+			continue;
+		w->p->client = NULL; /* its answer, when it comes, is logged */
+		struct dm_domain *d = w->uuid[0] ? dm_find_uuid(&x->dm, w->uuid) : NULL;
+		struct dm_error e = { 0 };
+		if (d && dm_migrate_abort(&x->dm, d, &e) < 0)
+			log_info("the caller of the migration of %s left: %s", d->name, e.message);
+	}
+}
