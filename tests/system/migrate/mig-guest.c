@@ -8,6 +8,8 @@
  *   mig-guest count                the domains the host has, dom0 included
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
+ *   mig-guest end-sum DOMID        prints "mapped", then the sum (-r) of its
+ *                                  memory as it was when it was destroyed
  *   mig-guest live [-d MS] [-m N] [-n abort|auto-converge|force] [-b MB/s] DOMID
  *                                  live migration of the running guest into
  *                                  a new domain of the same host through a
@@ -30,8 +32,22 @@
 #include <time.h>
 #include <unistd.h>
 
-/* FNV-1a 64 of DOMID's memory into *OUT; RINGS 0: the xenstore and console
- * ring pages (as its header names them) left out. */
+/* FNV-1a 64 of NPAGES pages at P; RINGS 0: the xenstore and console ring
+ * pages (as the guest's header names them) left out. */
+static uint64_t sum_mem(const void *p, uint64_t npages, int rings)
+{
+	const struct sim_guest_header *g = p;
+	uint64_t skip1 = rings ? UINT64_MAX : g->store_pfn;
+	uint64_t skip2 = rings ? UINT64_MAX : g->console_pfn;
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint64_t *w = p;
+	for (uint64_t i = 0; i < npages * 512; i++)
+		if (i / 512 != skip1 && i / 512 != skip2)
+			h = (h ^ w[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* FNV-1a 64 of DOMID's memory into *OUT (RINGS as sum_mem's). */
 static int sum_of(struct hv *hv, uint32_t domid, int rings, uint64_t *out)
 {
 	struct hv_dominfo di;
@@ -41,17 +57,36 @@ static int sum_of(struct hv *hv, uint32_t domid, int rings, uint64_t *out)
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}
-	const struct sim_guest_header *g = p;
-	uint64_t skip1 = rings ? UINT64_MAX : g->store_pfn;
-	uint64_t skip2 = rings ? UINT64_MAX : g->console_pfn;
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint64_t *w = p;
-	for (uint64_t i = 0; i < di.max_mem_kb / 4 * 512; i++)
-		if (i / 512 != skip1 && i / 512 != skip2)
-			h = (h ^ w[i]) * 0x100000001b3ull;
+	*out = sum_mem(p, di.max_mem_kb / 4, rings);
 	hv_unmap(hv, p, di.max_mem_kb / 4);
-	*out = h;
 	return 0;
+}
+
+/* The sum (without the rings) of DOMID's memory as it is when the domain
+ * is destroyed (a migration's source, stopped before): its memory is
+ * mapped now, the mapping outlives it. At most 120 s. */
+static int end_sum(struct hv *hv, uint32_t domid)
+{
+	struct hv_dominfo di;
+	void *p;
+	if (hv_domain_getinfo(hv, domid, &di) < 0 ||
+	    hv_map(hv, domid, 0, di.max_mem_kb / 4, HV_MAP_READ, &p) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	uint64_t np = di.max_mem_kb / 4;
+	printf("mapped\n");
+	fflush(stdout);
+	for (int i = 0; i < 12000; i++) {
+		if (hv_domain_getinfo(hv, domid, &di) == -ESRCH) {
+			printf("%016" PRIx64 "\n", sum_mem(p, np, 0));
+			return 0;
+		}
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "mig-guest: domain %u was not destroyed within 120 s\n", domid);
+	return 1;
 }
 
 static int sum(struct hv *hv, uint32_t domid, int rings)
@@ -298,6 +333,8 @@ int main(int argc, char **argv)
 		rc = sum(hv, (uint32_t)strtoul(argv[2], NULL, 10), 1);
 	} else if (strcmp(cmd, "sum") == 0 && argc == 4 && strcmp(argv[2], "-r") == 0) {
 		rc = sum(hv, (uint32_t)strtoul(argv[3], NULL, 10), 0);
+	} else if (strcmp(cmd, "end-sum") == 0 && argc == 3) {
+		rc = end_sum(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "live") == 0) {
 		rc = live_main(hv, argc, argv);
 	} else if (strcmp(cmd, "save") == 0 && (argc == 4 || argc == 5)) {
