@@ -54,6 +54,12 @@ struct mig_visitor {
 	/* Every other libxc and libxl record, checked, padding removed. */
 	int (*record)(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
 		      char *err, size_t errlen);
+	/* Optional: where NPAGES pages from PFN on go, one after the other
+	 * (within max_pfn, checked). When given, a PAGE_DATA record's pfns
+	 * and length are checked first and its pages read straight there;
+	 * PAGES is then called with DATA NULL. NULL: refused (ERR filled). */
+	uint8_t *(*page_dst)(void *ctx, uint64_t pfn, uint32_t npages, char *err,
+			     size_t errlen);
 };
 struct mig_read_opts {
 	uint32_t want_type;	/* the guest type the caller restores; 0: any */
@@ -87,6 +93,9 @@ struct mig_save_stats {
 struct mig_progress {
 	void (*fn)(void *arg, uint64_t done, uint64_t total);
 	void *arg;
+	/* A restore's stream is read whole, every vCPU has its context: told
+	 * before the guest's memory is let go (NULL: nobody told). */
+	void (*whole)(void *arg);
 };
 /* Writes a whole xl save file of the paused or suspended domain DOMID of a
  * simulated host: header with CONFIG, libxl and libxc headers (type

@@ -26,6 +26,16 @@ int mig_out_flush(struct mig_out *o)
 int mig_out_write(struct mig_out *o, const void *p, size_t n)
 {
 	const uint8_t *b = p;
+	if (n >= MIO_DIRECT) {
+		/* Large: what is buffered goes first, then this straight from
+		 * where it is (a guest's pages), without a copy into the buffer. */
+		int rc = mig_out_flush(o);
+		if (rc == 0)
+			rc = fd_write_all(o->fd, p, n);
+		if (rc == 0)
+			o->off += n;
+		return rc;
+	}
 	while (n) {
 		if (o->len == MIO_BUF) {
 			int rc = mig_out_flush(o);
@@ -100,10 +110,33 @@ static int fill(struct mig_in *in)
 	}
 }
 
+/* N bytes read from the descriptor straight into B (the buffer empty). */
+static int read_direct(struct mig_in *in, uint8_t *b, size_t n)
+{
+	while (n) {
+		ssize_t r = read(in->fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0) {
+			in->eof = 1;
+			return -ENODATA;
+		}
+		b += r;
+		n -= (size_t)r;
+		in->off += (uint64_t)r;
+	}
+	return 0;
+}
+
 int mig_in_read(struct mig_in *in, void *p, size_t n)
 {
 	uint8_t *b = p;
 	while (n) {
+		/* Large and nothing buffered: no copy through the buffer. */
+		if (b && in->fd >= 0 && in->pos == in->len && !in->eof && n >= MIO_DIRECT)
+			return read_direct(in, b, n);
 		int rc = fill(in);
 		if (rc <= 0)
 			return rc < 0 ? rc : -ENODATA;

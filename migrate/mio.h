@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #define MIO_BUF (1u << 20)
+/* Writes and reads of at least this many bytes bypass the buffer. */
+#define MIO_DIRECT (64u << 10)
 
 struct mig_out {
 	int fd;

@@ -338,6 +338,10 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 	if ((rc = headers(c, g, config, config_len)) == 0 &&
 	    (rc = memory(c, opts, &logdirty)) == 0)
 		rc = tail(c, g, di.max_vcpus);
+	if (rc == 0 && hooks && hooks->whole) {
+		st.bytes = o->off;
+		hooks->whole(hooks->arg, &st);
+	}
 	hv_unmap(hv, mem, c->npages);
 out:
 	/* Undone whatever happened; a failure here is said only if nothing

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct hv;
+struct mig_precopy_stats;
 
 /* ---- the stop policy (policy.c) ---- */
 #define MIG_DOWNTIME_MS_DEFAULT 300
@@ -111,6 +112,11 @@ struct mig_precopy_hooks {
 	int (*suspend)(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen);
 	/* After each batch of pages and each decision (NULL: nobody told). */
 	void (*progress)(void *arg, const struct mig_precopy_info *info);
+	/* The stream is whole and flushed, STATS final but for the end time:
+	 * told before the engine lets go of the guest's memory and turns
+	 * log-dirty off, which take time a caller waiting to hand over need
+	 * not wait for (NULL: nobody told). */
+	void (*whole)(void *arg, const struct mig_precopy_stats *stats);
 };
 
 struct mig_precopy_opts {

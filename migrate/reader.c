@@ -281,21 +281,36 @@ static uint32_t type_bit(uint32_t dom_type)
 	return dom_type == LIBXC_DOM_X86_PV ? T_PV : dom_type == LIBXC_DOM_X86_HVM ? T_HVM : T_SIM;
 }
 
-static int page_data(struct rd *r, uint32_t len, uint64_t at)
+/* PAGE_DATA's count (at BODY) against its bounds and LEN. */
+static int page_count(struct rd *r, const uint8_t *body, uint32_t len, uint64_t at,
+		      uint32_t *count)
 {
-	uint32_t count = le32(r->body);
-	uint64_t max_pfn = r->opts->max_pfn ? r->opts->max_pfn : PFN_MASK;
-	if (!count || count > PAGE_DATA_MAX_COUNT)
+	*count = le32(body);
+	if (!*count || *count > PAGE_DATA_MAX_COUNT)
 		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: count %u (1 to %u allowed)",
-			   (unsigned long long)at, count, PAGE_DATA_MAX_COUNT);
-	if ((uint64_t)8 + 8ull * count > len)
+			   (unsigned long long)at, *count, PAGE_DATA_MAX_COUNT);
+	if ((uint64_t)8 + 8ull * *count > len)
 		return bad(r, -EPROTO,
 			   "record PAGE_DATA at byte %llu: %u pfns do not fit its %u bytes",
-			   (unsigned long long)at, count, len);
-	uint64_t *pfns = (uint64_t *)(r->body + 8);
+			   (unsigned long long)at, *count, len);
+	return 0;
+}
+
+static int has_data(uint64_t w)
+{
+	unsigned t = (unsigned)(w >> PFN_TYPE_SHIFT);
+	return t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
+}
+
+/* PAGE_DATA's COUNT pfn words at WORDS checked (types, bounds), into PFNS
+ * (host order), and LEN against them: the pages with data in *NDATA. */
+static int page_pfns(struct rd *r, const uint8_t *words, uint32_t count, uint32_t len,
+		     uint64_t at, uint64_t *pfns, uint64_t *ndata_out)
+{
+	uint64_t max_pfn = r->opts->max_pfn ? r->opts->max_pfn : PFN_MASK;
 	uint64_t ndata = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t w = le64(r->body + 8 + 8ull * i);
+		uint64_t w = le64(words + 8ull * i);
 		unsigned t = (unsigned)(w >> PFN_TYPE_SHIFT);
 		uint64_t pfn = w & PFN_MASK;
 		int pt = (t >= PFINFO_L1TAB && t <= PFINFO_L4TAB) ||
@@ -311,16 +326,80 @@ static int page_data(struct rd *r, uint32_t len, uint64_t at)
 				   "record PAGE_DATA at byte %llu: pfn %llu beyond the guest's last, %llu",
 				   (unsigned long long)at, (unsigned long long)pfn,
 				   (unsigned long long)max_pfn);
-		ndata += t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
+		ndata += (uint64_t)has_data(w);
 		pfns[i] = w;
 	}
 	if (8 + 8ull * count + ndata * 4096 != len)
 		return bad(r, -EPROTO,
 			   "record PAGE_DATA at byte %llu: %u bytes for %u pfns and %llu pages of data",
 			   (unsigned long long)at, len, count, (unsigned long long)ndata);
+	*ndata_out = ndata;
+	return 0;
+}
+
+static int page_data(struct rd *r, uint32_t len, uint64_t at)
+{
+	uint32_t count;
+	uint64_t ndata;
+	uint64_t *pfns = (uint64_t *)(r->body + 8);
+	int rc = page_count(r, r->body, len, at, &count);
+	if (rc == 0)
+		rc = page_pfns(r, r->body + 8, count, len, at, pfns, &ndata);
+	if (rc == 0 && r->v->pages)
+		rc = r->v->pages(r->v->ctx, count, pfns, r->body + 8 + 8ull * count, r->err,
+				 r->errlen);
+	return rc;
+}
+
+/* PAGE_DATA read in two steps: its count and pfns into the body buffer and
+ * checked, with its length; then its pages straight where the visitor says
+ * (runs of consecutive pfns at once). */
+static int page_data_direct(struct rd *r, uint32_t len, uint64_t at)
+{
+	char what[96];
+	uint8_t head[8];
+	uint32_t count = 0;
+	uint64_t ndata;
+	snprintf(what, sizeof(what), "record PAGE_DATA at byte %llu: its count",
+		 (unsigned long long)at);
+	int rc = get(r, head, 8, what);
+	if (rc == 0)
+		rc = page_count(r, head, len, at, &count);
+	if (rc < 0)
+		return rc;
+	size_t need = 8ull * count;
+	if (need > r->cap) {
+		uint8_t *b = realloc(r->body, need);
+		if (!b)
+			return bad(r, -ENOMEM, "record PAGE_DATA at byte %llu: no memory for %u pfns",
+				   (unsigned long long)at, count);
+		r->body = b;
+		r->cap = need;
+	}
+	uint64_t *pfns = (uint64_t *)r->body;
+	snprintf(what, sizeof(what), "record PAGE_DATA at byte %llu: its pfns",
+		 (unsigned long long)at);
+	if ((rc = get(r, r->body, need, what)) < 0 ||
+	    (rc = page_pfns(r, r->body, count, len, at, pfns, &ndata)) < 0)
+		return rc;
+	snprintf(what, sizeof(what), "record PAGE_DATA at byte %llu: its pages",
+		 (unsigned long long)at);
+	for (uint32_t i = 0, run; i < count; i += run) {
+		run = 1;
+		if (!has_data(pfns[i]))
+			continue;
+		uint64_t pfn = pfns[i] & PFN_MASK;
+		while (i + run < count && has_data(pfns[i + run]) &&
+		       (pfns[i + run] & PFN_MASK) == pfn + run)
+			run++;
+		uint8_t *dst = r->v->page_dst(r->v->ctx, pfn, run, r->err, r->errlen);
+		if (!dst)
+			return -EIO;
+		if ((rc = get(r, dst, (size_t)run * 4096u, what)) < 0)
+			return rc;
+	}
 	if (r->v->pages)
-		return r->v->pages(r->v->ctx, count, pfns, r->body + 8 + 8ull * count, r->err,
-				   r->errlen);
+		return r->v->pages(r->v->ctx, count, pfns, NULL, r->err, r->errlen);
 	return 0;
 }
 
@@ -446,6 +525,8 @@ static int libxc_record(struct rd *r, int *end)
 	if (type == LIBXC_REC_PAGE_DATA && r->dom.type == LIBXC_DOM_X86_PV && !r->p2m)
 		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: before X86_PV_P2M_FRAMES",
 			   (unsigned long long)at);
+	if (type == LIBXC_REC_PAGE_DATA && r->v->page_dst)
+		return page_data_direct(r, len, at);
 	if ((rc = body(r, len, name, at)) < 0)
 		return rc;
 	if (type == LIBXC_REC_END) {

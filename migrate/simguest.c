@@ -59,7 +59,7 @@ int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *c
 {
 	struct mig_precopy_opts opts = { .live = 0 };
 	struct mig_precopy_hooks hooks = { (void *)prog, NULL,
-					   prog && prog->fn ? save_progress : NULL };
+					   prog && prog->fn ? save_progress : NULL, NULL };
 	struct mig_precopy_stats st;
 	int rc = mig_precopy(hv, domid, o, config, config_len, &mig_guest_sim, &opts, &hooks,
 			     &st, err, errlen);
@@ -79,19 +79,29 @@ struct restore {
 	uint64_t done, total;
 };
 
+/* The reader puts the pages with data straight into the guest's memory. */
+static uint8_t *r_page_dst(void *ctx, uint64_t pfn, uint32_t npages, char *err, size_t errlen)
+{
+	struct restore *r = ctx;
+	(void)npages; /* within max_pfn, the guest's last: the reader checked */
+	(void)err;
+	(void)errlen;
+	return r->base + pfn * HV_PAGE_SIZE;
+}
+
 static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
 		   char *err, size_t errlen)
 {
 	struct restore *r = ctx;
 	(void)err;
 	(void)errlen;
+	(void)data; /* NULL: the pages are in place (r_page_dst) */
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t pfn = pfns[i] & PFN_MASK;
 		unsigned t = (unsigned)(pfns[i] >> PFN_TYPE_SHIFT);
 		uint8_t *p = r->base + pfn * HV_PAGE_SIZE;
 		if (t == PFINFO_NOTAB) {
-			memcpy(p, data, HV_PAGE_SIZE);
-			data += HV_PAGE_SIZE;
+			/* written already */
 		} else if (t == PFINFO_XALLOC && (r->seen[pfn / 8] & (1u << (pfn % 8)))) {
 			/* Zeroed where a later round sends a page again; a page not
 			 * sent before is zero already (a new domain's memory), and
@@ -161,14 +171,17 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
 	r.base = base;
 	struct mig_read_opts opts = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = npages - 1,
 				      .max_vcpus = di.max_vcpus };
-	struct mig_visitor v = { .ctx = &r, .pages = r_pages, .record = r_record };
+	struct mig_visitor v = { .ctx = &r, .pages = r_pages, .record = r_record,
+				 .page_dst = r_page_dst };
 	rc = mig_read_libxl(in, &opts, &v, err, errlen);
-	hv_unmap(hv, base, npages);
 	for (uint32_t i = 0; rc == 0 && i < di.max_vcpus; i++)
 		if (!r.have_ctx[i]) {
 			snprintf(err, errlen, "the stream holds no context for vCPU %u", i);
 			rc = -EPROTO;
 		}
+	if (rc == 0 && prog && prog->whole)
+		prog->whole(prog->arg);
+	hv_unmap(hv, base, npages);
 	free(r.have_ctx);
 	free(r.seen);
 	return rc;

@@ -114,8 +114,12 @@ int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns
 		uint64_t v = htole64(pfns[i]);
 		rc = mig_out_write(o, &v, 8);
 	}
-	for (uint32_t i = 0; rc == 0 && i < ndata; i++)
-		rc = mig_out_write(o, pages[i], 4096u);
+	/* Pages next to each other in memory (a round 0's) go as one write. */
+	for (uint32_t i = 0, run; rc == 0 && i < ndata; i += run) {
+		for (run = 1; i + run < ndata && pages[i + run] == pages[i] + run * 4096u; run++)
+			;
+		rc = mig_out_write(o, pages[i], (size_t)run * 4096u);
+	}
 	return rc;
 }
 

@@ -71,6 +71,33 @@ static void pipe_messages(const uint8_t *data, size_t size)
 	}
 }
 
+/* The direct mode's destination: a guest of MAX_PFN + 1 pages; every run
+ * asked for must lie within it. */
+static uint8_t *direct_dst(void *ctx, uint64_t pfn, uint32_t npages, char *err, size_t errlen)
+{
+	static uint8_t *guest;
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	if (!guest && !(guest = calloc(MAX_PFN + 1, 4096)))
+		abort();
+	if (!npages || pfn > MAX_PFN || npages > MAX_PFN + 1 - pfn)
+		abort();
+	return guest + pfn * 4096;
+}
+
+static int direct_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+			char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	for (uint32_t i = 0; i < count; i++)
+		if (data || (pfns[i] & PFN_MASK) > MAX_PFN)
+			abort();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mig_in in;
@@ -86,5 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mig_read_opts sim = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = MAX_PFN,
 				     .max_vcpus = MAX_VCPUS };
 	mig_read_xl(&in, &sim, &v, err, sizeof(err));
+	/* Pages read straight into a guest, as mig_restore_sim reads them. */
+	mig_in_mem(&in, data, size);
+	struct mig_visitor d = { .config = config, .pages = direct_pages, .record = record,
+				 .page_dst = direct_dst };
+	mig_read_xl(&in, &sim, &d, err, sizeof(err));
 	return 0;
 }

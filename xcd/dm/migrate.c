@@ -293,7 +293,7 @@ static void send_event(const char *line, void *arg)
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "stopped")) {
 		mig->stopped_ns = dm_json_u64(t, "ns");
-	} else if (!strcmp(ev, "stats")) {
+	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
 		struct dm_migrate_result *r = &mig->res;
 		r->rounds = (uint32_t)dm_json_u64(t, "rounds");
 		r->pages = dm_json_u64(t, "pages");
@@ -303,6 +303,15 @@ static void send_event(const char *line, void *arg)
 		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
 		r->forced = (int)dm_json_u64(t, "forced");
 		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
+		if (!strcmp(ev, "whole") && op->job) {
+			/* The handover needs nothing more of the job: it is let go
+			 * (killed: its DONE never comes) and the handover begins. */
+			devjob_cancel(op->job);
+			op->job = NULL;
+			yajl_tree_free(t);
+			send_done(0, true, "", op);
+			return;
+		}
 	}
 	yajl_tree_free(t);
 }

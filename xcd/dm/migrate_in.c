@@ -28,13 +28,26 @@ static void recv_progress(uint64_t done, uint64_t total, void *arg)
 		op->m->progress(op->m, op->d, "receive", done, total, op->m->arg);
 }
 
+/* The job read the stream whole: the domain goes on at once (the job's own
+ * end, the guest's memory let go, takes a while): the job is let go
+ * (killed: its DONE never comes). */
+static void recv_event(const char *line, void *arg)
+{
+	struct dm_op *op = arg;
+	if (!strstr(line, "\"whole\"") || !op->job)
+		return;
+	devjob_cancel(op->job);
+	op->job = NULL;
+	dm_restore_filled(0, true, "", op);
+}
+
 int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
 {
 	struct dm *m = op->m;
 	struct dm_mig *mig = op->mig;
 	struct dm_recv_work w = { m->job_backend, m->job_sim_sock, op->d->domid,
 				  mig->stream_off };
-	struct devjob_extra x = { &mig->in_fd, 1, NULL };
+	struct devjob_extra x = { &mig->in_fd, 1, recv_event };
 	char what[64], err[512];
 	snprintf(what, sizeof(what), "receiving domain %u", op->d->domid);
 	int rc = devjob_run_with(&m->jobs, what, &x, dm_recv_work, &w, recv_progress,

@@ -99,9 +99,9 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	return 0;
 }
 
-static void report_stats(int fd, const struct mig_precopy_stats *st)
+static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
-	yajl_gen g = event("stats");
+	yajl_gen g = event(name);
 	if (!g)
 		return;
 	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
@@ -114,6 +114,14 @@ static void report_stats(int fd, const struct mig_precopy_stats *st)
 		return;
 	}
 	send_event(fd, g);
+}
+
+/* The stream is whole: the daemon goes on at once (the job's own end, the
+ * guest's memory let go, takes a while). */
+static void whole(void *arg, const struct mig_precopy_stats *st)
+{
+	const struct send_ctx *c = arg;
+	report_stats(c->fd, "whole", st);
 }
 
 int dm_send_work(int fd, void *arg, char *err, size_t errlen)
@@ -137,17 +145,25 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 		return rc;
 	}
 	struct send_ctx c = { fd, { 0, 0 } };
-	struct mig_precopy_hooks hooks = { &c, suspend, progress };
+	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole };
 	struct mig_precopy_opts opts = w->opts;
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;
 	struct mig_precopy_stats st;
 	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
 			 &st, err, errlen);
-	report_stats(fd, &st);
+	if (rc < 0)
+		report_stats(fd, "stats", &st);
 	mig_out_free(&o);
 	hv_close(hv);
 	return rc;
+}
+
+/* The guest is in: the daemon goes on at once, as the sender's does. */
+static void recv_whole(void *arg)
+{
+	const struct dm_job_progress *p = arg;
+	devjob_report_event(p->fd, "{\"event\":\"whole\"}");
 }
 
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
@@ -165,7 +181,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	}
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
-	struct mig_progress prog = { dm_job_progress, &p };
+	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
 	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);

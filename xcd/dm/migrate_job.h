@@ -15,9 +15,10 @@
 /* The sender's job: its own connection to the host, the guest, the
  * stream's configuration, the policy and the rings to send last. Its
  * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
- * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "stats" (rounds,
- * pages, zero_pages, final_pages, bytes, throttle, forced, stopped_ns,
- * why). */
+ * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "whole" once the
+ * stream is whole (its figures: rounds, pages, zero_pages, final_pages,
+ * bytes, throttle, forced, stopped_ns, why), or "stats" (the same) when it
+ * failed. */
 struct dm_send_work {
 	enum hv_backend backend;
 	const char *sim_sock;
@@ -30,7 +31,8 @@ struct dm_send_work {
 int dm_send_work(int fd, void *arg, char *err, size_t errlen);
 
 /* The receiver's job: the new domain filled from the stream, whose first
- * STREAM_OFF bytes (xl's header and config) were read before. */
+ * STREAM_OFF bytes (xl's header and config) were read before. Its event
+ * "whole" once the stream is read whole. */
 struct dm_recv_work {
 	enum hv_backend backend;
 	const char *sim_sock;

@@ -43,7 +43,7 @@ static int fill_work(int fd, void *arg, char *err, size_t errlen)
 	char *config = NULL;
 	uint32_t len;
 	struct dm_job_progress p = { fd, { 0, 0 } };
-	struct mig_progress prog = { dm_job_progress, &p };
+	struct mig_progress prog = { dm_job_progress, &p, NULL };
 	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
 	free(config);
 	if (rc == 0)

@@ -51,7 +51,7 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 		return rc ? rc : -EIO;
 	}
 	struct dm_job_progress p = { fd, { 0, 0 } };
-	struct mig_progress prog = { dm_job_progress, &p };
+	struct mig_progress prog = { dm_job_progress, &p, NULL };
 	struct mig_save_stats st;
 	rc = mig_save_sim(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err, errlen);
 	mig_out_free(&o);

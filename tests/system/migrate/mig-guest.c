@@ -8,6 +8,10 @@
  *   mig-guest count                the domains the host has, dom0 included
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
+ *   mig-guest fill DOMID           writes non-zero bytes into every data page
+ *                                  of the guest (from its header's data_pfn
+ *                                  on), through a mapping: a guest whose
+ *                                  memory is all in use, for bench/migrate
  *   mig-guest end-sum DOMID        prints "mapped", then the sum (-r) of its
  *                                  memory as it was when it was destroyed
  *   mig-guest live [-d MS] [-m N] [-n abort|auto-converge|force] [-b MB/s] DOMID
@@ -59,6 +63,31 @@ static int sum_of(struct hv *hv, uint32_t domid, int rings, uint64_t *out)
 	}
 	*out = sum_mem(p, di.max_mem_kb / 4, rings);
 	hv_unmap(hv, p, di.max_mem_kb / 4);
+	return 0;
+}
+
+/* Every data page of DOMID, non-zero (a pattern that differs per page). */
+static int fill(struct hv *hv, uint32_t domid)
+{
+	struct hv_dominfo di;
+	void *p;
+	if (hv_domain_getinfo(hv, domid, &di) < 0 ||
+	    hv_map(hv, domid, 0, di.max_mem_kb / 4, HV_MAP_READ | HV_MAP_WRITE, &p) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	const struct sim_guest_header *g = p;
+	uint64_t np = di.max_mem_kb / 4, x = 0x9e3779b97f4a7c15ull;
+	for (uint64_t pfn = g->data_pfn; pfn < np; pfn++) {
+		uint64_t *w = (uint64_t *)((uint8_t *)p + pfn * 4096);
+		for (unsigned i = 0; i < 512; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			w[i] = x | 1;
+		}
+	}
+	hv_unmap(hv, p, np);
 	return 0;
 }
 
@@ -333,6 +362,8 @@ int main(int argc, char **argv)
 		rc = sum(hv, (uint32_t)strtoul(argv[2], NULL, 10), 1);
 	} else if (strcmp(cmd, "sum") == 0 && argc == 4 && strcmp(argv[2], "-r") == 0) {
 		rc = sum(hv, (uint32_t)strtoul(argv[3], NULL, 10), 0);
+	} else if (strcmp(cmd, "fill") == 0 && argc == 3) {
+		rc = fill(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "end-sum") == 0 && argc == 3) {
 		rc = end_sum(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "live") == 0) {

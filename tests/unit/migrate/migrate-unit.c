@@ -148,7 +148,7 @@ static int read_img(const struct img *im, uint32_t want, struct seen *s)
 	struct mig_in in;
 	mig_in_mem(&in, im->p, im->n);
 	struct mig_read_opts o = { .want_type = want, .max_pfn = 15, .max_vcpus = 2 };
-	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record };
+	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record, NULL };
 	memset(s, 0, sizeof(*s));
 	err[0] = '\0';
 	return mig_read_xl(&in, &o, &v, err, sizeof(err));
@@ -184,6 +184,73 @@ static void test_sim_round_trip(void)
 	/* 48 + 4 + 24 config, 16 + 8, 24 + 16, 8, PAGE_DATA 8 + 8 + 24 + 8192,
 	 * 2 x (8 + 8 + 60 + 4 pad), 8, 8 */
 	CU_ASSERT_EQUAL(im.n, 76 + 24 + 40 + 8 + 8232 + 160 + 16);
+	free(im.p);
+}
+
+/* The reader's direct mode (page_dst): pages read straight into place. */
+static uint8_t guest[16 * 4096];
+static int direct_pages_seen;
+static uint8_t *d_dst(void *c, uint64_t pfn, uint32_t n, char *e, size_t el)
+{
+	(void)c;
+	if (pfn + n > 16) {
+		snprintf(e, el, "no room for pfn %llu", (unsigned long long)pfn);
+		return NULL;
+	}
+	return guest + pfn * 4096;
+}
+static int d_pages(void *c, uint32_t count, const uint64_t *pfns, const uint8_t *data, char *e,
+		   size_t el)
+{
+	(void)c;
+	(void)pfns;
+	(void)e;
+	(void)el;
+	direct_pages_seen += data == NULL ? (int)count : -1000;
+	return 0;
+}
+
+static int read_direct(const uint8_t *p, size_t n)
+{
+	struct mig_in in;
+	mig_in_mem(&in, p, n);
+	struct mig_read_opts o = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = 15, .max_vcpus = 2 };
+	struct mig_visitor v = { NULL, NULL, NULL, d_pages, NULL, d_dst };
+	memset(guest, 0x11, sizeof(guest));
+	direct_pages_seen = 0;
+	err[0] = '\0';
+	return mig_read_xl(&in, &o, &v, err, sizeof(err));
+}
+
+static void test_direct_pages(void)
+{
+	struct img im = sim_stream();
+	uint8_t untouched[4096];
+	memset(untouched, 0x11, sizeof(untouched));
+	CU_ASSERT_EQUAL(read_direct(im.p, im.n), 0);
+	u_str_eq(err, "", "error", __FILE__, __LINE__);
+	CU_ASSERT_EQUAL(direct_pages_seen, 3);
+	CU_ASSERT(memcmp(guest, page_a, 4096) == 0);
+	CU_ASSERT(memcmp(guest + 4096, untouched, 4096) == 0); /* XALLOC: the visitor's */
+	CU_ASSERT(memcmp(guest + 2 * 4096, page_b, 4096) == 0);
+	/* PAGE_DATA at 148 (76 + 24 + 40 + 8): the same refusals as buffered. */
+	uint8_t *bad = malloc(im.n);
+	memcpy(bad, im.p, im.n);
+	memset(bad + 148 + 8, 0, 4);
+	CU_ASSERT_EQUAL(read_direct(bad, im.n), -EPROTO);
+	u_str_eq(err, "record PAGE_DATA at byte 148: count 0 (1 to 4096 allowed)", "error",
+		 __FILE__, __LINE__);
+	memcpy(bad, im.p, im.n);
+	bad[148 + 16 + 16] = 16; /* pfn 2 becomes 16: beyond the last, 15 */
+	CU_ASSERT_EQUAL(read_direct(bad, im.n), -EPROTO);
+	u_str_eq(err, "record PAGE_DATA at byte 148: pfn 16 beyond the guest's last, 15", "error",
+		 __FILE__, __LINE__);
+	memset(guest, 0x11, sizeof(guest));
+	CU_ASSERT(memcmp(guest, untouched, 4096) == 0); /* refused before a page was written */
+	CU_ASSERT_EQUAL(read_direct(im.p, 148 + 8 + 8 + 24 + 4096 + 100), -EPROTO);
+	u_str_eq(err, "record PAGE_DATA at byte 148: its pages at byte 4284: the stream ends "
+		 "(truncated)", "error", __FILE__, __LINE__);
+	free(bad);
 	free(im.p);
 }
 
@@ -336,6 +403,7 @@ static void register_migrate(void)
 {
 	CU_pSuite s = CU_add_suite("migrate", NULL, NULL);
 	CU_add_test(s, "a simulated guest's stream, written and read", test_sim_round_trip);
+	CU_add_test(s, "pages read straight into place, refused as before", test_direct_pages);
 	CU_add_test(s, "a PVH stream as Xen 4.17 writes one, read and checked", test_pvh_round_trip);
 	CU_add_test(s, "every refusal names the record and the byte", test_refusals);
 	CU_add_test(s, "optional records skipped, version 2 read", test_tolerated);
