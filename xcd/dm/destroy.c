@@ -24,7 +24,8 @@ int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
 	/* Its create waits for a job that may never end (a hanging script):
 	 * the job is killed, the create told, and what it did is undone below. */
 	if (d->op)
-		dm_op_abort(d, -ECANCELED, "destroyed before its devices were set up");
+		dm_op_abort(d, -ECANCELED, d->op->mig ? "destroyed while being migrated"
+						      : "destroyed before its devices were set up");
 	/* Paused, then its devices, as libxl: the scripts still find the
 	 * backends, and the guest no longer uses them. */
 	/* From here it goes, whatever happens to this xcdd: the next one

@@ -35,10 +35,10 @@ void dm_op_end(struct dm_op *op, int rc, struct dm_domain *d)
 {
 	if (op->d && op->d->op == op)
 		op->d->op = NULL;
-	if (op->mig)
-		dm_mig_free(op->mig);
 	if (rc < 0 && !op->e.message[0])
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "%s", strerror(-rc));
+	if (op->mig)
+		dm_mig_end(op->mig, rc, &op->e);
 	if (op->done)
 		op->done(op->m, rc, rc == 0 ? d : NULL, &op->e, op->arg);
 	else if (rc < 0)

@@ -196,8 +196,11 @@ int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct
 struct dm_mig;
 /* The name a received domain takes at the commit. */
 const char *dm_mig_final_name(const struct dm_mig *mig);
-/* Closes what MIG holds and frees it (dm_op_end does, for an op's). */
+/* Closes what MIG holds and frees it. */
 void dm_mig_free(struct dm_mig *mig);
+/* The end of the op MIG belongs to (dm_op_end): a sender's caller not told
+ * yet is told RC and E (the guest destroyed, the host lost); then freed. */
+void dm_mig_end(struct dm_mig *mig, int rc, const struct dm_error *e);
 /* migrate_in.c: the job that fills OP's domain from the stream; 0, or a
  * negative errno with E (nothing started, OP left to the caller). */
 int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e);

@@ -46,6 +46,15 @@ void dm_mig_free(struct dm_mig *mig)
 	free(mig);
 }
 
+void dm_mig_end(struct dm_mig *mig, int rc, const struct dm_error *e)
+{
+	if (mig->done) {
+		mig->res.total_ms = (double)(now_ns() - mig->start_ns) / 1e6;
+		mig->done(mig->m, rc, &mig->res, e, mig->arg);
+	}
+	dm_mig_free(mig);
+}
+
 void dm_mig_close(struct dm_mig *mig)
 {
 	if (mig->out_fd >= 0)
@@ -70,14 +79,9 @@ const char *dm_mig_final_name(const struct dm_mig *mig)
 	return mig->final_name;
 }
 
-/* Tells the caller (the result, E) and ends OP. */
+/* Ends OP: its caller is told (the result, E) by dm_mig_end. */
 static void finish(struct dm_op *op, int rc)
 {
-	struct dm_mig *mig = op->mig;
-	mig->res.total_ms = (double)(now_ns() - mig->start_ns) / 1e6;
-	if (mig->done)
-		mig->done(op->m, rc, &mig->res, &op->e, mig->arg);
-	mig->done = NULL;
 	dm_op_end(op, rc, NULL);
 }
 

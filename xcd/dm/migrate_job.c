@@ -83,7 +83,12 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
 {
 	struct send_ctx *c = arg;
-	int rc = hv_domain_pause(hv, domid);
+	struct hv_dominfo i;
+	/* A guest paused before (its migration's record says so) is not paused
+	 * twice: a rollback unpauses only what the migration paused. */
+	int rc = hv_domain_getinfo(hv, domid, &i);
+	if (rc == 0 && !(i.flags & HV_DOMF_PAUSED))
+		rc = hv_domain_pause(hv, domid);
 	if (rc < 0) {
 		snprintf(err, errlen, "pausing domain %u for the last round: %s", domid,
 			 hv_error(hv));
