@@ -12,6 +12,7 @@
 #include "daemons.h"
 #include "host.h"
 #include "hotplug.h"
+#include "rpc_tune.h"
 #include "xcdd.h"
 #include "xslink.h"
 #include <errno.h>
@@ -42,8 +43,8 @@
 static void tick_cb(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct xcdd *x = arg;
-	devjobs_tick(&x->dm.jobs);
-	tunejobs_tick(&x->tunejobs);
+	childjobs_tick(&x->dm.jobs);
+	childjobs_tick(&x->tunejobs);
 	host_poll(x);
 	/* Our xcd-consoled, when it died (of a crash, a kill, or its xenstored
 	 * going), is started again once xenstored answers. */
@@ -388,6 +389,7 @@ int main(int argc, char **argv)
 	x.tune_sysroot = sysroot_abs;
 	x.io_policy = io_policy_abs;
 	x.tunejobs.loop = x.loop;
+	x.tunejobs.max = TUNE_JOBS_MAX;
 	xslink_attach(&x);
 	log_info("listening on %s", sock);
 	int rc = loop_run(x.loop);
@@ -397,18 +399,19 @@ int main(int argc, char **argv)
 		status = 0;
 	unlink(sock);
 out:
-	tunejobs_close(&x.tunejobs);
+	childjobs_close(&x.tunejobs, "xcdd is stopping");
 	clients_close_all(&x);
-	if (x.loop)
-		loop_free(x.loop);
 	if (x.listen_fd >= 0)
 		close(x.listen_fd);
 	if (x.signal_fd >= 0)
 		close(x.signal_fd);
 	if (x.xs_live_fd >= 0)
 		close(x.xs_live_fd);
+	/* Before the loop goes: the domain manager's jobs are watched in it. */
 	if (dm_opened)
 		dm_close(&x.dm);
+	if (x.loop)
+		loop_free(x.loop);
 	if (x.xs_watch)
 		xs_close(x.xs_watch);
 	if (x.xs)

@@ -142,7 +142,7 @@ struct dm {
 	bool poll_failing;
 	/* The device phases of creates and destroys run as jobs once xcdd's
 	 * loop runs (dm_set_loop); before that (re-attach at start) inline. */
-	struct devjobs jobs;
+	struct childjobs jobs;
 	/* XCDD_TEST_CRASH_AT: the step after which xcdd kills itself (tests). */
 	const char *crash_at;
 	/* What a save's or restore's job opens for its own connection to the

@@ -303,7 +303,7 @@ void dm_close(struct dm *m)
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		dm_op_abort(e->val, -ECANCELED, "xcdd is stopping");
-	devjobs_close(&m->jobs);
+	childjobs_close(&m->jobs, "xcdd is stopping");
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		dm_domain_free(e->val);
