@@ -1,5 +1,6 @@
 /* childjob: work in a child process, watched from the loop (see childjob.h). */
 #include "childjob.h"
+#include "errmsg.h"
 #include "fdio.h"
 #include "log.h"
 #include <errno.h>
@@ -33,7 +34,7 @@ struct childjob {
 	childjob_line_fn *line;
 	childjob_done_fn *done;
 	void *arg;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	char what[64];
 	struct childjob *next;
 };
@@ -212,7 +213,7 @@ static void timer_cb(struct loop *l, struct loop_timer *t, void *arg)
 		kill(j->pid, SIGKILL);
 		return;
 	}
-	char why[64];
+	char why[XCD_ERR_MAX];
 	if (j->timeout_ms % 1000 == 0)
 		snprintf(why, sizeof(why), "took longer than %u s: stopped", j->timeout_ms / 1000);
 	else
@@ -222,7 +223,7 @@ static void timer_cb(struct loop *l, struct loop_timer *t, void *arg)
 
 static void too_much(struct childjob *j)
 {
-	char why[96];
+	char why[XCD_ERR_MAX];
 	if (j->line)
 		snprintf(why, sizeof(why), "wrote a line longer than %zu bytes: stopped", j->max);
 	else if (j->max % (1u << 20) == 0)

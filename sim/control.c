@@ -280,6 +280,8 @@ static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 	struct sim_host *h = c->h;
 	struct sim_domain *d = NULL;
 	int rc;
+	/* Not XCD_ERR_MAX: the message goes into the wire record's field of
+	 * SIM_ERRMSG_MAX bytes (sim/proto.h). */
 	char err[SIM_ERRMSG_MAX] = "";
 
 	switch (q->op) {

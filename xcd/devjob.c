@@ -1,6 +1,7 @@
 /* devjob: the device phase of one domain operation, or other slow work
  * (a save, a restore's memory), as a child job (see devjob.h). */
 #include "devjob.h"
+#include "../lib/errmsg.h"
 #include "hotplug.h"
 #include "../lib/fdio.h"
 #include "../lib/log.h"
@@ -22,7 +23,7 @@ struct devjob {
 	struct childjob *cj;
 	bool reported, cancelled;
 	int rc;
-	char err[1024];
+	char err[XCD_ERR_MAX];
 	char what[64]; /* "adding the devices of domain 5", for the log */
 	devjob_done_fn *done;
 	devjob_progress_fn *progress; /* NULL: progress is only logged */
@@ -115,7 +116,7 @@ void devjob_report_progress(int fd, uint64_t done, uint64_t total)
 static void child_device_phase(int fd, const struct dev_env *e0, enum devjob_op op,
 			       uint32_t domid, const struct domcfg *cfg)
 {
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	struct xs_handle *xs = xs_open(0);
 	if (!xs) {
 		snprintf(err, sizeof(err), "the device job cannot connect to xenstore: %s",
@@ -153,7 +154,7 @@ static int child_work(int fd, void *arg)
 		child_device_phase(fd, j->e, j->op, j->domid, j->cfg);
 		return 0;
 	}
-	char werr[1024] = "";
+	char werr[XCD_ERR_MAX] = "";
 	int rc = j->work(fd, j->work_arg, werr, sizeof(werr));
 	child_result(fd, rc, rc < 0 ? werr : "");
 	return 0;
@@ -200,7 +201,7 @@ static void job_end(struct childjob_end *end, void *arg)
 static void take_line(char *line, size_t len, void *arg)
 {
 	struct devjob *j = arg;
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
 	const char *p_prog[] = { "progress", NULL }, *p_res[] = { "result", NULL },
 		   *p_err[] = { "error", NULL };

@@ -1,5 +1,6 @@
 /* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
 #include "../lib/log.h"
+#include "../lib/errmsg.h"
 #include "../lib/jsonw.h"
 #include "../lib/uuid.h"
 #include "cfgload.h"
@@ -115,7 +116,7 @@ struct info_arg {
 static int gen_info(yajl_gen g, void *arg)
 {
 	struct info_arg *a = arg;
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val cfg = yajl_tree_parse(a->d->config_json, perr, sizeof(perr));
 	int rc = -EINVAL;
 	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
@@ -293,7 +294,7 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 		}
 		args[i] = YAJL_GET_STRING(s);
 	}
-	char err[256] = "", field[64];
+	char err[XCD_ERR_MAX] = "", field[64];
 	long bad;
 	int rc = cfgload(file, config, strlen(config), args, n, out, &bad, err, sizeof(err));
 	free(args);

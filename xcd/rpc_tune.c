@@ -1,5 +1,6 @@
 /* rpc_tune: tune.show, tune.plan and tune.verify (see rpc_tune.h). */
 #include "rpc_tune.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "tune_live.h"
 #include "tune_run.h"
@@ -192,7 +193,7 @@ static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		return -ENOMEM;
 	}
 	w->policy_len = text ? strlen(text) : 0;
-	char err[256], what[64];
+	char err[XCD_ERR_MAX], what[64];
 	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), area);
 	struct childjob_spec s = { .what = what, .comm = "xcdd-tunejob", .fn = work, .fn_arg = w,
 				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = TUNE_JOB_TIMEOUT_MS,

@@ -6,6 +6,7 @@
  * file holds the process: options, the lock, signals, the tick, main.
  */
 #include "../lib/fdio.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include "clients.h"
@@ -326,7 +327,7 @@ int main(int argc, char **argv)
 
 	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .watch_fd = -1, .xs_live_fd = -1 };
 	int status = 1;
-	char err[512] = "", sock[PATH_MAX + 32];
+	char err[XCD_ERR_MAX] = "", sock[PATH_MAX + 32];
 	bool dm_opened = false, own_host = false;
 	struct xs_handle *xs = NULL;
 	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32] = "";

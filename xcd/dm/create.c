@@ -1,6 +1,7 @@
 /* create: dm_create, from a parsed configuration to a running domain, and
  * the undo of one that fails half way. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -72,7 +73,7 @@ int dm_apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
  */
 void dm_create_undo(struct dm *m, struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int rc = hv_domain_destroy(m->hv, d->domid);
 	if (rc < 0 && rc != -ESRCH) {
 		log_err("domain %s (domid %u): a failed create cannot be undone yet: %s; its "
@@ -162,7 +163,7 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 		.ramdisk = cfg->ramdisk,
 		.cmdline = cfg->cmdline,
 	};
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int rc = xsd_create(m->xs, &xd, err, sizeof(err));
 	if (rc < 0)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
@@ -196,7 +197,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 static int name_check(struct dm *m, const struct dm_domain *self, const char *name,
 		      const char *field, bool live, struct dm_error *e)
 {
-	char why[256];
+	char why[XCD_ERR_MAX];
 	if (domname_check(name, why, sizeof(why)) < 0) {
 		dm_error_set(e, self ? DM_ERR_INVALID : DM_ERR_CONFIG, field,
 				  "%s: %s", field, why);
@@ -224,7 +225,7 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 static int create_checks(struct dm *m, const struct domcfg *cfg, bool restart,
 			 struct dm_error *e)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	if (!cfg->name) {
 		dm_error_set(e, DM_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
@@ -284,7 +285,7 @@ static void hv_config_of(const struct domcfg *cfg, const uint8_t *uuid,
 static int build(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
 		 uint32_t max_vcpus, struct dm_error *e)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				      .cmdline = cfg->cmdline,
 				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
@@ -309,7 +310,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	const struct domcfg *cfg = held->cfg;
 	if (!uuid)
 		uuid = cfg->uuid;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int nrc = create_checks(m, cfg, restart, e);
 	if (nrc < 0)
 		return nrc;
@@ -365,7 +366,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	}
 	dm_crash_point(m, file ? "restore:created" : "create:journal");
 	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
-		char jerr[256];
+		char jerr[XCD_ERR_MAX];
 		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
 		rc = -ENOMEM;
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");

@@ -7,6 +7,7 @@
 #ifndef XCD_DM_DM_H
 #define XCD_DM_DM_H
 #include "../../hv/hv.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/strmap.h"
 #include "../actions.h"
 #include "../devices.h"
@@ -36,7 +37,7 @@ enum dm_errcode {
 struct dm_error {
 	int code; /* enum dm_errcode */
 	char field[64];
-	char message[256];
+	char message[XCD_ERR_MAX];
 };
 
 /* Fills E (message printf-style, cut at a UTF-8 boundary); FIELD may be NULL. */

@@ -1,5 +1,6 @@
 /* poll: what guests did on their own (dm_poll), and the loss of the host. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -80,7 +81,7 @@ int dm_poll(struct dm *m)
 		if (!changed)
 			continue;
 		log_info("domain %s (domid %u) is now %s", d->name, d->domid, st);
-		char err[256];
+		char err[XCD_ERR_MAX];
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		dm_notify(m, d, st);

@@ -1,6 +1,7 @@
 /* record: a domain's journal record, written (gen_*) and read back (load_*).
  * The JSON keys are the journal's format: a record an older xcdd wrote loads. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
@@ -48,7 +49,7 @@ static int load_soft(struct dm_domain *d, yajl_val a)
 	d->n_soft = (uint32_t)a->u.array.len;
 	for (size_t v = 0; v < a->u.array.len; v++) {
 		yajl_val s = a->u.array.values[v];
-		char err[128];
+		char err[XCD_ERR_MAX];
 		if (!YAJL_IS_STRING(s) ||
 		    domcfg_parse_cpulist(YAJL_GET_STRING(s), NULL, &d->soft[v], err, sizeof(err))) {
 			log_warn("journal: %s: soft_affinity[%zu] is not a CPU list; all CPUs used",
@@ -228,7 +229,7 @@ int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	int rc = -ENOMEM;
 	if (!g)
 		goto out;
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
 	rc = -EINVAL;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_str(g, "uuid") ||
@@ -264,7 +265,7 @@ out:
  * write is logged, the record then says an earlier step of it or nothing. */
 void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind, const char *step)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	if (kind != d->pending.kind) {
 		memset(&d->pending, 0, sizeof(d->pending));
 		d->pending.kind = kind;
@@ -285,7 +286,7 @@ int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size
  * that does not parse (a parser grown stricter) is kept with the reason. */
 static int load_config(struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct domcfg *cfg = NULL;
 	if (!d->source)
 		return 0;

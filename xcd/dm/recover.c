@@ -2,6 +2,7 @@
  * an operation a dead xcdd left half done is settled (a create rolled back,
  * a destroy or a restart rolled forward). */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -199,7 +200,7 @@ static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
 static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool present,
 				  struct hv_dominfo *list, int n)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	const char *nu = d->pending.new_uuid;
 	if (d->pending.kept_uuid[0] && strcmp(d->uuid, d->pending.kept_uuid)) {
 		/* Not yet under the uuid it takes; unless its record under that

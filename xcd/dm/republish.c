@@ -6,6 +6,7 @@
  * (live update) keeps every entry, and nothing is written.
  */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../xs_domain.h"
@@ -37,7 +38,7 @@ static void replug_done(int rc, bool reported, const char *err, void *arg)
  */
 static void republish_devices(struct dm *m, struct dm_domain *d, const struct domcfg *cfg)
 {
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (cfg->n_disks + cfg->n_vifs == 0)
 		return;
 	/* Its uuid, not the configuration's: a restarted domain's may differ. */
@@ -83,7 +84,7 @@ static void ask_ring_reset(struct dm *m, const struct dm_domain *d)
 
 static int republish_one(struct dm *m, struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	const struct domcfg *cfg = dm_domain_config(d);
 	struct hv_dominfo info;
 	if (hv_domain_getinfo(m->hv, d->domid, &info) == 0)

@@ -1,6 +1,7 @@
 /* restart: the on_* actions of a guest that shut down, restart and
  * rename-restart. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -61,7 +62,7 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 		      void *arg)
 {
 	struct restart_ctx *r = arg;
-	char u[37], err[256] = "";
+	char u[37], err[XCD_ERR_MAX] = "";
 	if (rc < 0)
 		log_err("domain %s could not be made again: %s", r->name, e->message);
 	else
@@ -110,7 +111,7 @@ void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
  * domain can have the uuid of the configuration. Done already: 0. */
 int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
 {
-	char err[512], old[37];
+	char err[XCD_ERR_MAX], old[37];
 	uint8_t u[16];
 	const char *nu = d->pending.kept_uuid;
 	if (!nu[0] || !strcmp(d->uuid, nu))
@@ -144,7 +145,7 @@ int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
 
 void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct dm_error e = { 0 };
 	struct restart_ctx *r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -222,7 +223,7 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 /* What the guest's configuration says to do now that it has shut down. */
 void dm_apply_action(struct dm *m, struct dm_domain *d)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	const char *warning = NULL;
 	enum hv_shutdown_reason why = d->info.shutdown_reason;
 	enum dm_act a = dm_action_for(&d->on, why, &warning);

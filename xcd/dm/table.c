@@ -1,6 +1,7 @@
 /* table: the domains xcdd manages, found by name or domid, their state and
  * the ways one leaves the table. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -156,7 +157,7 @@ const char *dm_hv_message(struct dm *m)
 
 void dm_read_on(struct dm_domain *d)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	dm_on_defaults(&d->on);
 	if (dm_on_from_json(d->config_json, &d->on, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
@@ -229,7 +230,7 @@ struct forget_ctx {
 static void store_forget_done(int rc, bool reported, const char *err, void *arg)
 {
 	struct forget_ctx *f = arg;
-	char why[512];
+	char why[XCD_ERR_MAX];
 	if (rc == -ECANCELED) { /* xcdd stops: its entries stay, as before */
 		free(f);
 		return;
@@ -247,7 +248,7 @@ static void store_forget_done(int rc, bool reported, const char *err, void *arg)
  * belongs to another domain's entries. */
 static void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
 {
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
 		return;
 	struct forget_ctx *f = m->jobs.loop ? calloc(1, sizeof(*f)) : NULL;
@@ -372,7 +373,7 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 
 void dm_drop(struct dm *m, struct dm_domain *d, unsigned what)
 {
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (what & DM_DROP_STORE)
 		dm_store_clear(m, d->domid, d->uuid);
 	if ((what & DM_DROP_ENTRIES) && m->xs &&

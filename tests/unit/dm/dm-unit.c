@@ -3,6 +3,7 @@
  * what a create that fails half way leaves behind, when the hypervisor
  * cannot even destroy the half-made domain. */
 #include "../../../lib/log.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/cfgload.h"
 #include "../../../xcd/dm/dm.h"
 #include "../../lib/cunit_run.h"
@@ -37,7 +38,7 @@ static int journal_files(void)
 
 static int dm_up(void)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (dm_open(&F.m, F.hv, NULL, NULL, F.statedir, NULL, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dm_open: %s\n", err);
 		return -1;
@@ -76,7 +77,7 @@ static int teardown(void)
 
 static struct domcfg *config(const char *name)
 {
-	char text[256], err[256];
+	char text[256], err[XCD_ERR_MAX];
 	snprintf(text, sizeof(text), "name = \"%s\"\nkernel = \"sim:idle\"\nmemory = 64\n", name);
 	struct domcfg *cfg = NULL;
 	long bad;

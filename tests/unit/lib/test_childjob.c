@@ -7,6 +7,7 @@
  * job's DONE is counted (exactly once), and after each test no child of
  * this process is left, running or zombie (read from /proc). */
 #include "../../../lib/childjob.h"
+#include "../../../lib/errmsg.h"
 #include "../../../lib/fdio.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -31,7 +32,7 @@ struct seen {
 	enum childjob_how how;
 	int status;
 	pid_t pid;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	char out[256];
 	size_t len;
 	bool has_err;
@@ -146,7 +147,7 @@ static void teardown(void)
 
 static int start(struct childjob_spec *s, struct childjob **out)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	s->done = done_cb;
 	if (!s->what)
 		s->what = "test job";
@@ -438,7 +439,7 @@ static void test_many(void)
 	S.want = MANY;
 	memset(MANY_OUT, 0, sizeof(MANY_OUT));
 	for (int k = 0; k < MANY; k++) {
-		char err[256];
+		char err[XCD_ERR_MAX];
 		struct childjob_spec s = { .what = "many", .fn = w_index,
 					   .fn_arg = (void *)(intptr_t)k, .done = many_done,
 					   .arg = (void *)(intptr_t)k };
@@ -503,7 +504,7 @@ static void test_max(void)
 	struct childjob_spec s = { .what = "bounded", .fn = w_hello };
 	CU_ASSERT_EQUAL_FATAL(start(&s, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(start(&s, NULL), 0);
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(childjob_start(&JS, &s, NULL, err, sizeof(err)), -EAGAIN);
 	u_str_eq(err, "bounded: 2 such jobs run already: try again shortly", "err", __FILE__,
 		 __LINE__);
@@ -556,7 +557,7 @@ static void test_fds(void)
 static void test_refused(void)
 {
 	CU_ASSERT_EQUAL_FATAL(setup(), 0);
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	struct childjob_spec s = { .what = "nothing", .fn = w_hello };
 	JS.loop = NULL;
 	CU_ASSERT_EQUAL(childjob_start(&JS, &s, NULL, err, sizeof(err)), -EINVAL);
