@@ -84,8 +84,7 @@ void dm_create_undo(struct dm *m, struct dm_domain *d)
 		snprintf(d->pending.step, sizeof(d->pending.step), UNDO_STEP);
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
-		if (strmap_get(&m->by_uuid, d->uuid) == d ||
-		    strmap_put(&m->by_uuid, d->uuid, d, NULL) == 0)
+		if (dm_find_uuid(m, d->uuid) == d || dm_table_put(m, d) == 0)
 			return;
 		/* No memory to keep it: its record brings it back at the next start. */
 		dm_domain_free(d);
@@ -133,7 +132,7 @@ void dm_create_finish(struct dm_op *op)
 		return;
 	}
 	log_info("%s domain %s (domid %u, uuid %s)%s", op->restore ? "restored" : "created",
-		 d->name, d->domid, d->uuid, op->paused ? ", paused" : "");
+		 d->name, d->domid, UUID_STR(d->uuid), op->paused ? ", paused" : "");
 	dm_op_end(op, 0, d);
 }
 
@@ -144,10 +143,11 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 {
 	if (!m->xs)
 		return 0;
+	char u[UUID_STR_LEN + 1];
 	struct xsd_domain xd = {
 		.domid = d->domid,
 		.name = d->name,
-		.uuid = d->uuid,
+		.uuid = uuid_str(d->uuid, u),
 		.pvh = hc->type == HV_DOM_PVH,
 		.max_kb = hc->max_mem_kb,
 		.target_kb = cfg->target_memkb != DOMCFG_MEMKB_DEFAULT &&
@@ -180,10 +180,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 		return d;
 	struct hv_dominfo i;
 	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
-	char u[37];
-	if (rc == 0)
-		uuid_format(i.uuid, u);
-	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
+	if (rc == -ESRCH || (rc == 0 && memcmp(i.uuid, d->uuid, 16))) {
 		log_info("domain %s (domid %u) has gone (seen when its name was wanted again)",
 			 d->name, d->domid);
 		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD | DM_DROP_NOTIFY);
@@ -317,10 +314,10 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
-	uuid_format(uuid, d->uuid);
-	if (strmap_get(&m->by_uuid, d->uuid)) {
+	memcpy(d->uuid, uuid, 16);
+	if (dm_find_uuid(m, d->uuid)) {
 		dm_error_set(e, DM_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
-				  d->uuid);
+			     UUID_STR(d->uuid));
 		free(d);
 		return -EEXIST;
 	}
@@ -365,9 +362,9 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		goto undo;
 	}
 	dm_crash_point(m, file ? "restore:created" : "create:journal");
-	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
+	if (dm_table_put(m, d) < 0) {
 		char jerr[XCD_ERR_MAX];
-		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
+		journal_remove(m->journal, UUID_STR(d->uuid), jerr, sizeof(jerr));
 		rc = -ENOMEM;
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		goto undo;

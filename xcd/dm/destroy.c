@@ -64,7 +64,7 @@ void dm_destroy_finish(struct dm_op *op)
 	}
 	dm_crash_point(m, "destroy:hv");
 	/* Its entries go with it, before the record says so (a restart's). */
-	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+	if (m->xs && xsd_remove(m->xs, d->domid, UUID_STR(d->uuid), err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
 	op->d = NULL;

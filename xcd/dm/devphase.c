@@ -65,9 +65,8 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 		op_devices_done(0, true, "", op);
 		return;
 	}
-	uint8_t uuid[16] = { 0 };
-	uuid_parse(d->uuid, uuid); /* a restart's may not be the configuration's */
-	if (add && (rc = dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err))) < 0) {
+	/* D's uuid: a restart's may not be the configuration's. */
+	if (add && (rc = dev_write_all(&m->dev, d->domid, d->uuid, cfg, err, sizeof(err))) < 0) {
 		op_devices_done(rc, true, err, op);
 		return;
 	}

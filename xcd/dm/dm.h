@@ -70,9 +70,11 @@ struct dm_pending_op {
 	char step[32];	    /* the last step begun, for the log */
 	bool paused;	    /* create: left paused at the end */
 	bool restart;	    /* create: of a restart (made again if it fails half way) */
-	char new_uuid[37];  /* rename-restart: the domain made again */
-	char kept_uuid[37]; /* rename-restart: the one the kept domain takes, as
-			     * libxl gives it ("": it keeps its own) */
+	uint8_t new_uuid[16];  /* rename-restart: the domain made again */
+	/* rename-restart: the uuid the kept domain takes, as libxl gives it
+	 * (HAS_KEPT_UUID false: it keeps its own). */
+	bool has_kept_uuid;
+	uint8_t kept_uuid[16];
 	/* save: the file being written (FILE.tmp until it is whole), whether the
 	 * domain stays (KEEP: -c or -p), is left paused (LEAVE_PAUSED: -p) and
 	 * was paused before the save (WAS_PAUSED: it is left so on a rollback);
@@ -82,7 +84,7 @@ struct dm_pending_op {
 };
 
 struct dm_domain {
-	char uuid[37];
+	uint8_t uuid[16]; /* text (lib/uuid.h) only where it is printed */
 	char *name;
 	uint32_t domid;
 	char state[DM_STATE_LEN + 1]; /* as last reported */
@@ -137,7 +139,10 @@ struct dm {
 	struct xs_handle *xs;	/* NULL: no xenstore (entries and devices skipped) */
 	struct dev_env dev;
 	struct journal *journal;
-	struct strmap by_uuid; /* uuid -> struct dm_domain */
+	/* uuid -> struct dm_domain, keyed by the uuid's text (a map of
+	 * strings): looked up and changed through dm_find_uuid, dm_table_put
+	 * and dm_table_remove only; walked with strmap_next. */
+	struct strmap by_uuid;
 	dm_state_fn *state_changed;
 	void *arg;
 	bool poll_failing;
@@ -230,8 +235,8 @@ const char *dm_busy(const struct dm_domain *d);
 
 /* By name (NAME non-NULL) or by domid; NULL: not one xcdd manages. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
-/* By uuid (text form); NULL: none. */
-struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid);
+/* By uuid; NULL: none. */
+struct dm_domain *dm_find_uuid(struct dm *m, const uint8_t uuid[16]);
 /* How many domains the table holds. */
 size_t dm_count(const struct dm *m);
 

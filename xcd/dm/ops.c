@@ -233,7 +233,8 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_err
 		return -ENOMEM;
 	}
 	char err[XCD_ERR_MAX];
-	if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, name, err, sizeof(err)) < 0) {
+	const char *u = UUID_STR(d->uuid);
+	if (m->xs && xsd_rename(m->xs, d->domid, u, name, err, sizeof(err)) < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		free(copy);
 		free(cfg);
@@ -243,7 +244,7 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_err
 	d->config_json = cfg;
 	rc = save_info(m, d, e);
 	if (rc < 0) {
-		if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, old, err, sizeof(err)) < 0)
+		if (m->xs && xsd_rename(m->xs, d->domid, u, old, err, sizeof(err)) < 0)
 			log_warn("domain %s: %s", old, err);
 		d->name = old;
 		d->config_json = old_cfg;

@@ -151,8 +151,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		r.src = d->source ? dm_source_dup(d->source) : NULL;
 		r.cfg = dm_cfg_ref(d->cfg);
 		r.why = d->cfg ? NULL : strdup(dm_config_missing(d));
-		if (uuid_parse(d->uuid, r.uuid) < 0)
-			dm_new_uuid(r.uuid);
+		memcpy(r.uuid, d->uuid, 16);
 		enum dm_act a = drop_with_host(m, d, remove_entries);
 		if ((a == DM_ACT_RESTART || a == DM_ACT_RENAME_RESTART) && r.name && n_rs < n) {
 			if (a == DM_ACT_RENAME_RESTART)

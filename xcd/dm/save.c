@@ -87,7 +87,7 @@ static char *save_config(const struct dm_domain *d, const struct dm_source *src,
 		src = d->source;
 	if (src) {
 		if (jw_str(g, "xcd_source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    jw_kv_str(g, "uuid", d->uuid) || jw_kv_str(g, "file", src->file) ||
+		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) || jw_kv_str(g, "file", src->file) ||
 		    jw_kv_str(g, "text", src->text) || jw_str(g, "overrides") ||
 		    yajl_gen_array_open(g) != yajl_gen_status_ok)
 			goto done;
