@@ -191,10 +191,11 @@ static void stop(struct childjob *j)
 		loop_timer_arm(j->timer, j->grace_ms, 0);
 }
 
-/* Stops J for HOW, WHY saying what it did; what it writes is ignored. */
+/* Stops J for HOW, WHY saying what it did; what it writes is ignored. The
+ * first reason stays, but a cancel's: DONE is told CANCELLED, as promised. */
 static void give_up(struct childjob *j, enum childjob_how how, const char *why)
 {
-	if (!j->given_up) {
+	if (!j->given_up || (how == CHILDJOB_CANCELLED && j->how != CHILDJOB_CANCELLED)) {
 		j->given_up = true;
 		j->how = how;
 		snprintf(j->err, sizeof(j->err), "%s (pid %d) %s", j->what, (int)j->pid, why);

@@ -354,6 +354,30 @@ static void test_cancel(void)
 	}
 }
 
+/* A job stopped for its time limit, then cancelled during its grace: DONE
+ * says cancelled, as childjob_cancel promises. */
+static void cancel_late_cb(struct loop *l, struct loop_timer *t, void *arg)
+{
+	childjob_cancel(CANCEL_ME);
+}
+
+static void test_cancel_after_timeout(void)
+{
+	CU_ASSERT_EQUAL_FATAL(setup(), 0);
+	S.want = 1;
+	struct childjob_spec s = { .fn = w_sleep, .fn_arg = (void *)1, .timeout_ms = 50,
+				   .grace_ms = 300 };
+	CU_ASSERT_EQUAL_FATAL(start(&s, &CANCEL_ME), 0);
+	struct loop_timer *t = loop_timer_new(L, cancel_late_cb, NULL);
+	loop_timer_arm(t, 150, 0);
+	run_until_done();
+	loop_timer_free(t);
+	CU_ASSERT_EQUAL(S.done, 1);
+	CU_ASSERT_EQUAL(S.how, CHILDJOB_CANCELLED);
+	CU_ASSERT(WIFSIGNALED(S.status) && WTERMSIG(S.status) == SIGKILL);
+	teardown();
+}
+
 /* A line callback that cancels its own job. */
 static void cancel_on_line(char *line, size_t len, void *arg)
 {
@@ -578,6 +602,7 @@ void register_childjob(void)
 	CU_add_test(s, "a time limit: SIGKILL after the grace", test_timeout_kill);
 	CU_add_test(s, "cancel: SIGTERM, then SIGKILL", test_cancel);
 	CU_add_test(s, "cancel from the job's own line", test_cancel_from_line);
+	CU_add_test(s, "cancel during a time limit's grace", test_cancel_after_timeout);
 	CU_add_test(s, "a child killed by a signal", test_signal);
 	CU_add_test(s, "more output than allowed", test_too_much);
 	CU_add_test(s, "output exactly at the bound", test_at_bound);
