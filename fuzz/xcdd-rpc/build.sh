@@ -25,5 +25,5 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/lib/jsonrpc.c" "$src/lib/peercred.c" "$src/lib/strmap.c" "$src/lib/log.c" \
 	"$src/lib/utf8.c" "$src/lib/jsonw.c" "$src/xcd/domname.c" "$src/xcd/cfgload.c" "$src/tests/lib/hv_fake.c" \
 	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/lib/childjob.c" \
-	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" \
+	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" \
 	$(pkg-config --libs yajl xenstore) -o "$out/fuzz-xcdd-rpc"
