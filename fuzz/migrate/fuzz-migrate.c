@@ -4,6 +4,7 @@
  * readable to its end (ASan sees an overrun), every vCPU id below
  * max_vcpus. Nothing may crash, leak or read out of bounds. */
 #include "../../migrate/migrate.h"
+#include "../../lib/errmsg.h"
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static int config(void *ctx, const char *json, uint32_t len, char *err, size_t e
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mig_in in;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be
 	 * asked first; then as a simulated guest's restore. */

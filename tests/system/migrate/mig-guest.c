@@ -8,6 +8,7 @@
  *   mig-guest count                the domains the host has, dom0 included
  * Exit status 0, or 1 with the reason on stderr. */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include "../../../migrate/migrate.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +39,7 @@ static int sum(struct hv *hv, uint32_t domid)
 static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 {
 	struct hv_dominfo di;
-	char err[512], cfg[128];
+	char err[XCD_ERR_MAX], cfg[128];
 	if (hv_domain_getinfo(hv, domid, &di) < 0 || hv_domain_suspend(hv, domid) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
@@ -75,7 +76,7 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 
 static int restore(struct hv *hv, const char *file)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	char *cfg = NULL;
 	uint32_t len;
 	struct mig_in in;
@@ -127,7 +128,7 @@ static int restore(struct hv *hv, const char *file)
 int main(int argc, char **argv)
 {
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (argc < 2) {
 		fprintf(stderr, "usage: mig-guest sum|save|restore|count ...\n");
 		return 2;
