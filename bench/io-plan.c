@@ -21,6 +21,7 @@
  * --storage-root DIR: that tree instead of a generated one (its policy is
  * DIR/etc/xcd/io.conf). */
 #include "../blkback/run.h"
+#include "../lib/errmsg.h"
 #include "../lib/tuneplan.h"
 #include "../netback-tune/nethost.h"
 #include "../netback-tune/plan.h"
@@ -147,7 +148,7 @@ static void add(struct sample *s, double x) { s->v[s->n++] = x; }
 /* The storage half of a round: blkback's read side on SROOT. */
 static int storage_once(const char *sroot, size_t *sink)
 {
-	char err[512], spol[PATH_MAX + 32];
+	char err[XCD_ERR_MAX], spol[PATH_MAX + 32];
 	snprintf(spol, sizeof(spol), "%s/etc/xcd/io.conf", sroot);
 	struct blk_run r;
 	if (blk_run_all(sroot, spol, BLK_RUN_TEXT | BLK_RUN_JSON, &r, err, sizeof(err))) {
@@ -162,7 +163,7 @@ static int storage_once(const char *sroot, size_t *sink)
 static int round_once(const char *root, const char *policy, const char *sroot,
 		      double t[NPHASES], size_t *sink)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	double t0 = now_ms();
 	struct nt_host *h;
 	if (nt_host_read(root, &h, err, sizeof(err))) {
@@ -216,7 +217,7 @@ static int round_once(const char *root, const char *policy, const char *sroot,
 
 static int print_once(const char *root, const char *policy, const char *what, bool json)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct nt_host *h;
 	if (nt_host_read(root, &h, err, sizeof(err))) {
 		fprintf(stderr, "io-plan: %s\n", err);

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #endif
 #include "../lib/jsonrpc.h"
+#include "../lib/errmsg.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,7 +187,7 @@ static int call(struct bench *b, const char *method, const char *params,
 		fprintf(stderr, "lifecycle: %s: send to %s: %s\n", method, b->sock, strerror(-rc));
 		return rc;
 	}
-	char err[256], want[16];
+	char err[XCD_ERR_MAX], want[16];
 	snprintf(want, sizeof(want), "%u", id);
 	for (;;) {
 		char *line;

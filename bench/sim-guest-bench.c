@@ -9,6 +9,7 @@
  *   poweroff: xs_write control/shutdown until hv getinfo shows shutdown
  * Usage: sim-guest-bench XCD-SIM XCD-XENSTORED [ROUNDS]   (default 200) */
 #include "../hv/hv.h"
+#include "../lib/errmsg.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 	pid_t sim = spawn(sim_argv, log1), xsd = -1;
 	struct hv *hv = NULL;
 	struct xs_handle *xs = NULL;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	int rc = 1;
 	for (int i = 0; i < 100 && hv_open(HV_SIM, sim_sock, &hv, err, sizeof(err)) < 0; i++)
 		usleep(20000);

@@ -1,5 +1,6 @@
 /* mpath: multipathd's JSON document of maps (see mpath.h). */
 #include "mpath.h"
+#include "../lib/errmsg.h"
 #include "sysread.h"
 #include <errno.h>
 #include <limits.h>
@@ -264,7 +265,7 @@ int mpath_parse(const char *data, size_t len, struct mp_doc *doc, char *err, siz
 		return -ENOMEM;
 	memcpy(s, data, len);
 	s[len] = '\0';
-	char yerr[256] = "";
+	char yerr[XCD_ERR_MAX] = "";
 	yajl_val root = yajl_tree_parse(s, yerr, sizeof(yerr));
 	free(s);
 	if (!root) {
@@ -327,7 +328,7 @@ int mpath_read(const char *root, const char *rel, struct mp_doc *doc, char *err,
 			 r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
 		return r;
 	}
-	char perr[400];
+	char perr[XCD_ERR_MAX];
 	r = mpath_parse(data, len, doc, perr, sizeof(perr));
 	free(data);
 	if (r < 0)

@@ -3,6 +3,7 @@
  * console's pty, signals. */
 #include "consoled.h"
 #include "../hv/hv.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include <dirent.h>
@@ -233,7 +234,7 @@ static void report(int ready_fd, char status)
 
 static int setup(struct consoled *cd)
 {
-	char err[320];
+	char err[XCD_ERR_MAX];
 	pid_t other;
 	if (xenconsoled_running(&other)) {
 		log_err("Xen's xenconsoled (pid %d) serves this host's consoles; "

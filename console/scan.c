@@ -4,6 +4,7 @@
  * console is closed). */
 #include "consoled.h"
 #include "../hv/hv.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -196,7 +197,7 @@ static void scan_one(struct consoled *cd, uint32_t domid, struct cons *have)
 		limit = DEFAULT_LIMIT;
 	char name[160];
 	log_name(cd, domid, name, sizeof(name));
-	char err[320];
+	char err[XCD_ERR_MAX];
 	struct cons *c;
 	if (cons_open(cd, domid, ref, (uint32_t)port, (size_t)limit, name, &c, err,
 		      sizeof(err)) < 0) {

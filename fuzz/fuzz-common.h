@@ -4,6 +4,7 @@
 #ifndef XS_FUZZ_COMMON_H
 #define XS_FUZZ_COMMON_H
 #include "../tests/lib/xs_harness.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static FUZZ_NO_COVERAGE bool acct_equal(const struct xs_acct *a, const struct xs
 static FUZZ_NO_COVERAGE const char *fuzz_store_broken(const struct xs_store *st,
 						      bool with_accounting)
 {
-	static char why[512];
+	static char why[XCD_ERR_MAX];
 	struct strmap_iter it;
 	static struct xs_acct table[XS_NDOMIDS]; /* static: no page faults per run */
 	struct xs_acct *acct = NULL;

@@ -5,6 +5,7 @@
 #ifndef XCD_HV_BACKEND_H
 #define XCD_HV_BACKEND_H
 #include "hv.h"
+#include "../lib/errmsg.h"
 
 /* The backends' table; hv.c dispatches to it (one entry per hv_* call of
  * hv.h, same arguments) and keeps the error text. */
@@ -53,7 +54,7 @@ struct hv_ops {
 struct hv {
 	const struct hv_ops *ops;
 	void *priv; /* the backend's own state */
-	char err[256];
+	char err[XCD_ERR_MAX];
 };
 /* Records the failure's sentence for hv_error() and returns RC (negative). */
 int hv_fail(struct hv *hv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@
  */
 #ifndef XCD_JSONRPC_H
 #define XCD_JSONRPC_H
+#include "errmsg.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -31,7 +32,7 @@ enum {
  * (sent as "data": {"field": ...}). */
 struct jsonrpc_error {
 	int code;
-	char message[256];
+	char message[XCD_ERR_MAX];
 	char field[64];
 };
 

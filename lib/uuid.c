@@ -13,6 +13,12 @@ void uuid_format(const uint8_t u[16], char out[UUID_STR_LEN + 1])
 		 u[14], u[15]);
 }
 
+const char *uuid_str(const uint8_t u[16], char out[UUID_STR_LEN + 1])
+{
+	uuid_format(u, out);
+	return out;
+}
+
 static int hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')

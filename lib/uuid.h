@@ -8,6 +8,11 @@
 #define UUID_STR_LEN 36
 
 void uuid_format(const uint8_t u[16], char out[UUID_STR_LEN + 1]);
+/* uuid_format into OUT, which it returns: for a message, with UUID_STR. */
+const char *uuid_str(const uint8_t u[16], char out[UUID_STR_LEN + 1]);
+/* U's text form in a buffer that lives until the end of the enclosing block:
+ * log_info("... %s", UUID_STR(d->uuid)). */
+#define UUID_STR(u) uuid_str((u), (char[UUID_STR_LEN + 1]){ 0 })
 /* 0, or -EINVAL when S is not exactly that form. */
 int uuid_parse(const char *s, uint8_t out[16]);
 /* A new random (version 4) uuid, as xl makes for a config without one. 0 or

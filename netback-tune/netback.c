@@ -9,6 +9,7 @@
  * ambiguous and left out.
  */
 #include "nethost.h"
+#include "../lib/errmsg.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <stdio.h>
@@ -143,7 +144,7 @@ static int irq_cpus(const struct sysroot *r, unsigned irq, struct cpuset *out)
 
 static int read_irqs(struct nt_host *h, const struct sysroot *r)
 {
-	char *text, err[128];
+	char *text, err[XCD_ERR_MAX];
 	size_t len;
 	int rc = sf_read(r, "proc/interrupts", NT_IRQ_MAX_SIZE, &text, &len);
 	if (rc)

@@ -1,5 +1,6 @@
 /* nethost: reading a host's NICs, bonds and CPUs (see nethost.h). */
 #include "nethost.h"
+#include "../lib/errmsg.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -86,7 +87,7 @@ static int vif_ids(const char *s, int *domid, int *devid)
 
 static int read_bond(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
 {
-	char path[96], err[128], *text;
+	char path[96], err[XCD_ERR_MAX], *text;
 	size_t len;
 	snprintf(path, sizeof(path), "proc/net/bonding/%s", n->name);
 	int rc = sf_read(r, path, NT_BOND_MAX_SIZE, &text, &len);

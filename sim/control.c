@@ -8,6 +8,7 @@
 #include "../lib/loop.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +127,9 @@ static void host_info(struct sim_host *h, struct sim_hostinfo *hi)
 	memcpy(hi->featureset, h->featureset, sizeof(hi->featureset));
 }
 
-static int do_evtchn(struct conn *k, const struct sim_req *q, const uint8_t *pl,
-		     struct reply *r)
+/* The event channel operations (SIM_OP_EVTCHN_*). */
+static int op_evtchn(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		     struct reply *r, struct sim_domain *unused)
 {
 	struct sim_control *c = k->c;
 	struct sim_host *h = c->h;
@@ -210,9 +212,11 @@ static int do_evtchn(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 	}
 }
 
-static int do_vcpu(struct sim_control *c, const struct sim_req *q, const uint8_t *pl,
-		   struct reply *r)
+/* The vCPU operations (SIM_OP_VCPU_*). */
+static int op_vcpu(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		   struct reply *r, struct sim_domain *unused)
 {
+	struct sim_control *c = k->c;
 	struct sim_vcpu_arg va;
 	if (need(r, q->len, sizeof(va), "vcpu"))
 		return r->err;
@@ -273,237 +277,330 @@ static int do_vcpu(struct sim_control *c, const struct sim_req *q, const uint8_t
 	}
 }
 
+/*
+ * The operations, one function each (or one for a family: op_evtchn,
+ * op_vcpu), called by dispatch through the table OPS. An operation marked
+ * ON_DOMAIN gets the domain Q->domid names, looked up first (D); the others
+ * get D NULL. Each fills R: its answer, or its error (fail).
+ */
+typedef int op_fn(struct conn *k, const struct sim_req *q, const uint8_t *pl, struct reply *r,
+		  struct sim_domain *d);
+
+static int op_hello(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		    struct reply *r, struct sim_domain *unused)
+{
+	/* A client of another version would read every record wrong. */
+	uint32_t v = SIM_PROTO_VERSION, theirs;
+	if (need(r, q->len, sizeof(theirs), "hello"))
+		return r->err;
+	memcpy(&theirs, pl, sizeof(theirs));
+	if (theirs != v) {
+		log_warn("a client of protocol %u refused: this xcd-sim speaks %u", theirs, v);
+		return fail(r, -EPROTO, "this xcd-sim speaks protocol %u, the client %u", v,
+			    theirs);
+	}
+	return answer(r, &v, sizeof(v));
+}
+
+static int op_host_info(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			struct reply *r, struct sim_domain *unused)
+{
+	struct sim_hostinfo hi;
+	host_info(k->c->h, &hi);
+	return answer(r, &hi, sizeof(hi));
+}
+
+static int op_create(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		     struct reply *r, struct sim_domain *unused)
+{
+	/* Not XCD_ERR_MAX: the message goes into the wire record's field of
+	 * SIM_ERRMSG_MAX bytes (sim/proto.h). */
+	char err[SIM_ERRMSG_MAX] = "";
+	struct sim_domain_config cfg;
+	if (need(r, q->len, sizeof(cfg), "create"))
+		return r->err;
+	memcpy(&cfg, pl, sizeof(cfg));
+	uint32_t domid;
+	int rc = sim_domain_create(k->c->h, &cfg, &domid, err, sizeof(err));
+	if (rc < 0)
+		return fail(r, rc, "create: %s", err);
+	log_info("domain %u created (%u vCPUs, %llu KiB)", domid, cfg.max_vcpus,
+		 (unsigned long long)cfg.max_mem_kb);
+	return answer(r, &domid, sizeof(domid));
+}
+
+static int op_list(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		   struct reply *r, struct sim_domain *unused)
+{
+	struct sim_host *h = k->c->h;
+	struct sim_u32_arg a;
+	if (need(r, q->len, sizeof(a), "list"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	size_t n = 1;
+	struct sim_domain *d;
+	for (d = h->domains; d; d = d->next)
+		n++;
+	if (n > a.val)
+		n = a.val;
+	struct sim_dominfo *di = calloc(n ? n : 1, sizeof(*di));
+	if (!di)
+		return fail(r, -ENOMEM, "out of memory");
+	size_t i = 0;
+	if (i < n)
+		sim_host_dom0_info(h, &di[i++]);
+	/* By domid, as Xen lists them: one pass and a sort, not a lookup per
+	 * possible domid (that made a list of 1000 guests cost tens of
+	 * milliseconds). */
+	for (d = h->domains; d && i < n; d = d->next)
+		sim_domain_info(d, &di[i++]);
+	if (i > 1)
+		qsort(di + 1, i - 1, sizeof(*di), by_domid);
+	r->data = (uint8_t *)di;
+	r->len = i * sizeof(*di);
+	return 0;
+}
+
+static int op_getinfo(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		      struct reply *r, struct sim_domain *unused)
+{
+	struct sim_dominfo di;
+	struct sim_domain *d;
+	if (q->domid == 0)
+		sim_host_dom0_info(k->c->h, &di);
+	else if ((d = domain(k->c, r, q->domid)))
+		sim_domain_info(d, &di);
+	else
+		return r->err;
+	return answer(r, &di, sizeof(di));
+}
+
+static int op_build(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		    struct reply *r, struct sim_domain *d)
+{
+	char err[SIM_ERRMSG_MAX] = ""; /* the wire's size, as op_create's */
+	struct sim_build_arg ba;
+	if (q->len <= sizeof(ba) || pl[q->len - 1] != '\0')
+		return fail(r, -EINVAL, "build: expected the store and console domains, then a NUL-terminated kernel string");
+	memcpy(&ba, pl, sizeof(ba));
+	const char *kernel = (const char *)pl + sizeof(ba);
+	struct sim_build_result br = { 0 };
+	int rc = sim_domain_build(d, kernel, ba.store_domid, ba.console_domid, &br, err,
+				  sizeof(err));
+	if (rc < 0)
+		return fail(r, rc, "build of domain %u: %s", d->domid, err);
+	log_info("domain %u built: %s (store pfn %llu port %u, console pfn %llu port %u)",
+		 d->domid, kernel, (unsigned long long)br.store_pfn, br.store_port,
+		 (unsigned long long)br.console_pfn, br.console_port);
+	return answer(r, &br, sizeof(br));
+}
+
+static int op_restore_finish(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			     struct reply *r, struct sim_domain *d)
+{
+	char err[SIM_ERRMSG_MAX] = ""; /* the wire's size, as op_create's */
+	struct sim_build_arg ba;
+	if (need(r, q->len, sizeof(ba), "restore-finish"))
+		return r->err;
+	memcpy(&ba, pl, sizeof(ba));
+	struct sim_build_result br = { 0 };
+	int rc = sim_domain_restore_finish(d, ba.store_domid, ba.console_domid, &br, err,
+					   sizeof(err));
+	if (rc < 0)
+		return fail(r, rc, "restore of domain %u: %s", d->domid, err);
+	log_info("domain %u restored (store pfn %llu port %u, console pfn %llu port %u)",
+		 d->domid, (unsigned long long)br.store_pfn, br.store_port,
+		 (unsigned long long)br.console_pfn, br.console_port);
+	return answer(r, &br, sizeof(br));
+}
+
+/* SIM_OP_PAUSE, SIM_OP_UNPAUSE and SIM_OP_RESUME: one call, one refusal. */
+static int op_run_state(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			struct reply *r, struct sim_domain *d)
+{
+	int rc = q->op == SIM_OP_PAUSE	   ? sim_domain_pause(d)
+		 : q->op == SIM_OP_UNPAUSE ? sim_domain_unpause(d)
+					   : sim_domain_resume(d);
+	const char *why = q->op == SIM_OP_PAUSE	    ? ": paused too many times"
+			  : q->op == SIM_OP_UNPAUSE ? " is not paused"
+						    : " is not suspended";
+	return rc < 0 ? fail(r, rc, "domain %u%s", d->domid, why) : 0;
+}
+
+/* SIM_OP_SHUTDOWN with its reason, SIM_OP_SUSPEND (reason suspend). */
+static int op_shutdown(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		       struct reply *r, struct sim_domain *d)
+{
+	uint32_t reason = SIM_SHUTDOWN_SUSPEND;
+	if (q->op == SIM_OP_SHUTDOWN) {
+		if (need(r, q->len, sizeof(reason), "shutdown"))
+			return r->err;
+		memcpy(&reason, pl, sizeof(reason));
+	}
+	int rc = sim_domain_shutdown(d, reason);
+	if (rc < 0)
+		return fail(r, rc, "shutdown reason %u is not one of Xen's", reason);
+	log_info("domain %u shut down (reason %u)", d->domid, reason);
+	return 0;
+}
+
+static int op_set_handle(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			 struct reply *r, struct sim_domain *d)
+{
+	if (need(r, q->len, sizeof(d->cfg.uuid), "uuid"))
+		return r->err;
+	pthread_mutex_lock(&d->mu);
+	memcpy(d->cfg.uuid, pl, sizeof(d->cfg.uuid));
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+static int op_set_cap(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		      struct reply *r, struct sim_domain *d)
+{
+	struct sim_u32_arg a;
+	if (need(r, q->len, sizeof(a), "cap"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	if (a.val > 100)
+		return fail(r, -EINVAL, "domain %u: a CPU cap of %u%% (0 to 100)", d->domid, a.val);
+	pthread_mutex_lock(&d->mu);
+	d->cap = a.val == 100 ? 0 : a.val; /* from each vCPU's next tick on */
+	pthread_mutex_unlock(&d->mu);
+	log_info("domain %u: CPU cap %u%%", d->domid, a.val);
+	return 0;
+}
+
+static int op_destroy(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		      struct reply *r, struct sim_domain *d)
+{
+	sim_domain_destroy(k->c->h, d);
+	log_info("domain %u destroyed", q->domid);
+	return 0;
+}
+
+/* SIM_OP_SET_MAX_MEM and SIM_OP_SET_TARGET. */
+static int op_memory(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		     struct reply *r, struct sim_domain *d)
+{
+	struct sim_u64_arg a;
+	if (need(r, q->len, sizeof(a), "memory"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	if (a.val > d->mem.nr_pages * 4)
+		return fail(r, -EINVAL, "domain %u: %llu KiB is above the %llu KiB it was created with (xcd-sim cannot grow guest memory)",
+			    d->domid, (unsigned long long)a.val,
+			    (unsigned long long)d->mem.nr_pages * 4);
+	pthread_mutex_lock(&d->mu);
+	if (q->op == SIM_OP_SET_MAX_MEM)
+		d->max_mem_kb = a.val;
+	else
+		d->target_kb = a.val;
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+/* SIM_OP_LOGDIRTY_ENABLE and SIM_OP_LOGDIRTY_DISABLE. */
+static int op_logdirty_mode(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			    struct reply *r, struct sim_domain *d)
+{
+	bool on = q->op == SIM_OP_LOGDIRTY_ENABLE;
+	int rc = on ? sim_logdirty_enable(&d->mem) : sim_logdirty_disable(&d->mem);
+	return rc < 0 ? fail(r, rc, "log-dirty %s domain %u: %s", on ? "on" : "off", d->domid,
+			     strerror(-rc))
+		      : 0;
+}
+
+static int op_logdirty_bitmap(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+			      struct reply *r, struct sim_domain *d)
+{
+	struct sim_bitmap_arg a;
+	if (need(r, q->len, sizeof(a), "logdirty bitmap"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	if (a.npages == 0 || a.npages > d->mem.nr_pages)
+		return fail(r, -EINVAL, "domain %u has %llu pages, asked for %llu", d->domid,
+			    (unsigned long long)d->mem.nr_pages, (unsigned long long)a.npages);
+	r->len = (a.npages + 7) / 8;
+	if (!(r->data = calloc(1, r->len)))
+		return fail(r, -ENOMEM, "out of memory");
+	int rc = sim_logdirty_read(&d->mem, r->data, a.npages, a.clear);
+	if (rc == -EINVAL)
+		return fail(r, rc, "domain %u is not in log-dirty mode", d->domid);
+	return rc < 0 ? fail(r, rc, "log-dirty bitmap: %s", strerror(-rc)) : 0;
+}
+
+static int op_map(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		  struct reply *r, struct sim_domain *d)
+{
+	struct sim_map_arg a;
+	if (need(r, q->len, sizeof(a), "map"))
+		return r->err;
+	memcpy(&a, pl, sizeof(a));
+	if (a.npages == 0 || a.pfn >= d->mem.nr_pages || a.npages > d->mem.nr_pages - a.pfn)
+		return fail(r, -EINVAL, "map of pfn %llu+%llu: domain %u has %llu pages",
+			    (unsigned long long)a.pfn, (unsigned long long)a.npages, d->domid,
+			    (unsigned long long)d->mem.nr_pages);
+	r->fd = d->mem.fd;
+	return 0;
+}
+
+static const struct {
+	op_fn *fn;
+	bool on_domain;
+} OPS[SIM_OP_MAX] = {
+	[SIM_OP_HELLO] = { op_hello, false },
+	[SIM_OP_HOST_INFO] = { op_host_info, false },
+	[SIM_OP_CREATE] = { op_create, false },
+	[SIM_OP_LIST] = { op_list, false },
+	[SIM_OP_GETINFO] = { op_getinfo, false }, /* domain 0 too */
+	[SIM_OP_EVTCHN_ALLOC_UNBOUND] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_BIND] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_NOTIFY] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_UNBIND] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_OPEN] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_ADOPT] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_BIND_VIRQ] = { op_evtchn, false },
+	[SIM_OP_EVTCHN_UNMASK] = { op_evtchn, false },
+	[SIM_OP_VCPU_INFO] = { op_vcpu, false },
+	[SIM_OP_VCPU_SET_AFFINITY] = { op_vcpu, false },
+	[SIM_OP_VCPU_GET_AFFINITY] = { op_vcpu, false },
+	[SIM_OP_VCPU_GET_CONTEXT] = { op_vcpu, false },
+	[SIM_OP_VCPU_SET_CONTEXT] = { op_vcpu, false },
+	[SIM_OP_BUILD] = { op_build, true },
+	[SIM_OP_RESTORE_FINISH] = { op_restore_finish, true },
+	[SIM_OP_PAUSE] = { op_run_state, true },
+	[SIM_OP_UNPAUSE] = { op_run_state, true },
+	[SIM_OP_SHUTDOWN] = { op_shutdown, true },
+	[SIM_OP_SUSPEND] = { op_shutdown, true },
+	[SIM_OP_RESUME] = { op_run_state, true },
+	[SIM_OP_SET_HANDLE] = { op_set_handle, true },
+	[SIM_OP_SET_CAP] = { op_set_cap, true },
+	[SIM_OP_DESTROY] = { op_destroy, true },
+	[SIM_OP_SET_MAX_MEM] = { op_memory, true },
+	[SIM_OP_SET_TARGET] = { op_memory, true },
+	[SIM_OP_LOGDIRTY_ENABLE] = { op_logdirty_mode, true },
+	[SIM_OP_LOGDIRTY_DISABLE] = { op_logdirty_mode, true },
+	[SIM_OP_LOGDIRTY_BITMAP] = { op_logdirty_bitmap, true },
+	[SIM_OP_MAP] = { op_map, true },
+};
+
+/* One request Q (payload PL) of connection K: its handler fills R. */
 static int dispatch(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		    struct reply *r)
 {
-	struct sim_control *c = k->c;
-	struct sim_host *h = c->h;
-	struct sim_domain *d = NULL;
-	int rc;
-	char err[SIM_ERRMSG_MAX] = "";
-
-	switch (q->op) {
-	case SIM_OP_HELLO: {
-		/* A client of another version would read every record wrong. */
-		uint32_t v = SIM_PROTO_VERSION, theirs;
-		if (need(r, q->len, sizeof(theirs), "hello"))
-			return r->err;
-		memcpy(&theirs, pl, sizeof(theirs));
-		if (theirs != v) {
-			log_warn("a client of protocol %u refused: this xcd-sim speaks %u", theirs, v);
-			return fail(r, -EPROTO, "this xcd-sim speaks protocol %u, the client %u", v,
-				    theirs);
-		}
-		return answer(r, &v, sizeof(v));
-	}
-	case SIM_OP_HOST_INFO: {
-		struct sim_hostinfo hi;
-		host_info(h, &hi);
-		return answer(r, &hi, sizeof(hi));
-	}
-	case SIM_OP_CREATE: {
-		struct sim_domain_config cfg;
-		if (need(r, q->len, sizeof(cfg), "create"))
-			return r->err;
-		memcpy(&cfg, pl, sizeof(cfg));
-		uint32_t domid;
-		rc = sim_domain_create(h, &cfg, &domid, err, sizeof(err));
-		if (rc < 0)
-			return fail(r, rc, "create: %s", err);
-		log_info("domain %u created (%u vCPUs, %llu KiB)", domid, cfg.max_vcpus,
-			 (unsigned long long)cfg.max_mem_kb);
-		return answer(r, &domid, sizeof(domid));
-	}
-	case SIM_OP_LIST: {
-		struct sim_u32_arg a;
-		if (need(r, q->len, sizeof(a), "list"))
-			return r->err;
-		memcpy(&a, pl, sizeof(a));
-		size_t n = 1;
-		for (d = h->domains; d; d = d->next)
-			n++;
-		if (n > a.val)
-			n = a.val;
-		struct sim_dominfo *di = calloc(n ? n : 1, sizeof(*di));
-		if (!di)
-			return fail(r, -ENOMEM, "out of memory");
-		size_t i = 0;
-		if (i < n)
-			sim_host_dom0_info(h, &di[i++]);
-		/* By domid, as Xen lists them: one pass and a sort, not a lookup
-		 * per possible domid (that made a list of 1000 guests cost tens of
-		 * milliseconds). */
-		for (d = h->domains; d && i < n; d = d->next)
-			sim_domain_info(d, &di[i++]);
-		if (i > 1)
-			qsort(di + 1, i - 1, sizeof(*di), by_domid);
-		r->data = (uint8_t *)di;
-		r->len = i * sizeof(*di);
-		return 0;
-	}
-	case SIM_OP_GETINFO: {
-		struct sim_dominfo di;
-		if (q->domid == 0)
-			sim_host_dom0_info(h, &di);
-		else if ((d = domain(c, r, q->domid)))
-			sim_domain_info(d, &di);
-		else
-			return r->err;
-		return answer(r, &di, sizeof(di));
-	}
-	case SIM_OP_EVTCHN_ALLOC_UNBOUND:
-	case SIM_OP_EVTCHN_BIND:
-	case SIM_OP_EVTCHN_NOTIFY:
-	case SIM_OP_EVTCHN_UNBIND:
-	case SIM_OP_EVTCHN_OPEN:
-	case SIM_OP_EVTCHN_ADOPT:
-	case SIM_OP_EVTCHN_BIND_VIRQ:
-	case SIM_OP_EVTCHN_UNMASK:
-		return do_evtchn(k, q, pl, r);
-	case SIM_OP_VCPU_INFO:
-	case SIM_OP_VCPU_SET_AFFINITY:
-	case SIM_OP_VCPU_GET_AFFINITY:
-	case SIM_OP_VCPU_GET_CONTEXT:
-	case SIM_OP_VCPU_SET_CONTEXT:
-		return do_vcpu(c, q, pl, r);
-	}
-	if (!(d = domain(c, r, q->domid)))
+	op_fn *fn = q->op < SIM_OP_MAX ? OPS[q->op].fn : NULL;
+	if (fn && !OPS[q->op].on_domain)
+		return fn(k, q, pl, r, NULL);
+	/* An unknown operation is refused after the domain is looked up, as
+	 * the operations on a domain are: a client learns first that the
+	 * domain it names does not exist. */
+	struct sim_domain *d = domain(k->c, r, q->domid);
+	if (!d)
 		return r->err;
-	switch (q->op) {
-	case SIM_OP_BUILD: {
-		struct sim_build_arg ba;
-		if (q->len <= sizeof(ba) || pl[q->len - 1] != '\0')
-			return fail(r, -EINVAL, "build: expected the store and console domains, then a NUL-terminated kernel string");
-		memcpy(&ba, pl, sizeof(ba));
-		const char *kernel = (const char *)pl + sizeof(ba);
-		struct sim_build_result br = { 0 };
-		rc = sim_domain_build(d, kernel, ba.store_domid, ba.console_domid, &br, err,
-				      sizeof(err));
-		if (rc < 0)
-			return fail(r, rc, "build of domain %u: %s", d->domid, err);
-		log_info("domain %u built: %s (store pfn %llu port %u, console pfn %llu port %u)",
-			 d->domid, kernel, (unsigned long long)br.store_pfn, br.store_port,
-			 (unsigned long long)br.console_pfn, br.console_port);
-		return answer(r, &br, sizeof(br));
-	}
-	case SIM_OP_RESTORE_FINISH: {
-		struct sim_build_arg ba;
-		if (need(r, q->len, sizeof(ba), "restore-finish"))
-			return r->err;
-		memcpy(&ba, pl, sizeof(ba));
-		struct sim_build_result br = { 0 };
-		rc = sim_domain_restore_finish(d, ba.store_domid, ba.console_domid, &br, err,
-					       sizeof(err));
-		if (rc < 0)
-			return fail(r, rc, "restore of domain %u: %s", d->domid, err);
-		log_info("domain %u restored (store pfn %llu port %u, console pfn %llu port %u)",
-			 d->domid, (unsigned long long)br.store_pfn, br.store_port,
-			 (unsigned long long)br.console_pfn, br.console_port);
-		return answer(r, &br, sizeof(br));
-	}
-	case SIM_OP_PAUSE:
-		rc = sim_domain_pause(d);
-		return rc < 0 ? fail(r, rc, "domain %u: paused too many times", d->domid) : 0;
-	case SIM_OP_UNPAUSE:
-		rc = sim_domain_unpause(d);
-		return rc < 0 ? fail(r, rc, "domain %u is not paused", d->domid) : 0;
-	case SIM_OP_SHUTDOWN:
-	case SIM_OP_SUSPEND: {
-		uint32_t reason = SIM_SHUTDOWN_SUSPEND;
-		if (q->op == SIM_OP_SHUTDOWN) {
-			if (need(r, q->len, sizeof(reason), "shutdown"))
-				return r->err;
-			memcpy(&reason, pl, sizeof(reason));
-		}
-		rc = sim_domain_shutdown(d, reason);
-		if (rc < 0)
-			return fail(r, rc, "shutdown reason %u is not one of Xen's", reason);
-		log_info("domain %u shut down (reason %u)", d->domid, reason);
-		return 0;
-	}
-	case SIM_OP_RESUME:
-		rc = sim_domain_resume(d);
-		return rc < 0 ? fail(r, rc, "domain %u is not suspended", d->domid) : 0;
-	case SIM_OP_SET_CAP: {
-		struct sim_u32_arg a;
-		if (need(r, q->len, sizeof(a), "cap"))
-			return r->err;
-		memcpy(&a, pl, sizeof(a));
-		if (a.val > 100)
-			return fail(r, -EINVAL, "domain %u: a CPU cap of %u%% (0 to 100)", d->domid,
-				    a.val);
-		pthread_mutex_lock(&d->mu);
-		d->cap = a.val == 100 ? 0 : a.val; /* from each vCPU's next tick on */
-		pthread_mutex_unlock(&d->mu);
-		log_info("domain %u: CPU cap %u%%", d->domid, a.val);
-		return 0;
-	}
-	case SIM_OP_SET_HANDLE:
-		if (need(r, q->len, sizeof(d->cfg.uuid), "uuid"))
-			return r->err;
-		pthread_mutex_lock(&d->mu);
-		memcpy(d->cfg.uuid, pl, sizeof(d->cfg.uuid));
-		pthread_mutex_unlock(&d->mu);
-		return 0;
-	case SIM_OP_DESTROY:
-		sim_domain_destroy(h, d);
-		log_info("domain %u destroyed", q->domid);
-		return 0;
-	case SIM_OP_SET_MAX_MEM:
-	case SIM_OP_SET_TARGET: {
-		struct sim_u64_arg a;
-		if (need(r, q->len, sizeof(a), "memory"))
-			return r->err;
-		memcpy(&a, pl, sizeof(a));
-		if (a.val > d->mem.nr_pages * 4)
-			return fail(r, -EINVAL, "domain %u: %llu KiB is above the %llu KiB it was created with (xcd-sim cannot grow guest memory)",
-				    d->domid, (unsigned long long)a.val,
-				    (unsigned long long)d->mem.nr_pages * 4);
-		pthread_mutex_lock(&d->mu);
-		if (q->op == SIM_OP_SET_MAX_MEM)
-			d->max_mem_kb = a.val;
-		else
-			d->target_kb = a.val;
-		pthread_mutex_unlock(&d->mu);
-		return 0;
-	}
-	case SIM_OP_LOGDIRTY_ENABLE:
-		rc = sim_logdirty_enable(&d->mem);
-		return rc < 0 ? fail(r, rc, "log-dirty on domain %u: %s", d->domid, strerror(-rc)) : 0;
-	case SIM_OP_LOGDIRTY_DISABLE:
-		rc = sim_logdirty_disable(&d->mem);
-		return rc < 0 ? fail(r, rc, "log-dirty off domain %u: %s", d->domid, strerror(-rc)) : 0;
-	case SIM_OP_LOGDIRTY_BITMAP: {
-		struct sim_bitmap_arg a;
-		if (need(r, q->len, sizeof(a), "logdirty bitmap"))
-			return r->err;
-		memcpy(&a, pl, sizeof(a));
-		if (a.npages == 0 || a.npages > d->mem.nr_pages)
-			return fail(r, -EINVAL, "domain %u has %llu pages, asked for %llu",
-				    d->domid, (unsigned long long)d->mem.nr_pages,
-				    (unsigned long long)a.npages);
-		r->len = (a.npages + 7) / 8;
-		if (!(r->data = calloc(1, r->len)))
-			return fail(r, -ENOMEM, "out of memory");
-		rc = sim_logdirty_read(&d->mem, r->data, a.npages, a.clear);
-		if (rc == -EINVAL)
-			return fail(r, rc, "domain %u is not in log-dirty mode", d->domid);
-		return rc < 0 ? fail(r, rc, "log-dirty bitmap: %s", strerror(-rc)) : 0;
-	}
-	case SIM_OP_MAP: {
-		struct sim_map_arg a;
-		if (need(r, q->len, sizeof(a), "map"))
-			return r->err;
-		memcpy(&a, pl, sizeof(a));
-		if (a.npages == 0 || a.pfn >= d->mem.nr_pages || a.npages > d->mem.nr_pages - a.pfn)
-			return fail(r, -EINVAL, "map of pfn %llu+%llu: domain %u has %llu pages",
-				    (unsigned long long)a.pfn, (unsigned long long)a.npages,
-				    d->domid, (unsigned long long)d->mem.nr_pages);
-		r->fd = d->mem.fd;
-		return 0;
-	}
-	}
-	return fail(r, -EOPNOTSUPP, "unknown operation %u", q->op);
+	if (!fn)
+		return fail(r, -EOPNOTSUPP, "unknown operation %u", q->op);
+	return fn(k, q, pl, r, d);
 }
 
 static void set_events(struct conn *k)

@@ -1,5 +1,6 @@
 /* actions: a guest's own shutdown, turned into what xcdd does about it. */
 #include "actions.h"
+#include "../lib/errmsg.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static int action_by_name(const char *name, enum domcfg_action *out)
 
 int dm_on_from_json(const char *config_json, struct dm_on *on, char *err, size_t errlen)
 {
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val t = yajl_tree_parse(config_json, perr, sizeof(perr));
 	if (!t || !YAJL_IS_OBJECT(t)) {
 		snprintf(err, errlen, "the domain's configuration is not a JSON object: %s", perr);

@@ -1,5 +1,6 @@
 /* cli: xcd, the command-line client of xcdd, shaped after xl. */
 #include "../lib/jsonrpc.h"
+#include "../lib/errmsg.h"
 #include "../lib/jsonw.h"
 #include "cli.h"
 #include "console.h"
@@ -34,7 +35,7 @@ static int v_mem(int argc, char **argv, int fd, const char *method)
 		return 1;
 	}
 	uint64_t kb;
-	char err[160];
+	char err[XCD_ERR_MAX];
 	if (xlfmt_parse_mem_kb(argv[2], &kb, err, sizeof(err)) < 0 || kb > INT64_MAX) {
 		fprintf(stderr, "xcd %s: invalid memory size %s\n", argv[0], err);
 		return 1;
@@ -167,7 +168,7 @@ static int v_monitor(int fd, int argc, char **argv)
 	jsonrpc_message_free(&r);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
-		char err[256];
+		char err[XCD_ERR_MAX];
 		char *line;
 		size_t len;
 		int n = jsonrpc_linebuf_next(&cli_lb, &line, &len, err, sizeof(err));

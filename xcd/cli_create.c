@@ -1,6 +1,7 @@
 /* cli_create: `xcd create`: the file read and checked here, sent to xcdd, or
  * parsed here alone for -n (no daemon needed). */
 #include "../lib/utf8.h"
+#include "../lib/errmsg.h"
 #include "cfgload.h"
 #include "console.h"
 #include "../lib/jsonrpc.h"
@@ -79,7 +80,7 @@ char *cli_read_file(const char *path)
  * with the same library, so that no daemon is needed to check a file. */
 static int create_dry_run(const struct create_args *a)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	long bad;
 	struct domcfg *cfg = NULL;
 	if (cfgload(a->file, a->config, strlen(a->config), a->overrides,

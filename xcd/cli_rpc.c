@@ -1,6 +1,7 @@
 /* cli_rpc: xcd's connection to xcdd: connect, one request and its answer
  * (notifications skipped), the DOM argument as JSON, reading answers. */
 #include "../lib/fdio.h"
+#include "../lib/errmsg.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/jsonw.h"
 #include "cli.h"
@@ -42,7 +43,7 @@ static bool quiet_reads;
 
 int cli_read_message(int fd, struct jsonrpc_message *m)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	for (;;) {
 		char *line;
 		size_t len;

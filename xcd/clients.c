@@ -4,6 +4,7 @@
  * the domain.state notifications out, and what a non-root uid may hold.
  */
 #include "../lib/fdio.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include "clients.h"
@@ -191,7 +192,7 @@ static int client_flush(struct client *c)
 /* Queues LEN bytes for C; ENFORCE: within C's limits. */
 static int client_queue(struct client *c, const char *line, size_t len, bool enforce)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	if (enforce && !c->user && c->outlen + len > CLIENT_MAX_OUT) {
 		log_limited(&c->x->clients, CLIENT_WHY_DROPPED, LOG_LVL_WARN,
 			    "client pid %d (uid %lu) reads too slowly (%zu bytes unread): "
@@ -366,7 +367,7 @@ static int client_line(struct client *c, const char *line, size_t len)
 
 static void client_too_long(struct client *c)
 {
-	char why[160];
+	char why[XCD_ERR_MAX];
 	snprintf(why, sizeof(why),
 		 "request line longer than %u bytes (1 MiB), the limit: connection closed",
 		 (unsigned)JSONRPC_MAX_LINE);
@@ -385,7 +386,7 @@ static bool client_done(const struct client *c)
  * it does not read the answers. -1 when C must be closed. */
 static int client_turn(struct client *c)
 {
-	char err[256], *line;
+	char err[XCD_ERR_MAX], *line;
 	size_t len;
 	for (int i = 0; i < CLIENT_BATCH && c->outlen <= CLIENT_OUT_HIGH; i++) {
 		int r = jsonrpc_linebuf_next(&c->lb, &line, &len, err, sizeof(err));
@@ -437,7 +438,7 @@ unsigned clients_take_fds(struct client *c, int *fds, unsigned max)
 
 static int client_read(struct client *c)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int fds[8];
 	size_t nfds = 0;
 	ssize_t n = jsonrpc_linebuf_recv(&c->lb, c->fd, fds, 8, &nfds, err, sizeof(err));
@@ -460,7 +461,7 @@ static int client_read(struct client *c)
 		return 0;
 	}
 	if (over_budget(c, 0, err, sizeof(err))) {
-		char why[600];
+		char why[XCD_ERR_MAX + 32]; /* ERR and what follows it */
 		snprintf(why, sizeof(why), "%s: connection closed", err);
 		client_last_word(c, XCDD_ERR_LIMIT, why);
 		log_limited(&c->x->clients, CLIENT_WHY_LIMIT, LOG_LVL_WARN, "client pid %d: %s",
@@ -610,7 +611,7 @@ void clients_accept_cb(struct loop *l, int lfd, uint32_t events, void *arg)
 	}
 	struct peercred pc;
 	enum peercred_access access = PEERCRED_REFUSED;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = peercred_get(fd, &pc, err, sizeof(err));
 	if (r == 0) {
 		r = peercred_decide(&pc, XCDD_GROUP, NULL, &access, err, sizeof(err));

@@ -9,6 +9,7 @@
  * must be a pty slave, checked before the open (no side effect of opening
  * anything else) and on what was opened. */
 #include "console.h"
+#include "../lib/errmsg.h"
 #include "../lib/fdio.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -309,7 +310,7 @@ static enum relay_end relay(struct xs_handle *xs, uint32_t domid, const char *pa
 			/* The tty node changed: gone (the domain's end), or a new pty
 			 * from a restarted backend, which we follow if it is one. */
 			drain_watch(xs);
-			char *now, why[512];
+			char *now, why[XCD_ERR_MAX];
 			enum tty_node r = read_tty_node(xs, path, &now, why, sizeof(why));
 			/* No tty while the domain's home stays: its backend stopped
 			 * (and a new one will write a new tty); the session waits,
@@ -365,7 +366,7 @@ int console_attach(uint32_t domid, const struct console_args *a)
 		xs_close(xs);
 		return 1;
 	}
-	char *tty = NULL, why[512];
+	char *tty = NULL, why[XCD_ERR_MAX];
 	enum tty_node r = wait_tty(xs, path, &tty, why, sizeof(why));
 	if (r == TTY_NONE) {
 		fprintf(stderr,

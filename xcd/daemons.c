@@ -2,6 +2,7 @@
  * xcd-xenstored, xcd-consoled), outside its process group so that they
  * outlive it as Xen and its daemons outlive a toolstack, and stops. */
 #include "daemons.h"
+#include "../lib/errmsg.h"
 #include "consoled_sup.h"
 #include "../lib/fdio.h"
 #include "../lib/log.h"
@@ -110,7 +111,7 @@ static int start_sim(const char *rundir, const char *sock, const char *store, ch
 void daemons_start_consoled(const char *rundir, const char *sim_sock, struct xs_handle *xs)
 {
 	char pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], logdir[PATH_MAX + 32], bin[4096];
-	char err[256];
+	char err[XCD_ERR_MAX];
 	snprintf(pidf, sizeof(pidf), "%s/consoled.pid", rundir);
 	if (consoled_running(rundir) > 0)
 		return;
@@ -137,7 +138,7 @@ void daemons_start_consoled(const char *rundir, const char *sim_sock, struct xs_
 int daemons_start_xenstored(const char *rundir, const char *sim_sock)
 {
 	char sock[PATH_MAX + 32], pidf[PATH_MAX + 32], logpath[PATH_MAX + 32], bin[4096];
-	char err[256];
+	char err[XCD_ERR_MAX];
 	snprintf(sock, sizeof(sock), "%s/xenstored.sock", rundir);
 	if (find_prog("XCD_XENSTORED", "xcd-xenstored", "xenstore", bin, sizeof(bin)) < 0) {
 		log_err("no xcd-xenstored found (beside xcdd or in $XCD_XENSTORED) to start at %s",
@@ -162,7 +163,7 @@ int daemons_start_xenstored(const char *rundir, const char *sim_sock)
 int daemons_open_sim(const char *rundir, const char *sock, const char *store,
 			struct hv **hv)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (start_sim(rundir, sock, store, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;

@@ -1,5 +1,6 @@
 /* devices: vbd and vif entries in xenstore and their hotplug scripts. */
 #include "devices.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "devid.h"
 #include "hotplug.h"
@@ -33,7 +34,7 @@ struct dev_script {
 
 static int disk_devid(const struct disk *d, size_t i, int *devid, char *err, size_t errlen)
 {
-	char why[160];
+	char why[XCD_ERR_MAX];
 	if (devid_from_vdev(d->vdev, devid, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "disk %zu: %s", i + 1, why);
 		return -EINVAL;
@@ -274,7 +275,7 @@ static int run_script(const struct dev_env *e, enum kind k, uint32_t domid, int 
 	}
 	env[n] = NULL;
 	const char *arg = k == VIF ? (add ? "online" : "offline") : (add ? "add" : "remove");
-	char why[512];
+	char why[XCD_ERR_MAX];
 	progress(e, "%s %d: hotplug script %s %s", kind_name[k], devid, script, arg);
 	int rc = hotplug_run(script, arg, env, e->hotplug_timeout_ms, why, sizeof(why));
 	if (rc < 0) {
@@ -314,7 +315,7 @@ static int write_device(const struct dev_env *e, uint32_t domid, const uint8_t u
  * (dev_check has vouched for the vdev). */
 static void nth_device(const struct domcfg *cfg, size_t j, enum kind *k, size_t *i, int *devid)
 {
-	char err[160];
+	char err[XCD_ERR_MAX];
 	*k = j < cfg->n_disks ? VBD : VIF;
 	*i = *k == VBD ? j : j - cfg->n_disks;
 	*devid = 0;
@@ -340,7 +341,7 @@ int dev_write_all(const struct dev_env *e, uint32_t domid, const uint8_t uuid[16
 		rc = write_device(e, domid, uuid, cfg, k, i, devid, err, errlen);
 	}
 	if (rc < 0) {
-		char rerr[256];
+		char rerr[XCD_ERR_MAX];
 		if (dev_remove_all(e, domid, rerr, sizeof(rerr)) < 0)
 			log_warn("undoing the devices of domain %u: %s", domid, rerr);
 	}
@@ -370,7 +371,7 @@ int dev_plug_all(const struct dev_env *e, uint32_t domid, const struct domcfg *c
 		rc = run_script(e, k, domid, devid, true, err, errlen);
 	}
 	if (rc < 0) {
-		char rerr[256];
+		char rerr[XCD_ERR_MAX];
 		if (dev_remove_all(e, domid, rerr, sizeof(rerr)) < 0)
 			log_warn("undoing the devices of domain %u: %s", domid, rerr);
 	}
@@ -426,7 +427,7 @@ int dev_remove_all(const struct dev_env *e, uint32_t domid, char *err, size_t er
 			}
 			char *mark = xst_read(e->xs, "/libxl/%u/device/%s/%ld/hotplug", domid,
 					      kind_name[k], devid);
-			char why[512];
+			char why[XCD_ERR_MAX];
 			int rc = mark ? run_script(e, k, domid, (int)devid, false, why, sizeof(why))
 				      : 0;
 			free(mark);
@@ -440,7 +441,7 @@ int dev_remove_all(const struct dev_env *e, uint32_t domid, char *err, size_t er
 		}
 		free(ids);
 		int rc = -EAGAIN;
-		char why[320];
+		char why[XCD_ERR_MAX];
 		for (int tries = 0; tries < XST_TRIES && rc == -EAGAIN; tries++) {
 			struct xst x;
 			xst_begin(&x, e->xs);

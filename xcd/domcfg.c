@@ -1,5 +1,6 @@
 /* domcfg: a PV/PVH domain configuration from xl.cfg settings (see domcfg.h). */
 #include "domcfg.h"
+#include "../lib/errmsg.h"
 #include "domname.h"
 #include "json_fields.h"
 #include "../lib/uuid.h"
@@ -416,7 +417,7 @@ static int parse_create_info(struct ctx *c)
 		return r;
 	if (!r)
 		return bad_file(c, "no name= setting (every domain needs a name)");
-	char why[256];
+	char why[XCD_ERR_MAX];
 	if (domname_check(s, why, sizeof(why)) < 0)
 		return bad(c, pos, "name", "%s", why);
 	if (!(d->name = strdup(s)))

@@ -2,6 +2,7 @@
  * host it may start) and xenstore at start, the poll that notices the host
  * gone, and a new simulated host after the old one died. */
 #include "host.h"
+#include "../lib/errmsg.h"
 #include "../lib/fdio.h"
 #include "../lib/log.h"
 #include "daemons.h"
@@ -91,7 +92,7 @@ struct xs_handle *host_open_store(bool own_host, const char *rundir, const char 
 int host_open_backend(const char *backend, const char *rundir, const char *store,
 			struct hv **hv, bool *own_host, char *sim_sock, bool *sim_backends)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	bool xen = backend ? strcmp(backend, "xen") == 0 : access("/dev/xen/privcmd", F_OK) == 0;
 	*own_host = !xen;
 	*sim_backends = false;

@@ -1,5 +1,6 @@
 /* rpc_domain: xcdd's methods (domain.* and host.info), from parameters to answer. */
 #include "../lib/log.h"
+#include "../lib/errmsg.h"
 #include "../lib/jsonw.h"
 #include "../lib/uuid.h"
 #include "cfgload.h"
@@ -53,7 +54,7 @@ static int gen_entry_members(yajl_gen g, const char *name, const struct hv_domin
 			     long long start_time)
 {
 	long long up = (long long)time(NULL) - start_time;
-	char uuid[37], st[DM_STATE_LEN + 1], t[32];
+	char uuid[UUID_STR_LEN + 1], st[DM_STATE_LEN + 1], t[32];
 	uuid_format(i->uuid, uuid);
 	dm_state_string(i, st);
 	snprintf(t, sizeof(t), "%.3f", (double)i->cpu_time_ns / 1e9);
@@ -87,11 +88,9 @@ static int gen_list(yajl_gen g, void *arg)
 			name = "Domain-0";
 			start = host_boot_time();
 		} else {
-			char u[37];
-			uuid_format(i->uuid, u);
 			/* By uuid, not a search by domid per entry (quadratic in
 			 * the number of guests). */
-			struct dm_domain *d = dm_find_uuid(&a->x->dm, u);
+			struct dm_domain *d = dm_find_uuid(&a->x->dm, i->uuid);
 			if (!d || d->domid != i->domid)
 				continue; /* foreign: not ours to show */
 			name = d->name;
@@ -115,7 +114,7 @@ struct info_arg {
 static int gen_info(yajl_gen g, void *arg)
 {
 	struct info_arg *a = arg;
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val cfg = yajl_tree_parse(a->d->config_json, perr, sizeof(perr));
 	int rc = -EINVAL;
 	if (yajl_gen_map_open(g) == yajl_gen_status_ok &&
@@ -147,7 +146,7 @@ static int gen_created(yajl_gen g, void *arg)
 {
 	struct created_arg *a = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", a->d->domid) ||
-	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "uuid", a->d->uuid) ||
+	    jw_kv_str(g, "name", a->d->name) || jw_kv_str(g, "uuid", UUID_STR(a->d->uuid)) ||
 	    gen_warnings(g, a->cfg))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
@@ -293,7 +292,7 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 		}
 		args[i] = YAJL_GET_STRING(s);
 	}
-	char err[256] = "", field[64];
+	char err[XCD_ERR_MAX] = "", field[64];
 	long bad;
 	int rc = cfgload(file, config, strlen(config), args, n, out, &bad, err, sizeof(err));
 	free(args);
@@ -712,9 +711,7 @@ static int gen_vcpu_list(yajl_gen g, void *arg)
 	/* In the hypervisor's order (by domid), as xl; domain 0 is not xcdd's. */
 	for (int k = 0; k < a->n; k++) {
 		struct dm_domain *d = dm_find(&a->x->dm, NULL, a->list[k].domid);
-		char u[37];
-		uuid_format(a->list[k].uuid, u);
-		if (!d || strcmp(d->uuid, u) != 0 || (a->only && a->only != d))
+		if (!d || memcmp(d->uuid, a->list[k].uuid, 16) != 0 || (a->only && a->only != d))
 			continue;
 		int rc = gen_vcpus_of(g, a, d, &a->list[k]);
 		if (rc < 0)

@@ -2,6 +2,7 @@
  * the domain manager's dm_save and dm_restore, whose answers wait for jobs. */
 #include "../lib/jsonw.h"
 #include "../lib/log.h"
+#include "../lib/uuid.h"
 #include "rpc_internal.h"
 #include <errno.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ int rpc_gen_domain_ids(yajl_gen g, void *arg)
 {
 	const struct dm_domain *d = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_int(g, "domid", d->domid) ||
-	    jw_kv_str(g, "name", d->name) || jw_kv_str(g, "uuid", d->uuid))
+	    jw_kv_str(g, "name", d->name) || jw_kv_str(g, "uuid", UUID_STR(d->uuid)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }

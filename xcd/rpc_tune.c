@@ -1,9 +1,10 @@
 /* rpc_tune: tune.show, tune.plan and tune.verify (see rpc_tune.h). */
 #include "rpc_tune.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "tune_live.h"
 #include "tune_run.h"
-#include "tunejob.h"
+#include "../lib/fdio.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,8 @@ static void wait_unlink(struct tune_wait *w)
 
 /* In the child: the live inputs when the sysroot is this host, then the
  * answer line. */
-static int work(void *arg, char **out, size_t *len)
+static int answer(const struct tune_wait *w, char **out, size_t *len)
 {
-	struct tune_wait *w = arg;
 	struct tune_req q = { .area = w->area, .view = w->view, .sysroot = w->x->tune_sysroot,
 			      .policy_name = w->policy_name, .policy_text = w->policy_text,
 			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing };
@@ -70,14 +70,32 @@ static int work(void *arg, char **out, size_t *len)
 	return rc;
 }
 
-static void done(char *out, size_t len, const char *err, void *arg)
+/* The child: the answer line to the pipe. Exits 2 when it could not be
+ * made, 3 when it could not be written. */
+static int work(int fd, void *arg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	if (answer(arg, &out, &len) < 0)
+		return 2;
+	return fd_write_all(fd, out, len) < 0 ? 3 : 0;
+}
+
+static void done(struct childjob_end *end, void *arg)
 {
 	struct tune_wait *w = arg;
 	struct xcdd *x = w->x;
 	wait_unlink(w);
-	char *line = out;
-	size_t n = len;
-	if (!out) {
+	char *line = end->out, noanswer[128];
+	size_t n = end->len;
+	const char *err = end->err;
+	if (!err && !line) {
+		snprintf(noanswer, sizeof(noanswer), "tune.%s %s (pid %d) gave no answer",
+			 tune_view_name(w->view), tune_area_name(w->area), (int)end->pid);
+		err = noanswer;
+	}
+	if (err) {
+		log_warn("%s", err);
 		struct jsonrpc_error e = { 0 };
 		jsonrpc_error_set(&e, XCDD_ERR_FAILED, NULL, "tune.%s %s: %s",
 				  tune_view_name(w->view), tune_area_name(w->area), err);
@@ -85,6 +103,8 @@ static void done(char *out, size_t len, const char *err, void *arg)
 			free(line);
 			line = NULL;
 		}
+	} else {
+		end->out = NULL; /* ours now */
 	}
 	if (!w->client)
 		log_info("tune.%s %s (its caller went away): %s", tune_view_name(w->view),
@@ -173,9 +193,12 @@ static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		return -ENOMEM;
 	}
 	w->policy_len = text ? strlen(text) : 0;
-	char err[256], what[64];
+	char err[XCD_ERR_MAX], what[64];
 	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), area);
-	int rc = tunejob_start(&x->tunejobs, what, work, w, done, w, err, sizeof(err));
+	struct childjob_spec s = { .what = what, .comm = "xcdd-tunejob", .fn = work, .fn_arg = w,
+				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = TUNE_JOB_TIMEOUT_MS,
+				   .done = done, .arg = w };
+	int rc = childjob_start(&x->tunejobs, &s, NULL, err, sizeof(err));
 	if (rc < 0) {
 		jsonrpc_error_set(e, rc == -EAGAIN ? XCDD_ERR_LIMIT : XCDD_ERR_FAILED, NULL, "%s",
 				  err);

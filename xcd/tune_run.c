@@ -3,6 +3,7 @@
 #include "../blkback/plan.h"
 #include "../blkback/policy.h"
 #include "../blkback/verify.h"
+#include "../lib/errmsg.h"
 #include "../lib/jsonw.h"
 #include "../lib/tuneplan.h"
 #include "../netback-tune/plan.h"
@@ -150,7 +151,7 @@ static int run_net(struct tune_out *o, const char *text, size_t tlen,
 		   const struct jsonrpc_id *id, char **line, size_t *len)
 {
 	const struct tune_req *q = o->q;
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	struct nt_host *h = NULL;
 	struct nt_policy *p = calloc(1, sizeof(*p));
 	struct tune_plan plan;
@@ -189,7 +190,7 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 		       const struct jsonrpc_id *id, char **line, size_t *len)
 {
 	const struct tune_req *q = o->q;
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	struct storage_policy p;
 	struct blk_host h;
 	struct tune_plan plan;
@@ -235,7 +236,7 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 int tune_run(const struct tune_req *q, const struct jsonrpc_id *id, char **line, size_t *len)
 {
 	struct tune_out o = { .q = q, .policy_note = "" };
-	char *owned = NULL, err[1024], note[1200];
+	char *owned = NULL, err[XCD_ERR_MAX], note[1200];
 	const char *text = q->policy_text;
 	size_t tlen = q->policy_len;
 	if (q->policy_name && !text) {

@@ -3,7 +3,7 @@
  * tune.show, tune.plan and tune.verify answer it: the host read under a
  * sysroot, the policy (io.conf) parsed against it, and the view asked for,
  * as text and as JSON in one JSON-RPC response line. It reads many files
- * (about 120 ms for 2000 vifs), so xcdd runs it in a child (tunejob.c).
+ * (about 120 ms for 2000 vifs), so xcdd runs it in a child job (rpc_tune.c).
  */
 #ifndef XCD_TUNE_RUN_H
 #define XCD_TUNE_RUN_H

@@ -6,12 +6,14 @@
  * file holds the process: options, the lock, signals, the tick, main.
  */
 #include "../lib/fdio.h"
+#include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
 #include "clients.h"
 #include "daemons.h"
 #include "host.h"
 #include "hotplug.h"
+#include "rpc_tune.h"
 #include "xcdd.h"
 #include "xslink.h"
 #include <errno.h>
@@ -42,8 +44,8 @@
 static void tick_cb(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct xcdd *x = arg;
-	devjobs_tick(&x->dm.jobs);
-	tunejobs_tick(&x->tunejobs);
+	childjobs_tick(&x->dm.jobs);
+	childjobs_tick(&x->tunejobs);
 	host_poll(x);
 	/* Our xcd-consoled, when it died (of a crash, a kill, or its xenstored
 	 * going), is started again once xenstored answers. */
@@ -271,154 +273,219 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The paths xcdd works with, absolute (a daemon works from /). They live in
+ * main's frame for the daemon's life: its context and the domain manager
+ * point into them. */
+struct paths {
+	char rundir[PATH_MAX], statedir[PATH_MAX], sysroot[PATH_MAX];
+	char io_policy[PATH_MAX + 8], sock[PATH_MAX + 32], hotplug[4300];
+	/* The simulated host's socket and xenstored ("" on Xen). */
+	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32];
+};
+
+/* O's directories made, and O's paths made absolute into P: 0, or -1
+ * (said). A policy file may be absent (the defaults), the root may not. */
+static int make_paths(const struct opts *o, struct paths *p)
 {
-	struct opts op;
-	int pr = parse_options(argc, argv, &op);
-	if (pr != 0)
-		return pr > 0 ? 0 : 2;
-	const char *backend = op.backend, *rundir = op.rundir, *statedir = op.statedir;
-	const char *hotplug_opt = op.hotplug_dir;
-	long hotplug_timeout_s = op.hotplug_timeout_s, device_timeout_s = op.device_timeout_s;
-	enum dev_wait device_wait = op.device_wait;
-	bool device_wait_given = op.device_wait_given, foreground = op.foreground;
-	bool verbose = op.verbose;
-	/* Absolute paths: a daemon works from /. */
-	char rundir_abs[PATH_MAX], statedir_abs[PATH_MAX];
-	if (mkdir_p1(rundir, 0755) < 0 || mkdir_p1(statedir, 0700) < 0)
-		return 1;
-	if (!realpath(rundir, rundir_abs) || !realpath(statedir, statedir_abs)) {
-		fprintf(stderr, "xcdd: %s: %s\n", rundir, strerror(errno));
-		return 1;
+	if (mkdir_p1(o->rundir, 0755) < 0 || mkdir_p1(o->statedir, 0700) < 0)
+		return -1;
+	const char *bad = !realpath(o->rundir, p->rundir)     ? o->rundir
+			  : !realpath(o->statedir, p->statedir) ? o->statedir
+								: NULL;
+	if (bad) {
+		fprintf(stderr, "xcdd: %s: %s\n", bad, strerror(errno));
+		return -1;
 	}
-	rundir = rundir_abs;
-	statedir = statedir_abs;
-	/* Absolute too, since the daemon works from /; a policy file may be
-	 * absent (the defaults), the root may not. */
-	char sysroot_abs[PATH_MAX], io_policy_abs[PATH_MAX + 8];
-	if (!realpath(op.sysroot, sysroot_abs)) {
-		fprintf(stderr, "xcdd: --sysroot %s: %s\n", op.sysroot, strerror(errno));
-		return 1;
+	if (!realpath(o->sysroot, p->sysroot)) {
+		fprintf(stderr, "xcdd: --sysroot %s: %s\n", o->sysroot, strerror(errno));
+		return -1;
 	}
-	if (op.io_policy[0] == '/' || !getcwd(io_policy_abs, PATH_MAX))
-		snprintf(io_policy_abs, sizeof(io_policy_abs), "%s", op.io_policy);
+	if (o->io_policy[0] == '/' || !getcwd(p->io_policy, PATH_MAX))
+		snprintf(p->io_policy, sizeof(p->io_policy), "%s", o->io_policy);
 	else
-		snprintf(io_policy_abs + strlen(io_policy_abs),
-			 sizeof(io_policy_abs) - strlen(io_policy_abs), "/%s", op.io_policy);
+		snprintf(p->io_policy + strlen(p->io_policy),
+			 sizeof(p->io_policy) - strlen(p->io_policy), "/%s", o->io_policy);
+	snprintf(p->sock, sizeof(p->sock), "%s/xcd.sock", p->rundir);
+	return 0;
+}
+
+/* The process: the lock on P's rundir, detached unless O says foreground,
+ * its log, and SIGS (SIGTERM, SIGINT, SIGHUP) blocked for the loop's
+ * signalfd. The lock's descriptor, or -1 (said). */
+static int start_process(const struct opts *o, const struct paths *p, sigset_t *sigs)
+{
 	int lock_fd;
-	if (take_lock(rundir, &lock_fd) < 0)
-		return 1;
-	if (!foreground && daemon(0, 0) < 0) {
+	if (take_lock(p->rundir, &lock_fd) < 0)
+		return -1;
+	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "xcdd: daemon: %s\n", strerror(errno));
-		return 1;
+		close(lock_fd);
+		return -1;
 	}
-	log_init("xcdd", !foreground, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_init("xcdd", !o->foreground, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	write_pid(lock_fd);
-
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return lock_fd;
+}
 
-	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .watch_fd = -1, .xs_live_fd = -1 };
-	int status = 1;
-	char err[512] = "", sock[PATH_MAX + 32];
-	bool dm_opened = false, own_host = false;
-	struct xs_handle *xs = NULL;
-	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32] = "";
-	bool sim_backends = false;
-	bool sim_host = backend ? strcmp(backend, "sim") == 0
-				: access("/dev/xen/privcmd", F_OK) != 0;
+/* The host: its hypervisor into X->hv, its xenstore into *XS, on the
+ * simulated host P's sim_sock and store; *SIM_BACKENDS: xcd-sim plays the
+ * device backends. 0, or -1 (logged). */
+static int open_host(struct xcdd *x, const struct opts *o, struct paths *p,
+		     struct xs_handle **xs, bool *sim_backends)
+{
+	bool own_host = false;
+	bool sim_host = o->backend ? strcmp(o->backend, "sim") == 0
+				   : access("/dev/xen/privcmd", F_OK) != 0;
 	if (sim_host)
-		host_store_path(rundir, store);
-	if (host_open_backend(backend, rundir, store, &x.hv, &own_host, sim_sock, &sim_backends) < 0)
-		goto out;
-	log_info("backend: %s", hv_backend_name(x.hv));
-	if (!(xs = host_open_store(own_host, rundir, store, sim_sock)))
-		goto out;
+		host_store_path(p->rundir, p->store);
+	if (host_open_backend(o->backend, p->rundir, p->store, &x->hv, &own_host, p->sim_sock,
+			      sim_backends) < 0)
+		return -1;
+	log_info("backend: %s", hv_backend_name(x->hv));
+	*xs = host_open_store(own_host, p->rundir, p->store, p->sim_sock);
+	return *xs ? 0 : -1;
+}
+
+/* The domain manager on X's host (XS): the devices' settings from O (the
+ * backends' waits, the hotplug scripts in P's hotplug), the journal under
+ * P's statedir, reconciled. 0, or -1 (logged; nothing left open). */
+static int open_domains(struct xcdd *x, const struct opts *o, struct paths *p,
+			struct xs_handle *xs, bool sim_backends)
+{
+	enum dev_wait wait = o->device_wait;
 	/* Backends xcd-sim plays move to InitWait as the kernel's would. */
-	if (!device_wait_given && sim_backends)
-		device_wait = DEV_WAIT_ALWAYS;
-	char hpdir[4300];
-	hotplug_dir(hotplug_opt, hpdir, sizeof(hpdir));
-	log_info("hotplug scripts: %s (time limit %ld s); waiting for the backend: %s", hpdir,
-		 hotplug_timeout_s,
-		 device_wait == DEV_WAIT_ALWAYS ? "always"
-		 : device_wait == DEV_WAIT_NEVER ? "never" : "where dom0 has the driver");
-	struct dev_env dev = { .xs = xs, .wait = device_wait, .script_dir = hpdir,
-			       .hotplug_timeout_ms = (int)hotplug_timeout_s * 1000,
-			       .init_timeout_ms = (int)device_timeout_s * 1000 };
-	if (dm_open(&x.dm, x.hv, xs, &dev, statedir, clients_dm_changed, &x, err, sizeof(err)) < 0) {
+	if (!o->device_wait_given && sim_backends)
+		wait = DEV_WAIT_ALWAYS;
+	hotplug_dir(o->hotplug_dir, p->hotplug, sizeof(p->hotplug));
+	log_info("hotplug scripts: %s (time limit %ld s); waiting for the backend: %s",
+		 p->hotplug, o->hotplug_timeout_s,
+		 wait == DEV_WAIT_ALWAYS ? "always"
+		 : wait == DEV_WAIT_NEVER ? "never" : "where dom0 has the driver");
+	struct dev_env dev = { .xs = xs, .wait = wait, .script_dir = p->hotplug,
+			       .hotplug_timeout_ms = (int)o->hotplug_timeout_s * 1000,
+			       .init_timeout_ms = (int)o->device_timeout_s * 1000 };
+	char err[XCD_ERR_MAX] = "";
+	if (dm_open(&x->dm, x->hv, xs, &dev, p->statedir, clients_dm_changed, x, err,
+		    sizeof(err)) < 0) {
 		log_err("%s", err);
-		dm_close(&x.dm);
-		goto out;
+		dm_close(&x->dm);
+		return -1;
 	}
-	dm_opened = true;
-	snprintf(sock, sizeof(sock), "%s/xcd.sock", rundir);
-	if (loop_new(&x.loop) < 0)
-		goto out;
-	x.listen_fd = listen_on(sock, err, sizeof(err));
-	x.signal_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (x.listen_fd < 0) {
+	return 0;
+}
+
+/* X's loop: the API socket at P's sock, the signals SIGS, the one-second
+ * tick, the xenstore link's watch. 0, or -1 (logged). */
+static int setup_loop(struct xcdd *x, const struct paths *p, const sigset_t *sigs)
+{
+	char err[XCD_ERR_MAX] = "";
+	if (loop_new(&x->loop) < 0)
+		return -1;
+	x->listen_fd = listen_on(p->sock, err, sizeof(err));
+	x->signal_fd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (x->listen_fd < 0) {
 		log_err("%s", err);
-		goto out;
+		return -1;
 	}
-	x.tick = loop_timer_new(x.loop, tick_cb, &x);
-	if (x.signal_fd < 0 || !x.tick || xslink_init(&x) < 0 ||
-	    loop_add(x.loop, x.listen_fd, EPOLLIN, clients_accept_cb, &x) < 0 ||
-	    loop_add(x.loop, x.signal_fd, EPOLLIN, signal_cb, &x) < 0) {
+	x->tick = loop_timer_new(x->loop, tick_cb, x);
+	if (x->signal_fd < 0 || !x->tick || xslink_init(x) < 0 ||
+	    loop_add(x->loop, x->listen_fd, EPOLLIN, clients_accept_cb, x) < 0 ||
+	    loop_add(x->loop, x->signal_fd, EPOLLIN, signal_cb, x) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	loop_timer_arm(x.tick, 1000, 1000);
-	x.xs = xs;
-	xs = NULL; /* x.xs's now: a new host replaces it */
-	x.send_to = clients_send_owed;
-	x.take_fds = clients_take_fds;
-	loop_set_idle(x.loop, clients_idle, &x);
+	loop_timer_arm(x->tick, 1000, 1000);
+	return 0;
+}
+
+/* X from now on: its store XS (x->xs's, which a new host replaces), P's
+ * paths, the domain manager's and the tuners' jobs in its loop. */
+static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
+		   bool sim_backends)
+{
+	x->xs = xs;
+	x->send_to = clients_send_owed;
+	x->take_fds = clients_take_fds;
+	loop_set_idle(x->loop, clients_idle, x);
 	/* From here on a domain's devices come up and go in device jobs. */
-	dm_set_loop(&x.dm, x.loop);
-	dm_set_host(&x.dm, sim_sock[0] ? HV_SIM : HV_XEN, sim_sock, clients_dm_progress);
-	dm_set_migration_fn(&x.dm, clients_dm_migration);
-	x.own_sim = sim_backends;
-	x.rundir = rundir;
-	x.sim_sock = sim_sock;
-	x.store = store;
-	x.tune_sysroot = sysroot_abs;
-	x.io_policy = io_policy_abs;
-	x.tunejobs.loop = x.loop;
-	xslink_attach(&x);
-	log_info("listening on %s", sock);
-	int rc = loop_run(x.loop);
-	if (rc < 0)
-		log_err("event loop: %s", strerror(-rc));
-	else
-		status = 0;
-	unlink(sock);
-out:
-	tunejobs_close(&x.tunejobs);
-	clients_close_all(&x);
-	if (x.loop)
-		loop_free(x.loop);
-	if (x.listen_fd >= 0)
-		close(x.listen_fd);
-	if (x.signal_fd >= 0)
-		close(x.signal_fd);
-	if (x.xs_live_fd >= 0)
-		close(x.xs_live_fd);
+	dm_set_loop(&x->dm, x->loop);
+	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);
+	dm_set_migration_fn(&x->dm, clients_dm_migration);
+	x->own_sim = sim_backends;
+	x->rundir = p->rundir;
+	x->sim_sock = p->sim_sock;
+	x->store = p->store;
+	x->tune_sysroot = p->sysroot;
+	x->io_policy = p->io_policy;
+	x->tunejobs.loop = x->loop;
+	x->tunejobs.max = TUNE_JOBS_MAX;
+	xslink_attach(x);
+}
+
+/* Everything X holds, closed in order (DM_OPENED: the domain manager too;
+ * XS: a store not yet X's, or NULL). */
+static void teardown(struct xcdd *x, bool dm_opened, struct xs_handle *xs)
+{
+	childjobs_close(&x->tunejobs, "xcdd is stopping");
+	clients_close_all(x);
+	if (x->listen_fd >= 0)
+		close(x->listen_fd);
+	if (x->signal_fd >= 0)
+		close(x->signal_fd);
+	if (x->xs_live_fd >= 0)
+		close(x->xs_live_fd);
+	/* Before the loop goes: the domain manager's jobs are watched in it. */
 	if (dm_opened)
-		dm_close(&x.dm);
-	if (x.xs_watch)
-		xs_close(x.xs_watch);
-	if (x.xs)
-		xs_close(x.xs);
+		dm_close(&x->dm);
+	if (x->loop)
+		loop_free(x->loop);
+	if (x->xs_watch)
+		xs_close(x->xs_watch);
+	if (x->xs)
+		xs_close(x->xs);
 	if (xs)
 		xs_close(xs);
-	if (x.hv)
-		hv_close(x.hv);
+	if (x->hv)
+		hv_close(x->hv);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int pr = parse_options(argc, argv, &o);
+	if (pr != 0)
+		return pr > 0 ? 0 : 2;
+	struct paths p = { 0 };
+	sigset_t sigs;
+	int lock_fd;
+	if (make_paths(&o, &p) < 0 || (lock_fd = start_process(&o, &p, &sigs)) < 0)
+		return 1;
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .watch_fd = -1, .xs_live_fd = -1 };
+	struct xs_handle *xs = NULL;
+	bool sim_backends = false, dm_opened = false;
+	int status = 1;
+	if (open_host(&x, &o, &p, &xs, &sim_backends) == 0 &&
+	    open_domains(&x, &o, &p, xs, sim_backends) == 0) {
+		dm_opened = true;
+		if (setup_loop(&x, &p, &sigs) == 0) {
+			attach(&x, xs, &p, sim_backends);
+			xs = NULL; /* x.xs's now */
+			log_info("listening on %s", p.sock);
+			int rc = loop_run(x.loop);
+			if (rc < 0)
+				log_err("event loop: %s", strerror(-rc));
+			else
+				status = 0;
+			unlink(p.sock);
+		}
+	}
+	teardown(&x, dm_opened, xs);
 	close(lock_fd);
 	return status;
 }

@@ -5,13 +5,13 @@
  */
 #ifndef XCD_XCDD_H
 #define XCD_XCDD_H
+#include "../lib/childjob.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/peercred.h"
 #include "clients.h"
 #include "consoled_sup.h"
 #include "dm/dm.h"
 #include "json_tree.h"
-#include "tunejob.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <yajl/yajl_gen.h>
@@ -82,7 +82,7 @@ struct xcdd {
 	 * under ("/": this host), the policy file (--io-policy), their jobs
 	 * and the answers owed from them. */
 	const char *tune_sysroot, *io_policy;
-	struct tunejobs tunejobs;
+	struct childjobs tunejobs;
 	struct tune_wait *tune_waits;
 	/* Migrations whose answers are owed (rpc_migrate.c): their callers
 	 * leaving aborts them. */

@@ -3,6 +3,7 @@
  * is gone), their loss, the reconnection with a backoff (starting our own
  * xcd-xenstored again once), and what a new store needs re-published. */
 #include "xslink.h"
+#include "../lib/errmsg.h"
 #include "../lib/fdio.h"
 #include "../lib/log.h"
 #include "daemons.h"
@@ -44,7 +45,7 @@ static void release_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	if (errno != EAGAIN) {
 		/* xenstored went away: the connections are dropped and made
 		 * again; the once-a-second poll carries on meanwhile. */
-		char why[128];
+		char why[XCD_ERR_MAX];
 		snprintf(why, sizeof(why), "the @releaseDomain watch failed: %s", strerror(errno));
 		xslink_lost(x, why);
 	}

@@ -4,6 +4,7 @@
  * Xen and the simulated host; only dom0's own kernel ring is a Linux-dom0
  * matter (dom0_ring.c). */
 #include "hyp.h"
+#include "../lib/errmsg.h"
 #include "dom0_ring.h"
 #include "../hv/hv.h"
 #include "../lib/log.h"
@@ -98,7 +99,7 @@ int hyp_open(struct xs_server *s, struct xs_hyp **out, int evtchn_fd_restored)
 		return -ENOMEM;
 	h->srv = s;
 	h->evfd = -1;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = hv_open(HV_AUTO, s->opt.sim_socket, &h->hv, err, sizeof(err));
 	if (r < 0) {
 		if (evtchn_fd_restored >= 0)

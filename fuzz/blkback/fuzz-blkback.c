@@ -17,6 +17,7 @@
 #include "../../blkback/policy.h"
 #include "../../blkback/ringthreads.h"
 #include "../../blkback/vbds.h"
+#include "../../lib/errmsg.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const char *in = (const char *)data + 1;
 	size_t len = size - 1;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	switch (data[0]) {
 	case 'J': {
 		struct mp_doc d;

@@ -9,6 +9,7 @@
  * findings too.
  */
 #include "../../xcd/domcfg.h"
+#include "../../lib/errmsg.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static void each_string(const struct cfg_value *v)
 			each_string(&v->items[i]);
 		return;
 	}
-	char err[256], warn[256];
+	char err[XCD_ERR_MAX], warn[256];
 	struct disk d;
 	if (disk_parse(v->text, &d, err, sizeof(err)) == 0)
 		disk_free(&d);
@@ -36,7 +37,7 @@ static void each_string(const struct cfg_value *v)
 
 static void normalise(const struct cfgfile *cf, const struct domcfg_host *host)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct domcfg *d;
 	if (domcfg_from_cfg(cf, host, &d, err, sizeof(err)))
 		return;
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *sep = memmem(text, size, "\n--\n", 4);
 	if (sep)
 		file_len = (size_t)(sep - text) + 1;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct cfgfile *cf;
 	if (cfgfile_parse("fuzz.cfg", text, file_len, &cf, err, sizeof(err)))
 		return 0;

@@ -5,6 +5,7 @@
  * readable to its end (ASan sees an overrun), every vCPU id below
  * max_vcpus. Nothing may crash, leak or read out of bounds. */
 #include "../../migrate/migrate.h"
+#include "../../lib/errmsg.h"
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ static int direct_pages(void *ctx, uint32_t count, const uint64_t *pfns, const u
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mig_in in;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	pipe_messages(data, size);
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be

@@ -8,6 +8,7 @@
  * text and JSON and freed: leaks are findings too.
  */
 #include "../../lib/tuneplan.h"
+#include "../../lib/errmsg.h"
 #include "../../netback-tune/bonding.h"
 #include "../../lib/cpuset.h"
 #include "../../netback-tune/interrupts.h"
@@ -65,7 +66,7 @@ static void policy(const char *text, size_t size)
 	struct nt_nic nics[6];
 	struct nt_queue q;
 	host_init(&h, nics, &q);
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct nt_policy p;
 	for (int with_host = 0; with_host < 2; with_host++) {
 		if (nt_policy_parse("fuzz.conf", text, size, with_host ? &h : NULL, &p, err,
@@ -95,7 +96,7 @@ static void policy(const char *text, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	struct nt_bond_info b;
 	if (nt_bonding_parse(text, size, &b, err, sizeof(err)) == 0)
 		nt_bond_info_free(&b);

@@ -5,6 +5,7 @@
  * would send must itself parse, so the output side is checked too.
  */
 #include "../../lib/jsonrpc.h"
+#include "../../lib/errmsg.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	struct jsonrpc_linebuf lb;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	jsonrpc_linebuf_init(&lb, max);
 	for (size_t off = 0; off < size; off += piece) {
 		size_t n = size - off < piece ? size - off : piece;

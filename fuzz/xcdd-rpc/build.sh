@@ -24,6 +24,6 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/xcd/devices.c" "$src/xcd/hotplug.c" "$src/xcd/devjob.c" "$src/lib/loop.c" \
 	"$src/lib/jsonrpc.c" "$src/lib/peercred.c" "$src/lib/strmap.c" "$src/lib/log.c" \
 	"$src/lib/utf8.c" "$src/lib/jsonw.c" "$src/xcd/domname.c" "$src/xcd/cfgload.c" "$src/tests/lib/hv_fake.c" \
-	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/xcd/tunejob.c" \
-	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" \
+	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/lib/childjob.c" \
+	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" \
 	$(pkg-config --libs yajl xenstore) -o "$out/fuzz-xcdd-rpc"

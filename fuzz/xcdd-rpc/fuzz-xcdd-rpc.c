@@ -17,6 +17,7 @@
  * domain.
  */
 #include "../../tests/lib/hv_fake.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../xcd/xcdd.h"
 #include <dirent.h>
@@ -106,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nftw(g.dir, rm_one, 8, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		must(0, "cannot empty the journal's directory");
 	struct xcdd x = { .listen_fd = -1, .signal_fd = -1 };
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	x.hv = hv_fake_open();
 	/* No xenstore: the domain manager skips entries and devices. */
 	if (dm_open(&x.dm, x.hv, NULL, NULL, g.statedir, NULL, NULL, err, sizeof(err)) < 0) {

@@ -6,6 +6,7 @@
  * journal). The first byte chooses; the rest is the text.
  */
 #include "../../xcd/actions.h"
+#include "../../lib/errmsg.h"
 #include "../../xcd/devid.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (data[0] & 1) {
 		struct dm_on on;
 		dm_on_defaults(&on);

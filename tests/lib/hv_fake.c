@@ -161,6 +161,16 @@ static int fake_destroy(struct hv *hv, uint32_t domid)
 	return 0;
 }
 
+/* As Xen's domain handle: any domain's but 0's, any value. */
+static int fake_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
+{
+	if (domid == 0)
+		return hv_fail(hv, -EPERM, "fake: domain 0's uuid stays");
+	FIND(d, hv, domid);
+	memcpy(d->info.uuid, uuid, 16);
+	return 0;
+}
+
 static int fake_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 {
 	FIND(d, hv, domid);
@@ -256,6 +266,7 @@ static const struct hv_ops fake_ops = {
 	.domain_shutdown = fake_shutdown,
 	.domain_destroy = fake_destroy,
 	.domain_getinfo = fake_getinfo,
+	.domain_set_uuid = fake_set_uuid,
 	.domain_list = fake_list,
 	.set_max_mem = fake_set_max_mem,
 	.set_target_mem = fake_set_target,

@@ -12,6 +12,7 @@
  *                                     and with KEY value=V or absent=1
  * Exit status 0, or 1 with hv's explanation on stderr. */
 #include "../../hv/hv.h"
+#include "../../lib/errmsg.h"
 #include "../../sim/guest.h"
 #include <errno.h>
 #include <stdio.h>
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sim-guest: %s\n", err);
 		return 1;

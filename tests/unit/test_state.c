@@ -189,6 +189,7 @@ static const char *joined(void)
 /* READ/DIRECTORY/GET_PERMS as text, "E<name>" on error. */
 static const char *sk_get(struct sk *k, uint32_t type, uint32_t tx, const char *path)
 {
+	/* An errno's name ("ENOENT"), not a message: 32 bytes hold any. */
 	static char err[32];
 	int rc = sk_req(k, type, tx, path, NULL);
 	if (rc == 0)

@@ -27,6 +27,7 @@
  * Checks read Xen through hv, and through libxenctrl where hv has no reader
  * (a PVH domain's paging pool and timer mode). */
 #include "../../hv/backend.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -632,7 +633,7 @@ int main(int argc, char **argv)
 	char **av = argv + 2;
 	int ac = argc - 2;
 	struct probe p = { 0 };
-	char err[256];
+	char err[XCD_ERR_MAX];
 	int rc = hv_open(HV_XEN, NULL, &p.hv, err, sizeof(err));
 	if (rc < 0)
 		return failf("hv_open: %s", err);

@@ -1,6 +1,7 @@
 /* create: dm_create, from a parsed configuration to a running domain, and
  * the undo of one that fails half way. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -72,7 +73,7 @@ int dm_apply_config(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
  */
 void dm_create_undo(struct dm *m, struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int rc = hv_domain_destroy(m->hv, d->domid);
 	if (rc < 0 && rc != -ESRCH) {
 		log_err("domain %s (domid %u): a failed create cannot be undone yet: %s; its "
@@ -83,8 +84,7 @@ void dm_create_undo(struct dm *m, struct dm_domain *d)
 		snprintf(d->pending.step, sizeof(d->pending.step), UNDO_STEP);
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
-		if (strmap_get(&m->by_uuid, d->uuid) == d ||
-		    strmap_put(&m->by_uuid, d->uuid, d, NULL) == 0)
+		if (dm_find_uuid(m, d->uuid) == d || dm_table_put(m, d) == 0)
 			return;
 		/* No memory to keep it: its record brings it back at the next start. */
 		dm_domain_free(d);
@@ -137,7 +137,7 @@ void dm_create_finish(struct dm_op *op)
 		return;
 	}
 	log_info("%s domain %s (domid %u, uuid %s)%s", op->restore ? "restored" : "created",
-		 d->name, d->domid, d->uuid, op->paused ? ", paused" : "");
+		 d->name, d->domid, UUID_STR(d->uuid), op->paused ? ", paused" : "");
 	dm_op_end(op, 0, d);
 }
 
@@ -148,10 +148,11 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 {
 	if (!m->xs)
 		return 0;
+	char u[UUID_STR_LEN + 1];
 	struct xsd_domain xd = {
 		.domid = d->domid,
 		.name = d->name,
-		.uuid = d->uuid,
+		.uuid = uuid_str(d->uuid, u),
 		.pvh = hc->type == HV_DOM_PVH,
 		.max_kb = hc->max_mem_kb,
 		.target_kb = cfg->target_memkb != DOMCFG_MEMKB_DEFAULT &&
@@ -167,7 +168,7 @@ static int store_create(struct dm *m, const struct dm_domain *d, const struct do
 		.ramdisk = cfg->ramdisk,
 		.cmdline = cfg->cmdline,
 	};
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int rc = xsd_create(m->xs, &xd, err, sizeof(err));
 	if (rc < 0)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
@@ -184,10 +185,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 		return d;
 	struct hv_dominfo i;
 	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
-	char u[37];
-	if (rc == 0)
-		uuid_format(i.uuid, u);
-	if (rc == -ESRCH || (rc == 0 && strcmp(u, d->uuid))) {
+	if (rc == -ESRCH || (rc == 0 && memcmp(i.uuid, d->uuid, 16))) {
 		log_info("domain %s (domid %u) has gone (seen when its name was wanted again)",
 			 d->name, d->domid);
 		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD | DM_DROP_NOTIFY);
@@ -201,7 +199,7 @@ static struct dm_domain *find_live(struct dm *m, const char *name)
 static int name_check(struct dm *m, const struct dm_domain *self, const char *name,
 		      const char *field, bool live, struct dm_error *e)
 {
-	char why[256];
+	char why[XCD_ERR_MAX];
 	if (domname_check(name, why, sizeof(why)) < 0) {
 		dm_error_set(e, self ? DM_ERR_INVALID : DM_ERR_CONFIG, field,
 				  "%s: %s", field, why);
@@ -229,7 +227,7 @@ int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 static int create_checks(struct dm *m, const struct domcfg *cfg, bool restart,
 			 struct dm_error *e)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	if (!cfg->name) {
 		dm_error_set(e, DM_ERR_CONFIG, "name", "the configuration has no name=");
 		return -EINVAL;
@@ -289,7 +287,7 @@ static void hv_config_of(const struct domcfg *cfg, const uint8_t *uuid,
 static int build(struct dm *m, struct dm_domain *d, const struct domcfg *cfg,
 		 uint32_t max_vcpus, struct dm_error *e)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct hv_build_spec spec = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				      .cmdline = cfg->cmdline,
 				      .vcpus = cfg->vcpus > 0 ? (uint32_t)cfg->vcpus : 0 };
@@ -315,17 +313,17 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	const struct domcfg *cfg = held->cfg;
 	if (!uuid)
 		uuid = cfg->uuid;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int nrc = create_checks(m, cfg, restart, e);
 	if (nrc < 0)
 		return nrc;
 	struct dm_domain *d = calloc(1, sizeof(*d));
 	if (!d)
 		goto nomem;
-	uuid_format(uuid, d->uuid);
-	if (strmap_get(&m->by_uuid, d->uuid)) {
+	memcpy(d->uuid, uuid, 16);
+	if (dm_find_uuid(m, d->uuid)) {
 		dm_error_set(e, DM_ERR_EXISTS, "uuid", "a domain with uuid %s exists already",
-				  d->uuid);
+			     UUID_STR(d->uuid));
 		free(d);
 		return -EEXIST;
 	}
@@ -373,9 +371,9 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 		goto undo;
 	}
 	dm_crash_point(m, mig ? "migrate-in:created" : file ? "restore:created" : "create:journal");
-	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
-		char jerr[256];
-		journal_remove(m->journal, d->uuid, jerr, sizeof(jerr));
+	if (dm_table_put(m, d) < 0) {
+		char jerr[XCD_ERR_MAX];
+		journal_remove(m->journal, UUID_STR(d->uuid), jerr, sizeof(jerr));
 		rc = -ENOMEM;
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		goto undo;

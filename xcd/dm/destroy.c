@@ -1,5 +1,6 @@
 /* destroy: dm_destroy, devices first, then the domain and its entries. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -51,7 +52,7 @@ void dm_destroy_finish(struct dm_op *op)
 {
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	int rc = hv_domain_destroy(m->hv, d->domid);
 	if (rc < 0 && rc != -ESRCH) {
 		dm_hv_fail(m, &op->e, rc, "cannot destroy domain", d->name);
@@ -64,7 +65,7 @@ void dm_destroy_finish(struct dm_op *op)
 	}
 	dm_crash_point(m, "destroy:hv");
 	/* Its entries go with it, before the record says so (a restart's). */
-	if (m->xs && xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+	if (m->xs && xsd_remove(m->xs, d->domid, UUID_STR(d->uuid), err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	log_info("destroyed domain %s (domid %u)", d->name, d->domid);
 	op->d = NULL;

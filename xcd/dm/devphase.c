@@ -1,6 +1,7 @@
 /* devphase: a create's or a destroy's chain of steps, and its device phase
  * (a job once xcdd's loop runs). */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -57,7 +58,7 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 {
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	int rc = 0;
 	/* The entries are written here, at once, so that a domain is never seen
 	 * without them; only waits and scripts take time. Without a device
@@ -66,9 +67,8 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 		op_devices_done(0, true, "", op);
 		return;
 	}
-	uint8_t uuid[16] = { 0 };
-	uuid_parse(d->uuid, uuid); /* a restart's may not be the configuration's */
-	if (add && (rc = dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err))) < 0) {
+	/* D's uuid: a restart's may not be the configuration's. */
+	if (add && (rc = dev_write_all(&m->dev, d->domid, d->uuid, cfg, err, sizeof(err))) < 0) {
 		op_devices_done(rc, true, err, op);
 		return;
 	}
@@ -84,7 +84,7 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 		dm_crash_point(m, add ? "create:devjob" : "destroy:devjob");
 	if (rc < 0) {
 		/* Nothing ran: what dev_write_all wrote goes with the domain. */
-		char rerr[512];
+		char rerr[XCD_ERR_MAX];
 		if (add && dev_remove_all(&m->dev, d->domid, rerr, sizeof(rerr)) < 0)
 			log_warn("domain %s: %s", d->name, rerr);
 		op_devices_done(rc, true, err, op);

@@ -7,6 +7,7 @@
 #ifndef XCD_DM_DM_H
 #define XCD_DM_DM_H
 #include "../../hv/hv.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/strmap.h"
 #include "../../migrate/precopy.h"
 #include "../actions.h"
@@ -37,7 +38,7 @@ enum dm_errcode {
 struct dm_error {
 	int code; /* enum dm_errcode */
 	char field[64];
-	char message[256];
+	char message[XCD_ERR_MAX];
 };
 
 /* Fills E (message printf-style, cut at a UTF-8 boundary); FIELD may be NULL. */
@@ -72,9 +73,11 @@ struct dm_pending_op {
 	char step[32];	    /* the last step begun, for the log */
 	bool paused;	    /* create: left paused at the end */
 	bool restart;	    /* create: of a restart (made again if it fails half way) */
-	char new_uuid[37];  /* rename-restart: the domain made again */
-	char kept_uuid[37]; /* rename-restart: the one the kept domain takes, as
-			     * libxl gives it ("": it keeps its own) */
+	uint8_t new_uuid[16];  /* rename-restart: the domain made again */
+	/* rename-restart: the uuid the kept domain takes, as libxl gives it
+	 * (HAS_KEPT_UUID false: it keeps its own). */
+	bool has_kept_uuid;
+	uint8_t kept_uuid[16];
 	/* save: the file being written (FILE.tmp until it is whole), whether the
 	 * domain stays (KEEP: -c or -p), is left paused (LEAVE_PAUSED: -p) and
 	 * was paused before the save (WAS_PAUSED: it is left so on a rollback);
@@ -88,7 +91,7 @@ struct dm_pending_op {
 };
 
 struct dm_domain {
-	char uuid[37];
+	uint8_t uuid[16]; /* text (lib/uuid.h) only where it is printed */
 	char *name;
 	uint32_t domid;
 	char state[DM_STATE_LEN + 1]; /* as last reported */
@@ -164,13 +167,16 @@ struct dm {
 	struct xs_handle *xs;	/* NULL: no xenstore (entries and devices skipped) */
 	struct dev_env dev;
 	struct journal *journal;
-	struct strmap by_uuid; /* uuid -> struct dm_domain */
+	/* uuid -> struct dm_domain, keyed by the uuid's text (a map of
+	 * strings): looked up and changed through dm_find_uuid, dm_table_put
+	 * and dm_table_remove only; walked with strmap_next. */
+	struct strmap by_uuid;
 	dm_state_fn *state_changed;
 	void *arg;
 	bool poll_failing;
 	/* The device phases of creates and destroys run as jobs once xcdd's
 	 * loop runs (dm_set_loop); before that (re-attach at start) inline. */
-	struct devjobs jobs;
+	struct childjobs jobs;
 	/* XCDD_TEST_CRASH_AT: the step after which xcdd kills itself (tests). */
 	const char *crash_at;
 	/* What a save's or restore's job opens for its own connection to the
@@ -182,28 +188,73 @@ struct dm {
 };
 
 /*
- * The end of a dm_create or dm_destroy that was started (returned 0): RC 0
- * or a negative errno with E filled; D the domain made (a create that
- * succeeded), else NULL.
+ * The end of an operation that was started (dm_create, dm_destroy, dm_save,
+ * dm_restore returned 0), called once from the loop (or, without a loop,
+ * before the call returns): RC 0, or a negative errno with E filled as the
+ * contracts below say; D the domain made or kept (a create or restore that
+ * succeeded, a save with KEEP), else NULL.
  */
 typedef void dm_done_fn(struct dm *m, int rc, struct dm_domain *d,
 			const struct dm_error *e, void *arg);
 
-/* Opens STATEDIR/domains (creating STATEDIR if needed), loads the journal and
- * reconciles it with the hypervisor's list and with xenstore through XS
- * (NULL: none; DEV then unused): entries of domains that are gone are
- * removed, their devices' scripts run. An operation a record says was under
- * way is settled, inline: a create rolled back, a destroy finished, a restart
- * finished (the domain made again once, from its journaled source). */
+/*
+ * Contracts. Unless a function says otherwise:
+ * - M was set up by dm_open and not yet closed; D is a domain of M's table
+ *   (dm_find, dm_find_uuid, a DONE), valid until it leaves the table: a
+ *   destroy's end, dm_poll or dm_host_lost finding it gone, dm_close. All
+ *   calls come from one thread (xcdd's loop).
+ * - The return is 0, or a negative errno with E filled (when the function
+ *   takes one): E->code says what kind of failure for the caller to act on,
+ *   E->message one sentence that names the domain, E->field what was wrong
+ *   as the caller named it ("params.memory_kb") or the configuration's key.
+ * - The codes mean, in every function:
+ *   DM_ERR_FAILED (any errno): the hypervisor, xenstore or the journal
+ *     failed; the message carries their words (the hypervisor's are
+ *     hv_error()'s). -ECONNRESET from the hypervisor: the host is gone
+ *     (xcdd then calls dm_host_lost).
+ *   DM_ERR_NO_DOMAIN (-ESRCH): the hypervisor no longer has D; the next
+ *     dm_poll drops it.
+ *   DM_ERR_BUSY (-EBUSY): an operation runs on D (dm_busy names it): only
+ *     dm_destroy applies until it is over.
+ *   DM_ERR_NOMEM (-ENOMEM): out of memory; nothing changed.
+ *   DM_ERR_INVALID, DM_ERR_CONFIG, DM_ERR_EXISTS, DM_ERR_STATE: the request
+ *     cannot be met as it is (each function says when); nothing changed.
+ * - A change that D's journal record holds (pause state, memory, name,
+ *   affinity, an operation under way) is written to the record before the
+ *   call returns; when the record cannot be written the change is undone in
+ *   the hypervisor (DM_ERR_FAILED says so, or that it could not be undone).
+ * - Nothing waits on a device: scripts and backend waits run as jobs once
+ *   dm_set_loop was called (inline before, at start). Hypervisor calls are
+ *   synchronous: dm_create's build takes seconds on Xen.
+ */
+
+/*
+ * Opens STATEDIR/domains (creating STATEDIR, mode 0700, if needed) as the
+ * journal of M (any contents: M is reset), loads every record and
+ * reconciles them with HV's list and with xenstore through XS (NULL: none;
+ * DEV's settings then unused): records of domains that are gone are
+ * removed, and their entries and devices' scripts with them; foreign
+ * domains are left alone; an operation a record says was under way is
+ * settled, inline (a create or restore rolled back, a destroy finished, a
+ * restart finished once from its journaled source, a save rolled back or
+ * forward). FN(ARG) is told every state change from then on. 0, or a
+ * negative errno with ERR: -ENOMEM; mkdir's or the journal's errno (ERR
+ * names the path); the hypervisor's list unreadable (ERR has hv_error()).
+ * On failure M holds what was loaded, which dm_close frees.
+ */
 int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_env *dev,
 	    const char *statedir, dm_state_fn *fn, void *arg, char *err, size_t errlen);
-/* Ends every operation still running (told "xcdd is stopping"), kills
- * their jobs and frees the domains. */
+/* Ends every operation still running (its DONE told -ECANCELED, "xcdd is
+ * stopping"), stops and reaps their jobs, frees the domains and closes the
+ * journal. The records keep what was under way: the next dm_open settles
+ * it. Call it while the loop of dm_set_loop still exists. */
 void dm_close(struct dm *m);
-/* From now on device phases run as jobs in LOOP's children. */
+/* From now on device phases, saves and restores run as jobs in LOOP's
+ * children (before: device phases inline, saves and restores refused). */
 void dm_set_loop(struct dm *m, struct loop *loop);
 /* The host a save's or restore's job connects to: BACKEND, and for HV_SIM
- * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. */
+ * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. HV_AUTO
+ * (the default): saves and restores are refused. */
 void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
 		 dm_progress_fn *progress);
 /* Who is told how migrations go (NULL: nobody). */
@@ -215,64 +266,85 @@ const char *dm_busy(const struct dm_domain *d);
 
 /* By name (NAME non-NULL) or by domid; NULL: not one xcdd manages. */
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid);
-/* By uuid (text form); NULL: none. */
-struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid);
+/* By uuid; NULL: none. */
+struct dm_domain *dm_find_uuid(struct dm *m, const uint8_t uuid[16]);
 /* How many domains the table holds. */
 size_t dm_count(const struct dm *m);
 
 /*
  * Reads for callers that show what the hypervisor has (xcdd's methods): the
- * manager holds the hypervisor handle, and callers go through these.
- * On failure, dm_hv_message says what the hypervisor said.
+ * manager holds the hypervisor handle, and callers go through these. They
+ * change nothing. On failure (a negative errno, -ECONNRESET when the host
+ * is gone) dm_hv_message says what the hypervisor said.
  */
 /* Every domain the hypervisor has (domain 0 and foreign ones too), in domid
- * order, into *LIST (malloc'd): their number, or a negative errno. */
+ * order, into *LIST (malloc'd, the caller's): their number, or a negative
+ * errno (-ENOMEM, or the hypervisor's). */
 int dm_list(struct dm *m, struct hv_dominfo **list);
-/* The host: 0, or a negative errno. */
+/* The host's CPUs, memory and version into *H: 0, or a negative errno. */
 int dm_host_info(struct dm *m, struct hv_hostinfo *h);
 /* D's info read again into d->info: 0, or a negative errno with E
  * (DM_ERR_FAILED, "cannot read domain NAME: ..."). */
 int dm_read_info(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /* vCPU VCPU of D: its state in *VI and its hard affinity as a byte map of
- * LEN bytes in HARD. 0, or a negative errno. */
+ * LEN bytes in HARD. 0, or a negative errno (for a vCPU D does not have:
+ * -EINVAL on the simulated host, Xen's error on Xen). */
 int dm_vcpu_info(struct dm *m, const struct dm_domain *d, uint32_t vcpu,
 		 struct hv_vcpuinfo *vi, uint8_t *hard, size_t len);
-/* The hypervisor's message for the last call that failed. */
+/* The hypervisor's message for the last call that failed ("" when none). */
 const char *dm_hv_message(struct dm *m);
 
 /*
  * Creates, builds and (unless PAUSED) unpauses CFG's domain (CFG is the
  * manager's from the call on: kept with the domain, for its restarts, or
- * freed; the caller may read it until DONE is told, or dm_create fails): its xenstore
- * entries, its devices and their hotplug scripts; SRC (NULL: none, so no
- * restart) is journaled to make it again. On failure nothing is left, but
- * for a domain the hypervisor will not destroy: that one stays in the table
- * and the journal (dm_busy "undoing", only destroy applies) and each poll
- * tries the destroy again; a restarted xcdd rolls it back.
- * The domain is in the table (paused, dm_busy "creating") from the start;
- * its devices come up in a job, and DONE (NULL: the result is logged) is
- * called at the end, possibly before dm_create returns. A negative errno
- * with E filled when it failed before that (DONE not called).
+ * freed; the caller may read it until DONE is told, or dm_create fails):
+ * its xenstore entries, its devices and their hotplug scripts; SRC (NULL:
+ * none, so no restart) is journaled to make it again. The domain is in the
+ * table (paused, dm_busy "creating") from the start; its devices come up in
+ * a job, and DONE (NULL: the result is logged) is called at the end,
+ * possibly before dm_create returns, with the domain or the failure.
+ * A negative errno with E when it failed before that (DONE not called):
+ * DM_ERR_CONFIG (-EINVAL): no name=, no kernel=, a name the rule refuses
+ * (field "name"), a device the configuration cannot have, a vifname in use
+ * (field "params.config"); DM_ERR_EXISTS (-EEXIST): a domain has that name
+ * (field "name") or uuid ("uuid"); DM_ERR_FAILED: the journal, the
+ * hypervisor (create, build: its words), xenstore; DM_ERR_NOMEM.
+ * On failure, early or in DONE, nothing is left, but for a domain the
+ * hypervisor will not destroy: that one stays in the table and the journal
+ * (dm_busy "undoing", only destroy applies) and each poll tries the destroy
+ * again; a restarted xcdd rolls it back.
  */
 int dm_create(struct dm *m, struct domcfg *cfg, const struct dm_source *src, bool paused,
 	      dm_done_fn *done, void *arg, struct dm_error *e);
+/* Pauses D. 0; DM_ERR_BUSY; DM_ERR_STATE (-EINVAL): paused already; the
+ * hypervisor's failure; DM_ERR_FAILED when the record cannot be written
+ * (D unpaused again, or the message says it could not be). */
 int dm_pause(struct dm *m, struct dm_domain *d, struct dm_error *e);
+/* Unpauses D. 0; DM_ERR_BUSY; DM_ERR_STATE (-EINVAL): not paused; the
+ * hypervisor's failure; DM_ERR_FAILED when the record cannot be written
+ * (D paused again, or the message says it could not be). */
 int dm_unpause(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /*
  * Pauses D, runs its device scripts (in a job), destroys it, removes its
- * entries and frees D; DONE (NULL: logged) is told at the end, possibly
- * before dm_destroy returns. A domain still being created has its job
- * killed first (its create fails, saying so). A negative errno with E
- * filled when it cannot start (being destroyed already; DONE not called).
+ * entries and its record, and frees D; DONE (NULL: logged) is told at the
+ * end, possibly before dm_destroy returns: RC 0, or the hypervisor's
+ * failure to destroy it (DM_ERR_FAILED: D stays in the table, paused and
+ * with nothing under way, for a destroy to be tried again). A domain still
+ * being created has its job
+ * killed first (its create fails, saying so). A negative errno with E when
+ * it cannot start (DONE not called): DM_ERR_BUSY, being destroyed already;
+ * DM_ERR_NOMEM.
  */
 int dm_destroy(struct dm *m, struct dm_domain *d, dm_done_fn *done, void *arg,
 	       struct dm_error *e);
 /*
  * Asks D to power off (REBOOT false) or reboot through control/shutdown when
  * the guest announced it answers (control/feature-poweroff/-reboot "1");
- * else, with FORCE, shuts it down through the hypervisor, and without it
- * fails saying so. *HOW: "pv" or "hypervisor". What then happens to it is
- * its on_poweroff/on_reboot action, applied by dm_poll.
+ * else, with FORCE, shuts it down through the hypervisor. *HOW: "pv" or
+ * "hypervisor". What then happens to it is its on_poweroff/on_reboot
+ * action, applied by dm_poll. 0; DM_ERR_BUSY; DM_ERR_STATE (-EINVAL): shut
+ * down already; DM_ERR_FAILED: xenstore's or the hypervisor's failure, or
+ * (-EOPNOTSUPP) no PV control and no FORCE, the message saying to use -F.
  */
 int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, const char **how,
 		struct dm_error *e);
@@ -282,12 +354,19 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
  * becomes FILE (an existing FILE is replaced, as xl does) only once it is
  * whole. Then D is destroyed, or with KEEP stays: running again (as it was
  * before: a domain paused before stays paused), or paused with LEAVE_PAUSED.
- * On failure D runs again as it was and no FILE.tmp is left. Journaled: a
- * restarted xcdd settles a save that did not finish (xcdd(8)). Only
- * simulated guests (kernel "sim:...") can be saved yet. SRC (NULL: D's own)
- * is the xl.cfg text the file keeps for a restore. DONE (D when it is
- * kept, else NULL) is told at the end; a negative errno with E when it could
- * not start (DONE not called).
+ * Journaled: a restarted xcdd settles a save that did not finish (xcdd(8)).
+ * SRC (NULL: D's own) is the xl.cfg text the file keeps for a restore.
+ * DONE (D when it is kept, else NULL) is told at the end; a failure of the
+ * job or of the rename (DM_ERR_FAILED, their words) leaves D running as it
+ * was and no FILE.tmp; once FILE is whole, D's destroy fails as dm_destroy
+ * says. A negative errno with E when it could not start
+ * (DONE not called, nothing changed): DM_ERR_BUSY; DM_ERR_INVALID (field
+ * "params.file"): not an absolute path of less than DM_SAVE_PATH_MAX - 8
+ * bytes (-EINVAL), a directory (-EISDIR); DM_ERR_STATE (-EOPNOTSUPP): not
+ * a simulated guest (kernel "sim:..."), the only kind saved yet;
+ * DM_ERR_FAILED: no loop or no host set (-EAGAIN: dm_set_loop,
+ * dm_set_host), the hypervisor's failure to read or pause D, the job not
+ * started; DM_ERR_NOMEM.
  */
 int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
 	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e);
@@ -298,9 +377,15 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
  * journaled as for dm_create; the name must pass dm_name_check before
  * anything is made. The domain is created, filled from the file by a job,
  * made runnable (hv_domain_restore_finish), given its xenstore entries and
- * introduced, its devices added, and unpaused unless PAUSED. On failure
- * nothing is left; a restarted xcdd rolls back a restore that did not
- * finish. DONE as for dm_create.
+ * introduced, its devices added, and unpaused unless PAUSED. DONE as for
+ * dm_create (a file the job finds bad: DM_ERR_INVALID, field
+ * "params.file", naming the record and byte). On failure nothing is left;
+ * a restarted xcdd rolls back a restore that did not finish. A negative
+ * errno with E when it failed before the job (DONE not called):
+ * DM_ERR_INVALID (field "params.file"): not an absolute path of less than
+ * DM_SAVE_PATH_MAX bytes, unreadable, not a save file or one without a
+ * configuration; DM_ERR_CONFIG: the configuration it keeps does not parse;
+ * then as dm_create, and DM_ERR_FAILED (-EAGAIN) without a loop or host.
  */
 int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct dm_source *src,
 	       bool paused, dm_done_fn *done, void *arg, struct dm_error *e);
@@ -356,56 +441,84 @@ int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_of
  */
 int dm_migrate_abort(struct dm *m, struct dm_domain *d, struct dm_error *e);
 
-/* Sets the vCPUs of D online (the first N) and offline (the rest). */
+/* Sets the vCPUs of D online (the first N) and offline (the rest), by
+ * writing cpu/N/availability for the guest to follow (not journaled: the
+ * guest's own state). 0; DM_ERR_INVALID (field "params.vcpus", -EINVAL): N
+ * not between 1 and D's maximum; DM_ERR_FAILED: the hypervisor (reading
+ * D) or xenstore. */
 int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error *e);
 
-/* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB.
- * A target above the maximum, or a maximum below the target, is refused. */
+/* Sets D's memory target (MAX false) or its maximum (MAX true) to KB KiB,
+ * in the hypervisor and in xenstore (the guest's balloon follows the
+ * target). 0; DM_ERR_INVALID (field "params.memory_kb", -EINVAL): 0 KiB, a
+ * target above the maximum, a maximum below the target, or a size the
+ * hypervisor refuses; DM_ERR_FAILED: the hypervisor, xenstore, or the
+ * record (the old setting is put back everywhere, the message says). */
 int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 		  struct dm_error *e);
 /*
  * Whether NAME may name a domain: the rule of domname.h, and no other domain
  * (but SELF, which may be NULL) has it. 0, or fills E (FIELD names the
- * parameter: "name", "params.new_name") and returns -EINVAL or -EEXIST.
- * Every way a name comes in uses it: create, rename, and restore and
- * migrate-receive when they come.
+ * parameter: "name", "params.new_name") and returns -EINVAL (the rule:
+ * DM_ERR_CONFIG for a new domain, DM_ERR_INVALID for a rename) or -EEXIST
+ * (DM_ERR_EXISTS). Every way a name comes in uses it: create, rename, and
+ * restore and migrate-receive when they come.
  */
 int dm_name_check(struct dm *m, const struct dm_domain *self, const char *name,
 		  const char *field, struct dm_error *e);
 
-/* Renames D to NAME, which must pass dm_name_check. */
+/* Renames D to NAME in xenstore, its configuration's JSON and its record.
+ * 0; DM_ERR_BUSY; dm_name_check's failures (field "params.new_name");
+ * DM_ERR_FAILED: xenstore or the record (the old name is put back);
+ * DM_ERR_NOMEM. */
 int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
 /*
  * Pins vCPU VCPU of D (-1: all of them) to the CPU lists HARD and SOFT (xl's
- * syntax; NULL leaves that affinity as it is), for a host of NR_CPUS CPUs.
+ * syntax; NULL leaves that affinity as it is), for a host of NR_CPUS CPUs:
+ * the hard affinity in the hypervisor, the soft one (which hv does not
+ * carry) in D's record. 0; DM_ERR_INVALID (-EINVAL): no such vCPU (field
+ * "params.vcpu"), a CPU list that does not parse for this host
+ * ("params.cpus", "params.cpus_soft"); DM_ERR_FAILED: the hypervisor or
+ * the record (every vCPU's affinity put back); DM_ERR_NOMEM.
  */
 int dm_vcpu_pin(struct dm *m, struct dm_domain *d, long long vcpu, const char *hard,
 		const char *soft, unsigned nr_cpus, struct dm_error *e);
-/* The soft affinity of D's vCPU VCPU as a byte map of LEN bytes. */
+/* The soft affinity of D's vCPU VCPU as a byte map of LEN bytes (all CPUs
+ * when none was set). Cannot fail. */
 void dm_soft_affinity(const struct dm_domain *d, uint32_t vcpu, uint8_t *map, size_t len);
-/* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). */
+/* Bit i of M into bit i%8 of byte i/8 of OUT (LEN bytes). Cannot fail. */
 void dm_cpumap_bytes(const struct cpumap *m, uint8_t *out, size_t len);
 
-/* Reads the hypervisor's list and reports changes (shutdown, crash, gone);
- * applies the on_* action of a guest that shut down (actions.h). 0, or the
- * hypervisor's error (-ECONNRESET: the connection to the host is lost). */
+/*
+ * Reads the hypervisor's list and reports changes (shutdown, crash, gone)
+ * to dm_open's FN; drops the domains that are gone (their entries, devices
+ * and records); applies the on_* action of a guest that shut down
+ * (actions.h: destroy, restart, rename-restart, preserve); tries again the
+ * destroy of what failed creates left. 0, or a negative errno: the
+ * hypervisor's list failed (-ECONNRESET: the host is lost; logged once per
+ * outage), -ENOMEM; nothing was changed then.
+ */
 int dm_poll(struct dm *m);
 
-/* Starts a new host after the old one went away: its hv and xenstore. */
+/* Starts a new host after the old one went away: its hv and xenstore
+ * (0), or a negative errno. */
 typedef int dm_reopen_fn(void *arg, struct hv **hv, struct xs_handle **xs);
 /*
  * The host went away under every domain (the simulated host's process died):
  * each is reported crashed, then gone, and dropped from the journal
  * (REMOVE_ENTRIES: its xenstore entries removed too, for a store that
- * outlives the host). REOPEN then brings up a new host, and the guests whose
+ * outlives the host); operations under way end with -EHOSTDOWN. REOPEN then
+ * brings up a new host, which M uses from then on, and the guests whose
  * on_crash is restart or rename-restart are made again on it from their
  * journaled configuration; preserve cannot be honoured and is logged as such.
- * 0, or REOPEN's error (the guests to restart are then dropped, logged).
+ * 0; -ENOMEM (nothing done); or REOPEN's error (the guests to restart are
+ * then dropped, logged, and M keeps the old, dead handles).
  */
 int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *arg);
 
 /* D's configuration as parsed at its create or at load (its uuid may be
- * another: D's is d->uuid), or NULL: then dm_config_missing says why. */
+ * another: D's is d->uuid), or NULL: then dm_config_missing says why (a
+ * sentence; "" when there is a configuration). */
 const struct domcfg *dm_domain_config(const struct dm_domain *d);
 const char *dm_config_missing(const struct dm_domain *d);
 /*
@@ -414,11 +527,15 @@ const char *dm_config_missing(const struct dm_domain *d);
  * again from its record and the hypervisor (xs_domain.h), is introduced to
  * xenstored with its recorded ring, and its devices' entries are written
  * and their scripts run again (a device job). Domains whose entries are
- * there are left as they are. *REPUBLISHED, *KEPT: how many of each.
+ * there are left as they are, and those with an operation under way are
+ * skipped (logged). *REPUBLISHED, *KEPT: how many of each. 0;
+ * -ENOTCONN: no xenstore; else the first domain's failure (a negative
+ * errno, logged with its domain), the others tried all the same.
  */
 int dm_republish(struct dm *m, unsigned *republished, unsigned *kept);
 
-/* The xl State flags of I. */
+/* The xl State flags of I ("r-----", "--p---", ...). Cannot fail. */
 void dm_state_string(const struct hv_dominfo *i, char out[DM_STATE_LEN + 1]);
+/* Frees S (NULL: nothing). */
 void dm_source_free(struct dm_source *s);
 #endif

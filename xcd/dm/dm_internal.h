@@ -20,6 +20,7 @@
 #ifndef XCD_DM_INTERNAL_H
 #define XCD_DM_INTERNAL_H
 #include "dm.h"
+#include "../../lib/uuid.h"
 #include <yajl/yajl_tree.h>
 
 /*
@@ -62,7 +63,9 @@ struct restart_ctx {
 	struct dm_cfg *cfg; /* a reference */
 	struct dm_source *src;
 	bool new_host; /* its host went away: said in the log */
-	char old_uuid[37]; /* rename-restart: the domain kept, whose record says so */
+	/* rename-restart: the domain kept, whose record says so (HAS_OLD_UUID) */
+	bool has_old_uuid;
+	uint8_t old_uuid[16];
 };
 
 /* ---- table.c ---- */
@@ -84,7 +87,11 @@ void dm_crash_point(const struct dm *m, const char *step);
  * alone may have been reused by another domain). */
 struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_domain *d);
 /* The hypervisor's entry of the domain with uuid UUID, at any domid. */
-struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char *uuid);
+struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const uint8_t uuid[16]);
+/* D into the table under its uuid (replacing what was there): 0 or -ENOMEM. */
+int dm_table_put(struct dm *m, struct dm_domain *d);
+/* D out of the table, if the table has D under its uuid. */
+void dm_table_remove(struct dm *m, struct dm_domain *d);
 /* What goes with a domain dropped from the table (dm_drop). */
 enum dm_drop_what {
 	/* Its xenstore entries and devices (their scripts run, in a job once

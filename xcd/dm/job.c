@@ -2,6 +2,7 @@
  * its own (the daemon's is not shared across fork) and progress lines at
  * most ten a second (see dm_internal.h). */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../devjob.h"
 #include <stdio.h>
 #include <time.h>
@@ -23,7 +24,7 @@ void dm_job_progress(void *arg, uint64_t done, uint64_t total)
 int dm_job_hv(enum hv_backend backend, const char *sock, struct hv **hv, char *err,
 		  size_t errlen)
 {
-	char why[512];
+	char why[XCD_ERR_MAX];
 	int rc = hv_open(backend, backend == HV_SIM ? sock : NULL, hv, why, sizeof(why));
 	if (rc < 0)
 		snprintf(err, errlen, "the job cannot reach the hypervisor: %s", why);

@@ -1,6 +1,7 @@
 /* ops: the plain operations on a domain: pause, unpause, memory, rename,
  * vCPU pinning, shutdown, vCPUs online. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -21,7 +22,7 @@ int dm_refresh(struct dm *m, struct dm_domain *d, struct dm_error *e)
 	if (rc < 0)
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
 	dm_state_string(&d->info, d->state);
-	char err[256];
+	char err[XCD_ERR_MAX];
 	rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
@@ -44,7 +45,7 @@ static int refresh_or_undo(struct dm *m, struct dm_domain *d,
 	if (rc < 0)
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
 	dm_state_string(&d->info, d->state);
-	char err[256];
+	char err[XCD_ERR_MAX];
 	rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc == 0) {
 		dm_notify(m, d, d->state);
@@ -103,7 +104,7 @@ static int save_info(struct dm *m, struct dm_domain *d, struct dm_error *e)
 	int rc = hv_domain_getinfo(m->hv, d->domid, &d->info);
 	if (rc < 0)
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
-	char err[256];
+	char err[XCD_ERR_MAX];
 	rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "%s", err);
@@ -115,7 +116,7 @@ static int save_info(struct dm *m, struct dm_domain *d, struct dm_error *e)
 static void memory_undo(struct dm *m, struct dm_domain *d, bool max, uint64_t was, bool xs_done)
 {
 	const char *what = max ? "maximum memory" : "memory target";
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if ((max ? hv_set_max_mem(m->hv, d->domid, was) : hv_set_target_mem(m->hv, d->domid, was)) < 0)
 		log_err("domain %s: cannot put its %s back to %llu KiB: %s", d->name, what,
 			(unsigned long long)was, hv_error(m->hv));
@@ -162,7 +163,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
 		return rc;
 	}
 	/* The guest's balloon driver follows memory/target: xl's protocol. */
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (m->xs && (rc = xsd_set_memory(m->xs, d->domid, max ? "static-max" : "target", kb, err,
 					  sizeof(err))) < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
@@ -189,7 +190,7 @@ int dm_set_memory(struct dm *m, struct dm_domain *d, bool max, uint64_t kb,
  * record agree with the new name. NULL when out of memory. */
 static char *config_renamed(const char *config, const char *name)
 {
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val t = yajl_tree_parse(config, perr, sizeof(perr));
 	yajl_gen g = yajl_gen_alloc(NULL);
 	char *out = NULL;
@@ -236,8 +237,9 @@ int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
 	}
-	char err[512];
-	if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, name, err, sizeof(err)) < 0) {
+	char err[XCD_ERR_MAX];
+	const char *u = UUID_STR(d->uuid);
+	if (m->xs && xsd_rename(m->xs, d->domid, u, name, err, sizeof(err)) < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		free(copy);
 		free(cfg);
@@ -247,7 +249,7 @@ int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct
 	d->config_json = cfg;
 	rc = save_info(m, d, e);
 	if (rc < 0) {
-		if (m->xs && xsd_rename(m->xs, d->domid, d->uuid, old, err, sizeof(err)) < 0)
+		if (m->xs && xsd_rename(m->xs, d->domid, u, old, err, sizeof(err)) < 0)
 			log_warn("domain %s: %s", old, err);
 		d->name = old;
 		d->config_json = old_cfg;
@@ -265,7 +267,7 @@ static int parse_cpus(const char *list, unsigned nr_cpus, const char *field, str
 		      struct dm_error *e)
 {
 	struct domcfg_host host = { nr_cpus, 0, NULL };
-	char err[128];
+	char err[XCD_ERR_MAX];
 	if (domcfg_parse_cpulist(list, &host, out, err, sizeof(err)) < 0) {
 		dm_error_set(e, DM_ERR_INVALID, field, "%s: \"%.60s\": %s", field,
 				  list, err);
@@ -368,7 +370,7 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
 				  d->name);
 		return -EINVAL;
 	}
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (m->xs && xsd_pv_control(m->xs, d->domid, cmd)) {
 		if ((rc = xsd_request_shutdown(m->xs, d->domid, cmd, err, sizeof(err))) < 0) {
 			dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
@@ -404,7 +406,7 @@ int dm_vcpu_set(struct dm *m, struct dm_domain *d, long long n, struct dm_error 
 				  d->info.max_vcpus);
 		return -EINVAL;
 	}
-	char err[256];
+	char err[XCD_ERR_MAX];
 	/* The guest brings them up and down itself, watching availability. */
 	if (m->xs && (rc = xsd_set_vcpus(m->xs, d->domid, d->info.max_vcpus, (uint32_t)n, err,
 					 sizeof(err))) < 0) {

@@ -1,5 +1,6 @@
 /* poll: what guests did on their own (dm_poll), and the loss of the host. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -80,7 +81,7 @@ int dm_poll(struct dm *m)
 		if (!changed)
 			continue;
 		log_info("domain %s (domid %u) is now %s", d->name, d->domid, st);
-		char err[256];
+		char err[XCD_ERR_MAX];
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		dm_notify(m, d, st);
@@ -150,8 +151,7 @@ int dm_host_lost(struct dm *m, bool remove_entries, dm_reopen_fn *reopen, void *
 		r.src = d->source ? dm_source_dup(d->source) : NULL;
 		r.cfg = dm_cfg_ref(d->cfg);
 		r.why = d->cfg ? NULL : strdup(dm_config_missing(d));
-		if (uuid_parse(d->uuid, r.uuid) < 0)
-			dm_new_uuid(r.uuid);
+		memcpy(r.uuid, d->uuid, 16);
 		enum dm_act a = drop_with_host(m, d, remove_entries);
 		if ((a == DM_ACT_RESTART || a == DM_ACT_RENAME_RESTART) && r.name && n_rs < n) {
 			if (a == DM_ACT_RENAME_RESTART)

@@ -1,6 +1,7 @@
 /* record: a domain's journal record, written (gen_*) and read back (load_*).
  * The JSON keys are the journal's format: a record an older xcdd wrote loads. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
@@ -48,7 +49,7 @@ static int load_soft(struct dm_domain *d, yajl_val a)
 	d->n_soft = (uint32_t)a->u.array.len;
 	for (size_t v = 0; v < a->u.array.len; v++) {
 		yajl_val s = a->u.array.values[v];
-		char err[128];
+		char err[XCD_ERR_MAX];
 		if (!YAJL_IS_STRING(s) ||
 		    domcfg_parse_cpulist(YAJL_GET_STRING(s), NULL, &d->soft[v], err, sizeof(err))) {
 			log_warn("journal: %s: soft_affinity[%zu] is not a CPU list; all CPUs used",
@@ -145,8 +146,10 @@ static const char *const pending_names[] = {
 	[DM_PENDING_MIGRATE_IN] = "migrate-in",
 };
 
-/* "op": {"kind", "step", "paused", "restart", "dm_new_uuid", "kept_uuid",
- * "file", "keep", "leave_paused", "was_paused", "mig_name"}, or nothing. */
+/* "op": {"kind", "step", "paused", "restart", "new_uuid", "kept_uuid",
+ * "file", "keep", "leave_paused", "was_paused", "mig_name"}, or nothing.
+ * ("new_uuid" is what xcdd wrote before and writes again; from the move to
+ * xcd/dm/ until now it was written "dm_new_uuid": both are read.) */
 static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 {
 	if (o->kind == DM_PENDING_NONE)
@@ -174,10 +177,11 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	    (jw_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
 	     jw_str(g, "restart") || yajl_gen_bool(g, o->restart) != yajl_gen_status_ok))
 		return -EINVAL;
-	if (o->kind == DM_PENDING_RENAME_RESTART && (jw_str(g, "dm_new_uuid") || jw_str(g, o->new_uuid)))
+	if (o->kind == DM_PENDING_RENAME_RESTART &&
+	    (jw_str(g, "new_uuid") || jw_str(g, UUID_STR(o->new_uuid))))
 		return -EINVAL;
-	if (o->kind == DM_PENDING_RENAME_RESTART && o->kept_uuid[0] &&
-	    (jw_str(g, "kept_uuid") || jw_str(g, o->kept_uuid)))
+	if (o->kind == DM_PENDING_RENAME_RESTART && o->has_kept_uuid &&
+	    (jw_str(g, "kept_uuid") || jw_str(g, UUID_STR(o->kept_uuid))))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -187,7 +191,8 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 {
 	const char *p_kind[] = { "kind", NULL }, *p_step[] = { "step", NULL },
 		   *p_paused[] = { "paused", NULL }, *p_restart[] = { "restart", NULL },
-		   *p_new[] = { "dm_new_uuid", NULL }, *p_kept[] = { "kept_uuid", NULL },
+		   *p_new[] = { "new_uuid", NULL }, *p_new_was[] = { "dm_new_uuid", NULL },
+		   *p_kept[] = { "kept_uuid", NULL },
 		   *p_file[] = { "file", NULL }, *p_keep[] = { "keep", NULL },
 		   *p_lp[] = { "leave_paused", NULL }, *p_wp[] = { "was_paused", NULL },
 		   *p_mn[] = { "mig_name", NULL };
@@ -195,16 +200,19 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
 	yajl_val nu = yajl_tree_get(v, p_new, yajl_t_string);
+	if (!nu)
+		nu = yajl_tree_get(v, p_new_was, yajl_t_string);
 	yajl_val file = yajl_tree_get(v, p_file, yajl_t_string);
 	yajl_val mn = yajl_tree_get(v, p_mn, yajl_t_string);
 	struct dm_pending_op o = { .kind = DM_PENDING_NONE };
 	for (size_t k = DM_PENDING_CREATE; kind && k < sizeof(pending_names) / sizeof(*pending_names); k++)
 		if (!strcmp(kind->u.string, pending_names[k]))
 			o.kind = (enum dm_pending_kind)k;
-	uint8_t u[16];
-	if (o.kind == DM_PENDING_RENAME_RESTART && (!nu || uuid_parse(nu->u.string, u) < 0 ||
-						  (ku && uuid_parse(ku->u.string, u) < 0)))
+	if (o.kind == DM_PENDING_RENAME_RESTART &&
+	    (!nu || uuid_parse(nu->u.string, o.new_uuid) < 0 ||
+	     (ku && uuid_parse(ku->u.string, o.kept_uuid) < 0)))
 		o.kind = DM_PENDING_NONE;
+	o.has_kept_uuid = o.kind == DM_PENDING_RENAME_RESTART && ku;
 	/* A save's file is what its settling removes: one it cannot name
 	 * whole (or not absolute) is not a save xcdd can settle. */
 	if ((o.kind == DM_PENDING_SAVE || o.kind == DM_PENDING_RESTORE) &&
@@ -225,10 +233,6 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	snprintf(o.step, sizeof(o.step), "%s", step ? step->u.string : "?");
 	o.paused = YAJL_IS_TRUE(yajl_tree_get(v, p_paused, yajl_t_any));
 	o.restart = YAJL_IS_TRUE(yajl_tree_get(v, p_restart, yajl_t_any));
-	if (nu)
-		snprintf(o.new_uuid, sizeof(o.new_uuid), "%s", nu->u.string);
-	if (ku)
-		snprintf(o.kept_uuid, sizeof(o.kept_uuid), "%s", ku->u.string);
 	if (file && (o.kind == DM_PENDING_SAVE || o.kind == DM_PENDING_RESTORE))
 		snprintf(o.file, sizeof(o.file), "%s", file->u.string);
 	o.keep = YAJL_IS_TRUE(yajl_tree_get(v, p_keep, yajl_t_any));
@@ -246,11 +250,11 @@ int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	int rc = -ENOMEM;
 	if (!g)
 		goto out;
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
 	rc = -EINVAL;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_str(g, "uuid") ||
-	    jw_str(g, d->uuid) || jw_str(g, "name") || jw_str(g, d->name) ||
+	    jw_str(g, UUID_STR(d->uuid)) || jw_str(g, "name") || jw_str(g, d->name) ||
 	    jw_str(g, "domid") || yajl_gen_integer(g, d->domid) != yajl_gen_status_ok ||
 	    jw_str(g, "state") || jw_str(g, d->state) || jw_str(g, "start_time") ||
 	    yajl_gen_integer(g, d->start_time) != yajl_gen_status_ok ||
@@ -269,7 +273,7 @@ int dm_record_save(struct dm *m, const struct dm_domain *d, char *err, size_t er
 	const unsigned char *buf;
 	size_t len;
 	yajl_gen_get_buf(g, &buf, &len);
-	rc = journal_write(m->journal, d->uuid, (const char *)buf, len, err, errlen);
+	rc = journal_write(m->journal, UUID_STR(d->uuid), (const char *)buf, len, err, errlen);
 out:
 	if (cfg)
 		yajl_tree_free(cfg);
@@ -282,7 +286,7 @@ out:
  * write is logged, the record then says an earlier step of it or nothing. */
 void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind, const char *step)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	if (kind != d->pending.kind) {
 		memset(&d->pending, 0, sizeof(d->pending));
 		d->pending.kind = kind;
@@ -303,7 +307,7 @@ int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size
  * that does not parse (a parser grown stricter) is kept with the reason. */
 static int load_config(struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct domcfg *cfg = NULL;
 	if (!d->source)
 		return 0;
@@ -330,8 +334,12 @@ int dm_record_load(const char *key, yajl_val tree, void *arg)
 	yajl_val uuid = yajl_tree_get(tree, p_uuid, yajl_t_string);
 	yajl_val state = yajl_tree_get(tree, p_state, yajl_t_string);
 	yajl_val cfg = yajl_tree_get(tree, p_cfg, yajl_t_object);
+	/* The key is the uuid as xcdd writes it (lower case): one another
+	 * program wrote, or renamed by hand, would not be found again. */
+	uint8_t u[16];
 	if (!name || !domid || !YAJL_IS_INTEGER(domid) || !uuid || !cfg ||
-	    strcmp(uuid->u.string, key) != 0 || strlen(key) != 36) {
+	    strcmp(uuid->u.string, key) != 0 || uuid_parse(key, u) < 0 ||
+	    strcmp(UUID_STR(u), key) != 0) {
 		log_warn("journal: record %s is incomplete; ignored", key);
 		return 0;
 	}
@@ -346,7 +354,7 @@ int dm_record_load(const char *key, yajl_val tree, void *arg)
 	d->name = strdup(name->u.string);
 	if (!d->config_json || !d->name)
 		goto nomem;
-	memcpy(d->uuid, key, 37);
+	memcpy(d->uuid, u, 16);
 	d->domid = (uint32_t)YAJL_GET_INTEGER(domid);
 	snprintf(d->state, sizeof(d->state), "%s", state ? state->u.string : "------");
 	yajl_val start = yajl_tree_get(tree, p_start, yajl_t_number);
@@ -364,7 +372,7 @@ int dm_record_load(const char *key, yajl_val tree, void *arg)
 	if (op)
 		load_pending(d, op);
 	yajl_gen_free(g);
-	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0) {
+	if (dm_table_put(m, d) < 0) {
 		dm_domain_free(d);
 		return -ENOMEM;
 	}

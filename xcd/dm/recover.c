@@ -2,6 +2,7 @@
  * an operation a dead xcdd left half done is settled (a create rolled back,
  * a destroy or a restart rolled forward). */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -19,7 +20,7 @@
 /* A record whose operation was under way, to settle once the others are
  * re-attached. */
 struct half_done {
-	char uuid[37];
+	uint8_t uuid[16];
 	bool present; /* the hypervisor has the domain */
 };
 
@@ -51,14 +52,15 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 			if (!i)
 				i = dm_info_find_uuid(list, n, d->uuid);
 			/* A rename-restart may have given it its new uuid already. */
-			if (!i && d->pending.kind == DM_PENDING_RENAME_RESTART && d->pending.kept_uuid[0])
+			if (!i && d->pending.kind == DM_PENDING_RENAME_RESTART &&
+			    d->pending.has_kept_uuid)
 				i = dm_info_find_uuid(list, n, d->pending.kept_uuid);
 			if (i) {
 				d->domid = i->domid;
 				d->info = *i;
 				dm_state_string(i, d->state);
 			}
-			snprintf(half[n_half].uuid, sizeof(half[n_half].uuid), "%s", d->uuid);
+			memcpy(half[n_half].uuid, d->uuid, 16);
 			half[n_half++].present = i != NULL;
 			continue;
 		}
@@ -67,26 +69,24 @@ static int reconcile(struct dm *m, char *err, size_t errlen)
 			dm_state_string(i, d->state);
 			log_info("re-attached domain %s (domid %u, state %s)", d->name, d->domid,
 				 d->state);
-			if (m->xs && !xsd_is_ours(m->xs, d->domid, d->uuid))
+			if (m->xs && !xsd_is_ours(m->xs, d->domid, UUID_STR(d->uuid)))
 				log_warn("domain %s (domid %u): its xenstore entries are missing "
 					 "(was xenstored restarted?)", d->name, d->domid);
 			continue;
 		}
 		log_info("domain %s (domid %u, uuid %s) is gone; its journal record is removed",
-			 d->name, d->domid, d->uuid);
+			 d->name, d->domid, UUID_STR(d->uuid));
 		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 	}
 	for (int k = 0; k < n; k++) {
 		if (list[k].domid == 0 || dm_find(m, NULL, list[k].domid))
 			continue;
-		char u[37];
-		uuid_format(list[k].uuid, u);
 		log_info("domain %u (uuid %s) is not xcdd's (foreign): left alone", list[k].domid,
-			 u);
+			 UUID_STR(list[k].uuid));
 	}
 	/* After the walk: settling adds domains (a restart) and removes some. */
 	for (size_t k = 0; k < n_half; k++) {
-		struct dm_domain *d = strmap_get(&m->by_uuid, half[k].uuid);
+		struct dm_domain *d = dm_find_uuid(m, half[k].uuid);
 		if (d)
 			settle_half_done(m, d, half[k].present, list, n);
 	}
@@ -145,17 +145,14 @@ static void settle_destroy(struct dm *m, struct dm_domain *d, bool present)
 }
 
 /* What a restart of D needs: its name, uuid (NEW_UUID: that one), source. */
-static struct restart_ctx *settle_ctx(struct dm_domain *d, const char *new_uuid)
+static struct restart_ctx *settle_ctx(struct dm_domain *d, const uint8_t *new_uuid)
 {
 	struct restart_ctx *r = calloc(1, sizeof(*r));
 	if (!r || !(r->name = strdup(d->name))) {
 		log_err("domain %s cannot be made again: out of memory", d->name);
 		goto fail;
 	}
-	if (uuid_parse(new_uuid ? new_uuid : d->uuid, r->uuid) < 0) {
-		log_err("domain %s cannot be made again: bad uuid", d->name);
-		goto fail;
-	}
+	memcpy(r->uuid, new_uuid ? new_uuid : d->uuid, 16);
 	r->src = d->source ? dm_source_dup(d->source) : NULL;
 	r->cfg = r->src ? dm_cfg_ref(d->cfg) : NULL;
 	if (!r->cfg) {
@@ -199,16 +196,16 @@ static void settle_restart(struct dm *m, struct dm_domain *d, bool present)
 static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool present,
 				  struct hv_dominfo *list, int n)
 {
-	char err[512];
-	const char *nu = d->pending.new_uuid;
-	if (d->pending.kept_uuid[0] && strcmp(d->uuid, d->pending.kept_uuid)) {
+	char err[XCD_ERR_MAX];
+	const uint8_t *nu = d->pending.new_uuid;
+	if (d->pending.has_kept_uuid && memcmp(d->uuid, d->pending.kept_uuid, 16)) {
 		/* Not yet under the uuid it takes; unless its record under that
 		 * one was written already (then this one is left over). */
-		struct dm_domain *k = strmap_get(&m->by_uuid, d->pending.kept_uuid);
+		struct dm_domain *k = dm_find_uuid(m, d->pending.kept_uuid);
 		if (k && k != d) {
 			log_info("domain %s: its record under uuid %s is left over from its "
-				 "rename-restart (it is kept as %s): removed", d->name, d->uuid,
-				 d->pending.kept_uuid);
+				 "rename-restart (it is kept as %s): removed", d->name,
+				 UUID_STR(d->uuid), UUID_STR(d->pending.kept_uuid));
 			dm_drop(m, d, DM_DROP_RECORD);
 			return;
 		}
@@ -216,11 +213,12 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	/* The new domain: a record or a domain under its uuid, other than D
 	 * itself. D's record left over from before it took its new uuid goes
 	 * now: the new domain is to have that uuid. */
-	struct dm_domain *nd = strmap_get(&m->by_uuid, nu);
+	struct dm_domain *nd = dm_find_uuid(m, nu);
 	if (nd && nd != d && nd->pending.kind == DM_PENDING_RENAME_RESTART &&
-	    !strcmp(nd->pending.kept_uuid, d->uuid)) {
+	    nd->pending.has_kept_uuid && !memcmp(nd->pending.kept_uuid, d->uuid, 16)) {
 		log_info("domain %s: its record under uuid %s is left over from its "
-			 "rename-restart (it is kept as %s): removed", d->name, nd->uuid, d->uuid);
+			 "rename-restart (it is kept as %s): removed", d->name,
+			 UUID_STR(nd->uuid), UUID_STR(d->uuid));
 		dm_drop(m, nd, DM_DROP_RECORD);
 		nd = NULL;
 	}
@@ -231,7 +229,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		ni = NULL;
 	if (nd || ni) {
 		log_info("domain %s (domid %u): its rename-restart had made the new domain "
-			 "(uuid %s) already: nothing more to do", d->name, d->domid, nu);
+			 "(uuid %s) already: nothing more to do", d->name, d->domid, UUID_STR(nu));
 		memset(&d->pending, 0, sizeof(d->pending));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
@@ -249,7 +247,7 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	log_info("domain %s (domid %u): its rename-restart did not finish (step %s): rolled "
 		 "forward: %s, %s made again (uuid %s)", d->name, d->domid, d->pending.step,
 		 present ? "the old domain is kept renamed" : "the old domain is gone",
-		 r->cfg->cfg->name ? r->cfg->cfg->name : r->name, nu);
+		 r->cfg->cfg->name ? r->cfg->cfg->name : r->name, UUID_STR(nu));
 	if (!present) {
 		dm_drop(m, d, DM_DROP_STORE | DM_DROP_RECORD);
 		dm_restart_create(m, r);
@@ -271,14 +269,15 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 	}
 	if (dm_take_kept_uuid(m, d) < 0) {
 		log_err("domain %s (domid %u) keeps uuid %s: %s is not made again", d->name,
-			d->domid, d->uuid, r->cfg->cfg->name ? r->cfg->cfg->name : r->name);
+			d->domid, UUID_STR(d->uuid), r->cfg->cfg->name ? r->cfg->cfg->name : r->name);
 		memset(&d->pending, 0, sizeof(d->pending));
 		if (dm_record_save(m, d, err, sizeof(err)) < 0)
 			log_warn("%s", err);
 		dm_restart_free(r);
 		return;
 	}
-	snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
+	memcpy(r->old_uuid, d->uuid, 16);
+	r->has_old_uuid = true;
 	dm_restart_create(m, r);
 }
 

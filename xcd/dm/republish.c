@@ -6,6 +6,7 @@
  * (live update) keeps every entry, and nothing is written.
  */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../xs_domain.h"
@@ -37,13 +38,11 @@ static void replug_done(int rc, bool reported, const char *err, void *arg)
  */
 static void republish_devices(struct dm *m, struct dm_domain *d, const struct domcfg *cfg)
 {
-	char err[1024] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (cfg->n_disks + cfg->n_vifs == 0)
 		return;
 	/* Its uuid, not the configuration's: a restarted domain's may differ. */
-	uint8_t uuid[16] = { 0 };
-	uuid_parse(d->uuid, uuid);
-	if (dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err)) < 0) {
+	if (dev_write_all(&m->dev, d->domid, d->uuid, cfg, err, sizeof(err)) < 0) {
 		log_warn("domain %s (domid %u): devices not re-published: %s", d->name, d->domid,
 			 err);
 		return;
@@ -83,7 +82,7 @@ static void ask_ring_reset(struct dm *m, const struct dm_domain *d)
 
 static int republish_one(struct dm *m, struct dm_domain *d)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	const struct domcfg *cfg = dm_domain_config(d);
 	struct hv_dominfo info;
 	if (hv_domain_getinfo(m->hv, d->domid, &info) == 0)
@@ -91,10 +90,11 @@ static int republish_one(struct dm *m, struct dm_domain *d)
 	if (!cfg)
 		log_warn("domain %s (domid %u): %s: its image entries and devices cannot be "
 			 "re-published", d->name, d->domid, dm_config_missing(d));
+	char u[UUID_STR_LEN + 1];
 	struct xsd_domain xd = {
 		.domid = d->domid,
 		.name = d->name,
-		.uuid = d->uuid,
+		.uuid = uuid_str(d->uuid, u),
 		.pvh = d->info.type == HV_DOM_PVH,
 		.max_kb = d->info.max_mem_kb,
 		.target_kb = d->info.target_kb ? d->info.target_kb : d->info.max_mem_kb,
@@ -136,7 +136,7 @@ int dm_republish(struct dm *m, unsigned *republished, unsigned *kept)
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e)) {
 		struct dm_domain *d = e->val;
-		if (xsd_is_ours(m->xs, d->domid, d->uuid)) {
+		if (xsd_is_ours(m->xs, d->domid, UUID_STR(d->uuid))) {
 			(*kept)++;
 			continue;
 		}

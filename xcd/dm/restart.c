@@ -1,6 +1,7 @@
 /* restart: the on_* actions of a guest that shut down, restart and
  * rename-restart. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -61,7 +62,7 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 		      void *arg)
 {
 	struct restart_ctx *r = arg;
-	char u[37], err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (rc < 0)
 		log_err("domain %s could not be made again: %s", r->name, e->message);
 	else
@@ -69,12 +70,12 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 			 r->new_host ? " on the new host" : "");
 	/* A failed one is not tried again by the next xcdd: its record (the
 	 * restart's, if the create did not get to replace it) goes. */
-	uuid_format(r->uuid, u);
 	int jr;
-	if (rc < 0 && !strmap_get(&m->by_uuid, u) &&
-	    (jr = journal_remove(m->journal, u, err, sizeof(err))) < 0 && jr != -ENOENT)
+	if (rc < 0 && !dm_find_uuid(m, r->uuid) &&
+	    (jr = journal_remove(m->journal, UUID_STR(r->uuid), err, sizeof(err))) < 0 &&
+	    jr != -ENOENT)
 		log_warn("%s", err);
-	struct dm_domain *old = r->old_uuid[0] ? strmap_get(&m->by_uuid, r->old_uuid) : NULL;
+	struct dm_domain *old = r->has_old_uuid ? dm_find_uuid(m, r->old_uuid) : NULL;
 	if (old && old->pending.kind == DM_PENDING_RENAME_RESTART) {
 		memset(&old->pending, 0, sizeof(old->pending));
 		if (dm_record_save(m, old, err, sizeof(err)) < 0)
@@ -110,25 +111,22 @@ void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d,
  * domain can have the uuid of the configuration. Done already: 0. */
 int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
 {
-	char err[512], old[37];
-	uint8_t u[16];
-	const char *nu = d->pending.kept_uuid;
-	if (!nu[0] || !strcmp(d->uuid, nu))
+	char err[XCD_ERR_MAX], old[UUID_STR_LEN + 1], nu[UUID_STR_LEN + 1];
+	if (!d->pending.has_kept_uuid || !memcmp(d->uuid, d->pending.kept_uuid, 16))
 		return 0;
-	if (uuid_parse(nu, u) < 0)
-		return -EINVAL;
-	int rc = hv_domain_set_uuid(m->hv, d->domid, u);
+	uuid_format(d->pending.kept_uuid, nu);
+	int rc = hv_domain_set_uuid(m->hv, d->domid, d->pending.kept_uuid);
 	if (rc < 0) {
 		log_err("domain %s (domid %u): cannot give it uuid %s: %s", d->name, d->domid, nu,
 			hv_error(m->hv));
 		return rc;
 	}
-	snprintf(old, sizeof(old), "%s", d->uuid);
+	uuid_format(d->uuid, old);
 	if (m->xs && xsd_set_uuid(m->xs, d->domid, old, nu, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
-	strmap_remove(&m->by_uuid, old);
-	snprintf(d->uuid, sizeof(d->uuid), "%s", nu);
-	if (strmap_put(&m->by_uuid, d->uuid, d, NULL) < 0)
+	dm_table_remove(m, d);
+	memcpy(d->uuid, d->pending.kept_uuid, 16);
+	if (dm_table_put(m, d) < 0)
 		return -ENOMEM;
 	snprintf(d->pending.step, sizeof(d->pending.step), "%s", "rekeyed");
 	if ((rc = dm_record_save(m, d, err, sizeof(err))) < 0) {
@@ -144,7 +142,7 @@ int dm_take_kept_uuid(struct dm *m, struct dm_domain *d)
 
 void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct dm_error e = { 0 };
 	struct restart_ctx *r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -177,13 +175,13 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 		 * one is made: the next xcdd finishes it if this one dies before. */
 		uint8_t kept[16];
 		dm_new_uuid(kept);
-		if (uuid_parse(d->uuid, r->uuid) < 0)
-			dm_new_uuid(r->uuid);
+		memcpy(r->uuid, d->uuid, 16);
 		d->shutdown_handled = true;
 		memset(&d->pending, 0, sizeof(d->pending));
 		d->pending.kind = DM_PENDING_RENAME_RESTART;
-		uuid_format(r->uuid, d->pending.new_uuid);
-		uuid_format(kept, d->pending.kept_uuid);
+		memcpy(d->pending.new_uuid, r->uuid, 16);
+		memcpy(d->pending.kept_uuid, kept, 16);
+		d->pending.has_kept_uuid = true;
 		dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renaming");
 		rc = dm_keep_renamed(m, d);
 		if (rc < 0) {
@@ -199,18 +197,18 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 		if (dm_take_kept_uuid(m, d) < 0) {
 			/* It keeps its uuid, then: the new domain cannot have it. */
 			dm_new_uuid(r->uuid);
-			uuid_format(r->uuid, d->pending.new_uuid);
-			d->pending.kept_uuid[0] = '\0';
+			memcpy(d->pending.new_uuid, r->uuid, 16);
+			d->pending.has_kept_uuid = false;
 			dm_pending_set(m, d, DM_PENDING_RENAME_RESTART, "renamed");
 		}
 		log_info("domain %s (domid %u) kept as %s", r->name, d->domid, d->name);
 		dm_notify(m, d, d->state); /* under its new name */
-		snprintf(r->old_uuid, sizeof(r->old_uuid), "%s", d->uuid);
+		memcpy(r->old_uuid, d->uuid, 16);
+		r->has_old_uuid = true;
 		dm_restart_create(m, r);
 		return;
 	}
-	if (uuid_parse(d->uuid, r->uuid) < 0)
-		dm_new_uuid(r->uuid);
+	memcpy(r->uuid, d->uuid, 16);
 	dm_pending_set(m, d, DM_PENDING_RESTART, "shut down");
 	dm_crash_point(m, "restart:journal");
 	if (dm_destroy(m, d, dm_restart_destroyed, r, &e) < 0) {
@@ -222,7 +220,7 @@ void dm_restart(struct dm *m, struct dm_domain *d, bool rename)
 /* What the guest's configuration says to do now that it has shut down. */
 void dm_apply_action(struct dm *m, struct dm_domain *d)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	const char *warning = NULL;
 	enum hv_shutdown_reason why = d->info.shutdown_reason;
 	enum dm_act a = dm_action_for(&d->on, why, &warning);

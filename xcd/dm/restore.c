@@ -2,6 +2,7 @@
  * read here, its memory and vCPUs filled by a job (libmigrate), then made
  * runnable, introduced and given its devices as a create. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../../migrate/migrate.h"
@@ -70,7 +71,7 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
 	bool in = d->pending.kind == DM_PENDING_MIGRATE_IN;
-	char xerr[512];
+	char xerr[XCD_ERR_MAX];
 	op->job = NULL;
 	(void)reported;
 	if (rc < 0) {
@@ -118,7 +119,7 @@ int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e)
 		return -EAGAIN;
 	}
 	struct fill_work w = { m->job_backend, m->job_sim_sock, op->d->domid, file };
-	char what[64], err[512];
+	char what[64], err[XCD_ERR_MAX];
 	snprintf(what, sizeof(what), "restoring domain %u", op->d->domid);
 	/* W is the child's copy after the fork: the parent's may go. */
 	int rc = devjob_run(&m->jobs, what, fill_work, &w, fill_progress, dm_restore_filled, op,
@@ -136,7 +137,7 @@ int dm_config_from_json(const char *file, const char *field, const char *json,
 			struct domcfg **cfg, struct dm_source **src, uint8_t uuid[16],
 			bool *have_uuid, struct dm_error *e)
 {
-	char perr[256];
+	char perr[XCD_ERR_MAX];
 	yajl_val t = yajl_tree_parse(json, perr, sizeof(perr));
 	const char *p_src[] = { "xcd_source", NULL }, *p_text[] = { "text", NULL },
 		   *p_file[] = { "file", NULL }, *p_ov[] = { "overrides", NULL },
@@ -165,7 +166,7 @@ int dm_config_from_json(const char *file, const char *field, const char *json,
 	*have_uuid = u && uuid_parse(YAJL_GET_STRING(u), uuid) == 0;
 	*src = in.overrides ? dm_source_dup(&in) : NULL;
 	int rc = -ENOMEM;
-	char err[512] = "out of memory";
+	char err[XCD_ERR_MAX] = "out of memory";
 	if (*src)
 		rc = dm_reparse(*src, cfg, err, sizeof(err));
 	free(in.overrides);
@@ -198,7 +199,7 @@ int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct 
 	 * the memory, by the job. */
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct mig_in in;
-	char *json = NULL, err[512];
+	char *json = NULL, err[XCD_ERR_MAX];
 	uint32_t len = 0;
 	if (fd < 0 || mig_in_fd(&in, fd) < 0) {
 		rc = -errno;

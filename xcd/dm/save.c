@@ -1,6 +1,7 @@
 /* save: dm_save, a domain written to an xl save file by a job (libmigrate),
  * then destroyed or running again; and what a dead xcdd left of a save. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../migrate/migrate.h"
@@ -73,7 +74,7 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
  * restore makes the domain from (libxl ignores keys it does not know). */
 char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len)
 {
-	char perr[128];
+	char perr[XCD_ERR_MAX];
 	yajl_val cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
 	yajl_gen g = yajl_gen_alloc(NULL);
 	char *out = NULL;
@@ -86,7 +87,7 @@ char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uin
 		src = d->source;
 	if (src) {
 		if (jw_str(g, "xcd_source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    jw_kv_str(g, "uuid", d->uuid) || jw_kv_str(g, "file", src->file) ||
+		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) || jw_kv_str(g, "file", src->file) ||
 		    jw_kv_str(g, "text", src->text) || jw_str(g, "overrides") ||
 		    yajl_gen_array_open(g) != yajl_gen_status_ok)
 			goto done;
@@ -183,6 +184,8 @@ static void save_job_done(int rc, bool reported, const char *err, void *arg)
 	struct dm_op *op = arg;
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
+	/* Not XCD_ERR_MAX: a rename's message names up to three paths of
+	 * DM_SAVE_PATH_MAX bytes each. */
 	char cerr[3 * DM_SAVE_PATH_MAX];
 	op->job = NULL;
 	(void)reported;
@@ -296,7 +299,7 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	op->done = done;
 	op->arg = arg;
 	d->op = op;
-	char what[64], err[512];
+	char what[64], err[XCD_ERR_MAX];
 	snprintf(what, sizeof(what), "saving domain %u", d->domid);
 	rc = devjob_run(&m->jobs, what, save_work, w, save_progress, save_job_done, op, &op->job,
 			err, sizeof(err));

@@ -1,6 +1,7 @@
 /* table: the domains xcdd manages, found by name or domid, their state and
  * the ways one leaves the table. */
 #include "dm_internal.h"
+#include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../actions.h"
@@ -113,9 +114,21 @@ const char *dm_config_missing(const struct dm_domain *d)
 	return d->cfg_error ? d->cfg_error : "its configuration text was not kept";
 }
 
-struct dm_domain *dm_find_uuid(struct dm *m, const char *uuid)
+struct dm_domain *dm_find_uuid(struct dm *m, const uint8_t uuid[16])
 {
-	return strmap_get(&m->by_uuid, uuid);
+	return strmap_get(&m->by_uuid, UUID_STR(uuid));
+}
+
+int dm_table_put(struct dm *m, struct dm_domain *d)
+{
+	return strmap_put(&m->by_uuid, UUID_STR(d->uuid), d, NULL) < 0 ? -ENOMEM : 0;
+}
+
+void dm_table_remove(struct dm *m, struct dm_domain *d)
+{
+	const char *key = UUID_STR(d->uuid);
+	if (strmap_get(&m->by_uuid, key) == d)
+		strmap_remove(&m->by_uuid, key);
 }
 
 size_t dm_count(const struct dm *m)
@@ -156,7 +169,7 @@ const char *dm_hv_message(struct dm *m)
 
 void dm_read_on(struct dm_domain *d)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	dm_on_defaults(&d->on);
 	if (dm_on_from_json(d->config_json, &d->on, err, sizeof(err)) < 0)
 		log_warn("domain %s: %s; libxl's defaults used", d->name, err);
@@ -211,11 +224,8 @@ void dm_crash_point(const struct dm *m, const char *step)
 struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_domain *d)
 {
 	for (int i = 0; i < n; i++)
-		if (list[i].domid == d->domid) {
-			char u[37];
-			uuid_format(list[i].uuid, u);
-			return strcmp(u, d->uuid) == 0 ? &list[i] : NULL;
-		}
+		if (list[i].domid == d->domid)
+			return memcmp(list[i].uuid, d->uuid, 16) == 0 ? &list[i] : NULL;
 	return NULL;
 }
 
@@ -223,13 +233,13 @@ struct hv_dominfo *dm_info_find(struct hv_dominfo *list, int n, const struct dm_
 struct forget_ctx {
 	struct dm *m;
 	uint32_t domid;
-	char uuid[37];
+	uint8_t uuid[16];
 };
 
 static void store_forget_done(int rc, bool reported, const char *err, void *arg)
 {
 	struct forget_ctx *f = arg;
-	char why[512];
+	char why[XCD_ERR_MAX];
 	if (rc == -ECANCELED) { /* xcdd stops: its entries stay, as before */
 		free(f);
 		return;
@@ -237,24 +247,26 @@ static void store_forget_done(int rc, bool reported, const char *err, void *arg)
 	if (rc < 0)
 		log_warn("domain %u: %s", f->domid, err);
 	/* Asked again: the domid may have been given to another domain since. */
-	if (f->m->xs && xsd_is_ours(f->m->xs, f->domid, f->uuid) &&
-	    xsd_remove(f->m->xs, f->domid, f->uuid, why, sizeof(why)) < 0)
+	const char *u = UUID_STR(f->uuid);
+	if (f->m->xs && xsd_is_ours(f->m->xs, f->domid, u) &&
+	    xsd_remove(f->m->xs, f->domid, u, why, sizeof(why)) < 0)
 		log_warn("domain %u: %s", f->domid, why);
 	free(f);
 }
 
 /* A gone domain's xenstore entries and devices, unless its domid now
  * belongs to another domain's entries. */
-static void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
+static void dm_store_clear(struct dm *m, uint32_t domid, const uint8_t uuid[16])
 {
-	char err[512] = "";
-	if (!m->xs || !xsd_is_ours(m->xs, domid, uuid))
+	char err[XCD_ERR_MAX] = "";
+	const char *u = UUID_STR(uuid);
+	if (!m->xs || !xsd_is_ours(m->xs, domid, u))
 		return;
 	struct forget_ctx *f = m->jobs.loop ? calloc(1, sizeof(*f)) : NULL;
 	if (f) {
 		f->m = m;
 		f->domid = domid;
-		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+		memcpy(f->uuid, uuid, 16);
 		if (dev_backends(&m->dev, domid) &&
 		    devjob_start(&m->jobs, &m->dev, DEVJOB_REMOVE, domid, NULL,
 				 store_forget_done, f, NULL, err, sizeof(err)) == 0)
@@ -265,19 +277,16 @@ static void dm_store_clear(struct dm *m, uint32_t domid, const char *uuid)
 	}
 	if (dev_remove_all(&m->dev, domid, err, sizeof(err)) < 0)
 		log_warn("domain %u: %s", domid, err);
-	if (xsd_remove(m->xs, domid, uuid, err, sizeof(err)) < 0)
+	if (xsd_remove(m->xs, domid, u, err, sizeof(err)) < 0)
 		log_warn("domain %u: %s", domid, err);
 }
 
 /* The hypervisor's entry of the domain with uuid UUID, at any domid. */
-struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const char *uuid)
+struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const uint8_t uuid[16])
 {
-	for (int i = 0; i < n; i++) {
-		char u[37];
-		uuid_format(list[i].uuid, u);
-		if (strcmp(u, uuid) == 0)
+	for (int i = 0; i < n; i++)
+		if (memcmp(list[i].uuid, uuid, 16) == 0)
 			return &list[i];
-	}
 	return NULL;
 }
 
@@ -308,7 +317,7 @@ void dm_close(struct dm *m)
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		dm_op_abort(e->val, -ECANCELED, "xcdd is stopping");
-	devjobs_close(&m->jobs);
+	childjobs_close(&m->jobs, "xcdd is stopping");
 	for (struct strmap_entry *e = strmap_next(&m->by_uuid, &it, NULL); e;
 	     e = strmap_next(&m->by_uuid, &it, e))
 		dm_domain_free(e->val);
@@ -381,20 +390,20 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 
 void dm_drop(struct dm *m, struct dm_domain *d, unsigned what)
 {
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (what & DM_DROP_STORE)
 		dm_store_clear(m, d->domid, d->uuid);
 	if ((what & DM_DROP_ENTRIES) && m->xs &&
-	    xsd_remove(m->xs, d->domid, d->uuid, err, sizeof(err)) < 0)
+	    xsd_remove(m->xs, d->domid, UUID_STR(d->uuid), err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
 	int rc;
 	/* A record already gone is what was wanted. */
 	if ((what & DM_DROP_RECORD) &&
-	    (rc = journal_remove(m->journal, d->uuid, err, sizeof(err))) < 0 && rc != -ENOENT)
+	    (rc = journal_remove(m->journal, UUID_STR(d->uuid), err, sizeof(err))) < 0 &&
+	    rc != -ENOENT)
 		log_warn("%s", err);
 	/* A create that failed before the table had it is dropped too. */
-	if (strmap_get(&m->by_uuid, d->uuid) == d)
-		strmap_remove(&m->by_uuid, d->uuid);
+	dm_table_remove(m, d);
 	if (what & DM_DROP_NOTIFY)
 		dm_notify(m, d, "gone");
 	dm_domain_free(d);

@@ -14,6 +14,7 @@
  *                                     producer index 100000 bytes ahead
  * Exit status 0, or 1 with hv's explanation on stderr. */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include "../../../sim/guest.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cons-guest: %s\n", err);
 		return 1;

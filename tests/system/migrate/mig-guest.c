@@ -24,6 +24,7 @@
  *                                  status 0 only if they are equal
  * Exit status 0, or 1 with the reason on stderr. */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include "../../../migrate/migrate.h"
 #include "../../../sim/guest.h"
 #include <errno.h>
@@ -130,7 +131,7 @@ static int sum(struct hv *hv, uint32_t domid, int rings)
 static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 {
 	struct hv_dominfo di;
-	char err[512], cfg[128];
+	char err[XCD_ERR_MAX], cfg[128];
 	if (hv_domain_getinfo(hv, domid, &di) < 0 || hv_domain_suspend(hv, domid) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
@@ -169,7 +170,7 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
  * its domid in *DOMID. */
 static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	char *cfg = NULL;
 	uint32_t len;
 	struct mig_in in;
@@ -347,7 +348,7 @@ static int live_main(struct hv *hv, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (argc < 2) {
 		fprintf(stderr, "usage: mig-guest sum|save|restore|count|live ...\n");
 		return 2;

@@ -5,6 +5,7 @@
  * inside the guest would.
  */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (hv_open(HV_SIM, argv[1], &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hv-shutdown: %s\n", err);
 		return 1;

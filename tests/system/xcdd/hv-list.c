@@ -5,6 +5,7 @@
  * c d, '-' for a flag not set).
  */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct hv *hv;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	if (hv_open(HV_SIM, argv[1], &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hv-list: %s\n", err);
 		return 1;

@@ -2,6 +2,7 @@
  * to look at fixture hosts by hand. Usage: blk-look SYSROOT [IO.CONF] [--json] */
 #include "../../../blkback/plan.h"
 #include "../../../blkback/run.h"
+#include "../../../lib/errmsg.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: blk-look SYSROOT [IO.CONF] [--json]\n");
 		return 2;
 	}
-	char err[1024];
+	char err[XCD_ERR_MAX];
 	struct blk_run r;
 	if (blk_run_all(argv[1], argc == 3 ? argv[2] : NULL, json ? BLK_RUN_JSON : BLK_RUN_TEXT, &r,
 			err, sizeof(err)) < 0) {

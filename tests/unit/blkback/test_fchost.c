@@ -1,5 +1,6 @@
 /* test_fchost: the FC transport's value parsers and its reader. */
 #include "../../../blkback/fchost.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
@@ -78,7 +79,7 @@ static void test_values(void)
 static void test_read_fixture(void)
 {
 	struct fc_transport t;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(fc_read(BLK_FIXTURES "/dual-hba", &t, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(t.n_ports, 4);
 	CU_ASSERT_EQUAL(t.n_rports, 4);
@@ -121,7 +122,7 @@ static void port_files(const char *root, const char *speed, const char *name)
 static void test_read_bad(void)
 {
 	struct fc_transport t;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	char *root = tmp_root();
 	port_files(root, "8 Gb\n", "0x10000090fa000007\n");
 	CU_ASSERT_EQUAL(fc_read(root, &t, err, sizeof(err)), -EINVAL);

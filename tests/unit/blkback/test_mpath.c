@@ -1,6 +1,7 @@
 /* test_mpath: multipathd's JSON: the fixture documents, wrong types,
  * truncation, absurd sizes and nesting, queueing. */
 #include "../../../blkback/mpath.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
@@ -46,7 +47,7 @@ static int variant(const char *from, const char *to, char *err, size_t errlen)
 static void test_good(void)
 {
 	struct mp_doc d;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(parse(one_map, &d, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(d.n_maps, 1);
 	CU_ASSERT_EQUAL(d.maps[0].n_groups, 1);
@@ -87,7 +88,7 @@ static void test_good(void)
 
 static void test_types(void)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(variant("\"pri\": 50, \"dm_st\"", "\"pri\": \"50\", \"dm_st\"", err, sizeof(err)),
 			-EINVAL);
 	u_str_eq(err, "multipathd JSON: maps[0].path_groups[0].pri: an integer was expected, found a string",
@@ -116,7 +117,7 @@ static void test_types(void)
 
 static void test_broken(void)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct mp_doc d;
 	/* truncated at every length: never accepted, never a crash */
 	size_t len = strlen(one_map);
@@ -137,7 +138,7 @@ static void test_broken(void)
 
 static void test_sizes(void)
 {
-	char err[512];
+	char err[XCD_ERR_MAX];
 	struct mp_doc d;
 	/* nesting: refused before yajl builds (and recursively frees) a tree */
 	size_t deep = 100000;

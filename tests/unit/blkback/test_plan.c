@@ -3,6 +3,7 @@
  * show + plan + verify in one call with its JSON. */
 #include "../../../blkback/plan.h"
 #include "../../../blkback/run.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
@@ -21,7 +22,7 @@ struct fx {
 /* Reads fixture NAME with its own io.conf plus EXTRA settings. */
 static void load(struct fx *f, const char *name, const char *extra)
 {
-	char root[512], conf[600], err[512] = "";
+	char root[512], conf[600], err[XCD_ERR_MAX] = "";
 	snprintf(root, sizeof(root), "%s/%s", BLK_FIXTURES, name);
 	snprintf(conf, sizeof(conf), "%s/etc/xcd/io.conf", root);
 	struct cfgfile *cf;
@@ -230,7 +231,7 @@ static void test_empty(void)
 static void test_run(void)
 {
 	struct blk_run r;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(blk_run_all(BLK_FIXTURES "/paths-down",
 					  BLK_FIXTURES "/paths-down/etc/xcd/io.conf",
 					  BLK_RUN_TEXT | BLK_RUN_JSON, &r, err, sizeof(err)), 0);

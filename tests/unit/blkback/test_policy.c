@@ -1,6 +1,7 @@
 /* test_policy: io.conf's storage keys, and the policy against a host. */
 #include "../../../blkback/host.h"
 #include "../../../blkback/policy.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
@@ -15,7 +16,7 @@ static int parse(const char *text, struct storage_policy *p, char *err, size_t e
 static void test_good(void)
 {
 	struct storage_policy p;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	const char *conf = "management_nic = \"eno1\"\n"
 			   "bond = [ \"name=bond0,nics=eth0+eth1,lacp=yes\" ]\n"
 			   "net_guest_mbit = 200\nnet_queues = \"auto\"\n"
@@ -80,7 +81,7 @@ static void test_bad(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct storage_policy p;
-		char err[512] = "";
+		char err[XCD_ERR_MAX] = "";
 		CU_ASSERT(parse(cases[i][0], &p, err, sizeof(err)) < 0);
 		if (cases[i][1])
 			u_str_eq(err, cases[i][1], cases[i][0], __FILE__, __LINE__);
@@ -92,7 +93,7 @@ static void test_bad(void)
 static void test_against_host(void)
 {
 	struct blk_host h;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/dual-hba", &h, err, sizeof(err)), 0);
 	static const char *const cases[][2] = {
 		{ "lun = [ \"wwid=3600a0b800012340a0001,paths=4\" ]\n", NULL },

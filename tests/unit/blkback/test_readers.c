@@ -1,6 +1,7 @@
 /* test_readers: CPU lists, the vbd list, ring threads, blkback's
  * parameters and the whole host of each fixture. */
 #include "../../../blkback/host.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
@@ -30,7 +31,7 @@ static void test_cpus(void)
 static void test_vbds(void)
 {
 	struct vbd_list l;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	const char good[] = "# comment\n5 xvda /dev/mapper/mpatha web1\n\n7\txvdb dm-3 # no name\n";
 	CU_ASSERT_EQUAL_FATAL(vbds_parse("vbds", good, strlen(good), &l, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(l.n, 2);
@@ -110,7 +111,7 @@ static void test_params(void)
 	CU_ASSERT(!blkback_params[BP_MAX_RING_PAGE_ORDER].runtime);
 	CU_ASSERT(blkback_params[BP_MAX_QUEUES].runtime);
 	struct blkback_state st;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	char *root = tmp_root();
 	tmp_write(root, "sys/module/xen_blkback/parameters/max_queues", "many\n");
 	CU_ASSERT_EQUAL(blkback_read(root, &st, err, sizeof(err)), -EINVAL);
@@ -121,7 +122,7 @@ static void test_params(void)
 static void test_hosts(void)
 {
 	struct blk_host h;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(blk_host_read(BLK_FIXTURES "/dual-hba", &h, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(h.mp.n_maps, 6);
 	CU_ASSERT(h.maps[0].alua);

@@ -1,6 +1,7 @@
 /* xlcfg-unit: the CUnit suites of the xl.cfg parser (xcd/libxlcfg.a). */
 #include "suites.h"
 #include <CUnit/Basic.h>
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ void u_contains(const char *hay, const char *needle, const char *file, unsigned 
 struct cfgfile *u_parse(const char *text)
 {
 	struct cfgfile *cf = NULL;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = cfgfile_parse("t.cfg", text, strlen(text), &cf, err, sizeof(err));
 	if (r)
 		fprintf(stderr, "\nunexpected parse error: %s\n", err);
@@ -61,7 +62,7 @@ void u_parse_fails(const char *text, const char *prefix, const char *what)
 {
 	/* A sentinel: the parser must not touch *out on error. */
 	struct cfgfile *cf = (struct cfgfile *)&cf;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = cfgfile_parse("t.cfg", text, strlen(text), &cf, err, sizeof(err));
 	CU_ASSERT_EQUAL(r, -EINVAL);
 	CU_ASSERT_PTR_EQUAL(cf, (struct cfgfile *)&cf);
@@ -79,7 +80,7 @@ struct domcfg *u_domcfg(const char *text, const struct domcfg_host *host)
 	if (!cf)
 		return NULL;
 	struct domcfg *d = NULL;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = domcfg_from_cfg(cf, host, &d, err, sizeof(err));
 	if (r)
 		fprintf(stderr, "\nunexpected domcfg error: %s\n", err);
@@ -94,7 +95,7 @@ void u_domcfg_fails(const char *text, const char *prefix, const char *what)
 	if (!cf)
 		return;
 	struct domcfg *d = (struct domcfg *)&d;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = domcfg_from_cfg(cf, NULL, &d, err, sizeof(err));
 	CU_ASSERT_EQUAL(r, -EINVAL);
 	CU_ASSERT_PTR_EQUAL(d, (struct domcfg *)&d);

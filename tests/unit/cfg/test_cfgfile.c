@@ -1,5 +1,6 @@
 /* cfgfile: the file grammar of xl.cfg(5) ("SYNTAX"), positions, overrides. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ static void test_string_errors(void)
 	u_parse_fails("name = 'abc", "t.cfg:1:8: ", "unterminated string");
 	u_parse_fails("a = 1\nname = \"two\nlines\"\n", "t.cfg:2:8: ", "same line");
 	struct cfgfile *cf = (struct cfgfile *)&cf;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	static const char nul[] = "a = \"x\0y\"\n";
 	CU_ASSERT_EQUAL(cfgfile_parse("t.cfg", nul, sizeof(nul) - 1, &cf, err, sizeof(err)),
 			-EINVAL);
@@ -344,7 +345,7 @@ static void test_overrides(void)
 	struct cfgfile *cf = u_parse("name = 'g'\nmemory = 256\nvif = [ 'bridge=b0' ]\n");
 	if (!cf)
 		return;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(cfgfile_override(cf, "command line argument 1", "memory=1024", err,
 					 sizeof(err)), 0);
 	CU_ASSERT_EQUAL(cfgfile_override(cf, "command line argument 2",
@@ -387,7 +388,7 @@ static void test_limits_and_files(void)
 		return;
 	memset(text, '\n', big);
 	struct cfgfile *cf = (struct cfgfile *)&cf;
-	char err[512];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(cfgfile_parse("huge.cfg", text, big, &cf, err, sizeof(err)), -EFBIG);
 	CU_ASSERT_PTR_EQUAL(cf, (struct cfgfile *)&cf);
 	U_CONTAINS(err, "huge.cfg: too large");
@@ -431,7 +432,7 @@ static void test_limits_and_files(void)
 static void test_small_error_buffer(void)
 {
 	struct cfgfile *cf = NULL;
-	char err[8];
+	char err[8]; /* not XCD_ERR_MAX: the point is a buffer too small */
 	memset(err, 'x', sizeof(err));
 	CU_ASSERT_EQUAL(cfgfile_parse("t.cfg", "a = ", 4, &cf, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(err[7], '\0');

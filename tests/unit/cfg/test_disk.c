@@ -1,6 +1,7 @@
 /* disk: xl-disk-configuration(5): every example of the man page, keywords,
  * flags, deprecated forms, errors, and libxl's JSON of a disk. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/disk.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ struct expect {
 static void check(const struct expect *e)
 {
 	struct disk d;
-	char err[400] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = disk_parse(e->spec, &d, err, sizeof(err));
 	if (r)
 		fprintf(stderr, "\n\"%s\": %s\n", e->spec, err);
@@ -118,14 +119,14 @@ static void test_deprecated(void)
 	};
 	for (size_t i = 0; i < 4; i++) {
 		struct disk d;
-		char err[400];
+		char err[XCD_ERR_MAX];
 		CU_ASSERT_EQUAL(disk_parse(scripts[i][0], &d, err, sizeof(err)), 0);
 		U_STR_EQ(d.script, scripts[i][1]);
 		U_STR_EQ(d.vdev, "xvda");
 		disk_free(&d);
 	}
 	struct disk d;
-	char err[400];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(disk_parse("iscsi:iqn.2001-05.com.example:disk1,xvda,w", &d, err,
 				   sizeof(err)), 0);
 	U_STR_EQ(d.pdev_path, "iqn.2001-05.com.example:disk1");
@@ -135,7 +136,7 @@ static void test_deprecated(void)
 static void test_keywords_and_flags(void)
 {
 	struct disk d;
-	char err[400];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(disk_parse("backend=storage, backendtype=qdisk, script=block-dummy, "
 				   "specification=virtio, direct-io-safe, no-discard, untrusted, "
 				   "format=qcow2, vdev=xvdz, access=r, target=/a,b c, ",
@@ -204,7 +205,7 @@ static void test_keywords_and_flags(void)
 static void test_colo(void)
 {
 	struct disk d;
-	char err[400];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(disk_parse("colo,colo-host=192.0.2.2,colo-port=9000,colo-export=e1,"
 				   "active-disk=/a.img,hidden-disk=/h.img,vdev=xvda,target=/x",
 				   &d, err, sizeof(err)), 0);
@@ -225,7 +226,7 @@ static void fails(const char *spec, const char *what)
 	struct disk d;
 	memset(&d, 0x5a, sizeof(d));
 	struct disk before = d;
-	char err[400] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(disk_parse(spec, &d, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(memcmp(&d, &before, sizeof(d)), 0);
 	U_CONTAINS(err, what);
@@ -264,7 +265,7 @@ static void test_errors(void)
 static char *json_of(const char *spec)
 {
 	struct disk d;
-	char err[400];
+	char err[XCD_ERR_MAX];
 	if (disk_parse(spec, &d, err, sizeof(err)))
 		return NULL;
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -325,7 +326,7 @@ static void test_long_spec(void)
 		memcpy(spec + i * (sizeof(flag) - 1), flag, sizeof(flag) - 1);
 	strcpy(spec + len, "vdev=xvda,target=/x");
 	struct disk d;
-	char err[400];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(disk_parse(spec, &d, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(d.discard_enable, CFG_DEFBOOL_TRUE);
 	disk_free(&d);

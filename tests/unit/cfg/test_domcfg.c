@@ -1,6 +1,7 @@
 /* domcfg: normalisation of a PV/PVH configuration as xl's parse_config_data,
  * the CPU list syntax, warnings, errors, and the JSON of `xl -N create`. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ static void test_cmdline(void)
 static void cpus_are(const char *list, const struct domcfg_host *host, const char *expect)
 {
 	struct cpumap m;
-	char err[200] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = domcfg_parse_cpulist(list, host, &m, err, sizeof(err));
 	if (r)
 		fprintf(stderr, "\n\"%s\": %s\n", list, err);
@@ -135,7 +136,7 @@ static void cpus_fail(const char *list, const struct domcfg_host *host, const ch
 {
 	struct cpumap m;
 	memset(&m, 0x5a, sizeof(m));
-	char err[200] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(domcfg_parse_cpulist(list, host, &m, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(m.bits[0], 0x5a5a5a5a5a5a5a5aULL);
 	U_CONTAINS(err, what);
@@ -451,7 +452,7 @@ static void json_matches(const char *cfg, const char *expect_file)
 	CU_ASSERT_PTR_NOT_NULL(expect);
 	struct cfgfile *cf = NULL;
 	struct domcfg *d = NULL;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (text && cfgfile_parse(cfg, text, len, &cf, err, sizeof(err)) == 0 &&
 	    domcfg_from_cfg(cf, NULL, &d, err, sizeof(err)) == 0) {
 		char *json = domcfg_to_json_string(d);
@@ -495,7 +496,7 @@ static void test_corpus(void)
 		snprintf(path, sizeof(path), "%s/%s", u_corpus_dir(), e->d_name);
 		struct cfgfile *cf = NULL;
 		struct domcfg *d = NULL;
-		char err[512];
+		char err[XCD_ERR_MAX];
 		files++;
 		if (cfgfile_load(path, &cf, err, sizeof(err)) == 0 &&
 		    domcfg_from_cfg(cf, &host16, &d, err, sizeof(err)) == 0) {

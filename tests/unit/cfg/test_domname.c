@@ -1,5 +1,6 @@
 /* The name rule (xcd/domname.c) and name= through the parser. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/domname.h"
 #include <errno.h>
 #include <stdio.h>
@@ -7,14 +8,14 @@
 
 static void refused(const char *name, const char *what)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(domname_check(name, err, sizeof(err)), -EINVAL);
 	U_CONTAINS(err, what);
 }
 
 static void test_rule(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	static const char *const good[] = { "g", "web-1", "Domain-1", "domain-0", "café",
 					    "my guest", "1a", "0x1f", "a.b_c", "日本語" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

@@ -1,6 +1,7 @@
 /* vif: xl-network-configuration(5): every example of the man page, each
  * keyword, the rate syntax, warnings, errors, and libxl's JSON of a nic. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/vif.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 static int parse(const char *spec, struct vif *v, char *warn, size_t wlen)
 {
-	char err[400] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = vif_parse(spec, v, warn, wlen, err, sizeof(err));
 	if (r)
 		fprintf(stderr, "\n\"%s\": %s\n", spec, err);
@@ -73,7 +74,7 @@ static void rate_is(const char *rate, uint64_t bytes, uint32_t usecs)
 {
 	uint64_t b = 0;
 	uint32_t u = 0;
-	char err[200] = "";
+	char err[XCD_ERR_MAX] = "";
 	int r = vif_parse_rate(rate, &b, &u, err, sizeof(err));
 	if (r || b != bytes || u != usecs)
 		fprintf(stderr, "\nrate %s: r=%d %llu bytes per %u us (%s)\n", rate, r,
@@ -87,7 +88,7 @@ static void rate_fails(const char *rate, const char *what)
 {
 	uint64_t b = 7;
 	uint32_t u = 7;
-	char err[200] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(vif_parse_rate(rate, &b, &u, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(b, 7);
 	CU_ASSERT_EQUAL(u, 7);
@@ -185,7 +186,7 @@ static void fails(const char *spec, const char *what)
 	struct vif v;
 	memset(&v, 0x5a, sizeof(v));
 	struct vif before = v;
-	char err[400] = "", w[100];
+	char err[XCD_ERR_MAX] = "", w[100];
 	CU_ASSERT_EQUAL(vif_parse(spec, &v, w, sizeof(w), err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(memcmp(&v, &before, sizeof(v)), 0);
 	U_CONTAINS(err, what);
@@ -216,7 +217,7 @@ static void test_errors(void)
 	fails("vifname=abcdefghijklmnop", "1 to 15 bytes");
 	fails("vifname=vif3.0", "vifDOMID.DEVID is netback's name");
 	struct vif v;
-	char err[400], w[400];
+	char err[XCD_ERR_MAX], w[400];
 	static const char *const good[] = { "vifname=abcdefghijklmno", "vifname=web-1.eth_0",
 					    "vifname=vif3", "vifname=vif3.x" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -234,7 +235,7 @@ static void test_errors(void)
 static char *json_of(const char *spec)
 {
 	struct vif v;
-	char err[400], w[400];
+	char err[XCD_ERR_MAX], w[400];
 	if (vif_parse(spec, &v, w, sizeof(w), err, sizeof(err)))
 		return NULL;
 	yajl_gen g = yajl_gen_alloc(NULL);

@@ -3,8 +3,10 @@
  * what a create that fails half way leaves behind, when the hypervisor
  * cannot even destroy the half-made domain. */
 #include "../../../lib/log.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/cfgload.h"
-#include "../../../xcd/dm/dm.h"
+#include "../../../lib/uuid.h"
+#include "../../../xcd/dm/dm_internal.h"
 #include "../../lib/cunit_run.h"
 #include "../../lib/hv_fake.h"
 #include <CUnit/Basic.h>
@@ -37,7 +39,7 @@ static int journal_files(void)
 
 static int dm_up(void)
 {
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	if (dm_open(&F.m, F.hv, NULL, NULL, F.statedir, NULL, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dm_open: %s\n", err);
 		return -1;
@@ -76,7 +78,7 @@ static int teardown(void)
 
 static struct domcfg *config(const char *name)
 {
-	char text[256], err[256];
+	char text[256], err[XCD_ERR_MAX];
 	snprintf(text, sizeof(text), "name = \"%s\"\nkernel = \"sim:idle\"\nmemory = 64\n", name);
 	struct domcfg *cfg = NULL;
 	long bad;
@@ -262,8 +264,8 @@ static void test_restart_uses_kept_config(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dm_domain_config(d));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d->source);
-	char uuid[37];
-	snprintf(uuid, sizeof(uuid), "%s", d->uuid);
+	char uuid[UUID_STR_LEN + 1];
+	uuid_format(d->uuid, uuid);
 	uint32_t old = d->domid;
 	free(d->source->text);
 	d->source->text = strdup("name = \"r1\"\nkernel = this is not xl.cfg\n");
@@ -273,9 +275,110 @@ static void test_restart_uses_kept_config(void)
 	d = dm_find(&F.m, "r1", -1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	CU_ASSERT_NOT_EQUAL(d->domid, old);
-	u_str_eq(d->uuid, uuid, "uuid kept", __FILE__, __LINE__);
+	u_str_eq(UUID_STR(d->uuid), uuid, "uuid kept", __FILE__, __LINE__);
 	CU_ASSERT_PTR_NULL(dm_busy(d));
 	CU_ASSERT(d->state[2] != 'p' && d->state[3] != 's');
+}
+
+/* ---- the journal record's "op" of a rename-restart ---- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = f ? calloc(1, 1 << 20) : NULL;
+	if (buf)
+		fread(buf, 1, (1 << 20) - 1, f);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* The record of the domain with uuid U with OP added (its text inserted
+ * before the closing brace), as an xcdd that died during a rename-restart
+ * left it. */
+static void add_op(const uint8_t u[16], const char *op)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s.json", F.domains, UUID_STR(u));
+	char *text = slurp(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	char *end = strrchr(text, '}');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	*end = '\0';
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "%s,\"op\":%s}", text, op);
+	fclose(f);
+	free(text);
+}
+
+/*
+ * A rename-restart left half done (renaming) by an xcdd that wrote its
+ * record with NEW_KEY for the new domain's uuid: the next manager finishes
+ * it, the old domain kept renamed under the kept uuid, a new one made
+ * under the configuration's. "new_uuid" is what xcdd wrote before xcd/dm/
+ * and writes now; "dm_new_uuid" what it wrote in between.
+ */
+static void rename_restart_settled(const char *new_key)
+{
+	int doms = hv_fake_domains(F.hv), files = journal_files();
+	struct dm_domain *d = made("w1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	uint8_t orig[16], kept[16];
+	memcpy(orig, d->uuid, 16);
+	uint32_t old_domid = d->domid;
+	CU_ASSERT_EQUAL_FATAL(uuid_random(kept), 0);
+	char op[512];
+	snprintf(op, sizeof(op),
+		 "{\"kind\":\"rename-restart\",\"step\":\"renaming\",\"%s\":\"%s\","
+		 "\"kept_uuid\":\"%s\"}", new_key, UUID_STR(orig), UUID_STR(kept));
+	dm_down(); /* D is freed */
+	add_op(orig, op);
+	CU_ASSERT_FATAL(dm_up() == 0);
+	CU_ASSERT_EQUAL(hv_fake_domains(F.hv), doms + 2);
+	struct dm_domain *nd = dm_find(&F.m, "w1", -1), *kd = dm_find_uuid(&F.m, kept);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kd);
+	CU_ASSERT(memcmp(nd->uuid, orig, 16) == 0);
+	CU_ASSERT_NOT_EQUAL(nd->domid, old_domid);
+	CU_ASSERT_EQUAL(kd->domid, old_domid);
+	CU_ASSERT(strncmp(kd->name, "w1-", 3) == 0);
+	CU_ASSERT_EQUAL(journal_files(), files + 2);
+	struct dm_error e = { 0 };
+	CU_ASSERT_EQUAL(dm_destroy(&F.m, nd, NULL, NULL, &e), 0);
+	CU_ASSERT_EQUAL(dm_destroy(&F.m, kd, NULL, NULL, &e), 0);
+	CU_ASSERT_EQUAL(hv_fake_domains(F.hv), doms);
+	CU_ASSERT_EQUAL(journal_files(), files);
+}
+
+static void test_rename_restart_new_uuid(void) { rename_restart_settled("new_uuid"); }
+static void test_rename_restart_dm_new_uuid(void) { rename_restart_settled("dm_new_uuid"); }
+
+/* What a rename-restart's record says, as the next xcdd reads it. */
+static void test_rename_restart_written(void)
+{
+	struct dm_domain *d = made("w2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	uint8_t kept[16];
+	CU_ASSERT_EQUAL_FATAL(uuid_random(kept), 0);
+	d->pending.kind = DM_PENDING_RENAME_RESTART;
+	snprintf(d->pending.step, sizeof(d->pending.step), "renaming");
+	memcpy(d->pending.new_uuid, d->uuid, 16);
+	memcpy(d->pending.kept_uuid, kept, 16);
+	d->pending.has_kept_uuid = true;
+	char err[XCD_ERR_MAX], path[256], want[128];
+	CU_ASSERT_EQUAL_FATAL(dm_record_save(&F.m, d, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s.json", F.domains, UUID_STR(d->uuid));
+	char *text = slurp(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	snprintf(want, sizeof(want), "\"new_uuid\":\"%s\"", UUID_STR(d->uuid));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+	snprintf(want, sizeof(want), "\"kept_uuid\":\"%s\"", UUID_STR(kept));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+	free(text);
+	memset(&d->pending, 0, sizeof(d->pending));
+	struct dm_error e = { 0 };
+	CU_ASSERT_EQUAL(dm_destroy(&F.m, d, NULL, NULL, &e), 0);
 }
 
 static void register_interface(void)
@@ -287,6 +390,12 @@ static void register_interface(void)
 	CU_add_test(s, "an op on a busy domain: DM_ERR_BUSY", test_busy_is_busy);
 	CU_add_test(s, "a restart uses the configuration parsed at load",
 		    test_restart_uses_kept_config);
+	CU_add_test(s, "a half-done rename-restart (\"new_uuid\") is finished",
+		    test_rename_restart_new_uuid);
+	CU_add_test(s, "a half-done rename-restart (\"dm_new_uuid\") is finished",
+		    test_rename_restart_dm_new_uuid);
+	CU_add_test(s, "a rename-restart's record says new_uuid and kept_uuid",
+		    test_rename_restart_written);
 }
 
 int main(void)

@@ -2,6 +2,7 @@
  * (started from $XCD_BUILDDIR/sim/xcd-sim, else ./sim/xcd-sim). Every wait is
  * bounded. The guest programs' memory layout is sim/guest.h. */
 #include "../../../hv/hv.h"
+#include "../../../lib/errmsg.h"
 #include "../../../sim/guest.h"
 #include "../../../sim/proto.h"
 #include <CUnit/Basic.h>
@@ -97,7 +98,7 @@ static int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **
 		      (char *)NULL);
 		_exit(127);
 	}
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	uint64_t t0 = now_ms();
 	while (now_ms() - t0 < WAIT_MS) {
 		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
@@ -141,7 +142,7 @@ static uint64_t total_counter(volatile struct sim_guest_header *g)
 static void test_open_xen_fails(void)
 {
 	struct hv *hv = NULL;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	int rc = hv_open(HV_XEN, NULL, &hv, err, sizeof(err));
 	CU_ASSERT(rc < 0);
 	CU_ASSERT(hv == NULL);
@@ -464,7 +465,7 @@ static void test_dom_exc_and_adopt(void)
 
 	/* Adopt, as a re-executed daemon does with its inherited descriptor. */
 	struct hv *hv2 = NULL;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
 	int fd2 = dup(hv_evtchn_fd(F.hv));
 	CU_ASSERT_FATAL(fd2 >= 0);
@@ -493,7 +494,7 @@ static void test_handle_close_unbinds(void)
 	struct hv_build_result br;
 	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
 	struct hv *hv2 = NULL;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL_FATAL(hv_evtchn_bind(hv2, id, br.store_port, &lport2), 0);
 	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.store_port, &lport), -EINVAL); /* taken */
@@ -664,7 +665,7 @@ static void test_sim_killed(void)
 	rc = hv_domain_getinfo(F.hv, 1, &di);
 	CU_ASSERT(rc == -ECONNRESET || rc == -EPIPE);
 	CU_ASSERT(now_ms() - t0 < 1000);
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	struct hv *hv2 = NULL;
 	CU_ASSERT(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) < 0);
 	CU_ASSERT(strstr(err, F.sock) != NULL);

@@ -5,6 +5,6 @@
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_loop, register_tuneplan, NULL };
+	suite_register_fn *const regs[] = { register_loop, register_childjob, register_tuneplan, NULL };
 	return cunit_run("lib-unit", regs);
 }

@@ -2,5 +2,6 @@
 #ifndef XCD_LIB_UNIT_SUITES_H
 #define XCD_LIB_UNIT_SUITES_H
 void register_loop(void);
+void register_childjob(void);
 void register_tuneplan(void);
 #endif

@@ -4,6 +4,7 @@
  * record and the byte. With MIGRATE_SEED_DIR set, the streams built here
  * are written there (the fuzzer's seeds, fuzz/migrate/corpus). */
 #include "../../lib/cunit_run.h"
+#include "../../../lib/errmsg.h"
 #include "../../../migrate/migrate.h"
 #include "suites.h"
 #include <CUnit/CUnit.h>
@@ -141,7 +142,7 @@ static int v_record(void *c, int libxl, uint32_t type, const uint8_t *b, uint32_
 	return 0;
 }
 
-static char err[512];
+static char err[XCD_ERR_MAX];
 
 static int read_img(const struct img *im, uint32_t want, struct seen *s)
 {

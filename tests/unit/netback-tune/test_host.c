@@ -1,5 +1,6 @@
 /* test_host: reading a fixture host, and show's JSON and text. */
 #include "../../../netback-tune/show.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include "util.h"
@@ -98,7 +99,7 @@ static void test_bonds(void)
 	CU_ASSERT(v2->queues[0].tx_irq > 0);
 	CU_ASSERT_EQUAL(v2->queues[0].tx_irq, v2->queues[0].rx_irq);
 	nt_host_free(h);
-	char err[256];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(nt_host_read("/nonexistent-sysroot", &h, err, sizeof(err)), -ENOENT);
 }
 

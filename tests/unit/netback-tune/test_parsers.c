@@ -1,6 +1,7 @@
 /* test_parsers: CPU lists, /proc/net/bonding and /proc/interrupts. */
 #include "../../../netback-tune/bonding.h"
 #include "../../../lib/cpuset.h"
+#include "../../../lib/errmsg.h"
 #include "../../../netback-tune/interrupts.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -37,7 +38,7 @@ static void test_cpulist(void)
 static void test_bonding_fixture(void)
 {
 	size_t len;
-	char *t = fixture_file("four-tengbe-80/proc/net/bonding/bond1", &len), err[128];
+	char *t = fixture_file("four-tengbe-80/proc/net/bonding/bond1", &len), err[XCD_ERR_MAX];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	struct nt_bond_info b;
 	CU_ASSERT_EQUAL_FATAL(nt_bonding_parse(t, len, &b, err, sizeof(err)), 0);
@@ -71,7 +72,7 @@ static void test_bonding_fixture(void)
 static void bond_bad(const char *text, const char *want, unsigned line)
 {
 	struct nt_bond_info b;
-	char err[128] = "";
+	char err[XCD_ERR_MAX] = "";
 	int rc = nt_bonding_parse(text, strlen(text), &b, err, sizeof(err));
 	CU_ASSERT(rc < 0);
 	CU_ASSERT_EQUAL(b.n_slaves, 0);
@@ -107,7 +108,7 @@ static void test_bonding_bad(void)
 	free(big);
 	/* Lines it does not know are skipped. */
 	struct nt_bond_info b;
-	char err[64];
+	char err[XCD_ERR_MAX];
 	const char *ok = "Bonding Mode: fault-tolerance (active-backup)\nSome New Line: 7\nMII Status: up\n";
 	CU_ASSERT_EQUAL(nt_bonding_parse(ok, strlen(ok), &b, err, sizeof(err)), 0);
 	nt_bond_info_free(&b);
@@ -122,7 +123,7 @@ static void test_interrupts(void)
 			"NMI:          0          0   Non-maskable interrupts\n"
 			"ERR:          0\n";
 	struct nt_interrupts ir;
-	char err[128];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL_FATAL(nt_interrupts_parse(t, strlen(t), &ir, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ir.ncpus, 2);
 	CU_ASSERT_EQUAL(ir.cpu_ids[1], 2);

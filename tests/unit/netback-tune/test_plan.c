@@ -1,5 +1,6 @@
 /* test_plan: the plan for each fixture host, item by item. */
 #include "../../../netback-tune/plan.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include "util.h"
@@ -112,7 +113,7 @@ static void test_edge(void)
 	h->netback_loaded = false;
 	const char *t = "bond = [ \"name=bond0,nics=eth0,lacp=yes,bridge=xenbr0\" ]\nnet_queues = 4\n";
 	struct nt_policy pol;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL_FATAL(nt_policy_parse("io.conf", t, strlen(t), h, &pol, err, sizeof(err)), 0);
 	struct tune_plan p;
 	tune_plan_init(&p);

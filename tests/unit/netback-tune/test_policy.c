@@ -1,5 +1,6 @@
 /* test_policy: io.conf's net keys, good and bad, against a fixture host. */
 #include "../../../lib/tuneplan.h"
+#include "../../../lib/errmsg.h"
 #include "../../../netback-tune/plan.h"
 #include "../../../netback-tune/policy.h"
 #include "../../lib/cunit_run.h"
@@ -13,7 +14,7 @@
 static struct nt_host *host;
 static int setup(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	return nt_host_read(NT_FIXTURES "/two-gbe-24", &host, err, sizeof(err)) ? 1 : 0;
 }
 static int teardown(void)
@@ -42,7 +43,7 @@ static void test_good(void)
 	CU_ASSERT_EQUAL(p.queues, 0);
 	/* lacp=no: active-backup, or balance-alb with alb=yes */
 	const char *t = "bond = [ \"name=bond0,nics=eth0+eth1,lacp=no\", \"name=bond1,nics=eno1,lacp=no,alb=yes\" ]\nnet_queues = 3\n";
-	char err[512];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL_FATAL(nt_policy_parse("io.conf", t, strlen(t), host, &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(p.bonds[0].mode, NT_BOND_ACTIVE_BACKUP);
 	u_str_eq(p.bonds[0].hash_policy, "", "no hash", __FILE__, __LINE__);
@@ -53,7 +54,7 @@ static void test_good(void)
 static void bad(const char *text, const char *want, unsigned line)
 {
 	struct nt_policy p;
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(nt_policy_parse("io.conf", text, strlen(text), host, &p, err, sizeof(err)),
 			-EINVAL);
 	u_str_eq(err, want, text, __FILE__, line);
@@ -96,7 +97,7 @@ static void test_bad(void)
 	bad("net_guest_mbit = 200 200\n", "io.conf:1:22: expected a new line or ';' after the value of 'net_guest_mbit', found the number 200", __LINE__);
 	/* Storage keys and unknown keys of no tuner are not netback-tune's. */
 	struct nt_policy p;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	const char *t = "storage_paths = 2\nlun = [ \"wwid=1\" ]\n";
 	CU_ASSERT_EQUAL(nt_policy_parse("io.conf", t, strlen(t), host, &p, err, sizeof(err)), 0);
 }
@@ -106,7 +107,7 @@ static void test_management(void)
 	/* A bond over the management NIC is allowed; its changes are risky. */
 	const char *t = "management_nic = \"eno1\"\nbond = [ \"name=bond0,nics=eno1+eth1,lacp=no\" ]\n";
 	struct nt_policy p;
-	char err[256];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL_FATAL(nt_policy_parse("io.conf", t, strlen(t), host, &p, err, sizeof(err)), 0);
 	CU_ASSERT(p.bonds[0].over_management);
 	struct tune_plan plan;

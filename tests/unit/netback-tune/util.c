@@ -1,5 +1,6 @@
 /* util: fixtures of nettune-unit (see util.h). */
 #include "util.h"
+#include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 struct nt_host *fixture_host(const char *name)
 {
-	char path[512], err[512];
+	char path[512], err[XCD_ERR_MAX];
 	snprintf(path, sizeof(path), "%s/%s", NT_FIXTURES, name);
 	struct nt_host *h = NULL;
 	int rc = nt_host_read(path, &h, err, sizeof(err));
@@ -20,7 +21,7 @@ struct nt_host *fixture_host(const char *name)
 
 int fixture_policy(const char *name, const struct nt_host *h, struct nt_policy *p)
 {
-	char path[512], err[512];
+	char path[512], err[XCD_ERR_MAX];
 	snprintf(path, sizeof(path), "%s/%s.conf", NT_FIXTURES, name);
 	int rc = nt_policy_load(path, h, p, err, sizeof(err));
 	if (rc)

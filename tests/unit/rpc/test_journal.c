@@ -1,5 +1,6 @@
 /* The per-domain journal: names, atomic writes, loading and what it refuses. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../xcd/journal.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ static void on_problem(const char *name, const char *what, void *arg)
 
 static int load(struct journal *j, struct seen *s)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	int stop = s->stop_at;
 	memset(s, 0, sizeof(*s));
 	s->stop_at = stop;
@@ -83,7 +84,7 @@ static int teardown(void)
 
 static void test_keys(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	CU_ASSERT_EQUAL(journal_key_check("vm-1", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(journal_key_check("my vm.prod_2", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(journal_key_check("f81d4fae-7dec-11d0-a765-00a0c91e6bf6", err,
@@ -113,7 +114,7 @@ static void test_keys(void)
 
 static void test_write_load(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	struct journal *j = NULL;
 	struct seen s = { .stop_at = 0 };
 	CU_ASSERT_EQUAL_FATAL(journal_open(dir, &j, err, sizeof(err)), 0);
@@ -170,7 +171,7 @@ static void test_write_load(void)
 
 static void test_crash_leftovers(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	struct journal *j = NULL;
 	struct seen s = { .stop_at = 0 };
 	CU_ASSERT_EQUAL_FATAL(journal_open(dir, &j, err, sizeof(err)), 0);
@@ -195,7 +196,7 @@ static void test_crash_leftovers(void)
 
 static void test_corrupt(void)
 {
-	char err[256];
+	char err[XCD_ERR_MAX];
 	struct journal *j = NULL;
 	struct seen s = { .stop_at = 0 };
 	CU_ASSERT_EQUAL_FATAL(journal_open(dir, &j, err, sizeof(err)), 0);

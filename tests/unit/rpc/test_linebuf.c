@@ -1,5 +1,6 @@
 /* The line buffer: splitting, joining, limits, reading a socket. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../lib/jsonrpc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static char err[256];
+static char err[XCD_ERR_MAX];
 
 static int add(struct jsonrpc_linebuf *lb, const char *s)
 {

@@ -1,5 +1,6 @@
 /* Peer credentials and the access decision. */
 #include "suites.h"
+#include "../../../lib/errmsg.h"
 #include "../../../lib/peercred.h"
 #include <errno.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static int fake_group_gid(const char *group, gid_t *gid, void *arg)
 static void test_socketpair_root(void)
 {
 	int sv[2];
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	struct peercred pc;
 	CU_ASSERT_EQUAL(peercred_get(sv[0], &pc, err, sizeof(err)), 0);
@@ -66,7 +67,7 @@ static void test_system_group(void)
 	 * is 0 is a member, found through the system's lookup. */
 	struct peercred pc = { .pid = 1, .uid = 65534, .gid = 0 };
 	enum peercred_access a;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(peercred_decide(&pc, "root", NULL, &a, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(a, PEERCRED_READONLY);
 	pc.gid = 65534;
@@ -81,7 +82,7 @@ static void test_decisions(void)
 	struct fake f = { .exists = 1 };
 	struct peercred_lookup lk = { fake_group_gid, &f };
 	enum peercred_access a;
-	char err[256] = "";
+	char err[XCD_ERR_MAX] = "";
 	gid_t with_xcd[] = { 20, 500, 600 }, without[] = { 20, 600 };
 	struct peercred root = { 42, 0, 0, NULL, 0 }, member = { 43, 1000, 1000, with_xcd, 3 },
 			primary = { 44, 1001, 500, NULL, 0 }, other = { 45, 1002, 1002, without, 2 };

@@ -1,5 +1,6 @@
 /* actions: the on_* table as xl's handle_domain_death applies it. */
 #include "../../../xcd/actions.h"
+#include "../../../lib/errmsg.h"
 #include "suites.h"
 #include <errno.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void t_coredump_and_soft_reset_warn(void)
 static void t_from_json(void)
 {
 	struct dm_on on;
-	char err[128] = "";
+	char err[XCD_ERR_MAX] = "";
 	dm_on_defaults(&on);
 	/* libxl's JSON leaves destroy out, so a missing member is destroy. */
 	CU_ASSERT_EQUAL(dm_on_from_json("{\"on_reboot\": \"restart_rename\", "

@@ -1,5 +1,6 @@
 /* devid: virtual-device numbers (blkif.h), default MACs, vif names. */
 #include "../../../xcd/devid.h"
+#include "../../../lib/errmsg.h"
 #include "suites.h"
 #include <errno.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 static int id(const char *vdev)
 {
 	int d = -1;
-	char err[128] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(devid_from_vdev(vdev, &d, err, sizeof(err)), 0);
 	U_STR_EQ(err, "");
 	return d;
@@ -42,7 +43,7 @@ static void t_hd_sd_number(void)
 static void bad(const char *vdev, const char *says)
 {
 	int d = 42;
-	char err[160] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(devid_from_vdev(vdev, &d, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(d, 42);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, says));

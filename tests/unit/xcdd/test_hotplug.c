@@ -1,5 +1,6 @@
 /* hotplug: a script's argument, environment, exit status, output and time limit. */
 #include "../../../xcd/hotplug.h"
+#include "../../../lib/errmsg.h"
 #include "suites.h"
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static void script(const char *name, const char *body, char *path, size_t len)
 
 static void t_argument_and_environment(void)
 {
-	char path[128], out[160], err[512] = "", body[400];
+	char path[128], out[160], err[XCD_ERR_MAX] = "", body[400];
 	snprintf(out, sizeof(out), "%s/seen", dir);
 	snprintf(body, sizeof(body), "echo \"$1 $XENBUS_PATH $vif\" > %s", out);
 	script("ok", body, path, sizeof(path));
@@ -56,7 +57,7 @@ static void t_argument_and_environment(void)
 
 static void t_failure_quotes_last_line(void)
 {
-	char path[128], err[512] = "";
+	char path[128], err[XCD_ERR_MAX] = "";
 	script("fails", "echo first; echo 'no such bridge xenbr9' >&2; exit 3", path, sizeof(path));
 	CU_ASSERT_EQUAL(hotplug_run(path, "add", NULL, 5000, err, sizeof(err)), -EIO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "exit status 3"));
@@ -66,7 +67,7 @@ static void t_failure_quotes_last_line(void)
 
 static void t_timeout_kills_the_group(void)
 {
-	char path[128], err[512] = "", body[300], mark[128];
+	char path[128], err[XCD_ERR_MAX] = "", body[300], mark[128];
 	snprintf(mark, sizeof(mark), "%s/late", dir);
 	/* A child of the script outlives it unless the whole group is killed. */
 	snprintf(body, sizeof(body), "(sleep 2; touch %s) & sleep 30", mark);
@@ -81,7 +82,7 @@ static void t_timeout_kills_the_group(void)
 
 static void t_missing_script(void)
 {
-	char err[512] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(hotplug_run("/nonexistent/block", "add", NULL, 5000, err, sizeof(err)),
 			-EIO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "exit status 127"));

@@ -1,6 +1,7 @@
 /* xlfmt: xl's memory sizes, CPU maps and columns, compared byte for byte with
  * what xl prints (strings taken from xl's format strings). */
 #include "../../../xcd/xlfmt.h"
+#include "../../../lib/errmsg.h"
 #include "suites.h"
 #include <errno.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 static uint64_t mem_ok(const char *s)
 {
 	uint64_t kb = 12345;
-	char err[128] = "";
+	char err[XCD_ERR_MAX] = "";
 	int rc = xlfmt_parse_mem_kb(s, &kb, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, 0);
 	U_STR_EQ(err, "");
@@ -31,7 +32,7 @@ static void t_mem_suffixes(void)
 static void mem_bad(const char *s, int want, const char *says)
 {
 	uint64_t kb = 777;
-	char err[128] = "";
+	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL(xlfmt_parse_mem_kb(s, &kb, err, sizeof(err)), want);
 	CU_ASSERT_EQUAL(kb, 777u); /* untouched on error */
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, says));
