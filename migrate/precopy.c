@@ -29,6 +29,7 @@ struct pc {
 	struct mig_precopy_stats *st;
 	/* The link's rate: bytes the rounds wrote over the time they took. */
 	uint64_t round_bytes, round_ns;
+	uint64_t round_t0, round_b0;  /* the round under way's start (0: none) */
 	uint64_t bandwidth;	      /* bytes a second at most (0: no limit) */
 	uint64_t pace_ns, pace_bytes; /* since when, and how much, it paced */
 	char *err;
@@ -54,9 +55,17 @@ static int hv_err(struct pc *c, int rc, const char *what)
 	return rc;
 }
 
+/* Progress: within a round, the rate so far (this round's bytes too) and
+ * what the round has still to send. */
 static void tell(struct pc *c)
 {
 	c->info.bytes = c->o->off;
+	if (c->round_t0) {
+		uint64_t ns = c->round_ns + (now_ns() - c->round_t0);
+		uint64_t bytes = c->round_bytes + (c->o->off - c->round_b0);
+		c->info.rate = ns ? (double)bytes * 1e9 / (double)ns : 0;
+		c->info.left = c->info.round_pages - c->info.round_done;
+	}
 	if (c->h && c->h->progress)
 		c->h->progress(c->h->arg, &c->info);
 }
@@ -121,6 +130,8 @@ static int send_round(struct pc *c, int all)
 	uint64_t t0 = now_ns(), b0 = c->o->off;
 	c->pace_ns = t0;
 	c->pace_bytes = b0;
+	c->round_t0 = t0;
+	c->round_b0 = b0;
 	c->info.round_done = 0;
 	c->info.round_pages = all ? c->npages : count_bits(c->pending, c->bmlen);
 	int rc = 0;
@@ -143,6 +154,7 @@ static int send_round(struct pc *c, int all)
 	memset(c->pending, 0, c->bmlen);
 	c->round_bytes += c->o->off - b0;
 	c->round_ns += now_ns() - t0;
+	c->round_t0 = 0;
 	c->info.rate = c->round_ns ? (double)c->round_bytes * 1e9 / (double)c->round_ns : 0;
 	c->st->rounds++;
 	return rc;
@@ -321,6 +333,7 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 		goto out;
 	*c = (struct pc){ .hv = hv, .domid = domid, .o = o, .h = hooks, .st = &st, .err = err,
 			  .errlen = errlen, .bandwidth = opts->bandwidth };
+	c->info.predicted_ms = -1; /* not known before the first decision */
 	if ((rc = check_guest(c, opts->live, &di)) < 0)
 		goto out;
 	c->pending = calloc(1, c->bmlen);

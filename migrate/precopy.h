@@ -99,9 +99,11 @@ struct mig_precopy_info {
 	int final;	      /* the round after the stop */
 	uint64_t round_done;  /* pages of this round sent */
 	uint64_t round_pages; /* pages this round sends */
-	uint64_t left;	      /* dirty pages after this round, as last read */
+	uint64_t left;	      /* within a round: its pages not sent yet; after it
+			       * (a decision): the dirty pages the next one sends */
 	double rate;	      /* bytes a second the link carried so far (0: not known) */
-	double predicted_ms;  /* the stop's memory time at that rate */
+	double predicted_ms;  /* the stop's memory time at that rate (-1: not known
+			       * before the first round's end) */
 	uint64_t bytes;	      /* written so far */
 	uint32_t throttle;    /* percent taken from the guest */
 };

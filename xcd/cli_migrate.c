@@ -205,12 +205,14 @@ static void on_note(const struct jsonrpc_message *n, void *arg)
 		printf("\rMigrating %s: stream sent, waiting for the receiver\033[K", p->dom);
 	} else {
 		double pred = cli_get_d(n->params, "predicted_downtime_ms");
+		char ps[32] = "not known yet";
+		if (pred >= 0)
+			snprintf(ps, sizeof(ps), "%.0f ms", pred);
 		printf("\rMigrating %s: round %lld%s: %lld/%lld pages, %lld left, %.1f MB/s, "
-		       "predicted downtime %s%.0f ms\033[K", p->dom, cli_get_i(n->params, "round"),
+		       "predicted downtime %s\033[K", p->dom, cli_get_i(n->params, "round"),
 		       cli_get_b(n->params, "final") ? " (stopped)" : "",
 		       cli_get_i(n->params, "round_done"), cli_get_i(n->params, "round_pages"),
-		       cli_get_i(n->params, "pages_left"), cli_get_d(n->params, "rate_mbs"),
-		       pred < 0 ? ">" : "", pred < 0 ? 0 : pred);
+		       cli_get_i(n->params, "pages_left"), cli_get_d(n->params, "rate_mbs"), ps);
 	}
 	p->drawn = true;
 	fflush(stdout);

@@ -19,7 +19,8 @@
 struct mig_wait {
 	struct xcdd *x;
 	struct rpc_pending *p; /* freed once answered */
-	char uuid[37];
+	uint8_t uuid[16];
+	bool has_uuid; /* the domain is made (or being made) */
 	struct mig_wait *next; /* waits, for the callers that leave */
 };
 
@@ -140,7 +141,8 @@ int rpc_m_migrate(struct xcdd *x, struct client *c, const struct jsonrpc_message
 		close(fds[1]);
 		return -ENOMEM;
 	}
-	snprintf(w->uuid, sizeof(w->uuid), "%s", d->uuid);
+	memcpy(w->uuid, d->uuid, sizeof(w->uuid));
+	w->has_uuid = true;
 	struct dm_error de = { 0 };
 	int rc = rpc_dm_error(&de, dm_migrate(&x->dm, d, fds[0], fds[1], text ? &src : NULL, &o,
 					      migrated, w, &de), e);
@@ -193,6 +195,7 @@ int rpc_m_migrate_receive(struct xcdd *x, struct client *c, const struct jsonrpc
 		wait_forget(x, w);
 		return rc;
 	}
+	w->has_uuid = true;
 	return rpc_pending_take(w->p, out, outlen);
 }
 
@@ -231,7 +234,7 @@ void rpc_migrate_client_gone(struct xcdd *x, struct client *c)
 		if (w->p->client != c)
 			continue;
 		w->p->client = NULL; /* its answer, when it comes, is logged */
-		struct dm_domain *d = w->uuid[0] ? dm_find_uuid(&x->dm, w->uuid) : NULL;
+		struct dm_domain *d = w->has_uuid ? dm_find_uuid(&x->dm, w->uuid) : NULL;
 		struct dm_error e = { 0 };
 		if (d && dm_migrate_abort(&x->dm, d, &e) < 0)
 			log_info("the caller of the migration of %s left: %s", d->name, e.message);

@@ -431,7 +431,7 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
  * domain's, once started.
  */
 int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
-		       int out_fd, bool paused, dm_done_fn *done, void *arg, char uuid[37],
+		       int out_fd, bool paused, dm_done_fn *done, void *arg, uint8_t uuid[16],
 		       struct dm_error *e);
 /*
  * Aborts D's migration, sending or receiving: before the commit it always

@@ -138,7 +138,7 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 		log_warn("received %s: the sender was not told (%s); it destroys its copy only "
 			 "when told, a person must", d->name, serr);
 	dm_mig_close(mig);
-	log_info("received domain %s (domid %u, uuid %s)%s", d->name, d->domid, d->uuid,
+	log_info("received domain %s (domid %u, uuid %s)%s", d->name, d->domid, UUID_STR(d->uuid),
 		 op->paused ? ", paused" : "");
 	dm_op_end(op, 0, d);
 }
@@ -159,7 +159,7 @@ void dm_migrate_in_ready(struct dm_op *op)
 }
 
 int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
-		       int out_fd, bool paused, dm_done_fn *done, void *arg, char uuid_out[37],
+		       int out_fd, bool paused, dm_done_fn *done, void *arg, uint8_t uuid_out[16],
 		       struct dm_error *e)
 {
 	struct dm_mig *mig = calloc(1, sizeof(*mig));
@@ -203,7 +203,7 @@ int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_of
 	cfg = NULL;
 	if (!held)
 		goto fail;
-	uuid_format(have_uuid ? uuid : held->cfg->uuid, uuid_out);
+	memcpy(uuid_out, have_uuid ? uuid : held->cfg->uuid, 16);
 	rc = dm_receive_domain(m, held, have_uuid ? uuid : NULL, src, paused, mig, done, arg, e);
 	dm_cfg_put(held);
 	dm_source_free(src);
