@@ -279,3 +279,23 @@ if [ -n "${XCD_LAB_SCENARIO:-}" ]; then
   trap 'exit 143' TERM
   trap 'exit 130' INT
 fi
+
+# lab_set_link NETDEV on|off: QEMU takes one of a hw=io boot's NICs (netdevs io0-io2, MACs
+# 52:54:00:58:43:01-03) down or up, as a pulled cable would (scripts/xen-lab answers
+# lab/qmp.req in the share with lab/qmp.res)
+lab_set_link() {
+  local req=$XCD_LAB_SHARE/lab/qmp.req res=$XCD_LAB_SHARE/lab/qmp.res
+  rm -f "$res"
+  echo "set_link $1 $2" >"$req.tmp" && mv "$req.tmp" "$req" || fail "cannot ask the host for set_link"
+  wait_for "[ -s $res ]" 30 || fail "set_link $1 $2: no answer from the host in 30 s"
+  [ "$(cat "$res")" = ok ] || fail "set_link $1 $2: $(cat "$res")"
+  rm -f "$res"
+  log "QEMU: link $1 $2"
+}
+
+# nic_by_mac MAC: the name dom0's kernel gave the NIC with that address
+nic_by_mac() {
+  local d
+  for d in /sys/class/net/*; do [ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { basename "$d"; return 0; }; done
+  return 1
+}
