@@ -269,13 +269,17 @@ void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *st
 	size_t len = 0;
 	if (jsonrpc_gen_notification("domain.state", gen_state, &a, &line, &len) < 0)
 		return;
-	struct client *c, *next;
-	for (c = x->clients.list; c; c = next) {
+	clients_broadcast(x, line, len);
+	free(line);
+}
+
+void clients_broadcast(struct xcdd *x, const char *line, size_t len)
+{
+	for (struct client *c = x->clients.list, *next; c; c = next) {
 		next = c->next;
 		if (client_send(c, line, len) < 0)
 			c->dead = true;
 	}
-	free(line);
 }
 
 void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *state, void *arg)
@@ -314,11 +318,7 @@ void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op
 		free(line);
 		return;
 	}
-	for (struct client *c = x->clients.list, *next; c; c = next) {
-		next = c->next;
-		if (client_send(c, line, len) < 0)
-			c->dead = true;
-	}
+	clients_broadcast(x, line, len);
 	free(line);
 }
 

@@ -79,6 +79,8 @@ void clients_dm_changed(struct dm *m, const struct dm_domain *d, const char *sta
 /* dm_progress_fn: a domain.progress notification to every client. */
 void clients_dm_progress(struct dm *m, const struct dm_domain *d, const char *op, uint64_t done,
 			 uint64_t total, void *arg);
+/* A notification LINE to every client (one that cannot take it is closed). */
+void clients_broadcast(struct xcdd *x, const char *line, size_t len);
 /* At exit: every connection closed. */
 void clients_close_all(struct xcdd *x);
 #endif
