@@ -317,25 +317,6 @@ static bool still_written(struct ta_ctx *c, const struct tune_item *it)
 	return found;
 }
 
-/* Leaves out of PLAN the changes an earlier apply (journal J) wrote to a
- * file whose effect comes later and which still holds them: made already. */
-static int drop_written(struct ta_ctx *c, const struct tj *j, struct tune_plan *plan)
-{
-	for (size_t i = plan->n; i-- > 0;) {
-		const struct tune_item *it = &plan->items[i];
-		bool made = false;
-		for (size_t k = 0; it->kind == TUNE_CHANGE && k < tj_count(j) && !made; k++) {
-			const struct tune_item *a = &j->items.items[k];
-			made = j->steps[k].note[0] && !strcmp(a->area, it->area) &&
-			       !strcmp(a->object, it->object) && !strcmp(a->to, it->to) &&
-			       still_written(c, a);
-		}
-		if (made)
-			tune_plan_drop(plan, i);
-	}
-	return 0;
-}
-
 static bool risky_unconfirmed(const struct tune_req *q, const struct tune_plan *plan, char *err,
 			      size_t errlen)
 {
@@ -404,7 +385,7 @@ static int do_apply(const struct tune_req *q, const struct tune_policy *tp, stru
 	struct ta_change *ch = NULL;
 	size_t n = 0, base = tj_count(j);
 	if (rc == 0 && (rc = ctx_open(q, &c, &na, j, r, err, sizeof(err))) == 0 &&
-	    (rc = drop_written(&c, j, &s.plan)) == 0 &&
+	    (rc = tune_drop_deferred(q, &s.plan, err, sizeof(err))) == 0 &&
 	    (rc = build_changes(q, &c, &na, &s, &ch, &n, err, sizeof(err))) == 0 && n) {
 		long long by = q->confirm_s ? (long long)time(NULL) + q->confirm_s : 0;
 		rc = ta_apply(&c, ch, n, by, err, sizeof(err));
@@ -528,5 +509,26 @@ int tune_applied_plan(const struct tune_req *q, struct tune_plan *out, bool *hav
 	}
 	ta_close(&c);
 	unload(&r, &j);
+	return rc;
+}
+
+int tune_drop_deferred(const struct tune_req *q, struct tune_plan *plan, char *err, size_t errlen)
+{
+	struct tune_plan applied;
+	bool have;
+	tune_plan_init(&applied);
+	int rc = tune_applied_plan(q, &applied, &have, err, errlen);
+	for (size_t i = plan->n; rc == 0 && have && i-- > 0;) {
+		const struct tune_item *it = &plan->items[i];
+		bool made = false;
+		for (size_t k = 0; it->kind == TUNE_CHANGE && k < applied.n && !made; k++) {
+			const struct tune_item *a = &applied.items[k];
+			made = a->deferred && !strcmp(a->area, it->area) &&
+			       !strcmp(a->object, it->object) && !strcmp(a->to, it->to);
+		}
+		if (made)
+			tune_plan_drop(plan, i);
+	}
+	tune_plan_free(&applied);
 	return rc;
 }

@@ -25,4 +25,8 @@ int tune_apply_run(const struct tune_req *q, const struct jsonrpc_id *id, char *
  */
 int tune_applied_plan(const struct tune_req *q, struct tune_plan *out, bool *have, char *err,
 		      size_t errlen);
+/* Leaves out of PLAN the changes an earlier apply wrote to a file whose
+ * effect comes later and that still holds them (tune_applied_plan's
+ * deferred ones): made already, for plan as for apply. 0 or -errno, ERR. */
+int tune_drop_deferred(const struct tune_req *q, struct tune_plan *plan, char *err, size_t errlen);
 #endif

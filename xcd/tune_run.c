@@ -145,7 +145,8 @@ static int run_net(struct tune_out *o, const char *text, size_t tlen,
 		if (q->view == TUNE_VIEW_SHOW) {
 			rc = nt_show_text(h, &o->text);
 		} else if (q->view == TUNE_VIEW_PLAN) {
-			if ((rc = nt_plan(h, p, &plan)) == 0)
+			if ((rc = nt_plan(h, p, &plan)) == 0 &&
+			    (rc = tune_drop_deferred(q, &plan, err, sizeof(err))) == 0)
 				rc = tune_plan_text(&plan, &o->text);
 			o->plan = &plan;
 		} else {
@@ -197,7 +198,8 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 		if (q->view == TUNE_VIEW_SHOW) {
 			rc = blk_show_text(&h, &o->text);
 		} else if (q->view == TUNE_VIEW_PLAN) {
-			if ((rc = blk_plan(&h, &p, &plan)) == 0)
+			if ((rc = blk_plan(&h, &p, &plan)) == 0 &&
+			    (rc = tune_drop_deferred(q, &plan, err, sizeof(err))) == 0)
 				rc = tune_plan_text(&plan, &o->text);
 			o->plan = &plan;
 		} else {
