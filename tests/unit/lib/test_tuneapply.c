@@ -4,7 +4,8 @@
  * byte for byte; a step that fails (each in turn) undoes those before it; a
  * step whose state cannot be read changes nothing; a journal saved with the
  * apply under way is undone from what it holds (as a restarted xcdd does),
- * twice over; a later apply is undone alone or with the earlier. */
+ * twice over; a later apply is undone alone or with the earlier; and on
+ * this host's own procfs, a thread's CPUs set and put back. */
 #include "../../../lib/tuneapply.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -12,6 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +383,65 @@ static void test_stacked(void)
 	saved_free(&sv);
 }
 
+/* On this host's own /proc (procfs): a thread's CPUs set with
+ * sched_setaffinity and put back, a child of the test standing for a
+ * backend thread. Needs two CPUs. */
+static void test_live_affinity(void)
+{
+	cpu_set_t all;
+	if (sched_getaffinity(0, sizeof(all), &all) || CPU_COUNT(&all) < 2) {
+		fprintf(stderr, "(skipped: fewer than 2 CPUs)\n");
+		return;
+	}
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "xcd-test-q0");
+		pause();
+		_exit(0);
+	}
+	char err[1024] = "", comm[32] = "";
+	struct ta_ctx c;
+	struct tj j;
+	struct saved sv = { 0 };
+	struct ta_change ch;
+	for (int i = 0; i < 100 && strcmp(comm, "xcd-test-q0"); i++) {
+		usleep(10000);
+		CU_ASSERT_EQUAL(ta_open(&c, "/", err, sizeof(err)), 0);
+		ta_thread_comm(&c, pid, comm, sizeof(comm));
+		ta_close(&c);
+	}
+	CU_ASSERT_EQUAL_FATAL(ta_open(&c, "/", err, sizeof(err)), 0);
+	CU_ASSERT(c.proc_live);
+	tj_init(&j, "net", "/");
+	c.j = &j;
+	c.save = save_cb;
+	c.save_arg = &sv;
+	ta_change_init(&ch, &items[1]);
+	struct ta_op *op = ta_change_op(&ch, TA_OP_AFFINITY, NULL, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	op->pid = pid;
+	strcpy(op->comm, "xcd-test-q0");
+	int last = -1;
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &all))
+			last = i;
+	cpuset_add(&op->cpus, (unsigned)last);
+	CU_ASSERT_EQUAL(ta_apply(&c, &ch, 1, 0, err, sizeof(err)), 0);
+	cpu_set_t now;
+	CU_ASSERT_EQUAL(sched_getaffinity(pid, sizeof(now), &now), 0);
+	CU_ASSERT(CPU_COUNT(&now) == 1 && CPU_ISSET(last, &now));
+	CU_ASSERT_EQUAL(ta_revert(&c, 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(sched_getaffinity(pid, sizeof(now), &now), 0);
+	CU_ASSERT(CPU_EQUAL(&now, &all));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ta_change_free(&ch);
+	tj_free(&j);
+	ta_close(&c);
+	saved_free(&sv);
+}
+
 void register_tuneapply(void)
 {
 	CU_pSuite s = CU_add_suite("tuneapply", setup, teardown);
@@ -387,4 +451,5 @@ void register_tuneapply(void)
 		    test_unreadable_and_refused);
 	CU_add_test(s, "an apply under way undone from its journal, twice", test_settle_partial);
 	CU_add_test(s, "a later apply undone alone, then the earlier", test_stacked);
+	CU_add_test(s, "a live thread's CPUs set and put back (sched_setaffinity)", test_live_affinity);
 }
