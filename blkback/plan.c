@@ -186,8 +186,10 @@ static int add_setting(struct tune_plan *plan, const char *vend, const char *pro
 	return tune_plan_add(plan, TUNE_CHANGE, "multipath", obj, from, to, figure, "%s", reason);
 }
 
+/* The settings of the array of map FIRST that differ from the policy's
+ * (ALL: every setting the policy has for it). */
 static int plan_array(const struct blk_host *h, const struct storage_policy *p,
-		      const struct blk_map *first, struct tune_plan *plan)
+		      const struct blk_map *first, bool all, struct tune_plan *plan)
 {
 	const struct mp_map *m = first->mp;
 	const char *v = m->vend, *pr = m->prod;
@@ -199,7 +201,7 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 
 	grouping_now(m, now, sizeof(now));
 	const char *want = first->alua ? "group_by_prio" : strcmp(m->hwhandler, "0") == 0 ? "multibus" : NULL;
-	if (want && strcmp(now, want) != 0) {
+	if (want && (all || strcmp(now, want) != 0)) {
 		if (first->alua)
 			snprintf(why, sizeof(why),
 				 "the array reports ALUA (hwhandler '%s'): group paths by priority so I/O "
@@ -213,7 +215,7 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 			return r;
 	}
 	snprintf(now, sizeof(now), "%s", m->n_groups ? m->groups[0].selector : "");
-	if (strcmp(now, "service-time 0") != 0) {
+	if (all || strcmp(now, "service-time 0") != 0) {
 		snprintf(fig, sizeof(fig), "%zu live paths", first->live);
 		if ((r = add_setting(plan, v, pr, "path_selector", now, "service-time 0", fig,
 				     "service-time sends each I/O to the path with the least "
@@ -223,7 +225,7 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 	no_path_retry_now(m, now, sizeof(now));
 	snprintf(to, sizeof(to), "%u", p->no_path_retry);
 	unsigned window = p->no_path_retry * STORAGE_POLLING_INTERVAL;
-	if (strcmp(now, to) != 0) {
+	if (all || strcmp(now, to) != 0) {
 		int checks;
 		enum mp_queueing q = mpath_queueing(m, &checks);
 		snprintf(fig, sizeof(fig), "%u s", window);
@@ -255,7 +257,7 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 	unsigned dl = blk_dev_loss_tmo(p->no_path_retry);
 	snprintf(fto, sizeof(fto), "%u", p->fast_io_fail_tmo);
 	snprintf(dto, sizeof(dto), "%u", dl);
-	if (strcmp(fnow, fto) != 0 || strcmp(dnow, dto) != 0) {
+	if (all || strcmp(fnow, fto) != 0 || strcmp(dnow, dto) != 0) {
 		snprintf(fig, sizeof(fig), "%u s", p->fast_io_fail_tmo);
 		snprintf(why, sizeof(why),
 			 "I/O on a lost FC port fails over to the other paths after %u s instead of "
@@ -271,7 +273,7 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 		if ((r = add_setting(plan, v, pr, "dev_loss_tmo", dnow, dto, fig, why)) < 0)
 			return r;
 	}
-	if (strcmp(m->failback, "immediate") != 0) {
+	if (all || strcmp(m->failback, "immediate") != 0) {
 		snprintf(fig, sizeof(fig), "%zu path groups", m->n_groups);
 		if ((r = add_setting(plan, v, pr, "failback", m->failback, "immediate", fig,
 				     "when a better path group returns, move I/O back to it at once "
@@ -281,8 +283,9 @@ static int plan_array(const struct blk_host *h, const struct storage_policy *p,
 	return 0;
 }
 
-static int plan_maps(const struct blk_host *h, const struct storage_policy *p,
-		     struct tune_plan *plan)
+/* Each array (vendor, product) once, at its first map. */
+static int plan_arrays(const struct blk_host *h, const struct storage_policy *p, bool all,
+		       struct tune_plan *plan)
 {
 	int r;
 	for (size_t i = 0; i < h->mp.n_maps; i++) {
@@ -291,9 +294,24 @@ static int plan_maps(const struct blk_host *h, const struct storage_policy *p,
 		while (j < i && !(strcmp(h->mp.maps[j].vend, m->vend) == 0 &&
 				  strcmp(h->mp.maps[j].prod, m->prod) == 0))
 			j++;
-		if (j == i && (r = plan_array(h, p, &h->maps[i], plan)) < 0)
+		if (j == i && (r = plan_array(h, p, &h->maps[i], all, plan)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int blk_multipath_wanted(const struct blk_host *h, const struct storage_policy *p,
+			 struct tune_plan *plan)
+{
+	return plan_arrays(h, p, true, plan);
+}
+
+static int plan_maps(const struct blk_host *h, const struct storage_policy *p,
+		     struct tune_plan *plan)
+{
+	int r = plan_arrays(h, p, false, plan);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < h->mp.n_maps; i++) {
 		const struct blk_map *bm = &h->maps[i];
 		unsigned paths, hbas;

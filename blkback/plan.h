@@ -45,6 +45,12 @@ unsigned blk_dev_loss_tmo(unsigned no_path_retry);
 unsigned blk_auto_queues(const struct blk_host *h);
 
 int blk_plan(const struct blk_host *h, const struct storage_policy *p, struct tune_plan *plan);
+/* Every setting the policy wants for each array of the host, as
+ * "multipath" change items (from = the value now, which may be the same):
+ * what apply writes, whole, so that a later apply does not drop what an
+ * earlier one set. */
+int blk_multipath_wanted(const struct blk_host *h, const struct storage_policy *p,
+			 struct tune_plan *plan);
 /* The devices { } section of multipath.conf(5) for the "multipath" items
  * of PLAN (malloc'd; "" when there are none). */
 int blk_multipath_conf(const struct tune_plan *plan, char **out);

@@ -1,6 +1,7 @@
 /* verify: the host against the storage policy (see verify.h). */
 #include "verify.h"
 #include "plan.h"
+#include "../lib/tuneplan.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,6 +83,34 @@ int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct 
 		   "storage budget %u MB/s over %zu live initiator-target port pair%s; the policy wants %u%s",
 		   b.mbytes, b.pairs, b.pairs == 1 ? "" : "s", p->target_mbytes,
 		   b.target_speed_known ? "" : " (array port speed unknown: taken as the HBA port's)");
+}
+
+int blk_verify_applied(const struct blk_host *h, const struct storage_policy *p,
+		       const struct tune_plan *applied, struct blk_verify *v)
+{
+	struct tune_plan now;
+	tune_plan_init(&now);
+	int r = blk_plan(h, p, &now);
+	for (size_t i = 0; i < applied->n && r == 0; i++) {
+		const struct tune_item *it = &applied->items[i];
+		const struct tune_item *pend = NULL;
+		for (size_t k = 0; k < now.n && !pend; k++)
+			if (now.items[k].kind == TUNE_CHANGE && !strcmp(now.items[k].area, it->area) &&
+			    !strcmp(now.items[k].object, it->object))
+				pend = &now.items[k];
+		if (!pend)
+			r = add(v, true, "applied", it->object, it->to, "%s %s is %s as applied",
+				it->area, it->object, it->to);
+		else if (it->deferred)
+			r = add(v, true, "applied", it->object, it->to, "%s %s: %s", it->area,
+				it->object, it->deferred);
+		else
+			r = add(v, false, "applied", it->object, pend->from,
+				"%s %s is %s, the applied plan set %s", it->area, it->object,
+				*pend->from ? pend->from : "unset", it->to);
+	}
+	tune_plan_free(&now);
+	return r;
 }
 
 int blk_verify_text(const struct blk_verify *v, char **out)

@@ -8,6 +8,7 @@
 #define XCD_BLKBACK_VERIFY_H
 #include "host.h"
 #include "policy.h"
+#include "../lib/tuneplan.h"
 #include <stdbool.h>
 #include <yajl/yajl_gen.h>
 
@@ -26,6 +27,11 @@ struct blk_verify {
 };
 
 int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct blk_verify *v);
+/* One line per change of APPLIED (what apply made, from its journal): pass
+ * when the host no longer needs it, or when it is deferred (item.deferred:
+ * written, in effect later); fail when the host has gone back on it. */
+int blk_verify_applied(const struct blk_host *h, const struct storage_policy *p,
+		       const struct tune_plan *applied, struct blk_verify *v);
 void blk_verify_free(struct blk_verify *v);
 /* "pass: ..." / "FAIL: ..." lines and a summary (malloc'd). */
 int blk_verify_text(const struct blk_verify *v, char **out);

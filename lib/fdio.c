@@ -1,6 +1,7 @@
 /* fdio: whole writes and the monotonic clock (see fdio.h). */
 #include "fdio.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,43 @@ int fd_write_all(int fd, const void *p, size_t n)
 		b += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+int fd_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	int rc = buf ? 0 : -ENOMEM;
+	while (rc == 0) {
+		if (n == cap) {
+			char *nb = cap > max ? NULL : realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				rc = cap > max ? -EFBIG : -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			rc = -errno;
+		else if (k == 0)
+			break;
+		else
+			n += (size_t)k;
+	}
+	if (rc == 0 && n > max)
+		rc = -EFBIG;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
 	return 0;
 }
 

@@ -17,6 +17,7 @@ static void item_free(struct tune_item *it)
 	free(it->to);
 	free(it->reason);
 	free(it->figure);
+	free(it->deferred);
 }
 
 void tune_plan_free(struct tune_plan *p)
@@ -56,6 +57,43 @@ int tune_plan_add(struct tune_plan *p, enum tune_kind kind, const char *area,
 		return -ENOMEM;
 	}
 	p->items[p->n++] = it;
+	return 0;
+}
+
+void tune_plan_truncate(struct tune_plan *p, size_t n)
+{
+	while (p->n > n)
+		item_free(&p->items[--p->n]);
+}
+
+void tune_plan_drop(struct tune_plan *p, size_t i)
+{
+	item_free(&p->items[i]);
+	memmove(&p->items[i], &p->items[i + 1], (p->n - i - 1) * sizeof(p->items[0]));
+	p->n--;
+}
+
+int tune_plan_copy(struct tune_plan *to, const struct tune_plan *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct tune_item *it = &from->items[i];
+		if (tune_plan_add(to, it->kind, it->area, it->object, it->from, it->to, it->figure,
+				  "%s", it->reason) < 0 ||
+		    (it->deferred && tune_plan_set_deferred(to, to->n - 1, it->deferred) < 0))
+			return -ENOMEM;
+		to->items[to->n - 1].risky = it->risky;
+		to->items[to->n - 1].on_reload = it->on_reload;
+	}
+	return 0;
+}
+
+int tune_plan_set_deferred(struct tune_plan *p, size_t i, const char *text)
+{
+	char *d = strdup(text);
+	if (!d)
+		return -ENOMEM;
+	free(p->items[i].deferred);
+	p->items[i].deferred = d;
 	return 0;
 }
 

@@ -30,6 +30,11 @@ struct tune_item {
 	bool risky;
 	/* Takes effect only at the module's next load or the next boot. */
 	bool on_reload;
+	/* Set by verify's caller on a change that was applied but whose effect
+	 * comes later (the next load, multipathd reading its configuration),
+	 * once it has checked the file holds it: what was written and when it
+	 * takes effect. NULL otherwise. */
+	char *deferred;
 };
 
 struct tune_plan {
@@ -48,6 +53,14 @@ int tune_plan_add(struct tune_plan *p, enum tune_kind kind, const char *area,
 		  const char *object, const char *from, const char *to, const char *figure,
 		  const char *reason_fmt, ...) __attribute__((format(printf, 8, 9)));
 size_t tune_plan_count(const struct tune_plan *p, enum tune_kind kind);
+/* Copies FROM's items into TO (initialised by the caller). 0 or -ENOMEM. */
+int tune_plan_copy(struct tune_plan *to, const struct tune_plan *from);
+/* Sets item I's `deferred` (copied). 0 or -ENOMEM. */
+int tune_plan_set_deferred(struct tune_plan *p, size_t i, const char *text);
+/* Drops item I (the ones after it move up). */
+void tune_plan_drop(struct tune_plan *p, size_t i);
+/* Drops the items from index N on. */
+void tune_plan_truncate(struct tune_plan *p, size_t n);
 /* As a JSON array of objects {kind, area, object, from, to, reason, figure,
  * risky, on_reload}. */
 int tune_plan_gen_json(yajl_gen g, const struct tune_plan *p);

@@ -1,6 +1,7 @@
 /* nethost: reading a host's NICs, bonds and CPUs (see nethost.h). */
 #include "nethost.h"
 #include "../lib/errmsg.h"
+#include "route.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -209,6 +210,24 @@ static int read_cpus(struct nt_host *h, const struct sysroot *r)
 	return rc;
 }
 
+/* The interface of the default route (IPv4, else IPv6), if any. */
+static int read_default_route(struct nt_host *h, const struct sysroot *r)
+{
+	static const char *const files[2] = { "proc/net/route", "proc/net/ipv6_route" };
+	for (int v = 0; v < 2 && !h->default_dev[0]; v++) {
+		char *text, err[128];
+		size_t len;
+		if (sf_read(r, files[v], NT_ROUTE_MAX_SIZE, &text, &len))
+			continue;
+		int rc = v == 0 ? nt_route4_default(text, len, h->default_dev, err, sizeof(err))
+				: nt_route6_default(text, len, h->default_dev, err, sizeof(err));
+		free(text);
+		if (rc && nt_host_note(h, "/%s: %s", files[v], err))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t errlen)
 {
 	struct sysroot r;
@@ -247,6 +266,8 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 		rc = read_cpus(h, &r);
 	if (rc == 0)
 		rc = nt_read_netback(h, &r);
+	if (rc == 0)
+		rc = read_default_route(h, &r);
 	if (rc)
 		snprintf(err, errlen, "reading the host: %s", strerror(-rc));
 out:

@@ -79,6 +79,8 @@ struct nt_host {
 	bool nb_present[NT_NB_NPARAMS];
 	char nb_value[NT_NB_NPARAMS][32];
 	struct nt_interrupts irqs;
+	/* The interface carrying the default route ("" none known). */
+	char default_dev[NT_IFNAMSIZ];
 	/* What could not be read or parsed, one sentence each. */
 	char **notes;
 	size_t n_notes;

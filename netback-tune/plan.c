@@ -27,13 +27,32 @@ static const char *mode_reason(const struct nt_bond_policy *b)
 	}
 }
 
+/* Whether the default route leaves through the bond, its bridge, one of
+ * its NICs or the bridge or bond a NIC is in now: changing it could cut the
+ * host off. */
+static bool bond_carries_default(const struct nt_host *h, const struct nt_bond_policy *b,
+				 const char *bridge)
+{
+	const char *d = h->default_dev;
+	if (!*d)
+		return false;
+	if (!strcmp(d, b->name) || !strcmp(d, bridge))
+		return true;
+	for (size_t i = 0; i < b->n_nics; i++) {
+		const struct nt_nic *n = nt_host_nic(h, b->nics[i]);
+		if (!strcmp(d, b->nics[i]) || (n && n->master[0] && !strcmp(d, n->master)))
+			return true;
+	}
+	return false;
+}
+
 static int plan_bond(const struct nt_host *h, const struct nt_policy *p,
 		     const struct nt_bond_policy *b, struct tune_plan *out)
 {
 	const struct nt_nic *cur = nt_host_nic(h, b->name);
 	const struct nt_bond_info *rep = cur && cur->has_report ? &cur->bond : NULL;
 	const char *bridge = nt_bond_bridge(h, b);
-	bool risky = b->over_management;
+	bool risky = b->over_management || bond_carries_default(h, b, bridge);
 	char fig[64], from[64], to[64];
 	snprintf(fig, sizeof(fig), "%zu NICs", b->n_nics);
 	if (!cur) {

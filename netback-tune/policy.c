@@ -120,9 +120,14 @@ static int parse_bond(const struct cfg_value *v, const struct nt_policy *pol,
 					rc = perr(err, errlen, pos, ncol, "bond: '%s' is not an interface name", nic);
 				else if (host && !nt_host_nic(host, nic))
 					rc = perr(err, errlen, pos, ncol, "bond: NIC %s does not exist on this host", nic);
-				else if (host && nt_host_nic(host, nic)->kind != NT_NIC_PHYS)
+				/* A NIC, or a virtual Ethernet device (veth, dummy:
+				 * "other"); not a bridge, a bond, a vif or lo. */
+				else if (host && ((nt_host_nic(host, nic)->kind != NT_NIC_PHYS &&
+						   nt_host_nic(host, nic)->kind != NT_NIC_OTHER) ||
+						  !strcmp(nic, "lo")))
 					rc = perr(err, errlen, pos, ncol, "bond: %s is a %s, not a physical NIC", nic,
-						  nt_nic_kind_name(nt_host_nic(host, nic)->kind));
+						  strcmp(nic, "lo") ? nt_nic_kind_name(nt_host_nic(host, nic)->kind)
+								    : "loopback");
 				for (size_t i = 0; i < b->n_nics && rc == 0; i++)
 					if (!strcmp(b->nics[i], nic))
 						rc = perr(err, errlen, pos, ncol, "bond: %s named twice", nic);

@@ -1,5 +1,6 @@
 /* sysfile: /sys and /proc under a sysroot (see sysfile.h). */
 #include "sysfile.h"
+#include "../lib/fdio.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,47 +29,9 @@ int sf_read(const struct sysroot *r, const char *path, size_t max, char **out, s
 	int fd = openat(r->dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	int rc = 0;
-	while (buf) {
-		if (n == cap) {
-			if (cap > max) {
-				rc = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				rc = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		ssize_t k = read(fd, buf + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			rc = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	int rc = fd_read_all(fd, max, out, len);
 	close(fd);
-	if (!buf)
-		return -ENOMEM;
-	if (rc == 0 && n > max)
-		rc = -EFBIG;
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
+	return rc;
 }
 
 int sf_line(const struct sysroot *r, const char *path, char *buf, size_t len)

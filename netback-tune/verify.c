@@ -233,7 +233,9 @@ static int verify_plan(const struct tune_plan *want, const struct strmap *now,
 			}
 			continue;
 		}
-		if (p)
+		if (p && it->deferred)
+			CHECK(v, true, it->area, it->object, it->to, "%s: %s", it->object, it->deferred);
+		else if (p)
 			CHECK(v, false, it->area, it->object, p->figure, "%s is %s, the plan wants %s",
 			      it->object, *p->from ? p->from : "missing", p->to);
 		else

@@ -329,13 +329,17 @@ static const struct verb verbs[] = {
 	{ "domname", "ID", "Print the name of the domain ID.", v_domname, NULL },
 	{ "monitor", "",
 	  "Print xcdd's notifications (JSON-RPC, one per line) until interrupted.", v_monitor, NULL },
-	{ "tune", "net|storage show|plan|verify [--json] [--policy FILE]",
+	{ "tune", "net|storage show|plan|verify|apply|revert|confirm [--json] [--policy FILE] [--confirm SECONDS]",
 	  "Read the host's network (NICs, bonds, bridges, vifs, netback) or storage\n"
 	  "(FC HBAs, multipath maps, blkback) through xcdd: show what is there,\n"
 	  "plan the changes the policy asks for (each with its reason), or verify\n"
-	  "the host against the policy (status 2 when a check fails). The policy is\n"
-	  "xcdd's --io-policy (/etc/xcd/io.conf), or FILE, read by xcd and sent;\n"
-	  "io.conf(5). Nothing is changed: apply and revert are not written yet.",
+	  "the host against the policy and what was applied (status 2 when a check\n"
+	  "fails). apply carries the plan out (root), recording the state before\n"
+	  "each change in xcdd's journal; a change that fails undoes those before\n"
+	  "it; revert puts back what every apply changed. A change that could cut\n"
+	  "the host off needs --confirm SECONDS: unless `xcd tune AREA confirm`\n"
+	  "comes in time, xcdd undoes it. The policy is xcdd's --io-policy\n"
+	  "(/etc/xcd/io.conf), or FILE, read by xcd and sent; io.conf(5).",
 	  v_tune, NULL },
 	{ "help", "[VERB]", "Say how to use xcd, or VERB.", v_help, NULL },
 };

@@ -1,4 +1,5 @@
-/* cli_tune: `xcd tune net|storage show|plan|verify`, the I/O tuners' reads. */
+/* cli_tune: `xcd tune net|storage show|plan|verify|apply|revert|confirm`,
+ * the I/O tuners through xcdd. */
 #include "cli.h"
 #include "../lib/jsonw.h"
 #include <errno.h>
@@ -17,13 +18,15 @@ struct tune_params {
 	const char *area;
 	const char *policy;
 	char *text;
+	long confirm; /* apply --confirm SECONDS; 0 none */
 };
 
 static int gen_tune(yajl_gen g, void *arg)
 {
 	const struct tune_params *p = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "area", p->area) ||
-	    (p->policy && (jw_kv_str(g, "policy", p->policy) || jw_kv_str(g, "policy_text", p->text))))
+	    (p->policy && (jw_kv_str(g, "policy", p->policy) || jw_kv_str(g, "policy_text", p->text))) ||
+	    (p->confirm && jw_kv_int(g, "confirm", p->confirm)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -69,20 +72,43 @@ static char *read_policy(const char *path)
 	return buf;
 }
 
-/* argv: tune AREA VIEW [--json] [--policy FILE] */
+static const char usage[] =
+	"usage: xcd tune net|storage show|plan|verify [--json] [--policy FILE]\n"
+	"       xcd tune net|storage apply [--confirm SECONDS] [--json] [--policy FILE]\n"
+	"       xcd tune net|storage revert|confirm [--json]\n";
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(s, *set))
+			return true;
+	return false;
+}
+
+/* argv: tune AREA VIEW [--json] [--policy FILE] [--confirm SECONDS] */
 int v_tune(int fd, int argc, char **argv)
 {
+	static const char *const areas[] = { "net", "storage", NULL };
+	static const char *const views[] = { "show", "plan", "verify", "apply", "revert",
+					     "confirm", NULL };
 	bool json = false;
 	struct tune_params p = { 0 };
-	const char *pos[2] = { NULL, NULL };
+	const char *pos[2] = { NULL, NULL }, *confirm = NULL;
 	int n_pos = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return 0;
 		} else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
 			p.policy = argv[++i];
 		} else if (!strncmp(argv[i], "--policy=", 9)) {
 			p.policy = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--confirm") && i + 1 < argc) {
+			confirm = argv[++i];
+		} else if (!strncmp(argv[i], "--confirm=", 10)) {
+			confirm = argv[i] + 10;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "xcd tune: unknown option %s\n", argv[i]);
 			return 1;
@@ -93,11 +119,27 @@ int v_tune(int fd, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (n_pos < 2 || (strcmp(pos[0], "net") && strcmp(pos[0], "storage")) ||
-	    (strcmp(pos[1], "show") && strcmp(pos[1], "plan") && strcmp(pos[1], "verify"))) {
-		fprintf(stderr, "usage: xcd tune net|storage show|plan|verify [--json] "
-				"[--policy FILE]\n");
+	if (n_pos < 2 || !one_of(pos[0], areas) || !one_of(pos[1], views)) {
+		fputs(usage, stderr);
 		return 1;
+	}
+	bool writes = !strcmp(pos[1], "apply") || !strcmp(pos[1], "revert") ||
+		      !strcmp(pos[1], "confirm");
+	if (confirm && strcmp(pos[1], "apply")) {
+		fprintf(stderr, "xcd tune: --confirm goes with apply only\n");
+		return 1;
+	}
+	if (p.policy && writes && strcmp(pos[1], "apply")) {
+		fprintf(stderr, "xcd tune: --policy goes with show, plan, verify and apply only\n");
+		return 1;
+	}
+	if (confirm) {
+		char *end;
+		p.confirm = strtol(confirm, &end, 10);
+		if (*end || end == confirm || p.confirm < 1 || p.confirm > 3600) {
+			fprintf(stderr, "xcd tune: --confirm %s: expected 1 to 3600 seconds\n", confirm);
+			return 1;
+		}
 	}
 	p.area = pos[0];
 	if (p.policy && !(p.text = read_policy(p.policy)))

@@ -277,12 +277,17 @@ static void notify_all(struct xcdd *x, const char *method, jsonrpc_value_fn *fn,
 		free(line);
 		return;
 	}
+	clients_broadcast(x, line, len);
+	free(line);
+}
+
+void clients_broadcast(struct xcdd *x, const char *line, size_t len)
+{
 	for (struct client *c = x->clients.list, *next; c; c = next) {
 		next = c->next;
 		if (client_send(c, line, len) < 0)
 			c->dead = true;
 	}
-	free(line);
 }
 
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state)

@@ -90,6 +90,8 @@ void clients_dm_migration(struct dm *m, const struct dm_domain *d,
 /* Up to MAX of the descriptors C passed (oldest first) into FDS, now the
  * caller's: how many. */
 unsigned clients_take_fds(struct client *c, int *fds, unsigned max);
+/* A notification LINE to every client (one that cannot take it is closed). */
+void clients_broadcast(struct xcdd *x, const char *line, size_t len);
 /* At exit: every connection closed. */
 void clients_close_all(struct xcdd *x);
 #endif

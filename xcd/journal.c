@@ -253,6 +253,22 @@ static int read_record(struct journal *j, const char *name, char **out, size_t *
 	return 0;
 }
 
+int journal_read(struct journal *j, const char *key, char **text, size_t *len, char *err,
+		 size_t errlen)
+{
+	int r = journal_key_check(key, err, errlen);
+	if (r)
+		return r;
+	char name[JOURNAL_MAX_KEY + sizeof(SUFFIX)];
+	snprintf(name, sizeof(name), "%s" SUFFIX, key);
+	r = read_record(j, name, text, len);
+	if (r == -ENOENT)
+		return r;
+	if (r)
+		return fail(err, errlen, r == -EFBIG ? EFBIG : -r, j, name, "cannot read");
+	return 0;
+}
+
 /* Moves NAME out of the way of loads and writes, never over another file:
  * NAME.corrupt, or NAME.corrupt.1 … .9 if earlier ones are there. */
 static int set_aside(struct journal *j, const char *name, char *to, size_t tolen)

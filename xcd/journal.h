@@ -29,6 +29,10 @@ int journal_key_check(const char *key, char *err, size_t errlen);
 /* Replaces KEY's record with TEXT (LEN bytes of JSON made by yajl_gen). */
 int journal_write(struct journal *j, const char *key, const char *text, size_t len, char *err,
 		  size_t errlen);
+/* KEY's record as it is on disk (*TEXT malloc'd, NUL-terminated): 0,
+ * -ENOENT (none; ERR untouched), or -errno with ERR. */
+int journal_read(struct journal *j, const char *key, char **text, size_t *len, char *err,
+		 size_t errlen);
 /* Removes KEY's record: 0, -ENOENT if there is none, or -errno. */
 int journal_remove(struct journal *j, const char *key, char *err, size_t errlen);
 

@@ -815,6 +815,9 @@ static const struct method {
 	{ "tune.show", m_tune_show, false, false },
 	{ "tune.plan", m_tune_plan, false, false },
 	{ "tune.verify", m_tune_verify, false, false },
+	{ "tune.apply", m_tune_apply, true, false },
+	{ "tune.revert", m_tune_revert, true, false },
+	{ "tune.confirm", m_tune_confirm, true, false },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,

@@ -1,7 +1,8 @@
-/* rpc_tune: tune.show, tune.plan and tune.verify (see rpc_tune.h). */
+/* rpc_tune: the tune.* methods, answered from tune jobs (see rpc_tune.h). */
 #include "rpc_tune.h"
 #include "../lib/errmsg.h"
 #include "../lib/log.h"
+#include "rpc_tune_apply.h"
 #include "tune_live.h"
 #include "tune_run.h"
 #include "../lib/fdio.h"
@@ -20,6 +21,8 @@ struct tune_wait {
 	char *policy_name, *policy_text;
 	size_t policy_len;
 	bool may_be_missing;
+	unsigned confirm_s, fail_at; /* apply's */
+	const char *reason;	     /* settle's (a constant) */
 	struct tune_dom *doms; /* storage on a live host: the managed domains */
 	size_t n_doms;
 	struct tune_wait *next;
@@ -49,7 +52,9 @@ static int answer(const struct tune_wait *w, char **out, size_t *len)
 {
 	struct tune_req q = { .area = w->area, .view = w->view, .sysroot = w->x->tune_sysroot,
 			      .policy_name = w->policy_name, .policy_text = w->policy_text,
-			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing };
+			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing,
+			      .journal_dir = w->x->tune_dir, .confirm_s = w->confirm_s,
+			      .fail_at = w->fail_at, .reason = w->reason };
 	char note[512] = "", vnote[256] = "", both[800];
 	struct blk_inputs live = { 0 };
 	struct vbd_list vbds = { 0 };
@@ -106,10 +111,13 @@ static void done(struct childjob_end *end, void *arg)
 	} else {
 		end->out = NULL; /* ours now */
 	}
-	if (!w->client)
+	if (w->view >= TUNE_VIEW_APPLY)
+		tune_writes_done(x, w->area, w->view, w->confirm_s, err ? NULL : line, err ? 0 : n,
+				 err);
+	if (!w->client && w->view != TUNE_VIEW_SETTLE)
 		log_info("tune.%s %s (its caller went away): %s", tune_view_name(w->view),
 			 tune_area_name(w->area), err ? err : "done");
-	else if (line && x->send_to)
+	else if (w->client && line && x->send_to)
 		x->send_to(x, w->client, line, n);
 	free(line);
 	wait_free(w);
@@ -137,15 +145,69 @@ static int collect_doms(struct xcdd *x, struct tune_wait *w)
 	return 0;
 }
 
+int tune_start(struct xcdd *x, struct client *c, const struct jsonrpc_id *id, enum tune_area area,
+	       enum tune_view view, const struct tune_start_opts *o, struct jsonrpc_error *e)
+{
+	if (!x->tunejobs.loop || !x->tune_sysroot) {
+		jsonrpc_error_set(e, XCDD_ERR_UNAVAILABLE, NULL, "tune.%s: not available here",
+				  tune_view_name(view));
+		return -EINVAL;
+	}
+	struct tune_wait *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->x = x;
+	w->client = c;
+	w->id.type = id ? id->type : JSONRPC_ID_NULL;
+	w->area = area;
+	w->view = view;
+	w->confirm_s = o->confirm_s;
+	w->fail_at = o->fail_at;
+	w->reason = o->reason;
+	const char *pname = o->policy ? o->policy : x->io_policy;
+	w->may_be_missing = !o->policy;
+	if ((id && id->text && !(w->id.text = strdup(id->text))) ||
+	    (pname && !(w->policy_name = strdup(pname))) ||
+	    (o->text && !(w->policy_text = strdup(o->text))) ||
+	    (area == TUNE_AREA_STORAGE && collect_doms(x, w) < 0)) {
+		wait_free(w);
+		return -ENOMEM;
+	}
+	w->policy_len = o->text ? strlen(o->text) : 0;
+	char err[XCD_ERR_MAX], what[64];
+	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), tune_area_name(area));
+	struct childjob_spec s = { .what = what, .comm = "xcdd-tunejob", .fn = work, .fn_arg = w,
+				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = TUNE_JOB_TIMEOUT_MS,
+				   .done = done, .arg = w };
+	int rc = childjob_start(&x->tunejobs, &s, NULL, err, sizeof(err));
+	if (rc < 0) {
+		jsonrpc_error_set(e, rc == -EAGAIN ? XCDD_ERR_LIMIT : XCDD_ERR_FAILED, NULL, "%s",
+				  err);
+		wait_free(w);
+		return rc;
+	}
+	w->next = x->tune_waits;
+	x->tune_waits = w;
+	return 0;
+}
+
 static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		       enum tune_view view, char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const names[] = { "area", "policy", "policy_text", NULL };
+	static const char *const apply_names[] = { "area", "policy", "policy_text", "confirm",
+						   NULL };
+	static const char *const area_only[] = { "area", NULL };
 	const char *area = NULL, *policy = NULL, *text = NULL;
-	if (jsonrpc_params_only(m, names, e) < 0 ||
+	long long confirm = 0;
+	bool reads = view < TUNE_VIEW_APPLY;
+	if (jsonrpc_params_only(m, view == TUNE_VIEW_APPLY ? apply_names : reads ? names : area_only,
+				e) < 0 ||
 	    jsonrpc_param_string(m, "area", true, &area, e) < 0 ||
 	    jsonrpc_param_string(m, "policy", false, &policy, e) < 0 ||
-	    jsonrpc_param_string(m, "policy_text", false, &text, e) < 0)
+	    jsonrpc_param_string(m, "policy_text", false, &text, e) < 0 ||
+	    (view == TUNE_VIEW_APPLY &&
+	     jsonrpc_param_int(m, "confirm", false, 1, TUNE_CONFIRM_MAX, &confirm, e) < 0))
 		return -EINVAL;
 	if (strcmp(area, "net") && strcmp(area, "storage")) {
 		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.area",
@@ -170,43 +232,16 @@ static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_me
 				  "params.policy_text: larger than 1 MiB: not an io.conf");
 		return -EINVAL;
 	}
-	if (!x->tunejobs.loop || !x->tune_sysroot) {
-		jsonrpc_error_set(e, XCDD_ERR_UNAVAILABLE, NULL, "%s: not available here",
-				  m->method);
+	enum tune_area a = strcmp(area, "net") == 0 ? TUNE_AREA_NET : TUNE_AREA_STORAGE;
+	struct tune_start_opts o = { .policy = policy, .text = text,
+				     .confirm_s = (unsigned)confirm };
+	if (!reads && tune_writes_admit(x, a, view, &o, e) < 0)
 		return -EINVAL;
-	}
-	struct tune_wait *w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->x = x;
-	w->client = c;
-	w->id.type = m->id.type;
-	w->area = strcmp(area, "net") == 0 ? TUNE_AREA_NET : TUNE_AREA_STORAGE;
-	w->view = view;
-	const char *pname = policy ? policy : x->io_policy;
-	w->may_be_missing = !policy;
-	if ((m->id.text && !(w->id.text = strdup(m->id.text))) ||
-	    (pname && !(w->policy_name = strdup(pname))) ||
-	    (text && !(w->policy_text = strdup(text))) ||
-	    (w->area == TUNE_AREA_STORAGE && collect_doms(x, w) < 0)) {
-		wait_free(w);
-		return -ENOMEM;
-	}
-	w->policy_len = text ? strlen(text) : 0;
-	char err[XCD_ERR_MAX], what[64];
-	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), area);
-	struct childjob_spec s = { .what = what, .comm = "xcdd-tunejob", .fn = work, .fn_arg = w,
-				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = TUNE_JOB_TIMEOUT_MS,
-				   .done = done, .arg = w };
-	int rc = childjob_start(&x->tunejobs, &s, NULL, err, sizeof(err));
-	if (rc < 0) {
-		jsonrpc_error_set(e, rc == -EAGAIN ? XCDD_ERR_LIMIT : XCDD_ERR_FAILED, NULL, "%s",
-				  err);
-		wait_free(w);
+	int rc = tune_start(x, c, &m->id, a, view, &o, e);
+	if (rc < 0 && !reads)
+		tune_writes_abandon(x, a, view);
+	if (rc < 0)
 		return rc;
-	}
-	w->next = x->tune_waits;
-	x->tune_waits = w;
 	*out = NULL;
 	*outlen = 0;
 	return 0;
@@ -228,6 +263,24 @@ int m_tune_verify(struct xcdd *x, struct client *c, const struct jsonrpc_message
 		    char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	return tune_method(x, c, m, TUNE_VIEW_VERIFY, out, outlen, e);
+}
+
+int m_tune_apply(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		 size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_APPLY, out, outlen, e);
+}
+
+int m_tune_revert(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_REVERT, out, outlen, e);
+}
+
+int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		   char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	return tune_method(x, c, m, TUNE_VIEW_CONFIRM, out, outlen, e);
 }
 
 void rpc_tune_client_gone(struct xcdd *x, struct client *c)

@@ -1,11 +1,16 @@
 /*
- * rpc_tune: xcdd's read-only I/O tuner methods, tune.show, tune.plan and
- * tune.verify ({"area": "net"|"storage", "policy": PATH, "policy_text":
- * TEXT}), each answered from a child job (lib/childjob.h) so that the loop
- * never waits for the host's files. rpc_domain.c's table lists them.
+ * rpc_tune: xcdd's I/O tuner methods, each answered from a child job
+ * (lib/childjob.h) so that the loop never waits for the host: the reads
+ * tune.show, tune.plan and tune.verify ({"area": "net"|"storage", "policy":
+ * PATH, "policy_text": TEXT}), open to group xcd; and the writes, root's
+ * only: tune.apply (the same, and "confirm": SECONDS), tune.revert and
+ * tune.confirm ({"area"}), whose state between jobs (one at a time per
+ * area, the confirmation's deadline) rpc_tune_apply.c keeps. rpc_domain.c's
+ * table lists them.
  */
 #ifndef XCD_RPC_TUNE_H
 #define XCD_RPC_TUNE_H
+#include "tune_run.h"
 #include "xcdd.h"
 
 /* The most a tune job may answer, and how long it may take. */
@@ -14,6 +19,18 @@
 /* Tune jobs at once (xcdd's x->tunejobs.max): more are refused (try again),
  * so that callers cannot make xcdd fork without bound. */
 #define TUNE_JOBS_MAX 4
+/* apply --confirm's largest number of seconds. */
+#define TUNE_CONFIRM_MAX 3600
+
+struct tune_start_opts {
+	const char *policy, *text; /* the caller's policy (NULL: xcdd's --io-policy) */
+	unsigned confirm_s, fail_at;
+	const char *reason;	   /* a settle's, for its answer (a constant) */
+};
+/* Starts VIEW of AREA in a job; its answer goes to C (NULL: logged only)
+ * for request ID. 0, or -errno with E. */
+int tune_start(struct xcdd *x, struct client *c, const struct jsonrpc_id *id, enum tune_area area,
+	       enum tune_view view, const struct tune_start_opts *o, struct jsonrpc_error *e);
 
 int m_tune_show(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 		  size_t *outlen, struct jsonrpc_error *e);
@@ -21,6 +38,12 @@ int m_tune_plan(struct xcdd *x, struct client *c, const struct jsonrpc_message *
 		  size_t *outlen, struct jsonrpc_error *e);
 int m_tune_verify(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		    char **out, size_t *outlen, struct jsonrpc_error *e);
+int m_tune_apply(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		 size_t *outlen, struct jsonrpc_error *e);
+int m_tune_revert(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+		  size_t *outlen, struct jsonrpc_error *e);
+int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		   char **out, size_t *outlen, struct jsonrpc_error *e);
 /* C went away: its answers are dropped when they come. */
 void rpc_tune_client_gone(struct xcdd *x, struct client *c);
 #endif

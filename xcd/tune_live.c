@@ -1,104 +1,44 @@
 /* tune_live: multipathd's maps and the guests' disks on a live host. */
 #include "tune_live.h"
-#include "../lib/loop.h"
+#include "../lib/runcmd.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <xenstore.h>
 #include "../blkback/mpath.h"
 
 int tune_live_multipathd(char **out, size_t *len, char *note, size_t notelen)
 {
+	char *argv[] = { "multipathd", "show", "maps", "json", NULL };
+	struct run_result r;
+	char *buf;
+	size_t n;
 	*out = NULL;
 	*len = 0;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(note, notelen, "multipathd: pipe: %s: no maps read", strerror(errno));
+	int rc = run_capture(argv, TUNE_MULTIPATHD_TIMEOUT_MS, MPATH_MAX_SIZE, &buf, &n, &r);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		snprintf(note, notelen, "multipathd: %s: no maps read", strerror(-rc));
 		return 0;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(note, notelen, "multipathd: fork: %s: no maps read", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return 0;
-	}
-	if (pid == 0) {
-		dup2(p[1], 1);
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 2);
-		}
-		execlp("multipathd", "multipathd", "show", "maps", "json", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap + 1);
-	int rc = buf ? 0 : -ENOMEM;
-	uint64_t deadline = loop_now_ms() + TUNE_MULTIPATHD_TIMEOUT_MS;
-	bool timed_out = false, too_big = false;
-	while (rc == 0) {
-		uint64_t now = loop_now_ms();
-		if (now >= deadline) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pf = { p[0], POLLIN, 0 };
-		int pr = poll(&pf, 1, (int)(deadline - now));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0) {
-			timed_out = pr == 0;
-			break;
-		}
-		if (n == cap) {
-			char *nb = cap >= MPATH_MAX_SIZE ? NULL : realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				too_big = cap >= MPATH_MAX_SIZE;
-				rc = too_big ? 0 : -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(p[0], buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(p[0]);
-	if (timed_out || too_big || rc < 0)
-		kill(pid, SIGKILL);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc < 0 || timed_out || too_big || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (!run_ok(&r)) {
+		if (r.not_found)
 			snprintf(note, notelen, "multipathd is not installed: no multipath maps");
-		else if (timed_out)
+		else if (r.timed_out)
 			snprintf(note, notelen, "multipathd did not answer in %d s: no maps read",
 				 TUNE_MULTIPATHD_TIMEOUT_MS / 1000);
-		else if (too_big)
+		else if (r.too_big)
 			snprintf(note, notelen, "multipathd's answer is over %u MiB: no maps read",
 				 MPATH_MAX_SIZE >> 20);
-		else if (rc == 0)
+		else
 			snprintf(note, notelen, "multipathd show maps json failed (is multipathd "
 				 "running?): no multipath maps");
 		free(buf);
-		return rc;
+		return 0;
 	}
-	buf[n] = '\0';
 	*out = buf;
 	*len = n;
 	return 0;

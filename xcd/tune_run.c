@@ -4,12 +4,14 @@
 #include "../blkback/policy.h"
 #include "../blkback/verify.h"
 #include "../lib/errmsg.h"
+#include "../lib/fdio.h"
 #include "../lib/jsonw.h"
 #include "../lib/tuneplan.h"
 #include "../netback-tune/plan.h"
 #include "../netback-tune/policy.h"
 #include "../netback-tune/show.h"
 #include "../netback-tune/verify.h"
+#include "tune_apply.h"
 #include "xcdd.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +27,9 @@ const char *tune_area_name(enum tune_area a)
 
 const char *tune_view_name(enum tune_view v)
 {
-	return v == TUNE_VIEW_SHOW ? "show" : v == TUNE_VIEW_PLAN ? "plan" : "verify";
+	static const char *const names[] = { "show", "plan", "verify", "apply", "revert",
+					     "confirm", "settle" };
+	return names[v];
 }
 
 /* What the work found, for the answer. */
@@ -45,45 +49,13 @@ struct tune_out {
 static int read_policy(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	int rc = buf ? 0 : -ENOMEM;
-	while (rc == 0) {
-		if (n == cap) {
-			char *nb = cap >= TUNE_POLICY_MAX ? NULL : realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				rc = cap >= TUNE_POLICY_MAX ? -EFBIG : -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			rc = -errno;
-		else if (r == 0)
-			break;
-		else
-			n += (size_t)r;
-	}
-	close(fd);
-	if (rc < 0) {
+	int rc = fd < 0 ? -errno : fd_read_all(fd, TUNE_POLICY_MAX, out, len);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path,
 			 rc == -EFBIG ? "larger than 1 MiB: not an io.conf" : strerror(-rc));
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
+	return rc;
 }
 
 static int gen_view(yajl_gen g, const struct tune_out *o)
@@ -98,6 +70,8 @@ static int gen_view(yajl_gen g, const struct tune_out *o)
 		return tune_plan_gen_json(g, o->plan);
 	case TUNE_VIEW_VERIFY:
 		return o->nv ? nt_verify_json(g, o->nv) : blk_verify_json(g, o->bv);
+	default: /* the writes answer in tune_apply.c */
+		break;
 	}
 	return -EINVAL;
 }
@@ -156,7 +130,9 @@ static int run_net(struct tune_out *o, const char *text, size_t tlen,
 	struct nt_policy *p = calloc(1, sizeof(*p));
 	struct tune_plan plan;
 	struct nt_verify v = { 0 };
+	struct tune_plan applied;
 	tune_plan_init(&plan);
+	tune_plan_init(&applied);
 	int code = XCDD_ERR_FAILED;
 	int rc = p ? nt_host_read(q->sysroot, &h, err, sizeof(err)) : -ENOMEM;
 	if (rc == 0 && text) {
@@ -164,21 +140,26 @@ static int run_net(struct tune_out *o, const char *text, size_t tlen,
 		rc = nt_policy_parse(q->policy_name, text, tlen, h, p, err, sizeof(err));
 	}
 	if (rc == 0) {
+		code = XCDD_ERR_FAILED;
 		o->nh = h;
 		if (q->view == TUNE_VIEW_SHOW) {
 			rc = nt_show_text(h, &o->text);
 		} else if (q->view == TUNE_VIEW_PLAN) {
-			if ((rc = nt_plan(h, p, &plan)) == 0)
+			if ((rc = nt_plan(h, p, &plan)) == 0 &&
+			    (rc = tune_drop_deferred(q, &plan, err, sizeof(err))) == 0)
 				rc = tune_plan_text(&plan, &o->text);
 			o->plan = &plan;
 		} else {
-			if ((rc = nt_verify(h, p, NULL, &v)) == 0)
+			bool have = false;
+			if ((rc = tune_applied_plan(q, &applied, &have, err, sizeof(err))) == 0 &&
+			    (rc = nt_verify(h, p, have ? &applied : NULL, &v)) == 0)
 				rc = nt_verify_text(&v, &o->text);
 			o->nv = &v;
 		}
 	}
 	rc = answer(o, rc, code, err, id, line, len);
 	tune_plan_free(&plan);
+	tune_plan_free(&applied);
 	nt_verify_free(&v);
 	if (h)
 		nt_host_free(h);
@@ -195,9 +176,11 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 	struct blk_host h;
 	struct tune_plan plan;
 	struct blk_verify v = { 0 };
+	struct tune_plan applied;
 	bool have_host = false;
 	storage_policy_default(&p);
 	tune_plan_init(&plan);
+	tune_plan_init(&applied);
 	int code = XCDD_ERR_CONFIG;
 	int rc = text ? storage_policy_parse(q->policy_name, text, tlen, &p, err, sizeof(err)) : 0;
 	if (rc == 0) {
@@ -215,17 +198,22 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 		if (q->view == TUNE_VIEW_SHOW) {
 			rc = blk_show_text(&h, &o->text);
 		} else if (q->view == TUNE_VIEW_PLAN) {
-			if ((rc = blk_plan(&h, &p, &plan)) == 0)
+			if ((rc = blk_plan(&h, &p, &plan)) == 0 &&
+			    (rc = tune_drop_deferred(q, &plan, err, sizeof(err))) == 0)
 				rc = tune_plan_text(&plan, &o->text);
 			o->plan = &plan;
 		} else {
-			if ((rc = blk_verify(&h, &p, &v)) == 0)
+			bool have = false;
+			if ((rc = blk_verify(&h, &p, &v)) == 0 &&
+			    (rc = tune_applied_plan(q, &applied, &have, err, sizeof(err))) == 0 &&
+			    (!have || (rc = blk_verify_applied(&h, &p, &applied, &v)) == 0))
 				rc = blk_verify_text(&v, &o->text);
 			o->bv = &v;
 		}
 	}
 	rc = answer(o, rc, code, err, id, line, len);
 	tune_plan_free(&plan);
+	tune_plan_free(&applied);
 	blk_verify_free(&v);
 	if (have_host)
 		blk_host_free(&h);
@@ -233,28 +221,50 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 	return rc;
 }
 
+int tune_policy_get(const struct tune_req *q, struct tune_policy *tp, char *err, size_t errlen)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->note = "";
+	tp->text = q->policy_text;
+	tp->len = q->policy_len;
+	if (q->policy_name && !tp->text) {
+		int rc = read_policy(q->policy_name, &tp->owned, &tp->len, err, errlen);
+		if (rc == -ENOENT && q->may_be_missing) {
+			snprintf(tp->notebuf, sizeof(tp->notebuf),
+				 "no policy file %s: the defaults apply", q->policy_name);
+			tp->note = tp->notebuf;
+		} else if (rc < 0) {
+			return rc;
+		}
+		tp->text = tp->owned;
+	} else if (!q->policy_name) {
+		tp->note = "no policy: the defaults apply";
+	}
+	return 0;
+}
+
+void tune_policy_free(struct tune_policy *tp)
+{
+	free(tp->owned);
+	tp->owned = NULL;
+}
+
 int tune_run(const struct tune_req *q, const struct jsonrpc_id *id, char **line, size_t *len)
 {
-	struct tune_out o = { .q = q, .policy_note = "" };
-	char *owned = NULL, err[XCD_ERR_MAX], note[1200];
-	const char *text = q->policy_text;
-	size_t tlen = q->policy_len;
-	if (q->policy_name && !text) {
-		int rc = read_policy(q->policy_name, &owned, &tlen, err, sizeof(err));
-		if (rc == -ENOENT && q->may_be_missing) {
-			snprintf(note, sizeof(note), "no policy file %s: the defaults apply",
-				 q->policy_name);
-			o.policy_note = note;
-		} else if (rc < 0) {
-			return answer_error(id, XCDD_ERR_CONFIG, "params.policy", err, line, len);
-		}
-		text = owned;
-	} else if (!q->policy_name) {
-		o.policy_note = "no policy: the defaults apply";
+	if (q->view >= TUNE_VIEW_APPLY)
+		return tune_apply_run(q, id, line, len);
+	struct tune_out o = { .q = q };
+	struct tune_policy tp;
+	char err[XCD_ERR_MAX];
+	int rc = tune_policy_get(q, &tp, err, sizeof(err));
+	if (rc < 0) {
+		tune_policy_free(&tp);
+		return answer_error(id, XCDD_ERR_CONFIG, "params.policy", err, line, len);
 	}
-	int rc = q->area == TUNE_AREA_NET ? run_net(&o, text, tlen, id, line, len)
-					  : run_storage(&o, text, tlen, id, line, len);
+	o.policy_note = tp.note;
+	rc = q->area == TUNE_AREA_NET ? run_net(&o, tp.text, tp.len, id, line, len)
+				      : run_storage(&o, tp.text, tp.len, id, line, len);
 	free(o.text);
-	free(owned);
+	tune_policy_free(&tp);
 	return rc;
 }

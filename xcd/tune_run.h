@@ -13,7 +13,17 @@
 #include <stddef.h>
 
 enum tune_area { TUNE_AREA_NET, TUNE_AREA_STORAGE };
-enum tune_view { TUNE_VIEW_SHOW, TUNE_VIEW_PLAN, TUNE_VIEW_VERIFY };
+/* The reads, then the writes (tune_apply.c); SETTLE is xcdd's own: the
+ * last apply undone at start or when its confirmation did not come. */
+enum tune_view {
+	TUNE_VIEW_SHOW,
+	TUNE_VIEW_PLAN,
+	TUNE_VIEW_VERIFY,
+	TUNE_VIEW_APPLY,
+	TUNE_VIEW_REVERT,
+	TUNE_VIEW_CONFIRM,
+	TUNE_VIEW_SETTLE,
+};
 
 /* The largest policy file read or taken as text: io.conf is a few lines. */
 #define TUNE_POLICY_MAX (1u << 20)
@@ -33,7 +43,29 @@ struct tune_req {
 	 * (NULL: the files under the sysroot), and what was noted getting them. */
 	const struct blk_inputs *live;
 	const char *live_note;
+	/* The writes': where the journals are (xcdd's STATEDIR/tune; NULL:
+	 * none, verify then checks the plan the host needs now), apply's
+	 * --confirm seconds (0: none), the step made to fail (tests), and why
+	 * a settle happens. */
+	const char *journal_dir;
+	unsigned confirm_s;
+	unsigned fail_at;
+	const char *reason;
 };
+
+/* The policy's text as a request gives it (read here from NAME when it
+ * has no text), and what to say about it. */
+struct tune_policy {
+	const char *text; /* NULL: the defaults */
+	size_t len;
+	char *owned;
+	const char *note;
+	char notebuf[1200];
+};
+/* 0, or -errno with ERR (the answer is then XCDD_ERR_CONFIG on
+ * params.policy). tune_policy_free after either. */
+int tune_policy_get(const struct tune_req *q, struct tune_policy *tp, char *err, size_t errlen);
+void tune_policy_free(struct tune_policy *tp);
 
 const char *tune_area_name(enum tune_area a);
 const char *tune_view_name(enum tune_view v);

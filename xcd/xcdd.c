@@ -14,6 +14,7 @@
 #include "host.h"
 #include "hotplug.h"
 #include "rpc_tune.h"
+#include "rpc_tune_apply.h"
 #include "xcdd.h"
 #include "xslink.h"
 #include <errno.h>
@@ -278,6 +279,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
  * point into them. */
 struct paths {
 	char rundir[PATH_MAX], statedir[PATH_MAX], sysroot[PATH_MAX];
+	char tune_dir[PATH_MAX + 8]; /* STATEDIR/tune: the I/O tuners' journals */
 	char io_policy[PATH_MAX + 8], sock[PATH_MAX + 32], hotplug[4300];
 	/* The simulated host's socket and xenstored ("" on Xen). */
 	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32];
@@ -306,6 +308,7 @@ static int make_paths(const struct opts *o, struct paths *p)
 		snprintf(p->io_policy + strlen(p->io_policy),
 			 sizeof(p->io_policy) - strlen(p->io_policy), "/%s", o->io_policy);
 	snprintf(p->sock, sizeof(p->sock), "%s/xcd.sock", p->rundir);
+	snprintf(p->tune_dir, sizeof(p->tune_dir), "%s/tune", p->statedir);
 	return 0;
 }
 
@@ -412,6 +415,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->xs = xs;
 	x->send_to = clients_send_owed;
 	x->take_fds = clients_take_fds;
+	x->broadcast = clients_broadcast;
 	loop_set_idle(x->loop, clients_idle, x);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x->dm, x->loop);
@@ -425,6 +429,8 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->io_policy = p->io_policy;
 	x->tunejobs.loop = x->loop;
 	x->tunejobs.max = TUNE_JOBS_MAX;
+	x->tune_dir = p->tune_dir;
+	tune_writes_open(x);
 	xslink_attach(x);
 }
 
@@ -432,6 +438,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
  * XS: a store not yet X's, or NULL). */
 static void teardown(struct xcdd *x, bool dm_opened, struct xs_handle *xs)
 {
+	tune_writes_close(x);
 	childjobs_close(&x->tunejobs, "xcdd is stopping");
 	clients_close_all(x);
 	if (x->listen_fd >= 0)

@@ -14,6 +14,7 @@
 #include "json_tree.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -38,6 +39,18 @@ struct mig_wait;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
+
+/* The tuners' writes of one area between jobs (rpc_tune_apply.c): one
+ * write at a time, and an apply that waits for its confirmation. */
+struct tune_area_state {
+	bool busy;     /* an apply, revert, confirm or settle job runs */
+	bool awaiting; /* the last apply waits for tune.confirm until DEADLINE_MS */
+	uint64_t deadline_ms;
+	unsigned confirm_s;
+	struct loop_timer *timer;
+	struct xcdd *x; /* for the timer */
+	int area;	/* enum tune_area */
+};
 
 struct xcdd {
 	struct loop *loop;
@@ -78,6 +91,9 @@ struct xcdd {
 	/* Up to MAX of the descriptors client C passed with its requests
 	 * (clients.c; NULL: none are ever passed, as in the fuzzer). */
 	unsigned (*take_fds)(struct client *c, int *fds, unsigned max);
+	/* A notification to every client (clients.c; NULL: none, as in the
+	 * fuzzer). */
+	void (*broadcast)(struct xcdd *x, const char *line, size_t len);
 	/* The I/O tuners' reads (rpc_tune.c): the root they read the host
 	 * under ("/": this host), the policy file (--io-policy), their jobs
 	 * and the answers owed from them. */
@@ -87,6 +103,10 @@ struct xcdd {
 	/* Migrations whose answers are owed (rpc_migrate.c): their callers
 	 * leaving aborts them. */
 	struct mig_wait *mig_waits;
+	/* Their writes: the journals' directory (STATEDIR/tune) and each
+	 * area's state (net, storage). */
+	const char *tune_dir;
+	struct tune_area_state tune_state[2];
 };
 
 /*

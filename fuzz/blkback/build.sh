@@ -14,4 +14,5 @@ echo "  CLANGLD  $out/fuzz-blkback"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/blkback/fuzz-blkback.c" "$src"/blkback/*.c \
 	"$src/lib/cfgfile.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" "$src/lib/strmap.c" "$src/lib/utf8.c" \
+	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/fdio.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-blkback"

@@ -1,7 +1,7 @@
 /*
  * fuzz-nettune: libFuzzer target of netback-tune's parsers of outside input.
  * The whole input goes to each of them: the /proc/net/bonding parser, the
- * /proc/interrupts parser, the CPU-list parser (as a string) and io.conf's
+ * /proc/interrupts parser, /proc/net/route's and ipv6_route's, the CPU-list parser (as a string) and io.conf's
  * net keys (lib/cfgfile.h, then nt_policy_from_cfg) against a small host
  * built here (eth0, eth1, eno1, bond0, xenbr0, vif1.0); a policy that
  * parses is planned and verified on that host, and everything is printed as
@@ -15,6 +15,7 @@
 #include "../../netback-tune/nethost.h"
 #include "../../netback-tune/plan.h"
 #include "../../netback-tune/policy.h"
+#include "../../netback-tune/route.h"
 #include "../../netback-tune/show.h"
 #include "../../netback-tune/verify.h"
 #include <stdint.h>
@@ -103,6 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nt_interrupts ir;
 	if (nt_interrupts_parse(text, size, &ir, err, sizeof(err)) == 0)
 		nt_interrupts_free(&ir);
+	char dev[NT_IFNAMSIZ];
+	/* The default route's interface: a name, never a path. */
+	if ((nt_route4_default(text, size, dev, err, sizeof(err)) == 0 && strchr(dev, '/')) ||
+	    (nt_route6_default(text, size, dev, err, sizeof(err)) == 0 && strchr(dev, '/')))
+		abort();
 	char *s = malloc(size + 1);
 	if (!s)
 		return 0;

@@ -13,7 +13,7 @@ out=${1:-fuzz/xcdd-rpc}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 . "$src/fuzz/clang.sh"
-cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl xenstore)"
+cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl xenstore libnl-route-3.0)"
 echo "  CLANGLD  $out/fuzz-xcdd-rpc"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
@@ -25,5 +25,7 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/lib/jsonrpc.c" "$src/lib/peercred.c" "$src/lib/strmap.c" "$src/lib/log.c" \
 	"$src/lib/utf8.c" "$src/lib/jsonw.c" "$src/xcd/domname.c" "$src/xcd/cfgload.c" "$src/tests/lib/hv_fake.c" \
 	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/lib/childjob.c" \
+	"$src/xcd/rpc_tune_apply.c" "$src/xcd/tune_apply.c" \
 	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" \
-	$(pkg-config --libs yajl xenstore) -o "$out/fuzz-xcdd-rpc"
+	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" \
+	$(pkg-config --libs yajl xenstore libnl-route-3.0) -o "$out/fuzz-xcdd-rpc"

@@ -5,6 +5,7 @@
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_loop, register_childjob, register_tuneplan, NULL };
+	suite_register_fn *const regs[] = { register_loop, register_childjob, register_tuneplan,
+					    register_tunejournal, register_tuneapply, NULL };
 	return cunit_run("lib-unit", regs);
 }

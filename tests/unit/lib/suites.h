@@ -4,4 +4,6 @@
 void register_loop(void);
 void register_childjob(void);
 void register_tuneplan(void);
+void register_tunejournal(void);
+void register_tuneapply(void);
 #endif

@@ -6,4 +6,5 @@ void register_host(void);
 void register_policy(void);
 void register_plan(void);
 void register_verify(void);
+void register_apply(void);
 #endif
