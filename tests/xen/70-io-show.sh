@@ -1,0 +1,93 @@
+#!/bin/bash
+# xen-lab: boot=own hw=io timeout=300
+# The I/O tuners' read side on real kernels (issue 11): dom0 has three more virtio NICs on
+# one QEMU hub and one LUN on two paths (two virtio-scsi HBAs, one serial and WWN), so
+# Linux's dm-multipath makes one map of two paths.  Through xcdd on Xen:
+# - `xcd tune net show --json` lists the three NICs with their carrier; QEMU's set_link
+#   (a pulled cable) turns one's carrier to 0, and back to 1;
+# - `xcd tune storage show --json` lists the map with 2 live paths; with one path's SCSI
+#   device offline, a known pattern written to the map and read back stays intact, show
+#   says 1 live path and `verify` fails the map's path check naming it, then passes again
+#   once the path is back.
+. "$(dirname "$0")/lib.sh"
+
+WWID=35000c500a1b2c3d0   # NAA 5 from QEMU's wwn=0x5000c500a1b2c3d0 (scripts/xen-lab)
+pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+step "dom0's extra hardware"
+modprobe -a virtio_net virtio_scsi sd_mod dm_multipath dm_round_robin dm_service_time ||
+  fail "modules for the hw=io boot did not load"
+wait_for "nic_by_mac 52:54:00:58:43:03 >/dev/null" 30 || fail "the third extra NIC did not appear"
+NIC0=$(nic_by_mac 52:54:00:58:43:01) NIC1=$(nic_by_mac 52:54:00:58:43:02) NIC2=$(nic_by_mac 52:54:00:58:43:03)
+for n in $NIC0 $NIC1 $NIC2; do ip link set "$n" up || fail "ip link set $n up"; done
+log "NICs: $NIC0 $NIC1 $NIC2"
+
+# udev gives multipath the disks' identities, as on any Debian host
+UDEVD=$(command -v systemd-udevd || echo /lib/systemd/systemd-udevd)
+"$UDEVD" --daemon || fail "systemd-udevd did not start"
+udevadm trigger --action=add && udevadm settle -t 30 || log "udevadm settle: not settled"
+disks=$(for d in /sys/block/sd*; do
+  [ "$(cat "$d/device/vpd_pg80" 2>/dev/null | tr -cd 'A-Z0-9')" = XCDLABLUN0 ] && basename "$d"; done)
+set -- $disks
+[ $# = 2 ] || fail "expected 2 SCSI disks with serial XCDLABLUN0, found: ${disks:-none} ($(ls /sys/block))"
+SDA=$1 SDB=$2
+log "the LUN's two paths: $SDA $SDB"
+mkdir -p /etc/multipath
+printf 'defaults {\n\tfind_multipaths no\n\tuser_friendly_names no\n\tpolling_interval 1\n}\n' >/etc/multipath.conf
+multipathd || fail "multipathd did not start"
+mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }
+wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "multipathd: not 2 ready paths"; }
+# the map's node comes from udev, after multipathd made the map
+wait_for "[ -b /dev/mapper/$WWID ]" 30 || { multipath -ll; fail "no map /dev/mapper/$WWID"; }
+
+step "xcdd on Xen"
+xcdd_setup
+start_stock_xenstored c
+start_xcdd ""
+
+step "tune net show: the NICs and their carrier"
+carrier() { xcd tune net show --json | pyj "[n['carrier'] for n in j['show']['nics'] if n['name'] == '$1'][0]"; }
+j=$(xcd tune net show --json) || fail "xcd tune net show --json"
+for n in $NIC0 $NIC1 $NIC2; do
+  k=$(pyj "[n['kind'] for n in j['show']['nics'] if n['name'] == '$n']" <<<"$j")
+  expect_eq "net show: $n is listed as physical" "$k" "['physical']"
+done
+expect_eq "net show: $NIC1's carrier" "$(carrier "$NIC1")" 1
+lab_set_link io1 off
+wait_for "[ \"\$(cat /sys/class/net/$NIC1/carrier)\" = 0 ]" 20 || fail "$NIC1 kept its carrier after set_link off"
+expect_eq "net show: $NIC1's carrier with its link down" "$(carrier "$NIC1")" 0
+expect_eq "net show: $NIC0's carrier meanwhile" "$(carrier "$NIC0")" 1
+lab_set_link io1 on
+wait_for "[ \"\$(cat /sys/class/net/$NIC1/carrier)\" = 1 ]" 20 || fail "$NIC1 got no carrier after set_link on"
+expect_eq "net show: $NIC1's carrier back" "$(carrier "$NIC1")" 1
+
+step "tune storage show: one map, two live paths"
+live() { xcd tune storage show --json | pyj "[m['paths_live'] for m in j['show']['maps'] if m['wwid'] == '$WWID']"; }
+j=$(xcd tune storage show --json) || fail "xcd tune storage show --json"
+log "the map as show sees it: $(pyj "[(m['name'], [[p['dev'], p['dm_st'], p['chk_st'], p['hba']] for g in m['path_groups'] for p in g['paths']]) for m in j['show']['maps']]" <<<"$j")"
+expect_eq "storage show: the map's live paths" "$(live)" "[2]"
+policy=$LAB_RUN/io.conf
+printf 'storage_paths = 2\nstorage_hbas = 1\n' >"$policy"
+pathcheck() { xcd tune storage verify --json --policy "$policy" |
+  pyj "[(c['pass'], c['figure']) for c in j['verify']['checks'] if c['check'] == 'paths' and c['object'] == '$WWID']"; }
+expect_eq "storage verify: the map's paths" "$(pathcheck)" "[(True, '2 paths, 1 HBAs')]"
+
+step "one path offline: I/O goes on, show and verify say so"
+echo offline >"/sys/block/$SDB/device/state" || fail "cannot take $SDB offline"
+dd if=/dev/urandom of="$LAB_RUN/pattern" bs=1M count=8 status=none
+dd if="$LAB_RUN/pattern" of="/dev/mapper/$WWID" bs=1M oflag=direct status=none ||
+  fail "writing the pattern through the map with $SDB offline failed"
+wait_for "[ \"\$(mp_live)\" = 1 ]" 30 || { multipathd show paths; fail "multipathd still counts 2 live paths"; }
+cmp <(dd if="/dev/mapper/$WWID" bs=1M count=8 iflag=direct status=none) "$LAB_RUN/pattern" ||
+  fail "the pattern read back through the map differs"
+expect_eq "storage show: live paths with $SDB offline" "$(live)" "[1]"
+expect_eq "storage verify: the map's path check fails" "$(pathcheck)" "[(False, '1 paths, 1 HBAs')]"
+echo running >"/sys/block/$SDB/device/state" || fail "cannot bring $SDB back"
+wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "$SDB did not come back in multipathd"; }
+expect_eq "storage show: live paths with $SDB back" "$(live)" "[2]"
+expect_eq "storage verify: the map's path check passes again" "$(pathcheck)" "[(True, '2 paths, 1 HBAs')]"
+cmp <(dd if="/dev/mapper/$WWID" bs=1M count=8 iflag=direct status=none) "$LAB_RUN/pattern" ||
+  fail "the pattern read back with both paths differs"
+
+multipathd shutdown >/dev/null 2>&1
+log "PASS"
