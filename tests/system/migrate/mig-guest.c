@@ -1,6 +1,9 @@
 /* mig-guest: save and restore of a simulated guest through libmigrate, over
  * hv, against the simulated host at $XCD_SIM_SOCKET (no xcdd):
  *   mig-guest sum DOMID            FNV-1a 64 of the guest's whole memory
+ *   mig-guest quiet DOMID [SECS]   waits (10 s, or SECS) until dom0's daemons
+ *                                  have read all that the paused guest left
+ *                                  on its xenstore and console rings
  *   mig-guest save [-c] DOMID FILE suspend, write FILE, destroy (-c: resume)
  *   mig-guest restore FILE         create a domain of the saved size, fill
  *                                  it, finish (left paused); prints the domid;
@@ -36,6 +39,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
 
 /* FNV-1a 64 of NPAGES pages at P; RINGS 0: the xenstore and console ring
  * pages (as the guest's header names them) left out. */
@@ -125,6 +130,71 @@ static int sum(struct hv *hv, uint32_t domid, int rings)
 	if (sum_of(hv, domid, rings, &h))
 		return 1;
 	printf("%016" PRIx64 "\n", h);
+	return 0;
+}
+
+/* Bytes the paused guest left on its rings that dom0's daemons have not
+ * read yet: requests xenstored has not taken, console output xcd-consoled
+ * has not taken. */
+struct unread {
+	uint32_t store, console;
+};
+
+static struct unread ring_unread(const uint8_t *mem)
+{
+	const struct sim_guest_header *g = (const void *)mem;
+	const struct xenstore_domain_interface *s =
+		(const void *)(mem + g->store_pfn * SIM_PAGE_SIZE);
+	const struct xencons_interface *c = (const void *)(mem + g->console_pfn * SIM_PAGE_SIZE);
+	return (struct unread){
+		__atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE) -
+			__atomic_load_n(&s->req_cons, __ATOMIC_ACQUIRE),
+		__atomic_load_n(&c->out_prod, __ATOMIC_ACQUIRE) -
+			__atomic_load_n(&c->out_cons, __ATOMIC_ACQUIRE),
+	};
+}
+
+/* Pausing a guest stops its vCPUs, not the daemons serving its rings: until
+ * xenstored has read its last requests (and answered them) and xcd-consoled
+ * its last console output, they still write to its memory (req_cons, the
+ * answers, out_cons). Waits until both have read everything, polling every
+ * 10 ms for SECS seconds; a checksum taken after that (and, for the
+ * answers, after a round trip through xenstored) no longer moves. */
+static int quiet(struct hv *hv, uint32_t domid, unsigned secs)
+{
+	struct hv_dominfo di;
+	void *p;
+	if (hv_domain_getinfo(hv, domid, &di) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	if (!(di.flags & HV_DOMF_PAUSED)) {
+		fprintf(stderr, "mig-guest: quiet: domain %u is not paused: its memory moves\n", domid);
+		return 1;
+	}
+	uint64_t npages = di.max_mem_kb / 4;
+	if (hv_map(hv, domid, 0, npages, HV_MAP_READ, &p) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	const struct sim_guest_header *g = p;
+	if (g->magic != SIM_GUEST_MAGIC || g->store_pfn >= npages || g->console_pfn >= npages) {
+		fprintf(stderr, "mig-guest: quiet: domain %u holds no xcd-sim guest header\n", domid);
+		hv_unmap(hv, p, npages);
+		return 1;
+	}
+	struct unread u = ring_unread(p);
+	for (unsigned i = 0; (u.store || u.console) && i < secs * 100; i++) {
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		u = ring_unread(p);
+	}
+	hv_unmap(hv, p, npages);
+	if (u.store || u.console) {
+		fprintf(stderr, "mig-guest: quiet: domain %u: after %u s, %u bytes of requests on "
+			"its xenstore ring unread by xenstored, %u bytes of output on its console "
+			"ring unread by the console daemon\n", domid, secs, u.store, u.console);
+		return 1;
+	}
 	return 0;
 }
 
@@ -350,7 +420,7 @@ int main(int argc, char **argv)
 	struct hv *hv;
 	char err[XCD_ERR_MAX];
 	if (argc < 2) {
-		fprintf(stderr, "usage: mig-guest sum|save|restore|count|live ...\n");
+		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live ...\n");
 		return 2;
 	}
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
@@ -363,6 +433,10 @@ int main(int argc, char **argv)
 		rc = sum(hv, (uint32_t)strtoul(argv[2], NULL, 10), 1);
 	} else if (strcmp(cmd, "sum") == 0 && argc == 4 && strcmp(argv[2], "-r") == 0) {
 		rc = sum(hv, (uint32_t)strtoul(argv[3], NULL, 10), 0);
+	} else if (strcmp(cmd, "quiet") == 0 && (argc == 3 || argc == 4)) {
+		unsigned long secs = argc == 4 ? strtoul(argv[3], NULL, 10) : 10;
+		if (secs >= 1 && secs <= 600)
+			rc = quiet(hv, (uint32_t)strtoul(argv[2], NULL, 10), (unsigned)secs);
 	} else if (strcmp(cmd, "fill") == 0 && argc == 3) {
 		rc = fill(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "end-sum") == 0 && argc == 3) {
