@@ -55,4 +55,16 @@ int mig_pipe_send(int fd, enum mig_pipe_msg m, uint8_t status, char *err, size_t
  * message. */
 int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, char *err,
 		  size_t errlen);
+
+/* The largest configuration a receiver takes from a sender: it goes to
+ * xcdd as a JSON string, within the 1 MiB of a request line. */
+#define MIG_RECV_CONFIG_MAX (512u << 10)
+/* What a receiver reads after its banner and before it makes the domain:
+ * xl's header and the configuration, exactly (no byte of the libxl stream
+ * after them), at most MAX_CONFIG bytes of it, checked as a save file's
+ * (mig_read_xl_config), waiting at most TIMEOUT_MS in all (-1: no limit).
+ * 0 with *CONFIG (malloc'd, NUL-terminated) and *OFF the bytes read; else
+ * a negative errno with ERR naming what and the byte. */
+int mig_pipe_read_head(int fd, uint32_t max_config, int timeout_ms, char **config,
+		       uint64_t *off, char *err, size_t errlen);
 #endif

@@ -23,10 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The largest configuration migrate-receive takes from a sender: it goes
- * to xcdd as a JSON string, within the 1 MiB of a request line. */
-#define RECV_CONFIG_MAX (512u << 10)
-
 struct migrate_args {
 	const char *ssh, *dom, *host, *cfg_file;
 	bool debug, paused, json;
@@ -276,73 +272,16 @@ int v_migrate(int fd, int argc, char **argv)
 	return rc < 0;
 }
 
-/* Exactly N bytes from FD: 0, or -1 with errno (0: the stream ended). */
-static int read_exact(int fd, void *p, size_t n)
-{
-	for (size_t done = 0; done < n;) {
-		ssize_t r = read(fd, (char *)p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = 0;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return 0;
-}
-
 /* xl's header and the configuration from standard input, exactly, no byte
  * more (the libxl stream that follows is xcdd's to read): the config's
  * text in *CONFIG, the bytes read in *OFF. 0, or 1 (said). */
 static int read_header(char **config, uint64_t *off)
 {
-	uint8_t *buf = malloc(XL_HEADER_LEN + RECV_CONFIG_MAX + 4);
 	char err[256];
-	uint32_t optlen;
-	if (!buf)
-		return 1;
-	if (read_exact(0, buf, XL_HEADER_LEN) < 0) {
-		fprintf(stderr, "migration target: reading xl's header: %s\n",
-			errno ? strerror(errno) : "the stream ended");
-		free(buf);
-		return 1;
-	}
-	if (memcmp(buf, XL_MAGIC, XL_MAGIC_LEN) != 0) {
-		fprintf(stderr, "migration target: xl header at byte 0: not an xl migration stream "
-			"(wrong magic)\n");
-		free(buf);
-		return 1;
-	}
-	memcpy(&optlen, buf + 44, 4);
-	if (optlen > RECV_CONFIG_MAX + 4) {
-		fprintf(stderr, "migration target: xl header at byte 44: %u bytes of configuration, "
-			"at most %u taken\n", optlen, RECV_CONFIG_MAX + 4);
-		free(buf);
-		return 1;
-	}
-	if (optlen && read_exact(0, buf + XL_HEADER_LEN, optlen) < 0) {
-		fprintf(stderr, "migration target: reading the configuration: %s\n",
-			errno ? strerror(errno) : "the stream ended");
-		free(buf);
-		return 1;
-	}
-	/* Checked as a save file's is; the same reader, the same messages. */
-	struct mig_in in;
-	uint32_t len;
-	mig_in_mem(&in, buf, XL_HEADER_LEN + optlen);
-	int rc = mig_read_xl_config(&in, RECV_CONFIG_MAX, config, &len, err, sizeof(err));
-	free(buf);
-	if (rc == 0 && !*config) {
-		snprintf(err, sizeof(err), "the stream carries no configuration");
-		rc = -EPROTO;
-	}
-	if (rc < 0) {
+	if (mig_pipe_read_head(0, MIG_RECV_CONFIG_MAX, -1, config, off, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
-	*off = XL_HEADER_LEN + optlen;
 	return 0;
 }
 
