@@ -197,11 +197,11 @@ int mig_cred_check_files(const char *dir, char *err, size_t errlen)
 	char path[PATH_MAX + 16];
 	struct stat st;
 	int rc = dir_safe(dir, err, errlen);
-	if (rc < 0)
-		return rc;
 	path_of(path, sizeof(path), dir, NULL, KEY_FILE);
-	if (lstat(path, &st) < 0) {
-		rc = -errno;
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == -ENOENT || lstat(path, &st) < 0) {
+		rc = rc == -ENOENT ? rc : -errno;
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "this host has no host credential (%s is missing): make "
 				 "one with `xcd host-credential create`, then have its peers trust it",
@@ -281,6 +281,26 @@ out:
 	return gt_err(rc, step, err, errlen);
 }
 
+/* DIR and the folders above it that are missing, 0755. */
+static int mkdir_p(const char *dir, char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot make %s: %s", p, strerror(errno));
+			return -errno;
+		}
+		if (!c)
+			return 0;
+		*s = c;
+	}
+}
+
 int mig_cred_create(const char *dir, const char *name, unsigned days, bool force,
 		    struct mig_cred_info *out, char *err, size_t errlen)
 {
@@ -292,11 +312,7 @@ int mig_cred_create(const char *dir, const char *name, unsigned days, bool force
 		snprintf(err, errlen, "--days %u: expected 1 to 36500", days);
 		return -EINVAL;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if ((rc = dir_safe(dir, err, errlen)) < 0)
+	if ((rc = mkdir_p(dir, err, errlen)) < 0 || (rc = dir_safe(dir, err, errlen)) < 0)
 		return rc;
 	path_of(kpath, sizeof(kpath), dir, NULL, KEY_FILE);
 	path_of(cpath, sizeof(cpath), dir, NULL, CRT_FILE);

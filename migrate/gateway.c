@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <gnutls/crypto.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +23,16 @@
 #include <unistd.h>
 
 /* Refusals logged at most this many a second (a flood is counted). */
-#define LOG_BURST 5
+#define LOG_BURST 10
+/* Connections from one address not through their hello yet, at most: one
+ * peer cannot take every place (the others' migrations go on). */
+#define PENDING_PER_ADDR 4
+
+/* An address with connections not through their hello yet. */
+struct pend {
+	char ip[INET6_ADDRSTRLEN];
+	unsigned n;
+};
 
 struct gw {
 	int listen;
@@ -33,6 +43,7 @@ struct gw {
 	pthread_mutex_t mu;
 	pthread_cond_t joined; /* a join came */
 	unsigned pending, migrations;
+	struct pend *pend; /* max_pending of them; n 0: free */
 	struct rmig *migs;
 	time_t log_second;
 	unsigned logged, quiet;
@@ -41,6 +52,7 @@ struct gw {
 struct conn_arg {
 	struct gw *g;
 	int fd;
+	char ip[INET6_ADDRSTRLEN];
 };
 
 /* A refusal in the log, LOG_BURST a second at most. */
@@ -63,7 +75,59 @@ static void refused(struct gw *g, const char *addr, const char *why)
 	if (quiet)
 		log_warn("%u more migration connections were refused", quiet);
 	if (say)
-		log_warn("migration connection from %s refused: %s", addr, why);
+		log_warn("migration connection from %s refused: %s", addr,
+			 strncmp(why, "refused: ", 9) ? why : why + 9);
+}
+
+/* FD's peer's address, without its port. */
+static void peer_ip(int fd, char *ip, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	snprintf(ip, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		getnameinfo((struct sockaddr *)&ss, sl, ip, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+}
+
+/* A place for a connection from IP until its hello: NULL (taken), or why
+ * not (too many in all, or from IP). */
+static const char *pending_take(struct gw *g, const char *ip)
+{
+	const char *why = NULL;
+	struct pend *mine = NULL, *free_one = NULL;
+	pthread_mutex_lock(&g->mu);
+	for (unsigned i = 0; i < g->max_pending; i++) {
+		if (g->pend[i].n && !strcmp(g->pend[i].ip, ip))
+			mine = &g->pend[i];
+		else if (!g->pend[i].n && !free_one)
+			free_one = &g->pend[i];
+	}
+	if (g->pending >= g->max_pending)
+		why = "too many connections are in their handshake";
+	else if (mine && mine->n >= PENDING_PER_ADDR)
+		why = "too many connections from that address are in their handshake";
+	else {
+		if (!mine) {
+			mine = free_one;
+			snprintf(mine->ip, sizeof(mine->ip), "%s", ip);
+		}
+		mine->n++;
+		g->pending++;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return why;
+}
+
+static void pending_give(struct gw *g, const char *ip)
+{
+	pthread_mutex_lock(&g->mu);
+	for (unsigned i = 0; i < g->max_pending; i++)
+		if (g->pend[i].n && !strcmp(g->pend[i].ip, ip)) {
+			g->pend[i].n--;
+			break;
+		}
+	g->pending--;
+	pthread_mutex_unlock(&g->mu);
 }
 
 static void conn_close(struct rconn *k, bool bye)
@@ -302,9 +366,7 @@ static void *conn_thread(void *arg)
 	mig_sock_tune(k.fd);
 	mig_sock_peer(k.fd, addr, sizeof(addr));
 	int rc = greet(g, &k, addr, &h);
-	pthread_mutex_lock(&g->mu);
-	g->pending--;
-	pthread_mutex_unlock(&g->mu);
+	pending_give(g, a.ip);
 	if (rc < 0)
 		return NULL;
 	if (h.kind == MIG_HELLO_JOIN) {
@@ -324,8 +386,10 @@ int mig_tcp_gateway(int listen, const struct mig_tcp_gw_opts *o, mig_tcp_deliver
 {
 	struct gw g = { .listen = listen, .dir = o->cred_dir, .deliver = deliver, .arg = arg,
 			.timeout_ms = o->timeout_ms ? o->timeout_ms : MIG_TCP_TIMEOUT_MS_DEFAULT,
-			.max_pending = o->max_pending ? o->max_pending : 16,
+			.max_pending = o->max_pending ? o->max_pending : 64,
 			.max_migrations = o->max_migrations ? o->max_migrations : 4 };
+	if (!(g.pend = calloc(g.max_pending, sizeof(*g.pend))))
+		return -ENOMEM;
 	pthread_attr_t attr;
 	pthread_mutex_init(&g.mu, NULL);
 	pthread_cond_init(&g.joined, NULL);
@@ -341,29 +405,28 @@ int mig_tcp_gateway(int listen, const struct mig_tcp_gw_opts *o, mig_tcp_deliver
 			usleep(100000);
 			continue;
 		}
-		if (fd < 0)
-			return -errno;
-		char addr[MIG_ADDR_MAX];
-		pthread_mutex_lock(&g.mu);
-		bool room = g.pending < g.max_pending;
-		if (room)
-			g.pending++;
-		pthread_mutex_unlock(&g.mu);
-		struct conn_arg *a = room ? malloc(sizeof(*a)) : NULL;
+		if (fd < 0) {
+			int rc = -errno;
+			free(g.pend);
+			return rc;
+		}
+		char addr[MIG_ADDR_MAX], ip[INET6_ADDRSTRLEN];
+		peer_ip(fd, ip, sizeof(ip));
+		const char *why = pending_take(&g, ip);
+		struct conn_arg *a = why ? NULL : malloc(sizeof(*a));
 		pthread_t t;
 		if (a) {
-			*a = (struct conn_arg){ &g, fd };
+			*a = (struct conn_arg){ .g = &g, .fd = fd };
+			snprintf(a->ip, sizeof(a->ip), "%s", ip);
 			if (pthread_create(&t, &attr, conn_thread, a) == 0)
 				continue;
 			free(a);
 		}
-		if (room) {
-			pthread_mutex_lock(&g.mu);
-			g.pending--;
-			pthread_mutex_unlock(&g.mu);
+		if (!why) {
+			pending_give(&g, ip);
+			why = "no thread for it";
 		}
-		refused(&g, mig_sock_peer(fd, addr, sizeof(addr)),
-			room ? "no thread for it" : "too many connections are in their handshake");
+		refused(&g, mig_sock_peer(fd, addr, sizeof(addr)), why);
 		close(fd);
 	}
 }

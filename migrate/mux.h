@@ -53,8 +53,9 @@ int mig_reply_parse(const char *line, size_t len, bool want_token,
  * banner, ready, report); NOTE: a sentence for the sender's user. */
 #define MIG_FRAME_HDR 16
 #define MIG_BACK_HDR 8
-/* A segment's bytes, at most (a record longer is cut; none is). */
-#define MIG_SEG_MAX (64u << 20)
+/* A segment's bytes, at most (a record longer is cut: the receiver puts
+ * the bytes back in order wherever they were cut). */
+#define MIG_SEG_MAX (8u << 20)
 #define MIG_BACK_MAX (64u << 10)
 #define MIG_NOTE_MAX 1024u
 enum mig_frame_kind { MIG_FRAME_DATA = 0, MIG_FRAME_END = 1 };

@@ -22,7 +22,7 @@
 
 /* Bytes of segments held out of order, at most (the next one always
  * gets in). */
-#define HOLD_MAX (64u << 20)
+#define HOLD_MAX (32u << 20)
 
 static void fail(struct rmig *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct rmig *m, const char *fmt, ...)

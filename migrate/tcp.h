@@ -71,7 +71,8 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 struct mig_tcp_gw_opts {
 	const char *cred_dir;
 	unsigned timeout_ms;	 /* 0: MIG_TCP_TIMEOUT_MS_DEFAULT */
-	unsigned max_pending;	 /* connections not through their hello yet (0: 16) */
+	unsigned max_pending;	 /* connections not through their hello yet (0: 64;
+				  * 4 from one address at most) */
 	unsigned max_migrations; /* migrations at once (0: 4) */
 };
 /*
@@ -88,7 +89,8 @@ typedef int mig_tcp_deliver_fn(void *arg, const char *config, uint64_t off, bool
  * Serves LISTEN (a listening socket) for ever: each connection in a thread
  * of its own, refused unless it completes TLS 1.3 with a trusted host's
  * credential and its hello within the time limit (at most max_pending at
- * once: others are closed at once); each migration handed to DELIVER.
+ * once, 4 from one address: others are closed at once); each migration
+ * handed to DELIVER.
  * Returns only when LISTEN fails: a negative errno.
  */
 int mig_tcp_gateway(int listen, const struct mig_tcp_gw_opts *o, mig_tcp_deliver_fn *deliver,

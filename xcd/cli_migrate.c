@@ -4,13 +4,17 @@
  * standard input and one from its output, and xcdd's job speaks xl's pipe
  * protocol over them: this process hands both ends to xcdd with the
  * request (SCM_RIGHTS), draws the progress and prints the summary.
- * `migrate-receive` greets the sender, reads xl's header and the guest's
- * configuration, and hands its standard input and output to its xcdd,
- * which receives the guest and answers the sender. */
+ * With --transport tcp://HOST:PORT xcdd connects to the destination's
+ * xcdd itself (TLS, both hosts' credentials checked) and this process only
+ * draws. `migrate-receive` greets the sender, reads xl's header and the
+ * guest's configuration, and hands its standard input and output to its
+ * xcdd, which receives the guest and answers the sender. */
 #include "../lib/jsonrpc.h"
 #include "../lib/jsonw.h"
 #include "../migrate/migrate.h"
+#include "../migrate/tcp.h"
 #include "cli.h"
+#include "mig_req.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,9 +28,9 @@
 #include <unistd.h>
 
 struct migrate_args {
-	const char *ssh, *dom, *host, *cfg_file;
-	bool debug, paused, json;
-	long long downtime, rounds, bandwidth;
+	const char *ssh, *dom, *host, *cfg_file, *transport;
+	bool debug, paused, json, ssh_given;
+	long long downtime, rounds, bandwidth, streams;
 	const char *nc;
 	char *cfg_text;
 };
@@ -42,6 +46,12 @@ static int gen_migrate(yajl_gen g, void *arg)
 		return -EINVAL;
 	if (a->cfg_text && (jw_kv_str(g, "config", a->cfg_text) ||
 			    jw_kv_str(g, "config_file", a->cfg_file)))
+		return -EINVAL;
+	/* Over TCP: HOST is the host whose credential the destination shows. */
+	if (a->transport && (jw_kv_str(g, "transport", a->transport) ||
+			     jw_kv_str(g, "peer", a->host) ||
+			     (a->streams && jw_kv_int(g, "streams", a->streams)) ||
+			     jw_kv_bool(g, "paused", a->paused)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -59,6 +69,34 @@ static long long number(const char *opt, const char *v, long long max)
 	return n;
 }
 
+/* --transport and what goes with it: 0, or 1 (said). */
+static int check_transport(const struct migrate_args *a)
+{
+	char err[512];
+	struct mig_addr addr;
+	if (!a->transport) {
+		if (a->streams) {
+			fprintf(stderr, "xcd migrate: --streams goes with --transport tcp://HOST:PORT\n");
+			return 1;
+		}
+		return 0;
+	}
+	if (a->ssh_given) {
+		fprintf(stderr, "xcd migrate: -s and --transport: one transport or the other\n");
+		return 1;
+	}
+	if (mig_addr_parse(a->transport, false, &addr, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xcd migrate: --transport %s\n", err);
+		return 1;
+	}
+	if (mig_cred_name_check(a->host, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xcd migrate: %s: with --transport, HOST is the name of the "
+			"destination's host credential; %s\n", a->host, err);
+		return 1;
+	}
+	return 0;
+}
+
 /* xl migrate's options, and xcd's. 0, or 1 (said). */
 static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 {
@@ -67,15 +105,22 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(o, "-s") || !strcmp(o, "-C") || !strcmp(o, "--downtime") ||
 			     !strcmp(o, "--max-rounds") || !strcmp(o, "--on-no-converge") ||
-			     !strcmp(o, "--bandwidth");
+			     !strcmp(o, "--bandwidth") || !strcmp(o, "--transport") ||
+			     !strcmp(o, "--streams");
 		if (takes && !v) {
 			fprintf(stderr, "xcd migrate: %s needs a value\n", o);
 			return 1;
 		}
 		if (takes)
 			i++;
-		if (!strcmp(o, "-s"))
+		if (!strcmp(o, "-s")) {
 			a->ssh = v;
+			a->ssh_given = true;
+		} else if (!strcmp(o, "--transport"))
+			a->transport = v;
+		else if (!strcmp(o, "--streams") &&
+			 (a->streams = number(o, v, MIG_MUX_MAX_STREAMS)) < 0)
+			return 1;
 		else if (!strcmp(o, "-C"))
 			a->cfg_file = v;
 		else if (!strcmp(o, "--downtime") && (a->downtime = number(o, v, 3600000)) < 0)
@@ -112,7 +157,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 	}
 	a->dom = argv[i];
 	a->host = argv[i + 1];
-	return 0;
+	return check_transport(a);
 }
 
 /* xl's rune: HOST itself with -s "", else "exec SSH HOST xcd migrate-receive". */
@@ -240,10 +285,11 @@ int v_migrate(int fd, int argc, char **argv)
 		return 1;
 	if (a.cfg_file && !(a.cfg_text = cli_read_cfg("migrate", a.cfg_file)))
 		return 1;
-	char *rune = rune_of(&a);
+	/* Over TCP xcdd connects itself; else the transport runs here. */
+	char *rune = a.transport ? NULL : rune_of(&a);
 	int send = -1, recv = -1;
 	pid_t pid = rune ? transport(rune, &send, &recv) : -1;
-	if (pid < 0) {
+	if (!a.transport && pid < 0) {
 		free(rune);
 		free(a.cfg_text);
 		return 1;
@@ -251,22 +297,27 @@ int v_migrate(int fd, int argc, char **argv)
 	struct draw p = { a.dom, isatty(STDOUT_FILENO) == 1 && !a.json, false };
 	struct jsonrpc_message res;
 	int fds[2] = { send, recv };
-	int rc = cli_call_fds_begin(fd, "domain.migrate", gen_migrate, &a, fds, 2);
+	int rc = cli_call_fds_begin(fd, "domain.migrate", gen_migrate, &a, fds, rune ? 2 : 0);
 	/* xcdd's job holds them now: ours would keep the pipe open after it. */
-	close(send);
-	close(recv);
+	if (rune) {
+		close(send);
+		close(recv);
+	}
 	if (rc == 0)
 		rc = cli_call_fds_end(fd, &res, on_note, &p);
 	if (p.drawn)
 		printf("\n");
 	fflush(stdout);
-	if (rc < 0)
+	if (rc < 0 && rune)
 		fprintf(stderr, "Migration failed (command run was: %s)\n", rune);
+	else if (rc < 0)
+		fprintf(stderr, "Migration failed (to %s at %s)\n", a.host, a.transport);
 	else
 		summary(res.result, a.json);
 	if (rc == 0)
 		jsonrpc_message_free(&res);
-	reap(pid);
+	if (rune)
+		reap(pid);
 	free(rune);
 	free(a.cfg_text);
 	return rc < 0;
@@ -285,25 +336,9 @@ static int read_header(char **config, uint64_t *off)
 	return 0;
 }
 
-struct receive_req {
-	const char *config;
-	uint64_t off;
-	bool paused;
-};
-
-static int gen_receive(yajl_gen g, void *arg)
-{
-	const struct receive_req *r = arg;
-	if (yajl_gen_map_open(g) || jw_kv_str(g, "config", r->config) ||
-	    jw_kv_int(g, "stream_offset", (long long)r->off) || jw_str(g, "paused") ||
-	    yajl_gen_bool(g, r->paused))
-		return -EINVAL;
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
-}
-
 int v_migrate_receive(int fd, int argc, char **argv)
 {
-	struct receive_req r = { 0 };
+	struct mig_receive_req r = { 0 };
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-p"))
 			r.paused = true;
@@ -329,7 +364,7 @@ int v_migrate_receive(int fd, int argc, char **argv)
 	r.config = config;
 	int fds[2] = { 0, 1 };
 	struct jsonrpc_message res;
-	int rc = cli_call_fds_begin(fd, "domain.migrate_receive", gen_receive, &r, fds, 2);
+	int rc = cli_call_fds_begin(fd, "domain.migrate_receive", mig_receive_params, &r, fds, 2);
 	/* xcdd holds the pipe now: ours would keep it open after it. */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {

@@ -193,18 +193,19 @@ static int gen_host(yajl_gen g, void *arg)
 	    jw_kv_str(g, "backend", h.backend) ||
 	    jw_kv_str(g, "version", h.version) || jw_kv_str(g, "xen_version", ver) ||
 	    jw_kv_int(g, "nr_cpus", h.nr_cpus) || jw_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
-	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n))
+	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n) ||
+	    jw_kv_str(g, "migration_listen", x->miglisten.fd >= 0 ? x->miglisten.bound : ""))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 6; NULL: none). */
+ * at most 12; NULL: none). */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
-	const char *names[9] = { "domid", "name" };
-	for (size_t k = 0; extra && extra[k] && k < 6; k++)
+	const char *names[15] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 12; k++)
 		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;

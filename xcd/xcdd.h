@@ -12,6 +12,7 @@
 #include "consoled_sup.h"
 #include "dm/dm.h"
 #include "json_tree.h"
+#include "mig_listen.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,7 @@ struct client;
 struct rpc_pending;
 struct tune_wait;
 struct mig_wait;
+struct tcp_wait;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
@@ -103,6 +105,14 @@ struct xcdd {
 	/* Migrations whose answers are owed (rpc_migrate.c): their callers
 	 * leaving aborts them. */
 	struct mig_wait *mig_waits;
+	struct tcp_wait *tcp_waits; /* rpc_migrate_tcp.c's, likewise */
+	/* Migrations over TCP: the host credential's folder (--credential-dir),
+	 * the time limit of a connection's handshake, the links of those sent
+	 * and the gateway of those received (their jobs), the listener. */
+	const char *cred_dir;
+	unsigned mig_timeout_ms;
+	struct childjobs migjobs;
+	struct mig_listen miglisten;
 	/* Their writes: the journals' directory (STATEDIR/tune) and each
 	 * area's state (net, storage). */
 	const char *tune_dir;

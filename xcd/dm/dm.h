@@ -416,6 +416,10 @@ typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_re
 int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	       const struct dm_source *src, const struct dm_migrate_opts *o,
 	       dm_migrate_done_fn *done, void *arg, struct dm_error *e);
+/* What dm_migrate checks of D before it changes anything (not busy, a
+ * simulated guest, a loop to run the job): 0, or a negative errno with E
+ * as dm_migrate would fail. For a caller that connects first. */
+int dm_migrate_check(struct dm *m, struct dm_domain *d, struct dm_error *e);
 /*
  * The receiving end: CONFIG_JSON is the stream's xl configuration (the
  * domain's libxl JSON with xcd's "xcd_source"), which the caller read from

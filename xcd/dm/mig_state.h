@@ -4,7 +4,7 @@
 #define XCD_DM_MIG_STATE_H
 #include "dm_internal.h"
 #include "handover.h"
-#include <yajl/yajl_tree.h>
+#include "../json_tree.h"
 
 struct dm_mig {
 	struct dm *m;
@@ -34,24 +34,4 @@ void dm_mig_stop(struct dm_op *op);
 /* migrate_in.c: the receiving side's abort, before "go". */
 void dm_migrate_in_abort(struct dm_op *op);
 
-/* An event's members (migrate_job.h), "" or 0 when absent. */
-static inline const char *dm_json_str(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_string);
-	return v ? YAJL_GET_STRING(v) : "";
-}
-static inline uint64_t dm_json_u64(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_number);
-	return v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 ? (uint64_t)YAJL_GET_INTEGER(v)
-								  : 0;
-}
-static inline double dm_json_double(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_number);
-	return v ? YAJL_GET_DOUBLE(v) : 0;
-}
 #endif

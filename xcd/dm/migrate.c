@@ -282,31 +282,31 @@ static void send_event(const char *line, void *arg)
 	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
 	if (!t)
 		return;
-	const char *ev = dm_json_str(t, "event");
+	const char *ev = jt_str(t, "event");
 	if (!strcmp(ev, "progress") && op->m->migration && op->d) {
 		struct dm_migration_info i = { .phase = "sending" };
-		i.p.round = (uint32_t)dm_json_u64(t, "round");
-		i.p.final = (int)dm_json_u64(t, "final");
-		i.p.round_done = dm_json_u64(t, "done");
-		i.p.round_pages = dm_json_u64(t, "pages");
-		i.p.left = dm_json_u64(t, "left");
-		i.p.rate = dm_json_double(t, "rate");
-		i.p.predicted_ms = dm_json_double(t, "predicted_ms");
-		i.p.bytes = dm_json_u64(t, "bytes");
-		i.p.throttle = (uint32_t)dm_json_u64(t, "throttle");
+		i.p.round = (uint32_t)jt_u64(t, "round");
+		i.p.final = (int)jt_u64(t, "final");
+		i.p.round_done = jt_u64(t, "done");
+		i.p.round_pages = jt_u64(t, "pages");
+		i.p.left = jt_u64(t, "left");
+		i.p.rate = jt_double(t, "rate");
+		i.p.predicted_ms = jt_double(t, "predicted_ms");
+		i.p.bytes = jt_u64(t, "bytes");
+		i.p.throttle = (uint32_t)jt_u64(t, "throttle");
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "stopped")) {
-		mig->stopped_ns = dm_json_u64(t, "ns");
+		mig->stopped_ns = jt_u64(t, "ns");
 	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
 		struct dm_migrate_result *r = &mig->res;
-		r->rounds = (uint32_t)dm_json_u64(t, "rounds");
-		r->pages = dm_json_u64(t, "pages");
-		r->zero_pages = dm_json_u64(t, "zero_pages");
-		r->final_pages = dm_json_u64(t, "final_pages");
-		r->bytes = dm_json_u64(t, "bytes");
-		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
-		r->forced = (int)dm_json_u64(t, "forced");
-		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
+		r->rounds = (uint32_t)jt_u64(t, "rounds");
+		r->pages = jt_u64(t, "pages");
+		r->zero_pages = jt_u64(t, "zero_pages");
+		r->final_pages = jt_u64(t, "final_pages");
+		r->bytes = jt_u64(t, "bytes");
+		r->throttle = (uint32_t)jt_u64(t, "throttle");
+		r->forced = (int)jt_u64(t, "forced");
+		snprintf(r->why, sizeof(r->why), "%s", jt_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
 			/* The handover needs nothing more of the job: it is let go
 			 * (killed: its DONE never comes) and the handover begins. */
@@ -320,8 +320,7 @@ static void send_event(const char *line, void *arg)
 	yajl_tree_free(t);
 }
 
-/* What a migration needs before anything is changed: 0 or E. */
-static int migrate_checks(struct dm *m, struct dm_domain *d, struct dm_error *e)
+int dm_migrate_check(struct dm *m, struct dm_domain *d, struct dm_error *e)
 {
 	const struct domcfg *cfg = dm_domain_config(d);
 	if (dm_refuse_busy(d, e) < 0)
@@ -356,7 +355,7 @@ static int start_job(struct dm_op *op, const struct dm_source *src,
 	}
 	w.config = config;
 	int fds[2] = { mig->out_fd, mig->in_fd };
-	struct devjob_extra x = { fds, 2, send_event };
+	struct devjob_extra x = { fds, 2, send_event, NULL };
 	char what[64], err[512];
 	snprintf(what, sizeof(what), "migrating domain %u", d->domid);
 	int rc = devjob_run_with(&m->jobs, what, &x, dm_send_work, &w, NULL, send_done, op,
@@ -383,7 +382,7 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	*mig = (struct dm_mig){ .m = m, .out_fd = send_fd, .in_fd = recv_fd, .done = done,
 				.arg = arg, .start_ns = now_ns() };
 	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
-	if ((rc = migrate_checks(m, d, e)) < 0)
+	if ((rc = dm_migrate_check(m, d, e)) < 0)
 		goto fail;
 	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {
 		dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
