@@ -54,7 +54,7 @@ struct snd {
 	int s2r, r2s, stop; /* STOP: an eventfd, readable once it failed */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct seg q[MIG_MUX_MAX_STREAMS + 2];
+	struct seg q[MIG_MUX_MAX_STREAMS];
 	unsigned qhead, qlen, qmax;
 	bool eof;	  /* the cutter is done: no more segments come */
 	uint64_t seq;	  /* segments made */
@@ -474,7 +474,7 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 	snprintf(err, errlen, "out of memory");
 	if (!c)
 		goto out;
-	*c = (struct snd){ .o = o, .h = h, .s2r = s2r, .r2s = r2s, .qmax = o->streams + 2,
+	*c = (struct snd){ .o = o, .h = h, .s2r = s2r, .r2s = r2s, .qmax = o->streams,
 			   .timeout_ms = o->timeout_ms ? o->timeout_ms : MIG_TCP_TIMEOUT_MS_DEFAULT,
 			   .stop = eventfd(0, EFD_CLOEXEC) };
 	c->ctl.fd = -1;

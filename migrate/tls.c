@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+#define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
 
 static int verify(gnutls_session_t s)
 {

@@ -11,9 +11,18 @@ migration listener with, each printing one line of what happened:
                              the others were
   peer.py proxy PORT         a TCP relay to PORT on 127.0.0.1; prints its own
                              port, relays until killed
+  peer.py frames PORT CRT KEY CASE
+                             a trusted host's migration that goes wrong after
+                             its hello: CASE ahead (a segment far ahead of the
+                             next), huge (a segment over the bound), token (a
+                             join with a token nobody gave), twice (the same
+                             data connection joined twice); prints the
+                             answers and what the control connection said
+  peer.py flood PORT N       N connections that send a line of garbage
 Every wait is bounded (10 s)."""
 import os
 import select
+import struct
 import socket
 import ssl
 import sys
@@ -32,8 +41,8 @@ def tls_client(port, maximum=None, cert=None):
     if cert:
         ctx.load_cert_chain(cert[0], cert[1])
     raw = socket.create_connection((HOST, port), timeout=10)
-    s = ctx.wrap_socket(raw)
     try:
+        s = ctx.wrap_socket(raw)
         s.do_handshake()
         s.sendall(b"XCDMIG1 open 1 0\n")
         got = s.recv(200)
@@ -113,6 +122,85 @@ def proxy(port):
             threading.Thread(target=pump, args=(a, b), daemon=True).start()
 
 
+def tls_open(port, cert):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(cert[0], cert[1])
+    s = ctx.wrap_socket(socket.create_connection((HOST, port), timeout=10))
+    s.do_handshake()
+    return s
+
+
+def line(s):
+    b = b""
+    while not b.endswith(b"\n") and len(b) < 200:
+        c = s.recv(1)
+        if not c:
+            break
+        b += c
+    return b.decode(errors="replace").strip()
+
+
+def back_frames(s):
+    """What the receiver said on the control connection, until it closes."""
+    said = []
+    try:
+        while True:
+            h = b""
+            while len(h) < 8:
+                c = s.recv(8 - len(h))
+                if not c:
+                    return said
+                h += c
+            kind, n = struct.unpack("<II", h)
+            body = b""
+            while len(body) < n:
+                c = s.recv(n - len(body))
+                if not c:
+                    return said
+                body += c
+            said.append(("xl " if kind == 2 else "note ") + body.decode(errors="replace").strip())
+    except (OSError, ssl.SSLError):
+        return said
+
+
+def frames(port, cert, case):
+    ctl = tls_open(port, cert)
+    ctl.sendall(b"XCDMIG1 open %d 0\n" % (2 if case == "twice" else 1))
+    ok = line(ctl)
+    token = ok.split()[-1]
+    out = ["open: " + ok[:40]]
+    if case == "token":
+        token = "f" * 32
+    d = tls_open(port, cert)
+    d.sendall(("XCDMIG1 join %s 0\n" % token).encode())
+    out.append("join: " + line(d))
+    if case == "twice":
+        d2 = tls_open(port, cert)
+        d2.sendall(("XCDMIG1 join %s 0\n" % token).encode())
+        out.append("join again: " + line(d2))
+    elif case == "ahead":
+        d.sendall(struct.pack("<QII", 2000, 16, 0) + b"x" * 16)
+    elif case == "huge":
+        d.sendall(struct.pack("<QII", 0, 0xffffffff, 0))
+    if case in ("ahead", "huge", "token"):
+        out.extend(back_frames(ctl))
+    print("; ".join(out))
+
+
+def flood(port, n):
+    for _ in range(n):
+        try:
+            s = socket.create_connection((HOST, port), timeout=2)
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            s.close()
+        except OSError:
+            pass
+    print("%d sent" % n)
+
+
 def main():
     what, port = sys.argv[1], int(sys.argv[2])
     if what == "nocert":
@@ -127,6 +215,10 @@ def main():
         hold(port, int(sys.argv[3]), sys.argv[4])
     elif what == "proxy":
         proxy(port)
+    elif what == "frames":
+        frames(port, (sys.argv[3], sys.argv[4]), sys.argv[5])
+    elif what == "flood":
+        flood(port, int(sys.argv[3]))
     else:
         sys.exit("peer.py: unknown " + what)
 
