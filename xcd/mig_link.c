@@ -5,6 +5,7 @@
  * daemon keeps the near ends until it is connected. */
 #include "mig_link.h"
 #include "../lib/jsonw.h"
+#include "../lib/caps.h"
 #include "../lib/log.h"
 #include "devjob.h"
 #include "json_tree.h"
@@ -55,7 +56,14 @@ static int link_work(int fd, void *arg, char *err, size_t errlen)
 	const struct mig_tcp_send_opts *o = arg;
 	struct mig_tcp_send_hooks h = { &fd, ev_connected, ev_note };
 	struct mig_tcp_send_stats st = { 0 };
-	int rc = mig_tcp_send(o, CHILDJOB_FD + 1, CHILDJOB_FD + 2, &h, &st, err, errlen);
+	/* What the destination sends is parsed here: no capability is kept. */
+	int rc = caps_drop_all(err, errlen);
+	if (rc < 0) {
+		close(CHILDJOB_FD + 1);
+		close(CHILDJOB_FD + 2);
+		return rc;
+	}
+	rc = mig_tcp_send(o, CHILDJOB_FD + 1, CHILDJOB_FD + 2, &h, &st, err, errlen);
 	yajl_gen g = devjob_event_new("stats");
 	if (g && !jw_kv_int(g, "bytes", (long long)st.bytes) &&
 	    !jw_kv_int(g, "segments", (long long)st.segments) &&

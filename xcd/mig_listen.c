@@ -4,6 +4,7 @@
 #include "mig_listen.h"
 #include "../lib/fdio.h"
 #include "../lib/jsonrpc.h"
+#include "../lib/caps.h"
 #include "../lib/log.h"
 #include "devjob.h"
 #include "mig_req.h"
@@ -122,7 +123,12 @@ static int gw_work(int fd, void *arg, char *err, size_t errlen)
 	struct mig_listen *ml = arg; /* the child's copy */
 	struct mig_tcp_gw_opts o = { .cred_dir = ml->cred_dir, .timeout_ms = ml->timeout_ms };
 	(void)fd;
-	int rc = mig_tcp_gateway(CHILDJOB_FD + 1, &o, deliver, ml);
+	/* What the network sends is parsed here: nothing of root's but its
+	 * files (the credential) and xcdd's socket is kept. */
+	int rc = caps_drop_all(err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = mig_tcp_gateway(CHILDJOB_FD + 1, &o, deliver, ml);
 	snprintf(err, errlen, "accepting migrations on %s: %s", ml->bound, strerror(-rc));
 	return rc;
 }
