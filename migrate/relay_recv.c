@@ -27,24 +27,11 @@
 static void fail(struct rmig *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct rmig *m, const char *fmt, ...)
 {
-	pthread_mutex_lock(&m->mu);
-	bool first = !m->failed;
-	if (first) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(m->why, sizeof(m->why), fmt, ap);
-		va_end(ap);
-		m->failed = true;
-	}
-	pthread_cond_broadcast(&m->cv);
-	pthread_mutex_unlock(&m->mu);
-	if (!first)
-		return;
-	uint64_t one = 1;
-	if (write(m->stop, &one, sizeof(one)) < 0) {
-		/* readable already */
-	}
-	for (unsigned i = 0; i < m->streams; i++)
+	va_list ap;
+	va_start(ap, fmt);
+	bool first = mig_relay_fail(&m->f, &m->mu, &m->cv, fmt, ap);
+	va_end(ap);
+	for (unsigned i = 0; first && i < m->streams; i++)
 		shutdown(m->data[i].fd, SHUT_RDWR);
 }
 
@@ -91,9 +78,9 @@ static int read_frame(struct rmig *m, unsigned i)
 	pthread_mutex_lock(&m->mu);
 	rc = mig_merge_check(&m->merge, i, &f, e, sizeof(e));
 	if (rc == 0 && f.kind == MIG_FRAME_DATA)
-		while (f.seq != m->merge.next && m->held + f.len > HOLD_MAX && !m->failed)
+		while (f.seq != m->merge.next && m->held + f.len > HOLD_MAX && !m->f.failed)
 			pthread_cond_wait(&m->cv, &m->mu);
-	bool failed = m->failed;
+	bool failed = m->f.failed;
 	if (rc == 0 && f.kind == MIG_FRAME_DATA)
 		m->held += f.len;
 	pthread_cond_broadcast(&m->cv);
@@ -145,7 +132,7 @@ static int write_out(struct rmig *m, const uint8_t *p, size_t n)
 			fail(m, "xcdd closed the stream (%s)", strerror(errno));
 			return -1;
 		}
-		struct pollfd pf[2] = { { m->stream_w, POLLOUT, 0 }, { m->stop, POLLIN, 0 } };
+		struct pollfd pf[2] = { { m->stream_w, POLLOUT, 0 }, { m->f.stop, POLLIN, 0 } };
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			return -1;
 		if (pf[1].revents)
@@ -160,9 +147,9 @@ static void *writer(void *arg)
 	pthread_mutex_lock(&m->mu);
 	for (;;) {
 		unsigned i = (unsigned)(m->merge.next % MIG_MERGE_AHEAD);
-		while (!m->slot[i].buf && !m->failed && !mig_merge_done(&m->merge))
+		while (!m->slot[i].buf && !m->f.failed && !mig_merge_done(&m->merge))
 			pthread_cond_wait(&m->cv, &m->mu);
-		if (m->failed || !m->slot[i].buf)
+		if (m->f.failed || !m->slot[i].buf)
 			break;
 		uint8_t *buf = m->slot[i].buf;
 		uint32_t len = m->slot[i].len;
@@ -219,7 +206,7 @@ static void await_written(struct rmig *m)
 	ts.tv_sec += m->timeout_ms / 1000 + 1;
 	while (!m->written && pthread_cond_timedwait(&m->cv, &m->mu, &ts) == 0)
 		;
-	bool done = m->written && !m->failed;
+	bool done = m->written && !m->f.failed;
 	pthread_mutex_unlock(&m->mu);
 	if (!done)
 		fail(m, "the sender did not end its data connections");
@@ -307,8 +294,8 @@ void mig_rmig_run(struct rmig *m, mig_tcp_deliver_fn *deliver, void *arg)
 	pthread_cond_init(&m->cv, NULL);
 	mig_merge_init(&m->merge, m->streams);
 	m->stream_w = m->back_r = -1;
-	m->stop = eventfd(0, EFD_CLOEXEC);
-	if (m->stop < 0) {
+	m->f.stop = eventfd(0, EFD_CLOEXEC);
+	if (m->f.stop < 0) {
 		fail(m, "eventfd: %s", strerror(errno));
 	} else if (start(m, stream, back_pipe, rd, ra, &nrd, &wr, &writing) == 0) {
 		if (hand_over(m, stream[0], back_pipe[1], &bk, &backing, deliver, arg) == 0)
@@ -331,11 +318,11 @@ void mig_rmig_run(struct rmig *m, mig_tcp_deliver_fn *deliver, void *arg)
 		close(m->back_r);
 	for (unsigned i = 0; i < MIG_MERGE_AHEAD; i++)
 		free(m->slot[i].buf);
-	if (m->failed)
+	if (m->f.failed)
 		log_info("the migration from %s (%s) ended: %s", m->peer.cred.name, m->peer.address,
-			 m->why);
-	if (m->stop >= 0)
-		close(m->stop);
+			 m->f.why);
+	if (m->f.stop >= 0)
+		close(m->f.stop);
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 }

@@ -5,6 +5,7 @@
 #ifndef XCD_MIGRATE_RELAY_RECV_H
 #define XCD_MIGRATE_RELAY_RECV_H
 #include "mux.h"
+#include "relay.h"
 #include "tcp.h"
 #include "tls.h"
 #include <pthread.h>
@@ -34,9 +35,8 @@ struct rmig {
 	struct mig_merge merge;
 	struct { uint8_t *buf; uint32_t len; } slot[MIG_MERGE_AHEAD];
 	uint64_t held; /* bytes taken and not written yet */
-	bool failed, written; /* WRITTEN: the writer is done (whole, or failed) */
-	char why[512];
-	int stop;     /* an eventfd, readable once it failed */
+	struct mig_relay_fail f;
+	bool written; /* the writer is done (whole, or failed) */
 	int stream_w; /* the stream's pipe, the writer's end (non-blocking) */
 	int back_r;   /* the way back's pipe, the back thread's end */
 };

@@ -6,6 +6,7 @@
  * from the queue and sends it, and the calling thread reads the control
  * connection into the pipe back. */
 #include "tcp.h"
+#include "relay.h"
 #include "tls.h"
 #include "../lib/fdio.h"
 #include <errno.h>
@@ -51,7 +52,7 @@ struct snd {
 	char where[MIG_ADDR_MAX];
 	struct conn ctl, data[MIG_MUX_MAX_STREAMS];
 	unsigned n;
-	int s2r, r2s, stop; /* STOP: an eventfd, readable once it failed */
+	int s2r, r2s;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct seg q[MIG_MUX_MAX_STREAMS];
@@ -59,9 +60,7 @@ struct snd {
 	bool eof;	  /* the cutter is done: no more segments come */
 	uint64_t seq;	  /* segments made */
 	unsigned senders; /* data threads still running */
-	bool failed;
-	long long failed_ms;
-	char why[512];
+	struct mig_relay_fail f;
 	struct mig_tcp_send_stats st;
 };
 
@@ -74,25 +73,11 @@ static long long now_ms(void)
 static void fail(struct snd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct snd *c, const char *fmt, ...)
 {
-	pthread_mutex_lock(&c->mu);
-	bool first = !c->failed;
-	if (first) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(c->why, sizeof(c->why), fmt, ap);
-		va_end(ap);
-		c->failed = true;
-		c->failed_ms = now_ms();
-	}
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (!first)
-		return;
-	uint64_t one = 1;
-	if (write(c->stop, &one, sizeof(one)) < 0) {
-		/* an eventfd write fails only on overflow: it is readable already */
-	}
-	for (unsigned i = 0; i < c->n; i++)
+	va_list ap;
+	va_start(ap, fmt);
+	bool first = mig_relay_fail(&c->f, &c->mu, &c->cv, fmt, ap);
+	va_end(ap);
+	for (unsigned i = 0; first && i < c->n; i++)
 		shutdown(c->data[i].fd, SHUT_RDWR);
 }
 
@@ -159,9 +144,9 @@ static int connect_all(struct snd *c, char *err, size_t errlen)
 static bool push(struct snd *c, uint8_t *buf, size_t len)
 {
 	pthread_mutex_lock(&c->mu);
-	while (c->qlen == c->qmax && !c->failed)
+	while (c->qlen == c->qmax && !c->f.failed)
 		pthread_cond_wait(&c->cv, &c->mu);
-	bool ok = !c->failed;
+	bool ok = !c->f.failed;
 	if (ok) {
 		c->q[(c->qhead + c->qlen++) % c->qmax] = (struct seg){ buf, (uint32_t)len, c->seq++ };
 		c->st.segments++;
@@ -200,7 +185,7 @@ static bool emit(struct snd *c, struct cut *k, size_t n)
 /* 1: S2R readable, 0: nothing within MS (-1: no limit), -1: stop. */
 static int wait_input(struct snd *c, int ms)
 {
-	struct pollfd p[2] = { { c->s2r, POLLIN, 0 }, { c->stop, POLLIN, 0 } };
+	struct pollfd p[2] = { { c->s2r, POLLIN, 0 }, { c->f.stop, POLLIN, 0 } };
 	int r;
 	do
 		r = poll(p, 2, ms);
@@ -306,9 +291,9 @@ static void *sender(void *arg)
 	char e[512];
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
-		while (!c->qlen && !c->eof && !c->failed)
+		while (!c->qlen && !c->eof && !c->f.failed)
 			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->failed) {
+		if (c->f.failed) {
 			pthread_mutex_unlock(&c->mu);
 			break;
 		}
@@ -347,8 +332,8 @@ static void *sender(void *arg)
 static bool control_over(struct snd *c, long long *done_since)
 {
 	pthread_mutex_lock(&c->mu);
-	bool failed = c->failed, done = c->eof && !c->senders;
-	long long fms = c->failed_ms;
+	bool failed = c->f.failed, done = c->eof && !c->senders;
+	long long fms = c->f.at_ms;
 	pthread_mutex_unlock(&c->mu);
 	if (done && !*done_since)
 		*done_since = now_ms();
@@ -426,7 +411,7 @@ static int relay(struct snd *c)
 	/* The receiver's side is over: what is still sent gets a bound. */
 	pthread_mutex_lock(&c->mu);
 	long long end = now_ms() + c->timeout_ms;
-	while ((!c->eof || c->senders) && !c->failed && now_ms() < end) {
+	while ((!c->eof || c->senders) && !c->f.failed && now_ms() < end) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -441,7 +426,7 @@ static int relay(struct snd *c)
 		pthread_join(snd[i], NULL);
 	if (cutting)
 		pthread_join(cut, NULL);
-	return c->failed ? -EIO : 0;
+	return c->f.failed ? -EIO : 0;
 }
 
 static void teardown(struct snd *c)
@@ -459,8 +444,8 @@ static void teardown(struct snd *c)
 	}
 	if (c->cred)
 		gnutls_certificate_free_credentials(c->cred);
-	if (c->stop >= 0)
-		close(c->stop);
+	if (c->f.stop >= 0)
+		close(c->f.stop);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 }
@@ -476,7 +461,7 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 		goto out;
 	*c = (struct snd){ .o = o, .h = h, .s2r = s2r, .r2s = r2s, .qmax = o->streams,
 			   .timeout_ms = o->timeout_ms ? o->timeout_ms : MIG_TCP_TIMEOUT_MS_DEFAULT,
-			   .stop = eventfd(0, EFD_CLOEXEC) };
+			   .f.stop = eventfd(0, EFD_CLOEXEC) };
 	c->ctl.fd = -1;
 	for (unsigned i = 0; i < MIG_MUX_MAX_STREAMS; i++)
 		c->data[i].fd = -1;
@@ -488,7 +473,7 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 		snprintf(err, errlen, "--streams %u: expected 1 to %d", o->streams,
 			 MIG_MUX_MAX_STREAMS);
 		rc = -EINVAL;
-	} else if (c->stop < 0) {
+	} else if (c->f.stop < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		rc = -errno;
 	} else if ((rc = mig_cred_load(o->cred_dir, &c->cred, &c->self, err, errlen)) == 0 &&
@@ -496,7 +481,7 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 		if (h && h->connected)
 			h->connected(h->arg, &c->peer);
 		if ((rc = relay(c)) < 0)
-			snprintf(err, errlen, "%s", c->why);
+			snprintf(err, errlen, "%s", c->f.why);
 	}
 	if (stats)
 		*stats = c->st;
