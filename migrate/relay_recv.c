@@ -4,10 +4,12 @@
  * stream's pipe, and the back thread sends what xcdd says to the sender
  * over the control connection; the calling thread greets the sender,
  * reads xl's header from the pipe as `xcd migrate-receive` would, and
- * hands the rest to xcdd. */
+ * hands the rest to xcdd. What the writer puts into the pipe is
+ * acknowledged to the sender, which sends no more than a window ahead. */
 #include "relay_recv.h"
 #include "pipe.h"
 #include "../lib/log.h"
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,8 +42,12 @@ static int send_back(struct rmig *m, uint32_t kind, const void *p, uint32_t len,
 {
 	uint8_t hdr[MIG_BACK_HDR];
 	mig_back_encode(kind, len, hdr);
+	pthread_mutex_lock(&m->ctl_mu);
 	int rc = mig_tls_send(&m->ctl.t, hdr, sizeof(hdr), err, errlen);
-	return rc < 0 ? rc : mig_tls_send(&m->ctl.t, p, len, err, errlen);
+	if (rc == 0)
+		rc = mig_tls_send(&m->ctl.t, p, len, err, errlen);
+	pthread_mutex_unlock(&m->ctl_mu);
+	return rc;
 }
 
 /* A sentence for the sender's user (cut to a note's size). */
@@ -141,6 +147,19 @@ static int write_out(struct rmig *m, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* LEN more bytes are in the pipe: the sender may send as many more. */
+static int ack(struct rmig *m, uint32_t len)
+{
+	char e[256];
+	m->piped += len;
+	uint64_t v = htole64(m->piped);
+	if (send_back(m, MIG_BACK_ACK, &v, sizeof(v), e, sizeof(e)) < 0) {
+		fail(m, "the control connection to %s: %s", m->peer.cred.name, e);
+		return -1;
+	}
+	return 0;
+}
+
 static void *writer(void *arg)
 {
 	struct rmig *m = arg;
@@ -157,6 +176,8 @@ static void *writer(void *arg)
 		pthread_mutex_unlock(&m->mu);
 		int rc = write_out(m, buf, len);
 		free(buf);
+		if (rc == 0)
+			rc = ack(m, len);
 		pthread_mutex_lock(&m->mu);
 		if (rc < 0)
 			break;
@@ -291,6 +312,7 @@ void mig_rmig_run(struct rmig *m, mig_tcp_deliver_fn *deliver, void *arg)
 	bool writing = false, backing = false;
 	int stream[2] = { -1, -1 }, back_pipe[2] = { -1, -1 };
 	pthread_mutex_init(&m->mu, NULL);
+	pthread_mutex_init(&m->ctl_mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	mig_merge_init(&m->merge, m->streams);
 	m->stream_w = m->back_r = -1;
@@ -324,5 +346,6 @@ void mig_rmig_run(struct rmig *m, mig_tcp_deliver_fn *deliver, void *arg)
 	if (m->f.stop >= 0)
 		close(m->f.stop);
 	pthread_cond_destroy(&m->cv);
+	pthread_mutex_destroy(&m->ctl_mu);
 	pthread_mutex_destroy(&m->mu);
 }

@@ -37,6 +37,8 @@ struct rmig {
 	uint64_t held; /* bytes taken and not written yet */
 	struct mig_relay_fail f;
 	bool written; /* the writer is done (whole, or failed) */
+	pthread_mutex_t ctl_mu; /* one sender at a time on the control connection */
+	uint64_t piped;	       /* stream bytes put into the pipe (acknowledged) */
 	int stream_w; /* the stream's pipe, the writer's end (non-blocking) */
 	int back_r;   /* the way back's pipe, the back thread's end */
 };

@@ -9,6 +9,7 @@
 #include "relay.h"
 #include "tls.h"
 #include "../lib/fdio.h"
+#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -59,6 +60,9 @@ struct snd {
 	unsigned qhead, qlen, qmax;
 	bool eof;	  /* the cutter is done: no more segments come */
 	uint64_t seq;	  /* segments made */
+	uint64_t queued;  /* stream bytes given to the senders */
+	uint64_t acked;	  /* of which the receiver put into its pipe */
+	uint64_t window;  /* at most this many queued and not acked */
 	unsigned senders; /* data threads still running */
 	struct mig_relay_fail f;
 	struct mig_tcp_send_stats st;
@@ -144,12 +148,17 @@ static int connect_all(struct snd *c, char *err, size_t errlen)
 static bool push(struct snd *c, uint8_t *buf, size_t len)
 {
 	pthread_mutex_lock(&c->mu);
-	while (c->qlen == c->qmax && !c->f.failed)
+	/* A place in the queue, and room in the window (a segment alone may
+	 * be larger than the window: it goes when nothing is on the way). */
+	while ((c->qlen == c->qmax ||
+		(c->queued > c->acked && c->queued - c->acked + len > c->window)) &&
+	       !c->f.failed)
 		pthread_cond_wait(&c->cv, &c->mu);
 	bool ok = !c->f.failed;
 	if (ok) {
 		c->q[(c->qhead + c->qlen++) % c->qmax] = (struct seg){ buf, (uint32_t)len, c->seq++ };
 		c->st.segments++;
+		c->queued += len;
 		pthread_cond_broadcast(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -357,7 +366,22 @@ static int control_frame(struct snd *c, bool *r2s_open)
 		fail(c, "the control connection to %s: %s", c->where, e);
 		return -1;
 	}
-	if (kind == MIG_BACK_NOTE) {
+	if (kind == MIG_BACK_ACK) {
+		uint64_t v;
+		memcpy(&v, buf, 8);
+		v = le64toh(v);
+		pthread_mutex_lock(&c->mu);
+		bool bad = v < c->acked || v > c->queued;
+		if (!bad)
+			c->acked = v;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		if (bad) {
+			fail(c, "the receiver %s acknowledged %llu bytes of the stream, which it "
+			     "cannot have", c->where, (unsigned long long)v);
+			return -1;
+		}
+	} else if (kind == MIG_BACK_NOTE) {
 		buf[len] = '\0';
 		mig_note_clean((char *)buf);
 		if (c->h && c->h->note)
@@ -460,6 +484,7 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 	if (!c)
 		goto out;
 	*c = (struct snd){ .o = o, .h = h, .s2r = s2r, .r2s = r2s, .qmax = o->streams,
+			   .window = (uint64_t)o->streams * MIG_WINDOW_PER_STREAM,
 			   .timeout_ms = o->timeout_ms ? o->timeout_ms : MIG_TCP_TIMEOUT_MS_DEFAULT,
 			   .f.stop = eventfd(0, EFD_CLOEXEC) };
 	c->ctl.fd = -1;

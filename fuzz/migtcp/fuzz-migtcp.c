@@ -1,7 +1,8 @@
 /* fuzz-migtcp: what the TCP transport of migrations reads from a peer
  * (migrate/mux.c, cred.c) and from its command line (netaddr.c), over any
  * bytes. The first byte picks the parser:
- *   0 a hello line          1 a hello's answer       2 the back frames
+ *   0 a hello line          1 a hello's answer       2 the back frames (xl's
+ *   bytes, notes, acknowledgements)
  *   3 data frames on connections, through the receiver's order checks
  *   4 the sender's cut, fed in pieces   5 an address   6 a peer's certificate
  * Invariants the callers rely on abort when they break: an order check
@@ -44,7 +45,8 @@ static void back(const uint8_t *p, size_t n)
 		uint32_t kind, len;
 		if (mig_back_decode(p, &kind, &len, err, sizeof(err)) < 0)
 			continue;
-		if (len > (kind == MIG_BACK_NOTE ? MIG_NOTE_MAX : MIG_BACK_MAX))
+		if (len > (kind == MIG_BACK_NOTE ? MIG_NOTE_MAX : MIG_BACK_MAX) ||
+		    (kind == MIG_BACK_ACK && len != 8))
 			abort();
 		size_t k = len < n - MIG_BACK_HDR ? len : n - MIG_BACK_HDR;
 		k = k < MIG_NOTE_MAX ? k : MIG_NOTE_MAX;

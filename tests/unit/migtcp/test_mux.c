@@ -81,6 +81,10 @@ static void test_frames(void)
 	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
 	mig_back_encode(9, 1, h);
 	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
+	mig_back_encode(MIG_BACK_ACK, 8, h);
+	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == 0 && kind == MIG_BACK_ACK);
+	mig_back_encode(MIG_BACK_ACK, 7, h);
+	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
 }
 
 static int take(struct mig_merge *m, unsigned conn, uint64_t seq, uint32_t kind)
