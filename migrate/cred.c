@@ -503,7 +503,8 @@ int mig_cred_peers(const char *dir, struct mig_cred_info **list, size_t *n, char
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	qsort(*list, *n, sizeof(**list), by_name);
+	if (*n)
+		qsort(*list, *n, sizeof(**list), by_name);
 	return 0;
 }
 
