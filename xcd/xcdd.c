@@ -9,6 +9,7 @@
 #include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
+#include "../lib/pidlock.h"
 #include "clients.h"
 #include "daemons.h"
 #include "host.h"
@@ -26,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -97,39 +97,6 @@ fail:;
 	if (fd >= 0)
 		close(fd);
 	return rc;
-}
-
-static int take_lock(const char *rundir, int *out)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/xcdd.lock", rundir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "xcdd: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		char pid[32] = "";
-		ssize_t n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
-			fprintf(stderr,
-				"xcdd: another xcdd is running on %s (pid %s holds %s); not starting\n",
-				rundir, pid[0] ? pid : "?", path);
-		close(fd);
-		return -1;
-	}
-	*out = fd;
-	return 0;
-}
-
-static void write_pid(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		log_warn("cannot write the pid to the lock file: %s", strerror(errno));
 }
 
 /* --hotplug-dir, else $XCD_HOTPLUG_DIR, else the installed folder, else the
@@ -312,21 +279,31 @@ static int make_paths(const struct opts *o, struct paths *p)
 	return 0;
 }
 
-/* The process: the lock on P's rundir, detached unless O says foreground,
- * its log, and SIGS (SIGTERM, SIGINT, SIGHUP) blocked for the loop's
- * signalfd. The lock's descriptor, or -1 (said). */
+/* The process: the lock on P's rundir (lib/pidlock.h: the process's own, so
+ * that no child of an xcdd killed a moment ago still holds it), detached
+ * unless O says foreground, its log, and SIGS (SIGTERM, SIGINT, SIGHUP)
+ * blocked for the loop's signalfd. The lock's descriptor, or -1 (said). */
 static int start_process(const struct opts *o, const struct paths *p, sigset_t *sigs)
 {
-	int lock_fd;
-	if (take_lock(p->rundir, &lock_fd) < 0)
+	char lock[PATH_MAX + 32], err[XCD_ERR_MAX];
+	snprintf(lock, sizeof(lock), "%s/xcdd.lock", p->rundir);
+	/* Asked before daemon(3), whose child takes the lock, to say it here. */
+	pid_t holder = pidlock_holder(lock);
+	if (holder > 0) {
+		fprintf(stderr, "xcdd: another xcdd is running on %s (pid %d holds %s); not starting\n",
+			p->rundir, (int)holder, lock);
 		return -1;
+	}
 	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "xcdd: daemon: %s\n", strerror(errno));
-		close(lock_fd);
 		return -1;
 	}
 	log_init("xcdd", !o->foreground, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	write_pid(lock_fd);
+	int lock_fd = pidlock_take(lock, "xcdd", err, sizeof(err));
+	if (lock_fd < 0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
 	sigemptyset(sigs);
 	sigaddset(sigs, SIGTERM);
 	sigaddset(sigs, SIGINT);
