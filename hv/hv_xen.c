@@ -2,7 +2,7 @@
  * builder makes PV and PVH domains from a kernel image), libxenforeignmemory
  * and libxenevtchn. Operations not done yet answer -ENOSYS and say so. */
 #include "acpi.h"
-#include "backend.h"
+#include "hv_xen.h"
 #include "../lib/log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -39,16 +39,8 @@ static xentoollog_logger xtl_to_log = { .vmessage = xtl_vmessage, .destroy = xtl
  * (LIBXL_MAXMEM_CONSTANT), so both toolstacks read the same limits back. */
 #define XEN_MAXMEM_SLACK_KB 1024u
 
-struct xen_handles {
-	xc_interface *xch;
-	xenforeignmemory_handle *fmem;
-	xenevtchn_handle *evtchn;
-};
-
-static struct xen_handles *xh(struct hv *hv) { return hv->priv; }
-
 /* libxenctrl returns -1 with errno set. */
-static int xfail(struct hv *hv, const char *what, uint32_t domid)
+int xfail(struct hv *hv, const char *what, uint32_t domid)
 {
 	int e = errno ? errno : EIO;
 	return hv_fail(hv, -e, "xen: %s of domain %u: %s", what, domid, strerror(e));
@@ -233,7 +225,7 @@ static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 #define XEN_SUSPEND_POLL_MS 20
 
 /* libxenguest's own explanation of its last failure on this handle. */
-static const char *xc_last(xc_interface *xch)
+const char *xc_last(xc_interface *xch)
 {
 	const xc_error *e = xc_get_last_error(xch);
 	return e && e->code != XC_ERROR_NONE && e->message[0] ? e->message : "no detail from libxc";
@@ -368,19 +360,6 @@ static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct 
 	dom->e820 = e820;
 	dom->e820_entries = n;
 	return n;
-}
-
-/* Restoring a Xen guest means xc_domain_restore's work (populating the
- * physmap, pagetable types, HVM context and params): not written yet, so
- * this says so instead of pretending. */
-static int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
-			      struct hv_build_result *out)
-{
-	(void)spec;
-	memset(out, 0, sizeof(*out));
-	return hv_fail(hv, -EOPNOTSUPP,
-		       "restore of domain %u: restoring a guest's saved state on Xen is not implemented yet (only simulated guests)",
-		       domid);
 }
 
 static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
@@ -832,6 +811,17 @@ static const struct hv_ops xen_ops = {
 	.logdirty_bitmap = xen_ld_bitmap,
 	.map = xen_map,
 	.unmap = xen_unmap,
+	.domain_max_pfn = xen_max_pfn,
+	.pfn_types = xen_pfn_types,
+	.populate = xen_populate,
+	.tsc_info_get = xen_tsc_get,
+	.tsc_info_set = xen_tsc_set,
+	.cpu_policy_get = xen_policy_get,
+	.cpu_policy_set = xen_policy_set,
+	.hvm_context_get = xen_hvm_context_get,
+	.hvm_context_set = xen_hvm_context_set,
+	.hvm_param_get = xen_param_get,
+	.hvm_param_set = xen_param_set,
 	.evtchn_alloc_unbound = xen_evtchn_alloc,
 	.evtchn_bind = xen_evtchn_bind,
 	.evtchn_notify = xen_evtchn_notify,

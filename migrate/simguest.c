@@ -159,10 +159,19 @@ int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
 		snprintf(err, errlen, "no memory");
 		return -ENOMEM;
 	}
+	/* A domain made for a restore has no page until it is given them. */
+	uint64_t pfns[HV_PFN_TYPES_MAX];
+	for (uint64_t p = 0; rc == 0 && p < npages; p += HV_PFN_TYPES_MAX) {
+		uint32_t n = 0;
+		for (; n < HV_PFN_TYPES_MAX && p + n < npages; n++)
+			pfns[n] = p + n;
+		rc = hv_populate(hv, domid, pfns, n);
+	}
 	void *base;
-	rc = hv_map(hv, domid, 0, npages, HV_MAP_READ | HV_MAP_WRITE, &base);
+	if (rc == 0)
+		rc = hv_map(hv, domid, 0, npages, HV_MAP_READ | HV_MAP_WRITE, &base);
 	if (rc < 0) {
-		snprintf(err, errlen, "mapping domain %u's %llu pages: %s", domid,
+		snprintf(err, errlen, "populating and mapping domain %u's %llu pages: %s", domid,
 			 (unsigned long long)npages, hv_error(hv));
 		free(r.have_ctx);
 		free(r.seen);

@@ -18,6 +18,6 @@ $cc $cflags "$src/fuzz/sim/fuzz-xenbus.c" "$src/fuzz/sim/xenbus-fake.c" \
 	"$src/sim/xenbus.c" "$src/sim/kv.c" -o "$out/fuzz-xenbus"
 echo "  CLANGLD  $out/fuzz-sim-control"
 # shellcheck disable=SC2086
-$cc $cflags -DPACKAGE_VERSION='"fuzz"' "$src/fuzz/sim/fuzz-sim-control.c" "$src/sim/domain.c" \
+$cc $cflags -DPACKAGE_VERSION='"fuzz"' "$src/fuzz/sim/fuzz-sim-control.c" "$src/sim/domain.c" "$src/sim/platform.c" \
 	"$src/sim/guest.c" "$src/sim/evtchn.c" "$src/sim/xenbus.c" "$src/sim/kv.c" \
 	"$src/sim/logdirty.c" "$src/lib/log.c" "$src/lib/loop.c" -o "$out/fuzz-sim-control"

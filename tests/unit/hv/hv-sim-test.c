@@ -5,6 +5,7 @@
 #include "../../../lib/errmsg.h"
 #include "../../../sim/guest.h"
 #include "../../../sim/proto.h"
+#include "simfix.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <poll.h>
@@ -22,7 +23,6 @@
 #include <unistd.h>
 
 #define HOST_MIB 512
-#define WAIT_MS 5000
 
 /* The fixture shared by the suite's tests, which run in order. */
 static struct {
@@ -32,15 +32,6 @@ static struct {
 	uint32_t dom[3]; /* dirty 2 vCPUs 16 MiB; idle 8 MiB; dirty 8 MiB */
 	uint64_t pages[3];
 } F;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms) { usleep(ms * 1000); }
 
 static int build(struct hv *hv, uint32_t domid, const char *kernel)
 {
@@ -66,8 +57,6 @@ static int build(struct hv *hv, uint32_t domid, const char *kernel)
 		CU_ASSERT_FATAL(rc_ >= 0);                                       \
 	} while (0)
 
-static int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **hv);
-
 static int start_sim(void)
 {
 	snprintf(F.dir, sizeof(F.dir), "/tmp/hv-sim-test.XXXXXX");
@@ -75,38 +64,6 @@ static int start_sim(void)
 		return -1;
 	snprintf(F.sock, sizeof(F.sock), "%s/sim.sock", F.dir);
 	return spawn_sim(F.dir, F.sock, &F.pid, &F.hv);
-}
-
-static int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **hv)
-{
-	const char *b = getenv("XCD_BUILDDIR");
-	char bin[4096];
-	snprintf(bin, sizeof(bin), "%s/sim/xcd-sim", b ? b : ".");
-	if (access(bin, X_OK) < 0) {
-		fprintf(stderr, "hv-sim-test: %s: %s (set XCD_BUILDDIR)\n", bin, strerror(errno));
-		return -1;
-	}
-	*pid = fork();
-	if (*pid < 0)
-		return -1;
-	if (*pid == 0) {
-		char log[160];
-		snprintf(log, sizeof(log), "%s/xcd-sim.%d.log", dir, (int)getpid());
-		if (!freopen(log, "w", stderr))
-			_exit(127);
-		execl(bin, bin, "--socket", sock, "--cpus", "2", "--memory", "512", "--verbose",
-		      (char *)NULL);
-		_exit(127);
-	}
-	char err[XCD_ERR_MAX] = "";
-	uint64_t t0 = now_ms();
-	while (now_ms() - t0 < WAIT_MS) {
-		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
-			return 0;
-		sleep_ms(20);
-	}
-	fprintf(stderr, "hv-sim-test: xcd-sim did not come up: %s\n", err);
-	return -1;
 }
 
 static int suite_init(void) { return start_sim(); }
