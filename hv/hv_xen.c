@@ -46,6 +46,34 @@ int xfail(struct hv *hv, const char *what, uint32_t domid)
 	return hv_fail(hv, -e, "xen: %s of domain %u: %s", what, domid, strerror(e));
 }
 
+int xen_domaininfo(struct hv *hv, uint32_t domid, xc_domaininfo_t *info)
+{
+	errno = 0;
+	int n = xc_domain_getinfolist(xh(hv)->xch, domid, 1, info);
+	if (n < 0)
+		return xfail(hv, "getinfo", domid);
+	if (n == 0 || info->domain != domid)
+		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
+	return 0;
+}
+
+int xen_ring_channels(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		      uint32_t *store_port, uint32_t *console_port)
+{
+	xc_interface *xch = xh(hv)->xch;
+	errno = 0;
+	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
+	if (sport < 0)
+		return xfail(hv, "xenstore event channel", domid);
+	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
+								  spec->console_domid);
+	if (cport < 0)
+		return xfail(hv, "console event channel", domid);
+	*store_port = (uint32_t)sport;
+	*console_port = (uint32_t)cport;
+	return 0;
+}
+
 static void xen_close(struct hv *hv)
 {
 	struct xen_handles *x = xh(hv);
@@ -119,13 +147,10 @@ static void from_xc(const xc_domaininfo_t *i, struct hv_dominfo *o)
 static int xen_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 {
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xh(hv)->xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "getinfo", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
-	from_xc(&info, out);
-	return 0;
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc == 0)
+		from_xc(&info, out);
+	return rc;
 }
 
 static int xen_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
@@ -180,11 +205,9 @@ static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 {
 	xc_interface *xch = xh(hv)->xch;
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "getinfo", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc < 0)
+		return rc;
 	xc_cpupoolinfo_t *pool = xc_cpupool_getinfo(xch, info.cpupool);
 	if (!pool)
 		return xfail(hv, "cpupool info", domid);
@@ -369,11 +392,9 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	if (!spec->kernel || !spec->kernel[0])
 		return hv_fail(hv, -EINVAL, "xen: build of domain %u: no kernel image given", domid);
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "build (getinfo)", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: build: domain %u does not exist", domid);
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc < 0)
+		return rc;
 	int pvh = !!(info.flags & XEN_DOMINF_hvm_guest);
 	/* The RAM to build is what create allowed, less the slack it added. */
 	uint64_t max_kb = (uint64_t)info.max_pages * 4;
@@ -386,13 +407,9 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 
 	/* The guest's ends of its xenstore and console channels, open to the
 	 * domains serving them; start info (PV) or HVM params (PVH) carry them. */
-	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
-	if (sport < 0)
-		return xfail(hv, "build (xenstore event channel)", domid);
-	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
-								  spec->console_domid);
-	if (cport < 0)
-		return xfail(hv, "build (console event channel)", domid);
+	uint32_t sport, cport;
+	if ((rc = xen_ring_channels(hv, domid, spec, &sport, &cport)) < 0)
+		return rc;
 
 	struct xc_dom_image *dom = xc_dom_allocate(xch, spec->cmdline ? spec->cmdline : "", NULL);
 	if (!dom)
@@ -401,7 +418,7 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	struct e820entry e820[4];
 	uint8_t acpi[ACPI_TABLES_MAX];
 	const char *what;
-	int rc = 0;
+	rc = 0;
 	dom->container_type = pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
 	dom->max_vcpus = info.max_vcpu_id + 1;
 	dom->xenstore_evtchn = (unsigned)sport;

@@ -20,6 +20,12 @@ static inline struct xen_handles *xh(struct hv *hv) { return hv->priv; }
 int xfail(struct hv *hv, const char *what, uint32_t domid);
 /* libxenguest's own explanation of its last failure on this handle. */
 const char *xc_last(xc_interface *xch);
+/* Xen's record of DOMID into *INFO: -ESRCH when there is no such domain. */
+int xen_domaininfo(struct hv *hv, uint32_t domid, xc_domaininfo_t *info);
+/* The guest's ends of its xenstore and console channels, unbound for the
+ * domains SPEC names (what a build and a restore's end give the guest). */
+int xen_ring_channels(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		      uint32_t *store_port, uint32_t *console_port);
 
 int xen_max_pfn(struct hv *hv, uint32_t domid, uint64_t *max_pfn);
 int xen_pfn_types(struct hv *hv, uint32_t domid, const uint64_t *pfns, uint32_t n,

@@ -211,16 +211,14 @@ int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec
 	xc_interface *xch = xh(hv)->xch;
 	memset(out, 0, sizeof(*out));
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "restore (getinfo)", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: restore: domain %u does not exist", domid);
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc < 0)
+		return rc;
 	if (!(info.flags & XEN_DOMINF_hvm_guest))
 		return hv_fail(hv, -EOPNOTSUPP, "xen: restore of domain %u: restoring a PV guest "
 			       "on Xen is not implemented yet (PVH guests are)", domid);
 	uint64_t store_pfn = 0, console_pfn = 0;
-	int rc = xen_param_get(hv, domid, HVM_PARAM_STORE_PFN, &store_pfn);
+	rc = xen_param_get(hv, domid, HVM_PARAM_STORE_PFN, &store_pfn);
 	if (rc == 0)
 		rc = xen_param_get(hv, domid, HVM_PARAM_CONSOLE_PFN, &console_pfn);
 	if (rc < 0)
@@ -229,14 +227,9 @@ int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec
 		return hv_fail(hv, -EINVAL, "xen: restore of domain %u: the stream gave no %s ring "
 			       "(HVM parameter %s is 0)", domid, store_pfn ? "console" : "xenstore",
 			       store_pfn ? "CONSOLE_PFN" : "STORE_PFN");
-	errno = 0;
-	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
-	if (sport < 0)
-		return xfail(hv, "restore (xenstore event channel)", domid);
-	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
-								  spec->console_domid);
-	if (cport < 0)
-		return xfail(hv, "restore (console event channel)", domid);
+	uint32_t sport, cport;
+	if ((rc = xen_ring_channels(hv, domid, spec, &sport, &cport)) < 0)
+		return rc;
 	if ((rc = xen_param_set(hv, domid, HVM_PARAM_STORE_EVTCHN, (uint64_t)sport)) < 0 ||
 	    (rc = xen_param_set(hv, domid, HVM_PARAM_CONSOLE_EVTCHN, (uint64_t)cport)) < 0)
 		return rc;
@@ -246,9 +239,9 @@ int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec
 		return hv_fail(hv, -(errno ? errno : EIO), "xen: restore of domain %u: seeding "
 			       "its grant table: %s", domid, xc_last(xch));
 	out->store_pfn = store_pfn;
-	out->store_port = (uint32_t)sport;
+	out->store_port = sport;
 	out->console_pfn = console_pfn;
-	out->console_port = (uint32_t)cport;
+	out->console_port = cport;
 	log_debug("xen: restored PVH domain %u: store pfn %#llx port %u, console pfn %#llx "
 		  "port %u", domid, (unsigned long long)store_pfn, out->store_port,
 		  (unsigned long long)console_pfn, out->console_port);

@@ -165,18 +165,6 @@ static int compare(struct probe *p, uint32_t domid, const struct state *old)
 	return bad;
 }
 
-static int suspend(struct probe *p, uint32_t domid)
-{
-	long t0 = now_ms();
-	if (ask_shutdown(p, domid, "suspend"))
-		return 1;
-	int rc = hv_domain_suspend(p->hv, domid);
-	if (rc < 0)
-		return hvfail(p, "hv_domain_suspend", rc);
-	fprintf(stderr, "hv-probe: domain %u suspended in %ld ms\n", domid, now_ms() - t0);
-	return 0;
-}
-
 static int clone_into(struct probe *p, uint32_t domid, uint32_t to, const char *name,
 		      struct state *s, const struct hv_dominfo *di)
 {
@@ -225,7 +213,7 @@ int cmd_clone(struct probe *p, uint32_t domid, const char *name)
 	struct state *s = calloc(1, sizeof(*s));
 	if (!s)
 		return failf("out of memory");
-	int ret = suspend(p, domid) || read_memory_map(p, domid, s) || read_state(p, domid, s);
+	int ret = suspend_guest(p, domid) || read_memory_map(p, domid, s) || read_state(p, domid, s);
 	uint32_t to = 0;
 	if (!ret) {
 		struct hv_domain_config cfg = { .max_vcpus = di.max_vcpus,

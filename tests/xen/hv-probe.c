@@ -444,7 +444,7 @@ int ask_shutdown(struct probe *p, uint32_t domid, const char *reason)
 	return 0;
 }
 
-static int cmd_suspend(struct probe *p, uint32_t domid)
+int suspend_guest(struct probe *p, uint32_t domid)
 {
 	long t0 = now_ms();
 	if (ask_shutdown(p, domid, "suspend"))
@@ -452,13 +452,21 @@ static int cmd_suspend(struct probe *p, uint32_t domid)
 	int rc = hv_domain_suspend(p->hv, domid);
 	if (rc < 0)
 		return hvfail(p, "hv_domain_suspend", rc);
+	fprintf(stderr, "hv-probe: domain %u suspended in %ld ms\n", domid, now_ms() - t0);
+	return 0;
+}
+
+static int cmd_suspend(struct probe *p, uint32_t domid)
+{
+	if (suspend_guest(p, domid))
+		return 1;
+	int rc;
 	struct hv_dominfo d;
 	if (info(p, domid, &d))
 		return 1;
 	if (!(d.flags & HV_DOMF_SHUTDOWN) || d.shutdown_reason != HV_SHUTDOWN_SUSPEND)
 		return failf("suspend: domain %u has flags %#x reason %u", domid, d.flags,
 			     d.shutdown_reason);
-	fprintf(stderr, "hv-probe: domain %u suspended in %ld ms\n", domid, now_ms() - t0);
 	/* suspending again: already there */
 	if ((rc = hv_domain_suspend(p->hv, domid)) < 0)
 		return hvfail(p, "hv_domain_suspend of a suspended domain", rc);

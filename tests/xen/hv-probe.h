@@ -24,6 +24,8 @@ int xs_domain_entries(struct probe *p, uint32_t domid, const char *name,
 		      const struct hv_build_result *b, uint64_t mem_kb);
 /* control/shutdown := REASON. */
 int ask_shutdown(struct probe *p, uint32_t domid, const char *reason);
+/* Asks the guest to suspend itself, waits until Xen says it did (timed). */
+int suspend_guest(struct probe *p, uint32_t domid);
 
 /* hv-probe-state.c: hv-probe clone DOMID NAME (see hv-probe.c's header). */
 int cmd_clone(struct probe *p, uint32_t domid, const char *name);

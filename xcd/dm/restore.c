@@ -48,7 +48,7 @@ static int fill_work(int fd, void *arg, char *err, size_t errlen)
 	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
 	free(config);
 	if (rc == 0)
-		rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+		rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	close(in_fd);
 	hv_close(hv);

@@ -11,17 +11,11 @@
 #include "simfix.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-static struct {
-	char dir[64], sock[128];
-	pid_t pid;
-	struct hv *hv;
-} F;
+static struct simfix F;
 
 #define CHECK_RC(expr)                                                           \
 	do {                                                                     \
@@ -42,27 +36,8 @@ static struct {
 		}                                                                  \
 	} while (0)
 
-static int suite_init(void)
-{
-	snprintf(F.dir, sizeof(F.dir), "/tmp/hv-sim-state.XXXXXX");
-	if (!mkdtemp(F.dir))
-		return -1;
-	snprintf(F.sock, sizeof(F.sock), "%s/sim.sock", F.dir);
-	return spawn_sim(F.dir, F.sock, &F.pid, &F.hv);
-}
-
-static int suite_clean(void)
-{
-	if (F.hv)
-		hv_close(F.hv);
-	if (F.pid > 0) {
-		kill(F.pid, SIGKILL);
-		waitpid(F.pid, NULL, 0);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", F.dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+static int suite_init(void) { return simfix_up(&F, "hv-sim-state"); }
+static int suite_clean(void) { return simfix_down(&F); }
 
 static uint32_t create(enum hv_domain_type type, uint32_t vcpus, uint64_t mib)
 {

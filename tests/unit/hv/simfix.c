@@ -2,9 +2,11 @@
 #include "simfix.h"
 #include "../../../lib/errmsg.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,4 +49,27 @@ int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **hv)
 	}
 	fprintf(stderr, "hv-sim-test: xcd-sim did not come up: %s\n", err);
 	return -1;
+}
+
+int simfix_up(struct simfix *f, const char *name)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/%s.XXXXXX", name);
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->sock, sizeof(f->sock), "%s/sim.sock", f->dir);
+	return spawn_sim(f->dir, f->sock, &f->pid, &f->hv);
+}
+
+int simfix_down(struct simfix *f)
+{
+	if (f->hv)
+		hv_close(f->hv);
+	f->hv = NULL;
+	if (f->pid > 0) {
+		kill(f->pid, SIGKILL);
+		waitpid(f->pid, NULL, 0);
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
