@@ -338,6 +338,8 @@ int sim_domain_resume(struct sim_domain *d)
 		rc = -EINVAL;
 	} else {
 		d->shutdown = 0;
+		if (d->built)
+			sim_xenbus_cancelled(d);
 		pthread_cond_broadcast(&d->run_cv);
 	}
 	pthread_mutex_unlock(&d->mu);

@@ -192,6 +192,9 @@ void sim_xenbus_boot(struct sim_domain *d);
  * as after a ring reset, and sim:kv's request read again. */
 void sim_xenbus_resume(struct sim_domain *d);
 int sim_xenbus_check(struct sim_domain *d, char *err, size_t errlen);
+/* RESUME of a suspended guest in its own domain: its suspend returns
+ * "cancelled", it goes on with its xenstore connection as it was. */
+void sim_xenbus_cancelled(struct sim_domain *d);
 void sim_xenbus_step(struct sim_domain *d);
 
 /* kv.c: the sim:kv program's store, in guest memory from data_pfn. */

@@ -101,6 +101,11 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 		dm_hv_fail(m, &op->e, rc, "cannot read the state of", d->name);
 		goto undo;
 	}
+	if (i.type == HV_DOM_PVH && m->xs &&
+	    (rc = xsd_resumed_features(m->xs, d->domid, xerr, sizeof(xerr))) < 0) {
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
+		goto undo;
+	}
 	if ((rc = dm_apply_config(m, d, cfg, i.max_vcpus, &op->e)) < 0)
 		goto undo;
 	dm_op_devices(op, true, cfg);
