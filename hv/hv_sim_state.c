@@ -3,6 +3,7 @@
  * featureset words become CPUID leaves as Xen numbers them, its vCPUs'
  * contexts an HVM context blob in Xen's save format. */
 #include "hv_sim.h"
+#include "sim_hvmctx.h"
 #include "../sim/guest.h"
 #include "../sim/proto.h"
 #include <errno.h>
@@ -185,22 +186,7 @@ int sim_policy_set(struct hv *hv, uint32_t domid, const struct hv_cpuid_leaf *le
 	return hv_sim_call(hv, SIM_OP_FEATURES_SET, domid, w, 4ull * n, NULL, 0, NULL, 0, NULL);
 }
 
-/* ---- HVM context: the vCPUs' contexts in Xen's save format ---- */
-
-struct desc {
-	uint16_t typecode, instance;
-	uint32_t length;
-};
-struct header {
-	uint32_t magic, version;
-	uint64_t changeset;
-	uint32_t cpuid, gtsc_khz;
-};
-#define CODE_END 0
-#define CODE_HEADER 1
-#define CODE_VCPU 0x5843	 /* "XC": beyond Xen's codes */
-#define SIM_HVM_MAGIC 0x5843534du /* "XCSM", where Xen has its HVM_FILE_MAGIC */
-#define SIM_HVM_VERSION 1
+/* ---- HVM context: the vCPUs' contexts in Xen's save format (sim_hvmctx.c) ---- */
 
 /* A PVH domain's vCPU count, or -EINVAL for a PV one (as Xen). */
 static int pvh_vcpus(struct hv *hv, uint32_t domid, uint32_t *n)
@@ -216,23 +202,13 @@ static int pvh_vcpus(struct hv *hv, uint32_t domid, uint32_t *n)
 	return 0;
 }
 
-static uint8_t *put(uint8_t *p, uint16_t code, uint16_t inst, const void *data, uint32_t len)
-{
-	struct desc d = { code, inst, len };
-	memcpy(p, &d, sizeof(d));
-	if (len)
-		memcpy(p + sizeof(d), data, len);
-	return p + sizeof(d) + len;
-}
-
 int sim_hvm_context_get(struct hv *hv, uint32_t domid, void *buf, size_t *len)
 {
 	uint32_t nv = 0;
 	int rc = pvh_vcpus(hv, domid, &nv);
 	if (rc < 0)
 		return rc;
-	size_t need = 3 * sizeof(struct desc) + sizeof(struct header) +
-		      nv * (sizeof(struct desc) + sizeof(struct sim_vcpu_context));
+	size_t need = sim_hvmctx_size(nv, sizeof(struct sim_vcpu_context));
 	if (!buf) {
 		*len = need;
 		return 0;
@@ -240,68 +216,15 @@ int sim_hvm_context_get(struct hv *hv, uint32_t domid, void *buf, size_t *len)
 	if (*len < need)
 		return hv_fail(hv, -ENOSPC, "xcd-sim: HVM context of domain %u: %zu bytes, the "
 			       "buffer has %zu", domid, need, *len);
-	struct header h = { SIM_HVM_MAGIC, SIM_HVM_VERSION, 0, 0, 0 };
-	uint8_t *p = put(buf, CODE_HEADER, 0, &h, sizeof(h));
+	uint8_t *p = sim_hvmctx_header(buf);
 	for (uint32_t v = 0; v < nv; v++) {
 		struct sim_vcpu_context c;
 		size_t clen = sizeof(c);
 		if ((rc = hv_vcpu_get_context(hv, domid, v, &c, &clen)) < 0)
 			return rc;
-		p = put(p, CODE_VCPU, (uint16_t)v, &c, (uint32_t)clen);
+		p = sim_hvmctx_vcpu(p, v, &c, (uint32_t)clen);
 	}
-	p = put(p, CODE_END, 0, NULL, 0);
-	*len = (size_t)(p - (uint8_t *)buf);
-	return 0;
-}
-
-/* BUF (LEN bytes) checked whole: a header of xcd-sim's, one context per
- * vCPU of the domain's NV, then END and nothing after; *AT each vCPU's. */
-static int parse(struct hv *hv, uint32_t domid, const uint8_t *buf, size_t len, uint32_t nv,
-		 const uint8_t **at)
-{
-	size_t off = 0;
-	for (int first = 1;; first = 0) {
-		struct desc d;
-		if (len - off < sizeof(d))
-			return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: it ends "
-				       "at byte %zu without its END record", domid, off);
-		memcpy(&d, buf + off, sizeof(d));
-		off += sizeof(d);
-		if (d.length > len - off)
-			return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: record "
-				       "%#x at byte %zu runs past its end", domid, d.typecode,
-				       off - sizeof(d));
-		const uint8_t *body = buf + off;
-		off += d.length;
-		if (first) {
-			struct header h;
-			if (d.typecode != CODE_HEADER || d.length != sizeof(h))
-				return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: "
-					       "no header first (another host's?)", domid);
-			memcpy(&h, body, sizeof(h));
-			if (h.magic != SIM_HVM_MAGIC || h.version != SIM_HVM_VERSION)
-				return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: "
-					       "magic %#x version %u, not xcd-sim's (a Xen "
-					       "guest's?)", domid, h.magic, h.version);
-		} else if (d.typecode == CODE_END) {
-			if (d.length || off != len)
-				return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: "
-					       "bytes after its END record", domid);
-			break;
-		} else if (d.typecode != CODE_VCPU || d.instance >= nv ||
-			   d.length != sizeof(struct sim_vcpu_context) || at[d.instance]) {
-			return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: record "
-				       "%#x instance %u of %u bytes at byte %zu: not a vCPU context "
-				       "of its %u (or one twice)", domid, d.typecode, d.instance,
-				       d.length, off - d.length - sizeof(d), nv);
-		} else {
-			at[d.instance] = body;
-		}
-	}
-	for (uint32_t v = 0; v < nv; v++)
-		if (!at[v])
-			return hv_fail(hv, -EINVAL, "xcd-sim: HVM context of domain %u: no context "
-				       "for vCPU %u", domid, v);
+	*len = (size_t)(sim_hvmctx_end(p) - (uint8_t *)buf);
 	return 0;
 }
 
@@ -314,7 +237,11 @@ int sim_hvm_context_set(struct hv *hv, uint32_t domid, const void *buf, size_t l
 	const uint8_t **at = calloc(nv, sizeof(*at));
 	if (!at)
 		return hv_fail(hv, -ENOMEM, "xcd-sim: HVM context: out of memory");
-	rc = parse(hv, domid, buf, len, nv, at);
+	char err[XCD_ERR_MAX];
+	rc = sim_hvmctx_parse(buf, len, nv, sizeof(struct sim_vcpu_context), at, err,
+			      sizeof(err));
+	if (rc < 0)
+		hv_fail(hv, rc, "xcd-sim: HVM context of domain %u: %s", domid, err);
 	for (uint32_t v = 0; rc == 0 && v < nv; v++)
 		rc = hv_vcpu_set_context(hv, domid, v, at[v], sizeof(struct sim_vcpu_context));
 	free(at);
