@@ -180,16 +180,23 @@ struct hv_build_result {
 int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		    struct hv_build_result *out);
 /* Makes a created, never-built domain into which a migration stream has put
- * memory and vCPU contexts (hv_map, hv_vcpu_set_context) runnable as the
- * saved guest; it stays paused. *OUT is what hv_domain_build returns: the
- * store and console pfns and ports, for INTRODUCE, the channels unbound for
- * SPEC's store_domid and console_domid (SPEC's other fields are unused).
+ * memory and state (hv_populate and hv_map; a PVH guest's TSC, params, CPU
+ * policy and HVM context; a simulated PV guest's vCPU contexts) runnable as
+ * the saved guest; it stays paused. *OUT is what hv_domain_build returns:
+ * the store and console pfns and ports, for INTRODUCE, the channels unbound
+ * for SPEC's store_domid and console_domid (SPEC's other fields are unused).
  * -EINVAL: the memory does not hold the guest the domain was created for
- * (xcd-sim: no guest header, or one of another size or vCPU count); -EEXIST:
- * already built. xcd-sim: the guest program named in the memory's header
- * goes on where it was saved; its xenbus starts its conversation with the
- * new xenstored again, as a restored Linux guest does. Xen: -EOPNOTSUPP for
- * now (restoring a Xen guest's state is libxenguest's job, not yet done). */
+ * (xcd-sim: a page never populated, no guest header, or one of another size
+ * or vCPU count; Xen: no xenstore or console ring in its HVM params).
+ * xcd-sim: -EEXIST when already built; the guest program named in the
+ * memory's header goes on where it was saved; its xenbus starts its
+ * conversation with the new xenstored again, as a restored Linux guest does.
+ * Xen, a PVH guest: what libxc's restore does at a stream's end: new store
+ * and console channels, told to the guest through HVM_PARAM_STORE_EVTCHN and
+ * _CONSOLE_EVTCHN (a resuming Linux reads them again), the grant entries
+ * xenstored and xenconsoled map its rings through; the rings are where the
+ * stream's HVM_PARAM_STORE_PFN and _CONSOLE_PFN say. A PV guest on Xen:
+ * -EOPNOTSUPP (libxenguest's stream, not done yet). */
 int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 			     struct hv_build_result *out);
 /* Pause and unpause count, as Xen's do: a domain paused twice runs again
