@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mig_read_opts sim = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = MAX_PFN,
 				     .max_vcpus = MAX_VCPUS };
 	mig_read_xl(&in, &sim, &v, err, sizeof(err));
-	/* Pages read straight into a guest, as mig_restore_sim reads them. */
+	/* Pages read straight into a guest, as mig_restore reads them. */
 	mig_in_mem(&in, data, size);
 	struct mig_visitor d = { .config = config, .pages = direct_pages, .record = record,
 				 .page_dst = direct_dst };

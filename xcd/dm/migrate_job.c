@@ -155,7 +155,7 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;
 	struct mig_precopy_stats st;
-	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
+	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, NULL, &opts, &hooks,
 			 &st, err, errlen);
 	if (rc < 0)
 		report_stats(fd, "stats", &st);
@@ -187,7 +187,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
-	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);
 	return rc;

@@ -9,6 +9,9 @@
  *                                  it, finish (left paused); prints the domid;
  *                                  on any failure the domain is destroyed
  *   mig-guest count                the domains the host has, dom0 included
+ *   mig-guest records FILE         the libxc records of FILE in their order,
+ *                                  one name a line (PAGE_DATA once for a run
+ *                                  of them); needs no host
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
  *   mig-guest fill DOMID           writes non-zero bytes into every data page
@@ -206,8 +209,8 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	struct mig_out o;
 	if (fd < 0 || mig_out_init(&o, fd) < 0) {
@@ -215,7 +218,7 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		return 1;
 	}
 	struct mig_save_stats st;
-	int rc = mig_save_sim(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &st, err, sizeof(err));
+	int rc = mig_save(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &st, err, sizeof(err));
 	mig_out_free(&o);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -250,9 +253,9 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	}
 	int rc = mig_read_xl_config(&in, 0, &cfg, &len, err, sizeof(err));
 	unsigned long long mem = 0;
-	unsigned vcpus = 0;
-	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u}", &mem,
-				       &vcpus) != 2)) {
+	unsigned vcpus = 0, type = 0;
+	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+				       &mem, &vcpus, &type) != 3)) {
 		snprintf(err, sizeof(err), "the file's config is not mig-guest's");
 		rc = -EINVAL;
 	}
@@ -260,14 +263,14 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	int created = 0;
 	if (rc == 0) {
 		struct hv_domain_config dc = { .max_vcpus = vcpus, .max_mem_kb = mem,
-					       .type = HV_DOM_PV };
+					       .type = type == HV_DOM_PVH ? HV_DOM_PVH : HV_DOM_PV };
 		rc = hv_domain_create(hv, &dc, domid);
 		created = rc == 0;
 		if (rc < 0)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore_sim(hv, *domid, &in, NULL, err, sizeof(err));
+		rc = mig_restore(hv, *domid, &in, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;
@@ -338,8 +341,8 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	close(data[0]);
 	close(back[1]);
 	char cfg[128], err[512];
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	/* The rings, read from the guest's header: log-dirty does not see
 	 * xenstored's writes there. */
 	void *h0;
@@ -355,7 +358,7 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	struct mig_precopy_stats st;
 	int rc = mig_out_init(&o, data[1]);
 	if (rc == 0)
-		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, &mig_guest_sim, &opts, NULL,
+		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &opts, NULL,
 				 &st, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "no memory");
@@ -415,14 +418,61 @@ static int live_main(struct hv *hv, int argc, char **argv)
 	return live(hv, (uint32_t)strtoul(argv[i], NULL, 10), &pol, bw);
 }
 
+struct names {
+	char last[24];
+};
+
+static void say(struct names *n, const char *name)
+{
+	if (strcmp(n->last, name))
+		printf("%s\n", name);
+	snprintf(n->last, sizeof(n->last), "%s", name);
+}
+
+static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		   char *err, size_t errlen)
+{
+	say(ctx, "PAGE_DATA");
+	return 0;
+}
+
+static int r_record(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
+		    char *err, size_t errlen)
+{
+	char nb[16];
+	say(ctx, libxl ? mig_libxl_rec_name(type, nb) : mig_libxc_rec_name(type, nb));
+	return 0;
+}
+
+static int records(const char *file)
+{
+	char err[XCD_ERR_MAX];
+	int fd = open(file, O_RDONLY);
+	struct mig_in in;
+	if (fd < 0 || mig_in_fd(&in, fd) < 0) {
+		perror("mig-guest: open");
+		return 1;
+	}
+	struct names n = { "" };
+	struct mig_visitor v = { .ctx = &n, .pages = r_pages, .record = r_record };
+	int rc = mig_read_xl(&in, NULL, &v, err, sizeof(err));
+	mig_in_free(&in);
+	close(fd);
+	if (rc < 0)
+		fprintf(stderr, "mig-guest: records: %s\n", err);
+	return rc < 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct hv *hv;
 	char err[XCD_ERR_MAX];
 	if (argc < 2) {
-		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live ...\n");
+		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live|records ...\n");
 		return 2;
 	}
+	if (strcmp(argv[1], "records") == 0 && argc == 3)
+		return records(argv[2]);
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", err);
 		return 1;
