@@ -195,6 +195,9 @@ static int gen_host(yajl_gen g, void *arg)
 	    jw_kv_int(g, "nr_cpus", h.nr_cpus) || jw_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
 	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n))
 		return -EINVAL;
+	/* The I/O picture xcdd keeps: no read of the host here. */
+	if (x->io_info && (jw_str(g, "io") || x->io_info(x, g)))
+		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 

@@ -55,18 +55,14 @@ static int answer(const struct tune_wait *w, char **out, size_t *len)
 			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing,
 			      .journal_dir = w->x->tune_dir, .confirm_s = w->confirm_s,
 			      .fail_at = w->fail_at, .reason = w->reason };
-	char note[512] = "", vnote[256] = "", both[800];
+	char both[800] = "";
 	struct blk_inputs live = { 0 };
 	struct vbd_list vbds = { 0 };
 	char *mp = NULL;
 	if (w->area == TUNE_AREA_STORAGE && strcmp(q.sysroot, "/") == 0) {
-		if (tune_live_multipathd(&mp, &live.mpath_len, note, sizeof(note)) < 0 ||
-		    tune_live_vbds(w->doms, w->n_doms, &vbds, vnote, sizeof(vnote)) < 0)
+		if (tune_live_storage(w->doms, w->n_doms, &live, &mp, &vbds, both, sizeof(both)) < 0)
 			return -ENOMEM;
-		live.mpath_json = mp;
-		live.vbds = &vbds;
 		q.live = &live;
-		snprintf(both, sizeof(both), "%s%s%s", note, note[0] && vnote[0] ? "; " : "", vnote);
 		q.live_note = both;
 	}
 	int rc = tune_run(&q, &w->id, out, len);
@@ -123,24 +119,24 @@ static void done(struct childjob_end *end, void *arg)
 	wait_free(w);
 }
 
-/* The managed domains, for the vbd map of a live host: a walk of the
- * table in memory, no hypervisor call. */
-static int collect_doms(struct xcdd *x, struct tune_wait *w)
+int tune_collect_doms(struct xcdd *x, struct tune_dom **out, size_t *count)
 {
 	size_t n = dm_count(&x->dm);
+	*out = NULL;
+	*count = 0;
 	if (n == 0)
 		return 0;
-	if (!(w->doms = calloc(n, sizeof(*w->doms))))
+	if (!(*out = calloc(n, sizeof(**out))))
 		return -ENOMEM;
 	struct strmap_iter it;
-	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e && w->n_doms < n;
+	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e && *count < n;
 	     e = strmap_next(&x->dm.by_uuid, &it, e)) {
 		const struct dm_domain *d = e->val;
 		if (d->domid == 0 || d->domid >= 0x7ff0)
 			continue; /* not built yet */
-		w->doms[w->n_doms].domid = d->domid;
-		snprintf(w->doms[w->n_doms].name, sizeof(w->doms[0].name), "%s", d->name);
-		w->n_doms++;
+		(*out)[*count].domid = d->domid;
+		snprintf((*out)[*count].name, sizeof((*out)[0].name), "%s", d->name);
+		(*count)++;
 	}
 	return 0;
 }
@@ -169,7 +165,7 @@ int tune_start(struct xcdd *x, struct client *c, const struct jsonrpc_id *id, en
 	if ((id && id->text && !(w->id.text = strdup(id->text))) ||
 	    (pname && !(w->policy_name = strdup(pname))) ||
 	    (o->text && !(w->policy_text = strdup(o->text))) ||
-	    (area == TUNE_AREA_STORAGE && collect_doms(x, w) < 0)) {
+	    (area == TUNE_AREA_STORAGE && tune_collect_doms(x, &w->doms, &w->n_doms) < 0)) {
 		wait_free(w);
 		return -ENOMEM;
 	}

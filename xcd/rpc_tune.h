@@ -44,6 +44,11 @@ int m_tune_revert(struct xcdd *x, struct client *c, const struct jsonrpc_message
 		  size_t *outlen, struct jsonrpc_error *e);
 int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		   char **out, size_t *outlen, struct jsonrpc_error *e);
+/* The managed domains that are built (domid and name), for the guests'
+ * disks of a live host: a walk of the table in memory, no hypervisor call.
+ * *OUT malloc'd (NULL when none). 0 or -ENOMEM. */
+struct tune_dom;
+int tune_collect_doms(struct xcdd *x, struct tune_dom **out, size_t *n);
 /* C went away: its answers are dropped when they come. */
 void rpc_tune_client_gone(struct xcdd *x, struct client *c);
 #endif
