@@ -2,7 +2,8 @@
  * rpc_tune: xcdd's I/O tuner methods, each answered from a child job
  * (lib/childjob.h) so that the loop never waits for the host: the reads
  * tune.show, tune.plan and tune.verify ({"area": "net"|"storage", "policy":
- * PATH, "policy_text": TEXT}), open to group xcd; and the writes, root's
+ * PATH, "policy_text": TEXT}; verify of storage also "measure": SECONDS,
+ * each map's read rate measured that long), open to group xcd; and the writes, root's
  * only: tune.apply (the same, and "confirm": SECONDS), tune.revert and
  * tune.confirm ({"area"}), whose state between jobs (one at a time per
  * area, the confirmation's deadline) rpc_tune_apply.c keeps. rpc_domain.c's
@@ -25,6 +26,7 @@
 struct tune_start_opts {
 	const char *policy, *text; /* the caller's policy (NULL: xcdd's --io-policy) */
 	unsigned confirm_s, fail_at;
+	unsigned measure_s;	   /* verify of storage: seconds per map, 0 none */
 	const char *reason;	   /* a settle's, for its answer (a constant) */
 };
 /* Starts VIEW of AREA in a job; its answer goes to C (NULL: logged only)
