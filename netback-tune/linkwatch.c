@@ -77,6 +77,17 @@ int nt_linkmsg_parse(const void *buf, size_t len, struct nt_linkmsg *out)
 	return 1;
 }
 
+const struct nlmsghdr *nt_nlmsg_next(const void *buf, size_t len, size_t *off)
+{
+	if (*off > len || len - *off < sizeof(struct nlmsghdr))
+		return NULL;
+	const struct nlmsghdr *h = (const void *)((const char *)buf + *off);
+	if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
+		return NULL;
+	*off += NLMSG_ALIGN(h->nlmsg_len);
+	return h;
+}
+
 /* "PREFIX<domid>.<devid>" exactly, domid in 1..32751. */
 static bool guest_name(const char *s, const char *prefix, unsigned *domid)
 {

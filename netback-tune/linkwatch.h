@@ -17,6 +17,7 @@
 #define XCD_NT_LINKWATCH_H
 #include "bonding.h"
 #include <stdbool.h>
+#include <linux/netlink.h>
 #include <stddef.h>
 
 #define NT_LINKTAB_MAX 65536 /* interfaces the table keeps */
@@ -38,6 +39,13 @@ struct nt_linkmsg {
  * not parse (lengths, a missing index or name).
  */
 int nt_linkmsg_parse(const void *buf, size_t len, struct nt_linkmsg *out);
+
+/*
+ * The message of the datagram BUF (LEN bytes, 4-byte aligned) at *OFF, and
+ * *OFF moved past it; NULL when none is left whole (a header that does not
+ * fit, a length below a header's or past the end).
+ */
+const struct nlmsghdr *nt_nlmsg_next(const void *buf, size_t len, size_t *off);
 
 /* Whether the interface NAME with alias ALIAS is a guest's, and whose
  * (*DOMID, may be NULL). */

@@ -376,9 +376,10 @@ static int links_dump(struct io_watch *w)
 }
 
 /* One datagram of LEN bytes. */
-static void nl_datagram(struct io_watch *w, void *buf, size_t len)
+static void nl_datagram(struct io_watch *w, const void *buf, size_t len)
 {
-	for (struct nlmsghdr *h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	size_t off = 0;
+	for (const struct nlmsghdr *h; (h = nt_nlmsg_next(buf, len, &off));) {
 		if (h->nlmsg_type == NLMSG_DONE) {
 			w->dumping = false;
 			if (w->redump) {
