@@ -6,13 +6,13 @@
 #include "../lib/errmsg.h"
 #include "../lib/fdio.h"
 #include "../lib/jsonw.h"
+#include "../lib/strv.h"
 #include "../lib/tuneapply.h"
 #include "../netback-tune/apply.h"
 #include "../netback-tune/plan.h"
 #include "../netback-tune/policy.h"
 #include "tune_run.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +34,6 @@ struct place {
 	uint64_t waited_ms;
 };
 
-static int note(struct place *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int note(struct place *p, const char *fmt, ...)
-{
-	char **nn = realloc(p->notes, (p->n_notes + 1) * sizeof(*nn));
-	if (!nn)
-		return -ENOMEM;
-	p->notes = nn;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(&p->notes[p->n_notes], fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	p->n_notes++;
-	return 0;
-}
 
 static int failed(struct place *p, const char *object, const char *err)
 {
@@ -167,9 +151,10 @@ static int say_devices(struct place *p)
 		const struct nt_nic *n = p->nh ? nt_host_nic(p->nh, v) : NULL;
 		int st = vif_ready(p->nh, v);
 		if (st < 0 && p->nh)
-			rc = note(p, n ? "%s is not netback's (no xen-backend device): nothing to place"
-				       : "%s: no such interface: nothing to place",
-				  v);
+			rc = strv_addf(&p->notes, &p->n_notes,
+				       n ? "%s is not netback's (no xen-backend device): nothing to place"
+					 : "%s: no such interface: nothing to place",
+				       v);
 		if (st == 0) {
 			snprintf(msg, sizeof(msg),
 				 "no queue threads after %llu s: its frontend has not connected",
@@ -180,9 +165,11 @@ static int say_devices(struct place *p)
 	for (size_t i = 0; i < q->n_disks && rc == 0; i++) {
 		int st = disk_ready(p, q->disks[i]);
 		if (st < 0 && !p->have_bh)
-			rc = note(p, "%s: the storage side was not read (%s)", q->disks[i], p->bh_err);
+			rc = strv_addf(&p->notes, &p->n_notes, "%s: the storage side was not read (%s)",
+				       q->disks[i], p->bh_err);
 		else if (st < 0)
-			rc = note(p, "%s is on no multipath map: no HBA to be near", q->disks[i]);
+			rc = strv_addf(&p->notes, &p->n_notes,
+				       "%s is on no multipath map: no HBA to be near", q->disks[i]);
 		if (st == 0) {
 			snprintf(msg, sizeof(msg),
 				 "no ring threads after %llu s: its frontend has not connected",
@@ -286,10 +273,11 @@ static int check_queues(struct place *p, const struct nt_policy *np)
 	for (size_t i = 0; i < p->q->n_vifs; i++) {
 		const struct nt_nic *n = nt_host_nic(p->nh, p->q->vifs[i]);
 		if (n && n->kind == NT_NIC_VIF && n->n_queues && (long)n->n_queues < want &&
-		    note(p, "%s has %u queue%s, the policy wants %ld (netback's max_queues is %s; the guest's netfront may ask fewer)",
-			 n->name, n->n_queues, n->n_queues == 1 ? "" : "s", want,
-			 p->nh->nb_present[NT_NB_MAX_QUEUES] ? p->nh->nb_value[NT_NB_MAX_QUEUES]
-							      : "unknown"))
+		    strv_addf(&p->notes, &p->n_notes,
+			      "%s has %u queue%s, the policy wants %ld (netback's max_queues is %s; the guest's netfront may ask fewer)",
+			      n->name, n->n_queues, n->n_queues == 1 ? "" : "s", want,
+			      p->nh->nb_present[NT_NB_MAX_QUEUES] ? p->nh->nb_value[NT_NB_MAX_QUEUES]
+								   : "unknown"))
 			return -ENOMEM;
 	}
 	return 0;
@@ -381,13 +369,11 @@ int io_place_run(const struct io_place_req *q, char **out, size_t *len)
 			rc = place_storage(&p);
 	}
 	if (rc == 0)
-		rc = jw_doc_line(gen_answer, &p, out, len);
+		rc = jw_doc(gen_answer, &p, false, out, len);
 	hosts_free(&p);
 	tune_policy_free(&p.tp);
 	tune_plan_free(&p.placed);
 	tune_plan_free(&p.failed);
-	for (size_t i = 0; i < p.n_notes; i++)
-		free(p.notes[i]);
-	free(p.notes);
+	strv_free(p.notes, p.n_notes);
 	return rc;
 }

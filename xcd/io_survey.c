@@ -4,13 +4,13 @@
 #include "../blkback/policy.h"
 #include "../lib/errmsg.h"
 #include "../lib/jsonw.h"
+#include "../lib/strv.h"
 #include "../netback-tune/linkwatch.h"
 #include "../netback-tune/nethost.h"
 #include "../netback-tune/sysfile.h"
 #include "../netback-tune/uplink.h"
 #include "tune_run.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +27,6 @@ struct survey {
 	size_t n_notes;
 };
 
-static int note(struct survey *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int note(struct survey *s, const char *fmt, ...)
-{
-	char **nn = realloc(s->notes, (s->n_notes + 1) * sizeof(*nn));
-	if (!nn)
-		return -ENOMEM;
-	s->notes = nn;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(&s->notes[s->n_notes], fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	s->n_notes++;
-	return 0;
-}
 
 /* ---- net ---- */
 
@@ -229,7 +213,9 @@ static int read_policy(struct survey *s)
 	tune_policy_free(&tp);
 	if (rc == -ENOMEM)
 		return rc;
-	return rc < 0 ? note(s, "%s: the storage target is the default's", err) : 0;
+	return rc < 0 ? strv_addf(&s->notes, &s->n_notes, "%s: the storage target is the default's",
+				  err)
+		      : 0;
 }
 
 static int read_storage(struct survey *s)
@@ -251,9 +237,9 @@ static int read_storage(struct survey *s)
 	vbds_free(&vbds);
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc < 0 && note(s, "storage: %s", err))
+	if (rc < 0 && strv_addf(&s->notes, &s->n_notes, "storage: %s", err))
 		return -ENOMEM;
-	return lnote[0] ? note(s, "%s", lnote) : 0;
+	return lnote[0] ? strv_addf(&s->notes, &s->n_notes, "%s", lnote) : 0;
 }
 
 int io_survey_run(const struct io_survey_req *q, char **out, size_t *len)
@@ -264,13 +250,13 @@ int io_survey_run(const struct io_survey_req *q, char **out, size_t *len)
 	int rc = read_policy(&s);
 	if (rc == 0 && nt_host_read(q->sysroot, &s.nh, err, sizeof(err)) < 0) {
 		s.nh = NULL;
-		rc = note(&s, "net: %s", err);
+		rc = strv_addf(&s.notes, &s.n_notes, "net: %s", err);
 	}
 	s.root_open = sysroot_open(&s.root, q->sysroot) == 0;
 	if (rc == 0)
 		rc = read_storage(&s);
 	if (rc == 0)
-		rc = jw_doc_line(gen_all, &s, out, len);
+		rc = jw_doc(gen_all, &s, false, out, len);
 	if (s.root_open)
 		sysroot_close(&s.root);
 	if (s.nh)
@@ -278,8 +264,6 @@ int io_survey_run(const struct io_survey_req *q, char **out, size_t *len)
 	if (s.have_bh)
 		blk_host_free(&s.bh);
 	storage_policy_free(&s.sp);
-	for (size_t i = 0; i < s.n_notes; i++)
-		free(s.notes[i]);
-	free(s.notes);
+	strv_free(s.notes, s.n_notes);
 	return rc;
 }

@@ -19,5 +19,5 @@ nt="$src/netback-tune"
 $cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" \
 	"$nt/bonding.c" "$nt/interrupts.c" "$nt/nethost.c" "$nt/netback.c" "$nt/uplink.c" \
 	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" "$nt/route.c" "$nt/linkwatch.c" \
-	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" "$src/lib/fdio.c" \
+	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" "$src/lib/fdio.c" "$src/lib/strv.c" \
 	$(pkg-config --libs yajl libnl-3.0) -o "$out/fuzz-nettune"
