@@ -50,8 +50,10 @@ struct io_watch {
 	char err[XCD_ERR_MAX]; /* the last refresh's failure; "" */
 	struct tune_dom *survey_doms;
 	size_t n_survey_doms;
-	/* placements waiting for a job */
+	/* placements waiting for a job, and those running (at most
+	 * IO_JOBS_MAX - 1: a slot stays for the refresh) */
 	struct pjob *queue;
+	unsigned placing;
 };
 
 /* ---- the refresh ---- */
@@ -282,6 +284,7 @@ static void place_done(struct childjob_end *end, void *arg)
 	}
 	free(p->doms);
 	free(p);
+	w->placing--;
 	if (!w->closing)
 		place_next(w);
 }
@@ -299,7 +302,7 @@ static int place_work(int fd, void *arg)
 /* The queued placements that jobs can take now. */
 static void place_next(struct io_watch *w)
 {
-	while (w->queue && w->jobs.n < w->jobs.max) {
+	while (w->queue && w->placing < IO_JOBS_MAX - 1) {
 		struct pjob *p = w->queue;
 		char err[XCD_ERR_MAX];
 		struct childjob_spec s = { .what = "a guest's placement", .comm = "xcdd-iojob",
@@ -313,7 +316,7 @@ static void place_next(struct io_watch *w)
 			free(p->doms);
 			p->doms = NULL;
 			if (w->jobs.n)
-				return; /* again when one ends */
+				return; /* again when a job ends */
 			log_warn("guest %s (domid %u): its queues and rings not placed: %s", p->q.name,
 				 p->q.domid, err);
 			w->queue = p->next;
@@ -321,6 +324,7 @@ static void place_next(struct io_watch *w)
 			continue;
 		}
 		w->queue = p->next;
+		w->placing++;
 	}
 }
 
