@@ -36,10 +36,12 @@ step "dom0's extra hardware, multipathd"
 modprobe -a virtio_net virtio_scsi sd_mod dm_multipath dm_round_robin dm_service_time ||
   fail "modules for the hw=io boot did not load"
 wait_for "nic_by_mac 52:54:00:58:43:01 >/dev/null" 30 || fail "the first extra NIC did not appear"
-NIC0=$(nic_by_mac 52:54:00:58:43:01)
+# (A second try finds udevd, multipathd and the bridge from the first.)
 UDEVD=$(command -v systemd-udevd || echo /lib/systemd/systemd-udevd)
-"$UDEVD" --daemon || fail "systemd-udevd did not start"
+pidof systemd-udevd >/dev/null || "$UDEVD" --daemon || fail "systemd-udevd did not start"
 udevadm trigger --action=add && udevadm settle -t 30 || log "udevadm settle: not settled"
+# Its name once udev renamed it.
+NIC0=$(nic_by_mac 52:54:00:58:43:01) || fail "the first extra NIC is gone"
 disks=$(for d in /sys/block/sd*; do
   [ "$(cat "$d/device/vpd_pg80" 2>/dev/null | tr -cd 'A-Z0-9')" = XCDLABLUN0 ] && basename "$d"; done)
 set -- $disks
@@ -47,12 +49,12 @@ set -- $disks
 SDB=$2
 mkdir -p /etc/multipath
 printf 'defaults {\n\tfind_multipaths no\n\tuser_friendly_names no\n\tpolling_interval 1\n}\n' >/etc/multipath.conf
-multipathd || fail "multipathd did not start"
+multipathd show daemon >/dev/null 2>&1 || multipathd || fail "multipathd did not start"
 mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }
 wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "multipathd: not 2 ready paths"; }
 wait_for "[ -b /dev/mapper/$WWID ]" 30 || { multipath -ll; fail "no map /dev/mapper/$WWID"; }
-ip link add xenbr0 type bridge && ip link set xenbr0 up && ip link set "$NIC0" master xenbr0 &&
-  ip link set "$NIC0" up || fail "cannot put $NIC0 in a bridge xenbr0"
+{ [ -d /sys/class/net/xenbr0 ] || ip link add xenbr0 type bridge; } && ip link set xenbr0 up &&
+  ip link set "$NIC0" master xenbr0 && ip link set "$NIC0" up || fail "cannot put $NIC0 in a bridge xenbr0"
 wait_for "[ \"\$(cat /sys/class/net/$NIC0/carrier)\" = 1 ]" 20 || fail "$NIC0 has no carrier"
 
 step "xcdd on Xen, its I/O watch on"
