@@ -14,6 +14,7 @@
 #include "daemons.h"
 #include "host.h"
 #include "hotplug.h"
+#include "io_watch.h"
 #include "rpc_tune.h"
 #include "rpc_tune_apply.h"
 #include "xcdd.h"
@@ -132,6 +133,7 @@ static void usage(FILE *f)
 		   "[--hotplug-dir DIR]\n"
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
 		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
+		   "            [--io-refresh SECONDS] [--io-place-wait SECONDS] [--no-io-watch]\n"
 		   "            [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
@@ -151,6 +153,7 @@ struct opts {
 	const char *backend, *rundir, *statedir, *hotplug_dir;
 	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
 	long hotplug_timeout_s, device_timeout_s;
+	struct io_watch_opts io; /* the watch of the host's I/O */
 	enum dev_wait device_wait;
 	bool device_wait_given, foreground, verbose;
 };
@@ -167,6 +170,19 @@ static int seconds_arg(const char *name, const char *arg, long *out)
 	return 0;
 }
 
+/* A number of seconds, 0 to 3600 (0: off), for option NAME: 0, or -1 (said). */
+static int seconds_or_off(const char *name, const char *arg, unsigned *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (*end || end == arg || v < 0 || v > 3600) {
+		fprintf(stderr, "xcdd: --%s %s: expected 0 (off) to 3600 seconds\n", name, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* 0, 1 when --help was answered, or -1 after saying what is wrong. */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
@@ -174,7 +190,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
 			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
-			    .io_policy = "/etc/xcd/io.conf" };
+			    .io_policy = "/etc/xcd/io.conf",
+			    .io = { .refresh_s = IO_REFRESH_S, .place_wait_s = IO_PLACE_WAIT_S } };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -185,6 +202,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "statedir", required_argument, NULL, 's' },
 		{ "sysroot", required_argument, NULL, 'R' },
 		{ "io-policy", required_argument, NULL, 'P' },
+		{ "io-refresh", required_argument, NULL, 'E' },
+		{ "io-place-wait", required_argument, NULL, 'L' },
+		{ "no-io-watch", no_argument, NULL, 'N' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -227,6 +247,15 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 's': o->statedir = optarg; break;
 		case 'R': o->sysroot = optarg; break;
 		case 'P': o->io_policy = optarg; break;
+		case 'E':
+			if (seconds_or_off("io-refresh", optarg, &o->io.refresh_s) < 0)
+				return -1;
+			break;
+		case 'L':
+			if (seconds_or_off("io-place-wait", optarg, &o->io.place_wait_s) < 0)
+				return -1;
+			break;
+		case 'N': o->io.off = true; break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 1;
@@ -387,7 +416,7 @@ static int setup_loop(struct xcdd *x, const struct paths *p, const sigset_t *sig
 /* X from now on: its store XS (x->xs's, which a new host replaces), P's
  * paths, the domain manager's and the tuners' jobs in its loop. */
 static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
-		   bool sim_backends)
+		   const struct opts *o, bool sim_backends)
 {
 	x->xs = xs;
 	x->send_to = clients_send_owed;
@@ -408,6 +437,8 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->tunejobs.max = TUNE_JOBS_MAX;
 	x->tune_dir = p->tune_dir;
 	tune_writes_open(x);
+	if (io_watch_open(x, &o->io) < 0)
+		log_warn("the watch of the host's I/O: out of memory: not started");
 	xslink_attach(x);
 }
 
@@ -415,6 +446,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
  * XS: a store not yet X's, or NULL). */
 static void teardown(struct xcdd *x, bool dm_opened, struct xs_handle *xs)
 {
+	io_watch_close(x);
 	tune_writes_close(x);
 	childjobs_close(&x->tunejobs, "xcdd is stopping");
 	clients_close_all(x);
@@ -458,7 +490,7 @@ int main(int argc, char **argv)
 	    open_domains(&x, &o, &p, xs, sim_backends) == 0) {
 		dm_opened = true;
 		if (setup_loop(&x, &p, &sigs) == 0) {
-			attach(&x, xs, &p, sim_backends);
+			attach(&x, xs, &p, &o, sim_backends);
 			xs = NULL; /* x.xs's now */
 			log_info("listening on %s", p.sock);
 			int rc = loop_run(x.loop);

@@ -138,6 +138,7 @@ void dm_create_finish(struct dm_op *op)
 	}
 	log_info("%s domain %s (domid %u, uuid %s)%s", op->restore ? "restored" : "created",
 		 d->name, d->domid, UUID_STR(d->uuid), op->paused ? ", paused" : "");
+	dm_started(m, d);
 	dm_op_end(op, 0, d);
 }
 

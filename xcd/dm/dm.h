@@ -158,6 +158,9 @@ typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *st
 /* A save or restore of D (OP "save" or "restore") has done DONE of TOTAL pages. */
 typedef void dm_progress_fn(struct dm *m, const struct dm_domain *d, const char *op,
 			    uint64_t done, uint64_t total, void *arg);
+/* D's devices are up: it was made (a create, a restore, a restart) and
+ * its device phase is over. */
+typedef void dm_started_fn(struct dm *m, const struct dm_domain *d, void *arg);
 /* A migration of D has got to I. */
 typedef void dm_migration_fn(struct dm *m, const struct dm_domain *d,
 			     const struct dm_migration_info *i, void *arg);
@@ -185,6 +188,8 @@ struct dm {
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
 	dm_migration_fn *migration; /* NULL: nobody told */
+	dm_started_fn *started;	    /* NULL: nobody told */
+	void *started_arg;
 };
 
 /*
@@ -252,6 +257,9 @@ void dm_close(struct dm *m);
 /* From now on device phases, saves and restores run as jobs in LOOP's
  * children (before: device phases inline, saves and restores refused). */
 void dm_set_loop(struct dm *m, struct loop *loop);
+/* FN(M, D, ARG) (NULL: none) is told of each domain whose devices are up
+ * once it was made (dm_started_fn): from the loop, as its caller is told. */
+void dm_set_started_fn(struct dm *m, dm_started_fn *fn, void *arg);
 /* The host a save's or restore's job connects to: BACKEND, and for HV_SIM
  * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. HV_AUTO
  * (the default): saves and restores are refused. */

@@ -69,6 +69,8 @@ struct restart_ctx {
 };
 
 /* ---- table.c ---- */
+/* M's started_fn told that D's devices are up (dm_set_started_fn). */
+void dm_started(struct dm *m, const struct dm_domain *d);
 /* CFG (NULL: none) held, with one reference; NULL when out of memory (CFG
  * freed). */
 struct dm_cfg *dm_cfg_hold(struct domcfg *cfg);

@@ -140,6 +140,7 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 	dm_mig_close(mig);
 	log_info("received domain %s (domid %u, uuid %s)%s", d->name, d->domid, UUID_STR(d->uuid),
 		 op->paused ? ", paused" : "");
+	dm_started(m, d);
 	dm_op_end(op, 0, d);
 }
 

@@ -296,6 +296,18 @@ void dm_set_loop(struct dm *m, struct loop *loop)
 	m->jobs.loop = loop;
 }
 
+void dm_set_started_fn(struct dm *m, dm_started_fn *fn, void *arg)
+{
+	m->started = fn;
+	m->started_arg = arg;
+}
+
+void dm_started(struct dm *m, const struct dm_domain *d)
+{
+	if (m->started)
+		m->started(m, d, m->started_arg);
+}
+
 void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
 		 dm_progress_fn *progress)
 {
