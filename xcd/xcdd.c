@@ -165,7 +165,7 @@ static void usage(FILE *f)
 		   "[--hotplug-dir DIR]\n"
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
 		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
-		   "            [--foreground] [--verbose]\n"
+		   "            [--max-migrations N] [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -184,6 +184,7 @@ struct opts {
 	const char *backend, *rundir, *statedir, *hotplug_dir;
 	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
 	long hotplug_timeout_s, device_timeout_s;
+	long max_migrations; /* outgoing migrations at once */
 	enum dev_wait device_wait;
 	bool device_wait_given, foreground, verbose;
 };
@@ -200,6 +201,19 @@ static int seconds_arg(const char *name, const char *arg, long *out)
 	return 0;
 }
 
+/* --max-migrations: 1 to 64 into *OUT: 0, or -1 (said). */
+static int migrations_arg(const char *arg, long *out)
+{
+	char *end;
+	*out = strtol(arg, &end, 10);
+	if (*end || end == arg || *out < 1 || *out > 64) {
+		fprintf(stderr, "xcdd: --max-migrations %s: expected 1 to 64 migrations at "
+			"once\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0, 1 when --help was answered, or -1 after saying what is wrong. */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
@@ -207,7 +221,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
 			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
-			    .io_policy = "/etc/xcd/io.conf" };
+			    .io_policy = "/etc/xcd/io.conf",
+			    .max_migrations = DM_MIGRATIONS_DEFAULT };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -218,6 +233,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "statedir", required_argument, NULL, 's' },
 		{ "sysroot", required_argument, NULL, 'R' },
 		{ "io-policy", required_argument, NULL, 'P' },
+		{ "max-migrations", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,6 +276,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 's': o->statedir = optarg; break;
 		case 'R': o->sysroot = optarg; break;
 		case 'P': o->io_policy = optarg; break;
+		case 'M':
+			if (migrations_arg(optarg, &o->max_migrations) < 0)
+				return -1;
+			break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 1;
@@ -410,7 +430,7 @@ static int setup_loop(struct xcdd *x, const struct paths *p, const sigset_t *sig
 /* X from now on: its store XS (x->xs's, which a new host replaces), P's
  * paths, the domain manager's and the tuners' jobs in its loop. */
 static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
-		   bool sim_backends)
+		   bool sim_backends, unsigned max_migrations)
 {
 	x->xs = xs;
 	x->send_to = clients_send_owed;
@@ -421,6 +441,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	dm_set_loop(&x->dm, x->loop);
 	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);
 	dm_set_migration_fn(&x->dm, clients_dm_migration);
+	dm_set_max_migrations(&x->dm, max_migrations);
 	x->own_sim = sim_backends;
 	x->rundir = p->rundir;
 	x->sim_sock = p->sim_sock;
@@ -481,7 +502,7 @@ int main(int argc, char **argv)
 	    open_domains(&x, &o, &p, xs, sim_backends) == 0) {
 		dm_opened = true;
 		if (setup_loop(&x, &p, &sigs) == 0) {
-			attach(&x, xs, &p, sim_backends);
+			attach(&x, xs, &p, sim_backends, (unsigned)o.max_migrations);
 			xs = NULL; /* x.xs's now */
 			log_info("listening on %s", p.sock);
 			int rc = loop_run(x.loop);
