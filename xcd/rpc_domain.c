@@ -206,8 +206,8 @@ static int gen_host(yajl_gen g, void *arg)
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
-	const char *names[9] = { "domid", "name" };
-	for (size_t k = 0; extra && extra[k] && k < 6; k++)
+	const char *names[11] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 8; k++)
 		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;
@@ -826,6 +826,7 @@ static const struct method {
 	{ "domain.migrate", rpc_m_migrate, true, true, NULL },
 	{ "domain.migrate_receive", rpc_m_migrate_receive, true, true, NULL },
 	{ "domain.migrate_abort", rpc_m_migrate_abort, true, true, NULL },
+	{ "domain.migrate_outcome", rpc_m_migrate_outcome, true, false, NULL },
 	{ "tune.show", m_tune_show, false, false, NULL },
 	{ "tune.plan", m_tune_plan, false, false, NULL },
 	{ "tune.verify", m_tune_verify, false, false, "measure" },

@@ -134,7 +134,7 @@ static void usage(FILE *f)
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
 		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
 		   "            [--io-refresh SECONDS] [--io-place-wait SECONDS] [--no-io-watch]\n"
-		   "            [--foreground] [--verbose]\n"
+		   "            [--max-migrations N] [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -154,6 +154,7 @@ struct opts {
 	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
 	long hotplug_timeout_s, device_timeout_s;
 	struct io_watch_opts io; /* the watch of the host's I/O */
+	long max_migrations; /* outgoing migrations at once */
 	enum dev_wait device_wait;
 	bool device_wait_given, foreground, verbose;
 };
@@ -183,6 +184,19 @@ static int seconds_or_off(const char *name, const char *arg, unsigned *out)
 	return 0;
 }
 
+/* --max-migrations: 1 to 64 into *OUT: 0, or -1 (said). */
+static int migrations_arg(const char *arg, long *out)
+{
+	char *end;
+	*out = strtol(arg, &end, 10);
+	if (*end || end == arg || *out < 1 || *out > 64) {
+		fprintf(stderr, "xcdd: --max-migrations %s: expected 1 to 64 migrations at "
+			"once\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0, 1 when --help was answered, or -1 after saying what is wrong. */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
@@ -191,7 +205,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
 			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
 			    .io_policy = "/etc/xcd/io.conf",
-			    .io = { .refresh_s = IO_REFRESH_S, .place_wait_s = IO_PLACE_WAIT_S } };
+			    .io = { .refresh_s = IO_REFRESH_S, .place_wait_s = IO_PLACE_WAIT_S },
+			    .max_migrations = DM_MIGRATIONS_DEFAULT };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -205,6 +220,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "io-refresh", required_argument, NULL, 'E' },
 		{ "io-place-wait", required_argument, NULL, 'L' },
 		{ "no-io-watch", no_argument, NULL, 'N' },
+		{ "max-migrations", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -256,6 +272,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
 				return -1;
 			break;
 		case 'N': o->io.off = true; break;
+		case 'M':
+			if (migrations_arg(optarg, &o->max_migrations) < 0)
+				return -1;
+			break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 1;
@@ -427,6 +447,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	dm_set_loop(&x->dm, x->loop);
 	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);
 	dm_set_migration_fn(&x->dm, clients_dm_migration);
+	dm_set_max_migrations(&x->dm, (unsigned)o->max_migrations);
 	x->own_sim = sim_backends;
 	x->rundir = p->rundir;
 	x->sim_sock = p->sim_sock;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # build.sh: builds fuzz-migrate, the libFuzzer target of the stream reader
-# (migrate/reader.c) and of xl's pipe messages (migrate/pipe.c), with clang
+# (migrate/reader.c), of xl's pipe messages (migrate/pipe.c) and of xcd's
+# outcome query (migrate/outcome.c), with clang
 # (libFuzzer + ASan + UBSan).
 # Usage: fuzz/migrate/build.sh [OUTDIR]   (default: fuzz/migrate here)
 # Run: OUTDIR/fuzz-migrate -max_total_time=300 WORKDIR fuzz/migrate/corpus
@@ -13,5 +14,5 @@ out=$(cd "$out" && pwd)
 echo "  CLANGLD  $out/fuzz-migrate"
 # shellcheck disable=SC2086 # fuzz_cflags is a list of words
 $cc $fuzz_cflags -fsanitize=fuzzer "$src/fuzz/migrate/fuzz-migrate.c" "$src/migrate/mio.c" \
-	"$src/migrate/reader.c" "$src/migrate/writer.c" "$src/migrate/pipe.c" "$src/lib/fdio.c" \
+	"$src/migrate/reader.c" "$src/migrate/writer.c" "$src/migrate/pipe.c" "$src/migrate/outcome.c" "$src/lib/fdio.c" \
 	-o "$out/fuzz-migrate"

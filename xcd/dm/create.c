@@ -350,8 +350,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	if (file)
 		snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
 	if (mig)
-		snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s",
-			 dm_mig_final_name(mig));
+		dm_mig_pending_in(mig, &d->pending);
 	snprintf(d->pending.step, sizeof(d->pending.step), "creating");
 	int rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {

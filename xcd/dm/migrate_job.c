@@ -25,7 +25,7 @@ struct send_ctx {
 	struct timespec last;
 };
 
-static void send_event(int fd, yajl_gen g)
+void dm_job_send_event(int fd, yajl_gen g)
 {
 	const unsigned char *buf;
 	size_t len;
@@ -39,7 +39,7 @@ static void send_event(int fd, yajl_gen g)
 	yajl_gen_free(g);
 }
 
-static yajl_gen event(const char *name)
+yajl_gen dm_job_event(const char *name)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
@@ -65,7 +65,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 	if (i->round_done < i->round_pages && ms < REPORT_EVERY_MS)
 		return;
 	c->last = now;
-	yajl_gen g = event("progress");
+	yajl_gen g = dm_job_event("progress");
 	if (!g)
 		return;
 	if (jw_kv_int(g, "round", i->round) || jw_kv_int(g, "final", i->final) ||
@@ -77,7 +77,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(c->fd, g);
+	dm_job_send_event(c->fd, g);
 }
 
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
@@ -96,9 +96,9 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	}
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	yajl_gen g = event("stopped");
+	yajl_gen g = dm_job_event("stopped");
 	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
-		send_event(c->fd, g);
+		dm_job_send_event(c->fd, g);
 	else if (g)
 		yajl_gen_free(g);
 	return 0;
@@ -106,7 +106,7 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
-	yajl_gen g = event(name);
+	yajl_gen g = dm_job_event(name);
 	if (!g)
 		return;
 	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
@@ -118,7 +118,7 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(fd, g);
+	dm_job_send_event(fd, g);
 }
 
 /* The stream is whole: the daemon goes on at once (the job's own end, the

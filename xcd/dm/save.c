@@ -81,7 +81,8 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 /* The file's configuration: the domain's libxl JSON (what xl restore reads)
  * with "xcd_source", the xl.cfg text and overrides and the uuid, which xcd
  * restore makes the domain from (libxl ignores keys it does not know). */
-char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len)
+char *dm_save_config(const struct dm_domain *d, const struct dm_source *src,
+		     const uint8_t *mig_id, uint32_t *len)
 {
 	char perr[XCD_ERR_MAX];
 	yajl_val cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
@@ -96,7 +97,9 @@ char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uin
 		src = d->source;
 	if (src) {
 		if (jw_str(g, "xcd_source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) || jw_kv_str(g, "file", src->file) ||
+		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) ||
+		    (mig_id && jw_kv_str(g, "migration", UUID_STR(mig_id))) ||
+		    jw_kv_str(g, "file", src->file) ||
 		    jw_kv_str(g, "text", src->text) || jw_str(g, "overrides") ||
 		    yajl_gen_array_open(g) != yajl_gen_status_ok)
 			goto done;
@@ -338,7 +341,7 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 		return rc;
 	struct save_work *w = calloc(1, sizeof(*w));
 	struct dm_op *op = w ? calloc(1, sizeof(*op)) : NULL;
-	if (!op || !(w->config = dm_save_config(d, src, &w->config_len))) {
+	if (!op || !(w->config = dm_save_config(d, src, NULL, &w->config_len))) {
 		if (w)
 			free(w->config);
 		free(w);
