@@ -81,7 +81,16 @@ for l in open(sys.argv[1]):
     if m.get("method") == "io.placed":
         print(json.dumps(m["params"]))' "$LAB_RUN/monitor.log")
 log "io.placed: $p"
-expect_eq "io.placed: nothing failed" "$(pyj 'len(j["failed"])' <<<"$p")" 0
+be=/local/domain/0/backend/vbd/$D/51712 fe=/local/domain/$D/device/vbd/51712
+vbd_states="backend $(timeout 5 xenstore-read $be/state) frontend $(timeout 5 xenstore-read $fe/state)"
+rings=$(grep -l "^blkback\.$D\.xvda" /proc/[0-9]*/comm 2>/dev/null | xargs -r cat | tr '\n' ' ')
+log "xvda: $vbd_states; blkback's threads: ${rings:-none}"
+expect_eq "io.placed: the vif placed, nothing failed but what the host explains" \
+  "$(pyj '[f["object"] for f in j["failed"]]' <<<"$p")" \
+  "$([ "$vbd_states" = "backend 4 frontend 4" ] && echo "[]" || echo "['xvda']")"
+[ "$vbd_states" = "backend 4 frontend 4" ] ||
+  expect_eq "io.placed: xvda never connected, and it says so" \
+    "$(pyj '[f["error"][:16] for f in j["failed"]]' <<<"$p")" "['no ring threads']"
 expect_eq "io.placed: vif$D.0's queue 0 placed" "$(pyj '[i["object"] for i in j["placed"] if i["area"] == "vif-queue"][:1]' <<<"$p")" "['vif$D.0-q0']"
 cpu=$(pyj '[i["to"] for i in j["placed"] if i["object"] == "vif'"$D"'.0-q0"][0]' <<<"$p")
 for t in "vif$D.0-q0-guest" "vif$D.0-q0-deall"; do
