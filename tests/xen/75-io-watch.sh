@@ -83,7 +83,7 @@ for l in open(sys.argv[1]):
 log "io.placed: $p"
 be=/local/domain/0/backend/vbd/$D/51712 fe=/local/domain/$D/device/vbd/51712
 vbd_states="backend $(timeout 5 xenstore-read $be/state) frontend $(timeout 5 xenstore-read $fe/state)"
-rings=$(grep -l "^blkback\.$D\.xvda" /proc/[0-9]*/comm 2>/dev/null | xargs -r cat | tr '\n' ' ')
+rings=$(grep -lE "^(blkback\.)?$D\.xvda-" /proc/[0-9]*/comm 2>/dev/null | xargs -r cat | tr '\n' ' ')
 log "xvda: $vbd_states; blkback's threads: ${rings:-none}"
 expect_eq "io.placed: the vif placed, nothing failed but what the host explains" \
   "$(pyj '[f["object"] for f in j["failed"]]' <<<"$p")" \
