@@ -93,10 +93,13 @@ expect_eq "io.placed: the vif placed, nothing failed but what the host explains"
     "$(pyj '[f["error"][:16] for f in j["failed"]]' <<<"$p")" "['no ring threads']"
 expect_eq "io.placed: vif$D.0's queue 0 placed" "$(pyj '[i["object"] for i in j["placed"] if i["area"] == "vif-queue"][:1]' <<<"$p")" "['vif$D.0-q0']"
 cpu=$(pyj '[i["to"] for i in j["placed"] if i["object"] == "vif'"$D"'.0-q0"][0]' <<<"$p")
-for t in "vif$D.0-q0-guest" "vif$D.0-q0-deall"; do
-  pid=$(grep -lx "$(printf '%.15s' "$t")" /proc/[0-9]*/comm 2>/dev/null | head -n1 | cut -d/ -f3)
-  [ -n "$pid" ] || fail "no thread named $t"
-  expect_eq "thread $t ($pid) on CPU $cpu" "$(awk -F'\t' '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$pid/status")" "$cpu"
+# Their names, whole since Linux 5.17 (vifD.0-q0-guest-rx), cut at 15 before.
+for t in guest dealloc; do
+  f=$(grep -lE "^vif$D\.0-q0-$(printf '%.5s' "$t")" /proc/[0-9]*/comm 2>/dev/null | head -n1)
+  [ -n "$f" ] || fail "no thread of vif$D.0-q0 named for $t"
+  pid=$(cut -d/ -f3 <<<"$f")
+  expect_eq "thread $(cat "$f") ($pid) on CPU $cpu" \
+    "$(awk -F'\t' '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$pid/status")" "$cpu"
 done
 for irq in $(awk '/vif'"$D"'\.0-q0/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
   expect_eq "IRQ $irq of vif$D.0-q0 on CPU $cpu" "$(cat "/proc/irq/$irq/smp_affinity_list")" "$cpu"
