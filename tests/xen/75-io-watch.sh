@@ -81,13 +81,25 @@ for l in open(sys.argv[1]):
     if m.get("method") == "io.placed":
         print(json.dumps(m["params"]))' "$LAB_RUN/monitor.log")
 log "io.placed: $p"
-expect_eq "io.placed: nothing failed" "$(pyj 'len(j["failed"])' <<<"$p")" 0
+be=/local/domain/0/backend/vbd/$D/51712 fe=/local/domain/$D/device/vbd/51712
+vbd_states="backend $(timeout 5 xenstore-read $be/state) frontend $(timeout 5 xenstore-read $fe/state)"
+rings=$(grep -lE "^(blkback\.)?$D\.xvda-" /proc/[0-9]*/comm 2>/dev/null | xargs -r cat | tr '\n' ' ')
+log "xvda: $vbd_states; blkback's threads: ${rings:-none}"
+expect_eq "io.placed: the vif placed, nothing failed but what the host explains" \
+  "$(pyj '[f["object"] for f in j["failed"]]' <<<"$p")" \
+  "$([ "$vbd_states" = "backend 4 frontend 4" ] && echo "[]" || echo "['xvda']")"
+[ "$vbd_states" = "backend 4 frontend 4" ] ||
+  expect_eq "io.placed: xvda never connected, and it says so" \
+    "$(pyj '[f["error"][:16] for f in j["failed"]]' <<<"$p")" "['no ring threads']"
 expect_eq "io.placed: vif$D.0's queue 0 placed" "$(pyj '[i["object"] for i in j["placed"] if i["area"] == "vif-queue"][:1]' <<<"$p")" "['vif$D.0-q0']"
 cpu=$(pyj '[i["to"] for i in j["placed"] if i["object"] == "vif'"$D"'.0-q0"][0]' <<<"$p")
-for t in "vif$D.0-q0-guest" "vif$D.0-q0-deall"; do
-  pid=$(grep -lx "$(printf '%.15s' "$t")" /proc/[0-9]*/comm 2>/dev/null | head -n1 | cut -d/ -f3)
-  [ -n "$pid" ] || fail "no thread named $t"
-  expect_eq "thread $t ($pid) on CPU $cpu" "$(awk -F'\t' '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$pid/status")" "$cpu"
+# Their names, whole since Linux 5.17 (vifD.0-q0-guest-rx), cut at 15 before.
+for t in guest dealloc; do
+  f=$(grep -lE "^vif$D\.0-q0-$(printf '%.5s' "$t")" /proc/[0-9]*/comm 2>/dev/null | head -n1)
+  [ -n "$f" ] || fail "no thread of vif$D.0-q0 named for $t"
+  pid=$(cut -d/ -f3 <<<"$f")
+  expect_eq "thread $(cat "$f") ($pid) on CPU $cpu" \
+    "$(awk -F'\t' '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$pid/status")" "$cpu"
 done
 for irq in $(awk '/vif'"$D"'\.0-q0/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
   expect_eq "IRQ $irq of vif$D.0-q0 on CPU $cpu" "$(cat "/proc/irq/$irq/smp_affinity_list")" "$cpu"
