@@ -2,9 +2,18 @@
 #include "mio.h"
 #include "../lib/fdio.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 int mig_out_init(struct mig_out *o, int fd)
 {
@@ -14,11 +23,20 @@ int mig_out_init(struct mig_out *o, int fd)
 	return o->buf ? 0 : -ENOMEM;
 }
 
+/* fd_write_all, timed. */
+static int out_all(struct mig_out *o, const void *p, size_t n)
+{
+	uint64_t t0 = now_ns();
+	int rc = fd_write_all(o->fd, p, n);
+	o->out_ns += now_ns() - t0;
+	return rc;
+}
+
 int mig_out_flush(struct mig_out *o)
 {
 	if (!o->len)
 		return 0;
-	int rc = fd_write_all(o->fd, o->buf, o->len);
+	int rc = out_all(o, o->buf, o->len);
 	o->len = 0;
 	return rc;
 }
@@ -31,7 +49,7 @@ int mig_out_write(struct mig_out *o, const void *p, size_t n)
 		 * where it is (a guest's pages), without a copy into the buffer. */
 		int rc = mig_out_flush(o);
 		if (rc == 0)
-			rc = fd_write_all(o->fd, p, n);
+			rc = out_all(o, p, n);
 		if (rc == 0)
 			o->off += n;
 		return rc;

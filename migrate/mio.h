@@ -1,6 +1,8 @@
-/* mio: the stream's byte I/O. Output is buffered over a descriptor; input
- * comes from a descriptor or from memory (the fuzzer, the unit tests), and
- * counts its offset so that every refusal can name the byte it is at. */
+/* mio: the stream's byte I/O. Output is buffered over a descriptor, and
+ * counts the time its writes took (the link's rate, for auto compression);
+ * input comes from a descriptor or from memory (the fuzzer, the unit
+ * tests), and counts its offset so that every refusal can name the byte it
+ * is at. */
 #ifndef XCD_MIGRATE_MIO_H
 #define XCD_MIGRATE_MIO_H
 #include <stddef.h>
@@ -14,7 +16,8 @@ struct mig_out {
 	int fd;
 	uint8_t *buf;
 	size_t len;
-	uint64_t off;	/* bytes written so far, buffered ones included */
+	uint64_t off;	 /* bytes written so far, buffered ones included */
+	uint64_t out_ns; /* time spent in write(2) */
 };
 /* 0, or -ENOMEM. */
 int mig_out_init(struct mig_out *o, int fd);

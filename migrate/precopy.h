@@ -9,6 +9,7 @@
  * receiver is the restore's reader. migrate/README.md. */
 #ifndef XCD_MIGRATE_PRECOPY_H
 #define XCD_MIGRATE_PRECOPY_H
+#include "compress.h"
 #include "mio.h"
 #include <stdint.h>
 
@@ -119,6 +120,14 @@ struct mig_precopy_hooks {
 	 * log-dirty off, which take time a caller waiting to hand over need
 	 * not wait for (NULL: nobody told). */
 	void (*whole)(void *arg, const struct mig_precopy_stats *stats);
+	/* Asked between batches, while OPTS' compression waits for the other
+	 * side's answer (the stream's header asked it, XL_OPTFLAG_XCD_ASKS):
+	 * 1 once it came (the codecs it reads in *CODECS, bits; 0: none), 0
+	 * while it has not, or a negative errno with ERR (the migration
+	 * fails). NULL: nobody is asked, nothing is compressed unless OPTS
+	 * names the codecs. Never asked once the memory is sent: xl's
+	 * receiver answers nothing, and its next message follows the end. */
+	int (*peer_codecs)(void *arg, uint32_t *codecs, char *err, size_t errlen);
 };
 
 struct mig_precopy_opts {
@@ -132,6 +141,14 @@ struct mig_precopy_opts {
 	 * log-dirty does not see. */
 	const uint64_t *final_pfns;
 	uint32_t n_final_pfns;
+	/* Compression (compress.h). OFF: none, a stream xl reads. Else CODECS
+	 * (bits) is what the reader reads, known before: a save file for xcd
+	 * alone (its header then says so, XL_FLAG_XCD_COMPRESSED), or 0: the
+	 * receiver is asked (XL_OPTFLAG_XCD_ASKS) and HOOKS' peer_codecs
+	 * tells its answer; until then, and for a receiver that gives none
+	 * (xl's), nothing is compressed. */
+	enum mig_compress compress;
+	uint32_t codecs;
 };
 
 struct mig_precopy_stats {
@@ -142,6 +159,13 @@ struct mig_precopy_stats {
 	uint64_t bytes;		/* the whole stream */
 	uint32_t throttle;	/* the most taken from the guest, percent */
 	int forced;		/* stopped over the target */
+	uint64_t z_pages;	/* pages with data sent in compressed batches */
+	uint64_t z_raw;		/* their bytes as they are */
+	uint64_t z_saved;	/* bytes compression kept off the link: those
+				 * batches' records as PAGE_DATA less as they went */
+	uint32_t codecs_used;	/* bits of the codecs that went */
+	int peer_answered;	/* the receiver said what it reads */
+	uint32_t peer_codecs;	/* what it reads (bits) */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC: the start */
 	uint64_t stopped_ns;	/* the guest stopped (0: it was stopped already) */
 	uint64_t end_ns;	/* the stream's end written */

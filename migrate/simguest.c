@@ -54,17 +54,19 @@ static void save_progress(void *arg, const struct mig_precopy_info *i)
 }
 
 int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-		 uint32_t config_len, const struct mig_progress *prog,
+		 uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
 		 struct mig_save_stats *stats, char *err, size_t errlen)
 {
-	struct mig_precopy_opts opts = { .live = 0 };
+	struct mig_precopy_opts opts = { .live = 0, .compress = compress,
+					 .codecs = compress ? MIG_CODECS_BUILT : 0 };
 	struct mig_precopy_hooks hooks = { (void *)prog, NULL,
-					   prog && prog->fn ? save_progress : NULL, NULL };
+					   prog && prog->fn ? save_progress : NULL, NULL, NULL };
 	struct mig_precopy_stats st;
 	int rc = mig_precopy(hv, domid, o, config, config_len, &mig_guest_sim, &opts, &hooks,
 			     &st, err, errlen);
 	if (stats)
-		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes };
+		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes, st.z_saved,
+						  st.codecs_used };
 	return rc;
 }
 

@@ -22,6 +22,7 @@ struct dm_mig {
 	void *arg;
 	struct dm_migrate_result res;
 	uint64_t start_ns, stopped_ns; /* CLOCK_MONOTONIC */
+	bool asked; /* the stream asks the receiver what it reads */
 	/* Receiver. */
 	char final_name[65];
 	uint64_t stream_off;

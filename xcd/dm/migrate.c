@@ -270,6 +270,8 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 	if ((rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_READY, READY_WAIT_MS,
 				got_ready, op, &mig->wait)) < 0)
 		rollback(op, rc, "cannot wait for the receiver: %s", strerror(-rc));
+	else if (mig->asked && !mig->res.peer_answered)
+		dm_wait_allow_reads(mig->wait); /* it may come after the stream */
 }
 
 /* The job's events: progress (to the notifications), the moment the guest
@@ -306,6 +308,12 @@ static void send_event(const char *line, void *arg)
 		r->bytes = dm_json_u64(t, "bytes");
 		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
 		r->forced = (int)dm_json_u64(t, "forced");
+		r->zero_saved = r->zero_pages * 4096;
+		r->z_pages = dm_json_u64(t, "z_pages");
+		r->z_saved = dm_json_u64(t, "z_saved");
+		r->codecs_used = (uint32_t)dm_json_u64(t, "codecs_used");
+		r->peer_answered = (int)dm_json_u64(t, "peer_answered");
+		r->peer_codecs = (uint32_t)dm_json_u64(t, "peer_codecs");
 		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
 			/* The handover needs nothing more of the job: it is let go
@@ -347,7 +355,8 @@ static int start_job(struct dm_op *op, const struct dm_source *src,
 	struct dm_domain *d = op->d;
 	struct dm_mig *mig = op->mig;
 	struct dm_send_work w = { m->job_backend, m->job_sim_sock, d->domid, NULL, 0,
-				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth },
+				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth,
+				    .compress = o->compress },
 				  { d->built.store_pfn, d->built.console_pfn } };
 	char *config = dm_save_config(d, src, &w.config_len);
 	if (!config) {
@@ -383,6 +392,7 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	*mig = (struct dm_mig){ .m = m, .out_fd = send_fd, .in_fd = recv_fd, .done = done,
 				.arg = arg, .start_ns = now_ns() };
 	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
+	mig->asked = o->compress != MIG_COMPRESS_OFF;
 	if ((rc = migrate_checks(m, d, e)) < 0)
 		goto fail;
 	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {

@@ -104,12 +104,29 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	return 0;
 }
 
+/* The receiver's XCD reads, when it has come (the stream's header asked). */
+static int peer_codecs(void *arg, uint32_t *codecs, char *err, size_t errlen)
+{
+	(void)arg;
+	return mig_pipe_poll_reads(DM_JOB_FD_A + 1, codecs, err, errlen);
+}
+
+static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
+{
+	return jw_kv_int(g, "z_pages", (long long)st->z_pages) ||
+	       jw_kv_int(g, "z_saved", (long long)st->z_saved) ||
+	       jw_kv_int(g, "codecs_used", st->codecs_used) ||
+	       jw_kv_int(g, "peer_answered", st->peer_answered) ||
+	       jw_kv_int(g, "peer_codecs", st->peer_codecs);
+}
+
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
 	yajl_gen g = event(name);
 	if (!g)
 		return;
-	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
+	if (kv_saved(g, st) || jw_kv_int(g, "rounds", st->rounds) ||
+	    jw_kv_int(g, "pages", (long long)st->pages) ||
 	    jw_kv_int(g, "zero_pages", (long long)st->zero_pages) ||
 	    jw_kv_int(g, "final_pages", (long long)st->final_pages) ||
 	    jw_kv_int(g, "bytes", (long long)st->bytes) || jw_kv_int(g, "throttle", st->throttle) ||
@@ -150,7 +167,7 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 		return rc;
 	}
 	struct send_ctx c = { fd, { 0, 0 } };
-	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole };
+	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole, peer_codecs };
 	struct mig_precopy_opts opts = w->opts;
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;

@@ -31,6 +31,7 @@ struct save_work {
 	char tmp[DM_SAVE_PATH_MAX + 8];
 	char *config; /* JSON, with its NUL */
 	uint32_t config_len;
+	enum mig_compress compress;
 };
 
 static int save_work(int fd, void *arg, char *err, size_t errlen)
@@ -54,7 +55,8 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, NULL };
 	struct mig_save_stats st;
-	rc = mig_save_sim(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err, errlen);
+	rc = mig_save_sim(hv, w->domid, &o, w->config, w->config_len, w->compress, &prog, &st, err,
+			  errlen);
 	mig_out_free(&o);
 	if (rc == 0 && fsync(out) < 0) {
 		rc = -errno;
@@ -63,9 +65,11 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	close(out);
 	hv_close(hv);
 	if (rc == 0)
-		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes", w->domid,
+		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes, %llu saved by zero "
+			 "pages and %llu by compression (%s)", w->domid,
 			 (unsigned long long)st.pages, (unsigned long long)st.zero_pages,
-			 (unsigned long long)st.bytes);
+			 (unsigned long long)st.bytes, (unsigned long long)st.zero_pages * 4096,
+			 (unsigned long long)st.z_saved, mig_compress_name(w->compress));
 	return rc;
 }
 
@@ -223,7 +227,8 @@ static void save_job_done(int rc, bool reported, const char *err, void *arg)
 }
 
 int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
-	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e)
+	    enum mig_compress compress, const struct dm_source *src, dm_done_fn *done,
+	    void *arg, struct dm_error *e)
 {
 	const struct domcfg *cfg = dm_domain_config(d);
 	if (dm_refuse_busy(d, e) < 0)
@@ -266,6 +271,7 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	w->backend = m->job_backend;
 	w->sim_sock = m->job_sim_sock;
 	w->domid = d->domid;
+	w->compress = compress;
 	struct hv_dominfo i;
 	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
 	if (rc < 0) {

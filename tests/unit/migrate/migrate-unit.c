@@ -412,6 +412,7 @@ static void register_migrate(void)
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe, NULL };
+	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe,
+					     register_compress, NULL };
 	return cunit_run("migrate-unit", regs);
 }
