@@ -3,8 +3,9 @@
  * zstd and with lz4, read back into a guest (pages placed straight and
  * through the buffer, zero pages without a payload), every refusal of a
  * compressed record naming it and its byte (an unknown codec, a corrupt or
- * truncated frame, sizes that disagree), xl's header flags; and auto's
- * choice against synthetic figures. With MIGRATE_SEED_DIR set, the streams are written there (the
+ * truncated frame, sizes that disagree), xl's header flags; the output's
+ * pages by reference into a pipe; and auto's choice against synthetic
+ * figures. With MIGRATE_SEED_DIR set, the streams are written there (the
  * fuzzer's seeds, fuzz/migrate/corpus). */
 #include "../../lib/cunit_run.h"
 #include "../../../lib/errmsg.h"
@@ -366,6 +367,42 @@ static void test_header_flags(void)
 	free(im.p);
 }
 
+/* Pages by reference into a pipe, read back whole; into a file, as any
+ * write (the file said so). */
+static void test_splice(void)
+{
+	int p[2];
+	struct mig_out o;
+	static uint8_t big[128 << 10], back[128 << 10];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 1);
+	CU_ASSERT_FATAL(pipe(p) == 0 && mig_out_init(&o, p[1]) == 0);
+	CU_ASSERT_FATAL(fcntl(p[1], F_SETPIPE_SZ, 1 << 20) >= (1 << 20)); /* no reader yet */
+	CU_ASSERT(mig_out_write(&o, "head", 4) == 0);
+	CU_ASSERT(mig_out_write_pages(&o, big, 64 << 10) == 0);
+	CU_ASSERT_EQUAL(o.splice, 1);
+	CU_ASSERT_EQUAL(o.off, 4 + (64 << 10));
+	size_t got = 0;
+	while (got < 4 + (64 << 10)) {
+		ssize_t r = read(p[0], back + got, sizeof(back) - got);
+		CU_ASSERT_FATAL(r > 0);
+		got += (size_t)r;
+	}
+	CU_ASSERT(memcmp(back, "head", 4) == 0 && memcmp(back + 4, big, 64 << 10) == 0);
+	mig_out_free(&o);
+	close(p[0]);
+	close(p[1]);
+	int fd = memfd_create("f", 0);
+	CU_ASSERT_FATAL(fd >= 0 && mig_out_init(&o, fd) == 0);
+	CU_ASSERT(mig_out_write_pages(&o, big, sizeof(big)) == 0);
+	CU_ASSERT_EQUAL(o.splice, 0);
+	CU_ASSERT(mig_out_flush(&o) == 0);
+	CU_ASSERT(pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back));
+	CU_ASSERT(memcmp(back, big, sizeof(big)) == 0);
+	mig_out_free(&o);
+	close(fd);
+}
+
 /* ---- auto, against synthetic figures ---- */
 #define MB (4u << 20) /* a batch's raw bytes */
 
@@ -511,6 +548,7 @@ void register_compress(void)
 	CU_add_test(s, "frames of other sizes, cut, of no codec", test_frame_sizes);
 	CU_add_test(s, "pages written while compressed: a frame of a copy", test_live_pages);
 	CU_add_test(s, "xl's header: xcd's flags", test_header_flags);
+	CU_add_test(s, "pages by reference into a pipe, else written", test_splice);
 	CU_add_test(s, "auto against synthetic figures", test_auto);
 	CU_add_test(s, "auto: a lost trial holds a codec back, longer each time", test_auto_hold);
 	CU_add_test(s, "--compress names", test_names);
