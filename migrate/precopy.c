@@ -265,6 +265,7 @@ static int live_rounds(struct pc *c, const struct mig_policy *policy)
 		tell(c);
 		if (d.action == MIG_STOP) {
 			c->st->forced = d.forced;
+			c->st->stop_predicted_ms = d.predicted_ms;
 			snprintf(c->st->why, sizeof(c->st->why), "%s", d.why);
 			return 0;
 		}
@@ -413,7 +414,7 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 		const struct mig_precopy_opts *opts, const struct mig_precopy_hooks *hooks,
 		struct mig_precopy_stats *stats, char *err, size_t errlen)
 {
-	struct mig_precopy_stats st = { .start_ns = now_ns() };
+	struct mig_precopy_stats st = { .start_ns = now_ns(), .stop_predicted_ms = -1 };
 	struct pc *c = calloc(1, sizeof(*c));
 	struct hv_dominfo di;
 	int rc = -ENOMEM, logdirty = 0;

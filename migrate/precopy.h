@@ -39,6 +39,10 @@ const char *mig_no_converge_name(enum mig_no_converge nc);
 
 struct mig_policy {
 	uint32_t downtime_ms; /* 0: MIG_DOWNTIME_MS_DEFAULT */
+	/* Of the downtime, what the caller expects the stop to take beside
+	 * the last round's memory (the vCPUs, the stream's end, the other
+	 * side's start, the handover): memory is given the rest. */
+	uint32_t reserve_ms;
 	uint32_t max_rounds;  /* memory rounds before the stop; 0: MIG_MAX_ROUNDS_DEFAULT */
 	enum mig_no_converge on_no_converge;
 };
@@ -70,11 +74,13 @@ struct mig_decision {
  * After a round (IN->rounds not counting it): LEFT pages are dirty, and the
  * link carried RATE bytes a second in this migration so far. Fills D and
  * the state after the round in *OUT (OUT may be IN). Stops when LEFT at
- * RATE fits P's downtime; otherwise, once the rounds have not cut what is
- * left by a tenth twice in a row (once while throttled) or the rounds run
- * out, does what P's on_no_converge says: abort, force a stop, or throttle
- * the guest one step more (a stop, forced, once at MIG_THROTTLE_MAX or out
- * of rounds). No I/O, no clock: the same inputs give the same decision.
+ * RATE fits P's downtime less its reserve; otherwise, once the rounds have
+ * not cut what is left by a tenth twice in a row (once while throttled) or
+ * the rounds run out: stops when LEFT fits the downtime itself (the guest
+ * is not slowed for what the reserve holds), else does what P's
+ * on_no_converge says: abort, force a stop, or throttle the guest one step
+ * more (a stop, forced, once at MIG_THROTTLE_MAX or out of rounds). No I/O,
+ * no clock: the same inputs give the same decision.
  */
 void mig_policy_decide(const struct mig_policy *p, const struct mig_policy_state *in,
 		       uint64_t left, double rate, struct mig_policy_state *out,
@@ -159,6 +165,8 @@ struct mig_precopy_stats {
 	uint64_t bytes;		/* the whole stream */
 	uint32_t throttle;	/* the most taken from the guest, percent */
 	int forced;		/* stopped over the target */
+	double stop_predicted_ms; /* the last round's memory time, as the stop
+				   * decision predicted it (-1: no live stop) */
 	uint64_t z_pages;	/* pages with data sent in compressed batches */
 	uint64_t z_raw;		/* their bytes as they are */
 	uint64_t z_saved;	/* bytes compression kept off the link: those

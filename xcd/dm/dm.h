@@ -152,6 +152,7 @@ struct dm_migrate_result {
 	uint32_t codecs_used;	/* bits (migrate/compress.h) */
 	int peer_answered;	/* the receiver said what it reads (an xcd) */
 	uint32_t peer_codecs;	/* what it reads */
+	double stop_predicted_ms; /* the last round's memory time, predicted */
 	double total_ms;	/* from the call to the destination's report */
 	double downtime_ms;	/* the guest stopped here until it ran there (the report) */
 	char why[200];		/* why pre-copy stopped */
@@ -191,6 +192,11 @@ struct dm {
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
 	dm_migration_fn *migration; /* NULL: nobody told */
+	/* What a migration's stop took here beside its last round's memory
+	 * (vCPUs, the stream's end, the other side's start, the handover),
+	 * as measured, decayed (0: none yet): each migration's policy keeps it
+	 * of the downtime target (mig_policy.reserve_ms). */
+	double mig_fixed_ms;
 };
 
 /*

@@ -9,6 +9,8 @@
 #include "mig_state.h"
 #include "../../lib/log.h"
 #include "../domname.h"
+#include "../xs_domain.h"
+#include "../../lib/uuid.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,10 @@
  * devices meanwhile), and for its report after "go". */
 #define READY_WAIT_MS 60000
 #define REPORT_WAIT_MS 120000
+/* Of the downtime target, what the stop is expected to take beside its
+ * memory before a migration from this xcdd has measured it (struct dm's
+ * mig_fixed_ms): a starting guess, replaced by the first measurement. */
+#define DM_MIG_RESERVE_MS 10
 
 static uint64_t now_ns(void)
 {
@@ -42,8 +48,16 @@ void dm_mig_free(struct dm_mig *mig)
 	if (!mig)
 		return;
 	dm_wait_stop(mig->wait);
+	dm_mig_let_go(mig);
 	dm_mig_close(mig);
 	free(mig);
+}
+
+void dm_mig_let_go(struct dm_mig *mig)
+{
+	if (mig->parked)
+		devjob_cancel(mig->parked);
+	mig->parked = NULL;
 }
 
 void dm_mig_end(struct dm_mig *mig, int rc, const struct dm_error *e)
@@ -71,6 +85,7 @@ void dm_mig_stop(struct dm_op *op)
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
+	dm_mig_let_go(op->mig);
 	dm_mig_close(op->mig);
 }
 
@@ -105,6 +120,12 @@ static void restore_domain(struct dm *m, struct dm_domain *d)
 	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s: cannot take its name %s back: %s", d->name, d->pending.mig_name,
 			e.message);
+	/* Its record may have the name while xenstore has --migratedaway (a
+	 * dead xcdd renamed it there before its record's write): said again. */
+	char xerr[XCD_ERR_MAX];
+	if (m->xs && d->pending.mig_name[0] && !strcmp(d->name, d->pending.mig_name) &&
+	    xsd_rename(m->xs, d->domid, UUID_STR(d->uuid), d->name, xerr, sizeof(xerr)) < 0)
+		log_warn("domain %s: %s", d->name, xerr);
 	if (!d->pending.was_paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
 	    (i.flags & HV_DOMF_PAUSED) && hv_domain_unpause(m->hv, d->domid) < 0)
 		log_err("domain %s: cannot unpause it after its migration failed: %s", d->name,
@@ -176,6 +197,18 @@ static void got_permission(int rc, uint8_t status, const char *err, void *arg)
 		 "its copy", op->mig->report);
 }
 
+/* What the stop took beside its memory, learnt for the next migrations'
+ * reserve (struct dm's mig_fixed_ms). */
+static void learn_fixed(struct dm *m, const struct dm_migrate_result *r)
+{
+	if (r->stop_predicted_ms < 0)
+		return;
+	double fixed = r->downtime_ms - r->stop_predicted_ms;
+	if (fixed < 0)
+		fixed = 0;
+	m->mig_fixed_ms = m->mig_fixed_ms > 0 ? (m->mig_fixed_ms + fixed) / 2 : fixed;
+}
+
 static void got_report(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -197,8 +230,10 @@ static void got_report(int rc, uint8_t status, const char *err, void *arg)
 	}
 	dm_crash_point(m, "migrate:reported");
 	uint64_t t = now_ns();
-	if (mig->stopped_ns)
+	if (mig->stopped_ns) {
 		mig->res.downtime_ms = (double)(t - mig->stopped_ns) / 1e6;
+		learn_fixed(m, &mig->res);
+	}
 	log_info("domain %s (domid %u) migrated: %u round(s), %llu bytes, %.0f ms stopped",
 		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
 		 mig->res.downtime_ms);
@@ -211,8 +246,8 @@ static void got_report(int rc, uint8_t status, const char *err, void *arg)
 		migrated_destroyed(m, -EIO, NULL, &e, op);
 }
 
-/* The receiver holds the whole guest: D is renamed away, the commit
- * journaled, and "go" sent. */
+/* The receiver holds the whole guest: D renamed NAME--migratedaway, the
+ * commit journaled, "go" sent. */
 static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -227,12 +262,16 @@ static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 		rollback(op, rc, "the receiver: %s", err);
 		return;
 	}
+	dm_crash_point(m, "migrate:ready");
+	/* xl's name for a copy going away, in xenstore; then the record that
+	 * commits, with that name, in one write (the guest's downtime waits
+	 * for each); then "go". A dead xcdd's successor puts the name back
+	 * unless the record says it committed. */
 	dm_mig_name(d->pending.mig_name, "--migratedaway", away, sizeof(away));
-	if ((rc = dm_rename_domain(m, d, away, &e)) < 0) {
+	if ((rc = dm_rename_unsaved(m, d, away, &e)) < 0) {
 		rollback(op, rc, "%s", e.message);
 		return;
 	}
-	dm_crash_point(m, "migrate:ready");
 	/* From this record on, a dead xcdd's successor never resumes it. */
 	dm_pending_set(m, d, DM_PENDING_MIGRATE, "committing");
 	dm_crash_point(m, "migrate:committing");
@@ -259,7 +298,9 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 		rollback(op, rc, "%s", err);
 		return;
 	}
-	dm_pending_set(m, op->d, DM_PENDING_MIGRATE, "sent");
+	/* Not journaled: until "committing", every step is settled alike (the
+	 * guest resumed here), and the receiver may be ready before a write. */
+	snprintf(op->d->pending.step, sizeof(op->d->pending.step), "sent");
 	dm_crash_point(m, "migrate:sent");
 	if (m->migration) {
 		struct dm_migration_info i = { .phase = "handover" };
@@ -308,6 +349,7 @@ static void send_event(const char *line, void *arg)
 		r->bytes = dm_json_u64(t, "bytes");
 		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
 		r->forced = (int)dm_json_u64(t, "forced");
+		r->stop_predicted_ms = dm_json_double(t, "stop_predicted_ms");
 		r->zero_saved = r->zero_pages * 4096;
 		r->z_pages = dm_json_u64(t, "z_pages");
 		r->z_saved = dm_json_u64(t, "z_saved");
@@ -316,9 +358,11 @@ static void send_event(const char *line, void *arg)
 		r->peer_codecs = (uint32_t)dm_json_u64(t, "peer_codecs");
 		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
-			/* The handover needs nothing more of the job: it is let go
-			 * (killed: its DONE never comes) and the handover begins. */
-			devjob_cancel(op->job);
+			/* The handover needs nothing more of the job: it waits,
+			 * parked, to be let go (killed: its DONE never comes) once
+			 * the handover is over; the handover begins. */
+			devjob_detach(op->job);
+			mig->parked = op->job;
 			op->job = NULL;
 			yajl_tree_free(t);
 			send_done(0, true, "", op);
@@ -358,6 +402,8 @@ static int start_job(struct dm_op *op, const struct dm_source *src,
 				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth,
 				    .compress = o->compress },
 				  { d->built.store_pfn, d->built.console_pfn } };
+	w.opts.policy.reserve_ms = (uint32_t)(m->mig_fixed_ms > 0 ? m->mig_fixed_ms + 0.5
+								    : DM_MIG_RESERVE_MS);
 	char *config = dm_save_config(d, src, &w.config_len);
 	if (!config) {
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 /* The sender waits this long for the receiver's banner. */
@@ -113,7 +114,8 @@ static int peer_codecs(void *arg, uint32_t *codecs, char *err, size_t errlen)
 
 static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
 {
-	return jw_kv_int(g, "z_pages", (long long)st->z_pages) ||
+	return kv_double(g, "stop_predicted_ms", st->stop_predicted_ms) ||
+	       jw_kv_int(g, "z_pages", (long long)st->z_pages) ||
 	       jw_kv_int(g, "z_saved", (long long)st->z_saved) ||
 	       jw_kv_int(g, "codecs_used", st->codecs_used) ||
 	       jw_kv_int(g, "peer_answered", st->peer_answered) ||
@@ -138,12 +140,21 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 	send_event(fd, g);
 }
 
-/* The stream is whole: the daemon goes on at once (the job's own end, the
- * guest's memory let go, takes a while). */
+/* Told the daemon the stream is whole: the job waits to be let go (SIGTERM,
+ * or its daemon's death), so that its end, the teardown of its mapping of
+ * the guest's memory, comes after the handover rather than in the guest's
+ * downtime. Log-dirty and the CPU cap are the daemon's to undo then. */
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
 static void whole(void *arg, const struct mig_precopy_stats *st)
 {
 	const struct send_ctx *c = arg;
 	report_stats(c->fd, "whole", st);
+	park();
 }
 
 int dm_send_work(int fd, void *arg, char *err, size_t errlen)
@@ -186,6 +197,7 @@ static void recv_whole(void *arg)
 {
 	const struct dm_job_progress *p = arg;
 	devjob_report_event(p->fd, "{\"event\":\"whole\"}");
+	park();
 }
 
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
