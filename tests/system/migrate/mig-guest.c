@@ -9,6 +9,7 @@
  *                                  it, finish (left paused); prints the domid;
  *                                  on any failure the domain is destroyed
  *   mig-guest count                the domains the host has, dom0 included
+ *   mig-guest written DOMID        the pages its vCPUs wrote since it booted
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
  *   mig-guest fill [-c] DOMID      writes non-zero bytes into every data page
@@ -129,6 +130,24 @@ static int fill(struct hv *hv, uint32_t domid, int text)
 		}
 	}
 	hv_unmap(hv, p, np);
+	return 0;
+}
+
+/* The pages DOMID's vCPUs wrote since it booted (its header's counters,
+ * carried along by a migration): printed. */
+static int written(struct hv *hv, uint32_t domid)
+{
+	void *p;
+	if (hv_map(hv, domid, 0, 1, HV_MAP_READ, &p) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	const struct sim_guest_header *g = p;
+	uint64_t n = 0;
+	for (uint32_t v = 0; v < g->nr_vcpus && v < SIM_MAX_VCPUS; v++)
+		n += g->vcpu[v].counter;
+	hv_unmap(hv, p, 1);
+	printf("%llu\n", (unsigned long long)n);
 	return 0;
 }
 
@@ -499,6 +518,8 @@ int main(int argc, char **argv)
 			rc = save(hv, (uint32_t)strtoul(argv[argc - 2], NULL, 10), argv[argc - 1], keep);
 	} else if (strcmp(cmd, "restore") == 0 && argc == 3) {
 		rc = restore(hv, argv[2]);
+	} else if (strcmp(cmd, "written") == 0 && argc == 3) {
+		rc = written(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "count") == 0 && argc == 2) {
 		struct hv_dominfo *all;
 		int n = hv_domain_list_all(hv, &all);
