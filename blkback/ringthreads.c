@@ -33,6 +33,15 @@ bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vde
 	if (n < 0 || (size_t)n >= sizeof(want))
 		return false;
 	size_t clen = strlen(t->comm);
+	if (clen > TASK_COMM_CHARS) {
+		/* A whole name: the prefix, then the ring's digits. */
+		const char *rest = t->comm + n;
+		if (strncmp(t->comm, want, (size_t)n) != 0 || !*rest ||
+		    strspn(rest, "0123456789") != strlen(rest))
+			return false;
+		*ring = atoi(rest);
+		return true;
+	}
 	size_t plen = (size_t)n < TASK_COMM_CHARS ? (size_t)n : TASK_COMM_CHARS;
 	if (clen < plen || strncmp(t->comm, want, plen) != 0)
 		return false;
@@ -135,7 +144,7 @@ int ring_threads_read(const char *root, struct ring_threads *out, char *err, siz
 		if (sysread_file(root, rel, comm, sizeof(comm)) < 0)
 			continue;
 		struct ring_thread t = { .pid = atoi(names[i]), .last_cpu = -1 };
-		if (strlen(comm) > TASK_COMM_CHARS || ring_thread_domid(comm, &t.domid) < 0)
+		if (strlen(comm) >= sizeof(t.comm) || ring_thread_domid(comm, &t.domid) < 0)
 			continue;
 		strcpy(t.comm, comm);
 		char *text;

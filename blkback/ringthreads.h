@@ -2,9 +2,10 @@
  * ringthreads: blkback's ring threads and the CPUs they may run on. Each
  * ring of a connected vbd has a kernel thread named "blkback.DOMID.VDEV-N"
  * (drivers/block/xen-blkback/xenbus.c: DOMID the guest, VDEV its "dev",
- * N the ring), cut at 15 characters in /proc/PID/comm: "blkback.12.xvdb-1"
- * reads "blkback.12.xvdb", so threads are matched to disks by prefix and a
- * cut name loses its ring number. (blkback's own reader for now:
+ * N the ring). Kernels before 5.17 cut it at 15 characters in
+ * /proc/PID/comm: "blkback.12.xvdb-1" reads "blkback.12.xvdb", so threads
+ * are matched to disks by prefix and a cut name loses its ring number;
+ * later ones show a kernel thread's whole name. (blkback's own reader for now:
  * netback-tune/ reads netback's threads alike, and the two are to become
  * one.)
  */
@@ -15,11 +16,11 @@
 #include <stddef.h>
 
 #define RING_THREADS_MAX 65536
-#define TASK_COMM_CHARS 15 /* TASK_COMM_LEN - 1 */
+#define TASK_COMM_CHARS 15 /* TASK_COMM_LEN - 1: where older kernels cut */
 
 struct ring_thread {
 	int pid;
-	char comm[16];
+	char comm[64];
 	unsigned domid;
 	struct cpuset allowed; /* Cpus_allowed_list of /proc/PID/status */
 	int last_cpu;          /* field 39 of /proc/PID/stat; -1 unknown */

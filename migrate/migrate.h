@@ -72,6 +72,9 @@ struct mig_visitor {
 	 * PAGES is then called with DATA NULL. NULL: refused (ERR filled). */
 	uint8_t *(*page_dst)(void *ctx, uint64_t pfn, uint32_t npages, char *err,
 			     size_t errlen);
+	/* The static records are all read: at STATIC_DATA_END (in version 2,
+	 * before the first memory record, which stands for it). */
+	int (*static_end)(void *ctx, char *err, size_t errlen);
 };
 struct mig_read_opts {
 	uint32_t want_type;	/* the guest type the caller restores; 0: any */
@@ -96,7 +99,7 @@ int mig_read_libxl(struct mig_in *in, const struct mig_read_opts *opts,
 const char *mig_libxc_rec_name(uint32_t type, char buf[16]);
 const char *mig_libxl_rec_name(uint32_t type, char buf[16]);
 
-/* ---- simulated guests over hv (simguest.c) ---- */
+/* ---- a guest saved and restored over hv (precopy.c, restore.c) ---- */
 struct mig_save_stats {
 	uint64_t pages, zero_pages, bytes;
 	uint64_t z_saved;     /* bytes compression saved */
@@ -107,29 +110,36 @@ struct mig_save_stats {
 struct mig_progress {
 	void (*fn)(void *arg, uint64_t done, uint64_t total);
 	void *arg;
-	/* A restore's stream is read whole, every vCPU has its context: told
-	 * before the guest's memory is let go (NULL: nobody told). */
+	/* A restore's stream is read whole and applied: told before the
+	 * restore lets go of its state (NULL: nobody told). */
 	void (*whole)(void *arg);
 };
-/* Writes a whole xl save file of the paused or suspended domain DOMID of a
- * simulated host: header with CONFIG, libxl and libxc headers (type
- * LIBXC_DOM_XCD_SIM), STATIC_DATA_END, its memory in PAGE_DATA records
- * (zero pages as XALLOC, no payload), one XCD_SIM_VCPU record per vCPU,
- * libxc's END, libxl's END. Then flushes. COMPRESS other than OFF: a file
- * for xcd alone (XL_FLAG_XCD_COMPRESSED; xl refuses it), its batches
- * compressed as COMPRESS says (auto: while that is faster than the disk). */
-int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-		 uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
-		 struct mig_save_stats *stats, char *err, size_t errlen);
-/* Restores such a file's guest into DOMID, created (paused, never built)
- * with the saved guest's memory and vCPUs (its memory zero, as a new
- * domain's is): pages written through hv_map (an XALLOC page zeroed when
- * the stream sent it before, else left untouched: a live migration's later
- * rounds send pages again), contexts through hv_vcpu_set_context. The config
- * has been read already by the caller (mig_read_xl's config callback): this
- * reads the rest from IN. hv_domain_restore_finish is the caller's next step. */
-int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
-		    const struct mig_progress *prog, char *err, size_t errlen);
+/* Writes a whole xl save file of the paused or suspended domain DOMID, in
+ * the records of its type (mig_guest_of: a PVH guest's as Xen 4.17 writes
+ * them; a simulated PV guest's of xcd's own type): header with CONFIG,
+ * libxl and libxc headers, static records, STATIC_DATA_END, its memory in
+ * PAGE_DATA records (zero pages as XALLOC, no payload), its state records,
+ * libxc's END, libxl's END. Then flushes. A PVH guest on Xen must be
+ * suspended (shutdown(suspend)), not only paused, for its restored copy to
+ * resume: it then reconnects to its new event channels and xenstored.
+ * COMPRESS other than OFF: a file for xcd alone (XL_FLAG_XCD_COMPRESSED;
+ * xl refuses it), its batches compressed as COMPRESS says (auto: while that
+ * is faster than the disk). */
+int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+	     uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
+	     struct mig_save_stats *stats, char *err, size_t errlen);
+/* Restores such a stream's guest (the config read already by the caller,
+ * mig_read_xl_config: this reads the rest from IN) into DOMID, created
+ * (paused, never built) for it: of the same type (a PVH domain takes an
+ * X86_HVM stream, a PV one xcd's simulated type), as many vCPUs, as much
+ * memory. Its pages populated as they come and written through hv_map (an
+ * XALLOC page cleared when the stream sent it before: a live migration's
+ * later rounds send pages again), its records applied as libxc's restore
+ * applies them (restore.c); a PVH guest's CPU policy and HVM context set
+ * once the stream is whole. hv_domain_restore_finish is the caller's next
+ * step. On failure the caller destroys the domain. */
+int mig_restore(struct hv *hv, uint32_t domid, struct mig_in *in,
+		const struct mig_progress *prog, char *err, size_t errlen);
 /* Reads only xl's header and config: *CONFIG is allocated (free it), its
  * length in *LEN; IN is left at the libxl stream. */
 int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,

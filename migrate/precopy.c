@@ -1,7 +1,9 @@
 /* precopy: the pre-copy engine (precopy.h), over hv only: the guest's
- * memory mapped once, log-dirty's bitmap read and cleared after each
- * round, the stop decided by policy.c, the pages written as PAGE_DATA
- * batches straight from the mapping. */
+ * memory found page by page (hv_pfn_types up to its last frame: a PVH
+ * guest's RAM, ACPI tables and special pages lie apart) and each run of
+ * pages mapped once, log-dirty's bitmap read and cleared after each round,
+ * the stop decided by policy.c, the pages written as PAGE_DATA batches
+ * straight from the mappings. */
 #include "migrate.h"
 #include "../hv/hv.h"
 #include <errno.h>
@@ -12,12 +14,22 @@
 
 static const uint8_t zero_page[HV_PAGE_SIZE];
 
+/* Consecutive frames the guest has, of one type: RAM (mapped at MEM) or
+ * broken (sent as such, no data). */
+struct run {
+	uint64_t pfn, n;
+	int broken;
+	const uint8_t *mem; /* RAM's mapping (NULL: not mapped) */
+};
+
 struct pc {
 	struct hv *hv;
 	uint32_t domid;
 	struct mig_out *o;
-	const uint8_t *mem;
-	uint64_t npages;
+	struct run *runs;
+	size_t nruns, cap;
+	uint64_t npages;  /* frames up to the guest's last: the bitmaps' size */
+	uint64_t present; /* pages it has */
 	uint8_t *pending; /* pages to send: one bit each */
 	uint8_t *bitmap;  /* what log-dirty gave */
 	size_t bmlen;
@@ -166,11 +178,13 @@ static int flush_batch(struct pc *c)
 	return 0;
 }
 
-/* PFN into the batch: a zero page as XALLOC, its pfn alone. */
-static int add_page(struct pc *c, uint64_t pfn)
+/* PFN (at P; NULL: a broken page) into the batch: a zero page as XALLOC,
+ * its pfn alone. */
+static int add_page(struct pc *c, uint64_t pfn, const uint8_t *p)
 {
-	const uint8_t *p = c->mem + pfn * HV_PAGE_SIZE;
-	if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
+	if (!p) {
+		c->pfns[c->n++] = pfn | ((uint64_t)PFINFO_BROKEN << PFN_TYPE_SHIFT);
+	} else if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
 		c->pfns[c->n++] = pfn | ((uint64_t)PFINFO_XALLOC << PFN_TYPE_SHIFT);
 		c->st->zero_pages++;
 	} else {
@@ -188,6 +202,39 @@ static uint64_t count_bits(const uint8_t *b, size_t n)
 	return k;
 }
 
+/* The pages of run R: every one (ALL) or the pending ones. */
+static int send_run(struct pc *c, const struct run *r, int all)
+{
+	int rc = 0;
+	for (uint64_t pfn = r->pfn; rc == 0 && pfn < r->pfn + r->n; pfn++) {
+		if (!all) {
+			uint8_t byte = c->pending[pfn / 8];
+			if (!byte) {
+				pfn |= 7; /* the next byte's first pfn, after the ++ */
+				continue;
+			}
+			if (!(byte & (1u << (pfn % 8))))
+				continue;
+		}
+		rc = add_page(c, pfn, r->broken ? NULL : r->mem + (pfn - r->pfn) * HV_PAGE_SIZE);
+	}
+	return rc;
+}
+
+/* Pending bits of frames the guest has no page at (a dirty bit log-dirty
+ * set outside the runs) dropped, so that counts are pages to send. */
+static void mask_pending(struct pc *c)
+{
+	uint64_t next = 0;
+	for (size_t i = 0; i <= c->nruns; i++) {
+		uint64_t end = i < c->nruns ? c->runs[i].pfn : c->npages;
+		for (uint64_t pfn = next; pfn < end; pfn++)
+			c->pending[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
+		if (i < c->nruns)
+			next = c->runs[i].pfn + c->runs[i].n;
+	}
+}
+
 /* One round: every page (ALL) or the pending ones, then flushed; the rate
  * measured over it. */
 static int send_round(struct pc *c, int all)
@@ -198,20 +245,10 @@ static int send_round(struct pc *c, int all)
 	c->round_t0 = t0;
 	c->round_b0 = b0;
 	c->info.round_done = 0;
-	c->info.round_pages = all ? c->npages : count_bits(c->pending, c->bmlen);
+	c->info.round_pages = all ? c->present : count_bits(c->pending, c->bmlen);
 	int rc = 0;
-	for (uint64_t pfn = 0; rc == 0 && pfn < c->npages; pfn++) {
-		if (!all) {
-			uint8_t byte = c->pending[pfn / 8];
-			if (!byte) {
-				pfn |= 7; /* the next byte's first pfn, after the ++ */
-				continue;
-			}
-			if (!(byte & (1u << (pfn % 8))))
-				continue;
-		}
-		rc = add_page(c, pfn);
-	}
+	for (size_t i = 0; rc == 0 && i < c->nruns; i++)
+		rc = send_run(c, &c->runs[i], all);
 	if (rc == 0)
 		rc = flush_batch(c);
 	if (rc == 0 && (rc = mig_out_flush(c->o)) < 0)
@@ -234,6 +271,7 @@ static int take_dirty(struct pc *c, uint64_t *left)
 		return hv_err(c, rc, "reading the dirty bitmap");
 	for (size_t i = 0; i < c->bmlen; i++)
 		c->pending[i] |= c->bitmap[i];
+	mask_pending(c);
 	*left = count_bits(c->pending, c->bmlen);
 	return 0;
 }
@@ -293,6 +331,7 @@ static int final_round(struct pc *c, const struct mig_precopy_opts *opts)
 	for (uint32_t i = 0; i < opts->n_final_pfns; i++)
 		if (opts->final_pfns[i] < c->npages)
 			c->pending[opts->final_pfns[i] / 8] |= (uint8_t)(1u << (opts->final_pfns[i] % 8));
+	mask_pending(c);
 	c->info.round++;
 	c->info.final = 1;
 	uint64_t before = c->st->pages;
@@ -400,13 +439,92 @@ static int check_guest(struct pc *c, int live, struct hv_dominfo *di)
 			 "domain %u is running: pause or suspend it before saving it", c->domid);
 		return -EBUSY;
 	}
-	c->npages = di->max_mem_kb / 4;
+	uint64_t max_pfn;
+	if ((rc = hv_domain_max_pfn(c->hv, c->domid, &max_pfn)) < 0)
+		return hv_err(c, rc, "reading its last frame");
+	c->npages = max_pfn + 1;
 	c->bmlen = (c->npages + 7) / 8;
-	if (!c->npages || !di->max_vcpus) {
-		snprintf(c->err, c->errlen, "domain %u has no memory or no vCPU", c->domid);
+	if (!di->max_vcpus) {
+		snprintf(c->err, c->errlen, "domain %u has no vCPU", c->domid);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* PFN (of type T) onto the runs: a run grows while frames follow of one kind. */
+static int add_to_runs(struct pc *c, uint64_t pfn, uint8_t t)
+{
+	int broken = t == HV_PFN_BROKEN;
+	struct run *last = c->nruns ? &c->runs[c->nruns - 1] : NULL;
+	if (last && last->pfn + last->n == pfn && last->broken == broken) {
+		last->n++;
+		return 0;
+	}
+	if (c->nruns == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct run *r = realloc(c->runs, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		c->runs = r;
+		c->cap = cap;
+	}
+	c->runs[c->nruns++] = (struct run){ pfn, 1, broken, NULL };
+	return 0;
+}
+
+/* The pages the guest has, as runs (hv_pfn_types over every frame). A PV
+ * guest's page tables are not this engine's to send. */
+static int find_pages(struct pc *c)
+{
+	uint64_t pfns[HV_PFN_TYPES_MAX];
+	uint8_t t[HV_PFN_TYPES_MAX];
+	for (uint64_t base = 0; base < c->npages; base += HV_PFN_TYPES_MAX) {
+		uint32_t n = 0;
+		for (; n < HV_PFN_TYPES_MAX && base + n < c->npages; n++)
+			pfns[n] = base + n;
+		int rc = hv_pfn_types(c->hv, c->domid, pfns, n, t);
+		if (rc < 0)
+			return hv_err(c, rc, "reading its page types");
+		for (uint32_t i = 0; i < n; i++) {
+			if (t[i] == HV_PFN_NONE)
+				continue;
+			if (t[i] != HV_PFN_RAM && t[i] != HV_PFN_BROKEN) {
+				snprintf(c->err, c->errlen, "domain %u: pfn %llu is a page table "
+					 "(type %#x): a PV guest's memory, which xcd does not save "
+					 "yet", c->domid, (unsigned long long)pfns[i], t[i]);
+				return -EOPNOTSUPP;
+			}
+			if (add_to_runs(c, pfns[i], t[i]) < 0) {
+				snprintf(c->err, c->errlen, "no memory for the guest's page runs");
+				return -ENOMEM;
+			}
+			c->present++;
+		}
+	}
+	return 0;
+}
+
+/* Each run of RAM mapped (read-only). */
+static int map_pages(struct pc *c)
+{
+	for (size_t i = 0; i < c->nruns; i++) {
+		struct run *r = &c->runs[i];
+		if (r->broken)
+			continue;
+		void *m;
+		int rc = hv_map(c->hv, c->domid, r->pfn, r->n, HV_MAP_READ, &m);
+		if (rc < 0)
+			return hv_err(c, rc, "mapping its memory");
+		r->mem = m;
+	}
+	return 0;
+}
+
+static void unmap_pages(struct pc *c)
+{
+	for (size_t i = 0; i < c->nruns; i++)
+		if (c->runs[i].mem)
+			hv_unmap(c->hv, (void *)c->runs[i].mem, c->runs[i].n);
 }
 
 int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
@@ -426,26 +544,23 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 	c->info.predicted_ms = -1; /* not known before the first decision */
 	if ((rc = check_guest(c, opts->live, &di)) < 0)
 		goto out;
+	if (!g)
+		g = mig_guest_of(di.type);
 	c->pending = calloc(1, c->bmlen);
 	c->bitmap = calloc(1, c->bmlen);
-	void *mem = NULL;
 	if (!c->pending || !c->bitmap) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = hv_map(hv, domid, 0, c->npages, HV_MAP_READ, &mem)) < 0) {
-		hv_err(c, rc, "mapping its memory");
-		goto out;
-	}
-	c->mem = mem;
-	if ((rc = headers(c, g, config, config_len, opts)) == 0 &&
+	if ((rc = find_pages(c)) == 0 && (rc = map_pages(c)) == 0 &&
+	    (rc = headers(c, g, config, config_len, opts)) == 0 &&
 	    (rc = memory(c, opts, &logdirty)) == 0)
 		rc = tail(c, g, di.max_vcpus);
 	if (rc == 0 && hooks && hooks->whole) {
 		st.bytes = o->off;
 		hooks->whole(hooks->arg, &st);
 	}
-	hv_unmap(hv, mem, c->npages);
+	unmap_pages(c);
 out:
 	/* Undone whatever happened; a failure here is said only if nothing
 	 * failed before (that error is the one to tell). */
@@ -461,7 +576,32 @@ out:
 		mig_z_free(c->z);
 		free(c->pending);
 		free(c->bitmap);
+		free(c->runs);
 		free(c);
 	}
+	return rc;
+}
+
+/* The engine's progress as a save's: pages done of the guest's. */
+static void save_progress(void *arg, const struct mig_precopy_info *i)
+{
+	const struct mig_progress *p = arg;
+	p->fn(p->arg, i->round_done, i->round_pages);
+}
+
+int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+	     uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
+	     struct mig_save_stats *stats, char *err, size_t errlen)
+{
+	struct mig_precopy_opts opts = { .live = 0, .compress = compress,
+					 .codecs = compress ? MIG_CODECS_BUILT : 0 };
+	struct mig_precopy_hooks hooks = { (void *)prog, NULL,
+					   prog && prog->fn ? save_progress : NULL, NULL, NULL };
+	struct mig_precopy_stats st;
+	int rc = mig_precopy(hv, domid, o, config, config_len, NULL, &opts, &hooks, &st, err,
+			     errlen);
+	if (stats)
+		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes, st.z_saved,
+						  st.codecs_used };
 	return rc;
 }

@@ -99,6 +99,17 @@ struct mig_guest_ops {
 };
 /* A simulated guest: type XCD_SIM, one XCD_SIM_VCPU record per vCPU. */
 extern const struct mig_guest_ops mig_guest_sim;
+/* A PVH guest (hvmguest.c): type X86_HVM, as Xen 4.17's libxc writes one:
+ * X86_CPUID_POLICY and X86_MSR_POLICY before STATIC_DATA_END; after the
+ * memory X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS. */
+extern const struct mig_guest_ops mig_guest_pvh;
+/* The records of a guest of hv's type HV_TYPE (enum hv_domain_type): PVH's
+ * on either backend; a PV guest's are a simulated guest's (xcd does not
+ * save a PV guest on Xen yet: the engine refuses its page tables). */
+const struct mig_guest_ops *mig_guest_of(uint32_t hv_type);
+/* The HVM params a PVH guest's stream carries (libxc's list, its order). */
+#define MIG_HVM_NR_SAVED 16
+extern const uint32_t mig_hvm_params[MIG_HVM_NR_SAVED];
 
 /* Where a migration is, for its progress line. */
 struct mig_precopy_info {
@@ -183,14 +194,15 @@ struct mig_precopy_stats {
 /*
  * Writes DOMID's guest as a whole xl save file to O: xl's header with CONFIG
  * (CONFIG_LEN bytes with its NUL; 0: none), libxl's and libxc's headers,
- * G's static records, STATIC_DATA_END, its memory, G's state records,
+ * G's static records (G NULL: the records of the domain's type,
+ * mig_guest_of), STATIC_DATA_END, its memory, G's state records,
  * libxc's END, libxl's END; flushed. Live: round 0 with log-dirty on, the
  * policy's rounds, HOOKS' suspend, the last round (OPTS' final pfns with
  * it), log-dirty off. Not live: the guest must be paused or shut down; one
  * pass. Whatever happens, a cap it set is lifted and log-dirty is off at
  * the end; a guest it stopped stays stopped (the caller's to resume).
  * -ETIMEDOUT when the policy gave up (abort), ERR saying why; other errors
- * as mig_save_sim's. STATS (may be NULL) filled either way.
+ * as mig_save's. STATS (may be NULL) filled either way.
  */
 int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
 		uint32_t config_len, const struct mig_guest_ops *g,

@@ -6,7 +6,9 @@
  * the libxc image header and the libxl header (big-endian). */
 #ifndef XCD_MIGRATE_STREAM_H
 #define XCD_MIGRATE_STREAM_H
+#include <endian.h>
 #include <stdint.h>
+#include <string.h>
 
 /* xl's save-file header: 32 bytes of magic, then four u32 in the saving
  * host's order, then optional_data_len bytes: u32 config length and the
@@ -114,4 +116,28 @@ enum pfinfo {
 #define HVM_PARAM_ENTRY_LEN 16
 #define HVM_NR_PARAMS 39 /* public/hvm/params.h, 4.17 */
 #define X86_TSC_MODE_MAX 3 /* Xen's TSC_MODE_* numbers are 0..3 (xen/include/asm-x86/time.h) */
+
+/* Little-endian fields of records, at any alignment. */
+static inline uint32_t mig_le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+static inline uint64_t mig_le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+static inline void mig_put_le32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, 4);
+}
+static inline void mig_put_le64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, 8);
+}
 #endif

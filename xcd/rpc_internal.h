@@ -67,7 +67,7 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 /* rpc_save.c */
 rpc_fn rpc_m_save, rpc_m_restore;
 /* rpc_migrate.c */
-rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort;
+rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort, rpc_m_migrate_outcome;
 /* C went away: the migrations it waits for are aborted (before their commit). */
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c);
 #endif

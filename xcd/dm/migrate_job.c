@@ -26,7 +26,7 @@ struct send_ctx {
 	struct timespec last;
 };
 
-static void send_event(int fd, yajl_gen g)
+void dm_job_send_event(int fd, yajl_gen g)
 {
 	const unsigned char *buf;
 	size_t len;
@@ -40,7 +40,7 @@ static void send_event(int fd, yajl_gen g)
 	yajl_gen_free(g);
 }
 
-static yajl_gen event(const char *name)
+yajl_gen dm_job_event(const char *name)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
@@ -66,7 +66,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 	if (i->round_done < i->round_pages && ms < REPORT_EVERY_MS)
 		return;
 	c->last = now;
-	yajl_gen g = event("progress");
+	yajl_gen g = dm_job_event("progress");
 	if (!g)
 		return;
 	if (jw_kv_int(g, "round", i->round) || jw_kv_int(g, "final", i->final) ||
@@ -78,7 +78,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(c->fd, g);
+	dm_job_send_event(c->fd, g);
 }
 
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
@@ -97,9 +97,9 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	}
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	yajl_gen g = event("stopped");
+	yajl_gen g = dm_job_event("stopped");
 	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
-		send_event(c->fd, g);
+		dm_job_send_event(c->fd, g);
 	else if (g)
 		yajl_gen_free(g);
 	return 0;
@@ -124,7 +124,7 @@ static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
 
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
-	yajl_gen g = event(name);
+	yajl_gen g = dm_job_event(name);
 	if (!g)
 		return;
 	if (kv_saved(g, st) || jw_kv_int(g, "rounds", st->rounds) ||
@@ -137,7 +137,7 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(fd, g);
+	dm_job_send_event(fd, g);
 }
 
 /* Told the daemon the stream is whole: the job waits to be let go (SIGTERM,
@@ -183,7 +183,7 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;
 	struct mig_precopy_stats st;
-	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
+	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, NULL, &opts, &hooks,
 			 &st, err, errlen);
 	if (rc < 0)
 		report_stats(fd, "stats", &st);
@@ -216,7 +216,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
-	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);
 	return rc;

@@ -10,6 +10,9 @@
  *                                  on any failure the domain is destroyed
  *   mig-guest count                the domains the host has, dom0 included
  *   mig-guest written DOMID        the pages its vCPUs wrote since it booted
+ *   mig-guest order FILE           the libxc records of FILE in their order,
+ *                                  one name a line (PAGE_DATA once for a run
+ *                                  of them); needs no host
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
  *   mig-guest fill [-c] DOMID      writes non-zero bytes into every data page
@@ -260,8 +263,8 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	struct mig_out o;
 	if (fd < 0 || mig_out_init(&o, fd) < 0) {
@@ -269,8 +272,8 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		return 1;
 	}
 	struct mig_save_stats st;
-	int rc = mig_save_sim(hv, domid, &o, cfg, (uint32_t)n + 1, MIG_COMPRESS_OFF, NULL, &st, err,
-				  sizeof(err));
+	int rc = mig_save(hv, domid, &o, cfg, (uint32_t)n + 1, MIG_COMPRESS_OFF, NULL, &st, err,
+			  sizeof(err));
 	mig_out_free(&o);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -305,9 +308,9 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	}
 	int rc = mig_read_xl_config(&in, 0, &cfg, &len, err, sizeof(err));
 	unsigned long long mem = 0;
-	unsigned vcpus = 0;
-	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u}", &mem,
-				       &vcpus) != 2)) {
+	unsigned vcpus = 0, type = 0;
+	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+				       &mem, &vcpus, &type) != 3)) {
 		snprintf(err, sizeof(err), "the file's config is not mig-guest's");
 		rc = -EINVAL;
 	}
@@ -315,14 +318,14 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	int created = 0;
 	if (rc == 0) {
 		struct hv_domain_config dc = { .max_vcpus = vcpus, .max_mem_kb = mem,
-					       .type = HV_DOM_PV };
+					       .type = type == HV_DOM_PVH ? HV_DOM_PVH : HV_DOM_PV };
 		rc = hv_domain_create(hv, &dc, domid);
 		created = rc == 0;
 		if (rc < 0)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore_sim(hv, *domid, &in, NULL, err, sizeof(err));
+		rc = mig_restore(hv, *domid, &in, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;
@@ -394,8 +397,8 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	close(data[0]);
 	close(back[1]);
 	char cfg[128], err[512];
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	/* The rings, read from the guest's header: log-dirty does not see
 	 * xenstored's writes there. */
 	void *h0;
@@ -412,7 +415,7 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	struct mig_precopy_stats st;
 	int rc = mig_out_init(&o, data[1]);
 	if (rc == 0)
-		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, &mig_guest_sim, &opts, NULL,
+		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &opts, NULL,
 				 &st, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "no memory");
@@ -484,11 +487,12 @@ int main(int argc, char **argv)
 	struct hv *hv;
 	char err[XCD_ERR_MAX];
 	if (argc < 2) {
-		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live|records|"
+		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live|records|order|"
 			"xl-receive ...\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "records") || !strcmp(argv[1], "xl-receive"))
+	if (!strcmp(argv[1], "records") || !strcmp(argv[1], "xl-receive") ||
+	    !strcmp(argv[1], "order"))
 		return mig_records_main(argc, argv); /* no host needed */
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", err);

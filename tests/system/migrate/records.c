@@ -2,6 +2,8 @@
  * sender wrote (mig-guest records, mig-guest xl-receive): each record's
  * header is walked (its body skipped), as xl's reader would meet them.
  *   mig-guest records FILE          counts of FILE's records, by name
+ *   mig-guest order FILE            FILE's records in their order, a name a
+ *                                   line (PAGE_DATA once for a run of them)
  *   mig-guest xl-receive COUNTS     a receiver that answers as xl's does:
  *                                   its banner on standard output, the stream
  *                                   from standard input walked to libxl's END,
@@ -9,6 +11,7 @@
  *                                   (no ready message: the sender resumes)
  * The counts: "mflags 0x..", "oflags 0x..", then "NAME N" per record type,
  * and "complete" once libxl's END was met. */
+#include "../../../lib/errmsg.h"
 #include "../../../migrate/migrate.h"
 #include "records.h"
 #include <endian.h>
@@ -101,6 +104,53 @@ static void print(FILE *f, const struct counts *c, int complete, uint32_t mflags
 		fprintf(f, "complete\n");
 }
 
+struct names {
+	char last[24];
+};
+
+static void say(struct names *n, const char *name)
+{
+	if (strcmp(n->last, name))
+		printf("%s\n", name);
+	snprintf(n->last, sizeof(n->last), "%s", name);
+}
+
+static int r_pages(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		   char *err, size_t errlen)
+{
+	say(ctx, "PAGE_DATA");
+	return 0;
+}
+
+static int r_record(void *ctx, int libxl, uint32_t type, const uint8_t *body, uint32_t len,
+		    char *err, size_t errlen)
+{
+	char nb[16];
+	say(ctx, libxl ? mig_libxl_rec_name(type, nb) : mig_libxc_rec_name(type, nb));
+	return 0;
+}
+
+/* mig-guest order FILE: FILE's records in their order, one name a line
+ * (PAGE_DATA once for a run of them), as the reader visits them. */
+static int order(const char *file)
+{
+	char err[XCD_ERR_MAX];
+	int fd = open(file, O_RDONLY);
+	struct mig_in in;
+	if (fd < 0 || mig_in_fd(&in, fd) < 0) {
+		perror("mig-guest: open");
+		return 1;
+	}
+	struct names n = { "" };
+	struct mig_visitor v = { .ctx = &n, .pages = r_pages, .record = r_record };
+	int rc = mig_read_xl(&in, NULL, &v, err, sizeof(err));
+	mig_in_free(&in);
+	close(fd);
+	if (rc < 0)
+		fprintf(stderr, "mig-guest: order: %s\n", err);
+	return rc < 0;
+}
+
 int mig_records_main(int argc, char **argv)
 {
 	struct counts c = { 0 };
@@ -109,6 +159,8 @@ int mig_records_main(int argc, char **argv)
 	char err[128];
 	if (argc != 3)
 		return 2;
+	if (!strcmp(argv[1], "order"))
+		return order(argv[2]);
 	int xl = !strcmp(argv[1], "xl-receive"), fd = 0;
 	if (xl && mig_pipe_send(1, MIG_PIPE_BANNER, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", err);

@@ -79,6 +79,19 @@ static void test_threads(void)
 	strcpy(t.comm, "blkback.12.xvdb");
 	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	/* Kernels since 5.17 show a kernel thread's whole name. */
+	strcpy(t.comm, "blkback.12.xvdb-1");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 1);
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
+	strcpy(t.comm, "blkback.1.xvda-10");
+	CU_ASSERT(ring_thread_of(&t, 1, "xvda", &ring));
+	CU_ASSERT_EQUAL(ring, 10);
+	strcpy(t.comm, "blkback.12.xvdb-1x");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
+	strcpy(t.comm, "blkback.12.xvdb-");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
 	unsigned d;
 	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
 	CU_ASSERT_EQUAL(d, 12);
