@@ -44,6 +44,12 @@ struct pc {
 	uint64_t round_t0, round_b0;  /* the round under way's start (0: none) */
 	uint64_t bandwidth;	      /* bytes a second at most (0: no limit) */
 	uint64_t pace_ns, pace_bytes; /* since when, and how much, it paced */
+	/* Compression: the choice per batch, its contexts, and whether the
+	 * receiver was asked and has not answered yet. */
+	struct mig_zauto za;
+	struct mig_z *z;
+	int asking;
+	int live; /* the guest runs while its memory is read (but the last round) */
 	char *err;
 	size_t errlen;
 };
@@ -83,32 +89,91 @@ static void tell(struct pc *c)
 }
 
 /* Under a bandwidth limit: sleeps until the bytes written since the round
- * began are no more than the limit allows. */
-static void pace(struct pc *c)
+ * began are no more than the limit allows; time that went by without
+ * writing (compressing, reading the guest) is credited for at most
+ * PACE_BURST_NS, so that a burst after it stays short and the link's
+ * figures (auto compression's) are what the limit makes them. The
+ * nanoseconds it slept. */
+#define PACE_BURST_NS 10000000u
+static uint64_t pace(struct pc *c)
 {
 	if (!c->bandwidth)
-		return;
+		return 0;
 	uint64_t due = (c->o->off - c->pace_bytes) * 1000000000u / c->bandwidth;
-	uint64_t spent = now_ns() - c->pace_ns;
-	if (spent >= due)
-		return;
+	uint64_t t0 = now_ns(), spent = t0 - c->pace_ns;
+	if (spent >= due) {
+		if (spent - due > PACE_BURST_NS)
+			c->pace_ns += spent - due - PACE_BURST_NS;
+		return 0;
+	}
 	uint64_t wait = due - spent;
 	struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
 	while (nanosleep(&ts, &ts) < 0)
 		;
+	return now_ns() - t0;
+}
+
+/* The receiver's answer, asked while it has not come: 0, or the hook's
+ * error. */
+static int ask_peer(struct pc *c)
+{
+	uint32_t codecs = 0;
+	if (!c->asking)
+		return 0;
+	int rc = c->h->peer_codecs(c->h->arg, &codecs, c->err, c->errlen);
+	if (rc <= 0)
+		return rc;
+	c->asking = 0;
+	c->st->peer_answered = 1;
+	c->st->peer_codecs = codecs;
+	c->za.peer = codecs & MIG_CODECS_BUILT;
+	return 0;
+}
+
+/* The batch as the choice says: compressed, or as it is (a sample of it
+ * compressed when auto wants one). */
+static int write_batch(struct pc *c, uint32_t codec, struct mig_zsend *zs)
+{
+	/* The guest runs in every round but a live migration's last. */
+	int stable = !c->live || c->info.final;
+	if (codec)
+		return mig_zbatch_write(c->z, c->o, codec, c->n, c->pfns, c->pages, c->nd, stable,
+					zs, c->err, c->errlen);
+	uint32_t mask = c->nd ? mig_zauto_sample_mask(&c->za) : 0;
+	if (mask)
+		mig_zbatch_sample(c->z, &c->za, mask, c->pages, c->nd);
+	int rc = mig_write_page_batch(c->o, c->n, c->pfns, c->pages);
+	return rc < 0 ? out_err(c, rc, "PAGE_DATA") : 0;
 }
 
 static int flush_batch(struct pc *c)
 {
 	if (!c->n)
 		return 0;
-	int rc = mig_write_page_batch(c->o, c->n, c->pfns, c->pages);
-	pace(c);
+	struct mig_zsend zs = { 0 };
+	uint64_t out0 = c->o->out_ns, off0 = c->o->off;
+	int rc = ask_peer(c);
+	uint32_t codec = rc == 0 && c->nd ? mig_zauto_pick(&c->za) : MIG_CODEC_NONE;
+	if (rc == 0)
+		rc = write_batch(c, codec, &zs);
+	/* A compressed batch is on the link before the next: its time is its own. */
+	if (rc == 0 && codec && (rc = mig_out_flush(c->o)) < 0)
+		out_err(c, rc, "XCD_PAGE_DATA_Z");
+	uint64_t paced = pace(c);
+	if (rc == 0 && c->nd)
+		mig_zauto_feed(&c->za, codec, (uint64_t)c->nd * 4096u, zs.comp_ns,
+			       c->o->off - off0, c->o->out_ns - out0 + paced);
+	if (zs.codec) {
+		c->st->z_pages += c->nd;
+		c->st->z_raw += (uint64_t)c->nd * 4096u;
+		c->st->z_saved += zs.saved;
+		c->st->codecs_used |= MIG_CODEC_BIT(zs.codec);
+	}
 	c->st->pages += c->n;
 	c->info.round_done += c->n;
 	c->n = c->nd = 0;
 	if (rc < 0)
-		return out_err(c, rc, "PAGE_DATA");
+		return rc;
 	tell(c);
 	return 0;
 }
@@ -238,6 +303,7 @@ static int live_rounds(struct pc *c, const struct mig_policy *policy)
 		tell(c);
 		if (d.action == MIG_STOP) {
 			c->st->forced = d.forced;
+			c->st->stop_predicted_ms = d.predicted_ms;
 			snprintf(c->st->why, sizeof(c->st->why), "%s", d.why);
 			return 0;
 		}
@@ -275,14 +341,38 @@ static int final_round(struct pc *c, const struct mig_precopy_opts *opts)
 	return rc;
 }
 
+/* Compression as OPTS ask: xl's header says a file is for xcd alone, or
+ * asks the receiver what it reads. Flags for the header in *MFLAGS and
+ * *OFLAGS. */
+static int compression(struct pc *c, const struct mig_precopy_opts *opts, uint32_t *mflags,
+		       uint32_t *oflags)
+{
+	*mflags = *oflags = 0;
+	mig_zauto_init(&c->za, opts->compress, opts->codecs);
+	if (opts->compress == MIG_COMPRESS_OFF)
+		return 0;
+	if (opts->codecs)
+		*mflags = XL_FLAG_XCD_COMPRESSED;
+	else if (c->h && c->h->peer_codecs)
+		*oflags = XL_OPTFLAG_XCD_ASKS, c->asking = 1;
+	if (mig_z_new(&c->z) < 0) {
+		snprintf(c->err, c->errlen, "no memory for compression");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int headers(struct pc *c, const struct mig_guest_ops *g, const char *config,
-		   uint32_t config_len)
+		   uint32_t config_len, const struct mig_precopy_opts *opts)
 {
 	struct hv_hostinfo hi;
-	int rc = hv_host_info(c->hv, &hi);
+	uint32_t mflags, oflags;
+	int rc = compression(c, opts, &mflags, &oflags);
 	if (rc < 0)
+		return rc;
+	if ((rc = hv_host_info(c->hv, &hi)) < 0)
 		return hv_err(c, rc, "host info");
-	rc = mig_write_xl_header(c->o, config, config_len);
+	rc = mig_write_xl_header_flags(c->o, config, config_len, mflags, oflags);
 	if (rc == 0)
 		rc = mig_write_libxl_header(c->o);
 	if (rc == 0)
@@ -442,7 +532,7 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 		const struct mig_precopy_opts *opts, const struct mig_precopy_hooks *hooks,
 		struct mig_precopy_stats *stats, char *err, size_t errlen)
 {
-	struct mig_precopy_stats st = { .start_ns = now_ns() };
+	struct mig_precopy_stats st = { .start_ns = now_ns(), .stop_predicted_ms = -1 };
 	struct pc *c = calloc(1, sizeof(*c));
 	struct hv_dominfo di;
 	int rc = -ENOMEM, logdirty = 0;
@@ -450,7 +540,7 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 	if (!c)
 		goto out;
 	*c = (struct pc){ .hv = hv, .domid = domid, .o = o, .h = hooks, .st = &st, .err = err,
-			  .errlen = errlen, .bandwidth = opts->bandwidth };
+			  .errlen = errlen, .bandwidth = opts->bandwidth, .live = opts->live };
 	c->info.predicted_ms = -1; /* not known before the first decision */
 	if ((rc = check_guest(c, opts->live, &di)) < 0)
 		goto out;
@@ -463,7 +553,7 @@ int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *co
 		goto out;
 	}
 	if ((rc = find_pages(c)) == 0 && (rc = map_pages(c)) == 0 &&
-	    (rc = headers(c, g, config, config_len)) == 0 &&
+	    (rc = headers(c, g, config, config_len, opts)) == 0 &&
 	    (rc = memory(c, opts, &logdirty)) == 0)
 		rc = tail(c, g, di.max_vcpus);
 	if (rc == 0 && hooks && hooks->whole) {
@@ -483,6 +573,7 @@ out:
 	if (stats)
 		*stats = st;
 	if (c) {
+		mig_z_free(c->z);
 		free(c->pending);
 		free(c->bitmap);
 		free(c->runs);
@@ -499,16 +590,18 @@ static void save_progress(void *arg, const struct mig_precopy_info *i)
 }
 
 int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-	     uint32_t config_len, const struct mig_progress *prog, struct mig_save_stats *stats,
-	     char *err, size_t errlen)
+	     uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
+	     struct mig_save_stats *stats, char *err, size_t errlen)
 {
-	struct mig_precopy_opts opts = { .live = 0 };
+	struct mig_precopy_opts opts = { .live = 0, .compress = compress,
+					 .codecs = compress ? MIG_CODECS_BUILT : 0 };
 	struct mig_precopy_hooks hooks = { (void *)prog, NULL,
-					   prog && prog->fn ? save_progress : NULL, NULL };
+					   prog && prog->fn ? save_progress : NULL, NULL, NULL };
 	struct mig_precopy_stats st;
 	int rc = mig_precopy(hv, domid, o, config, config_len, NULL, &opts, &hooks, &st, err,
 			     errlen);
 	if (stats)
-		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes };
+		*stats = (struct mig_save_stats){ st.pages, st.zero_pages, st.bytes, st.z_saved,
+						  st.codecs_used };
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "../migrate/migrate.h"
 #include "../migrate/outcome.h"
 #include "cli.h"
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,7 +35,7 @@ struct migrate_args {
 	const char *ssh, *dom, *host, *cfg_file;
 	bool debug, paused, json;
 	long long downtime, rounds, bandwidth;
-	const char *nc;
+	const char *nc, *compress;
 	char *cfg_text;
 	const char *rune; /* the transport run, which xcdd may run again */
 };
@@ -47,6 +48,7 @@ static int gen_migrate(yajl_gen g, void *arg)
 	    (a->rounds && jw_kv_int(g, "max_rounds", a->rounds)) ||
 	    (a->bandwidth && jw_kv_int(g, "bandwidth_mbs", a->bandwidth)) ||
 	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)) ||
+	    (a->compress && jw_kv_str(g, "compress", a->compress)) ||
 	    (a->rune && jw_kv_str(g, "transport", a->rune)))
 		return -EINVAL;
 	if (a->cfg_text && (jw_kv_str(g, "config", a->cfg_text) ||
@@ -76,7 +78,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(o, "-s") || !strcmp(o, "-C") || !strcmp(o, "--downtime") ||
 			     !strcmp(o, "--max-rounds") || !strcmp(o, "--on-no-converge") ||
-			     !strcmp(o, "--bandwidth");
+			     !strcmp(o, "--bandwidth") || !strcmp(o, "--compress");
 		if (takes && !v) {
 			fprintf(stderr, "xcd migrate: %s needs a value\n", o);
 			return 1;
@@ -92,6 +94,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		else if (!strcmp(o, "--max-rounds") && (a->rounds = number(o, v, 1000)) < 0)
 			return 1;
 		else if (!strcmp(o, "--bandwidth") && (a->bandwidth = number(o, v, 1000000)) < 0)
+			return 1;
+		else if (!strcmp(o, "--compress") && cli_compress_arg("migrate", v, &a->compress))
 			return 1;
 		else if (!strcmp(o, "--on-no-converge")) {
 			enum mig_no_converge nc;
@@ -247,6 +251,10 @@ static void summary(yajl_val r, bool json)
 		cli_get_i(r, "rounds"), cli_get_i(r, "bytes"), cli_get_i(r, "zero_pages"),
 		cli_get_i(r, "pages"), cli_get_i(r, "final_pages"), slowed,
 		cli_get_b(r, "forced") ? "; stopped over the downtime target" : "");
+	fprintf(stderr, "Saved: %lld bytes by zero pages, %lld by compression (%lld pages "
+		"compressed, with %s; the receiver reads %s)\n", cli_get_i(r, "zero_saved_bytes"),
+		cli_get_i(r, "compress_saved_bytes"), cli_get_i(r, "compressed_pages"),
+		cli_get_s(r, "compressed_with"), cli_get_s(r, "receiver_reads"));
 }
 
 int v_migrate(int fd, int argc, char **argv)
@@ -376,11 +384,16 @@ static int read_header(const uint8_t *first, char **config, uint64_t *off)
 	uint32_t len;
 	mig_in_mem(&in, buf, XL_HEADER_LEN + optlen);
 	int rc = mig_read_xl_config(&in, RECV_CONFIG_MAX, config, &len, err, sizeof(err));
+	uint32_t oflags;
+	memcpy(&oflags, buf + 40, 4);
 	free(buf);
 	if (rc == 0 && !*config) {
 		snprintf(err, sizeof(err), "the stream carries no configuration");
 		rc = -EPROTO;
 	}
+	/* An xcd sender asks what this host reads; xl's never does. */
+	if (rc == 0 && (le32toh(oflags) & XL_OPTFLAG_XCD_ASKS))
+		rc = mig_pipe_send_reads(1, MIG_CODECS_BUILT, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;

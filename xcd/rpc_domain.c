@@ -202,12 +202,12 @@ static int gen_host(yajl_gen g, void *arg)
 }
 
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 6; NULL: none). */
+ * at most 10; NULL: none). */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
-	const char *names[11] = { "domid", "name" };
-	for (size_t k = 0; extra && extra[k] && k < 8; k++)
+	const char *names[13] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 10; k++)
 		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;

@@ -161,6 +161,13 @@ struct dm_migrate_result {
 	uint64_t pages, zero_pages, final_pages, bytes;
 	uint32_t throttle;	/* the most auto-converge took, percent */
 	int forced;
+	uint64_t zero_saved;	/* bytes zero pages kept off the link */
+	uint64_t z_pages;	/* pages sent compressed */
+	uint64_t z_saved;	/* bytes compression kept off the link */
+	uint32_t codecs_used;	/* bits (migrate/compress.h) */
+	int peer_answered;	/* the receiver said what it reads (an xcd) */
+	uint32_t peer_codecs;	/* what it reads */
+	double stop_predicted_ms; /* the last round's memory time, predicted */
 	double total_ms;	/* from the call to the destination's report */
 	double downtime_ms;	/* the guest stopped here until it ran there (the report) */
 	char why[200];		/* why pre-copy stopped */
@@ -203,6 +210,11 @@ struct dm {
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
 	dm_migration_fn *migration; /* NULL: nobody told */
+	/* What a migration's stop took here beside its last round's memory
+	 * (vCPUs, the stream's end, the other side's start, the handover),
+	 * as measured, decayed (0: none yet): each migration's policy keeps it
+	 * of the downtime target (mig_policy.reserve_ms). */
+	double mig_fixed_ms;
 	dm_started_fn *started;	    /* NULL: nobody told */
 	void *started_arg;
 	/* The receiver's decisions (STATEDIR/migrations, mig_ledger.c): one
@@ -398,10 +410,12 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
  * a simulated guest (kernel "sim:..."), the only kind saved yet;
  * DM_ERR_FAILED: no loop or no host set (-EAGAIN: dm_set_loop,
  * dm_set_host), the hypervisor's failure to read or pause D, the job not
- * started; DM_ERR_NOMEM.
+ * started; DM_ERR_NOMEM. COMPRESS other than MIG_COMPRESS_OFF: a file for
+ * xcd restore alone, its page batches compressed (migrate/compress.h).
  */
 int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
-	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e);
+	    enum mig_compress compress, const struct dm_source *src, dm_done_fn *done,
+	    void *arg, struct dm_error *e);
 /*
  * Restores the guest saved in FILE (absolute) as a new domain: its
  * configuration CFG (the manager's from the call on; NULL: the xl.cfg text
@@ -425,6 +439,9 @@ int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct 
 struct dm_migrate_opts {
 	struct mig_policy policy;
 	uint64_t bandwidth; /* bytes a second at most; 0: no limit */
+	/* Compression, with a receiver that says it reads it (an xcd); never
+	 * with xl's (migrate/README.md). */
+	enum mig_compress compress;
 	/* The command that runs the receiver (xl's rune, run with sh -c), to
 	 * ask it the outcome should the pipe break after the go; NULL: none,
 	 * the copy is then left to a person in that case. At most

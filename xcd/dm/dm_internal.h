@@ -201,6 +201,10 @@ char *dm_save_config(const struct dm_domain *d, const struct dm_source *src,
 /* dm_rename without the check that no operation runs (a migration renames
  * its own domain). */
 int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
+/* dm_rename_domain without the record's write: xenstore and D renamed, the
+ * record the caller's next write (a migration's handover, where each write
+ * lengthens the guest's downtime). */
+int dm_rename_unsaved(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
 
 /* ---- migrate.c, migrate_in.c ---- */
 /* A migration's state, either side. */

@@ -13,6 +13,10 @@ struct dm_mig {
 	 * the stream from IN and answers on OUT. -1: closed. */
 	int out_fd, in_fd;
 	struct dm_wait *wait; /* a pipe message awaited, or NULL */
+	/* The job, its stream done, parked until the handover ends: let go
+	 * then (its end, the teardown of its mapping of the guest's memory,
+	 * takes CPU time the handover must not wait behind). */
+	struct devjob *parked;
 	/* Sender: "go" may have gone. Receiver: "go" came. Either way an
 	 * abort no longer wins. */
 	bool committing;
@@ -27,6 +31,7 @@ struct dm_mig {
 	void *arg;
 	struct dm_migrate_result res;
 	uint64_t start_ns, stopped_ns; /* CLOCK_MONOTONIC */
+	bool asked; /* the stream asks the receiver what it reads */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
 	struct dm_source *src; /* NULL: the domain's own */
 	struct dm_migrate_opts opts; /* opts.transport points into RUNE */
@@ -54,6 +59,8 @@ struct dm_mig {
 
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);
+/* MIG's parked job let go (killed), if there is one. */
+void dm_mig_let_go(struct dm_mig *mig);
 /* OP's migration stopped where it is: no wait, no job, the pipe closed. */
 void dm_mig_stop(struct dm_op *op);
 /* migrate_in.c: the receiving side's abort, before "go". */

@@ -12,6 +12,7 @@
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../domname.h"
+#include "../xs_domain.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@
  * devices meanwhile), and for its report after "go". */
 #define READY_WAIT_MS 60000
 #define REPORT_WAIT_MS 120000
+/* Of the downtime target, what the stop is expected to take beside its
+ * memory before a migration from this xcdd has measured it (struct dm's
+ * mig_fixed_ms): a starting guess, replaced by the first measurement. */
+#define DM_MIG_RESERVE_MS 10
 
 static uint64_t now_ns(void)
 {
@@ -51,10 +56,18 @@ void dm_mig_free(struct dm_mig *mig)
 	if (mig->queued)
 		dm_mig_dequeue(mig);
 	dm_mig_slot_release(mig);
+	dm_mig_let_go(mig);
 	dm_mig_close(mig);
 	if (mig->src)
 		dm_source_free(mig->src);
 	free(mig);
+}
+
+void dm_mig_let_go(struct dm_mig *mig)
+{
+	if (mig->parked)
+		devjob_cancel(mig->parked);
+	mig->parked = NULL;
 }
 
 void dm_mig_end(struct dm_mig *mig, int rc, const struct dm_error *e)
@@ -85,6 +98,7 @@ void dm_mig_stop(struct dm_op *op)
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
+	dm_mig_let_go(op->mig);
 	dm_mig_close(op->mig);
 }
 
@@ -114,6 +128,12 @@ static void restore_domain(struct dm *m, struct dm_domain *d)
 	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s: cannot take its name %s back: %s", d->name, d->pending.mig_name,
 			e.message);
+	/* Its record may have the name while xenstore has --migratedaway (a
+	 * dead xcdd renamed it there before its record's write): said again. */
+	char xerr[XCD_ERR_MAX];
+	if (m->xs && d->pending.mig_name[0] && !strcmp(d->name, d->pending.mig_name) &&
+	    xsd_rename(m->xs, d->domid, UUID_STR(d->uuid), d->name, xerr, sizeof(xerr)) < 0)
+		log_warn("domain %s: %s", d->name, xerr);
 	if (!d->pending.was_paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
 	    (i.flags & HV_DOMF_PAUSED) && hv_domain_unpause(m->hv, d->domid) < 0)
 		log_err("domain %s: cannot unpause it after its migration failed: %s", d->name,
@@ -202,14 +222,28 @@ static void got_permission(int rc, uint8_t status, const char *err, void *arg)
 		 "its copy", op->mig->report);
 }
 
+/* What the stop took beside its memory, learnt for the next migrations'
+ * reserve (struct dm's mig_fixed_ms). */
+static void learn_fixed(struct dm *m, const struct dm_migrate_result *r)
+{
+	if (r->stop_predicted_ms < 0)
+		return;
+	double fixed = r->downtime_ms - r->stop_predicted_ms;
+	if (fixed < 0)
+		fixed = 0;
+	m->mig_fixed_ms = m->mig_fixed_ms > 0 ? (m->mig_fixed_ms + fixed) / 2 : fixed;
+}
+
 void dm_mig_committed(struct dm_op *op)
 {
 	struct dm_mig *mig = op->mig;
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
 	uint64_t t = now_ns();
-	if (mig->stopped_ns)
+	if (mig->stopped_ns) {
 		mig->res.downtime_ms = (double)(t - mig->stopped_ns) / 1e6;
+		learn_fixed(m, &mig->res);
+	}
 	log_info("domain %s (domid %u) migrated: %u round(s), %llu bytes, %.0f ms stopped",
 		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
 		 mig->res.downtime_ms);
@@ -253,8 +287,8 @@ static bool nothing_sent(int fd, int rc)
 	return rc == -EPIPE && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-/* The receiver holds the whole guest: D is renamed away, the commit
- * journaled, and "go" sent. */
+/* The receiver holds the whole guest: D renamed NAME--migratedaway, the
+ * commit journaled, "go" sent. */
 static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -269,12 +303,16 @@ static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 		rollback(op, rc, "the receiver: %s", err);
 		return;
 	}
+	dm_crash_point(m, "migrate:ready");
+	/* xl's name for a copy going away, in xenstore; then the record that
+	 * commits, with that name, in one write (the guest's downtime waits
+	 * for each); then "go". A dead xcdd's successor puts the name back
+	 * unless the record says it committed. */
 	dm_mig_name(d->pending.mig_name, "--migratedaway", away, sizeof(away));
-	if ((rc = dm_rename_domain(m, d, away, &e)) < 0) {
+	if ((rc = dm_rename_unsaved(m, d, away, &e)) < 0) {
 		rollback(op, rc, "%s", e.message);
 		return;
 	}
-	dm_crash_point(m, "migrate:ready");
 	/* From this record on, a dead xcdd's successor never resumes it
 	 * unless the receiver says it did not start the guest. */
 	d->pending.committed_at = (long long)time(NULL);
@@ -308,12 +346,16 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 		rollback(op, rc, "%s", err);
 		return;
 	}
-	dm_pending_set(m, op->d, DM_PENDING_MIGRATE, "sent");
+	/* Not journaled: until "committing", every step is settled alike (the
+	 * guest resumed here), and the receiver may be ready before a write. */
+	snprintf(op->d->pending.step, sizeof(op->d->pending.step), "sent");
 	dm_crash_point(m, "migrate:sent");
 	dm_mig_notify(op, "handover", 0);
 	if ((rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_READY, READY_WAIT_MS,
 				got_ready, op, &mig->wait)) < 0)
 		rollback(op, rc, "cannot wait for the receiver: %s", strerror(-rc));
+	else if (mig->asked && !mig->res.peer_answered)
+		dm_wait_allow_reads(mig->wait); /* it may come after the stream */
 }
 
 /* The job's events: progress (to the notifications), the moment the guest
@@ -350,11 +392,20 @@ static void send_event(const char *line, void *arg)
 		r->bytes = dm_json_u64(t, "bytes");
 		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
 		r->forced = (int)dm_json_u64(t, "forced");
+		r->stop_predicted_ms = dm_json_double(t, "stop_predicted_ms");
+		r->zero_saved = r->zero_pages * 4096;
+		r->z_pages = dm_json_u64(t, "z_pages");
+		r->z_saved = dm_json_u64(t, "z_saved");
+		r->codecs_used = (uint32_t)dm_json_u64(t, "codecs_used");
+		r->peer_answered = (int)dm_json_u64(t, "peer_answered");
+		r->peer_codecs = (uint32_t)dm_json_u64(t, "peer_codecs");
 		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
-			/* The handover needs nothing more of the job: it is let go
-			 * (killed: its DONE never comes) and the handover begins. */
-			devjob_cancel(op->job);
+			/* The handover needs nothing more of the job: it waits,
+			 * parked, to be let go (killed: its DONE never comes) once
+			 * the handover is over; the handover begins. */
+			devjob_detach(op->job);
+			mig->parked = op->job;
 			op->job = NULL;
 			yajl_tree_free(t);
 			send_done(0, true, "", op);
@@ -398,8 +449,11 @@ static int start_job(struct dm_op *op, struct dm_error *e)
 	struct dm_mig *mig = op->mig;
 	const struct dm_migrate_opts *o = &mig->opts;
 	struct dm_send_work w = { m->job_backend, m->job_sim_sock, d->domid, NULL, 0,
-				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth },
+				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth,
+				    .compress = o->compress },
 				  { d->built.store_pfn, d->built.console_pfn } };
+	w.opts.policy.reserve_ms = (uint32_t)(m->mig_fixed_ms > 0 ? m->mig_fixed_ms + 0.5
+								    : DM_MIG_RESERVE_MS);
 	char *config = dm_save_config(d, mig->src, mig->id, &w.config_len);
 	if (!config) {
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
@@ -471,6 +525,7 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	*mig = (struct dm_mig){ .m = m, .out_fd = send_fd, .in_fd = recv_fd, .done = done,
 				.arg = arg, .start_ns = now_ns(), .opts = *o, .has_id = true };
 	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
+	mig->asked = o->compress != MIG_COMPRESS_OFF;
 	if ((rc = migrate_checks(m, d, o, e)) < 0)
 		goto fail;
 	snprintf(mig->rune, sizeof(mig->rune), "%s", o->transport ? o->transport : "");

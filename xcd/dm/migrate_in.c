@@ -30,15 +30,16 @@ static void recv_progress(uint64_t done, uint64_t total, void *arg)
 		op->m->progress(op->m, op->d, "receive", done, total, op->m->arg);
 }
 
-/* The job read the stream whole: the domain goes on at once (the job's own
- * end, the guest's memory let go, takes a while): the job is let go
- * (killed: its DONE never comes). */
+/* The job read the stream whole: the domain goes on at once; the job waits,
+ * parked, to be let go (killed: its DONE never comes) once the handover is
+ * over, as its end (the guest's memory let go) takes a while. */
 static void recv_event(const char *line, void *arg)
 {
 	struct dm_op *op = arg;
 	if (!strstr(line, "\"whole\"") || !op->job)
 		return;
-	devjob_cancel(op->job);
+	devjob_detach(op->job);
+	op->mig->parked = op->job;
 	op->job = NULL;
 	dm_restore_filled(0, true, "", op);
 }
@@ -169,7 +170,10 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	dm_crash_point(m, "migrate-in:committed");
-	rc = dm_rename_domain(m, d, mig->final_name, &op->e);
+	/* Its name in xenstore, then its run and the report, which end the
+	 * guest's downtime; the record with its name follows (a dead xcdd's
+	 * successor finishes a "committed" one: the name, the run). */
+	rc = dm_rename_unsaved(m, d, mig->final_name, &op->e);
 	if (rc == 0 && !op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
 		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
 	if (rc < 0) {
@@ -197,7 +201,8 @@ void dm_migrate_in_ready(struct dm_op *op)
 	struct dm_mig *mig = op->mig;
 	struct dm *m = op->m;
 	char err[256];
-	dm_pending_set(m, op->d, DM_PENDING_MIGRATE_IN, "ready");
+	/* Not journaled: before "go", every step is settled alike (the copy
+	 * destroyed), and the guest's downtime waits for each write. */
 	dm_crash_point(m, "migrate-in:ready");
 	int rc = mig_pipe_send(mig->out_fd, MIG_PIPE_READY, 0, err, sizeof(err));
 	if (rc == 0 && (rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, GO_WAIT_MS,

@@ -89,7 +89,11 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 		goto undo;
 	}
 	d->built = built;
-	dm_pending_set(m, d, d->pending.kind, "filled");
+	/* A restore's step is journaled; a migration's is not: before "go",
+	 * each of its steps is settled alike (the copy destroyed), and the
+	 * guest's downtime waits for each write. */
+	if (!in)
+		dm_pending_set(m, d, d->pending.kind, "filled");
 	dm_crash_point(m, in ? "migrate-in:filled" : "restore:filled");
 	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, xerr, sizeof(xerr))) < 0) {
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);

@@ -33,6 +33,7 @@ struct save_work {
 	char tmp[DM_SAVE_PATH_MAX + 8];
 	char *config; /* JSON, with its NUL */
 	uint32_t config_len;
+	enum mig_compress compress;
 };
 
 static int save_work(int fd, void *arg, char *err, size_t errlen)
@@ -63,7 +64,8 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 		hv_close(hv);
 		return rc;
 	}
-	rc = mig_save(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err, errlen);
+	rc = mig_save(hv, w->domid, &o, w->config, w->config_len, w->compress, &prog, &st, err,
+		      errlen);
 	mig_out_free(&o);
 	if (rc == 0 && fsync(out) < 0) {
 		rc = -errno;
@@ -72,9 +74,11 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	close(out);
 	hv_close(hv);
 	if (rc == 0)
-		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes", w->domid,
+		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes, %llu saved by zero "
+			 "pages and %llu by compression (%s)", w->domid,
 			 (unsigned long long)st.pages, (unsigned long long)st.zero_pages,
-			 (unsigned long long)st.bytes);
+			 (unsigned long long)st.bytes, (unsigned long long)st.zero_pages * 4096,
+			 (unsigned long long)st.z_saved, mig_compress_name(w->compress));
 	return rc;
 }
 
@@ -333,7 +337,8 @@ static int save_stop(struct dm *m, struct dm_domain *d, const char *file, bool k
 }
 
 int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
-	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e)
+	    enum mig_compress compress, const struct dm_source *src, dm_done_fn *done,
+	    void *arg, struct dm_error *e)
 {
 	struct hv_dominfo i;
 	int rc = save_allowed(m, d, file, &i, e);
@@ -354,6 +359,7 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	w->sim_sock = m->job_sim_sock;
 	w->domid = d->domid;
 	w->suspend = i.type == HV_DOM_PVH;
+	w->compress = compress;
 	if ((rc = save_stop(m, d, file, keep, leave_paused, &i, e)) < 0) {
 		free(w->config);
 		free(w);

@@ -432,6 +432,7 @@ static void register_migrate(void)
 int main(void)
 {
 	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe,
-					    register_outcome, NULL };
+					    register_compress, register_outcome,
+					    NULL };
 	return cunit_run("migrate-unit", regs);
 }
