@@ -27,12 +27,13 @@ static double now_ms(void)
 }
 
 /* The receiving xcdd's part: the stream read to its end, the handover. */
-static int deliver(void *arg, const char *config, uint64_t off, bool paused, int in, int back,
+static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int in, int back,
 		   const struct mig_tcp_peer *from, char *err, size_t errlen)
 {
 	static char buf[1 << 20];
 	char e[256];
-	(void)arg, (void)config, (void)paused, (void)from, (void)err, (void)errlen;
+	uint64_t off = h->off;
+	(void)arg, (void)paused, (void)from, (void)err, (void)errlen;
 	for (uint64_t got = 0; got < total - off;) {
 		ssize_t r = read(in, buf, sizeof(buf));
 		if (r <= 0)

@@ -40,7 +40,9 @@
 #define TJ_MAX_DATA (1u << 20) /* bytes of a file's content */
 #define TJ_PATH_MAX 128
 #define TJ_IFNAMSIZ 16
-#define TJ_COMM_MAX 16 /* the kernel's TASK_COMM_LEN */
+/* A thread's name as /proc/PID/comm shows it: cut at 15 characters
+ * (TASK_COMM_LEN), but a kernel thread's whole, up to 63, since Linux 5.17. */
+#define TJ_COMM_MAX 64
 #define TJ_CPUS_MAX 1024
 
 enum tj_kind { TJ_ATTR, TJ_FILE, TJ_DIR, TJ_AFFINITY, TJ_LINK, TJ_BOND, TJ_MULTIPATHD };

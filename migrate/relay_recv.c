@@ -268,18 +268,24 @@ static int start(struct rmig *m, int stream[2], int back_pipe[2], pthread_t *rd,
 	return 0;
 }
 
-/* xl's header read, the way back running, xcdd given the migration until
- * it ends: 0, or -1 (said, and the sender told). */
+/* xl's header read (and answered) or an outcome query, the way back
+ * running, xcdd given the migration until it ends: 0, or -1 (said, and the
+ * sender told). */
 static int hand_over(struct rmig *m, int stream_r, int back_w, pthread_t *bk, bool *backing,
 		     mig_tcp_deliver_fn *deliver, void *arg)
 {
-	char *config = NULL, e[768];
-	uint64_t off = 0;
-	int rc = mig_pipe_read_head(stream_r, MIG_RECV_CONFIG_MAX, (int)m->timeout_ms, &config,
-				    &off, e, sizeof(e));
+	struct mig_pipe_head head;
+	char e[768];
+	int rc = mig_pipe_read_head(stream_r, MIG_RECV_CONFIG_MAX, (int)m->timeout_ms, &head, e,
+				    sizeof(e));
+	/* Before the stream goes on, as migrate-receive does: the way back's
+	 * pipe holds it until the back thread sends it. */
+	if (rc == 0)
+		rc = mig_pipe_answer_head(back_w, &head, e, sizeof(e));
 	if (rc < 0) {
 		close(stream_r);
 		close(back_w);
+		free(head.config);
 		fail(m, "%s", e);
 		note(m, e);
 		return -1;
@@ -287,12 +293,12 @@ static int hand_over(struct rmig *m, int stream_r, int back_w, pthread_t *bk, bo
 	if (!(*backing = pthread_create(bk, NULL, back, m) == 0)) {
 		close(stream_r);
 		close(back_w);
-		free(config);
+		free(head.config);
 		fail(m, "cannot start a thread");
 		return -1;
 	}
-	rc = deliver(arg, config, off, m->paused, stream_r, back_w, &m->peer, e, sizeof(e));
-	free(config);
+	rc = deliver(arg, &head, m->paused, stream_r, back_w, &m->peer, e, sizeof(e));
+	free(head.config);
 	pthread_join(*bk, NULL);
 	*backing = false;
 	if (rc < 0) {

@@ -18,6 +18,7 @@
 #include "cred.h"
 #include "mux.h"
 #include "netaddr.h"
+#include "pipe.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -76,13 +77,15 @@ struct mig_tcp_gw_opts {
 	unsigned max_migrations; /* migrations at once (0: 4) */
 };
 /*
- * A migration for xcdd, from its own thread: its banner went, xl's header
- * and CONFIG (NUL-terminated) were read (OFF bytes); STREAM (the rest of
+ * A migration for xcdd, from its own thread: its banner went, and what
+ * follows it was read (HEAD: xl's header and the configuration, answered
+ * with XCD_READS when it asked; or an outcome query). STREAM (the rest of
  * the stream, then the sender's messages) and BACK (what the receiver says
- * to the sender) are the callee's to close. Returns when the migration is
+ * to the sender: the migration's messages, or the query's answer line) are
+ * the callee's to close. Returns when the migration, or the answer, is
  * over: 0, or a negative errno with ERR (told the sender).
  */
-typedef int mig_tcp_deliver_fn(void *arg, const char *config, uint64_t off, bool paused,
+typedef int mig_tcp_deliver_fn(void *arg, const struct mig_pipe_head *head, bool paused,
 			       int stream, int back, const struct mig_tcp_peer *from, char *err,
 			       size_t errlen);
 /*

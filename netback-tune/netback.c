@@ -2,11 +2,12 @@
  * netback: what nethost.h knows of xen-netback: its module parameters, and
  * each vif queue's kernel threads and interrupts with their CPUs.
  *
- * Thread names are cut at 15 characters (TASK_COMM_LEN), so
- * "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest": a thread is matched
- * when its name is NAME-qN- followed by a non-empty prefix of "guest-rx" or
- * "dealloc", NAME being a vif of the host. A name cut before that is
- * ambiguous and left out.
+ * Kernels before 5.17 cut thread names at 15 characters (TASK_COMM_LEN),
+ * so "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest" (later ones show a
+ * kernel thread's whole name): a thread is matched when its name is
+ * NAME-qN- followed by a non-empty prefix of "guest-rx" or "dealloc", NAME
+ * being a vif of the host. A name cut before that is ambiguous and left
+ * out.
  */
 #include "nethost.h"
 #include "../lib/errmsg.h"
@@ -102,7 +103,7 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 		if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid) ||
 		    strlen(pid) > 9)
 			continue;
-		char path[64], comm[32];
+		char path[64], comm[64];
 		snprintf(path, sizeof(path), "proc/%s/comm", pid);
 		if (sf_line(r, path, comm, sizeof(comm)))
 			continue; /* gone meanwhile */

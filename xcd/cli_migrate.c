@@ -10,7 +10,9 @@
  * guest's configuration, and hands its standard input and output to its
  * xcdd, which receives the guest and answers the sender. */
 #include "../lib/jsonrpc.h"
+#include "../lib/fdio.h"
 #include "../lib/jsonw.h"
+#include "../lib/uuid.h"
 #include "../migrate/migrate.h"
 #include "../migrate/tcp.h"
 #include "cli.h"
@@ -31,8 +33,9 @@ struct migrate_args {
 	const char *ssh, *dom, *host, *cfg_file, *transport;
 	bool debug, paused, json, ssh_given;
 	long long downtime, rounds, bandwidth, streams;
-	const char *nc;
+	const char *nc, *compress;
 	char *cfg_text;
+	const char *rune; /* the transport run, which xcdd may run again */
 };
 
 static int gen_migrate(yajl_gen g, void *arg)
@@ -42,7 +45,9 @@ static int gen_migrate(yajl_gen g, void *arg)
 	    (a->downtime && jw_kv_int(g, "downtime_ms", a->downtime)) ||
 	    (a->rounds && jw_kv_int(g, "max_rounds", a->rounds)) ||
 	    (a->bandwidth && jw_kv_int(g, "bandwidth_mbs", a->bandwidth)) ||
-	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)))
+	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)) ||
+	    (a->compress && jw_kv_str(g, "compress", a->compress)) ||
+	    (a->rune && jw_kv_str(g, "command", a->rune)))
 		return -EINVAL;
 	if (a->cfg_text && (jw_kv_str(g, "config", a->cfg_text) ||
 			    jw_kv_str(g, "config_file", a->cfg_file)))
@@ -105,8 +110,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(o, "-s") || !strcmp(o, "-C") || !strcmp(o, "--downtime") ||
 			     !strcmp(o, "--max-rounds") || !strcmp(o, "--on-no-converge") ||
-			     !strcmp(o, "--bandwidth") || !strcmp(o, "--transport") ||
-			     !strcmp(o, "--streams");
+			     !strcmp(o, "--bandwidth") || !strcmp(o, "--compress") ||
+			     !strcmp(o, "--transport") || !strcmp(o, "--streams");
 		if (takes && !v) {
 			fprintf(stderr, "xcd migrate: %s needs a value\n", o);
 			return 1;
@@ -128,6 +133,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		else if (!strcmp(o, "--max-rounds") && (a->rounds = number(o, v, 1000)) < 0)
 			return 1;
 		else if (!strcmp(o, "--bandwidth") && (a->bandwidth = number(o, v, 1000000)) < 0)
+			return 1;
+		else if (!strcmp(o, "--compress") && cli_compress_arg("migrate", v, &a->compress))
 			return 1;
 		else if (!strcmp(o, "--on-no-converge")) {
 			enum mig_no_converge nc;
@@ -242,8 +249,15 @@ static void on_note(const struct jsonrpc_message *n, void *arg)
 	snprintf(id, sizeof(id), "%lld", cli_get_i(n->params, "domid"));
 	if (strcmp(p->dom, cli_get_s(n->params, "name")) != 0 && strcmp(p->dom, id) != 0)
 		return;
-	if (!strcmp(cli_get_s(n->params, "phase"), "handover")) {
+	const char *phase = cli_get_s(n->params, "phase");
+	if (!strcmp(phase, "handover")) {
 		printf("\rMigrating %s: stream sent, waiting for the receiver\033[K", p->dom);
+	} else if (!strcmp(phase, "queued")) {
+		printf("\rMigrating %s: queued, %lld migration(s) before it\033[K", p->dom,
+		       cli_get_i(n->params, "ahead"));
+	} else if (!strcmp(phase, "resolving")) {
+		printf("\rMigrating %s: the pipe broke after the go; asking the receiver whether "
+		       "it runs the guest\033[K", p->dom);
 	} else {
 		double pred = cli_get_d(n->params, "predicted_downtime_ms");
 		char ps[32] = "not known yet";
@@ -276,6 +290,10 @@ static void summary(yajl_val r, bool json)
 		cli_get_i(r, "rounds"), cli_get_i(r, "bytes"), cli_get_i(r, "zero_pages"),
 		cli_get_i(r, "pages"), cli_get_i(r, "final_pages"), slowed,
 		cli_get_b(r, "forced") ? "; stopped over the downtime target" : "");
+	fprintf(stderr, "Saved: %lld bytes by zero pages, %lld by compression (%lld pages "
+		"compressed, with %s; the receiver reads %s)\n", cli_get_i(r, "zero_saved_bytes"),
+		cli_get_i(r, "compress_saved_bytes"), cli_get_i(r, "compressed_pages"),
+		cli_get_s(r, "compressed_with"), cli_get_s(r, "receiver_reads"));
 }
 
 int v_migrate(int fd, int argc, char **argv)
@@ -285,8 +303,11 @@ int v_migrate(int fd, int argc, char **argv)
 		return 1;
 	if (a.cfg_file && !(a.cfg_text = cli_read_cfg("migrate", a.cfg_file)))
 		return 1;
-	/* Over TCP xcdd connects itself; else the transport runs here. */
+	/* Over TCP xcdd connects itself; else the transport runs here (and
+	 * xcdd is given its command, to run it again should it need to ask
+	 * the receiver after the go). */
 	char *rune = a.transport ? NULL : rune_of(&a);
+	a.rune = rune;
 	int send = -1, recv = -1;
 	pid_t pid = rune ? transport(rune, &send, &recv) : -1;
 	if (!a.transport && pid < 0) {
@@ -323,13 +344,38 @@ int v_migrate(int fd, int argc, char **argv)
 	return rc < 0;
 }
 
+/* xcd's outcome query (migrate/outcome.h), which a sender in doubt after
+ * its go writes where xl's header goes: asked of xcdd, its answer written
+ * back ("unavailable" when xcdd cannot say). 0, or 1 (said). */
+static int answer_query(int fd, const uint8_t id[16])
+{
+	struct jsonrpc_message res;
+	enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
+	size_t len;
+	int rc = cli_call(fd, "domain.migrate_outcome", mig_outcome_params, (void *)id, &res);
+	if (rc == 0) {
+		o = mig_outcome_result(res.result);
+		jsonrpc_message_free(&res);
+	}
+	const char *line = mig_outcome_line(o, &len);
+	fprintf(stderr, "migration target: the sender of migration %s asks its outcome: %s\n",
+		UUID_STR(id), mig_outcome_name(o));
+	if (fd_write_all(1, line, len) < 0) {
+		fprintf(stderr, "migration target: answering: %s\n", strerror(errno));
+		return 1;
+	}
+	return rc < 0;
+}
+
 /* xl's header and the configuration from standard input, exactly, no byte
- * more (the libxl stream that follows is xcdd's to read): the config's
- * text in *CONFIG, the bytes read in *OFF. 0, or 1 (said). */
-static int read_header(char **config, uint64_t *off)
+ * more (the libxl stream that follows is xcdd's to read), answered with
+ * what this host reads when the header asks; or an outcome query in its
+ * place. *H as mig_pipe_read_head says. 0, or 1 (said). */
+static int read_header(struct mig_pipe_head *h)
 {
 	char err[256];
-	if (mig_pipe_read_head(0, MIG_RECV_CONFIG_MAX, -1, config, off, err, sizeof(err)) < 0) {
+	if (mig_pipe_read_head(0, MIG_RECV_CONFIG_MAX, -1, h, err, sizeof(err)) < 0 ||
+	    mig_pipe_answer_head(1, h, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
@@ -358,10 +404,15 @@ int v_migrate_receive(int fd, int argc, char **argv)
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
-	char *config = NULL;
-	if (read_header(&config, &r.off))
+	/* xl's header, or where it goes an xcd sender's outcome query. */
+	struct mig_pipe_head h;
+	if (read_header(&h))
 		return 1;
+	if (h.query)
+		return answer_query(fd, h.id);
+	char *config = h.config;
 	r.config = config;
+	r.off = h.off;
 	int fds[2] = { 0, 1 };
 	struct jsonrpc_message res;
 	int rc = cli_call_fds_begin(fd, "domain.migrate_receive", mig_receive_params, &r, fds, 2);

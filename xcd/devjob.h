@@ -81,6 +81,10 @@ void devjob_report_event(int fd, const char *json);
  * sends it as one event line to FD and frees it. */
 yajl_gen devjob_event_new(const char *name);
 void devjob_event_send(int fd, yajl_gen g);
+/* J's caller no longer waits on it (a migration's job parked once its
+ * stream is done): its events and its end, whenever it comes, tell
+ * nobody; devjob_cancel still stops it. */
+void devjob_detach(struct devjob *j);
 /* Stops J (childjob_cancel); its DONE is never called, the child is reaped
  * later by the loop. */
 void devjob_cancel(struct devjob *j);

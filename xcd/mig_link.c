@@ -2,7 +2,7 @@
  * xcdd (mig_link.h). The child runs mig_tcp_send between the pipe's far
  * ends (its descriptors 4 and 5) and the network, reporting "connected"
  * (who, where, the cipher), the receiver's "note"s, and its "stats"; the
- * daemon keeps the near ends until it is connected. */
+ * near ends are the caller's from the start. */
 #include "mig_link.h"
 #include "../lib/jsonw.h"
 #include "../lib/caps.h"
@@ -18,7 +18,6 @@
 
 struct mig_link {
 	struct devjob *job;
-	int send, recv; /* the daemon's ends until CONNECTED takes them (-1) */
 	const struct mig_link_hooks *h;
 	void *arg;
 	char notes[MIG_NOTE_MAX + 64];
@@ -84,7 +83,7 @@ static void link_event(const char *line, void *arg)
 	if (!t)
 		return;
 	const char *ev = jt_str(t, "event");
-	if (!strcmp(ev, "connected") && l->send >= 0) {
+	if (!strcmp(ev, "connected")) {
 		struct mig_tcp_peer p = { 0 };
 		snprintf(p.cred.name, sizeof(p.cred.name), "%s", jt_str(t, "name"));
 		snprintf(p.cred.fingerprint, sizeof(p.cred.fingerprint), "%s",
@@ -92,10 +91,8 @@ static void link_event(const char *line, void *arg)
 		snprintf(p.address, sizeof(p.address), "%s", jt_str(t, "address"));
 		snprintf(p.cipher, sizeof(p.cipher), "%s", jt_str(t, "cipher"));
 		p.streams = (unsigned)jt_u64(t, "streams");
-		int send = l->send, recv = l->recv;
-		l->send = l->recv = -1;
 		yajl_tree_free(t);
-		l->h->connected(l, send, recv, &p, l->arg); /* may cancel L */
+		l->h->connected(l, &p, l->arg);
 		return;
 	}
 	if (!strcmp(ev, "note")) {
@@ -111,27 +108,17 @@ static void link_event(const char *line, void *arg)
 	yajl_tree_free(t);
 }
 
-static void close_ends(struct mig_link *l)
-{
-	if (l->send >= 0)
-		close(l->send);
-	if (l->recv >= 0)
-		close(l->recv);
-	l->send = l->recv = -1;
-}
-
 static void link_done(int rc, bool reported, const char *err, void *arg)
 {
 	struct mig_link *l = arg;
 	(void)reported;
-	close_ends(l);
 	l->h->ended(l, rc, err, l->arg);
 	free(l);
 }
 
 int mig_link_start(struct childjobs *js, const struct mig_tcp_send_opts *o,
-		   const struct mig_link_hooks *h, void *arg, struct mig_link **out, char *err,
-		   size_t errlen)
+		   const struct mig_link_hooks *h, void *arg, struct mig_link **out, int *send,
+		   int *recv, char *err, size_t errlen)
 {
 	struct mig_link *l = calloc(1, sizeof(*l));
 	int s2r[2] = { -1, -1 }, r2s[2] = { -1, -1 };
@@ -149,7 +136,7 @@ int mig_link_start(struct childjobs *js, const struct mig_tcp_send_opts *o,
 		return rc;
 	}
 	fcntl(s2r[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups for the stream */
-	*l = (struct mig_link){ .send = s2r[1], .recv = r2s[0], .h = h, .arg = arg };
+	*l = (struct mig_link){ .h = h, .arg = arg };
 	int fds[2] = { s2r[0], r2s[1] };
 	struct devjob_extra x = { fds, 2, link_event, "xcdd-miglink" };
 	char what[64];
@@ -159,18 +146,20 @@ int mig_link_start(struct childjobs *js, const struct mig_tcp_send_opts *o,
 	close(s2r[0]); /* the child's now */
 	close(r2s[1]);
 	if (rc < 0) {
-		close_ends(l);
+		close(s2r[1]);
+		close(r2s[0]);
 		free(l);
 		return rc;
 	}
 	*out = l;
+	*send = s2r[1];
+	*recv = r2s[0];
 	return 0;
 }
 
 void mig_link_cancel(struct mig_link *l)
 {
 	devjob_cancel(l->job);
-	close_ends(l);
 	free(l);
 }
 

@@ -6,6 +6,7 @@
 #include "../lib/jsonrpc.h"
 #include "../lib/caps.h"
 #include "../lib/log.h"
+#include "../lib/uuid.h"
 #include "devjob.h"
 #include "mig_req.h"
 #include <errno.h>
@@ -77,44 +78,84 @@ static int read_answer(int fd, struct jsonrpc_message *m, char *err, size_t errl
 	return rc;
 }
 
-static int deliver(void *arg, const char *config, uint64_t off, bool paused, int stream,
-		   int back, const struct mig_tcp_peer *from, char *err, size_t errlen)
+/* One request of ML's xcdd on a connection of its own, with FDS (N of
+ * them, closed here either way: xcdd holds them now), its answer in *M:
+ * 0, or -EIO with ERR. */
+static int ask_xcdd(const struct mig_listen *ml, const char *method, jsonrpc_value_fn *params,
+		    void *arg, int *fds, unsigned n, struct jsonrpc_message *m, char *err,
+		    size_t errlen)
 {
-	const struct mig_listen *ml = arg;
-	struct mig_receive_req r = { config, off, paused };
 	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
-	int fds[2] = { stream, back }, rc = -EIO;
 	char *out = NULL;
 	size_t len;
+	int rc = -EIO;
 	int fd = connect_api(ml->api_sock);
 	if (fd < 0)
 		snprintf(err, errlen, "the receiving xcdd is not reachable at %s: %s", ml->api_sock,
 			 strerror(errno));
-	else if (jsonrpc_gen_request(&id, "domain.migrate_receive", mig_receive_params, &r, &out,
-				     &len) < 0)
-		snprintf(err, errlen, "the guest's configuration cannot be sent to xcdd (not UTF-8?)");
-	else if (jsonrpc_send_fds(fd, out, len, fds, 2) < 0)
-		snprintf(err, errlen, "sending the migration to xcdd: %s", strerror(errno));
+	else if (jsonrpc_gen_request(&id, method, params, arg, &out, &len) < 0)
+		snprintf(err, errlen, "the request cannot be sent to xcdd (not UTF-8?)");
+	else if (jsonrpc_send_fds(fd, out, len, fds, n) < 0)
+		snprintf(err, errlen, "sending the request to xcdd: %s", strerror(errno));
 	else
 		rc = 0;
 	free(out);
-	close(stream); /* xcdd holds them now: ours would keep them open */
-	close(back);
-	struct jsonrpc_message m;
-	if (rc == 0 && (rc = read_answer(fd, &m, err, errlen)) == 0) {
-		if (m.is_error) {
-			snprintf(err, errlen, "the destination refused the guest: %s", m.error.message);
-			rc = -EIO;
-		} else {
-			log_info("received a guest from %s (%s) over %u data connection(s)",
-				 from->cred.name, from->address, from->streams);
-		}
-		jsonrpc_message_free(&m);
-	} else if (rc < 0 && rc != -EIO) {
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]); /* xcdd's now: ours would keep them open */
+	if (rc == 0 && read_answer(fd, m, err, errlen) < 0)
 		rc = -EIO;
-	}
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+/* A sender in doubt after its go asks by id: xcdd's word written back as
+ * the answer line ("unavailable" when xcdd cannot say), as xcd
+ * migrate-receive answers it. */
+static int answer_query(const struct mig_listen *ml, const struct mig_pipe_head *h, int stream,
+			int back, const struct mig_tcp_peer *from, char *err, size_t errlen)
+{
+	struct jsonrpc_message m;
+	enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
+	size_t len;
+	close(stream);
+	if (ask_xcdd(ml, "domain.migrate_outcome", mig_outcome_params, (void *)h->id, NULL, 0, &m,
+		     err, errlen) == 0) {
+		if (!m.is_error)
+			o = mig_outcome_result(m.result);
+		jsonrpc_message_free(&m);
+	}
+	log_info("%s (%s) asks the outcome of migration %s: %s", from->cred.name, from->address,
+		 UUID_STR(h->id), mig_outcome_name(o));
+	const char *line = mig_outcome_line(o, &len);
+	int rc = fd_write_all(back, line, len) < 0 ? -errno : 0;
+	if (rc < 0)
+		snprintf(err, errlen, "answering the outcome query: %s", strerror(-rc));
+	close(back);
+	return rc;
+}
+
+static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int stream, int back,
+		   const struct mig_tcp_peer *from, char *err, size_t errlen)
+{
+	const struct mig_listen *ml = arg;
+	if (h->query)
+		return answer_query(ml, h, stream, back, from, err, errlen);
+	struct mig_receive_req r = { h->config, h->off, paused };
+	int fds[2] = { stream, back };
+	struct jsonrpc_message m;
+	int rc = ask_xcdd(ml, "domain.migrate_receive", mig_receive_params, &r, fds, 2, &m, err,
+			  errlen);
+	if (rc < 0)
+		return rc;
+	if (m.is_error) {
+		snprintf(err, errlen, "the destination refused the guest: %s", m.error.message);
+		rc = -EIO;
+	} else {
+		log_info("received a guest from %s (%s) over %u data connection(s)", from->cred.name,
+			 from->address, from->streams);
+	}
+	jsonrpc_message_free(&m);
 	return rc;
 }
 

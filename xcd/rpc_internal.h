@@ -44,6 +44,10 @@ void rpc_pending_dm(struct rpc_pending *p, int rc, const struct dm_error *de,
  * and *TEXT (NULL: none given). 0, or -EINVAL with E. */
 int rpc_param_kept_config(const struct jsonrpc_message *m, struct dm_source *src,
 			  const char **text, struct jsonrpc_error *e);
+/* params.compress: "auto", "zstd", "lz4" or "off" (ABSENT when absent)
+ * into *C. 0, or -EINVAL with E. */
+int rpc_param_compress(const struct jsonrpc_message *m, const char *absent,
+		       enum mig_compress *c, struct jsonrpc_error *e);
 /* {domid, name, uuid} of the struct dm_domain ARG. */
 int rpc_gen_domain_ids(yajl_gen g, void *arg);
 /* After the work started: the answer if it is ready (*OUT), else owed. */
@@ -63,7 +67,7 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 /* rpc_save.c */
 rpc_fn rpc_m_save, rpc_m_restore;
 /* rpc_migrate.c */
-rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort;
+rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort, rpc_m_migrate_outcome;
 /* C went away: the migrations it waits for are aborted (before their commit). */
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c);
 /* {name, rounds, pages, ..., downtime_ms, stop} of the struct
@@ -75,9 +79,6 @@ int rpc_migrate_tcp(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		    struct dm_domain *d, const struct dm_migrate_opts *o,
 		    const struct dm_source *src, char **out, size_t *outlen,
 		    struct jsonrpc_error *e);
-/* A migration of D over TCP still connecting: stopped and answered
- * "aborted" (true), or none (false). */
-bool rpc_migrate_tcp_abort(struct xcdd *x, const struct dm_domain *d);
 /* C went away: its migrations over TCP stopped or aborted. */
 void rpc_migrate_tcp_client_gone(struct xcdd *x, struct client *c);
 #endif

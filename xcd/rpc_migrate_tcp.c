@@ -1,11 +1,15 @@
 /* rpc_migrate_tcp: domain.migrate over TCP (params.transport
- * "tcp://HOST:PORT"): a link to the destination's xcdd started first
- * (mig_link.c: connect, both hosts' credentials checked), and once it is
- * connected the domain manager's dm_migrate over its pipe, as over ssh's.
- * The answer waits for the migration and, when it failed, for the link's
- * own end (a bounded moment), so that it says why the channel broke and
- * what the receiver said. A caller that leaves, or migrate-abort, stops a
- * link still connecting; after that they abort the migration as any. */
+ * "tcp://HOST:PORT"): the domain manager's dm_migrate with the destination
+ * as its peer and no descriptors; when the migration starts (at once, or
+ * out of the queue) the domain manager asks this host's connector
+ * (rpc_mig_connect) for the pipe to the receiver, which a migration link
+ * gives (mig_link.c: connect, both hosts' credentials checked, relay). The
+ * answer waits for the migration and, when it failed, for the link's own
+ * end (a bounded moment), so that it says why the channel broke and what
+ * the receiver said. An abort, or the caller leaving, aborts it as any
+ * migration. The connector also opens the way for a sender in doubt after
+ * its go to ask the receiver the outcome (no migration's wait then: the
+ * link's end is logged). */
 #include "../lib/log.h"
 #include "mig_link.h"
 #include "rpc_internal.h"
@@ -25,10 +29,9 @@ struct tcp_wait {
 	struct rpc_pending *p; /* NULL once answered */
 	uint8_t uuid[16];
 	char name[65], peer[MIG_CRED_NAME_MAX + 1];
-	struct dm_migrate_opts o;
-	char *cfg_file, *cfg_text; /* -C CFG: the configuration the receiver makes it from */
-	struct mig_link *link;	   /* NULL once it ended */
-	bool migrating;		   /* dm_migrate runs (the link connected) */
+	struct mig_link *link; /* NULL before the migration starts, and once it ended */
+	bool connected;	       /* the link connected */
+	bool over;	       /* dm_migrate's end was told */
 	char link_err[XCD_ERR_MAX];
 	/* A failed migration's result, held until the link ended. */
 	bool held;
@@ -52,8 +55,6 @@ static void forget(struct tcp_wait *w)
 		loop_timer_free(w->timer);
 	if (w->p)
 		rpc_pending_free(w->p);
-	free(w->cfg_file);
-	free(w->cfg_text);
 	free(w);
 }
 
@@ -103,12 +104,21 @@ static void migrated(struct dm *dm, int rc, const struct dm_migrate_result *r,
 {
 	struct tcp_wait *w = arg;
 	(void)dm;
-	w->migrating = false;
+	w->over = true;
 	if (rc == 0 || !w->link) {
 		answer(w, rc, de, r);
 		return;
 	}
-	/* Its pipe closed, the link ends within moments: its words first. */
+	if (!w->connected && rc == -ECANCELED) {
+		/* Aborted (or its caller gone) while the link connects: it
+		 * stops; what it tried is not what failed. */
+		mig_link_cancel(w->link);
+		w->link = NULL;
+		answer(w, rc, de, r);
+		return;
+	}
+	/* Its pipe closed (or, never connected, the link closed it), the link
+	 * ends within moments: its words first. */
 	w->held = true;
 	w->rc = rc;
 	w->de = *de;
@@ -116,40 +126,13 @@ static void migrated(struct dm *dm, int rc, const struct dm_migrate_result *r,
 	loop_timer_arm(w->timer, LINK_END_WAIT_MS, 0);
 }
 
-/* Before dm_migrate ran: the guest was never touched. */
-static void fail_early(struct tcp_wait *w, int rc, const char *why)
-{
-	struct dm_error e = { 0 };
-	dm_error_set(&e, rc == -ECANCELED || rc == -EACCES ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
-		     "migrating %s: %s; it runs here as before", w->name, why);
-	answer(w, rc, &e, &(struct dm_migrate_result){ 0 });
-}
-
-static void link_connected(struct mig_link *l, int send, int recv, const struct mig_tcp_peer *p,
-			   void *arg)
+static void link_connected(struct mig_link *l, const struct mig_tcp_peer *p, void *arg)
 {
 	struct tcp_wait *w = arg;
-	struct dm *dm = &w->x->dm;
-	struct dm_domain *d = dm_find_uuid(dm, w->uuid);
-	struct dm_error de = { 0 };
-	struct dm_source src = { w->cfg_file, w->cfg_text, NULL, 0 };
+	(void)l;
+	w->connected = true;
 	log_info("migrating %s to %s (%s) at %s over %u data connection(s), %s", w->name,
 		 p->cred.name, p->cred.fingerprint, p->address, p->streams, p->cipher);
-	int rc = d ? dm_migrate(dm, d, send, recv, w->cfg_text ? &src : NULL, &w->o, migrated, w,
-				&de)
-		   : -ENOENT;
-	if (rc == 0) {
-		w->migrating = true;
-		return;
-	}
-	w->link = NULL;
-	mig_link_cancel(l);
-	if (!d) {
-		close(send);
-		close(recv);
-		dm_error_set(&de, DM_ERR_NO_DOMAIN, NULL, "domain %s is gone", w->name);
-	}
-	answer(w, rc, &de, &(struct dm_migrate_result){ 0 });
 }
 
 static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)
@@ -158,16 +141,6 @@ static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)
 	(void)l;
 	if (rc < 0)
 		snprintf(w->link_err, sizeof(w->link_err), "%s", err);
-	if (!w->migrating && !w->held && w->p) { /* it never connected */
-		/* Its notes are read before the link goes. */
-		char why[XCD_ERR_MAX];
-		snprintf(why, sizeof(why), "%s%s%s", err, mig_link_notes(l)[0] ? "; it said: " : "",
-			 mig_link_notes(l));
-		w->link = NULL;
-		w->link_err[0] = '\0';
-		fail_early(w, rc < 0 ? rc : -EIO, why);
-		return;
-	}
 	if (w->held) {
 		w->held = false;
 		answer(w, w->rc, &w->de, &w->res); /* the notes read while L is there */
@@ -177,26 +150,69 @@ static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)
 		return;
 	}
 	w->link = NULL;
-	if (!w->p && !w->migrating)
+	if (!w->p && w->over)
 		forget(w); /* answered already */
 }
 
 static const struct mig_link_hooks hooks = { link_connected, link_ended };
 
-/* params.transport, .streams, .peer, .paused into *O; 0, or -EINVAL with E. */
-static int param_transport(const struct jsonrpc_message *m, struct mig_tcp_send_opts *o,
+/* The link of an outcome query (no migration waits on it): logged. */
+static void query_connected(struct mig_link *l, const struct mig_tcp_peer *p, void *arg)
+{
+	(void)l;
+	(void)arg;
+	log_info("asking %s (%s) at %s whether it runs a guest this host sent it", p->cred.name,
+		 p->cred.fingerprint, p->address);
+}
+
+static void query_ended(struct mig_link *l, int rc, const char *err, void *arg)
+{
+	(void)arg;
+	if (rc < 0)
+		log_warn("the migration link of an outcome query: %s%s%s", err,
+			 mig_link_notes(l)[0] ? "; the receiver said: " : "", mig_link_notes(l));
+}
+
+static const struct mig_link_hooks query_hooks = { query_connected, query_ended };
+
+int rpc_mig_connect(void *arg, const struct dm_mig_peer *p, void *ctx, int *send, int *recv,
+		    char *err, size_t errlen)
+{
+	struct xcdd *x = arg;
+	struct tcp_wait *w = ctx;
+	struct mig_tcp_send_opts so = { .cred_dir = x->cred_dir, .peer_name = p->name,
+					.streams = p->streams, .paused = p->paused,
+					.timeout_ms = x->mig_timeout_ms };
+	struct mig_link *l;
+	int rc = mig_addr_parse(p->addr, false, &so.addr, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (!x->migjobs.loop) {
+		snprintf(err, errlen, "migrating needs xcdd's loop running");
+		return -EAGAIN;
+	}
+	rc = mig_link_start(&x->migjobs, &so, w ? &hooks : &query_hooks, w, &l, send, recv, err,
+			    errlen);
+	if (rc == 0 && w)
+		w->link = l;
+	return rc;
+}
+
+/* params.transport, .streams, .peer, .paused into *P; 0, or -EINVAL with E. */
+static int param_transport(const struct jsonrpc_message *m, struct dm_mig_peer *p,
 			   struct jsonrpc_error *e)
 {
 	const char *t = NULL, *peer = NULL;
 	long long streams = 1;
 	bool paused = false;
 	char err[512];
+	struct mig_addr a;
 	if (jsonrpc_param_string(m, "transport", true, &t, e) < 0 ||
 	    jsonrpc_param_int(m, "streams", false, 1, MIG_MUX_MAX_STREAMS, &streams, e) < 0 ||
 	    jsonrpc_param_string(m, "peer", true, &peer, e) < 0 ||
 	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0)
 		return -EINVAL;
-	if (mig_addr_parse(t, false, &o->addr, err, sizeof(err)) < 0) {
+	if (mig_addr_parse(t, false, &a, err, sizeof(err)) < 0) {
 		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.transport",
 				  "params.transport: %s", err);
 		return -EINVAL;
@@ -207,9 +223,11 @@ static int param_transport(const struct jsonrpc_message *m, struct mig_tcp_send_
 				  "present): %s", peer, err);
 		return -EINVAL;
 	}
-	o->peer_name = peer;
-	o->streams = (unsigned)streams;
-	o->paused = paused;
+	/* Kept in the record as given (parsed: it fits). */
+	snprintf(p->addr, sizeof(p->addr), "%s", t);
+	snprintf(p->name, sizeof(p->name), "%s", peer);
+	p->streams = (unsigned)streams;
+	p->paused = paused;
 	return 0;
 }
 
@@ -218,11 +236,9 @@ int rpc_migrate_tcp(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		    const struct dm_source *src, char **out, size_t *outlen,
 		    struct jsonrpc_error *e)
 {
-	struct mig_tcp_send_opts so = { .cred_dir = x->cred_dir, .timeout_ms = x->mig_timeout_ms };
+	struct dm_migrate_opts so = *o;
 	struct dm_error de = { 0 };
-	char err[XCD_ERR_MAX];
-	if (param_transport(m, &so, e) < 0 ||
-	    rpc_dm_error(&de, dm_migrate_check(&x->dm, d, &de), e) < 0)
+	if (param_transport(m, &so.peer, e) < 0)
 		return -EINVAL;
 	if (!x->migjobs.loop) {
 		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "migrating needs xcdd's loop running");
@@ -230,9 +246,7 @@ int rpc_migrate_tcp(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 	}
 	struct tcp_wait *w = calloc(1, sizeof(*w));
 	if (!w || !(w->p = rpc_pending_new(x, c, m)) ||
-	    !(w->timer = loop_timer_new(x->loop, timer_cb, w)) ||
-	    (src && src->text && (!(w->cfg_text = strdup(src->text)) ||
-				  !(w->cfg_file = strdup(src->file))))) {
+	    !(w->timer = loop_timer_new(x->loop, timer_cb, w))) {
 		if (w) {
 			w->x = x;
 			forget(w);
@@ -240,46 +254,33 @@ int rpc_migrate_tcp(struct xcdd *x, struct client *c, const struct jsonrpc_messa
 		return -ENOMEM;
 	}
 	w->x = x;
-	w->o = *o;
 	memcpy(w->uuid, d->uuid, sizeof(w->uuid));
 	snprintf(w->name, sizeof(w->name), "%s", d->name);
-	snprintf(w->peer, sizeof(w->peer), "%s", so.peer_name);
-	if (mig_link_start(&x->migjobs, &so, &hooks, w, &w->link, err, sizeof(err)) < 0) {
-		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "migrating %s: %s", d->name, err);
-		forget(w);
-		return -EIO;
-	}
+	snprintf(w->peer, sizeof(w->peer), "%s", so.peer.name);
+	so.connect_ctx = w;
 	w->next = x->tcp_waits;
 	x->tcp_waits = w;
+	int rc = rpc_dm_error(&de, dm_migrate(&x->dm, d, -1, -1, src, &so, migrated, w, &de), e);
+	if (rc < 0) {
+		forget(w); /* a link started and then failed is stopped there */
+		return rc;
+	}
 	return rpc_pending_take(w->p, out, outlen);
-}
-
-bool rpc_migrate_tcp_abort(struct xcdd *x, const struct dm_domain *d)
-{
-	for (struct tcp_wait *w = x->tcp_waits; w; w = w->next)
-		if (!memcmp(w->uuid, d->uuid, 16) && w->link && !w->migrating && !w->held && w->p) {
-			log_info("domain %s: its migration to %s aborted while connecting", w->name,
-				 w->peer);
-			mig_link_cancel(w->link);
-			w->link = NULL;
-			fail_early(w, -ECANCELED, "aborted (xcd migrate-abort, or its caller left)");
-			return true;
-		}
-	return false;
 }
 
 void rpc_migrate_tcp_client_gone(struct xcdd *x, struct client *c)
 {
-	/* An abort may forget any wait of the list: it is read again after one. */
+	/* An abort may answer and forget any wait of the list: it is read
+	 * again after one. */
 	for (struct tcp_wait *w = x->tcp_waits; w;) {
 		if (!w->p || w->p->client != c) {
 			w = w->next;
 			continue;
 		}
 		w->p->client = NULL; /* its answer, when it comes, is logged */
-		struct dm_domain *d = dm_find_uuid(&x->dm, w->uuid);
+		struct dm_domain *d = w->over ? NULL : dm_find_uuid(&x->dm, w->uuid);
 		struct dm_error e = { 0 };
-		if (d && !rpc_migrate_tcp_abort(x, d) && dm_migrate_abort(&x->dm, d, &e) < 0)
+		if (d && dm_migrate_abort(&x->dm, d, &e) < 0)
 			log_info("the caller of the migration of %s left: %s", d->name, e.message);
 		w = x->tcp_waits;
 	}

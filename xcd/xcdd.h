@@ -38,6 +38,7 @@ struct rpc_pending;
 struct tune_wait;
 struct mig_wait;
 struct tcp_wait;
+struct io_watch;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
@@ -117,6 +118,10 @@ struct xcdd {
 	 * area's state (net, storage). */
 	const char *tune_dir;
 	struct tune_area_state tune_state[2];
+	/* The watch of the host's I/O (io_watch.c; NULL: --no-io-watch, or
+	 * the fuzzer), and host.info's "io" from what it keeps (NULL: none). */
+	struct io_watch *io;
+	int (*io_info)(struct xcdd *x, yajl_gen g);
 };
 
 /*
@@ -137,6 +142,12 @@ int rpc_answer_line(struct xcdd *x, struct client *c, enum peercred_access acces
 		    const char *line, size_t len, char **out, size_t *outlen);
 /* C went away: what it is owed is only logged when it is ready. */
 void rpc_client_gone(struct xcdd *x, struct client *c);
+/* The host's connector of migrations over TCP (rpc_migrate_tcp.c; a
+ * dm_mig_connect_fn, ARG the xcdd): a migration link to P started, its
+ * pipe's near ends given; CTX: the migration's wait (NULL: an outcome
+ * query's, whose link's end is logged alone). */
+int rpc_mig_connect(void *arg, const struct dm_mig_peer *p, void *ctx, int *send, int *recv,
+		    char *err, size_t errlen);
 
 /* Sends a domain.state notification to every client. */
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 /* The sender waits this long for the receiver's banner. */
@@ -80,12 +81,30 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	return 0;
 }
 
+/* The receiver's XCD reads, when it has come (the stream's header asked). */
+static int peer_codecs(void *arg, uint32_t *codecs, char *err, size_t errlen)
+{
+	(void)arg;
+	return mig_pipe_poll_reads(DM_JOB_FD_A + 1, codecs, err, errlen);
+}
+
+static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
+{
+	return kv_double(g, "stop_predicted_ms", st->stop_predicted_ms) ||
+	       jw_kv_int(g, "z_pages", (long long)st->z_pages) ||
+	       jw_kv_int(g, "z_saved", (long long)st->z_saved) ||
+	       jw_kv_int(g, "codecs_used", st->codecs_used) ||
+	       jw_kv_int(g, "peer_answered", st->peer_answered) ||
+	       jw_kv_int(g, "peer_codecs", st->peer_codecs);
+}
+
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
 	yajl_gen g = devjob_event_new(name);
 	if (!g)
 		return;
-	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
+	if (kv_saved(g, st) || jw_kv_int(g, "rounds", st->rounds) ||
+	    jw_kv_int(g, "pages", (long long)st->pages) ||
 	    jw_kv_int(g, "zero_pages", (long long)st->zero_pages) ||
 	    jw_kv_int(g, "final_pages", (long long)st->final_pages) ||
 	    jw_kv_int(g, "bytes", (long long)st->bytes) || jw_kv_int(g, "throttle", st->throttle) ||
@@ -97,12 +116,21 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 	devjob_event_send(fd, g);
 }
 
-/* The stream is whole: the daemon goes on at once (the job's own end, the
- * guest's memory let go, takes a while). */
+/* Told the daemon the stream is whole: the job waits to be let go (SIGTERM,
+ * or its daemon's death), so that its end, the teardown of its mapping of
+ * the guest's memory, comes after the handover rather than in the guest's
+ * downtime. Log-dirty and the CPU cap are the daemon's to undo then. */
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
 static void whole(void *arg, const struct mig_precopy_stats *st)
 {
 	const struct send_ctx *c = arg;
 	report_stats(c->fd, "whole", st);
+	park();
 }
 
 int dm_send_work(int fd, void *arg, char *err, size_t errlen)
@@ -126,12 +154,12 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 		return rc;
 	}
 	struct send_ctx c = { fd, { 0, 0 } };
-	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole };
+	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole, peer_codecs };
 	struct mig_precopy_opts opts = w->opts;
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;
 	struct mig_precopy_stats st;
-	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
+	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, NULL, &opts, &hooks,
 			 &st, err, errlen);
 	if (rc < 0)
 		report_stats(fd, "stats", &st);
@@ -145,6 +173,7 @@ static void recv_whole(void *arg)
 {
 	const struct dm_job_progress *p = arg;
 	devjob_report_event(p->fd, "{\"event\":\"whole\"}");
+	park();
 }
 
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
@@ -163,7 +192,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
-	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);
 	return rc;

@@ -6,6 +6,7 @@
 #include "../../migrate/precopy.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_gen.h>
 
 /* The pipe's ends in a job's child: the first descriptor devjob_run_with
  * keeps (the stream: written by the sender, read by the receiver) and the
@@ -17,8 +18,10 @@
  * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
  * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "whole" once the
  * stream is whole (its figures: rounds, pages, zero_pages, final_pages,
- * bytes, throttle, forced, stopped_ns, why), or "stats" (the same) when it
- * failed. */
+ * bytes, throttle, forced, stopped_ns, why; compression's z_pages,
+ * z_saved, codecs_used, peer_answered, peer_codecs), or "stats" (the
+ * same) when it failed. With compression asked (OPTS.compress), the job
+ * takes the receiver's XCD reads between its batches (migrate/pipe.h). */
 struct dm_send_work {
 	enum hv_backend backend;
 	const char *sim_sock;

@@ -147,7 +147,9 @@ static const char *const pending_names[] = {
 };
 
 /* "op": {"kind", "step", "paused", "restart", "new_uuid", "kept_uuid",
- * "file", "keep", "leave_paused", "was_paused", "mig_name"}, or nothing.
+ * "file", "keep", "leave_paused", "was_paused", "mig_name", "mig_id",
+ * "transport" (the command), "tcp" and "peer" (over TCP), "committed_at"},
+ * or nothing.
  * ("new_uuid" is what xcdd wrote before and writes again; from the move to
  * xcd/dm/ until now it was written "dm_new_uuid": both are read.) */
 static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
@@ -172,6 +174,15 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	if ((o->kind == DM_PENDING_MIGRATE || o->kind == DM_PENDING_MIGRATE_IN) &&
 	    (jw_str(g, "mig_name") || jw_str(g, o->mig_name)))
 		return -EINVAL;
+	if ((o->kind == DM_PENDING_MIGRATE || o->kind == DM_PENDING_MIGRATE_IN) &&
+	    o->has_mig_id && jw_kv_str(g, "mig_id", UUID_STR(o->mig_id)))
+		return -EINVAL;
+	if (o->kind == DM_PENDING_MIGRATE &&
+	    ((o->rune[0] && jw_kv_str(g, "transport", o->rune)) ||
+	     (o->tcp_addr[0] && (jw_kv_str(g, "tcp", o->tcp_addr) ||
+				 jw_kv_str(g, "peer", o->tcp_peer))) ||
+	     (o->committed_at && jw_kv_int(g, "committed_at", o->committed_at))))
+		return -EINVAL;
 	if ((o->kind == DM_PENDING_CREATE || o->kind == DM_PENDING_RESTORE ||
 	     o->kind == DM_PENDING_MIGRATE_IN) &&
 	    (jw_str(g, "paused") || yajl_gen_bool(g, o->paused) != yajl_gen_status_ok ||
@@ -184,6 +195,33 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	    (jw_str(g, "kept_uuid") || jw_str(g, UUID_STR(o->kept_uuid))))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* V's string member K into BUF (LEN bytes) when it fits whole, else "". */
+static void load_str(yajl_val v, const char *k, char *buf, size_t len)
+{
+	const char *p[] = { k, NULL };
+	yajl_val s = yajl_tree_get(v, p, yajl_t_string);
+	buf[0] = '\0';
+	if (s && strlen(s->u.string) < len)
+		snprintf(buf, len, "%s", s->u.string);
+}
+
+/* A migration's id, the way to its receiver (its transport command, or
+ * over TCP its address and host) and commit time into O (each as it is
+ * there: an id that does not parse is none, a command or address too long
+ * to keep is none: the outcome cannot then be asked, and a person decides). */
+static void load_migration(struct dm_pending_op *o, yajl_val v)
+{
+	const char *p_id[] = { "mig_id", NULL }, *p_at[] = { "committed_at", NULL };
+	yajl_val id = yajl_tree_get(v, p_id, yajl_t_string);
+	yajl_val at = yajl_tree_get(v, p_at, yajl_t_number);
+	o->has_mig_id = id && uuid_parse(id->u.string, o->mig_id) == 0;
+	load_str(v, "transport", o->rune, sizeof(o->rune));
+	load_str(v, "tcp", o->tcp_addr, sizeof(o->tcp_addr));
+	load_str(v, "peer", o->tcp_peer, sizeof(o->tcp_peer));
+	if (at && YAJL_IS_INTEGER(at))
+		o->committed_at = YAJL_GET_INTEGER(at);
 }
 
 /* The record's "op" back into D; one xcdd does not know is said and left. */
@@ -240,6 +278,8 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	o.was_paused = YAJL_IS_TRUE(yajl_tree_get(v, p_wp, yajl_t_any));
 	if (mn && (o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN))
 		snprintf(o.mig_name, sizeof(o.mig_name), "%s", mn->u.string);
+	if (o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN)
+		load_migration(&o, v);
 	d->pending = o;
 }
 

@@ -79,6 +79,19 @@ static void test_threads(void)
 	strcpy(t.comm, "blkback.12.xvdb");
 	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	/* Kernels since 5.17 show a kernel thread's whole name. */
+	strcpy(t.comm, "blkback.12.xvdb-1");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 1);
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
+	strcpy(t.comm, "blkback.1.xvda-10");
+	CU_ASSERT(ring_thread_of(&t, 1, "xvda", &ring));
+	CU_ASSERT_EQUAL(ring, 10);
+	strcpy(t.comm, "blkback.12.xvdb-1x");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
+	strcpy(t.comm, "blkback.12.xvdb-");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
 	unsigned d;
 	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
 	CU_ASSERT_EQUAL(d, 12);
@@ -97,6 +110,47 @@ static void test_threads(void)
 	CU_ASSERT_EQUAL(cpu, 7);
 	CU_ASSERT_EQUAL(ring_stat_cpu("1000 (x) S 1 2 3", &cpu), -EINVAL);
 	CU_ASSERT_EQUAL(ring_stat_cpu("1000 x S", &cpu), -EINVAL);
+}
+
+/* Current kernels name a ring's thread "DOMID.VDEV-N" (Linux 6.1). */
+static void test_threads_bare(void)
+{
+	struct ring_thread t = { 0 };
+	int ring;
+	unsigned d;
+	strcpy(t.comm, "1.xvda-0");
+	CU_ASSERT(ring_thread_of(&t, 1, "xvda", &ring));
+	CU_ASSERT_EQUAL(ring, 0);
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvd", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 11, "xvda", &ring));
+	strcpy(t.comm, "12.xvdb-3");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 3);
+	strcpy(t.comm, "1.xvda-");
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvda", &ring));
+	CU_ASSERT_EQUAL(ring_thread_domid("1.xvda-0", &d), 0);
+	CU_ASSERT_EQUAL(d, 1);
+	CU_ASSERT_EQUAL(ring_thread_domid("1.", &d), -EINVAL);
+	CU_ASSERT_EQUAL(ring_thread_domid("kworker/0:1", &d), -EINVAL);
+	CU_ASSERT(ring_stat_kthread("77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0"));
+	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0"));
+	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0"));
+	/* Read from /proc: a process may call itself "1.xvda-0"; only a
+	 * kernel thread of that name is blkback's. */
+	char *root = tmp_root(), err[XCD_ERR_MAX];
+	tmp_write(root, "proc/77/comm", "1.xvda-0\n");
+	tmp_write(root, "proc/77/stat", "77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0\n");
+	tmp_write(root, "proc/78/comm", "1.xvda-0\n");
+	tmp_write(root, "proc/78/stat", "78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0\n");
+	tmp_write(root, "proc/79/comm", "1.xvda-1\n"); /* no stat: not known a kernel thread */
+	tmp_write(root, "proc/80/comm", "blkback.2.xvdb-0\n");
+	struct ring_threads rt;
+	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rt.n, 2);
+	for (size_t i = 0; i < rt.n; i++)
+		CU_ASSERT(rt.t[i].pid == 77 || rt.t[i].pid == 80);
+	ring_threads_free(&rt);
+	tmp_remove(root);
 }
 
 static void test_params(void)
@@ -178,6 +232,7 @@ void register_readers(void)
 	CU_add_test(s, "CPU lists", test_cpus);
 	CU_add_test(s, "guests' disks", test_vbds);
 	CU_add_test(s, "ring threads", test_threads);
+	CU_add_test(s, "ring threads named as current kernels name them", test_threads_bare);
 	CU_add_test(s, "blkback parameters", test_params);
 	CU_add_test(s, "fixture hosts", test_hosts);
 }

@@ -3,12 +3,18 @@
  * deliver plays the receiving xcdd (it checks the stream byte for byte and
  * answers ready and the report), the sending relay in another, and this
  * thread playing the sending xcdd and its job over the pipes. Over 1 and 4
- * data connections; a receiver that refuses the guest (its words reach the
- * sender); a sender not trusted, the wrong host, nobody listening. */
+ * data connections; a stream that asks what the receiver reads (the
+ * gateway answers XCD_READS before the stream goes on); a sender in doubt's
+ * outcome query, handed to deliver and answered; a receiver that refuses
+ * the guest (its words reach the sender); a sender not trusted, the wrong
+ * host, nobody listening. */
+#include "../../../migrate/compress.h"
 #include "../../../migrate/migrate.h"
+#include "../../../migrate/outcome.h"
 #include "../../../migrate/tcp.h"
 #include "suites.h"
 #include <CUnit/CUnit.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -28,14 +34,38 @@ struct recv_ctx {
 	char what[400];
 	char peer[MIG_CRED_NAME_MAX + 1];
 	unsigned streams;
+	int queried; /* an outcome query came, with QUERY_ID */
+	uint8_t query_id[16];
 };
 
-static int deliver(void *arg, const char *config, uint64_t off, bool paused, int in, int back,
+/* The stream of this run (the whole of STREAM, or a copy that asks). */
+static const uint8_t *sent;
+
+/* An outcome query: answered "committed" for an id whose first byte is 1,
+ * else "aborted", as the receiving xcdd's ledger would. */
+static int answer_query(struct recv_ctx *r, const struct mig_pipe_head *h, int in, int back)
+{
+	size_t len;
+	const char *line = mig_outcome_line(h->id[0] == 1 ? MIG_OUTCOME_COMMITTED
+							 : MIG_OUTCOME_ABORTED, &len);
+	r->queried = 1;
+	memcpy(r->query_id, h->id, 16);
+	int rc = write(back, line, len) == (ssize_t)len ? 0 : -EIO;
+	close(in);
+	close(back);
+	return rc;
+}
+
+static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int in, int back,
 		   const struct mig_tcp_peer *from, char *err, size_t errlen)
 {
 	struct recv_ctx *r = arg;
+	const char *config = h->config;
+	uint64_t off = h->off;
 	snprintf(r->peer, sizeof(r->peer), "%s", from->cred.name);
 	r->streams = from->streams;
+	if (h->query)
+		return answer_query(r, h, in, back);
 	if (r->refuse) {
 		close(in);
 		close(back);
@@ -49,7 +79,7 @@ static int deliver(void *arg, const char *config, uint64_t off, bool paused, int
 	mig_in_fd(&mi, in);
 	r->rc = strcmp(config, "{\"c_info\":{\"name\":\"g\"}}") ? -EINVAL
 		: mig_in_read(&mi, got, rest) < 0		    ? -EIO
-		: memcmp(got, stream + off, rest)		    ? -EBADMSG
+		: memcmp(got, sent + off, rest)			    ? -EBADMSG
 								    : 0;
 	snprintf(r->what, sizeof(r->what), "config %s, %zu bytes %s", config, rest,
 		 r->rc ? "differ or missing" : "equal");
@@ -76,7 +106,11 @@ struct gw_ctx {
 static void *gateway(void *arg)
 {
 	struct gw_ctx *g = arg;
-	struct mig_tcp_gw_opts o = { .cred_dir = mtu_dir("rb"), .timeout_ms = 3000 };
+	/* Its own copy: mtu_dir's buffers are a ring that later calls reuse,
+	 * and the gateway reads its folder again for each connection. */
+	static char dir[128];
+	snprintf(dir, sizeof(dir), "%s", mtu_dir("rb"));
+	struct mig_tcp_gw_opts o = { .cred_dir = dir, .timeout_ms = 3000 };
 	mig_tcp_gateway(g->lfd, &o, deliver, g->r);
 	return NULL;
 }
@@ -139,13 +173,13 @@ static void start_gateway(void)
 	stream = mtu_stream(12, 1024, false, &stream_len, ends, &n);
 }
 
-/* One migration from HOST to the gateway as PEER over STREAMS: the
- * sender's and receiver's results. */
-static void migrate(const char *host, const char *peer, const char *at, unsigned streams,
-		    struct send_ctx *s)
+/* The sending relay from HOST to the gateway (at port AT, NULL: its own)
+ * as PEER over STREAMS, started in its thread *TH; the sending xcdd's
+ * ends of the pipes in TO and FROM. */
+static void link_up(const char *host, const char *peer, const char *at, unsigned streams,
+		    struct send_ctx *s, pthread_t *th, int *to, int *from)
 {
 	int s2r[2], r2s[2];
-	pthread_t th;
 	char err[256], where[64];
 	start_gateway();
 	int refuse = rctx.refuse;
@@ -161,22 +195,53 @@ static void migrate(const char *host, const char *peer, const char *at, unsigned
 	s->o.timeout_ms = 3000;
 	s->s2r = s2r[0];
 	s->r2s = r2s[1];
-	CU_ASSERT_FATAL(pthread_create(&th, NULL, sender, s) == 0);
-	/* The sending xcdd and its job: the banner, the stream, ready, go,
-	 * the report. A failure anywhere ends it (the pipes closed). */
-	uint8_t status = 9;
-	if (mig_pipe_recv(r2s[0], MIG_PIPE_BANNER, 5000, NULL, err, sizeof(err)) == 0 &&
-	    write(s2r[1], stream, stream_len) == (ssize_t)stream_len &&
-	    mig_pipe_recv(r2s[0], MIG_PIPE_READY, 5000, NULL, err, sizeof(err)) == 0 &&
-	    mig_pipe_send(s2r[1], MIG_PIPE_GO, 0, err, sizeof(err)) == 0)
-		mig_pipe_recv(r2s[0], MIG_PIPE_REPORT, 5000, &status, err, sizeof(err));
-	close(s2r[1]);
-	close(r2s[0]);
+	CU_ASSERT_FATAL(pthread_create(th, NULL, sender, s) == 0);
+	*to = s2r[1];
+	*from = r2s[0];
+}
+
+/* One migration of BYTES (STREAM, or a copy) from HOST to the gateway as
+ * PEER over STREAMS: the sender's and receiver's results; *CODECS: what
+ * the receiver said it reads (0: nothing said). */
+static void migrate_bytes(const char *host, const char *peer, const char *at, unsigned streams,
+			  const uint8_t *bytes, struct send_ctx *s, uint32_t *codecs)
+{
+	int to, from;
+	pthread_t th;
+	char err[256];
+	struct mig_pipe_expect x;
+	sent = bytes;
+	link_up(host, peer, at, streams, s, &th, &to, &from);
+	/* The sending xcdd and its job: the banner, the stream, (what the
+	 * receiver reads,) ready, go, the report. A failure anywhere ends it
+	 * (the pipes closed). */
+	uint8_t status = 9, b;
+	int got = 0;
+	size_t used;
+	mig_pipe_expect_after_reads(&x, MIG_PIPE_READY);
+	if (mig_pipe_recv(from, MIG_PIPE_BANNER, 5000, NULL, err, sizeof(err)) == 0 &&
+	    write(to, bytes, stream_len) == (ssize_t)stream_len) {
+		while (got == 0 && read(from, &b, 1) == 1)
+			got = mig_pipe_feed(&x, &b, 1, &used, err, sizeof(err));
+		if (got == 1 && mig_pipe_send(to, MIG_PIPE_GO, 0, err, sizeof(err)) == 0)
+			mig_pipe_recv(from, MIG_PIPE_REPORT, 5000, &status, err, sizeof(err));
+	}
+	if (codecs)
+		*codecs = x.has_reads ? x.codecs : 0;
+	close(to);
+	close(from);
 	pthread_join(th, NULL);
 	if (status == 0)
 		CU_ASSERT(s->rc == 0);
 	if (s->rc)
 		fprintf(stderr, "  sender: %d %s\n", s->rc, s->err);
+}
+
+static void migrate(const char *host, const char *peer, const char *at, unsigned streams,
+		    struct send_ctx *s)
+{
+	start_gateway(); /* STREAM made */
+	migrate_bytes(host, peer, at, streams, stream, s, NULL);
 }
 
 static void test_streams(void)
@@ -196,6 +261,68 @@ static void test_streams(void)
 		/* Every PAGE_DATA record (4 MiB) is a segment of its own at least. */
 		CU_ASSERT(s.st.segments >= 12);
 		CU_ASSERT(s.st.bytes == stream_len + 44);
+	}
+}
+
+/* A stream whose xl header asks (XL_OPTFLAG_XCD_ASKS, as an xcd sender
+ * that may compress sets it): the gateway answers what this build reads
+ * before the stream's end, as xcd migrate-receive does, and the stream
+ * reaches deliver unchanged. Without the flag, nothing is said. */
+static void test_reads(void)
+{
+	struct send_ctx s;
+	uint32_t codecs = 1u << 31, oflags;
+	start_gateway();
+	uint8_t *asks = malloc(stream_len);
+	CU_ASSERT_FATAL(asks != NULL);
+	memcpy(asks, stream, stream_len);
+	memcpy(&oflags, asks + 40, 4);
+	oflags = htole32(le32toh(oflags) | XL_OPTFLAG_XCD_ASKS);
+	memcpy(asks + 40, &oflags, 4);
+	rctx.refuse = 0;
+	migrate_bytes("ra", "rb", NULL, 2, asks, &s, &codecs);
+	CU_ASSERT(s.rc == 0 && rctx.rc == 0);
+	CU_ASSERT(codecs == MIG_CODECS_BUILT);
+	if (rctx.rc || codecs != MIG_CODECS_BUILT)
+		fprintf(stderr, "  receiver: %s; codecs %#x\n", rctx.what, codecs);
+	/* The byte count: the stream, the go (the answer goes the other way). */
+	CU_ASSERT(s.st.bytes == stream_len + 44);
+	free(asks);
+	migrate_bytes("ra", "rb", NULL, 1, stream, &s, &codecs);
+	CU_ASSERT(s.rc == 0 && rctx.rc == 0 && codecs == 0);
+}
+
+/* A sender in doubt asks by id where xl's header goes: deliver is handed
+ * the query (no stream, no configuration), and its answer line comes back
+ * whole; another id, another answer. */
+static void test_query(void)
+{
+	for (uint8_t first = 1; first <= 2; first++) {
+		struct send_ctx s;
+		pthread_t th;
+		int to, from;
+		uint8_t id[16], q[MIG_QUERY_LEN];
+		enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
+		char err[256];
+		memset(id, 0x5a, sizeof(id));
+		id[0] = first;
+		mig_query_encode(id, q);
+		rctx.refuse = 0;
+		link_up("ra", "rb", NULL, 1, &s, &th, &to, &from);
+		int rc = mig_pipe_recv(from, MIG_PIPE_BANNER, 5000, NULL, err, sizeof(err));
+		if (rc == 0)
+			rc = write(to, q, sizeof(q)) == (ssize_t)sizeof(q) ? 0 : -EIO;
+		if (rc == 0)
+			rc = mig_outcome_recv(from, 5000, &o, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "  query: %d %s\n", rc, err);
+		close(to);
+		close(from);
+		pthread_join(th, NULL);
+		CU_ASSERT(rc == 0);
+		CU_ASSERT(o == (first == 1 ? MIG_OUTCOME_COMMITTED : MIG_OUTCOME_ABORTED));
+		CU_ASSERT(rctx.queried && memcmp(rctx.query_id, id, 16) == 0);
+		CU_ASSERT_STRING_EQUAL(rctx.peer, "ra");
 	}
 }
 
@@ -235,6 +362,8 @@ void register_relay(void)
 {
 	CU_pSuite s = CU_add_suite("the relays over loopback", NULL, NULL);
 	CU_add_test(s, "a stream over 1 and 4 data connections, byte for byte", test_streams);
+	CU_add_test(s, "a stream that asks: XCD reads answered by the gateway", test_reads);
+	CU_add_test(s, "an outcome query over the relays, answered by id", test_query);
 	CU_add_test(s, "refusals, each said; a migration goes after them", test_refusals);
 	CU_add_test(s, "the gateway stops when its socket does", test_stop);
 }
