@@ -11,6 +11,17 @@ migration listener with, each printing one line of what happened:
                              the others were
   peer.py proxy PORT         a TCP relay to PORT on 127.0.0.1; prints its own
                              port, relays until killed
+  peer.py cut PORT MODE      the same relay, cutting the first migration through
+                             it at xl's go (MODE go: the go passes, what the
+                             receiver says after it is held back, and a second
+                             later every connection is cut; MODE ready: every
+                             connection is cut as the go comes, the go kept);
+                             it finds the go by the TLS records' lengths (no
+                             byte is decrypted): after 1 MiB of stream, the
+                             receiver's ready (a 34-byte XL frame) and then the
+                             sender's next 44-byte DATA payload; says what it
+                             did on stderr ("cut: ..."); later connections (the
+                             sender's outcome query) pass untouched
   peer.py frames PORT CRT KEY CASE
                              a trusted host's migration that goes wrong after
                              its hello: CASE ahead (a segment far ahead of the
@@ -122,6 +133,114 @@ def proxy(port):
             threading.Thread(target=pump, args=(a, b), daemon=True).start()
 
 
+# A TLS 1.3 record's length field for a plain text of N bytes: its content
+# type and AES-GCM's (or ChaCha20-Poly1305's) 16-byte tag added, no padding
+# (GnuTLS pads nothing unless asked).
+def sealed(n):
+    return n + 17
+
+
+class Cutter:
+    """The cut relay's shared state: the first migration's connections, and
+    where it stands (the stream's bytes seen, the ready seen, the go passed,
+    the cut made)."""
+
+    def __init__(self, mode):
+        self.mode, self.lock = mode, threading.Lock()
+        self.socks, self.stream, self.ready, self.held, self.cut = [], 0, False, False, False
+
+    def cut_all(self, why):
+        with self.lock:
+            if self.cut:
+                return
+            self.cut = True
+            socks = list(self.socks)
+        sys.stderr.write("cut: %s\n" % why)
+        sys.stderr.flush()
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def record(self, to_receiver, length):
+        """What to do with a whole record of LENGTH going one way: 'pass',
+        'drop' (and cut), or 'hold' (keep it back)."""
+        with self.lock:
+            if self.cut:
+                return "pass"
+            if not to_receiver:
+                if self.held:
+                    return "hold"
+                if self.stream > (1 << 20) and length == sealed(34):
+                    self.ready = True
+                return "pass"
+            self.stream += length
+            if not (self.ready and length == sealed(44)):
+                return "pass"
+            if self.mode == "ready":
+                return "drop"
+            self.held = True
+        threading.Timer(1.0, self.cut_all, ("after the go, the receiver's words after it "
+                                            "held back for 1 s",)).start()
+        return "pass"
+
+
+def cut_pump(k, a, b, to_receiver, first):
+    """A's bytes to B record by record (the first migration's), or as they
+    come (later connections)."""
+    buf = b""
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            if not first:
+                b.sendall(d)
+                continue
+            buf += d
+            while len(buf) >= 5:
+                n = 5 + struct.unpack(">H", buf[3:5])[0]
+                if len(buf) < n:
+                    break
+                what = k.record(to_receiver, n - 5)
+                while what == "hold" and not k.cut:
+                    time.sleep(0.01)
+                    what = k.record(to_receiver, n - 5)
+                if what == "drop":
+                    k.cut_all("as the go came: the go kept, every connection cut")
+                    return
+                if k.cut and what == "hold":
+                    return
+                b.sendall(buf[:n])
+                buf = buf[n:]
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def cut(port, mode):
+    k = Cutter(mode)
+    lst = socket.socket()
+    lst.bind((HOST, 0))
+    lst.listen(16)
+    print(lst.getsockname()[1], flush=True)
+    while True:
+        c, _ = lst.accept()
+        u = socket.create_connection((HOST, port))
+        with k.lock:
+            first = not k.cut
+            if first:
+                k.socks += [c, u]
+        for a, b, to_receiver in ((c, u, True), (u, c, False)):
+            threading.Thread(target=cut_pump, args=(k, a, b, to_receiver, first),
+                             daemon=True).start()
+
+
 def tls_open(port, cert):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -215,6 +334,8 @@ def main():
         hold(port, int(sys.argv[3]), sys.argv[4])
     elif what == "proxy":
         proxy(port)
+    elif what == "cut":
+        cut(port, sys.argv[3])
     elif what == "frames":
         frames(port, (sys.argv[3], sys.argv[4]), sys.argv[5])
     elif what == "flood":
