@@ -105,6 +105,15 @@ def hold(port, n, src):
     print("%d closed at once; %d closed after %s s" % (at_once, len(later), ",".join(later)))
 
 
+def shut(*socks):
+    """Both ways of each of SOCKS closed (the other ends see them end)."""
+    for s in socks:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def proxy(port):
     lst = socket.socket()
     lst.bind((HOST, 0))
@@ -120,11 +129,7 @@ def proxy(port):
                 b.sendall(d)
         except OSError:
             pass
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut(a, b)
 
     while True:
         c, _ = lst.accept()
@@ -157,11 +162,7 @@ class Cutter:
             socks = list(self.socks)
         sys.stderr.write("cut: %s\n" % why)
         sys.stderr.flush()
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut(*socks)
 
     def record(self, to_receiver, length):
         """What to do with a whole record of LENGTH going one way: 'pass',
@@ -216,11 +217,7 @@ def cut_pump(k, a, b, to_receiver, first):
                 buf = buf[n:]
     except OSError:
         pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    shut(a, b)
 
 
 def cut(port, mode):
