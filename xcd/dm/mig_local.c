@@ -25,20 +25,32 @@ struct dm_domain *dm_mig_local_source(struct dm *m, const uint8_t uuid[16],
 	return d;
 }
 
-void dm_mig_local_rekey(struct dm *m, const uint8_t id[16], const uint8_t uuid[16])
+bool dm_mig_local_holds(struct dm *m, const char *name, const uint8_t id[16])
+{
+	struct dm_domain *d = dm_find(m, name, 0);
+	return d && d->pending.kind == DM_PENDING_MIGRATE && d->pending.has_mig_id &&
+	       !memcmp(d->pending.mig_id, id, 16);
+}
+
+void dm_mig_local_finish(struct dm *m, const uint8_t id[16], const uint8_t uuid[16],
+			 const char *name)
 {
 	struct dm_domain *d = dm_find_uuid(m, id);
+	struct dm_error e = { 0 };
 	if (!d)
 		return; /* not a move within this xcdd */
+	if (d->op || d->pending.kind) {
+		log_err("domain %s (domid %u): received here from here, it keeps uuid %s: it is "
+			"busy", d->name, d->domid, UUID_STR(id));
+		return;
+	}
+	if (name[0] && strcmp(d->name, name) != 0 && dm_rename_domain(m, d, name, &e) < 0)
+		log_err("domain %s (domid %u): received here from here, it keeps its name: %s",
+			d->name, d->domid, e.message);
 	if (dm_find_uuid(m, uuid)) {
 		log_err("domain %s (domid %u): received here from here, it keeps uuid %s: the "
 			"guest's uuid %s is still taken", d->name, d->domid, UUID_STR(id),
 			UUID_STR(uuid));
-		return;
-	}
-	if (d->op || d->pending.kind) {
-		log_err("domain %s (domid %u): received here from here, it keeps uuid %s: it is "
-			"busy", d->name, d->domid, UUID_STR(id));
 		return;
 	}
 	d->pending.has_kept_uuid = true;
@@ -47,7 +59,6 @@ void dm_mig_local_rekey(struct dm *m, const uint8_t id[16], const uint8_t uuid[1
 		log_err("domain %s (domid %u): received here from here, it keeps uuid %s",
 			d->name, d->domid, UUID_STR(d->uuid));
 	memset(&d->pending, 0, sizeof(d->pending));
-	struct dm_error e = { 0 };
 	if (dm_refresh(m, d, &e) < 0)
 		log_warn("%s", e.message);
 }

@@ -32,6 +32,7 @@ struct dm_mig {
 	struct dm_migrate_result res;
 	uint64_t start_ns, stopped_ns; /* CLOCK_MONOTONIC */
 	bool asked; /* the stream asks the receiver what it reads */
+	/* (final_name, below: the guest's name, for a copy received here.) */
 	/* A PVH guest: its last round follows its suspend (control/shutdown),
 	 * not a pause, so that its copy learns it moved (migrate/README.md). */
 	bool suspend;
@@ -70,9 +71,14 @@ struct dm_mig {
 /* The domain of uuid UUID this xcdd is sending as migration ID, or NULL. */
 struct dm_domain *dm_mig_local_source(struct dm *m, const uint8_t uuid[16],
 				      const uint8_t id[16]);
-/* The copy received as migration ID takes the guest's uuid UUID, now that
- * the sender's copy is destroyed. */
-void dm_mig_local_rekey(struct dm *m, const uint8_t id[16], const uint8_t uuid[16]);
+/* The copy received as migration ID takes the guest's uuid UUID, and its
+ * NAME if it has not yet (a restarted xcdd rolled it forward while the
+ * sender's copy held it), now that the sender's copy is destroyed. */
+void dm_mig_local_finish(struct dm *m, const uint8_t id[16], const uint8_t uuid[16],
+			 const char *name);
+/* Whether NAME is held by the copy this xcdd sends as migration ID: the
+ * received copy takes it once that one is gone (dm_mig_local_finish). */
+bool dm_mig_local_holds(struct dm *m, const char *name, const uint8_t id[16]);
 
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);

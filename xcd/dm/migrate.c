@@ -207,7 +207,7 @@ static void migrated_destroyed(struct dm *m, int rc, struct dm_domain *d,
 		log_err("the copy left here after the migration of %s: %s", op->mig->res.name,
 			e->message);
 	else
-		dm_mig_local_rekey(m, op->mig->id, op->mig->guest_uuid);
+		dm_mig_local_finish(m, op->mig->id, op->mig->guest_uuid, op->mig->final_name);
 	finish(op, 0);
 }
 
@@ -255,6 +255,10 @@ void dm_mig_committed(struct dm_op *op)
 		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
 		 mig->res.downtime_ms);
 	dm_mig_stop(op);
+	/* What a copy received from this very xcdd takes once this one is gone. */
+	memcpy(mig->guest_uuid, d->uuid, 16);
+	snprintf(mig->final_name, sizeof(mig->final_name), "%s",
+		 d->pending.mig_name[0] ? d->pending.mig_name : mig->res.name);
 	/* The destroy is an operation of its own, whose end ends this one. */
 	d->op = NULL;
 	op->d = NULL;

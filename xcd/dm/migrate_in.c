@@ -364,8 +364,13 @@ void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present)
 	log_info("domain %s (domid %u): its migration from another host had committed: rolled "
 		 "forward (named %s, %s)", d->name, d->domid, d->pending.mig_name,
 		 d->pending.paused ? "left paused" : "running");
-	if (strcmp(d->name, d->pending.mig_name) != 0 &&
-	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
+	if (strcmp(d->name, d->pending.mig_name) != 0 && d->pending.has_mig_id &&
+	    dm_mig_local_holds(m, d->pending.mig_name, d->pending.mig_id))
+		log_info("domain %s: %s is its copy on this very xcdd, which holds its name "
+			 "until it is destroyed (its migration's outcome asked)", d->name,
+			 d->pending.mig_name);
+	else if (strcmp(d->name, d->pending.mig_name) != 0 &&
+		 dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s keeps its name: %s", d->name, e.message);
 	struct hv_dominfo i;
 	if (!d->pending.paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
