@@ -33,11 +33,20 @@ bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vde
 	if (n < 0 || (size_t)n >= sizeof(want))
 		return false;
 	size_t clen = strlen(t->comm);
+	*ring = -1;
+	if (clen > TASK_COMM_CHARS) {
+		/* Whole (a recent kernel): the prefix, then the ring's digits. */
+		const char *rest = t->comm + n;
+		if (clen <= (size_t)n || strncmp(t->comm, want, (size_t)n) != 0 ||
+		    strspn(rest, "0123456789") != strlen(rest) || strlen(rest) > 5)
+			return false;
+		*ring = atoi(rest);
+		return true;
+	}
 	size_t plen = (size_t)n < TASK_COMM_CHARS ? (size_t)n : TASK_COMM_CHARS;
 	if (clen < plen || strncmp(t->comm, want, plen) != 0)
 		return false;
 	const char *rest = t->comm + plen;
-	*ring = -1;
 	if (!*rest)
 		return clen == TASK_COMM_CHARS; /* cut at or before the ring */
 	for (const char *c = rest; *c; c++)
@@ -129,13 +138,13 @@ int ring_threads_read(const char *root, struct ring_threads *out, char *err, siz
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!all_digits(names[i]) || strlen(names[i]) > 8)
 			continue;
-		char rel[64], comm[64];
+		char rel[64], comm[RING_COMM_MAX];
 		snprintf(rel, sizeof(rel), "proc/%s/comm", names[i]);
 		/* A process may be gone between readdir and read: skip it. */
 		if (sysread_file(root, rel, comm, sizeof(comm)) < 0)
 			continue;
 		struct ring_thread t = { .pid = atoi(names[i]), .last_cpu = -1 };
-		if (strlen(comm) > TASK_COMM_CHARS || ring_thread_domid(comm, &t.domid) < 0)
+		if (ring_thread_domid(comm, &t.domid) < 0)
 			continue;
 		strcpy(t.comm, comm);
 		char *text;

@@ -2,9 +2,11 @@
  * ringthreads: blkback's ring threads and the CPUs they may run on. Each
  * ring of a connected vbd has a kernel thread named "blkback.DOMID.VDEV-N"
  * (drivers/block/xen-blkback/xenbus.c: DOMID the guest, VDEV its "dev",
- * N the ring), cut at 15 characters in /proc/PID/comm: "blkback.12.xvdb-1"
- * reads "blkback.12.xvdb", so threads are matched to disks by prefix and a
- * cut name loses its ring number. (blkback's own reader for now:
+ * N the ring). Linux before 6.x cuts it at 15 characters in /proc/PID/comm
+ * ("blkback.12.xvdb-1" reads "blkback.12.xvdb"), so threads are matched to
+ * disks by prefix and a cut name loses its ring number; recent kernels
+ * show a kernel thread's whole name, up to 63 characters (the lab's 6.1
+ * shows "blkback.1.xvdb-0"), ring number included. (blkback's own reader for now:
  * netback-tune/ reads netback's threads alike, and the two are to become
  * one.)
  */
@@ -15,11 +17,12 @@
 #include <stddef.h>
 
 #define RING_THREADS_MAX 65536
-#define TASK_COMM_CHARS 15 /* TASK_COMM_LEN - 1 */
+#define TASK_COMM_CHARS 15 /* TASK_COMM_LEN - 1: where old kernels cut */
+#define RING_COMM_MAX 64  /* a kernel thread's whole name and the NUL */
 
 struct ring_thread {
 	int pid;
-	char comm[16];
+	char comm[RING_COMM_MAX];
 	unsigned domid;
 	struct cpuset allowed; /* Cpus_allowed_list of /proc/PID/status */
 	int last_cpu;          /* field 39 of /proc/PID/stat; -1 unknown */
@@ -33,7 +36,7 @@ struct ring_threads {
 /* "blkback.D...." -> D; -EINVAL for any other name. */
 int ring_thread_domid(const char *comm, unsigned *domid);
 /* The thread is one of disk (DOMID, VDEV)'s: *RING its ring, -1 when the
- * name was cut before it. */
+ * name was cut before it. A name longer than 15 characters is whole. */
 bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vdev, int *ring);
 /* Cpus_allowed_list from the text of /proc/PID/status. */
 int ring_status_cpus(const char *status, struct cpuset *set);

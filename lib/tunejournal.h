@@ -40,7 +40,10 @@
 #define TJ_MAX_DATA (1u << 20) /* bytes of a file's content */
 #define TJ_PATH_MAX 128
 #define TJ_IFNAMSIZ 16
-#define TJ_COMM_MAX 16 /* the kernel's TASK_COMM_LEN */
+/* A thread's name as /proc/PID/comm gives it: at most 15 characters for a
+ * process, but up to 63 for a kernel thread on recent kernels (the full
+ * name, "vif1.0-q0-guest-rx", in the lab's Linux 6.1), 64 with the NUL. */
+#define TJ_COMM_MAX 64
 #define TJ_CPUS_MAX 1024
 
 enum tj_kind { TJ_ATTR, TJ_FILE, TJ_DIR, TJ_AFFINITY, TJ_LINK, TJ_BOND, TJ_MULTIPATHD };

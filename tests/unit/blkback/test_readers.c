@@ -79,6 +79,41 @@ static void test_threads(void)
 	strcpy(t.comm, "blkback.12.xvdb");
 	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	/* Recent kernels (the lab's 6.1) give a kernel thread's whole name. */
+	strcpy(t.comm, "blkback.12.xvdb-1");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 1);
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
+	strcpy(t.comm, "blkback.5.xvdab-10");
+	CU_ASSERT(ring_thread_of(&t, 5, "xvdab", &ring));
+	CU_ASSERT_EQUAL(ring, 10);
+	CU_ASSERT(!ring_thread_of(&t, 5, "xvda", &ring));
+	strcpy(t.comm, "blkback.5.sd-123");
+	CU_ASSERT(ring_thread_of(&t, 5, "sd", &ring));
+	CU_ASSERT_EQUAL(ring, 123);
+	strcpy(t.comm, "blkback.12.xvdb-x");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
+	strcpy(t.comm, "blkback.12.xvdb-");
+	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
+	/* ... and ring_threads_read keeps such a thread. */
+	char *root = tmp_root();
+	tmp_write(root, "proc/300/comm", "blkback.12.xvdb-1\n");
+	tmp_write(root, "proc/300/status", "Name:\tblkback.12.xvdb-1\nCpus_allowed_list:\t2-3\n");
+	tmp_write(root, "proc/301/comm", "blkback.12.xvdb\n");
+	tmp_write(root, "proc/302/comm", "kworker/u4:1-events_unbound\n");
+	struct ring_threads rt;
+	char err[XCD_ERR_MAX] = "";
+	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rt.n, 2);
+	for (size_t i = 0; i < rt.n; i++)
+		if (rt.t[i].pid == 300) {
+			u_str_eq(rt.t[i].comm, "blkback.12.xvdb-1", "whole name", __FILE__, __LINE__);
+			CU_ASSERT_EQUAL(cpuset_count(&rt.t[i].allowed), 2);
+			CU_ASSERT(ring_thread_of(&rt.t[i], 12, "xvdb", &ring) && ring == 1);
+		}
+	ring_threads_free(&rt);
+	tmp_remove(root);
 	unsigned d;
 	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
 	CU_ASSERT_EQUAL(d, 12);
