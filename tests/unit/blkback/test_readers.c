@@ -1,6 +1,7 @@
 /* test_readers: CPU lists, the vbd list, ring threads, blkback's
  * parameters and the whole host of each fixture. */
 #include "../../../blkback/host.h"
+#include "../../../blkback/policy.h"
 #include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_cpus(void)
 {
@@ -154,6 +157,63 @@ static void test_params(void)
 	tmp_remove(root);
 }
 
+/* A LUN on two virtio-scsi HBAs (the lab's hw=io boot): multipathd says
+ * host_adapter "[undef]" off FC, so each path's HBA comes from the PCI
+ * device above its SCSI device, and the map's two paths run through two. */
+static void test_hbas_off_fc(void)
+{
+	static const char path_fmt[] =
+		"{\"dev\": \"%s\", \"dev_t\": \"%s\", \"dm_st\": \"active\", \"dev_st\": \"running\", "
+		"\"chk_st\": \"ready\", \"checker\": \"tur\", \"pri\": 1, \"host_wwnn\": \"[undef]\", "
+		"\"target_wwnn\": \"[undef]\", \"host_wwpn\": \"[undef]\", \"target_wwpn\": \"[undef]\", "
+		"\"host_adapter\": \"[undef]\", \"lun_hex\": \"0x0000000000000000\", \"marginal_st\": \"normal\"}";
+	char pa[512], pb[512], json[2048];
+	snprintf(pa, sizeof(pa), path_fmt, "sda", "8:0");
+	snprintf(pb, sizeof(pb), path_fmt, "sdb", "8:16");
+	snprintf(json, sizeof(json),
+		 "{\"major_version\": 0, \"minor_version\": 1, \"maps\": [{\"name\": \"35000c500a1b2c3d0\", "
+		 "\"uuid\": \"35000c500a1b2c3d0\", \"sysfs\": \"dm-0\", \"failback\": \"manual\", "
+		 "\"queueing\": \"-\", \"paths\": 2, \"write_prot\": \"rw\", \"dm_st\": \"active\", "
+		 "\"features\": \"0\", \"hwhandler\": \"0\", \"action\": \"\", \"path_faults\": 0, "
+		 "\"vend\": \"QEMU\", \"prod\": \"QEMU HARDDISK\", \"rev\": \"2.5+\", \"switch_grp\": 0, "
+		 "\"map_loads\": 1, \"total_q_time\": 0, \"q_timeouts\": 0, \"path_groups\": [{"
+		 "\"selector\": \"service-time 0\", \"pri\": 1, \"dm_st\": \"active\", "
+		 "\"marginal_st\": \"normal\", \"group\": 1, \"paths\": [%s, %s]}]}]}",
+		 pa, pb);
+	char *root = tmp_root(), path[4096];
+	const char *hba[2] = { "0000:00:04.0", "0000:00:05.0" };
+	for (int i = 0; i < 2; i++) {
+		char rel[256];
+		snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/%s/virtio%d/host%d/target%d:0:0/%d:0:0:0/model",
+			 hba[i], i + 1, i + 2, i + 2, i + 2);
+		tmp_write(root, rel, "QEMU HARDDISK\n");
+		snprintf(rel, sizeof(rel), "sys/block/sd%c/size", 'a' + i);
+		tmp_write(root, rel, "524288\n");
+		snprintf(path, sizeof(path), "%s/sys/block/sd%c/device", root, 'a' + i);
+		snprintf(rel, sizeof(rel),
+			 "../../devices/pci0000:00/%s/virtio%d/host%d/target%d:0:0/%d:0:0:0", hba[i],
+			 i + 1, i + 2, i + 2, i + 2);
+		CU_ASSERT_EQUAL(symlink(rel, path), 0);
+	}
+	struct blk_inputs in = { .mpath_json = json, .mpath_len = strlen(json) };
+	struct blk_host h;
+	char err[XCD_ERR_MAX] = "";
+	CU_ASSERT_EQUAL_FATAL(blk_host_read_with(root, &in, &h, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(h.mp.n_maps, 1);
+	CU_ASSERT_EQUAL(h.maps[0].live, 2);
+	CU_ASSERT_EQUAL(h.maps[0].hbas_live, 2);
+	u_str_eq(h.maps[0].paths[0].hba, "0000:00:04", "sda's HBA", __FILE__, __LINE__);
+	u_str_eq(h.maps[0].paths[1].hba, "0000:00:05", "sdb's HBA", __FILE__, __LINE__);
+	/* A LUN may ask for its two HBAs: the host has them. */
+	static const char pol[] = "lun = [ \"wwid=35000c500a1b2c3d0,paths=2,hbas=2\" ]\n";
+	struct storage_policy sp;
+	CU_ASSERT_EQUAL_FATAL(storage_policy_parse("io.conf", pol, strlen(pol), &sp, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(storage_policy_check(&sp, &h, err, sizeof(err)), 0);
+	storage_policy_free(&sp);
+	blk_host_free(&h);
+	tmp_remove(root);
+}
+
 static void test_hosts(void)
 {
 	struct blk_host h;
@@ -213,6 +273,7 @@ void register_readers(void)
 	CU_add_test(s, "CPU lists", test_cpus);
 	CU_add_test(s, "guests' disks", test_vbds);
 	CU_add_test(s, "ring threads", test_threads);
+	CU_add_test(s, "HBAs of paths off FC", test_hbas_off_fc);
 	CU_add_test(s, "blkback parameters", test_params);
 	CU_add_test(s, "fixture hosts", test_hosts);
 }
