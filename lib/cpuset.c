@@ -71,7 +71,30 @@ int cpuset_nth(const struct cpuset *c, unsigned n)
 
 int cpuset_single(const struct cpuset *c)
 {
-	return cpuset_count(c) == 1 ? cpuset_nth(c, 0) : -1;
+	int cpu = -1;
+	for (unsigned i = 0; i < CPUSET_MAX / 64; i++) {
+		uint64_t w = c->w[i];
+		if (!w)
+			continue;
+		if (cpu >= 0 || (w & (w - 1)))
+			return -1; /* a second CPU */
+		cpu = (int)(i * 64 + (unsigned)__builtin_ctzll(w));
+	}
+	return cpu;
+}
+
+/* The first CPU at or after I that is in the set (SET) or not (!SET);
+ * CPUSET_MAX when none. */
+static unsigned next_cpu(const struct cpuset *c, unsigned i, bool set)
+{
+	while (i < CPUSET_MAX) {
+		uint64_t w = set ? c->w[i / 64] : ~c->w[i / 64];
+		w &= ~UINT64_C(0) << (i % 64);
+		if (w)
+			return (i & ~63u) + (unsigned)__builtin_ctzll(w);
+		i = (i & ~63u) + 64;
+	}
+	return CPUSET_MAX;
 }
 
 /* A decimal number below CPUSET_MAX, no sign, no leading zeros but "0". */
@@ -158,17 +181,9 @@ int cpuset_format(const struct cpuset *c, char *buf, size_t len)
 	if (len == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < CPUSET_MAX; i++) {
-		if (!c->w[i / 64]) {
-			i |= 63; /* a word without CPUs: on to the next */
-			continue;
-		}
-		if (!cpuset_has(c, i))
-			continue;
-		unsigned j = i;
-		while (j + 1 < CPUSET_MAX && cpuset_has(c, j + 1))
-			j++;
-		if (put_range(buf, len, &off, i, j))
+	for (unsigned i = next_cpu(c, 0, true); i < CPUSET_MAX; i = next_cpu(c, i, true)) {
+		unsigned j = next_cpu(c, i, false); /* one past the range */
+		if (put_range(buf, len, &off, i, j - 1))
 			return -ENOSPC;
 		i = j;
 	}
