@@ -171,17 +171,36 @@ static int storage_once(const char *sroot, size_t *sink)
 	return 0;
 }
 
+/* The wall clock and CPU time at the Kth of a round's six stamps. */
+static void stamp(double w[6], double c[6], int k)
+{
+	w[k] = now_ms();
+	c[k] = cpu_ms();
+}
+
+/* A round's phases from its six stamps: read, show, plan, verify, storage. */
+static void spans(const double s[6], double out[NPHASES])
+{
+	out[P_READ] = s[1] - s[0];
+	out[P_SHOW] = s[2] - s[1];
+	out[P_PLAN] = s[3] - s[2];
+	out[P_VERIFY] = s[4] - s[3];
+	out[P_STORAGE] = s[5] - s[4];
+	out[P_ROUND] = s[5] - s[0];
+}
+
 static int round_once(const char *root, const char *policy, const char *sroot,
 		      double t[NPHASES], double c[NPHASES], size_t *sink)
 {
 	char err[XCD_ERR_MAX];
-	double t0 = now_ms(), c0 = cpu_ms();
+	double w[6], c6[6];
+	stamp(w, c6, 0);
 	struct nt_host *h;
 	if (nt_host_read(root, &h, err, sizeof(err))) {
 		fprintf(stderr, "io-plan: %s\n", err);
 		return -1;
 	}
-	double t1 = now_ms(), c1 = cpu_ms();
+	stamp(w, c6, 1);
 	yajl_gen g = yajl_gen_alloc(NULL);
 	char *text = NULL;
 	if (!g || nt_show_json(g, h) || nt_show_text(h, &text)) {
@@ -194,7 +213,7 @@ static int round_once(const char *root, const char *policy, const char *sroot,
 	*sink += len + strlen(text);
 	free(text);
 	yajl_gen_free(g);
-	double t2 = now_ms(), c2 = cpu_ms();
+	stamp(w, c6, 2);
 	struct nt_policy pol;
 	struct tune_plan plan;
 	tune_plan_init(&plan);
@@ -203,7 +222,7 @@ static int round_once(const char *root, const char *policy, const char *sroot,
 		return -1;
 	}
 	*sink += plan.n;
-	double t3 = now_ms(), c3 = cpu_ms();
+	stamp(w, c6, 3);
 	struct nt_verify v;
 	if (nt_verify(h, &pol, &plan, &v)) {
 		fprintf(stderr, "io-plan: verify failed\n");
@@ -213,22 +232,12 @@ static int round_once(const char *root, const char *policy, const char *sroot,
 	nt_verify_free(&v);
 	tune_plan_free(&plan);
 	nt_host_free(h);
-	double t4 = now_ms(), c4 = cpu_ms();
+	stamp(w, c6, 4);
 	if (sroot && storage_once(sroot, sink))
 		return -1;
-	double t5 = now_ms(), c5 = cpu_ms();
-	t[P_STORAGE] = t5 - t4;
-	t[P_READ] = t1 - t0;
-	t[P_SHOW] = t2 - t1;
-	t[P_PLAN] = t3 - t2;
-	t[P_VERIFY] = t4 - t3;
-	t[P_ROUND] = t5 - t0;
-	c[P_STORAGE] = c5 - c4;
-	c[P_READ] = c1 - c0;
-	c[P_SHOW] = c2 - c1;
-	c[P_PLAN] = c3 - c2;
-	c[P_VERIFY] = c4 - c3;
-	c[P_ROUND] = c5 - c0;
+	stamp(w, c6, 5);
+	spans(w, t);
+	spans(c6, c);
 	return 0;
 }
 
