@@ -174,6 +174,8 @@ static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct 
 	return 0;
 }
 
+/* 0, 1 when NAME is not an interface (bonding_masters, the bonding
+ * driver's file, sits among them) or is gone since the listing, or -errno. */
 static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
 {
 	n->speed_mbit = n->mtu = -1;
@@ -183,12 +185,8 @@ static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n
 	char path[NT_IFNAMSIZ + 16];
 	snprintf(path, sizeof(path), "sys/class/net/%s", n->name);
 	struct sysroot d;
-	if (sysroot_sub(r, path, &d)) {
-		/* Gone since the listing: nothing of it is known. */
-		n->kind = NT_NIC_OTHER;
-		strcpy(n->operstate, "unknown");
-		return 0;
-	}
+	if (sysroot_sub(r, path, &d))
+		return 1;
 	int rc = read_nic_in(h, r, &d, n);
 	sysroot_close(&d);
 	return rc;
@@ -288,6 +286,12 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 		struct nt_nic *n = &h->nics[h->n_nics++];
 		strcpy(n->name, names[i]);
 		rc = read_nic(h, &r, n);
+		if (rc == 1) {
+			free(n->queues);
+			memset(n, 0, sizeof(*n));
+			h->n_nics--;
+			rc = 0;
+		}
 	}
 	if (rc == 0)
 		rc = read_cpus(h, &r);

@@ -78,6 +78,8 @@ static void test_two_gbe(void)
 static void test_bonds(void)
 {
 	struct nt_host *h = fixture_host("four-tengbe-80");
+	/* The bonding driver's file in sys/class/net is no interface. */
+	CU_ASSERT_PTR_NULL(nt_host_nic(h, "bonding_masters"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	const struct nt_nic *b1 = nt_host_nic(h, "bond1"), *e3 = nt_host_nic(h, "eth3"),
 			    *v5 = nt_host_nic(h, "vif5.0");
