@@ -204,6 +204,20 @@ size_t blk_host_path_hbas(const struct blk_host *h)
 	return n;
 }
 
+size_t blk_host_live_paths(const struct blk_host *h, size_t *off_fc)
+{
+	size_t live = 0, off = 0;
+	for (size_t m = 0; m < h->mp.n_maps; m++)
+		for (size_t i = 0; i < h->maps[m].n_paths; i++) {
+			const struct blk_path *bp = &h->maps[m].paths[i];
+			live += bp->live;
+			off += bp->live && !bp->port;
+		}
+	if (off_fc)
+		*off_fc = off;
+	return live;
+}
+
 const struct blk_map *blk_host_map_of(const struct blk_host *h, const struct vbd *v)
 {
 	const struct mp_map *m = mpath_by_device(&h->mp, v->device);

@@ -1,7 +1,9 @@
 /* test_readers: CPU lists, the vbd list, ring threads, blkback's
  * parameters and the whole host of each fixture. */
 #include "../../../blkback/host.h"
+#include "../../../blkback/plan.h"
 #include "../../../blkback/policy.h"
+#include "../../../blkback/verify.h"
 #include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -209,6 +211,30 @@ static void test_hbas_off_fc(void)
 	struct storage_policy sp;
 	CU_ASSERT_EQUAL_FATAL(storage_policy_parse("io.conf", pol, strlen(pol), &sp, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(storage_policy_check(&sp, &h, err, sizeof(err)), 0);
+	/* No path on FC: the budget (FC port speeds) is not known, and said so,
+	 * not "0 MB/s". */
+	struct tune_plan plan;
+	tune_plan_init(&plan);
+	CU_ASSERT_EQUAL_FATAL(blk_plan(&h, &sp, &plan), 0);
+	bool said = false;
+	for (size_t i = 0; i < plan.n; i++)
+		if (!strcmp(plan.items[i].object, "budget")) {
+			u_str_eq(plan.items[i].figure, "unknown", "the budget's figure", __FILE__, __LINE__);
+			said = strstr(plan.items[i].reason, "through no FC port") != NULL;
+		}
+	CU_ASSERT(said);
+	tune_plan_free(&plan);
+	struct blk_verify v = { 0 };
+	CU_ASSERT_EQUAL_FATAL(blk_verify(&h, &sp, &v), 0);
+	said = false;
+	for (size_t i = 0; i < v.n; i++)
+		if (!strcmp(v.c[i].check, "budget")) {
+			CU_ASSERT(!v.c[i].pass);
+			u_str_eq(v.c[i].figure, "unknown", "verify's budget", __FILE__, __LINE__);
+			said = strstr(v.c[i].detail, "not known") != NULL;
+		}
+	CU_ASSERT(said);
+	blk_verify_free(&v);
 	storage_policy_free(&sp);
 	blk_host_free(&h);
 	tmp_remove(root);
