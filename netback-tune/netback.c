@@ -110,6 +110,16 @@ static int status_name(const char *v, char *comm, size_t size)
 	return 0;
 }
 
+int nt_status_parse(char *text, char *comm, size_t size, struct cpuset *cpus, int *cpus_rc)
+{
+	/* Cpus_allowed_list comes after Name: looked up first, as
+	 * status_line cuts the text at the line it finds. */
+	char *l = status_line(text, "Cpus_allowed_list:");
+	*cpus_rc = l ? cpuset_parse(l + strspn(l, " \t"), cpus) : -EINVAL;
+	l = status_line(text, "Name:");
+	return l ? status_name(l + (*l == '\t'), comm, size) : -EINVAL;
+}
+
 /* What one read of a thread's status tells. */
 struct thread_info {
 	char comm[64]; /* the kernel's longest, 63 characters, and the NUL */
@@ -128,14 +138,8 @@ static int read_thread(const struct sysroot *proc, const char *pid, struct threa
 	int rc = sf_read_buf(proc, path, small, sizeof(small), &len);
 	if (rc == -EFBIG && (rc = sf_read(proc, path, 64 << 10, &big, &len)) == 0)
 		text = big;
-	if (rc == 0) {
-		/* Cpus_allowed_list comes after Name: looked up first, as
-		 * status_line cuts the text at the line it finds. */
-		char *l = status_line(text, "Cpus_allowed_list:");
-		t->cpus_rc = l ? cpuset_parse(l + strspn(l, " \t"), &t->cpus) : -EINVAL;
-		l = status_line(text, "Name:");
-		rc = l ? status_name(l + (*l == '\t'), t->comm, sizeof(t->comm)) : -EINVAL;
-	}
+	if (rc == 0)
+		rc = nt_status_parse(text, t->comm, sizeof(t->comm), &t->cpus, &t->cpus_rc);
 	free(big);
 	return rc;
 }

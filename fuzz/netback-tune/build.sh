@@ -19,5 +19,5 @@ nt="$src/netback-tune"
 $cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" \
 	"$nt/bonding.c" "$nt/interrupts.c" "$nt/nethost.c" "$nt/netback.c" "$nt/uplink.c" \
 	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" "$nt/route.c" \
-	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" \
+	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" "$src/lib/fdio.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-nettune"
