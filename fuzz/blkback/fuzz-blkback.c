@@ -51,7 +51,7 @@ static void values(const char *text)
 			cpuset_format(&set, buf, sizeof(buf));
 		for (int p = 0; p < BP_COUNT; p++)
 			blkback_param_parse((enum blkback_param)p, line, &l);
-		if (strlen(line) < 16) {
+		if (strlen(line) < RING_COMM_MAX) { /* whole names too (Linux 6.x) */
 			struct ring_thread t = { 0 };
 			strcpy(t.comm, line);
 			int ring;
