@@ -475,9 +475,9 @@ static int plan_blkback(const struct blk_host *h, const struct storage_policy *p
 }
 
 /* One item per disk whose ring threads may run away from its HBAs' NUMA
- * nodes: object "blkback.DOMID.VDEV", the name of its threads before the
- * ring number (apply finds them as ring_thread_of does, since names are
- * cut at 15 characters and pids change). */
+ * nodes: object "blkback.DOMID.VDEV", the disk (apply finds its threads as
+ * ring_thread_of does, "DOMID.VDEV-N" or "blkback.DOMID.VDEV-N", since pids
+ * change). */
 static int plan_threads(const struct blk_host *h, struct tune_plan *plan)
 {
 	for (size_t i = 0; i < h->vbds.n; i++) {

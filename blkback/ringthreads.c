@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "blkback." on names of the older form. */
+static bool old_form(const char *comm) { return strncmp(comm, "blkback.", 8) == 0; }
+
 int ring_thread_domid(const char *comm, unsigned *domid)
 {
-	if (strncmp(comm, "blkback.", 8) != 0)
-		return -EINVAL;
-	const char *p = comm + 8;
+	const char *p = old_form(comm) ? comm + 8 : comm;
 	unsigned v = 0;
 	size_t i = 0;
 	for (; isdigit((unsigned char)p[i]); i++) {
@@ -22,6 +23,14 @@ int ring_thread_domid(const char *comm, unsigned *domid)
 	/* A name cut inside the domid cannot be told apart from another. */
 	if (i == 0 || p[i] != '.')
 		return -EINVAL;
+	if (p == comm) {
+		/* Today's form is never cut (blkback keeps it within 15
+		 * characters): all of "D.VDEV-N", else another thread's name. */
+		const char *dash = strrchr(p + i + 1, '-');
+		if (!dash || dash == p + i + 1 || !dash[1] ||
+		    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+			return -EINVAL;
+	}
 	*domid = v;
 	return 0;
 }
@@ -29,7 +38,8 @@ int ring_thread_domid(const char *comm, unsigned *domid)
 bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vdev, int *ring)
 {
 	char want[64];
-	int n = snprintf(want, sizeof(want), "blkback.%u.%s-", domid, vdev);
+	int n = snprintf(want, sizeof(want), "%s%u.%s-", old_form(t->comm) ? "blkback." : "", domid,
+			 vdev);
 	if (n < 0 || (size_t)n >= sizeof(want))
 		return false;
 	size_t clen = strlen(t->comm);

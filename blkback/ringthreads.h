@@ -1,12 +1,13 @@
 /*
  * ringthreads: blkback's ring threads and the CPUs they may run on. Each
- * ring of a connected vbd has a kernel thread named "blkback.DOMID.VDEV-N"
- * (drivers/block/xen-blkback/xenbus.c: DOMID the guest, VDEV its "dev",
- * N the ring). Linux before 6.x cuts it at 15 characters in /proc/PID/comm
- * ("blkback.12.xvdb-1" reads "blkback.12.xvdb"), so threads are matched to
- * disks by prefix and a cut name loses its ring number; recent kernels
- * show a kernel thread's whole name, up to 63 characters (the lab's 6.1
- * shows "blkback.1.xvdb-0"), ring number included. (blkback's own reader for now:
+ * ring of a connected vbd has a kernel thread: today's Linux names it
+ * "DOMID.VDEV-N" (drivers/block/xen-blkback/xenbus.c, blkback_name: "%d.%s",
+ * then "%s-%d" with the ring; the lab's 6.1 shows "1.xvdb-0"), older ones
+ * "blkback.DOMID.VDEV-N", which kernels before 6.x cut at 15 characters in
+ * /proc/PID/comm ("blkback.12.xvdb-1" reads "blkback.12.xvdb"): threads are
+ * matched to disks by prefix and a cut name loses its ring number; a name
+ * longer than 15 characters is whole (recent kernels show a kernel
+ * thread's whole name, up to 63). (blkback's own reader for now:
  * netback-tune/ reads netback's threads alike, and the two are to become
  * one.)
  */
@@ -33,7 +34,7 @@ struct ring_threads {
 	size_t n;
 };
 
-/* "blkback.D...." -> D; -EINVAL for any other name. */
+/* "blkback.D...." or "D.VDEV-N" -> D; -EINVAL for any other name. */
 int ring_thread_domid(const char *comm, unsigned *domid);
 /* The thread is one of disk (DOMID, VDEV)'s: *RING its ring, -1 when the
  * name was cut before it. A name longer than 15 characters is whole. */

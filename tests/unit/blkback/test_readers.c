@@ -101,8 +101,27 @@ static void test_threads(void)
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
 	strcpy(t.comm, "blkback.12.xvdb-");
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
-	/* ... and ring_threads_read keeps such a thread. */
+	/* Today's Linux names them "DOMID.VDEV-N" (the lab's 6.1: "1.xvdb-0"). */
+	strcpy(t.comm, "1.xvdb-0");
+	CU_ASSERT(ring_thread_of(&t, 1, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 0);
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvd", &ring));
+	CU_ASSERT(!ring_thread_of(&t, 11, "xvdb", &ring));
+	strcpy(t.comm, "12.xvdb-3");
+	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
+	CU_ASSERT_EQUAL(ring, 3);
+	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
+	unsigned dd;
+	CU_ASSERT_EQUAL(ring_thread_domid("1.xvdb-0", &dd), 0);
+	CU_ASSERT_EQUAL(dd, 1);
+	CU_ASSERT_EQUAL(ring_thread_domid("1.5", &dd), -EINVAL);
+	CU_ASSERT_EQUAL(ring_thread_domid("1.xvdb-", &dd), -EINVAL);
+	CU_ASSERT_EQUAL(ring_thread_domid("1.-0", &dd), -EINVAL);
+	CU_ASSERT_EQUAL(ring_thread_domid("kworker/0:1-events", &dd), -EINVAL);
+	/* ... and ring_threads_read keeps such threads. */
 	char *root = tmp_root();
+	tmp_write(root, "proc/303/comm", "1.xvdb-0\n");
+	tmp_write(root, "proc/303/status", "Name:\t1.xvdb-0\nCpus_allowed_list:\t0-1\n");
 	tmp_write(root, "proc/300/comm", "blkback.12.xvdb-1\n");
 	tmp_write(root, "proc/300/status", "Name:\tblkback.12.xvdb-1\nCpus_allowed_list:\t2-3\n");
 	tmp_write(root, "proc/301/comm", "blkback.12.xvdb\n");
@@ -110,13 +129,17 @@ static void test_threads(void)
 	struct ring_threads rt;
 	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(rt.n, 2);
-	for (size_t i = 0; i < rt.n; i++)
+	CU_ASSERT_EQUAL(rt.n, 3);
+	for (size_t i = 0; i < rt.n; i++) {
+		if (rt.t[i].pid == 303)
+			CU_ASSERT(rt.t[i].domid == 1 && ring_thread_of(&rt.t[i], 1, "xvdb", &ring) &&
+				  ring == 0);
 		if (rt.t[i].pid == 300) {
 			u_str_eq(rt.t[i].comm, "blkback.12.xvdb-1", "whole name", __FILE__, __LINE__);
 			CU_ASSERT_EQUAL(cpuset_count(&rt.t[i].allowed), 2);
 			CU_ASSERT(ring_thread_of(&rt.t[i], 12, "xvdb", &ring) && ring == 1);
 		}
+	}
 	ring_threads_free(&rt);
 	tmp_remove(root);
 	unsigned d;
