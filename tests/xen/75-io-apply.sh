@@ -229,6 +229,15 @@ STPOL=$LAB_RUN/io-storage.conf
 printf 'storage_paths = 2\n' >"$STPOL"
 multipathd show maps json >"$LAB_RUN/maps.json"
 log "multipathd's view of the paths: $(pyj "[(p['dev'], p['host_adapter'], p['host_wwpn']) for m in j['maps'] for g in m['path_groups'] for p in g['paths']]" <"$LAB_RUN/maps.json")"
+# blkback's ring thread of xvdb: Linux 6.1 names it "DOMID.xvdb-N" (older ones "blkback.DOMID.xvdb-N")
+j=$(xcd tune storage show --json) || fail "xcd tune storage show --json"
+rings=$(pyj "[(t['comm'], t['cpus_allowed']) for t in j['show']['ring_threads'] if t['domid'] == $gid]" <<<"$j")
+disk=$(pyj "[(d['vdev'], d['map']) for d in j['show']['disks'] if d['domid'] == $gid]" <<<"$j")
+log "the guest's disk: $disk; its ring threads as show has them: $rings"
+[[ $rings =~ \(\'(blkback\.)?$gid\.xvdb-[0-9]+\' ]] || {
+  for c in /proc/[0-9]*/comm; do read -r n <"$c" 2>/dev/null && [[ $n == *xvdb* ]] && echo "${c#/proc/}: $n"; done
+  fail "storage show: no ring thread $gid.xvdb-N for the guest's disk"; }
+expect_eq "storage show: the guest's disk on the map" "$disk" "[('xvdb', '$IO_WWID')]"
 config_before=$(multipathd show config)
 # last_cpu: where a ring thread last ran, which the scheduler changes by itself
 sshow_before=$(xcd tune storage show --json | flat last_cpu) || fail "xcd tune storage show --json"
@@ -289,7 +298,12 @@ out=$(xcd tune storage revert) || { echo "$out"; fail "xcd tune storage revert";
 echo "$out"
 [ -e /etc/multipath/conf.d/xcd.conf ] && fail "/etc/multipath/conf.d/xcd.conf is still there after revert"
 same "multipathd show config" "$config_before" "$(multipathd show config)"
-same "xcd tune storage show --json" "$sshow_before" "$(xcd tune storage show --json | flat last_cpu)"
+# multipathd reloads the map at the reconfigure: its path group is "enabled" until I/O picks
+# it again ("active"), DM's state of the moment, not the configuration: a read does that.
+sshow_now() { xcd tune storage show --json | flat last_cpu; }
+wait_for "dd if=/dev/mapper/$IO_WWID of=/dev/null bs=4k count=1 iflag=direct status=none;
+  [ \"\$(sshow_now)\" = \"\$sshow_before\" ]" 30
+same "xcd tune storage show --json" "$sshow_before" "$(sshow_now)"
 log "storage: multipathd's config and show --json as before the apply"
 
 xcd destroy "$GUEST" || fail "xcd destroy $GUEST"
