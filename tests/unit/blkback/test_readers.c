@@ -84,48 +84,55 @@ static void test_threads(void)
 	strcpy(t.comm, "blkback.12.xvdb");
 	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
-	/* Recent kernels (the lab's 6.1) give a kernel thread's whole name. */
-	strcpy(t.comm, "blkback.12.xvdb-1");
-	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
-	CU_ASSERT_EQUAL(ring, 1);
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
-	strcpy(t.comm, "blkback.5.xvdab-10");
-	CU_ASSERT(ring_thread_of(&t, 5, "xvdab", &ring));
-	CU_ASSERT_EQUAL(ring, 10);
-	CU_ASSERT(!ring_thread_of(&t, 5, "xvda", &ring));
-	strcpy(t.comm, "blkback.5.sd-123");
-	CU_ASSERT(ring_thread_of(&t, 5, "sd", &ring));
-	CU_ASSERT_EQUAL(ring, 123);
-	strcpy(t.comm, "blkback.12.xvdb-x");
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
-	strcpy(t.comm, "blkback.12.xvdb-");
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
-	/* Today's Linux names them "DOMID.VDEV-N" (the lab's 6.1: "1.xvdb-0"). */
-	strcpy(t.comm, "1.xvdb-0");
-	CU_ASSERT(ring_thread_of(&t, 1, "xvdb", &ring));
-	CU_ASSERT_EQUAL(ring, 0);
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvd", &ring));
-	CU_ASSERT(!ring_thread_of(&t, 11, "xvdb", &ring));
-	strcpy(t.comm, "12.xvdb-3");
-	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
-	CU_ASSERT_EQUAL(ring, 3);
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
+	/* Whole names (recent kernels show a kernel thread's whole name), and
+	 * today's form "DOMID.VDEV-N" (the lab's 6.1: "1.xvdb-0"). */
+	static const struct {
+		const char *comm, *vdev;
+		unsigned domid;
+		int ring; /* -2: no match */
+	} cases[] = {
+		{ "blkback.12.xvdb-1", "xvdb", 12, 1 },	 { "blkback.12.xvdb-1", "xvd", 12, -2 },
+		{ "blkback.12.xvdb-1", "xvdb", 1, -2 },	 { "blkback.5.xvdab-10", "xvdab", 5, 10 },
+		{ "blkback.5.xvdab-10", "xvda", 5, -2 }, { "blkback.5.sd-123", "sd", 5, 123 },
+		{ "blkback.12.xvdb-x", "xvdb", 12, -2 }, { "blkback.12.xvdb-", "xvdb", 12, -2 },
+		{ "1.xvdb-0", "xvdb", 1, 0 },		 { "1.xvdb-0", "xvd", 1, -2 },
+		{ "1.xvdb-0", "xvdb", 11, -2 },		 { "12.xvdb-3", "xvdb", 12, 3 },
+		{ "12.xvdb-3", "xvdb", 1, -2 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(t.comm, cases[i].comm);
+		ring = -3;
+		bool m = ring_thread_of(&t, cases[i].domid, cases[i].vdev, &ring);
+		if (m != (cases[i].ring != -2) || (m && ring != cases[i].ring)) {
+			fprintf(stderr, "\n%s of (%u, %s): %s, ring %d\n", cases[i].comm,
+				cases[i].domid, cases[i].vdev, m ? "matched" : "not matched", ring);
+			CU_FAIL("ring_thread_of");
+		}
+	}
 	unsigned dd;
 	CU_ASSERT_EQUAL(ring_thread_domid("1.xvdb-0", &dd), 0);
 	CU_ASSERT_EQUAL(dd, 1);
-	CU_ASSERT_EQUAL(ring_thread_domid("1.5", &dd), -EINVAL);
-	CU_ASSERT_EQUAL(ring_thread_domid("1.xvdb-", &dd), -EINVAL);
-	CU_ASSERT_EQUAL(ring_thread_domid("1.-0", &dd), -EINVAL);
-	CU_ASSERT_EQUAL(ring_thread_domid("kworker/0:1-events", &dd), -EINVAL);
-	/* ... and ring_threads_read keeps such threads. */
+	static const char *const not_rings[] = { "1.5", "1.xvdb-", "1.-0", "kworker/0:1-events" };
+	for (size_t i = 0; i < sizeof(not_rings) / sizeof(not_rings[0]); i++)
+		CU_ASSERT_EQUAL(ring_thread_domid(not_rings[i], &dd), -EINVAL);
+	/* ... and ring_threads_read keeps such threads (PID, name, CPUs). */
 	char *root = tmp_root();
-	tmp_write(root, "proc/303/comm", "1.xvdb-0\n");
-	tmp_write(root, "proc/303/status", "Name:\t1.xvdb-0\nCpus_allowed_list:\t0-1\n");
-	tmp_write(root, "proc/300/comm", "blkback.12.xvdb-1\n");
-	tmp_write(root, "proc/300/status", "Name:\tblkback.12.xvdb-1\nCpus_allowed_list:\t2-3\n");
-	tmp_write(root, "proc/301/comm", "blkback.12.xvdb\n");
-	tmp_write(root, "proc/302/comm", "kworker/u4:1-events_unbound\n");
+	static const char *const procs[][3] = { { "303", "1.xvdb-0", "0-1" },
+						{ "300", "blkback.12.xvdb-1", "2-3" },
+						{ "301", "blkback.12.xvdb", NULL },
+						{ "302", "kworker/u4:1-events_unbound", NULL } };
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		char rel[64], text[160];
+		snprintf(rel, sizeof(rel), "proc/%s/comm", procs[i][0]);
+		snprintf(text, sizeof(text), "%s\n", procs[i][1]);
+		tmp_write(root, rel, text);
+		if (!procs[i][2])
+			continue;
+		snprintf(rel, sizeof(rel), "proc/%s/status", procs[i][0]);
+		snprintf(text, sizeof(text), "Name:\t%s\nCpus_allowed_list:\t%s\n", procs[i][1],
+			 procs[i][2]);
+		tmp_write(root, rel, text);
+	}
 	struct ring_threads rt;
 	char err[XCD_ERR_MAX] = "";
 	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
