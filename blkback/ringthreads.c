@@ -3,16 +3,20 @@
 #include "sysread.h"
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* "blkback." on names of the older form. */
-static bool old_form(const char *comm) { return strncmp(comm, "blkback.", 8) == 0; }
+/* "blkback." (older kernels' names), or nothing (Linux 6.1's). */
+static size_t name_prefix(const char *comm)
+{
+	return strncmp(comm, "blkback.", 8) == 0 ? 8 : 0;
+}
 
 int ring_thread_domid(const char *comm, unsigned *domid)
 {
-	const char *p = old_form(comm) ? comm + 8 : comm;
+	const char *p = comm + name_prefix(comm);
 	unsigned v = 0;
 	size_t i = 0;
 	for (; isdigit((unsigned char)p[i]); i++) {
@@ -21,11 +25,12 @@ int ring_thread_domid(const char *comm, unsigned *domid)
 		v = v * 10 + (unsigned)(p[i] - '0');
 	}
 	/* A name cut inside the domid cannot be told apart from another. */
-	if (i == 0 || p[i] != '.')
+	if (i == 0 || p[i] != '.' || !p[i + 1])
 		return -EINVAL;
 	if (p == comm) {
-		/* Today's form is never cut (blkback keeps it within 15
-		 * characters): all of "D.VDEV-N", else another thread's name. */
+		/* The current form is cut only past 15 characters, which
+		 * blkback_name keeps "D.VDEV" within: all of "D.VDEV-N", else
+		 * another thread's name (and no stat read for it). */
 		const char *dash = strrchr(p + i + 1, '-');
 		if (!dash || dash == p + i + 1 || !dash[1] ||
 		    strspn(dash + 1, "0123456789") != strlen(dash + 1))
@@ -38,14 +43,13 @@ int ring_thread_domid(const char *comm, unsigned *domid)
 bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vdev, int *ring)
 {
 	char want[64];
-	int n = snprintf(want, sizeof(want), "%s%u.%s-", old_form(t->comm) ? "blkback." : "", domid,
-			 vdev);
+	int n = snprintf(want, sizeof(want), "%s%u.%s-", name_prefix(t->comm) ? "blkback." : "",
+			 domid, vdev);
 	if (n < 0 || (size_t)n >= sizeof(want))
 		return false;
 	size_t clen = strlen(t->comm);
-	*ring = -1;
-	if (clen > TASK_COMM_CHARS) {
-		/* Whole (a recent kernel): the prefix, then the ring's digits. */
+	if (clen > TASK_COMM_CHARS || !name_prefix(t->comm)) {
+		/* A whole name: the prefix, then the ring's digits. */
 		const char *rest = t->comm + n;
 		if (clen <= (size_t)n || strncmp(t->comm, want, (size_t)n) != 0 ||
 		    strspn(rest, "0123456789") != strlen(rest) || strlen(rest) > 5)
@@ -57,6 +61,7 @@ bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vde
 	if (clen < plen || strncmp(t->comm, want, plen) != 0)
 		return false;
 	const char *rest = t->comm + plen;
+	*ring = -1;
 	if (!*rest)
 		return clen == TASK_COMM_CHARS; /* cut at or before the ring */
 	for (const char *c = rest; *c; c++)
@@ -92,30 +97,49 @@ int ring_status_cpus(const char *status, struct cpuset *set)
 	return -ENOENT;
 }
 
-int ring_stat_cpu(const char *stat, int *cpu)
+/* Field FIELD (from 3, after "(comm)") of the text of /proc/PID/stat, a
+ * number in 0..MAX. */
+static int stat_field(const char *stat, int field, unsigned long long max,
+		      unsigned long long *out)
 {
 	const char *p = strrchr(stat, ')');
 	if (!p)
 		return -EINVAL;
 	p++;
-	/* After "(comm)": state is field 3, processor field 39. */
-	for (int field = 3; field <= 39; field++) {
+	for (int f = 3; f <= field; f++) {
 		while (*p == ' ')
 			p++;
 		if (!*p || *p == '\n')
 			return -EINVAL;
-		if (field == 39) {
+		if (f == field) {
 			char *end;
-			long v = strtol(p, &end, 10);
-			if (end == p || (*end && *end != ' ' && *end != '\n') || v < 0 || v >= CPUSET_MAX)
+			errno = 0;
+			unsigned long long v = strtoull(p, &end, 10);
+			if (end == p || *p == '-' || errno || (*end && *end != ' ' && *end != '\n') ||
+			    v > max)
 				return -EINVAL;
-			*cpu = (int)v;
+			*out = v;
 			return 0;
 		}
 		while (*p && *p != ' ' && *p != '\n')
 			p++;
 	}
 	return -EINVAL;
+}
+
+int ring_stat_cpu(const char *stat, int *cpu)
+{
+	unsigned long long v;
+	int rc = stat_field(stat, 39, CPUSET_MAX - 1, &v); /* processor */
+	if (rc == 0)
+		*cpu = (int)v;
+	return rc;
+}
+
+bool ring_stat_kthread(const char *stat)
+{
+	unsigned long long flags;
+	return stat_field(stat, 9, UINT32_MAX, &flags) == 0 && (flags & 0x00200000); /* PF_KTHREAD */
 }
 
 void ring_threads_free(struct ring_threads *rt)
@@ -148,17 +172,30 @@ int ring_threads_read(const char *root, struct ring_threads *out, char *err, siz
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!all_digits(names[i]) || strlen(names[i]) > 8)
 			continue;
-		char rel[64], comm[RING_COMM_MAX];
+		char rel[64], comm[64];
 		snprintf(rel, sizeof(rel), "proc/%s/comm", names[i]);
 		/* A process may be gone between readdir and read: skip it. */
 		if (sysread_file(root, rel, comm, sizeof(comm)) < 0)
 			continue;
 		struct ring_thread t = { .pid = atoi(names[i]), .last_cpu = -1 };
-		if (ring_thread_domid(comm, &t.domid) < 0)
+		if (strlen(comm) >= sizeof(t.comm) || ring_thread_domid(comm, &t.domid) < 0)
 			continue;
 		strcpy(t.comm, comm);
 		char *text;
 		size_t len;
+		snprintf(rel, sizeof(rel), "proc/%s/stat", names[i]);
+		if (sysread_whole(root, rel, 4096, &text, &len) == 0) {
+			/* A name without "blkback." ("1.xvda-0") is blkback's only
+			 * when a kernel thread has it. */
+			bool ours = name_prefix(comm) || ring_stat_kthread(text);
+			if (ring_stat_cpu(text, &t.last_cpu) < 0)
+				t.last_cpu = -1;
+			free(text);
+			if (!ours)
+				continue;
+		} else if (!name_prefix(comm)) {
+			continue;
+		}
 		snprintf(rel, sizeof(rel), "proc/%s/status", names[i]);
 		if (sysread_whole(root, rel, 64 << 10, &text, &len) == 0) {
 			int pr = ring_status_cpus(text, &t.allowed);
@@ -168,12 +205,6 @@ int ring_threads_read(const char *root, struct ring_threads *out, char *err, siz
 				r = -EINVAL;
 				break;
 			}
-		}
-		snprintf(rel, sizeof(rel), "proc/%s/stat", names[i]);
-		if (sysread_whole(root, rel, 4096, &text, &len) == 0) {
-			if (ring_stat_cpu(text, &t.last_cpu) < 0)
-				t.last_cpu = -1;
-			free(text);
 		}
 		if (out->n == RING_THREADS_MAX) {
 			snprintf(err, errlen, "%s/proc: more than %d blkback threads", root, RING_THREADS_MAX);

@@ -8,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add(struct blk_verify *v, bool pass, const char *check, const char *object,
-	       const char *figure, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int add(struct blk_verify *v, bool pass, const char *check, const char *object,
-	       const char *figure, const char *fmt, ...)
+int blk_verify_add(struct blk_verify *v, bool pass, const char *check, const char *object,
+		   const char *figure, const char *fmt, ...)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 16;
@@ -46,14 +44,14 @@ int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct 
 	int r = 0;
 	char fig[48];
 	if (!h->mp.n_maps)
-		return add(v, true, "paths", "host", "0 maps", "no multipath maps: nothing to check");
+		return blk_verify_add(v, true, "paths", "host", "0 maps", "no multipath maps: nothing to check");
 	for (size_t i = 0; i < h->mp.n_maps && r == 0; i++) {
 		const struct blk_map *bm = &h->maps[i];
 		const struct mp_map *m = bm->mp;
 		unsigned paths, hbas;
 		storage_policy_for(p, m->uuid, &paths, &hbas);
 		snprintf(fig, sizeof(fig), "%zu paths, %zu HBAs", bm->live, bm->hbas_live);
-		r = add(v, bm->live >= paths && bm->hbas_live >= hbas, "paths", m->uuid, fig,
+		r = blk_verify_add(v, bm->live >= paths && bm->hbas_live >= hbas, "paths", m->uuid, fig,
 			"map %s (%s): %zu live path%s of %zu across %zu HBA%s; the policy wants %u across %u",
 			m->name, m->uuid, bm->live, bm->live == 1 ? "" : "s", bm->n_paths, bm->hbas_live,
 			bm->hbas_live == 1 ? "" : "s", paths, hbas);
@@ -63,15 +61,15 @@ int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct 
 		enum mp_queueing q = mpath_queueing(m, &checks);
 		snprintf(fig, sizeof(fig), "%s", m->queueing);
 		if (q == MP_QUEUE_FOREVER)
-			r = add(v, false, "queueing", m->uuid, fig,
+			r = blk_verify_add(v, false, "queueing", m->uuid, fig,
 				"map %s queues forever when its last path goes (queueing '%s', features '%s')",
 				m->name, m->queueing, m->features);
 		else if (q == MP_QUEUE_BOUNDED && checks)
-			r = add(v, true, "queueing", m->uuid, fig,
+			r = blk_verify_add(v, true, "queueing", m->uuid, fig,
 				"map %s queues %d checks x %d s = %d s, then fails I/O", m->name, checks,
 				STORAGE_POLLING_INTERVAL, checks * STORAGE_POLLING_INTERVAL);
 		else
-			r = add(v, true, "queueing", m->uuid, fig, "map %s does not queue forever (queueing '%s')",
+			r = blk_verify_add(v, true, "queueing", m->uuid, fig, "map %s does not queue forever (queueing '%s')",
 				m->name, m->queueing);
 	}
 	if (r < 0)
@@ -80,12 +78,12 @@ int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct 
 	blk_budget(h, p, &b);
 	size_t off_fc, live = blk_host_live_paths(h, &off_fc);
 	if (live && off_fc == live)
-		return add(v, false, "budget", "host", "unknown",
+		return blk_verify_add(v, false, "budget", "host", "unknown",
 			   "storage budget not known: the %zu live path%s run%s through no FC port, "
 			   "which alone reports its speed; the policy wants %u",
 			   live, live == 1 ? "" : "s", live == 1 ? "s" : "", p->target_mbytes);
 	snprintf(fig, sizeof(fig), "%u MB/s", b.mbytes);
-	return add(v, b.mbytes >= p->target_mbytes, "budget", "host", fig,
+	return blk_verify_add(v, b.mbytes >= p->target_mbytes, "budget", "host", fig,
 		   "storage budget %u MB/s over %zu live initiator-target port pair%s; the policy wants %u%s",
 		   b.mbytes, b.pairs, b.pairs == 1 ? "" : "s", p->target_mbytes,
 		   b.target_speed_known ? "" : " (array port speed unknown: taken as the HBA port's)");
@@ -105,13 +103,13 @@ int blk_verify_applied(const struct blk_host *h, const struct storage_policy *p,
 			    !strcmp(now.items[k].object, it->object))
 				pend = &now.items[k];
 		if (!pend)
-			r = add(v, true, "applied", it->object, it->to, "%s %s is %s as applied",
+			r = blk_verify_add(v, true, "applied", it->object, it->to, "%s %s is %s as applied",
 				it->area, it->object, it->to);
 		else if (it->deferred)
-			r = add(v, true, "applied", it->object, it->to, "%s %s: %s", it->area,
+			r = blk_verify_add(v, true, "applied", it->object, it->to, "%s %s: %s", it->area,
 				it->object, it->deferred);
 		else
-			r = add(v, false, "applied", it->object, pend->from,
+			r = blk_verify_add(v, false, "applied", it->object, pend->from,
 				"%s %s is %s, the applied plan set %s", it->area, it->object,
 				*pend->from ? pend->from : "unset", it->to);
 	}

@@ -1,8 +1,8 @@
 /*
  * verify: the host against the storage policy, one pass/fail line per
  * check with its figure: each map's live paths across distinct HBAs, no
- * map that queues forever, the storage budget against the target. (The
- * measured O_DIRECT read rate of each map is for later.)
+ * map that queues forever, the storage budget against the target; on
+ * request, each map's measured read rate against it (measure.h).
  */
 #ifndef XCD_BLKBACK_VERIFY_H
 #define XCD_BLKBACK_VERIFY_H
@@ -17,7 +17,7 @@ struct blk_check {
 	char check[16];   /* "paths", "queueing", "budget" */
 	char object[128]; /* a WWID, or "host" */
 	char figure[48];
-	char detail[320];
+	char detail[512];
 };
 
 struct blk_verify {
@@ -27,6 +27,9 @@ struct blk_verify {
 };
 
 int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct blk_verify *v);
+/* One check more (DETAIL printf-style). 0 or -ENOMEM. */
+int blk_verify_add(struct blk_verify *v, bool pass, const char *check, const char *object,
+		   const char *figure, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* One line per change of APPLIED (what apply made, from its journal): pass
  * when the host no longer needs it, or when it is deferred (item.deferred:
  * written, in effect later); fail when the host has gone back on it. */

@@ -6,6 +6,7 @@
 #include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
+#include "../lib/pidlock.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -148,49 +149,6 @@ static int xenconsoled_running(pid_t *pid)
 	}
 	closedir(d);
 	return found;
-}
-
-/*
- * The pid file, locked (a POSIX write lock, which dies with the process) from
- * before the daemon serves anything: a second xcd-consoled given the same
- * file refuses to start beside it, and a supervisor (xcdd) learns whether
- * one runs, and its pid, from the lock rather than from a pid that may be
- * stale. The pid is written once the daemon serves. -1: not ours (said).
- */
-static int lock_pid_file(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_err("pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	if (fcntl(fd, F_SETLK, &l) < 0) {
-		int e = errno;
-		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		if ((e == EAGAIN || e == EACCES) && fcntl(fd, F_GETLK, &q) == 0 &&
-		    q.l_type != F_UNLCK)
-			log_err("another xcd-consoled (pid %d) holds the pid file %s: not starting "
-				"a second one", (int)q.l_pid, path);
-		else
-			log_err("pid file %s: lock: %s", path, strerror(e));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Through the locked descriptor: closing another one of the file would
- * drop the lock. */
-static int write_pid(int fd, const char *path)
-{
-	char line[32];
-	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
-		log_err("pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* Into the background before anything starts a thread (libxenstore's
@@ -357,11 +315,20 @@ int main(int argc, char **argv)
 	int ready_fd = -1, pid_fd = -1;
 	if (!cd.opt.foreground && detach(&ready_fd) < 0)
 		return 1;
-	if (cd.opt.pid_file && (pid_fd = lock_pid_file(cd.opt.pid_file)) < 0) {
-		report(ready_fd, 1);
-		return 1;
+	/* The pid file, locked (lib/pidlock.h) from before the daemon serves
+	 * anything: a second xcd-consoled given the same file refuses to start
+	 * beside it, and a supervisor (xcdd) learns whether one runs, and its
+	 * pid, from the lock rather than from a pid that may be stale. */
+	if (cd.opt.pid_file) {
+		char err[XCD_ERR_MAX];
+		pid_fd = pidlock_take(cd.opt.pid_file, "xcd-consoled", err, sizeof(err));
+		if (pid_fd < 0) {
+			log_err("%s%s", err, pid_fd == -EAGAIN ? ": not starting a second one" : "");
+			report(ready_fd, 1);
+			return 1;
+		}
 	}
-	if (setup(&cd) < 0 || (pid_fd >= 0 && write_pid(pid_fd, cd.opt.pid_file) < 0)) {
+	if (setup(&cd) < 0) {
 		cd.status = 1;
 		teardown(&cd);
 		if (pid_fd >= 0) {

@@ -40,6 +40,19 @@ struct hv_ops {
 	int (*logdirty_bitmap)(struct hv *, uint32_t, uint8_t *, uint64_t, int);
 	int (*map)(struct hv *, uint32_t, uint64_t, uint64_t, int, void **);
 	int (*unmap)(struct hv *, void *, uint64_t);
+	int (*domain_max_pfn)(struct hv *, uint32_t, uint64_t *);
+	int (*pfn_types)(struct hv *, uint32_t, const uint64_t *, uint32_t, uint8_t *);
+	int (*populate)(struct hv *, uint32_t, const uint64_t *, uint32_t);
+	int (*tsc_info_get)(struct hv *, uint32_t, struct hv_tsc_info *);
+	int (*tsc_info_set)(struct hv *, uint32_t, const struct hv_tsc_info *);
+	int (*cpu_policy_get)(struct hv *, uint32_t, struct hv_cpuid_leaf *, uint32_t *,
+			      struct hv_msr *, uint32_t *);
+	int (*cpu_policy_set)(struct hv *, uint32_t, const struct hv_cpuid_leaf *, uint32_t,
+			      const struct hv_msr *, uint32_t);
+	int (*hvm_context_get)(struct hv *, uint32_t, void *, size_t *);
+	int (*hvm_context_set)(struct hv *, uint32_t, const void *, size_t);
+	int (*hvm_param_get)(struct hv *, uint32_t, uint32_t, uint64_t *);
+	int (*hvm_param_set)(struct hv *, uint32_t, uint32_t, uint64_t);
 	int (*evtchn_alloc_unbound)(struct hv *, uint32_t, uint32_t, uint32_t *);
 	int (*evtchn_bind)(struct hv *, uint32_t, uint32_t, uint32_t *);
 	int (*evtchn_notify)(struct hv *, uint32_t);

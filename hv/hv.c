@@ -141,6 +141,76 @@ int hv_logdirty_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t 
 int hv_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot, void **addr)
 { HV_CALL(map, domid, pfn, npages, prot, addr); }
 int hv_unmap(struct hv *hv, void *addr, uint64_t npages) { HV_CALL(unmap, addr, npages); }
+int hv_domain_max_pfn(struct hv *hv, uint32_t domid, uint64_t *max_pfn)
+{ HV_CALL(domain_max_pfn, domid, max_pfn); }
+
+/* The pfn list's size is the interface's, checked once for both backends. */
+static int pfn_list(struct hv *hv, uint32_t domid, uint32_t n, const char *what)
+{
+	hv->err[0] = '\0';
+	if (n == 0 || n > HV_PFN_TYPES_MAX)
+		return hv_fail(hv, -EINVAL, "domain %u: %s of %u pages (1 to %u at once)", domid,
+			       what, n, HV_PFN_TYPES_MAX);
+	return 0;
+}
+
+int hv_pfn_types(struct hv *hv, uint32_t domid, const uint64_t *pfns, uint32_t n,
+		 uint8_t *types)
+{
+	int rc = pfn_list(hv, domid, n, "the types");
+	if (rc < 0)
+		return rc;
+	HV_CALL(pfn_types, domid, pfns, n, types);
+}
+int hv_populate(struct hv *hv, uint32_t domid, const uint64_t *pfns, uint32_t n)
+{
+	int rc = pfn_list(hv, domid, n, "populating");
+	if (rc < 0)
+		return rc;
+	HV_CALL(populate, domid, pfns, n);
+}
+int hv_tsc_info_get(struct hv *hv, uint32_t domid, struct hv_tsc_info *out)
+{ HV_CALL(tsc_info_get, domid, out); }
+int hv_tsc_info_set(struct hv *hv, uint32_t domid, const struct hv_tsc_info *tsc)
+{ HV_CALL(tsc_info_set, domid, tsc); }
+int hv_cpu_policy_get(struct hv *hv, uint32_t domid, struct hv_cpuid_leaf *leaves,
+		      uint32_t *nr_leaves, struct hv_msr *msrs, uint32_t *nr_msrs)
+{ HV_CALL(cpu_policy_get, domid, leaves, nr_leaves, msrs, nr_msrs); }
+int hv_cpu_policy_set(struct hv *hv, uint32_t domid, const struct hv_cpuid_leaf *leaves,
+		      uint32_t nr_leaves, const struct hv_msr *msrs, uint32_t nr_msrs)
+{ HV_CALL(cpu_policy_set, domid, leaves, nr_leaves, msrs, nr_msrs); }
+int hv_hvm_context_get(struct hv *hv, uint32_t domid, void *buf, size_t *len)
+{ HV_CALL(hvm_context_get, domid, buf, len); }
+int hv_hvm_context_set(struct hv *hv, uint32_t domid, const void *buf, size_t len)
+{
+	hv->err[0] = '\0';
+	if (len == 0 || len > HV_HVM_CONTEXT_MAX)
+		return hv_fail(hv, -EINVAL, "domain %u: an HVM context of %zu bytes (1 to %u)",
+			       domid, len, HV_HVM_CONTEXT_MAX);
+	HV_CALL(hvm_context_set, domid, buf, len);
+}
+static int param_index(struct hv *hv, uint32_t domid, uint32_t index)
+{
+	hv->err[0] = '\0';
+	if (index >= HV_NR_HVM_PARAMS)
+		return hv_fail(hv, -EINVAL, "domain %u: HVM parameter %u (Xen has %u)", domid,
+			       index, HV_NR_HVM_PARAMS);
+	return 0;
+}
+int hv_hvm_param_get(struct hv *hv, uint32_t domid, uint32_t index, uint64_t *value)
+{
+	int rc = param_index(hv, domid, index);
+	if (rc < 0)
+		return rc;
+	HV_CALL(hvm_param_get, domid, index, value);
+}
+int hv_hvm_param_set(struct hv *hv, uint32_t domid, uint32_t index, uint64_t value)
+{
+	int rc = param_index(hv, domid, index);
+	if (rc < 0)
+		return rc;
+	HV_CALL(hvm_param_set, domid, index, value);
+}
 int hv_evtchn_alloc_unbound(struct hv *hv, uint32_t domid, uint32_t remote_domid,
 			    uint32_t *port)
 { HV_CALL(evtchn_alloc_unbound, domid, remote_domid, port); }

@@ -180,16 +180,23 @@ struct hv_build_result {
 int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		    struct hv_build_result *out);
 /* Makes a created, never-built domain into which a migration stream has put
- * memory and vCPU contexts (hv_map, hv_vcpu_set_context) runnable as the
- * saved guest; it stays paused. *OUT is what hv_domain_build returns: the
- * store and console pfns and ports, for INTRODUCE, the channels unbound for
- * SPEC's store_domid and console_domid (SPEC's other fields are unused).
+ * memory and state (hv_populate and hv_map; a PVH guest's TSC, params, CPU
+ * policy and HVM context; a simulated PV guest's vCPU contexts) runnable as
+ * the saved guest; it stays paused. *OUT is what hv_domain_build returns:
+ * the store and console pfns and ports, for INTRODUCE, the channels unbound
+ * for SPEC's store_domid and console_domid (SPEC's other fields are unused).
  * -EINVAL: the memory does not hold the guest the domain was created for
- * (xcd-sim: no guest header, or one of another size or vCPU count); -EEXIST:
- * already built. xcd-sim: the guest program named in the memory's header
- * goes on where it was saved; its xenbus starts its conversation with the
- * new xenstored again, as a restored Linux guest does. Xen: -EOPNOTSUPP for
- * now (restoring a Xen guest's state is libxenguest's job, not yet done). */
+ * (xcd-sim: a page never populated, no guest header, or one of another size
+ * or vCPU count; Xen: no xenstore or console ring in its HVM params).
+ * xcd-sim: -EEXIST when already built; the guest program named in the
+ * memory's header goes on where it was saved; its xenbus starts its
+ * conversation with the new xenstored again, as a restored Linux guest does.
+ * Xen, a PVH guest: what libxc's restore does at a stream's end: new store
+ * and console channels, told to the guest through HVM_PARAM_STORE_EVTCHN and
+ * _CONSOLE_EVTCHN (a resuming Linux reads them again), the grant entries
+ * xenstored and xenconsoled map its rings through; the rings are where the
+ * stream's HVM_PARAM_STORE_PFN and _CONSOLE_PFN say. A PV guest on Xen:
+ * -EOPNOTSUPP (libxenguest's stream, not done yet). */
 int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 			     struct hv_build_result *out);
 /* Pause and unpause count, as Xen's do: a domain paused twice runs again
@@ -283,6 +290,121 @@ int hv_logdirty_bitmap(struct hv *hv, uint32_t domid, uint8_t *bitmap, uint64_t 
 #define HV_MAP_WRITE 2
 int hv_map(struct hv *hv, uint32_t domid, uint64_t pfn, uint64_t npages, int prot, void **addr);
 int hv_unmap(struct hv *hv, void *addr, uint64_t npages);
+
+/*
+ * What a save or a migration carries of a domain besides its memory and vCPUs,
+ * at the level of Xen's domctls (the libxc stream's records): its physical
+ * memory page by page, TSC, CPU policy, and a PVH domain's HVM context and
+ * parameters. The simulated host keeps the same state for its domains (its
+ * own HVM context blob: see hv_hvm_context_get), so that the code above
+ * moves a PVH guest the same way on either backend.
+ */
+
+/* The highest guest frame number the domain's physical memory map reaches
+ * (populated or not). A PVH guest's special pages (xenstore, console, ...)
+ * lie just below 4 GiB whatever its RAM, so this is not its size. Xen:
+ * XENMEM_maximum_gpfn; a new, empty domain may answer 0. xcd-sim: its
+ * memory's last page. */
+int hv_domain_max_pfn(struct hv *hv, uint32_t domid, uint64_t *max_pfn);
+
+/* Page types, Xen's XEN_DOMCTL_PFINFO_* shifted down to 0-15 (the libxc
+ * stream's PAGE_DATA types). */
+enum hv_pfn_type {
+	HV_PFN_RAM = 0x0,    /* an ordinary page (NOTAB) */
+	/* 0x1-0x4 and 0x9-0xc: a PV guest's page tables (L1-L4, pinned) */
+	HV_PFN_BROKEN = 0xd, /* a page the hardware reported broken */
+	HV_PFN_NONE = 0xf,   /* no page at that frame (XTAB): a hole */
+};
+#define HV_PFN_TYPES_MAX 1024 /* pfns one hv_pfn_types call takes */
+/* TYPES[i] := the type of the page at PFNS[i], for N (1 to
+ * HV_PFN_TYPES_MAX) frames; a frame beyond the domain's map is HV_PFN_NONE.
+ * Xen: XEN_DOMCTL_getpageframeinfo3. -EINVAL: N out of range. */
+int hv_pfn_types(struct hv *hv, uint32_t domid, const uint64_t *pfns, uint32_t n,
+		 uint8_t *types);
+/* Gives the domain pages at the N frames PFNS (1 to HV_PFN_TYPES_MAX), each
+ * not populated before (the caller keeps track: populating a frame twice is
+ * Xen's error, not detected here). What a restore does before it writes a
+ * frame's contents through hv_map. A page comes zeroed unless the
+ * hypervisor's heap held one a live guest gave back unscrubbed (Xen scrubs
+ * what dying domains free; Linux scrubs what its balloon gives back).
+ * -ENOMEM: beyond the domain's maximum (Xen) or the memory it was created
+ * with (xcd-sim, whose MAP refuses a page never populated, as Xen's foreign
+ * mapping does). Xen: XENMEM_populate_physmap, 4 KiB pages. */
+int hv_populate(struct hv *hv, uint32_t domid, const uint64_t *pfns, uint32_t n);
+
+/* A domain's TSC as Xen keeps it (XEN_DOMCTL_{get,set}tscinfo). */
+struct hv_tsc_info {
+	uint32_t mode;	      /* 0 default, 1 always emulate, 2 native (xl's tsc_mode) */
+	uint32_t khz;	      /* the guest's TSC frequency; 0 in native mode */
+	uint64_t elapsed_ns;  /* the guest's time so far; 0 in native mode */
+	uint32_t incarnation; /* a set makes it the value set plus one (a migration
+			       * count the guest can read) */
+};
+/* Get: the domain's, at this instant (pause it first for a save). Set:
+ * before it runs again (a restore's, from the saved one): -EINVAL for a
+ * mode other than 0, 1, 2. Both backends follow Xen 4.17's rules: a new
+ * domain has mode 0 and incarnation 1; the elapsed time goes on from the
+ * value set. */
+int hv_tsc_info_get(struct hv *hv, uint32_t domid, struct hv_tsc_info *out);
+int hv_tsc_info_set(struct hv *hv, uint32_t domid, const struct hv_tsc_info *tsc);
+
+/* A domain's CPU policy, in the form Xen serialises it (xen_cpuid_leaf_t and
+ * xen_msr_entry_t, the X86_CPUID_POLICY and X86_MSR_POLICY records). */
+struct hv_cpuid_leaf {
+	uint32_t leaf, subleaf; /* subleaf 0xffffffff: the leaf has none */
+	uint32_t a, b, c, d;
+};
+struct hv_msr {
+	uint32_t index, flags;
+	uint64_t value;
+};
+#define HV_CPUID_LEAVES_MAX 512
+#define HV_MSRS_MAX 64
+/* The policy the domain's vCPUs see: *NR_LEAVES and *NR_MSRS, in, the
+ * buffers' sizes (HV_CPUID_LEAVES_MAX and HV_MSRS_MAX are enough on both
+ * backends), out, the counts. -ENOSPC: a buffer too small. Xen: the
+ * domain's policy, serialised. xcd-sim: the leaves its featureset words
+ * make (1.edx, 1.ecx, 0x80000001.edx/ecx, 7.0.ebx/ecx/edx, 0xd.1.eax,
+ * 0x80000007.edx, 0x80000008.ebx, 7.1.eax, as Xen numbers its featureset),
+ * no MSRs. */
+int hv_cpu_policy_get(struct hv *hv, uint32_t domid, struct hv_cpuid_leaf *leaves,
+		      uint32_t *nr_leaves, struct hv_msr *msrs, uint32_t *nr_msrs);
+/* Sets it, before the domain first runs (a restore sets the saved guest's,
+ * so that its CPU does not change under it). -EINVAL when this host cannot
+ * give it, hv_error() naming the leaf and subleaf or the MSR (a feature the
+ * host lacks, a leaf it does not know); -EEXIST (xcd-sim) once the domain
+ * has run. Xen: XEN_DOMCTL_set_cpu_policy, checked against the host's
+ * maximum policy for the domain's type. */
+int hv_cpu_policy_set(struct hv *hv, uint32_t domid, const struct hv_cpuid_leaf *leaves,
+		      uint32_t nr_leaves, const struct hv_msr *msrs, uint32_t nr_msrs);
+
+/* A PVH domain's HVM context: the platform and vCPU state Xen keeps for an
+ * HVM container (XEN_DOMCTL_{get,set}hvmcontext), an opaque blob in Xen's
+ * HVM save format (records of struct hvm_save_descriptor: HEADER first, END
+ * last). Get: BUF NULL asks the size into *LEN; else *LEN, in, the buffer's
+ * size (-ENOSPC if short), out, the blob's. Pause or suspend the domain
+ * first. Set: a blob another domain's get gave, on a domain with as many
+ * vCPUs, paused and never run; -EINVAL when the hypervisor refuses it (a
+ * blob of another kind, another host's). -EINVAL for a PV domain (as Xen).
+ * xcd-sim: HEADER (its own magic "XCSM", so that Xen refuses it), one
+ * record of type 0x5843 per vCPU holding its vCPU context (instance: the
+ * vCPU), END. */
+#define HV_HVM_CONTEXT_MAX (16u << 20)
+int hv_hvm_context_get(struct hv *hv, uint32_t domid, void *buf, size_t *len);
+int hv_hvm_context_set(struct hv *hv, uint32_t domid, const void *buf, size_t len);
+
+/* A PVH domain's HVM parameters (HVMOP_{get,set}_param; Xen's numbers,
+ * public/hvm/params.h, below HV_NR_HVM_PARAMS): -EINVAL for another index
+ * or a PV domain. The store's and console's (1, 2, 17, 18) are set by the
+ * build and by hv_domain_restore_finish; a restore sets the others a
+ * stream carries. */
+#define HV_NR_HVM_PARAMS 39
+#define HV_HVM_PARAM_STORE_PFN 1
+#define HV_HVM_PARAM_STORE_EVTCHN 2
+#define HV_HVM_PARAM_CONSOLE_PFN 17
+#define HV_HVM_PARAM_CONSOLE_EVTCHN 18
+int hv_hvm_param_get(struct hv *hv, uint32_t domid, uint32_t index, uint64_t *value);
+int hv_hvm_param_set(struct hv *hv, uint32_t domid, uint32_t index, uint64_t value);
 
 /* Event channels, from the caller's side (domain 0). Ports bound through a
  * handle belong to it and are unbound when it closes. */

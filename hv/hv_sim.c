@@ -2,7 +2,7 @@
  * Unix socket (sim/PROTOCOL.md). Calls are synchronous and bounded by a
  * socket timeout; once the connection breaks, every call fails with
  * -ECONNRESET and says so. */
-#include "backend.h"
+#include "hv_sim.h"
 #include "../sim/guest.h"
 #include "../sim/proto.h"
 #include <errno.h>
@@ -174,6 +174,12 @@ static int call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_
 		const void *b, size_t blen, void *out, size_t outlen, size_t *got, int *fdout)
 {
 	return call_fd(hv, op, domid, a, alen, b, blen, out, outlen, got, fdout, -1);
+}
+
+int hv_sim_call(struct hv *hv, uint32_t op, uint32_t domid, const void *a, size_t alen,
+		const void *b, size_t blen, void *out, size_t outlen, size_t *got)
+{
+	return call(hv, op, domid, a, alen, b, blen, out, outlen, got, NULL);
 }
 
 #define CALL0(op, domid) call(hv, op, domid, NULL, 0, NULL, 0, NULL, 0, NULL, NULL)
@@ -598,6 +604,17 @@ static const struct hv_ops sim_ops = {
 	.logdirty_bitmap = sim_ld_bitmap,
 	.map = sim_map,
 	.unmap = sim_unmap,
+	.domain_max_pfn = sim_max_pfn,
+	.pfn_types = sim_pfn_types,
+	.populate = sim_populate,
+	.tsc_info_get = sim_tsc_get,
+	.tsc_info_set = sim_tsc_set,
+	.cpu_policy_get = sim_policy_get,
+	.cpu_policy_set = sim_policy_set,
+	.hvm_context_get = sim_hvm_context_get,
+	.hvm_context_set = sim_hvm_context_set,
+	.hvm_param_get = sim_param_get,
+	.hvm_param_set = sim_param_set,
 	.evtchn_alloc_unbound = sim_evtchn_alloc,
 	.evtchn_bind = sim_evtchn_bind,
 	.evtchn_notify = sim_evtchn_notify,

@@ -2,7 +2,7 @@
  * builder makes PV and PVH domains from a kernel image), libxenforeignmemory
  * and libxenevtchn. Operations not done yet answer -ENOSYS and say so. */
 #include "acpi.h"
-#include "backend.h"
+#include "hv_xen.h"
 #include "../lib/log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -39,19 +39,39 @@ static xentoollog_logger xtl_to_log = { .vmessage = xtl_vmessage, .destroy = xtl
  * (LIBXL_MAXMEM_CONSTANT), so both toolstacks read the same limits back. */
 #define XEN_MAXMEM_SLACK_KB 1024u
 
-struct xen_handles {
-	xc_interface *xch;
-	xenforeignmemory_handle *fmem;
-	xenevtchn_handle *evtchn;
-};
-
-static struct xen_handles *xh(struct hv *hv) { return hv->priv; }
-
 /* libxenctrl returns -1 with errno set. */
-static int xfail(struct hv *hv, const char *what, uint32_t domid)
+int xfail(struct hv *hv, const char *what, uint32_t domid)
 {
 	int e = errno ? errno : EIO;
 	return hv_fail(hv, -e, "xen: %s of domain %u: %s", what, domid, strerror(e));
+}
+
+int xen_domaininfo(struct hv *hv, uint32_t domid, xc_domaininfo_t *info)
+{
+	errno = 0;
+	int n = xc_domain_getinfolist(xh(hv)->xch, domid, 1, info);
+	if (n < 0)
+		return xfail(hv, "getinfo", domid);
+	if (n == 0 || info->domain != domid)
+		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
+	return 0;
+}
+
+int xen_ring_channels(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
+		      uint32_t *store_port, uint32_t *console_port)
+{
+	xc_interface *xch = xh(hv)->xch;
+	errno = 0;
+	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
+	if (sport < 0)
+		return xfail(hv, "xenstore event channel", domid);
+	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
+								  spec->console_domid);
+	if (cport < 0)
+		return xfail(hv, "console event channel", domid);
+	*store_port = (uint32_t)sport;
+	*console_port = (uint32_t)cport;
+	return 0;
 }
 
 static void xen_close(struct hv *hv)
@@ -127,13 +147,10 @@ static void from_xc(const xc_domaininfo_t *i, struct hv_dominfo *o)
 static int xen_getinfo(struct hv *hv, uint32_t domid, struct hv_dominfo *out)
 {
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xh(hv)->xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "getinfo", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
-	from_xc(&info, out);
-	return 0;
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc == 0)
+		from_xc(&info, out);
+	return rc;
 }
 
 static int xen_list(struct hv *hv, struct hv_dominfo *out, unsigned max)
@@ -188,11 +205,9 @@ static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 {
 	xc_interface *xch = xh(hv)->xch;
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "getinfo", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: domain %u does not exist", domid);
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc < 0)
+		return rc;
 	xc_cpupoolinfo_t *pool = xc_cpupool_getinfo(xch, info.cpupool);
 	if (!pool)
 		return xfail(hv, "cpupool info", domid);
@@ -233,7 +248,7 @@ static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 #define XEN_SUSPEND_POLL_MS 20
 
 /* libxenguest's own explanation of its last failure on this handle. */
-static const char *xc_last(xc_interface *xch)
+const char *xc_last(xc_interface *xch)
 {
 	const xc_error *e = xc_get_last_error(xch);
 	return e && e->code != XC_ERROR_NONE && e->message[0] ? e->message : "no detail from libxc";
@@ -370,19 +385,6 @@ static unsigned pvh_layout(struct xc_dom_image *dom, uint64_t ram_bytes, struct 
 	return n;
 }
 
-/* Restoring a Xen guest means xc_domain_restore's work (populating the
- * physmap, pagetable types, HVM context and params): not written yet, so
- * this says so instead of pretending. */
-static int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
-			      struct hv_build_result *out)
-{
-	(void)spec;
-	memset(out, 0, sizeof(*out));
-	return hv_fail(hv, -EOPNOTSUPP,
-		       "restore of domain %u: restoring a guest's saved state on Xen is not implemented yet (only simulated guests)",
-		       domid);
-}
-
 static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		     struct hv_build_result *out)
 {
@@ -390,11 +392,9 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	if (!spec->kernel || !spec->kernel[0])
 		return hv_fail(hv, -EINVAL, "xen: build of domain %u: no kernel image given", domid);
 	xc_domaininfo_t info;
-	int n = xc_domain_getinfolist(xch, domid, 1, &info);
-	if (n < 0)
-		return xfail(hv, "build (getinfo)", domid);
-	if (n == 0 || info.domain != domid)
-		return hv_fail(hv, -ESRCH, "xen: build: domain %u does not exist", domid);
+	int rc = xen_domaininfo(hv, domid, &info);
+	if (rc < 0)
+		return rc;
 	int pvh = !!(info.flags & XEN_DOMINF_hvm_guest);
 	/* The RAM to build is what create allowed, less the slack it added. */
 	uint64_t max_kb = (uint64_t)info.max_pages * 4;
@@ -407,13 +407,9 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 
 	/* The guest's ends of its xenstore and console channels, open to the
 	 * domains serving them; start info (PV) or HVM params (PVH) carry them. */
-	xc_evtchn_port_or_error_t sport = xc_evtchn_alloc_unbound(xch, domid, spec->store_domid);
-	if (sport < 0)
-		return xfail(hv, "build (xenstore event channel)", domid);
-	xc_evtchn_port_or_error_t cport = xc_evtchn_alloc_unbound(xch, domid,
-								  spec->console_domid);
-	if (cport < 0)
-		return xfail(hv, "build (console event channel)", domid);
+	uint32_t sport, cport;
+	if ((rc = xen_ring_channels(hv, domid, spec, &sport, &cport)) < 0)
+		return rc;
 
 	struct xc_dom_image *dom = xc_dom_allocate(xch, spec->cmdline ? spec->cmdline : "", NULL);
 	if (!dom)
@@ -422,7 +418,7 @@ static int xen_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *
 	struct e820entry e820[4];
 	uint8_t acpi[ACPI_TABLES_MAX];
 	const char *what;
-	int rc = 0;
+	rc = 0;
 	dom->container_type = pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
 	dom->max_vcpus = info.max_vcpu_id + 1;
 	dom->xenstore_evtchn = (unsigned)sport;
@@ -832,6 +828,17 @@ static const struct hv_ops xen_ops = {
 	.logdirty_bitmap = xen_ld_bitmap,
 	.map = xen_map,
 	.unmap = xen_unmap,
+	.domain_max_pfn = xen_max_pfn,
+	.pfn_types = xen_pfn_types,
+	.populate = xen_populate,
+	.tsc_info_get = xen_tsc_get,
+	.tsc_info_set = xen_tsc_set,
+	.cpu_policy_get = xen_policy_get,
+	.cpu_policy_set = xen_policy_set,
+	.hvm_context_get = xen_hvm_context_get,
+	.hvm_context_set = xen_hvm_context_set,
+	.hvm_param_get = xen_param_get,
+	.hvm_param_set = xen_param_set,
 	.evtchn_alloc_unbound = xen_evtchn_alloc,
 	.evtchn_bind = xen_evtchn_bind,
 	.evtchn_notify = xen_evtchn_notify,

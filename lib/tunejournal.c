@@ -244,30 +244,16 @@ static int gen_journal(yajl_gen g, const struct tj *j)
 	return yajl_gen_array_close(g) || yajl_gen_map_close(g) ? -EINVAL : 0;
 }
 
+static int gen_doc(yajl_gen g, void *arg)
+{
+	return gen_journal(g, arg);
+}
+
 int tj_to_json(const struct tj *j, char **out, size_t *len)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return -ENOMEM;
-	yajl_gen_config(g, yajl_gen_beautify, 1);
-	int rc = gen_journal(g, j);
-	const unsigned char *buf;
-	size_t n;
-	if (rc == 0 && yajl_gen_get_buf(g, &buf, &n) == yajl_gen_status_ok) {
-		if ((*out = malloc(n + 1))) {
-			memcpy(*out, buf, n);
-			(*out)[n] = '\0';
-			*len = n;
-		} else {
-			rc = -ENOMEM;
-		}
-	} else if (rc == 0) {
-		rc = -ENOMEM;
-	}
-	yajl_gen_free(g);
 	/* Every string is the tuners' own or checked UTF-8: a refusal here
 	 * is memory. */
-	return rc ? -ENOMEM : 0;
+	return jw_doc(gen_doc, (void *)j, true, out, len) ? -ENOMEM : 0;
 }
 
 /* ---- parsing ---- */

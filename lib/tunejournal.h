@@ -40,9 +40,8 @@
 #define TJ_MAX_DATA (1u << 20) /* bytes of a file's content */
 #define TJ_PATH_MAX 128
 #define TJ_IFNAMSIZ 16
-/* A thread's name as /proc/PID/comm gives it: at most 15 characters for a
- * process, but up to 63 for a kernel thread on recent kernels (the full
- * name, "vif1.0-q0-guest-rx", in the lab's Linux 6.1), 64 with the NUL. */
+/* A thread's name as /proc/PID/comm shows it: cut at 15 characters
+ * (TASK_COMM_LEN), but a kernel thread's whole, up to 63, since Linux 5.17. */
 #define TJ_COMM_MAX 64
 #define TJ_CPUS_MAX 1024
 

@@ -5,6 +5,7 @@
  * and for the reader which record at which byte). */
 #ifndef XCD_MIGRATE_H
 #define XCD_MIGRATE_H
+#include "compress.h"
 #include "mio.h"
 #include "pipe.h"
 #include "precopy.h"
@@ -17,6 +18,10 @@ struct hv;
 /* ---- writer (writer.c) ---- */
 /* xl's header with CONFIG (LEN bytes, JSON, its NUL included; 0: none). */
 int mig_write_xl_header(struct mig_out *o, const char *config, uint32_t len);
+/* The same with xcd's flags: MFLAGS (XL_FLAG_XCD_COMPRESSED) among the
+ * mandatory ones, OFLAGS (XL_OPTFLAG_XCD_ASKS) the optional ones. */
+int mig_write_xl_header_flags(struct mig_out *o, const char *config, uint32_t len,
+			      uint32_t mflags, uint32_t oflags);
 int mig_write_libxl_header(struct mig_out *o);
 /* A libxl record (padded to 8); LIBXC_CONTEXT is one with no body. */
 int mig_write_libxl_rec(struct mig_out *o, uint32_t type, const void *body, uint32_t len);
@@ -34,6 +39,12 @@ int mig_write_page_data(struct mig_out *o, uint32_t count, const uint64_t *pfns,
  * pointer per such page, in order): written from there, not copied first. */
 int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns,
 			 const uint8_t *const *pages);
+/* One XCD_PAGE_DATA_Z record: COUNT pfn words and FRAME, the CODEC frame
+ * (FRAME_LEN bytes) of the pages whose type carries data, in order. Only
+ * for a reader that said it reads CODEC, or a file marked
+ * XL_FLAG_XCD_COMPRESSED. */
+int mig_write_page_z(struct mig_out *o, uint32_t codec, uint32_t count, const uint64_t *pfns,
+		     const uint8_t *frame, uint32_t frame_len);
 
 /* ---- reader (reader.c) ---- */
 /* What a stream says about its guest, given to the visitor before records. */
@@ -48,7 +59,8 @@ struct mig_visitor {
 	void *ctx;
 	int (*config)(void *ctx, const char *json, uint32_t len, char *err, size_t errlen);
 	int (*domain)(void *ctx, const struct mig_domain *d, char *err, size_t errlen);
-	/* PAGE_DATA, checked: COUNT pfn words, DATA the pages that carry data. */
+	/* PAGE_DATA (and XCD_PAGE_DATA_Z, decompressed), checked: COUNT pfn
+	 * words, DATA the pages that carry data. */
 	int (*pages)(void *ctx, uint32_t count, const uint64_t *pfns, const uint8_t *data,
 		     char *err, size_t errlen);
 	/* Every other libxc and libxl record, checked, padding removed. */
@@ -60,6 +72,9 @@ struct mig_visitor {
 	 * PAGES is then called with DATA NULL. NULL: refused (ERR filled). */
 	uint8_t *(*page_dst)(void *ctx, uint64_t pfn, uint32_t npages, char *err,
 			     size_t errlen);
+	/* The static records are all read: at STATIC_DATA_END (in version 2,
+	 * before the first memory record, which stands for it). */
+	int (*static_end)(void *ctx, char *err, size_t errlen);
 };
 struct mig_read_opts {
 	uint32_t want_type;	/* the guest type the caller restores; 0: any */
@@ -84,36 +99,47 @@ int mig_read_libxl(struct mig_in *in, const struct mig_read_opts *opts,
 const char *mig_libxc_rec_name(uint32_t type, char buf[16]);
 const char *mig_libxl_rec_name(uint32_t type, char buf[16]);
 
-/* ---- simulated guests over hv (simguest.c) ---- */
+/* ---- a guest saved and restored over hv (precopy.c, restore.c) ---- */
 struct mig_save_stats {
 	uint64_t pages, zero_pages, bytes;
+	uint64_t z_saved;     /* bytes compression saved */
+	uint32_t codecs_used; /* bits */
 };
 /* Told after each batch of pages: DONE of TOTAL pages (a save's memory,
  * a restore's pages read). NULL: nobody is told. */
 struct mig_progress {
 	void (*fn)(void *arg, uint64_t done, uint64_t total);
 	void *arg;
-	/* A restore's stream is read whole, every vCPU has its context: told
-	 * before the guest's memory is let go (NULL: nobody told). */
+	/* A restore's stream is read whole and applied: told before the
+	 * restore lets go of its state (NULL: nobody told). */
 	void (*whole)(void *arg);
 };
-/* Writes a whole xl save file of the paused or suspended domain DOMID of a
- * simulated host: header with CONFIG, libxl and libxc headers (type
- * LIBXC_DOM_XCD_SIM), STATIC_DATA_END, its memory in PAGE_DATA records
- * (zero pages as XALLOC, no payload), one XCD_SIM_VCPU record per vCPU,
- * libxc's END, libxl's END. Then flushes. */
-int mig_save_sim(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
-		 uint32_t config_len, const struct mig_progress *prog,
-		 struct mig_save_stats *stats, char *err, size_t errlen);
-/* Restores such a file's guest into DOMID, created (paused, never built)
- * with the saved guest's memory and vCPUs (its memory zero, as a new
- * domain's is): pages written through hv_map (an XALLOC page zeroed when
- * the stream sent it before, else left untouched: a live migration's later
- * rounds send pages again), contexts through hv_vcpu_set_context. The config
- * has been read already by the caller (mig_read_xl's config callback): this
- * reads the rest from IN. hv_domain_restore_finish is the caller's next step. */
-int mig_restore_sim(struct hv *hv, uint32_t domid, struct mig_in *in,
-		    const struct mig_progress *prog, char *err, size_t errlen);
+/* Writes a whole xl save file of the paused or suspended domain DOMID, in
+ * the records of its type (mig_guest_of: a PVH guest's as Xen 4.17 writes
+ * them; a simulated PV guest's of xcd's own type): header with CONFIG,
+ * libxl and libxc headers, static records, STATIC_DATA_END, its memory in
+ * PAGE_DATA records (zero pages as XALLOC, no payload), its state records,
+ * libxc's END, libxl's END. Then flushes. A PVH guest on Xen must be
+ * suspended (shutdown(suspend)), not only paused, for its restored copy to
+ * resume: it then reconnects to its new event channels and xenstored.
+ * COMPRESS other than OFF: a file for xcd alone (XL_FLAG_XCD_COMPRESSED;
+ * xl refuses it), its batches compressed as COMPRESS says (auto: while that
+ * is faster than the disk). */
+int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+	     uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
+	     struct mig_save_stats *stats, char *err, size_t errlen);
+/* Restores such a stream's guest (the config read already by the caller,
+ * mig_read_xl_config: this reads the rest from IN) into DOMID, created
+ * (paused, never built) for it: of the same type (a PVH domain takes an
+ * X86_HVM stream, a PV one xcd's simulated type), as many vCPUs, as much
+ * memory. Its pages populated as they come and written through hv_map (an
+ * XALLOC page cleared when the stream sent it before: a live migration's
+ * later rounds send pages again), its records applied as libxc's restore
+ * applies them (restore.c); a PVH guest's CPU policy and HVM context set
+ * once the stream is whole. hv_domain_restore_finish is the caller's next
+ * step. On failure the caller destroys the domain. */
+int mig_restore(struct hv *hv, uint32_t domid, struct mig_in *in,
+		const struct mig_progress *prog, char *err, size_t errlen);
 /* Reads only xl's header and config: *CONFIG is allocated (free it), its
  * length in *LEN; IN is left at the libxl stream. */
 int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,

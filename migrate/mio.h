@@ -1,6 +1,11 @@
-/* mio: the stream's byte I/O. Output is buffered over a descriptor; input
- * comes from a descriptor or from memory (the fuzzer, the unit tests), and
- * counts its offset so that every refusal can name the byte it is at. */
+/* mio: the stream's byte I/O. Output is buffered over a descriptor, and
+ * counts the time its writes took (the link's rate, for auto compression);
+ * a guest's pages go to a pipe by reference (vmsplice), without a copy.
+ * Input comes from a descriptor or from memory (the fuzzer, the unit
+ * tests), and counts its offset so that every refusal can name the byte it
+ * is at; from a descriptor it reads no more than it is asked for (at least
+ * MIO_FILL), so that a guest's pages after a record's header are read
+ * straight where they go rather than through the buffer. */
 #ifndef XCD_MIGRATE_MIO_H
 #define XCD_MIGRATE_MIO_H
 #include <stddef.h>
@@ -9,17 +14,26 @@
 #define MIO_BUF (1u << 20)
 /* Writes and reads of at least this many bytes bypass the buffer. */
 #define MIO_DIRECT (64u << 10)
+/* The least an input read asks of its descriptor. */
+#define MIO_FILL 4096u
 
 struct mig_out {
 	int fd;
 	uint8_t *buf;
 	size_t len;
-	uint64_t off;	/* bytes written so far, buffered ones included */
+	uint64_t off;	 /* bytes written so far, buffered ones included */
+	uint64_t out_ns; /* time spent in write(2) and vmsplice(2) */
+	int splice;	 /* pages by reference: 1 yes, 0 no (not a pipe), -1 not tried */
 };
 /* 0, or -ENOMEM. */
 int mig_out_init(struct mig_out *o, int fd);
 /* 0, or a negative errno of write(2) (-ENOSPC: the disk is full). */
 int mig_out_write(struct mig_out *o, const void *p, size_t n);
+/* The same for N bytes of a guest's pages at P, which stay mapped while
+ * the stream is written and may change meanwhile (a live guest: log-dirty
+ * sends a page written after it went again): into a pipe they go by
+ * reference, the reader copying them out; elsewhere as mig_out_write. */
+int mig_out_write_pages(struct mig_out *o, const void *p, size_t n);
 int mig_out_zeros(struct mig_out *o, size_t n);
 int mig_out_flush(struct mig_out *o);
 void mig_out_free(struct mig_out *o);

@@ -42,9 +42,45 @@ const char *mig_pipe_name(enum mig_pipe_msg m)
 
 void mig_pipe_expect_init(struct mig_pipe_expect *x, enum mig_pipe_msg m)
 {
+	memset(x, 0, sizeof(*x));
 	x->msg = m;
-	x->got = 0;
 	x->status = -1;
+}
+
+void mig_pipe_expect_after_reads(struct mig_pipe_expect *x, enum mig_pipe_msg m)
+{
+	mig_pipe_expect_init(x, m);
+	x->reads_ok = 1;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One byte B of XCD_READS: 1 once whole (X->codecs), 0 while it needs
+ * more, -EPROTO with ERR. */
+static int reads_feed(struct mig_pipe_expect *x, uint8_t b, char *err, size_t errlen)
+{
+	static const char prefix[] = MIG_PIPE_READS_PREFIX;
+	size_t at = x->reads_got;
+	int ok = at < sizeof(prefix) - 1 ? b == (uint8_t)prefix[at] :
+		 at < MIG_PIPE_READS_LEN - 1 ? hex_digit((char)b) >= 0 : b == '\n';
+	if (!ok) {
+		snprintf(err, errlen, "the migration peer's XCD reads message: byte %zu is 0x%02x, "
+			 "not %s", at, b, at < sizeof(prefix) - 1 ? "its text" :
+			 at < MIG_PIPE_READS_LEN - 1 ? "a hex digit" : "its newline");
+		return -EPROTO;
+	}
+	x->reads[x->reads_got++] = (char)b;
+	if (x->reads_got < MIG_PIPE_READS_LEN)
+		return 0;
+	x->codecs = 0;
+	for (size_t i = sizeof(prefix) - 1; i < MIG_PIPE_READS_LEN - 1; i++)
+		x->codecs = x->codecs << 4 | (uint32_t)hex_digit(x->reads[i]);
+	x->has_reads = 1;
+	x->reads_ok = 0;
+	return 1;
 }
 
 int mig_pipe_feed(struct mig_pipe_expect *x, const uint8_t *buf, size_t n, size_t *used,
@@ -53,6 +89,14 @@ int mig_pipe_feed(struct mig_pipe_expect *x, const uint8_t *buf, size_t n, size_
 	size_t len;
 	const char *want = mig_pipe_bytes(x->msg, &len);
 	size_t i = 0;
+	/* XCD_READS first, when allowed and its first byte (or more) came. */
+	for (; i < n && x->reads_ok && !x->got && (x->reads_got || buf[i] == 'X'); i++) {
+		int rc = reads_feed(x, buf[i], err, errlen);
+		if (rc < 0) {
+			*used = i + 1;
+			return rc;
+		}
+	}
 	for (; i < n && x->got < len; i++, x->got++)
 		if (buf[i] != (uint8_t)want[x->got]) {
 			*used = i + 1;
@@ -150,4 +194,82 @@ int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, 
 			return 0;
 		}
 	}
+}
+
+int mig_pipe_send_reads(int fd, uint32_t codecs, char *err, size_t errlen)
+{
+	char msg[MIG_PIPE_READS_LEN + 1];
+	snprintf(msg, sizeof(msg), MIG_PIPE_READS_PREFIX "%08x\n", codecs);
+	for (size_t done = 0; done < MIG_PIPE_READS_LEN;) {
+		ssize_t w = write(fd, msg + done, MIG_PIPE_READS_LEN - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			snprintf(err, errlen, "sending what this host reads (XCD reads): %s",
+				 strerror(e));
+			return -e;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* One byte from FD within TIMEOUT_MS (0: only if there now): 1 with *B, 0
+ * when none is there (TIMEOUT_MS 0), or a negative errno with ERR. */
+static int byte_within(int fd, int timeout_ms, uint8_t *b, char *err, size_t errlen)
+{
+	for (;;) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int p = poll(&pf, 1, timeout_ms);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0) {
+			snprintf(err, errlen, "waiting for the receiver's XCD reads: %s",
+				 strerror(errno));
+			return -errno;
+		}
+		if (p == 0 && !timeout_ms)
+			return 0;
+		if (p == 0) {
+			snprintf(err, errlen, "the receiver's XCD reads message stopped half way");
+			return -ETIMEDOUT;
+		}
+		ssize_t r = read(fd, b, 1);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+			snprintf(err, errlen, "the migration receiver %s before the stream's end",
+				 e ? strerror(e) : "closed its side");
+			return e ? -e : -ECONNRESET;
+		}
+		return 1;
+	}
+}
+
+int mig_pipe_poll_reads(int fd, uint32_t *codecs, char *err, size_t errlen)
+{
+	struct mig_pipe_expect x;
+	uint8_t b;
+	mig_pipe_expect_after_reads(&x, MIG_PIPE_READY);
+	int rc = byte_within(fd, 0, &b, err, errlen);
+	if (rc <= 0)
+		return rc;
+	if (b != 'X') {
+		snprintf(err, errlen, "the migration receiver sent 0x%02x before the stream's end "
+			 "(only an XCD reads message may come then)", b);
+		return -EPROTO;
+	}
+	for (rc = 0; rc == 0;) {
+		if ((rc = reads_feed(&x, b, err, errlen)) != 0)
+			break;
+		if ((rc = byte_within(fd, 1000, &b, err, errlen)) < 0)
+			return rc;
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	*codecs = x.codecs;
+	return 1;
 }

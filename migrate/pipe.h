@@ -13,6 +13,14 @@
  *   receiver -> sender  GO again after a failed start, once its copy is
  *                       destroyed: the sender may resume its own.
  *
+ * xcd's own, between xcd hosts only (migrate/README.md, "Compression"):
+ *   receiver -> sender  XCD_READS, "XCD reads " then 8 hex digits (the
+ *                       codecs it reads, bits of compress.h) and "\n":
+ *                       sent, once it has read xl's header, only when the
+ *                       header's optional flags ask it (XL_OPTFLAG_XCD_ASKS,
+ *                       which only an xcd sender sets and xl ignores); the
+ *                       sender takes it between its batches, or before READY.
+ *
  * Readers here accept exactly these bytes, and say what came instead. */
 #ifndef XCD_MIGRATE_PIPE_H
 #define XCD_MIGRATE_PIPE_H
@@ -31,13 +39,25 @@ const char *mig_pipe_bytes(enum mig_pipe_msg m, size_t *len);
 /* "banner", "ready message", "GO message", "report": for errors. */
 const char *mig_pipe_name(enum mig_pipe_msg m);
 
+/* XCD_READS on the wire. */
+#define MIG_PIPE_READS_PREFIX "XCD reads "
+#define MIG_PIPE_READS_LEN 19u
+
 /* What an incremental reader of one message has seen. */
 struct mig_pipe_expect {
 	enum mig_pipe_msg msg;
 	size_t got;	/* bytes matched so far */
 	int status;	/* REPORT: its status byte once read, else -1 */
+	/* XCD_READS may come before MSG (once): its bytes so far, whether it
+	 * came, and the codecs it said. */
+	int reads_ok, has_reads;
+	size_t reads_got;
+	char reads[MIG_PIPE_READS_LEN];
+	uint32_t codecs;
 };
 void mig_pipe_expect_init(struct mig_pipe_expect *x, enum mig_pipe_msg m);
+/* The same, XCD_READS allowed before M (an xcd sender that asked). */
+void mig_pipe_expect_after_reads(struct mig_pipe_expect *x, enum mig_pipe_msg m);
 /* Takes bytes from BUF (N of them; *USED says how many it took, never past
  * the message's end): 1 once the message (and a REPORT's status byte) is
  * whole, 0 while it needs more, -EPROTO with ERR naming what came instead
@@ -55,4 +75,12 @@ int mig_pipe_send(int fd, enum mig_pipe_msg m, uint8_t status, char *err, size_t
  * message. */
 int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, char *err,
 		  size_t errlen);
+
+/* XCD_READS with CODECS, whole: 0, or a negative errno with ERR. */
+int mig_pipe_send_reads(int fd, uint32_t codecs, char *err, size_t errlen);
+/* XCD_READS, if its first byte is there now (no wait): 1 with *CODECS once
+ * read whole (its rest within a second), 0 when no byte is there yet;
+ * -EPROTO when another byte came (named), -ECONNRESET when the other side
+ * closed, -ETIMEDOUT, or a read(2) errno, with ERR. Reads no byte past it. */
+int mig_pipe_poll_reads(int fd, uint32_t *codecs, char *err, size_t errlen);
 #endif

@@ -87,30 +87,39 @@ void mig_policy_decide(const struct mig_policy *p, const struct mig_policy_state
 	struct mig_policy_state s = *in;
 	uint32_t target = p->downtime_ms ? p->downtime_ms : MIG_DOWNTIME_MS_DEFAULT;
 	uint32_t max_rounds = p->max_rounds ? p->max_rounds : MIG_MAX_ROUNDS_DEFAULT;
+	/* What memory is given of the target: the reserve is the rest. */
+	uint32_t budget = p->reserve_ms < target ? target - p->reserve_ms : 0;
 	memset(d, 0, sizeof(*d));
 	s.rounds++;
 	d->predicted_ms = predicted_ms(left, rate);
-	if (d->predicted_ms <= target) {
+	bool fits = d->predicted_ms <= budget;
+	if (!fits) {
+		/* Shrinking: at least a tenth fewer than the best round so far. */
+		if (!s.best_left || left * 10 < s.best_left * 9) {
+			s.best_left = left;
+			s.stalls = 0;
+		} else {
+			s.stalls++;
+		}
+		bool stalled = s.stalls >= (s.throttle ? 1u : 2u);
+		if (!stalled && s.rounds < max_rounds) {
+			d->action = MIG_ROUND;
+			snprintf(d->why, sizeof(d->why), "round %u: %llu pages left, %.0f ms at %.1f MB/s",
+				 s.rounds, (unsigned long long)left, d->predicted_ms, rate / 1e6);
+			*out = s;
+			return;
+		}
+	}
+	/* Within what memory is given; or no longer shrinking, but within the
+	 * target itself: the guest is not slowed for what the reserve holds. */
+	if (fits || d->predicted_ms <= target) {
 		d->action = MIG_STOP;
 		snprintf(d->why, sizeof(d->why),
-			 "converged after %u round(s): %llu pages left, %.0f ms at %.1f MB/s, "
-			 "within the %u ms target", s.rounds, (unsigned long long)left,
-			 d->predicted_ms, rate / 1e6, target);
-		*out = s;
-		return;
-	}
-	/* Shrinking: at least a tenth fewer than the best round so far. */
-	if (!s.best_left || left * 10 < s.best_left * 9) {
-		s.best_left = left;
-		s.stalls = 0;
-	} else {
-		s.stalls++;
-	}
-	bool stalled = s.stalls >= (s.throttle ? 1u : 2u);
-	if (!stalled && s.rounds < max_rounds) {
-		d->action = MIG_ROUND;
-		snprintf(d->why, sizeof(d->why), "round %u: %llu pages left, %.0f ms at %.1f MB/s",
-			 s.rounds, (unsigned long long)left, d->predicted_ms, rate / 1e6);
+			 "%s after %u round(s): %llu pages left, %.0f ms at %.1f MB/s, within the "
+			 "%u ms target (%s%u ms%s for memory)",
+			 fits ? "converged" : "no longer shrinking", s.rounds,
+			 (unsigned long long)left, d->predicted_ms, rate / 1e6, target,
+			 fits ? "" : "not its ", budget, fits ? " of it" : "");
 		*out = s;
 		return;
 	}

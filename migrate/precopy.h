@@ -9,6 +9,7 @@
  * receiver is the restore's reader. migrate/README.md. */
 #ifndef XCD_MIGRATE_PRECOPY_H
 #define XCD_MIGRATE_PRECOPY_H
+#include "compress.h"
 #include "mio.h"
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ const char *mig_no_converge_name(enum mig_no_converge nc);
 
 struct mig_policy {
 	uint32_t downtime_ms; /* 0: MIG_DOWNTIME_MS_DEFAULT */
+	/* Of the downtime, what the caller expects the stop to take beside
+	 * the last round's memory (the vCPUs, the stream's end, the other
+	 * side's start, the handover): memory is given the rest. */
+	uint32_t reserve_ms;
 	uint32_t max_rounds;  /* memory rounds before the stop; 0: MIG_MAX_ROUNDS_DEFAULT */
 	enum mig_no_converge on_no_converge;
 };
@@ -69,11 +74,13 @@ struct mig_decision {
  * After a round (IN->rounds not counting it): LEFT pages are dirty, and the
  * link carried RATE bytes a second in this migration so far. Fills D and
  * the state after the round in *OUT (OUT may be IN). Stops when LEFT at
- * RATE fits P's downtime; otherwise, once the rounds have not cut what is
- * left by a tenth twice in a row (once while throttled) or the rounds run
- * out, does what P's on_no_converge says: abort, force a stop, or throttle
- * the guest one step more (a stop, forced, once at MIG_THROTTLE_MAX or out
- * of rounds). No I/O, no clock: the same inputs give the same decision.
+ * RATE fits P's downtime less its reserve; otherwise, once the rounds have
+ * not cut what is left by a tenth twice in a row (once while throttled) or
+ * the rounds run out: stops when LEFT fits the downtime itself (the guest
+ * is not slowed for what the reserve holds), else does what P's
+ * on_no_converge says: abort, force a stop, or throttle the guest one step
+ * more (a stop, forced, once at MIG_THROTTLE_MAX or out of rounds). No I/O,
+ * no clock: the same inputs give the same decision.
  */
 void mig_policy_decide(const struct mig_policy *p, const struct mig_policy_state *in,
 		       uint64_t left, double rate, struct mig_policy_state *out,
@@ -92,6 +99,17 @@ struct mig_guest_ops {
 };
 /* A simulated guest: type XCD_SIM, one XCD_SIM_VCPU record per vCPU. */
 extern const struct mig_guest_ops mig_guest_sim;
+/* A PVH guest (hvmguest.c): type X86_HVM, as Xen 4.17's libxc writes one:
+ * X86_CPUID_POLICY and X86_MSR_POLICY before STATIC_DATA_END; after the
+ * memory X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS. */
+extern const struct mig_guest_ops mig_guest_pvh;
+/* The records of a guest of hv's type HV_TYPE (enum hv_domain_type): PVH's
+ * on either backend; a PV guest's are a simulated guest's (xcd does not
+ * save a PV guest on Xen yet: the engine refuses its page tables). */
+const struct mig_guest_ops *mig_guest_of(uint32_t hv_type);
+/* The HVM params a PVH guest's stream carries (libxc's list, its order). */
+#define MIG_HVM_NR_SAVED 16
+extern const uint32_t mig_hvm_params[MIG_HVM_NR_SAVED];
 
 /* Where a migration is, for its progress line. */
 struct mig_precopy_info {
@@ -119,6 +137,14 @@ struct mig_precopy_hooks {
 	 * log-dirty off, which take time a caller waiting to hand over need
 	 * not wait for (NULL: nobody told). */
 	void (*whole)(void *arg, const struct mig_precopy_stats *stats);
+	/* Asked between batches, while OPTS' compression waits for the other
+	 * side's answer (the stream's header asked it, XL_OPTFLAG_XCD_ASKS):
+	 * 1 once it came (the codecs it reads in *CODECS, bits; 0: none), 0
+	 * while it has not, or a negative errno with ERR (the migration
+	 * fails). NULL: nobody is asked, nothing is compressed unless OPTS
+	 * names the codecs. Never asked once the memory is sent: xl's
+	 * receiver answers nothing, and its next message follows the end. */
+	int (*peer_codecs)(void *arg, uint32_t *codecs, char *err, size_t errlen);
 };
 
 struct mig_precopy_opts {
@@ -132,6 +158,14 @@ struct mig_precopy_opts {
 	 * log-dirty does not see. */
 	const uint64_t *final_pfns;
 	uint32_t n_final_pfns;
+	/* Compression (compress.h). OFF: none, a stream xl reads. Else CODECS
+	 * (bits) is what the reader reads, known before: a save file for xcd
+	 * alone (its header then says so, XL_FLAG_XCD_COMPRESSED), or 0: the
+	 * receiver is asked (XL_OPTFLAG_XCD_ASKS) and HOOKS' peer_codecs
+	 * tells its answer; until then, and for a receiver that gives none
+	 * (xl's), nothing is compressed. */
+	enum mig_compress compress;
+	uint32_t codecs;
 };
 
 struct mig_precopy_stats {
@@ -142,6 +176,15 @@ struct mig_precopy_stats {
 	uint64_t bytes;		/* the whole stream */
 	uint32_t throttle;	/* the most taken from the guest, percent */
 	int forced;		/* stopped over the target */
+	double stop_predicted_ms; /* the last round's memory time, as the stop
+				   * decision predicted it (-1: no live stop) */
+	uint64_t z_pages;	/* pages with data sent in compressed batches */
+	uint64_t z_raw;		/* their bytes as they are */
+	uint64_t z_saved;	/* bytes compression kept off the link: those
+				 * batches' records as PAGE_DATA less as they went */
+	uint32_t codecs_used;	/* bits of the codecs that went */
+	int peer_answered;	/* the receiver said what it reads */
+	uint32_t peer_codecs;	/* what it reads (bits) */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC: the start */
 	uint64_t stopped_ns;	/* the guest stopped (0: it was stopped already) */
 	uint64_t end_ns;	/* the stream's end written */
@@ -151,14 +194,15 @@ struct mig_precopy_stats {
 /*
  * Writes DOMID's guest as a whole xl save file to O: xl's header with CONFIG
  * (CONFIG_LEN bytes with its NUL; 0: none), libxl's and libxc's headers,
- * G's static records, STATIC_DATA_END, its memory, G's state records,
+ * G's static records (G NULL: the records of the domain's type,
+ * mig_guest_of), STATIC_DATA_END, its memory, G's state records,
  * libxc's END, libxl's END; flushed. Live: round 0 with log-dirty on, the
  * policy's rounds, HOOKS' suspend, the last round (OPTS' final pfns with
  * it), log-dirty off. Not live: the guest must be paused or shut down; one
  * pass. Whatever happens, a cap it set is lifted and log-dirty is off at
  * the end; a guest it stopped stays stopped (the caller's to resume).
  * -ETIMEDOUT when the policy gave up (abort), ERR saying why; other errors
- * as mig_save_sim's. STATS (may be NULL) filled either way.
+ * as mig_save's. STATS (may be NULL) filled either way.
  */
 int mig_precopy(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
 		uint32_t config_len, const struct mig_guest_ops *g,

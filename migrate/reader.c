@@ -26,9 +26,12 @@ struct rd {
 	size_t errlen;
 	uint8_t *body;
 	size_t cap;
+	struct mig_z *z;   /* decompression, made at the first compressed record */
+	uint8_t *zbuf;	   /* a compressed record's frame, then its pages */
+	size_t zcap;
 	struct mig_domain dom;
 	/* libxc's place in the stream */
-	int static_end, pv_info, p2m, hvm_context, libxc_done;
+	int static_end, pv_info, p2m, libxc_done;
 };
 
 static const char *const libxc_names[] = {
@@ -48,6 +51,8 @@ const char *mig_libxc_rec_name(uint32_t type, char buf[16])
 		return libxc_names[type];
 	if (type == LIBXC_REC_XCD_SIM_VCPU)
 		return "XCD_SIM_VCPU";
+	if (type == LIBXC_REC_XCD_PAGE_DATA_Z)
+		return "XCD_PAGE_DATA_Z";
 	snprintf(buf, 16, "%#x", type);
 	return buf;
 }
@@ -84,18 +89,6 @@ static int get(struct rd *r, void *p, size_t n, const char *what)
 	return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
 
 /* A record's header and body (LEN already checked against MAX by the
  * caller's table), its padding read and checked away. */
@@ -129,8 +122,8 @@ int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, ui
 		return rc;
 	if (memcmp(h, XL_MAGIC, XL_MAGIC_LEN) != 0)
 		return bad(&r, -EPROTO, "xl header at byte 0: not an xl save file (wrong magic)");
-	uint32_t order = le32(h + 32), mflags = le32(h + 36), oflags = le32(h + 40);
-	uint32_t optlen = le32(h + 44);
+	uint32_t order = mig_le32(h + 32), mflags = mig_le32(h + 36), oflags = mig_le32(h + 40);
+	uint32_t optlen = mig_le32(h + 44);
 	if (order != XL_BYTEORDER)
 		return bad(&r, -EPROTO,
 			   "xl header at byte 32: byte order word %#x, expected %#x (a file of a big-endian host?)",
@@ -141,8 +134,9 @@ int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, ui
 	if (!(mflags & XL_FLAG_STREAMV2))
 		return bad(&r, -EPROTO,
 			   "xl header at byte 36: a legacy (pre-4.6) stream, which xcd does not read");
-	if (oflags)
-		return bad(&r, -EPROTO, "xl header at byte 40: unknown optional flags %#x", oflags);
+	if (oflags & ~XL_OPTFLAGS_KNOWN)
+		return bad(&r, -EPROTO, "xl header at byte 40: unknown optional flags %#x",
+			   oflags & ~XL_OPTFLAGS_KNOWN);
 	if (!optlen)
 		return 0;
 	if (optlen < 4 || optlen - 4 > max_config)
@@ -152,7 +146,7 @@ int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, ui
 	uint8_t lb[4];
 	if ((rc = get(&r, lb, 4, "xl config length")) < 0)
 		return rc;
-	uint32_t clen = le32(lb);
+	uint32_t clen = mig_le32(lb);
 	if (clen != optlen - 4)
 		return bad(&r, -EPROTO,
 			   "xl config length at byte 48: %u bytes, the optional data holds %u", clen,
@@ -211,9 +205,9 @@ static int libxc_headers(struct rd *r)
 	uint16_t shift;
 	memcpy(&shift, dh + 4, 2);
 	r->dom.libxc_version = ver;
-	r->dom.type = le32(dh);
-	r->dom.xen_major = le32(dh + 8);
-	r->dom.xen_minor = le32(dh + 12);
+	r->dom.type = mig_le32(dh);
+	r->dom.xen_major = mig_le32(dh + 8);
+	r->dom.xen_minor = mig_le32(dh + 12);
 	if (r->dom.type != LIBXC_DOM_X86_PV && r->dom.type != LIBXC_DOM_X86_HVM &&
 	    r->dom.type != LIBXC_DOM_XCD_SIM)
 		return bad(r, -EPROTO, "libxc domain header at byte %llu: unknown guest type %#x",
@@ -273,6 +267,10 @@ static int rtype_of(uint32_t type, struct rtype *t)
 		*t = (struct rtype){ T_SIM, 9, 8 + 8192, 0, 1 };
 		return 0;
 	}
+	if (type == LIBXC_REC_XCD_PAGE_DATA_Z) {
+		*t = (struct rtype){ T_ALL, XCD_PAGE_Z_HEAD + 8 + 1, LIBXC_REC_LENGTH_MAX, 0, 1 };
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -285,7 +283,7 @@ static uint32_t type_bit(uint32_t dom_type)
 static int page_count(struct rd *r, const uint8_t *body, uint32_t len, uint64_t at,
 		      uint32_t *count)
 {
-	*count = le32(body);
+	*count = mig_le32(body);
 	if (!*count || *count > PAGE_DATA_MAX_COUNT)
 		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: count %u (1 to %u allowed)",
 			   (unsigned long long)at, *count, PAGE_DATA_MAX_COUNT);
@@ -302,15 +300,15 @@ static int has_data(uint64_t w)
 	return t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
 }
 
-/* PAGE_DATA's COUNT pfn words at WORDS checked (types, bounds), into PFNS
- * (host order), and LEN against them: the pages with data in *NDATA. */
-static int page_pfns(struct rd *r, const uint8_t *words, uint32_t count, uint32_t len,
+/* A page record's COUNT pfn words at WORDS checked (types, bounds), into
+ * PFNS (host order): the pages with data in *NDATA. */
+static int pfn_words(struct rd *r, const char *name, const uint8_t *words, uint32_t count,
 		     uint64_t at, uint64_t *pfns, uint64_t *ndata_out)
 {
 	uint64_t max_pfn = r->opts->max_pfn ? r->opts->max_pfn : PFN_MASK;
 	uint64_t ndata = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t w = le64(words + 8ull * i);
+		uint64_t w = mig_le64(words + 8ull * i);
 		unsigned t = (unsigned)(w >> PFN_TYPE_SHIFT);
 		uint64_t pfn = w & PFN_MASK;
 		int pt = (t >= PFINFO_L1TAB && t <= PFINFO_L4TAB) ||
@@ -318,17 +316,29 @@ static int page_pfns(struct rd *r, const uint8_t *words, uint32_t count, uint32_
 		if (!(t == PFINFO_NOTAB || t >= PFINFO_BROKEN || pt) ||
 		    (pt && r->dom.type != LIBXC_DOM_X86_PV))
 			return bad(r, -EPROTO,
-				   "record PAGE_DATA at byte %llu: pfn %llu has page type %#x, not one of a %s guest's",
-				   (unsigned long long)at, (unsigned long long)pfn, t,
+				   "record %s at byte %llu: pfn %llu has page type %#x, not one of a %s guest's",
+				   name, (unsigned long long)at, (unsigned long long)pfn, t,
 				   r->dom.type == LIBXC_DOM_X86_PV ? "PV" : "non-PV");
 		if (pfn > max_pfn)
 			return bad(r, -EPROTO,
-				   "record PAGE_DATA at byte %llu: pfn %llu beyond the guest's last, %llu",
-				   (unsigned long long)at, (unsigned long long)pfn,
+				   "record %s at byte %llu: pfn %llu beyond the guest's last, %llu",
+				   name, (unsigned long long)at, (unsigned long long)pfn,
 				   (unsigned long long)max_pfn);
 		ndata += (uint64_t)has_data(w);
 		pfns[i] = w;
 	}
+	*ndata_out = ndata;
+	return 0;
+}
+
+/* PAGE_DATA's pfn words checked (pfn_words), and LEN against them. */
+static int page_pfns(struct rd *r, const uint8_t *words, uint32_t count, uint32_t len,
+		     uint64_t at, uint64_t *pfns, uint64_t *ndata_out)
+{
+	uint64_t ndata;
+	int rc = pfn_words(r, "PAGE_DATA", words, count, at, pfns, &ndata);
+	if (rc < 0)
+		return rc;
 	if (8 + 8ull * count + ndata * 4096 != len)
 		return bad(r, -EPROTO,
 			   "record PAGE_DATA at byte %llu: %u bytes for %u pfns and %llu pages of data",
@@ -349,6 +359,35 @@ static int page_data(struct rd *r, uint32_t len, uint64_t at)
 		rc = r->v->pages(r->v->ctx, count, pfns, r->body + 8 + 8ull * count, r->err,
 				 r->errlen);
 	return rc;
+}
+
+/* A page record's pages with data where the visitor says (page_dst), a run
+ * of consecutive pfns at a time: from DATA (decompressed), or (DATA NULL)
+ * read straight there from the stream, WHAT naming them. */
+static int place_runs(struct rd *r, uint32_t count, const uint64_t *pfns, const uint8_t *data,
+		      const char *what)
+{
+	for (uint32_t i = 0, run; i < count; i += run) {
+		run = 1;
+		if (!has_data(pfns[i]))
+			continue;
+		uint64_t pfn = pfns[i] & PFN_MASK;
+		while (i + run < count && has_data(pfns[i + run]) &&
+		       (pfns[i + run] & PFN_MASK) == pfn + run)
+			run++;
+		uint8_t *dst = r->v->page_dst(r->v->ctx, pfn, run, r->err, r->errlen);
+		if (!dst)
+			return -EIO;
+		size_t n = (size_t)run * 4096u;
+		int rc = data ? 0 : get(r, dst, n, what);
+		if (rc < 0)
+			return rc;
+		if (data) {
+			memcpy(dst, data, n);
+			data += n;
+		}
+	}
+	return 0;
 }
 
 /* PAGE_DATA read in two steps: its count and pfns into the body buffer and
@@ -384,22 +423,131 @@ static int page_data_direct(struct rd *r, uint32_t len, uint64_t at)
 		return rc;
 	snprintf(what, sizeof(what), "record PAGE_DATA at byte %llu: its pages",
 		 (unsigned long long)at);
-	for (uint32_t i = 0, run; i < count; i += run) {
-		run = 1;
-		if (!has_data(pfns[i]))
-			continue;
-		uint64_t pfn = pfns[i] & PFN_MASK;
-		while (i + run < count && has_data(pfns[i + run]) &&
-		       (pfns[i + run] & PFN_MASK) == pfn + run)
-			run++;
-		uint8_t *dst = r->v->page_dst(r->v->ctx, pfn, run, r->err, r->errlen);
-		if (!dst)
-			return -EIO;
-		if ((rc = get(r, dst, (size_t)run * 4096u, what)) < 0)
-			return rc;
-	}
+	if ((rc = place_runs(r, count, pfns, NULL, what)) < 0)
+		return rc;
 	if (r->v->pages)
 		return r->v->pages(r->v->ctx, count, pfns, NULL, r->err, r->errlen);
+	return 0;
+}
+
+/* Room for N bytes in the buffer at *BUF (*CAP): 0, or -ENOMEM said for
+ * the record at AT. */
+static int grow(struct rd *r, uint8_t **buf, size_t *cap, size_t n, const char *name,
+		uint64_t at)
+{
+	if (n <= *cap)
+		return 0;
+	uint8_t *b = realloc(*buf, n);
+	if (!b)
+		return bad(r, -ENOMEM, "record %s at byte %llu: no memory for %zu bytes", name,
+			   (unsigned long long)at, n);
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
+/* XCD_PAGE_DATA_Z's header (at H): its count, codec and raw length against
+ * LEN, before anything is allocated from them: the frame's length in *FLEN. */
+static int page_z_head(struct rd *r, const uint8_t *h, uint32_t len, uint64_t at,
+		       uint32_t *count, uint32_t *flen)
+{
+	static const char name[] = "record XCD_PAGE_DATA_Z";
+	uint32_t codec = mig_le32(h + 4), raw = mig_le32(h + 8);
+	char b[24];
+	*count = mig_le32(h);
+	if (!*count || *count > PAGE_DATA_MAX_COUNT)
+		return bad(r, -EPROTO, "%s at byte %llu: count %u (1 to %u allowed)", name,
+			   (unsigned long long)at, *count, PAGE_DATA_MAX_COUNT);
+	if (!mig_z_bound(codec, 4096))
+		return bad(r, -EPROTO, "%s at byte %llu: compressed with %s, which this xcd does "
+			   "not read", name, (unsigned long long)at, mig_codec_name(codec, b));
+	if (mig_le32(h + 12))
+		return bad(r, -EPROTO, "%s at byte %llu: reserved word %#x, not 0", name,
+			   (unsigned long long)at, mig_le32(h + 12));
+	if (!raw || raw % 4096 || raw / 4096 > *count)
+		return bad(r, -EPROTO, "%s at byte %llu: %u bytes of pages for %u pfns", name,
+			   (unsigned long long)at, raw, *count);
+	uint64_t fixed = XCD_PAGE_Z_HEAD + 8ull * *count;
+	if (fixed >= len || len - fixed > mig_z_bound(codec, raw))
+		return bad(r, -EPROTO, "%s at byte %llu: %u bytes for %u pfns and a %s frame of "
+			   "%u bytes of pages (at most %zu)", name, (unsigned long long)at, len,
+			   *count, mig_codec_name(codec, b), raw, mig_z_bound(codec, raw));
+	*flen = (uint32_t)(len - fixed);
+	return 0;
+}
+
+/* Where the frame is decompressed to: straight into place when the pages
+ * with data are one run and the visitor places pages, else the buffer
+ * after the frame (copied into place, or given to the visitor). */
+static uint8_t *page_z_dst(struct rd *r, uint32_t count, const uint64_t *pfns, uint64_t ndata,
+			   size_t frame_room, int *placed)
+{
+	uint32_t first = 0;
+	while (!has_data(pfns[first]))
+		first++;
+	uint64_t pfn = pfns[first] & PFN_MASK, seen = 0;
+	int run = 1;
+	for (uint32_t i = first; i < count && run; i++)
+		if (has_data(pfns[i]))
+			run = (pfns[i] & PFN_MASK) == pfn + seen++;
+	*placed = run && r->v->page_dst;
+	if (*placed)
+		return r->v->page_dst(r->v->ctx, pfn, (uint32_t)ndata, r->err, r->errlen);
+	return r->zbuf + frame_room;
+}
+
+/* XCD_PAGE_DATA_Z: its header, pfns and frame length checked as PAGE_DATA's
+ * are, then its frame read and decompressed (checked whole: codec, size,
+ * checksum) before a page of it goes anywhere. */
+static int page_data_z(struct rd *r, uint32_t len, uint64_t at)
+{
+	char what[96], why[200];
+	uint8_t h[XCD_PAGE_Z_HEAD];
+	uint32_t count = 0, flen = 0;
+	uint64_t ndata;
+	snprintf(what, sizeof(what), "record XCD_PAGE_DATA_Z at byte %llu: its header",
+		 (unsigned long long)at);
+	int rc = get(r, h, sizeof(h), what);
+	if (rc == 0)
+		rc = page_z_head(r, h, len, at, &count, &flen);
+	if (rc == 0)
+		rc = grow(r, &r->body, &r->cap, 8ull * count, "XCD_PAGE_DATA_Z", at);
+	if (rc < 0)
+		return rc;
+	uint64_t *pfns = (uint64_t *)r->body;
+	snprintf(what, sizeof(what), "record XCD_PAGE_DATA_Z at byte %llu: its pfns",
+		 (unsigned long long)at);
+	if ((rc = get(r, r->body, 8ull * count, what)) < 0 ||
+	    (rc = pfn_words(r, "XCD_PAGE_DATA_Z", r->body, count, at, pfns, &ndata)) < 0)
+		return rc;
+	if (ndata * 4096 != mig_le32(h + 8))
+		return bad(r, -EPROTO, "record XCD_PAGE_DATA_Z at byte %llu: %u bytes of pages, "
+			   "its pfns have %llu pages with data", (unsigned long long)at,
+			   mig_le32(h + 8), (unsigned long long)ndata);
+	size_t padded = ((size_t)flen + (len % 8 ? 8 - len % 8 : 0) + 7) & ~(size_t)7;
+	if ((rc = grow(r, &r->zbuf, &r->zcap, padded + ndata * 4096, "XCD_PAGE_DATA_Z", at)) < 0)
+		return rc;
+	snprintf(what, sizeof(what), "record XCD_PAGE_DATA_Z at byte %llu: its frame",
+		 (unsigned long long)at);
+	if ((rc = get(r, r->zbuf, flen + (len % 8 ? 8 - len % 8 : 0), what)) < 0)
+		return rc;
+	if (!r->z && mig_z_new(&r->z) < 0)
+		return bad(r, -ENOMEM, "record XCD_PAGE_DATA_Z at byte %llu: no memory",
+			   (unsigned long long)at);
+	int placed;
+	uint8_t *dst = page_z_dst(r, count, pfns, ndata, padded, &placed);
+	if (!dst)
+		return -EIO;
+	rc = mig_z_decompress(r->z, mig_le32(h + 4), r->zbuf, flen, dst, ndata * 4096, why,
+			      sizeof(why));
+	if (rc < 0)
+		return bad(r, rc, "record XCD_PAGE_DATA_Z at byte %llu: %s", (unsigned long long)at,
+			   why);
+	if (r->v->page_dst && !placed && (rc = place_runs(r, count, pfns, dst, NULL)) < 0)
+		return rc;
+	if (r->v->pages)
+		return r->v->pages(r->v->ctx, count, pfns, r->v->page_dst ? NULL : dst, r->err,
+				   r->errlen);
 	return 0;
 }
 
@@ -420,9 +568,9 @@ static int check_body(struct rd *r, uint32_t type, uint32_t len, uint64_t at, co
 		if (!r->pv_info)
 			return bad(r, -EPROTO, "record %s at byte %llu: before X86_PV_INFO", name,
 				   (unsigned long long)at);
-		if (le32(b) > le32(b + 4) || (len - 8) % 8)
+		if (mig_le32(b) > mig_le32(b + 4) || (len - 8) % 8)
 			return bad(r, -EPROTO, "record %s at byte %llu: pfns %u to %u in %u bytes",
-				   name, (unsigned long long)at, le32(b), le32(b + 4), len);
+				   name, (unsigned long long)at, mig_le32(b), mig_le32(b + 4), len);
 		r->p2m = 1;
 		return 0;
 	case LIBXC_REC_X86_PV_VCPU_BASIC:
@@ -430,38 +578,35 @@ static int check_body(struct rd *r, uint32_t type, uint32_t len, uint64_t at, co
 	case LIBXC_REC_X86_PV_VCPU_XSAVE:
 	case LIBXC_REC_X86_PV_VCPU_MSRS:
 	case LIBXC_REC_XCD_SIM_VCPU:
-		if (le32(b) >= max_vcpus)
+		if (mig_le32(b) >= max_vcpus)
 			return bad(r, -EPROTO, "record %s at byte %llu: vCPU %u (the guest has %u)",
-				   name, (unsigned long long)at, le32(b), max_vcpus);
+				   name, (unsigned long long)at, mig_le32(b), max_vcpus);
 		return 0;
 	case LIBXC_REC_X86_TSC_INFO:
-		if (le32(b) > X86_TSC_MODE_MAX)
+		if (mig_le32(b) > X86_TSC_MODE_MAX)
 			return bad(r, -EPROTO, "record %s at byte %llu: TSC mode %u", name,
-				   (unsigned long long)at, le32(b));
+				   (unsigned long long)at, mig_le32(b));
 		return 0;
 	case LIBXC_REC_HVM_PARAMS: {
 		if (!len)
 			return 0; /* the errata: Xen 4.6-4.8 wrote empty ones */
-		uint32_t count = le32(b);
+		uint32_t count = mig_le32(b);
 		if (len < 8 || (uint64_t)8 + (uint64_t)count * HVM_PARAM_ENTRY_LEN != len)
 			return bad(r, -EPROTO, "record %s at byte %llu: %u parameters in %u bytes",
 				   name, (unsigned long long)at, count, len);
 		for (uint32_t i = 0; i < count; i++) {
-			uint64_t idx = le64(b + 8 + 16ull * i);
+			uint64_t idx = mig_le64(b + 8 + 16ull * i);
 			if (idx >= HVM_NR_PARAMS)
 				return bad(r, -EPROTO,
 					   "record %s at byte %llu: parameter index %llu (Xen has %u)",
 					   name, (unsigned long long)at, (unsigned long long)idx,
 					   HVM_NR_PARAMS);
 		}
-		if (r->hvm_context)
-			return bad(r, -EPROTO, "record %s at byte %llu: after HVM_CONTEXT", name,
-				   (unsigned long long)at);
+		/* After HVM_CONTEXT too: the specification wants them before, but
+		 * Xen 4.17's libxc writes them after (x86_hvm_end_of_checkpoint)
+		 * and its restore sets the context last whatever the order. */
 		return 0;
 	}
-	case LIBXC_REC_HVM_CONTEXT:
-		r->hvm_context = 1;
-		return 0;
 	case LIBXC_REC_X86_CPUID_POLICY:
 	case LIBXC_REC_X86_MSR_POLICY: {
 		uint32_t unit = type == LIBXC_REC_X86_CPUID_POLICY ? X86_CPUID_LEAF_LEN
@@ -476,6 +621,13 @@ static int check_body(struct rd *r, uint32_t type, uint32_t len, uint64_t at, co
 	return 0;
 }
 
+/* The static data is whole (its record read, or inferred in version 2). */
+static int static_data_end(struct rd *r)
+{
+	r->static_end = 1;
+	return r->v->static_end ? r->v->static_end(r->v->ctx, r->err, r->errlen) : 0;
+}
+
 static int libxc_record(struct rd *r, int *end)
 {
 	uint8_t h[8];
@@ -483,7 +635,7 @@ static int libxc_record(struct rd *r, int *end)
 	int rc = get(r, h, 8, "libxc record header");
 	if (rc < 0)
 		return rc;
-	uint32_t type = le32(h), len = le32(h + 4);
+	uint32_t type = mig_le32(h), len = mig_le32(h + 4);
 	char nb[16];
 	const char *name = mig_libxc_rec_name(type, nb);
 	struct rtype t;
@@ -514,17 +666,21 @@ static int libxc_record(struct rd *r, int *end)
 			   (unsigned long long)at, len, t.min, t.max);
 	/* Version 2 has no STATIC_DATA_END: memory's first record stands for it. */
 	if (!r->static_end && r->dom.libxc_version == 2 &&
-	    (type == LIBXC_REC_PAGE_DATA || type == LIBXC_REC_X86_PV_P2M_FRAMES))
-		r->static_end = 1;
+	    (type == LIBXC_REC_PAGE_DATA || type == LIBXC_REC_X86_PV_P2M_FRAMES) &&
+	    (rc = static_data_end(r)) < 0)
+		return rc;
 	if (t.is_static && r->static_end)
 		return bad(r, -EPROTO, "record %s at byte %llu: after STATIC_DATA_END", name,
 			   (unsigned long long)at);
 	if (t.is_dynamic && !r->static_end)
 		return bad(r, -EPROTO, "record %s at byte %llu: before STATIC_DATA_END", name,
 			   (unsigned long long)at);
-	if (type == LIBXC_REC_PAGE_DATA && r->dom.type == LIBXC_DOM_X86_PV && !r->p2m)
-		return bad(r, -EPROTO, "record PAGE_DATA at byte %llu: before X86_PV_P2M_FRAMES",
+	if ((type == LIBXC_REC_PAGE_DATA || type == LIBXC_REC_XCD_PAGE_DATA_Z) &&
+	    r->dom.type == LIBXC_DOM_X86_PV && !r->p2m)
+		return bad(r, -EPROTO, "record %s at byte %llu: before X86_PV_P2M_FRAMES", name,
 			   (unsigned long long)at);
+	if (type == LIBXC_REC_XCD_PAGE_DATA_Z)
+		return page_data_z(r, len, at);
 	if (type == LIBXC_REC_PAGE_DATA && r->v->page_dst)
 		return page_data_direct(r, len, at);
 	if ((rc = body(r, len, name, at)) < 0)
@@ -533,10 +689,8 @@ static int libxc_record(struct rd *r, int *end)
 		*end = 1;
 		return 0;
 	}
-	if (type == LIBXC_REC_STATIC_DATA_END) {
-		r->static_end = 1;
-		return 0;
-	}
+	if (type == LIBXC_REC_STATIC_DATA_END)
+		return static_data_end(r);
 	if (type == LIBXC_REC_PAGE_DATA)
 		return page_data(r, len, at);
 	if ((rc = check_body(r, type, len, at, name)) < 0)
@@ -563,7 +717,7 @@ static int libxl_record(struct rd *r, int *end)
 	int rc = get(r, h, 8, "libxl record header");
 	if (rc < 0)
 		return rc;
-	uint32_t type = le32(h), len = le32(h + 4);
+	uint32_t type = mig_le32(h), len = mig_le32(h + 4);
 	char nb[16];
 	const char *name = mig_libxl_rec_name(type, nb);
 	switch (type) {
@@ -672,6 +826,8 @@ int mig_read_libxl(struct mig_in *in, const struct mig_read_opts *opts,
 			.err = err, .errlen = errlen };
 	int rc = libxl_stream(&r);
 	free(r.body);
+	free(r.zbuf);
+	mig_z_free(r.z);
 	return rc;
 }
 

@@ -6,7 +6,9 @@
  * the libxc image header and the libxl header (big-endian). */
 #ifndef XCD_MIGRATE_STREAM_H
 #define XCD_MIGRATE_STREAM_H
+#include <endian.h>
 #include <stdint.h>
+#include <string.h>
 
 /* xl's save-file header: 32 bytes of magic, then four u32 in the saving
  * host's order, then optional_data_len bytes: u32 config length and the
@@ -17,7 +19,15 @@
 #define XL_BYTEORDER 0x01020304u
 #define XL_FLAG_JSON (1u << 0)
 #define XL_FLAG_STREAMV2 (1u << 1)
-#define XL_FLAGS_KNOWN (XL_FLAG_JSON | XL_FLAG_STREAMV2)
+/* xcd's own flags (migrate/README.md, "Compression"), at the top of each
+ * word, far from xl's. Mandatory: the file may hold XCD_PAGE_DATA_Z records
+ * (a save xcd compressed: xl refuses it at its header, naming the flag).
+ * Optional (xl ignores optional flags): the sender is xcd and takes the
+ * receiver's "XCD reads" answer on the way back (pipe.h). */
+#define XL_FLAG_XCD_COMPRESSED (1u << 31)
+#define XL_FLAGS_KNOWN (XL_FLAG_JSON | XL_FLAG_STREAMV2 | XL_FLAG_XCD_COMPRESSED)
+#define XL_OPTFLAG_XCD_ASKS (1u << 31)
+#define XL_OPTFLAGS_KNOWN XL_OPTFLAG_XCD_ASKS
 
 /* libxl's stream (version 2). */
 #define LIBXL_IDENT 0x4c6962786c466d74ull /* "LibxlFmt" */
@@ -71,6 +81,11 @@ enum libxc_rec {
 	/* xcd's: a simulated guest's vCPU context (u32 vcpu, u32 0, the blob
 	 * hv_vcpu_get_context gives). "XC" then 1. */
 	LIBXC_REC_XCD_SIM_VCPU = 0x58430001u,
+	/* xcd's: a batch of pages whose data is compressed as one frame (u32
+	 * count, u32 codec, u32 raw length, u32 0, the pfn words as
+	 * PAGE_DATA's, the frame). "XC" then 2. Mandatory: a reader that does
+	 * not know it refuses it. */
+	LIBXC_REC_XCD_PAGE_DATA_Z = 0x58430002u,
 };
 #define LIBXC_REC_OPTIONAL 0x80000000u
 /* libxc's own bound on a record (xg_sr_common.h): 128 MiB. */
@@ -91,6 +106,8 @@ enum pfinfo {
 };
 /* Pages in one PAGE_DATA record xcd writes (libxc writes 1024 at most). */
 #define MIG_BATCH_PAGES 1024u
+/* XCD_PAGE_DATA_Z's header before its pfns. */
+#define XCD_PAGE_Z_HEAD 16u
 
 /* Sizes Xen's headers give (public/arch-x86/xen.h, domctl.h). */
 #define X86_CPUID_LEAF_LEN 24 /* xen_cpuid_leaf_t */
@@ -99,4 +116,28 @@ enum pfinfo {
 #define HVM_PARAM_ENTRY_LEN 16
 #define HVM_NR_PARAMS 39 /* public/hvm/params.h, 4.17 */
 #define X86_TSC_MODE_MAX 3 /* Xen's TSC_MODE_* numbers are 0..3 (xen/include/asm-x86/time.h) */
+
+/* Little-endian fields of records, at any alignment. */
+static inline uint32_t mig_le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+static inline uint64_t mig_le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+static inline void mig_put_le32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, 4);
+}
+static inline void mig_put_le64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, 8);
+}
 #endif

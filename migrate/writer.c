@@ -12,11 +12,17 @@ static int put32(struct mig_out *o, uint32_t v)
 
 int mig_write_xl_header(struct mig_out *o, const char *config, uint32_t len)
 {
+	return mig_write_xl_header_flags(o, config, len, 0, 0);
+}
+
+int mig_write_xl_header_flags(struct mig_out *o, const char *config, uint32_t len,
+			      uint32_t mflags, uint32_t oflags)
+{
 	uint8_t h[XL_HEADER_LEN];
-	uint32_t flags = XL_FLAG_STREAMV2 | (len ? XL_FLAG_JSON : 0);
+	uint32_t flags = XL_FLAG_STREAMV2 | (len ? XL_FLAG_JSON : 0) | mflags;
 	/* xl writes the u32s in the host's order; xcd runs on little-endian
 	 * hosts only, as Xen's x86 tools do, so that order is little. */
-	uint32_t w[4] = { htole32(XL_BYTEORDER), htole32(flags), 0,
+	uint32_t w[4] = { htole32(XL_BYTEORDER), htole32(flags), htole32(oflags),
 			  htole32(len ? 4 + len : 4) };
 	if (len > UINT32_MAX - 4)
 		return -EFBIG;
@@ -94,6 +100,26 @@ static int has_data(uint64_t pfn)
 	return t != PFINFO_XALLOC && t != PFINFO_XTAB && t != PFINFO_BROKEN;
 }
 
+/* A page record's header: type, length, then HEAD (its fields before the
+ * pfns), then the COUNT pfn words. */
+static int page_head(struct mig_out *o, uint32_t type, uint32_t len, const uint32_t *head,
+		     unsigned nhead, uint32_t count, const uint64_t *pfns)
+{
+	uint64_t words[64];
+	int rc = put32(o, type);
+	if (rc == 0)
+		rc = put32(o, len);
+	for (unsigned i = 0; rc == 0 && i < nhead; i++)
+		rc = put32(o, head[i]);
+	for (uint32_t i = 0; rc == 0 && i < count; i += 64) {
+		uint32_t n = count - i < 64 ? count - i : 64;
+		for (uint32_t k = 0; k < n; k++)
+			words[k] = htole64(pfns[i + k]);
+		rc = mig_out_write(o, words, n * 8u);
+	}
+	return rc;
+}
+
 int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns,
 			 const uint8_t *const *pages)
 {
@@ -102,24 +128,36 @@ int mig_write_page_batch(struct mig_out *o, uint32_t count, const uint64_t *pfns
 	uint32_t ndata = 0;
 	for (uint32_t i = 0; i < count; i++)
 		ndata += has_data(pfns[i]);
-	uint32_t len = 8 + 8 * count + ndata * 4096u;
-	int rc = put32(o, LIBXC_REC_PAGE_DATA);
-	if (rc == 0)
-		rc = put32(o, len);
-	if (rc == 0)
-		rc = put32(o, count);
-	if (rc == 0)
-		rc = put32(o, 0);
-	for (uint32_t i = 0; rc == 0 && i < count; i++) {
-		uint64_t v = htole64(pfns[i]);
-		rc = mig_out_write(o, &v, 8);
-	}
-	/* Pages next to each other in memory (a round 0's) go as one write. */
+	uint32_t head[2] = { count, 0 };
+	int rc = page_head(o, LIBXC_REC_PAGE_DATA, 8 + 8 * count + ndata * 4096u, head, 2, count,
+			   pfns);
+	/* Pages next to each other in memory (a round 0's) go as one write,
+	 * handed over without a copy where the output can (mio.h). */
 	for (uint32_t i = 0, run; rc == 0 && i < ndata; i += run) {
 		for (run = 1; i + run < ndata && pages[i + run] == pages[i] + run * 4096u; run++)
 			;
-		rc = mig_out_write(o, pages[i], (size_t)run * 4096u);
+		rc = mig_out_write_pages(o, pages[i], (size_t)run * 4096u);
 	}
+	return rc;
+}
+
+int mig_write_page_z(struct mig_out *o, uint32_t codec, uint32_t count, const uint64_t *pfns,
+		     const uint8_t *frame, uint32_t frame_len)
+{
+	if (!count || count > MIG_BATCH_PAGES || !frame_len)
+		return -EINVAL;
+	uint32_t ndata = 0;
+	for (uint32_t i = 0; i < count; i++)
+		ndata += has_data(pfns[i]);
+	uint64_t len = XCD_PAGE_Z_HEAD + 8ull * count + frame_len;
+	if (!ndata || len > LIBXC_REC_LENGTH_MAX)
+		return -EINVAL;
+	uint32_t head[4] = { count, codec, ndata * 4096u, 0 };
+	int rc = page_head(o, LIBXC_REC_XCD_PAGE_DATA_Z, (uint32_t)len, head, 4, count, pfns);
+	if (rc == 0)
+		rc = mig_out_write(o, frame, frame_len);
+	if (rc == 0 && len % 8)
+		rc = mig_out_zeros(o, 8 - len % 8);
 	return rc;
 }
 

@@ -2,9 +2,9 @@
  * netback: what nethost.h knows of xen-netback: its module parameters, and
  * each vif queue's kernel threads and interrupts with their CPUs.
  *
- * Linux before 6.x cuts thread names at 15 characters (TASK_COMM_LEN), so
- * "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest"; recent kernels show a
- * kernel thread's whole name (the lab's 6.1 does). A thread is matched
+ * Kernels before 5.17 cut thread names at 15 characters (TASK_COMM_LEN),
+ * so "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest" (later ones show a
+ * kernel thread's whole name; the lab's 6.1 does): a thread is matched
  * when its name is NAME-qN- followed by a non-empty prefix of "guest-rx" or
  * "dealloc", NAME being a vif of the host. A name cut before that is
  * ambiguous and left out.

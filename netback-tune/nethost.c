@@ -1,6 +1,7 @@
 /* nethost: reading a host's NICs, bonds and CPUs (see nethost.h). */
 #include "nethost.h"
 #include "../lib/errmsg.h"
+#include "../lib/strv.h"
 #include "route.h"
 #include "sysfile.h"
 #include <errno.h>
@@ -20,18 +21,11 @@ const char *nt_nic_kind_name(enum nt_nic_kind k) { return kind_names[k]; }
 
 int nt_host_note(struct nt_host *h, const char *fmt, ...)
 {
-	char **nn = realloc(h->notes, (h->n_notes + 1) * sizeof(*nn));
-	if (!nn)
-		return -ENOMEM;
-	h->notes = nn;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&h->notes[h->n_notes], fmt, ap);
+	int r = strv_vaddf(&h->notes, &h->n_notes, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	h->n_notes++;
-	return 0;
+	return r;
 }
 
 void nt_host_free(struct nt_host *h)
@@ -45,9 +39,7 @@ void nt_host_free(struct nt_host *h)
 	free(h->nics);
 	free(h->nodes);
 	nt_interrupts_free(&h->irqs);
-	for (size_t i = 0; i < h->n_notes; i++)
-		free(h->notes[i]);
-	free(h->notes);
+	strv_free(h->notes, h->n_notes);
 	free(h);
 }
 

@@ -541,8 +541,23 @@ static int op_map(struct conn *k, const struct sim_req *q, const uint8_t *pl,
 		return fail(r, -EINVAL, "map of pfn %llu+%llu: domain %u has %llu pages",
 			    (unsigned long long)a.pfn, (unsigned long long)a.npages, d->domid,
 			    (unsigned long long)d->mem.nr_pages);
+	pthread_mutex_lock(&d->mu);
+	int have = sim_platform_present(d, a.pfn, a.npages);
+	pthread_mutex_unlock(&d->mu);
+	if (!have)
+		return fail(r, -EINVAL, "map of pfn %llu+%llu: domain %u does not have all these pages (populate them first)",
+			    (unsigned long long)a.pfn, (unsigned long long)a.npages, d->domid);
 	r->fd = d->mem.fd;
 	return 0;
+}
+
+/* TSC_GET to POPULATE: the domain's platform state (platform.c). */
+static int op_platform(struct conn *k, const struct sim_req *q, const uint8_t *pl,
+		       struct reply *r, struct sim_domain *d)
+{
+	char err[SIM_ERRMSG_MAX] = "";
+	int rc = sim_platform_op(d, q->op, pl, q->len, &r->data, &r->len, err, sizeof(err));
+	return rc < 0 ? fail(r, rc, "domain %u: %s", d->domid, err) : 0;
 }
 
 static const struct {
@@ -583,6 +598,15 @@ static const struct {
 	[SIM_OP_LOGDIRTY_DISABLE] = { op_logdirty_mode, true },
 	[SIM_OP_LOGDIRTY_BITMAP] = { op_logdirty_bitmap, true },
 	[SIM_OP_MAP] = { op_map, true },
+	[SIM_OP_TSC_GET] = { op_platform, true },
+	[SIM_OP_TSC_SET] = { op_platform, true },
+	[SIM_OP_PARAM_GET] = { op_platform, true },
+	[SIM_OP_PARAM_SET] = { op_platform, true },
+	[SIM_OP_FEATURES_GET] = { op_platform, true },
+	[SIM_OP_FEATURES_SET] = { op_platform, true },
+	[SIM_OP_MAX_PFN] = { op_platform, true },
+	[SIM_OP_PFN_TYPES] = { op_platform, true },
+	[SIM_OP_POPULATE] = { op_platform, true },
 };
 
 /* One request Q (payload PL) of connection K: its handler fills R. */

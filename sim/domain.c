@@ -45,7 +45,10 @@ static int mem_init(struct sim_mem *m, uint32_t domid, uint64_t kb)
 		goto fail;
 	}
 	m->dirty = calloc(1, (m->nr_pages + 7) / 8);
-	if (!m->dirty) {
+	m->present = calloc(1, (m->nr_pages + 7) / 8);
+	if (!m->dirty || !m->present) {
+		free(m->dirty);
+		free(m->present);
 		rc = -ENOMEM;
 		munmap(m->base, size);
 		goto fail;
@@ -101,6 +104,7 @@ int sim_domain_create(struct sim_host *h, const struct sim_domain_config *cfg, u
 	d->cfg = *cfg;
 	d->max_mem_kb = d->target_kb = d->populated_kb = cfg->max_mem_kb;
 	d->pause_count = 1; /* as Xen: created paused, unpaused after the build */
+	sim_platform_init(d);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -174,8 +178,12 @@ int sim_domain_build(struct sim_domain *d, const char *kernel, uint32_t store_do
 		snprintf(err, errlen, "no free event channel for the store or console");
 		return rc;
 	}
+	sim_platform_populate_all(d);
 	sim_guest_boot(d);
 	const struct sim_guest_header *g = (const struct sim_guest_header *)d->mem.base;
+	pthread_mutex_lock(&d->mu);
+	sim_platform_set_rings(d, g->store_pfn, d->store_port, g->console_pfn, d->console_port);
+	pthread_mutex_unlock(&d->mu);
 	out->store_pfn = g->store_pfn;
 	out->store_port = d->store_port;
 	out->console_pfn = g->console_pfn;
@@ -193,6 +201,15 @@ int sim_domain_restore_finish(struct sim_domain *d, uint32_t store_domid,
 		snprintf(err, errlen, "domain %u is already built", d->domid);
 		return -EEXIST;
 	}
+	/* The guest's program uses all of its memory: a stream that did not
+	 * give every page is not a whole guest. */
+	for (uint64_t p = 0; p < d->mem.nr_pages; p++)
+		if (!sim_platform_present(d, p, 1)) {
+			snprintf(err, errlen, "pfn %llu of its %llu was never populated: the "
+				 "stream did not hold the whole guest", (unsigned long long)p,
+				 (unsigned long long)d->mem.nr_pages);
+			return -EINVAL;
+		}
 	int rc = sim_guest_check(d, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -214,6 +231,7 @@ int sim_domain_restore_finish(struct sim_domain *d, uint32_t store_domid,
 	if (x->balloon_kb && x->balloon_kb <= d->max_mem_kb)
 		d->populated_kb = d->target_kb = x->balloon_kb;
 	d->resumed = 1;
+	sim_platform_set_rings(d, g->store_pfn, g->store_port, g->console_pfn, g->console_port);
 	pthread_mutex_unlock(&d->mu);
 	out->store_pfn = g->store_pfn;
 	out->store_port = g->store_port;
@@ -320,6 +338,8 @@ int sim_domain_resume(struct sim_domain *d)
 		rc = -EINVAL;
 	} else {
 		d->shutdown = 0;
+		if (d->built)
+			sim_xenbus_cancelled(d);
 		pthread_cond_broadcast(&d->run_cv);
 	}
 	pthread_mutex_unlock(&d->mu);
@@ -356,6 +376,7 @@ void sim_domain_destroy(struct sim_host *h, struct sim_domain *d)
 	munmap(d->mem.base, d->mem.nr_pages * SIM_PAGE_SIZE);
 	close(d->mem.fd);
 	free(d->mem.dirty);
+	free(d->mem.present);
 	pthread_cond_destroy(&d->run_cv);
 	pthread_cond_destroy(&d->safe_cv);
 	pthread_mutex_destroy(&d->mu);

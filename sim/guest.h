@@ -73,6 +73,9 @@ struct sim_xenbus {
 	uint32_t scan_type;    /* the scan's next device type */
 	uint32_t action_dev;   /* the device the awaited answer is for */
 	uint32_t truncated;    /* bytes of the awaited answer past in[], dropped */
+	uint32_t suspended;    /* it suspended itself (control/shutdown): a restore
+				* resumes it as Linux resumes, its watches set
+				* again but not its control/feature-* */
 	char in[SIM_XB_INBUF];
 	struct sim_xb_dev dev[SIM_XB_DEVS];
 };

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define SIM_MAGIC 0x4d495358u /* "XSIM" */
-#define SIM_PROTO_VERSION 5u
+#define SIM_PROTO_VERSION 6u
 #define SIM_MAX_PAYLOAD (1u << 20)
 #define SIM_ERRMSG_MAX 200
 
@@ -51,6 +51,16 @@ enum sim_op {
 	SIM_OP_SET_HANDLE,
 	SIM_OP_RESTORE_FINISH,
 	SIM_OP_SET_CAP,
+	/* A domain's platform state and physical memory (sim/platform.c). */
+	SIM_OP_TSC_GET,
+	SIM_OP_TSC_SET,
+	SIM_OP_PARAM_GET,
+	SIM_OP_PARAM_SET,
+	SIM_OP_FEATURES_GET,
+	SIM_OP_FEATURES_SET,
+	SIM_OP_MAX_PFN,
+	SIM_OP_PFN_TYPES,
+	SIM_OP_POPULATE,
 	SIM_OP_MAX
 };
 
@@ -78,6 +88,26 @@ struct sim_map_arg { uint64_t pfn; uint64_t npages; uint32_t prot; uint32_t pad;
 struct sim_evtchn_arg { uint32_t handle; uint32_t val; };
 /* BUILD: followed by the kernel string, NUL-terminated. */
 struct sim_build_arg { uint32_t store_domid; uint32_t console_domid; };
+
+/* TSC_GET's answer and TSC_SET's argument: Xen's domain TSC information
+ * (XEN_DOMCTL_{get,set}tscinfo): mode 0 default, 1 always emulate, 2 native;
+ * khz and elapsed_ns 0 in native mode; a set makes incarnation its value + 1. */
+struct sim_tsc_info { uint32_t mode, khz; uint64_t elapsed_ns; uint32_t incarnation, pad; };
+/* PARAM_GET (index) and PARAM_SET (index, value): a PVH domain's HVM
+ * parameters, Xen's numbers (public/hvm/params.h), below SIM_NR_PARAMS. */
+#define SIM_NR_PARAMS 39
+#define SIM_PARAM_STORE_PFN 1
+#define SIM_PARAM_STORE_EVTCHN 2
+#define SIM_PARAM_CONSOLE_PFN 17
+#define SIM_PARAM_CONSOLE_EVTCHN 18
+struct sim_param_arg { uint32_t index, pad; uint64_t value; };
+/* FEATURES_GET's answer and FEATURES_SET's argument: the domain's CPU
+ * featureset, u32 words (at most SIM_FEATURESET_MAX) in Xen's featureset
+ * order. PFN_TYPES: u64 pfns in (at most SIM_MAX_PFNS), one u8 each out
+ * (SIM_PFN_RAM or SIM_PFN_NONE). POPULATE: u64 pfns (at most SIM_MAX_PFNS). */
+#define SIM_MAX_PFNS 4096
+#define SIM_PFN_RAM 0x0	 /* Xen's XEN_DOMCTL_PFINFO_NOTAB, shifted down */
+#define SIM_PFN_NONE 0xf /* XEN_DOMCTL_PFINFO_XTAB: no page there */
 
 /* HELLO: the client's version; the answer is the server's (one u32 each). */
 
@@ -160,4 +190,6 @@ _Static_assert(sizeof(struct sim_domain_config) == 32, "sim_domain_config");
 _Static_assert(sizeof(struct sim_dominfo) == 72, "sim_dominfo");
 _Static_assert(sizeof(struct sim_vcpuinfo) == 24, "sim_vcpuinfo");
 _Static_assert(sizeof(struct sim_build_result) == 24, "sim_build_result");
+_Static_assert(sizeof(struct sim_tsc_info) == 24, "sim_tsc_info");
+_Static_assert(sizeof(struct sim_param_arg) == 16, "sim_param_arg");
 #endif

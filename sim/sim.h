@@ -22,6 +22,10 @@ struct sim_mem {
 	atomic_flag lock;
 	atomic_int logdirty;
 	uint8_t *dirty; /* one bit per page */
+	/* Pages the domain has (populated): all of them once built; a domain
+	 * made for a restore gets each as the stream's POPULATE asks. MAP of a
+	 * page it has not is refused, as Xen's foreign mapping is. */
+	uint8_t *present; /* one bit per page */
 };
 
 struct sim_domain;
@@ -70,6 +74,12 @@ struct sim_domain {
 	uint64_t populated_kb;	/* memory the guest holds (it balloons to its target) */
 	uint32_t store_port, console_port;
 	int resumed;		/* restored from a stream: vCPU 0's first step resumes xenbus */
+	/* Platform state (platform.c): TSC, HVM parameters (PVH), CPU features. */
+	uint32_t tsc_mode, tsc_khz, tsc_incarnation;
+	int64_t tsc_offset_ns;	/* the guest's time is now less this (modes 0 and 1) */
+	uint64_t params[SIM_NR_PARAMS];
+	uint32_t nr_features;
+	uint32_t features[SIM_FEATURESET_MAX];
 	struct sim_port ports[SIM_MAX_PORTS];
 	struct sim_vcpu *vcpus;
 };
@@ -120,6 +130,23 @@ int sim_domain_alloc_port(struct sim_domain *d, uint32_t remote_domid, uint32_t 
 int sim_vcpu_context(struct sim_domain *d, uint32_t vcpu, struct sim_vcpu_context *get,
 		     const struct sim_vcpu_context *set);
 
+/* platform.c: a domain's platform state and physical memory, the
+ * operations TSC_GET to POPULATE of sim/PROTOCOL.md. */
+#define SIM_HOST_TSC_KHZ 2000000u /* the simulated host's TSC: 2 GHz */
+/* The state a new domain starts with (as Xen's domain creation sets it). */
+void sim_platform_init(struct sim_domain *d);
+/* Every page present (a build gives the domain all its memory). */
+void sim_platform_populate_all(struct sim_domain *d);
+/* Whether pages [pfn, pfn + n) are all present. */
+int sim_platform_present(const struct sim_domain *d, uint64_t pfn, uint64_t n);
+/* The PVH params a build or a restore sets: the store's and console's. */
+void sim_platform_set_rings(struct sim_domain *d, uint64_t store_pfn, uint32_t store_port,
+			    uint64_t console_pfn, uint32_t console_port);
+/* One of those operations on D: payload IN (LEN bytes); the answer in *OUT
+ * (allocated, *OUTLEN bytes; NULL for none). 0, or -errno with ERR. */
+int sim_platform_op(struct sim_domain *d, uint32_t op, const uint8_t *in, uint32_t len,
+		    uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
 /* guest.c: the guest programs run by the vCPU threads. */
 void *sim_vcpu_main(void *arg);
 int sim_guest_parse(const char *kernel, enum sim_program *prog, uint64_t *rate, char *err,
@@ -165,6 +192,9 @@ void sim_xenbus_boot(struct sim_domain *d);
  * as after a ring reset, and sim:kv's request read again. */
 void sim_xenbus_resume(struct sim_domain *d);
 int sim_xenbus_check(struct sim_domain *d, char *err, size_t errlen);
+/* RESUME of a suspended guest in its own domain: its suspend returns
+ * "cancelled", it goes on with its xenstore connection as it was. */
+void sim_xenbus_cancelled(struct sim_domain *d);
 void sim_xenbus_step(struct sim_domain *d);
 
 /* kv.c: the sim:kv program's store, in guest memory from data_pfn. */

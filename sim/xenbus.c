@@ -159,8 +159,12 @@ static void boot_requests(struct xb *b)
 	static const char *const features[] = { "control/feature-poweroff",
 						"control/feature-reboot",
 						"control/feature-suspend" };
-	for (unsigned i = 0; i < 3; i++)
+	/* Linux writes them once, at boot: not when it resumes in a new
+	 * domain after a save it suspended itself for (the toolstack's job
+	 * then: xcd/xs_domain.h, xsd_resumed_features). */
+	for (unsigned i = 0; i < 3 && !b->x->suspended; i++)
 		xb_write(b, features[i], "1");
+	b->x->suspended = 0;
 	xb_watch(b, "control/shutdown", TOKEN_SHUTDOWN);
 	xb_watch(b, "memory/target", TOKEN_TARGET);
 	xb_watch(b, "device", TOKEN_DEVICE);
@@ -539,6 +543,7 @@ static void on_reply(struct xb *b, const struct xsd_sockmsg *h, const char *pl)
 	case XA_CLEAR_SHUTDOWN: {
 		uint32_t reason = action >> XA_REASON_SHIFT;
 		x->shutdowns_seen++;
+		x->suspended = reason == SIM_SHUTDOWN_SUSPEND;
 		console_line(b, "control/shutdown: %s",
 			     reason == SIM_SHUTDOWN_POWEROFF ? "powering off" :
 			     reason == SIM_SHUTDOWN_REBOOT ? "rebooting" : "suspending");
@@ -659,6 +664,14 @@ static void start_again(struct xb *b)
 	}
 	x->phase = XB_BOOT;
 	sim_guest_touch(b->d, b->g->xenbus_pfn);
+}
+
+void sim_xenbus_cancelled(struct sim_domain *d)
+{
+	struct xb b;
+	xb_get(d, &b);
+	b.x->suspended = 0;
+	sim_guest_touch(d, b.g->xenbus_pfn);
 }
 
 void sim_xenbus_resume(struct sim_domain *d)

@@ -283,11 +283,13 @@ static const struct verb verbs[] = {
 	  "Bring the first N vCPUs of DOM online and the others offline\n"
 	  "(cpu/K/availability in xenstore, which the guest follows).",
 	  v_vcpu_set, NULL },
-	{ "save", "[-c] [-p] DOM FILE [CFG]",
+	{ "save", "[-c] [-p] [--compress auto|zstd|lz4|off] DOM FILE [CFG]",
 	  "Save DOM to FILE (xl's save file, written by xcdd: an absolute path is\n"
 	  "given to it, FILE.tmp until whole, 0600), then destroy it. -c: leave\n"
 	  "it running; -p: leave it paused. CFG: the xl.cfg file kept in FILE to\n"
-	  "restore from instead of the domain's own. Simulated guests only (yet).",
+	  "restore from instead of the domain's own. --compress other than off\n"
+	  "(the default): pages compressed, a file for xcd restore only (xl\n"
+	  "refuses it). Simulated guests only (yet).",
 	  v_save, NULL },
 	{ "restore", "[-p] [-e] [-d] [-V] FILE [CFG]",
 	  "Restore the domain saved in FILE (CFG FILE, xl's order, is taken too),\n"
@@ -297,7 +299,8 @@ static const struct verb verbs[] = {
 	  v_restore, NULL },
 	{ "migrate",
 	  "[-s SSHCOMMAND] [-e] [-C CFG] [-p] [--debug] [--downtime MS] [--max-rounds N] "
-	  "[--on-no-converge abort|auto-converge|force] [--bandwidth MB/s] [--json] DOM HOST",
+	  "[--on-no-converge abort|auto-converge|force] [--bandwidth MB/s] "
+	  "[--compress auto|zstd|lz4|off] [--json] DOM HOST",
 	  "Live-migrate DOM to HOST, as xl migrate: `ssh HOST xcd migrate-receive`\n"
 	  "runs there (-s CMD: `CMD HOST xcd migrate-receive`; -s \"\": HOST is the\n"
 	  "whole command) and xl's pipe protocol runs over it. xcdd sends the guest\n"
@@ -306,9 +309,12 @@ static const struct verb verbs[] = {
 	  "(--on-no-converge: auto-converge, the default, slows the guest; abort;\n"
 	  "force), or after --max-rounds (30). Until the receiver has it all and\n"
 	  "both agree, the guest stays here; any failure before leaves it running\n"
-	  "here. -C CFG: the xl.cfg the receiver makes it from; -p: left paused\n"
-	  "there; -e, -F, --live: accepted, no effect. Progress on a terminal, a\n"
-	  "summary at the end (--json: as JSON). Simulated guests only (yet).",
+	  "here. --compress: batches of pages compressed for an xcd receiver that\n"
+	  "says it reads them (never for xl's); auto, the default, only while that\n"
+	  "is faster than the link. -C CFG: the xl.cfg the receiver makes it from;\n"
+	  "-p: left paused there; -e, -F, --live: accepted, no effect. Progress on\n"
+	  "a terminal, a summary at the end with what zero pages and compression\n"
+	  "saved (--json: as JSON). Simulated guests only (yet).",
 	  v_migrate, NULL },
 	{ "migrate-receive", "[-p] [-e] [-d]",
 	  "The receiving end of a migration, run by xcd or xl migrate on this host:\n"

@@ -36,6 +36,9 @@ int cli_call_fds_end(int fd, struct jsonrpc_message *res, cli_note_fn *note, voi
 /* An xl.cfg file's text for VERB, checked to be UTF-8 (it goes as a JSON
  * string); NULL: said why. */
 char *cli_read_cfg(const char *verb, const char *path);
+/* --compress V of VERB: *OUT = V when it is auto, zstd, lz4 or off: 0, or 1
+ * (said). */
+int cli_compress_arg(const char *verb, const char *v, const char **out);
 /* A file's whole text (at most 16 MiB; NULL: said why). */
 char *cli_read_file(const char *path);
 /* {"domid": N} or {"name": S} from a DOM argument (ARG: the string). */

@@ -8,9 +8,13 @@
  * configuration, and hands its standard input and output to its xcdd,
  * which receives the guest and answers the sender. */
 #include "../lib/jsonrpc.h"
+#include "../lib/fdio.h"
 #include "../lib/jsonw.h"
+#include "../lib/uuid.h"
 #include "../migrate/migrate.h"
+#include "../migrate/outcome.h"
 #include "cli.h"
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,8 +35,9 @@ struct migrate_args {
 	const char *ssh, *dom, *host, *cfg_file;
 	bool debug, paused, json;
 	long long downtime, rounds, bandwidth;
-	const char *nc;
+	const char *nc, *compress;
 	char *cfg_text;
+	const char *rune; /* the transport run, which xcdd may run again */
 };
 
 static int gen_migrate(yajl_gen g, void *arg)
@@ -42,7 +47,9 @@ static int gen_migrate(yajl_gen g, void *arg)
 	    (a->downtime && jw_kv_int(g, "downtime_ms", a->downtime)) ||
 	    (a->rounds && jw_kv_int(g, "max_rounds", a->rounds)) ||
 	    (a->bandwidth && jw_kv_int(g, "bandwidth_mbs", a->bandwidth)) ||
-	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)))
+	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)) ||
+	    (a->compress && jw_kv_str(g, "compress", a->compress)) ||
+	    (a->rune && jw_kv_str(g, "transport", a->rune)))
 		return -EINVAL;
 	if (a->cfg_text && (jw_kv_str(g, "config", a->cfg_text) ||
 			    jw_kv_str(g, "config_file", a->cfg_file)))
@@ -71,7 +78,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(o, "-s") || !strcmp(o, "-C") || !strcmp(o, "--downtime") ||
 			     !strcmp(o, "--max-rounds") || !strcmp(o, "--on-no-converge") ||
-			     !strcmp(o, "--bandwidth");
+			     !strcmp(o, "--bandwidth") || !strcmp(o, "--compress");
 		if (takes && !v) {
 			fprintf(stderr, "xcd migrate: %s needs a value\n", o);
 			return 1;
@@ -87,6 +94,8 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		else if (!strcmp(o, "--max-rounds") && (a->rounds = number(o, v, 1000)) < 0)
 			return 1;
 		else if (!strcmp(o, "--bandwidth") && (a->bandwidth = number(o, v, 1000000)) < 0)
+			return 1;
+		else if (!strcmp(o, "--compress") && cli_compress_arg("migrate", v, &a->compress))
 			return 1;
 		else if (!strcmp(o, "--on-no-converge")) {
 			enum mig_no_converge nc;
@@ -201,8 +210,15 @@ static void on_note(const struct jsonrpc_message *n, void *arg)
 	snprintf(id, sizeof(id), "%lld", cli_get_i(n->params, "domid"));
 	if (strcmp(p->dom, cli_get_s(n->params, "name")) != 0 && strcmp(p->dom, id) != 0)
 		return;
-	if (!strcmp(cli_get_s(n->params, "phase"), "handover")) {
+	const char *phase = cli_get_s(n->params, "phase");
+	if (!strcmp(phase, "handover")) {
 		printf("\rMigrating %s: stream sent, waiting for the receiver\033[K", p->dom);
+	} else if (!strcmp(phase, "queued")) {
+		printf("\rMigrating %s: queued, %lld migration(s) before it\033[K", p->dom,
+		       cli_get_i(n->params, "ahead"));
+	} else if (!strcmp(phase, "resolving")) {
+		printf("\rMigrating %s: the pipe broke after the go; asking the receiver whether "
+		       "it runs the guest\033[K", p->dom);
 	} else {
 		double pred = cli_get_d(n->params, "predicted_downtime_ms");
 		char ps[32] = "not known yet";
@@ -235,6 +251,10 @@ static void summary(yajl_val r, bool json)
 		cli_get_i(r, "rounds"), cli_get_i(r, "bytes"), cli_get_i(r, "zero_pages"),
 		cli_get_i(r, "pages"), cli_get_i(r, "final_pages"), slowed,
 		cli_get_b(r, "forced") ? "; stopped over the downtime target" : "");
+	fprintf(stderr, "Saved: %lld bytes by zero pages, %lld by compression (%lld pages "
+		"compressed, with %s; the receiver reads %s)\n", cli_get_i(r, "zero_saved_bytes"),
+		cli_get_i(r, "compress_saved_bytes"), cli_get_i(r, "compressed_pages"),
+		cli_get_s(r, "compressed_with"), cli_get_s(r, "receiver_reads"));
 }
 
 int v_migrate(int fd, int argc, char **argv)
@@ -245,6 +265,7 @@ int v_migrate(int fd, int argc, char **argv)
 	if (a.cfg_file && !(a.cfg_text = cli_read_cfg("migrate", a.cfg_file)))
 		return 1;
 	char *rune = rune_of(&a);
+	a.rune = rune;
 	int send = -1, recv = -1;
 	pid_t pid = rune ? transport(rune, &send, &recv) : -1;
 	if (pid < 0) {
@@ -293,22 +314,52 @@ static int read_exact(int fd, void *p, size_t n)
 	return 0;
 }
 
+static int gen_id(yajl_gen g, void *arg)
+{
+	if (yajl_gen_map_open(g) || jw_kv_str(g, "id", arg))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* xcd's outcome query (migrate/outcome.h), which a sender in doubt after
+ * its go writes where xl's header goes: asked of xcdd, its answer written
+ * back ("unavailable" when xcdd cannot say). 0, or 1 (said). */
+static int answer_query(int fd, const uint8_t id[16])
+{
+	char text[UUID_STR_LEN + 1];
+	struct jsonrpc_message res;
+	enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
+	size_t len;
+	uuid_format(id, text);
+	int rc = cli_call(fd, "domain.migrate_outcome", gen_id, text, &res);
+	if (rc == 0) {
+		const char *s = cli_get_s(res.result, "outcome");
+		o = !strcmp(s, "committed") ? MIG_OUTCOME_COMMITTED
+		    : !strcmp(s, "aborted") ? MIG_OUTCOME_ABORTED : MIG_OUTCOME_UNAVAILABLE;
+		jsonrpc_message_free(&res);
+	}
+	const char *line = mig_outcome_line(o, &len);
+	fprintf(stderr, "migration target: the sender of migration %s asks its outcome: %s\n",
+		text, mig_outcome_name(o));
+	if (fd_write_all(1, line, len) < 0) {
+		fprintf(stderr, "migration target: answering: %s\n", strerror(errno));
+		return 1;
+	}
+	return rc < 0;
+}
+
 /* xl's header and the configuration from standard input, exactly, no byte
- * more (the libxl stream that follows is xcdd's to read): the config's
- * text in *CONFIG, the bytes read in *OFF. 0, or 1 (said). */
-static int read_header(char **config, uint64_t *off)
+ * more (the libxl stream that follows is xcdd's to read), its first
+ * XL_HEADER_LEN bytes read already into FIRST: the config's text in
+ * *CONFIG, the bytes read in *OFF. 0, or 1 (said). */
+static int read_header(const uint8_t *first, char **config, uint64_t *off)
 {
 	uint8_t *buf = malloc(XL_HEADER_LEN + RECV_CONFIG_MAX + 4);
 	char err[256];
 	uint32_t optlen;
 	if (!buf)
 		return 1;
-	if (read_exact(0, buf, XL_HEADER_LEN) < 0) {
-		fprintf(stderr, "migration target: reading xl's header: %s\n",
-			errno ? strerror(errno) : "the stream ended");
-		free(buf);
-		return 1;
-	}
+	memcpy(buf, first, XL_HEADER_LEN);
 	if (memcmp(buf, XL_MAGIC, XL_MAGIC_LEN) != 0) {
 		fprintf(stderr, "migration target: xl header at byte 0: not an xl migration stream "
 			"(wrong magic)\n");
@@ -333,11 +384,16 @@ static int read_header(char **config, uint64_t *off)
 	uint32_t len;
 	mig_in_mem(&in, buf, XL_HEADER_LEN + optlen);
 	int rc = mig_read_xl_config(&in, RECV_CONFIG_MAX, config, &len, err, sizeof(err));
+	uint32_t oflags;
+	memcpy(&oflags, buf + 40, 4);
 	free(buf);
 	if (rc == 0 && !*config) {
 		snprintf(err, sizeof(err), "the stream carries no configuration");
 		rc = -EPROTO;
 	}
+	/* An xcd sender asks what this host reads; xl's never does. */
+	if (rc == 0 && (le32toh(oflags) & XL_OPTFLAG_XCD_ASKS))
+		rc = mig_pipe_send_reads(1, MIG_CODECS_BUILT, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
@@ -384,8 +440,18 @@ int v_migrate_receive(int fd, int argc, char **argv)
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
+	/* xl's header, or where it goes an xcd sender's outcome query (of
+	 * the same length). */
+	uint8_t first[XL_HEADER_LEN], id[16];
+	if (read_exact(0, first, sizeof(first)) < 0) {
+		fprintf(stderr, "migration target: reading xl's header: %s\n",
+			errno ? strerror(errno) : "the stream ended");
+		return 1;
+	}
+	if (mig_query_parse(first, id))
+		return answer_query(fd, id);
 	char *config = NULL;
-	if (read_header(&config, &r.off))
+	if (read_header(first, &config, &r.off))
 		return 1;
 	r.config = config;
 	int fds[2] = { 0, 1 };

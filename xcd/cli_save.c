@@ -3,6 +3,7 @@
 #include "../lib/jsonrpc.h"
 #include "../lib/jsonw.h"
 #include "../lib/utf8.h"
+#include "../migrate/compress.h"
 #include "cli.h"
 #include <errno.h>
 #include <limits.h>
@@ -72,7 +73,7 @@ static void progress_end(struct progress *p)
 }
 
 struct save_req {
-	const char *dom, *file, *config, *config_file;
+	const char *dom, *file, *config, *config_file, *compress;
 	bool keep, paused;
 };
 
@@ -86,7 +87,20 @@ static int gen_save(yajl_gen g, void *arg)
 	if (r->config && (jw_kv_str(g, "config", r->config) ||
 			  jw_kv_str(g, "config_file", r->config_file)))
 		return -EINVAL;
+	if (r->compress && jw_kv_str(g, "compress", r->compress))
+		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+int cli_compress_arg(const char *verb, const char *v, const char **out)
+{
+	enum mig_compress c;
+	if (mig_compress_parse(v, &c) < 0) {
+		fprintf(stderr, "xcd %s: --compress %s: expected auto, zstd, lz4 or off\n", verb, v);
+		return 1;
+	}
+	*out = v;
+	return 0;
 }
 
 char *cli_read_cfg(const char *verb, const char *path)
@@ -110,7 +124,10 @@ int v_save(int fd, int argc, char **argv)
 			r.keep = true;
 		else if (!strcmp(argv[i], "-p"))
 			r.paused = true;
-		else {
+		else if (!strcmp(argv[i], "--compress") && i + 1 < argc) {
+			if (cli_compress_arg("save", argv[++i], &r.compress))
+				return 1;
+		} else {
 			fprintf(stderr, "xcd save: unknown option %s\n", argv[i]);
 			return 1;
 		}
@@ -130,7 +147,9 @@ int v_save(int fd, int argc, char **argv)
 	r.file = file;
 	r.config = text;
 	r.config_file = argc - i == 3 ? argv[i + 2] : NULL;
-	fprintf(stderr, "Saving to %s new xl format\n", file);
+	fprintf(stderr, "Saving to %s new xl format%s\n", file, r.compress &&
+		strcmp(r.compress, "off") ? " (compressed: for xcd restore only, xl cannot read it)"
+					  : "");
 	struct progress p = { "save", r.dom, isatty(STDOUT_FILENO) == 1, false, false };
 	struct jsonrpc_message res;
 	int rc = cli_call_notes(fd, "domain.save", gen_save, &r, &res, on_note, &p);

@@ -144,6 +144,74 @@ int cli_json_flag(int argc, char **argv, bool *json, int *first_arg)
 	return 0;
 }
 
+static yajl_val arr(yajl_val o, const char *key)
+{
+	const char *k[] = { key, NULL };
+	yajl_val a = yajl_tree_get(o, k, yajl_t_array);
+	return a;
+}
+
+/* NAMES (an array of strings) as "a, b". */
+static void print_names(yajl_val names)
+{
+	for (size_t i = 0; names && i < names->u.array.len; i++)
+		if (YAJL_IS_STRING(names->u.array.values[i]))
+			printf("%s%s", i ? ", " : "", YAJL_GET_STRING(names->u.array.values[i]));
+}
+
+/* host.info's "io": the I/O picture xcdd keeps, a line per bond. */
+static void print_io(yajl_val io)
+{
+	const char *state = cli_get_s(io, "state");
+	if (!strcmp(state, "ready"))
+		printf("%-23s: %lld s ago (every %lld s, and on link events)\n", "io_refreshed",
+		       cli_get_i(io, "age_ms") / 1000, cli_get_i(io, "refresh_s"));
+	else
+		printf("%-23s: %s%s%s\n", "io_refreshed", state, *cli_get_s(io, "error") ? ": " : "",
+		       cli_get_s(io, "error"));
+	if (strcmp(state, "ready"))
+		return;
+	yajl_val bonds = arr(io, "bonds"), ports = arr(io, "ports"), maps = arr(io, "maps_degraded");
+	size_t nb = bonds ? bonds->u.array.len : 0, np = ports ? ports->u.array.len : 0;
+	if (!nb)
+		printf("%-23s: none\n", "io_bonds");
+	for (size_t i = 0; i < nb; i++) {
+		yajl_val b = bonds->u.array.values[i];
+		printf("%-23s: %s (%s, under %s): %lld of %lld members up", i ? "" : "io_bonds",
+		       cli_get_s(b, "name"), *cli_get_s(b, "mode") ? cli_get_s(b, "mode") : "mode unknown",
+		       *cli_get_s(b, "bridge") ? cli_get_s(b, "bridge") : "no bridge",
+		       cli_get_i(b, "members_up"), cli_get_i(b, "members"));
+		if (cli_get_i(b, "members_up") < cli_get_i(b, "members")) {
+			printf(", down: ");
+			print_names(arr(b, "down"));
+		}
+		putchar('\n');
+	}
+	for (size_t i = 0; i < np; i++) {
+		yajl_val p = ports->u.array.values[i];
+		printf("%-23s: %s in %s, %s\n", i ? "" : "io_bridge_ports", cli_get_s(p, "name"),
+		       cli_get_s(p, "bridge"), cli_get_b(p, "up") ? "up" : "down");
+	}
+	printf("%-23s: %lld map%s, %lld of %lld paths live", "io_maps", cli_get_i(io, "maps"),
+	       cli_get_i(io, "maps") == 1 ? "" : "s", cli_get_i(io, "paths_live"),
+	       cli_get_i(io, "paths"));
+	for (size_t i = 0; maps && i < maps->u.array.len; i++) {
+		yajl_val m = maps->u.array.values[i];
+		printf("%s %s %lld of %lld (down: ", i ? "," : ";", cli_get_s(m, "name"),
+		       cli_get_i(m, "live"), cli_get_i(m, "total"));
+		print_names(arr(m, "down"));
+		putchar(')');
+	}
+	putchar('\n');
+	if (cli_get_i(io, "maps"))
+		printf("%-23s: %lld MB/s for a target of %lld MB/s\n", "io_storage_budget",
+		       cli_get_i(io, "budget_mbytes"), cli_get_i(io, "target_mbytes"));
+	yajl_val notes = arr(io, "notes");
+	for (size_t i = 0; notes && i < notes->u.array.len; i++)
+		if (YAJL_IS_STRING(notes->u.array.values[i]))
+			printf("%-23s: %s\n", "io_note", YAJL_GET_STRING(notes->u.array.values[i]));
+}
+
 int v_info(int fd, int argc, char **argv)
 {
 	struct jsonrpc_message r;
@@ -177,6 +245,10 @@ int v_info(int fd, int argc, char **argv)
 	printf("%-23s: %s\n", "xcd_backend", cli_get_s(h, "backend"));
 	printf("%-23s: %s\n", "xcd_hv_version", cli_get_s(h, "version"));
 	printf("%-23s: %lld\n", "xcd_nr_domains", cli_get_i(h, "nr_domains"));
+	const char *k[] = { "io", NULL };
+	yajl_val io = yajl_tree_get(h, k, yajl_t_object);
+	if (io)
+		print_io(io);
 	jsonrpc_message_free(&r);
 	return 0;
 }

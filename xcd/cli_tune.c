@@ -19,6 +19,7 @@ struct tune_params {
 	const char *policy;
 	char *text;
 	long confirm; /* apply --confirm SECONDS; 0 none */
+	long measure; /* verify --measure: seconds per map; 0 none */
 };
 
 static int gen_tune(yajl_gen g, void *arg)
@@ -26,7 +27,8 @@ static int gen_tune(yajl_gen g, void *arg)
 	const struct tune_params *p = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "area", p->area) ||
 	    (p->policy && (jw_kv_str(g, "policy", p->policy) || jw_kv_str(g, "policy_text", p->text))) ||
-	    (p->confirm && jw_kv_int(g, "confirm", p->confirm)))
+	    (p->confirm && jw_kv_int(g, "confirm", p->confirm)) ||
+	    (p->measure && jw_kv_int(g, "measure", p->measure)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -74,6 +76,7 @@ static char *read_policy(const char *path)
 
 static const char usage[] =
 	"usage: xcd tune net|storage show|plan|verify [--json] [--policy FILE]\n"
+	"       xcd tune storage verify --measure [--seconds N] [--json] [--policy FILE]\n"
 	"       xcd tune net|storage apply [--confirm SECONDS] [--json] [--policy FILE]\n"
 	"       xcd tune net|storage revert|confirm [--json]\n";
 
@@ -85,7 +88,8 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
-/* argv: tune AREA VIEW [--json] [--policy FILE] [--confirm SECONDS] */
+/* argv: tune AREA VIEW [--json] [--policy FILE] [--confirm SECONDS]
+ * [--measure [--seconds N]] */
 int v_tune(int fd, int argc, char **argv)
 {
 	static const char *const areas[] = { "net", "storage", NULL };
@@ -93,7 +97,8 @@ int v_tune(int fd, int argc, char **argv)
 					     "confirm", NULL };
 	bool json = false;
 	struct tune_params p = { 0 };
-	const char *pos[2] = { NULL, NULL }, *confirm = NULL;
+	const char *pos[2] = { NULL, NULL }, *confirm = NULL, *seconds = NULL;
+	bool measure = false;
 	int n_pos = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -105,6 +110,12 @@ int v_tune(int fd, int argc, char **argv)
 			p.policy = argv[++i];
 		} else if (!strncmp(argv[i], "--policy=", 9)) {
 			p.policy = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--measure")) {
+			measure = true;
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			seconds = argv[++i];
+		} else if (!strncmp(argv[i], "--seconds=", 10)) {
+			seconds = argv[i] + 10;
 		} else if (!strcmp(argv[i], "--confirm") && i + 1 < argc) {
 			confirm = argv[++i];
 		} else if (!strncmp(argv[i], "--confirm=", 10)) {
@@ -132,6 +143,23 @@ int v_tune(int fd, int argc, char **argv)
 	if (p.policy && writes && strcmp(pos[1], "apply")) {
 		fprintf(stderr, "xcd tune: --policy goes with show, plan, verify and apply only\n");
 		return 1;
+	}
+	if ((measure || seconds) && (strcmp(pos[0], "storage") || strcmp(pos[1], "verify"))) {
+		fprintf(stderr, "xcd tune: --measure and --seconds go with storage verify only\n");
+		return 1;
+	}
+	if (seconds && !measure) {
+		fprintf(stderr, "xcd tune: --seconds goes with --measure\n");
+		return 1;
+	}
+	if (measure) {
+		char *end;
+		p.measure = seconds ? strtol(seconds, &end, 10) : 5;
+		if (seconds && (*end || end == seconds || p.measure < 1 || p.measure > 60)) {
+			fprintf(stderr, "xcd tune: --seconds %s: expected 1 to 60 seconds per map\n",
+				seconds);
+			return 1;
+		}
 	}
 	if (confirm) {
 		char *end;

@@ -343,7 +343,8 @@ static int gen_migration(yajl_gen g, void *arg)
 	    jw_kv_int(g, "pages_left", (long long)i->p.left) || jw_str(g, "rate_mbs") ||
 	    yajl_gen_double(g, mbs) != yajl_gen_status_ok || jw_str(g, "predicted_downtime_ms") ||
 	    yajl_gen_double(g, pred) != yajl_gen_status_ok ||
-	    jw_kv_int(g, "bytes", (long long)i->p.bytes) || jw_kv_int(g, "throttle", i->p.throttle))
+	    jw_kv_int(g, "bytes", (long long)i->p.bytes) || jw_kv_int(g, "throttle", i->p.throttle) ||
+	    (!strcmp(i->phase, "queued") && jw_kv_int(g, "ahead", i->ahead)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }

@@ -324,6 +324,13 @@ int devjob_run_with(struct childjobs *js, const char *what, const struct devjob_
 	return job_start(js, j, out, err, errlen);
 }
 
+void devjob_detach(struct devjob *j)
+{
+	j->done = NULL;
+	j->event = NULL;
+	j->progress = NULL;
+}
+
 void devjob_cancel(struct devjob *j)
 {
 	/* SIGTERM: the job kills its script's process group before it goes

@@ -74,6 +74,10 @@ int devjob_run_with(struct childjobs *js, const char *what, const struct devjob_
 /* In the child: one event line to the parent (JSON: an object with an
  * "event" member, on one line, without its newline). */
 void devjob_report_event(int fd, const char *json);
+/* J's caller no longer waits on it (a migration's job parked once its
+ * stream is done): its events and its end, whenever it comes, tell
+ * nobody; devjob_cancel still stops it. */
+void devjob_detach(struct devjob *j);
 /* Stops J (childjob_cancel); its DONE is never called, the child is reaped
  * later by the loop. */
 void devjob_cancel(struct devjob *j);

@@ -195,16 +195,19 @@ static int gen_host(yajl_gen g, void *arg)
 	    jw_kv_int(g, "nr_cpus", h.nr_cpus) || jw_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
 	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n))
 		return -EINVAL;
+	/* The I/O picture xcdd keeps: no read of the host here. */
+	if (x->io_info && (jw_str(g, "io") || x->io_info(x, g)))
+		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 6; NULL: none). */
+ * at most 10; NULL: none). */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
-	const char *names[9] = { "domid", "name" };
-	for (size_t k = 0; extra && extra[k] && k < 6; k++)
+	const char *names[13] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 10; k++)
 		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;
@@ -800,24 +803,36 @@ static const struct method {
 	rpc_fn *fn;
 	bool changes; /* refused to read-only callers */
 	bool store;   /* writes to xenstore: refused while it is unavailable */
+	/* A parameter only full access may give (read-only callers get the
+	 * method without it): tune.verify's measure loads the storage. */
+	const char *root_param;
 } methods[] = {
-	{ "domain.create", m_create, true, true },   { "domain.list", m_list, false, false },
-	{ "domain.info", m_info, false, false },      { "domain.pause", m_pause, true, false },
-	{ "domain.unpause", m_unpause, true, false }, { "domain.destroy", m_destroy, true, true },
-	{ "domain.mem_set", m_mem_set, true, true },  { "domain.mem_max", m_mem_max, true, true },
-	{ "domain.rename", m_rename, true, true },    { "domain.vcpu_pin", m_vcpu_pin, true, false },
-	{ "domain.vcpu_list", m_vcpu_list, false, false }, { "host.info", m_host, false, false },
-	{ "domain.shutdown", m_shutdown, true, true }, { "domain.vcpu_set", m_vcpu_set, true, true },
-	{ "domain.save", rpc_m_save, true, true },    { "domain.restore", rpc_m_restore, true, true },
-	{ "domain.migrate", rpc_m_migrate, true, true },
-	{ "domain.migrate_receive", rpc_m_migrate_receive, true, true },
-	{ "domain.migrate_abort", rpc_m_migrate_abort, true, true },
-	{ "tune.show", m_tune_show, false, false },
-	{ "tune.plan", m_tune_plan, false, false },
-	{ "tune.verify", m_tune_verify, false, false },
-	{ "tune.apply", m_tune_apply, true, false },
-	{ "tune.revert", m_tune_revert, true, false },
-	{ "tune.confirm", m_tune_confirm, true, false },
+	{ "domain.create", m_create, true, true, NULL },
+	{ "domain.list", m_list, false, false, NULL },
+	{ "domain.info", m_info, false, false, NULL },
+	{ "domain.pause", m_pause, true, false, NULL },
+	{ "domain.unpause", m_unpause, true, false, NULL },
+	{ "domain.destroy", m_destroy, true, true, NULL },
+	{ "domain.mem_set", m_mem_set, true, true, NULL },
+	{ "domain.mem_max", m_mem_max, true, true, NULL },
+	{ "domain.rename", m_rename, true, true, NULL },
+	{ "domain.vcpu_pin", m_vcpu_pin, true, false, NULL },
+	{ "domain.vcpu_list", m_vcpu_list, false, false, NULL },
+	{ "host.info", m_host, false, false, NULL },
+	{ "domain.shutdown", m_shutdown, true, true, NULL },
+	{ "domain.vcpu_set", m_vcpu_set, true, true, NULL },
+	{ "domain.save", rpc_m_save, true, true, NULL },
+	{ "domain.restore", rpc_m_restore, true, true, NULL },
+	{ "domain.migrate", rpc_m_migrate, true, true, NULL },
+	{ "domain.migrate_receive", rpc_m_migrate_receive, true, true, NULL },
+	{ "domain.migrate_abort", rpc_m_migrate_abort, true, true, NULL },
+	{ "domain.migrate_outcome", rpc_m_migrate_outcome, true, false, NULL },
+	{ "tune.show", m_tune_show, false, false, NULL },
+	{ "tune.plan", m_tune_plan, false, false, NULL },
+	{ "tune.verify", m_tune_verify, false, false, "measure" },
+	{ "tune.apply", m_tune_apply, true, false, NULL },
+	{ "tune.revert", m_tune_revert, true, false, NULL },
+	{ "tune.confirm", m_tune_confirm, true, false, NULL },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
@@ -835,6 +850,14 @@ int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,
 		jsonrpc_error_set(&e, XCDD_ERR_ACCESS, "method",
 				  "%s: read-only access (group %s); only root may change domains",
 				  m->method, XCDD_GROUP);
+	} else if (f->root_param && access != PEERCRED_FULL && m->params &&
+		   YAJL_IS_OBJECT(m->params) &&
+		   yajl_tree_get(m->params, (const char *[]){ f->root_param, NULL }, yajl_t_any)) {
+		char field[64];
+		snprintf(field, sizeof(field), "params.%s", f->root_param);
+		jsonrpc_error_set(&e, XCDD_ERR_ACCESS, field,
+				  "%s: %s: read-only access (group %s); only root may ask for it",
+				  m->method, field, XCDD_GROUP);
 	} else if (f->store && x->xs_down) {
 		/* Refused rather than done half (entries missing from the new
 		 * store) or left to hang on a dead connection. */

@@ -44,6 +44,10 @@ void rpc_pending_dm(struct rpc_pending *p, int rc, const struct dm_error *de,
  * and *TEXT (NULL: none given). 0, or -EINVAL with E. */
 int rpc_param_kept_config(const struct jsonrpc_message *m, struct dm_source *src,
 			  const char **text, struct jsonrpc_error *e);
+/* params.compress: "auto", "zstd", "lz4" or "off" (ABSENT when absent)
+ * into *C. 0, or -EINVAL with E. */
+int rpc_param_compress(const struct jsonrpc_message *m, const char *absent,
+		       enum mig_compress *c, struct jsonrpc_error *e);
 /* {domid, name, uuid} of the struct dm_domain ARG. */
 int rpc_gen_domain_ids(yajl_gen g, void *arg);
 /* After the work started: the answer if it is ready (*OUT), else owed. */
@@ -52,7 +56,7 @@ int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen);
 /* The domain manager's error DE (of a call that returned RC) in E; RC. */
 int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e);
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 6; NULL: none). NULL with E filled when there is no such domain. */
+ * at most 10; NULL: none). NULL with E filled when there is no such domain. */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 				   const char *const *extra, struct jsonrpc_error *e);
 /* params.config (xl.cfg text), .overrides and the member FILE_KEY (the
@@ -63,7 +67,7 @@ int rpc_parse_config(const struct jsonrpc_message *m, const char *file_key, stru
 /* rpc_save.c */
 rpc_fn rpc_m_save, rpc_m_restore;
 /* rpc_migrate.c */
-rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort;
+rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort, rpc_m_migrate_outcome;
 /* C went away: the migrations it waits for are aborted (before their commit). */
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c);
 #endif

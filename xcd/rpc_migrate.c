@@ -1,11 +1,13 @@
-/* rpc_migrate: the methods domain.migrate, domain.migrate_receive and
- * domain.migrate_abort: parameters and the pipe's descriptors (passed with
- * the request by xcd, SCM_RIGHTS) in, the domain manager's dm_migrate,
- * dm_migrate_receive and dm_migrate_abort called, answers out once the
- * migration ends. A caller that leaves aborts its migration (before the
- * commit: after it, an abort is refused and the migration goes on). */
+/* rpc_migrate: the methods domain.migrate, domain.migrate_receive,
+ * domain.migrate_abort and domain.migrate_outcome: parameters and the
+ * pipe's descriptors (passed with the request by xcd, SCM_RIGHTS) in, the
+ * domain manager's dm_migrate, dm_migrate_receive, dm_migrate_abort and
+ * dm_migrate_outcome called, answers out once the migration ends. A caller
+ * that leaves aborts its migration (before the commit: after it, an abort
+ * is refused and the migration goes on). */
 #include "../lib/jsonw.h"
 #include "../lib/log.h"
+#include "../lib/uuid.h"
 #include "../migrate/precopy.h"
 #include "clients.h"
 #include "rpc_internal.h"
@@ -53,7 +55,8 @@ static int take_pipe(struct xcdd *x, struct client *c, const char *method, int f
 	return -EINVAL;
 }
 
-/* params.downtime_ms, .max_rounds, .on_no_converge, .bandwidth_mbs. */
+/* params.downtime_ms, .max_rounds, .on_no_converge, .bandwidth_mbs,
+ * .compress, .transport (O->transport points into M). */
 static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o,
 		      struct jsonrpc_error *e)
 {
@@ -63,7 +66,9 @@ static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o
 	if (jsonrpc_param_int(m, "downtime_ms", false, 1, 3600000, &downtime, e) < 0 ||
 	    jsonrpc_param_int(m, "max_rounds", false, 1, 1000, &rounds, e) < 0 ||
 	    jsonrpc_param_int(m, "bandwidth_mbs", false, 1, 1000000, &bw, e) < 0 ||
-	    jsonrpc_param_string(m, "on_no_converge", false, &nc, e) < 0)
+	    jsonrpc_param_string(m, "on_no_converge", false, &nc, e) < 0 ||
+	    rpc_param_compress(m, "auto", &o->compress, e) < 0 ||
+	    jsonrpc_param_string(m, "transport", false, &o->transport, e) < 0)
 		return -EINVAL;
 	if (mig_no_converge_parse(nc, &o->policy.on_no_converge) < 0) {
 		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.on_no_converge",
@@ -77,10 +82,36 @@ static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o
 	return 0;
 }
 
+/* "zstd", "lz4", "zstd+lz4" or "none": the codecs of BITS. */
+static const char *codecs_text(uint32_t bits, char *buf, size_t len)
+{
+	char b[24];
+	buf[0] = '\0';
+	for (uint32_t c = 1; c <= MIG_CODEC_MAX; c++)
+		if (bits & MIG_CODEC_BIT(c))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? "+" : "",
+				 mig_codec_name(c, b));
+	return buf[0] ? buf : "none";
+}
+
+/* The figures of compression and zero pages. */
+static int gen_saved(yajl_gen g, const struct dm_migrate_result *r)
+{
+	char used[32], peer[32];
+	return jw_kv_int(g, "zero_saved_bytes", (long long)r->zero_saved) ||
+	       jw_kv_int(g, "compressed_pages", (long long)r->z_pages) ||
+	       jw_kv_int(g, "compress_saved_bytes", (long long)r->z_saved) ||
+	       jw_kv_str(g, "compressed_with", codecs_text(r->codecs_used, used, sizeof(used))) ||
+	       jw_kv_str(g, "receiver_reads",
+			 r->peer_answered ? codecs_text(r->peer_codecs, peer, sizeof(peer))
+					  : "unknown");
+}
+
 static int gen_migrated(yajl_gen g, void *arg)
 {
 	const struct dm_migrate_result *r = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", r->name) ||
+	    gen_saved(g, r) ||
 	    jw_kv_int(g, "rounds", r->rounds) || jw_kv_int(g, "pages", (long long)r->pages) ||
 	    jw_kv_int(g, "zero_pages", (long long)r->zero_pages) ||
 	    jw_kv_int(g, "final_pages", (long long)r->final_pages) ||
@@ -120,12 +151,13 @@ static struct mig_wait *wait_new(struct xcdd *x, struct client *c,
 }
 
 /* {domid|name, downtime_ms?, max_rounds?, on_no_converge?, bandwidth_mbs?,
- * config?, config_file?} with the pipe (to the receiver, from it). */
+ * compress?, config?, config_file?} with the pipe (to the receiver, from it). */
 int rpc_m_migrate(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		  char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "downtime_ms", "max_rounds", "on_no_converge",
-					     "bandwidth_mbs", "config", "config_file", NULL };
+					     "bandwidth_mbs", "config", "config_file", "compress",
+					     "transport", NULL };
 	const char *text;
 	struct dm_migrate_opts o;
 	struct dm_source src;
@@ -225,6 +257,38 @@ int rpc_m_migrate_abort(struct xcdd *x, struct client *c, const struct jsonrpc_m
 		rc = jsonrpc_gen_result(&m->id, gen_aborted, name, out, outlen);
 	free(name);
 	return rc;
+}
+
+static int gen_outcome(yajl_gen g, void *arg)
+{
+	const bool *committed = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    jw_kv_str(g, "outcome", *committed ? "committed" : "aborted"))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+/* {id}: the outcome query of a sender in doubt (xcd migrate-receive
+ * passes it on) -> {outcome: "committed"|"aborted"}. */
+int rpc_m_migrate_outcome(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+			  char **out, size_t *outlen, struct jsonrpc_error *e)
+{
+	static const char *const params[] = { "id", NULL };
+	const char *text = NULL;
+	uint8_t id[16];
+	bool committed = false;
+	(void)c;
+	if (jsonrpc_params_only(m, params, e) < 0 ||
+	    jsonrpc_param_string(m, "id", true, &text, e) < 0)
+		return -EINVAL;
+	if (uuid_parse(text, id) < 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.id",
+				  "params.id: expected a migration's id (a uuid)");
+		return -EINVAL;
+	}
+	struct dm_error de = { 0 };
+	int rc = rpc_dm_error(&de, dm_migrate_outcome(&x->dm, id, &committed, &de), e);
+	return rc < 0 ? rc : jsonrpc_gen_result(&m->id, gen_outcome, &committed, out, outlen);
 }
 
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c)

@@ -83,18 +83,35 @@ static void save_done(struct dm *dm, int rc, struct dm_domain *d, const struct d
 	save_wait_free(w);
 }
 
-/* {domid|name, file, keep?, paused?}: xl save [-c] [-p]. */
+int rpc_param_compress(const struct jsonrpc_message *m, const char *absent,
+		       enum mig_compress *c, struct jsonrpc_error *e)
+{
+	const char *s = absent;
+	if (jsonrpc_param_string(m, "compress", false, &s, e) < 0)
+		return -EINVAL;
+	if (mig_compress_parse(s, c) < 0) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.compress",
+				  "params.compress: %s: expected auto, zstd, lz4 or off", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* {domid|name, file, keep?, paused?, compress?}: xl save [-c] [-p]; xcd's
+ * --compress. */
 int rpc_m_save(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
 	       size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "file", "keep", "paused", "config", "config_file",
-					     NULL };
+					     "compress", NULL };
 	const char *file = NULL, *text = NULL;
 	bool keep = false, paused = false;
+	enum mig_compress compress;
 	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	if (!d || param_file(m, &file, e) < 0 ||
 	    jsonrpc_param_bool(m, "keep", false, &keep, e) < 0 ||
-	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0)
+	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0 ||
+	    rpc_param_compress(m, "off", &compress, e) < 0)
 		return -EINVAL;
 	/* xl save DOM FILE CFG: CFG is what the file keeps to restore from. */
 	struct dm_source src;
@@ -113,7 +130,8 @@ int rpc_m_save(struct xcdd *x, struct client *c, const struct jsonrpc_message *m
 	w->domid = d->domid;
 	w->keep = keep || paused;
 	struct dm_error de = { 0 };
-	int rc = rpc_dm_error(&de, dm_save(&x->dm, d, file, keep, paused, text ? &src : NULL, save_done, w, &de), e);
+	int rc = rpc_dm_error(&de, dm_save(&x->dm, d, file, keep, paused, compress,
+					   text ? &src : NULL, save_done, w, &de), e);
 	if (rc == 0)
 		return rpc_pending_take(p, out, outlen);
 	rpc_pending_free(p);

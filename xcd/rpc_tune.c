@@ -5,6 +5,7 @@
 #include "rpc_tune_apply.h"
 #include "tune_live.h"
 #include "tune_run.h"
+#include "../blkback/measure.h"
 #include "../lib/fdio.h"
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct tune_wait {
 	size_t policy_len;
 	bool may_be_missing;
 	unsigned confirm_s, fail_at; /* apply's */
+	unsigned measure_s;	     /* verify's */
 	const char *reason;	     /* settle's (a constant) */
 	struct tune_dom *doms; /* storage on a live host: the managed domains */
 	size_t n_doms;
@@ -54,19 +56,16 @@ static int answer(const struct tune_wait *w, char **out, size_t *len)
 			      .policy_name = w->policy_name, .policy_text = w->policy_text,
 			      .policy_len = w->policy_len, .may_be_missing = w->may_be_missing,
 			      .journal_dir = w->x->tune_dir, .confirm_s = w->confirm_s,
+			      .measure_s = w->measure_s,
 			      .fail_at = w->fail_at, .reason = w->reason };
-	char note[512] = "", vnote[256] = "", both[800];
+	char both[800] = "";
 	struct blk_inputs live = { 0 };
 	struct vbd_list vbds = { 0 };
 	char *mp = NULL;
 	if (w->area == TUNE_AREA_STORAGE && strcmp(q.sysroot, "/") == 0) {
-		if (tune_live_multipathd(&mp, &live.mpath_len, note, sizeof(note)) < 0 ||
-		    tune_live_vbds(w->doms, w->n_doms, &vbds, vnote, sizeof(vnote)) < 0)
+		if (tune_live_storage(w->doms, w->n_doms, &live, &mp, &vbds, both, sizeof(both)) < 0)
 			return -ENOMEM;
-		live.mpath_json = mp;
-		live.vbds = &vbds;
 		q.live = &live;
-		snprintf(both, sizeof(both), "%s%s%s", note, note[0] && vnote[0] ? "; " : "", vnote);
 		q.live_note = both;
 	}
 	int rc = tune_run(&q, &w->id, out, len);
@@ -123,24 +122,24 @@ static void done(struct childjob_end *end, void *arg)
 	wait_free(w);
 }
 
-/* The managed domains, for the vbd map of a live host: a walk of the
- * table in memory, no hypervisor call. */
-static int collect_doms(struct xcdd *x, struct tune_wait *w)
+int tune_collect_doms(struct xcdd *x, struct tune_dom **out, size_t *count)
 {
 	size_t n = dm_count(&x->dm);
+	*out = NULL;
+	*count = 0;
 	if (n == 0)
 		return 0;
-	if (!(w->doms = calloc(n, sizeof(*w->doms))))
+	if (!(*out = calloc(n, sizeof(**out))))
 		return -ENOMEM;
 	struct strmap_iter it;
-	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e && w->n_doms < n;
+	for (struct strmap_entry *e = strmap_next(&x->dm.by_uuid, &it, NULL); e && *count < n;
 	     e = strmap_next(&x->dm.by_uuid, &it, e)) {
 		const struct dm_domain *d = e->val;
 		if (d->domid == 0 || d->domid >= 0x7ff0)
 			continue; /* not built yet */
-		w->doms[w->n_doms].domid = d->domid;
-		snprintf(w->doms[w->n_doms].name, sizeof(w->doms[0].name), "%s", d->name);
-		w->n_doms++;
+		(*out)[*count].domid = d->domid;
+		snprintf((*out)[*count].name, sizeof((*out)[0].name), "%s", d->name);
+		(*count)++;
 	}
 	return 0;
 }
@@ -163,21 +162,24 @@ int tune_start(struct xcdd *x, struct client *c, const struct jsonrpc_id *id, en
 	w->view = view;
 	w->confirm_s = o->confirm_s;
 	w->fail_at = o->fail_at;
+	w->measure_s = o->measure_s;
 	w->reason = o->reason;
 	const char *pname = o->policy ? o->policy : x->io_policy;
 	w->may_be_missing = !o->policy;
 	if ((id && id->text && !(w->id.text = strdup(id->text))) ||
 	    (pname && !(w->policy_name = strdup(pname))) ||
 	    (o->text && !(w->policy_text = strdup(o->text))) ||
-	    (area == TUNE_AREA_STORAGE && collect_doms(x, w) < 0)) {
+	    (area == TUNE_AREA_STORAGE && tune_collect_doms(x, &w->doms, &w->n_doms) < 0)) {
 		wait_free(w);
 		return -ENOMEM;
 	}
 	w->policy_len = o->text ? strlen(o->text) : 0;
 	char err[XCD_ERR_MAX], what[64];
 	snprintf(what, sizeof(what), "tune.%s %s", tune_view_name(view), tune_area_name(area));
+	/* A measure reads every map for its seconds, BLK_MEASURE_TOTAL_S at most. */
+	unsigned timeout = TUNE_JOB_TIMEOUT_MS + (o->measure_s ? BLK_MEASURE_TOTAL_S * 1000 : 0);
 	struct childjob_spec s = { .what = what, .comm = "xcdd-tunejob", .fn = work, .fn_arg = w,
-				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = TUNE_JOB_TIMEOUT_MS,
+				   .max_out = TUNE_JOB_MAX_OUT, .timeout_ms = timeout,
 				   .done = done, .arg = w };
 	int rc = childjob_start(&x->tunejobs, &s, NULL, err, sizeof(err));
 	if (rc < 0) {
@@ -195,20 +197,32 @@ static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_me
 		       enum tune_view view, char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const names[] = { "area", "policy", "policy_text", NULL };
+	static const char *const verify_names[] = { "area", "policy", "policy_text", "measure",
+						    NULL };
 	static const char *const apply_names[] = { "area", "policy", "policy_text", "confirm",
 						   NULL };
 	static const char *const area_only[] = { "area", NULL };
 	const char *area = NULL, *policy = NULL, *text = NULL;
-	long long confirm = 0;
+	long long confirm = 0, measure = 0;
 	bool reads = view < TUNE_VIEW_APPLY;
-	if (jsonrpc_params_only(m, view == TUNE_VIEW_APPLY ? apply_names : reads ? names : area_only,
+	if (jsonrpc_params_only(m, view == TUNE_VIEW_APPLY    ? apply_names
+				   : view == TUNE_VIEW_VERIFY ? verify_names
+				   : reads		      ? names
+							      : area_only,
 				e) < 0 ||
 	    jsonrpc_param_string(m, "area", true, &area, e) < 0 ||
 	    jsonrpc_param_string(m, "policy", false, &policy, e) < 0 ||
 	    jsonrpc_param_string(m, "policy_text", false, &text, e) < 0 ||
 	    (view == TUNE_VIEW_APPLY &&
-	     jsonrpc_param_int(m, "confirm", false, 1, TUNE_CONFIRM_MAX, &confirm, e) < 0))
+	     jsonrpc_param_int(m, "confirm", false, 1, TUNE_CONFIRM_MAX, &confirm, e) < 0) ||
+	    (view == TUNE_VIEW_VERIFY &&
+	     jsonrpc_param_int(m, "measure", false, 1, BLK_MEASURE_MAX_S, &measure, e) < 0))
 		return -EINVAL;
+	if (measure && strcmp(area, "storage")) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.measure",
+				  "params.measure: a read rate is measured of storage's maps only");
+		return -EINVAL;
+	}
 	if (strcmp(area, "net") && strcmp(area, "storage")) {
 		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.area",
 				  "params.area: expected \"net\" or \"storage\", not \"%.40s\"", area);
@@ -234,7 +248,7 @@ static int tune_method(struct xcdd *x, struct client *c, const struct jsonrpc_me
 	}
 	enum tune_area a = strcmp(area, "net") == 0 ? TUNE_AREA_NET : TUNE_AREA_STORAGE;
 	struct tune_start_opts o = { .policy = policy, .text = text,
-				     .confirm_s = (unsigned)confirm };
+				     .confirm_s = (unsigned)confirm, .measure_s = (unsigned)measure };
 	if (!reads && tune_writes_admit(x, a, view, &o, e) < 0)
 		return -EINVAL;
 	int rc = tune_start(x, c, &m->id, a, view, &o, e);

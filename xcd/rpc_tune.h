@@ -2,7 +2,8 @@
  * rpc_tune: xcdd's I/O tuner methods, each answered from a child job
  * (lib/childjob.h) so that the loop never waits for the host: the reads
  * tune.show, tune.plan and tune.verify ({"area": "net"|"storage", "policy":
- * PATH, "policy_text": TEXT}), open to group xcd; and the writes, root's
+ * PATH, "policy_text": TEXT}; verify of storage also "measure": SECONDS,
+ * each map's read rate measured that long), open to group xcd; and the writes, root's
  * only: tune.apply (the same, and "confirm": SECONDS), tune.revert and
  * tune.confirm ({"area"}), whose state between jobs (one at a time per
  * area, the confirmation's deadline) rpc_tune_apply.c keeps. rpc_domain.c's
@@ -25,6 +26,7 @@
 struct tune_start_opts {
 	const char *policy, *text; /* the caller's policy (NULL: xcdd's --io-policy) */
 	unsigned confirm_s, fail_at;
+	unsigned measure_s;	   /* verify of storage: seconds per map, 0 none */
 	const char *reason;	   /* a settle's, for its answer (a constant) */
 };
 /* Starts VIEW of AREA in a job; its answer goes to C (NULL: logged only)
@@ -44,6 +46,11 @@ int m_tune_revert(struct xcdd *x, struct client *c, const struct jsonrpc_message
 		  size_t *outlen, struct jsonrpc_error *e);
 int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		   char **out, size_t *outlen, struct jsonrpc_error *e);
+/* The managed domains that are built (domid and name), for the guests'
+ * disks of a live host: a walk of the table in memory, no hypervisor call.
+ * *OUT malloc'd (NULL when none). 0 or -ENOMEM. */
+struct tune_dom;
+int tune_collect_doms(struct xcdd *x, struct tune_dom **out, size_t *n);
 /* C went away: its answers are dropped when they come. */
 void rpc_tune_client_gone(struct xcdd *x, struct client *c);
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xenstore.h>
+#include "../blkback/host.h"
 #include "../blkback/mpath.h"
 
 int tune_live_multipathd(char **out, size_t *len, char *note, size_t notelen)
@@ -116,4 +117,19 @@ int tune_live_vbds(const struct tune_dom *doms, size_t n, struct vbd_list *out, 
 	if (rc < 0)
 		vbds_free(out);
 	return rc;
+}
+
+int tune_live_storage(const struct tune_dom *doms, size_t n, struct blk_inputs *in, char **mp,
+		      struct vbd_list *vbds, char *note, size_t notelen)
+{
+	char mnote[512] = "", vnote[256] = "";
+	memset(in, 0, sizeof(*in));
+	*mp = NULL;
+	if (tune_live_multipathd(mp, &in->mpath_len, mnote, sizeof(mnote)) < 0 ||
+	    tune_live_vbds(doms, n, vbds, vnote, sizeof(vnote)) < 0)
+		return -ENOMEM;
+	in->mpath_json = *mp;
+	in->vbds = vbds;
+	snprintf(note, notelen, "%s%s%s", mnote, mnote[0] && vnote[0] ? "; " : "", vnote);
+	return 0;
 }

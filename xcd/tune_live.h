@@ -26,4 +26,11 @@ struct tune_dom {
  * device only; NOTE says what could not be read. 0 or -ENOMEM. */
 int tune_live_vbds(const struct tune_dom *doms, size_t n, struct vbd_list *out, char *note,
 		   size_t notelen);
+
+/* Both, as blkback/ takes them (IN points into MP and VBDS, which the
+ * caller frees: free(*MP), vbds_free), NOTE what was noted of either. 0 or
+ * -ENOMEM. */
+struct blk_inputs;
+int tune_live_storage(const struct tune_dom *doms, size_t n, struct blk_inputs *in, char **mp,
+		      struct vbd_list *vbds, char *note, size_t notelen);
 #endif

@@ -1,5 +1,6 @@
 /* tune_run: one read of the I/O tuners, answered as a JSON-RPC line. */
 #include "tune_run.h"
+#include "../blkback/measure.h"
 #include "../blkback/plan.h"
 #include "../blkback/policy.h"
 #include "../blkback/verify.h"
@@ -206,7 +207,8 @@ static int run_storage(struct tune_out *o, const char *text, size_t tlen,
 			bool have = false;
 			if ((rc = blk_verify(&h, &p, &v)) == 0 &&
 			    (rc = tune_applied_plan(q, &applied, &have, err, sizeof(err))) == 0 &&
-			    (!have || (rc = blk_verify_applied(&h, &p, &applied, &v)) == 0))
+			    (!have || (rc = blk_verify_applied(&h, &p, &applied, &v)) == 0) &&
+			    (!q->measure_s || (rc = blk_verify_measure(&h, &p, q->measure_s, &v)) == 0))
 				rc = blk_verify_text(&v, &o->text);
 			o->bv = &v;
 		}

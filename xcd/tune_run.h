@@ -48,6 +48,9 @@ struct tune_req {
 	 * --confirm seconds (0: none), the step made to fail (tests), and why
 	 * a settle happens. */
 	const char *journal_dir;
+	/* verify of storage: each map's read rate measured for MEASURE_S
+	 * seconds (0: not measured). */
+	unsigned measure_s;
 	unsigned confirm_s;
 	unsigned fail_at;
 	const char *reason;

@@ -9,10 +9,12 @@
 #include "../lib/errmsg.h"
 #include "../lib/log.h"
 #include "../lib/loop.h"
+#include "../lib/pidlock.h"
 #include "clients.h"
 #include "daemons.h"
 #include "host.h"
 #include "hotplug.h"
+#include "io_watch.h"
 #include "rpc_tune.h"
 #include "rpc_tune_apply.h"
 #include "xcdd.h"
@@ -26,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,39 +100,6 @@ fail:;
 	return rc;
 }
 
-static int take_lock(const char *rundir, int *out)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/xcdd.lock", rundir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "xcdd: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		char pid[32] = "";
-		ssize_t n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
-			fprintf(stderr,
-				"xcdd: another xcdd is running on %s (pid %s holds %s); not starting\n",
-				rundir, pid[0] ? pid : "?", path);
-		close(fd);
-		return -1;
-	}
-	*out = fd;
-	return 0;
-}
-
-static void write_pid(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		log_warn("cannot write the pid to the lock file: %s", strerror(errno));
-}
-
 /* --hotplug-dir, else $XCD_HOTPLUG_DIR, else the installed folder, else the
  * source tree's scripts/hotplug beside the build's xcd/. */
 static void hotplug_dir(const char *opt, char *out, size_t len)
@@ -165,7 +133,8 @@ static void usage(FILE *f)
 		   "[--hotplug-dir DIR]\n"
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
 		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
-		   "            [--foreground] [--verbose]\n"
+		   "            [--io-refresh SECONDS] [--io-place-wait SECONDS] [--no-io-watch]\n"
+		   "            [--max-migrations N] [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -184,6 +153,8 @@ struct opts {
 	const char *backend, *rundir, *statedir, *hotplug_dir;
 	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
 	long hotplug_timeout_s, device_timeout_s;
+	struct io_watch_opts io; /* the watch of the host's I/O */
+	long max_migrations; /* outgoing migrations at once */
 	enum dev_wait device_wait;
 	bool device_wait_given, foreground, verbose;
 };
@@ -200,6 +171,32 @@ static int seconds_arg(const char *name, const char *arg, long *out)
 	return 0;
 }
 
+/* A number of seconds, 0 to 3600 (0: off), for option NAME: 0, or -1 (said). */
+static int seconds_or_off(const char *name, const char *arg, unsigned *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (*end || end == arg || v < 0 || v > 3600) {
+		fprintf(stderr, "xcdd: --%s %s: expected 0 (off) to 3600 seconds\n", name, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* --max-migrations: 1 to 64 into *OUT: 0, or -1 (said). */
+static int migrations_arg(const char *arg, long *out)
+{
+	char *end;
+	*out = strtol(arg, &end, 10);
+	if (*end || end == arg || *out < 1 || *out > 64) {
+		fprintf(stderr, "xcdd: --max-migrations %s: expected 1 to 64 migrations at "
+			"once\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0, 1 when --help was answered, or -1 after saying what is wrong. */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
@@ -207,7 +204,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
 			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
-			    .io_policy = "/etc/xcd/io.conf" };
+			    .io_policy = "/etc/xcd/io.conf",
+			    .io = { .refresh_s = IO_REFRESH_S, .place_wait_s = IO_PLACE_WAIT_S },
+			    .max_migrations = DM_MIGRATIONS_DEFAULT };
 	static const struct option opts[] = {
 		{ "hotplug-dir", required_argument, NULL, 'H' },
 		{ "hotplug-timeout", required_argument, NULL, 'T' },
@@ -218,6 +217,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "statedir", required_argument, NULL, 's' },
 		{ "sysroot", required_argument, NULL, 'R' },
 		{ "io-policy", required_argument, NULL, 'P' },
+		{ "io-refresh", required_argument, NULL, 'E' },
+		{ "io-place-wait", required_argument, NULL, 'L' },
+		{ "no-io-watch", no_argument, NULL, 'N' },
+		{ "max-migrations", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,6 +263,19 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 's': o->statedir = optarg; break;
 		case 'R': o->sysroot = optarg; break;
 		case 'P': o->io_policy = optarg; break;
+		case 'E':
+			if (seconds_or_off("io-refresh", optarg, &o->io.refresh_s) < 0)
+				return -1;
+			break;
+		case 'L':
+			if (seconds_or_off("io-place-wait", optarg, &o->io.place_wait_s) < 0)
+				return -1;
+			break;
+		case 'N': o->io.off = true; break;
+		case 'M':
+			if (migrations_arg(optarg, &o->max_migrations) < 0)
+				return -1;
+			break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return 1;
@@ -312,21 +328,31 @@ static int make_paths(const struct opts *o, struct paths *p)
 	return 0;
 }
 
-/* The process: the lock on P's rundir, detached unless O says foreground,
- * its log, and SIGS (SIGTERM, SIGINT, SIGHUP) blocked for the loop's
- * signalfd. The lock's descriptor, or -1 (said). */
+/* The process: the lock on P's rundir (lib/pidlock.h: the process's own, so
+ * that no child of an xcdd killed a moment ago still holds it), detached
+ * unless O says foreground, its log, and SIGS (SIGTERM, SIGINT, SIGHUP)
+ * blocked for the loop's signalfd. The lock's descriptor, or -1 (said). */
 static int start_process(const struct opts *o, const struct paths *p, sigset_t *sigs)
 {
-	int lock_fd;
-	if (take_lock(p->rundir, &lock_fd) < 0)
+	char lock[PATH_MAX + 32], err[XCD_ERR_MAX];
+	snprintf(lock, sizeof(lock), "%s/xcdd.lock", p->rundir);
+	/* Asked before daemon(3), whose child takes the lock, to say it here. */
+	pid_t holder = pidlock_holder(lock);
+	if (holder > 0) {
+		fprintf(stderr, "xcdd: another xcdd is running on %s (pid %d holds %s); not starting\n",
+			p->rundir, (int)holder, lock);
 		return -1;
+	}
 	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "xcdd: daemon: %s\n", strerror(errno));
-		close(lock_fd);
 		return -1;
 	}
 	log_init("xcdd", !o->foreground, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	write_pid(lock_fd);
+	int lock_fd = pidlock_take(lock, "xcdd", err, sizeof(err));
+	if (lock_fd < 0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
 	sigemptyset(sigs);
 	sigaddset(sigs, SIGTERM);
 	sigaddset(sigs, SIGINT);
@@ -410,7 +436,7 @@ static int setup_loop(struct xcdd *x, const struct paths *p, const sigset_t *sig
 /* X from now on: its store XS (x->xs's, which a new host replaces), P's
  * paths, the domain manager's and the tuners' jobs in its loop. */
 static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
-		   bool sim_backends)
+		   const struct opts *o, bool sim_backends)
 {
 	x->xs = xs;
 	x->send_to = clients_send_owed;
@@ -421,6 +447,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	dm_set_loop(&x->dm, x->loop);
 	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);
 	dm_set_migration_fn(&x->dm, clients_dm_migration);
+	dm_set_max_migrations(&x->dm, (unsigned)o->max_migrations);
 	x->own_sim = sim_backends;
 	x->rundir = p->rundir;
 	x->sim_sock = p->sim_sock;
@@ -431,6 +458,8 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->tunejobs.max = TUNE_JOBS_MAX;
 	x->tune_dir = p->tune_dir;
 	tune_writes_open(x);
+	if (io_watch_open(x, &o->io) < 0)
+		log_warn("the watch of the host's I/O: out of memory: not started");
 	xslink_attach(x);
 }
 
@@ -438,6 +467,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
  * XS: a store not yet X's, or NULL). */
 static void teardown(struct xcdd *x, bool dm_opened, struct xs_handle *xs)
 {
+	io_watch_close(x);
 	tune_writes_close(x);
 	childjobs_close(&x->tunejobs, "xcdd is stopping");
 	clients_close_all(x);
@@ -481,7 +511,7 @@ int main(int argc, char **argv)
 	    open_domains(&x, &o, &p, xs, sim_backends) == 0) {
 		dm_opened = true;
 		if (setup_loop(&x, &p, &sigs) == 0) {
-			attach(&x, xs, &p, sim_backends);
+			attach(&x, xs, &p, &o, sim_backends);
 			xs = NULL; /* x.xs's now */
 			log_info("listening on %s", p.sock);
 			int rc = loop_run(x.loop);

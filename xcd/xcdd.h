@@ -36,6 +36,7 @@ struct client;
 struct rpc_pending;
 struct tune_wait;
 struct mig_wait;
+struct io_watch;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
 typedef void xcdd_send_fn(struct xcdd *x, struct client *c, const char *line, size_t len);
@@ -107,6 +108,10 @@ struct xcdd {
 	 * area's state (net, storage). */
 	const char *tune_dir;
 	struct tune_area_state tune_state[2];
+	/* The watch of the host's I/O (io_watch.c; NULL: --no-io-watch, or
+	 * the fuzzer), and host.info's "io" from what it keeps (NULL: none). */
+	struct io_watch *io;
+	int (*io_info)(struct xcdd *x, yajl_gen g);
 };
 
 /*

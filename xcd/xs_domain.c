@@ -245,6 +245,20 @@ int xsd_set_vcpus(struct xs_handle *xs, uint32_t domid, uint32_t max, uint32_t o
 	return rc;
 }
 
+int xsd_resumed_features(struct xs_handle *xs, uint32_t domid, char *err, size_t errlen)
+{
+	int rc = -EAGAIN;
+	for (int tries = 0; tries < XST_TRIES && rc == -EAGAIN; tries++) {
+		struct xst x;
+		xst_begin(&x, xs);
+		static const char *const cmds[] = { "poweroff", "reboot", "suspend" };
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			xst_put(&x, "1", "/local/domain/%u/control/feature-%s", domid, cmds[i]);
+		rc = xst_end(&x, err, errlen);
+	}
+	return rc;
+}
+
 bool xsd_pv_control(struct xs_handle *xs, uint32_t domid, const char *command)
 {
 	char *v = xst_read(xs, "/local/domain/%u/control/feature-%s", domid, command);

@@ -49,6 +49,12 @@ int xsd_set_memory(struct xs_handle *xs, uint32_t domid, const char *node, uint6
 /* cpu/K/availability: online below ONLINE, offline up to MAX. */
 int xsd_set_vcpus(struct xs_handle *xs, uint32_t domid, uint32_t max, uint32_t online,
 		  char *err, size_t errlen);
+/* A guest restored from a save it suspended itself for (a PVH guest, by
+ * xcd or xl alike) answers control/shutdown: it did, to suspend. Its Linux
+ * wrote control/feature-poweroff, -reboot and -suspend once, at boot, into
+ * the old domain's entries, and does not write them again when it resumes:
+ * this writes them for it, in its new entries (guest-owned, as created). */
+int xsd_resumed_features(struct xs_handle *xs, uint32_t domid, char *err, size_t errlen);
 /* Whether the guest said it answers control/shutdown's COMMAND ("poweroff",
  * "reboot"): its control/feature-COMMAND is "1". */
 bool xsd_pv_control(struct xs_handle *xs, uint32_t domid, const char *command);

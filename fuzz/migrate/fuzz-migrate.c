@@ -1,10 +1,15 @@
-/* fuzz-migrate: the stream reader (migrate/reader.c) and xl's pipe
- * messages (migrate/pipe.c) over any bytes, as a save file or a migration's
- * pipe delivers them. The visitor checks what
- * the reader promises: every pfn within max_pfn, every PAGE_DATA's data
- * readable to its end (ASan sees an overrun), every vCPU id below
- * max_vcpus. Nothing may crash, leak or read out of bounds. */
+/* fuzz-migrate: the stream reader (migrate/reader.c), xl's pipe messages
+ * (migrate/pipe.c) and xcd's outcome query and answer (migrate/outcome.c)
+ * over any bytes, as a save file or a migration's pipe delivers them; xcd's
+ * compressed page batches (XCD_PAGE_DATA_Z, their zstd and lz4 frames:
+ * migrate/compress.c) through the reader and straight through the
+ * decompressor, and the receiver's XCD reads answer before READY. The
+ * visitor checks what the reader promises: every pfn within max_pfn, every
+ * PAGE_DATA's data readable to its end (ASan sees an overrun), every vCPU
+ * id below max_vcpus. Nothing may crash, leak or read or write out of
+ * bounds. */
 #include "../../migrate/migrate.h"
+#include "../../migrate/outcome.h"
 #include "../../lib/errmsg.h"
 #include <endian.h>
 #include <stdlib.h>
@@ -69,6 +74,51 @@ static void pipe_messages(const uint8_t *data, size_t size)
 			rc = mig_pipe_feed(&x, data + at, 1, &used, err, sizeof(err));
 		if (at > len + 1)
 			abort();
+		/* With an XCD reads answer allowed before the message. */
+		mig_pipe_expect_after_reads(&x, (enum mig_pipe_msg)m);
+		rc = mig_pipe_feed(&x, data, size, &used, err, sizeof(err));
+		if (used > size || used > MIG_PIPE_READS_LEN + len + 1 ||
+		    (rc == 1 && x.got != len) || x.reads_got > MIG_PIPE_READS_LEN)
+			abort();
+	}
+}
+
+/* A frame of any bytes, as a codec's (the first byte chooses; the next two
+ * the size it is said to make, in pages), decompressed into exactly that
+ * many bytes: refused or whole, never past them (ASan). */
+static void frames(const uint8_t *data, size_t size)
+{
+	static struct mig_z *z;
+	char why[200];
+	if (size < 3 || (!z && mig_z_new(&z) < 0))
+		return;
+	uint32_t codec = data[0] % (MIG_CODEC_MAX + 2);
+	size_t raw = (size_t)(1 + (data[1] | data[2] << 8) % 64) * 4096;
+	uint8_t *dst = malloc(raw);
+	if (!dst)
+		return;
+	mig_z_decompress(z, codec, data + 3, size - 3, dst, raw, why, sizeof(why));
+	free(dst);
+}
+
+/* xcd's outcome query and its answer (migrate/outcome.c) as the other
+ * host sends them: any bytes, as the 48 bytes of a query and as a line. */
+static void outcome_messages(const uint8_t *data, size_t size)
+{
+	char err[256];
+	uint8_t id[16];
+	enum mig_outcome o;
+	if (size >= MIG_QUERY_LEN && mig_query_parse(data, id) != 0 &&
+	    memcmp(data + MIG_QUERY_LEN - 16, id, 16) != 0)
+		abort();
+	size_t len = size < 64 ? size : 64;
+	if (mig_outcome_parse((const char *)data, len, &o, err, sizeof(err)) == 0) {
+		size_t want;
+		const char *line = mig_outcome_line(o, &want);
+		if (want != len || memcmp(line, data, len) != 0)
+			abort();
+	} else if (strnlen(err, sizeof(err)) == sizeof(err)) {
+		abort();
 	}
 }
 
@@ -104,6 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mig_in in;
 	char err[XCD_ERR_MAX];
 	pipe_messages(data, size);
+	frames(data, size);
+	outcome_messages(data, size);
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be
 	 * asked first; then as a simulated guest's restore. */
@@ -114,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mig_read_opts sim = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = MAX_PFN,
 				     .max_vcpus = MAX_VCPUS };
 	mig_read_xl(&in, &sim, &v, err, sizeof(err));
-	/* Pages read straight into a guest, as mig_restore_sim reads them. */
+	/* Pages read straight into a guest, as mig_restore reads them. */
 	mig_in_mem(&in, data, size);
 	struct mig_visitor d = { .config = config, .pages = direct_pages, .record = record,
 				 .page_dst = direct_dst };

@@ -2,7 +2,9 @@
  * fuzz-nettune: libFuzzer target of netback-tune's parsers of outside input.
  * The whole input goes to each of them: the /proc/net/bonding parser, the
  * /proc/interrupts parser, /proc/net/route's and ipv6_route's, /proc/PID/status's
- * (nt_status_parse), the CPU-list parser (as a string) and io.conf's
+ * (nt_status_parse), rtnetlink's link messages (the input as a datagram of
+ * them, each into a table of interfaces, linkwatch.h), the CPU-list parser
+ * (as a string) and io.conf's
  * net keys (lib/cfgfile.h, then nt_policy_from_cfg) against a small host
  * built here (eth0, eth1, eno1, bond0, xenbr0, vif1.0); a policy that
  * parses is planned and verified on that host, and everything is printed as
@@ -13,6 +15,7 @@
 #include "../../netback-tune/bonding.h"
 #include "../../lib/cpuset.h"
 #include "../../netback-tune/interrupts.h"
+#include "../../netback-tune/linkwatch.h"
 #include "../../netback-tune/nethost.h"
 #include "../../netback-tune/plan.h"
 #include "../../netback-tune/policy.h"
@@ -95,6 +98,34 @@ static void policy(const char *text, size_t size)
 	}
 }
 
+/* The input as a datagram of rtnetlink messages, into a table. */
+static void links(const uint8_t *data, size_t size)
+{
+	void *buf = malloc(size ? size : 1); /* aligned, as a socket's buffer is */
+	if (!buf)
+		return;
+	memcpy(buf, data, size);
+	struct nt_linktab t = { 0 };
+	size_t off = 0;
+	for (const struct nlmsghdr *h; (h = nt_nlmsg_next(buf, size, &off));) {
+		struct nt_linkmsg m;
+		bool changed;
+		if (nt_linkmsg_parse(h, h->nlmsg_len, &m) != 1)
+			continue;
+		/* What is kept is an interface's: an index, a name. */
+		if (m.ifindex <= 0 || !m.name[0] || strnlen(m.name, sizeof(m.name)) == sizeof(m.name) ||
+		    strnlen(m.kind, sizeof(m.kind)) == sizeof(m.kind) ||
+		    strnlen(m.alias, sizeof(m.alias)) == sizeof(m.alias))
+			abort();
+		nt_linktab_update(&t, &m, &changed);
+	}
+	for (size_t i = 1; i < t.n; i++)
+		if (t.l[i - 1].ifindex >= t.l[i].ifindex)
+			abort();
+	nt_linktab_free(&t);
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -133,5 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(s);
 	policy(text, size);
+	links(data, size);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* sim-guest: a toolstack's hv calls for system tests, one per run, against
  * the simulated host at $XCD_SIM_SOCKET.
- *   sim-guest create KERNEL MEM_KIB   create and build (left paused); prints
+ *   sim-guest create KERNEL MEM_KIB [pvh]   create (PV, or PVH) and build (left paused); prints
  *                                     "DOMID STORE_PFN STORE_PORT CONSOLE_PFN CONSOLE_PORT"
  *   sim-guest pause|unpause|destroy|resume DOMID
  *   sim-guest info DOMID              prints key=value: shutdown reason mem_kb target_kb
@@ -108,8 +108,9 @@ int main(int argc, char **argv)
 	}
 	int rc = 0;
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "create") == 0 && argc == 4) {
-		struct hv_domain_config cfg = { .max_vcpus = 1, .type = HV_DOM_PV,
+	if (strcmp(cmd, "create") == 0 && (argc == 4 || (argc == 5 && !strcmp(argv[4], "pvh")))) {
+		struct hv_domain_config cfg = { .max_vcpus = 1,
+						.type = argc == 5 ? HV_DOM_PVH : HV_DOM_PV,
 						.max_mem_kb = strtoull(argv[3], NULL, 10) };
 		uint32_t domid;
 		struct hv_build_spec spec = { .kernel = argv[2], .store_domid = 0,

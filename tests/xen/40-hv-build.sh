@@ -7,10 +7,13 @@
 # memory target, vCPU context, a foreign mapping of the console ring (its text is what the
 # guest printed), log-dirty on the running PVH guest (PV: Xen refuses, no shadow paging
 # here), suspend through control/shutdown and fast resume, a clean poweroff through
-# control/shutdown (after the resume: the guest still runs its xenbus), destroy.  The PVH
+# control/shutdown (after the resume: the guest still runs its xenbus), destroy.  Before its
+# poweroff the PVH guest is moved into a new domain through hv alone (hv-probe clone: suspend,
+# memory map, CPU policy, TSC, HVM params and context read and given to a new domain, each
+# read back): a counter its shell keeps goes on there, and its uptime.  The PVH
 # guest has 2 vCPUs: hv_xen writes the ACPI tables (MADT) in which Linux finds them, and
 # its init must count 2 CPUs.
-# xen-lab: timeout=300
+# xen-lab: timeout=420
 . "$(dirname "$0")/lib.sh"
 
 PROBE=$XCD_BIN/hv-probe
@@ -131,6 +134,28 @@ logdirty() {  # TYPE
   esac
 }
 
+clone() {  # the PVH guest into a new domain through hv's state operations: its counter goes on
+  local id=${ID[pvh]} before after
+  step "pvh: a counter in the guest, then hv-probe clone into a new domain"
+  guest_tick_start "$id" || fail "pvh: cannot type on the guest's console"
+  guest_ticks_past hvb-pvh 2 30 || fail "pvh: the guest's counter did not start"
+  XCD_HV_PROBE_DEBUG=1 timeout -k 5 150 "$PROBE" clone "$id" hvb-pvh >"$LAB_RUN/clone.out" \
+    2>"$LAB_RUN/clone.log" || { grep '^hv-probe' "$LAB_RUN/clone.log"; tail -n 20 "$LAB_RUN/clone.log"; false; } ||
+    { tail -n 20 "$(console_log hvb-pvh)"; fail "pvh: hv-probe clone"; }
+  grep '^hv-probe' "$LAB_RUN/clone.log"
+  keep "$LAB_RUN/clone.log"
+  before=$(guest_last_tick hvb-pvh)
+  ID[pvh]=$(cat "$LAB_RUN/clone.out")
+  log "pvh: domain $id is now ${ID[pvh]}; its counter said '$before' last"
+  expect_eq "pvh: xl domid hvb-pvh" "$(domid hvb-pvh)" "${ID[pvh]}"
+  guest_ticks_past hvb-pvh "${before%% *}" 60 ||
+    { tail -n 20 "$(console_log hvb-pvh)"; fail "pvh: the counter did not go on in the new domain"; }
+  after=$(guest_last_tick hvb-pvh)
+  log "pvh: in domain ${ID[pvh]} the counter says '$after' (was '$before')"
+  awk -v a="${after#* }" -v b="${before#* }" 'BEGIN { exit !(a > b) }' ||
+    fail "pvh: the guest's uptime did not go on ($before -> $after)"
+}
+
 finish() {  # TYPE: the resumed guest still answers xenbus: poweroff, then destroy
   local type=$1 name=hvb-$1 id=${ID[$1]}
   step "$type: poweroff through control/shutdown"
@@ -147,5 +172,6 @@ TYPES=${XCD_TEST_HV_TYPES:-pv pvh}  # both boot side by side (it halves the wait
 for t in $TYPES; do start "$t"; done
 for t in $TYPES; do booted "$t"; done
 for t in $TYPES; do exercise "$t"; done
+case " $TYPES " in *" pvh "*) clone ;; esac
 for t in $TYPES; do finish "$t"; done
 xl list

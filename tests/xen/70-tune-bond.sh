@@ -11,6 +11,7 @@
 # xen-lab: timeout=300
 . "$(dirname "$0")/lib.sh"
 export XCDD=$XCD_BIN/xcdd XCD=$XCD_BIN/xcd XCD_SIM=$XCD_BIN/xcd-sim XCD_XENSTORED=$XCD_BIN/xcd-xenstored
+export XCD_HOTPLUG_DIR=$XCD_BIN/hotplug
 for p in "$XCDD" "$XCD" "$XCD_SIM" "$XCD_XENSTORED"; do
   [ -x "$p" ] || fail "no $p (check-xen copies the build's programs)"
 done

@@ -21,11 +21,16 @@
  *                                 and timer mode (timer_mode N, Xen's HVMPTM_* value)
  *   hv-probe refuse-pvh-big       hv_domain_create of a PVH domain with more vCPUs than
  *                                 its ACPI tables describe must fail
+ *   hv-probe clone DOMID NAME     a PVH guest suspended and moved into a new domain NAME
+ *                                 through hv (memory map, CPU policy, TSC, HVM params and
+ *                                 context), each read back; prints the new domid
+ *                                 (hv-probe-state.c)
  *
  * Exit status 0 when the operation did what it should, 1 otherwise, with the
  * reason on stderr. XCD_HV_PROBE_DEBUG=1 shows libxenctrl's own messages.
  * Checks read Xen through hv, and through libxenctrl where hv has no reader
  * (a PVH domain's paging pool and timer mode). */
+#include "hv-probe.h"
 #include "../../hv/backend.h"
 #include "../../lib/errmsg.h"
 #include "../../lib/log.h"
@@ -43,13 +48,7 @@
 #include <xen/io/console.h>
 #include <xen/xen.h>
 
-struct probe {
-	struct hv *hv;
-	struct xs_handle *xs;
-};
-
-static int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int failf(const char *fmt, ...)
+int failf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -60,25 +59,25 @@ static int failf(const char *fmt, ...)
 	return 1;
 }
 
-static int hvfail(struct probe *p, const char *what, int rc)
+int hvfail(struct probe *p, const char *what, int rc)
 {
 	return failf("%s: %s (%s)", what, hv_error(p->hv), strerror(-rc));
 }
 
-static long now_ms(void)
+long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void sleep_ms(long ms)
+void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -115,8 +114,8 @@ static bool xs_writef(struct xs_handle *xs, const char *path, const char *fmt, .
 /* The entries a toolstack writes before it introduces a domain: its home,
  * readable by the guest, with the nodes the guest writes (control/feature-*,
  * device, data) owned by it, and where xenconsoled finds the console ring. */
-static int xs_domain_entries(struct probe *p, uint32_t domid, const char *name,
-			     const struct hv_build_result *b, uint64_t mem_kb)
+int xs_domain_entries(struct probe *p, uint32_t domid, const char *name,
+		      const struct hv_build_result *b, uint64_t mem_kb)
 {
 	char home[64], path[160];
 	snprintf(home, sizeof(home), "/local/domain/%u", domid);
@@ -436,7 +435,7 @@ static int cmd_logdirty(struct probe *p, uint32_t domid, uint64_t npages, uint32
 	return ret;
 }
 
-static int ask_shutdown(struct probe *p, uint32_t domid, const char *reason)
+int ask_shutdown(struct probe *p, uint32_t domid, const char *reason)
 {
 	char path[96];
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
@@ -445,7 +444,7 @@ static int ask_shutdown(struct probe *p, uint32_t domid, const char *reason)
 	return 0;
 }
 
-static int cmd_suspend(struct probe *p, uint32_t domid)
+int suspend_guest(struct probe *p, uint32_t domid)
 {
 	long t0 = now_ms();
 	if (ask_shutdown(p, domid, "suspend"))
@@ -453,13 +452,21 @@ static int cmd_suspend(struct probe *p, uint32_t domid)
 	int rc = hv_domain_suspend(p->hv, domid);
 	if (rc < 0)
 		return hvfail(p, "hv_domain_suspend", rc);
+	fprintf(stderr, "hv-probe: domain %u suspended in %ld ms\n", domid, now_ms() - t0);
+	return 0;
+}
+
+static int cmd_suspend(struct probe *p, uint32_t domid)
+{
+	if (suspend_guest(p, domid))
+		return 1;
+	int rc;
 	struct hv_dominfo d;
 	if (info(p, domid, &d))
 		return 1;
 	if (!(d.flags & HV_DOMF_SHUTDOWN) || d.shutdown_reason != HV_SHUTDOWN_SUSPEND)
 		return failf("suspend: domain %u has flags %#x reason %u", domid, d.flags,
 			     d.shutdown_reason);
-	fprintf(stderr, "hv-probe: domain %u suspended in %ld ms\n", domid, now_ms() - t0);
 	/* suspending again: already there */
 	if ((rc = hv_domain_suspend(p->hv, domid)) < 0)
 		return hvfail(p, "hv_domain_suspend of a suspended domain", rc);
@@ -673,6 +680,8 @@ int main(int argc, char **argv)
 		ret = parse_u32(av[2], &a) ? 1 : cmd_shutdown_wait(&p, domid, av[1], a);
 	else if (!strcmp(cmd, "destroy") && ac == 1)
 		ret = cmd_destroy(&p, domid);
+	else if (!strcmp(cmd, "clone") && ac == 2)
+		ret = cmd_clone(&p, domid, av[1]);
 	else if (!strcmp(cmd, "pvh-params") && ac == 1)
 		ret = cmd_pvh_params(domid);
 	else

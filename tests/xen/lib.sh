@@ -193,6 +193,28 @@ guest_wait_ready() {
   wait_for "grep -aq XCDLAB_GUEST_READY $(console_log "$1")" "${2:-60}"
 }
 
+# guest_type DOMID LINE: LINE typed on the guest's console, whose shell runs it (through the
+# pty xenconsoled made for it: console/tty)
+guest_type() {
+  local tty
+  tty=$(timeout 5 xenstore-read "/local/domain/$1/console/tty" 2>/dev/null) && [ -c "$tty" ] ||
+    { log "domain $1 has no console pty (console/tty)"; return 1; }
+  printf '%s\n' "$2" >"$tty"
+}
+# guest_tick_start DOMID: a counter in the guest's shell, a console line each second,
+# "XCDLAB_TICK N UPTIME": it goes on across a save and a restore when the guest does
+guest_tick_start() {
+  guest_type "$1" 'i=0; while :; do i=$((i+1)); echo "XCDLAB_TICK $i $(cut -d" " -f1 /proc/uptime)"; sleep 1; done &'
+}
+# guest_last_tick NAME: "N UPTIME" of the last tick on its console (empty: none yet)
+guest_last_tick() {
+  grep -a '^XCDLAB_TICK [0-9]' "$(console_log "$1")" 2>/dev/null | tail -n 1 | tr -d '\r' | cut -d' ' -f2,3
+}
+# guest_ticks_past NAME N SECS: its counter reaches beyond N within SECS (it runs on)
+guest_ticks_past() {
+  wait_for "t=\$(guest_last_tick $1); [ -n \"\$t\" ] && [ \"\${t%% *}\" -gt $2 ]" "$3"
+}
+
 domid() { xl domid "$1" 2>/dev/null; }
 # triple_faulted DOMID: Xen said the domain's vCPU triple-faulted (xl dmesg)
 triple_faulted() { timeout 10 /usr/sbin/xl dmesg 2>/dev/null | grep -aq "d${1}v[0-9]* Triple fault"; }

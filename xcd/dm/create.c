@@ -138,6 +138,7 @@ void dm_create_finish(struct dm_op *op)
 	}
 	log_info("%s domain %s (domid %u, uuid %s)%s", op->restore ? "restored" : "created",
 		 d->name, d->domid, UUID_STR(d->uuid), op->paused ? ", paused" : "");
+	dm_started(m, d);
 	dm_op_end(op, 0, d);
 }
 
@@ -349,8 +350,7 @@ static int create_domain(struct dm *m, struct dm_cfg *held, const uint8_t *uuid,
 	if (file)
 		snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
 	if (mig)
-		snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s",
-			 dm_mig_final_name(mig));
+		dm_mig_pending_in(mig, &d->pending);
 	snprintf(d->pending.step, sizeof(d->pending.step), "creating");
 	int rc = dm_record_save(m, d, err, sizeof(err));
 	if (rc < 0) {

@@ -67,6 +67,8 @@ enum dm_pending_kind {
 
 /* The longest save file path xcdd takes (the journal keeps it). */
 #define DM_SAVE_PATH_MAX 1024
+/* The longest transport command a migration's record keeps (its NUL in). */
+#define DM_RUNE_MAX 1024
 
 struct dm_pending_op {
 	enum dm_pending_kind kind;
@@ -88,6 +90,15 @@ struct dm_pending_op {
 	 * destination has it all); migrate-in: the name it takes at the commit
 	 * (it is NAME--incoming until then). Either may be cut to fit. */
 	char mig_name[65];
+	/* migrate, migrate-in: the migration's id (xcd's, in the stream's
+	 * configuration; HAS_MIG_ID false: a stream from xl, which has none).
+	 * migrate: the transport command that reaches the receiver again, for
+	 * the outcome query ("" : none given), and when the go was decided
+	 * (COMMITTED_AT, seconds since the epoch). */
+	bool has_mig_id;
+	uint8_t mig_id[16];
+	char rune[DM_RUNE_MAX];
+	long long committed_at;
 };
 
 struct dm_domain {
@@ -135,8 +146,12 @@ struct dm_source {
 
 /* Where a migration is, for the notifications (either side). */
 struct dm_migration_info {
-	const char *phase; /* "sending", "handover", "receiving" */
+	/* "queued" (waiting for one of the host's migrations to end),
+	 * "sending", "handover", "resolving" (the pipe broke after the go:
+	 * the receiver is asked whether it runs the guest) */
+	const char *phase;
 	struct mig_precopy_info p;
+	uint32_t ahead; /* queued: the migrations before it in the queue */
 };
 
 /* What a migration did, for its caller's summary. */
@@ -146,6 +161,13 @@ struct dm_migrate_result {
 	uint64_t pages, zero_pages, final_pages, bytes;
 	uint32_t throttle;	/* the most auto-converge took, percent */
 	int forced;
+	uint64_t zero_saved;	/* bytes zero pages kept off the link */
+	uint64_t z_pages;	/* pages sent compressed */
+	uint64_t z_saved;	/* bytes compression kept off the link */
+	uint32_t codecs_used;	/* bits (migrate/compress.h) */
+	int peer_answered;	/* the receiver said what it reads (an xcd) */
+	uint32_t peer_codecs;	/* what it reads */
+	double stop_predicted_ms; /* the last round's memory time, predicted */
 	double total_ms;	/* from the call to the destination's report */
 	double downtime_ms;	/* the guest stopped here until it ran there (the report) */
 	char why[200];		/* why pre-copy stopped */
@@ -158,6 +180,9 @@ typedef void dm_state_fn(struct dm *m, const struct dm_domain *d, const char *st
 /* A save or restore of D (OP "save" or "restore") has done DONE of TOTAL pages. */
 typedef void dm_progress_fn(struct dm *m, const struct dm_domain *d, const char *op,
 			    uint64_t done, uint64_t total, void *arg);
+/* D's devices are up: it was made (a create, a restore, a restart) and
+ * its device phase is over. */
+typedef void dm_started_fn(struct dm *m, const struct dm_domain *d, void *arg);
 /* A migration of D has got to I. */
 typedef void dm_migration_fn(struct dm *m, const struct dm_domain *d,
 			     const struct dm_migration_info *i, void *arg);
@@ -185,6 +210,22 @@ struct dm {
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
 	dm_migration_fn *migration; /* NULL: nobody told */
+	/* What a migration's stop took here beside its last round's memory
+	 * (vCPUs, the stream's end, the other side's start, the handover),
+	 * as measured, decayed (0: none yet): each migration's policy keeps it
+	 * of the downtime target (mig_policy.reserve_ms). */
+	double mig_fixed_ms;
+	dm_started_fn *started;	    /* NULL: nobody told */
+	void *started_arg;
+	/* The receiver's decisions (STATEDIR/migrations, mig_ledger.c): one
+	 * record per migration it committed, kept DM_LEDGER_KEEP_S. */
+	struct journal *ledger;
+	long long ledger_pruned; /* when it was last pruned (CLOCK_MONOTONIC s) */
+	/* Outgoing migrations at once (mig_queue.c): at most MIG_MAX run
+	 * (their job or handover), the rest wait in order. */
+	unsigned mig_max, mig_running;
+	struct dm_mig *mig_queue;
+	struct loop_timer *mig_kick; /* starts the next one from the loop */
 };
 
 /*
@@ -252,6 +293,9 @@ void dm_close(struct dm *m);
 /* From now on device phases, saves and restores run as jobs in LOOP's
  * children (before: device phases inline, saves and restores refused). */
 void dm_set_loop(struct dm *m, struct loop *loop);
+/* FN(M, D, ARG) (NULL: none) is told of each domain whose devices are up
+ * once it was made (dm_started_fn): from the loop, as its caller is told. */
+void dm_set_started_fn(struct dm *m, dm_started_fn *fn, void *arg);
 /* The host a save's or restore's job connects to: BACKEND, and for HV_SIM
  * its socket SIM_SOCK; PROGRESS (NULL: none) is told how jobs go. HV_AUTO
  * (the default): saves and restores are refused. */
@@ -366,10 +410,12 @@ int dm_shutdown(struct dm *m, struct dm_domain *d, bool reboot, bool force, cons
  * a simulated guest (kernel "sim:..."), the only kind saved yet;
  * DM_ERR_FAILED: no loop or no host set (-EAGAIN: dm_set_loop,
  * dm_set_host), the hypervisor's failure to read or pause D, the job not
- * started; DM_ERR_NOMEM.
+ * started; DM_ERR_NOMEM. COMPRESS other than MIG_COMPRESS_OFF: a file for
+ * xcd restore alone, its page batches compressed (migrate/compress.h).
  */
 int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
-	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e);
+	    enum mig_compress compress, const struct dm_source *src, dm_done_fn *done,
+	    void *arg, struct dm_error *e);
 /*
  * Restores the guest saved in FILE (absolute) as a new domain: its
  * configuration CFG (the manager's from the call on; NULL: the xl.cfg text
@@ -393,6 +439,14 @@ int dm_restore(struct dm *m, const char *file, struct domcfg *cfg, const struct 
 struct dm_migrate_opts {
 	struct mig_policy policy;
 	uint64_t bandwidth; /* bytes a second at most; 0: no limit */
+	/* Compression, with a receiver that says it reads it (an xcd); never
+	 * with xl's (migrate/README.md). */
+	enum mig_compress compress;
+	/* The command that runs the receiver (xl's rune, run with sh -c), to
+	 * ask it the outcome should the pipe break after the go; NULL: none,
+	 * the copy is then left to a person in that case. At most
+	 * DM_RUNE_MAX - 1 bytes. */
+	const char *transport;
 };
 /* The end of a dm_migrate: RC 0 (the guest runs on the destination and is
  * gone here) or a negative errno with E; R (either way) what was done. */
@@ -401,21 +455,34 @@ typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_re
 /*
  * Live-migrates D over xl's migration pipe protocol (migrate/pipe.h): SEND
  * (written to) and RECV (read from) are the pipe to the receiver, which
- * this call takes (closed when it ends, whatever happens). A job reads the
- * receiver's banner and writes the stream (pre-copy, O's policy; the
- * configuration is SRC's xl.cfg text, NULL: D's own, as a save keeps it);
- * then the daemon waits for the receiver's "ready", renames D
- * NAME--migratedaway, journals that it commits, sends "go", and on the
- * receiver's report of success destroys D; on a reported failure it waits
- * for the permission and resumes D. Any failure before the commit leaves
- * D running here as it was (renamed back), and the receiver, seeing the
- * pipe close, destroys its copy. Journaled at each step (xcdd(8)); only
- * simulated guests yet. DONE is told at the end; a negative errno with E
- * when it cannot start (DONE not called; the descriptors closed).
+ * this call takes (closed when it ends, whatever happens). While the host
+ * runs its most migrations at once (dm_set_max_migrations) it waits in a
+ * queue, untouched ("queued" notifications; an abort takes it out). A job
+ * reads the receiver's banner and writes the stream (pre-copy, O's policy;
+ * the configuration is SRC's xl.cfg text, NULL: D's own, as a save keeps
+ * it, with the migration's id); then the daemon waits for the receiver's
+ * "ready", renames D NAME--migratedaway, journals that it commits, sends
+ * "go", and on the receiver's report of success destroys D; on a reported
+ * failure it waits for the permission and resumes D. Any failure before the
+ * commit leaves D running here as it was (renamed back), and the receiver,
+ * seeing the pipe close, destroys its copy. After the go, a pipe that
+ * breaks before the receiver's word leaves D paused while the receiver is
+ * asked (O's transport run again; migrate/outcome.h): D destroyed if it
+ * runs the guest, resumed if it does not, left to a person if it cannot be
+ * asked (no transport, xl at the other end, DM_DOUBT_MAX_S passed).
+ * Journaled at each step (xcdd(8)); only simulated guests yet. DONE is told
+ * at the end; a negative errno with E when it cannot start (DONE not
+ * called; the descriptors closed): DM_ERR_INVALID (field
+ * "params.transport") for a transport of DM_RUNE_MAX bytes or more.
  */
 int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	       const struct dm_source *src, const struct dm_migrate_opts *o,
 	       dm_migrate_done_fn *done, void *arg, struct dm_error *e);
+/* Outgoing migrations at once when none is set. */
+#define DM_MIGRATIONS_DEFAULT 2
+/* At most N outgoing migrations run at once (0: DM_MIGRATIONS_DEFAULT);
+ * more wait in order. */
+void dm_set_max_migrations(struct dm *m, unsigned n);
 /*
  * The receiving end: CONFIG_JSON is the stream's xl configuration (the
  * domain's libxl JSON with xcd's "xcd_source"), which the caller read from
@@ -423,23 +490,35 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
  * on IN_FD, and OUT_FD goes back to the sender. Both are taken. The domain
  * is made as NAME--incoming (paused), filled by a job from the stream, made
  * runnable, given its entries and devices; then "ready" is sent, and on the
- * sender's "go" it is journaled committed, renamed NAME and unpaused (unless
- * PAUSED), and the report sent. A failure before "go" destroys it; after,
- * the failure is reported, the copy destroyed and the sender given leave to
- * resume its own. DONE (D: the domain) at the end; a negative errno with E
- * when it cannot start (DONE not called; the descriptors closed). UUID: the
- * domain's, once started.
+ * sender's "go" the commit is recorded (for an xcd sender in the ledger,
+ * by the migration's id, which dm_migrate_outcome reads), it is renamed
+ * NAME and unpaused (unless PAUSED), and the report sent. A failure before
+ * "go" destroys it; after, the commit is undone, the failure reported, the
+ * copy destroyed and the sender given leave to resume its own. DONE (D:
+ * the domain) at the end; a negative errno with E when it cannot start
+ * (DONE not called; the descriptors closed). UUID: the domain's, once
+ * started.
  */
 int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
 		       int out_fd, bool paused, dm_done_fn *done, void *arg, uint8_t uuid[16],
 		       struct dm_error *e);
 /*
  * Aborts D's migration, sending or receiving: before the commit it always
- * wins (the job killed, the guest running on here as it was, or the
- * received copy destroyed; the caller told "aborted"); after, it is
- * refused (DM_ERR_STATE) since the other side may run the guest.
+ * wins (taken out of the queue, or the job killed, the guest running on
+ * here as it was, or the received copy destroyed; the caller told
+ * "aborted"); after, it is refused (DM_ERR_STATE) since the other side may
+ * run the guest.
  */
 int dm_migrate_abort(struct dm *m, struct dm_domain *d, struct dm_error *e);
+/*
+ * A sender's outcome query for migration ID: *COMMITTED true when this host
+ * committed it (it runs, or ran, the guest), false when it did not, and
+ * then never will: a receiving one still waiting for its go is aborted
+ * here and now. 0, or DM_ERR_FAILED when the ledger cannot be read (the
+ * sender must ask again).
+ */
+int dm_migrate_outcome(struct dm *m, const uint8_t id[16], bool *committed,
+		       struct dm_error *e);
 
 /* Sets the vCPUs of D online (the first N) and offline (the rest), by
  * writing cpu/N/availability for the guest to follow (not journaled: the

@@ -69,6 +69,8 @@ struct restart_ctx {
 };
 
 /* ---- table.c ---- */
+/* M's started_fn told that D's devices are up (dm_set_started_fn). */
+void dm_started(struct dm *m, const struct dm_domain *d);
 /* CFG (NULL: none) held, with one reference; NULL when out of memory (CFG
  * freed). */
 struct dm_cfg *dm_cfg_hold(struct domcfg *cfg);
@@ -189,20 +191,26 @@ int dm_receive_domain(struct dm *m, struct dm_cfg *cfg, const uint8_t *uuid,
 
 /* ---- save.c ---- (continued) */
 /* The JSON a save file or a migration stream carries for D: its libxl
- * configuration with "xcd_source" (SRC, NULL: D's own); *LEN with the NUL.
- * NULL when out of memory. */
-char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len);
+ * configuration with "xcd_source" (SRC, NULL: D's own; with MIG_ID, NULL:
+ * none, a migration's id as "migration"); *LEN with the NUL. NULL when out
+ * of memory. */
+char *dm_save_config(const struct dm_domain *d, const struct dm_source *src,
+		     const uint8_t *mig_id, uint32_t *len);
 
 /* ---- ops.c ---- (continued) */
 /* dm_rename without the check that no operation runs (a migration renames
  * its own domain). */
 int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
+/* dm_rename_domain without the record's write: xenstore and D renamed, the
+ * record the caller's next write (a migration's handover, where each write
+ * lengthens the guest's downtime). */
+int dm_rename_unsaved(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e);
 
 /* ---- migrate.c, migrate_in.c ---- */
 /* A migration's state, either side. */
 struct dm_mig;
-/* The name a received domain takes at the commit. */
-const char *dm_mig_final_name(const struct dm_mig *mig);
+/* What a received domain's record keeps of MIG (its final name, its id). */
+void dm_mig_pending_in(const struct dm_mig *mig, struct dm_pending_op *p);
 /* Closes what MIG holds and frees it. */
 void dm_mig_free(struct dm_mig *mig);
 /* The end of the op MIG belongs to (dm_op_end): a sender's caller not told
@@ -220,6 +228,15 @@ void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present);
 void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present);
 /* NAME with SUFFIX, NAME cut so that the whole fits a domain name, into OUT. */
 void dm_mig_name(const char *name, const char *suffix, char *out, size_t len);
+
+/* mig_resolve.c: the senders a dead xcdd left in doubt (dm_settle_migrate)
+ * ask their receivers from now on (dm_set_loop). */
+void dm_mig_resolve_left(struct dm *m);
+/* mig_ledger.c: the receiver's decisions, STATEDIR/migrations, opened (0,
+ * or a negative errno with ERR), and pruned of those over a day old (at
+ * most once a minute: dm_poll). */
+int dm_ledger_open(struct dm *m, const char *statedir, char *err, size_t errlen);
+void dm_ledger_prune(struct dm *m);
 
 /* ---- destroy.c ---- */
 /* The devices are gone: the domain and its entries go. */

@@ -30,6 +30,11 @@ void dm_wait_stop(struct dm_wait *w)
 	free(w);
 }
 
+void dm_wait_allow_reads(struct dm_wait *w)
+{
+	w->x.reads_ok = 1;
+}
+
 /* Ends W, then tells its caller (who may start another wait at once). */
 static void finish(struct dm_wait *w, int rc, const char *err)
 {

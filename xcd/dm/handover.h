@@ -17,6 +17,9 @@ typedef void dm_wait_fn(int rc, uint8_t status, const char *err, void *arg);
  * TIMEOUT_MS. 0 with *OUT, or a negative errno (nothing waits). */
 int dm_wait_start(struct loop *l, int fd, enum mig_pipe_msg m, uint64_t timeout_ms,
 		  dm_wait_fn *fn, void *arg, struct dm_wait **out);
+/* The wait takes an XCD reads message before its own (once): a sender
+ * that asked, whose job did not see the answer come (pipe.h). */
+void dm_wait_allow_reads(struct dm_wait *w);
 /* Stops a wait (its FN is not called). */
 void dm_wait_stop(struct dm_wait *w);
 #endif

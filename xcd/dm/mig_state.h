@@ -13,26 +13,112 @@ struct dm_mig {
 	 * the stream from IN and answers on OUT. -1: closed. */
 	int out_fd, in_fd;
 	struct dm_wait *wait; /* a pipe message awaited, or NULL */
+	/* The job, its stream done, parked until the handover ends: let go
+	 * then (its end, the teardown of its mapping of the guest's memory,
+	 * takes CPU time the handover must not wait behind). */
+	struct devjob *parked;
 	/* Sender: "go" may have gone. Receiver: "go" came. Either way an
 	 * abort no longer wins. */
 	bool committing;
 	uint8_t report; /* sender: the receiver's failure status */
+	/* The migration's id (the sender makes it; it travels in the stream's
+	 * configuration): by it the sender asks the outcome, the receiver
+	 * records its decision (mig_ledger.c). HAS_ID false: from xl. */
+	bool has_id;
+	uint8_t id[16];
 	/* Sender. */
 	dm_migrate_done_fn *done;
 	void *arg;
 	struct dm_migrate_result res;
 	uint64_t start_ns, stopped_ns; /* CLOCK_MONOTONIC */
+	bool asked; /* the stream asks the receiver what it reads */
+	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
+	struct dm_source *src; /* NULL: the domain's own */
+	struct dm_migrate_opts opts; /* opts.transport points into RUNE */
+	char rune[DM_RUNE_MAX];
+	bool queued;	    /* in m->mig_queue, not started */
+	bool running;	    /* counted in m->mig_running */
+	struct dm_mig *next; /* the queue's next */
+	struct dm_op *op;    /* the operation it belongs to */
+	/* In doubt after the go (mig_resolve.c): the receiver asked again, TRIES
+	 * times so far (SILENT of them answered nothing after its banner), the
+	 * next try's timer, why it is in doubt. RESOLVE_LEFT: a dead xcdd's,
+	 * asked once the loop runs. */
+	struct loop_timer *retry;
+	unsigned tries, silent;
+	bool resolve_left;
+	char doubt[256];
+	/* A try's answer as its job's event said it ("committed", "aborted",
+	 * "unavailable", "silent", "unreachable"), and why. */
+	char answer[16], answer_why[256];
 	/* Receiver. */
 	char final_name[65];
 	uint64_t stream_off;
+	bool ledgered; /* its commit is in the ledger */
 };
 
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);
+/* MIG's parked job let go (killed), if there is one. */
+void dm_mig_let_go(struct dm_mig *mig);
 /* OP's migration stopped where it is: no wait, no job, the pipe closed. */
 void dm_mig_stop(struct dm_op *op);
 /* migrate_in.c: the receiving side's abort, before "go". */
 void dm_migrate_in_abort(struct dm_op *op);
+
+/* ---- migrate.c: the sender's ends ---- */
+/* Starts OP's migration (out of the queue, or at once): journaled, its job
+ * started. 0, or a negative errno with E (the domain as it was, OP left
+ * to the caller). */
+int dm_mig_begin(struct dm_op *op, struct dm_error *e);
+/* Before the commit, or once the receiver said it does not run the guest:
+ * the pipe closed, the guest here as it was, the caller told WHY. */
+void dm_mig_rollback(struct dm_op *op, int rc, const char *why);
+/* The receiver runs the guest: the copy here destroyed, the caller told. */
+void dm_mig_committed(struct dm_op *op);
+/* Whether the receiver runs the guest cannot be learnt (WHY): this copy
+ * is left paused as NAME--migratedaway, for a person. */
+void dm_mig_unknown(struct dm_op *op, const char *why);
+/* The notification of OP's phase PHASE (AHEAD: queued ones before it). */
+void dm_mig_notify(struct dm_op *op, const char *phase, uint32_t ahead);
+
+/* ---- mig_resolve.c ---- */
+/* OP's sender is in doubt after its go (WHY): the pipe ended before the
+ * receiver's word. Its copy stays paused; the receiver is asked through the
+ * transport again (a job), with a growing delay between tries, until it
+ * answers or DM_DOUBT_MAX_S after the commit (then dm_mig_unknown). */
+void dm_mig_doubt(struct dm_op *op, const char *why);
+/* The receiver is asked at most this long after the commit; it keeps its
+ * decisions longer (DM_LEDGER_KEEP_S), so an answer is never stale. */
+#define DM_DOUBT_MAX_S 3600
+/* A dead xcdd's sender in doubt (settled at start, step "committing"): its
+ * op, to be asked once the loop runs (dm_mig_resolve_left). 0 or -ENOMEM. */
+int dm_mig_resolve_later(struct dm *m, struct dm_domain *d);
+
+/* ---- mig_queue.c ---- */
+/* OP (a new migration) started now, or queued while the host runs
+ * m->mig_max of them: 0, or dm_mig_begin's failure (OP left to the
+ * caller). */
+int dm_mig_start_or_queue(struct dm_op *op, struct dm_error *e);
+/* MIG holds one of the running ones: it lets it go (the next starts from
+ * the loop). Idempotent. */
+void dm_mig_slot_release(struct dm_mig *mig);
+/* MIG out of the queue (an abort, a destroy). */
+void dm_mig_dequeue(struct dm_mig *mig);
+
+/* ---- mig_ledger.c: the receiver's decisions ---- */
+/* A decision is kept this long (a day), far beyond DM_DOUBT_MAX_S. */
+#define DM_LEDGER_KEEP_S 86400
+/* The commit of migration ID (into D) recorded, durably: 0, or a negative
+ * errno with ERR (nothing recorded: not committed). */
+int dm_ledger_commit(struct dm *m, const uint8_t id[16], const struct dm_domain *d, char *err,
+		     size_t errlen);
+/* 1: ID was committed here; 0: not (or its record is over); a negative
+ * errno when the ledger cannot be read. */
+int dm_ledger_committed(struct dm *m, const uint8_t id[16]);
+/* The commit of ID undone (its start failed, its copy is destroyed): 0,
+ * or a negative errno with ERR (the record stays). */
+int dm_ledger_forget(struct dm *m, const uint8_t id[16], char *err, size_t errlen);
 
 /* An event's members (migrate_job.h), "" or 0 when absent. */
 static inline const char *dm_json_str(yajl_val t, const char *k)

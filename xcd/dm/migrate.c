@@ -1,20 +1,25 @@
 /* migrate: the sending side of a live migration (dm_migrate): the job that
  * writes the stream, then xl's handover in the loop (ready, rename away,
  * commit, go, report), the destroy on success, the rollback on any failure
- * before the commit; what a dead xcdd left half done; abort. The receiving
- * side is migrate_in.c; the state both share is struct dm_mig. */
+ * before the commit; after it, a broken pipe puts the sender in doubt
+ * (mig_resolve.c asks the receiver); what a dead xcdd left half done;
+ * abort. The receiving side is migrate_in.c; the state both share is
+ * struct dm_mig; the queue of migrations waiting to start, mig_queue.c. */
 #include "dm_internal.h"
 #include "handover.h"
 #include "migrate_job.h"
 #include "mig_state.h"
 #include "../../lib/log.h"
+#include "../../lib/uuid.h"
 #include "../domname.h"
+#include "../xs_domain.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
@@ -23,6 +28,10 @@
  * devices meanwhile), and for its report after "go". */
 #define READY_WAIT_MS 60000
 #define REPORT_WAIT_MS 120000
+/* Of the downtime target, what the stop is expected to take beside its
+ * memory before a migration from this xcdd has measured it (struct dm's
+ * mig_fixed_ms): a starting guess, replaced by the first measurement. */
+#define DM_MIG_RESERVE_MS 10
 
 static uint64_t now_ns(void)
 {
@@ -42,8 +51,23 @@ void dm_mig_free(struct dm_mig *mig)
 	if (!mig)
 		return;
 	dm_wait_stop(mig->wait);
+	if (mig->retry)
+		loop_timer_free(mig->retry);
+	if (mig->queued)
+		dm_mig_dequeue(mig);
+	dm_mig_slot_release(mig);
+	dm_mig_let_go(mig);
 	dm_mig_close(mig);
+	if (mig->src)
+		dm_source_free(mig->src);
 	free(mig);
+}
+
+void dm_mig_let_go(struct dm_mig *mig)
+{
+	if (mig->parked)
+		devjob_cancel(mig->parked);
+	mig->parked = NULL;
 }
 
 void dm_mig_end(struct dm_mig *mig, int rc, const struct dm_error *e)
@@ -68,15 +92,14 @@ void dm_mig_stop(struct dm_op *op)
 {
 	dm_wait_stop(op->mig->wait);
 	op->mig->wait = NULL;
+	if (op->mig->retry)
+		loop_timer_free(op->mig->retry);
+	op->mig->retry = NULL;
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
+	dm_mig_let_go(op->mig);
 	dm_mig_close(op->mig);
-}
-
-const char *dm_mig_final_name(const struct dm_mig *mig)
-{
-	return mig->final_name;
 }
 
 /* Ends OP: its caller is told (the result, E) by dm_mig_end. */
@@ -105,6 +128,12 @@ static void restore_domain(struct dm *m, struct dm_domain *d)
 	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s: cannot take its name %s back: %s", d->name, d->pending.mig_name,
 			e.message);
+	/* Its record may have the name while xenstore has --migratedaway (a
+	 * dead xcdd renamed it there before its record's write): said again. */
+	char xerr[XCD_ERR_MAX];
+	if (m->xs && d->pending.mig_name[0] && !strcmp(d->name, d->pending.mig_name) &&
+	    xsd_rename(m->xs, d->domid, UUID_STR(d->uuid), d->name, xerr, sizeof(xerr)) < 0)
+		log_warn("domain %s: %s", d->name, xerr);
 	if (!d->pending.was_paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&
 	    (i.flags & HV_DOMF_PAUSED) && hv_domain_unpause(m->hv, d->domid) < 0)
 		log_err("domain %s: cannot unpause it after its migration failed: %s", d->name,
@@ -114,8 +143,27 @@ static void restore_domain(struct dm *m, struct dm_domain *d)
 		log_warn("%s", e.message);
 }
 
-/* Before the commit: the pipe closed (the receiver destroys its copy), the
- * guest as it was, the caller told why. */
+void dm_mig_notify(struct dm_op *op, const char *phase, uint32_t ahead)
+{
+	struct dm *m = op->m;
+	if (!m->migration || !op->d)
+		return;
+	struct dm_migration_info i = { .phase = phase, .ahead = ahead };
+	i.p.bytes = op->mig->res.bytes;
+	i.p.round = op->mig->res.rounds;
+	m->migration(m, op->d, &i, m->arg);
+}
+
+void dm_mig_rollback(struct dm_op *op, int rc, const char *why)
+{
+	dm_mig_stop(op);
+	restore_domain(op->m, op->d);
+	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
+		     "migrating %s: %s; it runs here as before", op->d->name, why);
+	finish(op, rc); /* logged there */
+}
+
+/* dm_mig_rollback, WHY made printf-style. */
 static void rollback(struct dm_op *op, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void rollback(struct dm_op *op, int rc, const char *fmt, ...)
@@ -125,19 +173,13 @@ static void rollback(struct dm_op *op, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	dm_mig_stop(op);
-	restore_domain(op->m, op->d);
-	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
-		     "migrating %s: %s; it runs here as before", op->d->name, why);
-	finish(op, rc); /* logged there */
+	dm_mig_rollback(op, rc, why);
 }
 
-/* After "go": whether the receiver runs the guest is not known. It stays
- * here paused under its --migratedaway name, for a person to decide. */
-static void outcome_unknown(struct dm_op *op, const char *why)
+void dm_mig_unknown(struct dm_op *op, const char *why)
 {
 	struct dm_domain *d = op->d;
-	dm_mig_close(op->mig);
+	dm_mig_stop(op);
 	undo_job(op->m, d);
 	dm_error_set(&op->e, DM_ERR_FAILED, NULL,
 		     "migrating %s: after the go: %s. The receiver may run the guest: this copy "
@@ -165,10 +207,14 @@ static void migrated_destroyed(struct dm *m, int rc, struct dm_domain *d,
 static void got_permission(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
+	char why[XCD_ERR_MAX];
 	op->mig->wait = NULL;
 	(void)status;
 	if (rc < 0) {
-		outcome_unknown(op, err);
+		snprintf(why, sizeof(why), "the receiver reported that it could not start the "
+			 "guest (status %u), then its leave to resume did not come: %s",
+			 op->mig->report, err);
+		dm_mig_doubt(op, why);
 		return;
 	}
 	op->mig->committing = false;
@@ -176,33 +222,32 @@ static void got_permission(int rc, uint8_t status, const char *err, void *arg)
 		 "its copy", op->mig->report);
 }
 
-static void got_report(int rc, uint8_t status, const char *err, void *arg)
+/* What the stop took beside its memory, learnt for the next migrations'
+ * reserve (struct dm's mig_fixed_ms). */
+static void learn_fixed(struct dm *m, const struct dm_migrate_result *r)
 {
-	struct dm_op *op = arg;
+	if (r->stop_predicted_ms < 0)
+		return;
+	double fixed = r->downtime_ms - r->stop_predicted_ms;
+	if (fixed < 0)
+		fixed = 0;
+	m->mig_fixed_ms = m->mig_fixed_ms > 0 ? (m->mig_fixed_ms + fixed) / 2 : fixed;
+}
+
+void dm_mig_committed(struct dm_op *op)
+{
 	struct dm_mig *mig = op->mig;
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
-	mig->wait = NULL;
-	if (rc < 0) {
-		outcome_unknown(op, err);
-		return;
-	}
-	if (status) {
-		/* It failed there: its copy goes, and its leave to resume comes. */
-		mig->report = status;
-		if (dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, REPORT_WAIT_MS,
-				  got_permission, op, &mig->wait) < 0)
-			outcome_unknown(op, "cannot wait for the receiver's leave to resume");
-		return;
-	}
-	dm_crash_point(m, "migrate:reported");
 	uint64_t t = now_ns();
-	if (mig->stopped_ns)
+	if (mig->stopped_ns) {
 		mig->res.downtime_ms = (double)(t - mig->stopped_ns) / 1e6;
+		learn_fixed(m, &mig->res);
+	}
 	log_info("domain %s (domid %u) migrated: %u round(s), %llu bytes, %.0f ms stopped",
 		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
 		 mig->res.downtime_ms);
-	dm_mig_close(mig);
+	dm_mig_stop(op);
 	/* The destroy is an operation of its own, whose end ends this one. */
 	d->op = NULL;
 	op->d = NULL;
@@ -211,8 +256,39 @@ static void got_report(int rc, uint8_t status, const char *err, void *arg)
 		migrated_destroyed(m, -EIO, NULL, &e, op);
 }
 
-/* The receiver holds the whole guest: D is renamed away, the commit
- * journaled, and "go" sent. */
+static void got_report(int rc, uint8_t status, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	struct dm *m = op->m;
+	mig->wait = NULL;
+	if (rc < 0) {
+		dm_mig_doubt(op, err);
+		return;
+	}
+	if (status) {
+		/* It failed there: its copy goes, and its leave to resume comes. */
+		mig->report = status;
+		if (dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, REPORT_WAIT_MS,
+				  got_permission, op, &mig->wait) < 0)
+			dm_mig_doubt(op, "cannot wait for the receiver's leave to resume");
+		return;
+	}
+	dm_crash_point(m, "migrate:reported");
+	dm_mig_committed(op);
+}
+
+/* Whether a write to FD that failed with RC left nothing on its way: a
+ * pipe takes a message shorter than PIPE_BUF whole or not at all, so
+ * EPIPE there means the other side never had a byte of it. */
+static bool nothing_sent(int fd, int rc)
+{
+	struct stat st;
+	return rc == -EPIPE && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* The receiver holds the whole guest: D renamed NAME--migratedaway, the
+ * commit journaled, "go" sent. */
 static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -227,25 +303,36 @@ static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 		rollback(op, rc, "the receiver: %s", err);
 		return;
 	}
+	dm_crash_point(m, "migrate:ready");
+	/* xl's name for a copy going away, in xenstore; then the record that
+	 * commits, with that name, in one write (the guest's downtime waits
+	 * for each); then "go". A dead xcdd's successor puts the name back
+	 * unless the record says it committed. */
 	dm_mig_name(d->pending.mig_name, "--migratedaway", away, sizeof(away));
-	if ((rc = dm_rename_domain(m, d, away, &e)) < 0) {
+	if ((rc = dm_rename_unsaved(m, d, away, &e)) < 0) {
 		rollback(op, rc, "%s", e.message);
 		return;
 	}
-	dm_crash_point(m, "migrate:ready");
-	/* From this record on, a dead xcdd's successor never resumes it. */
+	/* From this record on, a dead xcdd's successor never resumes it
+	 * unless the receiver says it did not start the guest. */
+	d->pending.committed_at = (long long)time(NULL);
 	dm_pending_set(m, d, DM_PENDING_MIGRATE, "committing");
 	dm_crash_point(m, "migrate:committing");
 	mig->committing = true;
 	if ((rc = mig_pipe_send(mig->out_fd, MIG_PIPE_GO, 0, serr, sizeof(serr))) < 0) {
-		/* Not all of it went: the receiver destroys its copy. */
-		mig->committing = false;
-		rollback(op, rc, "%s", serr);
+		if (nothing_sent(mig->out_fd, rc)) {
+			/* The receiver never had it: it destroys its copy. */
+			mig->committing = false;
+			rollback(op, rc, "%s", serr);
+		} else {
+			dm_mig_doubt(op, serr);
+		}
 		return;
 	}
+	dm_crash_point(m, "migrate:go");
 	if (dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_REPORT, REPORT_WAIT_MS, got_report,
 			  op, &mig->wait) < 0)
-		outcome_unknown(op, "cannot wait for the receiver's report");
+		dm_mig_doubt(op, "cannot wait for the receiver's report");
 }
 
 static void send_done(int rc, bool reported, const char *err, void *arg)
@@ -259,17 +346,16 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 		rollback(op, rc, "%s", err);
 		return;
 	}
-	dm_pending_set(m, op->d, DM_PENDING_MIGRATE, "sent");
+	/* Not journaled: until "committing", every step is settled alike (the
+	 * guest resumed here), and the receiver may be ready before a write. */
+	snprintf(op->d->pending.step, sizeof(op->d->pending.step), "sent");
 	dm_crash_point(m, "migrate:sent");
-	if (m->migration) {
-		struct dm_migration_info i = { .phase = "handover" };
-		i.p.bytes = mig->res.bytes;
-		i.p.round = mig->res.rounds;
-		m->migration(m, op->d, &i, m->arg);
-	}
+	dm_mig_notify(op, "handover", 0);
 	if ((rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_READY, READY_WAIT_MS,
 				got_ready, op, &mig->wait)) < 0)
 		rollback(op, rc, "cannot wait for the receiver: %s", strerror(-rc));
+	else if (mig->asked && !mig->res.peer_answered)
+		dm_wait_allow_reads(mig->wait); /* it may come after the stream */
 }
 
 /* The job's events: progress (to the notifications), the moment the guest
@@ -306,11 +392,20 @@ static void send_event(const char *line, void *arg)
 		r->bytes = dm_json_u64(t, "bytes");
 		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
 		r->forced = (int)dm_json_u64(t, "forced");
+		r->stop_predicted_ms = dm_json_double(t, "stop_predicted_ms");
+		r->zero_saved = r->zero_pages * 4096;
+		r->z_pages = dm_json_u64(t, "z_pages");
+		r->z_saved = dm_json_u64(t, "z_saved");
+		r->codecs_used = (uint32_t)dm_json_u64(t, "codecs_used");
+		r->peer_answered = (int)dm_json_u64(t, "peer_answered");
+		r->peer_codecs = (uint32_t)dm_json_u64(t, "peer_codecs");
 		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
-			/* The handover needs nothing more of the job: it is let go
-			 * (killed: its DONE never comes) and the handover begins. */
-			devjob_cancel(op->job);
+			/* The handover needs nothing more of the job: it waits,
+			 * parked, to be let go (killed: its DONE never comes) once
+			 * the handover is over; the handover begins. */
+			devjob_detach(op->job);
+			mig->parked = op->job;
 			op->job = NULL;
 			yajl_tree_free(t);
 			send_done(0, true, "", op);
@@ -321,7 +416,8 @@ static void send_event(const char *line, void *arg)
 }
 
 /* What a migration needs before anything is changed: 0 or E. */
-static int migrate_checks(struct dm *m, struct dm_domain *d, struct dm_error *e)
+static int migrate_checks(struct dm *m, struct dm_domain *d, const struct dm_migrate_opts *o,
+			  struct dm_error *e)
 {
 	const struct domcfg *cfg = dm_domain_config(d);
 	if (dm_refuse_busy(d, e) < 0)
@@ -336,20 +432,29 @@ static int migrate_checks(struct dm *m, struct dm_domain *d, struct dm_error *e)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating needs xcdd's loop running");
 		return -EAGAIN;
 	}
+	if (o->transport && strlen(o->transport) >= DM_RUNE_MAX) {
+		dm_error_set(e, DM_ERR_INVALID, "params.transport", "params.transport: %zu bytes, "
+			     "at most %d kept (the command that reaches the receiver again)",
+			     strlen(o->transport), DM_RUNE_MAX - 1);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /* The job that writes the stream, with the pipe's two ends. */
-static int start_job(struct dm_op *op, const struct dm_source *src,
-		     const struct dm_migrate_opts *o, struct dm_error *e)
+static int start_job(struct dm_op *op, struct dm_error *e)
 {
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
 	struct dm_mig *mig = op->mig;
+	const struct dm_migrate_opts *o = &mig->opts;
 	struct dm_send_work w = { m->job_backend, m->job_sim_sock, d->domid, NULL, 0,
-				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth },
+				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth,
+				    .compress = o->compress },
 				  { d->built.store_pfn, d->built.console_pfn } };
-	char *config = dm_save_config(d, src, &w.config_len);
+	w.opts.policy.reserve_ms = (uint32_t)(m->mig_fixed_ms > 0 ? m->mig_fixed_ms + 0.5
+								    : DM_MIG_RESERVE_MS);
+	char *config = dm_save_config(d, mig->src, mig->id, &w.config_len);
 	if (!config) {
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
 		return -ENOMEM;
@@ -367,12 +472,49 @@ static int start_job(struct dm_op *op, const struct dm_source *src,
 	return rc;
 }
 
+int dm_mig_begin(struct dm_op *op, struct dm_error *e)
+{
+	struct dm *m = op->m;
+	struct dm_domain *d = op->d;
+	struct dm_mig *mig = op->mig;
+	struct hv_dominfo i;
+	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
+	if (rc < 0)
+		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
+	/* Journaled before anything changes: a dead xcdd's successor knows to
+	 * take the name back and to unpause it, or whom to ask after the go. */
+	memset(&d->pending, 0, sizeof(d->pending));
+	d->pending.kind = DM_PENDING_MIGRATE;
+	d->pending.was_paused = (i.flags & HV_DOMF_PAUSED) != 0;
+	snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s", d->name);
+	d->pending.has_mig_id = true;
+	memcpy(d->pending.mig_id, mig->id, 16);
+	snprintf(d->pending.rune, sizeof(d->pending.rune), "%s", mig->rune);
+	dm_pending_set(m, d, DM_PENDING_MIGRATE, "sending");
+	dm_crash_point(m, "migrate:journaled");
+	if ((rc = start_job(op, e)) < 0) {
+		restore_domain(m, d);
+		return rc;
+	}
+	mig->running = true;
+	m->mig_running++;
+	mig->start_ns = now_ns();
+	dm_crash_point(m, "migrate:job");
+	log_info("migrating domain %s (domid %u, migration %s): downtime target %u ms, %s",
+		 d->name, d->domid, UUID_STR(mig->id),
+		 mig->opts.policy.downtime_ms ? mig->opts.policy.downtime_ms
+					      : MIG_DOWNTIME_MS_DEFAULT,
+		 mig_no_converge_name(mig->opts.policy.on_no_converge));
+	dm_notify(m, d, d->state);
+	return 0;
+}
+
 int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	       const struct dm_source *src, const struct dm_migrate_opts *o,
 	       dm_migrate_done_fn *done, void *arg, struct dm_error *e)
 {
 	struct dm_mig *mig = calloc(1, sizeof(*mig));
-	struct hv_dominfo i;
+	struct dm_op *op = NULL;
 	int rc = -ENOMEM;
 	if (!mig) {
 		close(send_fd);
@@ -381,42 +523,26 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 		return rc;
 	}
 	*mig = (struct dm_mig){ .m = m, .out_fd = send_fd, .in_fd = recv_fd, .done = done,
-				.arg = arg, .start_ns = now_ns() };
+				.arg = arg, .start_ns = now_ns(), .opts = *o, .has_id = true };
 	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
-	if ((rc = migrate_checks(m, d, e)) < 0)
+	mig->asked = o->compress != MIG_COMPRESS_OFF;
+	if ((rc = migrate_checks(m, d, o, e)) < 0)
 		goto fail;
-	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {
-		dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
-		goto fail;
-	}
-	/* Journaled before anything changes: a dead xcdd's successor knows to
-	 * take the name back and to unpause it. */
-	memset(&d->pending, 0, sizeof(d->pending));
-	d->pending.kind = DM_PENDING_MIGRATE;
-	d->pending.was_paused = (i.flags & HV_DOMF_PAUSED) != 0;
-	snprintf(d->pending.mig_name, sizeof(d->pending.mig_name), "%s", d->name);
-	dm_pending_set(m, d, DM_PENDING_MIGRATE, "sending");
-	dm_crash_point(m, "migrate:journaled");
-	struct dm_op *op = dm_op_new(m, d, OP_MIGRATE, NULL, NULL);
-	if (!op) {
-		rc = -ENOMEM;
+	snprintf(mig->rune, sizeof(mig->rune), "%s", o->transport ? o->transport : "");
+	mig->opts.transport = mig->rune;
+	dm_new_uuid(mig->id);
+	rc = -ENOMEM;
+	if ((src && !(mig->src = dm_source_dup(src))) || !(op = dm_op_new(m, d, OP_MIGRATE, NULL, NULL))) {
 		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
-		restore_domain(m, d);
 		goto fail;
 	}
 	op->mig = mig;
-	if ((rc = start_job(op, src, o, e)) < 0) {
-		op->mig = NULL;
+	mig->op = op;
+	if ((rc = dm_mig_start_or_queue(op, e)) < 0) {
 		d->op = NULL;
 		free(op);
-		restore_domain(m, d);
 		goto fail;
 	}
-	dm_crash_point(m, "migrate:job");
-	log_info("migrating domain %s (domid %u): downtime target %u ms, %s", d->name, d->domid,
-		 o->policy.downtime_ms ? o->policy.downtime_ms : MIG_DOWNTIME_MS_DEFAULT,
-		 mig_no_converge_name(o->policy.on_no_converge));
-	dm_notify(m, d, d->state);
 	return 0;
 fail:
 	dm_mig_free(mig);
@@ -436,11 +562,19 @@ int dm_migrate_abort(struct dm *m, struct dm_domain *d, struct dm_error *e)
 			     "has committed (the other side may run it)", d->name);
 		return -EBUSY;
 	}
-	log_info("domain %s: migration aborted", d->name);
-	if (op->kind == OP_MIGRATE)
+	log_info("domain %s: migration aborted%s", d->name, op->mig->queued ? " while queued" : "");
+	if (op->mig->queued) {
+		/* Nothing was done yet: no record, no job, the guest untouched. */
+		dm_mig_dequeue(op->mig);
+		dm_error_set(&op->e, DM_ERR_STATE, NULL, "migrating %s: aborted while queued "
+			     "(xcd migrate-abort, or its caller left); it runs here as before",
+			     d->name);
+		finish(op, -ECANCELED);
+	} else if (op->kind == OP_MIGRATE) {
 		rollback(op, -ECANCELED, "aborted (xcd migrate-abort, or its caller left)");
-	else
+	} else {
 		dm_migrate_in_abort(op);
+	}
 	return 0;
 }
 
@@ -454,10 +588,20 @@ void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present)
 		return;
 	}
 	if (!strcmp(d->pending.step, "committing")) {
+		if (d->pending.has_mig_id && d->pending.rune[0] &&
+		    dm_mig_resolve_later(m, d) == 0) {
+			log_warn("domain %s (domid %u): its migration %s had committed (the go may "
+				 "have gone) when xcdd stopped: kept paused until the receiver, "
+				 "asked, says whether it runs the guest", d->name, d->domid,
+				 UUID_STR(d->pending.mig_id));
+			return;
+		}
 		struct dm_error e = { 0 };
-		log_err("domain %s (domid %u): its migration was committing when xcdd stopped: "
-			"the other host may run the guest. This copy is left paused as %s; if the "
-			"other host does not run it, rename it %s and unpause it", d->name, d->domid,
+		log_err("domain %s (domid %u): its migration was committing when xcdd stopped, "
+			"and the receiver cannot be asked (%s): the other host may run the guest. "
+			"This copy is left paused as %s; if the other host does not run it, rename "
+			"it %s and unpause it", d->name, d->domid,
+			d->pending.rune[0] ? "out of memory" : "no transport command was kept",
 			d->name, d->pending.mig_name);
 		undo_job(m, d);
 		memset(&d->pending, 0, sizeof(d->pending));

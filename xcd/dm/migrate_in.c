@@ -1,8 +1,10 @@
 /* migrate_in: the receiving side of a live migration (dm_migrate_receive):
  * a domain made as NAME--incoming as a restore is, its memory from the
  * stream by a job; then xl's handover from the loop: "ready" sent, "go"
- * awaited, the commit journaled, renamed NAME, unpaused, the report sent.
- * Any failure before "go" destroys it; what a dead xcdd left is settled. */
+ * awaited, the commit recorded (the ledger, mig_ledger.c: the decision a
+ * sender in doubt asks for), renamed NAME, unpaused, the report sent. Any
+ * failure before "go" destroys it; what a dead xcdd left is settled; a
+ * sender's outcome query answered (dm_migrate_outcome). */
 #include "dm_internal.h"
 #include "handover.h"
 #include "migrate_job.h"
@@ -28,15 +30,16 @@ static void recv_progress(uint64_t done, uint64_t total, void *arg)
 		op->m->progress(op->m, op->d, "receive", done, total, op->m->arg);
 }
 
-/* The job read the stream whole: the domain goes on at once (the job's own
- * end, the guest's memory let go, takes a while): the job is let go
- * (killed: its DONE never comes). */
+/* The job read the stream whole: the domain goes on at once; the job waits,
+ * parked, to be let go (killed: its DONE never comes) once the handover is
+ * over, as its end (the guest's memory let go) takes a while. */
 static void recv_event(const char *line, void *arg)
 {
 	struct dm_op *op = arg;
 	if (!strstr(line, "\"whole\"") || !op->job)
 		return;
-	devjob_cancel(op->job);
+	devjob_detach(op->job);
+	op->mig->parked = op->job;
 	op->job = NULL;
 	dm_restore_filled(0, true, "", op);
 }
@@ -80,14 +83,32 @@ void dm_migrate_in_abort(struct dm_op *op)
 	fail_before_go(op, -ECANCELED, "aborted (xcd migrate-abort, or its caller left)");
 }
 
-/* After "go", the start failed: the failure reported, this copy destroyed,
- * the sender given leave to resume its own; then the create's undo. */
+/* After "go", the start failed, or its commit could not be recorded: the
+ * commit undone first (the ledger's record removed: a sender asking from
+ * now on hears "aborted"), the failure reported, this copy destroyed, the
+ * sender given leave to resume its own; then the create's undo. */
 static void fail_after_go(struct dm_op *op, int rc)
 {
 	struct dm_mig *mig = op->mig;
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
-	char err[256];
+	char err[XCD_ERR_MAX];
+	struct hv_dominfo i;
+	if (hv_domain_getinfo(m->hv, d->domid, &i) == 0 && !(i.flags & HV_DOMF_PAUSED) &&
+	    hv_domain_pause(m->hv, d->domid) < 0)
+		log_err("receiving %s: cannot pause the copy here again: %s", mig->final_name,
+			hv_error(m->hv));
+	if (mig->ledgered && dm_ledger_forget(m, mig->id, err, sizeof(err)) < 0) {
+		/* The record says committed: a sender asking is told so, and
+		 * destroys its copy. This one must then stay, for a person. */
+		log_err("receiving %s: %s; and the commit cannot be undone (%s): the copy here "
+			"is kept, paused as %s, for a person", mig->final_name, op->e.message, err,
+			d->name);
+		dm_mig_close(mig);
+		dm_op_end(op, rc, NULL);
+		return;
+	}
+	mig->ledgered = false;
 	dm_pending_set(m, d, DM_PENDING_MIGRATE_IN, "failing");
 	log_err("receiving %s: %s; the sender is told to resume its copy", mig->final_name,
 		op->e.message);
@@ -105,8 +126,30 @@ static void fail_after_go(struct dm_op *op, int rc)
 	dm_op_devices(op, false, NULL);
 }
 
-/* "go": the guest is ours. Journaled first, so that a dead xcdd's successor
- * finishes it; then its name and its run. */
+/* The decision, recorded before anything runs: with an id (an xcd
+ * sender), the ledger's record, which the sender may ask for; from xl,
+ * the domain's record at step "committed". 0, or a negative errno with
+ * OP's error (nothing recorded: not committed). */
+static int record_commit(struct dm_op *op)
+{
+	struct dm_mig *mig = op->mig;
+	struct dm_domain *d = op->d;
+	char err[XCD_ERR_MAX];
+	if (!mig->has_id) {
+		dm_pending_set(op->m, d, DM_PENDING_MIGRATE_IN, "committed");
+		return 0;
+	}
+	int rc = dm_ledger_commit(op->m, mig->id, d, err, sizeof(err));
+	if (rc < 0) {
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "cannot record the commit: %s", err);
+		return rc;
+	}
+	mig->ledgered = true;
+	return 0;
+}
+
+/* "go": the guest is ours. Recorded first, so that a dead xcdd's successor
+ * finishes it and a sender in doubt hears so; then its name and its run. */
 static void got_go(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -121,25 +164,35 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	mig->committing = true;
-	dm_pending_set(m, d, DM_PENDING_MIGRATE_IN, "committed");
+	dm_crash_point(m, "migrate-in:go");
+	if ((rc = record_commit(op)) < 0) {
+		fail_after_go(op, rc);
+		return;
+	}
 	dm_crash_point(m, "migrate-in:committed");
-	rc = dm_rename_domain(m, d, mig->final_name, &op->e);
+	/* Its name in xenstore, then its run and the report, which end the
+	 * guest's downtime; the record with its name follows (a dead xcdd's
+	 * successor finishes a "committed" one: the name, the run). */
+	rc = dm_rename_unsaved(m, d, mig->final_name, &op->e);
 	if (rc == 0 && !op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
 		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
 	if (rc < 0) {
 		fail_after_go(op, rc);
 		return;
 	}
+	dm_crash_point(m, "migrate-in:started");
+	if (mig_pipe_send(mig->out_fd, MIG_PIPE_REPORT, 0, serr, sizeof(serr)) < 0)
+		log_warn("received %s: the sender was not told (%s); it asks again, or a person "
+			 "destroys its copy", d->name, serr);
+	dm_mig_close(mig);
+	dm_crash_point(m, "migrate-in:reported");
 	memset(&d->pending, 0, sizeof(d->pending));
 	struct dm_error e = { 0 };
 	if (dm_refresh(m, d, &e) < 0)
 		log_warn("%s", e.message);
-	if (mig_pipe_send(mig->out_fd, MIG_PIPE_REPORT, 0, serr, sizeof(serr)) < 0)
-		log_warn("received %s: the sender was not told (%s); it destroys its copy only "
-			 "when told, a person must", d->name, serr);
-	dm_mig_close(mig);
 	log_info("received domain %s (domid %u, uuid %s)%s", d->name, d->domid, UUID_STR(d->uuid),
 		 op->paused ? ", paused" : "");
+	dm_started(m, d);
 	dm_op_end(op, 0, d);
 }
 
@@ -148,7 +201,8 @@ void dm_migrate_in_ready(struct dm_op *op)
 	struct dm_mig *mig = op->mig;
 	struct dm *m = op->m;
 	char err[256];
-	dm_pending_set(m, op->d, DM_PENDING_MIGRATE_IN, "ready");
+	/* Not journaled: before "go", every step is settled alike (the copy
+	 * destroyed), and the guest's downtime waits for each write. */
 	dm_crash_point(m, "migrate-in:ready");
 	int rc = mig_pipe_send(mig->out_fd, MIG_PIPE_READY, 0, err, sizeof(err));
 	if (rc == 0 && (rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, GO_WAIT_MS,
@@ -156,6 +210,27 @@ void dm_migrate_in_ready(struct dm_op *op)
 		snprintf(err, sizeof(err), "cannot wait for the go: %s", strerror(-rc));
 	if (rc < 0)
 		fail_before_go(op, rc, err);
+}
+
+/* The migration's id an xcd sender puts in the stream's configuration
+ * ("xcd_source": {"migration"}): 1 with ID, 0 without (xl's). */
+static int stream_mig_id(const char *json, uint8_t id[16])
+{
+	char perr[64];
+	yajl_val t = yajl_tree_parse(json, perr, sizeof(perr));
+	const char *path[] = { "xcd_source", "migration", NULL };
+	yajl_val v = t ? yajl_tree_get(t, path, yajl_t_string) : NULL;
+	int rc = v && uuid_parse(YAJL_GET_STRING(v), id) == 0;
+	if (t)
+		yajl_tree_free(t);
+	return rc;
+}
+
+void dm_mig_pending_in(const struct dm_mig *mig, struct dm_pending_op *p)
+{
+	snprintf(p->mig_name, sizeof(p->mig_name), "%s", mig->final_name);
+	p->has_mig_id = mig->has_id;
+	memcpy(p->mig_id, mig->id, 16);
 }
 
 int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_off, int in_fd,
@@ -184,17 +259,23 @@ int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_of
 	if ((rc = dm_config_from_json("the migration stream", "params.config", config_json, &cfg,
 				      &src, uuid, &have_uuid, e)) < 0)
 		goto fail;
+	mig->has_id = stream_mig_id(config_json, mig->id);
 	if (!cfg->name || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
 		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: only "
 			     "simulated guests (kernel \"sim:...\") can be received yet");
 		rc = -EOPNOTSUPP;
 		goto fail;
 	}
+	/* The name it takes at the commit, free now (it is checked again
+	 * then: a domain may take it meanwhile, and the commit is undone). */
+	if ((rc = dm_name_check(m, NULL, cfg->name, "name", e)) < 0)
+		goto fail;
 	/* xl's names: NAME--incoming until the commit, NAME after. */
 	char incoming[DOMNAME_MAX + 1];
 	snprintf(mig->final_name, sizeof(mig->final_name), "%s", cfg->name);
 	dm_mig_name(cfg->name, "--incoming", incoming, sizeof(incoming));
 	char *name = strdup(incoming);
+	rc = -ENOMEM;
 	if (!name)
 		goto fail;
 	free(cfg->name);
@@ -221,11 +302,31 @@ fail:
 	return rc;
 }
 
+/* Whether D's migration here was committed: its id's record in the ledger
+ * (1), or, from xl, its record's step; a negative errno when the ledger
+ * cannot be read. */
+static int was_committed(struct dm *m, const struct dm_domain *d)
+{
+	if (!strcmp(d->pending.step, "failing"))
+		return 0;
+	if (d->pending.has_mig_id)
+		return dm_ledger_committed(m, d->pending.mig_id);
+	return !strcmp(d->pending.step, "committed");
+}
+
 void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present)
 {
 	const char *there = present ? "" : ", no longer in the hypervisor";
 	struct dm_error e = { 0 };
-	if (strcmp(d->pending.step, "committed") != 0) {
+	int committed = was_committed(m, d);
+	if (committed < 0) {
+		/* Neither way is safe: a sender may have been told either. */
+		log_err("domain %s (domid %u%s): whether its migration from another host had "
+			"committed cannot be read from the ledger: left paused as it is, for a "
+			"person", d->name, d->domid, there);
+		return;
+	}
+	if (!committed) {
 		log_info("domain %s (domid %u%s): its migration from another host did not commit "
 			 "(step %s): rolled back (destroyed; the sender runs it)", d->name, d->domid,
 			 there, d->pending.step);
@@ -254,4 +355,35 @@ void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present)
 	memset(&d->pending, 0, sizeof(d->pending));
 	if (dm_refresh(m, d, &e) < 0)
 		log_warn("%s", e.message);
+}
+
+int dm_migrate_outcome(struct dm *m, const uint8_t id[16], bool *committed,
+		       struct dm_error *e)
+{
+	int rc = dm_ledger_committed(m, id);
+	if (rc < 0) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "migration %s: the ledger cannot be read: %s",
+			     UUID_STR(id), strerror(-rc));
+		return rc;
+	}
+	*committed = rc == 1;
+	if (*committed)
+		return 0;
+	/* Not committed: never will be. One still under way here (its go not
+	 * come: it cannot have come past its record) is aborted now, so that
+	 * a go still on its way finds nobody. */
+	struct strmap_iter it;
+	for (struct strmap_entry *x = strmap_next(&m->by_uuid, &it, NULL); x;
+	     x = strmap_next(&m->by_uuid, &it, x)) {
+		struct dm_domain *d = x->val;
+		struct dm_op *op = d->op;
+		if (!op || !op->mig || op->kind == OP_MIGRATE || op->undoing ||
+		    !op->mig->has_id || memcmp(op->mig->id, id, 16) != 0)
+			continue;
+		log_info("domain %s: the sender of migration %s asks its outcome before its go "
+			 "came: aborted", d->name, UUID_STR(id));
+		dm_migrate_in_abort(op);
+		break;
+	}
+	return 0;
 }

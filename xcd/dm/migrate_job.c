@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 /* The sender waits this long for the receiver's banner. */
@@ -25,7 +26,7 @@ struct send_ctx {
 	struct timespec last;
 };
 
-static void send_event(int fd, yajl_gen g)
+void dm_job_send_event(int fd, yajl_gen g)
 {
 	const unsigned char *buf;
 	size_t len;
@@ -39,7 +40,7 @@ static void send_event(int fd, yajl_gen g)
 	yajl_gen_free(g);
 }
 
-static yajl_gen event(const char *name)
+yajl_gen dm_job_event(const char *name)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
@@ -65,7 +66,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 	if (i->round_done < i->round_pages && ms < REPORT_EVERY_MS)
 		return;
 	c->last = now;
-	yajl_gen g = event("progress");
+	yajl_gen g = dm_job_event("progress");
 	if (!g)
 		return;
 	if (jw_kv_int(g, "round", i->round) || jw_kv_int(g, "final", i->final) ||
@@ -77,7 +78,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(c->fd, g);
+	dm_job_send_event(c->fd, g);
 }
 
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
@@ -96,20 +97,38 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	}
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	yajl_gen g = event("stopped");
+	yajl_gen g = dm_job_event("stopped");
 	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
-		send_event(c->fd, g);
+		dm_job_send_event(c->fd, g);
 	else if (g)
 		yajl_gen_free(g);
 	return 0;
 }
 
+/* The receiver's XCD reads, when it has come (the stream's header asked). */
+static int peer_codecs(void *arg, uint32_t *codecs, char *err, size_t errlen)
+{
+	(void)arg;
+	return mig_pipe_poll_reads(DM_JOB_FD_A + 1, codecs, err, errlen);
+}
+
+static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
+{
+	return kv_double(g, "stop_predicted_ms", st->stop_predicted_ms) ||
+	       jw_kv_int(g, "z_pages", (long long)st->z_pages) ||
+	       jw_kv_int(g, "z_saved", (long long)st->z_saved) ||
+	       jw_kv_int(g, "codecs_used", st->codecs_used) ||
+	       jw_kv_int(g, "peer_answered", st->peer_answered) ||
+	       jw_kv_int(g, "peer_codecs", st->peer_codecs);
+}
+
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
-	yajl_gen g = event(name);
+	yajl_gen g = dm_job_event(name);
 	if (!g)
 		return;
-	if (jw_kv_int(g, "rounds", st->rounds) || jw_kv_int(g, "pages", (long long)st->pages) ||
+	if (kv_saved(g, st) || jw_kv_int(g, "rounds", st->rounds) ||
+	    jw_kv_int(g, "pages", (long long)st->pages) ||
 	    jw_kv_int(g, "zero_pages", (long long)st->zero_pages) ||
 	    jw_kv_int(g, "final_pages", (long long)st->final_pages) ||
 	    jw_kv_int(g, "bytes", (long long)st->bytes) || jw_kv_int(g, "throttle", st->throttle) ||
@@ -118,15 +137,24 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 		yajl_gen_free(g);
 		return;
 	}
-	send_event(fd, g);
+	dm_job_send_event(fd, g);
 }
 
-/* The stream is whole: the daemon goes on at once (the job's own end, the
- * guest's memory let go, takes a while). */
+/* Told the daemon the stream is whole: the job waits to be let go (SIGTERM,
+ * or its daemon's death), so that its end, the teardown of its mapping of
+ * the guest's memory, comes after the handover rather than in the guest's
+ * downtime. Log-dirty and the CPU cap are the daemon's to undo then. */
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
 static void whole(void *arg, const struct mig_precopy_stats *st)
 {
 	const struct send_ctx *c = arg;
 	report_stats(c->fd, "whole", st);
+	park();
 }
 
 int dm_send_work(int fd, void *arg, char *err, size_t errlen)
@@ -150,12 +178,12 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 		return rc;
 	}
 	struct send_ctx c = { fd, { 0, 0 } };
-	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole };
+	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole, peer_codecs };
 	struct mig_precopy_opts opts = w->opts;
 	opts.final_pfns = w->final_pfns;
 	opts.n_final_pfns = 2;
 	struct mig_precopy_stats st;
-	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, &mig_guest_sim, &opts, &hooks,
+	rc = mig_precopy(hv, w->domid, &o, w->config, w->config_len, NULL, &opts, &hooks,
 			 &st, err, errlen);
 	if (rc < 0)
 		report_stats(fd, "stats", &st);
@@ -169,6 +197,7 @@ static void recv_whole(void *arg)
 {
 	const struct dm_job_progress *p = arg;
 	devjob_report_event(p->fd, "{\"event\":\"whole\"}");
+	park();
 }
 
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
@@ -187,7 +216,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
-	rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+	rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);
 	return rc;

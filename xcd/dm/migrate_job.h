@@ -6,6 +6,7 @@
 #include "../../migrate/precopy.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_gen.h>
 
 /* The pipe's ends in a job's child: the first descriptor devjob_run_with
  * keeps (the stream: written by the sender, read by the receiver) and the
@@ -17,8 +18,10 @@
  * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
  * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "whole" once the
  * stream is whole (its figures: rounds, pages, zero_pages, final_pages,
- * bytes, throttle, forced, stopped_ns, why), or "stats" (the same) when it
- * failed. */
+ * bytes, throttle, forced, stopped_ns, why; compression's z_pages,
+ * z_saved, codecs_used, peer_answered, peer_codecs), or "stats" (the
+ * same) when it failed. With compression asked (OPTS.compress), the job
+ * takes the receiver's XCD reads between its batches (migrate/pipe.h). */
 struct dm_send_work {
 	enum hv_backend backend;
 	const char *sim_sock;
@@ -40,4 +43,10 @@ struct dm_recv_work {
 	uint64_t stream_off;
 };
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen);
+
+/* In a job's child: an event line begun ({"event": NAME, ...}: add members,
+ * then send it), NULL when out of memory; and sent to the daemon on FD
+ * (the object closed; G freed either way). */
+yajl_gen dm_job_event(const char *name);
+void dm_job_send_event(int fd, yajl_gen g);
 #endif

@@ -241,13 +241,12 @@ int dm_rename(struct dm *m, struct dm_domain *d, const char *name, struct dm_err
 	return dm_rename_domain(m, d, name, e);
 }
 
-int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e)
+int dm_rename_unsaved(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e)
 {
 	int rc = dm_name_check(m, d, name, "params.new_name", e);
 	if (rc < 0)
 		return rc;
-	char *copy = strdup(name), *old = d->name, *old_cfg = d->config_json;
-	char *cfg = config_renamed(d->config_json, name);
+	char *copy = strdup(name), *cfg = config_renamed(d->config_json, name);
 	if (!copy || !cfg) {
 		free(copy);
 		free(cfg);
@@ -255,29 +254,40 @@ int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct
 		return -ENOMEM;
 	}
 	char err[XCD_ERR_MAX];
-	const char *u = UUID_STR(d->uuid);
-	if (m->xs && xsd_rename(m->xs, d->domid, u, name, err, sizeof(err)) < 0) {
+	if (m->xs && xsd_rename(m->xs, d->domid, UUID_STR(d->uuid), name, err, sizeof(err)) < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 		free(copy);
 		free(cfg);
 		return -EIO;
 	}
+	log_info("domain %s (domid %u) renamed %s", d->name, d->domid, copy);
+	free(d->name);
+	free(d->config_json);
 	d->name = copy;
 	d->config_json = cfg;
-	rc = save_info(m, d, e);
-	if (rc < 0) {
-		if (m->xs && xsd_rename(m->xs, d->domid, u, old, err, sizeof(err)) < 0)
+	return 0;
+}
+
+int dm_rename_domain(struct dm *m, struct dm_domain *d, const char *name, struct dm_error *e)
+{
+	char *old = strdup(d->name), *old_cfg = strdup(d->config_json);
+	int rc = old && old_cfg ? dm_rename_unsaved(m, d, name, e) : -ENOMEM;
+	if (rc == -ENOMEM && (!old || !old_cfg))
+		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
+	if (rc == 0 && (rc = save_info(m, d, e)) < 0) {
+		char err[XCD_ERR_MAX];
+		if (m->xs && xsd_rename(m->xs, d->domid, UUID_STR(d->uuid), old, err,
+					sizeof(err)) < 0)
 			log_warn("domain %s: %s", old, err);
+		free(d->name);
+		free(d->config_json);
 		d->name = old;
 		d->config_json = old_cfg;
-		free(copy);
-		free(cfg);
 		return rc;
 	}
-	log_info("domain %s (domid %u) renamed %s", old, d->domid, d->name);
 	free(old);
 	free(old_cfg);
-	return 0;
+	return rc;
 }
 
 static int parse_cpus(const char *list, unsigned nr_cpus, const char *field, struct cpumap *out,

@@ -35,6 +35,7 @@ int dm_poll(struct dm *m)
 	if (m->poll_failing)
 		log_info("the hypervisor answers again");
 	m->poll_failing = false;
+	dm_ledger_prune(m);
 	/* Acted on after the walk: a restart adds to the map being walked. */
 	size_t max = m->by_uuid.count + 1;
 	uint32_t *act = calloc(max, sizeof(*act)), *undo = calloc(max, sizeof(*undo));

@@ -122,7 +122,7 @@ int dm_open(struct dm *m, struct hv *hv, struct xs_handle *xs, const struct dev_
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/domains", statedir);
 	int rc = journal_open(dir, &m->journal, err, errlen);
-	if (rc < 0)
+	if (rc < 0 || (rc = dm_ledger_open(m, statedir, err, errlen)) < 0)
 		return rc;
 	struct journal_load_ops ops = { dm_record_load, dm_record_problem, m };
 	rc = journal_load_all(m->journal, &ops, err, errlen);

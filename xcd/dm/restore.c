@@ -48,7 +48,7 @@ static int fill_work(int fd, void *arg, char *err, size_t errlen)
 	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
 	free(config);
 	if (rc == 0)
-		rc = mig_restore_sim(hv, w->domid, &in, &prog, err, errlen);
+		rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
 	mig_in_free(&in);
 	close(in_fd);
 	hv_close(hv);
@@ -89,7 +89,11 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 		goto undo;
 	}
 	d->built = built;
-	dm_pending_set(m, d, d->pending.kind, "filled");
+	/* A restore's step is journaled; a migration's is not: before "go",
+	 * each of its steps is settled alike (the copy destroyed), and the
+	 * guest's downtime waits for each write. */
+	if (!in)
+		dm_pending_set(m, d, d->pending.kind, "filled");
 	dm_crash_point(m, in ? "migrate-in:filled" : "restore:filled");
 	if (m->xs && (rc = xsd_built(m->xs, d->domid, &built, xerr, sizeof(xerr))) < 0) {
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
@@ -99,6 +103,11 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 	struct hv_dominfo i;
 	if ((rc = hv_domain_getinfo(m->hv, d->domid, &i)) < 0) {
 		dm_hv_fail(m, &op->e, rc, "cannot read the state of", d->name);
+		goto undo;
+	}
+	if (i.type == HV_DOM_PVH && m->xs &&
+	    (rc = xsd_resumed_features(m->xs, d->domid, xerr, sizeof(xerr))) < 0) {
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
 		goto undo;
 	}
 	if ((rc = dm_apply_config(m, d, cfg, i.max_vcpus, &op->e)) < 0)

@@ -6,6 +6,7 @@
 #include "../../lib/log.h"
 #include "../../migrate/migrate.h"
 #include "../json_tree.h"
+#include "../xs_domain.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -28,9 +29,11 @@ struct save_work {
 	enum hv_backend backend;
 	const char *sim_sock;
 	uint32_t domid;
+	bool suspend; /* a PVH guest: asked to suspend itself; the job waits for it */
 	char tmp[DM_SAVE_PATH_MAX + 8];
 	char *config; /* JSON, with its NUL */
 	uint32_t config_len;
+	enum mig_compress compress;
 };
 
 static int save_work(int fd, void *arg, char *err, size_t errlen)
@@ -54,7 +57,15 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, NULL };
 	struct mig_save_stats st;
-	rc = mig_save_sim(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err, errlen);
+	if (w->suspend && (rc = hv_domain_suspend(hv, w->domid)) < 0) {
+		snprintf(err, errlen, "the guest did not suspend itself: %s", hv_error(hv));
+		mig_out_free(&o);
+		close(out);
+		hv_close(hv);
+		return rc;
+	}
+	rc = mig_save(hv, w->domid, &o, w->config, w->config_len, w->compress, &prog, &st, err,
+		      errlen);
 	mig_out_free(&o);
 	if (rc == 0 && fsync(out) < 0) {
 		rc = -errno;
@@ -63,16 +74,19 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	close(out);
 	hv_close(hv);
 	if (rc == 0)
-		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes", w->domid,
+		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes, %llu saved by zero "
+			 "pages and %llu by compression (%s)", w->domid,
 			 (unsigned long long)st.pages, (unsigned long long)st.zero_pages,
-			 (unsigned long long)st.bytes);
+			 (unsigned long long)st.bytes, (unsigned long long)st.zero_pages * 4096,
+			 (unsigned long long)st.z_saved, mig_compress_name(w->compress));
 	return rc;
 }
 
 /* The file's configuration: the domain's libxl JSON (what xl restore reads)
  * with "xcd_source", the xl.cfg text and overrides and the uuid, which xcd
  * restore makes the domain from (libxl ignores keys it does not know). */
-char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uint32_t *len)
+char *dm_save_config(const struct dm_domain *d, const struct dm_source *src,
+		     const uint8_t *mig_id, uint32_t *len)
 {
 	char perr[XCD_ERR_MAX];
 	yajl_val cfg = yajl_tree_parse(d->config_json, perr, sizeof(perr));
@@ -87,7 +101,9 @@ char *dm_save_config(const struct dm_domain *d, const struct dm_source *src, uin
 		src = d->source;
 	if (src) {
 		if (jw_str(g, "xcd_source") || yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) || jw_kv_str(g, "file", src->file) ||
+		    jw_kv_str(g, "uuid", UUID_STR(d->uuid)) ||
+		    (mig_id && jw_kv_str(g, "migration", UUID_STR(mig_id))) ||
+		    jw_kv_str(g, "file", src->file) ||
 		    jw_kv_str(g, "text", src->text) || jw_str(g, "overrides") ||
 		    yajl_gen_array_open(g) != yajl_gen_status_ok)
 			goto done;
@@ -116,12 +132,34 @@ done:
 	return out;
 }
 
+/* A guest suspended for its save (a PVH guest) runs again: fast resume (its
+ * suspend hypercall returns "cancelled"), and a request it did not act on
+ * is taken back. */
+static void resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_dominfo *i)
+{
+	char err[XCD_ERR_MAX];
+	if (m->xs && xsd_request_shutdown(m->xs, d->domid, "", err, sizeof(err)) < 0)
+		log_warn("domain %s: %s", d->name, err);
+	if ((i->flags & HV_DOMF_SHUTDOWN) && i->shutdown_reason == HV_SHUTDOWN_SUSPEND &&
+	    hv_domain_resume(m->hv, d->domid) < 0)
+		log_err("domain %s (domid %u): cannot resume it after its save: %s", d->name,
+			d->domid, hv_error(m->hv));
+}
+
 /* D runs again as it was before the save (or stays paused: LEAVE_PAUSED). */
 static void resume_as_was(struct dm *m, struct dm_domain *d, bool leave_paused)
 {
 	struct hv_dominfo i;
-	if (d->pending.was_paused || leave_paused || hv_domain_getinfo(m->hv, d->domid, &i) < 0 ||
-	    !(i.flags & HV_DOMF_PAUSED))
+	if (hv_domain_getinfo(m->hv, d->domid, &i) < 0)
+		return;
+	if (i.type == HV_DOM_PVH && !d->pending.was_paused) {
+		resume_suspended(m, d, &i);
+		if (leave_paused && hv_domain_pause(m->hv, d->domid) < 0)
+			log_err("domain %s (domid %u): cannot pause it after its save: %s",
+				d->name, d->domid, hv_error(m->hv));
+		return;
+	}
+	if (d->pending.was_paused || leave_paused || !(i.flags & HV_DOMF_PAUSED))
 		return;
 	if (hv_domain_unpause(m->hv, d->domid) < 0)
 		log_err("domain %s (domid %u): cannot unpause it after its save: %s", d->name,
@@ -222,8 +260,9 @@ static void save_job_done(int rc, bool reported, const char *err, void *arg)
 	}
 }
 
-int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
-	    const struct dm_source *src, dm_done_fn *done, void *arg, struct dm_error *e)
+/* Whether D may be saved to FILE now (its state in *I): 0, or the refusal. */
+static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
+			struct hv_dominfo *i, struct dm_error *e)
 {
 	const struct domcfg *cfg = dm_domain_config(d);
 	if (dm_refuse_busy(d, e) < 0)
@@ -234,16 +273,29 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 			     DM_SAVE_PATH_MAX - 8);
 		return -EINVAL;
 	}
-	/* libmigrate writes a simulated guest's state; a Xen guest's is
-	 * libxenguest's stream, not done yet (issue 10). */
-	if (!cfg || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
-		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: only simulated guests (kernel "
-			     "\"sim:...\") can be saved yet; saving a Xen guest is not "
-			     "implemented", d->name);
+	int rc = hv_domain_getinfo(m->hv, d->domid, i);
+	if (rc < 0)
+		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
+	/* libmigrate writes a PVH guest's state (either backend) and a
+	 * simulated PV guest's; a Xen PV guest's would be libxenguest's
+	 * stream, not done yet (issue 10). */
+	bool pvh = i->type == HV_DOM_PVH;
+	if (!pvh && (!cfg || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0)) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: saving a PV guest on Xen is not "
+			     "implemented yet (PVH guests and simulated guests are saved)",
+			     d->name);
 		return -EOPNOTSUPP;
 	}
-	if (!m->jobs.loop || m->job_backend == HV_AUTO) {
-		dm_error_set(e, DM_ERR_FAILED, NULL, "saving needs xcdd's loop running");
+	if (pvh && (i->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a PVH guest suspends itself "
+			     "for its save (as xl's does), which it cannot do now; unpause it "
+			     "first", d->name, i->flags & HV_DOMF_PAUSED ? "paused" : "shut down");
+		return -EBUSY;
+	}
+	if ((pvh && !m->xs) || !m->jobs.loop || m->job_backend == HV_AUTO) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "saving %s needs xcdd's loop running%s",
+			     d->name, pvh ? " and xenstore (a PVH guest is asked to suspend "
+			     "there)" : "");
 		return -EAGAIN;
 	}
 	struct stat st;
@@ -252,9 +304,49 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 			     file);
 		return -EISDIR;
 	}
+	return 0;
+}
+
+/* The save journaled, then D stopped: a PVH guest asked to suspend itself
+ * (the job waits for it), another paused unless it is already. A dead
+ * xcdd's successor reads the journal and lets it run again. */
+static int save_stop(struct dm *m, struct dm_domain *d, const char *file, bool keep,
+		     bool leave_paused, const struct hv_dominfo *i, struct dm_error *e)
+{
+	bool pvh = i->type == HV_DOM_PVH;
+	memset(&d->pending, 0, sizeof(d->pending));
+	d->pending.kind = DM_PENDING_SAVE;
+	snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
+	d->pending.keep = keep || leave_paused;
+	d->pending.leave_paused = leave_paused;
+	d->pending.was_paused = (i->flags & HV_DOMF_PAUSED) != 0;
+	dm_pending_set(m, d, DM_PENDING_SAVE, pvh ? "suspending" : "pausing");
+	char xerr[XCD_ERR_MAX];
+	int rc = 0;
+	if (pvh && (rc = xsd_request_shutdown(m->xs, d->domid, "suspend", xerr,
+					      sizeof(xerr))) < 0)
+		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: asking it to suspend: %s", d->name,
+			     xerr);
+	else if (!pvh && !d->pending.was_paused && (rc = hv_domain_pause(m->hv, d->domid)) < 0)
+		dm_hv_fail(m, e, rc, "cannot pause domain", d->name);
+	if (rc < 0) {
+		memset(&d->pending, 0, sizeof(d->pending));
+		dm_refresh(m, d, &(struct dm_error){ 0 });
+	}
+	return rc;
+}
+
+int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool leave_paused,
+	    enum mig_compress compress, const struct dm_source *src, dm_done_fn *done,
+	    void *arg, struct dm_error *e)
+{
+	struct hv_dominfo i;
+	int rc = save_allowed(m, d, file, &i, e);
+	if (rc < 0)
+		return rc;
 	struct save_work *w = calloc(1, sizeof(*w));
 	struct dm_op *op = w ? calloc(1, sizeof(*op)) : NULL;
-	if (!op || !(w->config = dm_save_config(d, src, &w->config_len))) {
+	if (!op || !(w->config = dm_save_config(d, src, NULL, &w->config_len))) {
 		if (w)
 			free(w->config);
 		free(w);
@@ -266,26 +358,9 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	w->backend = m->job_backend;
 	w->sim_sock = m->job_sim_sock;
 	w->domid = d->domid;
-	struct hv_dominfo i;
-	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
-	if (rc < 0) {
-		free(w->config);
-		free(w);
-		free(op);
-		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
-	}
-	/* Journaled before the pause: a dead xcdd's successor knows to unpause. */
-	memset(&d->pending, 0, sizeof(d->pending));
-	d->pending.kind = DM_PENDING_SAVE;
-	snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
-	d->pending.keep = keep || leave_paused;
-	d->pending.leave_paused = leave_paused;
-	d->pending.was_paused = (i.flags & HV_DOMF_PAUSED) != 0;
-	dm_pending_set(m, d, DM_PENDING_SAVE, "pausing");
-	if (!d->pending.was_paused && (rc = hv_domain_pause(m->hv, d->domid)) < 0) {
-		dm_hv_fail(m, e, rc, "cannot pause domain", d->name);
-		memset(&d->pending, 0, sizeof(d->pending));
-		dm_refresh(m, d, &(struct dm_error){ 0 });
+	w->suspend = i.type == HV_DOM_PVH;
+	w->compress = compress;
+	if ((rc = save_stop(m, d, file, keep, leave_paused, &i, e)) < 0) {
 		free(w->config);
 		free(w);
 		free(op);

@@ -294,6 +294,21 @@ struct hv_dominfo *dm_info_find_uuid(struct hv_dominfo *list, int n, const uint8
 void dm_set_loop(struct dm *m, struct loop *loop)
 {
 	m->jobs.loop = loop;
+	/* Senders a dead xcdd left in doubt need jobs to ask their receivers. */
+	if (loop)
+		dm_mig_resolve_left(m);
+}
+
+void dm_set_started_fn(struct dm *m, dm_started_fn *fn, void *arg)
+{
+	m->started = fn;
+	m->started_arg = arg;
+}
+
+void dm_started(struct dm *m, const struct dm_domain *d)
+{
+	if (m->started)
+		m->started(m, d, m->started_arg);
 }
 
 void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
@@ -324,6 +339,10 @@ void dm_close(struct dm *m)
 	strmap_destroy(&m->by_uuid);
 	if (m->journal)
 		journal_close(m->journal);
+	if (m->ledger)
+		journal_close(m->ledger);
+	if (m->mig_kick)
+		loop_timer_free(m->mig_kick);
 }
 
 struct dm_domain *dm_find(struct dm *m, const char *name, long long domid)

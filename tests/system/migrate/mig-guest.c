@@ -9,15 +9,24 @@
  *                                  it, finish (left paused); prints the domid;
  *                                  on any failure the domain is destroyed
  *   mig-guest count                the domains the host has, dom0 included
+ *   mig-guest written DOMID        the pages its vCPUs wrote since it booted
+ *   mig-guest order FILE           the libxc records of FILE in their order,
+ *                                  one name a line (PAGE_DATA once for a run
+ *                                  of them); needs no host
  *   mig-guest sum -r DOMID         the sum without the xenstore and console
  *                                  rings (pages dom0's daemons write)
- *   mig-guest fill DOMID           writes non-zero bytes into every data page
+ *   mig-guest fill [-c] DOMID      writes non-zero bytes into every data page
  *                                  of the guest (from its header's data_pfn
  *                                  on), through a mapping: a guest whose
- *                                  memory is all in use, for bench/migrate
+ *                                  memory is all in use, for bench/migrate;
+ *                                  random words, or with -c compressible
+ *                                  ones: text-like records over the first
+ *                                  256 to 1535 bytes of each page, the rest
+ *                                  zero, as a guest's partly used pages
  *   mig-guest end-sum DOMID        prints "mapped", then the sum (-r) of its
  *                                  memory as it was when it was destroyed
- *   mig-guest live [-d MS] [-m N] [-n abort|auto-converge|force] [-b MB/s] DOMID
+ *   mig-guest live [-d MS] [-m N] [-n abort|auto-converge|force] [-b MB/s]
+ *                  [-z auto|zstd|lz4|off] DOMID
  *                                  live migration of the running guest into
  *                                  a new domain of the same host through a
  *                                  pipe (pre-copy engine one end, the
@@ -25,11 +34,15 @@
  *                                  left paused; prints the new domid, the
  *                                  engine's figures and both sums (-r):
  *                                  status 0 only if they are equal
+ *   mig-guest records FILE         the record types FILE holds, counted
+ *   mig-guest xl-receive COUNTS    a receiver as xl's is to an xcd sender:
+ *                                  records.c
  * Exit status 0, or 1 with the reason on stderr. */
 #include "../../../hv/hv.h"
 #include "../../../lib/errmsg.h"
 #include "../../../migrate/migrate.h"
 #include "../../../sim/guest.h"
+#include "records.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -72,8 +85,30 @@ static int sum_of(struct hv *hv, uint32_t domid, int rings, uint64_t *out)
 	return 0;
 }
 
-/* Every data page of DOMID, non-zero (a pattern that differs per page). */
-static int fill(struct hv *hv, uint32_t domid)
+/* One page partly used: text-like records ("word=word:hex;") over its
+ * first 256 to 1535 bytes (X's RNG chooses), the rest zero. */
+static void fill_text(uint8_t *page, uint64_t *x)
+{
+	static const char *const words[] = { "inode", "dentry", "buffer", "socket", "request",
+					     "session", "value", "index", "table", "user" };
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	size_t used = 256 + (size_t)(*x % 1280), at = 0;
+	while (at < used) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		at += (size_t)snprintf((char *)page + at, 4096 - at, "%s=%s:%05x;",
+				       words[*x % 10], words[(*x >> 8) % 10],
+				       (unsigned)(*x >> 20) & 0xfffff);
+	}
+	memset(page + used, 0, 4096 - used);
+}
+
+/* Every data page of DOMID, non-zero (a pattern that differs per page):
+ * random words, or (TEXT) partly used pages of text-like records. */
+static int fill(struct hv *hv, uint32_t domid, int text)
 {
 	struct hv_dominfo di;
 	void *p;
@@ -86,6 +121,10 @@ static int fill(struct hv *hv, uint32_t domid)
 	uint64_t np = di.max_mem_kb / 4, x = 0x9e3779b97f4a7c15ull;
 	for (uint64_t pfn = g->data_pfn; pfn < np; pfn++) {
 		uint64_t *w = (uint64_t *)((uint8_t *)p + pfn * 4096);
+		if (text) {
+			fill_text((uint8_t *)w, &x);
+			continue;
+		}
 		for (unsigned i = 0; i < 512; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;
@@ -94,6 +133,24 @@ static int fill(struct hv *hv, uint32_t domid)
 		}
 	}
 	hv_unmap(hv, p, np);
+	return 0;
+}
+
+/* The pages DOMID's vCPUs wrote since it booted (its header's counters,
+ * carried along by a migration): printed. */
+static int written(struct hv *hv, uint32_t domid)
+{
+	void *p;
+	if (hv_map(hv, domid, 0, 1, HV_MAP_READ, &p) < 0) {
+		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
+		return 1;
+	}
+	const struct sim_guest_header *g = p;
+	uint64_t n = 0;
+	for (uint32_t v = 0; v < g->nr_vcpus && v < SIM_MAX_VCPUS; v++)
+		n += g->vcpu[v].counter;
+	hv_unmap(hv, p, 1);
+	printf("%llu\n", (unsigned long long)n);
 	return 0;
 }
 
@@ -206,8 +263,8 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	struct mig_out o;
 	if (fd < 0 || mig_out_init(&o, fd) < 0) {
@@ -215,7 +272,8 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 		return 1;
 	}
 	struct mig_save_stats st;
-	int rc = mig_save_sim(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &st, err, sizeof(err));
+	int rc = mig_save(hv, domid, &o, cfg, (uint32_t)n + 1, MIG_COMPRESS_OFF, NULL, &st, err,
+			  sizeof(err));
 	mig_out_free(&o);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -250,9 +308,9 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	}
 	int rc = mig_read_xl_config(&in, 0, &cfg, &len, err, sizeof(err));
 	unsigned long long mem = 0;
-	unsigned vcpus = 0;
-	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u}", &mem,
-				       &vcpus) != 2)) {
+	unsigned vcpus = 0, type = 0;
+	if (rc == 0 && (!cfg || sscanf(cfg, "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+				       &mem, &vcpus, &type) != 3)) {
 		snprintf(err, sizeof(err), "the file's config is not mig-guest's");
 		rc = -EINVAL;
 	}
@@ -260,14 +318,14 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 	int created = 0;
 	if (rc == 0) {
 		struct hv_domain_config dc = { .max_vcpus = vcpus, .max_mem_kb = mem,
-					       .type = HV_DOM_PV };
+					       .type = type == HV_DOM_PVH ? HV_DOM_PVH : HV_DOM_PV };
 		rc = hv_domain_create(hv, &dc, domid);
 		created = rc == 0;
 		if (rc < 0)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore_sim(hv, *domid, &in, NULL, err, sizeof(err));
+		rc = mig_restore(hv, *domid, &in, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;
@@ -316,7 +374,8 @@ static int live_receiver(int in_fd, int out_fd)
 	return rc || write(out_fd, &domid, sizeof(domid)) != sizeof(domid);
 }
 
-static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uint64_t bw)
+static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uint64_t bw,
+		enum mig_compress z)
 {
 	struct hv_dominfo di;
 	if (hv_domain_getinfo(hv, domid, &di) < 0) {
@@ -338,8 +397,8 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	close(data[0]);
 	close(back[1]);
 	char cfg[128], err[512];
-	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u}",
-			 (unsigned long long)di.max_mem_kb, di.max_vcpus);
+	int n = snprintf(cfg, sizeof(cfg), "{\"max_memkb\":%llu,\"max_vcpus\":%u,\"type\":%u}",
+			 (unsigned long long)di.max_mem_kb, di.max_vcpus, di.type);
 	/* The rings, read from the guest's header: log-dirty does not see
 	 * xenstored's writes there. */
 	void *h0;
@@ -351,11 +410,12 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	}
 	struct mig_out o;
 	struct mig_precopy_opts opts = { .live = 1, .policy = *pol, .bandwidth = bw,
-					 .final_pfns = rings, .n_final_pfns = 2 };
+					 .final_pfns = rings, .n_final_pfns = 2, .compress = z,
+					 .codecs = z ? MIG_CODECS_BUILT : 0 };
 	struct mig_precopy_stats st;
 	int rc = mig_out_init(&o, data[1]);
 	if (rc == 0)
-		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, &mig_guest_sim, &opts, NULL,
+		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &opts, NULL,
 				 &st, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "no memory");
@@ -366,10 +426,12 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	int status = 0;
 	waitpid(pid, &status, 0);
 	close(back[0]);
-	fprintf(stderr, "mig-guest: %u round(s), %llu pages (%llu zero), %llu while paused, "
-		"%llu bytes, %.1f ms, throttle %u%%%s: %s\n", st.rounds,
-		(unsigned long long)st.pages, (unsigned long long)st.zero_pages,
-		(unsigned long long)st.final_pages, (unsigned long long)st.bytes,
+	fprintf(stderr, "mig-guest: %u round(s), %llu pages (%llu zero, %llu compressed, %llu "
+		"bytes saved by compression), %llu while paused, %llu bytes, %.1f ms, throttle "
+		"%u%%%s: %s\n", st.rounds, (unsigned long long)st.pages,
+		(unsigned long long)st.zero_pages, (unsigned long long)st.z_pages,
+		(unsigned long long)st.z_saved, (unsigned long long)st.final_pages,
+		(unsigned long long)st.bytes,
 		(double)(st.end_ns - st.start_ns) / 1e6, st.throttle, st.forced ? ", forced" : "",
 		st.why);
 	if (rc < 0) {
@@ -393,10 +455,12 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 	return a == b ? 0 : 1;
 }
 
-/* live's options: -d MS, -m N, -n ACTION; the domid last. */
+/* live's options: -d MS, -m N, -n ACTION, -b MB/s, -z COMPRESS; the domid
+ * last. */
 static int live_main(struct hv *hv, int argc, char **argv)
 {
 	struct mig_policy pol = { 0 };
+	enum mig_compress z = MIG_COMPRESS_OFF;
 	uint64_t bw = 0;
 	int i = 2;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
@@ -406,13 +470,16 @@ static int live_main(struct hv *hv, int argc, char **argv)
 			pol.max_rounds = (uint32_t)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "-b"))
 			bw = strtoull(argv[i + 1], NULL, 10) * 1000000u;
-		else if (strcmp(argv[i], "-n") || mig_no_converge_parse(argv[i + 1],
+		else if (!strcmp(argv[i], "-z")) {
+			if (mig_compress_parse(argv[i + 1], &z) < 0)
+				return 2;
+		} else if (strcmp(argv[i], "-n") || mig_no_converge_parse(argv[i + 1],
 									&pol.on_no_converge) < 0)
 			return 2;
 	}
 	if (i + 1 != argc)
 		return 2;
-	return live(hv, (uint32_t)strtoul(argv[i], NULL, 10), &pol, bw);
+	return live(hv, (uint32_t)strtoul(argv[i], NULL, 10), &pol, bw, z);
 }
 
 int main(int argc, char **argv)
@@ -420,9 +487,13 @@ int main(int argc, char **argv)
 	struct hv *hv;
 	char err[XCD_ERR_MAX];
 	if (argc < 2) {
-		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live ...\n");
+		fprintf(stderr, "usage: mig-guest sum|quiet|save|restore|count|live|records|order|"
+			"xl-receive ...\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "records") || !strcmp(argv[1], "xl-receive") ||
+	    !strcmp(argv[1], "order"))
+		return mig_records_main(argc, argv); /* no host needed */
 	if (hv_open(HV_SIM, NULL, &hv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", err);
 		return 1;
@@ -438,7 +509,9 @@ int main(int argc, char **argv)
 		if (secs >= 1 && secs <= 600)
 			rc = quiet(hv, (uint32_t)strtoul(argv[2], NULL, 10), (unsigned)secs);
 	} else if (strcmp(cmd, "fill") == 0 && argc == 3) {
-		rc = fill(hv, (uint32_t)strtoul(argv[2], NULL, 10));
+		rc = fill(hv, (uint32_t)strtoul(argv[2], NULL, 10), 0);
+	} else if (strcmp(cmd, "fill") == 0 && argc == 4 && strcmp(argv[2], "-c") == 0) {
+		rc = fill(hv, (uint32_t)strtoul(argv[3], NULL, 10), 1);
 	} else if (strcmp(cmd, "end-sum") == 0 && argc == 3) {
 		rc = end_sum(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "live") == 0) {
@@ -449,6 +522,8 @@ int main(int argc, char **argv)
 			rc = save(hv, (uint32_t)strtoul(argv[argc - 2], NULL, 10), argv[argc - 1], keep);
 	} else if (strcmp(cmd, "restore") == 0 && argc == 3) {
 		rc = restore(hv, argv[2]);
+	} else if (strcmp(cmd, "written") == 0 && argc == 3) {
+		rc = written(hv, (uint32_t)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "count") == 0 && argc == 2) {
 		struct hv_dominfo *all;
 		int n = hv_domain_list_all(hv, &all);

@@ -67,11 +67,13 @@ gone_from_store() {
 	[ -z "$left" ] || { echo "   left: $(head -c 300 <<<"$left")" >&2; return 1; }
 }
 
-# start_xcdd LOGNAME: xcdd in the background, its log in $T/xcdd.LOGNAME.log;
-# returns once it answers.
+# start_xcdd LOGNAME [OPTION...]: xcdd in the background, its log in
+# $T/xcdd.LOGNAME.log; returns once it answers.
 start_xcdd() {
+	local log=$1
+	shift
 	"$XCDD" --backend sim --rundir "$RUN" --statedir "$STATE" --foreground --verbose \
-		--hotplug-timeout 20 2>>"$T/xcdd.$1.log" &
+		--hotplug-timeout 20 "$@" 2>>"$T/xcdd.$log.log" &
 	XCDD_PID=$!
 	wait_for 100 x list >/dev/null 2>&1
 }

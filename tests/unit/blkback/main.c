@@ -47,6 +47,7 @@ void tmp_remove(char *root)
 int main(void)
 {
 	suite_register_fn *const regs[] = { register_fchost, register_mpath, register_readers,
-					    register_policy, register_plan, NULL };
+					    register_policy, register_plan, register_measure,
+					    NULL };
 	return cunit_run("blkback-unit", regs);
 }

@@ -7,6 +7,7 @@ void register_mpath(void);
 void register_readers(void);
 void register_policy(void);
 void register_plan(void);
+void register_measure(void);
 
 #ifndef BLK_FIXTURES
 #define BLK_FIXTURES "tests/unit/blkback/fixtures"

@@ -97,7 +97,9 @@ static void test_threads(void)
 		{ "blkback.12.xvdb-x", "xvdb", 12, -2 }, { "blkback.12.xvdb-", "xvdb", 12, -2 },
 		{ "1.xvdb-0", "xvdb", 1, 0 },		 { "1.xvdb-0", "xvd", 1, -2 },
 		{ "1.xvdb-0", "xvdb", 11, -2 },		 { "12.xvdb-3", "xvdb", 12, 3 },
-		{ "12.xvdb-3", "xvdb", 1, -2 },
+		{ "12.xvdb-3", "xvdb", 1, -2 },	 { "blkback.1.xvda-10", "xvda", 1, 10 },
+		{ "blkback.12.xvdb-1x", "xvdb", 12, -2 }, { "1.xvda-", "xvda", 1, -2 },
+		{ "blkback.1.xvda-123456", "xvda", 1, -2 }, /* no ring has 6 digits */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		strcpy(t.comm, cases[i].comm);
@@ -109,46 +111,6 @@ static void test_threads(void)
 			CU_FAIL("ring_thread_of");
 		}
 	}
-	unsigned dd;
-	CU_ASSERT_EQUAL(ring_thread_domid("1.xvdb-0", &dd), 0);
-	CU_ASSERT_EQUAL(dd, 1);
-	static const char *const not_rings[] = { "1.5", "1.xvdb-", "1.-0", "kworker/0:1-events" };
-	for (size_t i = 0; i < sizeof(not_rings) / sizeof(not_rings[0]); i++)
-		CU_ASSERT_EQUAL(ring_thread_domid(not_rings[i], &dd), -EINVAL);
-	/* ... and ring_threads_read keeps such threads (PID, name, CPUs). */
-	char *root = tmp_root();
-	static const char *const procs[][3] = { { "303", "1.xvdb-0", "0-1" },
-						{ "300", "blkback.12.xvdb-1", "2-3" },
-						{ "301", "blkback.12.xvdb", NULL },
-						{ "302", "kworker/u4:1-events_unbound", NULL } };
-	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
-		char rel[64], text[160];
-		snprintf(rel, sizeof(rel), "proc/%s/comm", procs[i][0]);
-		snprintf(text, sizeof(text), "%s\n", procs[i][1]);
-		tmp_write(root, rel, text);
-		if (!procs[i][2])
-			continue;
-		snprintf(rel, sizeof(rel), "proc/%s/status", procs[i][0]);
-		snprintf(text, sizeof(text), "Name:\t%s\nCpus_allowed_list:\t%s\n", procs[i][1],
-			 procs[i][2]);
-		tmp_write(root, rel, text);
-	}
-	struct ring_threads rt;
-	char err[XCD_ERR_MAX] = "";
-	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(rt.n, 3);
-	for (size_t i = 0; i < rt.n; i++) {
-		if (rt.t[i].pid == 303)
-			CU_ASSERT(rt.t[i].domid == 1 && ring_thread_of(&rt.t[i], 1, "xvdb", &ring) &&
-				  ring == 0);
-		if (rt.t[i].pid == 300) {
-			u_str_eq(rt.t[i].comm, "blkback.12.xvdb-1", "whole name", __FILE__, __LINE__);
-			CU_ASSERT_EQUAL(cpuset_count(&rt.t[i].allowed), 2);
-			CU_ASSERT(ring_thread_of(&rt.t[i], 12, "xvdb", &ring) && ring == 1);
-		}
-	}
-	ring_threads_free(&rt);
-	tmp_remove(root);
 	unsigned d;
 	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
 	CU_ASSERT_EQUAL(d, 12);
@@ -167,6 +129,70 @@ static void test_threads(void)
 	CU_ASSERT_EQUAL(cpu, 7);
 	CU_ASSERT_EQUAL(ring_stat_cpu("1000 (x) S 1 2 3", &cpu), -EINVAL);
 	CU_ASSERT_EQUAL(ring_stat_cpu("1000 x S", &cpu), -EINVAL);
+}
+
+/* Current kernels name a ring's thread "DOMID.VDEV-N" (Linux 6.1). */
+static void test_threads_bare(void)
+{
+	unsigned d;
+	CU_ASSERT_EQUAL(ring_thread_domid("1.xvda-0", &d), 0);
+	CU_ASSERT_EQUAL(d, 1);
+	static const char *const not_rings[] = { "1.",	 "1.5",	 "1.xvdb-",
+						 "1.-0", "kworker/0:1", "kworker/0:1-events" };
+	for (size_t i = 0; i < sizeof(not_rings) / sizeof(not_rings[0]); i++)
+		CU_ASSERT_EQUAL(ring_thread_domid(not_rings[i], &d), -EINVAL);
+	CU_ASSERT(ring_stat_kthread("77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0"));
+	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0"));
+	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0"));
+	/* Read from /proc: a process may call itself "1.xvda-0"; only a
+	 * kernel thread of that name is blkback's. Names of the older form
+	 * are kept whole or cut, with their CPUs. */
+	char *root = tmp_root(), err[XCD_ERR_MAX];
+	static const char *const procs[][4] = {
+		{ "77", "1.xvda-0", "2129984", "0-1" },
+		{ "78", "1.xvda-0", "4194560", NULL }, /* a process */
+		{ "79", "1.xvda-1", NULL, NULL },       /* no stat: not known a kernel thread */
+		{ "80", "blkback.2.xvdb-0", NULL, NULL },
+		{ "300", "blkback.12.xvdb-1", "2129984", "2-3" },
+		{ "301", "blkback.12.xvdb", NULL, NULL },
+		{ "302", "kworker/u4:1-events_unbound", "2129984", NULL },
+	};
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		char rel[64], text[160];
+		snprintf(rel, sizeof(rel), "proc/%s/comm", procs[i][0]);
+		snprintf(text, sizeof(text), "%s\n", procs[i][1]);
+		tmp_write(root, rel, text);
+		if (procs[i][2]) {
+			snprintf(rel, sizeof(rel), "proc/%s/stat", procs[i][0]);
+			snprintf(text, sizeof(text), "%s (%s) S 2 0 0 0 -1 %s 0 0\n", procs[i][0],
+				 procs[i][1], procs[i][2]);
+			tmp_write(root, rel, text);
+		}
+		if (procs[i][3]) {
+			snprintf(rel, sizeof(rel), "proc/%s/status", procs[i][0]);
+			snprintf(text, sizeof(text), "Name:\t%s\nCpus_allowed_list:\t%s\n",
+				 procs[i][1], procs[i][3]);
+			tmp_write(root, rel, text);
+		}
+	}
+	struct ring_threads rt;
+	int ring;
+	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rt.n, 4);
+	for (size_t i = 0; i < rt.n; i++) {
+		const struct ring_thread *t = &rt.t[i];
+		CU_ASSERT(t->pid == 77 || t->pid == 80 || t->pid == 300 || t->pid == 301);
+		if (t->pid == 77)
+			CU_ASSERT(t->domid == 1 && ring_thread_of(t, 1, "xvda", &ring) && ring == 0 &&
+				  cpuset_count(&t->allowed) == 2);
+		if (t->pid == 300) {
+			u_str_eq(t->comm, "blkback.12.xvdb-1", "whole name", __FILE__, __LINE__);
+			CU_ASSERT_EQUAL(cpuset_count(&t->allowed), 2);
+			CU_ASSERT(ring_thread_of(t, 12, "xvdb", &ring) && ring == 1);
+		}
+	}
+	ring_threads_free(&rt);
+	tmp_remove(root);
 }
 
 static void test_params(void)
@@ -329,6 +355,7 @@ void register_readers(void)
 	CU_add_test(s, "CPU lists", test_cpus);
 	CU_add_test(s, "guests' disks", test_vbds);
 	CU_add_test(s, "ring threads", test_threads);
+	CU_add_test(s, "ring threads named as current kernels name them", test_threads_bare);
 	CU_add_test(s, "HBAs of paths off FC", test_hbas_off_fc);
 	CU_add_test(s, "blkback parameters", test_params);
 	CU_add_test(s, "fixture hosts", test_hosts);

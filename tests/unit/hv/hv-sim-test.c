@@ -5,6 +5,7 @@
 #include "../../../lib/errmsg.h"
 #include "../../../sim/guest.h"
 #include "../../../sim/proto.h"
+#include "simfix.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <poll.h>
@@ -22,25 +23,14 @@
 #include <unistd.h>
 
 #define HOST_MIB 512
-#define WAIT_MS 5000
 
-/* The fixture shared by the suite's tests, which run in order. */
+/* The fixture shared by the suite's tests, which run in order: xcd-sim
+ * (S) and the domains made on it (F). */
+static struct simfix S;
 static struct {
-	char dir[64], sock[128];
-	pid_t pid;
-	struct hv *hv;
 	uint32_t dom[3]; /* dirty 2 vCPUs 16 MiB; idle 8 MiB; dirty 8 MiB */
 	uint64_t pages[3];
 } F;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms) { usleep(ms * 1000); }
 
 static int build(struct hv *hv, uint32_t domid, const char *kernel)
 {
@@ -62,72 +52,17 @@ static int build(struct hv *hv, uint32_t domid, const char *kernel)
 		int rc_ = (expr);                                                \
 		if (rc_ < 0)                                                     \
 			fprintf(stderr, "\n%s:%d: %s = %d (%s)\n", __FILE__, __LINE__, \
-				#expr, rc_, hv_error(F.hv));                     \
+				#expr, rc_, hv_error(S.hv));                     \
 		CU_ASSERT_FATAL(rc_ >= 0);                                       \
 	} while (0)
 
-static int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **hv);
-
-static int start_sim(void)
-{
-	snprintf(F.dir, sizeof(F.dir), "/tmp/hv-sim-test.XXXXXX");
-	if (!mkdtemp(F.dir))
-		return -1;
-	snprintf(F.sock, sizeof(F.sock), "%s/sim.sock", F.dir);
-	return spawn_sim(F.dir, F.sock, &F.pid, &F.hv);
-}
-
-static int spawn_sim(const char *dir, const char *sock, pid_t *pid, struct hv **hv)
-{
-	const char *b = getenv("XCD_BUILDDIR");
-	char bin[4096];
-	snprintf(bin, sizeof(bin), "%s/sim/xcd-sim", b ? b : ".");
-	if (access(bin, X_OK) < 0) {
-		fprintf(stderr, "hv-sim-test: %s: %s (set XCD_BUILDDIR)\n", bin, strerror(errno));
-		return -1;
-	}
-	*pid = fork();
-	if (*pid < 0)
-		return -1;
-	if (*pid == 0) {
-		char log[160];
-		snprintf(log, sizeof(log), "%s/xcd-sim.%d.log", dir, (int)getpid());
-		if (!freopen(log, "w", stderr))
-			_exit(127);
-		execl(bin, bin, "--socket", sock, "--cpus", "2", "--memory", "512", "--verbose",
-		      (char *)NULL);
-		_exit(127);
-	}
-	char err[XCD_ERR_MAX] = "";
-	uint64_t t0 = now_ms();
-	while (now_ms() - t0 < WAIT_MS) {
-		if (hv_open(HV_SIM, sock, hv, err, sizeof(err)) == 0)
-			return 0;
-		sleep_ms(20);
-	}
-	fprintf(stderr, "hv-sim-test: xcd-sim did not come up: %s\n", err);
-	return -1;
-}
-
-static int suite_init(void) { return start_sim(); }
-
-static int suite_clean(void)
-{
-	if (F.hv)
-		hv_close(F.hv);
-	if (F.pid > 0) {
-		kill(F.pid, SIGKILL);
-		waitpid(F.pid, NULL, 0);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", F.dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+static int suite_init(void) { return simfix_up(&S, "hv-sim-test"); }
+static int suite_clean(void) { return simfix_down(&S); }
 
 static volatile struct sim_guest_header *map_header(uint32_t domid)
 {
 	void *p = NULL;
-	CU_ASSERT_FATAL(hv_map(F.hv, domid, 0, 1, HV_MAP_READ, &p) == 0);
+	CU_ASSERT_FATAL(hv_map(S.hv, domid, 0, 1, HV_MAP_READ, &p) == 0);
 	return p;
 }
 
@@ -152,12 +87,12 @@ static void test_open_xen_fails(void)
 static void test_host_info(void)
 {
 	struct hv_hostinfo hi;
-	CHECK_RC(hv_host_info(F.hv, &hi));
+	CHECK_RC(hv_host_info(S.hv, &hi));
 	CU_ASSERT_EQUAL(hi.nr_cpus, 2);
 	CU_ASSERT_EQUAL(hi.total_kb, HOST_MIB * 1024);
 	CU_ASSERT_EQUAL(hi.free_kb, HOST_MIB * 1024);
 	CU_ASSERT_STRING_EQUAL(hi.backend, "sim");
-	CU_ASSERT_STRING_EQUAL(hv_backend_name(F.hv), "sim");
+	CU_ASSERT_STRING_EQUAL(hv_backend_name(S.hv), "sim");
 	CU_ASSERT(hi.xen_major == 4 && hi.nr_features > 0);
 }
 
@@ -171,16 +106,16 @@ static void test_create(void)
 						.max_mem_kb = spec[i].mib * 1024,
 						.type = HV_DOM_PVH };
 		memset(cfg.uuid, 0x10 + i, sizeof(cfg.uuid));
-		CHECK_RC(hv_domain_create(F.hv, &cfg, &F.dom[i]));
+		CHECK_RC(hv_domain_create(S.hv, &cfg, &F.dom[i]));
 		F.pages[i] = spec[i].mib * 256;
 		struct hv_dominfo di;
-		CHECK_RC(hv_domain_getinfo(F.hv, F.dom[i], &di));
+		CHECK_RC(hv_domain_getinfo(S.hv, F.dom[i], &di));
 		CU_ASSERT(di.flags & HV_DOMF_PAUSED); /* created paused, as on Xen */
-		CHECK_RC(build(F.hv, F.dom[i], spec[i].kernel));
-		CHECK_RC(hv_domain_unpause(F.hv, F.dom[i]));
+		CHECK_RC(build(S.hv, F.dom[i], spec[i].kernel));
+		CHECK_RC(hv_domain_unpause(S.hv, F.dom[i]));
 	}
 	struct hv_dominfo l[16];
-	int n = hv_domain_list(F.hv, l, 16);
+	int n = hv_domain_list(S.hv, l, 16);
 	CU_ASSERT_EQUAL_FATAL(n, 4);
 	CU_ASSERT_EQUAL(l[0].domid, 0);
 	for (int i = 0; i < 3; i++) {
@@ -190,9 +125,9 @@ static void test_create(void)
 		CU_ASSERT_EQUAL(l[i + 1].max_vcpus, spec[i].vcpus);
 		CU_ASSERT(!(l[i + 1].flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN)));
 	}
-	CU_ASSERT_EQUAL(hv_domain_list(F.hv, l, 2), 2);
+	CU_ASSERT_EQUAL(hv_domain_list(S.hv, l, 2), 2);
 	struct hv_hostinfo hi;
-	CHECK_RC(hv_host_info(F.hv, &hi));
+	CHECK_RC(hv_host_info(S.hv, &hi));
 	CU_ASSERT_EQUAL(hi.free_kb, (HOST_MIB - 32) * 1024);
 }
 
@@ -202,28 +137,28 @@ static void test_pause_unpause(void)
 	CU_ASSERT_EQUAL_FATAL(g->magic, SIM_GUEST_MAGIC);
 	CU_ASSERT_EQUAL(g->nr_vcpus, 2);
 	CU_ASSERT(WAIT_FOR(total_counter(g) > 50));
-	CHECK_RC(hv_domain_pause(F.hv, F.dom[0]));
+	CHECK_RC(hv_domain_pause(S.hv, F.dom[0]));
 	struct hv_dominfo di;
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[0], &di));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[0], &di));
 	CU_ASSERT(di.flags & HV_DOMF_PAUSED);
 	CU_ASSERT(!(di.flags & HV_DOMF_RUNNING));
 	uint64_t c1 = total_counter(g);
 	sleep_ms(300);
 	CU_ASSERT_EQUAL(total_counter(g), c1);
-	CHECK_RC(hv_domain_unpause(F.hv, F.dom[0]));
+	CHECK_RC(hv_domain_unpause(S.hv, F.dom[0]));
 	CU_ASSERT(WAIT_FOR(total_counter(g) > c1 + 50));
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[0], &di));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[0], &di));
 	CU_ASSERT(!(di.flags & HV_DOMF_PAUSED));
 	CU_ASSERT(di.cpu_time_ns > 0);
-	hv_unmap(F.hv, (void *)g, 1);
+	hv_unmap(S.hv, (void *)g, 1);
 }
 
 /* Every data page the guest wrote names itself, its vCPU and a counter value. */
 static void test_map_reads_guest_writes(void)
 {
 	uint8_t *m = NULL;
-	CHECK_RC(hv_map(F.hv, F.dom[0], 0, F.pages[0], HV_MAP_READ, (void **)&m));
-	CHECK_RC(hv_domain_pause(F.hv, F.dom[0]));
+	CHECK_RC(hv_map(S.hv, F.dom[0], 0, F.pages[0], HV_MAP_READ, (void **)&m));
+	CHECK_RC(hv_domain_pause(S.hv, F.dom[0]));
 	struct sim_guest_header *g = (struct sim_guest_header *)m;
 	CU_ASSERT_EQUAL(g->nr_pages, F.pages[0]);
 	uint64_t written = 0;
@@ -244,8 +179,8 @@ static void test_map_reads_guest_writes(void)
 		CU_ASSERT_EQUAL(w[1], v);
 		CU_ASSERT_EQUAL(w[2], g->vcpu[v].counter);
 	}
-	CHECK_RC(hv_domain_unpause(F.hv, F.dom[0]));
-	CHECK_RC(hv_unmap(F.hv, m, F.pages[0]));
+	CHECK_RC(hv_domain_unpause(S.hv, F.dom[0]));
+	CHECK_RC(hv_unmap(S.hv, m, F.pages[0]));
 }
 
 static unsigned popcount(const uint8_t *b, size_t n)
@@ -264,28 +199,28 @@ static void test_logdirty(void)
 	size_t bytes = (np + 7) / 8;
 	uint8_t *m = NULL, *bm = calloc(1, bytes);
 	CU_ASSERT_FATAL(bm != NULL);
-	CHECK_RC(hv_map(F.hv, d, 0, np, HV_MAP_READ | HV_MAP_WRITE, (void **)&m));
+	CHECK_RC(hv_map(S.hv, d, 0, np, HV_MAP_READ | HV_MAP_WRITE, (void **)&m));
 	struct sim_guest_header *g = (struct sim_guest_header *)m;
 	uint8_t *touched = m + g->touched_pfn * SIM_PAGE_SIZE;
-	CU_ASSERT_EQUAL(hv_logdirty_bitmap(F.hv, d, bm, np, 0), -EINVAL); /* not enabled */
-	CHECK_RC(hv_logdirty_enable(F.hv, d));
+	CU_ASSERT_EQUAL(hv_logdirty_bitmap(S.hv, d, bm, np, 0), -EINVAL); /* not enabled */
+	CHECK_RC(hv_logdirty_enable(S.hv, d));
 	struct hv_dominfo di;
-	CHECK_RC(hv_domain_getinfo(F.hv, d, &di));
+	CHECK_RC(hv_domain_getinfo(S.hv, d, &di));
 	CU_ASSERT(di.flags & HV_DOMF_LOGDIRTY);
 	for (int round = 0; round < 4; round++) {
-		CHECK_RC(hv_domain_pause(F.hv, d));
-		CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, np, 1));
+		CHECK_RC(hv_domain_pause(S.hv, d));
+		CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, np, 1));
 		/* Our writes through a foreign mapping are not logged, as on Xen. */
 		memset(touched, 0, g->touched_pages * SIM_PAGE_SIZE);
-		CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, np, 0));
+		CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, np, 0));
 		CU_ASSERT_EQUAL(popcount(bm, bytes), 0);
 		uint64_t c0 = total_counter(g);
-		CHECK_RC(hv_domain_unpause(F.hv, d));
+		CHECK_RC(hv_domain_unpause(S.hv, d));
 		sleep_ms(100 + 100 * round);
-		CHECK_RC(hv_domain_pause(F.hv, d));
-		CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, np, 0)); /* peek */
+		CHECK_RC(hv_domain_pause(S.hv, d));
+		CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, np, 0)); /* peek */
 		unsigned peeked = popcount(bm, bytes);
-		CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, np, 1)); /* and clear */
+		CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, np, 1)); /* and clear */
 		CU_ASSERT_EQUAL(popcount(bm, bytes), peeked);
 		unsigned dirty = popcount(bm, bytes), mine = popcount(touched, bytes);
 		int same = memcmp(bm, touched, bytes) == 0;
@@ -296,18 +231,18 @@ static void test_logdirty(void)
 		CU_ASSERT(dirty > 10);
 		CU_ASSERT(total_counter(g) > c0);
 		/* Cleared, paused: nothing more. */
-		CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, np, 1));
+		CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, np, 1));
 		CU_ASSERT_EQUAL(popcount(bm, bytes), 0);
-		CHECK_RC(hv_domain_unpause(F.hv, d));
+		CHECK_RC(hv_domain_unpause(S.hv, d));
 	}
 	/* A page written twice between reads is one bit; a short read covers a prefix. */
-	CHECK_RC(hv_logdirty_bitmap(F.hv, d, bm, 8, 0));
-	CHECK_RC(hv_logdirty_disable(F.hv, d));
-	CHECK_RC(hv_domain_getinfo(F.hv, d, &di));
+	CHECK_RC(hv_logdirty_bitmap(S.hv, d, bm, 8, 0));
+	CHECK_RC(hv_logdirty_disable(S.hv, d));
+	CHECK_RC(hv_domain_getinfo(S.hv, d, &di));
 	CU_ASSERT(!(di.flags & HV_DOMF_LOGDIRTY));
 	uint64_t c1 = total_counter(g);
 	CU_ASSERT(WAIT_FOR(total_counter(g) > c1 + 20)); /* still runs, unprotected */
-	hv_unmap(F.hv, m, np);
+	hv_unmap(S.hv, m, np);
 	free(bm);
 }
 
@@ -326,10 +261,10 @@ static void test_cpu_cap(void)
 	uint32_t d = F.dom[0];
 	volatile struct sim_guest_header *g = map_header(d);
 	uint64_t full = written_in(g, 500);
-	CHECK_RC(hv_domain_set_cpu_cap(F.hv, d, 20));
+	CHECK_RC(hv_domain_set_cpu_cap(S.hv, d, 20));
 	written_in(g, 100); /* the tick under way ends at its old length */
 	uint64_t capped = written_in(g, 500);
-	CHECK_RC(hv_domain_set_cpu_cap(F.hv, d, 0));
+	CHECK_RC(hv_domain_set_cpu_cap(S.hv, d, 0));
 	written_in(g, 100);
 	uint64_t again = written_in(g, 500);
 	if (!(capped * 3 < full && again * 3 > full * 2))
@@ -339,51 +274,51 @@ static void test_cpu_cap(void)
 	CU_ASSERT(full > 600);
 	CU_ASSERT(capped > 0 && capped * 3 < full);
 	CU_ASSERT(again * 3 > full * 2);
-	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(F.hv, d, 101), -EINVAL);
-	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(F.hv, 999, 50), -ESRCH);
-	hv_unmap(F.hv, (void *)g, 1);
+	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(S.hv, d, 101), -EINVAL);
+	CU_ASSERT_EQUAL(hv_domain_set_cpu_cap(S.hv, 999, 50), -ESRCH);
+	hv_unmap(S.hv, (void *)g, 1);
 }
 
 static void test_vcpu(void)
 {
 	uint32_t d = F.dom[0];
 	struct hv_vcpuinfo vi;
-	CHECK_RC(hv_vcpu_info(F.hv, d, 1, &vi));
+	CHECK_RC(hv_vcpu_info(S.hv, d, 1, &vi));
 	CU_ASSERT(vi.online);
-	CU_ASSERT_EQUAL(hv_vcpu_info(F.hv, d, 2, &vi), -EINVAL);
+	CU_ASSERT_EQUAL(hv_vcpu_info(S.hv, d, 2, &vi), -EINVAL);
 	uint8_t map[4] = { 0x2 }, back[4];
-	CHECK_RC(hv_vcpu_set_affinity(F.hv, d, 0, map, sizeof(map)));
-	CHECK_RC(hv_vcpu_get_affinity(F.hv, d, 0, back, sizeof(back)));
+	CHECK_RC(hv_vcpu_set_affinity(S.hv, d, 0, map, sizeof(map)));
+	CHECK_RC(hv_vcpu_get_affinity(S.hv, d, 0, back, sizeof(back)));
 	CU_ASSERT(memcmp(map, back, sizeof(map)) == 0);
 	struct sim_vcpu_context ctx, ctx2;
 	size_t len = sizeof(ctx);
-	CU_ASSERT_EQUAL(hv_vcpu_get_context(F.hv, d, 0, &ctx, &len), -EBUSY);
-	CHECK_RC(hv_domain_pause(F.hv, d));
-	CHECK_RC(hv_vcpu_get_context(F.hv, d, 0, &ctx, &len));
+	CU_ASSERT_EQUAL(hv_vcpu_get_context(S.hv, d, 0, &ctx, &len), -EBUSY);
+	CHECK_RC(hv_domain_pause(S.hv, d));
+	CHECK_RC(hv_vcpu_get_context(S.hv, d, 0, &ctx, &len));
 	CU_ASSERT_EQUAL(len, sizeof(ctx));
 	CU_ASSERT_EQUAL(ctx.magic, SIM_CONTEXT_MAGIC);
 	ctx.rng = 0x12345678;
-	CHECK_RC(hv_vcpu_set_context(F.hv, d, 0, &ctx, sizeof(ctx)));
+	CHECK_RC(hv_vcpu_set_context(S.hv, d, 0, &ctx, sizeof(ctx)));
 	len = sizeof(ctx2);
-	CHECK_RC(hv_vcpu_get_context(F.hv, d, 0, &ctx2, &len));
+	CHECK_RC(hv_vcpu_get_context(S.hv, d, 0, &ctx2, &len));
 	CU_ASSERT(memcmp(&ctx, &ctx2, sizeof(ctx)) == 0);
-	CU_ASSERT_EQUAL(hv_vcpu_set_context(F.hv, d, 0, &ctx, 8), -EINVAL);
-	CHECK_RC(hv_domain_unpause(F.hv, d));
+	CU_ASSERT_EQUAL(hv_vcpu_set_context(S.hv, d, 0, &ctx, 8), -EINVAL);
+	CHECK_RC(hv_domain_unpause(S.hv, d));
 }
 
 static void test_evtchn(void)
 {
 	volatile struct sim_guest_header *g = map_header(F.dom[1]);
 	uint32_t port, lport;
-	CHECK_RC(hv_evtchn_alloc_unbound(F.hv, F.dom[1], 0, &port));
-	CHECK_RC(hv_evtchn_bind(F.hv, F.dom[1], port, &lport));
-	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, F.dom[1], port, &lport), -EINVAL); /* bound */
+	CHECK_RC(hv_evtchn_alloc_unbound(S.hv, F.dom[1], 0, &port));
+	CHECK_RC(hv_evtchn_bind(S.hv, F.dom[1], port, &lport));
+	CU_ASSERT_EQUAL(hv_evtchn_bind(S.hv, F.dom[1], port, &lport), -EINVAL); /* bound */
 	for (int i = 0; i < 3; i++)
-		CHECK_RC(hv_evtchn_notify(F.hv, lport));
+		CHECK_RC(hv_evtchn_notify(S.hv, lport));
 	CU_ASSERT(WAIT_FOR(g->vcpu[0].events == 3));
-	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
-	CU_ASSERT_EQUAL(hv_evtchn_notify(F.hv, lport), -EINVAL);
-	hv_unmap(F.hv, (void *)g, 1);
+	CHECK_RC(hv_evtchn_unbind(S.hv, lport));
+	CU_ASSERT_EQUAL(hv_evtchn_notify(S.hv, lport), -EINVAL);
+	hv_unmap(S.hv, (void *)g, 1);
 }
 
 /* The builder's result names the rings and ports the guest uses; the
@@ -392,10 +327,10 @@ static void test_build_result(void)
 {
 	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
 	uint32_t id;
-	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
+	CHECK_RC(hv_domain_create(S.hv, &cfg, &id));
 	struct hv_build_spec spec = { .kernel = "sim:idle" };
 	struct hv_build_result br;
-	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
+	CHECK_RC(hv_domain_build(S.hv, id, &spec, &br));
 	CU_ASSERT(br.store_port > 0 && br.console_port > 0 && br.store_port != br.console_port);
 	CU_ASSERT(br.store_pfn > 0 && br.console_pfn > 0 && br.store_pfn != br.console_pfn);
 	volatile struct sim_guest_header *g = map_header(id);
@@ -405,33 +340,33 @@ static void test_build_result(void)
 	CU_ASSERT(g->data_pfn > br.store_pfn && g->data_pfn > br.console_pfn);
 	/* dom0 binds the store port: the guest's first requests notify it. */
 	uint32_t lport, got = 0;
-	CHECK_RC(hv_evtchn_bind(F.hv, id, br.store_port, &lport));
-	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.console_port + 10, &got), -EINVAL);
-	CHECK_RC(hv_domain_unpause(F.hv, id));
-	int fd = hv_evtchn_fd(F.hv);
+	CHECK_RC(hv_evtchn_bind(S.hv, id, br.store_port, &lport));
+	CU_ASSERT_EQUAL(hv_evtchn_bind(S.hv, id, br.console_port + 10, &got), -EINVAL);
+	CHECK_RC(hv_domain_unpause(S.hv, id));
+	int fd = hv_evtchn_fd(S.hv);
 	CU_ASSERT_FATAL(fd >= 0);
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
-	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CHECK_RC(hv_evtchn_pending(S.hv, &got));
 	CU_ASSERT_EQUAL(got, lport);
-	CHECK_RC(hv_evtchn_unmask(F.hv, lport));
+	CHECK_RC(hv_evtchn_unmask(S.hv, lport));
 	struct xenstore_domain_interface *ring = NULL;
-	CHECK_RC(hv_map(F.hv, id, br.store_pfn, 1, HV_MAP_READ, (void **)&ring));
+	CHECK_RC(hv_map(S.hv, id, br.store_pfn, 1, HV_MAP_READ, (void **)&ring));
 	CU_ASSERT(ring->req_prod > 0);
 	struct xsd_sockmsg h;
 	memcpy(&h, ring->req, sizeof(h));
 	CU_ASSERT_EQUAL(h.type, XS_WRITE);
 	CU_ASSERT(memcmp(ring->req + sizeof(h), "control/feature-poweroff", 25) == 0);
 	struct xencons_interface *cons = NULL;
-	CHECK_RC(hv_map(F.hv, id, br.console_pfn, 1, HV_MAP_READ, (void **)&cons));
+	CHECK_RC(hv_map(S.hv, id, br.console_pfn, 1, HV_MAP_READ, (void **)&cons));
 	CU_ASSERT(cons->out_prod > 0 && memmem(cons->out, cons->out_prod, "xenbus up", 9));
-	hv_unmap(F.hv, cons, 1);
-	hv_unmap(F.hv, ring, 1);
-	hv_unmap(F.hv, (void *)g, 1);
-	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
-	CHECK_RC(hv_domain_destroy(F.hv, id));
+	hv_unmap(S.hv, cons, 1);
+	hv_unmap(S.hv, ring, 1);
+	hv_unmap(S.hv, (void *)g, 1);
+	CHECK_RC(hv_evtchn_unbind(S.hv, lport));
+	CHECK_RC(hv_domain_destroy(S.hv, id));
 	/* The destruction raised nothing here: no VIRQ bound yet. */
-	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+	CU_ASSERT_EQUAL(hv_evtchn_pending(S.hv, &got), -EAGAIN);
 }
 
 /* VIRQ_DOM_EXC: pending once per shutdown or destruction, masked until
@@ -439,48 +374,48 @@ static void test_build_result(void)
 static void test_dom_exc_and_adopt(void)
 {
 	uint32_t virq, got;
-	CHECK_RC(hv_evtchn_bind_dom_exc(F.hv, &virq));
-	CU_ASSERT_EQUAL(hv_evtchn_bind_dom_exc(F.hv, &got), -EEXIST);
+	CHECK_RC(hv_evtchn_bind_dom_exc(S.hv, &virq));
+	CU_ASSERT_EQUAL(hv_evtchn_bind_dom_exc(S.hv, &got), -EEXIST);
 	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
 	uint32_t a, b;
-	CHECK_RC(hv_domain_create(F.hv, &cfg, &a));
-	CHECK_RC(hv_domain_create(F.hv, &cfg, &b));
-	CHECK_RC(build(F.hv, a, "sim:idle"));
-	CHECK_RC(hv_domain_unpause(F.hv, a));
-	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
-	CHECK_RC(hv_domain_shutdown(F.hv, a, HV_SHUTDOWN_POWEROFF));
-	struct pollfd pfd = { hv_evtchn_fd(F.hv), POLLIN, 0 };
+	CHECK_RC(hv_domain_create(S.hv, &cfg, &a));
+	CHECK_RC(hv_domain_create(S.hv, &cfg, &b));
+	CHECK_RC(build(S.hv, a, "sim:idle"));
+	CHECK_RC(hv_domain_unpause(S.hv, a));
+	CU_ASSERT_EQUAL(hv_evtchn_pending(S.hv, &got), -EAGAIN);
+	CHECK_RC(hv_domain_shutdown(S.hv, a, HV_SHUTDOWN_POWEROFF));
+	struct pollfd pfd = { hv_evtchn_fd(S.hv), POLLIN, 0 };
 	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
-	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CHECK_RC(hv_evtchn_pending(S.hv, &got));
 	CU_ASSERT_EQUAL(got, virq);
 	/* Masked: the destruction is remembered, not delivered... */
-	CHECK_RC(hv_domain_destroy(F.hv, b));
-	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+	CHECK_RC(hv_domain_destroy(S.hv, b));
+	CU_ASSERT_EQUAL(hv_evtchn_pending(S.hv, &got), -EAGAIN);
 	/* ...until unmask. */
-	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
+	CHECK_RC(hv_evtchn_unmask(S.hv, virq));
 	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
-	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CHECK_RC(hv_evtchn_pending(S.hv, &got));
 	CU_ASSERT_EQUAL(got, virq);
-	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
+	CHECK_RC(hv_evtchn_unmask(S.hv, virq));
 
 	/* Adopt, as a re-executed daemon does with its inherited descriptor. */
 	struct hv *hv2 = NULL;
 	char err[XCD_ERR_MAX] = "";
-	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
-	int fd2 = dup(hv_evtchn_fd(F.hv));
+	CU_ASSERT_FATAL(hv_open(HV_SIM, S.sock, &hv2, err, sizeof(err)) == 0);
+	int fd2 = dup(hv_evtchn_fd(S.hv));
 	CU_ASSERT_FATAL(fd2 >= 0);
 	CU_ASSERT_EQUAL(hv_evtchn_adopt(hv2, fd2), 0);
 	CU_ASSERT_EQUAL(hv_evtchn_fd(hv2), fd2);
-	hv_close(F.hv); /* the first client goes; the handle lives on in fd2 */
-	F.hv = hv2;
-	CHECK_RC(hv_domain_destroy(F.hv, a));
+	hv_close(S.hv); /* the first client goes; the handle lives on in fd2 */
+	S.hv = hv2;
+	CHECK_RC(hv_domain_destroy(S.hv, a));
 	pfd.fd = fd2;
 	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
-	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CHECK_RC(hv_evtchn_pending(S.hv, &got));
 	CU_ASSERT_EQUAL(got, virq);
-	CHECK_RC(hv_evtchn_unmask(F.hv, virq));
-	CU_ASSERT_EQUAL(hv_evtchn_adopt(F.hv, 0), -ENOENT); /* stdin: not a handle */
-	CHECK_RC(hv_evtchn_unbind(F.hv, virq));
+	CHECK_RC(hv_evtchn_unmask(S.hv, virq));
+	CU_ASSERT_EQUAL(hv_evtchn_adopt(S.hv, 0), -ENOENT); /* stdin: not a handle */
+	CHECK_RC(hv_evtchn_unbind(S.hv, virq));
 }
 
 /* Bindings belong to the handle: when its last descriptor closes, the
@@ -489,33 +424,33 @@ static void test_handle_close_unbinds(void)
 {
 	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 4096 };
 	uint32_t id, lport, lport2;
-	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
+	CHECK_RC(hv_domain_create(S.hv, &cfg, &id));
 	struct hv_build_spec spec = { .kernel = "sim:idle" };
 	struct hv_build_result br;
-	CHECK_RC(hv_domain_build(F.hv, id, &spec, &br));
+	CHECK_RC(hv_domain_build(S.hv, id, &spec, &br));
 	struct hv *hv2 = NULL;
 	char err[XCD_ERR_MAX] = "";
-	CU_ASSERT_FATAL(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(hv_open(HV_SIM, S.sock, &hv2, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL_FATAL(hv_evtchn_bind(hv2, id, br.store_port, &lport2), 0);
-	CU_ASSERT_EQUAL(hv_evtchn_bind(F.hv, id, br.store_port, &lport), -EINVAL); /* taken */
+	CU_ASSERT_EQUAL(hv_evtchn_bind(S.hv, id, br.store_port, &lport), -EINVAL); /* taken */
 	hv_close(hv2);
 	/* xcd-sim notices the closed handle asynchronously */
 	int rc = -EINVAL;
 	for (uint64_t t0 = now_ms(); rc == -EINVAL && now_ms() - t0 < WAIT_MS; sleep_ms(10))
-		rc = hv_evtchn_bind(F.hv, id, br.store_port, &lport);
+		rc = hv_evtchn_bind(S.hv, id, br.store_port, &lport);
 	CU_ASSERT_EQUAL(rc, 0);
 	/* and the guest's boot requests now reach this client */
-	CHECK_RC(hv_domain_unpause(F.hv, id));
-	struct pollfd pfd = { hv_evtchn_fd(F.hv), POLLIN, 0 };
+	CHECK_RC(hv_domain_unpause(S.hv, id));
+	struct pollfd pfd = { hv_evtchn_fd(S.hv), POLLIN, 0 };
 	CU_ASSERT(poll(&pfd, 1, WAIT_MS) == 1);
 	uint32_t got = 0;
-	CHECK_RC(hv_evtchn_pending(F.hv, &got));
+	CHECK_RC(hv_evtchn_pending(S.hv, &got));
 	CU_ASSERT_EQUAL(got, lport);
-	CHECK_RC(hv_evtchn_unmask(F.hv, lport));
-	CHECK_RC(hv_evtchn_unbind(F.hv, lport));
-	CHECK_RC(hv_domain_destroy(F.hv, id));
+	CHECK_RC(hv_evtchn_unmask(S.hv, lport));
+	CHECK_RC(hv_evtchn_unbind(S.hv, lport));
+	CHECK_RC(hv_domain_destroy(S.hv, id));
 	/* VIRQ_DOM_EXC was unbound by the adopt test: nothing more arrives. */
-	CU_ASSERT_EQUAL(hv_evtchn_pending(F.hv, &got), -EAGAIN);
+	CU_ASSERT_EQUAL(hv_evtchn_pending(S.hv, &got), -EAGAIN);
 }
 
 static void test_shutdown_suspend(void)
@@ -523,68 +458,68 @@ static void test_shutdown_suspend(void)
 	struct hv_dominfo di;
 	volatile struct sim_guest_header *g = map_header(F.dom[2]);
 	CU_ASSERT(WAIT_FOR(total_counter(g) > 5));
-	CHECK_RC(hv_domain_shutdown(F.hv, F.dom[2], HV_SHUTDOWN_REBOOT));
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[2], &di));
+	CHECK_RC(hv_domain_shutdown(S.hv, F.dom[2], HV_SHUTDOWN_REBOOT));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[2], &di));
 	CU_ASSERT(di.flags & HV_DOMF_SHUTDOWN);
 	CU_ASSERT_EQUAL(di.shutdown_reason, HV_SHUTDOWN_REBOOT);
 	uint64_t c = total_counter(g);
 	sleep_ms(200);
 	CU_ASSERT_EQUAL(total_counter(g), c);
-	CU_ASSERT_EQUAL(hv_domain_resume(F.hv, F.dom[2]), -EINVAL); /* not suspended */
-	hv_unmap(F.hv, (void *)g, 1);
+	CU_ASSERT_EQUAL(hv_domain_resume(S.hv, F.dom[2]), -EINVAL); /* not suspended */
+	hv_unmap(S.hv, (void *)g, 1);
 
 	g = map_header(F.dom[0]);
-	CHECK_RC(hv_domain_suspend(F.hv, F.dom[0]));
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[0], &di));
+	CHECK_RC(hv_domain_suspend(S.hv, F.dom[0]));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[0], &di));
 	CU_ASSERT(di.flags & HV_DOMF_SHUTDOWN);
 	CU_ASSERT_EQUAL(di.shutdown_reason, HV_SHUTDOWN_SUSPEND);
 	c = total_counter(g);
 	sleep_ms(200);
 	CU_ASSERT_EQUAL(total_counter(g), c);
-	CHECK_RC(hv_domain_resume(F.hv, F.dom[0]));
+	CHECK_RC(hv_domain_resume(S.hv, F.dom[0]));
 	CU_ASSERT(WAIT_FOR(total_counter(g) > c + 20));
-	hv_unmap(F.hv, (void *)g, 1);
+	hv_unmap(S.hv, (void *)g, 1);
 }
 
 static void test_memory(void)
 {
 	struct hv_dominfo di;
-	CHECK_RC(hv_set_target_mem(F.hv, F.dom[1], 4096));
-	CHECK_RC(hv_set_max_mem(F.hv, F.dom[1], 6144));
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[1], &di));
+	CHECK_RC(hv_set_target_mem(S.hv, F.dom[1], 4096));
+	CHECK_RC(hv_set_max_mem(S.hv, F.dom[1], 6144));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[1], &di));
 	CU_ASSERT_EQUAL(di.target_kb, 4096);
 	CU_ASSERT_EQUAL(di.max_mem_kb, 6144);
-	CU_ASSERT_EQUAL(hv_set_max_mem(F.hv, F.dom[1], 1 << 30), -EINVAL);
+	CU_ASSERT_EQUAL(hv_set_max_mem(S.hv, F.dom[1], 1 << 30), -EINVAL);
 }
 
 static void test_errors(void)
 {
 	struct hv_dominfo di;
 	void *p;
-	CU_ASSERT_EQUAL(hv_domain_getinfo(F.hv, 999, &di), -ESRCH);
-	CU_ASSERT(strstr(hv_error(F.hv), "999") != NULL);
-	CU_ASSERT_EQUAL(hv_domain_pause(F.hv, 999), -ESRCH);
-	CU_ASSERT_EQUAL(hv_domain_destroy(F.hv, 0), -EPERM);
-	CU_ASSERT_EQUAL(hv_domain_unpause(F.hv, F.dom[1]), -EINVAL); /* not paused */
-	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], F.pages[1], 1, HV_MAP_READ, &p), -EINVAL);
-	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], F.pages[1] - 1, 2, HV_MAP_READ, &p), -EINVAL);
-	CU_ASSERT_EQUAL(hv_map(F.hv, F.dom[1], 0, 0, HV_MAP_READ, &p), -EINVAL);
-	CU_ASSERT_EQUAL(build(F.hv, F.dom[1], "sim:idle"), -EEXIST);
+	CU_ASSERT_EQUAL(hv_domain_getinfo(S.hv, 999, &di), -ESRCH);
+	CU_ASSERT(strstr(hv_error(S.hv), "999") != NULL);
+	CU_ASSERT_EQUAL(hv_domain_pause(S.hv, 999), -ESRCH);
+	CU_ASSERT_EQUAL(hv_domain_destroy(S.hv, 0), -EPERM);
+	CU_ASSERT_EQUAL(hv_domain_unpause(S.hv, F.dom[1]), -EINVAL); /* not paused */
+	CU_ASSERT_EQUAL(hv_map(S.hv, F.dom[1], F.pages[1], 1, HV_MAP_READ, &p), -EINVAL);
+	CU_ASSERT_EQUAL(hv_map(S.hv, F.dom[1], F.pages[1] - 1, 2, HV_MAP_READ, &p), -EINVAL);
+	CU_ASSERT_EQUAL(hv_map(S.hv, F.dom[1], 0, 0, HV_MAP_READ, &p), -EINVAL);
+	CU_ASSERT_EQUAL(build(S.hv, F.dom[1], "sim:idle"), -EEXIST);
 	struct hv_domain_config cfg = { .max_vcpus = 1, .max_mem_kb = 8192 };
 	uint32_t id;
-	CHECK_RC(hv_domain_create(F.hv, &cfg, &id));
-	CU_ASSERT_EQUAL(build(F.hv, id, "vmlinuz"), -EINVAL);
-	CU_ASSERT(strstr(hv_error(F.hv), "vmlinuz") != NULL);
-	CU_ASSERT(strstr(hv_error(F.hv), "\"sim:kv\"") != NULL); /* the programs it runs */
-	CU_ASSERT_EQUAL(build(F.hv, id, "sim:kv,rate=1"), -EINVAL);
-	CU_ASSERT_EQUAL(build(F.hv, id, "sim:dirty,rate=x"), -EINVAL);
-	CHECK_RC(hv_domain_destroy(F.hv, id));
+	CHECK_RC(hv_domain_create(S.hv, &cfg, &id));
+	CU_ASSERT_EQUAL(build(S.hv, id, "vmlinuz"), -EINVAL);
+	CU_ASSERT(strstr(hv_error(S.hv), "vmlinuz") != NULL);
+	CU_ASSERT(strstr(hv_error(S.hv), "\"sim:kv\"") != NULL); /* the programs it runs */
+	CU_ASSERT_EQUAL(build(S.hv, id, "sim:kv,rate=1"), -EINVAL);
+	CU_ASSERT_EQUAL(build(S.hv, id, "sim:dirty,rate=x"), -EINVAL);
+	CHECK_RC(hv_domain_destroy(S.hv, id));
 	cfg.max_mem_kb = (uint64_t)HOST_MIB * 1024;
-	CU_ASSERT_EQUAL(hv_domain_create(F.hv, &cfg, &id), -ENOMEM);
+	CU_ASSERT_EQUAL(hv_domain_create(S.hv, &cfg, &id), -ENOMEM);
 	cfg.max_mem_kb = 8192;
 	cfg.max_vcpus = 0;
-	CU_ASSERT_EQUAL(hv_domain_create(F.hv, &cfg, &id), -EINVAL);
-	CU_ASSERT_EQUAL(hv_domain_shutdown(F.hv, F.dom[1], 99), -EINVAL);
+	CU_ASSERT_EQUAL(hv_domain_create(S.hv, &cfg, &id), -EINVAL);
+	CU_ASSERT_EQUAL(hv_domain_shutdown(S.hv, F.dom[1], 99), -EINVAL);
 }
 
 /* A new uuid (Xen's domain handle), as rename-restart gives a kept domain. */
@@ -592,15 +527,15 @@ static void test_set_uuid(void)
 {
 	uint8_t u[16];
 	memset(u, 0xab, sizeof(u));
-	CHECK_RC(hv_domain_set_uuid(F.hv, F.dom[1], u));
+	CHECK_RC(hv_domain_set_uuid(S.hv, F.dom[1], u));
 	struct hv_dominfo di;
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[1], &di));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[1], &di));
 	CU_ASSERT(memcmp(di.uuid, u, 16) == 0);
 	memset(u, 0x11, sizeof(u));
-	CHECK_RC(hv_domain_set_uuid(F.hv, F.dom[1], u));
-	CHECK_RC(hv_domain_getinfo(F.hv, F.dom[1], &di));
+	CHECK_RC(hv_domain_set_uuid(S.hv, F.dom[1], u));
+	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[1], &di));
 	CU_ASSERT_EQUAL(di.uuid[0], 0x11);
-	CU_ASSERT_EQUAL(hv_domain_set_uuid(F.hv, 0x7777, u), -ESRCH);
+	CU_ASSERT_EQUAL(hv_domain_set_uuid(S.hv, 0x7777, u), -ESRCH);
 }
 
 static void test_destroy(void)
@@ -608,15 +543,15 @@ static void test_destroy(void)
 	/* A mapping outlives the domain, as a foreign mapping holds Xen's pages. */
 	volatile struct sim_guest_header *g = map_header(F.dom[0]);
 	for (int i = 0; i < 3; i++)
-		CHECK_RC(hv_domain_destroy(F.hv, F.dom[i]));
-	CU_ASSERT_EQUAL(hv_domain_destroy(F.hv, F.dom[2]), -ESRCH);
+		CHECK_RC(hv_domain_destroy(S.hv, F.dom[i]));
+	CU_ASSERT_EQUAL(hv_domain_destroy(S.hv, F.dom[2]), -ESRCH);
 	struct hv_dominfo di, l[8];
-	CU_ASSERT_EQUAL(hv_domain_getinfo(F.hv, F.dom[0], &di), -ESRCH);
-	CU_ASSERT_EQUAL(hv_domain_list(F.hv, l, 8), 1);
+	CU_ASSERT_EQUAL(hv_domain_getinfo(S.hv, F.dom[0], &di), -ESRCH);
+	CU_ASSERT_EQUAL(hv_domain_list(S.hv, l, 8), 1);
 	CU_ASSERT_EQUAL(g->magic, SIM_GUEST_MAGIC);
-	hv_unmap(F.hv, (void *)g, 1);
+	hv_unmap(S.hv, (void *)g, 1);
 	struct hv_hostinfo hi;
-	CHECK_RC(hv_host_info(F.hv, &hi));
+	CHECK_RC(hv_host_info(S.hv, &hi));
 	CU_ASSERT_EQUAL(hi.free_kb, HOST_MIB * 1024);
 }
 
@@ -625,10 +560,10 @@ static void test_destroy(void)
 static void test_sim_sigterm(void)
 {
 	char sock[160];
-	snprintf(sock, sizeof(sock), "%s/term.sock", F.dir);
+	snprintf(sock, sizeof(sock), "%s/term.sock", S.dir);
 	pid_t pid;
 	struct hv *hv = NULL;
-	CU_ASSERT_FATAL(spawn_sim(F.dir, sock, &pid, &hv) == 0);
+	CU_ASSERT_FATAL(spawn_sim(S.dir, sock, &pid, &hv) == 0);
 	struct hv_domain_config cfg = { .max_vcpus = 2, .max_mem_kb = 4096 };
 	uint32_t id, port;
 	CU_ASSERT(hv_domain_create(hv, &cfg, &id) == 0);
@@ -653,22 +588,22 @@ static void test_sim_sigterm(void)
 
 static void test_sim_killed(void)
 {
-	kill(F.pid, SIGKILL);
-	waitpid(F.pid, NULL, 0);
-	F.pid = 0;
+	kill(S.pid, SIGKILL);
+	waitpid(S.pid, NULL, 0);
+	S.pid = 0;
 	uint64_t t0 = now_ms();
 	struct hv_hostinfo hi;
-	int rc = hv_host_info(F.hv, &hi);
+	int rc = hv_host_info(S.hv, &hi);
 	CU_ASSERT(rc == -ECONNRESET || rc == -EPIPE);
-	CU_ASSERT(strstr(hv_error(F.hv), "xcd-sim") != NULL);
+	CU_ASSERT(strstr(hv_error(S.hv), "xcd-sim") != NULL);
 	struct hv_dominfo di;
-	rc = hv_domain_getinfo(F.hv, 1, &di);
+	rc = hv_domain_getinfo(S.hv, 1, &di);
 	CU_ASSERT(rc == -ECONNRESET || rc == -EPIPE);
 	CU_ASSERT(now_ms() - t0 < 1000);
 	char err[XCD_ERR_MAX] = "";
 	struct hv *hv2 = NULL;
-	CU_ASSERT(hv_open(HV_SIM, F.sock, &hv2, err, sizeof(err)) < 0);
-	CU_ASSERT(strstr(err, F.sock) != NULL);
+	CU_ASSERT(hv_open(HV_SIM, S.sock, &hv2, err, sizeof(err)) < 0);
+	CU_ASSERT(strstr(err, S.sock) != NULL);
 }
 
 /* One HELLO with VERSION on a connection of its own: the answer's err. */
@@ -677,9 +612,9 @@ static int hello_as(uint32_t version)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { 5, 0 };
-	if (strlen(F.sock) >= sizeof(sa.sun_path))
+	if (strlen(S.sock) >= sizeof(sa.sun_path))
 		CU_FAIL_FATAL("socket path too long");
-	memcpy(sa.sun_path, F.sock, strlen(F.sock) + 1);
+	memcpy(sa.sun_path, S.sock, strlen(S.sock) + 1);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (fd >= 0)

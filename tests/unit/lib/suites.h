@@ -6,4 +6,5 @@ void register_childjob(void);
 void register_tuneplan(void);
 void register_tunejournal(void);
 void register_tuneapply(void);
+void register_pidlock(void);
 #endif

@@ -76,7 +76,9 @@ static struct img sim_stream(void)
 }
 
 /* A PVH guest's stream as Xen 4.17's libxc writes one (HVM type): policies,
- * STATIC_DATA_END, memory, TSC info, HVM params, HVM context, END. */
+ * STATIC_DATA_END, memory, TSC info, HVM context, HVM params, END (the
+ * params after the context: x86_hvm_end_of_checkpoint's order, not the
+ * specification's). */
 static struct img pvh_stream(void)
 {
 	begin();
@@ -94,12 +96,12 @@ static struct img pvh_stream(void)
 	CU_ASSERT(mig_write_page_data(&out, 1, pfns, page_a) == 0);
 	uint8_t tsc[X86_TSC_INFO_LEN] = { 0 };
 	CU_ASSERT(mig_write_libxc_rec(&out, LIBXC_REC_X86_TSC_INFO, NULL, 0, tsc, sizeof(tsc)) == 0);
+	uint8_t ctx[100] = { 1 };
+	CU_ASSERT(mig_write_libxc_rec(&out, LIBXC_REC_HVM_CONTEXT, NULL, 0, ctx, sizeof(ctx)) == 0);
 	/* count 2 in the first u32, then (index, value) pairs */
 	uint64_t params[5] = { htole64(2), htole64(1), htole64(0xaa), htole64(2), htole64(0xbb) };
 	CU_ASSERT(mig_write_libxc_rec(&out, LIBXC_REC_HVM_PARAMS, NULL, 0, params,
 				      sizeof(params)) == 0);
-	uint8_t ctx[100] = { 1 };
-	CU_ASSERT(mig_write_libxc_rec(&out, LIBXC_REC_HVM_CONTEXT, NULL, 0, ctx, sizeof(ctx)) == 0);
 	CU_ASSERT(mig_write_libxc_rec(&out, LIBXC_REC_END, NULL, 0, NULL, 0) == 0);
 	CU_ASSERT(mig_write_libxl_rec(&out, LIBXL_REC_END, NULL, 0) == 0);
 	return finish();
@@ -110,6 +112,8 @@ struct seen {
 	uint32_t type, npages, ndata, nvcpu, records[32];
 	uint64_t pfns[8];
 	int data_ok;
+	/* at the end of the static data: how many, and what was seen before */
+	uint32_t static_ends, cpuid_before, pages_before;
 };
 
 static int v_config(void *c, const char *json, uint32_t len, char *e, size_t el)
@@ -142,6 +146,15 @@ static int v_record(void *c, int libxl, uint32_t type, const uint8_t *b, uint32_
 	return 0;
 }
 
+static int v_static_end(void *c, char *e, size_t el)
+{
+	struct seen *s = c;
+	s->static_ends++;
+	s->cpuid_before = s->records[LIBXC_REC_X86_CPUID_POLICY];
+	s->pages_before = s->npages;
+	return 0;
+}
+
 static char err[XCD_ERR_MAX];
 
 static int read_img(const struct img *im, uint32_t want, struct seen *s)
@@ -149,7 +162,7 @@ static int read_img(const struct img *im, uint32_t want, struct seen *s)
 	struct mig_in in;
 	mig_in_mem(&in, im->p, im->n);
 	struct mig_read_opts o = { .want_type = want, .max_pfn = 15, .max_vcpus = 2 };
-	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record, NULL };
+	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record, NULL, v_static_end };
 	memset(s, 0, sizeof(*s));
 	err[0] = '\0';
 	return mig_read_xl(&in, &o, &v, err, sizeof(err));
@@ -216,7 +229,7 @@ static int read_direct(const uint8_t *p, size_t n)
 	struct mig_in in;
 	mig_in_mem(&in, p, n);
 	struct mig_read_opts o = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = 15, .max_vcpus = 2 };
-	struct mig_visitor v = { NULL, NULL, NULL, d_pages, NULL, d_dst };
+	struct mig_visitor v = { NULL, NULL, NULL, d_pages, NULL, d_dst, NULL };
 	memset(guest, 0x11, sizeof(guest));
 	direct_pages_seen = 0;
 	err[0] = '\0';
@@ -270,12 +283,16 @@ static void test_pvh_round_trip(void)
 	CU_ASSERT_EQUAL(s.records[LIBXC_REC_X86_TSC_INFO], 1);
 	CU_ASSERT_EQUAL(s.records[LIBXC_REC_HVM_PARAMS], 1);
 	CU_ASSERT_EQUAL(s.records[LIBXC_REC_HVM_CONTEXT], 1);
+	/* told once, after the policies, before the memory: a restore sets
+	 * the CPU policy there, and refuses a host that lacks it early */
+	CU_ASSERT_EQUAL(s.static_ends, 1);
+	CU_ASSERT(s.cpuid_before == 1 && s.pages_before == 0);
 	/* the same stream is refused by a simulated guest's restore */
 	CU_ASSERT_EQUAL(read_img(&im, LIBXC_DOM_XCD_SIM, &s), -EPROTO);
 	CU_ASSERT(strstr(err, "a guest of type 0x2") != NULL);
 	/* HVM_PARAMS miscounted: 1 said, 2 there */
 	size_t hp = 48 + 4 + sizeof(config) + 24 + 40 + (8 + 48) + (8 + 16) + 8 +
-		    (8 + 16 + 4096) + (8 + 24);
+		    (8 + 16 + 4096) + (8 + 24) + (8 + 104);
 	im.p[hp + 8] = 1;
 	CU_ASSERT_EQUAL(read_img(&im, 0, &s), -EPROTO);
 	CU_ASSERT(strstr(err, "record HVM_PARAMS at byte") && strstr(err, "1 parameters in 40 bytes"));
@@ -396,6 +413,8 @@ static void test_tolerated(void)
 	CU_ASSERT_EQUAL(read_img(&im, SIM, &s), 0);
 	u_str_eq(err, "", "error", __FILE__, __LINE__);
 	CU_ASSERT_EQUAL(s.npages, 3);
+	/* version 2: the first PAGE_DATA stands for STATIC_DATA_END */
+	CU_ASSERT(s.static_ends == 1 && s.pages_before == 0);
 	free(im.p);
 	free(base.p);
 }
@@ -412,6 +431,8 @@ static void register_migrate(void)
 
 int main(void)
 {
-	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe, NULL };
+	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe,
+					    register_compress, register_outcome,
+					    NULL };
 	return cunit_run("migrate-unit", regs);
 }

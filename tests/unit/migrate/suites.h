@@ -3,4 +3,6 @@
 #define XCD_TESTS_UNIT_MIGRATE_SUITES_H
 void register_policy(void);
 void register_pipe(void);
+void register_compress(void);
+void register_outcome(void);
 #endif

@@ -110,6 +110,63 @@ static void test_feed(void)
 	CU_ASSERT(strstr(err, "than the banner: byte 13 is 0x73, not 0x72") != NULL);
 }
 
+/* xcd's XCD reads answer: its bytes; the sender's poll between batches
+ * (nothing yet, the answer, another byte, a closed side); READY with the
+ * answer before it, at any cut, only where it is allowed; a malformed
+ * answer refused naming the byte. */
+static void test_reads(void)
+{
+	int p[2];
+	char err[256] = "";
+	uint32_t codecs = 99;
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	CU_ASSERT_EQUAL(mig_pipe_poll_reads(p[0], &codecs, err, sizeof(err)), 0);
+	CU_ASSERT(mig_pipe_send_reads(p[1], 3, err, sizeof(err)) == 0);
+	CU_ASSERT(mig_pipe_send(p[1], MIG_PIPE_READY, 0, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(mig_pipe_poll_reads(p[0], &codecs, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(codecs, 3);
+	/* READY follows, untouched. */
+	CU_ASSERT(mig_pipe_recv(p[0], MIG_PIPE_READY, 1000, NULL, err, sizeof(err)) == 0);
+	CU_ASSERT(write(p[1], "d", 1) == 1);
+	CU_ASSERT_EQUAL(mig_pipe_poll_reads(p[0], &codecs, err, sizeof(err)), -EPROTO);
+	u_str_eq(err, "the migration receiver sent 0x64 before the stream's end (only an XCD "
+		 "reads message may come then)", "error", __FILE__, __LINE__);
+	close(p[1]);
+	CU_ASSERT_EQUAL(mig_pipe_poll_reads(p[0], &codecs, err, sizeof(err)), -ECONNRESET);
+	CU_ASSERT(strstr(err, "closed its side before the stream's end") != NULL);
+	close(p[0]);
+
+	uint8_t all[80];
+	size_t n, used;
+	const char *ready = mig_pipe_bytes(MIG_PIPE_READY, &n);
+	memcpy(all, "XCD reads 00000002\n", MIG_PIPE_READS_LEN);
+	memcpy(all + MIG_PIPE_READS_LEN, ready, n);
+	for (size_t cut = 0; cut <= MIG_PIPE_READS_LEN + n; cut++) {
+		struct mig_pipe_expect x;
+		mig_pipe_expect_after_reads(&x, MIG_PIPE_READY);
+		int r1 = mig_pipe_feed(&x, all, cut, &used, err, sizeof(err));
+		CU_ASSERT(r1 == (cut == MIG_PIPE_READS_LEN + n));
+		if (r1 == 1)
+			continue;
+		CU_ASSERT_EQUAL(used, cut);
+		CU_ASSERT_EQUAL(mig_pipe_feed(&x, all + cut, MIG_PIPE_READS_LEN + n - cut, &used,
+					      err, sizeof(err)), 1);
+		CU_ASSERT(x.has_reads && x.codecs == 2);
+	}
+	/* Not allowed: its 'X' is where READY's 'd' is due. */
+	struct mig_pipe_expect x;
+	mig_pipe_expect_init(&x, MIG_PIPE_READY);
+	CU_ASSERT_EQUAL(mig_pipe_feed(&x, all, MIG_PIPE_READS_LEN + n, &used, err, sizeof(err)),
+			-EPROTO);
+	CU_ASSERT(strstr(err, "than the ready message: byte 0 is 0x58") != NULL);
+	/* Malformed: a letter where its hex digits are. */
+	mig_pipe_expect_after_reads(&x, MIG_PIPE_READY);
+	CU_ASSERT_EQUAL(mig_pipe_feed(&x, (const uint8_t *)"XCD reads 0000g", 15, &used, err,
+				      sizeof(err)), -EPROTO);
+	u_str_eq(err, "the migration peer's XCD reads message: byte 14 is 0x67, not a hex digit",
+		 "error", __FILE__, __LINE__);
+}
+
 void register_pipe(void)
 {
 	CU_pSuite s = CU_add_suite("xl's migration pipe", NULL, NULL);
@@ -117,4 +174,5 @@ void register_pipe(void)
 	CU_add_test(s, "sent and read, a report's status, nothing read past", test_send_recv);
 	CU_add_test(s, "other bytes, an early end, a timeout, a gone reader", test_refusals);
 	CU_add_test(s, "the incremental reader, at every cut", test_feed);
+	CU_add_test(s, "xcd's XCD reads answer, polled and before READY", test_reads);
 }

@@ -164,6 +164,53 @@ static void test_edges(void)
 	CU_ASSERT_EQUAL(s1.best_left, 89000);
 }
 
+/* A reserve for the stop's other costs: memory is given the target less
+ * the reserve, so a round more is sent where the target alone would have
+ * stopped; rounds that no longer shrink stop within the target rather than
+ * slowing the guest (the reserve is no reason to); a reserve as large as
+ * the target leaves memory nothing, and still stops a guest that stalls. */
+static void test_reserve(void)
+{
+	struct mig_policy p = { .downtime_ms = 100, .reserve_ms = 40 };
+	struct mig_policy_state s0 = { 0 }, s1;
+	struct mig_decision d;
+	/* 600 pages of 4104 bytes at 41.04 MB/s: 60 ms, within 100 - 40. */
+	mig_policy_decide(&p, &s0, 600, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_STOP);
+	CU_ASSERT(strstr(d.why, "within the 100 ms target (60 ms of it for memory)") != NULL);
+	/* 700: 70 ms, within the target but not its 60 ms: another round. */
+	mig_policy_decide(&p, &s0, 700, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_ROUND);
+	/* Stalled twice at 70 ms: stopped, not forced, not throttled. */
+	struct mig_policy_state st = { .rounds = 3, .best_left = 700, .stalls = 1 };
+	mig_policy_decide(&p, &st, 700, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_STOP);
+	CU_ASSERT_EQUAL(d.forced, 0);
+	CU_ASSERT_EQUAL(s1.throttle, 0);
+	CU_ASSERT(strstr(d.why, "no longer shrinking after 4 round(s)") != NULL);
+	CU_ASSERT(strstr(d.why, "within the 100 ms target (not its 60 ms for memory)") != NULL);
+	/* Stalled over the target: auto-converge as before. */
+	struct mig_policy_state over = { .rounds = 3, .best_left = 1100, .stalls = 1 };
+	mig_policy_decide(&p, &over, 1100, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_THROTTLE);
+	/* The 10 MB/s dirtier over 100 MB/s: more rounds with the reserve,
+	 * its memory within what is left of the target. */
+	struct mig_policy plain = { .downtime_ms = 30 }, kept = { .downtime_ms = 30,
+								 .reserve_ms = 25 };
+	struct outcome a = run(&plain, GIB_PAGES, 2560, 100e6), b = run(&kept, GIB_PAGES, 2560,
+									100e6);
+	CU_ASSERT(a.last.action == MIG_STOP && b.last.action == MIG_STOP);
+	CU_ASSERT(b.st.rounds > a.st.rounds);
+	CU_ASSERT(b.last.predicted_ms <= 5);
+	CU_ASSERT_EQUAL(b.throttles, 0);
+	/* All of the target reserved: only nothing left, or a stall, stops. */
+	struct mig_policy all = { .downtime_ms = 30, .reserve_ms = 30 };
+	mig_policy_decide(&all, &s0, 1, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_ROUND);
+	mig_policy_decide(&all, &s0, 0, 41.04e6, &s1, &d);
+	CU_ASSERT_EQUAL(d.action, MIG_STOP);
+}
+
 static void test_names(void)
 {
 	enum mig_no_converge nc;
@@ -185,5 +232,6 @@ void register_policy(void)
 	CU_add_test(s, "auto-converge at its limit stops anyway", test_throttle_limit);
 	CU_add_test(s, "max rounds", test_max_rounds);
 	CU_add_test(s, "on the target, unmeasured link, a tenth, purity", test_edges);
+	CU_add_test(s, "a reserve for the stop's other costs", test_reserve);
 	CU_add_test(s, "--on-no-converge names", test_names);
 }

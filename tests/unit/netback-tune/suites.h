@@ -7,4 +7,5 @@ void register_policy(void);
 void register_plan(void);
 void register_verify(void);
 void register_apply(void);
+void register_linkwatch(void);
 #endif

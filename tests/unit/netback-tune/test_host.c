@@ -1,11 +1,15 @@
 /* test_host: reading a fixture host, and show's JSON and text. */
 #include "../../../netback-tune/show.h"
 #include "../../../lib/errmsg.h"
+#include "../../../lib/tuneapply.h"
+#include "../../../netback-tune/apply.h"
+#include "../../../netback-tune/plan.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include "util.h"
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
@@ -105,9 +109,87 @@ static void test_bonds(void)
 	CU_ASSERT_EQUAL(nt_host_read("/nonexistent-sysroot", &h, err, sizeof(err)), -ENOENT);
 }
 
+static int save_none(const struct tj *j, void *arg, char *err, size_t errlen) { return 0; }
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Thread PID named NAME in ROOT's proc: its comm, and its status's Name:
+ * (the kernel's proc_task_name writes both). */
+static void write_thread(const char *root, int pid, const char *name)
+{
+	char path[512], text[256];
+	snprintf(path, sizeof(path), "%s/proc/%d/comm", root, pid);
+	snprintf(text, sizeof(text), "%s\n", name);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/proc/%d/status", root, pid);
+	snprintf(text, sizeof(text),
+		 "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t2\nCpus_allowed_list:\t0\n",
+		 name, pid);
+	write_file(path, text);
+}
+
+/* Since Linux 5.17 /proc/PID/comm and status show a kernel thread's whole
+ * name ("vif1.0-q0-guest-rx", not "vif1.0-q0-guest"): found, and moved. */
+static void test_whole_names(void)
+{
+	char root[] = "/tmp/nettune-unit.XXXXXX", cmd[512], err[XCD_ERR_MAX];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/idle/.' '%s'", NT_FIXTURES, root);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	write_thread(root, 1001, "vif1.0-q0-guest-rx");
+	write_thread(root, 1002, "vif1.0-q0-dealloc");
+	struct nt_host *h;
+	CU_ASSERT_EQUAL_FATAL(nt_host_read(root, &h, err, sizeof(err)), 0);
+	const struct nt_nic *v = nt_host_nic(h, "vif1.0");
+	CU_ASSERT_FATAL(v && v->n_queues == 1);
+	CU_ASSERT_EQUAL(v->queues[0].rx_pid, 1001);
+	CU_ASSERT_EQUAL(v->queues[0].dealloc_pid, 1002);
+	/* The queue to CPU 1: the threads, checked again by their whole name. */
+	struct tune_plan plan;
+	tune_plan_init(&plan);
+	tune_plan_add(&plan, TUNE_CHANGE, "vif-queue", "vif1.0-q0", "", "1", "", "test");
+	struct ta_ctx c;
+	struct nt_apply a;
+	struct tj j;
+	struct ta_change *ch = NULL;
+	size_t n = 0;
+	nt_apply_init(&a);
+	tj_init(&j, "net", root);
+	CU_ASSERT_EQUAL_FATAL(ta_open(&c, root, err, sizeof(err)), 0);
+	c.j = &j;
+	c.save = save_none;
+	c.ext = &a.ext;
+	int rc = nt_apply_changes(&c, &a, h, &plan, &ch, &n, err, sizeof(err));
+	if (rc == 0)
+		rc = ta_apply(&c, ch, n, 0, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	char *text = NULL;
+	size_t len;
+	CU_ASSERT_EQUAL(ta_read(&c, "proc/1001/status", 4096, &text, &len), 0);
+	CU_ASSERT(text && strstr(text, "Cpus_allowed_list:\t1\n"));
+	free(text);
+	ta_changes_free(ch, n);
+	ta_close(&c);
+	tj_free(&j);
+	nt_apply_fini(&a);
+	tune_plan_free(&plan);
+	nt_host_free(h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 void register_host(void)
 {
 	CU_pSuite s = CU_add_suite("host", NULL, NULL);
 	CU_add_test(s, "2x1 GbE host: NICs, vifs, threads, IRQs, netback, show", test_two_gbe);
 	CU_add_test(s, "bonds, NUMA nodes, a shared IRQ, a missing sysroot", test_bonds);
+	CU_add_test(s, "kernel threads' whole names (Linux 5.17 on): found and moved", test_whole_names);
 }

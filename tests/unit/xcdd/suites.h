@@ -7,6 +7,7 @@ void suite_xlfmt_register(void);
 void suite_actions_register(void);
 void suite_devid_register(void);
 void suite_hotplug_register(void);
+void suite_io_summary_register(void);
 
 /* String equality that prints both sides when it fails. */
 #define U_STR_EQ(actual, expected) u_str_eq((actual), (expected), #actual, __FILE__, __LINE__)
