@@ -16,6 +16,7 @@ enum io_event_kind { IO_EV_LINK, IO_EV_PATH };
 struct io_event {
 	enum io_event_kind kind;
 	bool up;
+	bool initial; /* down in the first picture: no change seen, a state */
 	/* IO_EV_LINK: DEVICE, a member of BOND ("": a NIC in BRIDGE itself)
 	 * under BRIDGE ("": none); the bond's members up of MEMBERS. */
 	const char *device, *bond, *bridge;
@@ -33,7 +34,10 @@ struct io_event {
 typedef void io_event_fn(const struct io_event *ev, void *arg);
 /* FN(ARG) for each change from OLD to NEW: a member, a NIC in a bridge or
  * a path of a map that both have, up in one and not the other (a path
- * gone from its map counts as down). */
+ * gone from its map counts as down). OLD NULL (NEW is the first picture):
+ * for each member, NIC in a bridge and path that is down in NEW, an event
+ * marked initial, so that what was already down when the watch started is
+ * told as what goes down later is. */
 void io_summary_diff(yajl_val old, yajl_val new, io_event_fn *fn, void *arg);
 
 /*

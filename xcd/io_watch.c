@@ -101,7 +101,7 @@ static int gen_event(yajl_gen g, void *arg)
 	const struct ev_arg *a = arg;
 	const struct io_event *e = a->ev;
 	const char *state = e->up ? "up" : "down";
-	if (yajl_gen_map_open(g))
+	if (yajl_gen_map_open(g) || jw_kv_bool(g, "initial", e->initial))
 		return -EINVAL;
 	if (e->kind == IO_EV_LINK) {
 		if (jw_kv_str(g, "device", e->device) || jw_kv_str(g, "bond", e->bond) ||
@@ -148,19 +148,19 @@ static void on_event(const struct io_event *e, void *arg)
 	char names[256], *line = NULL;
 	size_t n = 0;
 	enum log_level lvl = e->up ? LOG_LVL_INFO : LOG_LVL_WARN;
+	const char *state = e->initial ? "down as the watch starts" : e->up ? "up" : "down";
 	guest_names(w, e->guests, names, sizeof(names));
 	if (e->kind == IO_EV_LINK && *e->bond)
 		log_msg(lvl, "%s's member %s is %s (%lld of %lld members up), under %s: guests %s",
-					      e->bond, e->device, e->up ? "up" : "down",
-					      e->members_up, e->members,
-					      *e->bridge ? e->bridge : "no bridge", names);
+			e->bond, e->device, state, e->members_up, e->members,
+			*e->bridge ? e->bridge : "no bridge", names);
 	else if (e->kind == IO_EV_LINK)
-		log_msg(lvl, "%s, in bridge %s, is %s: guests %s", e->device,
-					      e->bridge, e->up ? "up" : "down", names);
+		log_msg(lvl, "%s, in bridge %s, is %s: guests %s", e->device, e->bridge, state,
+			names);
 	else
 		log_msg(lvl, "map %s (%s): path %s is %s (%s, %s; %lld of %lld live): guests %s",
-					      e->map, e->wwid, e->path, e->up ? "up" : "down",
-					      e->dm_st, e->chk_st, e->live, e->total, names);
+			e->map, e->wwid, e->path, state, e->dm_st, e->chk_st, e->live, e->total,
+			names);
 	if (w->x->broadcast &&
 	    jsonrpc_gen_notification(e->kind == IO_EV_LINK ? "io.link" : "io.path", gen_event, &a,
 				     &line, &n) == 0)
@@ -191,8 +191,8 @@ static void survey_done(struct childjob_end *end, void *arg)
 			log_warn("%s", err);
 		snprintf(w->err, sizeof(w->err), "%s", err);
 	} else {
-		if (w->doc)
-			io_summary_diff(w->doc, t, on_event, w);
+		/* The first picture tells what is down already. */
+		io_summary_diff(w->doc, t, on_event, w);
 		if (w->doc)
 			yajl_tree_free(w->doc);
 		w->doc = t;

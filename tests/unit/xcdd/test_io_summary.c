@@ -50,14 +50,13 @@ static void record(const struct io_event *e, void *arg)
 	if (s->n == 8)
 		return;
 	size_t guests = e->guests && YAJL_IS_ARRAY(e->guests) ? e->guests->u.array.len : 0;
+	const char *state = e->initial ? (e->up ? "up!" : "down!") : e->up ? "up" : "down";
 	if (e->kind == IO_EV_LINK)
 		snprintf(s->what[s->n++], 160, "link %s %s bond=%s bridge=%s %lld/%lld guests=%zu",
-			 e->device, e->up ? "up" : "down", e->bond, e->bridge, e->members_up,
-			 e->members, guests);
+			 e->device, state, e->bond, e->bridge, e->members_up, e->members, guests);
 	else
 		snprintf(s->what[s->n++], 160, "path %s/%s %s %s,%s %lld/%lld guests=%zu", e->map,
-			 e->path, e->up ? "up" : "down", e->dm_st, e->chk_st, e->live, e->total,
-			 guests);
+			 e->path, state, e->dm_st, e->chk_st, e->live, e->total, guests);
 }
 
 static void diff(yajl_val a, yajl_val b, struct seen *s)
@@ -112,6 +111,33 @@ static void t_diff(void)
 		yajl_tree_free(v[i]);
 }
 
+/* The first picture (nothing before it): what is down in it is told, as a
+ * state ("down!": initial), each with the figures and guests a change has. */
+static void t_first(void)
+{
+	yajl_val all = doc(true, true, true, "sdc");
+	yajl_val down = doc(false, false, false, "sdc");
+	struct seen s;
+	diff(NULL, all, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	diff(NULL, down, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n, 3);
+	U_STR_EQ(s.what[0], "link eth1 down! bond=bond0 bridge=xenbr0 1/2 guests=1");
+	U_STR_EQ(s.what[1], "link eth2 down! bond= bridge=xenbr1 -1/-1 guests=0");
+	U_STR_EQ(s.what[2], "path mpatha/sdb down! failed,faulty 1/2 guests=1");
+	/* Later changes are changes, not states. */
+	diff(down, all, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n, 3);
+	U_STR_EQ(s.what[0], "link eth1 up bond=bond0 bridge=xenbr0 2/2 guests=1");
+	yajl_val odd = yajl_tree_parse("{\"net\": [1, 2], \"storage\": {\"maps\": {}}}", NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+	diff(NULL, odd, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	yajl_tree_free(all);
+	yajl_tree_free(down);
+	yajl_tree_free(odd);
+}
+
 static void t_gen(void)
 {
 	yajl_val d = doc(false, true, false, "sdc");
@@ -140,5 +166,6 @@ void suite_io_summary_register(void)
 {
 	CU_pSuite s = CU_add_suite("io_summary", NULL, NULL);
 	CU_add_test(s, "changes between two refreshes", t_diff);
+	CU_add_test(s, "what is down in the first picture", t_first);
 	CU_add_test(s, "the summary host.info shows", t_gen);
 }
