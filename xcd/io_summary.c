@@ -3,6 +3,7 @@
 #include "io_summary.h"
 #include "../lib/jsonw.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Members of a document, each NULL when absent or of another type. */
@@ -140,6 +141,37 @@ void io_summary_diff(yajl_val old, yajl_val new, io_event_fn *fn, void *arg)
 	diff_bonds(old, new, fn, arg);
 	diff_ports(old, new, fn, arg);
 	diff_maps(old, new, fn, arg);
+}
+
+/* ---- what the kernel said ---- */
+
+int io_summary_path_heard(yajl_val doc, const char *wwid, const char *map, const char *dev,
+			  bool live, io_event_fn *fn, void *arg)
+{
+	yajl_val maps = get(doc, "storage", "maps", yajl_t_array);
+	yajl_val m = *wwid ? find(maps, "wwid", wwid) : find(maps, "name", map);
+	yajl_val p = find(get(m, "paths", NULL, yajl_t_array), "dev", dev);
+	yajl_val pl = get(p, "live", NULL, yajl_t_any), ml = get(m, "live", NULL, yajl_t_number);
+	yajl_val st = get(p, "dm_st", NULL, yajl_t_string);
+	if (!pl || !ml || !YAJL_IS_INTEGER(ml) || !st || !(YAJL_IS_TRUE(pl) || YAJL_IS_FALSE(pl)))
+		return -ENOENT;
+	if (YAJL_IS_TRUE(pl) == live)
+		return 0;
+	char *dm_st = strdup(live ? "active" : "failed");
+	if (!dm_st)
+		return -ENOMEM;
+	free(st->u.string);
+	st->u.string = dm_st;
+	pl->type = live ? yajl_t_true : yajl_t_false;
+	/* The count as a number, not its text: what YAJL_GET_INTEGER reads. */
+	ml->u.number.i += live ? 1 : -1;
+	ml->u.number.d = (double)ml->u.number.i;
+	struct io_event ev = { .kind = IO_EV_PATH, .heard = true, .up = live,
+			       .map = str(m, "name"), .wwid = str(m, "wwid"), .path = dev,
+			       .dm_st = dm_st, .chk_st = str(p, "chk_st"), .live = num(m, "live"),
+			       .total = num(m, "total"), .guests = get(m, "guests", NULL, yajl_t_array) };
+	fn(&ev, arg);
+	return 1;
 }
 
 /* ---- the summary ---- */
