@@ -881,3 +881,41 @@ void jsonrpc_linebuf_shrink(struct jsonrpc_linebuf *lb)
 	lb->buf = NULL;
 	lb->start = lb->len = lb->cap = lb->tail = 0;
 }
+
+int jsonrpc_send_fds(int fd, const char *buf, size_t len, const int *fds, unsigned n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} cm;
+	ssize_t w = 0;
+	if (n > 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n) {
+		memset(&cm, 0, sizeof(cm));
+		struct iovec iov = { (void *)buf, len };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+				     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+		do
+			w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		while (w < 0 && errno == EINTR);
+		if (w < 0)
+			return -1;
+	}
+	while ((size_t)w < len) {
+		ssize_t k = send(fd, buf + w, len - (size_t)w, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		w += k;
+	}
+	return 0;
+}

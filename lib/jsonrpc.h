@@ -159,6 +159,10 @@ ssize_t jsonrpc_linebuf_read(struct jsonrpc_linebuf *lb, int fd, char *err, size
  */
 ssize_t jsonrpc_linebuf_recv(struct jsonrpc_linebuf *lb, int fd, int *fds, size_t maxfds,
 			     size_t *nfds, char *err, size_t errlen);
+/* LEN bytes of BUF (a request line) to the socket FD, the descriptors FDS
+ * (N, at most 8) passed with the first of them (SCM_RIGHTS), again after
+ * short writes; never SIGPIPE. 0, or -1 with errno. */
+int jsonrpc_send_fds(int fd, const char *buf, size_t len, const int *fds, unsigned n);
 /*
  * The next complete line, NUL-terminated, without "\n" or "\r\n", valid
  * until the next append or read. Empty lines are skipped. 1 with a line,

@@ -1,9 +1,15 @@
 /* pipe: xl's migration pipe messages (pipe.h), written whole and read byte
- * for byte, so that nothing of the stream that follows is taken. */
+ * for byte, so that nothing of the stream that follows is taken; and what a
+ * receiver reads of the stream before it makes the domain. */
 #include "pipe.h"
+#include "migrate.h"
+#include "compress.h"
+#include "outcome.h"
+#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +202,30 @@ int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, 
 	}
 }
 
+/* Exactly N bytes of FD by END_MS (0: no limit): 0, or a negative errno
+ * (-ENODATA: the stream ended). */
+static int read_by(int fd, void *p, size_t n, long long end_ms)
+{
+	for (size_t done = 0; done < n;) {
+		if (end_ms) {
+			long long left = end_ms - ms_now();
+			struct pollfd pf = { fd, POLLIN, 0 };
+			int r = left > 0 ? poll(&pf, 1, (int)left) : 0;
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return r < 0 ? -errno : -ETIMEDOUT;
+		}
+		ssize_t r = read(fd, (char *)p + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ENODATA;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
 int mig_pipe_send_reads(int fd, uint32_t codecs, char *err, size_t errlen)
 {
 	char msg[MIG_PIPE_READS_LEN + 1];
@@ -213,6 +243,79 @@ int mig_pipe_send_reads(int fd, uint32_t codecs, char *err, size_t errlen)
 		done += (size_t)w;
 	}
 	return 0;
+}
+
+static int head_err(int rc, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "reading %s: %s", what,
+		 rc == -ENODATA ? "the stream ended" : rc == -ETIMEDOUT ? "nothing came in time"
+						       : strerror(-rc));
+	return rc == -ENODATA ? -EPROTO : rc;
+}
+
+int mig_pipe_read_head(int fd, uint32_t max_config, int timeout_ms, struct mig_pipe_head *h,
+		       char *err, size_t errlen)
+{
+	uint8_t *buf = malloc(XL_HEADER_LEN + (size_t)max_config + 4);
+	long long end = timeout_ms < 0 ? 0 : ms_now() + timeout_ms;
+	uint32_t optlen, len;
+	int rc;
+	memset(h, 0, sizeof(*h));
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = read_by(fd, buf, XL_HEADER_LEN, end)) < 0) {
+		rc = head_err(rc, "xl's header", err, errlen);
+		goto out;
+	}
+	/* Where xl's header goes, an xcd sender in doubt asks instead (of the
+	 * same length: outcome.h). */
+	if (mig_query_parse(buf, h->id)) {
+		h->query = true;
+		h->off = MIG_QUERY_LEN;
+		goto out;
+	}
+	if (memcmp(buf, XL_MAGIC, XL_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "xl header at byte 0: not an xl migration stream (wrong "
+			 "magic)");
+		rc = -EPROTO;
+		goto out;
+	}
+	memcpy(&optlen, buf + 44, 4);
+	optlen = le32toh(optlen);
+	memcpy(&h->oflags, buf + 40, 4);
+	h->oflags = le32toh(h->oflags);
+	if (optlen > max_config + 4) {
+		snprintf(err, errlen, "xl header at byte 44: %u bytes of configuration, at most %u "
+			 "taken", optlen, max_config + 4);
+		rc = -EFBIG;
+		goto out;
+	}
+	if (optlen && (rc = read_by(fd, buf + XL_HEADER_LEN, optlen, end)) < 0) {
+		rc = head_err(rc, "the configuration", err, errlen);
+		goto out;
+	}
+	/* Checked as a save file's is; the same reader, the same messages. */
+	struct mig_in in;
+	mig_in_mem(&in, buf, XL_HEADER_LEN + optlen);
+	rc = mig_read_xl_config(&in, max_config, &h->config, &len, err, errlen);
+	if (rc == 0 && !h->config) {
+		snprintf(err, errlen, "the stream carries no configuration");
+		rc = -EPROTO;
+	}
+	h->off = XL_HEADER_LEN + optlen;
+out:
+	free(buf);
+	return rc;
+}
+
+int mig_pipe_answer_head(int fd, const struct mig_pipe_head *h, char *err, size_t errlen)
+{
+	/* An xcd sender asks what this host reads; xl's never does. */
+	if (h->query || !(h->oflags & XL_OPTFLAG_XCD_ASKS))
+		return 0;
+	return mig_pipe_send_reads(fd, MIG_CODECS_BUILT, err, errlen);
 }
 
 /* One byte from FD within TIMEOUT_MS (0: only if there now): 1 with *B, 0

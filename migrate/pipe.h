@@ -24,6 +24,7 @@
  * Readers here accept exactly these bytes, and say what came instead. */
 #ifndef XCD_MIGRATE_PIPE_H
 #define XCD_MIGRATE_PIPE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,31 @@ int mig_pipe_send(int fd, enum mig_pipe_msg m, uint8_t status, char *err, size_t
  * message. */
 int mig_pipe_recv(int fd, enum mig_pipe_msg m, int timeout_ms, uint8_t *status, char *err,
 		  size_t errlen);
+
+/* The largest configuration a receiver takes from a sender: it goes to
+ * xcdd as a JSON string, within the 1 MiB of a request line. */
+#define MIG_RECV_CONFIG_MAX (512u << 10)
+/* What a receiver reads after its banner and before it makes the domain:
+ * xl's header and the configuration, exactly (no byte of the libxl stream
+ * after them), or, where xl's header goes, an xcd sender's outcome query
+ * (outcome.h). */
+struct mig_pipe_head {
+	bool query;	 /* an outcome query came: ID, and nothing else */
+	uint8_t id[16];
+	char *config;	 /* malloc'd, NUL-terminated (NULL for a query) */
+	uint64_t off;	 /* the bytes read */
+	uint32_t oflags; /* xl's header's optional flags (XL_OPTFLAG_XCD_ASKS) */
+};
+/* Reads it from FD: at most MAX_CONFIG bytes of configuration, checked as
+ * a save file's (mig_read_xl_config), waiting at most TIMEOUT_MS in all
+ * (-1: no limit). 0 with *H (H->config the caller's to free); else a
+ * negative errno with ERR naming what and the byte. */
+int mig_pipe_read_head(int fd, uint32_t max_config, int timeout_ms, struct mig_pipe_head *h,
+		       char *err, size_t errlen);
+/* What a receiver owes the sender once it read H, on FD (the way back):
+ * XCD_READS with the codecs this build reads when H's header asked, else
+ * nothing. 0, or a negative errno with ERR. */
+int mig_pipe_answer_head(int fd, const struct mig_pipe_head *h, char *err, size_t errlen);
 
 /* XCD_READS with CODECS, whole: 0, or a negative errno with ERR. */
 int mig_pipe_send_reads(int fd, uint32_t codecs, char *err, size_t errlen);

@@ -298,12 +298,17 @@ static const struct verb verbs[] = {
 	  "-d: print the answer as JSON; -V: print progress lines.",
 	  v_restore, NULL },
 	{ "migrate",
-	  "[-s SSHCOMMAND] [-e] [-C CFG] [-p] [--debug] [--downtime MS] [--max-rounds N] "
+	  "[-s SSHCOMMAND | --transport tcp://ADDR:PORT [--streams N]] [-e] [-C CFG] [-p] "
+	  "[--debug] [--downtime MS] [--max-rounds N] "
 	  "[--on-no-converge abort|auto-converge|force] [--bandwidth MB/s] "
 	  "[--compress auto|zstd|lz4|off] [--json] DOM HOST",
 	  "Live-migrate DOM to HOST, as xl migrate: `ssh HOST xcd migrate-receive`\n"
 	  "runs there (-s CMD: `CMD HOST xcd migrate-receive`; -s \"\": HOST is the\n"
-	  "whole command) and xl's pipe protocol runs over it. xcdd sends the guest\n"
+	  "whole command) and xl's pipe protocol runs over it. --transport: xcdd\n"
+	  "connects to the xcdd listening at ADDR:PORT itself (xcdd --migration-listen),\n"
+	  "TLS 1.3, both hosts authenticated by their host credentials (xcd help\n"
+	  "host-credential): HOST is the destination's credential name; --streams N\n"
+	  "spreads the stream over N connections (1 to 8). xcdd sends the guest\n"
 	  "while it runs (pre-copy), stops it when what is left fits --downtime (ms,\n"
 	  "300) at the link rate it measures, or when the rounds stop shrinking it\n"
 	  "(--on-no-converge: auto-converge, the default, slows the guest; abort;\n"
@@ -328,6 +333,17 @@ static const struct verb verbs[] = {
 	  "abort always wins (the guest runs on where it was, the received copy is\n"
 	  "destroyed); after it, it is refused.",
 	  v_migrate_abort, NULL },
+	{ "host-credential",
+	  "[--dir DIR] create [--name NAME] [--days N] [--force] | show [--pem] | trust FILE "
+	  "[--force] | untrust NAME [--json]",
+	  "The host credential migrations over TCP authenticate hosts with, in DIR\n"
+	  "(/etc/xcd, xcdd's --credential-dir): create makes this host's key and\n"
+	  "self-signed certificate (NAME: the host name, valid N days: 3650); show\n"
+	  "prints it and the trusted peers (--pem: the certificate, to give peers);\n"
+	  "trust takes a peer's certificate (FILE, or - for standard input), untrust\n"
+	  "forgets one. A host only migrates to and from hosts whose certificate it\n"
+	  "trusts. Needs no running xcdd.",
+	  v_host_credential, host_credential_offline },
 	{ "destroy", "DOM", "Destroy the domain DOM (a name or a domid).", v_destroy, NULL },
 	{ "pause", "DOM", "Pause the domain DOM.", v_pause, NULL },
 	{ "unpause", "DOM", "Unpause the domain DOM.", v_unpause, NULL },

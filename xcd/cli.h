@@ -79,4 +79,7 @@ int v_tune(int fd, int argc, char **argv);
 int v_migrate(int fd, int argc, char **argv);
 int v_migrate_receive(int fd, int argc, char **argv);
 int v_migrate_abort(int fd, int argc, char **argv);
+/* cli_cred.c: `xcd host-credential`, which needs no daemon. */
+int v_host_credential(int fd, int argc, char **argv);
+bool host_credential_offline(int argc, char **argv);
 #endif

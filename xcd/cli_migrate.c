@@ -4,17 +4,19 @@
  * standard input and one from its output, and xcdd's job speaks xl's pipe
  * protocol over them: this process hands both ends to xcdd with the
  * request (SCM_RIGHTS), draws the progress and prints the summary.
- * `migrate-receive` greets the sender, reads xl's header and the guest's
- * configuration, and hands its standard input and output to its xcdd,
- * which receives the guest and answers the sender. */
+ * With --transport tcp://HOST:PORT xcdd connects to the destination's
+ * xcdd itself (TLS, both hosts' credentials checked) and this process only
+ * draws. `migrate-receive` greets the sender, reads xl's header and the
+ * guest's configuration, and hands its standard input and output to its
+ * xcdd, which receives the guest and answers the sender. */
 #include "../lib/jsonrpc.h"
 #include "../lib/fdio.h"
 #include "../lib/jsonw.h"
 #include "../lib/uuid.h"
 #include "../migrate/migrate.h"
-#include "../migrate/outcome.h"
+#include "../migrate/tcp.h"
 #include "cli.h"
-#include <endian.h>
+#include "mig_req.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,14 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The largest configuration migrate-receive takes from a sender: it goes
- * to xcdd as a JSON string, within the 1 MiB of a request line. */
-#define RECV_CONFIG_MAX (512u << 10)
-
 struct migrate_args {
-	const char *ssh, *dom, *host, *cfg_file;
-	bool debug, paused, json;
-	long long downtime, rounds, bandwidth;
+	const char *ssh, *dom, *host, *cfg_file, *transport;
+	bool debug, paused, json, ssh_given;
+	long long downtime, rounds, bandwidth, streams;
 	const char *nc, *compress;
 	char *cfg_text;
 	const char *rune; /* the transport run, which xcdd may run again */
@@ -49,10 +47,16 @@ static int gen_migrate(yajl_gen g, void *arg)
 	    (a->bandwidth && jw_kv_int(g, "bandwidth_mbs", a->bandwidth)) ||
 	    (a->nc && jw_kv_str(g, "on_no_converge", a->nc)) ||
 	    (a->compress && jw_kv_str(g, "compress", a->compress)) ||
-	    (a->rune && jw_kv_str(g, "transport", a->rune)))
+	    (a->rune && jw_kv_str(g, "command", a->rune)))
 		return -EINVAL;
 	if (a->cfg_text && (jw_kv_str(g, "config", a->cfg_text) ||
 			    jw_kv_str(g, "config_file", a->cfg_file)))
+		return -EINVAL;
+	/* Over TCP: HOST is the host whose credential the destination shows. */
+	if (a->transport && (jw_kv_str(g, "transport", a->transport) ||
+			     jw_kv_str(g, "peer", a->host) ||
+			     (a->streams && jw_kv_int(g, "streams", a->streams)) ||
+			     jw_kv_bool(g, "paused", a->paused)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
@@ -70,6 +74,34 @@ static long long number(const char *opt, const char *v, long long max)
 	return n;
 }
 
+/* --transport and what goes with it: 0, or 1 (said). */
+static int check_transport(const struct migrate_args *a)
+{
+	char err[512];
+	struct mig_addr addr;
+	if (!a->transport) {
+		if (a->streams) {
+			fprintf(stderr, "xcd migrate: --streams goes with --transport tcp://HOST:PORT\n");
+			return 1;
+		}
+		return 0;
+	}
+	if (a->ssh_given) {
+		fprintf(stderr, "xcd migrate: -s and --transport: one transport or the other\n");
+		return 1;
+	}
+	if (mig_addr_parse(a->transport, false, &addr, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xcd migrate: --transport %s\n", err);
+		return 1;
+	}
+	if (mig_cred_name_check(a->host, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xcd migrate: %s: with --transport, HOST is the name of the "
+			"destination's host credential; %s\n", a->host, err);
+		return 1;
+	}
+	return 0;
+}
+
 /* xl migrate's options, and xcd's. 0, or 1 (said). */
 static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 {
@@ -78,15 +110,22 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(o, "-s") || !strcmp(o, "-C") || !strcmp(o, "--downtime") ||
 			     !strcmp(o, "--max-rounds") || !strcmp(o, "--on-no-converge") ||
-			     !strcmp(o, "--bandwidth") || !strcmp(o, "--compress");
+			     !strcmp(o, "--bandwidth") || !strcmp(o, "--compress") ||
+			     !strcmp(o, "--transport") || !strcmp(o, "--streams");
 		if (takes && !v) {
 			fprintf(stderr, "xcd migrate: %s needs a value\n", o);
 			return 1;
 		}
 		if (takes)
 			i++;
-		if (!strcmp(o, "-s"))
+		if (!strcmp(o, "-s")) {
 			a->ssh = v;
+			a->ssh_given = true;
+		} else if (!strcmp(o, "--transport"))
+			a->transport = v;
+		else if (!strcmp(o, "--streams") &&
+			 (a->streams = number(o, v, MIG_MUX_MAX_STREAMS)) < 0)
+			return 1;
 		else if (!strcmp(o, "-C"))
 			a->cfg_file = v;
 		else if (!strcmp(o, "--downtime") && (a->downtime = number(o, v, 3600000)) < 0)
@@ -125,7 +164,7 @@ static int parse_migrate(int argc, char **argv, struct migrate_args *a)
 	}
 	a->dom = argv[i];
 	a->host = argv[i + 1];
-	return 0;
+	return check_transport(a);
 }
 
 /* xl's rune: HOST itself with -s "", else "exec SSH HOST xcd migrate-receive". */
@@ -264,11 +303,14 @@ int v_migrate(int fd, int argc, char **argv)
 		return 1;
 	if (a.cfg_file && !(a.cfg_text = cli_read_cfg("migrate", a.cfg_file)))
 		return 1;
-	char *rune = rune_of(&a);
+	/* Over TCP xcdd connects itself; else the transport runs here (and
+	 * xcdd is given its command, to run it again should it need to ask
+	 * the receiver after the go). */
+	char *rune = a.transport ? NULL : rune_of(&a);
 	a.rune = rune;
 	int send = -1, recv = -1;
 	pid_t pid = rune ? transport(rune, &send, &recv) : -1;
-	if (pid < 0) {
+	if (!a.transport && pid < 0) {
 		free(rune);
 		free(a.cfg_text);
 		return 1;
@@ -276,49 +318,30 @@ int v_migrate(int fd, int argc, char **argv)
 	struct draw p = { a.dom, isatty(STDOUT_FILENO) == 1 && !a.json, false };
 	struct jsonrpc_message res;
 	int fds[2] = { send, recv };
-	int rc = cli_call_fds_begin(fd, "domain.migrate", gen_migrate, &a, fds, 2);
+	int rc = cli_call_fds_begin(fd, "domain.migrate", gen_migrate, &a, fds, rune ? 2 : 0);
 	/* xcdd's job holds them now: ours would keep the pipe open after it. */
-	close(send);
-	close(recv);
+	if (rune) {
+		close(send);
+		close(recv);
+	}
 	if (rc == 0)
 		rc = cli_call_fds_end(fd, &res, on_note, &p);
 	if (p.drawn)
 		printf("\n");
 	fflush(stdout);
-	if (rc < 0)
+	if (rc < 0 && rune)
 		fprintf(stderr, "Migration failed (command run was: %s)\n", rune);
+	else if (rc < 0)
+		fprintf(stderr, "Migration failed (to %s at %s)\n", a.host, a.transport);
 	else
 		summary(res.result, a.json);
 	if (rc == 0)
 		jsonrpc_message_free(&res);
-	reap(pid);
+	if (rune)
+		reap(pid);
 	free(rune);
 	free(a.cfg_text);
 	return rc < 0;
-}
-
-/* Exactly N bytes from FD: 0, or -1 with errno (0: the stream ended). */
-static int read_exact(int fd, void *p, size_t n)
-{
-	for (size_t done = 0; done < n;) {
-		ssize_t r = read(fd, (char *)p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = 0;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return 0;
-}
-
-static int gen_id(yajl_gen g, void *arg)
-{
-	if (yajl_gen_map_open(g) || jw_kv_str(g, "id", arg))
-		return -EINVAL;
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
 /* xcd's outcome query (migrate/outcome.h), which a sender in doubt after
@@ -326,21 +349,17 @@ static int gen_id(yajl_gen g, void *arg)
  * back ("unavailable" when xcdd cannot say). 0, or 1 (said). */
 static int answer_query(int fd, const uint8_t id[16])
 {
-	char text[UUID_STR_LEN + 1];
 	struct jsonrpc_message res;
 	enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
 	size_t len;
-	uuid_format(id, text);
-	int rc = cli_call(fd, "domain.migrate_outcome", gen_id, text, &res);
+	int rc = cli_call(fd, "domain.migrate_outcome", mig_outcome_params, (void *)id, &res);
 	if (rc == 0) {
-		const char *s = cli_get_s(res.result, "outcome");
-		o = !strcmp(s, "committed") ? MIG_OUTCOME_COMMITTED
-		    : !strcmp(s, "aborted") ? MIG_OUTCOME_ABORTED : MIG_OUTCOME_UNAVAILABLE;
+		o = mig_outcome_result(res.result);
 		jsonrpc_message_free(&res);
 	}
 	const char *line = mig_outcome_line(o, &len);
 	fprintf(stderr, "migration target: the sender of migration %s asks its outcome: %s\n",
-		text, mig_outcome_name(o));
+		UUID_STR(id), mig_outcome_name(o));
 	if (fd_write_all(1, line, len) < 0) {
 		fprintf(stderr, "migration target: answering: %s\n", strerror(errno));
 		return 1;
@@ -349,78 +368,23 @@ static int answer_query(int fd, const uint8_t id[16])
 }
 
 /* xl's header and the configuration from standard input, exactly, no byte
- * more (the libxl stream that follows is xcdd's to read), its first
- * XL_HEADER_LEN bytes read already into FIRST: the config's text in
- * *CONFIG, the bytes read in *OFF. 0, or 1 (said). */
-static int read_header(const uint8_t *first, char **config, uint64_t *off)
+ * more (the libxl stream that follows is xcdd's to read), answered with
+ * what this host reads when the header asks; or an outcome query in its
+ * place. *H as mig_pipe_read_head says. 0, or 1 (said). */
+static int read_header(struct mig_pipe_head *h)
 {
-	uint8_t *buf = malloc(XL_HEADER_LEN + RECV_CONFIG_MAX + 4);
 	char err[256];
-	uint32_t optlen;
-	if (!buf)
-		return 1;
-	memcpy(buf, first, XL_HEADER_LEN);
-	if (memcmp(buf, XL_MAGIC, XL_MAGIC_LEN) != 0) {
-		fprintf(stderr, "migration target: xl header at byte 0: not an xl migration stream "
-			"(wrong magic)\n");
-		free(buf);
-		return 1;
-	}
-	memcpy(&optlen, buf + 44, 4);
-	if (optlen > RECV_CONFIG_MAX + 4) {
-		fprintf(stderr, "migration target: xl header at byte 44: %u bytes of configuration, "
-			"at most %u taken\n", optlen, RECV_CONFIG_MAX + 4);
-		free(buf);
-		return 1;
-	}
-	if (optlen && read_exact(0, buf + XL_HEADER_LEN, optlen) < 0) {
-		fprintf(stderr, "migration target: reading the configuration: %s\n",
-			errno ? strerror(errno) : "the stream ended");
-		free(buf);
-		return 1;
-	}
-	/* Checked as a save file's is; the same reader, the same messages. */
-	struct mig_in in;
-	uint32_t len;
-	mig_in_mem(&in, buf, XL_HEADER_LEN + optlen);
-	int rc = mig_read_xl_config(&in, RECV_CONFIG_MAX, config, &len, err, sizeof(err));
-	uint32_t oflags;
-	memcpy(&oflags, buf + 40, 4);
-	free(buf);
-	if (rc == 0 && !*config) {
-		snprintf(err, sizeof(err), "the stream carries no configuration");
-		rc = -EPROTO;
-	}
-	/* An xcd sender asks what this host reads; xl's never does. */
-	if (rc == 0 && (le32toh(oflags) & XL_OPTFLAG_XCD_ASKS))
-		rc = mig_pipe_send_reads(1, MIG_CODECS_BUILT, err, sizeof(err));
-	if (rc < 0) {
+	if (mig_pipe_read_head(0, MIG_RECV_CONFIG_MAX, -1, h, err, sizeof(err)) < 0 ||
+	    mig_pipe_answer_head(1, h, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
-	*off = XL_HEADER_LEN + optlen;
 	return 0;
-}
-
-struct receive_req {
-	const char *config;
-	uint64_t off;
-	bool paused;
-};
-
-static int gen_receive(yajl_gen g, void *arg)
-{
-	const struct receive_req *r = arg;
-	if (yajl_gen_map_open(g) || jw_kv_str(g, "config", r->config) ||
-	    jw_kv_int(g, "stream_offset", (long long)r->off) || jw_str(g, "paused") ||
-	    yajl_gen_bool(g, r->paused))
-		return -EINVAL;
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
 int v_migrate_receive(int fd, int argc, char **argv)
 {
-	struct receive_req r = { 0 };
+	struct mig_receive_req r = { 0 };
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-p"))
 			r.paused = true;
@@ -440,23 +404,18 @@ int v_migrate_receive(int fd, int argc, char **argv)
 		fprintf(stderr, "migration target: %s\n", err);
 		return 1;
 	}
-	/* xl's header, or where it goes an xcd sender's outcome query (of
-	 * the same length). */
-	uint8_t first[XL_HEADER_LEN], id[16];
-	if (read_exact(0, first, sizeof(first)) < 0) {
-		fprintf(stderr, "migration target: reading xl's header: %s\n",
-			errno ? strerror(errno) : "the stream ended");
+	/* xl's header, or where it goes an xcd sender's outcome query. */
+	struct mig_pipe_head h;
+	if (read_header(&h))
 		return 1;
-	}
-	if (mig_query_parse(first, id))
-		return answer_query(fd, id);
-	char *config = NULL;
-	if (read_header(first, &config, &r.off))
-		return 1;
+	if (h.query)
+		return answer_query(fd, h.id);
+	char *config = h.config;
 	r.config = config;
+	r.off = h.off;
 	int fds[2] = { 0, 1 };
 	struct jsonrpc_message res;
-	int rc = cli_call_fds_begin(fd, "domain.migrate_receive", gen_receive, &r, fds, 2);
+	int rc = cli_call_fds_begin(fd, "domain.migrate_receive", mig_receive_params, &r, fds, 2);
 	/* xcdd holds the pipe now: ours would keep it open after it. */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {

@@ -1,6 +1,5 @@
 /* cli_rpc: xcd's connection to xcdd: connect, one request and its answer
  * (notifications skipped), the DOM argument as JSON, reading answers. */
-#include "../lib/fdio.h"
 #include "../lib/errmsg.h"
 #include "../lib/jsonrpc.h"
 #include "../lib/jsonw.h"
@@ -91,37 +90,6 @@ int cli_call_notes(int fd, const char *method, jsonrpc_value_fn *params, void *a
 	return cli_call_fds(fd, method, params, arg, NULL, 0, res, note, note_arg);
 }
 
-/* LEN bytes of OUT to FD, the descriptors FDS (N) with the first of them. */
-static int send_with_fds(int fd, const char *out, size_t len, const int *fds, unsigned n)
-{
-	if (!n)
-		return fd_write_all(fd, out, len);
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(8 * sizeof(int))];
-	} cm;
-	if (n > 8) {
-		errno = EINVAL;
-		return -1;
-	}
-	memset(&cm, 0, sizeof(cm));
-	struct iovec iov = { (void *)out, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-			     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
-	ssize_t w;
-	do
-		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		return -1;
-	return fd_write_all(fd, out + w, len - (size_t)w);
-}
-
 int cli_call_fds(int fd, const char *method, jsonrpc_value_fn *params, void *arg,
 		 const int *fds, unsigned nfds, struct jsonrpc_message *res, cli_note_fn *note,
 		 void *note_arg)
@@ -141,7 +109,7 @@ int cli_call_fds_begin(int fd, const char *method, jsonrpc_value_fn *params, voi
 		fprintf(stderr, "xcd: cannot encode the request (invalid UTF-8?)\n");
 		return -1;
 	}
-	int rc = send_with_fds(fd, out, len, fds, nfds);
+	int rc = jsonrpc_send_fds(fd, out, len, fds, nfds);
 	int send_errno = errno;
 	free(out);
 	if (rc == 0)

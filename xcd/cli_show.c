@@ -245,6 +245,8 @@ int v_info(int fd, int argc, char **argv)
 	printf("%-23s: %s\n", "xcd_backend", cli_get_s(h, "backend"));
 	printf("%-23s: %s\n", "xcd_hv_version", cli_get_s(h, "version"));
 	printf("%-23s: %lld\n", "xcd_nr_domains", cli_get_i(h, "nr_domains"));
+	printf("%-23s: %s\n", "xcd_migration_listen",
+	       cli_get_s(h, "migration_listen")[0] ? cli_get_s(h, "migration_listen") : "off");
 	const char *k[] = { "io", NULL };
 	yajl_val io = yajl_tree_get(h, k, yajl_t_object);
 	if (io)

@@ -4,6 +4,7 @@
 #include "../lib/errmsg.h"
 #include "hotplug.h"
 #include "../lib/fdio.h"
+#include "../lib/jsonw.h"
 #include "../lib/log.h"
 #include <errno.h>
 #include <signal.h>
@@ -175,6 +176,30 @@ static int child_work(int fd, void *arg)
 	return 0;
 }
 
+yajl_gen devjob_event_new(const char *name)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
+		yajl_gen_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void devjob_event_send(int fd, yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+	if (yajl_gen_map_close(g) == yajl_gen_status_ok &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+		char *line = strndup((const char *)buf, len);
+		if (line)
+			devjob_report_event(fd, line);
+		free(line);
+	}
+	yajl_gen_free(g);
+}
+
 /* ---- the parent ---- */
 
 /* The child's end (lib/childjob.c reaped it): tells whoever waits. */
@@ -268,7 +293,9 @@ static struct devjob *job_new(devjob_done_fn *done, void *arg, char *err, size_t
 static int job_start(struct childjobs *js, struct devjob *j, struct devjob **out, char *err,
 		     size_t errlen)
 {
-	struct childjob_spec s = { .what = j->what, .comm = "xcdd-devjob", .fn = child_work,
+	struct childjob_spec s = { .what = j->what,
+				   .comm = j->x && j->x->comm ? j->x->comm : "xcdd-devjob",
+				   .fn = child_work,
 				   .fn_arg = j, .line = take_line, .max_out = DEVJOB_MAX_LINE,
 				   .done = job_end, .arg = j,
 				   .keep_fds = j->x ? j->x->fds : NULL, .n_keep = j->x ? j->x->nfds : 0 };

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <yajl/yajl_gen.h>
 
 enum devjob_op { DEVJOB_ADD, DEVJOB_REMOVE };
 
@@ -65,6 +66,7 @@ struct devjob_extra {
 	const int *fds;
 	unsigned nfds;
 	devjob_event_fn *event; /* its event lines, with ARG (NULL: logged) */
+	const char *comm;	/* the child's process name (NULL: xcdd-devjob) */
 };
 /* devjob_run, with X (NULL: nothing more). */
 int devjob_run_with(struct childjobs *js, const char *what, const struct devjob_extra *x,
@@ -74,6 +76,11 @@ int devjob_run_with(struct childjobs *js, const char *what, const struct devjob_
 /* In the child: one event line to the parent (JSON: an object with an
  * "event" member, on one line, without its newline). */
 void devjob_report_event(int fd, const char *json);
+/* In the child: an event's object begun, {"event": NAME, (NULL: no
+ * memory); the caller adds its members, then devjob_event_send closes it,
+ * sends it as one event line to FD and frees it. */
+yajl_gen devjob_event_new(const char *name);
+void devjob_event_send(int fd, yajl_gen g);
 /* J's caller no longer waits on it (a migration's job parked once its
  * stream is done): its events and its end, whenever it comes, tell
  * nobody; devjob_cancel still stops it. */

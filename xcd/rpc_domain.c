@@ -193,7 +193,8 @@ static int gen_host(yajl_gen g, void *arg)
 	    jw_kv_str(g, "backend", h.backend) ||
 	    jw_kv_str(g, "version", h.version) || jw_kv_str(g, "xen_version", ver) ||
 	    jw_kv_int(g, "nr_cpus", h.nr_cpus) || jw_kv_int(g, "total_memory_kb", (long long)h.total_kb) ||
-	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n))
+	    jw_kv_int(g, "free_memory_kb", (long long)h.free_kb) || jw_kv_int(g, "nr_domains", n) ||
+	    jw_kv_str(g, "migration_listen", x->miglisten.fd >= 0 ? x->miglisten.bound : ""))
 		return -EINVAL;
 	/* The I/O picture xcdd keeps: no read of the host here. */
 	if (x->io_info && (jw_str(g, "io") || x->io_info(x, g)))
@@ -202,12 +203,12 @@ static int gen_host(yajl_gen g, void *arg)
 }
 
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 10; NULL: none). */
+ * at most 12; NULL: none). */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 					   const char *const *extra, struct jsonrpc_error *e)
 {
-	const char *names[13] = { "domid", "name" };
-	for (size_t k = 0; extra && extra[k] && k < 10; k++)
+	const char *names[15] = { "domid", "name" };
+	for (size_t k = 0; extra && extra[k] && k < 12; k++)
 		names[2 + k] = extra[k];
 	const char *name = NULL;
 	long long domid = -1;

@@ -56,7 +56,7 @@ int rpc_pending_take(struct rpc_pending *p, char **out, size_t *outlen);
 /* The domain manager's error DE (of a call that returned RC) in E; RC. */
 int rpc_dm_error(const struct dm_error *de, int rc, struct jsonrpc_error *e);
 /* {domid} or {name}: exactly one, beside the members EXTRA (NULL-terminated,
- * at most 10; NULL: none). NULL with E filled when there is no such domain. */
+ * at most 12; NULL: none). NULL with E filled when there is no such domain. */
 struct dm_domain *rpc_param_domain(struct xcdd *x, const struct jsonrpc_message *m,
 				   const char *const *extra, struct jsonrpc_error *e);
 /* params.config (xl.cfg text), .overrides and the member FILE_KEY (the
@@ -70,4 +70,15 @@ rpc_fn rpc_m_save, rpc_m_restore;
 rpc_fn rpc_m_migrate, rpc_m_migrate_receive, rpc_m_migrate_abort, rpc_m_migrate_outcome;
 /* C went away: the migrations it waits for are aborted (before their commit). */
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c);
+/* {name, rounds, pages, ..., downtime_ms, stop} of the struct
+ * dm_migrate_result ARG: a migration's answer. */
+int rpc_gen_migrated(yajl_gen g, void *arg);
+/* rpc_migrate_tcp.c: domain.migrate of D with params.transport, O and SRC
+ * (NULL: none) read from M already; answered once it ends. */
+int rpc_migrate_tcp(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
+		    struct dm_domain *d, const struct dm_migrate_opts *o,
+		    const struct dm_source *src, char **out, size_t *outlen,
+		    struct jsonrpc_error *e);
+/* C went away: its migrations over TCP stopped or aborted. */
+void rpc_migrate_tcp_client_gone(struct xcdd *x, struct client *c);
 #endif

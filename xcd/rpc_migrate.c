@@ -56,7 +56,7 @@ static int take_pipe(struct xcdd *x, struct client *c, const char *method, int f
 }
 
 /* params.downtime_ms, .max_rounds, .on_no_converge, .bandwidth_mbs,
- * .compress, .transport (O->transport points into M). */
+ * .compress, .command (O->command points into M). */
 static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o,
 		      struct jsonrpc_error *e)
 {
@@ -68,7 +68,7 @@ static int param_opts(const struct jsonrpc_message *m, struct dm_migrate_opts *o
 	    jsonrpc_param_int(m, "bandwidth_mbs", false, 1, 1000000, &bw, e) < 0 ||
 	    jsonrpc_param_string(m, "on_no_converge", false, &nc, e) < 0 ||
 	    rpc_param_compress(m, "auto", &o->compress, e) < 0 ||
-	    jsonrpc_param_string(m, "transport", false, &o->transport, e) < 0)
+	    jsonrpc_param_string(m, "command", false, &o->command, e) < 0)
 		return -EINVAL;
 	if (mig_no_converge_parse(nc, &o->policy.on_no_converge) < 0) {
 		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.on_no_converge",
@@ -107,7 +107,7 @@ static int gen_saved(yajl_gen g, const struct dm_migrate_result *r)
 					  : "unknown");
 }
 
-static int gen_migrated(yajl_gen g, void *arg)
+int rpc_gen_migrated(yajl_gen g, void *arg)
 {
 	const struct dm_migrate_result *r = arg;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", r->name) ||
@@ -129,7 +129,7 @@ static void migrated(struct dm *dm, int rc, const struct dm_migrate_result *r,
 {
 	struct mig_wait *w = arg;
 	(void)dm;
-	rpc_pending_dm(w->p, rc, de, gen_migrated, (void *)r);
+	rpc_pending_dm(w->p, rc, de, rpc_gen_migrated, (void *)r);
 	wait_forget(w->x, w);
 }
 
@@ -150,22 +150,60 @@ static struct mig_wait *wait_new(struct xcdd *x, struct client *c,
 	return w;
 }
 
+/* No descriptor with the request: a migration over TCP takes none. */
+static int no_fds(struct xcdd *x, struct client *c, struct jsonrpc_error *e)
+{
+	int got[CLIENT_MAX_FDS];
+	unsigned n = c && x->take_fds ? x->take_fds(c, got, CLIENT_MAX_FDS) : 0;
+	for (unsigned i = 0; i < n; i++)
+		close(got[i]);
+	if (!n)
+		return 0;
+	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.transport",
+			  "params.transport: a migration over TCP takes no descriptors, %u came", n);
+	return -EINVAL;
+}
+
 /* {domid|name, downtime_ms?, max_rounds?, on_no_converge?, bandwidth_mbs?,
- * compress?, config?, config_file?} with the pipe (to the receiver, from it). */
+ * compress?, config?, config_file?, command?} with the pipe (to the
+ * receiver, from it); or, with {transport, peer, streams?, paused?}, over
+ * TCP (rpc_migrate_tcp.c). */
 int rpc_m_migrate(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		  char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	static const char *const extra[] = { "downtime_ms", "max_rounds", "on_no_converge",
 					     "bandwidth_mbs", "config", "config_file", "compress",
-					     "transport", NULL };
-	const char *text;
+					     "command", "transport", "streams", "peer", "paused",
+					     NULL };
+	const char *text, *transport = NULL;
 	struct dm_migrate_opts o;
 	struct dm_source src;
 	int fds[2];
 	struct dm_domain *d = rpc_param_domain(x, m, extra, e);
 	/* xl migrate -C CFG: the configuration the receiver makes it from. */
 	if (!d || param_opts(m, &o, e) < 0 || rpc_param_kept_config(m, &src, &text, e) < 0 ||
-	    take_pipe(x, c, m->method, fds, e) < 0)
+	    jsonrpc_param_string(m, "transport", false, &transport, e) < 0)
+		return -EINVAL;
+	if (transport && o.command) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, "params.command", "params.command: "
+				  "not with params.transport (xcdd reaches the receiver itself)");
+		return -EINVAL;
+	}
+	if (transport)
+		return no_fds(x, c, e) < 0 ? -EINVAL
+					    : rpc_migrate_tcp(x, c, m, d, &o, text ? &src : NULL, out,
+							      outlen, e);
+	static const char *const tcp_only[] = { "streams", "peer", "paused", NULL };
+	for (const char *const *k = tcp_only; *k; k++) {
+		const char *p[] = { *k, NULL };
+		if (m->params && yajl_tree_get(m->params, p, yajl_t_any)) {
+			jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, NULL, "params.%s: only with "
+					  "params.transport (a pipe's receiver is told by its command)",
+					  *k);
+			return -EINVAL;
+		}
+	}
+	if (take_pipe(x, c, m->method, fds, e) < 0)
 		return -EINVAL;
 	struct mig_wait *w = wait_new(x, c, m);
 	if (!w) {
@@ -293,6 +331,7 @@ int rpc_m_migrate_outcome(struct xcdd *x, struct client *c, const struct jsonrpc
 
 void rpc_migrate_client_gone(struct xcdd *x, struct client *c)
 {
+	rpc_migrate_tcp_client_gone(x, c);
 	for (struct mig_wait *w = x->mig_waits, *next; w; w = next) {
 		next = w->next;
 		if (w->p->client != c)

@@ -37,6 +37,9 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+/* Migrations over TCP in flight at once (each a link job), and the gateway. */
+#define MIGJOBS_MAX 32
+
 /* Where installed hotplug scripts are (Makefile.am defines it). */
 #ifndef XCD_HOTPLUG_DIR
 #define XCD_HOTPLUG_DIR "/usr/local/libexec/xcd/hotplug"
@@ -134,7 +137,9 @@ static void usage(FILE *f)
 		   "            [--hotplug-timeout SECONDS] [--device-wait auto|always|never]\n"
 		   "            [--device-timeout SECONDS] [--sysroot DIR] [--io-policy FILE]\n"
 		   "            [--io-refresh SECONDS] [--io-place-wait SECONDS] [--no-io-watch]\n"
-		   "            [--max-migrations N] [--foreground] [--verbose]\n"
+		   "            [--max-migrations N] [--migration-listen [ADDRESS:]PORT]\n"
+		   "            [--credential-dir DIR] [--migration-handshake-timeout SECONDS]\n"
+		   "            [--foreground] [--verbose]\n"
 		   "Serves xcd's JSON-RPC API on DIR/xcd.sock (default /run/xcd) and keeps\n"
 		   "domain records under STATEDIR/domains (default /var/lib/xcd).\n");
 }
@@ -152,7 +157,8 @@ static int mkdir_p1(const char *dir, mode_t mode)
 struct opts {
 	const char *backend, *rundir, *statedir, *hotplug_dir;
 	const char *sysroot, *io_policy; /* the I/O tuners' (xcd tune) */
-	long hotplug_timeout_s, device_timeout_s;
+	const char *migration_listen, *cred_dir; /* migrations over TCP */
+	long hotplug_timeout_s, device_timeout_s, handshake_timeout_s;
 	struct io_watch_opts io; /* the watch of the host's I/O */
 	long max_migrations; /* outgoing migrations at once */
 	enum dev_wait device_wait;
@@ -204,7 +210,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			    .hotplug_timeout_s = HOTPLUG_TIMEOUT_MS / 1000,
 			    .device_timeout_s = DEV_INIT_TIMEOUT_MS / 1000,
 			    .device_wait = DEV_WAIT_AUTO, .sysroot = "/",
-			    .io_policy = "/etc/xcd/io.conf",
+			    .io_policy = "/etc/xcd/io.conf", .cred_dir = MIG_CRED_DIR_DEFAULT,
+			    .handshake_timeout_s = MIG_TCP_TIMEOUT_MS_DEFAULT / 1000,
 			    .io = { .refresh_s = IO_REFRESH_S, .place_wait_s = IO_PLACE_WAIT_S },
 			    .max_migrations = DM_MIGRATIONS_DEFAULT };
 	static const struct option opts[] = {
@@ -221,6 +228,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "io-place-wait", required_argument, NULL, 'L' },
 		{ "no-io-watch", no_argument, NULL, 'N' },
 		{ "max-migrations", required_argument, NULL, 'M' },
+		{ "migration-listen", required_argument, NULL, 'l' },
+		{ "credential-dir", required_argument, NULL, 'C' },
+		{ "migration-handshake-timeout", required_argument, NULL, 'K' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -263,6 +273,13 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 's': o->statedir = optarg; break;
 		case 'R': o->sysroot = optarg; break;
 		case 'P': o->io_policy = optarg; break;
+		case 'l': o->migration_listen = optarg; break;
+		case 'C': o->cred_dir = optarg; break;
+		case 'K':
+			if (seconds_arg("migration-handshake-timeout", optarg,
+					&o->handshake_timeout_s) < 0)
+				return -1;
+			break;
 		case 'E':
 			if (seconds_or_off("io-refresh", optarg, &o->io.refresh_s) < 0)
 				return -1;
@@ -297,9 +314,20 @@ struct paths {
 	char rundir[PATH_MAX], statedir[PATH_MAX], sysroot[PATH_MAX];
 	char tune_dir[PATH_MAX + 8]; /* STATEDIR/tune: the I/O tuners' journals */
 	char io_policy[PATH_MAX + 8], sock[PATH_MAX + 32], hotplug[4300];
+	char cred_dir[PATH_MAX + 8]; /* the host credential's folder */
 	/* The simulated host's socket and xenstored ("" on Xen). */
 	char sim_sock[PATH_MAX + 32], store[PATH_MAX + 32];
 };
+
+/* PATH made absolute (from the working folder) into OUT, whether or not
+ * it exists yet. */
+static void absolute(const char *path, char *out, size_t len)
+{
+	if (path[0] == '/' || !getcwd(out, len > PATH_MAX ? PATH_MAX : len))
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out + strlen(out), len - strlen(out), "/%s", path);
+}
 
 /* O's directories made, and O's paths made absolute into P: 0, or -1
  * (said). A policy file may be absent (the defaults), the root may not. */
@@ -318,11 +346,8 @@ static int make_paths(const struct opts *o, struct paths *p)
 		fprintf(stderr, "xcdd: --sysroot %s: %s\n", o->sysroot, strerror(errno));
 		return -1;
 	}
-	if (o->io_policy[0] == '/' || !getcwd(p->io_policy, PATH_MAX))
-		snprintf(p->io_policy, sizeof(p->io_policy), "%s", o->io_policy);
-	else
-		snprintf(p->io_policy + strlen(p->io_policy),
-			 sizeof(p->io_policy) - strlen(p->io_policy), "/%s", o->io_policy);
+	absolute(o->io_policy, p->io_policy, sizeof(p->io_policy));
+	absolute(o->cred_dir, p->cred_dir, sizeof(p->cred_dir));
 	snprintf(p->sock, sizeof(p->sock), "%s/xcd.sock", p->rundir);
 	snprintf(p->tune_dir, sizeof(p->tune_dir), "%s/tune", p->statedir);
 	return 0;
@@ -443,6 +468,13 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->take_fds = clients_take_fds;
 	x->broadcast = clients_broadcast;
 	loop_set_idle(x->loop, clients_idle, x);
+	/* Migrations over TCP reach the other host through links, jobs of
+	 * their own; a sender in doubt that a dead xcdd left asks through
+	 * one as soon as the domain manager has its loop. */
+	x->cred_dir = p->cred_dir;
+	x->migjobs.loop = x->loop;
+	x->migjobs.max = MIGJOBS_MAX;
+	dm_set_mig_connect(&x->dm, rpc_mig_connect, x);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x->dm, x->loop);
 	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);
@@ -463,12 +495,29 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	xslink_attach(x);
 }
 
+/* Migrations over TCP received, when O asks (else nothing listens): 0, or
+ * -1 (logged). */
+static int listen_migrations(struct xcdd *x, const struct opts *o, const struct paths *p)
+{
+	char err[XCD_ERR_MAX];
+	if (!o->migration_listen)
+		return 0;
+	if (mig_listen_open(&x->miglisten, &x->migjobs, o->migration_listen, p->cred_dir,
+			    x->mig_timeout_ms, p->sock, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything X holds, closed in order (DM_OPENED: the domain manager too;
  * XS: a store not yet X's, or NULL). */
 static void teardown(struct xcdd *x, bool dm_opened, struct xs_handle *xs)
 {
 	io_watch_close(x);
 	tune_writes_close(x);
+	mig_listen_close(&x->miglisten);
+	childjobs_close(&x->migjobs, "xcdd is stopping");
 	childjobs_close(&x->tunejobs, "xcdd is stopping");
 	clients_close_all(x);
 	if (x->listen_fd >= 0)
@@ -503,7 +552,9 @@ int main(int argc, char **argv)
 	int lock_fd;
 	if (make_paths(&o, &p) < 0 || (lock_fd = start_process(&o, &p, &sigs)) < 0)
 		return 1;
-	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .watch_fd = -1, .xs_live_fd = -1 };
+	struct xcdd x = { .listen_fd = -1, .signal_fd = -1, .watch_fd = -1, .xs_live_fd = -1,
+			  .mig_timeout_ms = (unsigned)o.handshake_timeout_s * 1000,
+			  .miglisten = { .fd = -1 } };
 	struct xs_handle *xs = NULL;
 	bool sim_backends = false, dm_opened = false;
 	int status = 1;
@@ -514,11 +565,11 @@ int main(int argc, char **argv)
 			attach(&x, xs, &p, &o, sim_backends);
 			xs = NULL; /* x.xs's now */
 			log_info("listening on %s", p.sock);
-			int rc = loop_run(x.loop);
-			if (rc < 0)
-				log_err("event loop: %s", strerror(-rc));
-			else
+			int rc = 0;
+			if (listen_migrations(&x, &o, &p) == 0 && (rc = loop_run(x.loop)) == 0)
 				status = 0;
+			else if (rc < 0)
+				log_err("event loop: %s", strerror(-rc));
 			unlink(p.sock);
 		}
 	}

@@ -12,6 +12,7 @@
 #include "consoled_sup.h"
 #include "dm/dm.h"
 #include "json_tree.h"
+#include "mig_listen.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,7 @@ struct client;
 struct rpc_pending;
 struct tune_wait;
 struct mig_wait;
+struct tcp_wait;
 struct io_watch;
 struct xcdd;
 /* Sends LINE to client C (clients.c); a client that cannot take it is closed. */
@@ -104,6 +106,14 @@ struct xcdd {
 	/* Migrations whose answers are owed (rpc_migrate.c): their callers
 	 * leaving aborts them. */
 	struct mig_wait *mig_waits;
+	struct tcp_wait *tcp_waits; /* rpc_migrate_tcp.c's, likewise */
+	/* Migrations over TCP: the host credential's folder (--credential-dir),
+	 * the time limit of a connection's handshake, the links of those sent
+	 * and the gateway of those received (their jobs), the listener. */
+	const char *cred_dir;
+	unsigned mig_timeout_ms;
+	struct childjobs migjobs;
+	struct mig_listen miglisten;
 	/* Their writes: the journals' directory (STATEDIR/tune) and each
 	 * area's state (net, storage). */
 	const char *tune_dir;
@@ -132,6 +142,12 @@ int rpc_answer_line(struct xcdd *x, struct client *c, enum peercred_access acces
 		    const char *line, size_t len, char **out, size_t *outlen);
 /* C went away: what it is owed is only logged when it is ready. */
 void rpc_client_gone(struct xcdd *x, struct client *c);
+/* The host's connector of migrations over TCP (rpc_migrate_tcp.c; a
+ * dm_mig_connect_fn, ARG the xcdd): a migration link to P started, its
+ * pipe's near ends given; CTX: the migration's wait (NULL: an outcome
+ * query's, whose link's end is logged alone). */
+int rpc_mig_connect(void *arg, const struct dm_mig_peer *p, void *ctx, int *send, int *recv,
+		    char *err, size_t errlen);
 
 /* Sends a domain.state notification to every client. */
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);

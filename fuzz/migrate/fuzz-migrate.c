@@ -3,7 +3,10 @@
  * over any bytes, as a save file or a migration's pipe delivers them; xcd's
  * compressed page batches (XCD_PAGE_DATA_Z, their zstd and lz4 frames:
  * migrate/compress.c) through the reader and straight through the
- * decompressor, and the receiver's XCD reads answer before READY. The
+ * decompressor, the receiver's XCD reads answer before READY, and what a
+ * receiver (xcd migrate-receive, the TCP gateway) reads after its banner:
+ * xl's header and configuration, or an outcome query (mig_pipe_read_head,
+ * from a pipe holding the bytes). The
  * visitor checks what the reader promises: every pfn within max_pfn, every
  * PAGE_DATA's data readable to its end (ASan sees an overrun), every vCPU
  * id below max_vcpus. Nothing may crash, leak or read or write out of
@@ -14,6 +17,7 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_PFN 4095
 #define MAX_VCPUS 4
@@ -122,6 +126,32 @@ static void outcome_messages(const uint8_t *data, size_t size)
 	}
 }
 
+/* What a receiver reads after its banner, from a pipe holding the bytes
+ * (at most a pipe's worth): a query (its id where the query says), or a
+ * header and a configuration no longer than asked, read to no byte past
+ * them; else refused. */
+static void head(const uint8_t *data, size_t size)
+{
+	int p[2];
+	char err[XCD_ERR_MAX];
+	struct mig_pipe_head h;
+	if (size > 60000 || pipe(p) < 0)
+		return;
+	if (write(p[1], data, size) != (ssize_t)size)
+		abort();
+	close(p[1]);
+	int rc = mig_pipe_read_head(p[0], 4096, -1, &h, err, sizeof(err));
+	close(p[0]);
+	if (rc == 0 && h.query && (h.off != MIG_QUERY_LEN || h.config ||
+				   memcmp(h.id, data + MIG_QUERY_LEN - 16, 16) != 0))
+		abort();
+	if (rc == 0 && !h.query && (!h.config || h.off > size || strlen(h.config) > 4096))
+		abort();
+	if (rc < 0 && (h.config || strnlen(err, sizeof(err)) == sizeof(err)))
+		abort();
+	free(h.config);
+}
+
 /* The direct mode's destination: a guest of MAX_PFN + 1 pages; every run
  * asked for must lie within it. */
 static uint8_t *direct_dst(void *ctx, uint64_t pfn, uint32_t npages, char *err, size_t errlen)
@@ -156,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pipe_messages(data, size);
 	frames(data, size);
 	outcome_messages(data, size);
+	head(data, size);
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be
 	 * asked first; then as a simulated guest's restore. */

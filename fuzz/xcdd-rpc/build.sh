@@ -13,11 +13,11 @@ out=${1:-fuzz/xcdd-rpc}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 . "$src/fuzz/clang.sh"
-cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl xenstore libnl-route-3.0)"
+cflags="$fuzz_cflags -fsanitize=fuzzer -pthread $(pkg-config --cflags yajl xenstore libnl-route-3.0 gnutls)"
 echo "  CLANGLD  $out/fuzz-xcdd-rpc"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
-	"$src/xcd/rpc_domain.c" "$src/xcd/rpc_save.c" "$src/xcd/rpc_migrate.c" "$src"/xcd/dm/*.c "$src"/migrate/*.c "$src/xcd/rpc_json.c" "$src/xcd/xlfmt.c" \
+	"$src/xcd/rpc_domain.c" "$src/xcd/rpc_save.c" "$src/xcd/rpc_migrate.c" "$src/xcd/rpc_migrate_tcp.c" "$src/xcd/mig_link.c" "$src"/xcd/dm/*.c "$src"/migrate/*.c "$src/xcd/rpc_json.c" "$src/xcd/xlfmt.c" \
 	"$src/xcd/journal.c" "$src/lib/cfgfile.c" "$src/lib/uuid.c" "$src/lib/fdio.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
 	"$src/xcd/domcfg.c" "$src/xcd/domcfg_json.c" "$src/xcd/cpulist.c" "$src/xcd/json_fields.c" "$src/hv/hv.c" \
 	"$src/xcd/actions.c" "$src/xcd/devid.c" "$src/xcd/xs_txn.c" "$src/xcd/xs_domain.c" \
@@ -28,4 +28,4 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/xcd/rpc_tune_apply.c" "$src/xcd/tune_apply.c" \
 	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" \
 	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/strv.c" \
-	$(pkg-config --libs yajl xenstore libnl-route-3.0) -o "$out/fuzz-xcdd-rpc"
+	$(pkg-config --libs yajl xenstore libnl-route-3.0 gnutls) -o "$out/fuzz-xcdd-rpc"

@@ -9,6 +9,8 @@
 #include "../../hv/hv.h"
 #include "../../lib/errmsg.h"
 #include "../../lib/strmap.h"
+#include "../../migrate/cred.h"
+#include "../../migrate/netaddr.h"
 #include "../../migrate/precopy.h"
 #include "../actions.h"
 #include "../devices.h"
@@ -70,6 +72,25 @@ enum dm_pending_kind {
 /* The longest transport command a migration's record keeps (its NUL in). */
 #define DM_RUNE_MAX 1024
 
+/* A migration over TCP (xcd migrate --transport): the receiving xcdd at
+ * ADDR ("tcp://HOST:PORT"), whose host credential must be NAME's. */
+struct dm_mig_peer {
+	char addr[MIG_ADDR_MAX + 8];
+	char name[MIG_CRED_NAME_MAX + 1];
+	unsigned streams; /* data connections, 1 to MIG_MUX_MAX_STREAMS */
+	bool paused;	  /* the receiver leaves the guest paused */
+};
+/*
+ * Opens the pipe to a migration's receiver over TCP (xcdd's migration
+ * link): *SEND (to it) and *RECV (from it), the daemon's ends, at once; the
+ * connection is made meanwhile, and its failure ends the pipe (the job
+ * waiting for the receiver's banner sees it end). CTX: the migration's
+ * dm_migrate_opts.connect_ctx, or NULL for the outcome query of a sender in
+ * doubt (mig_resolve.c). 0, or a negative errno with ERR.
+ */
+typedef int dm_mig_connect_fn(void *arg, const struct dm_mig_peer *p, void *ctx, int *send,
+			      int *recv, char *err, size_t errlen);
+
 struct dm_pending_op {
 	enum dm_pending_kind kind;
 	char step[32];	    /* the last step begun, for the log */
@@ -93,11 +114,13 @@ struct dm_pending_op {
 	/* migrate, migrate-in: the migration's id (xcd's, in the stream's
 	 * configuration; HAS_MIG_ID false: a stream from xl, which has none).
 	 * migrate: the transport command that reaches the receiver again, for
-	 * the outcome query ("" : none given), and when the go was decided
-	 * (COMMITTED_AT, seconds since the epoch). */
+	 * the outcome query ("" : none given), or over TCP the receiver's
+	 * address and host (TCP_ADDR, TCP_PEER; "": not over TCP), and when the
+	 * go was decided (COMMITTED_AT, seconds since the epoch). */
 	bool has_mig_id;
 	uint8_t mig_id[16];
 	char rune[DM_RUNE_MAX];
+	char tcp_addr[MIG_ADDR_MAX + 8], tcp_peer[MIG_CRED_NAME_MAX + 1];
 	long long committed_at;
 };
 
@@ -226,6 +249,8 @@ struct dm {
 	unsigned mig_max, mig_running;
 	struct dm_mig *mig_queue;
 	struct loop_timer *mig_kick; /* starts the next one from the loop */
+	dm_mig_connect_fn *mig_connect; /* migrations over TCP; NULL: refused */
+	void *mig_connect_arg;
 };
 
 /*
@@ -446,8 +471,16 @@ struct dm_migrate_opts {
 	 * ask it the outcome should the pipe break after the go; NULL: none,
 	 * the copy is then left to a person in that case. At most
 	 * DM_RUNE_MAX - 1 bytes. */
-	const char *transport;
+	const char *command;
+	/* Over TCP (PEER.addr not ""): no descriptors are given; the pipe to
+	 * the receiver is opened as the migration starts (out of the queue),
+	 * through the host's connector (dm_set_mig_connect) with CONNECT_CTX,
+	 * and opened again the same way to ask the outcome after the go. */
+	struct dm_mig_peer peer;
+	void *connect_ctx;
 };
+/* The host's connector for migrations over TCP (none: they are refused). */
+void dm_set_mig_connect(struct dm *m, dm_mig_connect_fn *fn, void *arg);
 /* The end of a dm_migrate: RC 0 (the guest runs on the destination and is
  * gone here) or a negative errno with E; R (either way) what was done. */
 typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_result *r,
@@ -455,7 +488,8 @@ typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_re
 /*
  * Live-migrates D over xl's migration pipe protocol (migrate/pipe.h): SEND
  * (written to) and RECV (read from) are the pipe to the receiver, which
- * this call takes (closed when it ends, whatever happens). While the host
+ * this call takes (closed when it ends, whatever happens); over TCP (O's
+ * peer), both -1: the pipe is opened as it starts. While the host
  * runs its most migrations at once (dm_set_max_migrations) it waits in a
  * queue, untouched ("queued" notifications; an abort takes it out). A job
  * reads the receiver's banner and writes the stream (pre-copy, O's policy;
@@ -467,13 +501,15 @@ typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_re
  * commit leaves D running here as it was (renamed back), and the receiver,
  * seeing the pipe close, destroys its copy. After the go, a pipe that
  * breaks before the receiver's word leaves D paused while the receiver is
- * asked (O's transport run again; migrate/outcome.h): D destroyed if it
- * runs the guest, resumed if it does not, left to a person if it cannot be
- * asked (no transport, xl at the other end, DM_DOUBT_MAX_S passed).
- * Journaled at each step (xcdd(8)); only simulated guests yet. DONE is told
- * at the end; a negative errno with E when it cannot start (DONE not
- * called; the descriptors closed): DM_ERR_INVALID (field
- * "params.transport") for a transport of DM_RUNE_MAX bytes or more.
+ * asked (O's command run again, or over TCP the receiver reached again;
+ * migrate/outcome.h): D destroyed if it runs the guest, resumed if it does
+ * not, left to a person if it cannot be asked (no command, xl at the other
+ * end, DM_DOUBT_MAX_S passed). Journaled at each step (xcdd(8)); only
+ * simulated guests yet. DONE is told at the end; a negative errno with E
+ * when it cannot start (DONE not called; the descriptors closed):
+ * DM_ERR_INVALID (field "params.command") for a command of DM_RUNE_MAX
+ * bytes or more; DM_ERR_FAILED over TCP without a connector, or when it
+ * cannot open the pipe (started at once: a queued one is told at its end).
  */
 int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	       const struct dm_source *src, const struct dm_migrate_opts *o,

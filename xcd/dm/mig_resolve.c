@@ -43,7 +43,7 @@
 /* ---- the job: in its child ---- */
 
 struct resolve_work {
-	char rune[DM_RUNE_MAX];
+	char rune[DM_RUNE_MAX]; /* "": over TCP, the pipe is the job's descriptors */
 	uint8_t id[16];
 };
 
@@ -116,13 +116,13 @@ out:
  * "silent": the receiver said something else, or "unreachable") and WHY. */
 static void report(int fd, const char *answer, const char *why)
 {
-	yajl_gen g = dm_job_event("outcome");
+	yajl_gen g = devjob_event_new("outcome");
 	if (g && (jw_kv_str(g, "answer", answer) || jw_kv_str(g, "why", why))) {
 		yajl_gen_free(g);
 		return;
 	}
 	if (g)
-		dm_job_send_event(fd, g);
+		devjob_event_send(fd, g);
 }
 
 static int resolve_work(int fd, void *arg, char *err, size_t errlen)
@@ -133,8 +133,8 @@ static int resolve_work(int fd, void *arg, char *err, size_t errlen)
 	sa.sa_handler = job_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int to, from;
-	pid_t pid = transport(w->rune, &to, &from);
+	int to = DM_JOB_FD_A, from = DM_JOB_FD_A + 1;
+	pid_t pid = w->rune[0] ? transport(w->rune, &to, &from) : 0;
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot run the transport: %s", strerror(errno));
 		return -errno;
@@ -158,7 +158,8 @@ static int resolve_work(int fd, void *arg, char *err, size_t errlen)
 	}
 	close(to);
 	close(from);
-	transport_end(pid);
+	if (pid > 0)
+		transport_end(pid);
 	report(fd, answer, why);
 	return 0;
 }
@@ -213,8 +214,8 @@ static void resolve_event(const char *line, void *arg)
 	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
 	if (!t)
 		return;
-	snprintf(op->mig->answer, sizeof(op->mig->answer), "%s", dm_json_str(t, "answer"));
-	snprintf(op->mig->answer_why, sizeof(op->mig->answer_why), "%s", dm_json_str(t, "why"));
+	snprintf(op->mig->answer, sizeof(op->mig->answer), "%s", jt_str(t, "answer"));
+	snprintf(op->mig->answer_why, sizeof(op->mig->answer_why), "%s", jt_str(t, "why"));
 	yajl_tree_free(t);
 }
 
@@ -249,20 +250,48 @@ static void resolve_done(int rc, bool reported, const char *err, void *arg)
 	try_later(op, why[0] ? why : answer);
 }
 
-/* One try: the job that runs the transport and asks. */
+/* Over TCP, the pipe to the receiver for one try, opened by the host's
+ * migration link (one data connection): 0 with FDS, or a negative errno
+ * with ERR. */
+static int open_peer(struct dm_op *op, int fds[2], char *err, size_t errlen)
+{
+	const struct dm_pending_op *p = &op->d->pending;
+	struct dm_mig_peer peer = { .streams = 1 };
+	struct dm *m = op->m;
+	if (!m->mig_connect) {
+		snprintf(err, errlen, "this xcdd has no migration link to reach %s", p->tcp_peer);
+		return -EOPNOTSUPP;
+	}
+	snprintf(peer.addr, sizeof(peer.addr), "%s", p->tcp_addr);
+	snprintf(peer.name, sizeof(peer.name), "%s", p->tcp_peer);
+	return m->mig_connect(m->mig_connect_arg, &peer, NULL, &fds[0], &fds[1], err, errlen);
+}
+
+/* One try: the job that runs the transport (or speaks over the link's
+ * pipe) and asks. */
 static void try_now(struct dm_op *op)
 {
 	struct dm_mig *mig = op->mig;
 	struct dm_domain *d = op->d;
 	struct resolve_work w;
+	int fds[2] = { -1, -1 };
 	char what[64], err[XCD_ERR_MAX];
 	snprintf(w.rune, sizeof(w.rune), "%s", d->pending.rune);
 	memcpy(w.id, mig->id, 16);
 	mig->tries++;
-	struct devjob_extra x = { NULL, 0, resolve_event };
+	if (!w.rune[0] && open_peer(op, fds, err, sizeof(err)) < 0) {
+		try_later(op, err);
+		return;
+	}
+	struct devjob_extra x = { fds[0] >= 0 ? fds : NULL, fds[0] >= 0 ? 2 : 0, resolve_event,
+				  NULL };
 	snprintf(what, sizeof(what), "asking the outcome of migrating domain %u", d->domid);
-	if (devjob_run_with(&op->m->jobs, what, &x, resolve_work, &w, NULL, resolve_done, op,
-			    &op->job, err, sizeof(err)) < 0)
+	int rc = devjob_run_with(&op->m->jobs, what, &x, resolve_work, &w, NULL, resolve_done, op,
+				 &op->job, err, sizeof(err));
+	for (int i = 0; i < 2; i++) /* the job's now */
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (rc < 0)
 		try_later(op, err);
 }
 
@@ -276,9 +305,10 @@ void dm_mig_doubt(struct dm_op *op, const char *why)
 	dm_mig_slot_release(mig);
 	mig->committing = true;
 	snprintf(mig->doubt, sizeof(mig->doubt), "the pipe broke after the go (%s)", why);
-	if (!d->pending.has_mig_id || !d->pending.rune[0] || !op->m->jobs.loop) {
-		dm_mig_unknown(op, d->pending.rune[0] ? why : "no transport command was given "
-			       "to ask the receiver again");
+	if (!dm_mig_askable(&d->pending) || !op->m->jobs.loop) {
+		dm_mig_unknown(op, d->pending.rune[0] || d->pending.tcp_addr[0]
+					   ? why : "no transport command was given to ask the "
+						   "receiver again");
 		return;
 	}
 	memcpy(mig->id, d->pending.mig_id, 16);

@@ -4,7 +4,7 @@
 #define XCD_DM_MIG_STATE_H
 #include "dm_internal.h"
 #include "handover.h"
-#include <yajl/yajl_tree.h>
+#include "../json_tree.h"
 
 struct dm_mig {
 	struct dm *m;
@@ -34,7 +34,7 @@ struct dm_mig {
 	bool asked; /* the stream asks the receiver what it reads */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
 	struct dm_source *src; /* NULL: the domain's own */
-	struct dm_migrate_opts opts; /* opts.transport points into RUNE */
+	struct dm_migrate_opts opts; /* opts.command points into RUNE */
 	char rune[DM_RUNE_MAX];
 	bool queued;	    /* in m->mig_queue, not started */
 	bool running;	    /* counted in m->mig_running */
@@ -91,6 +91,13 @@ void dm_mig_doubt(struct dm_op *op, const char *why);
 /* The receiver is asked at most this long after the commit; it keeps its
  * decisions longer (DM_LEDGER_KEEP_S), so an answer is never stale. */
 #define DM_DOUBT_MAX_S 3600
+/* Whether a sender in doubt with record P can ask the receiver: it has
+ * the migration's id and the way to it (a command, or over TCP its
+ * address and host). */
+static inline bool dm_mig_askable(const struct dm_pending_op *p)
+{
+	return p->has_mig_id && (p->rune[0] || (p->tcp_addr[0] && p->tcp_peer[0]));
+}
 /* A dead xcdd's sender in doubt (settled at start, step "committing"): its
  * op, to be asked once the loop runs (dm_mig_resolve_left). 0 or -ENOMEM. */
 int dm_mig_resolve_later(struct dm *m, struct dm_domain *d);
@@ -119,25 +126,4 @@ int dm_ledger_committed(struct dm *m, const uint8_t id[16]);
 /* The commit of ID undone (its start failed, its copy is destroyed): 0,
  * or a negative errno with ERR (the record stays). */
 int dm_ledger_forget(struct dm *m, const uint8_t id[16], char *err, size_t errlen);
-
-/* An event's members (migrate_job.h), "" or 0 when absent. */
-static inline const char *dm_json_str(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_string);
-	return v ? YAJL_GET_STRING(v) : "";
-}
-static inline uint64_t dm_json_u64(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_number);
-	return v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 ? (uint64_t)YAJL_GET_INTEGER(v)
-								  : 0;
-}
-static inline double dm_json_double(yajl_val t, const char *k)
-{
-	const char *p[] = { k, NULL };
-	yajl_val v = yajl_tree_get(t, p, yajl_t_number);
-	return v ? YAJL_GET_DOUBLE(v) : 0;
-}
 #endif

@@ -368,38 +368,38 @@ static void send_event(const char *line, void *arg)
 	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
 	if (!t)
 		return;
-	const char *ev = dm_json_str(t, "event");
+	const char *ev = jt_str(t, "event");
 	if (!strcmp(ev, "progress") && op->m->migration && op->d) {
 		struct dm_migration_info i = { .phase = "sending" };
-		i.p.round = (uint32_t)dm_json_u64(t, "round");
-		i.p.final = (int)dm_json_u64(t, "final");
-		i.p.round_done = dm_json_u64(t, "done");
-		i.p.round_pages = dm_json_u64(t, "pages");
-		i.p.left = dm_json_u64(t, "left");
-		i.p.rate = dm_json_double(t, "rate");
-		i.p.predicted_ms = dm_json_double(t, "predicted_ms");
-		i.p.bytes = dm_json_u64(t, "bytes");
-		i.p.throttle = (uint32_t)dm_json_u64(t, "throttle");
+		i.p.round = (uint32_t)jt_u64(t, "round");
+		i.p.final = (int)jt_u64(t, "final");
+		i.p.round_done = jt_u64(t, "done");
+		i.p.round_pages = jt_u64(t, "pages");
+		i.p.left = jt_u64(t, "left");
+		i.p.rate = jt_double(t, "rate");
+		i.p.predicted_ms = jt_double(t, "predicted_ms");
+		i.p.bytes = jt_u64(t, "bytes");
+		i.p.throttle = (uint32_t)jt_u64(t, "throttle");
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "stopped")) {
-		mig->stopped_ns = dm_json_u64(t, "ns");
+		mig->stopped_ns = jt_u64(t, "ns");
 	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
 		struct dm_migrate_result *r = &mig->res;
-		r->rounds = (uint32_t)dm_json_u64(t, "rounds");
-		r->pages = dm_json_u64(t, "pages");
-		r->zero_pages = dm_json_u64(t, "zero_pages");
-		r->final_pages = dm_json_u64(t, "final_pages");
-		r->bytes = dm_json_u64(t, "bytes");
-		r->throttle = (uint32_t)dm_json_u64(t, "throttle");
-		r->forced = (int)dm_json_u64(t, "forced");
-		r->stop_predicted_ms = dm_json_double(t, "stop_predicted_ms");
+		r->rounds = (uint32_t)jt_u64(t, "rounds");
+		r->pages = jt_u64(t, "pages");
+		r->zero_pages = jt_u64(t, "zero_pages");
+		r->final_pages = jt_u64(t, "final_pages");
+		r->bytes = jt_u64(t, "bytes");
+		r->throttle = (uint32_t)jt_u64(t, "throttle");
+		r->forced = (int)jt_u64(t, "forced");
+		r->stop_predicted_ms = jt_double(t, "stop_predicted_ms");
 		r->zero_saved = r->zero_pages * 4096;
-		r->z_pages = dm_json_u64(t, "z_pages");
-		r->z_saved = dm_json_u64(t, "z_saved");
-		r->codecs_used = (uint32_t)dm_json_u64(t, "codecs_used");
-		r->peer_answered = (int)dm_json_u64(t, "peer_answered");
-		r->peer_codecs = (uint32_t)dm_json_u64(t, "peer_codecs");
-		snprintf(r->why, sizeof(r->why), "%s", dm_json_str(t, "why"));
+		r->z_pages = jt_u64(t, "z_pages");
+		r->z_saved = jt_u64(t, "z_saved");
+		r->codecs_used = (uint32_t)jt_u64(t, "codecs_used");
+		r->peer_answered = (int)jt_u64(t, "peer_answered");
+		r->peer_codecs = (uint32_t)jt_u64(t, "peer_codecs");
+		snprintf(r->why, sizeof(r->why), "%s", jt_str(t, "why"));
 		if (!strcmp(ev, "whole") && op->job) {
 			/* The handover needs nothing more of the job: it waits,
 			 * parked, to be let go (killed: its DONE never comes) once
@@ -432,11 +432,16 @@ static int migrate_checks(struct dm *m, struct dm_domain *d, const struct dm_mig
 		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating needs xcdd's loop running");
 		return -EAGAIN;
 	}
-	if (o->transport && strlen(o->transport) >= DM_RUNE_MAX) {
-		dm_error_set(e, DM_ERR_INVALID, "params.transport", "params.transport: %zu bytes, "
+	if (o->command && strlen(o->command) >= DM_RUNE_MAX) {
+		dm_error_set(e, DM_ERR_INVALID, "params.command", "params.command: %zu bytes, "
 			     "at most %d kept (the command that reaches the receiver again)",
-			     strlen(o->transport), DM_RUNE_MAX - 1);
+			     strlen(o->command), DM_RUNE_MAX - 1);
 		return -EINVAL;
+	}
+	if (o->peer.addr[0] && !m->mig_connect) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating over TCP needs xcdd's migration "
+			     "link");
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -461,7 +466,7 @@ static int start_job(struct dm_op *op, struct dm_error *e)
 	}
 	w.config = config;
 	int fds[2] = { mig->out_fd, mig->in_fd };
-	struct devjob_extra x = { fds, 2, send_event };
+	struct devjob_extra x = { fds, 2, send_event, NULL };
 	char what[64], err[512];
 	snprintf(what, sizeof(what), "migrating domain %u", d->domid);
 	int rc = devjob_run_with(&m->jobs, what, &x, dm_send_work, &w, NULL, send_done, op,
@@ -470,6 +475,29 @@ static int start_job(struct dm_op *op, struct dm_error *e)
 	if (rc < 0)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, err);
 	return rc;
+}
+
+/* Over TCP, the pipe to the receiver opened now that OP starts (the link
+ * connects meanwhile: the job waits for the receiver's banner). 0 or E. */
+static int open_peer(struct dm_op *op, struct dm_error *e)
+{
+	struct dm *m = op->m;
+	struct dm_mig *mig = op->mig;
+	char err[XCD_ERR_MAX];
+	if (!mig->opts.peer.addr[0] || mig->out_fd >= 0)
+		return 0;
+	int rc = m->mig_connect(m->mig_connect_arg, &mig->opts.peer, mig->opts.connect_ctx,
+				&mig->out_fd, &mig->in_fd, err, sizeof(err));
+	if (rc < 0)
+		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating %s to %s: %s; it runs here as "
+			     "before", op->d->name, mig->opts.peer.name, err);
+	return rc;
+}
+
+void dm_set_mig_connect(struct dm *m, dm_mig_connect_fn *fn, void *arg)
+{
+	m->mig_connect = fn;
+	m->mig_connect_arg = arg;
 }
 
 int dm_mig_begin(struct dm_op *op, struct dm_error *e)
@@ -481,6 +509,8 @@ int dm_mig_begin(struct dm_op *op, struct dm_error *e)
 	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
 	if (rc < 0)
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
+	if ((rc = open_peer(op, e)) < 0)
+		return rc;
 	/* Journaled before anything changes: a dead xcdd's successor knows to
 	 * take the name back and to unpause it, or whom to ask after the go. */
 	memset(&d->pending, 0, sizeof(d->pending));
@@ -490,6 +520,8 @@ int dm_mig_begin(struct dm_op *op, struct dm_error *e)
 	d->pending.has_mig_id = true;
 	memcpy(d->pending.mig_id, mig->id, 16);
 	snprintf(d->pending.rune, sizeof(d->pending.rune), "%s", mig->rune);
+	snprintf(d->pending.tcp_addr, sizeof(d->pending.tcp_addr), "%s", mig->opts.peer.addr);
+	snprintf(d->pending.tcp_peer, sizeof(d->pending.tcp_peer), "%s", mig->opts.peer.name);
 	dm_pending_set(m, d, DM_PENDING_MIGRATE, "sending");
 	dm_crash_point(m, "migrate:journaled");
 	if ((rc = start_job(op, e)) < 0) {
@@ -528,8 +560,8 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 	mig->asked = o->compress != MIG_COMPRESS_OFF;
 	if ((rc = migrate_checks(m, d, o, e)) < 0)
 		goto fail;
-	snprintf(mig->rune, sizeof(mig->rune), "%s", o->transport ? o->transport : "");
-	mig->opts.transport = mig->rune;
+	snprintf(mig->rune, sizeof(mig->rune), "%s", o->command ? o->command : "");
+	mig->opts.command = mig->rune;
 	dm_new_uuid(mig->id);
 	rc = -ENOMEM;
 	if ((src && !(mig->src = dm_source_dup(src))) || !(op = dm_op_new(m, d, OP_MIGRATE, NULL, NULL))) {
@@ -588,8 +620,7 @@ void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present)
 		return;
 	}
 	if (!strcmp(d->pending.step, "committing")) {
-		if (d->pending.has_mig_id && d->pending.rune[0] &&
-		    dm_mig_resolve_later(m, d) == 0) {
+		if (dm_mig_askable(&d->pending) && dm_mig_resolve_later(m, d) == 0) {
 			log_warn("domain %s (domid %u): its migration %s had committed (the go may "
 				 "have gone) when xcdd stopped: kept paused until the receiver, "
 				 "asked, says whether it runs the guest", d->name, d->domid,
@@ -601,7 +632,8 @@ void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present)
 			"and the receiver cannot be asked (%s): the other host may run the guest. "
 			"This copy is left paused as %s; if the other host does not run it, rename "
 			"it %s and unpause it", d->name, d->domid,
-			d->pending.rune[0] ? "out of memory" : "no transport command was kept",
+			d->pending.rune[0] || d->pending.tcp_addr[0] ? "out of memory"
+								    : "no transport command was kept",
 			d->name, d->pending.mig_name);
 		undo_job(m, d);
 		memset(&d->pending, 0, sizeof(d->pending));

@@ -50,7 +50,7 @@ int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
 	struct dm_mig *mig = op->mig;
 	struct dm_recv_work w = { m->job_backend, m->job_sim_sock, op->d->domid,
 				  mig->stream_off };
-	struct devjob_extra x = { &mig->in_fd, 1, recv_event };
+	struct devjob_extra x = { &mig->in_fd, 1, recv_event, NULL };
 	char what[64], err[512];
 	snprintf(what, sizeof(what), "receiving domain %u", op->d->domid);
 	int rc = devjob_run_with(&m->jobs, what, &x, dm_recv_work, &w, recv_progress,

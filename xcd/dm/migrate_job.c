@@ -26,30 +26,6 @@ struct send_ctx {
 	struct timespec last;
 };
 
-void dm_job_send_event(int fd, yajl_gen g)
-{
-	const unsigned char *buf;
-	size_t len;
-	if (yajl_gen_map_close(g) == yajl_gen_status_ok &&
-	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-		char *line = strndup((const char *)buf, len);
-		if (line)
-			devjob_report_event(fd, line);
-		free(line);
-	}
-	yajl_gen_free(g);
-}
-
-yajl_gen dm_job_event(const char *name)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (g && (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "event", name))) {
-		yajl_gen_free(g);
-		return NULL;
-	}
-	return g;
-}
-
 static int kv_double(yajl_gen g, const char *k, double v)
 {
 	return jw_str(g, k) || yajl_gen_double(g, v) != yajl_gen_status_ok;
@@ -66,7 +42,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 	if (i->round_done < i->round_pages && ms < REPORT_EVERY_MS)
 		return;
 	c->last = now;
-	yajl_gen g = dm_job_event("progress");
+	yajl_gen g = devjob_event_new("progress");
 	if (!g)
 		return;
 	if (jw_kv_int(g, "round", i->round) || jw_kv_int(g, "final", i->final) ||
@@ -78,7 +54,7 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 		yajl_gen_free(g);
 		return;
 	}
-	dm_job_send_event(c->fd, g);
+	devjob_event_send(c->fd, g);
 }
 
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
@@ -97,9 +73,9 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	}
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	yajl_gen g = dm_job_event("stopped");
+	yajl_gen g = devjob_event_new("stopped");
 	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
-		dm_job_send_event(c->fd, g);
+		devjob_event_send(c->fd, g);
 	else if (g)
 		yajl_gen_free(g);
 	return 0;
@@ -124,7 +100,7 @@ static int kv_saved(yajl_gen g, const struct mig_precopy_stats *st)
 
 static void report_stats(int fd, const char *name, const struct mig_precopy_stats *st)
 {
-	yajl_gen g = dm_job_event(name);
+	yajl_gen g = devjob_event_new(name);
 	if (!g)
 		return;
 	if (kv_saved(g, st) || jw_kv_int(g, "rounds", st->rounds) ||
@@ -137,7 +113,7 @@ static void report_stats(int fd, const char *name, const struct mig_precopy_stat
 		yajl_gen_free(g);
 		return;
 	}
-	dm_job_send_event(fd, g);
+	devjob_event_send(fd, g);
 }
 
 /* Told the daemon the stream is whole: the job waits to be let go (SIGTERM,

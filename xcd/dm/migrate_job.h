@@ -43,10 +43,4 @@ struct dm_recv_work {
 	uint64_t stream_off;
 };
 int dm_recv_work(int fd, void *arg, char *err, size_t errlen);
-
-/* In a job's child: an event line begun ({"event": NAME, ...}: add members,
- * then send it), NULL when out of memory; and sent to the daemon on FD
- * (the object closed; G freed either way). */
-yajl_gen dm_job_event(const char *name);
-void dm_job_send_event(int fd, yajl_gen g);
 #endif

@@ -148,7 +148,8 @@ static const char *const pending_names[] = {
 
 /* "op": {"kind", "step", "paused", "restart", "new_uuid", "kept_uuid",
  * "file", "keep", "leave_paused", "was_paused", "mig_name", "mig_id",
- * "transport", "committed_at"}, or nothing.
+ * "transport" (the command), "tcp" and "peer" (over TCP), "committed_at"},
+ * or nothing.
  * ("new_uuid" is what xcdd wrote before and writes again; from the move to
  * xcd/dm/ until now it was written "dm_new_uuid": both are read.) */
 static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
@@ -178,6 +179,8 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 		return -EINVAL;
 	if (o->kind == DM_PENDING_MIGRATE &&
 	    ((o->rune[0] && jw_kv_str(g, "transport", o->rune)) ||
+	     (o->tcp_addr[0] && (jw_kv_str(g, "tcp", o->tcp_addr) ||
+				 jw_kv_str(g, "peer", o->tcp_peer))) ||
 	     (o->committed_at && jw_kv_int(g, "committed_at", o->committed_at))))
 		return -EINVAL;
 	if ((o->kind == DM_PENDING_CREATE || o->kind == DM_PENDING_RESTORE ||
@@ -194,18 +197,29 @@ static int gen_pending(yajl_gen g, const struct dm_pending_op *o)
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 
-/* A migration's id, transport command and commit time into O (each as
- * it is there: an id that does not parse is none, a command too long to
- * keep is none: the outcome cannot then be asked, and a person decides). */
-static void load_migration(struct dm_pending_op *o, yajl_val v, const char **p_id,
-			   const char **p_rune, const char **p_at)
+/* V's string member K into BUF (LEN bytes) when it fits whole, else "". */
+static void load_str(yajl_val v, const char *k, char *buf, size_t len)
 {
+	const char *p[] = { k, NULL };
+	yajl_val s = yajl_tree_get(v, p, yajl_t_string);
+	buf[0] = '\0';
+	if (s && strlen(s->u.string) < len)
+		snprintf(buf, len, "%s", s->u.string);
+}
+
+/* A migration's id, the way to its receiver (its transport command, or
+ * over TCP its address and host) and commit time into O (each as it is
+ * there: an id that does not parse is none, a command or address too long
+ * to keep is none: the outcome cannot then be asked, and a person decides). */
+static void load_migration(struct dm_pending_op *o, yajl_val v)
+{
+	const char *p_id[] = { "mig_id", NULL }, *p_at[] = { "committed_at", NULL };
 	yajl_val id = yajl_tree_get(v, p_id, yajl_t_string);
-	yajl_val rune = yajl_tree_get(v, p_rune, yajl_t_string);
 	yajl_val at = yajl_tree_get(v, p_at, yajl_t_number);
 	o->has_mig_id = id && uuid_parse(id->u.string, o->mig_id) == 0;
-	if (rune && strlen(rune->u.string) < sizeof(o->rune))
-		snprintf(o->rune, sizeof(o->rune), "%s", rune->u.string);
+	load_str(v, "transport", o->rune, sizeof(o->rune));
+	load_str(v, "tcp", o->tcp_addr, sizeof(o->tcp_addr));
+	load_str(v, "peer", o->tcp_peer, sizeof(o->tcp_peer));
 	if (at && YAJL_IS_INTEGER(at))
 		o->committed_at = YAJL_GET_INTEGER(at);
 }
@@ -219,8 +233,7 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 		   *p_kept[] = { "kept_uuid", NULL },
 		   *p_file[] = { "file", NULL }, *p_keep[] = { "keep", NULL },
 		   *p_lp[] = { "leave_paused", NULL }, *p_wp[] = { "was_paused", NULL },
-		   *p_mn[] = { "mig_name", NULL }, *p_mid[] = { "mig_id", NULL },
-		   *p_rune[] = { "transport", NULL }, *p_cat[] = { "committed_at", NULL };
+		   *p_mn[] = { "mig_name", NULL };
 	yajl_val kind = yajl_tree_get(v, p_kind, yajl_t_string);
 	yajl_val ku = yajl_tree_get(v, p_kept, yajl_t_string);
 	yajl_val step = yajl_tree_get(v, p_step, yajl_t_string);
@@ -266,7 +279,7 @@ static void load_pending(struct dm_domain *d, yajl_val v)
 	if (mn && (o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN))
 		snprintf(o.mig_name, sizeof(o.mig_name), "%s", mn->u.string);
 	if (o.kind == DM_PENDING_MIGRATE || o.kind == DM_PENDING_MIGRATE_IN)
-		load_migration(&o, v, p_mid, p_rune, p_cat);
+		load_migration(&o, v);
 	d->pending = o;
 }
 
