@@ -260,9 +260,20 @@ int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_of
 				      &src, uuid, &have_uuid, e)) < 0)
 		goto fail;
 	mig->has_id = stream_mig_id(config_json, mig->id);
-	if (!cfg->name || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
-		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: only "
-			     "simulated guests (kernel \"sim:...\") can be received yet");
+	if (!cfg->name) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: its "
+			     "configuration has no name");
+		rc = -EINVAL;
+		goto fail;
+	}
+	/* libmigrate reads a PVH guest's stream (either backend: xl's as
+	 * xcd's) and a simulated PV guest's; a Xen PV guest's would be
+	 * libxenguest's, not done yet. */
+	if (cfg->type != DOMCFG_TYPE_PVH &&
+	    (!cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0)) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: %s is a "
+			     "PV guest; receiving a PV guest on Xen is not implemented yet (PVH "
+			     "guests and simulated guests are received)", cfg->name);
 		rc = -EOPNOTSUPP;
 		goto fail;
 	}
