@@ -8,34 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
+#include "../lib/jsondepth.h"
 
-/*
- * The nesting, measured before yajl builds a tree: yajl_tree_free recurses,
- * so a document of a million '[' would overflow the stack there. The
- * document proper is 6 deep (root, maps, map, groups, group, paths, path).
- */
-static int depth_ok(const char *s, size_t len)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > MPATH_MAX_DEPTH)
-				return 0;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		}
-	}
-	return 1;
-}
+/* The nesting is measured before yajl builds a tree (lib/jsondepth.h): the
+ * document proper is 6 deep (root, maps, map, groups, group, paths, path). */
 
 struct ctx {
 	char *err;
@@ -256,7 +232,7 @@ int mpath_parse(const char *data, size_t len, struct mp_doc *doc, char *err, siz
 		snprintf(err, errlen, "multipathd JSON: a NUL byte in the document");
 		return -EINVAL;
 	}
-	if (!depth_ok(data, len)) {
+	if (!json_depth_ok(data, len, MPATH_MAX_DEPTH)) {
 		snprintf(err, errlen, "multipathd JSON: nested deeper than %d", MPATH_MAX_DEPTH);
 		return -EINVAL;
 	}

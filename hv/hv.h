@@ -63,11 +63,18 @@ struct hv_domain_config {
 	/* PVH only (the simulated host ignores both): */
 	enum hv_timer_mode timer_mode;	/* xl.cfg timer_mode; 0: xl's default */
 	uint64_t paging_pool_kb;	/* xl.cfg shadow_memory; 0: xl's default */
+	/* The highest grant table version the guest may use (xl.cfg
+	 * max_grant_version; 1 or 2); 0: 1. The simulated host ignores it. */
+	uint32_t max_grant_version;
 };
 /* xl.cfg tsc_mode="native": the guest reads the host's TSC, never emulated.
  * Xen under QEMU's emulated SVM needs it for PVH guests (RDTSCP cannot be
  * emulated there); the simulated host ignores it. */
 #define HV_CREATE_TSC_NATIVE (1u << 0)
+/* xl.cfg msr_relaxed=1: a guest's access to an MSR Xen does not handle is
+ * ignored (reads 0) rather than faulted (Xen's XEN_X86_MSR_RELAXED); xl 4.17
+ * sets it for the guests it makes. The simulated host ignores it. */
+#define HV_CREATE_MSR_RELAXED (1u << 1)
 
 /* hv_dominfo.flags */
 #define HV_DOMF_RUNNING  (1u << 0) /* a vCPU is running now */

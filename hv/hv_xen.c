@@ -301,7 +301,10 @@ static int xen_create(struct hv *hv, const struct hv_domain_config *cfg, uint32_
 	c.max_evtchn_port = XEN_MAX_EVTCHN_PORT;
 	c.max_grant_frames = -1;	/* the hypervisor's default limits */
 	c.max_maptrack_frames = -1;
-	c.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	c.grant_opts =
+		XEN_DOMCTL_GRANT_version(cfg->max_grant_version ? cfg->max_grant_version : 1);
+	if (cfg->flags & HV_CREATE_MSR_RELAXED)
+		c.arch.misc_flags |= XEN_X86_MSR_RELAXED;
 	if (pvh) {
 		/* PVH: an HVM container on hardware-assisted paging with only the
 		 * local APIC emulated (no device model, no PIC/IOAPIC/RTC). */

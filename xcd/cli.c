@@ -293,7 +293,9 @@ static const struct verb verbs[] = {
 	  v_save, NULL },
 	{ "restore", "[-p] [-e] [-d] [-V] FILE [CFG]",
 	  "Restore the domain saved in FILE (CFG FILE, xl's order, is taken too),\n"
-	  "from the xl.cfg text kept in FILE or from CFG. -p: leave it paused;\n"
+	  "from the xl.cfg text kept in FILE, from CFG, or (a file xl saved) from\n"
+	  "the libxl JSON in FILE, refused by key where xcd cannot honour it.\n"
+	  "-p: leave it paused;\n"
 	  "-e: accepted, no effect (xcd does not attach to the console);\n"
 	  "-d: print the answer as JSON; -V: print progress lines.",
 	  v_restore, NULL },
@@ -325,7 +327,8 @@ static const struct verb verbs[] = {
 	  "The receiving end of a migration, run by xcd or xl migrate on this host:\n"
 	  "greets the sender on its standard output, reads the guest's configuration\n"
 	  "from its standard input, and hands both to xcdd, which receives the guest\n"
-	  "as NAME--incoming and runs it as NAME once the sender lets it go.\n"
+	  "as NAME--incoming and runs it as NAME once the sender lets it go\n"
+	  "(from xl migrate too: a PVH guest on Xen, made from its libxl JSON).\n"
 	  "-p: leave it paused; -e, -d, -F, -t, -T: accepted, no effect.",
 	  v_migrate_receive, NULL },
 	{ "migrate-abort", "[--json] DOM",

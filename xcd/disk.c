@@ -310,6 +310,13 @@ const char *disk_format_name(enum disk_format f)
 									  : "unknown";
 }
 
+const char *disk_specification_name(enum disk_specification sp)
+{
+	return (unsigned)sp < sizeof(specification_names) / sizeof(specification_names[0])
+		       ? specification_names[sp]
+		       : "unknown";
+}
+
 const char *disk_backend_name(enum disk_backend b)
 {
 	return (unsigned)b < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[b]
@@ -625,7 +632,7 @@ yajl_gen_status disk_to_json(yajl_gen g, const struct disk *d)
 	}
 	J(jf_defbool(g, "discard_enable", d->discard_enable));
 	if (d->specification)
-		J(jf_str(g, "specification", specification_names[d->specification]));
+		J(jf_str(g, "specification", disk_specification_name(d->specification)));
 	J(jf_defbool(g, "colo_enable", d->colo_enable));
 	J(jf_str(g, "colo_host", d->colo_host));
 	J(jf_int(g, "colo_port", d->colo_port));

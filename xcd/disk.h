@@ -80,6 +80,7 @@ void disk_free(struct disk *d);
 /* libxl's names: "raw", "qcow2", "phy", "qdisk", "virtio"... */
 const char *disk_format_name(enum disk_format f);
 const char *disk_backend_name(enum disk_backend b);
+const char *disk_specification_name(enum disk_specification sp);
 
 /* The disk as libxl_device_disk_gen_json prints it (defaults left out). */
 yajl_gen_status disk_to_json(yajl_gen g, const struct disk *d);

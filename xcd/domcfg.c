@@ -925,21 +925,29 @@ static int build(struct ctx *c, const struct domcfg_host *host)
 	return classify_keys(c);
 }
 
-int domcfg_from_cfg(const struct cfgfile *cf, const struct domcfg_host *host,
-		    struct domcfg **out, char *err, size_t errlen)
+struct domcfg *domcfg_new(void)
 {
 	struct domcfg *d = calloc(1, sizeof(*d));
-	struct ctx c = { cf, d, err, errlen };
-	if (errlen)
-		err[0] = '\0';
 	if (!d)
-		return nomem(&c);
+		return NULL;
 	d->max_memkb = d->target_memkb = d->shadow_memkb = DOMCFG_MEMKB_DEFAULT;
 	d->timer_mode = DOMCFG_TIMER_DEFAULT;
 	d->max_grant_frames = d->max_maptrack_frames = DOMCFG_GRANT_DEFAULT;
 	d->max_grant_version = DOMCFG_SCHED_DEFAULT;
 	d->sched_weight = d->sched_cap = d->sched_period = d->sched_extratime =
 		d->sched_slice = d->sched_latency = DOMCFG_SCHED_DEFAULT;
+	return d;
+}
+
+int domcfg_from_cfg(const struct cfgfile *cf, const struct domcfg_host *host,
+		    struct domcfg **out, char *err, size_t errlen)
+{
+	struct domcfg *d = domcfg_new();
+	struct ctx c = { cf, d, err, errlen };
+	if (errlen)
+		err[0] = '\0';
+	if (!d)
+		return nomem(&c);
 	int r = build(&c, host);
 	if (r) {
 		domcfg_free(d);

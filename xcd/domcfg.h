@@ -187,6 +187,34 @@ struct domcfg {
 int domcfg_from_cfg(const struct cfgfile *cf, const struct domcfg_host *host,
 		    struct domcfg **out, char *err, size_t errlen);
 
+/* An empty configuration, every field at its "not given" value; NULL: ENOMEM. */
+struct domcfg *domcfg_new(void);
+
+/*
+ * Builds *out from libxl's JSON domain configuration (libxl_domain_config as
+ * libxl_domain_config_gen_json writes it: what xl puts in its save files and
+ * migration streams, and what domcfg_to_json writes). A key whose value xcd
+ * cannot honour is refused, never dropped: the error is "PATH: what is
+ * wrong" (PATH as "b_info.max_memkb", "disks[1].vdev"). *out untouched on
+ * error. domcfg_libxl.c.
+ */
+int domcfg_from_libxl_json(const char *json, size_t len, struct domcfg **out, char *err,
+			   size_t errlen);
+
+/*
+ * 0 when xcd carries out every field of D that libxl's JSON can set; else
+ * -EOPNOTSUPP and err "KEY: what: xcd cannot honour it..." naming the first
+ * one it does not (an XSM label, a CPU pool, a wall clock offset, scheduler
+ * parameters, ...). For a guest made from xl's JSON. domcfg_honour.c.
+ */
+int domcfg_honoured(const struct domcfg *d, char *err, size_t errlen);
+
+/* Whether the JSON text T nests no deeper than DOMCFG_JSON_MAX_DEPTH: to be
+ * asked before yajl_tree_parse of outside input, whose parse and free
+ * recurse once per level (a save file's megabyte of '[' kills the process). */
+#define DOMCFG_JSON_MAX_DEPTH 32
+bool domcfg_json_depth_ok(const char *t, size_t len);
+
 void domcfg_free(struct domcfg *d);
 
 /* The configuration as libxl_domain_config_gen_json prints it. */

@@ -71,6 +71,13 @@ const char *vif_colo_key(unsigned i)
 	return i < VIF_COLO_COUNT ? colo_keys[i].key : NULL;
 }
 
+const char *vif_colo_json_key(unsigned i)
+{
+	if (i >= VIF_COLO_COUNT)
+		return NULL;
+	return colo_keys[i].json ? colo_keys[i].json : colo_keys[i].key;
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -440,7 +447,7 @@ yajl_gen_status vif_to_json(yajl_gen g, const struct vif *v)
 	J(jf_int(g, "rate_interval_usecs", v->rate_interval_usecs));
 	J(jf_str(g, "gatewaydev", v->gatewaydev));
 	for (unsigned i = 0; i < VIF_COLO_COUNT; i++)
-		J(jf_str(g, colo_keys[i].json ? colo_keys[i].json : colo_keys[i].key, v->colo[i]));
+		J(jf_str(g, vif_colo_json_key(i), v->colo[i]));
 	if (v->trusted != CFG_DEFBOOL_DEFAULT)
 		J(jf_str(g, "trusted", v->trusted == CFG_DEFBOOL_TRUE ? "True" : "False"));
 	J(yajl_gen_map_close(g));

@@ -81,6 +81,8 @@ int vif_ifname_unused(const struct vif *v, const char *sysfs_net, char *err, siz
 
 /* The xl key of COLO setting I ("forwarddev", "colo_sock_mirror_id", ...). */
 const char *vif_colo_key(unsigned i);
+/* Its name in libxl's JSON (libxl_device_nic's field). */
+const char *vif_colo_json_key(unsigned i);
 
 void vif_free(struct vif *v);
 

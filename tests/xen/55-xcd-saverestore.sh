@@ -5,8 +5,9 @@
 # through control/shutdown; the file is libxl's stream around libxc's, a PVH guest's records
 # as Xen 4.17 writes them) and `xcd restore`: the counter and the uptime go on in the new
 # domain.  Then `xcd save` -> `xl restore` (xl reads the libxl JSON in xcd's file), `xl save`
-# -> `xcd restore CFG FILE` (xl's file holds libxl's JSON, no xl.cfg text: xcd refuses it
-# without CFG, saying so, and takes the configuration given), `xcd save` -> `xl restore CFG
+# -> `xcd restore FILE` (xl's file holds libxl's JSON, no xl.cfg text: xcd makes the guest
+# from that JSON, with xl's uuid; the JSON is kept, tests/unit/cfg/xl-save-pvh.json), `xl
+# save` -> `xcd restore CFG FILE` (the configuration given), `xcd save` -> `xl restore CFG
 # FILE` (xl then parses the xl.cfg given and ignores the file's JSON) and `xl save` -> `xcd
 # restore` again: each time the counter goes on.  Last, `xcd shutdown -w`: the restored Linux
 # answers control/shutdown (its xenbus reconnected to xenstored; it wrote its
@@ -76,22 +77,27 @@ xl_to_xcd() {  # WHAT: xl save, then xcd restore CFG FILE
   goes_on "$1: xl save -> xcd restore"
 }
 
-step "xcd restore of xl's file without a configuration: refused"
-timed -t 180 xl save -c "$NAME" "$SAVES/$NAME.save" || fail "xl save -c"
-if "$XCD_BIN/xcd" restore "$SAVES/$NAME.save" 2>"$LAB_RUN/noconfig.err"; then
-  fail "xcd restore of xl's file without a configuration: it has no xl.cfg text, yet it worked"
-fi
-cat "$LAB_RUN/noconfig.err"
-grep -q "holds no xl.cfg text" "$LAB_RUN/noconfig.err" ||
-  fail "xcd restore of xl's file: $(cat "$LAB_RUN/noconfig.err")"
-xl_to_xcd "1"
+step "xl save -> xcd restore FILE: no CFG, the guest made from the libxl JSON xl wrote"
+timed -t 180 xl save "$NAME" "$SAVES/$NAME.save" || fail "xl save"
+saved "xl save"
+xl_saved_json "$SAVES/$NAME.save" "$LAB_RUN/xl-save-pvh.json" || fail "no JSON in xl's save file"
+keep "$LAB_RUN/xl-save-pvh.json"   # tests/unit/cfg/xl-save-pvh.json: xl 4.17's, as it is
+cat "$LAB_RUN/xl-save-pvh.json"; echo
+grep -q xcd_source "$LAB_RUN/xl-save-pvh.json" && fail "xl's file holds xcd's source"
+timed -t 180 "$XCD_BIN/xcd" restore "$SAVES/$NAME.save" ||
+  { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd restore FILE of xl's file"; }
+goes_on "xl save -> xcd restore FILE"
+xcd list
+uuid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["c_info"]["uuid"])' "$LAB_RUN/xl-save-pvh.json")
+xcd list -l "$NAME" | grep -q "\"uuid\": \"$uuid\"" || fail "the restored guest has not xl's uuid $uuid"
+log "restored from xl's JSON with its uuid $uuid"
 
 step "xcd save -> xl restore CFG FILE (xl parses the xl.cfg given, not the file's JSON)"
 timed -t 180 "$XCD_BIN/xcd" save "$NAME" "$SAVES/$NAME.save" || fail "xcd save (for xl, with a config)"
 saved "xcd save"
 timed -t 180 xl restore "$CFG" "$SAVES/$NAME.save" || fail "xl restore CFG FILE of xcd's file"
 goes_on "xcd save -> xl restore CFG FILE"
-xl_to_xcd "2"
+xl_to_xcd "after xl restore CFG FILE"
 rm -f "$SAVES/$NAME.save"
 
 step "xcd shutdown -w: the restored guest answers control/shutdown"

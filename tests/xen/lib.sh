@@ -206,9 +206,36 @@ guest_type() {
 guest_tick_start() {
   guest_type "$1" 'i=0; while :; do i=$((i+1)); echo "XCDLAB_TICK $i $(cut -d" " -f1 /proc/uptime)"; sleep 1; done &'
 }
-# guest_last_tick NAME: "N UPTIME" of the last tick on its console (empty: none yet)
+# guest_last_tick NAME: "N UPTIME" of the last tick on its console (empty: none yet).  A
+# guest received from a migration is NAME--incoming when xenconsoled first sees it, which
+# names its log then: the highest tick of both logs.
 guest_last_tick() {
-  grep -a '^XCDLAB_TICK [0-9]' "$(console_log "$1")" 2>/dev/null | tail -n 1 | tr -d '\r' | cut -d' ' -f2,3
+  cat "$(console_log "$1")" "$(console_log "$1--incoming")" 2>/dev/null |
+    grep -a '^XCDLAB_TICK [0-9]' | tr -d '\r' | cut -d' ' -f2,3 | sort -n | tail -n 1
+}
+# xl_guest_ticking NAME CFG: xl creates the guest, it boots, its xenbus is up (xl suspends
+# a PVH guest through control/shutdown for a save's or a migration's last round) and its
+# counter runs (guest_tick_start); its domid in GUEST_DOMID
+xl_guest_ticking() {
+  step "xl create $2"
+  guest_create "$1" "$2" || fail "xl create"
+  guest_wait_ready "$1" 180 || fail "$1 did not boot"
+  GUEST_DOMID=$(domid "$1") || fail "xl domid $1"
+  wait_for "[ \"\$(xenstore-read /local/domain/$GUEST_DOMID/control/feature-suspend)\" = 1 ]" 60 ||
+    fail "$1 never wrote control/feature-suspend"
+  guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
+  guest_ticks_past "$1" 2 30 || fail "the guest's counter did not start"
+}
+# xl_saved_json FILE OUT: the libxl JSON configuration in the header of xl's save file FILE
+# (xl.h: magic, byte-order word, flags, optional-data length, config length, config + NUL)
+xl_saved_json() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read(1 << 21)
+assert b[:32] == b"Xen saved domain, xl format\n \0 \r", "not an xl save file"
+(n,) = struct.unpack_from("<I", b, 48)
+open(sys.argv[2], "wb").write(b[52:52 + n].rstrip(b"\0"))
+PY
 }
 # guest_ticks_past NAME N SECS: its counter reaches beyond N within SECS (it runs on)
 guest_ticks_past() {

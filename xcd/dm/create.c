@@ -271,6 +271,8 @@ static void hv_config_of(const struct domcfg *cfg, const uint8_t *uuid,
 	 * it); other modes get the hypervisor's default. */
 	if (cfg->tsc_mode == DOMCFG_TSC_NATIVE)
 		hc->flags |= HV_CREATE_TSC_NATIVE;
+	if (cfg->msr_relaxed == CFG_DEFBOOL_TRUE)
+		hc->flags |= HV_CREATE_MSR_RELAXED;
 	static const enum hv_timer_mode timer[] = {
 		[DOMCFG_TIMER_DELAY_FOR_MISSED_TICKS] = HV_TIMER_DELAY_FOR_MISSED_TICKS,
 		[DOMCFG_TIMER_NO_DELAY_FOR_MISSED_TICKS] = HV_TIMER_NO_DELAY_FOR_MISSED_TICKS,
@@ -281,6 +283,8 @@ static void hv_config_of(const struct domcfg *cfg, const uint8_t *uuid,
 		hc->timer_mode = timer[cfg->timer_mode];
 	if (cfg->shadow_memkb != DOMCFG_MEMKB_DEFAULT)
 		hc->paging_pool_kb = cfg->shadow_memkb;
+	if (cfg->max_grant_version > 0)
+		hc->max_grant_version = (uint32_t)cfg->max_grant_version;
 }
 
 /* Loads CFG's kernel into the created domain D, tells xenstored its rings,

@@ -229,11 +229,17 @@ static int stream_mig_id(const char *json, uint8_t id[16])
 /* Whether this xcdd reads a migration stream of CFG's kind of guest: 0 or E. */
 static int receive_checks(const struct domcfg *cfg, struct dm_error *e)
 {
-	bool sim = cfg->kernel && !strncmp(cfg->kernel, "sim:", 4);
-	if (!cfg->name || !cfg->kernel || (!sim && cfg->type != DOMCFG_TYPE_PVH)) {
-		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: a PV guest "
-			     "on Xen cannot be received (Debian's Xen cannot live-migrate a PV "
-			     "guest); PVH guests and simulated guests can");
+	if (!cfg->name) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: its "
+			     "configuration has no name");
+		return -EINVAL;
+	}
+	/* libmigrate reads a PVH guest's stream (either backend: xl's as
+	 * xcd's) and a simulated PV guest's. */
+	if (cfg->type != DOMCFG_TYPE_PVH && (!cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0)) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: %s is a PV "
+			     "guest on Xen, which cannot be received (Debian's Xen cannot live-migrate "
+			     "a PV guest); PVH guests and simulated guests can", cfg->name);
 		return -EOPNOTSUPP;
 	}
 	return 0;

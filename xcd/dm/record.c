@@ -336,11 +336,29 @@ void dm_pending_set(struct dm *m, struct dm_domain *d, enum dm_pending_kind kind
 		log_warn("%s", err);
 }
 
+/* An xl.cfg text never begins with '{' (a setting begins with its key);
+ * libxl's JSON always does: the source of a guest restored or received from
+ * xl, which has no xl.cfg text, is that JSON. */
 int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size_t errlen)
 {
 	long bad;
-	return cfgload(src->file, src->text, strlen(src->text), src->overrides, src->n_overrides,
-		       out, &bad, err, errlen);
+	const char *t = src->text + strspn(src->text, " \t\r\n");
+	if (*t != '{')
+		return cfgload(src->file, src->text, strlen(src->text), src->overrides,
+			       src->n_overrides, out, &bad, err, errlen);
+	char why[XCD_ERR_MAX];
+	int rc = src->n_overrides ? -EINVAL : 0;
+	if (rc)
+		snprintf(why, sizeof(why), "libxl's JSON takes no KEY=VALUE overrides");
+	else
+		rc = domcfg_from_libxl_json(src->text, strlen(src->text), out, why, sizeof(why));
+	if (rc == 0 && (rc = domcfg_honoured(*out, why, sizeof(why))) < 0) {
+		domcfg_free(*out);
+		*out = NULL;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", src->file, why);
+	return rc;
 }
 
 /* D's source parsed, once: what its restarts and a new xenstored use. One

@@ -146,8 +146,10 @@ int dm_config_from_json(const char *file, const char *field, const char *json,
 			struct domcfg **cfg, struct dm_source **src, uint8_t uuid[16],
 			bool *have_uuid, struct dm_error *e)
 {
-	char perr[XCD_ERR_MAX];
-	yajl_val t = yajl_tree_parse(json, perr, sizeof(perr));
+	char perr[XCD_ERR_MAX] = "nested too deep";
+	yajl_val t = domcfg_json_depth_ok(json, strlen(json))
+			     ? yajl_tree_parse(json, perr, sizeof(perr))
+			     : NULL;
 	const char *p_src[] = { "xcd_source", NULL }, *p_text[] = { "text", NULL },
 		   *p_file[] = { "file", NULL }, *p_ov[] = { "overrides", NULL },
 		   *p_uuid[] = { "uuid", NULL };
@@ -161,28 +163,35 @@ int dm_config_from_json(const char *file, const char *field, const char *json,
 			     "%s", file, perr);
 		return -EINVAL;
 	}
-	if (!text || !name) {
-		yajl_tree_free(t);
-		dm_error_set(e, DM_ERR_CONFIG, "params.config", "%s: its configuration holds no "
-			     "xl.cfg text (from xl?): give the configuration file", file);
-		return -EINVAL;
-	}
-	struct dm_source in = { YAJL_GET_STRING(name), YAJL_GET_STRING(text), NULL, 0 };
+	/* From xl (no xcd_source): libxl's JSON is the source itself, with
+	 * the uuid in it (dm_reparse reads either). */
+	bool libxl = !text || !name;
+	struct dm_source in = { libxl ? (char *)file : YAJL_GET_STRING(name),
+				libxl ? (char *)json : YAJL_GET_STRING(text), NULL, 0 };
 	in.overrides = calloc(ov ? ov->u.array.len + 1 : 1, sizeof(char *));
 	for (size_t i = 0; in.overrides && ov && i < ov->u.array.len; i++)
 		if (YAJL_IS_STRING(ov->u.array.values[i]))
 			in.overrides[in.n_overrides++] = YAJL_GET_STRING(ov->u.array.values[i]);
-	*have_uuid = u && uuid_parse(YAJL_GET_STRING(u), uuid) == 0;
+	*have_uuid = !libxl && u && uuid_parse(YAJL_GET_STRING(u), uuid) == 0;
 	*src = in.overrides ? dm_source_dup(&in) : NULL;
 	int rc = -ENOMEM;
 	char err[XCD_ERR_MAX] = "out of memory";
 	if (*src)
 		rc = dm_reparse(*src, cfg, err, sizeof(err));
+	if (rc == 0 && libxl) {
+		memcpy(uuid, (*cfg)->uuid, 16);
+		*have_uuid = true;
+	}
 	free(in.overrides);
 	yajl_tree_free(t);
 	if (rc < 0) {
-		dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, field,
-			     "%s: its configuration: %s", file, err);
+		if (libxl) /* err begins with FILE */
+			dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, field,
+				     "%s (libxl's JSON configuration: give an xl.cfg file to use "
+				     "instead)", err);
+		else
+			dm_error_set(e, rc == -ENOMEM ? DM_ERR_NOMEM : DM_ERR_CONFIG, field,
+				     "%s: its configuration: %s", file, err);
 		if (*src)
 			dm_source_free(*src);
 		*src = NULL;

@@ -150,6 +150,6 @@ char *u_read_data(const char *file, size_t *len)
 
 int main(void)
 {
-	static suite_register_fn *const suites[] = { suite_cfgfile_register, suite_disk_register, suite_vif_register, suite_domcfg_register, suite_domname_register, NULL };
+	static suite_register_fn *const suites[] = { suite_cfgfile_register, suite_disk_register, suite_vif_register, suite_domcfg_register, suite_domcfg_libxl_register, suite_domname_register, NULL };
 	return cunit_run("xlcfg-unit", suites);
 }

@@ -11,6 +11,7 @@ void suite_cfgfile_register(void);
 void suite_disk_register(void);
 void suite_vif_register(void);
 void suite_domcfg_register(void);
+void suite_domcfg_libxl_register(void);
 void suite_domname_register(void);
 
 /* Parses TEXT (named "t.cfg"); a failed assertion and NULL if it fails. */
