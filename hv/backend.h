@@ -18,6 +18,9 @@ struct hv_ops {
 			    struct hv_build_result *);
 	int (*domain_restore_finish)(struct hv *, uint32_t, const struct hv_build_spec *,
 				     struct hv_build_result *);
+	int (*pv_save)(struct hv *, uint32_t, int, hv_progress_fn *, void *);
+	int (*pv_restore)(struct hv *, uint32_t, int, const struct hv_build_spec *,
+			  struct hv_build_result *);
 	int (*domain_pause)(struct hv *, uint32_t);
 	int (*domain_unpause)(struct hv *, uint32_t);
 	int (*domain_shutdown)(struct hv *, uint32_t, enum hv_shutdown_reason);

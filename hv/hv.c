@@ -75,6 +75,11 @@ int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *s
 int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 			     struct hv_build_result *out)
 { HV_CALL(domain_restore_finish, domid, spec, out); }
+int hv_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress, void *arg)
+{ HV_CALL(pv_save, domid, fd, progress, arg); }
+int hv_pv_restore(struct hv *hv, uint32_t domid, int fd, const struct hv_build_spec *spec,
+		  struct hv_build_result *out)
+{ HV_CALL(pv_restore, domid, fd, spec, out); }
 int hv_domain_pause(struct hv *hv, uint32_t domid) { HV_CALL(domain_pause, domid); }
 int hv_domain_unpause(struct hv *hv, uint32_t domid) { HV_CALL(domain_unpause, domid); }
 int hv_domain_shutdown(struct hv *hv, uint32_t domid, enum hv_shutdown_reason reason)

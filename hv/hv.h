@@ -207,9 +207,39 @@ int hv_domain_build(struct hv *hv, uint32_t domid, const struct hv_build_spec *s
  * _CONSOLE_EVTCHN (a resuming Linux reads them again), the grant entries
  * xenstored and xenconsoled map its rings through; the rings are where the
  * stream's HVM_PARAM_STORE_PFN and _CONSOLE_PFN say. A PV guest on Xen:
- * -EOPNOTSUPP (libxenguest's stream, not done yet). */
+ * -EOPNOTSUPP (libxenguest restores it whole: hv_pv_restore). */
 int hv_domain_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 			     struct hv_build_result *out);
+/*
+ * A PV guest on Xen, saved and restored by libxenguest (DESIGN.md lets PV
+ * memory go through it): libxc's stream (version 3, domain type X86_PV:
+ * X86_PV_INFO, X86_PV_P2M_FRAMES, PAGE_DATA with the page tables' types,
+ * X86_PV_VCPU_*, SHARED_INFO, ...) as xc_domain_save writes it and
+ * xc_domain_restore reads it, from its image header to its END, on FD
+ * where it stands. Slow (seconds): call from a job. hv_error() carries
+ * libxenguest's own first error (its xentoollog messages). -EOPNOTSUPP on
+ * xcd-sim, whose PV guests are saved in xcd's own records (migrate/).
+ *
+ * Save: the guest, asked to suspend itself (control/shutdown = "suspend"),
+ * is waited for as hv_domain_suspend waits, from libxenguest's suspend
+ * callback; its stream is written whole (not live); it is left in
+ * shutdown(suspend): the caller destroys it, or resumes it
+ * (hv_domain_resume). PROGRESS (NULL: none) is told pages done of total
+ * as libxenguest reports them. -EINVAL: not a PV domain.
+ *
+ * Restore: into DOMID, a PV domain created for the stream (paused, never
+ * built, as much memory and as many vCPUs): memory populated, page tables
+ * typed and pinned, vCPUs and shared info set, and new store and console
+ * channels unbound for SPEC's store_domid and console_domid, written into
+ * the guest's start info. *OUT as hv_domain_build's (machine frames of the
+ * rings). The domain is then runnable, paused: hv_domain_restore_finish is
+ * not for it. FD is left just past the stream's END. -EINVAL: not a PV
+ * domain. On failure the caller destroys the domain.
+ */
+typedef void hv_progress_fn(void *arg, uint64_t done, uint64_t total);
+int hv_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress, void *arg);
+int hv_pv_restore(struct hv *hv, uint32_t domid, int fd, const struct hv_build_spec *spec,
+		  struct hv_build_result *out);
 /* Pause and unpause count, as Xen's do: a domain paused twice runs again
  * after two unpauses. Unpausing a domain that is not paused fails. */
 int hv_domain_pause(struct hv *hv, uint32_t domid);

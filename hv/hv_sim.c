@@ -578,6 +578,28 @@ static int sim_evtchn_adopt(struct hv *hv, int fd)
 	return 0;
 }
 
+/* xcd-sim's PV guests are saved in xcd's own records (migrate/), never
+ * through libxenguest's stream. */
+static int sim_no_libxc(struct hv *hv, uint32_t domid)
+{
+	return hv_fail(hv, -EOPNOTSUPP, "sim: domain %u: the simulated host keeps no "
+		       "libxenguest stream (its guests are saved in xcd's own records)", domid);
+}
+
+static int sim_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress,
+		       void *arg)
+{
+	(void)fd, (void)progress, (void)arg;
+	return sim_no_libxc(hv, domid);
+}
+
+static int sim_pv_restore(struct hv *hv, uint32_t domid, int fd,
+			  const struct hv_build_spec *spec, struct hv_build_result *out)
+{
+	(void)fd, (void)spec, (void)out;
+	return sim_no_libxc(hv, domid);
+}
+
 static const struct hv_ops sim_ops = {
 	.name = "sim",
 	.close = sim_close,
@@ -585,6 +607,8 @@ static const struct hv_ops sim_ops = {
 	.domain_create = sim_create,
 	.domain_build = sim_build,
 	.domain_restore_finish = sim_restore_finish,
+	.pv_save = sim_pv_save,
+	.pv_restore = sim_pv_restore,
 	.domain_pause = sim_pause,
 	.domain_unpause = sim_unpause,
 	.domain_shutdown = sim_shutdown,

@@ -516,7 +516,7 @@ static int sleep_ms(long ms)
 
 /* A Xen guest suspends itself: the toolstack asks it through control/shutdown
  * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend). */
-static int xen_suspend(struct hv *hv, uint32_t domid)
+int xen_wait_suspended(struct hv *hv, uint32_t domid)
 {
 	for (long waited = 0;; waited += XEN_SUSPEND_POLL_MS) {
 		struct hv_dominfo d;
@@ -812,6 +812,8 @@ static const struct hv_ops xen_ops = {
 	.domain_create = xen_create,
 	.domain_build = xen_build,
 	.domain_restore_finish = xen_restore_finish,
+	.pv_save = xen_pv_save,
+	.pv_restore = xen_pv_restore,
 	.domain_pause = xen_pause,
 	.domain_unpause = xen_unpause,
 	.domain_shutdown = xen_shutdown,
@@ -819,7 +821,7 @@ static const struct hv_ops xen_ops = {
 	.domain_set_uuid = xen_set_uuid,
 	.domain_getinfo = xen_getinfo,
 	.domain_list = xen_list,
-	.domain_suspend = xen_suspend,
+	.domain_suspend = xen_wait_suspended,
 	.domain_resume = xen_resume,
 	.domain_set_cpu_cap = xen_set_cpu_cap,
 	.set_max_mem = xen_set_max_mem,

@@ -43,4 +43,10 @@ int xen_param_get(struct hv *hv, uint32_t domid, uint32_t index, uint64_t *value
 int xen_param_set(struct hv *hv, uint32_t domid, uint32_t index, uint64_t value);
 int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec *spec,
 		       struct hv_build_result *out);
+/* hv_xen_pv.c: a PV guest's save and restore through libxenguest. */
+int xen_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress, void *arg);
+int xen_pv_restore(struct hv *hv, uint32_t domid, int fd, const struct hv_build_spec *spec,
+		   struct hv_build_result *out);
+/* hv_xen.c's wait for shutdown(suspend), hv_domain_suspend's. */
+int xen_wait_suspended(struct hv *hv, uint32_t domid);
 #endif

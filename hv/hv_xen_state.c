@@ -215,8 +215,9 @@ int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec
 	if (rc < 0)
 		return rc;
 	if (!(info.flags & XEN_DOMINF_hvm_guest))
-		return hv_fail(hv, -EOPNOTSUPP, "xen: restore of domain %u: restoring a PV guest "
-			       "on Xen is not implemented yet (PVH guests are)", domid);
+		return hv_fail(hv, -EOPNOTSUPP, "xen: restore of domain %u: a PV guest is "
+			       "restored whole by libxenguest (hv_pv_restore), not finished "
+			       "here", domid);
 	uint64_t store_pfn = 0, console_pfn = 0;
 	rc = xen_param_get(hv, domid, HVM_PARAM_STORE_PFN, &store_pfn);
 	if (rc == 0)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct hv;
+struct hv_build_result;
 
 /* ---- writer (writer.c) ---- */
 /* xl's header with CONFIG (LEN bytes, JSON, its NUL included; 0: none). */
@@ -75,6 +76,13 @@ struct mig_visitor {
 	/* The static records are all read: at STATIC_DATA_END (in version 2,
 	 * before the first memory record, which stands for it). */
 	int (*static_end)(void *ctx, char *err, size_t errlen);
+	/* Optional: at LIBXC_CONTEXT, told the guest type libxc's domain
+	 * header names (peeked, not read; the headers not checked yet): 1
+	 * when it read the libxc stream from IN itself, to its END (a Xen PV
+	 * guest's, which libxenguest reads: mig_in_handoff), 0 to have the
+	 * reader read it, or a negative errno (ERR filled). */
+	int (*libxc_stream)(void *ctx, uint32_t dom_type, struct mig_in *in, char *err,
+			    size_t errlen);
 };
 struct mig_read_opts {
 	uint32_t want_type;	/* the guest type the caller restores; 0: any */
@@ -128,6 +136,15 @@ struct mig_progress {
 int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
 	     uint32_t config_len, enum mig_compress compress, const struct mig_progress *prog,
 	     struct mig_save_stats *stats, char *err, size_t errlen);
+/* A Xen PV guest's save (pvsave.c): xl's header with CONFIG, libxl's
+ * header and LIBXC_CONTEXT, then libxenguest's own libxc stream written
+ * straight to O's descriptor (hv_pv_save: the guest, asked to suspend
+ * itself, waited for; written whole, not live), libxl's END, flushed. The
+ * guest is left in shutdown(suspend). STATS: the bytes (libxenguest counts
+ * no pages for xcd). */
+int mig_save_pv(struct hv *hv, uint32_t domid, struct mig_out *o, const char *config,
+		uint32_t config_len, const struct mig_progress *prog,
+		struct mig_save_stats *stats, char *err, size_t errlen);
 /* Restores such a stream's guest (the config read already by the caller,
  * mig_read_xl_config: this reads the rest from IN) into DOMID, created
  * (paused, never built) for it: of the same type (a PVH domain takes an
@@ -137,9 +154,15 @@ int mig_save(struct hv *hv, uint32_t domid, struct mig_out *o, const char *confi
  * later rounds send pages again), its records applied as libxc's restore
  * applies them (restore.c); a PVH guest's CPU policy and HVM context set
  * once the stream is whole. hv_domain_restore_finish is the caller's next
- * step. On failure the caller destroys the domain. */
+ * step. On failure the caller destroys the domain.
+ * A Xen PV guest's stream (libxc type X86_PV, into a PV domain) is
+ * libxenguest's: with PV not NULL and IN a file, its libxc part is handed
+ * to hv_pv_restore, which restores the guest whole: 1 is returned, *PV
+ * holding its rings and channels (hv_domain_restore_finish is then not
+ * for it). PV NULL, or a pipe: refused. */
 int mig_restore(struct hv *hv, uint32_t domid, struct mig_in *in,
-		const struct mig_progress *prog, char *err, size_t errlen);
+		const struct mig_progress *prog, struct hv_build_result *pv, char *err,
+		size_t errlen);
 /* Reads only xl's header and config: *CONFIG is allocated (free it), its
  * length in *LEN; IN is left at the libxl stream. */
 int mig_read_xl_config(struct mig_in *in, uint32_t max_config, char **config, uint32_t *len,

@@ -241,6 +241,62 @@ int mig_in_at_end(struct mig_in *in)
 	return rc < 0 ? rc : !rc;
 }
 
+int mig_in_peek(struct mig_in *in, void *p, size_t n)
+{
+	if (n > MIO_FILL)
+		return -EINVAL;
+	if (in->fd < 0) {
+		if (in->memlen - in->pos < n)
+			return -ENODATA;
+		memcpy(p, in->mem + in->pos, n);
+		return 0;
+	}
+	if (in->len - in->pos < n) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	while (in->len < n && !in->eof) {
+		ssize_t r = read(in->fd, in->buf + in->len, MIO_FILL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			in->eof = 1;
+		in->len += (size_t)r;
+	}
+	if (in->len - in->pos < n)
+		return -ENODATA;
+	memcpy(p, in->buf + in->pos, n);
+	return 0;
+}
+
+int mig_in_handoff(struct mig_in *in)
+{
+	if (in->fd < 0)
+		return -EINVAL;
+	off_t ahead = (off_t)(in->len - in->pos);
+	off_t at = lseek(in->fd, -ahead, SEEK_CUR);
+	if (at < 0)
+		return -errno;
+	in->pos = in->len = 0;
+	in->eof = 0;
+	in->handed = at;
+	return in->fd;
+}
+
+int mig_in_taken(struct mig_in *in)
+{
+	off_t at = lseek(in->fd, 0, SEEK_CUR);
+	if (at < 0)
+		return -errno;
+	if (at < in->handed)
+		return -EIO;
+	in->off += (uint64_t)(at - in->handed);
+	return 0;
+}
+
 void mig_in_free(struct mig_in *in)
 {
 	free(in->buf);

@@ -46,6 +46,7 @@ struct mig_in {
 	size_t pos, len;
 	uint64_t off;		/* offset of the next byte mig_in_read returns */
 	int eof;
+	int64_t handed;		/* the descriptor's offset at mig_in_handoff */
 };
 /* 0, or -ENOMEM. */
 int mig_in_fd(struct mig_in *in, int fd);
@@ -56,5 +57,15 @@ int mig_in_read(struct mig_in *in, void *p, size_t n);
 int mig_in_skip(struct mig_in *in, uint64_t n);
 /* 1 when no byte is left, 0 when one is, or a negative errno. */
 int mig_in_at_end(struct mig_in *in);
+/* The next N bytes (at most MIO_FILL) copied to P without reading them:
+ * 0, -ENODATA when the stream ends first, or a read(2) errno. */
+int mig_in_peek(struct mig_in *in, void *p, size_t n);
+/* The descriptor handed to another reader (libxenguest) at the next byte
+ * mig_in_read would return, the buffer given back to it: the descriptor,
+ * or -ESPIPE when bytes read ahead cannot be given back (a pipe), -EINVAL
+ * for input from memory. mig_in_taken then counts what the other reader
+ * read, and reading goes on from there. */
+int mig_in_handoff(struct mig_in *in);
+int mig_in_taken(struct mig_in *in);
 void mig_in_free(struct mig_in *in);
 #endif

@@ -708,6 +708,29 @@ static int libxc_stream(struct rd *r)
 	return rc;
 }
 
+/* The visitor may read libxc's stream itself: it is told the guest type
+ * its domain header names. */
+static int libxc_elsewhere(struct rd *r)
+{
+	uint8_t h[LIBXC_IHDR_LEN + 4];
+	uint64_t at = r->in->off;
+	int rc = mig_in_peek(r->in, h, sizeof(h));
+	if (rc == -ENODATA)
+		return bad(r, -EPROTO, "libxc headers at byte %llu: the stream ends (truncated)",
+			   (unsigned long long)at);
+	if (rc < 0)
+		return bad(r, rc, "libxc headers at byte %llu: read: %s", (unsigned long long)at,
+			   strerror(-rc));
+	uint32_t type = mig_le32(h + LIBXC_IHDR_LEN);
+	rc = r->v->libxc_stream(r->v->ctx, type, r->in, r->err, r->errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return libxc_stream(r);
+	r->dom.type = type;
+	return 0;
+}
+
 /* ---- libxl ---- */
 
 static int libxl_record(struct rd *r, int *end)
@@ -738,7 +761,7 @@ static int libxl_record(struct rd *r, int *end)
 			return bad(r, -EPROTO, "libxl record LIBXC_CONTEXT at byte %llu: a second one",
 				   (unsigned long long)at);
 		r->libxc_done = 1;
-		return libxc_stream(r);
+		return r->v->libxc_stream ? libxc_elsewhere(r) : libxc_stream(r);
 	case LIBXL_REC_EMULATOR_XENSTORE_DATA:
 	case LIBXL_REC_EMULATOR_CONTEXT:
 		if (!r->libxc_done || r->dom.type == LIBXC_DOM_XCD_SIM)

@@ -5,7 +5,8 @@
  * guest's vCPU contexts at once; a PVH guest's TSC and HVM params at once
  * (the xenstore, console and ioreq pages cleared for the new daemons), its
  * CPU policy at the end of the static data (a host that cannot give it is
- * refused before a page moves), its HVM context once the stream is whole. */
+ * refused before a page moves), its HVM context once the stream is whole;
+ * a Xen PV guest's libxc stream handed to libxenguest (hv_pv_restore). */
 #include "migrate.h"
 #include "../hv/cpufeat.h"
 #include "../hv/hv.h"
@@ -23,6 +24,9 @@
 struct rs {
 	struct hv *hv;
 	uint32_t domid, type, nvcpus;
+	uint32_t hv_type;	     /* the domain's enum hv_domain_type */
+	struct hv_build_result *pv;  /* where a Xen PV guest's restore tells its rings */
+	int pv_done;		     /* libxenguest restored it */
 	uint64_t max_pfn;
 	uint8_t *populated, *seen; /* a bit per frame up to max_pfn */
 	uint64_t pop[HV_PFN_TYPES_MAX];
@@ -277,10 +281,58 @@ static int r_static_end(void *ctx, char *err, size_t errlen)
 	return rc;
 }
 
+/* A Xen PV guest's libxc stream: libxenguest reads it from the file and
+ * restores the guest whole (hv_pv_restore); others are read here. */
+static int r_libxc_stream(void *ctx, uint32_t dom_type, struct mig_in *in, char *err,
+			  size_t errlen)
+{
+	struct rs *r = ctx;
+	uint64_t at = in->off;
+	if (dom_type != LIBXC_DOM_X86_PV)
+		return 0;
+	if (r->hv_type != HV_DOM_PV) {
+		snprintf(err, errlen, "libxc domain header at byte %llu: a PV guest's stream (type "
+			 "%#x), this restore takes type %#x", (unsigned long long)at + LIBXC_IHDR_LEN,
+			 dom_type, r->type);
+		return -EPROTO;
+	}
+	if (!r->pv) {
+		snprintf(err, errlen, "libxc stream at byte %llu: a Xen PV guest's, which only a "
+			 "restore from a file reads (through libxenguest)", (unsigned long long)at);
+		return -EPROTO;
+	}
+	int fd = mig_in_handoff(in);
+	if (fd < 0) {
+		snprintf(err, errlen, "libxc stream at byte %llu: a Xen PV guest's, which "
+			 "libxenguest reads from a file: %s", (unsigned long long)at,
+			 fd == -ESPIPE ? "this input is a pipe" : strerror(-fd));
+		return fd == -ESPIPE ? -EPROTO : fd;
+	}
+	struct hv_build_spec spec = { 0 };
+	int rc = hv_pv_restore(r->hv, r->domid, fd, &spec, r->pv);
+	if (rc < 0) {
+		snprintf(err, errlen, "libxc stream at byte %llu: %s", (unsigned long long)at,
+			 hv_error(r->hv));
+		return rc;
+	}
+	if ((rc = mig_in_taken(in)) < 0) {
+		snprintf(err, errlen, "libxc stream at byte %llu: where libxenguest stopped: %s",
+			 (unsigned long long)at, strerror(-rc));
+		return rc;
+	}
+	r->pv_done = 1;
+	r->done = r->total;
+	if (r->prog && r->prog->fn)
+		r->prog->fn(r->prog->arg, r->done, r->total);
+	return 1;
+}
+
 /* The stream was read whole: what is set last (the HVM context, which
  * libxc sets after the params too), and what must have come. */
 static int finish(struct rs *r, char *err, size_t errlen)
 {
+	if (r->pv_done)
+		return 0; /* libxenguest's restore did it all */
 	if (r->type == LIBXC_DOM_XCD_SIM) {
 		for (uint32_t i = 0; i < r->nvcpus; i++)
 			if (!r->have_ctx[i]) {
@@ -308,6 +360,7 @@ static int setup(struct rs *r, struct hv *hv, uint32_t domid, char *err, size_t 
 		snprintf(err, errlen, "domain %u: %s", domid, hv_error(hv));
 		return rc;
 	}
+	r->hv_type = di.type;
 	r->type = di.type == HV_DOM_PVH ? LIBXC_DOM_X86_HVM : LIBXC_DOM_XCD_SIM;
 	r->nvcpus = di.max_vcpus;
 	r->total = di.max_mem_kb / 4;
@@ -328,20 +381,22 @@ static int setup(struct rs *r, struct hv *hv, uint32_t domid, char *err, size_t 
 }
 
 int mig_restore(struct hv *hv, uint32_t domid, struct mig_in *in,
-		const struct mig_progress *prog, char *err, size_t errlen)
+		const struct mig_progress *prog, struct hv_build_result *pv, char *err,
+		size_t errlen)
 {
 	struct rs *r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(err, errlen, "no memory for the restore's state");
 		return -ENOMEM;
 	}
-	*r = (struct rs){ .hv = hv, .domid = domid, .prog = prog };
+	*r = (struct rs){ .hv = hv, .domid = domid, .prog = prog, .pv = pv };
 	int rc = setup(r, hv, domid, err, errlen);
 	if (rc == 0) {
 		struct mig_read_opts opts = { .want_type = r->type, .max_pfn = r->max_pfn,
 					      .max_vcpus = r->nvcpus };
 		struct mig_visitor v = { .ctx = r, .static_end = r_static_end, .pages = r_pages,
-					 .record = r_record, .page_dst = r_page_dst };
+					 .record = r_record, .page_dst = r_page_dst,
+					 .libxc_stream = r_libxc_stream };
 		rc = mig_read_libxl(in, &opts, &v, err, errlen);
 	}
 	unmap_run(r);
@@ -355,6 +410,8 @@ int mig_restore(struct hv *hv, uint32_t domid, struct mig_in *in,
 	free(r->cpuid);
 	free(r->msrs);
 	free(r->hvm_ctx);
+	if (rc == 0 && r->pv_done)
+		rc = 1;
 	free(r);
 	return rc;
 }

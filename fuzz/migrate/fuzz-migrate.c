@@ -6,7 +6,8 @@
  * decompressor, the receiver's XCD reads answer before READY, and what a
  * receiver (xcd migrate-receive, the TCP gateway) reads after its banner:
  * xl's header and configuration, or an outcome query (mig_pipe_read_head,
- * from a pipe holding the bytes). The
+ * from a pipe holding the bytes); a Xen PV guest's libxc stream handed
+ * over to another reader at its first byte (from a file). The
  * visitor checks what the reader promises: every pfn within max_pfn, every
  * PAGE_DATA's data readable to its end (ASan sees an overrun), every vCPU
  * id below max_vcpus. Nothing may crash, leak or read or write out of
@@ -15,8 +16,10 @@
 #include "../../migrate/outcome.h"
 #include "../../lib/errmsg.h"
 #include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define MAX_PFN 4095
@@ -179,6 +182,46 @@ static int direct_pages(void *ctx, uint32_t count, const uint64_t *pfns, const u
 	return 0;
 }
 
+/* A Xen PV guest's libxc stream read elsewhere (as libxenguest reads it,
+ * from the file at the byte handed over): here its 40 header bytes, or
+ * what is left; the reader goes on from where that stopped. */
+static int pv_elsewhere(void *ctx, uint32_t dom_type, struct mig_in *in, char *err,
+			size_t errlen)
+{
+	uint8_t h[40];
+	(void)ctx;
+	if (dom_type != LIBXC_DOM_X86_PV)
+		return 0;
+	uint64_t at = in->off;
+	int fd = mig_in_handoff(in);
+	if (fd < 0)
+		abort(); /* a file: always handed over */
+	if (read(fd, h, sizeof(h)) < 0 || mig_in_taken(in) < 0 || in->off < at ||
+	    in->off > at + sizeof(h))
+		abort();
+	snprintf(err, errlen, "unused");
+	return 1;
+}
+
+/* The reader with that hand-over, from a file holding the bytes. */
+static void handed_over(const uint8_t *data, size_t size)
+{
+	char err[XCD_ERR_MAX];
+	struct mig_in in;
+	int fd = memfd_create("fuzz", 0);
+	if (fd < 0)
+		return;
+	if (write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0 ||
+	    mig_in_fd(&in, fd) < 0)
+		abort();
+	struct mig_read_opts any = { .max_pfn = MAX_PFN, .max_vcpus = MAX_VCPUS };
+	struct mig_visitor v = { .config = config, .pages = pages, .record = record,
+				 .libxc_stream = pv_elsewhere };
+	mig_read_xl(&in, &any, &v, err, sizeof(err));
+	mig_in_free(&in);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mig_in in;
@@ -187,6 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	frames(data, size);
 	outcome_messages(data, size);
 	head(data, size);
+	handed_over(data, size);
 	mig_in_mem(&in, data, size);
 	/* Any guest type, as xcd's reader of another host's stream would be
 	 * asked first; then as a simulated guest's restore. */

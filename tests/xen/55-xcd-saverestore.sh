@@ -28,20 +28,8 @@ cat "$CFG"
 
 # goes_on WHAT: the counter goes on past where it was when the guest was saved
 LAST=
-goes_on() {
-  local now
-  guest_ticks_past "$NAME" "${LAST%% *}" 90 ||
-    { tail -n 20 "$(console_log "$NAME")"; fail "$1: the guest's counter did not go on past '$LAST'"; }
-  now=$(guest_last_tick "$NAME")
-  awk -v a="${now#* }" -v b="${LAST#* }" 'BEGIN { exit !(a > b) }' ||
-    fail "$1: the guest's uptime did not go on ('$LAST' -> '$now')"
-  log "$1: the counter goes on: '$LAST' -> '$now'"
-}
-saved() {  # WHAT: the domain is gone; LAST := where its counter was
-  dom_exists "$NAME" && fail "$1: $NAME is still there after its save"
-  LAST=$(guest_last_tick "$NAME")
-  log "$1: saved ($(stat -c %s "$SAVES/$NAME.save") bytes); the counter said '$LAST' last"
-}
+goes_on() { sr_goes_on "$NAME" "$1"; }
+saved() { sr_saved "$NAME" "$SAVES/$NAME.save" "$1"; }  # WHAT: gone; LAST := its last tick
 
 step "xcd create $CFG"
 rm -f "$(console_log "$NAME")"

@@ -242,6 +242,24 @@ guest_ticks_past() {
   wait_for "t=\$(guest_last_tick $1); [ -n \"\$t\" ] && [ \"\${t%% *}\" -gt $2 ]" "$3"
 }
 
+# Save and restore scenarios (55, 59): LAST is where a guest's counter was when it was saved.
+# sr_saved NAME FILE WHAT: the domain NAME is gone after its save to FILE; LAST := its last tick
+sr_saved() {
+  dom_exists "$1" && fail "$3: $1 is still there after its save"
+  LAST=$(guest_last_tick "$1")
+  log "$3: saved ($(stat -c %s "$2") bytes); the counter said '$LAST' last"
+}
+# sr_goes_on NAME WHAT: NAME's counter goes on past LAST, and its uptime too
+sr_goes_on() {
+  local now
+  guest_ticks_past "$1" "${LAST%% *}" 90 ||
+    { tail -n 20 "$(console_log "$1")"; fail "$2: the guest's counter did not go on past '$LAST'"; }
+  now=$(guest_last_tick "$1")
+  awk -v a="${now#* }" -v b="${LAST#* }" 'BEGIN { exit !(a > b) }' ||
+    fail "$2: the guest's uptime did not go on ('$LAST' -> '$now')"
+  log "$2: the counter goes on: '$LAST' -> '$now'"
+}
+
 domid() { xl domid "$1" 2>/dev/null; }
 # triple_faulted DOMID: Xen said the domain's vCPU triple-faulted (xl dmesg)
 triple_faulted() { timeout 10 /usr/sbin/xl dmesg 2>/dev/null | grep -aq "d${1}v[0-9]* Triple fault"; }

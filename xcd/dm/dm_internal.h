@@ -41,6 +41,10 @@ struct dm_op {
 	struct dm_error e;
 	struct devjob *job; /* NULL: no job runs */
 	struct dm_mig *mig; /* a migration's (OP_MIGRATE, or a create receiving one) */
+	/* restore: a Xen PV guest restored whole by its job (libxenguest),
+	 * with these rings and channels */
+	bool pv_built;
+	struct hv_build_result built;
 	dm_done_fn *done;
 	void *arg;
 };

@@ -223,7 +223,7 @@ int dm_recv_work(int fd, void *arg, char *err, size_t errlen)
 	in.off = w->stream_off; /* offsets in messages count from the stream's start */
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, recv_whole };
-	rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
+	rc = mig_restore(hv, w->domid, &in, &prog, NULL, err, errlen);
 	mig_in_free(&in);
 	hv_close(hv);
 	return rc;

@@ -3,6 +3,7 @@
  * runnable, introduced and given its devices as a create. */
 #include "dm_internal.h"
 #include "../../lib/errmsg.h"
+#include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
 #include "../../migrate/migrate.h"
@@ -15,6 +16,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+/* The job's event: a Xen PV guest restored whole, its rings and channels. */
+#define PV_RESTORED "pv-restored"
 
 /* What the child needs: its own connection to the host, the domain, the file. */
 struct fill_work {
@@ -23,6 +28,63 @@ struct fill_work {
 	uint32_t domid;
 	const char *file;
 };
+
+/* A Xen PV guest restored whole by libxenguest in the child: its rings and
+ * channels, which the daemon introduces, told as an event line. */
+static int pv_restored_send(int fd, const struct hv_build_result *b, char *err,
+			    size_t errlen)
+{
+	yajl_gen g = devjob_event_new(PV_RESTORED);
+	if (!g || jw_kv_int(g, "store_mfn", (long long)b->store_pfn) ||
+	    jw_kv_int(g, "store_port", b->store_port) ||
+	    jw_kv_int(g, "console_mfn", (long long)b->console_pfn) ||
+	    jw_kv_int(g, "console_port", b->console_port)) {
+		if (g)
+			yajl_gen_free(g);
+		snprintf(err, errlen, "no memory to tell the restored guest's rings");
+		return -ENOMEM;
+	}
+	devjob_event_send(fd, g);
+	return 0;
+}
+
+/* One unsigned member of an event, at most MAX: 0, or -EPROTO. */
+static int event_uint(yajl_val t, const char *key, uint64_t max, uint64_t *out)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(t, path, yajl_t_number);
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
+	    (uint64_t)YAJL_GET_INTEGER(v) > max)
+		return -EPROTO;
+	*out = (uint64_t)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+/* The daemon's side: the job's PV_RESTORED event kept for dm_restore_filled. */
+static void fill_event(const char *line, void *arg)
+{
+	struct dm_op *op = arg;
+	char perr[128];
+	yajl_val t = yajl_tree_parse(line, perr, sizeof(perr));
+	const char *p_ev[] = { "event", NULL };
+	yajl_val ev = t ? yajl_tree_get(t, p_ev, yajl_t_string) : NULL;
+	uint64_t sm, sp, cm, cp;
+	const char *name = ev ? YAJL_GET_STRING(ev) : NULL;
+	if (name && strcmp(name, PV_RESTORED) == 0) {
+		if (event_uint(t, "store_mfn", INT64_MAX, &sm) == 0 &&
+		    event_uint(t, "store_port", UINT32_MAX, &sp) == 0 &&
+		    event_uint(t, "console_mfn", INT64_MAX, &cm) == 0 &&
+		    event_uint(t, "console_port", UINT32_MAX, &cp) == 0) {
+			op->pv_built = true;
+			op->built = (struct hv_build_result){ sm, (uint32_t)sp, (uint32_t)cp, cm };
+		} else {
+			log_warn("restoring domain %u: a malformed event from its job: %s",
+				 op->d ? op->d->domid : 0, line);
+		}
+	}
+	if (t)
+		yajl_tree_free(t);
+}
 
 static int fill_work(int fd, void *arg, char *err, size_t errlen)
 {
@@ -45,10 +107,13 @@ static int fill_work(int fd, void *arg, char *err, size_t errlen)
 	uint32_t len;
 	struct dm_job_progress p = { fd, { 0, 0 } };
 	struct mig_progress prog = { dm_job_progress, &p, NULL };
+	struct hv_build_result pv;
 	rc = mig_read_xl_config(&in, 0, &config, &len, err, errlen);
 	free(config);
 	if (rc == 0)
-		rc = mig_restore(hv, w->domid, &in, &prog, err, errlen);
+		rc = mig_restore(hv, w->domid, &in, &prog, &pv, err, errlen);
+	if (rc == 1)
+		rc = pv_restored_send(fd, &pv, err, errlen);
 	mig_in_free(&in);
 	close(in_fd);
 	hv_close(hv);
@@ -83,8 +148,10 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 		goto undo;
 	}
 	struct hv_build_spec spec = { 0 };
-	struct hv_build_result built = { 0 };
-	if ((rc = hv_domain_restore_finish(m->hv, d->domid, &spec, &built)) < 0) {
+	struct hv_build_result built = op->built;
+	/* A Xen PV guest: libxenguest restored it whole in the job. */
+	if (!op->pv_built && (rc = hv_domain_restore_finish(m->hv, d->domid, &spec,
+							      &built)) < 0) {
 		dm_hv_fail(m, &op->e, rc, "cannot restore domain", d->name);
 		goto undo;
 	}
@@ -105,7 +172,7 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 		dm_hv_fail(m, &op->e, rc, "cannot read the state of", d->name);
 		goto undo;
 	}
-	if (i.type == HV_DOM_PVH && m->xs &&
+	if ((i.type == HV_DOM_PVH || op->pv_built) && m->xs &&
 	    (rc = xsd_resumed_features(m->xs, d->domid, xerr, sizeof(xerr))) < 0) {
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", d->name, xerr);
 		goto undo;
@@ -131,8 +198,9 @@ int dm_restore_fill(struct dm_op *op, const char *file, struct dm_error *e)
 	char what[64], err[XCD_ERR_MAX];
 	snprintf(what, sizeof(what), "restoring domain %u", op->d->domid);
 	/* W is the child's copy after the fork: the parent's may go. */
-	int rc = devjob_run(&m->jobs, what, fill_work, &w, fill_progress, dm_restore_filled, op,
-			    &op->job, err, sizeof(err));
+	struct devjob_extra x = { NULL, 0, fill_event, NULL };
+	int rc = devjob_run_with(&m->jobs, what, &x, fill_work, &w, fill_progress,
+				 dm_restore_filled, op, &op->job, err, sizeof(err));
 	if (rc < 0) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
 		return rc;

@@ -29,7 +29,8 @@ struct save_work {
 	enum hv_backend backend;
 	const char *sim_sock;
 	uint32_t domid;
-	bool suspend; /* a PVH guest: asked to suspend itself; the job waits for it */
+	bool suspend; /* a PVH or Xen PV guest: asked to suspend itself; the job waits */
+	bool libxc;   /* a Xen PV guest: libxenguest writes its libxc stream */
 	char tmp[DM_SAVE_PATH_MAX + 8];
 	char *config; /* JSON, with its NUL */
 	uint32_t config_len;
@@ -64,8 +65,12 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 		hv_close(hv);
 		return rc;
 	}
-	rc = mig_save(hv, w->domid, &o, w->config, w->config_len, w->compress, &prog, &st, err,
-		      errlen);
+	if (w->libxc)
+		rc = mig_save_pv(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err,
+				 errlen);
+	else
+		rc = mig_save(hv, w->domid, &o, w->config, w->config_len, w->compress, &prog,
+			      &st, err, errlen);
 	mig_out_free(&o);
 	if (rc == 0 && fsync(out) < 0) {
 		rc = -errno;
@@ -73,7 +78,10 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 	}
 	close(out);
 	hv_close(hv);
-	if (rc == 0)
+	if (rc == 0 && w->libxc)
+		log_info("saved domain %u through libxenguest: %llu bytes", w->domid,
+			 (unsigned long long)st.bytes);
+	else if (rc == 0)
 		log_info("saved domain %u: %llu pages (%llu zero), %llu bytes, %llu saved by zero "
 			 "pages and %llu by compression (%s)", w->domid,
 			 (unsigned long long)st.pages, (unsigned long long)st.zero_pages,
@@ -132,6 +140,25 @@ done:
 	return out;
 }
 
+/* A Xen PV guest (not a simulated one, whose kernel is a guest program):
+ * its memory goes through libxenguest's stream. */
+static bool libxc_pv(const struct dm_domain *d, const struct hv_dominfo *i)
+{
+	const struct domcfg *cfg = dm_domain_config(d);
+	return i->type == HV_DOM_PV &&
+	       !(cfg && cfg->kernel && strncmp(cfg->kernel, "sim:", 4) == 0);
+}
+
+/* The guest suspends itself for its save (as xl's do): PVH guests and Xen
+ * PV guests; a simulated PV guest is paused. */
+static bool suspends(const struct dm_domain *d, const struct hv_dominfo *i)
+{
+	return i->type == HV_DOM_PVH || libxc_pv(d, i);
+}
+
+/* A guest suspended for its save (PVH, Xen PV) runs again: fast resume (its
+ * suspend hypercall returns "cancelled"), and a request it did not act on
+ * is taken back. */
 void dm_resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_dominfo *i)
 {
 	char err[XCD_ERR_MAX];
@@ -149,7 +176,7 @@ static void resume_as_was(struct dm *m, struct dm_domain *d, bool leave_paused)
 	struct hv_dominfo i;
 	if (hv_domain_getinfo(m->hv, d->domid, &i) < 0)
 		return;
-	if (i.type == HV_DOM_PVH && !d->pending.was_paused) {
+	if (suspends(d, &i) && !d->pending.was_paused) {
 		dm_resume_suspended(m, d, &i);
 		if (leave_paused && hv_domain_pause(m->hv, d->domid) < 0)
 			log_err("domain %s (domid %u): cannot pause it after its save: %s",
@@ -261,7 +288,6 @@ static void save_job_done(int rc, bool reported, const char *err, void *arg)
 static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
 			struct hv_dominfo *i, struct dm_error *e)
 {
-	const struct domcfg *cfg = dm_domain_config(d);
 	if (dm_refuse_busy(d, e) < 0)
 		return -EBUSY;
 	if (!file || file[0] != '/' || strlen(file) + 8 >= DM_SAVE_PATH_MAX) {
@@ -274,25 +300,20 @@ static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
 	if (rc < 0)
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
 	/* libmigrate writes a PVH guest's state (either backend) and a
-	 * simulated PV guest's; a Xen PV guest's would be libxenguest's
-	 * stream, not done yet (issue 10). */
-	bool pvh = i->type == HV_DOM_PVH;
-	if (!pvh && (!cfg || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0)) {
-		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: saving a PV guest on Xen is not "
-			     "implemented yet (PVH guests and simulated guests are saved)",
-			     d->name);
-		return -EOPNOTSUPP;
-	}
-	if (pvh && (i->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
-		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a PVH guest suspends itself "
+	 * simulated PV guest's; libxenguest a Xen PV guest's (hv_pv_save). */
+	bool susp = suspends(d, i);
+	const char *kind = i->type == HV_DOM_PVH ? "PVH" : "PV";
+	if (susp && (i->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a %s guest suspends itself "
 			     "for its save (as xl's does), which it cannot do now; unpause it "
-			     "first", d->name, i->flags & HV_DOMF_PAUSED ? "paused" : "shut down");
+			     "first", d->name, i->flags & HV_DOMF_PAUSED ? "paused" : "shut down",
+			     kind);
 		return -EBUSY;
 	}
-	if ((pvh && !m->xs) || !m->jobs.loop || m->job_backend == HV_AUTO) {
-		dm_error_set(e, DM_ERR_FAILED, NULL, "saving %s needs xcdd's loop running%s",
-			     d->name, pvh ? " and xenstore (a PVH guest is asked to suspend "
-			     "there)" : "");
+	if ((susp && !m->xs) || !m->jobs.loop || m->job_backend == HV_AUTO) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "saving %s needs xcdd's loop running%s%s%s",
+			     d->name, susp ? " and xenstore (a " : "", susp ? kind : "",
+			     susp ? " guest is asked to suspend there)" : "");
 		return -EAGAIN;
 	}
 	struct stat st;
@@ -304,13 +325,13 @@ static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
 	return 0;
 }
 
-/* The save journaled, then D stopped: a PVH guest asked to suspend itself
+/* The save journaled, then D stopped: a PVH or Xen PV guest asked to suspend itself
  * (the job waits for it), another paused unless it is already. A dead
  * xcdd's successor reads the journal and lets it run again. */
 static int save_stop(struct dm *m, struct dm_domain *d, const char *file, bool keep,
 		     bool leave_paused, const struct hv_dominfo *i, struct dm_error *e)
 {
-	bool pvh = i->type == HV_DOM_PVH;
+	bool pvh = suspends(d, i);
 	memset(&d->pending, 0, sizeof(d->pending));
 	d->pending.kind = DM_PENDING_SAVE;
 	snprintf(d->pending.file, sizeof(d->pending.file), "%s", file);
@@ -341,6 +362,12 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	int rc = save_allowed(m, d, file, &i, e);
 	if (rc < 0)
 		return rc;
+	if (compress != MIG_COMPRESS_OFF && libxc_pv(d, &i)) {
+		dm_error_set(e, DM_ERR_INVALID, "params.compress", "domain %s: a PV guest on Xen "
+			     "is saved by libxenguest, which does not compress: save it without "
+			     "--compress", d->name);
+		return -EOPNOTSUPP;
+	}
 	struct save_work *w = calloc(1, sizeof(*w));
 	struct dm_op *op = w ? calloc(1, sizeof(*op)) : NULL;
 	if (!op || !(w->config = dm_save_config(d, src, NULL, &w->config_len))) {
@@ -355,7 +382,8 @@ int dm_save(struct dm *m, struct dm_domain *d, const char *file, bool keep, bool
 	w->backend = m->job_backend;
 	w->sim_sock = m->job_sim_sock;
 	w->domid = d->domid;
-	w->suspend = i.type == HV_DOM_PVH;
+	w->suspend = suspends(d, &i);
+	w->libxc = libxc_pv(d, &i);
 	w->compress = compress;
 	if ((rc = save_stop(m, d, file, keep, leave_paused, &i, e)) < 0) {
 		free(w->config);

@@ -325,7 +325,7 @@ static int restore_fd(struct hv *hv, int in_fd, uint32_t *domid)
 			snprintf(err, sizeof(err), "%s", hv_error(hv));
 	}
 	if (rc == 0)
-		rc = mig_restore(hv, *domid, &in, NULL, err, sizeof(err));
+		rc = mig_restore(hv, *domid, &in, NULL, NULL, err, sizeof(err));
 	if (rc == 0) {
 		struct hv_build_spec spec = { 0 };
 		struct hv_build_result br;

@@ -162,7 +162,7 @@ static int read_img(const struct img *im, uint32_t want, struct seen *s)
 	struct mig_in in;
 	mig_in_mem(&in, im->p, im->n);
 	struct mig_read_opts o = { .want_type = want, .max_pfn = 15, .max_vcpus = 2 };
-	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record, NULL, v_static_end };
+	struct mig_visitor v = { s, v_config, v_domain, v_pages, v_record, NULL, v_static_end, NULL };
 	memset(s, 0, sizeof(*s));
 	err[0] = '\0';
 	return mig_read_xl(&in, &o, &v, err, sizeof(err));
@@ -229,7 +229,7 @@ static int read_direct(const uint8_t *p, size_t n)
 	struct mig_in in;
 	mig_in_mem(&in, p, n);
 	struct mig_read_opts o = { .want_type = LIBXC_DOM_XCD_SIM, .max_pfn = 15, .max_vcpus = 2 };
-	struct mig_visitor v = { NULL, NULL, NULL, d_pages, NULL, d_dst, NULL };
+	struct mig_visitor v = { NULL, NULL, NULL, d_pages, NULL, d_dst, NULL, NULL };
 	memset(guest, 0x11, sizeof(guest));
 	direct_pages_seen = 0;
 	err[0] = '\0';
@@ -433,6 +433,6 @@ int main(void)
 {
 	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe,
 					    register_compress, register_outcome, register_cpu,
-					    NULL };
+					    register_pvsave, NULL };
 	return cunit_run("migrate-unit", regs);
 }

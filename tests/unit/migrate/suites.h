@@ -6,4 +6,5 @@ void register_pipe(void);
 void register_compress(void);
 void register_outcome(void);
 void register_cpu(void);
+void register_pvsave(void);
 #endif
