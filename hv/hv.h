@@ -39,6 +39,10 @@ struct hv_hostinfo {
 	char backend[8];	/* "xen" or "sim": for logs, never for decisions */
 	uint32_t nr_features;	/* words used in featureset */
 	uint32_t featureset[HV_FEATURESET_MAX];
+	/* The features a PVH guest may be given here (Xen: its hvm_max
+	 * featureset; xcd-sim: its featureset); 0 words: not known. */
+	uint32_t nr_guest_max;
+	uint32_t guest_max[HV_FEATURESET_MAX];
 };
 
 /* xl.cfg's timer_mode (how Xen's virtual timers treat ticks a descheduled

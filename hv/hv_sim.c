@@ -212,6 +212,9 @@ static void from_wire_host(const struct sim_hostinfo *w, struct hv_hostinfo *out
 							       : HV_FEATURESET_MAX;
 	for (uint32_t i = 0; i < out->nr_features && i < SIM_FEATURESET_MAX; i++)
 		out->featureset[i] = w->featureset[i];
+	/* A guest gets what the host has, nothing beyond (xcd-sim's rule). */
+	out->nr_guest_max = out->nr_features;
+	memcpy(out->guest_max, out->featureset, sizeof(out->guest_max));
 }
 
 static const struct {

@@ -3,6 +3,7 @@
  * featureset words become CPUID leaves as Xen numbers them, its vCPUs'
  * contexts an HVM context blob in Xen's save format. */
 #include "hv_sim.h"
+#include "cpufeat.h"
 #include "sim_hvmctx.h"
 #include "../sim/guest.h"
 #include "../sim/proto.h"
@@ -62,22 +63,6 @@ int sim_param_set(struct hv *hv, uint32_t domid, uint32_t index, uint64_t value)
 
 /* ---- CPU policy: featureset words <-> CPUID leaves ---- */
 
-#define NO_SUBLEAF 0xffffffffu
-/* Where Xen's featureset word I lives (public/arch-x86/cpufeatureset.h). */
-static const struct {
-	uint32_t leaf, subleaf;
-	char reg;
-} word_at[] = {
-	{ 0x1, NO_SUBLEAF, 'd' },	 { 0x1, NO_SUBLEAF, 'c' },
-	{ 0x80000001, NO_SUBLEAF, 'd' }, { 0x80000001, NO_SUBLEAF, 'c' },
-	{ 0xd, 1, 'a' },		 { 0x7, 0, 'b' },
-	{ 0x7, 0, 'c' },		 { 0x80000007, NO_SUBLEAF, 'd' },
-	{ 0x80000008, NO_SUBLEAF, 'b' }, { 0x7, 0, 'd' },
-	{ 0x7, 1, 'a' },		 { 0x80000021, NO_SUBLEAF, 'a' },
-	{ 0x7, 1, 'b' },		 { 0x7, 2, 'd' },
-};
-#define NR_WORDS (sizeof(word_at) / sizeof(word_at[0]))
-
 static uint32_t *reg_of(struct hv_cpuid_leaf *l, char reg)
 {
 	return reg == 'a' ? &l->a : reg == 'b' ? &l->b : reg == 'c' ? &l->c : &l->d;
@@ -95,15 +80,15 @@ static int leaf_cmp(const void *x, const void *y)
 static uint32_t words_to_leaves(const uint32_t *w, uint32_t n, struct hv_cpuid_leaf *out)
 {
 	uint32_t nl = 0;
-	for (uint32_t i = 0; i < n && i < NR_WORDS; i++) {
+	for (uint32_t i = 0; i < n && i < HV_NR_FEATURE_WORDS; i++) {
 		uint32_t j;
 		for (j = 0; j < nl; j++)
-			if (out[j].leaf == word_at[i].leaf && out[j].subleaf == word_at[i].subleaf)
+			if (out[j].leaf == hv_feature_words[i].leaf && out[j].subleaf == hv_feature_words[i].subleaf)
 				break;
 		if (j == nl)
-			out[nl++] = (struct hv_cpuid_leaf){ .leaf = word_at[i].leaf,
-							    .subleaf = word_at[i].subleaf };
-		*reg_of(&out[j], word_at[i].reg) = w[i];
+			out[nl++] = (struct hv_cpuid_leaf){ .leaf = hv_feature_words[i].leaf,
+							    .subleaf = hv_feature_words[i].subleaf };
+		*reg_of(&out[j], hv_feature_words[i].reg) = w[i];
 	}
 	qsort(out, nl, sizeof(*out), leaf_cmp);
 	return nl;
@@ -113,7 +98,7 @@ int sim_policy_get(struct hv *hv, uint32_t domid, struct hv_cpuid_leaf *leaves,
 		   uint32_t *nr_leaves, struct hv_msr *msrs, uint32_t *nr_msrs)
 {
 	uint32_t w[SIM_FEATURESET_MAX];
-	struct hv_cpuid_leaf l[NR_WORDS];
+	struct hv_cpuid_leaf l[HV_NR_FEATURE_WORDS];
 	size_t got = 0;
 	(void)msrs;
 	int rc = hv_sim_call(hv, SIM_OP_FEATURES_GET, domid, NULL, 0, NULL, 0, w, sizeof(w),
@@ -139,11 +124,11 @@ static int leaves_to_words(struct hv *hv, uint32_t domid, const struct hv_cpuid_
 	for (uint32_t i = 0; i < nr; i++) {
 		const struct hv_cpuid_leaf *l = &leaves[i];
 		uint32_t regs[4] = { l->a, l->b, l->c, l->d }, known = 0;
-		for (uint32_t k = 0; k < NR_WORDS; k++) {
-			if (word_at[k].leaf != l->leaf || word_at[k].subleaf != l->subleaf)
+		for (uint32_t k = 0; k < HV_NR_FEATURE_WORDS; k++) {
+			if (hv_feature_words[k].leaf != l->leaf || hv_feature_words[k].subleaf != l->subleaf)
 				continue;
-			w[k] = regs[word_at[k].reg - 'a'];
-			known |= 1u << (word_at[k].reg - 'a');
+			w[k] = regs[hv_feature_words[k].reg - 'a'];
+			known |= 1u << (hv_feature_words[k].reg - 'a');
 			if (k + 1 > *n)
 				*n = k + 1;
 		}
@@ -180,8 +165,8 @@ int sim_policy_set(struct hv *hv, uint32_t domid, const struct hv_cpuid_leaf *le
 		if (w[k] & ~host)
 			return hv_fail(hv, -EINVAL, "xcd-sim: CPU policy of domain %u: CPUID leaf "
 				       "%#x subleaf %#x register e%cx: features %#x, which this "
-				       "host lacks", domid, word_at[k].leaf, word_at[k].subleaf,
-				       word_at[k].reg, w[k] & ~host);
+				       "host lacks", domid, hv_feature_words[k].leaf, hv_feature_words[k].subleaf,
+				       hv_feature_words[k].reg, w[k] & ~host);
 	}
 	return hv_sim_call(hv, SIM_OP_FEATURES_SET, domid, w, 4ull * n, NULL, 0, NULL, 0, NULL);
 }

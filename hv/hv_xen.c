@@ -111,6 +111,9 @@ static int xen_host_info(struct hv *hv, struct hv_hostinfo *out)
 	if (xc_get_cpu_featureset(x->xch, 1, &n, out->featureset) < 0)
 		return xfail(hv, "cpu featureset", 0);
 	out->nr_features = n;
+	/* XEN_SYSCTL_cpu_featureset_hvm_max (Xen 4.14 on); not known without. */
+	n = HV_FEATURESET_MAX;
+	out->nr_guest_max = xc_get_cpu_featureset(x->xch, 5, &n, out->guest_max) < 0 ? 0 : n;
 	return 0;
 }
 

@@ -43,18 +43,22 @@ int mig_out_flush(struct mig_out *o)
 	return rc;
 }
 
-/* N bytes at P into the pipe by reference: 0, a negative errno, or 1 when
- * the descriptor is no pipe (nothing went). */
-static int splice_all(struct mig_out *o, const uint8_t *p, size_t n)
+/* N bytes at P into the pipe by reference (*DONE of them went): 0, a
+ * negative errno, or 1 when they cannot go so: the descriptor is no pipe,
+ * or the memory is not the kernel's to reference (a Xen guest's pages,
+ * mapped through privcmd: vmsplice says EFAULT, write(2) copies them). */
+static int splice_all(struct mig_out *o, const uint8_t *p, size_t n, size_t *done)
 {
 	uint64_t t0 = now_ns();
 	int rc = 0;
+	*done = 0;
 	while (n) {
-		struct iovec v = { (void *)p, n };
+		struct iovec v = { (void *)(p + *done), n };
 		ssize_t w = vmsplice(o->fd, &v, 1, 0);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && (errno == EBADF || errno == EINVAL) && o->splice < 0) {
+		if (w < 0 && (((errno == EBADF || errno == EINVAL) && o->splice < 0) ||
+			      errno == EFAULT)) {
 			rc = 1;
 			break;
 		}
@@ -63,7 +67,7 @@ static int splice_all(struct mig_out *o, const uint8_t *p, size_t n)
 			break;
 		}
 		o->splice = 1;
-		p += w;
+		*done += (size_t)w;
 		n -= (size_t)w;
 	}
 	o->out_ns += now_ns() - t0;
@@ -74,13 +78,15 @@ int mig_out_write_pages(struct mig_out *o, const void *p, size_t n)
 {
 	if (n < MIO_DIRECT || !o->splice)
 		return mig_out_write(o, p, n);
+	size_t done = 0;
 	int rc = mig_out_flush(o);
-	if (rc == 0 && (rc = splice_all(o, p, n)) == 1) {
-		o->splice = 0; /* a file or a socket: written as anything else */
-		return mig_out_write(o, p, n);
-	}
 	if (rc == 0)
-		o->off += n;
+		rc = splice_all(o, p, n, &done);
+	o->off += done;
+	if (rc == 1) {
+		o->splice = 0; /* written as anything else from now on */
+		return mig_out_write(o, (const uint8_t *)p + done, n - done);
+	}
 	return rc;
 }
 

@@ -178,13 +178,20 @@ static int flush_batch(struct pc *c)
 	return 0;
 }
 
+int mig_zero_as_xalloc(int live, uint32_t round, int receiver_is_xcd)
+{
+	return !live || round == 0 || receiver_is_xcd;
+}
+
 /* PFN (at P; NULL: a broken page) into the batch: a zero page as XALLOC,
- * its pfn alone. */
+ * its pfn alone, where the receiver zeroes it (mig_zero_as_xalloc); else
+ * with its data like any page. */
 static int add_page(struct pc *c, uint64_t pfn, const uint8_t *p)
 {
 	if (!p) {
 		c->pfns[c->n++] = pfn | ((uint64_t)PFINFO_BROKEN << PFN_TYPE_SHIFT);
-	} else if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0) {
+	} else if (memcmp(p, zero_page, HV_PAGE_SIZE) == 0 &&
+		   mig_zero_as_xalloc(c->live, c->info.round, c->st->peer_answered)) {
 		c->pfns[c->n++] = pfn | ((uint64_t)PFINFO_XALLOC << PFN_TYPE_SHIFT);
 		c->st->zero_pages++;
 	} else {

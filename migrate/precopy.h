@@ -111,6 +111,15 @@ const struct mig_guest_ops *mig_guest_of(uint32_t hv_type);
 #define MIG_HVM_NR_SAVED 16
 extern const uint32_t mig_hvm_params[MIG_HVM_NR_SAVED];
 
+/* Whether a page found all zeros goes as XALLOC (its pfn alone) rather
+ * than with its 4096 zero bytes: in a one-pass save (LIVE 0) and in round
+ * 0 every page is sent once, into a new domain whose memory is zero; in a
+ * later round the page was sent before with data, and only xcd's reader
+ * zeroes a page sent again as XALLOC (libxc's, xl migrate-receive's, only
+ * allocates it, keeping the old contents), so only a receiver known to be
+ * xcd's (RECEIVER_IS_XCD: its XCD reads answer came) gets it without data. */
+int mig_zero_as_xalloc(int live, uint32_t round, int receiver_is_xcd);
+
 /* Where a migration is, for its progress line. */
 struct mig_precopy_info {
 	uint32_t round;	      /* 0: every page */

@@ -7,6 +7,7 @@
  * CPU policy at the end of the static data (a host that cannot give it is
  * refused before a page moves), its HVM context once the stream is whole. */
 #include "migrate.h"
+#include "../hv/cpufeat.h"
 #include "../hv/hv.h"
 #include <endian.h>
 #include <errno.h>
@@ -216,6 +217,33 @@ static int r_record(void *ctx, int libxl, uint32_t type, const uint8_t *body, ui
 	return 0; /* TOOLSTACK, VERIFY: nothing to apply */
 }
 
+/* Whether this host offers a PVH guest every feature of the saved guest's
+ * CPU policy (L, NL leaves), checked here before a page of its memory is
+ * read, whatever the backend does with the policy (Xen 4.17 trims what
+ * its maximum lacks without a word: a guest using it would fault): 0, or
+ * -EINVAL with ERR naming the first one missing. A host that does not say
+ * what it offers is not checked. */
+static int cpu_offered(struct rs *r, const struct hv_cpuid_leaf *l, uint32_t nl, char *err,
+		       size_t errlen)
+{
+	struct hv_hostinfo hi;
+	struct hv_missing miss;
+	int rc = hv_host_info(r->hv, &hi);
+	if (rc < 0)
+		return hv_failed(r, rc, "reading what this host offers", err, errlen);
+	if (r->type != LIBXC_DOM_X86_HVM || !hi.nr_guest_max)
+		return 0;
+	for (uint32_t k = 0; k < hi.nr_guest_max && k < hi.nr_features; k++)
+		hi.guest_max[k] |= hi.featureset[k];
+	if (!hv_policy_missing(l, nl, hi.guest_max, hi.nr_guest_max, &miss))
+		return 0;
+	snprintf(err, errlen, "this host cannot give it the saved guest's CPU: CPUID leaf %#x "
+		 "subleaf %#x register e%cx: features %#x, which this host lacks (Xen's "
+		 "featureset word %u); nothing of its memory was read", miss.leaf, miss.subleaf,
+		 miss.reg, miss.bits, miss.word);
+	return -EINVAL;
+}
+
 /* The saved guest's CPU policy, if the stream had one (else the domain
  * keeps the default it was created with, as libxl's restore does). */
 static int r_static_end(void *ctx, char *err, size_t errlen)
@@ -239,8 +267,8 @@ static int r_static_end(void *ctx, char *err, size_t errlen)
 			const uint8_t *e = r->msrs + i * X86_MSR_ENTRY_LEN;
 			m[i] = (struct hv_msr){ mig_le32(e), mig_le32(e + 4), mig_le64(e + 8) };
 		}
-		rc = hv_cpu_policy_set(r->hv, r->domid, l, nl, m, nm);
-		if (rc < 0)
+		rc = cpu_offered(r, l, nl, err, errlen);
+		if (rc == 0 && (rc = hv_cpu_policy_set(r->hv, r->domid, l, nl, m, nm)) < 0)
 			hv_failed(r, rc, "this host cannot give it the saved guest's CPU", err,
 				  errlen);
 	}

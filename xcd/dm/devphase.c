@@ -1,6 +1,7 @@
 /* devphase: a create's or a destroy's chain of steps, and its device phase
  * (a job once xcdd's loop runs). */
 #include "dm_internal.h"
+#include "mig_state.h"
 #include "../../lib/errmsg.h"
 #include "../../lib/log.h"
 #include "../../lib/uuid.h"
@@ -63,8 +64,11 @@ void dm_op_devices_with(struct dm_op *op, bool add, const struct domcfg *cfg,
 		done(0, true, "", op);
 		return;
 	}
-	/* D's uuid: a restart's may not be the configuration's. */
-	if (add && (rc = dev_write_all(&m->dev, d->domid, d->uuid, cfg, err, sizeof(err))) < 0) {
+	/* D's uuid: a restart's may not be the configuration's; a copy coming
+	 * from this xcdd is under its migration's id until it takes the
+	 * guest's (mig_local.c), whose default MACs it keeps. */
+	const uint8_t *uuid = op->mig && op->mig->local ? op->mig->local_uuid : d->uuid;
+	if (add && (rc = dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err))) < 0) {
 		done(rc, true, err, op);
 		return;
 	}

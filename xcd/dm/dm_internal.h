@@ -249,6 +249,12 @@ void dm_mig_resolve_left(struct dm *m);
 int dm_ledger_open(struct dm *m, const char *statedir, char *err, size_t errlen);
 void dm_ledger_prune(struct dm *m);
 
+/* ---- save.c ---- */
+/* A guest suspended for its save or its migration's last round (a PVH
+ * guest; its state in I) runs again: fast resume (its suspend hypercall
+ * returns "cancelled"), and a request it did not act on is taken back. */
+void dm_resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_dominfo *i);
+
 /* ---- destroy.c ---- */
 /* The devices are gone: the domain and its entries go. */
 void dm_destroy_finish(struct dm_op *op);

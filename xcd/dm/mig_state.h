@@ -32,6 +32,11 @@ struct dm_mig {
 	struct dm_migrate_result res;
 	uint64_t start_ns, stopped_ns; /* CLOCK_MONOTONIC */
 	bool asked; /* the stream asks the receiver what it reads */
+	/* (final_name, below: the guest's name, for a copy received here.) */
+	/* A PVH guest: its last round follows its suspend (control/shutdown),
+	 * not a pause, so that its copy learns it moved (migrate/README.md). */
+	bool suspend;
+	uint8_t guest_uuid[16]; /* the guest's uuid, for a move within this xcdd */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
 	struct dm_source *src; /* NULL: the domain's own */
 	struct dm_migrate_opts opts; /* opts.command points into RUNE */
@@ -64,7 +69,25 @@ struct dm_mig {
 	 * (DEV_START_RC), not a migration to end from inside it. */
 	bool dev_starting;
 	int dev_start_rc;
+	/* From this very xcdd (mig_local.c): the copy is made under the
+	 * migration's id as its uuid, and takes the guest's (LOCAL_UUID) once
+	 * the sender's copy is gone. */
+	bool local;
+	uint8_t local_uuid[16];
 };
+
+/* ---- mig_local.c: a migration from this xcdd to itself (localhost) ---- */
+/* The domain of uuid UUID this xcdd is sending as migration ID, or NULL. */
+struct dm_domain *dm_mig_local_source(struct dm *m, const uint8_t uuid[16],
+				      const uint8_t id[16]);
+/* The copy received as migration ID takes the guest's uuid UUID, and its
+ * NAME if it has not yet (a restarted xcdd rolled it forward while the
+ * sender's copy held it), now that the sender's copy is destroyed. */
+void dm_mig_local_finish(struct dm *m, const uint8_t id[16], const uint8_t uuid[16],
+			 const char *name);
+/* Whether NAME is held by the copy this xcdd sends as migration ID: the
+ * received copy takes it once that one is gone (dm_mig_local_finish). */
+bool dm_mig_local_holds(struct dm *m, const char *name, const uint8_t id[16]);
 
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);

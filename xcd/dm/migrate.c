@@ -129,6 +129,11 @@ static void restore_domain(struct dm *m, struct dm_domain *d)
 	struct dm_error e = { 0 };
 	struct hv_dominfo i;
 	undo_job(m, d);
+	if (hv_domain_getinfo(m->hv, d->domid, &i) == 0 && i.type == HV_DOM_PVH) {
+		/* Asked to suspend (its last round), perhaps suspended: it runs
+		 * on where it stopped, its request taken back (as after a save). */
+		dm_resume_suspended(m, d, &i);
+	}
 	if (d->pending.mig_name[0] && strcmp(d->name, d->pending.mig_name) != 0 &&
 	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s: cannot take its name %s back: %s", d->name, d->pending.mig_name,
@@ -206,6 +211,8 @@ static void migrated_destroyed(struct dm *m, int rc, struct dm_domain *d,
 	if (rc < 0)
 		log_err("the copy left here after the migration of %s: %s", op->mig->res.name,
 			e->message);
+	else
+		dm_mig_local_finish(m, op->mig->id, op->mig->guest_uuid, op->mig->final_name);
 	finish(op, 0);
 }
 
@@ -253,6 +260,10 @@ void dm_mig_committed(struct dm_op *op)
 		 mig->res.name, d->domid, mig->res.rounds, (unsigned long long)mig->res.bytes,
 		 mig->res.downtime_ms);
 	dm_mig_stop(op);
+	/* What a copy received from this very xcdd takes once this one is gone. */
+	memcpy(mig->guest_uuid, d->uuid, 16);
+	snprintf(mig->final_name, sizeof(mig->final_name), "%s",
+		 d->pending.mig_name[0] ? d->pending.mig_name : mig->res.name);
 	/* The destroy is an operation of its own, whose end ends this one. */
 	d->op = NULL;
 	op->d = NULL;
@@ -386,6 +397,19 @@ static void send_event(const char *line, void *arg)
 		i.p.bytes = jt_u64(t, "bytes");
 		i.p.throttle = (uint32_t)jt_u64(t, "throttle");
 		op->m->migration(op->m, op->d, &i, op->m->arg);
+	} else if (!strcmp(ev, "suspend")) {
+		/* The job waits for the guest to suspend itself: asked here. */
+		char xerr[XCD_ERR_MAX];
+		mig->stopped_ns = jt_u64(t, "ns");
+		log_info("domain %s: asked to suspend itself for the last round of its migration",
+			 op->d->name);
+		if (!op->m->xs || xsd_request_shutdown(op->m->xs, op->d->domid, "suspend", xerr,
+						       sizeof(xerr)) < 0) {
+			yajl_tree_free(t);
+			rollback(op, -EIO, "asking it to suspend for the last round: %s",
+				 op->m->xs ? xerr : "no xenstore");
+			return;
+		}
 	} else if (!strcmp(ev, "stopped")) {
 		mig->stopped_ns = jt_u64(t, "ns");
 	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
@@ -420,19 +444,47 @@ static void send_event(const char *line, void *arg)
 	yajl_tree_free(t);
 }
 
-/* What a migration needs before anything is changed: 0 or E. */
-static int migrate_checks(struct dm *m, struct dm_domain *d, const struct dm_migrate_opts *o,
-			  struct dm_error *e)
+/* Whether D's kind of guest can be migrated live, and how it is stopped
+ * (*SUSPEND: a PVH guest suspends itself): 0 or E. */
+static int guest_checks(struct dm *m, struct dm_domain *d, bool *suspend, struct dm_error *e)
 {
 	const struct domcfg *cfg = dm_domain_config(d);
-	if (dm_refuse_busy(d, e) < 0)
-		return -EBUSY;
-	if (!cfg || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
-		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s: only simulated guests (kernel "
-			     "\"sim:...\") can be migrated yet; migrating a Xen guest is not "
-			     "implemented", d->name);
+	struct hv_dominfo i;
+	int rc = hv_domain_getinfo(m->hv, d->domid, &i);
+	if (rc < 0)
+		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
+	bool sim = cfg && cfg->kernel && !strncmp(cfg->kernel, "sim:", 4);
+	*suspend = i.type == HV_DOM_PVH;
+	if (!sim && i.type != HV_DOM_PVH) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is a PV guest: live migration on Xen "
+			     "moves PVH guests only (Debian's Xen cannot live-migrate a PV guest, "
+			     "xl neither; save and restore it instead)", d->name);
 		return -EOPNOTSUPP;
 	}
+	if (*suspend && (i.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a PVH guest suspends itself "
+			     "for the last round of its migration (as xl's does), which it cannot "
+			     "do now; unpause it first", d->name,
+			     i.flags & HV_DOMF_PAUSED ? "paused" : "shut down");
+		return -EBUSY;
+	}
+	if (*suspend && !m->xs) {
+		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating %s needs xenstore (a PVH guest is "
+			     "asked to suspend there)", d->name);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* What a migration needs before anything is changed: 0 or E. */
+static int migrate_checks(struct dm *m, struct dm_domain *d, const struct dm_migrate_opts *o,
+			  bool *suspend, struct dm_error *e)
+{
+	if (dm_refuse_busy(d, e) < 0)
+		return -EBUSY;
+	int rc = guest_checks(m, d, suspend, e);
+	if (rc < 0)
+		return rc;
 	if (!m->jobs.loop || m->job_backend == HV_AUTO) {
 		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating needs xcdd's loop running");
 		return -EAGAIN;
@@ -461,7 +513,7 @@ static int start_job(struct dm_op *op, struct dm_error *e)
 	struct dm_send_work w = { m->job_backend, m->job_sim_sock, d->domid, NULL, 0,
 				  { .live = 1, .policy = o->policy, .bandwidth = o->bandwidth,
 				    .compress = o->compress },
-				  { d->built.store_pfn, d->built.console_pfn } };
+				  { d->built.store_pfn, d->built.console_pfn }, mig->suspend };
 	w.opts.policy.reserve_ms = (uint32_t)(m->mig_fixed_ms > 0 ? m->mig_fixed_ms + 0.5
 								    : DM_MIG_RESERVE_MS);
 	char *config = dm_save_config(d, mig->src, mig->id, &w.config_len);
@@ -563,8 +615,9 @@ int dm_migrate(struct dm *m, struct dm_domain *d, int send_fd, int recv_fd,
 				.arg = arg, .start_ns = now_ns(), .opts = *o, .has_id = true };
 	snprintf(mig->res.name, sizeof(mig->res.name), "%s", d->name);
 	mig->asked = o->compress != MIG_COMPRESS_OFF;
-	if ((rc = migrate_checks(m, d, o, e)) < 0)
+	if ((rc = migrate_checks(m, d, o, &mig->suspend, e)) < 0)
 		goto fail;
+	memcpy(mig->guest_uuid, d->uuid, 16);
 	snprintf(mig->rune, sizeof(mig->rune), "%s", o->command ? o->command : "");
 	mig->opts.command = mig->rune;
 	dm_new_uuid(mig->id);

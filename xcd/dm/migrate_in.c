@@ -289,6 +289,19 @@ static int stream_mig_id(const char *json, uint8_t id[16])
 	return rc;
 }
 
+/* Whether this xcdd reads a migration stream of CFG's kind of guest: 0 or E. */
+static int receive_checks(const struct domcfg *cfg, struct dm_error *e)
+{
+	bool sim = cfg->kernel && !strncmp(cfg->kernel, "sim:", 4);
+	if (!cfg->name || !cfg->kernel || (!sim && cfg->type != DOMCFG_TYPE_PVH)) {
+		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: a PV guest "
+			     "on Xen cannot be received (Debian's Xen cannot live-migrate a PV "
+			     "guest); PVH guests and simulated guests can");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 void dm_mig_pending_in(const struct dm_mig *mig, struct dm_pending_op *p)
 {
 	snprintf(p->mig_name, sizeof(p->mig_name), "%s", mig->final_name);
@@ -323,15 +336,21 @@ int dm_migrate_receive(struct dm *m, const char *config_json, uint64_t stream_of
 				      &src, uuid, &have_uuid, e)) < 0)
 		goto fail;
 	mig->has_id = stream_mig_id(config_json, mig->id);
-	if (!cfg->name || !cfg->kernel || strncmp(cfg->kernel, "sim:", 4) != 0) {
-		dm_error_set(e, DM_ERR_CONFIG, "params.config", "the migration stream: only "
-			     "simulated guests (kernel \"sim:...\") can be received yet");
-		rc = -EOPNOTSUPP;
+	if ((rc = receive_checks(cfg, e)) < 0)
 		goto fail;
+	/* From this very xcdd (localhost): the sender's copy holds the
+	 * guest's uuid and name until it is gone (mig_local.c). */
+	if (mig->has_id && have_uuid && dm_mig_local_source(m, uuid, mig->id)) {
+		mig->local = true;
+		memcpy(mig->local_uuid, uuid, 16);
+		memcpy(uuid, mig->id, 16);
+		log_info("migration %s comes from this xcdd: its copy is made under that id as "
+			 "its uuid until the guest's (%s) is free", UUID_STR(mig->id),
+			 UUID_STR(mig->local_uuid));
 	}
 	/* The name it takes at the commit, free now (it is checked again
 	 * then: a domain may take it meanwhile, and the commit is undone). */
-	if ((rc = dm_name_check(m, NULL, cfg->name, "name", e)) < 0)
+	if (!mig->local && (rc = dm_name_check(m, NULL, cfg->name, "name", e)) < 0)
 		goto fail;
 	/* xl's names: NAME--incoming until the commit, NAME after. */
 	char incoming[DOMNAME_MAX + 1];
@@ -408,8 +427,13 @@ void dm_settle_migrate_in(struct dm *m, struct dm_domain *d, bool present)
 	log_info("domain %s (domid %u): its migration from another host had committed: rolled "
 		 "forward (named %s, %s)", d->name, d->domid, d->pending.mig_name,
 		 d->pending.paused ? "left paused" : "running");
-	if (strcmp(d->name, d->pending.mig_name) != 0 &&
-	    dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
+	if (strcmp(d->name, d->pending.mig_name) != 0 && d->pending.has_mig_id &&
+	    dm_mig_local_holds(m, d->pending.mig_name, d->pending.mig_id))
+		log_info("domain %s: %s is its copy on this very xcdd, which holds its name "
+			 "until it is destroyed (its migration's outcome asked)", d->name,
+			 d->pending.mig_name);
+	else if (strcmp(d->name, d->pending.mig_name) != 0 &&
+		 dm_rename_domain(m, d, d->pending.mig_name, &e) < 0)
 		log_err("domain %s keeps its name: %s", d->name, e.message);
 	struct hv_dominfo i;
 	if (!d->pending.paused && hv_domain_getinfo(m->hv, d->domid, &i) == 0 &&

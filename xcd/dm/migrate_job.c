@@ -24,6 +24,7 @@
 struct send_ctx {
 	int fd; /* the report socket */
 	struct timespec last;
+	bool suspend; /* a PVH guest: stopped by its own suspend */
 };
 
 static int kv_double(yajl_gen g, const char *k, double v)
@@ -57,10 +58,46 @@ static void progress(void *arg, const struct mig_precopy_info *i)
 	devjob_event_send(c->fd, g);
 }
 
+static long long mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void event_ns(int fd, const char *name, long long ns)
+{
+	yajl_gen g = devjob_event_new(name);
+	if (g && !jw_kv_int(g, "ns", ns))
+		devjob_event_send(fd, g);
+	else if (g)
+		yajl_gen_free(g);
+}
+
+/* A PVH guest suspends itself: the daemon asks it (xenstore is its), the
+ * job waits until Xen (or xcd-sim) says shutdown(suspend). Its downtime
+ * counts from the request: the guest freezes its tasks from there. */
+static int suspend_guest(struct send_ctx *c, struct hv *hv, uint32_t domid, char *err,
+			 size_t errlen)
+{
+	long long t = mono_ns();
+	event_ns(c->fd, "suspend", t);
+	int rc = hv_domain_suspend(hv, domid);
+	if (rc < 0) {
+		snprintf(err, errlen, "the guest did not suspend itself for the last round: %s",
+			 hv_error(hv));
+		return rc;
+	}
+	event_ns(c->fd, "stopped", t);
+	return 0;
+}
+
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
 {
 	struct send_ctx *c = arg;
 	struct hv_dominfo i;
+	if (c->suspend)
+		return suspend_guest(c, hv, domid, err, errlen);
 	/* A guest paused before (its migration's record says so) is not paused
 	 * twice: a rollback unpauses only what the migration paused. */
 	int rc = hv_domain_getinfo(hv, domid, &i);
@@ -71,13 +108,7 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 			 hv_error(hv));
 		return rc;
 	}
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	yajl_gen g = devjob_event_new("stopped");
-	if (g && !jw_kv_int(g, "ns", (long long)t.tv_sec * 1000000000LL + t.tv_nsec))
-		devjob_event_send(c->fd, g);
-	else if (g)
-		yajl_gen_free(g);
+	event_ns(c->fd, "stopped", mono_ns());
 	return 0;
 }
 
@@ -153,7 +184,7 @@ int dm_send_work(int fd, void *arg, char *err, size_t errlen)
 		hv_close(hv);
 		return rc;
 	}
-	struct send_ctx c = { fd, { 0, 0 } };
+	struct send_ctx c = { fd, { 0, 0 }, w->suspend };
 	struct mig_precopy_hooks hooks = { &c, suspend, progress, whole, peer_codecs };
 	struct mig_precopy_opts opts = w->opts;
 	opts.final_pfns = w->final_pfns;

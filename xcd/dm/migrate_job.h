@@ -16,7 +16,8 @@
 /* The sender's job: its own connection to the host, the guest, the
  * stream's configuration, the policy and the rings to send last. Its
  * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
- * bytes, throttle), "stopped" (ns, CLOCK_MONOTONIC), "whole" once the
+ * bytes, throttle), "suspend" (ns) for a PVH guest (below), "stopped" (ns,
+ * CLOCK_MONOTONIC: the pause, or the suspend's request), "whole" once the
  * stream is whole (its figures: rounds, pages, zero_pages, final_pages,
  * bytes, throttle, forced, stopped_ns, why; compression's z_pages,
  * z_saved, codecs_used, peer_answered, peer_codecs), or "stats" (the
@@ -30,6 +31,10 @@ struct dm_send_work {
 	uint32_t config_len;
 	struct mig_precopy_opts opts;
 	uint64_t final_pfns[2];
+	/* A PVH guest, stopped by its own suspend: the event "suspend" (ns:
+	 * when) asks the daemon to ask it (control/shutdown), and the job
+	 * waits for shutdown(suspend) (hv_domain_suspend). Else it is paused. */
+	bool suspend;
 };
 int dm_send_work(int fd, void *arg, char *err, size_t errlen);
 

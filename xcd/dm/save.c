@@ -132,10 +132,7 @@ done:
 	return out;
 }
 
-/* A guest suspended for its save (a PVH guest) runs again: fast resume (its
- * suspend hypercall returns "cancelled"), and a request it did not act on
- * is taken back. */
-static void resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_dominfo *i)
+void dm_resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_dominfo *i)
 {
 	char err[XCD_ERR_MAX];
 	if (m->xs && xsd_request_shutdown(m->xs, d->domid, "", err, sizeof(err)) < 0)
@@ -153,7 +150,7 @@ static void resume_as_was(struct dm *m, struct dm_domain *d, bool leave_paused)
 	if (hv_domain_getinfo(m->hv, d->domid, &i) < 0)
 		return;
 	if (i.type == HV_DOM_PVH && !d->pending.was_paused) {
-		resume_suspended(m, d, &i);
+		dm_resume_suspended(m, d, &i);
 		if (leave_paused && hv_domain_pause(m->hv, d->domid) < 0)
 			log_err("domain %s (domid %u): cannot pause it after its save: %s",
 				d->name, d->domid, hv_error(m->hv));

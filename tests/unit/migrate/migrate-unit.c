@@ -432,7 +432,7 @@ static void register_migrate(void)
 int main(void)
 {
 	suite_register_fn *const regs[] = { register_migrate, register_policy, register_pipe,
-					    register_compress, register_outcome,
+					    register_compress, register_outcome, register_cpu,
 					    NULL };
 	return cunit_run("migrate-unit", regs);
 }

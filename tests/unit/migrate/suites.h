@@ -5,4 +5,5 @@ void register_policy(void);
 void register_pipe(void);
 void register_compress(void);
 void register_outcome(void);
+void register_cpu(void);
 #endif

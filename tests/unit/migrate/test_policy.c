@@ -222,6 +222,17 @@ static void test_names(void)
 	u_str_eq(mig_no_converge_name(MIG_NC_FORCE), "force", "name", __FILE__, __LINE__);
 }
 
+/* A page that became zero after round 0 goes with its data unless the
+ * receiver said it is xcd's (libxc's restore would keep the old data). */
+static void test_zero_pages(void)
+{
+	CU_ASSERT_EQUAL(mig_zero_as_xalloc(0, 0, 0), 1); /* a save: one pass */
+	CU_ASSERT_EQUAL(mig_zero_as_xalloc(1, 0, 0), 1); /* round 0: sent once */
+	CU_ASSERT_EQUAL(mig_zero_as_xalloc(1, 1, 0), 0); /* xl migrate-receive, or unknown */
+	CU_ASSERT_EQUAL(mig_zero_as_xalloc(1, 7, 0), 0);
+	CU_ASSERT_EQUAL(mig_zero_as_xalloc(1, 1, 1), 1); /* xcd's receiver zeroes it */
+}
+
 void register_policy(void)
 {
 	CU_pSuite s = CU_add_suite("stop policy", NULL, NULL);
@@ -234,4 +245,6 @@ void register_policy(void)
 	CU_add_test(s, "on the target, unmeasured link, a tenth, purity", test_edges);
 	CU_add_test(s, "a reserve for the stop's other costs", test_reserve);
 	CU_add_test(s, "--on-no-converge names", test_names);
+	CU_add_test(s, "zero pages after round 0: with data unless the receiver is xcd's",
+		    test_zero_pages);
 }
