@@ -60,6 +60,15 @@ struct dm_mig {
 	char final_name[65];
 	uint64_t stream_off;
 	bool ledgered; /* its commit is in the ledger */
+	/* Its devices, added while the memory comes (the job, or NULL), and
+	 * whether they are up; whether the memory is in and made runnable.
+	 * "ready" goes once both are. */
+	struct devjob *devjob;
+	bool devices_up, filled;
+	/* Their start under way: a failure then is the start's to return
+	 * (DEV_START_RC), not a migration to end from inside it. */
+	bool dev_starting;
+	int dev_start_rc;
 	/* From this very xcdd (mig_local.c): the copy is made under the
 	 * migration's id as its uuid, and takes the guest's (LOCAL_UUID) once
 	 * the sender's copy is gone. */
