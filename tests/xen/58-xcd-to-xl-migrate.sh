@@ -12,8 +12,11 @@
 #   NAME--migratedaway, "my copy unpause results are as follows" and status 0).  Then the
 #   guest is xl's: xl lists it under its name and uuid in a new domain, its counter and uptime
 #   go on, xcd has destroyed its copy and forgotten it (not listed, no journal record, not
-#   taken back by a restarted xcdd), and `xl shutdown -w` powers it off.
-# The downtime and total time xcd reports are logged (MIGRATION line).
+#   taken back by a restarted xcdd); xl migrates it on to localhost itself (it holds the
+#   guest's configuration), and `xl shutdown -w` powers it off.  xenstore's /vm is logged
+#   after each move.
+# The downtime and total time xcd reports are logged (MIGRATION line), with the span in which
+# no copy ran as downtime-watch saw the hypervisor, and xl's receiver's messages timestamped.
 # xen-lab: timeout=540
 . "$(dirname "$0")/lib.sh"
 
@@ -25,7 +28,18 @@ start_xcdd ""
 NAME=xt-pvh
 CFG=$(guest_cfg "$NAME" pvh on_poweroff='"destroy"')
 cat "$CFG"
-RECV=/usr/sbin/xl
+WATCH=$XCD_BIN/downtime-watch
+[ -x "$WATCH" ] || fail "no $WATCH (copy tests/xen/downtime-watch into the lab's binaries)"
+# xl's receiver, its messages (stderr) timestamped: where the handover's time goes
+RECV=$LAB_RUN/xl-recv
+cat >"$RECV" <<'EOF2'
+#!/bin/bash
+# no fork per line (a date per line, under TCG, stamped them 100 ms and more late)
+exec 2> >(while IFS= read -r l; do t=${EPOCHREALTIME/[.,]/}; t=$((t / 1000))
+  printf '[%(%T)T.%03d] %s\n' $((t / 1000)) $((t % 1000)) "$l"; done >&2)
+exec /usr/sbin/xl "$@"
+EOF2
+chmod +x "$RECV"
 
 xl_uuid() { xl list -v "$1" 2>/dev/null | awk 'NR == 2 { print $7 }'; }
 only_xcd_guest() {  # DOMID: NAME is that domain, alone, xcd's; nothing of a migration's names
@@ -59,14 +73,23 @@ sr_goes_on "$NAME" "after the cut"
 
 step "xcd migrate -s \"\" $NAME \"xl migrate-receive\""
 LAST=$(guest_last_tick "$NAME")
+"$WATCH" 300 >"$LAB_RUN/watch.out" 2>&1 &
+wpid=$!
+sleep 0.5
 t0=$(now_ms)
+log "xcd migrate starts"
 timeout -k 5 300 "$XCD_BIN/xcd" migrate -s "" "$NAME" "$RECV migrate-receive" \
   >"$LAB_RUN/mig.out" 2>"$LAB_RUN/mig.err"; rc=$?
 t1=$(now_ms)
-cat "$LAB_RUN/mig.out" "$LAB_RUN/mig.err"
+log "xcd migrate ends"
+sleep 0.5
+kill -TERM "$wpid"; wait "$wpid"
+cat "$LAB_RUN/mig.out" "$LAB_RUN/mig.err" "$LAB_RUN/watch.out"
 [ $rc = 0 ] || { tail -n 40 "$LAB_RUN/xcdd.log"; xl list; fail "xcd migrate -> xl migrate-receive: rc=$rc"; }
-log "MIGRATION to xl: total $((t1 - t0)) ms (xcd migrate's run), xcd says:" \
+log "MIGRATION to xl: total $((t1 - t0)) ms (xcd migrate's run), no copy running" \
+  "$(awk '/^longest:/ { print $2 }' "$LAB_RUN/watch.out") ms (downtime-watch), xcd says:" \
   "$(grep -o 'in [0-9]* ms, downtime [0-9]* ms, [0-9]* round(s), [0-9]* bytes sent' "$LAB_RUN/mig.err")"
+keep "$LAB_RUN/xcdd.log" "$LAB_RUN/mig.err" "$LAB_RUN/watch.out"
 grep -q "$NAME: asked to suspend itself for the last round" "$LAB_RUN/xcdd.log" ||
   fail "xcdd did not ask the guest to suspend itself"
 
@@ -94,6 +117,26 @@ start_xcdd -after
 expect_eq "xcd list's guests after xcdd's restart" \
   "$(xcd list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l)" 0
 expect_eq "xl domid $NAME after xcdd's restart" "$(domid "$NAME")" "$NEW"
+
+step "xenstore's /vm after the handover"
+vm_state() {  # WHAT: the guest's /local/domain/ID/vm and what is under /vm (logged)
+  local id vm
+  id=$(domid "$NAME"); vm=$(timeout 5 xenstore-read "/local/domain/$id/vm" 2>&1)
+  log "$1: domid $id, /local/domain/$id/vm = '$vm'; /vm holds:" \
+    "$(timeout 5 xenstore-ls -f /vm 2>&1 | tr '\n' ' ')"
+}
+vm_state "after xcd -> xl"
+
+step "xl migrate of the guest xcd handed over (xl holds its configuration)"
+LAST=$(guest_last_tick "$NAME")
+timed -t 240 xl migrate -s "" "$NAME" "/usr/sbin/xl migrate-receive" >"$LAB_RUN/xl-mig.out" 2>&1; rc=$?
+cat "$LAB_RUN/xl-mig.out"
+[ $rc = 0 ] || fail "xl migrate of the guest xcd handed over: rc=$rc"
+NEW2=$(domid "$NAME") || fail "xl has no domain $NAME after its own migration"
+[ "$NEW2" != "$NEW" ] || fail "xl migrate left $NAME in domid $NEW"
+expect_eq "the guest's uuid after xl's own migration" "$(xl_uuid "$NAME")" "$UUID"
+sr_goes_on "$NAME" "after xl's own migration"
+vm_state "after xl -> xl"
 
 step "xl shutdown -w: the guest answers xl's control/shutdown"
 guest_shutdown_wait "$NAME" 90 || fail "xl shutdown -w of the migrated guest"
