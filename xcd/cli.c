@@ -289,7 +289,8 @@ static const struct verb verbs[] = {
 	  "it running; -p: leave it paused. CFG: the xl.cfg file kept in FILE to\n"
 	  "restore from instead of the domain's own. --compress other than off\n"
 	  "(the default): pages compressed, a file for xcd restore only (xl\n"
-	  "refuses it). Simulated guests only (yet).",
+	  "refuses it; refused for a PV guest on Xen, whose memory libxenguest\n"
+	  "writes). PV and PVH guests on Xen, simulated guests.",
 	  v_save, NULL },
 	{ "restore", "[-p] [-e] [-d] [-V] FILE [CFG]",
 	  "Restore the domain saved in FILE (CFG FILE, xl's order, is taken too),\n"
@@ -321,7 +322,8 @@ static const struct verb verbs[] = {
 	  "is faster than the link. -C CFG: the xl.cfg the receiver makes it from;\n"
 	  "-p: left paused there; -e, -F, --live: accepted, no effect. Progress on\n"
 	  "a terminal, a summary at the end with what zero pages and compression\n"
-	  "saved (--json: as JSON). Simulated guests only (yet).",
+	  "saved (--json: as JSON). Simulated guests, and PVH guests on Xen (a PV\n"
+	  "guest on Xen is refused: Debian's Xen cannot live-migrate one).",
 	  v_migrate, NULL },
 	{ "migrate-receive", "[-p] [-e] [-d]",
 	  "The receiving end of a migration, run by xcd or xl migrate on this host:\n"
