@@ -50,12 +50,8 @@ void dm_op_end(struct dm_op *op, int rc, struct dm_domain *d)
 
 static void op_devices_done(int rc, bool reported, const char *err, void *arg);
 
-/*
- * The device phase of OP: adds CFG's devices (ADD) or removes the domain's.
- * As a job when the loop runs, else inline; either way op_devices_done goes
- * on, so the caller must not touch OP after this.
- */
-void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
+void dm_op_devices_with(struct dm_op *op, bool add, const struct domcfg *cfg,
+			devjob_done_fn *done, struct devjob **job)
 {
 	struct dm *m = op->m;
 	struct dm_domain *d = op->d;
@@ -65,7 +61,7 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 	 * without them; only waits and scripts take time. Without a device
 	 * there is no script to run, and no job is worth its fork. */
 	if (!m->xs || (add && cfg->n_disks + cfg->n_vifs == 0)) {
-		op_devices_done(0, true, "", op);
+		done(0, true, "", op);
 		return;
 	}
 	/* D's uuid: a restart's may not be the configuration's; a copy coming
@@ -73,17 +69,17 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 	 * guest's (mig_local.c), whose default MACs it keeps. */
 	const uint8_t *uuid = op->mig && op->mig->local ? op->mig->local_uuid : d->uuid;
 	if (add && (rc = dev_write_all(&m->dev, d->domid, uuid, cfg, err, sizeof(err))) < 0) {
-		op_devices_done(rc, true, err, op);
+		done(rc, true, err, op);
 		return;
 	}
 	if (!m->jobs.loop || (!add && !dev_backends(&m->dev, d->domid))) {
 		rc = add ? dev_plug_all(&m->dev, d->domid, cfg, err, sizeof(err))
 			 : dev_remove_all(&m->dev, d->domid, err, sizeof(err));
-		op_devices_done(rc, true, err, op);
+		done(rc, true, err, op);
 		return;
 	}
 	rc = devjob_start(&m->jobs, &m->dev, add ? DEVJOB_ADD : DEVJOB_REMOVE, d->domid,
-			  add ? cfg : NULL, op_devices_done, op, &op->job, err, sizeof(err));
+			  add ? cfg : NULL, done, op, job, err, sizeof(err));
 	if (rc == 0)
 		dm_crash_point(m, add ? "create:devjob" : "destroy:devjob");
 	if (rc < 0) {
@@ -91,8 +87,18 @@ void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
 		char rerr[XCD_ERR_MAX];
 		if (add && dev_remove_all(&m->dev, d->domid, rerr, sizeof(rerr)) < 0)
 			log_warn("domain %s: %s", d->name, rerr);
-		op_devices_done(rc, true, err, op);
+		done(rc, true, err, op);
 	}
+}
+
+/*
+ * The device phase of OP: adds CFG's devices (ADD) or removes the domain's.
+ * As a job when the loop runs, else inline; either way op_devices_done goes
+ * on, so the caller must not touch OP after this.
+ */
+void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg)
+{
+	dm_op_devices_with(op, add, cfg, op_devices_done, &op->job);
 }
 
 static void op_devices_done(int rc, bool reported, const char *err, void *arg)

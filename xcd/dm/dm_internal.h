@@ -137,6 +137,11 @@ void dm_op_end(struct dm_op *op, int rc, struct dm_domain *d);
  * As a job when the loop runs, else inline; either way the operation goes
  * on from its end, so the caller must not touch OP after this. */
 void dm_op_devices(struct dm_op *op, bool add, const struct domcfg *cfg);
+/* dm_op_devices, its end told to DONE (with OP) instead of the operation's
+ * next step, its job in *JOB (a received guest's devices are added while
+ * its memory comes, beside the job that reads it). */
+void dm_op_devices_with(struct dm_op *op, bool add, const struct domcfg *cfg,
+			devjob_done_fn *done, struct devjob **job);
 /* Ends D's operation without its job: told RC with the message WHY. */
 void dm_op_abort(struct dm_domain *d, int rc, const char *why);
 
@@ -222,6 +227,12 @@ int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e);
 /* migrate_in.c: OP's domain is whole, its devices up: "ready" sent, "go"
  * awaited (the create's end). */
 void dm_migrate_in_ready(struct dm_op *op);
+/* migrate_in.c: OP's domain is filled and made runnable: "ready" once its
+ * devices (added while the memory came) are up too. */
+void dm_migrate_in_filled(struct dm_op *op);
+/* migrate_in.c: OP failed before its devices were removed (E set): the
+ * device job stopped, the devices removed, then the create's undo. */
+void dm_migrate_in_undo(struct dm_op *op, int rc);
 /* A migration a dead xcdd left half done, sending (migrate.c) or receiving
  * (migrate_in.c): settled. */
 void dm_settle_migrate(struct dm *m, struct dm_domain *d, bool present);

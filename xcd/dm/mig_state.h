@@ -65,6 +65,15 @@ struct dm_mig {
 	 * the sender's copy is gone. */
 	bool local;
 	uint8_t local_uuid[16];
+	/* Its devices, added while the memory comes (the job, or NULL), and
+	 * whether they are up; whether the memory is in and made runnable.
+	 * "ready" goes once both are. */
+	struct devjob *devjob;
+	bool devices_up, filled;
+	/* Their start under way: a failure then is the start's to return
+	 * (DEV_START_RC), not a migration to end from inside it. */
+	bool dev_starting;
+	int dev_start_rc;
 };
 
 /* ---- mig_local.c: a migration from this xcdd to itself (localhost) ---- */

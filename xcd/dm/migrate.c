@@ -57,6 +57,8 @@ void dm_mig_free(struct dm_mig *mig)
 		dm_mig_dequeue(mig);
 	dm_mig_slot_release(mig);
 	dm_mig_let_go(mig);
+	if (mig->devjob)
+		devjob_cancel(mig->devjob);
 	dm_mig_close(mig);
 	if (mig->src)
 		dm_source_free(mig->src);
@@ -98,6 +100,9 @@ void dm_mig_stop(struct dm_op *op)
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
+	if (op->mig->devjob)
+		devjob_cancel(op->mig->devjob);
+	op->mig->devjob = NULL;
 	dm_mig_let_go(op->mig);
 	dm_mig_close(op->mig);
 }

@@ -1,7 +1,9 @@
 /* migrate_in: the receiving side of a live migration (dm_migrate_receive):
  * a domain made as NAME--incoming as a restore is, its memory from the
- * stream by a job; then xl's handover from the loop: "ready" sent, "go"
- * awaited, the commit recorded (the ledger, mig_ledger.c: the decision a
+ * stream by a job and, beside it, its devices added (their hotplug scripts
+ * run while the memory comes, before the sender stops the guest: they are
+ * not in its downtime); once both are done, xl's handover from the loop:
+ * "ready" sent, "go" awaited, the commit recorded (the ledger, mig_ledger.c: the decision a
  * sender in doubt asks for), renamed NAME, unpaused, the report sent. Any
  * failure before "go" destroys it; what a dead xcdd left is settled; a
  * sender's outcome query answered (dm_migrate_outcome). */
@@ -44,6 +46,54 @@ static void recv_event(const char *line, void *arg)
 	dm_restore_filled(0, true, "", op);
 }
 
+static void fail_before_go(struct dm_op *op, int rc, const char *why);
+
+/* The devices added while the memory comes are up (or failed: the
+ * migration fails now, the sender resumes its copy; what the job added is
+ * removed by the undo). */
+static void in_devices_done(int rc, bool reported, const char *err, void *arg)
+{
+	struct dm_op *op = arg;
+	struct dm_mig *mig = op->mig;
+	(void)reported;
+	mig->devjob = NULL;
+	if (rc < 0 && mig->dev_starting) {
+		mig->dev_start_rc = rc;
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
+		return;
+	}
+	if (rc < 0) {
+		fail_before_go(op, rc, err);
+		return;
+	}
+	mig->devices_up = true;
+	log_debug("receiving %s: its devices are up%s", mig->final_name,
+		  mig->filled ? "" : ", its memory still coming");
+	if (mig->filled)
+		dm_create_finish(op); /* "ready" */
+}
+
+void dm_migrate_in_filled(struct dm_op *op)
+{
+	struct dm_mig *mig = op->mig;
+	mig->filled = true;
+	if (mig->devices_up)
+		dm_create_finish(op); /* "ready" */
+	else
+		log_debug("receiving %s: its memory is in, its devices not up yet",
+			  mig->final_name);
+}
+
+void dm_migrate_in_undo(struct dm_op *op, int rc)
+{
+	if (op->mig->devjob)
+		devjob_cancel(op->mig->devjob);
+	op->mig->devjob = NULL;
+	op->undoing = true;
+	op->rc = rc;
+	dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
+}
+
 int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
 {
 	struct dm *m = op->m;
@@ -61,6 +111,19 @@ int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
 	}
 	dm_pending_set(m, op->d, DM_PENDING_MIGRATE_IN, "receiving");
 	dm_crash_point(m, "migrate-in:job");
+	/* Its devices while the memory comes: the fill's end waits for them
+	 * (dm_migrate_in_filled). A failure to start them stops the fill job
+	 * and is returned (what was written goes with the domain's undo); a
+	 * failure after ends the migration (in_devices_done). */
+	mig->dev_starting = true;
+	dm_op_devices_with(op, true, op->d->cfg->cfg, in_devices_done, &mig->devjob);
+	mig->dev_starting = false;
+	if ((rc = mig->dev_start_rc) < 0) {
+		devjob_cancel(op->job);
+		op->job = NULL;
+		*e = op->e;
+		return rc;
+	}
 	return 0;
 }
 

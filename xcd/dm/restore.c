@@ -112,9 +112,16 @@ void dm_restore_filled(int rc, bool reported, const char *err, void *arg)
 	}
 	if ((rc = dm_apply_config(m, d, cfg, i.max_vcpus, &op->e)) < 0)
 		goto undo;
-	dm_op_devices(op, true, cfg);
+	if (in)
+		dm_migrate_in_filled(op); /* its devices came while its memory did */
+	else
+		dm_op_devices(op, true, cfg);
 	return;
 undo:
+	if (in) {
+		dm_migrate_in_undo(op, rc);
+		return;
+	}
 	op->d = NULL; /* freed with the domain */
 	dm_create_undo(m, d);
 	dm_op_end(op, rc, NULL);

@@ -33,7 +33,11 @@
  *                                  restore's reader the other); both are
  *                                  left paused; prints the new domid, the
  *                                  engine's figures and both sums (-r):
- *                                  status 0 only if they are equal
+ *                                  status 0 only if they are equal; on
+ *                                  stderr, after the figures, "left:" and
+ *                                  the pages each round left dirty (what
+ *                                  the policy decided on); -b takes a
+ *                                  decimal (0.5: 500,000 bytes a second)
  *   mig-guest records FILE         the record types FILE holds, counted
  *   mig-guest xl-receive COUNTS    a receiver as xl's is to an xcd sender:
  *                                  records.c
@@ -374,6 +378,24 @@ static int live_receiver(int in_fd, int out_fd)
 	return rc || write(out_fd, &domid, sizeof(domid)) != sizeof(domid);
 }
 
+/* The pages each live round left dirty: the last progress report of a
+ * round is its decision's (precopy.h: after it, LEFT is what the next
+ * round sends). */
+struct lefts {
+	uint64_t left[64];
+	uint32_t n;
+};
+
+static void note_left(void *arg, const struct mig_precopy_info *i)
+{
+	struct lefts *l = arg;
+	if (!i->final && i->round < sizeof(l->left) / sizeof(l->left[0])) {
+		l->left[i->round] = i->left;
+		if (i->round + 1 > l->n)
+			l->n = i->round + 1;
+	}
+}
+
 static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uint64_t bw,
 		enum mig_compress z)
 {
@@ -413,9 +435,11 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 					 .final_pfns = rings, .n_final_pfns = 2, .compress = z,
 					 .codecs = z ? MIG_CODECS_BUILT : 0 };
 	struct mig_precopy_stats st;
+	struct lefts lefts = { .n = 0 };
+	struct mig_precopy_hooks hooks = { .arg = &lefts, .progress = note_left };
 	int rc = mig_out_init(&o, data[1]);
 	if (rc == 0)
-		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &opts, NULL,
+		rc = mig_precopy(hv, domid, &o, cfg, (uint32_t)n + 1, NULL, &opts, &hooks,
 				 &st, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "no memory");
@@ -434,6 +458,10 @@ static int live(struct hv *hv, uint32_t domid, const struct mig_policy *pol, uin
 		(unsigned long long)st.bytes,
 		(double)(st.end_ns - st.start_ns) / 1e6, st.throttle, st.forced ? ", forced" : "",
 		st.why);
+	fprintf(stderr, "left:");
+	for (uint32_t r = 0; r < lefts.n; r++)
+		fprintf(stderr, " %llu", (unsigned long long)lefts.left[r]);
+	fprintf(stderr, "\n");
 	if (rc < 0) {
 		fprintf(stderr, "mig-guest: live: %s\n", err);
 		if (got)
@@ -469,7 +497,7 @@ static int live_main(struct hv *hv, int argc, char **argv)
 		else if (!strcmp(argv[i], "-m"))
 			pol.max_rounds = (uint32_t)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "-b"))
-			bw = strtoull(argv[i + 1], NULL, 10) * 1000000u;
+			bw = (uint64_t)(strtod(argv[i + 1], NULL) * 1e6);
 		else if (!strcmp(argv[i], "-z")) {
 			if (mig_compress_parse(argv[i + 1], &z) < 0)
 				return 2;
