@@ -511,11 +511,21 @@ static int sleep_ms(long ms)
 	return nanosleep(&ts, NULL);
 }
 
-/* A Xen guest suspends itself: the toolstack asks it through control/shutdown
- * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend). */
-static int xen_suspend(struct hv *hv, uint32_t domid)
+static long mono_ms(void)
 {
-	for (long waited = 0;; waited += XEN_SUSPEND_POLL_MS) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A Xen guest suspends itself: the toolstack asks it through control/shutdown
+ * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend),
+ * looking again each time WAIT returns (woken by the caller's event, at the
+ * latest after XEN_SUSPEND_POLL_MS), or every XEN_SUSPEND_POLL_MS without. */
+static int xen_suspend(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
+{
+	long t0 = mono_ms();
+	for (long waited = 0;; waited = mono_ms() - t0) {
 		struct hv_dominfo d;
 		int rc = xen_getinfo(hv, domid, &d);
 		if (rc < 0)
@@ -537,7 +547,10 @@ static int xen_suspend(struct hv *hv, uint32_t domid)
 				       "control/shutdown = suspend",
 				       domid, XEN_SUSPEND_WAIT_MS / 1000,
 				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
-		sleep_ms(XEN_SUSPEND_POLL_MS);
+		if (wait)
+			wait(arg, XEN_SUSPEND_POLL_MS);
+		else
+			sleep_ms(XEN_SUSPEND_POLL_MS);
 	}
 }
 
