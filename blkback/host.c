@@ -6,6 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The HBA of a path that is not on FC (virtio-scsi, SAS, iSCSI offload),
+ * where multipathd says "[undef]": the PCI device above its SCSI device
+ * (sys/block/DEV/device), without its function, as an FC port's card is;
+ * "" when there is none. */
+static void path_card(const char *root, const char *dev, char *card, size_t size)
+{
+	char rel[96], *real, pci[16];
+	size_t end;
+	card[0] = '\0';
+	snprintf(rel, sizeof(rel), "sys/block/%s/device", dev);
+	if (sysread_resolve(root, rel, &real) < 0)
+		return;
+	if (fc_pci_of_path(real, pci, &end) == 0) {
+		char *dot = strrchr(pci, '.');
+		if (dot && (size_t)(dot - pci) < size) {
+			memcpy(card, pci, (size_t)(dot - pci));
+			card[dot - pci] = '\0';
+		}
+	}
+	free(real);
+}
+
 static int tie_map(const struct blk_host *h, const struct mp_map *m, struct blk_map *bm)
 {
 	size_t n = 0;
@@ -45,6 +67,8 @@ static int tie_map(const struct blk_host *h, const struct mp_map *m, struct blk_
 				}
 				else
 					bp->access_state[0] = '\0';
+				if (!bp->port)
+					path_card(h->root, p->dev, bp->hba, sizeof(bp->hba));
 			}
 			bp->live = mpath_path_live(p);
 			bp->ready = bp->live && strcmp(p->chk_st, "ready") == 0;
@@ -163,6 +187,35 @@ size_t blk_host_hbas(const struct blk_host *h, size_t *online, char *names, size
 	if (online)
 		*online = on;
 	return n;
+}
+
+size_t blk_host_path_hbas(const struct blk_host *h)
+{
+	size_t n = 0;
+	for (size_t m = 0; m < h->mp.n_maps; m++)
+		for (size_t i = 0; i < h->maps[m].n_paths; i++) {
+			const char *hba = h->maps[m].paths[i].hba;
+			bool seen = !hba[0];
+			for (size_t k = 0; k <= m && !seen; k++)
+				for (size_t j = 0; j < (k == m ? i : h->maps[k].n_paths) && !seen; j++)
+					seen = strcmp(h->maps[k].paths[j].hba, hba) == 0;
+			n += !seen;
+		}
+	return n;
+}
+
+size_t blk_host_live_paths(const struct blk_host *h, size_t *off_fc)
+{
+	size_t live = 0, off = 0;
+	for (size_t m = 0; m < h->mp.n_maps; m++)
+		for (size_t i = 0; i < h->maps[m].n_paths; i++) {
+			const struct blk_path *bp = &h->maps[m].paths[i];
+			live += bp->live;
+			off += bp->live && !bp->port;
+		}
+	if (off_fc)
+		*off_fc = off;
+	return live;
 }
 
 const struct blk_map *blk_host_map_of(const struct blk_host *h, const struct vbd *v)

@@ -67,6 +67,12 @@ void blk_host_free(struct blk_host *h);
 /* The distinct HBAs (cards) of the host, and of them those with a port
  * online; NAMES (optional) gets the first, comma-separated. */
 size_t blk_host_hbas(const struct blk_host *h, size_t *online, char *names, size_t size);
+/* The distinct HBAs the maps' paths run through (FC cards, and the PCI
+ * devices of paths off FC), down or not. */
+size_t blk_host_path_hbas(const struct blk_host *h);
+/* The live paths of all maps; *OFF_FC (optional) those of them on no FC
+ * port (SAS, iSCSI, virtio-scsi: no port speed, so outside the budget). */
+size_t blk_host_live_paths(const struct blk_host *h, size_t *off_fc);
 /* The map a guest's disk sits on, or NULL. */
 const struct blk_map *blk_host_map_of(const struct blk_host *h, const struct vbd *v);
 

@@ -387,7 +387,17 @@ static int plan_fc(const struct blk_host *h, const struct storage_policy *p, str
 		return 0;
 	struct blk_budget b;
 	blk_budget(h, p, &b);
-	if (b.mbytes < p->target_mbytes) {
+	size_t off_fc, live = blk_host_live_paths(h, &off_fc);
+	if (live && off_fc == live) {
+		/* No live path on FC: nothing reports a port speed. */
+		if ((r = tune_plan_add(plan, TUNE_WARNING, "fc", "budget", NULL, NULL, "unknown",
+				       "the %zu live path%s run%s through no FC port (SAS, iSCSI, "
+				       "virtio-scsi report no port speed): the storage budget against "
+				       "the policy's %u MB/s is not known",
+				       live, live == 1 ? "" : "s", live == 1 ? "s" : "",
+				       p->target_mbytes)) < 0)
+			return r;
+	} else if (b.mbytes < p->target_mbytes) {
 		snprintf(fig, sizeof(fig), "%u MB/s", b.mbytes);
 		if ((r = tune_plan_add(plan, TUNE_WARNING, "fc", "budget", NULL, NULL, fig,
 				       "the FC paths carry about %u MB/s (%zu live initiator-target "
@@ -465,9 +475,9 @@ static int plan_blkback(const struct blk_host *h, const struct storage_policy *p
 }
 
 /* One item per disk whose ring threads may run away from its HBAs' NUMA
- * nodes: object "blkback.DOMID.VDEV", the name of its threads before the
- * ring number (apply finds them as ring_thread_of does, since names are
- * cut at 15 characters and pids change). */
+ * nodes: object "blkback.DOMID.VDEV", the disk (apply finds its threads as
+ * ring_thread_of does, "DOMID.VDEV-N" or "blkback.DOMID.VDEV-N", since pids
+ * change). */
 static int plan_threads(const struct blk_host *h, struct tune_plan *plan)
 {
 	for (size_t i = 0; i < h->vbds.n; i++) {

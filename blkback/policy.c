@@ -272,7 +272,11 @@ void storage_policy_for(const struct storage_policy *p, const char *wwid, unsign
 int storage_policy_check(const struct storage_policy *p, const struct blk_host *h, char *err,
 			 size_t errlen)
 {
-	size_t hbas = blk_host_hbas(h, NULL, NULL, 0);
+	/* FC's cards, or those the paths run through (off FC: SAS, iSCSI,
+	 * virtio-scsi, which have no fc_host), whichever knows more. */
+	size_t hbas = blk_host_hbas(h, NULL, NULL, 0), path_hbas = blk_host_path_hbas(h);
+	if (path_hbas > hbas)
+		hbas = path_hbas;
 	for (size_t i = 0; i < p->n_luns; i++) {
 		const struct lun_policy *l = &p->luns[i];
 		const struct mp_map *m = mpath_by_wwid(&h->mp, l->wwid);

@@ -27,6 +27,15 @@ int ring_thread_domid(const char *comm, unsigned *domid)
 	/* A name cut inside the domid cannot be told apart from another. */
 	if (i == 0 || p[i] != '.' || !p[i + 1])
 		return -EINVAL;
+	if (p == comm) {
+		/* The current form is cut only past 15 characters, which
+		 * blkback_name keeps "D.VDEV" within: all of "D.VDEV-N", else
+		 * another thread's name (and no stat read for it). */
+		const char *dash = strrchr(p + i + 1, '-');
+		if (!dash || dash == p + i + 1 || !dash[1] ||
+		    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+			return -EINVAL;
+	}
 	*domid = v;
 	return 0;
 }
@@ -43,7 +52,7 @@ bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vde
 		/* A whole name: the prefix, then the ring's digits. */
 		const char *rest = t->comm + n;
 		if (clen <= (size_t)n || strncmp(t->comm, want, (size_t)n) != 0 ||
-		    strspn(rest, "0123456789") != strlen(rest))
+		    strspn(rest, "0123456789") != strlen(rest) || strlen(rest) > 5)
 			return false;
 		*ring = atoi(rest);
 		return true;

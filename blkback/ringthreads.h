@@ -9,9 +9,9 @@
  * /proc/PID/comm: "blkback.12.xvdb-1" reads "blkback.12.xvdb", so threads
  * are matched to disks by prefix and a cut name loses its ring number;
  * later ones show a kernel thread's whole name. The plan names a disk's
- * threads "blkback.DOMID.VDEV" whatever the kernel calls them. (blkback's own reader for now:
- * netback-tune/ reads netback's threads alike, and the two are to become
- * one.)
+ * threads "blkback.DOMID.VDEV" whatever the kernel calls them. (blkback's
+ * own reader for now: netback-tune/ reads netback's threads alike, and the
+ * two are to become one.)
  */
 #ifndef XCD_BLKBACK_RINGTHREADS_H
 #define XCD_BLKBACK_RINGTHREADS_H
@@ -21,10 +21,11 @@
 
 #define RING_THREADS_MAX 65536
 #define TASK_COMM_CHARS 15 /* TASK_COMM_LEN - 1: where older kernels cut */
+#define RING_COMM_MAX 64   /* a kernel thread's whole name and the NUL */
 
 struct ring_thread {
 	int pid;
-	char comm[64];
+	char comm[RING_COMM_MAX];
 	unsigned domid;
 	struct cpuset allowed; /* Cpus_allowed_list of /proc/PID/status */
 	int last_cpu;          /* field 39 of /proc/PID/stat; -1 unknown */
@@ -35,7 +36,7 @@ struct ring_threads {
 	size_t n;
 };
 
-/* "blkback.D.X..." or "D.X..." -> D; -EINVAL for any other name. */
+/* "blkback.D.X..." or all of "D.VDEV-N" -> D; -EINVAL for any other name. */
 int ring_thread_domid(const char *comm, unsigned *domid);
 /* The thread is one of disk (DOMID, VDEV)'s: *RING its ring, -1 when the
  * name was cut before it. */

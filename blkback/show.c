@@ -78,6 +78,8 @@ static void text_maps(FILE *f, const struct blk_host *h)
 			if (p->port)
 				fprintf(f, "  via host%u (HBA %s, %s)", p->port->host, p->hba,
 					p->port->state);
+			else if (p->hba[0])
+				fprintf(f, "  via HBA %s", p->hba);
 			else
 				fprintf(f, "  via %s", p->mp->host_adapter);
 			if (p->rport)

@@ -76,6 +76,12 @@ int blk_verify(const struct blk_host *h, const struct storage_policy *p, struct 
 		return r;
 	struct blk_budget b;
 	blk_budget(h, p, &b);
+	size_t off_fc, live = blk_host_live_paths(h, &off_fc);
+	if (live && off_fc == live)
+		return blk_verify_add(v, false, "budget", "host", "unknown",
+			   "storage budget not known: the %zu live path%s run%s through no FC port, "
+			   "which alone reports its speed; the policy wants %u",
+			   live, live == 1 ? "" : "s", live == 1 ? "s" : "", p->target_mbytes);
 	snprintf(fig, sizeof(fig), "%u MB/s", b.mbytes);
 	return blk_verify_add(v, b.mbytes >= p->target_mbytes, "budget", "host", fig,
 		   "storage budget %u MB/s over %zu live initiator-target port pair%s; the policy wants %u%s",

@@ -233,9 +233,12 @@ int ta_thread_comm(struct ta_ctx *c, int pid, char *buf, size_t len)
 		return rc;
 	if (n && text[n - 1] == '\n')
 		text[--n] = '\0';
-	snprintf(buf, len, "%s", text);
+	/* A name cut here would never match the thread again. */
+	rc = n < len ? 0 : -ENAMETOOLONG;
+	if (rc == 0)
+		memcpy(buf, text, n + 1);
 	free(text);
-	return 0;
+	return rc;
 }
 
 /* On a fixture tree: the Cpus_allowed_list line of proc/PID/status; its

@@ -4,10 +4,15 @@
  *
  * Kernels before 5.17 cut thread names at 15 characters (TASK_COMM_LEN),
  * so "vif3.0-q0-guest-rx" is seen as "vif3.0-q0-guest" (later ones show a
- * kernel thread's whole name): a thread is matched when its name is
- * NAME-qN- followed by a non-empty prefix of "guest-rx" or "dealloc", NAME
- * being a vif of the host. A name cut before that is ambiguous and left
- * out.
+ * kernel thread's whole name; the lab's 6.1 does): a thread is matched
+ * when its name is NAME-qN- followed by a non-empty prefix of "guest-rx" or
+ * "dealloc", NAME being a vif of the host. A name cut before that is
+ * ambiguous and left out.
+ *
+ * Each process's name and CPUs come from one read of /proc/PID/status
+ * (its Name: is what /proc/PID/comm says, escaped), each IRQ's from
+ * proc/irq/N/smp_affinity_list, opened below proc/ and proc/irq/ opened
+ * once (sysroot_sub): a host of 2000 vifs has 8000 of each.
  */
 #include "nethost.h"
 #include "../lib/errmsg.h"
@@ -68,26 +73,74 @@ static bool prefix_of(const char *s, const char *full)
 	return n > 0 && n <= strlen(full) && !strncmp(s, full, n);
 }
 
-/* Cpus_allowed_list of /proc/PID/status. */
-static int thread_cpus(const struct sysroot *r, const char *pid, struct cpuset *out)
+/* The line of the text of a /proc/PID/status that starts with KEY
+ * ("Name:"), after the key, cut at the line's end (the text is changed),
+ * or NULL. */
+static char *status_line(char *text, const char *key)
 {
-	char path[64], *text;
-	size_t len;
-	snprintf(path, sizeof(path), "proc/%s/status", pid);
-	int rc = sf_read(r, path, 64 << 10, &text, &len);
-	if (rc)
-		return rc;
-	rc = -EINVAL;
-	char *l = strstr(text, "\nCpus_allowed_list:");
-	if (l) {
-		l += strlen("\nCpus_allowed_list:");
-		l += strspn(l, " \t");
-		char *e = strchr(l, '\n');
-		if (e)
-			*e = '\0';
-		rc = cpuset_parse(l, out);
+	size_t kl = strlen(key);
+	char *l = text;
+	while (l && strncmp(l, key, kl))
+		if ((l = strchr(l, '\n')))
+			l++;
+	if (!l)
+		return NULL;
+	l += kl;
+	char *e = strchr(l, '\n');
+	if (e)
+		*e = '\0';
+	return l;
+}
+
+/* The thread's name as /proc/PID/comm has it, from the Name: of its status,
+ * which escapes '\\' and a newline (proc_task_name) and holds the same
+ * name. A name longer than SIZE - 1 is left out. */
+static int status_name(const char *v, char *comm, size_t size)
+{
+	size_t n = 0;
+	for (; *v; v++) {
+		char c = *v;
+		if (c == '\\' && (v[1] == '\\' || v[1] == 'n'))
+			c = *++v == 'n' ? '\n' : '\\';
+		if (c == '\n' || n + 2 > size)
+			return -EINVAL; /* a newline: a comm file of two lines */
+		comm[n++] = c;
 	}
-	free(text);
+	comm[n] = '\0';
+	return 0;
+}
+
+int nt_status_parse(char *text, char *comm, size_t size, struct cpuset *cpus, int *cpus_rc)
+{
+	/* Cpus_allowed_list comes after Name: looked up first, as
+	 * status_line cuts the text at the line it finds. */
+	char *l = status_line(text, "Cpus_allowed_list:");
+	*cpus_rc = l ? cpuset_parse(l + strspn(l, " \t"), cpus) : -EINVAL;
+	l = status_line(text, "Name:");
+	return l ? status_name(l + (*l == '\t'), comm, size) : -EINVAL;
+}
+
+/* What one read of a thread's status tells. */
+struct thread_info {
+	char comm[64]; /* the kernel's longest, 63 characters, and the NUL */
+	struct cpuset cpus;
+	int cpus_rc; /* whether its Cpus_allowed_list parsed */
+};
+
+/* One read of /proc/PID/status (in PROC, the sysroot's proc): the name
+ * and the CPUs a thread may run on (Cpus_allowed_list). -ENOENT when the
+ * thread is gone, -EINVAL when its status has no name. */
+static int read_thread(const struct sysroot *proc, const char *pid, struct thread_info *t)
+{
+	char path[32], small[8192], *text = small, *big = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/status", pid);
+	int rc = sf_read_buf(proc, path, small, sizeof(small), &len);
+	if (rc == -EFBIG && (rc = sf_read(proc, path, 64 << 10, &big, &len)) == 0)
+		text = big;
+	if (rc == 0)
+		rc = nt_status_parse(text, t->comm, sizeof(t->comm), &t->cpus, &t->cpus_rc);
+	free(big);
 	return rc;
 }
 
@@ -95,21 +148,25 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 {
 	char **names;
 	size_t k;
-	if (sf_list(r, "proc", MAX_PROC_ENTRIES, &names, &k))
+	struct sysroot proc;
+	if (sysroot_sub(r, "proc", &proc))
 		return nt_host_note(h, "/proc: cannot list the processes");
+	if (sf_list(&proc, ".", MAX_PROC_ENTRIES, &names, &k)) {
+		sysroot_close(&proc);
+		return nt_host_note(h, "/proc: cannot list the processes");
+	}
 	int rc = 0;
 	for (size_t i = 0; i < k && rc == 0; i++) {
 		const char *pid = names[i];
 		if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid) ||
 		    strlen(pid) > 9)
 			continue;
-		char path[64], comm[64];
-		snprintf(path, sizeof(path), "proc/%s/comm", pid);
-		if (sf_line(r, path, comm, sizeof(comm)))
+		struct thread_info t;
+		if (read_thread(&proc, pid, &t))
 			continue; /* gone meanwhile */
 		unsigned q;
 		const char *rest;
-		struct nt_nic *n = split_queue(h, comm, &q, &rest, true);
+		struct nt_nic *n = split_queue(h, t.comm, &q, &rest, true);
 		if (!n)
 			continue;
 		struct nt_queue *qu = &n->queues[q];
@@ -123,23 +180,26 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 			cpus = &qu->dealloc_cpus;
 		} else
 			continue;
-		int e = thread_cpus(r, pid, cpus);
-		if (e == -ENOMEM)
-			rc = e;
-		else if (e)
+		if (t.cpus_rc == -ENOMEM)
+			rc = t.cpus_rc;
+		else if (t.cpus_rc)
 			rc = nt_host_note(h, "/proc/%s/status: no Cpus_allowed_list", pid);
-		else
+		else {
+			*cpus = t.cpus;
 			*slot = atoi(pid);
+		}
 	}
 	sf_names_free(names, k);
+	sysroot_close(&proc);
 	return rc;
 }
 
-static int irq_cpus(const struct sysroot *r, unsigned irq, struct cpuset *out)
+/* IRQ's CPUs, from its smp_affinity_list in IRQDIR (the sysroot's proc/irq). */
+static int irq_cpus(const struct sysroot *irqdir, unsigned irq, struct cpuset *out)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "proc/irq/%u/smp_affinity_list", irq);
-	int rc = sf_line(r, path, buf, sizeof(buf));
+	char path[48], buf[4096];
+	snprintf(path, sizeof(path), "%u/smp_affinity_list", irq);
+	int rc = sf_line(irqdir, path, buf, sizeof(buf));
 	return rc ? rc : cpuset_parse(buf, out);
 }
 
@@ -154,6 +214,8 @@ static int read_irqs(struct nt_host *h, const struct sysroot *r)
 	free(text);
 	if (rc)
 		return rc == -ENOMEM ? rc : nt_host_note(h, "/proc/interrupts: %s", err);
+	struct sysroot irqdir;
+	bool have_dir = sysroot_sub(r, "proc/irq", &irqdir) == 0;
 	for (size_t i = 0; i < h->irqs.n && rc == 0; i++) {
 		const struct nt_irq *ir = &h->irqs.irqs[i];
 		unsigned q;
@@ -166,7 +228,7 @@ static int read_irqs(struct nt_host *h, const struct sysroot *r)
 		if (!tx && !rx && !both)
 			continue;
 		struct cpuset c;
-		if (irq_cpus(r, ir->irq, &c)) {
+		if (!have_dir || irq_cpus(&irqdir, ir->irq, &c)) {
 			rc = nt_host_note(h, "/proc/irq/%u/smp_affinity_list: not a CPU list",
 					  ir->irq);
 			continue;
@@ -180,6 +242,8 @@ static int read_irqs(struct nt_host *h, const struct sysroot *r)
 			qu->rx_irq_cpus = c;
 		}
 	}
+	if (have_dir)
+		sysroot_close(&irqdir);
 	return rc;
 }
 

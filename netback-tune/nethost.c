@@ -94,54 +94,61 @@ static int read_bond(struct nt_host *h, const struct sysroot *r, struct nt_nic *
 	return 0;
 }
 
-static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
+struct queue_count {
+	unsigned rx, tx;
+};
+
+static int count_queue(const char *name, void *arg)
 {
-	char p[128], buf[64];
+	struct queue_count *c = arg;
+	c->rx += !strncmp(name, "rx-", 3);
+	c->tx += !strncmp(name, "tx-", 3);
+	return 0;
+}
+
+/* N's attributes, read in its directory D (sys/class/net/NAME). */
+static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct sysroot *d,
+		       struct nt_nic *n)
+{
+	char buf[64];
 	long v;
-	n->speed_mbit = n->mtu = -1;
-	n->carrier = -1;
-	n->numa_node = -1;
-	n->domid = n->devid = -1;
-#define P(x) (snprintf(p, sizeof(p), "sys/class/net/%s/" x, n->name), p)
-	if (sf_exists(r, P("bonding")))
-		n->kind = NT_NIC_BOND;
-	else if (sf_exists(r, P("bridge")))
-		n->kind = NT_NIC_BRIDGE;
-	else if (sf_link_base(r, P("device"), buf, sizeof(buf)) == 0 &&
-		 vif_ids(buf, &n->domid, &n->devid) == 0)
+	/* The device link first: a vif (the most of a host's interfaces) is
+	 * known by it at once; bonds and bridges have none (virtual), and a
+	 * device that is not a link still counts as there. */
+	int dl = sf_link_base(d, "device", buf, sizeof(buf));
+	if (dl == 0 && vif_ids(buf, &n->domid, &n->devid) == 0)
 		n->kind = NT_NIC_VIF;
-	else if (sf_exists(r, P("device")))
+	else if (sf_exists(d, "bonding"))
+		n->kind = NT_NIC_BOND;
+	else if (sf_exists(d, "bridge"))
+		n->kind = NT_NIC_BRIDGE;
+	else if (dl != -ENOENT && dl != -ENOTDIR)
 		n->kind = NT_NIC_PHYS;
 	else
 		n->kind = NT_NIC_OTHER;
-	if ((n->kind == NT_NIC_PHYS || n->kind == NT_NIC_BOND) && sf_long(r, P("speed"), &v) == 0 &&
+	if ((n->kind == NT_NIC_PHYS || n->kind == NT_NIC_BOND) && sf_long(d, "speed", &v) == 0 &&
 	    v > 0 && v < 100000000)
 		n->speed_mbit = v;
-	if (sf_line(r, P("operstate"), n->operstate, sizeof(n->operstate)))
+	if (sf_line(d, "operstate", n->operstate, sizeof(n->operstate)))
 		strcpy(n->operstate, "unknown");
-	if (sf_long(r, P("carrier"), &v) == 0 && (v == 0 || v == 1))
+	if (sf_long(d, "carrier", &v) == 0 && (v == 0 || v == 1))
 		n->carrier = (int)v;
-	if (sf_long(r, P("mtu"), &v) == 0 && v > 0 && v <= 65536)
+	if (sf_long(d, "mtu", &v) == 0 && v > 0 && v <= 65536)
 		n->mtu = v;
-	if (sf_line(r, P("address"), n->address, sizeof(n->address)))
+	if (sf_line(d, "address", n->address, sizeof(n->address)))
 		n->address[0] = '\0';
-	if (n->kind == NT_NIC_PHYS && sf_long(r, P("device/numa_node"), &v) == 0 && v >= 0 &&
+	if (n->kind == NT_NIC_PHYS && sf_long(d, "device/numa_node", &v) == 0 && v >= 0 &&
 	    v < MAX_NODES)
 		n->numa_node = (int)v;
-	if (sf_link_base(r, P("master"), n->master, sizeof(n->master)))
+	if (sf_link_base(d, "master", n->master, sizeof(n->master)))
 		n->master[0] = '\0';
 	if (n->kind == NT_NIC_VIF || n->kind == NT_NIC_PHYS) {
-		char **names;
-		size_t k;
-		if (sf_list(r, P("queues"), MAX_QUEUE_ENTRIES, &names, &k) == 0) {
-			for (size_t i = 0; i < k; i++) {
-				n->n_rx += !strncmp(names[i], "rx-", 3);
-				n->n_tx += !strncmp(names[i], "tx-", 3);
-			}
-			sf_names_free(names, k);
+		struct queue_count c = { 0, 0 };
+		if (sf_each(d, "queues", MAX_QUEUE_ENTRIES, count_queue, &c) == 0) {
+			n->n_rx = c.rx;
+			n->n_tx = c.tx;
 		}
 	}
-#undef P
 	if (n->kind == NT_NIC_VIF) {
 		n->n_queues = n->n_rx > n->n_tx ? n->n_rx : n->n_tx;
 		if (n->n_queues) {
@@ -157,6 +164,24 @@ static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n
 	if (n->kind == NT_NIC_BOND)
 		return read_bond(h, r, n);
 	return 0;
+}
+
+/* 0, 1 when NAME is not an interface (bonding_masters, the bonding
+ * driver's file, sits among them) or is gone since the listing, or -errno. */
+static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
+{
+	n->speed_mbit = n->mtu = -1;
+	n->carrier = -1;
+	n->numa_node = -1;
+	n->domid = n->devid = -1;
+	char path[NT_IFNAMSIZ + 16];
+	snprintf(path, sizeof(path), "sys/class/net/%s", n->name);
+	struct sysroot d;
+	if (sysroot_sub(r, path, &d))
+		return 1;
+	int rc = read_nic_in(h, r, &d, n);
+	sysroot_close(&d);
+	return rc;
 }
 
 static int read_cpus(struct nt_host *h, const struct sysroot *r)
@@ -253,6 +278,12 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 		struct nt_nic *n = &h->nics[h->n_nics++];
 		strcpy(n->name, names[i]);
 		rc = read_nic(h, &r, n);
+		if (rc == 1) {
+			free(n->queues);
+			memset(n, 0, sizeof(*n));
+			h->n_nics--;
+			rc = 0;
+		}
 	}
 	if (rc == 0)
 		rc = read_cpus(h, &r);

@@ -99,6 +99,15 @@ const struct nt_nic *nt_host_nic(const struct nt_host *h, const char *name);
 void nt_host_node_cpus(const struct nt_host *h, int node, struct cpuset *out);
 const char *nt_nic_kind_name(enum nt_nic_kind k);
 
+/*
+ * The text of a /proc/PID/status (a NUL-terminated string, cut at lines
+ * as it is read): the process's name as /proc/PID/comm gives it (Name:,
+ * unescaped) into COMM (SIZE bytes; -EINVAL when there is none, it holds a
+ * newline or does not fit), and *CPUS_RC the parse of Cpus_allowed_list
+ * into CPUS (0, or -EINVAL when missing or not a CPU list).
+ */
+int nt_status_parse(char *text, char *comm, size_t size, struct cpuset *cpus, int *cpus_rc);
+
 /* Internal to nethost.c and netback.c. */
 int nt_host_note(struct nt_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct sysroot;

@@ -457,12 +457,20 @@ static int plan_warnings(const struct nt_host *h, const struct nt_policy *p,
 		nt_uplink_of(h, br->name, nt_policy_bond_for(h, p, br->name), &u);
 		if (!u.n_guests)
 			continue;
-		long each = u.usable_mbit / (long)u.n_guests;
+		long each = u.usable_mbit < 0 ? -1 : u.usable_mbit / (long)u.n_guests;
 		char fig[32];
-		snprintf(fig, sizeof(fig), "%ld Mbit/s", each);
+		if (each < 0)
+			snprintf(fig, sizeof(fig), "unknown");
+		else
+			snprintf(fig, sizeof(fig), "%ld Mbit/s", each);
 		if (u.n_up == 0)
 			ADD(TUNE_WARNING, "bandwidth", br->name, "", "", fig,
 			    "%zu guests on %s and no link up under it", u.n_guests, br->name);
+		else if (p->guest_mbit && each < 0)
+			ADD(TUNE_WARNING, "bandwidth", br->name, "", "", fig,
+			    "%zu guests on %s: %zu of its links report no speed, so the policy's %ld "
+			    "Mbit/s each cannot be checked",
+			    u.n_guests, u.what, u.n_unknown, p->guest_mbit);
 		else if (p->guest_mbit && each < p->guest_mbit)
 			ADD(TUNE_WARNING, "bandwidth", br->name, "", "", fig,
 			    "%zu guests on %s: %ld Mbit/s each, below the policy's %ld", u.n_guests,

@@ -194,7 +194,10 @@ int nt_show_text(const struct nt_host *h, char **out)
 		struct nt_uplink u;
 		nt_uplink_of(h, br->name, NULL, &u);
 		fprintf(f, "  %-15s uplink %s", br->name, u.what);
-		if (u.n_guests)
+		if (u.n_guests && u.usable_mbit < 0)
+			fprintf(f, ": speed unknown for each of %zu guests (%zu vifs)", u.n_guests,
+				u.n_vifs);
+		else if (u.n_guests)
 			fprintf(f, ": %ld Mbit/s for each of %zu guests (%zu vifs)",
 				u.usable_mbit / (long)u.n_guests, u.n_guests, u.n_vifs);
 		fprintf(f, "\n");

@@ -90,25 +90,32 @@ void nt_uplink_of(const struct nt_host *h, const char *bridge, const struct nt_b
 					add_link(&u, &h->nics[j]);
 		}
 	}
-	long sum = 0, max = 0, first = -1;
+	/* A link with carrier whose driver reports no speed (virtio-net,
+	 * some virtual and older NICs: -1) is up, of unknown speed: what the
+	 * links give at once is then unknown too. */
+	long sum = 0, max = 0, first = 0;
 	bool same = true;
 	for (size_t i = 0; i < u.n_links; i++) {
 		const struct nt_nic *n = u.links[i];
 		if (u.numa_node < 0)
 			u.numa_node = n->numa_node;
-		if (!nt_nic_up(n) || n->speed_mbit <= 0)
+		if (!nt_nic_up(n))
 			continue;
-		u.n_up++;
-		sum += n->speed_mbit;
-		if (n->speed_mbit > max)
-			max = n->speed_mbit;
-		if (first < 0)
-			first = n->speed_mbit;
-		else if (first != n->speed_mbit)
+		long sp = n->speed_mbit > 0 ? n->speed_mbit : -1;
+		if (u.n_up++ == 0)
+			first = sp;
+		else if (first != sp)
 			same = false;
+		if (sp < 0) {
+			u.n_unknown++;
+			continue;
+		}
+		sum += sp;
+		if (sp > max)
+			max = sp;
 	}
 	bool one_at_a_time = u.mode == NT_BOND_ACTIVE_BACKUP || u.mode == NT_BOND_BROADCAST;
-	u.usable_mbit = one_at_a_time ? max : sum;
+	u.usable_mbit = u.n_unknown ? -1 : one_at_a_time ? max : sum;
 	char sp[32];
 	size_t off = 0;
 	if (u.n_up == 0)
@@ -119,9 +126,9 @@ void nt_uplink_of(const struct nt_host *h, const char *bridge, const struct nt_b
 	} else {
 		for (size_t i = 0; i < u.n_links && off < sizeof(u.what); i++) {
 			const struct nt_nic *n = u.links[i];
-			if (!nt_nic_up(n) || n->speed_mbit <= 0)
+			if (!nt_nic_up(n))
 				continue;
-			nt_speed_text(n->speed_mbit, sp, sizeof(sp));
+			nt_speed_text(n->speed_mbit > 0 ? n->speed_mbit : -1, sp, sizeof(sp));
 			off += (size_t)snprintf(u.what + off, sizeof(u.what) - off, "%s%s",
 						off ? " + " : "", sp);
 		}

@@ -15,10 +15,13 @@
 struct nt_uplink {
 	const struct nt_nic *links[NT_UPLINK_MAX]; /* physical NICs */
 	size_t n_links;
-	size_t n_up;      /* with carrier and a known speed */
-	long usable_mbit; /* at once, in the bond's mode (one link for active-backup) */
+	size_t n_up;      /* with carrier */
+	size_t n_unknown; /* of those, how many report no speed (virtio-net: -1) */
+	long usable_mbit; /* at once, in the bond's mode (one link for active-backup);
+			   * -1 when a link up has no known speed */
 	enum nt_bond_mode mode; /* NT_BOND_UNKNOWN: no bond, a NIC in the bridge */
-	char what[96];    /* "2×1 GbE", "2×1 GbE in active-backup (one link at a time)" */
+	char what[96];    /* "2×1 GbE", "2×1 GbE in active-backup (one link at a time)",
+			   * "2×unknown speed" */
 	int numa_node;    /* of the first link that has one, else -1 */
 	size_t n_guests;  /* distinct domids with a vif on the bridge */
 	size_t n_vifs;

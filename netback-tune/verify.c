@@ -150,10 +150,21 @@ static int verify_bandwidth(const struct nt_host *h, const struct nt_policy *p,
 		nt_uplink_of(h, br->name, NULL, &u); /* as it is, not as planned */
 		if (!u.n_guests)
 			continue;
-		long each = u.usable_mbit / (long)u.n_guests;
 		char fig[32];
+		bool ok;
+		if (u.usable_mbit < 0) {
+			/* Links up that report no speed: up, but what each guest
+			 * gets is not known, so a policy's figure fails. */
+			snprintf(fig, sizeof(fig), "unknown");
+			ok = !p->guest_mbit;
+			CHECK(v, ok, "bandwidth", br->name, fig,
+			      "%zu guests on %s: speed unknown (the policy: %ld)", u.n_guests, u.what,
+			      p->guest_mbit);
+			continue;
+		}
+		long each = u.usable_mbit / (long)u.n_guests;
 		snprintf(fig, sizeof(fig), "%ld Mbit/s", each);
-		bool ok = u.n_up > 0 && (!p->guest_mbit || each >= p->guest_mbit);
+		ok = u.n_up > 0 && (!p->guest_mbit || each >= p->guest_mbit);
 		CHECK(v, ok, "bandwidth", br->name, fig, "%zu guests on %s: %ld Mbit/s each (the policy: %ld)",
 		      u.n_guests, u.what, each, p->guest_mbit);
 	}

@@ -3,6 +3,7 @@
 #include "io_summary.h"
 #include "../lib/jsonw.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Members of a document, each NULL when absent or of another type. */
@@ -66,11 +67,11 @@ static void diff_bonds(yajl_val old, yajl_val new, io_event_fn *fn, void *arg)
 		long long n_up = 0;
 		for (size_t k = 0; k < len(nm); k++)
 			n_up += up(at(nm, k), "up");
-		for (size_t k = 0; o && k < len(nm); k++) {
+		for (size_t k = 0; (o || !old) && k < len(nm); k++) {
 			yajl_val m = at(nm, k), was = find(om, "name", str(m, "name"));
-			if (!was || up(was, "up") == up(m, "up"))
+			if (!old ? up(m, "up") : !was || up(was, "up") == up(m, "up"))
 				continue;
-			struct io_event ev = { .kind = IO_EV_LINK, .up = up(m, "up"),
+			struct io_event ev = { .kind = IO_EV_LINK, .initial = !old, .up = up(m, "up"),
 					       .device = str(m, "name"), .bond = str(b, "name"),
 					       .bridge = str(b, "bridge"), .members_up = n_up,
 					       .members = (long long)len(nm),
@@ -86,9 +87,11 @@ static void diff_ports(yajl_val old, yajl_val new, io_event_fn *fn, void *arg)
 	yajl_val np = get(new, "net", "ports", yajl_t_array);
 	for (size_t i = 0; i < len(np); i++) {
 		yajl_val p = at(np, i), o = find(op, "name", str(p, "name"));
-		if (!o || up(o, "up") == up(p, "up") || strcmp(str(o, "bridge"), str(p, "bridge")))
+		if (!old ? up(p, "up")
+			 : !o || up(o, "up") == up(p, "up") || strcmp(str(o, "bridge"), str(p, "bridge")))
 			continue;
-		struct io_event ev = { .kind = IO_EV_LINK, .up = up(p, "up"), .device = str(p, "name"),
+		struct io_event ev = { .kind = IO_EV_LINK, .initial = !old, .up = up(p, "up"),
+				       .device = str(p, "name"),
 				       .bond = "", .bridge = str(p, "bridge"), .members_up = -1,
 				       .members = -1,
 				       .guests = bridge_guests(new, str(p, "bridge")) };
@@ -102,18 +105,18 @@ static void diff_maps(yajl_val old, yajl_val new, io_event_fn *fn, void *arg)
 	yajl_val nm = get(new, "storage", "maps", yajl_t_array);
 	for (size_t i = 0; i < len(nm); i++) {
 		yajl_val m = at(nm, i), o = find(om, "wwid", str(m, "wwid"));
-		if (!o)
+		if (!o && old)
 			continue;
 		yajl_val np = get(m, "paths", NULL, yajl_t_array);
 		yajl_val op = get(o, "paths", NULL, yajl_t_array);
-		struct io_event ev = { .kind = IO_EV_PATH, .map = str(m, "name"),
+		struct io_event ev = { .kind = IO_EV_PATH, .initial = !old, .map = str(m, "name"),
 				       .wwid = str(m, "wwid"), .live = num(m, "live"),
 				       .total = num(m, "total"),
 				       .guests = get(m, "guests", NULL, yajl_t_array) };
 		/* Paths up or down here, and those gone from the map. */
 		for (size_t k = 0; k < len(np); k++) {
 			yajl_val p = at(np, k), was = find(op, "dev", str(p, "dev"));
-			if (!was || up(was, "live") == up(p, "live"))
+			if (!old ? up(p, "live") : !was || up(was, "live") == up(p, "live"))
 				continue;
 			ev.up = up(p, "live");
 			ev.path = str(p, "dev");
@@ -138,6 +141,37 @@ void io_summary_diff(yajl_val old, yajl_val new, io_event_fn *fn, void *arg)
 	diff_bonds(old, new, fn, arg);
 	diff_ports(old, new, fn, arg);
 	diff_maps(old, new, fn, arg);
+}
+
+/* ---- what the kernel said ---- */
+
+int io_summary_path_heard(yajl_val doc, const char *wwid, const char *map, const char *dev,
+			  bool live, io_event_fn *fn, void *arg)
+{
+	yajl_val maps = get(doc, "storage", "maps", yajl_t_array);
+	yajl_val m = *wwid ? find(maps, "wwid", wwid) : find(maps, "name", map);
+	yajl_val p = find(get(m, "paths", NULL, yajl_t_array), "dev", dev);
+	yajl_val pl = get(p, "live", NULL, yajl_t_any), ml = get(m, "live", NULL, yajl_t_number);
+	yajl_val st = get(p, "dm_st", NULL, yajl_t_string);
+	if (!pl || !ml || !YAJL_IS_INTEGER(ml) || !st || !(YAJL_IS_TRUE(pl) || YAJL_IS_FALSE(pl)))
+		return -ENOENT;
+	if (YAJL_IS_TRUE(pl) == live)
+		return 0;
+	char *dm_st = strdup(live ? "active" : "failed");
+	if (!dm_st)
+		return -ENOMEM;
+	free(st->u.string);
+	st->u.string = dm_st;
+	pl->type = live ? yajl_t_true : yajl_t_false;
+	/* The count as a number, not its text: what YAJL_GET_INTEGER reads. */
+	ml->u.number.i += live ? 1 : -1;
+	ml->u.number.d = (double)ml->u.number.i;
+	struct io_event ev = { .kind = IO_EV_PATH, .heard = true, .up = live,
+			       .map = str(m, "name"), .wwid = str(m, "wwid"), .path = dev,
+			       .dm_st = dm_st, .chk_st = str(p, "chk_st"), .live = num(m, "live"),
+			       .total = num(m, "total"), .guests = get(m, "guests", NULL, yajl_t_array) };
+	fn(&ev, arg);
+	return 1;
 }
 
 /* ---- the summary ---- */

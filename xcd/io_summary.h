@@ -16,6 +16,8 @@ enum io_event_kind { IO_EV_LINK, IO_EV_PATH };
 struct io_event {
 	enum io_event_kind kind;
 	bool up;
+	bool initial; /* down in the first picture: no change seen, a state */
+	bool heard;   /* told by the kernel (a uevent), not seen by a refresh */
 	/* IO_EV_LINK: DEVICE, a member of BOND ("": a NIC in BRIDGE itself)
 	 * under BRIDGE ("": none); the bond's members up of MEMBERS. */
 	const char *device, *bond, *bridge;
@@ -33,8 +35,23 @@ struct io_event {
 typedef void io_event_fn(const struct io_event *ev, void *arg);
 /* FN(ARG) for each change from OLD to NEW: a member, a NIC in a bridge or
  * a path of a map that both have, up in one and not the other (a path
- * gone from its map counts as down). */
+ * gone from its map counts as down). OLD NULL (NEW is the first picture):
+ * for each member, NIC in a bridge and path that is down in NEW, an event
+ * marked initial, so that what was already down when the watch started is
+ * told as what goes down later is. */
 void io_summary_diff(yajl_val old, yajl_val new, io_event_fn *fn, void *arg);
+
+/*
+ * What the kernel said of a path (a uevent: dm-multipath failed or
+ * reinstated it), into DOC, the picture kept: path DEV of the map whose
+ * wwid is WWID (or, WWID "", whose name is MAP) is LIVE now. When DOC had
+ * it otherwise, DOC is changed (the path's live and dm_st, the map's live
+ * count: what the next refresh is compared with) and FN(ARG) hears the
+ * change. 1 when changed, 0 when DOC said so already, -ENOENT when DOC has
+ * no such path, -ENOMEM.
+ */
+int io_summary_path_heard(yajl_val doc, const char *wwid, const char *map, const char *dev,
+			  bool live, io_event_fn *fn, void *arg);
 
 /*
  * The summary of DOC for host.info: {"bonds": [{"name", "mode", "bridge",

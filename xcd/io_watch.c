@@ -9,6 +9,7 @@
 #include "io_place.h"
 #include "io_summary.h"
 #include "io_survey.h"
+#include "io_uevent.h"
 #include "rpc_tune.h"
 #include <errno.h>
 #include <linux/netlink.h>
@@ -24,6 +25,16 @@
 #define NL_BUF (64u << 10)
 #define NL_TURN 32	    /* datagrams read per turn of the loop */
 #define SOON_MS 100	    /* events close together make one refresh */
+#define HEARD_MAX 64	    /* path states the kernel told, kept */
+#define HEARD_GRACE_MS 3000 /* a refresh started before or this soon after a
+			     * uevent may not have it from multipathd yet */
+
+/* A path's state as a uevent told it. */
+struct heard {
+	char wwid[DM_WWID_MAX], map[DM_MAPNAME_MAX], dev[64];
+	bool live;
+	uint64_t ms; /* when (mono_ms) */
+};
 
 struct pjob {
 	struct io_watch *w;
@@ -42,9 +53,14 @@ struct io_watch {
 	int fd;
 	struct nt_linktab links;
 	bool dumping, redump, lost;
+	/* the kernel's uevents */
+	struct io_uevent *ue;
+	struct heard heard[HEARD_MAX];
+	size_t n_heard;
 	/* the picture */
 	struct loop_timer *tick, *soon;
 	bool surveying, again;
+	uint64_t survey_ms; /* when the running refresh started */
 	yajl_val doc;	   /* the last refresh's; NULL before the first */
 	uint64_t doc_ms;   /* when it came (mono_ms) */
 	char err[XCD_ERR_MAX]; /* the last refresh's failure; "" */
@@ -101,7 +117,8 @@ static int gen_event(yajl_gen g, void *arg)
 	const struct ev_arg *a = arg;
 	const struct io_event *e = a->ev;
 	const char *state = e->up ? "up" : "down";
-	if (yajl_gen_map_open(g))
+	if (yajl_gen_map_open(g) || jw_kv_bool(g, "initial", e->initial) ||
+	    jw_kv_str(g, "source", e->heard ? "uevent" : "refresh"))
 		return -EINVAL;
 	if (e->kind == IO_EV_LINK) {
 		if (jw_kv_str(g, "device", e->device) || jw_kv_str(g, "bond", e->bond) ||
@@ -148,19 +165,19 @@ static void on_event(const struct io_event *e, void *arg)
 	char names[256], *line = NULL;
 	size_t n = 0;
 	enum log_level lvl = e->up ? LOG_LVL_INFO : LOG_LVL_WARN;
+	const char *state = e->initial ? "down as the watch starts" : e->up ? "up" : "down";
 	guest_names(w, e->guests, names, sizeof(names));
 	if (e->kind == IO_EV_LINK && *e->bond)
 		log_msg(lvl, "%s's member %s is %s (%lld of %lld members up), under %s: guests %s",
-					      e->bond, e->device, e->up ? "up" : "down",
-					      e->members_up, e->members,
-					      *e->bridge ? e->bridge : "no bridge", names);
+			e->bond, e->device, state, e->members_up, e->members,
+			*e->bridge ? e->bridge : "no bridge", names);
 	else if (e->kind == IO_EV_LINK)
-		log_msg(lvl, "%s, in bridge %s, is %s: guests %s", e->device,
-					      e->bridge, e->up ? "up" : "down", names);
+		log_msg(lvl, "%s, in bridge %s, is %s: guests %s", e->device, e->bridge, state,
+			names);
 	else
-		log_msg(lvl, "map %s (%s): path %s is %s (%s, %s; %lld of %lld live): guests %s",
-					      e->map, e->wwid, e->path, e->up ? "up" : "down",
-					      e->dm_st, e->chk_st, e->live, e->total, names);
+		log_msg(lvl, "map %s (%s): path %s is %s (%s, %s; %lld of %lld live%s): guests %s",
+			e->map, e->wwid, e->path, state, e->dm_st, e->chk_st, e->live, e->total,
+			e->heard ? ", the kernel's uevent" : "", names);
 	if (w->x->broadcast &&
 	    jsonrpc_gen_notification(e->kind == IO_EV_LINK ? "io.link" : "io.path", gen_event, &a,
 				     &line, &n) == 0)
@@ -169,6 +186,23 @@ static void on_event(const struct io_event *e, void *arg)
 }
 
 static void place_next(struct io_watch *w);
+
+static void heard_none(const struct io_event *e, void *arg) {}
+
+/* What the kernel told of paths, into T, a refresh's picture that began
+ * before multipathd could know it; older word is dropped. */
+static void heard_apply(struct io_watch *w, yajl_val t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n_heard; i++) {
+		const struct heard *h = &w->heard[i];
+		if (h->ms + HEARD_GRACE_MS <= w->survey_ms)
+			continue;
+		io_summary_path_heard(t, h->wwid, h->map, h->dev, h->live, heard_none, NULL);
+		w->heard[k++] = *h;
+	}
+	w->n_heard = k;
+}
 
 static void survey_done(struct childjob_end *end, void *arg)
 {
@@ -191,8 +225,9 @@ static void survey_done(struct childjob_end *end, void *arg)
 			log_warn("%s", err);
 		snprintf(w->err, sizeof(w->err), "%s", err);
 	} else {
-		if (w->doc)
-			io_summary_diff(w->doc, t, on_event, w);
+		/* The first picture tells what is down already. */
+		heard_apply(w, t);
+		io_summary_diff(w->doc, t, on_event, w);
 		if (w->doc)
 			yajl_tree_free(w->doc);
 		w->doc = t;
@@ -240,6 +275,7 @@ static void survey_start(struct io_watch *w)
 		return;
 	}
 	w->surveying = true;
+	w->survey_ms = mono_ms();
 }
 
 static void tick_cb(struct loop *l, struct loop_timer *t, void *arg)
@@ -413,24 +449,17 @@ static void nl_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	struct io_watch *w = arg;
 	static char buf[NL_BUF] __attribute__((aligned(8)));
 	for (int i = 0; i < NL_TURN; i++) {
-		struct sockaddr_nl from;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-				     .msg_iovlen = 1 };
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0 && errno == ENOBUFS) {
+		ssize_t n = io_nl_recv(fd, buf, sizeof(buf));
+		if (n == -ENOBUFS) {
 			/* Events were lost: the table is made again. */
 			nt_linktab_free(&w->links);
 			w->lost = true;
 			links_dump(w);
-			continue;
-		}
-		if (n <= 0)
+		} else if (n > 0) {
+			nl_datagram(w, buf, (size_t)n);
+		} else if (n == 0) {
 			return;
-		/* Only the kernel's (a process of the namespace may send too). */
-		if (from.nl_pid != 0 || (mh.msg_flags & MSG_TRUNC))
-			continue;
-		nl_datagram(w, buf, (size_t)n);
+		}
 	}
 }
 
@@ -454,6 +483,44 @@ static int nl_open(struct io_watch *w)
 	return links_dump(w);
 }
 
+/* ---- the kernel's uevents ---- */
+
+static void on_uevent(const struct dm_path_event *e, const char *dev, void *arg)
+{
+	struct io_watch *w = arg;
+	if (!*dev) {
+		refresh_soon(w); /* a path gone with its device: the refresh sees it */
+		return;
+	}
+	struct heard h = { .live = e->reinstated, .ms = mono_ms() };
+	snprintf(h.wwid, sizeof(h.wwid), "%s", e->wwid);
+	snprintf(h.map, sizeof(h.map), "%s", e->map);
+	snprintf(h.dev, sizeof(h.dev), "%s", dev);
+	if (w->n_heard == HEARD_MAX)
+		memmove(w->heard, w->heard + 1, --w->n_heard * sizeof(h));
+	w->heard[w->n_heard++] = h;
+	/* Told now from the picture kept; a path it lacks, at the refresh. */
+	if (!w->doc || io_summary_path_heard(w->doc, e->wwid, e->map, dev, e->reinstated, on_event,
+					     w) < 0)
+		refresh_soon(w);
+}
+
+static void on_uevents_lost(void *arg)
+{
+	refresh_soon(arg);
+}
+
+static void uevent_open(struct io_watch *w)
+{
+	if (strcmp(w->x->tune_sysroot, "/") != 0)
+		return; /* a fixture host: no kernel speaks for it */
+	int rc = io_uevent_open(w->x->loop, w->x->tune_sysroot, on_uevent, on_uevents_lost, w,
+				&w->ue);
+	if (rc < 0)
+		log_warn("uevents: %s: multipath paths are seen by the refresh every %u s only",
+			 strerror(-rc), w->o.refresh_s);
+}
+
 /* ---- xcd info ---- */
 
 static int gen_info(struct xcdd *x, yajl_gen g)
@@ -463,7 +530,8 @@ static int gen_info(struct xcdd *x, yajl_gen g)
 	    jw_kv_str(g, "state", w->doc ? "ready" : w->err[0] ? "failed" : "pending") ||
 	    jw_kv_int(g, "age_ms", w->doc ? (long long)(mono_ms() - w->doc_ms) : -1) ||
 	    jw_kv_int(g, "refresh_s", w->o.refresh_s) || jw_kv_bool(g, "refreshing", w->surveying) ||
-	    jw_kv_bool(g, "link_events", w->fd >= 0) || jw_kv_str(g, "error", w->err) ||
+	    jw_kv_bool(g, "link_events", w->fd >= 0) || jw_kv_bool(g, "path_events", w->ue) ||
+	    jw_kv_str(g, "error", w->err) ||
 	    (w->doc && io_summary_gen(g, w->doc)))
 		return -EINVAL;
 	return yajl_gen_map_close(g) ? -EINVAL : 0;
@@ -492,6 +560,7 @@ int io_watch_open(struct xcdd *x, const struct io_watch_opts *o)
 	x->io_info = gen_info;
 	dm_set_started_fn(&x->dm, on_started, w);
 	nl_open(w);
+	uevent_open(w);
 	if (o->refresh_s)
 		loop_timer_arm(w->tick, 1000ull * o->refresh_s, 1000ull * o->refresh_s);
 	survey_start(w); /* the first picture, now */
@@ -516,6 +585,7 @@ void io_watch_close(struct xcdd *x)
 		loop_del(x->loop, w->fd);
 	if (w->sk)
 		nl_socket_free(w->sk);
+	io_uevent_close(w->ue);
 	nt_linktab_free(&w->links);
 	loop_timer_free(w->tick);
 	loop_timer_free(w->soon);

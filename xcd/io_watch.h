@@ -14,16 +14,22 @@
  *     is compared with the one before (io_summary.h), and clients hear
  *     io.link (a bond member or a NIC in a guests' bridge down or up) and
  *     io.path (a multipath path gone or back), naming the guests carried;
+ *   - on a live host, the kernel's uevents (io_uevent.h): dm-multipath
+ *     failing or reinstating a path is told at once (io.path, "source":
+ *     "uevent"), from the picture kept, which is changed to agree; a
+ *     refresh begun before the uevent, or within HEARD_GRACE_MS of it
+ *     (multipathd may not have it yet), is made to agree with it too;
  *   - `xcd info` shows that picture (host.info's "io"), from what was kept,
  *     never reading the host on the request's path.
  *
- * Why poll multipathd rather than wait for its events: its checker itself
- * runs every polling_interval (5 s by default), so a path's state is not
- * known sooner than a few seconds anyway; `multipathd show maps json` gives
- * the path's checker and device-mapper states and its map, all the
- * notification needs; and dm's own uevents come only in the first network
- * namespace, with no way for a test to make them. The poll runs in a child,
- * bounded in time (10 s for multipathd) and at most one at a time.
+ * The path's failure comes first from the kernel: dm-multipath fails it on
+ * an I/O error, or when multipathd's checker (every polling_interval, 5 s
+ * by default) finds it down and says "fail_path"; either way a uevent
+ * PATH_FAILED follows at once. multipathd's poll stays, every refresh, as
+ * the safety net (events lost, a path removed, the checker's states and
+ * the maps themselves): `multipathd show maps json` has each path's checker
+ * and device-mapper states and its map. The poll runs in a child, bounded
+ * in time (10 s for multipathd) and at most one at a time.
  */
 #ifndef XCD_IO_WATCH_H
 #define XCD_IO_WATCH_H

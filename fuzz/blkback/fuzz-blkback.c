@@ -8,9 +8,12 @@
  *        parser (FC names, speeds, states, roles, timeouts, rport names,
  *        device paths, CPU lists, blkback parameters, thread names), and
  *        the whole of it as /proc/PID/status and /proc/PID/stat
+ *   'U'  a kernel uevent datagram (dm_uevent_parse: a multipath path
+ *        failed or reinstated)
  * Everything parsed is freed: a leak is a finding too.
  */
 #include "../../blkback/cpus.h"
+#include "../../blkback/dmevent.h"
 #include "../../blkback/fchost.h"
 #include "../../blkback/mpath.h"
 #include "../../blkback/params.h"
@@ -51,7 +54,7 @@ static void values(const char *text)
 			cpuset_format(&set, buf, sizeof(buf));
 		for (int p = 0; p < BP_COUNT; p++)
 			blkback_param_parse((enum blkback_param)p, line, &l);
-		if (strlen(line) < 16) {
+		if (strlen(line) < RING_COMM_MAX) { /* whole names too (Linux 6.x) */
 			struct ring_thread t = { 0 };
 			strcpy(t.comm, line);
 			int ring;
@@ -93,6 +96,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vbd_list l;
 		if (vbds_parse("vbds", in, len, &l, err, sizeof(err)) == 0)
 			vbds_free(&l);
+		break;
+	}
+	case 'U': {
+		struct dm_path_event e;
+		/* Not a string: the datagram's NULs are its separators. */
+		if (dm_uevent_parse(in, len, &e, err, sizeof(err)) == 1 &&
+		    (strlen(e.map) >= sizeof(e.map) || strlen(e.wwid) >= sizeof(e.wwid)))
+			abort();
 		break;
 	}
 	case 'S': {

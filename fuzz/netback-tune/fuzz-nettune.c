@@ -1,9 +1,10 @@
 /*
  * fuzz-nettune: libFuzzer target of netback-tune's parsers of outside input.
  * The whole input goes to each of them: the /proc/net/bonding parser, the
- * /proc/interrupts parser, /proc/net/route's and ipv6_route's, rtnetlink's link
- * messages (the input as a datagram of them, each into a table of interfaces,
- * linkwatch.h), the CPU-list parser (as a string) and io.conf's
+ * /proc/interrupts parser, /proc/net/route's and ipv6_route's, /proc/PID/status's
+ * (nt_status_parse), rtnetlink's link messages (the input as a datagram of
+ * them, each into a table of interfaces, linkwatch.h), the CPU-list parser
+ * (as a string) and io.conf's
  * net keys (lib/cfgfile.h, then nt_policy_from_cfg) against a small host
  * built here (eth0, eth1, eno1, bond0, xenbr0, vif1.0); a policy that
  * parses is planned and verified on that host, and everything is printed as
@@ -145,7 +146,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
+	/* A thread's name: NUL-terminated, within its buffer, no newline. */
+	char comm[64], *st = strdup(s);
+	int cpus_rc;
 	struct cpuset c;
+	if (st && nt_status_parse(st, comm, sizeof(comm), &c, &cpus_rc) == 0 &&
+	    (strnlen(comm, sizeof(comm)) == sizeof(comm) || strchr(comm, '\n')))
+		abort();
+	free(st);
 	if (cpuset_parse(s, &c) == 0) {
 		char buf[8192];
 		cpuset_format(&c, buf, sizeof(buf));

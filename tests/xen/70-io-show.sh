@@ -8,37 +8,15 @@
 # - `xcd tune storage show --json` lists the map with 2 live paths; with one path's SCSI
 #   device offline, a known pattern written to the map and read back stays intact, show
 #   says 1 live path and `verify` fails the map's path check naming it, then passes again
-#   once the path is back.
+#   once the path is back.  Each path's HBA is the PCI device above it (multipathd knows
+#   none off FC), so the map's two paths run through two HBAs.
 . "$(dirname "$0")/lib.sh"
 
-WWID=35000c500a1b2c3d0   # NAA 5 from QEMU's wwn=0x5000c500a1b2c3d0 (scripts/xen-lab)
+WWID=$IO_WWID
 pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 step "dom0's extra hardware"
-modprobe -a virtio_net virtio_scsi sd_mod dm_multipath dm_round_robin dm_service_time ||
-  fail "modules for the hw=io boot did not load"
-wait_for "nic_by_mac 52:54:00:58:43:03 >/dev/null" 30 || fail "the third extra NIC did not appear"
-NIC0=$(nic_by_mac 52:54:00:58:43:01) NIC1=$(nic_by_mac 52:54:00:58:43:02) NIC2=$(nic_by_mac 52:54:00:58:43:03)
-for n in $NIC0 $NIC1 $NIC2; do ip link set "$n" up || fail "ip link set $n up"; done
-log "NICs: $NIC0 $NIC1 $NIC2"
-
-# udev gives multipath the disks' identities, as on any Debian host
-UDEVD=$(command -v systemd-udevd || echo /lib/systemd/systemd-udevd)
-"$UDEVD" --daemon || fail "systemd-udevd did not start"
-udevadm trigger --action=add && udevadm settle -t 30 || log "udevadm settle: not settled"
-disks=$(for d in /sys/block/sd*; do
-  [ "$(cat "$d/device/vpd_pg80" 2>/dev/null | tr -cd 'A-Z0-9')" = XCDLABLUN0 ] && basename "$d"; done)
-set -- $disks
-[ $# = 2 ] || fail "expected 2 SCSI disks with serial XCDLABLUN0, found: ${disks:-none} ($(ls /sys/block))"
-SDA=$1 SDB=$2
-log "the LUN's two paths: $SDA $SDB"
-mkdir -p /etc/multipath
-printf 'defaults {\n\tfind_multipaths no\n\tuser_friendly_names no\n\tpolling_interval 1\n}\n' >/etc/multipath.conf
-multipathd || fail "multipathd did not start"
-mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }
-wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "multipathd: not 2 ready paths"; }
-# the map's node comes from udev, after multipathd made the map
-wait_for "[ -b /dev/mapper/$WWID ]" 30 || { multipath -ll; fail "no map /dev/mapper/$WWID"; }
+io_hw_up
 
 step "xcdd on Xen"
 xcdd_setup
@@ -66,11 +44,16 @@ live() { xcd tune storage show --json | pyj "[m['paths_live'] for m in j['show']
 j=$(xcd tune storage show --json) || fail "xcd tune storage show --json"
 log "the map as show sees it: $(pyj "[(m['name'], [[p['dev'], p['dm_st'], p['chk_st'], p['hba']] for g in m['path_groups'] for p in g['paths']]) for m in j['show']['maps']]" <<<"$j")"
 expect_eq "storage show: the map's live paths" "$(live)" "[2]"
+# Off FC multipathd knows no HBA ("[undef]"): each path's is the PCI device above it
+hbas=$(pyj "sorted(set(p['hba'] for m in j['show']['maps'] for g in m['path_groups'] for p in g['paths']))" <<<"$j")
+log "the paths' HBAs: $hbas"
+[[ $hbas =~ ^\[\'[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\',\ \'[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\'\]$ ]] ||
+  fail "storage show: the two paths' HBAs are $hbas, not two PCI devices"
 policy=$LAB_RUN/io.conf
-printf 'storage_paths = 2\nstorage_hbas = 1\n' >"$policy"
+printf 'storage_paths = 2\nstorage_hbas = 2\n' >"$policy"
 pathcheck() { xcd tune storage verify --json --policy "$policy" |
   pyj "[(c['pass'], c['figure']) for c in j['verify']['checks'] if c['check'] == 'paths' and c['object'] == '$WWID']"; }
-expect_eq "storage verify: the map's paths" "$(pathcheck)" "[(True, '2 paths, 1 HBAs')]"
+expect_eq "storage verify: the map's paths" "$(pathcheck)" "[(True, '2 paths, 2 HBAs')]"
 
 step "one path offline: I/O goes on, show and verify say so"
 echo offline >"/sys/block/$SDB/device/state" || fail "cannot take $SDB offline"
@@ -85,9 +68,8 @@ expect_eq "storage verify: the map's path check fails" "$(pathcheck)" "[(False, 
 echo running >"/sys/block/$SDB/device/state" || fail "cannot bring $SDB back"
 wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "$SDB did not come back in multipathd"; }
 expect_eq "storage show: live paths with $SDB back" "$(live)" "[2]"
-expect_eq "storage verify: the map's path check passes again" "$(pathcheck)" "[(True, '2 paths, 1 HBAs')]"
+expect_eq "storage verify: the map's path check passes again" "$(pathcheck)" "[(True, '2 paths, 2 HBAs')]"
 cmp <(dd if="/dev/mapper/$WWID" bs=1M count=8 iflag=direct status=none) "$LAB_RUN/pattern" ||
   fail "the pattern read back with both paths differs"
 
-multipathd shutdown >/dev/null 2>&1
 log "PASS"

@@ -8,7 +8,9 @@
 # - the NIC in xenbr0 loses its link (QEMU's set_link) and gets it back: io.link names it,
 #   the bridge and the guest, from xcdd's rtnetlink socket (its periodic refresh is off);
 # - one path of the map goes offline and comes back: io.path names the map, the path and the
-#   guest whose disk sits on it, from xcdd's poll of the real multipathd (every 2 s here);
+#   guest whose disk sits on it, at once from the kernel's uevent (dm-multipath failing and
+#   reinstating the path: "source": "uevent"), not from xcdd's poll of multipathd (every
+#   30 s here, the safety net);
 # - xcd info shows the map's live paths from what xcdd keeps;
 # - `xcd tune storage verify --measure` reads the real dm device (O_DIRECT, read-only).
 . "$(dirname "$0")/lib.sh"
@@ -62,7 +64,7 @@ xcdd_setup
 start_stock_xenstored c
 start_xenconsoled
 printf 'storage_paths = 2\nstorage_hbas = 1\nstorage_target_mbytes = 1\n' >"$LAB_RUN/io.conf"
-start_xcdd "" --hotplug-dir "$HOTPLUG" --io-policy "$LAB_RUN/io.conf" --io-refresh 2 \
+start_xcdd "" --hotplug-dir "$HOTPLUG" --io-policy "$LAB_RUN/io.conf" --io-refresh 30 \
   --io-place-wait 120
 timeout 500 "$XCD_BIN/xcd" monitor >"$LAB_RUN/monitor.log" 2>&1 &
 
@@ -114,15 +116,28 @@ wait_for "heard io.link \"p['device'] == '$NIC0' and p['state'] == 'up'\"" 30 ||
   fail "no io.link up for $NIC0"
 
 step "a path of the map goes offline and comes back"
+wait_for "xcd info --json | pyj 'j[\"io\"][\"path_events\"] and j[\"io\"][\"state\"] == \"ready\"' | grep -qx True" 60 ||
+  fail "xcdd does not listen to uevents, or has no picture: $(xcd info --json)"
+t0=$(date +%s%N)
 echo offline >"/sys/block/$SDB/device/state" || fail "cannot take $SDB offline"
 wait_for "heard io.path \"p['path'] == '$SDB' and p['state'] == 'down' and p['wwid'] == '$WWID' and [(g['name'], g['vdev']) for g in p['guests']] == [('iow', 'xvda')]\"" 60 ||
   { multipathd show paths; cat "$LAB_RUN/monitor.log"; fail "no io.path down for $SDB naming iow"; }
+t1=$(date +%s%N)
+# multipathd's checker (polling_interval 1) fails the path, the kernel's uevent follows.
+log "io.path down $(( (t1 - t0) / 1000000 )) ms after $SDB went offline"
+expect_eq "io.path down: from the kernel's uevent" \
+  "$(heard io.path "p['path'] == '$SDB' and p['state'] == 'down' and p['source'] == 'uevent'" && echo uevent)" uevent
+[ $(( (t1 - t0) / 1000000 )) -lt 15000 ] || fail "io.path came $(( (t1 - t0) / 1000000 )) ms after the path went offline"
 info=$(xcd info) || fail "xcd info"
 grep -q "io_maps *: 1 map, 1 of 2 paths live; $WWID 1 of 2 (down: $SDB)" <<<"$info" ||
   fail "xcd info: no degraded map: $info"
 echo running >"/sys/block/$SDB/device/state" || fail "cannot bring $SDB back"
 wait_for "heard io.path \"p['path'] == '$SDB' and p['state'] == 'up'\"" 60 ||
   { multipathd show paths; fail "no io.path up for $SDB"; }
+expect_eq "io.path up: from the kernel's uevent" \
+  "$(heard io.path "p['path'] == '$SDB' and p['state'] == 'up' and p['source'] == 'uevent'" && echo uevent)" uevent
+grep -q "path $SDB is down (failed, .*, the kernel's uevent)" "$LAB_RUN/xcdd.log" ||
+  fail "xcdd's log does not say the kernel told it"
 
 step "verify --measure on the real map"
 out=$(xcd tune storage verify --measure --seconds 2)

@@ -281,10 +281,13 @@ start_xcdd() {
   log "xcdd up (pid $XCDD_PID)"
 }
 
+LAB_STOP_MULTIPATHD=
 lab_cleanup() {
   stop_xcdd
   destroy_guests
   stop_xenstore_daemons
+  [ -n "$LAB_STOP_MULTIPATHD" ] && timeout 10 multipathd shutdown >/dev/null 2>&1
+  return 0
 }
 
 if [ -n "${XCD_LAB_SCENARIO:-}" ]; then
@@ -321,3 +324,37 @@ nic_by_mac() {
   for d in /sys/class/net/*; do [ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { basename "$d"; return 0; }; done
   return 1
 }
+
+# io_hw_up: a hw=io boot's extra hardware ready for the I/O tuners, as on any Debian host:
+# the drivers loaded, the three NICs up (NIC0-NIC2, for netdevs io0-io2), udev giving
+# multipath the disks' identities, the LUN's two SCSI disks (SDA, SDB: the ones with serial
+# XCDLABLUN0) and multipathd (find_multipaths no, polling every second) with one map of
+# them, /dev/mapper/$IO_WWID, both paths ready.  multipathd is stopped at the scenario's exit.
+IO_WWID=35000c500a1b2c3d0   # NAA 5 from QEMU's wwn=0x5000c500a1b2c3d0 (scripts/xen-lab)
+io_hw_up() {
+  modprobe -a virtio_net virtio_scsi sd_mod dm_multipath dm_round_robin dm_service_time ||
+    fail "modules for the hw=io boot did not load"
+  wait_for "nic_by_mac 52:54:00:58:43:03 >/dev/null" 30 || fail "the third extra NIC did not appear"
+  NIC0=$(nic_by_mac 52:54:00:58:43:01) NIC1=$(nic_by_mac 52:54:00:58:43:02) NIC2=$(nic_by_mac 52:54:00:58:43:03)
+  local n d disks
+  for n in $NIC0 $NIC1 $NIC2; do ip link set "$n" up || fail "ip link set $n up"; done
+  log "NICs: $NIC0 $NIC1 $NIC2"
+  local udevd; udevd=$(command -v systemd-udevd || echo /lib/systemd/systemd-udevd)
+  "$udevd" --daemon || fail "systemd-udevd did not start"
+  udevadm trigger --action=add && udevadm settle -t 30 || log "udevadm settle: not settled"
+  disks=$(for d in /sys/block/sd*; do
+    [ "$(cat "$d/device/vpd_pg80" 2>/dev/null | tr -cd 'A-Z0-9')" = XCDLABLUN0 ] && basename "$d"; done)
+  set -- $disks
+  [ $# = 2 ] || fail "expected 2 SCSI disks with serial XCDLABLUN0, found: ${disks:-none} ($(ls /sys/block))"
+  SDA=$1 SDB=$2
+  log "the LUN's two paths: $SDA $SDB"
+  mkdir -p /etc/multipath
+  printf 'defaults {\n\tfind_multipaths no\n\tuser_friendly_names no\n\tpolling_interval 1\n}\n' >/etc/multipath.conf
+  multipathd || fail "multipathd did not start"
+  LAB_STOP_MULTIPATHD=1
+  wait_for "[ \"\$(mp_live)\" = 2 ]" 60 || { multipathd show paths; fail "multipathd: not 2 ready paths"; }
+  # the map's node comes from udev, after multipathd made the map
+  wait_for "[ -b /dev/mapper/$IO_WWID ]" 30 || { multipath -ll; fail "no map /dev/mapper/$IO_WWID"; }
+}
+# mp_live: the paths multipathd counts active and ready
+mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }

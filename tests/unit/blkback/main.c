@@ -48,6 +48,7 @@ int main(void)
 {
 	suite_register_fn *const regs[] = { register_fchost, register_mpath, register_readers,
 					    register_policy, register_plan, register_measure,
+					    register_dmevent,
 					    NULL };
 	return cunit_run("blkback-unit", regs);
 }

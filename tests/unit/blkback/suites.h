@@ -8,6 +8,7 @@ void register_readers(void);
 void register_policy(void);
 void register_plan(void);
 void register_measure(void);
+void register_dmevent(void);
 
 #ifndef BLK_FIXTURES
 #define BLK_FIXTURES "tests/unit/blkback/fixtures"

@@ -1,6 +1,9 @@
 /* test_readers: CPU lists, the vbd list, ring threads, blkback's
  * parameters and the whole host of each fixture. */
 #include "../../../blkback/host.h"
+#include "../../../blkback/plan.h"
+#include "../../../blkback/policy.h"
+#include "../../../blkback/verify.h"
 #include "../../../lib/errmsg.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -9,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_cpus(void)
 {
@@ -79,19 +84,33 @@ static void test_threads(void)
 	strcpy(t.comm, "blkback.12.xvdb");
 	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
 	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
-	/* Kernels since 5.17 show a kernel thread's whole name. */
-	strcpy(t.comm, "blkback.12.xvdb-1");
-	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
-	CU_ASSERT_EQUAL(ring, 1);
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvd", &ring));
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvdb", &ring));
-	strcpy(t.comm, "blkback.1.xvda-10");
-	CU_ASSERT(ring_thread_of(&t, 1, "xvda", &ring));
-	CU_ASSERT_EQUAL(ring, 10);
-	strcpy(t.comm, "blkback.12.xvdb-1x");
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
-	strcpy(t.comm, "blkback.12.xvdb-");
-	CU_ASSERT(!ring_thread_of(&t, 12, "xvdb", &ring));
+	/* Whole names (recent kernels show a kernel thread's whole name), and
+	 * today's form "DOMID.VDEV-N" (the lab's 6.1: "1.xvdb-0"). */
+	static const struct {
+		const char *comm, *vdev;
+		unsigned domid;
+		int ring; /* -2: no match */
+	} cases[] = {
+		{ "blkback.12.xvdb-1", "xvdb", 12, 1 },	 { "blkback.12.xvdb-1", "xvd", 12, -2 },
+		{ "blkback.12.xvdb-1", "xvdb", 1, -2 },	 { "blkback.5.xvdab-10", "xvdab", 5, 10 },
+		{ "blkback.5.xvdab-10", "xvda", 5, -2 }, { "blkback.5.sd-123", "sd", 5, 123 },
+		{ "blkback.12.xvdb-x", "xvdb", 12, -2 }, { "blkback.12.xvdb-", "xvdb", 12, -2 },
+		{ "1.xvdb-0", "xvdb", 1, 0 },		 { "1.xvdb-0", "xvd", 1, -2 },
+		{ "1.xvdb-0", "xvdb", 11, -2 },		 { "12.xvdb-3", "xvdb", 12, 3 },
+		{ "12.xvdb-3", "xvdb", 1, -2 },	 { "blkback.1.xvda-10", "xvda", 1, 10 },
+		{ "blkback.12.xvdb-1x", "xvdb", 12, -2 }, { "1.xvda-", "xvda", 1, -2 },
+		{ "blkback.1.xvda-123456", "xvda", 1, -2 }, /* no ring has 6 digits */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(t.comm, cases[i].comm);
+		ring = -3;
+		bool m = ring_thread_of(&t, cases[i].domid, cases[i].vdev, &ring);
+		if (m != (cases[i].ring != -2) || (m && ring != cases[i].ring)) {
+			fprintf(stderr, "\n%s of (%u, %s): %s, ring %d\n", cases[i].comm,
+				cases[i].domid, cases[i].vdev, m ? "matched" : "not matched", ring);
+			CU_FAIL("ring_thread_of");
+		}
+	}
 	unsigned d;
 	CU_ASSERT_EQUAL(ring_thread_domid("blkback.12.xvdb", &d), 0);
 	CU_ASSERT_EQUAL(d, 12);
@@ -115,40 +134,63 @@ static void test_threads(void)
 /* Current kernels name a ring's thread "DOMID.VDEV-N" (Linux 6.1). */
 static void test_threads_bare(void)
 {
-	struct ring_thread t = { 0 };
-	int ring;
 	unsigned d;
-	strcpy(t.comm, "1.xvda-0");
-	CU_ASSERT(ring_thread_of(&t, 1, "xvda", &ring));
-	CU_ASSERT_EQUAL(ring, 0);
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvd", &ring));
-	CU_ASSERT(!ring_thread_of(&t, 11, "xvda", &ring));
-	strcpy(t.comm, "12.xvdb-3");
-	CU_ASSERT(ring_thread_of(&t, 12, "xvdb", &ring));
-	CU_ASSERT_EQUAL(ring, 3);
-	strcpy(t.comm, "1.xvda-");
-	CU_ASSERT(!ring_thread_of(&t, 1, "xvda", &ring));
 	CU_ASSERT_EQUAL(ring_thread_domid("1.xvda-0", &d), 0);
 	CU_ASSERT_EQUAL(d, 1);
-	CU_ASSERT_EQUAL(ring_thread_domid("1.", &d), -EINVAL);
-	CU_ASSERT_EQUAL(ring_thread_domid("kworker/0:1", &d), -EINVAL);
+	static const char *const not_rings[] = { "1.",	 "1.5",	 "1.xvdb-",
+						 "1.-0", "kworker/0:1", "kworker/0:1-events" };
+	for (size_t i = 0; i < sizeof(not_rings) / sizeof(not_rings[0]); i++)
+		CU_ASSERT_EQUAL(ring_thread_domid(not_rings[i], &d), -EINVAL);
 	CU_ASSERT(ring_stat_kthread("77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0"));
 	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0"));
 	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0"));
 	/* Read from /proc: a process may call itself "1.xvda-0"; only a
-	 * kernel thread of that name is blkback's. */
+	 * kernel thread of that name is blkback's. Names of the older form
+	 * are kept whole or cut, with their CPUs. */
 	char *root = tmp_root(), err[XCD_ERR_MAX];
-	tmp_write(root, "proc/77/comm", "1.xvda-0\n");
-	tmp_write(root, "proc/77/stat", "77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0\n");
-	tmp_write(root, "proc/78/comm", "1.xvda-0\n");
-	tmp_write(root, "proc/78/stat", "78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0\n");
-	tmp_write(root, "proc/79/comm", "1.xvda-1\n"); /* no stat: not known a kernel thread */
-	tmp_write(root, "proc/80/comm", "blkback.2.xvdb-0\n");
+	static const char *const procs[][4] = {
+		{ "77", "1.xvda-0", "2129984", "0-1" },
+		{ "78", "1.xvda-0", "4194560", NULL }, /* a process */
+		{ "79", "1.xvda-1", NULL, NULL },       /* no stat: not known a kernel thread */
+		{ "80", "blkback.2.xvdb-0", NULL, NULL },
+		{ "300", "blkback.12.xvdb-1", "2129984", "2-3" },
+		{ "301", "blkback.12.xvdb", NULL, NULL },
+		{ "302", "kworker/u4:1-events_unbound", "2129984", NULL },
+	};
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		char rel[64], text[160];
+		snprintf(rel, sizeof(rel), "proc/%s/comm", procs[i][0]);
+		snprintf(text, sizeof(text), "%s\n", procs[i][1]);
+		tmp_write(root, rel, text);
+		if (procs[i][2]) {
+			snprintf(rel, sizeof(rel), "proc/%s/stat", procs[i][0]);
+			snprintf(text, sizeof(text), "%s (%s) S 2 0 0 0 -1 %s 0 0\n", procs[i][0],
+				 procs[i][1], procs[i][2]);
+			tmp_write(root, rel, text);
+		}
+		if (procs[i][3]) {
+			snprintf(rel, sizeof(rel), "proc/%s/status", procs[i][0]);
+			snprintf(text, sizeof(text), "Name:\t%s\nCpus_allowed_list:\t%s\n",
+				 procs[i][1], procs[i][3]);
+			tmp_write(root, rel, text);
+		}
+	}
 	struct ring_threads rt;
+	int ring;
 	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(rt.n, 2);
-	for (size_t i = 0; i < rt.n; i++)
-		CU_ASSERT(rt.t[i].pid == 77 || rt.t[i].pid == 80);
+	CU_ASSERT_EQUAL(rt.n, 4);
+	for (size_t i = 0; i < rt.n; i++) {
+		const struct ring_thread *t = &rt.t[i];
+		CU_ASSERT(t->pid == 77 || t->pid == 80 || t->pid == 300 || t->pid == 301);
+		if (t->pid == 77)
+			CU_ASSERT(t->domid == 1 && ring_thread_of(t, 1, "xvda", &ring) && ring == 0 &&
+				  cpuset_count(&t->allowed) == 2);
+		if (t->pid == 300) {
+			u_str_eq(t->comm, "blkback.12.xvdb-1", "whole name", __FILE__, __LINE__);
+			CU_ASSERT_EQUAL(cpuset_count(&t->allowed), 2);
+			CU_ASSERT(ring_thread_of(t, 12, "xvdb", &ring) && ring == 1);
+		}
+	}
 	ring_threads_free(&rt);
 	tmp_remove(root);
 }
@@ -170,6 +212,87 @@ static void test_params(void)
 	tmp_write(root, "sys/module/xen_blkback/parameters/max_queues", "many\n");
 	CU_ASSERT_EQUAL(blkback_read(root, &st, err, sizeof(err)), -EINVAL);
 	CU_ASSERT(strstr(err, "max_queues: 'many' is not a number") != NULL);
+	tmp_remove(root);
+}
+
+/* A LUN on two virtio-scsi HBAs (the lab's hw=io boot): multipathd says
+ * host_adapter "[undef]" off FC, so each path's HBA comes from the PCI
+ * device above its SCSI device, and the map's two paths run through two. */
+static void test_hbas_off_fc(void)
+{
+	static const char path_fmt[] =
+		"{\"dev\": \"%s\", \"dev_t\": \"%s\", \"dm_st\": \"active\", \"dev_st\": \"running\", "
+		"\"chk_st\": \"ready\", \"checker\": \"tur\", \"pri\": 1, \"host_wwnn\": \"[undef]\", "
+		"\"target_wwnn\": \"[undef]\", \"host_wwpn\": \"[undef]\", \"target_wwpn\": \"[undef]\", "
+		"\"host_adapter\": \"[undef]\", \"lun_hex\": \"0x0000000000000000\", \"marginal_st\": \"normal\"}";
+	char pa[512], pb[512], json[2048];
+	snprintf(pa, sizeof(pa), path_fmt, "sda", "8:0");
+	snprintf(pb, sizeof(pb), path_fmt, "sdb", "8:16");
+	snprintf(json, sizeof(json),
+		 "{\"major_version\": 0, \"minor_version\": 1, \"maps\": [{\"name\": \"35000c500a1b2c3d0\", "
+		 "\"uuid\": \"35000c500a1b2c3d0\", \"sysfs\": \"dm-0\", \"failback\": \"manual\", "
+		 "\"queueing\": \"-\", \"paths\": 2, \"write_prot\": \"rw\", \"dm_st\": \"active\", "
+		 "\"features\": \"0\", \"hwhandler\": \"0\", \"action\": \"\", \"path_faults\": 0, "
+		 "\"vend\": \"QEMU\", \"prod\": \"QEMU HARDDISK\", \"rev\": \"2.5+\", \"switch_grp\": 0, "
+		 "\"map_loads\": 1, \"total_q_time\": 0, \"q_timeouts\": 0, \"path_groups\": [{"
+		 "\"selector\": \"service-time 0\", \"pri\": 1, \"dm_st\": \"active\", "
+		 "\"marginal_st\": \"normal\", \"group\": 1, \"paths\": [%s, %s]}]}]}",
+		 pa, pb);
+	char *root = tmp_root(), path[4096];
+	const char *hba[2] = { "0000:00:04.0", "0000:00:05.0" };
+	for (int i = 0; i < 2; i++) {
+		char rel[256];
+		snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/%s/virtio%d/host%d/target%d:0:0/%d:0:0:0/model",
+			 hba[i], i + 1, i + 2, i + 2, i + 2);
+		tmp_write(root, rel, "QEMU HARDDISK\n");
+		snprintf(rel, sizeof(rel), "sys/block/sd%c/size", 'a' + i);
+		tmp_write(root, rel, "524288\n");
+		snprintf(path, sizeof(path), "%s/sys/block/sd%c/device", root, 'a' + i);
+		snprintf(rel, sizeof(rel),
+			 "../../devices/pci0000:00/%s/virtio%d/host%d/target%d:0:0/%d:0:0:0", hba[i],
+			 i + 1, i + 2, i + 2, i + 2);
+		CU_ASSERT_EQUAL(symlink(rel, path), 0);
+	}
+	struct blk_inputs in = { .mpath_json = json, .mpath_len = strlen(json) };
+	struct blk_host h;
+	char err[XCD_ERR_MAX] = "";
+	CU_ASSERT_EQUAL_FATAL(blk_host_read_with(root, &in, &h, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(h.mp.n_maps, 1);
+	CU_ASSERT_EQUAL(h.maps[0].live, 2);
+	CU_ASSERT_EQUAL(h.maps[0].hbas_live, 2);
+	u_str_eq(h.maps[0].paths[0].hba, "0000:00:04", "sda's HBA", __FILE__, __LINE__);
+	u_str_eq(h.maps[0].paths[1].hba, "0000:00:05", "sdb's HBA", __FILE__, __LINE__);
+	/* A LUN may ask for its two HBAs: the host has them. */
+	static const char pol[] = "lun = [ \"wwid=35000c500a1b2c3d0,paths=2,hbas=2\" ]\n";
+	struct storage_policy sp;
+	CU_ASSERT_EQUAL_FATAL(storage_policy_parse("io.conf", pol, strlen(pol), &sp, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(storage_policy_check(&sp, &h, err, sizeof(err)), 0);
+	/* No path on FC: the budget (FC port speeds) is not known, and said so,
+	 * not "0 MB/s". */
+	struct tune_plan plan;
+	tune_plan_init(&plan);
+	CU_ASSERT_EQUAL_FATAL(blk_plan(&h, &sp, &plan), 0);
+	bool said = false;
+	for (size_t i = 0; i < plan.n; i++)
+		if (!strcmp(plan.items[i].object, "budget")) {
+			u_str_eq(plan.items[i].figure, "unknown", "the budget's figure", __FILE__, __LINE__);
+			said = strstr(plan.items[i].reason, "through no FC port") != NULL;
+		}
+	CU_ASSERT(said);
+	tune_plan_free(&plan);
+	struct blk_verify v = { 0 };
+	CU_ASSERT_EQUAL_FATAL(blk_verify(&h, &sp, &v), 0);
+	said = false;
+	for (size_t i = 0; i < v.n; i++)
+		if (!strcmp(v.c[i].check, "budget")) {
+			CU_ASSERT(!v.c[i].pass);
+			u_str_eq(v.c[i].figure, "unknown", "verify's budget", __FILE__, __LINE__);
+			said = strstr(v.c[i].detail, "not known") != NULL;
+		}
+	CU_ASSERT(said);
+	blk_verify_free(&v);
+	storage_policy_free(&sp);
+	blk_host_free(&h);
 	tmp_remove(root);
 }
 
@@ -233,6 +356,7 @@ void register_readers(void)
 	CU_add_test(s, "guests' disks", test_vbds);
 	CU_add_test(s, "ring threads", test_threads);
 	CU_add_test(s, "ring threads named as current kernels name them", test_threads_bare);
+	CU_add_test(s, "HBAs of paths off FC", test_hbas_off_fc);
 	CU_add_test(s, "blkback parameters", test_params);
 	CU_add_test(s, "fixture hosts", test_hosts);
 }

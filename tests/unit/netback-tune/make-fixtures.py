@@ -56,6 +56,7 @@ class Host:
         self.irq = 40
         self.irqs = []      # (irq, name, cpus)
         self.nics = {}
+        self.bonds = []
 
     def w(self, path, text):
         p = os.path.join(self.root, path)
@@ -98,6 +99,9 @@ class Host:
              lacp_partner=True, **kw):
         """members: [(nic, speed, up, failures)]"""
         d = self.nic(name, speed=sum(m[1] for m in members if m[2]), master=master, mtu=mtu, **kw)
+        # the bonding driver's file among the interfaces, not one itself
+        self.bonds.append(name)
+        self.w("sys/class/net/bonding_masters", " ".join(self.bonds) + "\n")
         self.w(d + "bonding/mode", "%s %d\n" % (mode, MODE_NUM[mode]))
         self.w(d + "bonding/miimon", "%d\n" % miimon)
         self.w(d + "bonding/slaves", " ".join(m[0] for m in members) + "\n")

@@ -82,6 +82,8 @@ static void test_two_gbe(void)
 static void test_bonds(void)
 {
 	struct nt_host *h = fixture_host("four-tengbe-80");
+	/* The bonding driver's file in sys/class/net is no interface. */
+	CU_ASSERT_PTR_NULL(nt_host_nic(h, "bonding_masters"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	const struct nt_nic *b1 = nt_host_nic(h, "bond1"), *e3 = nt_host_nic(h, "eth3"),
 			    *v5 = nt_host_nic(h, "vif5.0");
@@ -117,18 +119,31 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-/* Since Linux 5.17 /proc/PID/comm shows a kernel thread's whole name
- * ("vif1.0-q0-guest-rx", not "vif1.0-q0-guest"): found, and moved. */
+/* Thread PID named NAME in ROOT's proc: its comm, and its status's Name:
+ * (the kernel's proc_task_name writes both). */
+static void write_thread(const char *root, int pid, const char *name)
+{
+	char path[512], text[256];
+	snprintf(path, sizeof(path), "%s/proc/%d/comm", root, pid);
+	snprintf(text, sizeof(text), "%s\n", name);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/proc/%d/status", root, pid);
+	snprintf(text, sizeof(text),
+		 "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t2\nCpus_allowed_list:\t0\n",
+		 name, pid);
+	write_file(path, text);
+}
+
+/* Since Linux 5.17 /proc/PID/comm and status show a kernel thread's whole
+ * name ("vif1.0-q0-guest-rx", not "vif1.0-q0-guest"): found, and moved. */
 static void test_whole_names(void)
 {
-	char root[] = "/tmp/nettune-unit.XXXXXX", cmd[512], path[512], err[XCD_ERR_MAX];
+	char root[] = "/tmp/nettune-unit.XXXXXX", cmd[512], err[XCD_ERR_MAX];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/idle/.' '%s'", NT_FIXTURES, root);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/proc/1001/comm", root);
-	write_file(path, "vif1.0-q0-guest-rx\n");
-	snprintf(path, sizeof(path), "%s/proc/1002/comm", root);
-	write_file(path, "vif1.0-q0-dealloc\n");
+	write_thread(root, 1001, "vif1.0-q0-guest-rx");
+	write_thread(root, 1002, "vif1.0-q0-dealloc");
 	struct nt_host *h;
 	CU_ASSERT_EQUAL_FATAL(nt_host_read(root, &h, err, sizeof(err)), 0);
 	const struct nt_nic *v = nt_host_nic(h, "vif1.0");

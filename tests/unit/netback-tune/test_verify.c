@@ -116,10 +116,38 @@ static void test_against_applied_plan(void)
 	nt_host_free(h);
 }
 
+static void test_unknown_speed(void)
+{
+	/* eth0, up in xenbr0, reports no speed (virtio-net, the lab's NICs:
+	 * speed -1): it is a link up of unknown speed, not "no link up". */
+	struct nt_host *h = fixture_host("two-gbe-24");
+	struct nt_policy p;
+	CU_ASSERT_FATAL(h && fixture_policy("two-gbe-24", h, &p) == 0);
+	((struct nt_nic *)nt_host_nic(h, "eth0"))->speed_mbit = -1;
+	struct tune_plan plan;
+	tune_plan_init(&plan);
+	CU_ASSERT_EQUAL_FATAL(nt_plan(h, &p, &plan), 0);
+	/* The planned bond: eth0 of unknown speed and eth1 at 1 GbE. */
+	EXPECT(&plan, TUNE_WARNING, "bandwidth", "xenbr0", "", "", "unknown",
+	       "1 of its links report no speed, so the policy's 200 Mbit/s each cannot be checked");
+	struct nt_verify v;
+	CU_ASSERT_EQUAL_FATAL(nt_verify(h, &p, NULL, &v), 0);
+	CHECKED(&v, "xenbr0", "24 guests on 1×unknown speed: speed unknown (the policy: 200)", false,
+		"unknown");
+	nt_verify_free(&v);
+	p.guest_mbit = 0; /* no figure to meet: the links are up, which passes */
+	CU_ASSERT_EQUAL_FATAL(nt_verify(h, &p, NULL, &v), 0);
+	CHECKED(&v, "xenbr0", "24 guests on 1×unknown speed", true, "unknown");
+	nt_verify_free(&v);
+	tune_plan_free(&plan);
+	nt_host_free(h);
+}
+
 void register_verify(void)
 {
 	CU_pSuite s = CU_add_suite("verify", NULL, NULL);
 	CU_add_test(s, "4x10 GbE: bonds, member down, bandwidth, queues", test_four_tengbe_80);
 	CU_add_test(s, "a host with nothing to do passes, text and JSON", test_idle);
 	CU_add_test(s, "against an applied plan", test_against_applied_plan);
+	CU_add_test(s, "links up that report no speed", test_unknown_speed);
 }

@@ -3,6 +3,7 @@
 #include "../../../xcd/io_summary.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,15 @@ static void record(const struct io_event *e, void *arg)
 	if (s->n == 8)
 		return;
 	size_t guests = e->guests && YAJL_IS_ARRAY(e->guests) ? e->guests->u.array.len : 0;
+	const char *state = e->initial ? (e->up ? "up!" : "down!")
+			    : e->heard ? (e->up ? "up(uevent)" : "down(uevent)")
+				       : e->up ? "up" : "down";
 	if (e->kind == IO_EV_LINK)
 		snprintf(s->what[s->n++], 160, "link %s %s bond=%s bridge=%s %lld/%lld guests=%zu",
-			 e->device, e->up ? "up" : "down", e->bond, e->bridge, e->members_up,
-			 e->members, guests);
+			 e->device, state, e->bond, e->bridge, e->members_up, e->members, guests);
 	else
 		snprintf(s->what[s->n++], 160, "path %s/%s %s %s,%s %lld/%lld guests=%zu", e->map,
-			 e->path, e->up ? "up" : "down", e->dm_st, e->chk_st, e->live, e->total,
-			 guests);
+			 e->path, state, e->dm_st, e->chk_st, e->live, e->total, guests);
 }
 
 static void diff(yajl_val a, yajl_val b, struct seen *s)
@@ -112,6 +114,81 @@ static void t_diff(void)
 		yajl_tree_free(v[i]);
 }
 
+/* The first picture (nothing before it): what is down in it is told, as a
+ * state ("down!": initial), each with the figures and guests a change has. */
+static void t_first(void)
+{
+	yajl_val all = doc(true, true, true, "sdc");
+	yajl_val down = doc(false, false, false, "sdc");
+	struct seen s;
+	diff(NULL, all, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	diff(NULL, down, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n, 3);
+	U_STR_EQ(s.what[0], "link eth1 down! bond=bond0 bridge=xenbr0 1/2 guests=1");
+	U_STR_EQ(s.what[1], "link eth2 down! bond= bridge=xenbr1 -1/-1 guests=0");
+	U_STR_EQ(s.what[2], "path mpatha/sdb down! failed,faulty 1/2 guests=1");
+	/* Later changes are changes, not states. */
+	diff(down, all, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n, 3);
+	U_STR_EQ(s.what[0], "link eth1 up bond=bond0 bridge=xenbr0 2/2 guests=1");
+	yajl_val odd = yajl_tree_parse("{\"net\": [1, 2], \"storage\": {\"maps\": {}}}", NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+	diff(NULL, odd, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	yajl_tree_free(all);
+	yajl_tree_free(down);
+	yajl_tree_free(odd);
+}
+
+/* The kernel's word on a path (a uevent) into the picture kept: told once,
+ * the picture changed so that the next refresh (which says the same) is no
+ * change, and a refresh older than the word is made to agree. */
+static void t_heard(void)
+{
+	yajl_val kept = doc(true, true, true, "sdc");
+	yajl_val later = doc(true, true, false, "sdc"); /* multipathd has it too */
+	struct seen s;
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "3600a", "", "sdb", false, record, &s), 1);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	U_STR_EQ(s.what[0], "path mpatha/sdb down(uevent) failed,ready 1/2 guests=1");
+	/* Said twice (multipathd's own fail_path after the kernel's): once. */
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "3600a", "", "sdb", false, record, &s), 0);
+	CU_ASSERT_EQUAL(s.n, 1);
+	diff(kept, later, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	/* The summary counts it. */
+	yajl_gen g = yajl_gen_alloc(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	yajl_gen_map_open(g);
+	CU_ASSERT_EQUAL(io_summary_gen(g, kept), 0);
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen_get_buf(g, &buf, &len);
+	CU_ASSERT_PTR_NOT_NULL(memmem(buf, len, "\"paths_live\":1,", 15));
+	yajl_gen_free(g);
+	/* By the map's name when the uevent has no multipathd uuid; back up. */
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "", "mpatha", "sdb", true, record, &s), 1);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	U_STR_EQ(s.what[0], "path mpatha/sdb up(uevent) active,ready 2/2 guests=1");
+	/* A refresh begun before the word: made to agree, then no change. */
+	yajl_val stale = doc(true, true, true, "sdc");
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "3600a", "", "sdc", false, record, &s), 1);
+	CU_ASSERT_EQUAL(io_summary_path_heard(stale, "3600a", "", "sdc", false, record, &s), 1);
+	memset(&s, 0, sizeof(s));
+	diff(kept, stale, &s);
+	CU_ASSERT_EQUAL(s.n, 0);
+	/* What the picture does not have. */
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "3600b", "", "sdb", false, record, &s), -ENOENT);
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "3600a", "", "sdz", false, record, &s), -ENOENT);
+	CU_ASSERT_EQUAL(io_summary_path_heard(kept, "", "mpathz", "sdb", false, record, &s), -ENOENT);
+	yajl_tree_free(kept);
+	yajl_tree_free(later);
+	yajl_tree_free(stale);
+}
+
 static void t_gen(void)
 {
 	yajl_val d = doc(false, true, false, "sdc");
@@ -140,5 +217,7 @@ void suite_io_summary_register(void)
 {
 	CU_pSuite s = CU_add_suite("io_summary", NULL, NULL);
 	CU_add_test(s, "changes between two refreshes", t_diff);
+	CU_add_test(s, "what is down in the first picture", t_first);
+	CU_add_test(s, "a path's state from a uevent", t_heard);
 	CU_add_test(s, "the summary host.info shows", t_gen);
 }
