@@ -64,11 +64,6 @@ struct dm_mig {
 	char final_name[65];
 	uint64_t stream_off;
 	bool ledgered; /* its commit is in the ledger */
-	/* From this very xcdd (mig_local.c): the copy is made under the
-	 * migration's id as its uuid, and takes the guest's (LOCAL_UUID) once
-	 * the sender's copy is gone. */
-	bool local;
-	uint8_t local_uuid[16];
 	/* Its devices, added while the memory comes (the job, or NULL), and
 	 * whether they are up; whether the memory is in and made runnable.
 	 * "ready" goes once both are. */
@@ -78,6 +73,11 @@ struct dm_mig {
 	 * (DEV_START_RC), not a migration to end from inside it. */
 	bool dev_starting;
 	int dev_start_rc;
+	/* From this very xcdd (mig_local.c): the copy is made under the
+	 * migration's id as its uuid, and takes the guest's (LOCAL_UUID) once
+	 * the sender's copy is gone. */
+	bool local;
+	uint8_t local_uuid[16];
 };
 
 /* ---- mig_local.c: a migration from this xcdd to itself (localhost) ---- */
