@@ -431,11 +431,14 @@ static void send_event(const char *line, void *arg)
 			return;
 		}
 	} else if (!strcmp(ev, "stopped")) {
-		/* Its downtime counts from the request, deferred or not. */
+		/* Its downtime counts from the request, deferred or not (a
+		 * paused guest's: from its pause, "ns" without "seen"). */
+		uint64_t seen = jt_u64(t, "seen");
 		if (jt_u64(t, "ns") > mig->stopped_ns)
 			mig->stopped_ns = jt_u64(t, "ns");
-		log_debug("migration of %s: suspended at %.1f ms (asked at %.1f ms)",
-			  op->d->name, (double)jt_u64(t, "seen") / 1e6, (double)mig->stopped_ns / 1e6);
+		log_debug("migration of %s: %s at %.1f ms (its downtime counted from %.1f ms)",
+			  op->d->name, seen ? "suspended" : "paused",
+			  (double)(seen ? seen : mig->stopped_ns) / 1e6, (double)mig->stopped_ns / 1e6);
 	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
 		struct dm_migrate_result *r = &mig->res;
 		r->rounds = (uint32_t)jt_u64(t, "rounds");
