@@ -110,7 +110,11 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out)
 		free(l);
 	}
 }
-int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid); }
+int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid, NULL, NULL); }
+int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
+{
+	HV_CALL(domain_suspend, domid, wait, arg);
+}
 int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
 int hv_domain_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 {

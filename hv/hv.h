@@ -273,6 +273,15 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
  * shutdown(suspend): -ETIMEDOUT if it does not, -ECANCELED if it shut down for
  * another reason. */
 int hv_domain_suspend(struct hv *hv, uint32_t domid);
+/* What hv_domain_suspend waits with between two looks at the domain: returns
+ * once something may have changed for it (e.g. xenstore's @releaseDomain
+ * watch fired: xenstored saw a domain shut down) or after MS milliseconds. */
+typedef void hv_wait_fn(void *arg, int ms);
+/* hv_domain_suspend, its waits WAIT(ARG, MS): the Xen backend looks at the
+ * domain again as soon as WAIT returns (NULL: it sleeps), so a WAIT woken by
+ * the guest's shutdown takes the poll's delay out of the guest's downtime.
+ * The simulated host's suspend does not wait (WAIT is not called). */
+int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
 /* The share of the time its vCPUs could run that the domain may use, in
  * percent (1 to 100; 0 and 100: no limit): the scheduler's cap, which a

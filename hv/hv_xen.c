@@ -514,11 +514,21 @@ static int sleep_ms(long ms)
 	return nanosleep(&ts, NULL);
 }
 
-/* A Xen guest suspends itself: the toolstack asks it through control/shutdown
- * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend). */
-int xen_wait_suspended(struct hv *hv, uint32_t domid)
+static long mono_ms(void)
 {
-	for (long waited = 0;; waited += XEN_SUSPEND_POLL_MS) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A Xen guest suspends itself: the toolstack asks it through control/shutdown
+ * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend),
+ * looking again each time WAIT returns (woken by the caller's event, at the
+ * latest after XEN_SUSPEND_POLL_MS), or every XEN_SUSPEND_POLL_MS without. */
+static int xen_suspend(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
+{
+	long t0 = mono_ms();
+	for (long waited = 0;; waited = mono_ms() - t0) {
 		struct hv_dominfo d;
 		int rc = xen_getinfo(hv, domid, &d);
 		if (rc < 0)
@@ -540,8 +550,18 @@ int xen_wait_suspended(struct hv *hv, uint32_t domid)
 				       "control/shutdown = suspend",
 				       domid, XEN_SUSPEND_WAIT_MS / 1000,
 				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
-		sleep_ms(XEN_SUSPEND_POLL_MS);
+		if (wait)
+			wait(arg, XEN_SUSPEND_POLL_MS);
+		else
+			sleep_ms(XEN_SUSPEND_POLL_MS);
 	}
+}
+
+/* The same wait without an event to wake it (libxenguest's suspend callback
+ * of a PV save, hv_xen_pv.c). */
+int xen_wait_suspended(struct hv *hv, uint32_t domid)
+{
+	return xen_suspend(hv, domid, NULL, NULL);
 }
 
 static int xen_set_max_mem(struct hv *hv, uint32_t domid, uint64_t kb)
@@ -821,7 +841,7 @@ static const struct hv_ops xen_ops = {
 	.domain_set_uuid = xen_set_uuid,
 	.domain_getinfo = xen_getinfo,
 	.domain_list = xen_list,
-	.domain_suspend = xen_wait_suspended,
+	.domain_suspend = xen_suspend,
 	.domain_resume = xen_resume,
 	.domain_set_cpu_cap = xen_set_cpu_cap,
 	.set_max_mem = xen_set_max_mem,

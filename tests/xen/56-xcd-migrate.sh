@@ -11,8 +11,9 @@
 #   (control/shutdown), the last round, the receiver's handover: the counter and the uptime
 #   go on in the new domain, named NAME, with the guest's uuid (xl list -v); the old domain
 #   is gone, with its loop device; the new one's vbd and vif are Connected (4), and inside
-#   the guest xvda and eth0 answer (typed on its console).  The downtime xcd reports and the
-#   total time are logged.
+#   the guest xvda and eth0 answer (typed on its console).  The copy's vbd and vif were up,
+#   their hotplug scripts done, before the guest was asked to suspend (xcdd's log): the
+#   scripts are not in its downtime.  The downtime xcd reports and the total time are logged.
 # - a migration cut in the middle (the receiver's input ends after 4 MB of the stream, as a
 #   dropped link or a killed receiver): refused, and the guest runs on here as before (same
 #   domid, not paused nor suspended, its counter going on, its devices Connected), nothing
@@ -102,6 +103,18 @@ guest_tick_start "$ID" || fail "cannot type on the guest's console"
 wait_for "t=\$(last_tick); [ -n \"\$t\" ] && [ \"\${t%% *}\" -gt 2 ]" 30 ||
   fail "the guest's counter did not start"
 
+# before_suspend WHAT: the copy's devices were up (hotplug scripts done) before the guest
+# was asked to suspend: their scripts are not in its downtime (this move's log lines, the last)
+before_suspend() {
+  local dev sus
+  dev=$(grep -n 'receiving lm: its devices are up' "$LAB_RUN/xcdd.log" | tail -n 1 | cut -d: -f1)
+  sus=$(grep -n 'lm: asked to suspend itself for the last round' "$LAB_RUN/xcdd.log" |
+    tail -n 1 | cut -d: -f1)
+  [ -n "$dev" ] && [ -n "$sus" ] && [ "$dev" -lt "$sus" ] ||
+    fail "$1: the guest was asked to suspend (xcdd.log line ${sus:-none}) before its copy's" \
+      "devices were up (line ${dev:-none}): their hotplug scripts ran in its downtime"
+  log "$1: the copy's devices were up (xcdd.log line $dev) before the suspend (line $sus)"
+}
 move() {  # WHAT: xcd migrate to this very xcdd; ID := the new domid
   local t0 t1 new
   step "$1: xcd migrate -s \"\" $NAME \"xcd migrate-receive\""
@@ -118,6 +131,7 @@ move() {  # WHAT: xcd migrate to this very xcdd; ID := the new domid
     "$(grep -o 'in [0-9]* ms, downtime [0-9]* ms, [0-9]* round(s), [0-9]* bytes sent' "$LAB_RUN/mig.err")"
   grep -q "lm: asked to suspend itself for the last round" "$LAB_RUN/xcdd.log" ||
     fail "$1: xcdd did not ask the guest to suspend itself"
+  before_suspend "$1"
   ID=$new
   goes_on "$1"
   only_one "$ID"
@@ -154,4 +168,5 @@ step "xcd shutdown -w: the moved guest answers control/shutdown"
 timed -t 90 "$XCD_BIN/xcd" shutdown -w "$NAME" || fail "xcd shutdown -w of the moved guest"
 wait_for "! dom_exists $NAME" 30 || fail "$NAME still there after its poweroff"
 wait_for "[ -z \"\$(losetup -j $DISK)\" ]" 30 || fail "a loop device is left over $DISK: $(losetup -j "$DISK")"
+keep "$LAB_RUN/xcdd.log"
 log "ok"

@@ -80,5 +80,5 @@ for who in xl xcd; do
   log "BENCH median $who: total $(cut -d' ' -f1 "$LAB_RUN/bench.$who" | median) ms," \
     "no guest running $(cut -d' ' -f2 "$LAB_RUN/bench.$who" | median) ms ($RUNS runs)"
 done
-keep "$LAB_RUN/bench.xl" "$LAB_RUN/bench.xcd"
+keep "$LAB_RUN/bench.xl" "$LAB_RUN/bench.xcd" "$LAB_RUN/xcdd.log"
 log "ok"

@@ -25,6 +25,23 @@ struct dm_domain *dm_mig_local_source(struct dm *m, const uint8_t uuid[16],
 	return d;
 }
 
+bool dm_mig_local_devices_pending(struct dm *m, const uint8_t id[16])
+{
+	struct dm_domain *in = dm_find_uuid(m, id);
+	return in && in->op && in->op->mig && in->op->mig->local && !in->op->mig->devices_up;
+}
+
+void dm_mig_local_devices_settled(struct dm *m, const struct dm_mig *in)
+{
+	if (!in->local)
+		return;
+	struct dm_domain *src = dm_mig_local_source(m, in->local_uuid, in->id);
+	if (src && src->op->mig->suspend_deferred) {
+		src->op->mig->suspend_deferred = false;
+		dm_mig_ask_suspend(src->op);
+	}
+}
+
 bool dm_mig_local_holds(struct dm *m, const char *name, const uint8_t id[16])
 {
 	struct dm_domain *d = dm_find(m, name, 0);

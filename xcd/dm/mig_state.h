@@ -36,6 +36,10 @@ struct dm_mig {
 	/* A PVH guest: its last round follows its suspend (control/shutdown),
 	 * not a pause, so that its copy learns it moved (migrate/README.md). */
 	bool suspend;
+	/* Its job waits for the suspend, whose request waits for the devices
+	 * of the copy this xcdd receives (a move to localhost): asked once
+	 * they are up or that copy is gone (dm_mig_local_devices_settled). */
+	bool suspend_deferred;
 	uint8_t guest_uuid[16]; /* the guest's uuid, for a move within this xcdd */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
 	struct dm_source *src; /* NULL: the domain's own */
@@ -89,12 +93,27 @@ void dm_mig_local_finish(struct dm *m, const uint8_t id[16], const uint8_t uuid[
  * received copy takes it once that one is gone (dm_mig_local_finish). */
 bool dm_mig_local_holds(struct dm *m, const char *name, const uint8_t id[16]);
 
+/* Whether the copy this xcdd receives as migration ID is still adding its
+ * devices (its hotplug scripts running): the guest is not stopped before
+ * they are done, so that they are not in its downtime. */
+bool dm_mig_local_devices_pending(struct dm *m, const uint8_t id[16]);
+/* IN, a migration this xcdd receives from itself, has its devices up, or
+ * failed: its sender's deferred suspend request goes now. */
+void dm_mig_local_devices_settled(struct dm *m, const struct dm_mig *in);
+/* migrate.c: OP's guest asked to suspend itself for its last round (its
+ * job waits for it); a failure rolls the migration back. */
+void dm_mig_ask_suspend(struct dm_op *op);
+
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);
 /* MIG's parked job let go (killed), if there is one. */
 void dm_mig_let_go(struct dm_mig *mig);
 /* OP's migration stopped where it is: no wait, no job, the pipe closed. */
 void dm_mig_stop(struct dm_op *op);
+/* A step of the stop (the guest's downtime) in the debug log: "migration of
+ * NAME: WHAT at T ms" on the monotonic clock, one clock for a migration's
+ * sender and receiver on one host, so the log shows where the pause goes. */
+void dm_mig_mark(const char *name, const char *what);
 /* migrate_in.c: the receiving side's abort, before "go". */
 void dm_migrate_in_abort(struct dm_op *op);
 

@@ -40,6 +40,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+void dm_mig_mark(const char *name, const char *what)
+{
+	log_debug("migration of %s: %s at %.1f ms", name, what, (double)now_ns() / 1e6);
+}
+
 void dm_mig_name(const char *name, const char *suffix, char *out, size_t len)
 {
 	size_t keep = domname_cut(name, DOMNAME_MAX - strlen(suffix));
@@ -291,6 +296,7 @@ static void got_report(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	dm_crash_point(m, "migrate:reported");
+	dm_mig_mark(op->d->name, "the receiver reported its copy running");
 	dm_mig_committed(op);
 }
 
@@ -320,6 +326,7 @@ static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	dm_crash_point(m, "migrate:ready");
+	dm_mig_mark(d->name, "the receiver is ready");
 	/* xl's name for a copy going away, in xenstore; then the record that
 	 * commits, with that name, in one write (the guest's downtime waits
 	 * for each); then "go". A dead xcdd's successor puts the name back
@@ -335,6 +342,7 @@ static void got_ready(int rc, uint8_t status, const char *err, void *arg)
 	dm_pending_set(m, d, DM_PENDING_MIGRATE, "committing");
 	dm_crash_point(m, "migrate:committing");
 	mig->committing = true;
+	dm_mig_mark(d->name, "committing recorded, go sent");
 	if ((rc = mig_pipe_send(mig->out_fd, MIG_PIPE_GO, 0, serr, sizeof(serr))) < 0) {
 		if (nothing_sent(mig->out_fd, rc)) {
 			/* The receiver never had it: it destroys its copy. */
@@ -374,6 +382,18 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 		dm_wait_allow_reads(mig->wait); /* it may come after the stream */
 }
 
+void dm_mig_ask_suspend(struct dm_op *op)
+{
+	char xerr[XCD_ERR_MAX];
+	op->mig->stopped_ns = now_ns();
+	log_info("domain %s: asked to suspend itself for the last round of its migration",
+		 op->d->name);
+	if (!op->m->xs || xsd_request_shutdown(op->m->xs, op->d->domid, "suspend", xerr,
+					       sizeof(xerr)) < 0)
+		rollback(op, -EIO, "asking it to suspend for the last round: %s",
+			 op->m->xs ? xerr : "no xenstore");
+}
+
 /* The job's events: progress (to the notifications), the moment the guest
  * stopped, and the figures. */
 static void send_event(const char *line, void *arg)
@@ -398,20 +418,27 @@ static void send_event(const char *line, void *arg)
 		i.p.throttle = (uint32_t)jt_u64(t, "throttle");
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "suspend")) {
-		/* The job waits for the guest to suspend itself: asked here. */
-		char xerr[XCD_ERR_MAX];
+		/* The job waits for the guest to suspend itself: asked here,
+		 * once the copy this xcdd receives has its devices up. */
 		mig->stopped_ns = jt_u64(t, "ns");
-		log_info("domain %s: asked to suspend itself for the last round of its migration",
-			 op->d->name);
-		if (!op->m->xs || xsd_request_shutdown(op->m->xs, op->d->domid, "suspend", xerr,
-						       sizeof(xerr)) < 0) {
+		if (mig->has_id && dm_mig_local_devices_pending(op->m, mig->id)) {
+			log_info("domain %s: its last round waits for its copy's devices",
+				 op->d->name);
+			mig->suspend_deferred = true;
+		} else {
 			yajl_tree_free(t);
-			rollback(op, -EIO, "asking it to suspend for the last round: %s",
-				 op->m->xs ? xerr : "no xenstore");
+			dm_mig_ask_suspend(op);
 			return;
 		}
 	} else if (!strcmp(ev, "stopped")) {
-		mig->stopped_ns = jt_u64(t, "ns");
+		/* Its downtime counts from the request, deferred or not (a
+		 * paused guest's: from its pause, "ns" without "seen"). */
+		uint64_t seen = jt_u64(t, "seen");
+		if (jt_u64(t, "ns") > mig->stopped_ns)
+			mig->stopped_ns = jt_u64(t, "ns");
+		log_debug("migration of %s: %s at %.1f ms (its downtime counted from %.1f ms)",
+			  op->d->name, seen ? "suspended" : "paused",
+			  (double)(seen ? seen : mig->stopped_ns) / 1e6, (double)mig->stopped_ns / 1e6);
 	} else if (!strcmp(ev, "stats") || !strcmp(ev, "whole")) {
 		struct dm_migrate_result *r = &mig->res;
 		r->rounds = (uint32_t)jt_u64(t, "rounds");
@@ -429,6 +456,8 @@ static void send_event(const char *line, void *arg)
 		r->peer_answered = (int)jt_u64(t, "peer_answered");
 		r->peer_codecs = (uint32_t)jt_u64(t, "peer_codecs");
 		snprintf(r->why, sizeof(r->why), "%s", jt_str(t, "why"));
+		if (!strcmp(ev, "whole"))
+			dm_mig_mark(op->d->name, "sent whole");
 		if (!strcmp(ev, "whole") && op->job) {
 			/* The handover needs nothing more of the job: it waits,
 			 * parked, to be let go (killed: its DONE never comes) once

@@ -43,6 +43,7 @@ static void recv_event(const char *line, void *arg)
 	devjob_detach(op->job);
 	op->mig->parked = op->job;
 	op->job = NULL;
+	dm_mig_mark(op->mig->final_name, "received whole");
 	dm_restore_filled(0, true, "", op);
 }
 
@@ -69,6 +70,8 @@ static void in_devices_done(int rc, bool reported, const char *err, void *arg)
 	mig->devices_up = true;
 	log_debug("receiving %s: its devices are up%s", mig->final_name,
 		  mig->filled ? "" : ", its memory still coming");
+	dm_mig_mark(mig->final_name, "devices up");
+	dm_mig_local_devices_settled(op->m, mig); /* a sender here may stop its guest now */
 	if (mig->filled)
 		dm_create_finish(op); /* "ready" */
 }
@@ -89,6 +92,7 @@ void dm_migrate_in_undo(struct dm_op *op, int rc)
 	if (op->mig->devjob)
 		devjob_cancel(op->mig->devjob);
 	op->mig->devjob = NULL;
+	dm_mig_local_devices_settled(op->m, op->mig);
 	op->undoing = true;
 	op->rc = rc;
 	dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
@@ -133,6 +137,8 @@ static void fail_before_go(struct dm_op *op, int rc, const char *why)
 {
 	struct dm_mig *mig = op->mig;
 	dm_mig_stop(op);
+	/* A sender here waiting for this copy's devices stops waiting. */
+	dm_mig_local_devices_settled(op->m, mig);
 	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
 		     "receiving %s: %s; the copy here is destroyed", mig->final_name, why);
 	log_warn("%s", op->e.message); /* the caller may be gone */
@@ -227,12 +233,14 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	mig->committing = true;
+	dm_mig_mark(mig->final_name, "go received");
 	dm_crash_point(m, "migrate-in:go");
 	if ((rc = record_commit(op)) < 0) {
 		fail_after_go(op, rc);
 		return;
 	}
 	dm_crash_point(m, "migrate-in:committed");
+	dm_mig_mark(mig->final_name, "commit recorded");
 	/* Its name in xenstore, then its run and the report, which end the
 	 * guest's downtime; the record with its name follows (a dead xcdd's
 	 * successor finishes a "committed" one: the name, the run). */
@@ -244,6 +252,7 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 		return;
 	}
 	dm_crash_point(m, "migrate-in:started");
+	dm_mig_mark(mig->final_name, "unpaused");
 	if (mig_pipe_send(mig->out_fd, MIG_PIPE_REPORT, 0, serr, sizeof(serr)) < 0)
 		log_warn("received %s: the sender was not told (%s); it asks again, or a person "
 			 "destroys its copy", d->name, serr);
@@ -267,6 +276,7 @@ void dm_migrate_in_ready(struct dm_op *op)
 	/* Not journaled: before "go", every step is settled alike (the copy
 	 * destroyed), and the guest's downtime waits for each write. */
 	dm_crash_point(m, "migrate-in:ready");
+	dm_mig_mark(mig->final_name, "ready sent");
 	int rc = mig_pipe_send(mig->out_fd, MIG_PIPE_READY, 0, err, sizeof(err));
 	if (rc == 0 && (rc = dm_wait_start(m->jobs.loop, mig->in_fd, MIG_PIPE_GO, GO_WAIT_MS,
 					    got_go, op, &mig->wait)) < 0)

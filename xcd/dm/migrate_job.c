@@ -8,6 +8,7 @@
 #include "../../lib/jsonw.h"
 #include "../../migrate/migrate.h"
 #include "../devjob.h"
+#include "relwatch.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,20 +76,28 @@ static void event_ns(int fd, const char *name, long long ns)
 }
 
 /* A PVH guest suspends itself: the daemon asks it (xenstore is its), the
- * job waits until Xen (or xcd-sim) says shutdown(suspend). Its downtime
- * counts from the request: the guest freezes its tasks from there. */
+ * job waits until Xen (or xcd-sim) says shutdown(suspend), woken by
+ * xenstore's @releaseDomain watch (opened before the request, so that its
+ * shutdown is not missed; without it, hv polls). Its downtime counts from
+ * the request: the guest freezes its tasks from there. */
 static int suspend_guest(struct send_ctx *c, struct hv *hv, uint32_t domid, char *err,
 			 size_t errlen)
 {
+	struct relwatch *w = relwatch_open();
 	long long t = mono_ns();
 	event_ns(c->fd, "suspend", t);
-	int rc = hv_domain_suspend(hv, domid);
+	int rc = hv_domain_suspend_wait(hv, domid, w ? relwatch_wait : NULL, w);
+	relwatch_close(w);
 	if (rc < 0) {
 		snprintf(err, errlen, "the guest did not suspend itself for the last round: %s",
 			 hv_error(hv));
 		return rc;
 	}
-	event_ns(c->fd, "stopped", t);
+	yajl_gen g = devjob_event_new("stopped");
+	if (g && !jw_kv_int(g, "ns", t) && !jw_kv_int(g, "seen", mono_ns()))
+		devjob_event_send(c->fd, g);
+	else if (g)
+		yajl_gen_free(g);
 	return 0;
 }
 

@@ -164,10 +164,19 @@ void dm_resume_suspended(struct dm *m, struct dm_domain *d, const struct hv_domi
 	char err[XCD_ERR_MAX];
 	if (m->xs && xsd_request_shutdown(m->xs, d->domid, "", err, sizeof(err)) < 0)
 		log_warn("domain %s: %s", d->name, err);
-	if ((i->flags & HV_DOMF_SHUTDOWN) && i->shutdown_reason == HV_SHUTDOWN_SUSPEND &&
-	    hv_domain_resume(m->hv, d->domid) < 0)
+	if (!(i->flags & HV_DOMF_SHUTDOWN) || i->shutdown_reason != HV_SHUTDOWN_SUSPEND)
+		return;
+	if (hv_domain_resume(m->hv, d->domid) < 0) {
 		log_err("domain %s (domid %u): cannot resume it after its save: %s", d->name,
 			d->domid, hv_error(m->hv));
+		return;
+	}
+	/* xenstored reports a domain's shutdown once (@releaseDomain) until it
+	 * is told that the domain runs again: its next one (a poweroff, the
+	 * suspend of its next migration) is then seen at once again. */
+	if (m->xs && !xs_resume_domain(m->xs, d->domid))
+		log_warn("domain %s (domid %u): xenstore RESUME: %s", d->name, d->domid,
+			 strerror(errno));
 }
 
 /* D runs again as it was before the save (or stays paused: LEAVE_PAUSED). */
