@@ -167,17 +167,17 @@ static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct 
 }
 
 /* 0, 1 when NAME is not an interface (bonding_masters, the bonding
- * driver's file, sits among them) or is gone since the listing, or -errno. */
-static int read_nic(struct nt_host *h, const struct sysroot *r, struct nt_nic *n)
+ * driver's file, sits among them) or is gone since the listing, or -errno.
+ * NET is the sysroot's sys/class/net: NAME is one component below it. */
+static int read_nic(struct nt_host *h, const struct sysroot *r, const struct sysroot *net,
+		    struct nt_nic *n)
 {
 	n->speed_mbit = n->mtu = -1;
 	n->carrier = -1;
 	n->numa_node = -1;
 	n->domid = n->devid = -1;
-	char path[NT_IFNAMSIZ + 16];
-	snprintf(path, sizeof(path), "sys/class/net/%s", n->name);
 	struct sysroot d;
-	if (sysroot_sub(r, path, &d))
+	if (sysroot_sub(net, n->name, &d))
 		return 1;
 	int rc = read_nic_in(h, r, &d, n);
 	sysroot_close(&d);
@@ -247,7 +247,7 @@ static int read_default_route(struct nt_host *h, const struct sysroot *r)
 
 int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t errlen)
 {
-	struct sysroot r;
+	struct sysroot r, net = { -1, sysroot };
 	int rc = sysroot_open(&r, sysroot);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", sysroot, strerror(-rc));
@@ -261,7 +261,9 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 		goto out;
 	}
 	h->sysroot = sysroot;
-	rc = sf_list(&r, "sys/class/net", MAX_NICS, &names, &k);
+	rc = sysroot_sub(&r, "sys/class/net", &net);
+	if (rc == 0)
+		rc = sf_list(&net, ".", MAX_NICS, &names, &k);
 	if (rc) {
 		snprintf(err, errlen, "%s/sys/class/net: %s", strcmp(sysroot, "/") ? sysroot : "",
 			 strerror(-rc));
@@ -277,7 +279,7 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 			continue;
 		struct nt_nic *n = &h->nics[h->n_nics++];
 		strcpy(n->name, names[i]);
-		rc = read_nic(h, &r, n);
+		rc = read_nic(h, &r, &net, n);
 		if (rc == 1) {
 			free(n->queues);
 			memset(n, 0, sizeof(*n));
@@ -295,6 +297,7 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 		snprintf(err, errlen, "reading the host: %s", strerror(-rc));
 out:
 	sf_names_free(names, k);
+	sysroot_close(&net);
 	sysroot_close(&r);
 	if (rc) {
 		nt_host_free(h);

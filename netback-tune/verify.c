@@ -265,24 +265,34 @@ static int verify_plan(const struct tune_plan *want, const struct strmap *now,
 int nt_verify(const struct nt_host *h, const struct nt_policy *p,
 	      const struct tune_plan *applied, struct nt_verify *out)
 {
-	struct nt_verify v = { 0 };
 	struct tune_plan now;
 	tune_plan_init(&now);
 	int rc = nt_plan(h, p, &now);
+	if (rc == 0)
+		rc = nt_verify_now(h, p, applied, &now, out);
+	tune_plan_free(&now);
+	return rc;
+}
+
+int nt_verify_now(const struct nt_host *h, const struct nt_policy *p,
+		  const struct tune_plan *applied, const struct tune_plan *now,
+		  struct nt_verify *out)
+{
+	struct nt_verify v = { 0 };
+	int rc = 0;
 	for (size_t i = 0; i < p->n_bonds && rc == 0; i++)
 		rc = verify_bond(h, &p->bonds[i], &v);
 	if (rc == 0)
 		rc = verify_bandwidth(h, p, &v);
 	struct strmap idx = { 0 };
 	if (rc == 0)
-		rc = index_plan(&now, &idx);
+		rc = index_plan(now, &idx);
 	/* Without an applied plan, the bonds' pending changes are what
 	 * verify_bond has just reported failing: not twice. */
 	if (rc == 0)
-		rc = verify_plan(applied ? applied : &now, &idx, !applied, &v);
+		rc = verify_plan(applied ? applied : now, &idx, !applied, &v);
 	if (idx.buckets)
 		strmap_destroy(&idx);
-	tune_plan_free(&now);
 	if (rc) {
 		nt_verify_free(&v);
 		return rc;

@@ -34,6 +34,14 @@ struct nt_verify {
  */
 int nt_verify(const struct nt_host *h, const struct nt_policy *p,
 	      const struct tune_plan *applied, struct nt_verify *out);
+/*
+ * nt_verify with NOW, the plan the host needs now (nt_plan of the same H
+ * and P), made already by the caller: a round that plans and verifies on
+ * one reading of the host plans once.
+ */
+int nt_verify_now(const struct nt_host *h, const struct nt_policy *p,
+		  const struct tune_plan *applied, const struct tune_plan *now,
+		  struct nt_verify *out);
 void nt_verify_free(struct nt_verify *v);
 /* {"pass": bool, "failed": N, "checks": [{pass, area, object, figure, detail}]} */
 int nt_verify_json(yajl_gen g, const struct nt_verify *v);

@@ -4,6 +4,7 @@
 #include "../lib/jsonw.h"
 #include "cli.h"
 #include "console.h"
+#include "json_tree.h"
 #include "xcdd.h"
 #include "xlfmt.h"
 #include <errno.h>
@@ -155,6 +156,18 @@ static int lookup(int fd, int argc, char **argv, bool want_id)
 static int v_domid(int fd, int argc, char **argv) { return lookup(fd, argc, argv, true); }
 static int v_domname(int fd, int argc, char **argv) { return lookup(fd, argc, argv, false); }
 
+static int gen_tree_params(yajl_gen g, void *arg) { return json_gen_tree(g, arg); }
+
+/* A notification that came before an answer, printed as it came. */
+static void print_note(const struct jsonrpc_message *n, void *arg)
+{
+	char *line = NULL;
+	size_t len = 0;
+	if (jsonrpc_gen_notification(n->method, gen_tree_params, n->params, &line, &len) == 0)
+		printf("%.*s\n", (int)len, line);
+	free(line);
+}
+
 static int v_monitor(int fd, int argc, char **argv)
 {
 	if (argc > 1) {
@@ -167,6 +180,11 @@ static int v_monitor(int fd, int argc, char **argv)
 		return 1;
 	jsonrpc_message_free(&r);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* What is down already (links, paths), as the io.link and io.path
+	 * marked initial that a monitor running at the watch's start heard.
+	 * An xcdd without io.down (older) is no error. */
+	if (cli_call_notes(fd, "io.down", NULL, NULL, &r, print_note, NULL) == 0)
+		jsonrpc_message_free(&r);
 	for (;;) {
 		char err[XCD_ERR_MAX];
 		char *line;

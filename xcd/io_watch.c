@@ -185,6 +185,41 @@ static void on_event(const struct io_event *e, void *arg)
 	free(line);
 }
 
+struct tell_arg {
+	struct io_watch *w;
+	struct client *c;
+	int n;
+};
+
+static void tell_one(const struct io_event *e, void *arg)
+{
+	struct tell_arg *t = arg;
+	struct ev_arg a = { t->w, e };
+	char *line = NULL;
+	size_t n = 0;
+	if (t->n < 0)
+		return;
+	if (jsonrpc_gen_notification(e->kind == IO_EV_LINK ? "io.link" : "io.path", gen_event,
+				     &a, &line, &n) == 0) {
+		if (t->w->x->send_to)
+			t->w->x->send_to(t->w->x, t->c, line, n);
+		t->n++;
+	} else
+		t->n = -ENOMEM;
+	free(line);
+}
+
+int io_watch_tell_down(struct xcdd *x, struct client *c)
+{
+	struct io_watch *w = x->io;
+	if (!w || !w->doc)
+		return 0;
+	/* The picture against none: its every down thing, marked initial. */
+	struct tell_arg t = { w, c, 0 };
+	io_summary_diff(NULL, w->doc, tell_one, &t);
+	return t.n;
+}
+
 static void place_next(struct io_watch *w);
 
 static void heard_none(const struct io_event *e, void *arg) {}

@@ -52,4 +52,13 @@ struct io_watch_opts {
  * left out (the periodic refresh still sees links). 0 or -ENOMEM. */
 int io_watch_open(struct xcdd *x, const struct io_watch_opts *o);
 void io_watch_close(struct xcdd *x);
+/*
+ * Tells client C what is down in the last picture, each bond member, NIC in
+ * a guests' bridge and multipath path, as the io.link and io.path
+ * notifications marked "initial" that a client connected at the watch's
+ * start heard: a client that connects later (xcd monitor) learns the state
+ * it starts from. The number told (0: nothing down, no watch or no picture
+ * yet), or -ENOMEM.
+ */
+int io_watch_tell_down(struct xcdd *x, struct client *c);
 #endif

@@ -834,6 +834,7 @@ static const struct method {
 	{ "tune.apply", m_tune_apply, true, false, NULL },
 	{ "tune.revert", m_tune_revert, true, false, NULL },
 	{ "tune.confirm", m_tune_confirm, true, false, NULL },
+	{ "io.down", m_io_down, false, false, NULL },
 };
 
 int rpc_dispatch(struct xcdd *x, struct client *c, enum peercred_access access,

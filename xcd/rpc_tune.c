@@ -1,6 +1,7 @@
 /* rpc_tune: the tune.* methods, answered from tune jobs (see rpc_tune.h). */
 #include "rpc_tune.h"
 #include "../lib/errmsg.h"
+#include "../lib/jsonw.h"
 #include "../lib/log.h"
 #include "rpc_tune_apply.h"
 #include "tune_live.h"
@@ -295,6 +296,25 @@ int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_messag
 		   char **out, size_t *outlen, struct jsonrpc_error *e)
 {
 	return tune_method(x, c, m, TUNE_VIEW_CONFIRM, out, outlen, e);
+}
+
+static int gen_told(yajl_gen g, void *arg)
+{
+	return yajl_gen_map_open(g) || jw_kv_int(g, "told", *(int *)arg) || yajl_gen_map_close(g)
+		       ? -EINVAL
+		       : 0;
+}
+
+int m_io_down(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+	      size_t *outlen, struct jsonrpc_error *e)
+{
+	int n = x->io_tell_down ? x->io_tell_down(x, c) : 0;
+	if (n < 0) {
+		jsonrpc_error_set(e, XCDD_ERR_FAILED, NULL, "telling what is down: %s",
+				  strerror(-n));
+		return n;
+	}
+	return jsonrpc_gen_result(&m->id, gen_told, &n, out, outlen);
 }
 
 void rpc_tune_client_gone(struct xcdd *x, struct client *c)

@@ -46,6 +46,10 @@ int m_tune_revert(struct xcdd *x, struct client *c, const struct jsonrpc_message
 		  size_t *outlen, struct jsonrpc_error *e);
 int m_tune_confirm(struct xcdd *x, struct client *c, const struct jsonrpc_message *m,
 		   char **out, size_t *outlen, struct jsonrpc_error *e);
+/* io.down: what is down now told to the caller as io.link and io.path
+ * notifications marked initial (io_watch_tell_down), then {"told": N}. */
+int m_io_down(struct xcdd *x, struct client *c, const struct jsonrpc_message *m, char **out,
+	      size_t *outlen, struct jsonrpc_error *e);
 /* The managed domains that are built (domid and name), for the guests'
  * disks of a live host: a walk of the table in memory, no hypervisor call.
  * *OUT malloc'd (NULL when none). 0 or -ENOMEM. */

@@ -467,6 +467,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->send_to = clients_send_owed;
 	x->take_fds = clients_take_fds;
 	x->broadcast = clients_broadcast;
+	x->io_tell_down = io_watch_tell_down;
 	loop_set_idle(x->loop, clients_idle, x);
 	/* Migrations over TCP reach the other host through links, jobs of
 	 * their own; a sender in doubt that a dead xcdd left asks through

@@ -97,6 +97,9 @@ struct xcdd {
 	/* A notification to every client (clients.c; NULL: none, as in the
 	 * fuzzer). */
 	void (*broadcast)(struct xcdd *x, const char *line, size_t len);
+	/* Tells client C what is down in the I/O watch's picture
+	 * (io_watch_tell_down; NULL: never, as in the fuzzer): io.down. */
+	int (*io_tell_down)(struct xcdd *x, struct client *c);
 	/* The I/O tuners' reads (rpc_tune.c): the root they read the host
 	 * under ("/": this host), the policy file (--io-policy), their jobs
 	 * and the answers owed from them. */

@@ -116,6 +116,55 @@ static void test_against_applied_plan(void)
 	nt_host_free(h);
 }
 
+/* The text and JSON of V, one string (malloc'd). */
+static char *verify_out(const struct nt_verify *v)
+{
+	char *text = NULL, *all = NULL;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	if (g && nt_verify_json(g, v) == 0 && nt_verify_text(v, &text) == 0 &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    asprintf(&all, "%.*s\n%s", (int)len, (const char *)buf, text) < 0)
+		all = NULL;
+	free(text);
+	if (g)
+		yajl_gen_free(g);
+	return all;
+}
+
+static void test_verify_now_same(void)
+{
+	/* A round that plans, then verifies with the plan it made (as
+	 * bench/io-plan does) says what nt_verify says, which plans again:
+	 * with no applied plan and with that plan applied. */
+	static const char *const names[] = { "two-gbe-24", "four-tengbe-80", "idle" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		struct nt_host *h = fixture_host(names[i]);
+		struct nt_policy p;
+		CU_ASSERT_FATAL(h && fixture_policy(names[i], h, &p) == 0);
+		struct tune_plan plan;
+		tune_plan_init(&plan);
+		CU_ASSERT_EQUAL_FATAL(nt_plan(h, &p, &plan), 0);
+		for (int applied = 0; applied < 2; applied++) {
+			const struct tune_plan *ap = applied ? &plan : NULL;
+			struct nt_verify a, b;
+			CU_ASSERT_EQUAL_FATAL(nt_verify(h, &p, ap, &a), 0);
+			CU_ASSERT_EQUAL_FATAL(nt_verify_now(h, &p, ap, &plan, &b), 0);
+			char *sa = verify_out(&a), *sb = verify_out(&b);
+			CU_ASSERT_FATAL(sa && sb);
+			u_str_eq(sb, sa, names[i], __FILE__, __LINE__);
+			CU_ASSERT(a.n > 0);
+			free(sa);
+			free(sb);
+			nt_verify_free(&a);
+			nt_verify_free(&b);
+		}
+		tune_plan_free(&plan);
+		nt_host_free(h);
+	}
+}
+
 static void test_unknown_speed(void)
 {
 	/* eth0, up in xenbr0, reports no speed (virtio-net, the lab's NICs:
@@ -150,4 +199,6 @@ void register_verify(void)
 	CU_add_test(s, "a host with nothing to do passes, text and JSON", test_idle);
 	CU_add_test(s, "against an applied plan", test_against_applied_plan);
 	CU_add_test(s, "links up that report no speed", test_unknown_speed);
+	CU_add_test(s, "verify with the round's plan says what verify alone says",
+		    test_verify_now_same);
 }
