@@ -115,6 +115,7 @@ wait_for "nic_by_mac 52:54:00:58:43:01 >/dev/null" 30 || fail "the first extra N
 NIC0=$(nic_by_mac 52:54:00:58:43:01)
 ip link add xenbr0 type bridge && ip link set xenbr0 up && ip link set "$NIC0" master xenbr0 &&
   ip link set "$NIC0" up || fail "cannot put $NIC0 in a bridge xenbr0"
+wait_for "[ \"\$(cat /sys/class/net/$NIC0/carrier)\" = 1 ]" 20 || fail "$NIC0 has no carrier"
 truncate -s 64M "$DISK" || fail "cannot make $DISK"
 
 step "xcdd with the policy: plan and apply"
