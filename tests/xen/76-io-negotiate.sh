@@ -31,24 +31,8 @@ NB=/sys/module/xen_netback/parameters BB=/sys/module/xen_blkback/parameters
 ADMIN=/etc/modprobe.d/blkback-local.conf
 DISK=/tmp/xcd-lab-neg.img
 GUEST=neg
-pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 gsh() { "$XCD_LAB_TESTS/guest-sh" "$XCD_BIN/xcd" "$GUEST" "$@"; }
 xsr() { timeout 5 xenstore-read "$1" 2>/dev/null; }
-# heard METHOD PYEXPR: xcd monitor printed METHOD with params p for which PYEXPR holds
-heard() {
-  python3 - "$LAB_RUN/monitor.log" "$1" "$2" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    p = m.get("params", {})
-    if m.get("method") == sys.argv[2] and eval(sys.argv[3]):
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 # blkfront_initrd OUT: the lab guest's initramfs, uncompressed, with a second newc archive
 # after it holding an /etc/rcS that loads xen-blkfront with max_ring_page_order=4 first
 blkfront_initrd() {
