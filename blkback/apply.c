@@ -114,7 +114,14 @@ static int param_change(struct ta_ctx *c, const struct ta_change *prev, size_t n
 	char path[128], val[32];
 	snprintf(path, sizeof(path), "%s/%s", BLKBACK_PARAMS_DIR, name);
 	snprintf(val, sizeof(val), "%s\n", it->to);
-	return ta_change_op(ch, TA_OP_ATTR, path, val, strlen(val)) ? 0 : -ENOMEM;
+	if (!ta_change_op(ch, TA_OP_ATTR, path, val, strlen(val)))
+		return -ENOMEM;
+	/* Kept for the module's next load too: the reload a load-time change
+	 * asks for (or a boot) would otherwise bring back the old value. */
+	int rc = ta_modprobe_op(c, prev, n_prev, ch, BLK_MODPROBE_FILE, "xen_blkback", name, it->to,
+				err, errlen);
+	ch->note[0] = '\0'; /* in effect now, not deferred */
+	return rc;
 }
 
 static int ring_change(const struct blk_host *h, const struct tune_item *it, struct ta_change *ch,

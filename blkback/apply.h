@@ -8,9 +8,11 @@
  *                  later apply keeps what an earlier one set), then
  *                  `multipathd reconfigure` when the sysroot is this host
  *                  ("/"); the other multipath items are made by that step
- *   blkback xen_blkback.PARAM      the parameter written in sysfs; with
- *                  on_reload, an option line of
- *                  /etc/modprobe.d/xcd-blkback.conf (the next load)
+ *   blkback xen_blkback.PARAM      the parameter written in sysfs and kept
+ *                  in the option line of /etc/modprobe.d/xcd-blkback.conf,
+ *                  so that the module's next load (which a load-time
+ *                  change asks for) keeps it; with on_reload, that option
+ *                  line only (the next load)
  *   blkback-ring blkback.D.VDEV    each ring thread of the disk (found by
  *                  name, checked again before it moves) to the CPU list
  */

@@ -377,7 +377,14 @@ static int netback_change(struct ta_ctx *c, const struct ta_change *prev, size_t
 		return ta_modprobe_op(c, prev, n_prev, ch, NT_MODPROBE_FILE, "xen_netback", param,
 				      it->to, err, errlen);
 	snprintf(v, sizeof(v), "%s\n", it->to);
-	return ta_change_op(ch, TA_OP_ATTR, it->object + 1, v, strlen(v)) ? 0 : -ENOMEM;
+	if (!ta_change_op(ch, TA_OP_ATTR, it->object + 1, v, strlen(v)))
+		return -ENOMEM;
+	/* Kept for the module's next load too, which would bring back the old
+	 * value otherwise. */
+	int rc = ta_modprobe_op(c, prev, n_prev, ch, NT_MODPROBE_FILE, "xen_netback", param, it->to,
+				err, errlen);
+	ch->note[0] = '\0'; /* in effect now, not deferred */
+	return rc;
 }
 
 struct build {

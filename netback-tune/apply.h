@@ -10,9 +10,10 @@
  *   nic NIC/master            NIC down, out of its master, into the bond
  *                             (or none), up as it was
  *   bond BOND/master, BOND/mtu  the bond under its bridge, its MTU
- *   netback /sys/.../max_queues  the parameter written; when netback is not
- *                             loaded, an option line of
- *                             /etc/modprobe.d/xcd-netback.conf instead
+ *   netback /sys/.../max_queues  the parameter written and kept in the
+ *                             option line of /etc/modprobe.d/xcd-netback.conf
+ *                             for the module's next load; when netback is
+ *                             not loaded, that option line only
  *   vif-queue VIF-qN          each thread of the queue (found by name when
  *                             the host was read, checked again by name
  *                             before it is moved) and each of its IRQs'

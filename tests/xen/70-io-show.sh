@@ -13,7 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 
 WWID=$IO_WWID
-pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 step "dom0's extra hardware"
 io_hw_up

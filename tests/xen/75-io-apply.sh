@@ -24,7 +24,6 @@
 HOTPLUG=$XCD_BIN/hotplug
 [ -x "$HOTPLUG/block" ] && [ -x "$HOTPLUG/vif-bridge" ] || fail "no hotplug scripts in $HOTPLUG (check-xen copies scripts/hotplug)"
 PEER=xcdpeer GUEST_IP=10.77.0.2 PEER_IP=10.77.0.1
-pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 gsh() { "$XCD_LAB_TESTS/guest-sh" "$XCD_BIN/xcd" "$GUEST" "$@"; }
 in_peer() { ip netns exec "$PEER" "$@"; }
 net_cleanup() {

@@ -17,22 +17,6 @@
 
 WWID=35000c500a1b2c3d0   # as 70-io-show.sh
 HOTPLUG=$XCD_BIN/hotplug
-pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-# heard METHOD PYEXPR: xcd monitor printed METHOD with params p for which PYEXPR holds
-heard() {
-  python3 - "$LAB_RUN/monitor.log" "$1" "$2" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    p = m.get("params", {})
-    if m.get("method") == sys.argv[2] and eval(sys.argv[3]):
-        sys.exit(0)
-sys.exit(1)
-PY
-}
 
 step "dom0's extra hardware, multipathd"
 modprobe -a virtio_net virtio_scsi sd_mod dm_multipath dm_round_robin dm_service_time ||

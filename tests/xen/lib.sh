@@ -401,5 +401,23 @@ io_hw_up() {
   # the map's node comes from udev, after multipathd made the map
   wait_for "[ -b /dev/mapper/$IO_WWID ]" 30 || { multipath -ll; fail "no map /dev/mapper/$IO_WWID"; }
 }
+# pyj PYEXPR: PYEXPR on the JSON document read from stdin (j), printed
+pyj() { python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+# heard METHOD PYEXPR: xcd monitor, writing to $LAB_RUN/monitor.log, printed METHOD with
+# params p for which PYEXPR holds
+heard() {
+  python3 - "$LAB_RUN/monitor.log" "$1" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    p = m.get("params", {})
+    if m.get("method") == sys.argv[2] and eval(sys.argv[3]):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
 # mp_live: the paths multipathd counts active and ready
 mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }

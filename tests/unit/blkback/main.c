@@ -48,7 +48,7 @@ int main(void)
 {
 	suite_register_fn *const regs[] = { register_fchost, register_mpath, register_readers,
 					    register_policy, register_plan, register_measure,
-					    register_dmevent,
+					    register_dmevent, register_apply,
 					    NULL };
 	return cunit_run("blkback-unit", regs);
 }

@@ -9,6 +9,7 @@ void register_policy(void);
 void register_plan(void);
 void register_measure(void);
 void register_dmevent(void);
+void register_apply(void);
 
 #ifndef BLK_FIXTURES
 #define BLK_FIXTURES "tests/unit/blkback/fixtures"
