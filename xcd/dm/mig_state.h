@@ -73,6 +73,9 @@ struct dm_mig {
 	 * (DEV_START_RC), not a migration to end from inside it. */
 	bool dev_starting;
 	int dev_start_rc;
+	/* Failed while its devices were being added: their removal (and the
+	 * copy's undo) waits for that job's end. */
+	bool undo_after_devices;
 	/* From this very xcdd (mig_local.c): the copy is made under the
 	 * migration's id as its uuid, and takes the guest's (LOCAL_UUID) once
 	 * the sender's copy is gone. */

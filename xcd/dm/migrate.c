@@ -105,9 +105,8 @@ void dm_mig_stop(struct dm_op *op)
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
-	if (op->mig->devjob)
-		devjob_cancel(op->mig->devjob);
-	op->mig->devjob = NULL;
+	/* A receiver's job adding its devices is left to end: the removal
+	 * waits for it (migrate_in.c:undo_devices). */
 	dm_mig_let_go(op->mig);
 	dm_mig_close(op->mig);
 }

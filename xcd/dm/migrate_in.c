@@ -58,6 +58,11 @@ static void in_devices_done(int rc, bool reported, const char *err, void *arg)
 	struct dm_mig *mig = op->mig;
 	(void)reported;
 	mig->devjob = NULL;
+	if (mig->undo_after_devices) { /* the migration failed meanwhile */
+		mig->undo_after_devices = false;
+		dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
+		return;
+	}
 	if (rc < 0 && mig->dev_starting) {
 		mig->dev_start_rc = rc;
 		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "domain %s: %s", op->d->name, err);
@@ -87,15 +92,26 @@ void dm_migrate_in_filled(struct dm_op *op)
 			  mig->final_name);
 }
 
-void dm_migrate_in_undo(struct dm_op *op, int rc)
+/* The copy's devices removed, then dm_create_undo, and the caller told. While
+ * the job adding them still runs, the removal waits for its end
+ * (in_devices_done): cancelled or raced, an add still under way would leave
+ * what it makes (a loop device over the disk, the next move of the guest
+ * then refused by the block script) after the removal had run. */
+static void undo_devices(struct dm_op *op, int rc)
 {
-	if (op->mig->devjob)
-		devjob_cancel(op->mig->devjob);
-	op->mig->devjob = NULL;
-	dm_mig_local_devices_settled(op->m, op->mig);
 	op->undoing = true;
 	op->rc = rc;
-	dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
+	if (op->mig->devjob) {
+		op->mig->undo_after_devices = true;
+		return;
+	}
+	dm_op_devices(op, false, NULL);
+}
+
+void dm_migrate_in_undo(struct dm_op *op, int rc)
+{
+	dm_mig_local_devices_settled(op->m, op->mig);
+	undo_devices(op, rc);
 }
 
 int dm_migrate_in_fill(struct dm_op *op, struct dm_error *e)
@@ -142,9 +158,7 @@ static void fail_before_go(struct dm_op *op, int rc, const char *why)
 	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
 		     "receiving %s: %s; the copy here is destroyed", mig->final_name, why);
 	log_warn("%s", op->e.message); /* the caller may be gone */
-	op->undoing = true;
-	op->rc = rc;
-	dm_op_devices(op, false, NULL); /* then dm_create_undo, and the caller told */
+	undo_devices(op, rc);
 }
 
 void dm_migrate_in_abort(struct dm_op *op)
