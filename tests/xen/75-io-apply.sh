@@ -238,8 +238,9 @@ log "the guest's disk: $disk; its ring threads as show has them: $rings"
   fail "storage show: no ring thread $gid.xvdb-N for the guest's disk"; }
 expect_eq "storage show: the guest's disk on the map" "$disk" "[('xvdb', '$IO_WWID')]"
 config_before=$(multipathd show config)
-# last_cpu: where a ring thread last ran, which the scheduler changes by itself
-sshow_before=$(xcd tune storage show --json | flat last_cpu) || fail "xcd tune storage show --json"
+# last_cpu: where a ring thread last ran, which the scheduler changes by itself; text: the
+# human rendering, which says the same ("last on N")
+sshow_before=$(xcd tune storage show --json | flat last_cpu text) || fail "xcd tune storage show --json"
 plan=$(xcd tune storage plan --policy "$STPOL") || { echo "$plan"; fail "xcd tune storage plan"; }
 echo "$plan"
 out=$(xcd tune storage apply --policy "$STPOL" 2>&1) || { echo "$out"; fail "xcd tune storage apply failed"; }
@@ -299,7 +300,7 @@ echo "$out"
 same "multipathd show config" "$config_before" "$(multipathd show config)"
 # multipathd reloads the map at the reconfigure: its path group is "enabled" until I/O picks
 # it again ("active"), DM's state of the moment, not the configuration: a read does that.
-sshow_now() { xcd tune storage show --json | flat last_cpu; }
+sshow_now() { xcd tune storage show --json | flat last_cpu text; }
 wait_for "dd if=/dev/mapper/$IO_WWID of=/dev/null bs=4k count=1 iflag=direct status=none;
   [ \"\$(sshow_now)\" = \"\$sshow_before\" ]" 30
 same "xcd tune storage show --json" "$sshow_before" "$(sshow_now)"
