@@ -8,6 +8,7 @@
  * refused before a page moves), its HVM context once the stream is whole;
  * a Xen PV guest's libxc stream handed to libxenguest (hv_pv_restore). */
 #include "migrate.h"
+#include "pvwatch.h"
 #include "../hv/cpufeat.h"
 #include "../hv/hv.h"
 #include <endian.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Frames a PVH guest's stream may name beyond its RAM: its special pages
  * and ACPI tables lie below 4 GiB whatever its size. */
@@ -309,7 +311,10 @@ static int r_libxc_stream(void *ctx, uint32_t dom_type, struct mig_in *in, char 
 		return fd == -ESPIPE ? -EPROTO : fd;
 	}
 	struct hv_build_spec spec = { 0 };
+	struct pv_watch w;
+	pv_watch_start(&w, fd, lseek(fd, 0, SEEK_CUR), r->done, r->total, r->prog);
 	int rc = hv_pv_restore(r->hv, r->domid, fd, &spec, r->pv);
+	pv_watch_stop(&w);
 	if (rc < 0) {
 		snprintf(err, errlen, "libxc stream at byte %llu: %s", (unsigned long long)at,
 			 hv_error(r->hv));

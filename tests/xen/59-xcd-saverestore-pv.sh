@@ -65,7 +65,12 @@ goes_on "after the refused save"
 step "xcd save, xcd restore FILE"
 xcd_save "xcd save"
 saved "xcd save"
-xcd_restore "xcd restore" "$FILE"
+# -V: the progress as lines; libxenguest reports none while it restores, xcd reads how far
+# into the file it is (migrate/pvwatch.c): some line must come before the end
+xcd_restore "xcd restore" -V "$FILE" >"$LAB_RUN/restore-progress.out"
+cat "$LAB_RUN/restore-progress.out"
+grep -Eq "^restore $NAME: [0-9]+/[0-9]+ pages \(([1-9]|[1-9][0-9])%\)$" "$LAB_RUN/restore-progress.out" ||
+  fail "xcd restore -V: no progress between 0% and 100% while libxenguest restored"
 id=$(xcd domid "$NAME") || fail "xcd domid $NAME after the restore"
 expect_eq "xl domid of the restored guest" "$(domid "$NAME")" "$id"
 goes_on "xcd save -> xcd restore"

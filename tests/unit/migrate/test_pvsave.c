@@ -5,10 +5,12 @@
  * restore the libxc part handed to hv_pv_restore at its first byte, the
  * libxl records after it read from where it stopped, its rings returned;
  * and the refusals: no place for the rings, a pipe, a PVH domain, a
- * libxenguest failure, a stream cut in libxc's headers. */
+ * libxenguest failure, a stream cut in libxc's headers; and the progress
+ * of a restore libxenguest does not report (migrate/pvwatch.c). */
 #include "../../lib/cunit_run.h"
 #include "../../../hv/backend.h"
 #include "../../../migrate/migrate.h"
+#include "../../../migrate/pvwatch.h"
 #include "suites.h"
 #include <CUnit/CUnit.h>
 #include <endian.h>
@@ -26,8 +28,9 @@ static struct {
 	uint32_t type;		/* enum hv_domain_type */
 	int save_rc, restore_rc;
 	off_t save_at, restore_at;
-	uint8_t stream[128];	/* the libxc stream the fake writes */
+	uint8_t stream[128 + 3 * 4096]; /* the libxc stream the fake writes */
 	size_t stream_len;
+	size_t slow_at; /* restore: pauses after reading this much (0: none) */
 	int restored;
 } fk;
 
@@ -75,6 +78,19 @@ static void fk_make_stream(void)
 	fk.stream_len = 64;
 }
 
+/* The same with PAGES pages' worth of a PAGE_DATA record before the END
+ * (the fake does not look into it). */
+static void fk_make_stream_pages(unsigned pages)
+{
+	uint8_t *p = fk.stream + 56;
+	mig_put_le32(p, LIBXC_REC_PAGE_DATA);
+	mig_put_le32(p + 4, pages * 4096);
+	p += 8 + pages * 4096;
+	mig_put_le32(p, LIBXC_REC_END);
+	mig_put_le32(p + 4, 0);
+	fk.stream_len = (size_t)(p + 8 - fk.stream);
+}
+
 static int fk_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress, void *arg)
 {
 	(void)progress, (void)arg;
@@ -95,7 +111,12 @@ static int fk_pv_restore(struct hv *hv, uint32_t domid, int fd,
 		return hv_fail(hv, fk.restore_rc, "xen: restore of PV domain %u: libxenguest: "
 			       "Failed to read Record Header from stream", domid);
 	/* libxenguest reads the stream to its END, not a byte further. */
-	if (read(fd, got, fk.stream_len) != (ssize_t)fk.stream_len ||
+	size_t first = fk.slow_at ? fk.slow_at : fk.stream_len;
+	if (read(fd, got, first) != (ssize_t)first)
+		return hv_fail(hv, -EPROTO, "fake: the stream is short");
+	if (fk.slow_at) /* long enough for the watcher to look twice */
+		usleep(3 * PV_WATCH_MS * 1000);
+	if (read(fd, got + first, fk.stream_len - first) != (ssize_t)(fk.stream_len - first) ||
 	    memcmp(got, fk.stream, fk.stream_len) != 0)
 		return hv_fail(hv, -EPROTO, "fake: not the stream saved");
 	fk.restored++;
@@ -279,6 +300,60 @@ static void test_truncated(void)
 	close(fd);
 }
 
+/* What a restore's progress was told: each DONE, and the TOTAL. */
+static struct {
+	uint64_t done[64], total;
+	unsigned n;
+} told;
+
+static void tell(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (told.n < 64)
+		told.done[told.n++] = done;
+	told.total = total;
+}
+
+/* libxenguest tells nothing while it restores: the pages it has read are
+ * told while it reads (3 pages and a little of 1024; it pauses after 2),
+ * never all of them before it is done, then all of them. */
+static void test_restore_progress(void)
+{
+	fk_reset(HV_DOM_PV);
+	fk_make_stream_pages(3);
+	fk.slow_at = 56 + 8 + 2 * 4096;
+	int fd = saved_file();
+	struct mig_in in;
+	struct hv_build_result b;
+	char err[256] = "", *cfg = NULL;
+	uint32_t n;
+	memset(&told, 0, sizeof(told));
+	struct mig_progress prog = { tell, NULL, NULL };
+	CU_ASSERT_FATAL(mig_in_fd(&in, fd) == 0);
+	CU_ASSERT_EQUAL(mig_read_xl_config(&in, 0, &cfg, &n, err, sizeof(err)), 0);
+	free(cfg);
+	int rc = mig_restore(&fk_hv, DOMID, &in, &prog, &b, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, 1);
+	if (rc != 1)
+		fprintf(stderr, "restore: %s\n", err);
+	CU_ASSERT_EQUAL(fk.restored, 1);
+	CU_ASSERT_EQUAL(told.total, 1024u);
+	CU_ASSERT_FATAL(told.n >= 2);
+	unsigned mid = 0;
+	for (unsigned i = 0; i + 1 < told.n; i++)
+		mid += told.done[i] == 2;
+	CU_ASSERT(mid >= 1); /* seen at the pause: 2 pages read */
+	CU_ASSERT_EQUAL(told.done[told.n - 1], 1024u);
+	for (unsigned i = 0; i + 1 < told.n; i++)
+		CU_ASSERT(told.done[i] < 1024u);
+	mig_in_free(&in);
+	close(fd);
+	/* Pages from bytes: below the total until the end. */
+	CU_ASSERT_EQUAL(pv_watch_pages(0, 3 * 4096 + 100, 1024), 3u);
+	CU_ASSERT_EQUAL(pv_watch_pages(1, 4096, 1024), 2u);
+	CU_ASSERT_EQUAL(pv_watch_pages(0, 2000 * 4096ull, 1024), 1023u);
+}
+
 /* libxenguest's save fails: its words are the error. */
 static void test_save_fails(void)
 {
@@ -339,5 +414,7 @@ void register_pvsave(void)
 	CU_add_test(s, "refused: a PV guest's stream through a pipe", test_pipe);
 	CU_add_test(s, "refused: cut within libxc's headers", test_truncated);
 	CU_add_test(s, "libxenguest's save failure is the error", test_save_fails);
+	CU_add_test(s, "a restore libxenguest does not report: its progress read from the file",
+		    test_restore_progress);
 	CU_add_test(s, "mio: peek and hand-over of the descriptor", test_handoff);
 }
