@@ -1,6 +1,6 @@
 /*
  * downtime-watch: a live migration's downtime as the hypervisor shows it,
- * for the lab's benchmark (tests/xen/57-migrate-bench.sh):
+ * for the lab's benchmark (tests/xen/bench/57-migrate-bench.sh):
  *   downtime-watch [--sim SOCKET] SECONDS
  * samples the hypervisor's domain list (hv_domain_list, Xen by default)
  * about every millisecond until SIGTERM or SECONDS, and measures the spans
