@@ -15,12 +15,7 @@
 # xen-lab: timeout=600
 . "$(dirname "$0")/lib.sh"
 
-xcdd_setup
-start_stock_xenstored c
-start_xenconsoled
-start_xcdd ""
-SAVES=/var/tmp/xcd-sr   # on dom0's disk: /run is a tmpfs of dom0's 768 MiB
-mkdir -p "$SAVES"
+sr_setup
 
 NAME=sr-pv
 CFG=$(guest_cfg "$NAME" pv on_poweroff='"destroy"')
