@@ -26,12 +26,7 @@ LAST=
 goes_on() { sr_goes_on "$NAME" "$1"; }
 saved() { sr_saved "$NAME" "$SAVES/$NAME.save" "$1"; }  # WHAT: gone; LAST := its last tick
 
-step "xcd create $CFG"
-rm -f "$(console_log "$NAME")"
-timed -t 150 "$XCD_BIN/xcd" create "$CFG" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create"; }
-xcd_guest_booted "$NAME" 180 || fail "$NAME did not boot"
-guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
-guest_ticks_past "$NAME" 2 30 || fail "the guest's counter did not start"
+sr_create "$NAME" "$CFG"
 
 step "xcd save, xcd restore"
 timed -t 180 "$XCD_BIN/xcd" save "$NAME" "$SAVES/$NAME.save" ||

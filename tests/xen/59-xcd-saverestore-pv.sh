@@ -38,12 +38,7 @@ xcd_restore() {  # WHAT ARGS...: xcd restore, the daemon's log shown if it fails
     { tail -n 30 "$LAB_RUN/xcdd.log"; fail "$what"; }
 }
 
-step "xcd create $CFG"
-rm -f "$(console_log "$NAME")"
-timed -t 150 "$XCD_BIN/xcd" create "$CFG" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create"; }
-xcd_guest_booted "$NAME" 180 || fail "$NAME did not boot"
-guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
-guest_ticks_past "$NAME" 2 30 || fail "the guest's counter did not start"
+sr_create "$NAME" "$CFG"
 
 step "xcd save --compress of a PV guest: refused, the guest untouched"
 id=$(xcd domid "$NAME")

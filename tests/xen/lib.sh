@@ -252,6 +252,15 @@ sr_setup() {
   SAVES=/var/tmp/xcd-sr   # on dom0's disk: /run is a tmpfs of dom0's 768 MiB
   mkdir -p "$SAVES"
 }
+# sr_create NAME CFG: xcd create, the guest booted and its counter started
+sr_create() {
+  step "xcd create $2"
+  rm -f "$(console_log "$1")"
+  timed -t 150 "$XCD_BIN/xcd" create "$2" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create"; }
+  xcd_guest_booted "$1" 180 || fail "$1 did not boot"
+  guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
+  guest_ticks_past "$1" 2 30 || fail "the guest's counter did not start"
+}
 # sr_saved NAME FILE WHAT: the domain NAME is gone after its save to FILE; LAST := its last tick
 sr_saved() {
   dom_exists "$1" && fail "$3: $1 is still there after its save"
