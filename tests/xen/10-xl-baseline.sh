@@ -17,13 +17,7 @@ create() {  # NAME TYPE: xl create, then xl list must show it with its memory an
   guest_create "$name" "$cfg" || fail "$type: xl create $cfg failed"
   id=$(domid "$name") || fail "$type: xl domid $name: no such domain after xl create"
   CREATED[$name]=$id
-  line=$(xl list | awk -v n="$name" '$1 == n')
-  echo "$line"
-  [ -n "$line" ] || fail "$type: xl list does not show $name"
-  set -- $line
-  expect_eq "$type: xl list domid" "$2" "$id"
-  expect_eq "$type: xl list memory (MiB)" "$3" 128
-  expect_eq "$type: xl list vCPUs" "$4" 1
+  xl_list_is "$type" "$name" "$id"
 }
 
 check() {  # NAME TYPE: the guest runs; pause, unpause and destroy it

@@ -42,14 +42,7 @@ start() {  # TYPE: create + build + xenstore + introduce + unpause, then xl list
   [ $rc = 0 ] || { tail -n 40 "$LAB_RUN/probe-start-$type.log"; fail "$type: hv-probe start failed (rc=$rc)"; }
   id=$(cat "$LAB_RUN/probe-start-$type.out")
   ID[$type]=$id
-  line=$(xl list | awk -v n="$name" '$1 == n')
-  echo "$line"
-  [ -n "$line" ] || fail "$type: xl list does not show $name"
-  set -- $line
-  expect_eq "$type: xl list domid" "$2" "$id"
-  expect_eq "$type: xl list memory (MiB)" "$3" 128
-  # Only the boot vCPU runs before the guest's kernel brings up the others (booted).
-  expect_eq "$type: xl list vCPUs" "$4" 1
+  xl_list_is "$type" "$name" "$id"
 }
 
 booted() {  # TYPE: the guest's console and its xenbus say it runs

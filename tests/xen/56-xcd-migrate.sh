@@ -24,18 +24,7 @@
 # xen-lab: timeout=600 boot=own retry=no
 . "$(dirname "$0")/lib.sh"
 
-xcdd_setup
-HOTPLUG=$XCD_BIN/hotplug
-[ -x "$HOTPLUG/block" ] && [ -x "$HOTPLUG/vif-bridge" ] || fail "no hotplug scripts in $HOTPLUG"
-DISK=/tmp/xcd-lab-mig.img
-trap 'rc=$?; stop_xcdd; ip link del xenbr0 2>/dev/null; (exit $rc); _lab_exit' EXIT
-
-start_stock_xenstored c
-start_xenconsoled
-step "dom0: bridge xenbr0, a 64 MiB disk image"
-ip link add xenbr0 type bridge && ip link set xenbr0 up || fail "cannot make the bridge xenbr0"
-truncate -s 64M "$DISK" || fail "cannot make $DISK"
-start_xcdd "" --hotplug-dir "$HOTPLUG"
+devices_setup /tmp/xcd-lab-mig.img
 
 NAME=lm
 CFG=$(guest_cfg "$NAME" pvh "disk=[\"$DISK,raw,xvda,rw\"]" 'vif=["bridge=xenbr0"]' \

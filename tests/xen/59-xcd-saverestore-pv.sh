@@ -15,12 +15,7 @@
 # xen-lab: timeout=600
 . "$(dirname "$0")/lib.sh"
 
-xcdd_setup
-start_stock_xenstored c
-start_xenconsoled
-start_xcdd ""
-SAVES=/var/tmp/xcd-sr   # on dom0's disk: /run is a tmpfs of dom0's 768 MiB
-mkdir -p "$SAVES"
+sr_setup
 
 NAME=sr-pv
 CFG=$(guest_cfg "$NAME" pv on_poweroff='"destroy"')
@@ -43,12 +38,7 @@ xcd_restore() {  # WHAT ARGS...: xcd restore, the daemon's log shown if it fails
     { tail -n 30 "$LAB_RUN/xcdd.log"; fail "$what"; }
 }
 
-step "xcd create $CFG"
-rm -f "$(console_log "$NAME")"
-timed -t 150 "$XCD_BIN/xcd" create "$CFG" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create"; }
-xcd_guest_booted "$NAME" 180 || fail "$NAME did not boot"
-guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
-guest_ticks_past "$NAME" 2 30 || fail "the guest's counter did not start"
+sr_create "$NAME" "$CFG"
 
 step "xcd save --compress of a PV guest: refused, the guest untouched"
 id=$(xcd domid "$NAME")

@@ -20,18 +20,7 @@
 # drivers do not watch, so it could only fail, and hide the first try's reason)
 . "$(dirname "$0")/lib.sh"
 
-xcdd_setup
-HOTPLUG=$XCD_BIN/hotplug
-[ -x "$HOTPLUG/block" ] && [ -x "$HOTPLUG/vif-bridge" ] || fail "no hotplug scripts in $HOTPLUG (check-xen copies scripts/hotplug)"
-DISK=/tmp/xcd-lab-disk.img
-trap 'rc=$?; stop_xcdd; ip link del xenbr0 2>/dev/null; (exit $rc); _lab_exit' EXIT
-
-start_stock_xenstored c
-start_xenconsoled
-step "dom0: bridge xenbr0, a 64 MiB disk image"
-ip link add xenbr0 type bridge && ip link set xenbr0 up || fail "cannot make the bridge xenbr0"
-truncate -s 64M "$DISK" || fail "cannot make $DISK"
-start_xcdd "" --hotplug-dir "$HOTPLUG"
+devices_setup /tmp/xcd-lab-disk.img
 keep_logs() { keep "$LAB_RUN/xcdd.log"; }
 
 name=xd-pv

@@ -59,13 +59,8 @@ cat "$cfg"
 xcd create "$cfg" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create iow"; }
 xcd_guest_booted iow 200 || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "iow did not boot"; }
 D=$GUEST_DOMID
-wait_for "heard io.placed \"p['name'] == 'iow'\"" 150 ||
-  { tail -n 30 "$LAB_RUN/xcdd.log"; cat "$LAB_RUN/monitor.log"; fail "no io.placed for iow"; }
-p=$(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    m = json.loads(l)
-    if m.get("method") == "io.placed":
-        print(json.dumps(m["params"]))' "$LAB_RUN/monitor.log")
+io_placed iow
+p=$PLACED
 log "io.placed: $p"
 be=/local/domain/0/backend/vbd/$D/51712 fe=/local/domain/$D/device/vbd/51712
 vbd_states="backend $(timeout 5 xenstore-read $be/state) frontend $(timeout 5 xenstore-read $fe/state)"

@@ -175,13 +175,8 @@ expect_eq "the vbd's backend: feature-persistent" "$(xsr $bbe/feature-persistent
 log "the vbd's frontend: ring-page-order $(xsr $bfe/ring-page-order), feature-persistent $(xsr $bfe/feature-persistent)"
 
 step "the guest's queue threads and IRQs where xcdd placed them"
-wait_for "heard io.placed \"p['name'] == '$GUEST'\"" 150 ||
-  { tail -n 30 "$LAB_RUN/xcdd.log"; cat "$LAB_RUN/monitor.log"; fail "no io.placed for $GUEST"; }
-p=$(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    m = json.loads(l)
-    if m.get("method") == "io.placed":
-        print(json.dumps(m["params"]))' "$LAB_RUN/monitor.log")
+io_placed "$GUEST"
+p=$PLACED
 log "io.placed: $p"
 expect_eq "io.placed: both queues of vif$D.0 placed" \
   "$(pyj 'sorted(i["object"] for i in j["placed"] if i["area"] == "vif-queue")' <<<"$p")" \

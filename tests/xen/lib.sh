@@ -243,6 +243,24 @@ guest_ticks_past() {
 }
 
 # Save and restore scenarios (55, 59): LAST is where a guest's counter was when it was saved.
+# sr_setup: xcdd on Xen's C xenstored and xenconsoled; SAVES, the folder for the files
+sr_setup() {
+  xcdd_setup
+  start_stock_xenstored c
+  start_xenconsoled
+  start_xcdd ""
+  SAVES=/var/tmp/xcd-sr   # on dom0's disk: /run is a tmpfs of dom0's 768 MiB
+  mkdir -p "$SAVES"
+}
+# sr_create NAME CFG: xcd create, the guest booted and its counter started
+sr_create() {
+  step "xcd create $2"
+  rm -f "$(console_log "$1")"
+  timed -t 150 "$XCD_BIN/xcd" create "$2" || { tail -n 30 "$LAB_RUN/xcdd.log"; fail "xcd create"; }
+  xcd_guest_booted "$1" 180 || fail "$1 did not boot"
+  guest_tick_start "$GUEST_DOMID" || fail "cannot type on the guest's console"
+  guest_ticks_past "$1" 2 30 || fail "the guest's counter did not start"
+}
 # sr_saved NAME FILE WHAT: the domain NAME is gone after its save to FILE; LAST := its last tick
 sr_saved() {
   dom_exists "$1" && fail "$3: $1 is still there after its save"
@@ -261,6 +279,18 @@ sr_goes_on() {
 }
 
 domid() { xl domid "$1" 2>/dev/null; }
+# xl_list_is TYPE NAME DOMID: xl list shows NAME with DOMID, 128 MiB and 1 vCPU (the lab's
+# guest as made; only the boot vCPU runs before the guest's kernel brings up others)
+xl_list_is() {
+  local line
+  line=$(xl list | awk -v n="$2" '$1 == n')
+  echo "$line"
+  [ -n "$line" ] || fail "$1: xl list does not show $2"
+  set -- "$1" $line "$3"
+  expect_eq "$1: xl list domid" "$3" "${!#}"
+  expect_eq "$1: xl list memory (MiB)" "$4" 128
+  expect_eq "$1: xl list vCPUs" "$5" 1
+}
 # triple_faulted DOMID: Xen said the domain's vCPU triple-faulted (xl dmesg)
 triple_faulted() { timeout 10 /usr/sbin/xl dmesg 2>/dev/null | grep -aq "d${1}v[0-9]* Triple fault"; }
 # dom_state NAME: xl's six state flags (r b p s c d, '-' when clear), empty if no such domain
@@ -421,3 +451,35 @@ PY
 }
 # mp_live: the paths multipathd counts active and ready
 mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }
+# devices_setup DISK: xcdd (with the hotplug scripts in $XCD_BIN/hotplug, HOTPLUG) on Xen's C
+# xenstored and xenconsoled, the bridge xenbr0 (deleted at the exit) and a 64 MiB DISK image
+devices_setup() {
+  DISK=$1
+  xcdd_setup
+  HOTPLUG=$XCD_BIN/hotplug
+  [ -x "$HOTPLUG/block" ] && [ -x "$HOTPLUG/vif-bridge" ] ||
+    fail "no hotplug scripts in $HOTPLUG (check-xen copies scripts/hotplug)"
+  trap 'rc=$?; stop_xcdd; ip link del xenbr0 2>/dev/null; (exit $rc); _lab_exit' EXIT
+  start_stock_xenstored c
+  start_xenconsoled
+  step "dom0: bridge xenbr0, a 64 MiB disk image"
+  ip link add xenbr0 type bridge && ip link set xenbr0 up || fail "cannot make the bridge xenbr0"
+  truncate -s 64M "$DISK" || fail "cannot make $DISK"
+  start_xcdd "" --hotplug-dir "$HOTPLUG"
+}
+# io_placed NAME: waits (150 s) for xcdd's io.placed of guest NAME in $LAB_RUN/monitor.log
+# (xcd monitor's); PLACED := its params (the last one's), as JSON
+io_placed() {
+  wait_for "heard io.placed \"p['name'] == '$1'\"" 150 ||
+    { tail -n 30 "$LAB_RUN/xcdd.log"; cat "$LAB_RUN/monitor.log"; fail "no io.placed for $1"; }
+  PLACED=$(python3 -c 'import json,sys
+last = None
+for l in open(sys.argv[1]):
+    try:
+        m = json.loads(l)
+    except ValueError:
+        continue
+    if m.get("method") == "io.placed" and m["params"].get("name") == sys.argv[2]:
+        last = m["params"]
+print(json.dumps(last))' "$LAB_RUN/monitor.log" "$1")
+}
