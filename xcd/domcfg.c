@@ -192,7 +192,8 @@ static int warn(struct ctx *c, const struct cfg_pos *pos, const char *fmt, ...)
 static int warn(struct ctx *c, const struct cfg_pos *pos, const char *fmt, ...)
 {
 	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "%s:%u: ", pos->file, pos->line);
+	int n = pos->line ? snprintf(msg, sizeof(msg), "%s:%u: ", pos->file, pos->line)
+			  : snprintf(msg, sizeof(msg), "%s: ", pos->file);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0; /* a file name too long to quote: the message matters more */
 	va_list ap;
@@ -901,6 +902,27 @@ static int classify_keys(struct ctx *c)
 	return 0;
 }
 
+/* A key read into the domcfg that xcd does not carry out: a warning at its
+ * line, never a silent loss (libxl's JSON refuses them: domcfg_honoured). */
+static int warn_unhonoured(const struct domcfg_unhonoured *u, void *arg)
+{
+	struct ctx *c = arg;
+	const struct cfg_setting *st = NULL;
+	char key[64];
+	const char *k = u->xl_key, *bar;
+	while (!st && *k) {
+		bar = strchr(k, '|');
+		size_t n = bar ? (size_t)(bar - k) : strlen(k);
+		snprintf(key, sizeof(key), "%.*s", (int)n, k);
+		st = cfgfile_get(c->cf, key);
+		k += bar ? n + 1 : n;
+	}
+	/* Not in the file (never so: defaults are what xcd does): its name only. */
+	const struct cfg_pos whole = { cfgfile_name(c->cf), 0, 0 };
+	return warn(c, st ? &st->pos : &whole, "%s: %s: xcd does not carry it out (ignored)",
+		    st ? st->key : u->xl_key, u->what);
+}
+
 static int build(struct ctx *c, const struct domcfg_host *host)
 {
 	struct domcfg *d = c->d;
@@ -922,7 +944,9 @@ static int build(struct ctx *c, const struct domcfg_host *host)
 	if ((r = parse_boot(c)) || (r = parse_disks(c)) || (r = parse_vifs(c)) ||
 	    (r = parse_serial(c)))
 		return r;
-	return classify_keys(c);
+	if ((r = classify_keys(c)))
+		return r;
+	return domcfg_each_unhonoured(c->d, warn_unhonoured, c);
 }
 
 struct domcfg *domcfg_new(void)

@@ -208,6 +208,15 @@ int domcfg_from_libxl_json(const char *json, size_t len, struct domcfg **out, ch
  * parameters, ...). For a guest made from xl's JSON. domcfg_honour.c.
  */
 int domcfg_honoured(const struct domcfg *d, char *err, size_t errlen);
+/* Each field of D xcd does not carry out, as domcfg_honoured finds them:
+ * its libxl JSON key, its xl.cfg key ("A|B": A, else B, whichever the file
+ * has) and what it asks. FN's nonzero result stops the walk and is returned.
+ * domcfg_honour.c. */
+struct domcfg_unhonoured {
+	const char *json_key, *xl_key, *what;
+};
+typedef int domcfg_unhonoured_fn(const struct domcfg_unhonoured *u, void *arg);
+int domcfg_each_unhonoured(const struct domcfg *d, domcfg_unhonoured_fn *fn, void *arg);
 
 /* Whether the JSON text T nests no deeper than DOMCFG_JSON_MAX_DEPTH: to be
  * asked before yajl_tree_parse of outside input, whose parse and free

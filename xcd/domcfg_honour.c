@@ -1,9 +1,10 @@
-/* domcfg_honour: what of a configuration read from libxl's JSON xcd does
- * not carry out (domcfg_honoured, domcfg.h). The reader (domcfg_libxl.c)
- * holds every field a domcfg has, so that xcd's own JSON round trips; a
- * guest made from xl's JSON must not lose one silently, so each field xcd
- * does not apply is refused here, by its JSON key, unless its value is what
- * xcd does anyway. */
+/* domcfg_honour: what of a configuration xcd does not carry out
+ * (domcfg_each_unhonoured, domcfg.h). The readers (domcfg.c for xl.cfg,
+ * domcfg_libxl.c for libxl's JSON) hold every field a domcfg has, so that
+ * xcd's own JSON round trips; none may be lost silently: a guest made from
+ * xl's JSON is refused (domcfg_honoured, by the field's JSON key), an
+ * xl.cfg's key gets a warning at its line (domcfg.c), unless its value is
+ * what xcd does anyway. */
 #include "domcfg.h"
 #include <errno.h>
 #include <stdio.h>
@@ -18,10 +19,12 @@
 /* The credit schedulers' default weight, which xcd's domains keep. */
 #define SCHED_DEFAULT_WEIGHT 256
 
-static int no(char *err, size_t errlen, const char *key, const char *what)
+/* FN told of one field; its result returned (nonzero stops the walk). */
+static int tell(domcfg_unhonoured_fn *fn, void *arg, const char *json_key, const char *xl_key,
+		const char *what)
 {
-	snprintf(err, errlen, "%s: %s: xcd cannot honour it, and will not drop it", key, what);
-	return -EOPNOTSUPP;
+	const struct domcfg_unhonoured u = { json_key, xl_key, what };
+	return fn(&u, arg);
 }
 
 static bool set(const char *s)
@@ -29,77 +32,114 @@ static bool set(const char *s)
 	return s && *s;
 }
 
-int domcfg_honoured(const struct domcfg *d, char *err, size_t errlen)
+int domcfg_each_unhonoured(const struct domcfg *d, domcfg_unhonoured_fn *fn, void *arg)
 {
 	char v[64];
-	if (d->type == DOMCFG_TYPE_PVH && d->hap == CFG_DEFBOOL_FALSE)
-		return no(err, errlen, "c_info.hap", "False (PVH guests run on hardware-assisted "
-			  "paging under xcd)");
-	if (set(d->ssid_label) || set(d->exec_ssid_label))
-		return no(err, errlen, set(d->ssid_label) ? "c_info.ssid_label"
-							  : "b_info.exec_ssid_label",
-			  "an XSM label");
-	if (d->pool_name && strcmp(d->pool_name, "Pool-0"))
-		return no(err, errlen, "c_info.pool_name", "a CPU pool other than Pool-0");
-	if (d->driver_domain == CFG_DEFBOOL_TRUE)
-		return no(err, errlen, "c_info.driver_domain", "a driver domain");
-	if (d->passthrough >= DOMCFG_PASSTHROUGH_ENABLED)
-		return no(err, errlen, "c_info.passthrough", "device passthrough");
-	if (d->xend_suspend_evtchn_compat == CFG_DEFBOOL_TRUE)
-		return no(err, errlen, "c_info.xend_suspend_evtchn_compat", "True");
-	if (d->rtc_timeoffset || d->localtime == CFG_DEFBOOL_TRUE)
-		return no(err, errlen,
-			  d->rtc_timeoffset ? "b_info.rtc_timeoffset" : "b_info.localtime",
-			  "a wall clock offset");
-	if (d->max_grant_frames != DOMCFG_GRANT_DEFAULT &&
-	    d->max_grant_frames != XEN_GRANT_FRAMES) {
+	int r;
+	if (d->type == DOMCFG_TYPE_PVH && d->hap == CFG_DEFBOOL_FALSE &&
+	    (r = tell(fn, arg, "c_info.hap", "hap", "False (PVH guests run on hardware-assisted "
+		      "paging under xcd)")))
+		return r;
+	if (set(d->ssid_label) &&
+	    (r = tell(fn, arg, "c_info.ssid_label", "init_seclabel|seclabel", "an XSM label")))
+		return r;
+	if (set(d->exec_ssid_label) &&
+	    (r = tell(fn, arg, "b_info.exec_ssid_label", "seclabel", "an XSM label")))
+		return r;
+	if (d->pool_name && strcmp(d->pool_name, "Pool-0") &&
+	    (r = tell(fn, arg, "c_info.pool_name", "pool", "a CPU pool other than Pool-0")))
+		return r;
+	if (d->driver_domain == CFG_DEFBOOL_TRUE &&
+	    (r = tell(fn, arg, "c_info.driver_domain", "driver_domain", "a driver domain")))
+		return r;
+	if (d->passthrough >= DOMCFG_PASSTHROUGH_ENABLED &&
+	    (r = tell(fn, arg, "c_info.passthrough", "passthrough", "device passthrough")))
+		return r;
+	if (d->xend_suspend_evtchn_compat == CFG_DEFBOOL_TRUE &&
+	    (r = tell(fn, arg, "c_info.xend_suspend_evtchn_compat", "xend_suspend_evtchn_compat",
+		      "True")))
+		return r;
+	if (d->rtc_timeoffset &&
+	    (r = tell(fn, arg, "b_info.rtc_timeoffset", "rtc_timeoffset", "a wall clock offset")))
+		return r;
+	if (!d->rtc_timeoffset && d->localtime == CFG_DEFBOOL_TRUE &&
+	    (r = tell(fn, arg, "b_info.localtime", "localtime", "a wall clock offset")))
+		return r;
+	if (d->max_grant_frames != DOMCFG_GRANT_DEFAULT && d->max_grant_frames != XEN_GRANT_FRAMES) {
 		snprintf(v, sizeof(v), "%u (xcd's domains have %u)", d->max_grant_frames,
 			 XEN_GRANT_FRAMES);
-		return no(err, errlen, "b_info.max_grant_frames", v);
+		if ((r = tell(fn, arg, "b_info.max_grant_frames", "max_grant_frames", v)))
+			return r;
 	}
 	if (d->max_maptrack_frames != DOMCFG_GRANT_DEFAULT &&
 	    d->max_maptrack_frames != XEN_MAPTRACK_FRAMES) {
 		snprintf(v, sizeof(v), "%u (xcd's domains have %u)", d->max_maptrack_frames,
 			 XEN_MAPTRACK_FRAMES);
-		return no(err, errlen, "b_info.max_maptrack_frames", v);
+		if ((r = tell(fn, arg, "b_info.max_maptrack_frames", "max_maptrack_frames", v)))
+			return r;
 	}
-	if (d->max_grant_version > 2)
-		return no(err, errlen, "b_info.max_grant_version",
-			  "grant tables beyond version 2");
-	if (d->tsc_mode == DOMCFG_TSC_ALWAYS_EMULATE)
-		return no(err, errlen, "b_info.tsc_mode",
-			  "always_emulate (xcd's domains have the hypervisor's default or native)");
+	if (d->max_grant_version > 2 &&
+	    (r = tell(fn, arg, "b_info.max_grant_version", "max_grant_version",
+		      "grant tables beyond version 2")))
+		return r;
+	if (d->tsc_mode == DOMCFG_TSC_ALWAYS_EMULATE &&
+	    (r = tell(fn, arg, "b_info.tsc_mode", "tsc_mode",
+		      "always_emulate (xcd's domains have the hypervisor's default or native)")))
+		return r;
 	if (d->event_channels > XCD_EVENT_CHANNELS) {
 		snprintf(v, sizeof(v), "%u (xcd's domains have %u)", d->event_channels,
 			 XCD_EVENT_CHANNELS);
-		return no(err, errlen, "b_info.event_channels", v);
+		if ((r = tell(fn, arg, "b_info.event_channels", "event_channels", v)))
+			return r;
 	}
 	const struct {
-		const char *key;
+		const char *key, *xl_key;
 		int v, ok;
 	} sched[] = {
-		{ "b_info.sched_params.weight", d->sched_weight, SCHED_DEFAULT_WEIGHT },
-		{ "b_info.sched_params.cap", d->sched_cap, 0 },
-		{ "b_info.sched_params.period", d->sched_period, DOMCFG_SCHED_DEFAULT },
-		{ "b_info.sched_params.extratime", d->sched_extratime, DOMCFG_SCHED_DEFAULT },
-		{ "b_info.sched_params.slice", d->sched_slice, DOMCFG_SCHED_DEFAULT },
-		{ "b_info.sched_params.latency", d->sched_latency, DOMCFG_SCHED_DEFAULT },
+		{ "b_info.sched_params.weight", "cpu_weight", d->sched_weight, SCHED_DEFAULT_WEIGHT },
+		{ "b_info.sched_params.cap", "cap", d->sched_cap, 0 },
+		{ "b_info.sched_params.period", "period", d->sched_period, DOMCFG_SCHED_DEFAULT },
+		{ "b_info.sched_params.extratime", "extratime", d->sched_extratime,
+		  DOMCFG_SCHED_DEFAULT },
+		{ "b_info.sched_params.slice", "slice", d->sched_slice, DOMCFG_SCHED_DEFAULT },
+		{ "b_info.sched_params.latency", "latency", d->sched_latency, DOMCFG_SCHED_DEFAULT },
 	};
 	for (size_t i = 0; i < sizeof(sched) / sizeof(sched[0]); i++)
 		if (sched[i].v != DOMCFG_SCHED_DEFAULT && sched[i].v != sched[i].ok) {
 			snprintf(v, sizeof(v), "%d (xcd sets no scheduler parameter)", sched[i].v);
-			return no(err, errlen, sched[i].key, v);
+			if ((r = tell(fn, arg, sched[i].key, sched[i].xl_key, v)))
+				return r;
 		}
 	const struct {
-		const char *key;
+		const char *key, *xl_key;
 		enum cfg_defbool b;
 	} off[] = {
-		{ "b_info.nested_hvm", d->nested_hvm },
-		{ "b_info.type.pv.e820_host", d->e820_host },
-		{ "b_info.type.pvh.pvshim", d->pvshim },
+		{ "b_info.nested_hvm", "nestedhvm", d->nested_hvm },
+		{ "b_info.type.pv.e820_host", "e820_host", d->e820_host },
+		{ "b_info.type.pvh.pvshim", "pvshim", d->pvshim },
 	};
 	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
-		if (off[i].b == CFG_DEFBOOL_TRUE)
-			return no(err, errlen, off[i].key, "True");
+		if (off[i].b == CFG_DEFBOOL_TRUE &&
+		    (r = tell(fn, arg, off[i].key, off[i].xl_key, "True")))
+			return r;
 	return 0;
+}
+
+struct first {
+	char *err;
+	size_t errlen;
+};
+
+static int refuse(const struct domcfg_unhonoured *u, void *arg)
+{
+	struct first *f = arg;
+	snprintf(f->err, f->errlen, "%s: %s: xcd cannot honour it, and will not drop it",
+		 u->json_key, u->what);
+	return -EOPNOTSUPP;
+}
+
+int domcfg_honoured(const struct domcfg *d, char *err, size_t errlen)
+{
+	struct first f = { err, errlen };
+	return domcfg_each_unhonoured(d, refuse, &f);
 }
