@@ -1,5 +1,6 @@
 /* domcfg: a PV/PVH domain configuration from xl.cfg settings (see domcfg.h). */
 #include "domcfg.h"
+#include "domcfg_keys.h"
 #include "../lib/errmsg.h"
 #include "domname.h"
 #include "json_fields.h"
@@ -11,88 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* How xcd treats each key that xl.cfg(5) documents or xl reads. */
-enum key_class {
-	KEY_USED,    /* normalised below */
-	KEY_HVM,     /* an HVM guest's option: accepted, not supported yet */
-	KEY_LATER,   /* a feature xcd does not implement yet: accepted, ignored */
-};
-
-static const struct {
-	const char *key;
-	enum key_class cls;
-} known_keys[] = {
-	/* used */
-	{ "name", KEY_USED }, { "type", KEY_USED }, { "builder", KEY_USED },
-	{ "uuid", KEY_USED }, { "pool", KEY_USED }, { "seclabel", KEY_USED },
-	{ "init_seclabel", KEY_USED }, { "hap", KEY_USED }, { "oos", KEY_USED },
-	{ "driver_domain", KEY_USED }, { "passthrough", KEY_USED },
-	{ "xend_suspend_evtchn_compat", KEY_USED }, { "memory", KEY_USED },
-	{ "maxmem", KEY_USED }, { "vcpus", KEY_USED }, { "maxvcpus", KEY_USED },
-	{ "cpus", KEY_USED }, { "cpus_soft", KEY_USED }, { "cpu_weight", KEY_USED },
-	{ "cap", KEY_USED }, { "period", KEY_USED }, { "slice", KEY_USED },
-	{ "latency", KEY_USED }, { "extratime", KEY_USED }, { "on_poweroff", KEY_USED },
-	{ "on_reboot", KEY_USED }, { "on_watchdog", KEY_USED }, { "on_crash", KEY_USED },
-	{ "on_soft_reset", KEY_USED }, { "kernel", KEY_USED }, { "ramdisk", KEY_USED },
-	{ "cmdline", KEY_USED }, { "root", KEY_USED }, { "extra", KEY_USED },
-	{ "bootloader", KEY_USED }, { "bootloader_args", KEY_USED },
-	{ "firmware", KEY_USED }, { "tsc_mode", KEY_USED },
-	{ "max_grant_frames", KEY_USED }, { "max_maptrack_frames", KEY_USED },
-	{ "max_grant_version", KEY_USED }, { "max_event_channels", KEY_USED },
-	{ "nomigrate", KEY_USED }, { "localtime", KEY_USED },
-	{ "rtc_timeoffset", KEY_USED }, { "shadow_memory", KEY_USED },
-	{ "acpi", KEY_USED }, { "nestedhvm", KEY_USED }, { "e820_host", KEY_USED },
-	{ "pvshim", KEY_USED }, { "pvshim_path", KEY_USED },
-	{ "pvshim_cmdline", KEY_USED }, { "pvshim_extra", KEY_USED },
-	{ "msr_relaxed", KEY_USED }, { "disk", KEY_USED }, { "vif", KEY_USED },
-	{ "timer_mode", KEY_USED },
-	/* HVM guests only */
-	{ "serial", KEY_HVM }, { "boot", KEY_HVM }, { "hdtype", KEY_HVM },
-	{ "pae", KEY_HVM }, { "acpi_s3", KEY_HVM }, { "acpi_s4", KEY_HVM },
-	{ "acpi_laptop_slate", KEY_HVM }, { "apic", KEY_HVM }, { "nx", KEY_HVM },
-	{ "hpet", KEY_HVM }, { "viridian", KEY_HVM },
-	{ "vpt_align", KEY_HVM }, { "mmio_hole", KEY_HVM }, { "altp2mhvm", KEY_HVM },
-	{ "smbios_firmware", KEY_HVM },
-	{ "acpi_firmware", KEY_HVM }, { "ms_vm_genid", KEY_HVM }, { "bios", KEY_HVM },
-	{ "bios_path_override", KEY_HVM }, { "firmware_override", KEY_HVM },
-	{ "videoram", KEY_HVM }, { "stdvga", KEY_HVM }, { "vga", KEY_HVM },
-	{ "spice", KEY_HVM }, { "spicehost", KEY_HVM }, { "spiceport", KEY_HVM },
-	{ "spicetls_port", KEY_HVM }, { "spicedisable_ticketing", KEY_HVM },
-	{ "spicepasswd", KEY_HVM }, { "spiceagent_mouse", KEY_HVM },
-	{ "spicevdagent", KEY_HVM }, { "spice_clipboard_sharing", KEY_HVM },
-	{ "spiceusbredirection", KEY_HVM }, { "spice_image_compression", KEY_HVM },
-	{ "spice_streaming_video", KEY_HVM }, { "nographic", KEY_HVM },
-	{ "gfx_passthru", KEY_HVM }, { "usb", KEY_HVM }, { "usbversion", KEY_HVM },
-	{ "usbdevice", KEY_HVM }, { "vkb_device", KEY_HVM }, { "soundhw", KEY_HVM },
-	{ "xen_platform_pci", KEY_HVM }, { "vendor_device", KEY_HVM },
-	{ "rdm_mem_boundary", KEY_HVM }, { "mca_caps", KEY_HVM },
-	{ "pci_power_mgmt", KEY_HVM }, { "rdm", KEY_HVM }, { "device_model", KEY_HVM },
-	{ "device_model_args_hvm", KEY_HVM },
-	/* not implemented yet */
-	{ "pci", KEY_LATER }, { "pci_permissive", KEY_LATER },
-	{ "pci_msitranslate", KEY_LATER }, { "pci_seize", KEY_LATER },
-	{ "dtdev", KEY_LATER }, { "vtpm", KEY_LATER }, { "p9", KEY_LATER },
-	{ "pvcalls", KEY_LATER }, { "vfb", KEY_LATER }, { "vkb", KEY_LATER },
-	{ "channel", KEY_LATER }, { "usbctrl", KEY_LATER }, { "usbdev", KEY_LATER },
-	{ "vdispl", KEY_LATER }, { "vsnd", KEY_LATER }, { "vnuma", KEY_LATER },
-	{ "ioports", KEY_LATER }, { "iomem", KEY_LATER }, { "irqs", KEY_LATER },
-	{ "cpuid", KEY_LATER }, { "device_model_version", KEY_LATER },
-	{ "device_model_override", KEY_LATER },
-	{ "device_model_stubdomain_override", KEY_LATER },
-	{ "device_model_stubdomain_seclabel", KEY_LATER },
-	{ "device_model_user", KEY_LATER }, { "device_model_args", KEY_LATER },
-	{ "device_model_args_pv", KEY_LATER }, { "stubdomain_kernel", KEY_LATER },
-	{ "stubdomain_cmdline", KEY_LATER }, { "stubdomain_ramdisk", KEY_LATER },
-	{ "stubdomain_memory", KEY_LATER }, { "dm_restrict", KEY_LATER },
-	{ "vnc", KEY_LATER }, { "vnclisten", KEY_LATER }, { "vncdisplay", KEY_LATER },
-	{ "vncunused", KEY_LATER }, { "vncpasswd", KEY_LATER },
-	{ "vncviewer", KEY_LATER }, { "sdl", KEY_LATER }, { "opengl", KEY_LATER },
-	{ "display", KEY_LATER }, { "xauthority", KEY_LATER }, { "keymap", KEY_LATER },
-	{ "vuart", KEY_LATER }, { "gic_version", KEY_LATER }, { "tee", KEY_LATER },
-	{ "vpmu", KEY_LATER }, { "vmtrace_buf_kb", KEY_LATER }, { "altp2m", KEY_LATER },
-	{ "device_tree", KEY_LATER }, { "vif2", KEY_LATER },
-};
 
 /* xl's action names and libxl's, by enum domcfg_action. */
 static const struct {
@@ -884,17 +803,14 @@ static int classify_keys(struct ctx *c)
 {
 	for (size_t i = 0; i < c->cf->n_settings; i++) {
 		const struct cfg_setting *st = &c->cf->settings[i];
-		size_t k;
-		for (k = 0; k < sizeof(known_keys) / sizeof(known_keys[0]); k++)
-			if (!strcmp(known_keys[k].key, st->key))
-				break;
+		enum domcfg_key_class cls = domcfg_key_class(st->key);
 		int r = 0;
-		if (k == sizeof(known_keys) / sizeof(known_keys[0]))
+		if (cls == DOMCFG_KEY_UNKNOWN)
 			r = warn(c, &st->pos, "unknown key '%.60s' (ignored)", st->key);
-		else if (known_keys[k].cls == KEY_HVM)
+		else if (cls == DOMCFG_KEY_HVM)
 			r = warn(c, &st->pos, "%s is an option of HVM guests, which are not "
 				 "supported yet (ignored)", st->key);
-		else if (known_keys[k].cls == KEY_LATER)
+		else if (cls == DOMCFG_KEY_LATER)
 			r = warn(c, &st->pos, "%s is not supported yet (ignored)", st->key);
 		if (r)
 			return r;
