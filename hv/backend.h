@@ -28,7 +28,6 @@ struct hv_ops {
 	int (*domain_getinfo)(struct hv *, uint32_t, struct hv_dominfo *);
 	int (*domain_set_uuid)(struct hv *, uint32_t, const uint8_t *);
 	int (*domain_list)(struct hv *, struct hv_dominfo *, unsigned);
-	int (*domain_suspend)(struct hv *, uint32_t, hv_wait_fn *, void *);
 	int (*domain_resume)(struct hv *, uint32_t);
 	int (*domain_set_cpu_cap)(struct hv *, uint32_t, uint32_t);
 	int (*set_max_mem)(struct hv *, uint32_t, uint64_t);

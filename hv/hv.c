@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PRIVCMD "/dev/xen/privcmd"
@@ -110,10 +111,63 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out)
 		free(l);
 	}
 }
-int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid, NULL, NULL); }
+/* How long hv_domain_suspend waits for a guest to suspend itself (libxl
+ * allows the same minute), and between two looks without a WAIT. */
+#define SUSPEND_WAIT_MS 60000
+#define SUSPEND_POLL_MS 20
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+int hv_domain_suspend(struct hv *hv, uint32_t domid)
+{
+	return hv_domain_suspend_wait(hv, domid, NULL, NULL);
+}
+
+/* A guest suspends itself (the toolstack asked it through control/shutdown,
+ * which is not hv's): on either backend, the wait until it has, looking
+ * again each time WAIT returns (at the latest after SUSPEND_POLL_MS). */
 int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
 {
-	HV_CALL(domain_suspend, domid, wait, arg);
+	uint64_t t0 = mono_ms();
+	for (uint64_t waited = 0;; waited = mono_ms() - t0) {
+		struct hv_dominfo d;
+		int rc = hv_domain_getinfo(hv, domid, &d);
+		if (rc < 0)
+			return rc;
+		if (d.flags & HV_DOMF_DYING)
+			return hv_fail(hv, -ESRCH, "%s: suspend: domain %u is dying",
+				       hv->ops->name, domid);
+		if (d.flags & HV_DOMF_SHUTDOWN) {
+			if (d.shutdown_reason == HV_SHUTDOWN_SUSPEND)
+				return 0;
+			return hv_fail(hv, -ECANCELED,
+				       "%s: suspend: domain %u shut down with reason %u instead "
+				       "of suspending",
+				       hv->ops->name, domid, d.shutdown_reason);
+		}
+		if (waited >= SUSPEND_WAIT_MS)
+			return hv_fail(hv, -ETIMEDOUT,
+				       "%s: suspend: domain %u did not suspend within %d s (%s); "
+				       "a Xen guest suspends itself when the toolstack writes "
+				       "control/shutdown = suspend",
+				       hv->ops->name, domid, SUSPEND_WAIT_MS / 1000,
+				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
+		if (wait)
+			wait(arg, SUSPEND_POLL_MS);
+		else
+			sleep_ms(SUSPEND_POLL_MS);
+	}
 }
 int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
 int hv_domain_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)

@@ -267,20 +267,22 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out);
 /* Suspend: the domain ends in shutdown(suspend), its state frozen.
  * Resume: a suspended domain runs again where it stopped (Xen's fast resume);
  * -EINVAL when it is not suspended.
- * Xen: a guest suspends itself when the toolstack writes control/shutdown =
- * "suspend" in xenstore; hv_domain_suspend then waits (blocking, up to 60 s:
- * call it from a job, not an event loop) until Xen reports the domain in
- * shutdown(suspend): -ETIMEDOUT if it does not, -ECANCELED if it shut down for
- * another reason. */
+ * A guest suspends itself when the toolstack writes control/shutdown =
+ * "suspend" in xenstore (a Xen guest's Linux, a simulated guest's xenbus
+ * alike); hv_domain_suspend then waits (blocking, up to 60 s: call it from
+ * a job, not an event loop) until the domain is in shutdown(suspend):
+ * -ETIMEDOUT if it does not get there, -ECANCELED if it shut down for
+ * another reason. Neither backend suspends a guest behind its back: one
+ * that had read the request and was stopped before acting on it would act
+ * on it after its resume. */
 int hv_domain_suspend(struct hv *hv, uint32_t domid);
 /* What hv_domain_suspend waits with between two looks at the domain: returns
  * once something may have changed for it (e.g. xenstore's @releaseDomain
  * watch fired: xenstored saw a domain shut down) or after MS milliseconds. */
 typedef void hv_wait_fn(void *arg, int ms);
-/* hv_domain_suspend, its waits WAIT(ARG, MS): the Xen backend looks at the
- * domain again as soon as WAIT returns (NULL: it sleeps), so a WAIT woken by
- * the guest's shutdown takes the poll's delay out of the guest's downtime.
- * The simulated host's suspend does not wait (WAIT is not called). */
+/* hv_domain_suspend, its waits WAIT(ARG, MS): the domain is looked at again
+ * as soon as WAIT returns (NULL: a sleep), so a WAIT woken by the guest's
+ * shutdown takes the poll's delay out of the guest's downtime. */
 int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
 /* The share of the time its vCPUs could run that the domain may use, in

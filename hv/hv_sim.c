@@ -308,13 +308,6 @@ static int sim_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
 {
 	return call(hv, SIM_OP_SET_HANDLE, domid, uuid, 16, NULL, 0, NULL, 0, NULL, NULL);
 }
-/* xcd-sim suspends the domain itself and answers once it is: no wait. */
-static int sim_suspend(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
-{
-	(void)wait;
-	(void)arg;
-	return CALL0(SIM_OP_SUSPEND, domid);
-}
 static int sim_resume(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_RESUME, domid); }
 static int sim_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 {
@@ -622,7 +615,6 @@ static const struct hv_ops sim_ops = {
 	.domain_set_uuid = sim_set_uuid,
 	.domain_getinfo = sim_getinfo,
 	.domain_list = sim_list,
-	.domain_suspend = sim_suspend,
 	.domain_resume = sim_resume,
 	.domain_set_cpu_cap = sim_set_cpu_cap,
 	.set_max_mem = sim_set_max_mem,

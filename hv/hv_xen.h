@@ -47,6 +47,4 @@ int xen_restore_finish(struct hv *hv, uint32_t domid, const struct hv_build_spec
 int xen_pv_save(struct hv *hv, uint32_t domid, int fd, hv_progress_fn *progress, void *arg);
 int xen_pv_restore(struct hv *hv, uint32_t domid, int fd, const struct hv_build_spec *spec,
 		   struct hv_build_result *out);
-/* hv_xen.c's wait for shutdown(suspend), hv_domain_suspend's. */
-int xen_wait_suspended(struct hv *hv, uint32_t domid);
 #endif

@@ -106,7 +106,7 @@ struct save_ctx {
 static int save_suspend(void *data)
 {
 	struct save_ctx *s = data;
-	s->rc = xen_wait_suspended(s->hv, s->domid);
+	s->rc = hv_domain_suspend(s->hv, s->domid);
 	return s->rc == 0;
 }
 

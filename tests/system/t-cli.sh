@@ -44,7 +44,7 @@ if [ ! -e /dev/xen/privcmd ]; then
 	NOHYP=$!
 	wait_until 5 test -S "$T/nohyp/sock" || fail "no hypervisor: the daemon did not serve its socket"
 	expect_rc "no hypervisor: it serves socket clients" 0 \
-		env XENSTORED_PATH="$T/nohyp/sock" xenstore-write /nohyp 1
+		timeout 10 env XENSTORED_PATH="$T/nohyp/sock" xenstore-write /nohyp 1
 	kill "$NOHYP"; wait "$NOHYP" 2>/dev/null
 	expect_eq "and says so once" 1 "$(grep -c 'serving Unix socket clients only' "$T/nohyp.log")"
 	expect_rc "--sim-socket to no simulated host" 1 timeout 5 "$X" -N -s "$T/nosim/sock" \
@@ -56,13 +56,13 @@ fi
 expect_rc "a second daemon on the same socket refuses to start" 1 \
 	timeout 5 "$X" -N -D -s "$XENSTORED_PATH" -F "$T/second.pid"
 expect_match "and says why" 'served by a running xenstored' "$ERR"
-expect_rc "the first one still serves the socket" 0 xenstore-write /cli/after-second 1
-expect_eq "and answers" 1 "$(xenstore-read /cli/after-second)"
+expect_rc "the first one still serves the socket" 0 timeout 10 xenstore-write /cli/after-second 1
+expect_eq "and answers" 1 "$(timeout 10 xenstore-read /cli/after-second)"
 expect_rc "the refused daemon wrote no pid file" 1 test -e "$T/second.pid"
 
 # --- the pid file and the trace file of the daemon run started ---
 expect_eq "-F: the pid file holds the daemon's pid" "$XS_PID" "$(cat "$XS_PIDFILE" 2>&1)"
-xenstore-write /cli/traced value
+timeout 10 xenstore-write /cli/traced value || fail "a write to the daemon under test did not answer within 10 s"
 wait_until 2 grep -q /cli/traced "$XS_TRACE"
 expect_match "-T: the request is traced" 'IN .*WRITE .*/cli/traced' "$(cat "$XS_TRACE")"
 expect_match "-T: so is the reply" 'OUT .*WRITE .*OK' "$(cat "$XS_TRACE")"
@@ -82,13 +82,13 @@ expect_rc "its pid file names a running process" 0 kill -0 "${pid2:-0}"
 expect_match "which is xcd-xenstored" 'xcd-xenstored' "$(tr '\0' ' ' <"/proc/${pid2:-0}/cmdline" 2>&1)"
 wait_until 5 socket_ready "$D2/run/sub/socket"
 expect_rc "it made the socket's folders and serves" 0 \
-	env XENSTORED_PATH="$D2/run/sub/socket" xenstore-write /d2/ok 1
+	timeout 10 env XENSTORED_PATH="$D2/run/sub/socket" xenstore-write /d2/ok 1
 p64="/d2/$(head -c 60 /dev/zero | tr '\0' x)"
 expect_eq "test path of 64 bytes" 64 "${#p64}"
-expect_rc "-M 64: a 64-byte path is fine" 0 env XENSTORED_PATH="$D2/run/sub/socket" \
+expect_rc "-M 64: a 64-byte path is fine" 0 timeout 10 env XENSTORED_PATH="$D2/run/sub/socket" \
 	xenstore-write "$p64" 1
 # path-max is a quota: socket clients (dom0's tools) are exempt, as in Xen.
-expect_rc "-M 64: a socket client may exceed it" 0 env XENSTORED_PATH="$D2/run/sub/socket" \
+expect_rc "-M 64: a socket client may exceed it" 0 timeout 10 env XENSTORED_PATH="$D2/run/sub/socket" \
 	xenstore-write "${p64}y" 1
 kill -TERM "${pid2:-0}" 2>/dev/null
 wait_until 10 pid_gone "${pid2:-0}"

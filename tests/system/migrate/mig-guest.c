@@ -263,7 +263,11 @@ static int save(struct hv *hv, uint32_t domid, const char *file, int keep)
 {
 	struct hv_dominfo di;
 	char err[XCD_ERR_MAX], cfg[128];
-	if (hv_domain_getinfo(hv, domid, &di) < 0 || hv_domain_suspend(hv, domid) < 0) {
+	/* No toolstack here to ask the guest through xenstore: its suspend is
+	 * played (shutdown with reason suspend, as its own hypercall would). */
+	if (hv_domain_getinfo(hv, domid, &di) < 0 ||
+	    hv_domain_shutdown(hv, domid, HV_SHUTDOWN_SUSPEND) < 0 ||
+	    hv_domain_suspend(hv, domid) < 0) {
 		fprintf(stderr, "mig-guest: %s\n", hv_error(hv));
 		return 1;
 	}

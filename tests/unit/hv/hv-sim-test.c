@@ -490,6 +490,10 @@ static void test_shutdown_suspend(void)
 	hv_unmap(S.hv, (void *)g, 1);
 
 	g = map_header(F.dom[0]);
+	/* hv_domain_suspend waits for the guest's own suspend (no xenstore
+	 * here to ask it through): a running guest is waited for; shutdown
+	 * with reason suspend plays the guest doing it, then the wait ends. */
+	CHECK_RC(hv_domain_shutdown(S.hv, F.dom[0], HV_SHUTDOWN_SUSPEND));
 	CHECK_RC(hv_domain_suspend(S.hv, F.dom[0]));
 	CHECK_RC(hv_domain_getinfo(S.hv, F.dom[0], &di));
 	CU_ASSERT(di.flags & HV_DOMF_SHUTDOWN);
