@@ -208,7 +208,7 @@ done
 # `xcd tune net show` reads dom0 as a live host (one rtnetlink dump, comm files,
 # sched_getaffinity): the vif, its queues' threads and their CPUs as the files say
 j=$(xcd tune net show --json) || fail "xcd tune net show --json"
-v=$(pyj "[n for n in j['show']['nics'] if n['name'] == 'vif$D.0']" <<<"$j")
+v=$(pyj "json.dumps([n for n in j['show']['nics'] if n['name'] == 'vif$D.0'])" <<<"$j")
 expect_eq "net show: vif$D.0 is a vif of domain $D" "$(pyj '[(n["kind"], n["domid"], len(n["queues"])) for n in j]' <<<"$v")" "[('vif', $D, 2)]"
 q=0
 for cpu in $cpus; do
