@@ -38,6 +38,24 @@ static void parse_kind(struct nlattr *li, struct nt_linkmsg *out)
 		attr_str(tb[IFLA_INFO_KIND], out->kind, sizeof(out->kind));
 }
 
+/* What the host reader takes besides (linkdump.h): the policy checked the
+ * integers' sizes; an address is kept when it fits. */
+static void parse_state(struct nlattr **tb, struct nt_linkmsg *out)
+{
+	if (tb[IFLA_MTU])
+		out->mtu = (long)nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_OPERSTATE])
+		out->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+	if (tb[IFLA_CARRIER])
+		out->carrier = nla_get_u8(tb[IFLA_CARRIER]) ? 1 : 0;
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) > 0 &&
+	    (size_t)nla_len(tb[IFLA_ADDRESS]) <= sizeof(out->addr)) {
+		out->addr_len = (unsigned)nla_len(tb[IFLA_ADDRESS]);
+		memcpy(out->addr, nla_data(tb[IFLA_ADDRESS]), out->addr_len);
+	}
+	attr_str(tb[IFLA_PARENT_DEV_NAME], out->parent, sizeof(out->parent));
+}
+
 int nt_linkmsg_parse(const void *buf, size_t len, struct nt_linkmsg *out)
 {
 	static struct nla_policy pol[IFLA_MAX + 1] = {
@@ -45,8 +63,14 @@ int nt_linkmsg_parse(const void *buf, size_t len, struct nt_linkmsg *out)
 		[IFLA_MASTER] = { .type = NLA_U32 },
 		[IFLA_IFALIAS] = { .type = NLA_STRING, .maxlen = 256 },
 		[IFLA_LINKINFO] = { .type = NLA_NESTED },
+		[IFLA_MTU] = { .type = NLA_U32 },
+		[IFLA_OPERSTATE] = { .type = NLA_U8 },
+		[IFLA_CARRIER] = { .type = NLA_U8 },
+		[IFLA_ADDRESS] = { .type = NLA_UNSPEC },
+		[IFLA_PARENT_DEV_NAME] = { .type = NLA_STRING, .maxlen = 256 },
 	};
 	memset(out, 0, sizeof(*out));
+	out->mtu = out->operstate = out->carrier = -1;
 	const struct nlmsghdr *h = buf;
 	if (len < sizeof(*h) || h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len)
 		return -EINVAL;
@@ -74,6 +98,7 @@ int nt_linkmsg_parse(const void *buf, size_t len, struct nt_linkmsg *out)
 	attr_str(tb[IFLA_IFALIAS], out->alias, sizeof(out->alias));
 	if (tb[IFLA_LINKINFO])
 		parse_kind(tb[IFLA_LINKINFO], out);
+	parse_state(tb, out);
 	return 1;
 }
 

@@ -2,7 +2,8 @@
  * linkwatch: what xcdd's watch of the network makes of rtnetlink's link
  * messages (RTM_NEWLINK and RTM_DELLINK, from a dump or from the
  * RTNLGRP_LINK group): each interface's index, name, flags, master, kind
- * and alias; and a table of them by index that tells when an uplink
+ * and alias (and its MTU, operstate, carrier, address and parent device, for
+ * the host reader of linkdump.h); and a table of them by index that tells when an uplink
  * changes: an interface in a bond or a bridge that is not a guest's (its
  * up or carrier flags, its master, or its going). A guest's interface is
  * netback's vifD.N, QEMU's tapD.N, or one vif-bridge renamed and marked
@@ -30,6 +31,16 @@ struct nt_linkmsg {
 	int master;	/* its master's index; 0 none */
 	char kind[16];	/* IFLA_INFO_KIND: "bond", "bridge", "veth"; "" */
 	char alias[64]; /* IFLA_IFALIAS; "" */
+	/* What nethost.h's live reader takes from a dump (linkdump.h): */
+	long mtu;	/* IFLA_MTU; -1 none */
+	int operstate;	/* IFLA_OPERSTATE (IF_OPER_*); -1 none */
+	int carrier;	/* IFLA_CARRIER, 0 or 1; -1 none */
+	unsigned char addr[32]; /* IFLA_ADDRESS, ADDR_LEN bytes (0: none) */
+	unsigned addr_len;
+	/* IFLA_PARENT_DEV_NAME (Linux 5.14): the device sysfs links as the
+	 * interface's "device" ("vif-3-0", "0000:01:00.0"); "" none. A longer
+	 * name is cut (no vif's is). */
+	char parent[48];
 };
 
 /*

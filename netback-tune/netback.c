@@ -10,7 +10,10 @@
  * ambiguous and left out.
  *
  * Each process's name and CPUs come from one read of /proc/PID/status
- * (its Name: is what /proc/PID/comm says, escaped), each IRQ's from
+ * (its Name: is what /proc/PID/comm says, escaped); on the live host
+ * (nethost.h's NT_READ_LIVE) its name from /proc/PID/comm (3.5 us a kernel
+ * thread here against 8.5 for its status) and, for netback's threads only,
+ * its CPUs from sched_getaffinity (0.2 us). Each IRQ's CPUs come from
  * proc/irq/N/smp_affinity_list, opened below proc/ and proc/irq/ opened
  * once (sysroot_sub): a host of 2000 vifs has 8000 of each.
  */
@@ -18,6 +21,8 @@
 #include "../lib/errmsg.h"
 #include "sysfile.h"
 #include <errno.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,32 +130,55 @@ int nt_status_parse(char *text, char *comm, size_t size, struct cpuset *cpus, in
 	return l ? status_name(l + (*l == '\t'), comm, size) : -EINVAL;
 }
 
-/* What one read of a thread's status tells. */
-struct thread_info {
-	char comm[64]; /* the kernel's longest, 63 characters, and the NUL */
-	struct cpuset cpus;
-	int cpus_rc; /* whether its Cpus_allowed_list parsed */
-};
-
-/* One read of /proc/PID/status (in PROC, the sysroot's proc): the name
- * and the CPUs a thread may run on (Cpus_allowed_list). -ENOENT when the
- * thread is gone, -EINVAL when its status has no name. */
-static int read_thread(const struct sysroot *proc, const char *pid, struct thread_info *t)
+/* A thread's name from its comm file (TEXT, LEN bytes): one line. */
+static int comm_name(const char *text, size_t len, char *comm, size_t size)
 {
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (memchr(text, '\n', len) || len + 1 > size)
+		return -EINVAL; /* a newline in the name, as status_name */
+	memcpy(comm, text, len);
+	comm[len] = '\0';
+	return 0;
+}
+
+int nt_thread_read(const struct sysroot *proc, const char *pid, bool live, struct nt_thread *t)
+{
+	static const char status[] = "/status", comm[] = "/comm";
+	const char *leaf = live ? comm : status;
+	size_t ll = live ? sizeof(comm) : sizeof(status);
 	char path[32], small[8192], *text = small, *big = NULL;
 	size_t len, pl = strlen(pid);
-	if (pl + sizeof("/status") > sizeof(path))
+	if (pl + ll > sizeof(path))
 		return -ENAMETOOLONG;
 	/* Not snprintf: 8000 threads on a host of 2000 vifs. */
 	memcpy(path, pid, pl);
-	memcpy(path + pl, "/status", sizeof("/status"));
-	int rc = sf_read_buf(proc, path, small, sizeof(small), &len);
+	memcpy(path + pl, leaf, ll);
+	int rc = sf_read_buf(proc, path, small, live ? 128 : sizeof(small), &len);
+	if (live) {
+		t->cpus_rc = -EAGAIN;
+		return rc ? rc : comm_name(small, len, t->comm, sizeof(t->comm));
+	}
 	if (rc == -EFBIG && (rc = sf_read(proc, path, 64 << 10, &big, &len)) == 0)
 		text = big;
 	if (rc == 0)
 		rc = nt_status_parse(text, t->comm, sizeof(t->comm), &t->cpus, &t->cpus_rc);
 	free(big);
 	return rc;
+}
+
+void nt_thread_cpus_live(int pid, struct nt_thread *t)
+{
+	cpuset_clear(&t->cpus);
+	/* struct cpuset is the kernel's mask where a long is 64 bits: bit N
+	 * of word N / 64. */
+	if (sizeof(long) != sizeof(uint64_t)) {
+		t->cpus_rc = -EOPNOTSUPP;
+		return;
+	}
+	t->cpus_rc = sched_getaffinity(pid, sizeof(t->cpus.w), (cpu_set_t *)(void *)t->cpus.w)
+			     ? -errno
+			     : 0;
 }
 
 static int read_threads(struct nt_host *h, const struct sysroot *r)
@@ -171,8 +199,8 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 		if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid) ||
 		    strlen(pid) > 9)
 			continue;
-		struct thread_info t;
-		if (read_thread(&proc, pid, &t))
+		struct nt_thread t;
+		if (nt_thread_read(&proc, pid, h->live, &t))
 			continue; /* gone meanwhile */
 		unsigned q;
 		const char *rest;
@@ -190,10 +218,14 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 			cpus = &qu->dealloc_cpus;
 		} else
 			continue;
+		if (h->live) /* its CPUs asked of the kernel, for netback's threads only */
+			nt_thread_cpus_live(atoi(pid), &t);
 		if (t.cpus_rc == -ENOMEM)
 			rc = t.cpus_rc;
 		else if (t.cpus_rc)
-			rc = nt_host_note(h, "/proc/%s/status: no Cpus_allowed_list", pid);
+			rc = nt_host_note(h, h->live ? "thread %s: sched_getaffinity: %s"
+						      : "/proc/%s/status: no Cpus_allowed_list%s",
+					  pid, h->live ? strerror(-t.cpus_rc) : "");
 		else {
 			*cpus = t.cpus;
 			*slot = atoi(pid);

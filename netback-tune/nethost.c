@@ -5,10 +5,12 @@
 #include "route.h"
 #include "sysfile.h"
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 /* Bounds on what a directory listing may hold. */
 #define MAX_NICS 65536
@@ -65,8 +67,7 @@ void nt_host_node_cpus(const struct nt_host *h, int node, struct cpuset *out)
 	*out = h->online;
 }
 
-/* "vif-3-0" (the device link of a vif) into domid 3, devid 0. */
-static int vif_ids(const char *s, int *domid, int *devid)
+int nt_vif_ids(const char *s, int *domid, int *devid)
 {
 	unsigned d, n;
 	int end = 0;
@@ -106,45 +107,37 @@ static int count_queue(const char *name, void *arg)
 	return 0;
 }
 
-/* N's attributes, read in its directory D (sys/class/net/NAME). */
-static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct sysroot *d,
-		       struct nt_nic *n)
+/* Where a NIC's files are: below DIR, at PREFIX ("" when DIR is the NIC's
+ * own directory, "NAME/" when it is sys/class/net) followed by LEAF. */
+static const char *nic_path(char *buf, size_t size, const char *prefix, const char *leaf)
 {
-	char buf[64];
+	if (!*prefix)
+		return leaf;
+	size_t pl = strlen(prefix), ll = strlen(leaf);
+	if (pl + ll >= size)
+		return leaf; /* cannot happen: a name is under NT_IFNAMSIZ */
+	memcpy(buf, prefix, pl);
+	memcpy(buf + pl, leaf, ll + 1);
+	return buf;
+}
+
+int nt_nic_extras(struct nt_host *h, const struct sysroot *r, const struct sysroot *dir,
+		  const char *prefix, struct nt_nic *n)
+{
+	char path[NT_IFNAMSIZ + 32];
 	long v;
-	/* The device link first: a vif (the most of a host's interfaces) is
-	 * known by it at once; bonds and bridges have none (virtual), and a
-	 * device that is not a link still counts as there. */
-	int dl = sf_link_base(d, "device", buf, sizeof(buf));
-	if (dl == 0 && vif_ids(buf, &n->domid, &n->devid) == 0)
-		n->kind = NT_NIC_VIF;
-	else if (sf_exists(d, "bonding"))
-		n->kind = NT_NIC_BOND;
-	else if (sf_exists(d, "bridge"))
-		n->kind = NT_NIC_BRIDGE;
-	else if (dl != -ENOENT && dl != -ENOTDIR)
-		n->kind = NT_NIC_PHYS;
-	else
-		n->kind = NT_NIC_OTHER;
-	if ((n->kind == NT_NIC_PHYS || n->kind == NT_NIC_BOND) && sf_long(d, "speed", &v) == 0 &&
-	    v > 0 && v < 100000000)
+	if ((n->kind == NT_NIC_PHYS || n->kind == NT_NIC_BOND) &&
+	    sf_long(dir, nic_path(path, sizeof(path), prefix, "speed"), &v) == 0 && v > 0 &&
+	    v < 100000000)
 		n->speed_mbit = v;
-	if (sf_line(d, "operstate", n->operstate, sizeof(n->operstate)))
-		strcpy(n->operstate, "unknown");
-	if (sf_long(d, "carrier", &v) == 0 && (v == 0 || v == 1))
-		n->carrier = (int)v;
-	if (sf_long(d, "mtu", &v) == 0 && v > 0 && v <= 65536)
-		n->mtu = v;
-	if (sf_line(d, "address", n->address, sizeof(n->address)))
-		n->address[0] = '\0';
-	if (n->kind == NT_NIC_PHYS && sf_long(d, "device/numa_node", &v) == 0 && v >= 0 &&
-	    v < MAX_NODES)
+	if (n->kind == NT_NIC_PHYS &&
+	    sf_long(dir, nic_path(path, sizeof(path), prefix, "device/numa_node"), &v) == 0 &&
+	    v >= 0 && v < MAX_NODES)
 		n->numa_node = (int)v;
-	if (sf_link_base(d, "master", n->master, sizeof(n->master)))
-		n->master[0] = '\0';
 	if (n->kind == NT_NIC_VIF || n->kind == NT_NIC_PHYS) {
 		struct queue_count c = { 0, 0 };
-		if (sf_each(d, "queues", MAX_QUEUE_ENTRIES, count_queue, &c) == 0) {
+		if (sf_each(dir, nic_path(path, sizeof(path), prefix, "queues"), MAX_QUEUE_ENTRIES,
+			    count_queue, &c) == 0) {
 			n->n_rx = c.rx;
 			n->n_tx = c.tx;
 		}
@@ -166,21 +159,87 @@ static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct 
 	return 0;
 }
 
+/* N's attributes, read in its directory D (sys/class/net/NAME). */
+static int read_nic_in(struct nt_host *h, const struct sysroot *r, const struct sysroot *d,
+		       struct nt_nic *n)
+{
+	char buf[64];
+	long v;
+	/* The device link first: a vif (the most of a host's interfaces) is
+	 * known by it at once; bonds and bridges have none (virtual), and a
+	 * device that is not a link still counts as there. */
+	int dl = sf_link_base(d, "device", buf, sizeof(buf));
+	if (dl == 0 && nt_vif_ids(buf, &n->domid, &n->devid) == 0)
+		n->kind = NT_NIC_VIF;
+	else if (sf_exists(d, "bonding"))
+		n->kind = NT_NIC_BOND;
+	else if (sf_exists(d, "bridge"))
+		n->kind = NT_NIC_BRIDGE;
+	else if (dl != -ENOENT && dl != -ENOTDIR)
+		n->kind = NT_NIC_PHYS;
+	else
+		n->kind = NT_NIC_OTHER;
+	if (sf_line(d, "operstate", n->operstate, sizeof(n->operstate)))
+		strcpy(n->operstate, "unknown");
+	if (sf_long(d, "carrier", &v) == 0 && (v == 0 || v == 1))
+		n->carrier = (int)v;
+	if (sf_long(d, "mtu", &v) == 0 && v > 0 && v <= 65536)
+		n->mtu = v;
+	if (sf_line(d, "address", n->address, sizeof(n->address)))
+		n->address[0] = '\0';
+	if (sf_link_base(d, "master", n->master, sizeof(n->master)))
+		n->master[0] = '\0';
+	return nt_nic_extras(h, r, d, "", n);
+}
+
+void nt_nic_init(struct nt_nic *n)
+{
+	n->speed_mbit = n->mtu = -1;
+	n->carrier = -1;
+	n->numa_node = -1;
+	n->domid = n->devid = -1;
+}
+
 /* 0, 1 when NAME is not an interface (bonding_masters, the bonding
  * driver's file, sits among them) or is gone since the listing, or -errno.
  * NET is the sysroot's sys/class/net: NAME is one component below it. */
 static int read_nic(struct nt_host *h, const struct sysroot *r, const struct sysroot *net,
 		    struct nt_nic *n)
 {
-	n->speed_mbit = n->mtu = -1;
-	n->carrier = -1;
-	n->numa_node = -1;
-	n->domid = n->devid = -1;
+	nt_nic_init(n);
 	struct sysroot d;
 	if (sysroot_sub(net, n->name, &d))
 		return 1;
 	int rc = read_nic_in(h, r, &d, n);
 	sysroot_close(&d);
+	return rc;
+}
+
+/* The NICs from the files of sys/class/net (NET), one directory each. */
+static int read_nics_files(struct nt_host *h, const struct sysroot *r, const struct sysroot *net)
+{
+	char **names = NULL;
+	size_t k = 0;
+	int rc = sf_list(net, ".", MAX_NICS, &names, &k);
+	if (rc)
+		return rc;
+	h->nics = calloc(k ? k : 1, sizeof(*h->nics));
+	if (!h->nics)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		if (strlen(names[i]) >= NT_IFNAMSIZ)
+			continue;
+		struct nt_nic *n = &h->nics[h->n_nics++];
+		strcpy(n->name, names[i]);
+		rc = read_nic(h, r, net, n);
+		if (rc == 1) {
+			free(n->queues);
+			memset(n, 0, sizeof(*n));
+			h->n_nics--;
+			rc = 0;
+		}
+	}
+	sf_names_free(names, k);
 	return rc;
 }
 
@@ -245,47 +304,58 @@ static int read_default_route(struct nt_host *h, const struct sysroot *r)
 	return 0;
 }
 
+/* Whether SYSROOT is this host's own root, as the kernel's dump and a
+ * thread's sched_getaffinity see it. */
+static bool sysroot_is_host(const char *sysroot)
+{
+	char real[PATH_MAX];
+	return realpath(sysroot, real) && !strcmp(real, "/");
+}
+
+/* Linux 5.14 or later: its dump names each interface's parent device
+ * (IFLA_PARENT_DEV_NAME), which tells a vif and a NIC. */
+static bool kernel_names_parents(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 14);
+}
+
 int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t errlen)
 {
+	return nt_host_read_how(sysroot, NT_READ_AUTO, out, err, errlen);
+}
+
+int nt_host_read_how(const char *sysroot, enum nt_read_how how, struct nt_host **out, char *err,
+		     size_t errlen)
+{
 	struct sysroot r, net = { -1, sysroot };
+	if (how == NT_READ_AUTO)
+		how = sysroot_is_host(sysroot) && kernel_names_parents() ? NT_READ_LIVE
+									  : NT_READ_FILES;
 	int rc = sysroot_open(&r, sysroot);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", sysroot, strerror(-rc));
 		return rc;
 	}
 	struct nt_host *h = calloc(1, sizeof(*h));
-	char **names = NULL;
-	size_t k = 0;
 	if (!h) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	h->sysroot = sysroot;
+	h->live = how == NT_READ_LIVE;
 	rc = sysroot_sub(&r, "sys/class/net", &net);
 	if (rc == 0)
-		rc = sf_list(&net, ".", MAX_NICS, &names, &k);
+		rc = h->live ? nt_read_nics_dump(h, &r, &net, err, errlen)
+			     : read_nics_files(h, &r, &net);
 	if (rc) {
-		snprintf(err, errlen, "%s/sys/class/net: %s", strcmp(sysroot, "/") ? sysroot : "",
-			 strerror(-rc));
+		if (!h->live) /* the dump says what failed itself */
+			snprintf(err, errlen, "%s/sys/class/net: %s",
+				 strcmp(sysroot, "/") ? sysroot : "", strerror(-rc));
 		goto out;
-	}
-	h->nics = calloc(k ? k : 1, sizeof(*h->nics));
-	if (!h->nics) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < k && rc == 0; i++) {
-		if (strlen(names[i]) >= NT_IFNAMSIZ)
-			continue;
-		struct nt_nic *n = &h->nics[h->n_nics++];
-		strcpy(n->name, names[i]);
-		rc = read_nic(h, &r, &net, n);
-		if (rc == 1) {
-			free(n->queues);
-			memset(n, 0, sizeof(*n));
-			h->n_nics--;
-			rc = 0;
-		}
 	}
 	if (rc == 0)
 		rc = read_cpus(h, &r);
@@ -296,7 +366,6 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 	if (rc)
 		snprintf(err, errlen, "reading the host: %s", strerror(-rc));
 out:
-	sf_names_free(names, k);
 	sysroot_close(&net);
 	sysroot_close(&r);
 	if (rc) {

@@ -18,6 +18,6 @@ nt="$src/netback-tune"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/netback-tune/fuzz-nettune.c" "$nt/sysfile.c" \
 	"$nt/bonding.c" "$nt/interrupts.c" "$nt/nethost.c" "$nt/netback.c" "$nt/uplink.c" \
-	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" "$nt/route.c" "$nt/linkwatch.c" \
+	"$nt/show.c" "$nt/policy.c" "$nt/plan.c" "$nt/verify.c" "$nt/route.c" "$nt/linkwatch.c" "$nt/linkdump.c" \
 	"$src/lib/cfgfile.c" "$src/lib/strmap.c" "$src/lib/utf8.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/cpuset.c" "$src/lib/fdio.c" "$src/lib/strv.c" \
 	$(pkg-config --libs yajl libnl-3.0) -o "$out/fuzz-nettune"

@@ -3,7 +3,8 @@
  * The whole input goes to each of them: the /proc/net/bonding parser, the
  * /proc/interrupts parser, /proc/net/route's and ipv6_route's, /proc/PID/status's
  * (nt_status_parse), rtnetlink's link messages (the input as a datagram of
- * them, each into a table of interfaces, linkwatch.h), the CPU-list parser
+ * them, each into a table of interfaces, linkwatch.h, and its address and
+ * operstate as the live host reader puts them, linkdump.h), the CPU-list parser
  * (as a string) and io.conf's
  * net keys (lib/cfgfile.h, then nt_policy_from_cfg) against a small host
  * built here (eth0, eth1, eno1, bond0, xenbr0, vif1.0); a policy that
@@ -15,6 +16,7 @@
 #include "../../netback-tune/bonding.h"
 #include "../../lib/cpuset.h"
 #include "../../netback-tune/interrupts.h"
+#include "../../netback-tune/linkdump.h"
 #include "../../netback-tune/linkwatch.h"
 #include "../../netback-tune/nethost.h"
 #include "../../netback-tune/plan.h"
@@ -115,7 +117,17 @@ static void links(const uint8_t *data, size_t size)
 		/* What is kept is an interface's: an index, a name. */
 		if (m.ifindex <= 0 || !m.name[0] || strnlen(m.name, sizeof(m.name)) == sizeof(m.name) ||
 		    strnlen(m.kind, sizeof(m.kind)) == sizeof(m.kind) ||
-		    strnlen(m.alias, sizeof(m.alias)) == sizeof(m.alias))
+		    strnlen(m.alias, sizeof(m.alias)) == sizeof(m.alias) ||
+		    strnlen(m.parent, sizeof(m.parent)) == sizeof(m.parent))
+			abort();
+		/* What the live host reader takes: bounded, and put as sysfs
+		 * puts it (an address that does not fit is none). */
+		char addr[18];
+		nt_link_address(&m, addr, sizeof(addr));
+		if (m.addr_len > sizeof(m.addr) || m.mtu < -1 || m.mtu > 0xffffffffL ||
+		    m.operstate < -1 || m.operstate > 255 || m.carrier < -1 || m.carrier > 1 ||
+		    strlen(addr) != (m.addr_len && m.addr_len <= 6 ? m.addr_len * 3 - 1 : 0) ||
+		    !*nt_operstate_name(m.operstate))
 			abort();
 		nt_linktab_update(&t, &m, &changed);
 	}

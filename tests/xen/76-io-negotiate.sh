@@ -14,7 +14,9 @@
 # - a PV guest made by `xcd create` with 2 vCPUs, a vif on xenbr0 (the hw=io NIC in it) and
 #   a file-backed xvda starts: its netfront negotiates multi-queue-num-queues = 2, a
 #   vifD.0-qN-guest-rx thread (and -dealloc) per queue, each queue's threads and IRQs on the
-#   CPU xcdd placed it on (io.placed); its blkfront negotiates multi-queue-num-queues = 2
+#   CPU xcdd placed it on (io.placed), and so in `xcd tune net show` (the live reader: one
+#   rtnetlink dump, comm files, sched_getaffinity), which read-agree finds the same as
+#   dom0's files say (when check-xen copied it); its blkfront negotiates multi-queue-num-queues = 2
 #   and blkback says feature-persistent = 1; Linux's blkfront asks one ring page unless its
 #   own max_ring_page_order says more (default 0), so the guest's initramfs is the lab's with
 #   an /etc/rcS that loads xen-blkfront with max_ring_page_order=4 (a second cpio archive
@@ -203,6 +205,24 @@ for q in 0 1; do
   log "vif$D.0-q$q: 2 threads and IRQs $(echo $irqs) on CPU $cpu"
 done
 [ "$(tr ' ' '\n' <<<"$cpus" | sort -u | grep -c .)" = 2 ] || fail "both queues on one CPU:$cpus"
+# `xcd tune net show` reads dom0 as a live host (one rtnetlink dump, comm files,
+# sched_getaffinity): the vif, its queues' threads and their CPUs as the files say
+j=$(xcd tune net show --json) || fail "xcd tune net show --json"
+v=$(pyj "json.dumps([n for n in j['show']['nics'] if n['name'] == 'vif$D.0'])" <<<"$j")
+expect_eq "net show: vif$D.0 is a vif of domain $D" "$(pyj '[(n["kind"], n["domid"], len(n["queues"])) for n in j]' <<<"$v")" "[('vif', $D, 2)]"
+q=0
+for cpu in $cpus; do
+  expect_eq "net show: vif$D.0-q$q's threads on CPU $cpu" \
+    "$(pyj '[(q["guest_rx"]["cpus"], q["dealloc"]["cpus"], q["guest_rx"]["pid"] > 0) for q in [j[0]["queues"]['"$q"']]]' <<<"$v")" \
+    "[('$cpu', '$cpu', True)]"
+  q=$((q + 1))
+done
+if [ -x "$XCD_BIN/read-agree" ]; then
+  out=$("$XCD_BIN/read-agree" 2>&1) || { echo "$out"; fail "read-agree: dom0's files and the live reader differ"; }
+  log "read-agree: $(grep -E '^(interfaces|processes):' <<<"$out" | tr '\n' ' ')"
+else
+  log "no $XCD_BIN/read-agree: the two readers not compared"
+fi
 rings=$(grep -lE "^(blkback\.)?$D\.xvda-" /proc/[0-9]*/comm 2>/dev/null | xargs -r cat | tr '\n' ' ')
 log "blkback's ring threads of xvda: ${rings:-none}"
 

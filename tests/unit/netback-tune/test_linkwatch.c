@@ -1,5 +1,6 @@
 /* test_linkwatch: rtnetlink's link messages and the table of interfaces
  * (netback-tune/linkwatch.c). */
+#include "../../../netback-tune/linkdump.h"
 #include "../../../netback-tune/linkwatch.h"
 #include "../../lib/cunit_run.h"
 #include "suites.h"
@@ -101,6 +102,63 @@ static void test_parse(void)
 	nlmsg_free(m);
 }
 
+/* The facts the live host reader takes (linkdump.h): as sysfs puts them. */
+static void test_state(void)
+{
+	struct nt_linkmsg l;
+	char addr[18];
+	static const unsigned char mac[6] = { 0x52, 0x54, 0x00, 0xab, 0x0c, 0xff };
+	struct nl_msg *m = link_msg(RTM_NEWLINK, 9, "vif3.0", UP, 4, "", "");
+	nla_put_u32(m, IFLA_MTU, 9000);
+	nla_put_u8(m, IFLA_OPERSTATE, 6);
+	nla_put_u8(m, IFLA_CARRIER, 2); /* any non-zero: a carrier */
+	nla_put(m, IFLA_ADDRESS, 6, mac);
+	nla_put_string(m, IFLA_PARENT_DEV_NAME, "vif-3-0");
+	CU_ASSERT_EQUAL(parse(m, &l), 1);
+	CU_ASSERT(l.mtu == 9000 && l.operstate == 6 && l.carrier == 1 && l.addr_len == 6);
+	u_str_eq(l.parent, "vif-3-0", "parent", __FILE__, __LINE__);
+	nt_link_address(&l, addr, sizeof(addr));
+	u_str_eq(addr, "52:54:00:ab:0c:ff", "address", __FILE__, __LINE__);
+	u_str_eq(nt_operstate_name(l.operstate), "up", "operstate", __FILE__, __LINE__);
+	nlmsg_free(m);
+	/* None of them: unknown, as a missing file is. */
+	m = link_msg(RTM_NEWLINK, 9, "lo", UP, 0, "", "");
+	CU_ASSERT_EQUAL(parse(m, &l), 1);
+	CU_ASSERT(l.mtu == -1 && l.operstate == -1 && l.carrier == -1 && l.addr_len == 0);
+	u_str_eq(l.parent, "", "parent", __FILE__, __LINE__);
+	nt_link_address(&l, addr, sizeof(addr));
+	u_str_eq(addr, "", "no address", __FILE__, __LINE__);
+	u_str_eq(nt_operstate_name(l.operstate), "unknown", "operstate", __FILE__, __LINE__);
+	u_str_eq(nt_operstate_name(7), "unknown", "operstate 7", __FILE__, __LINE__);
+	u_str_eq(nt_operstate_name(5), "dormant", "operstate 5", __FILE__, __LINE__);
+	nlmsg_free(m);
+	/* An address of 4 bytes (ipip) is written; one of 16 (ip6tnl) does not
+	 * fit the reader's line, as sysfs's file does not: none. */
+	static const unsigned char a16[16] = { 0xfe, 0x80 };
+	m = link_msg(RTM_NEWLINK, 9, "t4", UP, 0, "ipip", "");
+	nla_put(m, IFLA_ADDRESS, 4, "\x0a\x00\x00\x01");
+	CU_ASSERT_EQUAL(parse(m, &l), 1);
+	nt_link_address(&l, addr, sizeof(addr));
+	u_str_eq(addr, "0a:00:00:01", "4-byte address", __FILE__, __LINE__);
+	nlmsg_free(m);
+	m = link_msg(RTM_NEWLINK, 9, "t6", UP, 0, "ip6tnl", "");
+	nla_put(m, IFLA_ADDRESS, 16, a16);
+	CU_ASSERT_EQUAL(parse(m, &l), 1);
+	CU_ASSERT_EQUAL(l.addr_len, 16);
+	nt_link_address(&l, addr, sizeof(addr));
+	u_str_eq(addr, "", "16-byte address", __FILE__, __LINE__);
+	nlmsg_free(m);
+	/* An MTU or an operstate of the wrong size: refused (libnl's policy). */
+	m = link_msg(RTM_NEWLINK, 9, "eth0", UP, 0, "", "");
+	nla_put(m, IFLA_MTU, 2, "\x00\x10");
+	CU_ASSERT_EQUAL(parse(m, &l), -EINVAL);
+	nlmsg_free(m);
+	m = link_msg(RTM_NEWLINK, 9, "eth0", UP, 0, "", "");
+	nla_put(m, IFLA_PARENT_DEV_NAME, 3, "vif"); /* no NUL */
+	CU_ASSERT_EQUAL(parse(m, &l), -EINVAL);
+	nlmsg_free(m);
+}
+
 static void test_datagram(void)
 {
 	struct nl_msg *a = link_msg(RTM_NEWLINK, 2, "eth0", UP, 0, "", "");
@@ -198,6 +256,8 @@ void register_linkwatch(void)
 {
 	CU_pSuite s = CU_add_suite("linkwatch", NULL, NULL);
 	CU_add_test(s, "link messages: good, short, bad attributes", test_parse);
+	CU_add_test(s, "link messages: the live reader's MTU, operstate, carrier, address, parent",
+		    test_state);
 	CU_add_test(s, "a datagram's messages: none read past its end", test_datagram);
 	CU_add_test(s, "a guest's interface: names and vif-bridge's alias", test_guest);
 	CU_add_test(s, "the table: what changes an uplink", test_table);

@@ -1,0 +1,28 @@
+/* io-plan-live: the live host of bench/io-plan --live (see io-plan-live.c). */
+#ifndef XCD_BENCH_IO_PLAN_LIVE_H
+#define XCD_BENCH_IO_PLAN_LIVE_H
+#include <stddef.h>
+
+/*
+ * Moves this process into network and mount namespaces of its own, with a
+ * sysfs of the new network namespace on /sys, and makes in it NICS
+ * "NICs" (eth0...) in pairs, each pair in a bond (where the kernel has the
+ * bonding driver; else the pair goes straight into the bridge) under a
+ * bridge xenbrK, and VIFS "vifs" vifD.0 (D from 1) spread over the bridges,
+ * all up. NICs and vifs are veths whose peers sit in a third namespace (a
+ * host's interfaces, not twice as many); 192.0.2.2/24 on xenbr0 and the
+ * default route through it, as a host's management. The policy for it is written
+ * into POLICY (a path). 0, or -1 with ERR.
+ */
+int live_host_make(unsigned nics, unsigned vifs, const char *policy, char *err, size_t errlen);
+/*
+ * Tasks standing for netback's threads on such a host: VIFS x QUEUES x 2
+ * processes (sharing this one's memory) named as netback names its
+ * threads, vifD.0-qN-guest-rx and -dealloc (cut at 15 characters by the
+ * kernel, as before Linux 5.17), asleep until the bench ends. The readers
+ * list /proc and read each one's name as they would netback's; the veths
+ * are no vifs to them (no parent device), so none is matched. 0, or -1
+ * with ERR.
+ */
+int live_tasks_make(unsigned vifs, unsigned queues, char *err, size_t errlen);
+#endif
