@@ -39,7 +39,11 @@ expect_rc "--max-output too small" 1 timeout 5 "$X" --max-output 5
 expect_match "its message" 'max-output' "$ERR"
 if [ ! -e /dev/xen/privcmd ]; then
 	# Neither Xen nor a simulated host: socket clients only, said once.
-	XCD_SIM_SOCKET=$T/no-sim.sock timeout 10 "$X" -N -s "$T/nohyp/sock" \
+	# --foreground: timeout sends no SIGCONT after its TERM. Under ASan, a
+	# SIGCONT that lands while LeakSanitizer stops the exiting daemon to scan
+	# it (ptrace attach: SIGSTOP) cancels the stop, and LSan's tracer then
+	# waits for it forever: the daemon spun in sched_yield, the test hung.
+	XCD_SIM_SOCKET=$T/no-sim.sock timeout --foreground 10 "$X" -N -s "$T/nohyp/sock" \
 		>"$T/nohyp.log" 2>&1 &
 	NOHYP=$!
 	wait_until 5 test -S "$T/nohyp/sock" || fail "no hypervisor: the daemon did not serve its socket"
