@@ -74,6 +74,17 @@ struct hv {
 };
 /* Records the failure's sentence for hv_error() and returns RC (negative). */
 int hv_fail(struct hv *hv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* How long a suspend waits for the guest to suspend itself (libxl allows the
+ * same minute), and how often it looks when WAIT is not woken before. */
+#define HV_SUSPEND_WAIT_MS 60000
+#define HV_SUSPEND_POLL_MS 20
+/* A guest asked to suspend itself (the toolstack writes control/shutdown;
+ * xenstore is not hv's): waits until the backend reports it in
+ * shutdown(suspend), looking again each time WAIT(ARG, MS) returns (woken by
+ * the caller's event, at the latest after HV_SUSPEND_POLL_MS; NULL: a sleep).
+ * 0; -ETIMEDOUT after HV_SUSPEND_WAIT_MS; -ECANCELED when it shut down for
+ * another reason; -ESRCH when it is dying. */
+int hv_await_suspended(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg);
 /* The backends' constructors, called by hv_open: 0, or a negative errno with
  * ERR saying why (no Xen here, no simulated host at the socket). */
 int hv_xen_open(struct hv *hv, char *err, size_t errlen);

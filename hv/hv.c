@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PRIVCMD "/dev/xen/privcmd"
@@ -111,9 +112,64 @@ int hv_domain_list_all(struct hv *hv, struct hv_dominfo **out)
 	}
 }
 int hv_domain_suspend(struct hv *hv, uint32_t domid) { HV_CALL(domain_suspend, domid, NULL, NULL); }
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* hv_domain_suspend_wait's WAIT when its caller gives none: a sleep. */
+static void sleep_wait(void *arg, int ms)
+{
+	(void)arg;
+	sleep_ms(ms);
+}
+
 int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
 {
-	HV_CALL(domain_suspend, domid, wait, arg);
+	/* Never NULL here: the backend knows the guest is to suspend itself. */
+	HV_CALL(domain_suspend, domid, wait ? wait : sleep_wait, wait ? arg : NULL);
+}
+
+int hv_await_suspended(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
+{
+	const char *be = hv->ops->name;
+	long t0 = mono_ms();
+	for (long waited = 0;; waited = mono_ms() - t0) {
+		struct hv_dominfo d;
+		int rc = hv->ops->domain_getinfo(hv, domid, &d);
+		if (rc < 0)
+			return rc;
+		if (d.flags & HV_DOMF_DYING)
+			return hv_fail(hv, -ESRCH, "%s: suspend: domain %u is dying", be, domid);
+		if (d.flags & HV_DOMF_SHUTDOWN) {
+			if (d.shutdown_reason == HV_SHUTDOWN_SUSPEND)
+				return 0;
+			return hv_fail(hv, -ECANCELED,
+				       "%s: suspend: domain %u shut down with reason %u instead "
+				       "of suspending",
+				       be, domid, d.shutdown_reason);
+		}
+		if (waited >= HV_SUSPEND_WAIT_MS)
+			return hv_fail(hv, -ETIMEDOUT,
+				       "%s: suspend: domain %u did not suspend within %d s (%s); "
+				       "a Xen guest suspends itself when the toolstack writes "
+				       "control/shutdown = suspend",
+				       be, domid, HV_SUSPEND_WAIT_MS / 1000,
+				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
+		if (wait)
+			wait(arg, HV_SUSPEND_POLL_MS);
+		else
+			sleep_ms(HV_SUSPEND_POLL_MS);
+	}
 }
 int hv_domain_resume(struct hv *hv, uint32_t domid) { HV_CALL(domain_resume, domid); }
 int hv_domain_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)

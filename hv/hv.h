@@ -277,10 +277,12 @@ int hv_domain_suspend(struct hv *hv, uint32_t domid);
  * once something may have changed for it (e.g. xenstore's @releaseDomain
  * watch fired: xenstored saw a domain shut down) or after MS milliseconds. */
 typedef void hv_wait_fn(void *arg, int ms);
-/* hv_domain_suspend, its waits WAIT(ARG, MS): the Xen backend looks at the
+/* hv_domain_suspend, its waits WAIT(ARG, MS): the backend looks at the
  * domain again as soon as WAIT returns (NULL: it sleeps), so a WAIT woken by
  * the guest's shutdown takes the poll's delay out of the guest's downtime.
- * The simulated host's suspend does not wait (WAIT is not called). */
+ * The simulated host waits here as Xen does (its guests suspend themselves on
+ * control/shutdown as Xen's do); its hv_domain_suspend does not wait: it
+ * suspends the domain at once. */
 int hv_domain_suspend_wait(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg);
 int hv_domain_resume(struct hv *hv, uint32_t domid);
 /* The share of the time its vCPUs could run that the domain may use, in

@@ -309,10 +309,14 @@ static int sim_set_uuid(struct hv *hv, uint32_t domid, const uint8_t *uuid)
 	return call(hv, SIM_OP_SET_HANDLE, domid, uuid, 16, NULL, 0, NULL, 0, NULL, NULL);
 }
 /* xcd-sim suspends the domain itself and answers once it is: no wait. */
+/* hv_domain_suspend (no WAIT): the simulated host suspends the domain at
+ * once. hv_domain_suspend_wait (WAIT): as on Xen, the guest suspends itself
+ * (its xenbus, on control/shutdown = suspend, sim/xenbus.c), which this waits
+ * for: a toolstack that defers its request keeps the guest running. */
 static int sim_suspend(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
 {
-	(void)wait;
-	(void)arg;
+	if (wait)
+		return hv_await_suspended(hv, domid, wait, arg);
 	return CALL0(SIM_OP_SUSPEND, domid);
 }
 static int sim_resume(struct hv *hv, uint32_t domid) { return CALL0(SIM_OP_RESUME, domid); }

@@ -245,10 +245,6 @@ static int xen_set_cpu_cap(struct hv *hv, uint32_t domid, uint32_t percent)
 #define XEN_TSC_MODE_NATIVE 2u
 /* xl's defaults (xl.cfg max_event_channels). */
 #define XEN_MAX_EVTCHN_PORT 1023u
-/* How long hv_domain_suspend waits for a guest to suspend itself; libxl allows
- * the same minute. */
-#define XEN_SUSPEND_WAIT_MS 60000
-#define XEN_SUSPEND_POLL_MS 20
 
 /* libxenguest's own explanation of its last failure on this handle. */
 const char *xc_last(xc_interface *xch)
@@ -508,53 +504,11 @@ fail:
 	return rc;
 }
 
-static int sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	return nanosleep(&ts, NULL);
-}
-
-static long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* A Xen guest suspends itself: the toolstack asks it through control/shutdown
- * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend),
- * looking again each time WAIT returns (woken by the caller's event, at the
- * latest after XEN_SUSPEND_POLL_MS), or every XEN_SUSPEND_POLL_MS without. */
+ * (xenstore is not hv's); here we wait until Xen reports shutdown(suspend). */
 static int xen_suspend(struct hv *hv, uint32_t domid, hv_wait_fn *wait, void *arg)
 {
-	long t0 = mono_ms();
-	for (long waited = 0;; waited = mono_ms() - t0) {
-		struct hv_dominfo d;
-		int rc = xen_getinfo(hv, domid, &d);
-		if (rc < 0)
-			return rc;
-		if (d.flags & HV_DOMF_DYING)
-			return hv_fail(hv, -ESRCH, "xen: suspend: domain %u is dying", domid);
-		if (d.flags & HV_DOMF_SHUTDOWN) {
-			if (d.shutdown_reason == HV_SHUTDOWN_SUSPEND)
-				return 0;
-			return hv_fail(hv, -ECANCELED,
-				       "xen: suspend: domain %u shut down with reason %u instead "
-				       "of suspending",
-				       domid, d.shutdown_reason);
-		}
-		if (waited >= XEN_SUSPEND_WAIT_MS)
-			return hv_fail(hv, -ETIMEDOUT,
-				       "xen: suspend: domain %u did not suspend within %d s (%s); "
-				       "a Xen guest suspends itself when the toolstack writes "
-				       "control/shutdown = suspend",
-				       domid, XEN_SUSPEND_WAIT_MS / 1000,
-				       d.flags & HV_DOMF_PAUSED ? "it is paused" : "it runs");
-		if (wait)
-			wait(arg, XEN_SUSPEND_POLL_MS);
-		else
-			sleep_ms(XEN_SUSPEND_POLL_MS);
-	}
+	return hv_await_suspended(hv, domid, wait, arg);
 }
 
 /* The same wait without an event to wake it (libxenguest's suspend callback
