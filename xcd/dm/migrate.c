@@ -422,7 +422,8 @@ static void send_event(const char *line, void *arg)
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "suspend")) {
 		/* The job waits for the guest to suspend itself: asked here,
-		 * once the copy this xcdd receives has its devices up. */
+		 * at once or once the receiving copy's devices are up
+		 * (mig_devwait.c). */
 		mig->stopped_ns = jt_u64(t, "ns");
 		if (!dm_mig_suspend_waits(op)) {
 			yajl_tree_free(t);
