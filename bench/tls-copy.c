@@ -27,9 +27,10 @@ static double now_ms(void)
 }
 
 /* The receiving xcdd's part: the stream read to its end, the handover. */
-static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int in, int back,
-		   const struct mig_tcp_peer *from, char *err, size_t errlen)
+static int deliver(void *arg, struct rmig *rx, const struct mig_pipe_head *h, bool paused,
+		   int in, int back, const struct mig_tcp_peer *from, char *err, size_t errlen)
 {
+	(void)rx;
 	static char buf[1 << 20];
 	char e[256];
 	uint64_t off = h->off;

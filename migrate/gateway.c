@@ -216,6 +216,7 @@ static struct rmig *open_mig(struct gw *g, struct rconn *k, const struct mig_hel
 		m->data[i].fd = -1;
 	m->peer.cred = k->t.peer;
 	m->peer.streams = h->streams;
+	m->peer.devices = k->t.devices;
 	snprintf(m->peer.address, sizeof(m->peer.address), "%s", addr);
 	mig_tls_cipher(&k->t, m->peer.cipher, sizeof(m->peer.cipher));
 	conn_move(&m->ctl, k);

@@ -162,6 +162,8 @@ int mig_back_decode(const uint8_t in[MIG_BACK_HDR], uint32_t *kind, uint32_t *le
 		return 0;
 	if (*kind == MIG_BACK_ACK && *len == 8)
 		return 0;
+	if (*kind == MIG_BACK_DEVICES && *len == 0)
+		return 0;
 	snprintf(err, errlen, "a frame of kind %u with %u bytes from the receiver", *kind, *len);
 	return -EPROTO;
 }

@@ -52,7 +52,10 @@ int mig_reply_parse(const char *line, size_t len, bool want_token,
  * kind, u32 len), then LEN bytes. XL: bytes of xl's pipe protocol (the
  * banner, ready, report); NOTE: a sentence for the sender's user; ACK: a
  * u64, the bytes of the stream the receiver has put into its pipe so far
- * (the sender keeps at most a window of them unacknowledged). */
+ * (the sender keeps at most a window of them unacknowledged); DEVICES:
+ * no bytes, the receiver's copy has its devices up (their hotplug scripts
+ * ran): the sender may stop the guest now. DEVICES goes only over a
+ * connection whose TLS handshake agreed on MIG_ALPN_DEVICES, at most once. */
 #define MIG_FRAME_HDR 16
 #define MIG_BACK_HDR 8
 /* A segment's bytes, at most (a record longer is cut: the receiver puts
@@ -61,7 +64,17 @@ int mig_reply_parse(const char *line, size_t len, bool want_token,
 #define MIG_BACK_MAX (64u << 10)
 #define MIG_NOTE_MAX 1024u
 enum mig_frame_kind { MIG_FRAME_DATA = 0, MIG_FRAME_END = 1 };
-enum mig_back_kind { MIG_BACK_XL = 2, MIG_BACK_NOTE = 3, MIG_BACK_ACK = 4 };
+enum mig_back_kind {
+	MIG_BACK_XL = 2,
+	MIG_BACK_NOTE = 3,
+	MIG_BACK_ACK = 4,
+	MIG_BACK_DEVICES = 5,
+};
+/* The protocol (TLS's ALPN) a sender offers and a receiver picks when the
+ * receiver tells the sender its copy's devices are up (DEVICES): a peer
+ * that does not pick it (an older xcd) never sends it, and its sender does
+ * not wait for it. */
+#define MIG_ALPN_DEVICES "xcdmig/1.1"
 /* Stream bytes a sender has on the way (sent, not acknowledged), at most,
  * for each data connection: what a pipe would hold, so that what the
  * sending job has written is soon in the receiving job's hands (the
@@ -81,7 +94,7 @@ int mig_frame_decode(const uint8_t in[MIG_FRAME_HDR], struct mig_frame *f, char 
 		     size_t errlen);
 void mig_back_encode(uint32_t kind, uint32_t len, uint8_t out[MIG_BACK_HDR]);
 /* 0, or -EPROTO (unknown kind, XL over MIG_BACK_MAX, NOTE over
- * MIG_NOTE_MAX, ACK not 8 bytes). */
+ * MIG_NOTE_MAX, ACK not 8 bytes, DEVICES with bytes). */
 int mig_back_decode(const uint8_t in[MIG_BACK_HDR], uint32_t *kind, uint32_t *len, char *err,
 		    size_t errlen);
 /* A NOTE's text made printable in place (control bytes and non-ASCII as

@@ -50,6 +50,22 @@ static int send_back(struct rmig *m, uint32_t kind, const void *p, uint32_t len,
 	return rc;
 }
 
+void mig_tcp_devices_up(struct rmig *m)
+{
+	char e[256];
+	uint8_t hdr[MIG_BACK_HDR];
+	if (!m->peer.devices)
+		return; /* an older sender: it neither waits for it nor takes it */
+	mig_back_encode(MIG_BACK_DEVICES, 0, hdr);
+	pthread_mutex_lock(&m->ctl_mu);
+	bool first = !m->devices_told;
+	m->devices_told = true;
+	int rc = first ? mig_tls_send(&m->ctl.t, hdr, sizeof(hdr), e, sizeof(e)) : 0;
+	pthread_mutex_unlock(&m->ctl_mu);
+	if (rc < 0)
+		fail(m, "the control connection to %s: %s", m->peer.cred.name, e);
+}
+
 /* A sentence for the sender's user (cut to a note's size). */
 static void note(struct rmig *m, const char *text)
 {
@@ -297,7 +313,7 @@ static int hand_over(struct rmig *m, int stream_r, int back_w, pthread_t *bk, bo
 		fail(m, "cannot start a thread");
 		return -1;
 	}
-	rc = deliver(arg, &head, m->paused, stream_r, back_w, &m->peer, e, sizeof(e));
+	rc = deliver(arg, m, &head, m->paused, stream_r, back_w, &m->peer, e, sizeof(e));
 	free(head.config);
 	pthread_join(*bk, NULL);
 	*backing = false;

@@ -38,6 +38,7 @@ struct rmig {
 	struct mig_relay_fail f;
 	bool written; /* the writer is done (whole, or failed) */
 	pthread_mutex_t ctl_mu; /* one sender at a time on the control connection */
+	bool devices_told;	/* DEVICES sent (under ctl_mu) */
 	uint64_t piped;	       /* stream bytes put into the pipe (acknowledged) */
 	int stream_w; /* the stream's pipe, the writer's end (non-blocking) */
 	int back_r;   /* the way back's pipe, the back thread's end */

@@ -66,6 +66,7 @@ struct snd {
 	unsigned senders; /* data threads still running */
 	struct mig_relay_fail f;
 	struct mig_tcp_send_stats st;
+	bool devices_up; /* the receiver said so (DEVICES) */
 };
 
 static long long now_ms(void)
@@ -137,6 +138,7 @@ static int connect_all(struct snd *c, char *err, size_t errlen)
 		return rc;
 	c->peer.cred = c->ctl.t.peer;
 	c->peer.streams = c->n;
+	c->peer.devices = c->ctl.t.devices;
 	mig_sock_peer(c->ctl.fd, c->peer.address, sizeof(c->peer.address));
 	mig_tls_cipher(&c->ctl.t, c->peer.cipher, sizeof(c->peer.cipher));
 	return 0;
@@ -381,6 +383,16 @@ static int control_frame(struct snd *c, bool *r2s_open)
 			     "cannot have", c->where, (unsigned long long)v);
 			return -1;
 		}
+	} else if (kind == MIG_BACK_DEVICES) {
+		if (!c->peer.devices) {
+			fail(c, "the receiver %s said its copy's devices are up, which it did not "
+			     "agree to say", c->where);
+			return -1;
+		}
+		/* Told once: a receiver repeating itself changes nothing. */
+		if (!c->devices_up && c->h && c->h->devices)
+			c->h->devices(c->h->arg);
+		c->devices_up = true;
 	} else if (kind == MIG_BACK_NOTE) {
 		buf[len] = '\0';
 		mig_note_clean((char *)buf);

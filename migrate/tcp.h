@@ -32,6 +32,9 @@ struct mig_tcp_peer {
 	char address[MIG_ADDR_MAX];
 	char cipher[64];
 	unsigned streams; /* data connections */
+	/* Its TLS handshake agreed on MIG_ALPN_DEVICES (mux.h): the receiver
+	 * says when its copy's devices are up (an older xcd does not). */
+	bool devices;
 };
 
 /* ---- sending (relay_send.c) ---- */
@@ -49,6 +52,9 @@ struct mig_tcp_send_hooks {
 	void (*connected)(void *arg, const struct mig_tcp_peer *p);
 	/* The receiver said TEXT (printable) for the sender's user. */
 	void (*note)(void *arg, const char *text);
+	/* The receiver's copy has its devices up (told once, and only when the
+	 * peer's `devices` said it would; may be NULL). */
+	void (*devices)(void *arg);
 };
 struct mig_tcp_send_stats {
 	uint64_t bytes;	   /* of the stream and the pipe messages */
@@ -69,6 +75,8 @@ int mig_tcp_send(const struct mig_tcp_send_opts *o, int s2r, int r2s,
 		 size_t errlen);
 
 /* ---- receiving (gateway.c, relay_recv.c) ---- */
+/* A migration the gateway receives (relay_recv.h), as its deliverer holds it. */
+struct rmig;
 struct mig_tcp_gw_opts {
 	const char *cred_dir;
 	unsigned timeout_ms;	 /* 0: MIG_TCP_TIMEOUT_MS_DEFAULT */
@@ -79,15 +87,20 @@ struct mig_tcp_gw_opts {
 /*
  * A migration for xcdd, from its own thread: its banner went, and what
  * follows it was read (HEAD: xl's header and the configuration, answered
- * with XCD_READS when it asked; or an outcome query). STREAM (the rest of
+ * with XCD_READS when it asked; or an outcome query). RX is the migration,
+ * for mig_tcp_devices_up while the call runs. STREAM (the rest of
  * the stream, then the sender's messages) and BACK (what the receiver says
  * to the sender: the migration's messages, or the query's answer line) are
  * the callee's to close. Returns when the migration, or the answer, is
  * over: 0, or a negative errno with ERR (told the sender).
  */
-typedef int mig_tcp_deliver_fn(void *arg, const struct mig_pipe_head *head, bool paused,
-			       int stream, int back, const struct mig_tcp_peer *from, char *err,
-			       size_t errlen);
+typedef int mig_tcp_deliver_fn(void *arg, struct rmig *rx, const struct mig_pipe_head *head,
+			       bool paused, int stream, int back, const struct mig_tcp_peer *from,
+			       char *err, size_t errlen);
+/* The receiving xcdd's copy of RX has its devices up: the sender is told
+ * (a DEVICES frame on the control connection) when it takes that
+ * (FROM->devices), once; else nothing. From any thread, during DELIVER. */
+void mig_tcp_devices_up(struct rmig *rx);
 /*
  * Serves LISTEN (a listening socket) for ever: each connection in a thread
  * of its own, refused unless it completes TLS 1.3 with a trusted host's

@@ -4,6 +4,7 @@
  * against the pinned ones (cred.c), and every failure said as what it means
  * for the two hosts. */
 #include "tls.h"
+#include "mux.h"
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -144,7 +145,23 @@ static int setup(struct mig_tls *t, int fd, unsigned flags,
 	gnutls_handshake_set_timeout(t->s, timeout_ms);
 	if (flags & GNUTLS_SERVER)
 		gnutls_certificate_server_set_request(t->s, GNUTLS_CERT_REQUIRE);
+	/* Offered (client) or picked when offered (server); not mandatory. */
+	gnutls_datum_t proto = { (unsigned char *)MIG_ALPN_DEVICES,
+				 (unsigned)strlen(MIG_ALPN_DEVICES) };
+	if ((rc = gnutls_alpn_set_protocols(t->s, &proto, 1, 0)) < 0) {
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(rc));
+		mig_tls_end(t, false);
+		return -EPROTO;
+	}
 	return 0;
+}
+
+/* Whether the handshake agreed on MIG_ALPN_DEVICES. */
+static bool agreed_devices(gnutls_session_t s)
+{
+	gnutls_datum_t p;
+	return gnutls_alpn_get_selected_protocol(s, &p) == 0 &&
+	       p.size == strlen(MIG_ALPN_DEVICES) && !memcmp(p.data, MIG_ALPN_DEVICES, p.size);
 }
 
 /* A handshake that failed here: the other side is told why with an alert
@@ -189,6 +206,7 @@ static int handshake(struct mig_tls *t, unsigned timeout_ms, char *err, size_t e
 		mig_tls_end(t, false);
 		return rc;
 	}
+	t->devices = agreed_devices(t->s);
 	return 0;
 }
 

@@ -20,6 +20,9 @@ struct mig_tls {
 	int verify_rc;		    /* the check's result (0: not made or passed) */
 	unsigned recv_timeout_ms;   /* mig_tls_recv_timeout's */
 	char verify_err[512];	    /* why it refused */
+	/* The handshake agreed on MIG_ALPN_DEVICES (mux.h): both ends are
+	 * xcd's that send and take the receiver's DEVICES frame. */
+	bool devices;
 };
 
 /*
@@ -30,7 +33,9 @@ struct mig_tls {
  * T->peer filled; else a negative errno with ERR saying who refused what
  * (-EACCES: a credential refused, by this side or the other; -EPROTO: not
  * TLS 1.3; -ETIMEDOUT; -ECONNRESET: the connection closed). T is closed
- * (its socket is not) on failure.
+ * (its socket is not) on failure. The client offers MIG_ALPN_DEVICES, the
+ * server picks it when offered (T->devices); a peer without it (an older
+ * xcd) is served as ever.
  */
 int mig_tls_client(struct mig_tls *t, int fd, gnutls_certificate_credentials_t cred,
 		   const struct mig_cred_info *self, const char *dir, const char *want,

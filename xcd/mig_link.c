@@ -1,7 +1,8 @@
 /* mig_link: the sending side of a migration over TCP as a child job of
  * xcdd (mig_link.h). The child runs mig_tcp_send between the pipe's far
  * ends (its descriptors 4 and 5) and the network, reporting "connected"
- * (who, where, the cipher), the receiver's "note"s, and its "stats"; the
+ * (who, where, the cipher, whether it tells when its copy's devices are
+ * up), the receiver's "note"s, "devices" (they are), and its "stats"; the
  * near ends are the caller's from the start. */
 #include "mig_link.h"
 #include "../lib/jsonw.h"
@@ -33,7 +34,8 @@ static void ev_connected(void *arg, const struct mig_tcp_peer *p)
 		return;
 	if (jw_kv_str(g, "name", p->cred.name) || jw_kv_str(g, "fingerprint", p->cred.fingerprint) ||
 	    jw_kv_str(g, "address", p->address) || jw_kv_str(g, "cipher", p->cipher) ||
-	    jw_kv_int(g, "streams", p->streams)) {
+	    jw_kv_int(g, "streams", p->streams) || jw_str(g, "devices") ||
+	    yajl_gen_bool(g, p->devices)) {
 		yajl_gen_free(g);
 		return;
 	}
@@ -50,10 +52,18 @@ static void ev_note(void *arg, const char *text)
 		yajl_gen_free(g);
 }
 
+static void ev_devices(void *arg)
+{
+	int fd = *(int *)arg;
+	yajl_gen g = devjob_event_new("devices");
+	if (g)
+		devjob_event_send(fd, g);
+}
+
 static int link_work(int fd, void *arg, char *err, size_t errlen)
 {
 	const struct mig_tcp_send_opts *o = arg;
-	struct mig_tcp_send_hooks h = { &fd, ev_connected, ev_note };
+	struct mig_tcp_send_hooks h = { &fd, ev_connected, ev_note, ev_devices };
 	struct mig_tcp_send_stats st = { 0 };
 	/* What the destination sends is parsed here: no capability is kept. */
 	int rc = caps_drop_all(err, errlen);
@@ -91,8 +101,16 @@ static void link_event(const char *line, void *arg)
 		snprintf(p.address, sizeof(p.address), "%s", jt_str(t, "address"));
 		snprintf(p.cipher, sizeof(p.cipher), "%s", jt_str(t, "cipher"));
 		p.streams = (unsigned)jt_u64(t, "streams");
+		yajl_val dv = yajl_tree_get(t, (const char *[]){ "devices", NULL }, yajl_t_true);
+		p.devices = dv != NULL;
 		yajl_tree_free(t);
 		l->h->connected(l, &p, l->arg);
+		return;
+	}
+	if (!strcmp(ev, "devices")) {
+		yajl_tree_free(t);
+		if (l->h->devices)
+			l->h->devices(l, l->arg);
 		return;
 	}
 	if (!strcmp(ev, "note")) {

@@ -18,6 +18,9 @@ struct mig_link_hooks {
 	/* The relay ended, before or after it connected: RC 0, or why
 	 * not (ERR). Not told after mig_link_cancel. L is gone after it. */
 	void (*ended)(struct mig_link *l, int rc, const char *err, void *arg);
+	/* The receiver's copy has its devices up (P->devices said it would
+	 * tell; told once; NULL: not wanted). */
+	void (*devices)(struct mig_link *l, void *arg);
 };
 
 /* Starts a link to O's peer, one of JS's jobs: 0 with *OUT, and *SEND (the

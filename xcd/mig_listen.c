@@ -42,9 +42,18 @@ static int connect_api(const char *path)
 	return fd;
 }
 
-/* The answer to the request on FD (notifications skipped): 0 with *M, or
- * -1 with ERR. */
-static int read_answer(int fd, struct jsonrpc_message *m, char *err, size_t errlen)
+/* A notification that came before the answer: xcdd's word that the copy
+ * RX brings has its devices up goes on to the sender; others are skipped. */
+static void notified(const struct jsonrpc_message *m, struct rmig *rx)
+{
+	if (rx && m->method && !strcmp(m->method, "domain.migrate_devices"))
+		mig_tcp_devices_up(rx);
+}
+
+/* The answer to the request on FD (notifications given to notified, for
+ * RX: NULL for none): 0 with *M, or -1 with ERR. */
+static int read_answer(int fd, struct rmig *rx, struct jsonrpc_message *m, char *err,
+		       size_t errlen)
 {
 	struct jsonrpc_linebuf lb;
 	int rc = -1;
@@ -65,6 +74,7 @@ static int read_answer(int fd, struct jsonrpc_message *m, char *err, size_t errl
 				rc = 0;
 				break;
 			}
+			notified(m, rx);
 			jsonrpc_message_free(m);
 			continue;
 		}
@@ -79,11 +89,12 @@ static int read_answer(int fd, struct jsonrpc_message *m, char *err, size_t errl
 }
 
 /* One request of ML's xcdd on a connection of its own, with FDS (N of
- * them, closed here either way: xcdd holds them now), its answer in *M:
- * 0, or -EIO with ERR. */
+ * them, closed here either way: xcdd holds them now), its answer in *M
+ * (the notifications before it for RX, which may be NULL): 0, or -EIO with
+ * ERR. */
 static int ask_xcdd(const struct mig_listen *ml, const char *method, jsonrpc_value_fn *params,
-		    void *arg, int *fds, unsigned n, struct jsonrpc_message *m, char *err,
-		    size_t errlen)
+		    void *arg, int *fds, unsigned n, struct rmig *rx, struct jsonrpc_message *m,
+		    char *err, size_t errlen)
 {
 	struct jsonrpc_id id = { JSONRPC_ID_NUMBER, (char *)"1" };
 	char *out = NULL;
@@ -102,7 +113,7 @@ static int ask_xcdd(const struct mig_listen *ml, const char *method, jsonrpc_val
 	free(out);
 	for (unsigned i = 0; i < n; i++)
 		close(fds[i]); /* xcdd's now: ours would keep them open */
-	if (rc == 0 && read_answer(fd, m, err, errlen) < 0)
+	if (rc == 0 && read_answer(fd, rx, m, err, errlen) < 0)
 		rc = -EIO;
 	if (fd >= 0)
 		close(fd);
@@ -119,8 +130,8 @@ static int answer_query(const struct mig_listen *ml, const struct mig_pipe_head 
 	enum mig_outcome o = MIG_OUTCOME_UNAVAILABLE;
 	size_t len;
 	close(stream);
-	if (ask_xcdd(ml, "domain.migrate_outcome", mig_outcome_params, (void *)h->id, NULL, 0, &m,
-		     err, errlen) == 0) {
+	if (ask_xcdd(ml, "domain.migrate_outcome", mig_outcome_params, (void *)h->id, NULL, 0,
+		     NULL, &m, err, errlen) == 0) {
 		if (!m.is_error)
 			o = mig_outcome_result(m.result);
 		jsonrpc_message_free(&m);
@@ -135,17 +146,18 @@ static int answer_query(const struct mig_listen *ml, const struct mig_pipe_head 
 	return rc;
 }
 
-static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int stream, int back,
-		   const struct mig_tcp_peer *from, char *err, size_t errlen)
+static int deliver(void *arg, struct rmig *rx, const struct mig_pipe_head *h, bool paused,
+		   int stream, int back, const struct mig_tcp_peer *from, char *err, size_t errlen)
 {
 	const struct mig_listen *ml = arg;
 	if (h->query)
 		return answer_query(ml, h, stream, back, from, err, errlen);
-	struct mig_receive_req r = { h->config, h->off, paused };
+	/* A sender that takes it is told when the copy's devices are up. */
+	struct mig_receive_req r = { h->config, h->off, paused, from->devices };
 	int fds[2] = { stream, back };
 	struct jsonrpc_message m;
-	int rc = ask_xcdd(ml, "domain.migrate_receive", mig_receive_params, &r, fds, 2, &m, err,
-			  errlen);
+	int rc = ask_xcdd(ml, "domain.migrate_receive", mig_receive_params, &r, fds, 2, rx, &m,
+			  err, errlen);
 	if (rc < 0)
 		return rc;
 	if (m.is_error) {

@@ -13,6 +13,8 @@ int mig_receive_params(yajl_gen g, void *arg)
 	    jw_kv_int(g, "stream_offset", (long long)r->off) || jw_str(g, "paused") ||
 	    yajl_gen_bool(g, r->paused))
 		return -EINVAL;
+	if (r->tell_devices && (jw_str(g, "tell_devices") || yajl_gen_bool(g, 1)))
+		return -EINVAL;
 	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
 }
 

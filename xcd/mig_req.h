@@ -14,9 +14,12 @@ struct mig_receive_req {
 	const char *config; /* xl's configuration, as the stream carried it */
 	uint64_t off;	    /* the bytes of the stream read before */
 	bool paused;
+	/* The caller (the migration gateway) is told when the copy's devices
+	 * are up (notification domain.migrate_devices). */
+	bool tell_devices;
 };
-/* {config, stream_offset, paused} of the struct mig_receive_req ARG: 0 or
- * -EINVAL (a jsonrpc_value_fn). */
+/* {config, stream_offset, paused, tell_devices (only when true)} of the
+ * struct mig_receive_req ARG: 0 or -EINVAL (a jsonrpc_value_fn). */
 int mig_receive_params(yajl_gen g, void *arg);
 /* {id} of the migration id ARG (16 bytes), for domain.migrate_outcome. */
 int mig_outcome_params(yajl_gen g, void *arg);

@@ -23,6 +23,7 @@ struct mig_wait {
 	struct rpc_pending *p; /* freed once answered */
 	uint8_t uuid[16];
 	bool has_uuid; /* the domain is made (or being made) */
+	bool tell_devices; /* a receive whose caller is told when its devices are up */
 	struct mig_wait *next; /* waits, for the callers that leave */
 };
 
@@ -232,7 +233,36 @@ static void received(struct dm *dm, int rc, struct dm_domain *d, const struct dm
 	wait_forget(w->x, w);
 }
 
-static const char *const receive_params[] = { "config", "stream_offset", "paused", NULL };
+static const char *const receive_params[] = { "config", "stream_offset", "paused",
+					      "tell_devices", NULL };
+
+static int gen_devices_up(yajl_gen g, void *arg)
+{
+	const struct dm_domain *d = arg;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok || jw_kv_str(g, "name", d->name) ||
+	    jw_kv_str(g, "devices", "up"))
+		return -EINVAL;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -EINVAL;
+}
+
+void rpc_mig_devices_up(struct dm *m, const struct dm_domain *d, void *arg)
+{
+	struct xcdd *x = arg;
+	(void)m;
+	for (struct mig_wait *w = x->mig_waits; w; w = w->next) {
+		if (!w->tell_devices || !w->has_uuid || memcmp(w->uuid, d->uuid, 16) != 0)
+			continue;
+		w->tell_devices = false; /* once */
+		char *line = NULL;
+		size_t len = 0;
+		if (w->p && w->p->client && x->send_to &&
+		    jsonrpc_gen_notification("domain.migrate_devices", gen_devices_up, (void *)d,
+					     &line, &len) == 0)
+			x->send_to(x, w->p->client, line, len);
+		free(line);
+		return;
+	}
+}
 
 /* {config, stream_offset, paused?} with the pipe (the stream, the way back):
  * what xcd migrate-receive read of xl's header, and the rest to come. */
@@ -241,12 +271,13 @@ int rpc_m_migrate_receive(struct xcdd *x, struct client *c, const struct jsonrpc
 {
 	const char *config = NULL;
 	long long off = 0;
-	bool paused = false;
+	bool paused = false, tell = false;
 	int fds[2];
 	if (jsonrpc_params_only(m, receive_params, e) < 0 ||
 	    jsonrpc_param_string(m, "config", true, &config, e) < 0 ||
 	    jsonrpc_param_int(m, "stream_offset", true, 48, 1LL << 32, &off, e) < 0 ||
 	    jsonrpc_param_bool(m, "paused", false, &paused, e) < 0 ||
+	    jsonrpc_param_bool(m, "tell_devices", false, &tell, e) < 0 ||
 	    take_pipe(x, c, m->method, fds, e) < 0)
 		return -EINVAL;
 	struct mig_wait *w = wait_new(x, c, m);
@@ -266,6 +297,7 @@ int rpc_m_migrate_receive(struct xcdd *x, struct client *c, const struct jsonrpc
 		return rc;
 	}
 	w->has_uuid = true;
+	w->tell_devices = tell;
 	return rpc_pending_take(w->p, out, outlen);
 }
 

@@ -131,8 +131,19 @@ static void link_connected(struct mig_link *l, const struct mig_tcp_peer *p, voi
 	struct tcp_wait *w = arg;
 	(void)l;
 	w->connected = true;
-	log_info("migrating %s to %s (%s) at %s over %u data connection(s), %s", w->name,
-		 p->cred.name, p->cred.fingerprint, p->address, p->streams, p->cipher);
+	log_info("migrating %s to %s (%s) at %s over %u data connection(s), %s%s", w->name,
+		 p->cred.name, p->cred.fingerprint, p->address, p->streams, p->cipher,
+		 p->devices ? "; it tells when its copy's devices are up" : "");
+	if (p->devices)
+		dm_mig_peer_devices(&w->x->dm, w->uuid, false);
+}
+
+static void link_devices(struct mig_link *l, void *arg)
+{
+	struct tcp_wait *w = arg;
+	(void)l;
+	log_info("migrating %s: %s says its copy's devices are up", w->name, w->peer);
+	dm_mig_peer_devices(&w->x->dm, w->uuid, true);
 }
 
 static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)
@@ -154,7 +165,7 @@ static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)
 		forget(w); /* answered already */
 }
 
-static const struct mig_link_hooks hooks = { link_connected, link_ended };
+static const struct mig_link_hooks hooks = { link_connected, link_ended, link_devices };
 
 /* The link of an outcome query (no migration waits on it): logged. */
 static void query_connected(struct mig_link *l, const struct mig_tcp_peer *p, void *arg)
@@ -173,7 +184,7 @@ static void query_ended(struct mig_link *l, int rc, const char *err, void *arg)
 			 mig_link_notes(l)[0] ? "; the receiver said: " : "", mig_link_notes(l));
 }
 
-static const struct mig_link_hooks query_hooks = { query_connected, query_ended };
+static const struct mig_link_hooks query_hooks = { query_connected, query_ended, NULL };
 
 int rpc_mig_connect(void *arg, const struct dm_mig_peer *p, void *ctx, int *send, int *recv,
 		    char *err, size_t errlen)

@@ -476,6 +476,7 @@ static void attach(struct xcdd *x, struct xs_handle *xs, const struct paths *p,
 	x->migjobs.loop = x->loop;
 	x->migjobs.max = MIGJOBS_MAX;
 	dm_set_mig_connect(&x->dm, rpc_mig_connect, x);
+	dm_set_mig_devices_fn(&x->dm, rpc_mig_devices_up);
 	/* From here on a domain's devices come up and go in device jobs. */
 	dm_set_loop(&x->dm, x->loop);
 	dm_set_host(&x->dm, p->sim_sock[0] ? HV_SIM : HV_XEN, p->sim_sock, clients_dm_progress);

@@ -152,6 +152,12 @@ void rpc_client_gone(struct xcdd *x, struct client *c);
 int rpc_mig_connect(void *arg, const struct dm_mig_peer *p, void *ctx, int *send, int *recv,
 		    char *err, size_t errlen);
 
+/* dm_mig_devices_fn (rpc_migrate.c; ARG the xcdd): D, a copy received
+ * through domain.migrate_receive with params.tell_devices, has its devices
+ * up: that request's caller (the migration gateway) gets the notification
+ * domain.migrate_devices {name, devices: "up"}, once. */
+void rpc_mig_devices_up(struct dm *m, const struct dm_domain *d, void *arg);
+
 /* Sends a domain.state notification to every client. */
 void xcdd_notify_state(struct xcdd *x, const struct dm_domain *d, const char *state);
 

@@ -46,7 +46,7 @@ static void back(const uint8_t *p, size_t n)
 		if (mig_back_decode(p, &kind, &len, err, sizeof(err)) < 0)
 			continue;
 		if (len > (kind == MIG_BACK_NOTE ? MIG_NOTE_MAX : MIG_BACK_MAX) ||
-		    (kind == MIG_BACK_ACK && len != 8))
+		    (kind == MIG_BACK_ACK && len != 8) || (kind == MIG_BACK_DEVICES && len != 0))
 			abort();
 		size_t k = len < n - MIG_BACK_HDR ? len : n - MIG_BACK_HDR;
 		k = k < MIG_NOTE_MAX ? k : MIG_NOTE_MAX;

@@ -206,6 +206,9 @@ typedef void dm_progress_fn(struct dm *m, const struct dm_domain *d, const char 
 /* D's devices are up: it was made (a create, a restore, a restart) and
  * its device phase is over. */
 typedef void dm_started_fn(struct dm *m, const struct dm_domain *d, void *arg);
+/* D, a copy this xcdd receives, has its devices up (their hotplug scripts
+ * ran) before its migration's handover. */
+typedef void dm_mig_devices_fn(struct dm *m, const struct dm_domain *d, void *arg);
 /* A migration of D has got to I. */
 typedef void dm_migration_fn(struct dm *m, const struct dm_domain *d,
 			     const struct dm_migration_info *i, void *arg);
@@ -233,6 +236,7 @@ struct dm {
 	char job_sim_sock[4096 + 32];
 	dm_progress_fn *progress; /* NULL: nobody told */
 	dm_migration_fn *migration; /* NULL: nobody told */
+	dm_mig_devices_fn *mig_devices; /* NULL: nobody told */
 	/* What a migration's stop took here beside its last round's memory
 	 * (vCPUs, the stream's end, the other side's start, the handover),
 	 * as measured, decayed (0: none yet): each migration's policy keeps it
@@ -328,6 +332,8 @@ void dm_set_host(struct dm *m, enum hv_backend backend, const char *sim_sock,
 		 dm_progress_fn *progress);
 /* Who is told how migrations go (NULL: nobody). */
 void dm_set_migration_fn(struct dm *m, dm_migration_fn *fn);
+/* Who is told that a received copy's devices are up (NULL: nobody). */
+void dm_set_mig_devices_fn(struct dm *m, dm_mig_devices_fn *fn);
 /* "creating", "restoring", "saving", "migrating", "receiving" or "destroying" while D's operation
  * runs, "undoing" while what a failed create left waits for the hypervisor
  * to destroy it, else NULL. */
@@ -481,6 +487,13 @@ struct dm_migrate_opts {
 };
 /* The host's connector for migrations over TCP (none: they are refused). */
 void dm_set_mig_connect(struct dm *m, dm_mig_connect_fn *fn, void *arg);
+/* What the receiver of the guest of uuid UUID, being sent over TCP, said
+ * (its link tells): UP false, that it will say when its copy's devices are
+ * up; UP true, that they are. The guest's last round (its suspend request)
+ * waits for that once promised, DM_MIG_DEVICES_WAIT_MS at most
+ * (mig_devwait.c). Anything else (no such migration, said late or twice)
+ * is ignored. */
+void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up);
 /* The end of a dm_migrate: RC 0 (the guest runs on the destination and is
  * gone here) or a negative errno with E; R (either way) what was done. */
 typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_result *r,

@@ -40,6 +40,11 @@ struct dm_mig {
 	 * of the copy this xcdd receives (a move to localhost): asked once
 	 * they are up or that copy is gone (dm_mig_local_devices_settled). */
 	bool suspend_deferred;
+	/* Over TCP (mig_devwait.c): the receiver said it tells when its copy's
+	 * devices are up (PEER_DEVICES), and did (PEER_DEVICES_UP); the
+	 * deferred request's bound while it waits for that. */
+	bool peer_devices, peer_devices_up;
+	struct loop_timer *devices_timer;
 	uint8_t guest_uuid[16]; /* the guest's uuid, for a move within this xcdd */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */
 	struct dm_source *src; /* NULL: the domain's own */
@@ -103,6 +108,15 @@ bool dm_mig_local_devices_pending(struct dm *m, const uint8_t id[16]);
 /* IN, a migration this xcdd receives from itself, has its devices up, or
  * failed: its sender's deferred suspend request goes now. */
 void dm_mig_local_devices_settled(struct dm *m, const struct dm_mig *in);
+/* ---- mig_devwait.c ---- */
+/* A suspend request waits for the receiver's devices at most this long. */
+#define DM_MIG_DEVICES_WAIT_MS 5000u
+/* OP's job asked for its guest's suspend: whether the request waits for the
+ * receiving copy's devices (deferred: asked once they are up, or once
+ * DM_MIG_DEVICES_WAIT_MS passed over TCP), else it goes now (the caller's). */
+bool dm_mig_suspend_waits(struct dm_op *op);
+/* MIG's wait for the receiver's devices stopped (its timer freed). */
+void dm_mig_devices_wait_stop(struct dm_mig *mig);
 /* migrate.c: OP's guest asked to suspend itself for its last round (its
  * job waits for it); a failure rolls the migration back. */
 void dm_mig_ask_suspend(struct dm_op *op);

@@ -58,6 +58,7 @@ void dm_mig_free(struct dm_mig *mig)
 	dm_wait_stop(mig->wait);
 	if (mig->retry)
 		loop_timer_free(mig->retry);
+	dm_mig_devices_wait_stop(mig);
 	if (mig->queued)
 		dm_mig_dequeue(mig);
 	dm_mig_slot_release(mig);
@@ -102,6 +103,8 @@ void dm_mig_stop(struct dm_op *op)
 	if (op->mig->retry)
 		loop_timer_free(op->mig->retry);
 	op->mig->retry = NULL;
+	dm_mig_devices_wait_stop(op->mig);
+	op->mig->suspend_deferred = false;
 	if (op->job)
 		devjob_cancel(op->job);
 	op->job = NULL;
@@ -387,6 +390,7 @@ void dm_mig_ask_suspend(struct dm_op *op)
 	op->mig->stopped_ns = now_ns();
 	log_info("domain %s: asked to suspend itself for the last round of its migration",
 		 op->d->name);
+	dm_mig_mark(op->d->name, "suspend asked");
 	if (!op->m->xs || xsd_request_shutdown(op->m->xs, op->d->domid, "suspend", xerr,
 					       sizeof(xerr)) < 0)
 		rollback(op, -EIO, "asking it to suspend for the last round: %s",
@@ -418,13 +422,10 @@ static void send_event(const char *line, void *arg)
 		op->m->migration(op->m, op->d, &i, op->m->arg);
 	} else if (!strcmp(ev, "suspend")) {
 		/* The job waits for the guest to suspend itself: asked here,
-		 * once the copy this xcdd receives has its devices up. */
+		 * at once or once the receiving copy's devices are up
+		 * (mig_devwait.c). */
 		mig->stopped_ns = jt_u64(t, "ns");
-		if (mig->has_id && dm_mig_local_devices_pending(op->m, mig->id)) {
-			log_info("domain %s: its last round waits for its copy's devices",
-				 op->d->name);
-			mig->suspend_deferred = true;
-		} else {
+		if (!dm_mig_suspend_waits(op)) {
 			yajl_tree_free(t);
 			dm_mig_ask_suspend(op);
 			return;

@@ -77,6 +77,8 @@ static void in_devices_done(int rc, bool reported, const char *err, void *arg)
 		  mig->filled ? "" : ", its memory still coming");
 	dm_mig_mark(mig->final_name, "devices up");
 	dm_mig_local_devices_settled(op->m, mig); /* a sender here may stop its guest now */
+	if (op->m->mig_devices) /* a sender elsewhere, told through the TCP transport */
+		op->m->mig_devices(op->m, op->d, op->m->arg);
 	if (mig->filled)
 		dm_create_finish(op); /* "ready" */
 }

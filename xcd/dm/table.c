@@ -324,6 +324,11 @@ void dm_set_migration_fn(struct dm *m, dm_migration_fn *fn)
 	m->migration = fn;
 }
 
+void dm_set_mig_devices_fn(struct dm *m, dm_mig_devices_fn *fn)
+{
+	m->mig_devices = fn;
+}
+
 void dm_close(struct dm *m)
 {
 	struct strmap_iter it;

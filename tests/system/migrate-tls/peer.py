@@ -30,6 +30,14 @@ migration listener with, each printing one line of what happened:
                              data connection joined twice); prints the
                              answers and what the control connection said
   peer.py flood PORT N       N connections that send a line of garbage
+  peer.py receiver FILE CRT KEY AGREE TIMES
+                             a receiver as the host of CRT and KEY, on a port
+                             it writes to FILE, for one sender: ALPN
+                             xcdmig/1.1 picked when AGREE is 1; after its
+                             greeting it says TIMES times at once that its
+                             copy's devices are up (a DEVICES frame), reads the
+                             stream a second and closes; prints the protocol
+                             agreed, the hello and the bytes read
 Every wait is bounded (10 s)."""
 import os
 import select
@@ -306,6 +314,48 @@ def frames(port, cert, case):
     print("; ".join(out))
 
 
+def receiver(port_file, cert, agree, times):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(cert[0], cert[1])
+    if agree:
+        ctx.set_alpn_protocols(["xcdmig/1.1"])
+    ls = socket.socket()
+    ls.bind((HOST, 0))
+    ls.listen(8)
+    ls.settimeout(10)
+    with open(port_file + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(port_file + ".tmp", port_file)
+    ctl = ctx.wrap_socket(ls.accept()[0], server_side=True)
+    ctl.settimeout(10)
+    hello = line(ctl)
+    ctl.sendall(b"ok " + b"a" * 32 + b"\n")
+    data = []
+    for _ in range(int(hello.split()[2])):
+        d = ctx.wrap_socket(ls.accept()[0], server_side=True)
+        d.settimeout(10)
+        line(d)
+        d.sendall(b"ok\n")
+        data.append(d)
+    banner = b"xl migration receiver ready, send binary domain data.\n"
+    ctl.sendall(struct.pack("<II", 2, len(banner)) + banner)
+    for _ in range(times):
+        ctl.sendall(struct.pack("<II", 5, 0))
+    got, end = 0, time.time() + 1
+    data[0].settimeout(0.2)
+    while time.time() < end:
+        try:
+            b = data[0].recv(65536)
+        except (socket.timeout, ssl.SSLError, OSError):
+            continue
+        if not b:
+            break
+        got += len(b)
+    print("alpn %s; hello %s; read %d bytes" % (ctl.selected_alpn_protocol(), hello, got))
+    shut(ctl, *data)
+
+
 def flood(port, n):
     for _ in range(n):
         try:
@@ -318,7 +368,8 @@ def flood(port, n):
 
 
 def main():
-    what, port = sys.argv[1], int(sys.argv[2])
+    what = sys.argv[1]
+    port = int(sys.argv[2]) if what != "receiver" else 0
     if what == "nocert":
         tls_client(port)
     elif what == "cert":
@@ -337,6 +388,8 @@ def main():
         frames(port, (sys.argv[3], sys.argv[4]), sys.argv[5])
     elif what == "flood":
         flood(port, int(sys.argv[3]))
+    elif what == "receiver":
+        receiver(sys.argv[2], (sys.argv[3], sys.argv[4]), sys.argv[5] == "1", int(sys.argv[6]))
     else:
         sys.exit("peer.py: unknown " + what)
 

@@ -85,6 +85,19 @@ static void test_frames(void)
 	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == 0 && kind == MIG_BACK_ACK);
 	mig_back_encode(MIG_BACK_ACK, 7, h);
 	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
+	/* DEVICES: no bytes, or refused (a length a peer made up is never
+	 * read as its body). */
+	mig_back_encode(MIG_BACK_DEVICES, 0, h);
+	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == 0 &&
+		  kind == MIG_BACK_DEVICES && len == 0);
+	const uint32_t devlens[] = { 1, 8, MIG_BACK_MAX, 0xffffffffu };
+	for (unsigned i = 0; i < sizeof(devlens) / sizeof(devlens[0]); i++) {
+		mig_back_encode(MIG_BACK_DEVICES, devlens[i], h);
+		CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
+		CU_ASSERT(strstr(err, "kind 5") != NULL);
+	}
+	mig_back_encode(MIG_BACK_DEVICES + 1, 0, h);
+	CU_ASSERT(mig_back_decode(h, &kind, &len, err, sizeof(err)) == -EPROTO);
 }
 
 static int take(struct mig_merge *m, unsigned conn, uint64_t seq, uint32_t kind)

@@ -36,6 +36,7 @@ struct recv_ctx {
 	unsigned streams;
 	int queried; /* an outcome query came, with QUERY_ID */
 	uint8_t query_id[16];
+	unsigned devices; /* says its copy's devices are up this many times */
 };
 
 /* The stream of this run (the whole of STREAM, or a copy that asks). */
@@ -56,10 +57,14 @@ static int answer_query(struct recv_ctx *r, const struct mig_pipe_head *h, int i
 	return rc;
 }
 
-static int deliver(void *arg, const struct mig_pipe_head *h, bool paused, int in, int back,
-		   const struct mig_tcp_peer *from, char *err, size_t errlen)
+static int deliver(void *arg, struct rmig *rx, const struct mig_pipe_head *h, bool paused,
+		   int in, int back, const struct mig_tcp_peer *from, char *err, size_t errlen)
 {
 	struct recv_ctx *r = arg;
+	/* Before the stream is read (as a copy whose devices are quick), and
+	 * again: the sender takes it once. */
+	for (unsigned i = 0; i < r->devices && !h->query; i++)
+		mig_tcp_devices_up(rx);
 	const char *config = h->config;
 	uint64_t off = h->off;
 	snprintf(r->peer, sizeof(r->peer), "%s", from->cred.name);
@@ -118,7 +123,7 @@ static void *gateway(void *arg)
 /* The sending side's relay in its thread. */
 struct send_ctx {
 	struct mig_tcp_send_opts o;
-	int s2r, r2s, rc, connected;
+	int s2r, r2s, rc, connected, devices;
 	char err[1024], note[1100];
 	struct mig_tcp_send_stats st;
 	struct mig_tcp_peer peer;
@@ -137,10 +142,16 @@ static void note(void *arg, const char *text)
 	snprintf(s->note, sizeof(s->note), "%s", text);
 }
 
+static void devices(void *arg)
+{
+	struct send_ctx *s = arg;
+	s->devices++;
+}
+
 static void *sender(void *arg)
 {
 	struct send_ctx *s = arg;
-	struct mig_tcp_send_hooks h = { s, connected, note };
+	struct mig_tcp_send_hooks h = { s, connected, note, devices };
 	s->rc = mig_tcp_send(&s->o, s->s2r, s->r2s, &h, &s->st, s->err, sizeof(s->err));
 	return NULL;
 }
@@ -183,8 +194,10 @@ static void link_up(const char *host, const char *peer, const char *at, unsigned
 	char err[256], where[64];
 	start_gateway();
 	int refuse = rctx.refuse;
+	unsigned devs = rctx.devices;
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.refuse = refuse;
+	rctx.devices = devs;
 	CU_ASSERT_FATAL(pipe2(s2r, O_CLOEXEC) == 0 && pipe2(r2s, O_CLOEXEC) == 0);
 	snprintf(where, sizeof(where), "tcp://127.0.0.1:%s", at ? at : port);
 	memset(s, 0, sizeof(*s));
@@ -249,8 +262,14 @@ static void test_streams(void)
 	for (unsigned streams = 1; streams <= 4; streams += 3) {
 		struct send_ctx s;
 		rctx.refuse = 0;
+		rctx.devices = streams; /* 1, then 4: said once, and said again */
 		migrate("ra", "rb", NULL, streams, &s);
+		rctx.devices = 0;
 		CU_ASSERT(s.rc == 0 && s.connected);
+		/* Both ends agreed the receiver says when its devices are up;
+		 * the sender was told once, however often it was said. */
+		CU_ASSERT(s.peer.devices);
+		CU_ASSERT(s.devices == 1);
 		CU_ASSERT(rctx.rc == 0);
 		if (rctx.rc)
 			fprintf(stderr, "  receiver: %s\n", rctx.what);
