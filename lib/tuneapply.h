@@ -131,4 +131,7 @@ int ta_modprobe_op(struct ta_ctx *c, const struct ta_change *prev, size_t n_prev
 int ta_read(struct ta_ctx *c, const char *path, size_t max, char **out, size_t *len);
 /* The name of thread PID as SYSROOT/proc/PID/comm says it. */
 int ta_thread_comm(struct ta_ctx *c, int pid, char *buf, size_t len);
+/* Its parent's pid as SYSROOT/proc/PID/status says it (2: a kernel
+ * thread, lib/procstat.h). 0 or -errno (-EINVAL: no PPid line). */
+int ta_thread_ppid(struct ta_ctx *c, int pid, int *ppid);
 #endif

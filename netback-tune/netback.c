@@ -9,16 +9,24 @@
  * "dealloc", NAME being a vif of the host. A name cut before that is
  * ambiguous and left out.
  *
- * Each process's name and CPUs come from one read of /proc/PID/status
- * (its Name: is what /proc/PID/comm says, escaped); on the live host
- * (nethost.h's NT_READ_LIVE) its name from /proc/PID/comm (3.5 us a kernel
- * thread here against 8.5 for its status) and, for netback's threads only,
- * its CPUs from sched_getaffinity (0.2 us). Each IRQ's CPUs come from
+ * A name is no proof: any process may name itself "vif3.0-q0-guest"
+ * (prctl(PR_SET_NAME), or the name of the file it runs). Only a kernel
+ * thread is netback's: a child of kthreadd, whose parent's pid is 2
+ * (lib/procstat.h); a process named so which is not one is left out, and
+ * said so in the host's notes.
+ *
+ * Each process's name, parent and CPUs come from one read of
+ * /proc/PID/status (its Name: is what /proc/PID/comm says, escaped); on
+ * the live host (nethost.h's NT_READ_LIVE) its name from /proc/PID/comm
+ * (3.5 us a kernel thread here against 8.5 for its status) and, for tasks
+ * named as netback's threads only, its parent from /proc/PID/stat and its
+ * CPUs from sched_getaffinity (0.2 us). Each IRQ's CPUs come from
  * proc/irq/N/smp_affinity_list, opened below proc/ and proc/irq/ opened
  * once (sysroot_sub): a host of 2000 vifs has 8000 of each.
  */
 #include "nethost.h"
 #include "../lib/errmsg.h"
+#include "../lib/procstat.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <sched.h>
@@ -28,6 +36,9 @@
 #include <string.h>
 
 #define MAX_PROC_ENTRIES (1u << 22)
+/* Processes named as netback's threads, which are not, named one by one in
+ * the notes; those past it are counted. */
+#define MAX_IMPOSTOR_NOTES 8
 
 const struct nt_nb_param_info nt_nb_params[NT_NB_NPARAMS] = {
 	[NT_NB_MAX_QUEUES] = { "max_queues", true },
@@ -155,16 +166,38 @@ int nt_thread_read(const struct sysroot *proc, const char *pid, bool live, struc
 	memcpy(path, pid, pl);
 	memcpy(path + pl, leaf, ll);
 	int rc = sf_read_buf(proc, path, small, live ? 128 : sizeof(small), &len);
+	t->ppid = -1;
 	if (live) {
 		t->cpus_rc = -EAGAIN;
 		return rc ? rc : comm_name(small, len, t->comm, sizeof(t->comm));
 	}
 	if (rc == -EFBIG && (rc = sf_read(proc, path, 64 << 10, &big, &len)) == 0)
 		text = big;
+	/* before nt_status_parse, which cuts the text at lines */
+	if (rc == 0 && proc_status_ppid(text, &t->ppid))
+		t->ppid = -1;
 	if (rc == 0)
 		rc = nt_status_parse(text, t->comm, sizeof(t->comm), &t->cpus, &t->cpus_rc);
 	free(big);
 	return rc;
+}
+
+int nt_thread_ppid_live(const struct sysroot *proc, const char *pid, struct nt_thread *t)
+{
+	static const char leaf[] = "/stat";
+	/* A stat is about 300 bytes; its name is at most 64 of them. */
+	char path[32], text[1024];
+	size_t len, pl = strlen(pid);
+	t->ppid = -1;
+	if (pl + sizeof(leaf) > sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, pid, pl);
+	memcpy(path + pl, leaf, sizeof(leaf));
+	int rc = sf_read_buf(proc, path, text, sizeof(text), &len);
+	if (rc)
+		return rc;
+	text[len] = '\0';
+	return proc_stat_ppid(text, &t->ppid);
 }
 
 void nt_thread_cpus_live(int pid, struct nt_thread *t)
@@ -181,7 +214,7 @@ void nt_thread_cpus_live(int pid, struct nt_thread *t)
 			     : 0;
 }
 
-static int read_threads(struct nt_host *h, const struct sysroot *r)
+int nt_read_threads(struct nt_host *h, const struct sysroot *r)
 {
 	char **names;
 	size_t k;
@@ -193,6 +226,7 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 		return nt_host_note(h, "/proc: cannot list the processes");
 	}
 	int rc = 0;
+	size_t impostors = 0;
 	struct nt_nic *last = NULL;
 	for (size_t i = 0; i < k && rc == 0; i++) {
 		const char *pid = names[i];
@@ -218,6 +252,18 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 			cpus = &qu->dealloc_cpus;
 		} else
 			continue;
+		/* Only a kernel thread is netback's: the parent of a task
+		 * named so asked for (live), or from its status (read). */
+		if (h->live && nt_thread_ppid_live(&proc, pid, &t) == -ENOENT)
+			continue; /* gone meanwhile */
+		if (!proc_ppid_kthread(t.ppid)) {
+			if (++impostors <= MAX_IMPOSTOR_NOTES)
+				rc = nt_host_note(h, "process %s ('%s', parent %d) is named as netback's "
+						     "thread of %s queue %u, but is no kernel thread: "
+						     "not taken as it",
+						  pid, t.comm, t.ppid, n->name, q);
+			continue;
+		}
 		if (h->live) /* its CPUs asked of the kernel, for netback's threads only */
 			nt_thread_cpus_live(atoi(pid), &t);
 		if (t.cpus_rc == -ENOMEM)
@@ -231,6 +277,10 @@ static int read_threads(struct nt_host *h, const struct sysroot *r)
 			*slot = atoi(pid);
 		}
 	}
+	if (rc == 0 && impostors > MAX_IMPOSTOR_NOTES)
+		rc = nt_host_note(h, "%zu more processes are named as netback's threads, but are "
+				     "no kernel threads: not taken as them",
+				  impostors - MAX_IMPOSTOR_NOTES);
 	sf_names_free(names, k);
 	sysroot_close(&proc);
 	return rc;
@@ -308,5 +358,5 @@ int nt_read_netback(struct nt_host *h, const struct sysroot *r)
 			h->nb_value[i][0] = '\0';
 	}
 	int rc = read_irqs(h, r);
-	return rc ? rc : read_threads(h, r);
+	return rc ? rc : nt_read_threads(h, r);
 }
