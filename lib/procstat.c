@@ -64,3 +64,51 @@ int proc_status_ppid(const char *status, int *ppid)
 	}
 	return -EINVAL;
 }
+
+static int by_value(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+int proc_children_parse(const char *text, size_t len, int **pids, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	int *v = NULL;
+	*pids = NULL;
+	*n = 0;
+	for (size_t i = 0; i < len;) {
+		if (text[i] == ' ' || (text[i] == '\n' && i + 1 == len)) {
+			i++;
+			continue;
+		}
+		long long p = 0;
+		size_t d = 0;
+		for (; i < len && text[i] >= '0' && text[i] <= '9' && d < 10; i++, d++)
+			p = p * 10 + (text[i] - '0');
+		if (d == 0 || p < 1 || p > INT_MAX || (i < len && text[i] != ' ' && text[i] != '\n')) {
+			free(v);
+			return -EINVAL;
+		}
+		if (k == cap) {
+			cap = cap ? cap * 2 : 256;
+			int *nv = realloc(v, cap * sizeof(*nv));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[k++] = (int)p;
+	}
+	if (k)
+		qsort(v, k, sizeof(*v), by_value);
+	*pids = v;
+	*n = k;
+	return 0;
+}
+
+bool proc_pids_have(const int *pids, size_t n, int pid)
+{
+	return n && bsearch(&pid, pids, n, sizeof(*pids), by_value) != NULL;
+}

@@ -11,6 +11,7 @@
 #ifndef XCD_PROCSTAT_H
 #define XCD_PROCSTAT_H
 #include <stdbool.h>
+#include <stddef.h>
 
 #define PROC_KTHREADD_PID 2
 
@@ -27,6 +28,17 @@ int proc_stat_ppid(const char *stat, int *ppid);
 /* The parent's pid from the text of a /proc/PID/status (its "PPid:"
  * line): 0, or -EINVAL when there is none or it is not a pid. */
 int proc_status_ppid(const char *status, int *ppid);
+/*
+ * The pids of /proc/PID/task/TID/children's text (TEXT, LEN bytes: decimal
+ * pids, each followed by a space): kthreadd's (2/task/2/children) are the
+ * kernel threads, in one read. Into *PIDS (malloc'd, sorted; NULL when
+ * none) and *N. 0, -EINVAL (not such a list) or -ENOMEM. The list may miss
+ * a child made or gone while it was read (proc(5)); a pid missing from it
+ * is to be asked of its stat.
+ */
+int proc_children_parse(const char *text, size_t len, int **pids, size_t *n);
+/* Whether PID is among the N sorted PIDS. */
+bool proc_pids_have(const int *pids, size_t n, int pid);
 /* Whether a task whose parent is PPID is a kernel thread. */
 static inline bool proc_ppid_kthread(int ppid) { return ppid == PROC_KTHREADD_PID; }
 #endif

@@ -99,8 +99,10 @@ struct nt_host {
  *     dump (RTM_GETLINK, through libnl: linkdump.h) - name, operstate,
  *     carrier (none when down, as sysfs), MTU, address, master, parent
  *     device, bond and bridge kinds -, a process's name from
- *     /proc/PID/comm and, for tasks named as netback's threads only, its
- *     parent from /proc/PID/stat and its CPUs from sched_getaffinity
+ *     /proc/PID/comm and, for tasks named as netback's threads only,
+ *     whether each is a kernel thread (kthreadd's children list,
+ *     /proc/2/task/2/children, read once; a task missing from it: its
+ *     parent from /proc/PID/stat) and its CPUs from sched_getaffinity
  *     (which leaves out CPUs that are not active, where
  *     Cpus_allowed_list does not).
  *   Either way a task is netback's thread only when it is a kernel thread

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static void test_stat(void)
@@ -64,6 +66,43 @@ static void test_status(void)
 	}
 }
 
+static void test_children(void)
+{
+	int *p;
+	size_t n;
+	static const char list[] = "3 4 86 8378 5 ";
+	CU_ASSERT_EQUAL_FATAL(proc_children_parse(list, sizeof(list) - 1, &p, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT(p[0] == 3 && p[1] == 4 && p[2] == 5 && p[3] == 86 && p[4] == 8378); /* sorted */
+	CU_ASSERT(proc_pids_have(p, n, 86) && proc_pids_have(p, n, 3) && proc_pids_have(p, n, 8378));
+	CU_ASSERT(!proc_pids_have(p, n, 87) && !proc_pids_have(p, n, 1) && !proc_pids_have(p, n, 9000));
+	free(p);
+	CU_ASSERT_EQUAL(proc_children_parse("", 0, &p, &n), 0); /* no children */
+	CU_ASSERT(n == 0 && p == NULL && !proc_pids_have(p, n, 2));
+	CU_ASSERT_EQUAL(proc_children_parse("12\n", 3, &p, &n), 0);
+	CU_ASSERT(n == 1 && p[0] == 12);
+	free(p);
+	static const char *const bad[] = { "3 x 5 ", "3 -4 ", "0 ", "3\n4 ", "3,4", "2147483648 ",
+					   "99999999999 " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = (int *)1;
+		CU_ASSERT_EQUAL(proc_children_parse(bad[i], strlen(bad[i]), &p, &n), -EINVAL);
+		CU_ASSERT_PTR_NULL(p);
+	}
+	/* this host's kthreadd's, where the kernel has the list: all its
+	 * children, kernel threads */
+	FILE *f = fopen("/proc/2/task/2/children", "r");
+	if (!f)
+		return;
+	static char text[1 << 20];
+	size_t len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(proc_children_parse(text, len, &p, &n), 0);
+	CU_ASSERT(n > 0);
+	CU_ASSERT(!proc_pids_have(p, n, (int)getpid()) && !proc_pids_have(p, n, 1));
+	free(p);
+}
+
 /* This host: kthreadd's children are kernel threads; this process is not
  * one, nor is init. */
 static void test_this_host(void)
@@ -89,5 +128,6 @@ void register_procstat(void)
 	CU_pSuite s = CU_add_suite("procstat", NULL, NULL);
 	CU_add_test(s, "the parent from /proc/PID/stat (after the last ')')", test_stat);
 	CU_add_test(s, "the parent from /proc/PID/status (PPid:)", test_status);
+	CU_add_test(s, "kthreadd's children list", test_children);
 	CU_add_test(s, "this process: not a kernel thread", test_this_host);
 }

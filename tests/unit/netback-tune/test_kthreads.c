@@ -86,6 +86,22 @@ static void expect_flood(const struct nt_host *h)
 	CU_ASSERT(v2->queues[0].rx_pid == 1003 && v2->queues[0].dealloc_pid == 1004);
 }
 
+/* H's threads read again from ROOT as the live reader reads them. */
+static void live_again(struct nt_host *h, const char *root)
+{
+	for (size_t i = 0; i < h->n_nics; i++)
+		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
+			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
+	strv_free(h->notes, h->n_notes);
+	h->notes = NULL;
+	h->n_notes = 0;
+	h->live = true;
+	struct sysroot r;
+	CU_ASSERT_EQUAL_FATAL(sysroot_open(&r, root), 0);
+	CU_ASSERT_EQUAL(nt_read_threads(h, &r), 0);
+	sysroot_close(&r);
+}
+
 static void test_impostors(void)
 {
 	char root[] = "/tmp/nettune-kthreads.XXXXXX", cmd[512], err[XCD_ERR_MAX];
@@ -108,19 +124,16 @@ static void test_impostors(void)
 	expect(h, kp, "files");
 
 	/* live: each task's comm, and the parent of those named so from
-	 * their stat */
-	for (size_t i = 0; i < h->n_nics; i++)
-		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
-			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
-	strv_free(h->notes, h->n_notes);
-	h->notes = NULL;
-	h->n_notes = 0;
-	h->live = true;
-	struct sysroot r;
-	CU_ASSERT_EQUAL_FATAL(sysroot_open(&r, root), 0);
-	CU_ASSERT_EQUAL(nt_read_threads(h, &r), 0);
-	sysroot_close(&r);
+	 * their stat (the tree has no kthreadd's children list) */
+	live_again(h, root);
 	expect(h, k, "live"); /* a fixture's pid 1001 is no thread of this host */
+	/* live, with kthreadd's children list: the kernel thread taken on
+	 * it (its stat gone: not asked), the processes not on it asked */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/proc/2/task/2' && printf '3 %d 4 ' >'%s/proc/2/task/2/children' && rm '%s/proc/%d/stat'",
+		 root, kp, root, root, kp);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	live_again(h, root);
+	expect(h, k, "live, children list");
 	nt_host_free(h);
 
 	for (int i = 0; i < 20; i++) /* a flood */
