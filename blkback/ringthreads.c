@@ -1,6 +1,7 @@
 /* ringthreads: blkback's ring threads from /proc (see ringthreads.h). */
 #include "ringthreads.h"
 #include "sysread.h"
+#include "../lib/procstat.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -97,56 +98,29 @@ int ring_status_cpus(const char *status, struct cpuset *set)
 	return -ENOENT;
 }
 
-/* Field FIELD (from 3, after "(comm)") of the text of /proc/PID/stat, a
- * number in 0..MAX. */
-static int stat_field(const char *stat, int field, unsigned long long max,
-		      unsigned long long *out)
-{
-	const char *p = strrchr(stat, ')');
-	if (!p)
-		return -EINVAL;
-	p++;
-	for (int f = 3; f <= field; f++) {
-		while (*p == ' ')
-			p++;
-		if (!*p || *p == '\n')
-			return -EINVAL;
-		if (f == field) {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(p, &end, 10);
-			if (end == p || *p == '-' || errno || (*end && *end != ' ' && *end != '\n') ||
-			    v > max)
-				return -EINVAL;
-			*out = v;
-			return 0;
-		}
-		while (*p && *p != ' ' && *p != '\n')
-			p++;
-	}
-	return -EINVAL;
-}
-
 int ring_stat_cpu(const char *stat, int *cpu)
 {
 	unsigned long long v;
-	int rc = stat_field(stat, 39, CPUSET_MAX - 1, &v); /* processor */
+	int rc = proc_stat_field(stat, 39, CPUSET_MAX - 1, &v); /* processor */
 	if (rc == 0)
 		*cpu = (int)v;
 	return rc;
 }
 
-bool ring_stat_kthread(const char *stat)
-{
-	unsigned long long flags;
-	return stat_field(stat, 9, UINT32_MAX, &flags) == 0 && (flags & 0x00200000); /* PF_KTHREAD */
-}
-
 void ring_threads_free(struct ring_threads *rt)
 {
 	free(rt->t);
-	rt->t = NULL;
-	rt->n = 0;
+	memset(rt, 0, sizeof(*rt));
+}
+
+static void impostor(struct ring_threads *rt, int pid, const char *comm)
+{
+	if (rt->n_impostors < RING_IMPOSTORS_MAX) {
+		struct ring_impostor *m = &rt->impostors[rt->n_impostors];
+		m->pid = pid;
+		snprintf(m->comm, sizeof(m->comm), "%s", comm);
+	}
+	rt->n_impostors++;
 }
 
 static bool all_digits(const char *s)
@@ -159,8 +133,7 @@ static bool all_digits(const char *s)
 
 int ring_threads_read(const char *root, struct ring_threads *out, char *err, size_t errlen)
 {
-	out->t = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	char **names;
 	size_t n;
 	int r = sysread_dir(root, "proc", "", 1u << 22, &names, &n);
@@ -183,17 +156,19 @@ int ring_threads_read(const char *root, struct ring_threads *out, char *err, siz
 		strcpy(t.comm, comm);
 		char *text;
 		size_t len;
+		/* A name is no proof: any process may take one. Only a kernel
+		 * thread (a child of kthreadd) of that name is blkback's;
+		 * without its stat, it is not known one. */
 		snprintf(rel, sizeof(rel), "proc/%s/stat", names[i]);
-		if (sysread_whole(root, rel, 4096, &text, &len) == 0) {
-			/* A name without "blkback." ("1.xvda-0") is blkback's only
-			 * when a kernel thread has it. */
-			bool ours = name_prefix(comm) || ring_stat_kthread(text);
-			if (ring_stat_cpu(text, &t.last_cpu) < 0)
-				t.last_cpu = -1;
-			free(text);
-			if (!ours)
-				continue;
-		} else if (!name_prefix(comm)) {
+		if (sysread_whole(root, rel, 4096, &text, &len) < 0)
+			continue;
+		int ppid;
+		bool kthread = proc_stat_ppid(text, &ppid) == 0 && proc_ppid_kthread(ppid);
+		if (ring_stat_cpu(text, &t.last_cpu) < 0)
+			t.last_cpu = -1;
+		free(text);
+		if (!kthread) {
+			impostor(out, t.pid, comm);
 			continue;
 		}
 		snprintf(rel, sizeof(rel), "proc/%s/status", names[i]);

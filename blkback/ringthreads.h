@@ -4,8 +4,9 @@
  * xenbus.c: DOMID the guest, VDEV the backend's "dev", N the ring), named
  * "blkback.DOMID.VDEV-N" by older kernels and "DOMID.VDEV-N" by current
  * ones (Linux 6.1, the lab's: blkback_name's "%d.%s", then "-%d"); a name
- * of that second form counts only when a kernel thread has it (PF_KTHREAD
- * in /proc/PID/stat). Kernels before 5.17 cut a name at 15 characters in
+ * of either form counts only when a kernel thread has it (a child of
+ * kthreadd: its parent's pid in /proc/PID/stat is 2, lib/procstat.h), as
+ * any process may name itself so. Kernels before 5.17 cut a name at 15 characters in
  * /proc/PID/comm: "blkback.12.xvdb-1" reads "blkback.12.xvdb", so threads
  * are matched to disks by prefix and a cut name loses its ring number;
  * later ones show a kernel thread's whole name. The plan names a disk's
@@ -31,9 +32,19 @@ struct ring_thread {
 	int last_cpu;          /* field 39 of /proc/PID/stat; -1 unknown */
 };
 
+/* A process named as a ring thread is, which is no kernel thread: not
+ * blkback's, and said so. */
+#define RING_IMPOSTORS_MAX 8
+struct ring_impostor {
+	int pid;
+	char comm[RING_COMM_MAX];
+};
+
 struct ring_threads {
 	struct ring_thread *t;
 	size_t n;
+	struct ring_impostor impostors[RING_IMPOSTORS_MAX]; /* the first seen */
+	size_t n_impostors;				    /* all seen */
 };
 
 /* "blkback.D.X..." or all of "D.VDEV-N" -> D; -EINVAL for any other name. */
@@ -45,8 +56,6 @@ bool ring_thread_of(const struct ring_thread *t, unsigned domid, const char *vde
 int ring_status_cpus(const char *status, struct cpuset *set);
 /* The processor field of the text of /proc/PID/stat. */
 int ring_stat_cpu(const char *stat, int *cpu);
-/* Whether that text is a kernel thread's (PF_KTHREAD in its flags). */
-bool ring_stat_kthread(const char *stat);
 
 int ring_threads_read(const char *root, struct ring_threads *out, char *err, size_t errlen);
 void ring_threads_free(struct ring_threads *rt);

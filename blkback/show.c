@@ -121,6 +121,12 @@ static void text_threads(FILE *f, const struct blk_host *h)
 			fprintf(f, ", last on %d", t->last_cpu);
 		fprintf(f, "\n");
 	}
+	for (size_t i = 0; i < h->rt.n_impostors && i < RING_IMPOSTORS_MAX; i++)
+		fprintf(f, "  not blkback's: pid %d '%s' is named as its ring threads but is no kernel thread\n",
+			h->rt.impostors[i].pid, h->rt.impostors[i].comm);
+	if (h->rt.n_impostors > RING_IMPOSTORS_MAX)
+		fprintf(f, "  not blkback's: %zu more processes named as its ring threads\n",
+			h->rt.n_impostors - RING_IMPOSTORS_MAX);
 }
 
 static void text_vbds(FILE *f, const struct blk_host *h)
@@ -322,6 +328,17 @@ static void json_rest(yajl_gen g, const struct blk_host *h)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	/* processes named as ring threads are, which are no kernel threads */
+	js(g, "ring_thread_impostors");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < h->rt.n_impostors && i < RING_IMPOSTORS_MAX; i++) {
+		yajl_gen_map_open(g);
+		jkv(g, "comm", h->rt.impostors[i].comm);
+		jki(g, "pid", h->rt.impostors[i].pid);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	jki(g, "ring_thread_impostors_seen", (long long)h->rt.n_impostors);
 	js(g, "disks");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < h->vbds.n; i++) {

@@ -2,6 +2,7 @@
  * (see tuneapply.h). */
 #include "tuneapply.h"
 #include "fdio.h"
+#include "procstat.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -331,11 +332,29 @@ static int set_cpus(struct ta_ctx *c, int pid, const struct cpuset *cpus)
 	return rc;
 }
 
-/* The thread PID must still be COMM: pids are reused. */
+int ta_thread_ppid(struct ta_ctx *c, int pid, int *ppid)
+{
+	char path[48], *text;
+	size_t n;
+	snprintf(path, sizeof(path), "proc/%d/status", pid);
+	int rc = ta_read(c, path, STATUS_MAX, &text, &n);
+	if (rc)
+		return rc;
+	rc = proc_status_ppid(text, ppid);
+	free(text);
+	return rc;
+}
+
+/* The thread PID must still be COMM, and a kernel thread: pids are reused,
+ * and any process may take a kernel thread's name; the tuners pin only
+ * the kernel's threads. */
 static int same_thread(struct ta_ctx *c, int pid, const char *comm, char *err, size_t errlen)
 {
 	char now[64];
+	int ppid = -1;
 	int rc = ta_thread_comm(c, pid, now, sizeof(now));
+	if (rc == 0 && ta_thread_ppid(c, pid, &ppid) == -ENOENT)
+		rc = -ENOENT; /* gone meanwhile; no PPid: not known a kernel thread */
 	if (rc == -ENOENT) {
 		snprintf(err, errlen, "thread %d (%s) is gone", pid, comm);
 		return rc;
@@ -343,6 +362,16 @@ static int same_thread(struct ta_ctx *c, int pid, const char *comm, char *err, s
 	if (rc || strcmp(now, comm)) {
 		snprintf(err, errlen, "thread %d is now '%s', not '%s'", pid, rc ? "?" : now, comm);
 		return -ESRCH;
+	}
+	if (!proc_ppid_kthread(ppid)) {
+		char parent[16] = "unknown";
+		if (ppid >= 0)
+			snprintf(parent, sizeof(parent), "%d", ppid);
+		snprintf(err, errlen,
+			 "thread %d (%s) is no kernel thread (its parent is %s): a process named so, "
+			 "left alone",
+			 pid, comm, parent);
+		return -EPERM;
 	}
 	return 0;
 }

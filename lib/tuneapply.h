@@ -16,6 +16,11 @@
  * can be done again after a crash. Paths are relative to the sysroot and
  * checked with tj_path_ok both ways. On a fixture tree (SYSROOT/proc is not
  * procfs) a thread's CPUs are the Cpus_allowed_list line of its status file.
+ * A thread is set or put back only while it is still the one the plan
+ * named: the same name, and a kernel thread (PPid 2 in its status,
+ * lib/procstat.h), since pids are reused and any process may take a
+ * kernel thread's name; otherwise the apply is refused (-EPERM: a process;
+ * -ESRCH: renamed) and the undo leaves it alone.
  */
 #ifndef XCD_TUNEAPPLY_H
 #define XCD_TUNEAPPLY_H
@@ -131,4 +136,7 @@ int ta_modprobe_op(struct ta_ctx *c, const struct ta_change *prev, size_t n_prev
 int ta_read(struct ta_ctx *c, const char *path, size_t max, char **out, size_t *len);
 /* The name of thread PID as SYSROOT/proc/PID/comm says it. */
 int ta_thread_comm(struct ta_ctx *c, int pid, char *buf, size_t len);
+/* Its parent's pid as SYSROOT/proc/PID/status says it (2: a kernel
+ * thread, lib/procstat.h). 0 or -errno (-EINVAL: no PPid line). */
+int ta_thread_ppid(struct ta_ctx *c, int pid, int *ppid);
 #endif

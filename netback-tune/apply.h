@@ -14,9 +14,10 @@
  *                             option line of /etc/modprobe.d/xcd-netback.conf
  *                             for the module's next load; when netback is
  *                             not loaded, that option line only
- *   vif-queue VIF-qN          each thread of the queue (found by name when
- *                             the host was read, checked again by name
- *                             before it is moved) and each of its IRQs'
+ *   vif-queue VIF-qN          each thread of the queue (a kernel thread of
+ *                             its name when the host was read, checked
+ *                             again, name and kernel thread, before it is
+ *                             moved) and each of its IRQs'
  *                             smp_affinity_list to the CPU
  *
  * Bonds and NICs are changed in xcdd's own network namespace: refused up

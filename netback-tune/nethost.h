@@ -92,15 +92,22 @@ struct nt_host {
  *   NT_READ_FILES: every fact from a file under the sysroot (a fixture
  *     tree, or a real /sys and /proc): each interface's directory, its
  *     operstate, carrier, mtu and address files, its device and master
- *     links; each process's /proc/PID/status (name and Cpus_allowed_list).
+ *     links; each process's /proc/PID/status (name, PPid and
+ *     Cpus_allowed_list).
  *   NT_READ_LIVE: this host as the kernel tells it, for the sysroot "/":
  *     the interfaces of the process's network namespace from one rtnetlink
  *     dump (RTM_GETLINK, through libnl: linkdump.h) - name, operstate,
  *     carrier (none when down, as sysfs), MTU, address, master, parent
  *     device, bond and bridge kinds -, a process's name from
- *     /proc/PID/comm and, for netback's threads only, its CPUs from
- *     sched_getaffinity (which leaves out CPUs that are not active, where
- *     Cpus_allowed_list does not). What no dump holds stays in files: a
+ *     /proc/PID/comm and, for tasks named as netback's threads only,
+ *     whether each is a kernel thread (kthreadd's children list,
+ *     /proc/2/task/2/children, read once; a task missing from it: its
+ *     parent from /proc/PID/stat) and its CPUs from sched_getaffinity
+ *     (which leaves out CPUs that are not active, where
+ *     Cpus_allowed_list does not).
+ *   Either way a task is netback's thread only when it is a kernel thread
+ *   (its parent is kthreadd, pid 2), not for its name alone: any process
+ *   may take the name. What no dump holds stays in files: a
  *     NIC's speed and NUMA node, a vif's queues/ (the queues the frontend
  *     negotiated), bonds' reports, IRQs, CPUs, netback's parameters.
  *   NT_READ_AUTO: LIVE when SYSROOT is "/" (after symlinks) and the kernel
@@ -141,21 +148,30 @@ int nt_status_parse(char *text, char *comm, size_t size, struct cpuset *cpus, in
  * (the sysroot's proc): LIVE from its comm, otherwise from its status,
  * which also gives its CPUs (T->cpus, T->cpus_rc as nt_status_parse's
  * *CPUS_RC; LIVE leaves T->cpus_rc -EAGAIN: nt_thread_cpus_live gives
- * them). -ENOENT when it is gone, -EINVAL when it has no name.
+ * them) and its parent's pid (T->ppid; LIVE leaves it -1:
+ * nt_thread_ppid_live gives it). -ENOENT when it is gone, -EINVAL when it
+ * has no name.
  */
 struct sysroot;
 struct nt_thread {
 	char comm[64]; /* the kernel's longest, 63 characters, and the NUL */
 	struct cpuset cpus;
 	int cpus_rc;
+	int ppid; /* its parent's pid (2: a kernel thread), -1 unknown */
 };
 int nt_thread_read(const struct sysroot *proc, const char *pid, bool live, struct nt_thread *t);
+/* Its parent's pid (T->ppid), from PID/stat below PROC: for LIVE, which
+ * does not read it with the name. 0, -ENOENT when it is gone, -EINVAL. */
+int nt_thread_ppid_live(const struct sysroot *proc, const char *pid, struct nt_thread *t);
 /* The CPUs PID may run on, from sched_getaffinity, into T (T->cpus_rc). */
 void nt_thread_cpus_live(int pid, struct nt_thread *t);
 
 /* Internal to nethost.c, netback.c and linkdump.c. */
 int nt_host_note(struct nt_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int nt_read_netback(struct nt_host *h, const struct sysroot *r);
+/* netback's threads of H's vif queues from R's proc, as H->live says
+ * (part of nt_read_netback). */
+int nt_read_threads(struct nt_host *h, const struct sysroot *r);
 /* "vif-3-0" (the device link of a vif) into domid 3, devid 0; -1 else. */
 int nt_vif_ids(const char *s, int *domid, int *devid);
 /* A NIC's fields before they are read: every number unknown. */

@@ -12,7 +12,7 @@
  *                                       from N         to N          written at run time; on_reload when
  *                                                                    the module is not loaded (modprobe.d)
  *   area "vif-queue", object VIF-qN     from "guest-rx=L,dealloc=L,tx=L,rx=L" (the found ones)
- *                                       to CPU                       threads (found by name prefix) and
+ *                                       to CPU                       threads (kernel threads, by name prefix) and
  *                                                                    IRQs (by name) pinned to CPU
  *
  * `from` is what revert restores. Items that touch management_nic (or the

@@ -3,8 +3,8 @@
  * and vbds as it starts, in a child job (io_watch.c starts it once the
  * guest's device phase is over). Its queues' threads and interrupts
  * (vifD.H-qN-guest-rx and -dealloc, matched by prefix since the kernel cuts
- * names at 15 characters, and vifD.H-qN-tx/-rx) and its disks' ring threads
- * (blkback.D.DEV-N) go where `xcd tune net|storage plan` would put them
+ * names at 15 characters, kernel threads only, and vifD.H-qN-tx/-rx) and
+ * its disks' ring threads (blkback.D.DEV-N, kernel threads only) go where `xcd tune net|storage plan` would put them
  * (netback-tune/plan.c, blkback/plan.c: near the NIC's or the HBAs' NUMA
  * node, spread over CPUs), each change made on its own through
  * lib/tuneapply.h: one that fails is undone and reported, the others stay.

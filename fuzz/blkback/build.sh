@@ -13,6 +13,6 @@ cflags="$fuzz_cflags -fsanitize=fuzzer $(pkg-config --cflags yajl)"
 echo "  CLANGLD  $out/fuzz-blkback"
 # shellcheck disable=SC2086 # cflags is a list of words
 $cc $cflags "$src/fuzz/blkback/fuzz-blkback.c" "$src"/blkback/*.c \
-	"$src/lib/cfgfile.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/jsondepth.c" "$src/lib/cpuset.c" "$src/lib/strmap.c" "$src/lib/utf8.c" \
+	"$src/lib/cfgfile.c" "$src/lib/tuneplan.c" "$src/lib/jsonw.c" "$src/lib/jsondepth.c" "$src/lib/cpuset.c" "$src/lib/procstat.c" "$src/lib/strmap.c" "$src/lib/utf8.c" \
 	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/fdio.c" \
 	$(pkg-config --libs yajl) -o "$out/fuzz-blkback"

@@ -2,7 +2,10 @@
  * fuzz-nettune: libFuzzer target of netback-tune's parsers of outside input.
  * The whole input goes to each of them: the /proc/net/bonding parser, the
  * /proc/interrupts parser, /proc/net/route's and ipv6_route's, /proc/PID/status's
- * (nt_status_parse), rtnetlink's link messages (the input as a datagram of
+ * (nt_status_parse, and its PPid: as lib/procstat.h reads it), a
+ * /proc/PID/stat's parent and fields (procstat.h, from the last ')'), a
+ * children list (/proc/2/task/2/children: kthreadd's, the kernel threads),
+ * rtnetlink's link messages (the input as a datagram of
  * them, each into a table of interfaces, linkwatch.h, and its address and
  * operstate as the live host reader puts them, linkdump.h), the CPU-list parser
  * (as a string) and io.conf's
@@ -15,6 +18,7 @@
 #include "../../lib/errmsg.h"
 #include "../../netback-tune/bonding.h"
 #include "../../lib/cpuset.h"
+#include "../../lib/procstat.h"
 #include "../../netback-tune/interrupts.h"
 #include "../../netback-tune/linkdump.h"
 #include "../../netback-tune/linkwatch.h"
@@ -166,6 +170,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (strnlen(comm, sizeof(comm)) == sizeof(comm) || strchr(comm, '\n')))
 		abort();
 	free(st);
+	/* A parent: a pid, read where it is (the last ')' for a stat). */
+	int ppid = -1;
+	if (proc_status_ppid(s, &ppid) == 0 && ppid < 0)
+		abort();
+	ppid = -1;
+	if (proc_stat_ppid(s, &ppid) == 0 && (ppid < 0 || !strrchr(s, ')')))
+		abort();
+	int *kids;
+	size_t nk;
+	if (proc_children_parse((const char *)data, size, &kids, &nk) == 0) {
+		/* sorted pids, each one found */
+		for (size_t i = 0; i < nk; i++)
+			if (kids[i] < 1 || (i && kids[i] < kids[i - 1]) || !proc_pids_have(kids, nk, kids[i]))
+				abort();
+		free(kids);
+	}
+	unsigned long long field;
+	if (proc_stat_field(s, 39, CPUSET_MAX - 1, &field) == 0 && field >= CPUSET_MAX)
+		abort();
 	if (cpuset_parse(s, &c) == 0) {
 		char buf[8192];
 		cpuset_format(&c, buf, sizeof(buf));

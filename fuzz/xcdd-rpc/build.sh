@@ -26,6 +26,6 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/lib/utf8.c" "$src/lib/jsonw.c" "$src/xcd/domname.c" "$src/xcd/cfgload.c" "$src/tests/lib/hv_fake.c" \
 	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/lib/childjob.c" \
 	"$src/xcd/rpc_tune_apply.c" "$src/xcd/tune_apply.c" \
-	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" \
+	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" "$src/lib/procstat.c" \
 	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/strv.c" \
 	$(pkg-config --libs yajl xenstore libnl-route-3.0 gnutls) -o "$out/fuzz-xcdd-rpc"

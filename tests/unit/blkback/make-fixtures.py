@@ -89,11 +89,15 @@ def blkback(root, params):
         write(root, "sys/module/xen_blkback/parameters/%s" % k, "%s\n" % v)
 
 
-def thread(root, pid, comm, allowed, last):
+def thread(root, pid, comm, allowed, last, ppid=2):
+    """ppid: the parent's pid; 2 (kthreadd) for a kernel thread, as
+    blkback's are: the reader takes no other as blkback's."""
     write(root, "proc/%d/comm" % pid, comm + "\n")
     write(root, "proc/%d/status" % pid,
-          "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nCpus_allowed_list:\t%s\n" % (comm, pid, allowed))
+          "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\nCpus_allowed_list:\t%s\n"
+          % (comm, pid, ppid, allowed))
     fields = [str(pid), "(%s)" % comm, "S"] + ["0"] * 49
+    fields[3] = str(ppid)  # field 4: the parent's pid
     fields[38] = str(last)  # field 39: processor
     write(root, "proc/%d/stat" % pid, " ".join(fields) + "\n")
 
@@ -185,9 +189,9 @@ def san_host(root, cards, luns, paths_per_lun_hosts, array, down_host=None, gues
             pid += 1
     write(root, "run/xcd/vbds", "\n".join(vb) + "\n")
     # a few ordinary processes, which the ring-thread reader must pass over
-    thread(root, 1, "systemd", "0-15", 0)
-    thread(root, 2, "kthreadd", "0-15", 1)
-    thread(root, 77, "blkfront-ish", "0-15", 1)
+    thread(root, 1, "systemd", "0-15", 0, ppid=0)
+    thread(root, 2, "kthreadd", "0-15", 1, ppid=0)
+    thread(root, 77, "blkfront-ish", "0-15", 1, ppid=1)
     write(root, "etc/xcd/io.conf", policy)
 
 

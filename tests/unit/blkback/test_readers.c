@@ -141,21 +141,22 @@ static void test_threads_bare(void)
 						 "1.-0", "kworker/0:1", "kworker/0:1-events" };
 	for (size_t i = 0; i < sizeof(not_rings) / sizeof(not_rings[0]); i++)
 		CU_ASSERT_EQUAL(ring_thread_domid(not_rings[i], &d), -EINVAL);
-	CU_ASSERT(ring_stat_kthread("77 (1.xvda-0) S 2 0 0 0 -1 2129984 0 0"));
-	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0 0 -1 4194560 0 0"));
-	CU_ASSERT(!ring_stat_kthread("78 (1.xvda-0) S 1 0 0"));
-	/* Read from /proc: a process may call itself "1.xvda-0"; only a
-	 * kernel thread of that name is blkback's. Names of the older form
-	 * are kept whole or cut, with their CPUs. */
+	/* Read from /proc: any process may call itself "1.xvda-0" or
+	 * "blkback.2.xvdb-1"; only a kernel thread (a child of kthreadd, pid
+	 * 2) of that name is blkback's, in either form. Names of the older
+	 * form are kept whole or cut, with their CPUs. */
 	char *root = tmp_root(), err[XCD_ERR_MAX];
 	static const char *const procs[][4] = {
-		{ "77", "1.xvda-0", "2129984", "0-1" },
-		{ "78", "1.xvda-0", "4194560", NULL }, /* a process */
-		{ "79", "1.xvda-1", NULL, NULL },       /* no stat: not known a kernel thread */
-		{ "80", "blkback.2.xvdb-0", NULL, NULL },
-		{ "300", "blkback.12.xvdb-1", "2129984", "2-3" },
-		{ "301", "blkback.12.xvdb", NULL, NULL },
-		{ "302", "kworker/u4:1-events_unbound", "2129984", NULL },
+		/* pid, comm, parent (NULL: no stat), CPUs */
+		{ "77", "1.xvda-0", "2", "0-1" },
+		{ "78", "1.xvda-0", "1234", NULL },	 /* a process */
+		{ "79", "1.xvda-1", NULL, NULL },	 /* no stat: not known a kernel thread */
+		{ "80", "blkback.2.xvdb-0", "2", NULL },
+		{ "81", "blkback.2.xvdb-1", "1234", NULL }, /* a process of the older form */
+		{ "82", "blkback.3.xvdc", NULL, NULL },	    /* no stat, the older form */
+		{ "300", "blkback.12.xvdb-1", "2", "2-3" },
+		{ "301", "blkback.12.xvdb", "2", NULL },
+		{ "302", "kworker/u4:1-events_unbound", "2", NULL },
 	};
 	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
 		char rel[64], text[160];
@@ -164,13 +165,13 @@ static void test_threads_bare(void)
 		tmp_write(root, rel, text);
 		if (procs[i][2]) {
 			snprintf(rel, sizeof(rel), "proc/%s/stat", procs[i][0]);
-			snprintf(text, sizeof(text), "%s (%s) S 2 0 0 0 -1 %s 0 0\n", procs[i][0],
+			snprintf(text, sizeof(text), "%s (%s) S %s 0 0 0 -1 2129984 0 0\n", procs[i][0],
 				 procs[i][1], procs[i][2]);
 			tmp_write(root, rel, text);
 		}
 		if (procs[i][3]) {
 			snprintf(rel, sizeof(rel), "proc/%s/status", procs[i][0]);
-			snprintf(text, sizeof(text), "Name:\t%s\nCpus_allowed_list:\t%s\n",
+			snprintf(text, sizeof(text), "Name:\t%s\nPPid:\t2\nCpus_allowed_list:\t%s\n",
 				 procs[i][1], procs[i][3]);
 			tmp_write(root, rel, text);
 		}
@@ -179,6 +180,13 @@ static void test_threads_bare(void)
 	int ring;
 	CU_ASSERT_EQUAL_FATAL(ring_threads_read(root, &rt, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(rt.n, 4);
+	/* the two processes named so are said, the tasks with no stat not */
+	CU_ASSERT_EQUAL_FATAL(rt.n_impostors, 2);
+	for (size_t i = 0; i < rt.n_impostors; i++) {
+		const struct ring_impostor *m = &rt.impostors[i];
+		CU_ASSERT((m->pid == 78 && !strcmp(m->comm, "1.xvda-0")) ||
+			  (m->pid == 81 && !strcmp(m->comm, "blkback.2.xvdb-1")));
+	}
 	for (size_t i = 0; i < rt.n; i++) {
 		const struct ring_thread *t = &rt.t[i];
 		CU_ASSERT(t->pid == 77 || t->pid == 80 || t->pid == 300 || t->pid == 301);

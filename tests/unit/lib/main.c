@@ -6,6 +6,7 @@
 int main(void)
 {
 	suite_register_fn *const regs[] = { register_loop, register_childjob, register_tuneplan,
-					    register_tunejournal, register_tuneapply, register_pidlock, NULL };
+					    register_tunejournal, register_tuneapply, register_pidlock,
+					    register_procstat, NULL };
 	return cunit_run("lib-unit", regs);
 }

@@ -7,4 +7,5 @@ void register_tuneplan(void);
 void register_tunejournal(void);
 void register_tuneapply(void);
 void register_pidlock(void);
+void register_procstat(void);
 #endif

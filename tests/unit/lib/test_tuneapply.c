@@ -10,6 +10,7 @@
 #include "../../lib/cunit_run.h"
 #include "suites.h"
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -94,7 +95,7 @@ static int setup(void)
 		return -1;
 	return put("sys/module/xen_netback/parameters/max_queues", "4\n", 0644) ||
 	       put("proc/100/comm", "vif1.0-q0-guest\n", 0644) ||
-	       put("proc/100/status", "Name:\tvif1.0-q0-guest\nCpus_allowed:\tf\nCpus_allowed_list:\t0-3\nPid:\t100\n", 0644) ||
+	       put("proc/100/status", "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t2\nCpus_allowed:\tf\nCpus_allowed_list:\t0-3\n", 0644) ||
 	       put("proc/irq/45/smp_affinity_list", "0-3\n", 0644) ||
 	       put("etc/modprobe.d/xcd-blkback.conf", "# mine\noptions xen_blkback log_stats=1\n", 0600);
 }
@@ -221,7 +222,7 @@ static void test_apply_revert(void)
 	u_str_eq(t, "2\n", "max_queues", __FILE__, __LINE__);
 	free(t);
 	t = slurp("proc/100/status");
-	u_str_eq(t, "Name:\tvif1.0-q0-guest\nCpus_allowed:\tf\nCpus_allowed_list:\t2\nPid:\t100\n",
+	u_str_eq(t, "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t2\nCpus_allowed:\tf\nCpus_allowed_list:\t2\n",
 		 "status", __FILE__, __LINE__);
 	free(t);
 	t = slurp("etc/modprobe.d/xcd-netback.conf");
@@ -317,6 +318,59 @@ static void test_unreadable_and_refused(void)
 	rmdir(p);
 }
 
+/* A process named as netback's thread (any process may name itself so) is
+ * never pinned, nor put back: only a kernel thread, a child of kthreadd
+ * (PPid 2), is a backend's. */
+static void test_not_kthread(void)
+{
+	static const char kthread[] = "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t2\n"
+				      "Cpus_allowed:\tf\nCpus_allowed_list:\t0-3\n";
+	static const char *const procs[][2] = {
+		{ "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t1234\nCpus_allowed_list:\t0-3\n",
+		  "thread 100 (vif1.0-q0-guest) is no kernel thread (its parent is 1234)" },
+		{ "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t1\nCpus_allowed_list:\t0-3\n",
+		  "thread 100 (vif1.0-q0-guest) is no kernel thread (its parent is 1)" },
+		{ "Name:\tvif1.0-q0-guest\nPid:\t100\nCpus_allowed_list:\t0-3\n",
+		  "thread 100 (vif1.0-q0-guest) is no kernel thread (its parent is unknown)" },
+	};
+	char err[1024] = "";
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(put("proc/100/status", procs[i][0], 0644), 0);
+		char *before = tree();
+		struct rig r;
+		rig_open(&r);
+		CU_ASSERT_EQUAL(ta_apply(&r.c, r.ch, 5, 0, err, sizeof(err)), -EPERM);
+		if (!strstr(err, procs[i][1]))
+			fprintf(stderr, "\n%zu: '%s' lacks '%s'\n", i, err, procs[i][1]);
+		CU_ASSERT(strstr(err, procs[i][1]) != NULL);
+		CU_ASSERT(strstr(err, "step 2 (vif-queue vif1.0-q0): cannot record its state before:") !=
+			  NULL);
+		char *after = tree();
+		u_str_eq(after, before, "nothing changed", __FILE__, __LINE__);
+		free(after);
+		free(before);
+		rig_close(&r);
+	}
+	/* Applied to the kernel thread; its pid then a process's named
+	 * alike: the revert leaves the process's CPUs alone. */
+	CU_ASSERT_EQUAL_FATAL(put("proc/100/status", kthread, 0644), 0);
+	struct rig r;
+	rig_open(&r);
+	CU_ASSERT_EQUAL_FATAL(ta_apply(&r.c, r.ch, 5, 0, err, sizeof(err)), 0);
+	static const char process[] = "Name:\tvif1.0-q0-guest\nPid:\t100\nPPid:\t4321\n"
+				      "Cpus_allowed_list:\t1\n";
+	CU_ASSERT_EQUAL_FATAL(put("proc/100/status", process, 0644), 0);
+	CU_ASSERT_EQUAL(ta_revert(&r.c, 1, err, sizeof(err)), 0);
+	char *t = slurp("proc/100/status");
+	u_str_eq(t, process, "the process's CPUs left alone", __FILE__, __LINE__);
+	free(t);
+	t = slurp("sys/module/xen_netback/parameters/max_queues");
+	u_str_eq(t, "4\n", "the rest put back", __FILE__, __LINE__);
+	free(t);
+	rig_close(&r);
+	CU_ASSERT_EQUAL(put("proc/100/status", kthread, 0644), 0);
+}
+
 /* The journal saved when the apply was under way (as a dead xcdd leaves it)
  * is all a restarted one needs: undone from it, twice over. */
 static void test_settle_partial(void)
@@ -383,35 +437,45 @@ static void test_stacked(void)
 	saved_free(&sv);
 }
 
-/* On this host's own /proc (procfs): a thread's CPUs set with
- * sched_setaffinity and put back, a child of the test standing for a
- * backend thread. Needs two CPUs. */
-static void test_live_affinity(void)
+/* A kernel thread of this host that may be moved (not bound to a CPU: all
+ * of ALL), other than pid 2 itself: its pid, or -1. */
+static int movable_kthread(const cpu_set_t *all, char *comm, size_t len)
 {
-	cpu_set_t all;
-	if (sched_getaffinity(0, sizeof(all), &all) || CPU_COUNT(&all) < 2) {
-		fprintf(stderr, "(skipped: fewer than 2 CPUs)\n");
-		return;
+	static const char *const names[] = { "khungtaskd", "oom_reaper", "kcompactd0", "khugepaged" };
+	struct ta_ctx c;
+	char err[256];
+	int found = -1;
+	if (ta_open(&c, "/", err, sizeof(err)))
+		return -1;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && found < 0 && (e = readdir(d))) {
+		int pid = atoi(e->d_name), ppid;
+		cpu_set_t now;
+		if (pid <= 2 || ta_thread_comm(&c, pid, comm, len) ||
+		    ta_thread_ppid(&c, pid, &ppid) || ppid != 2 ||
+		    sched_getaffinity(pid, sizeof(now), &now) || !CPU_EQUAL(&now, all))
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(comm, names[i]))
+				found = pid;
 	}
-	pid_t pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_NAME, "xcd-test-q0");
-		pause();
-		_exit(0);
-	}
-	char err[1024] = "", comm[32] = "";
+	if (d)
+		closedir(d);
+	ta_close(&c);
+	return found;
+}
+
+/* Applies, then reverts, pinning thread PID (COMM) to CPU LAST on this
+ * host's own /proc: 0, or ta_apply's status (ERR says why). */
+static int live_pin(pid_t pid, const char *comm, int last, const cpu_set_t *all, char *err,
+		    size_t errlen)
+{
 	struct ta_ctx c;
 	struct tj j;
 	struct saved sv = { 0 };
 	struct ta_change ch;
-	for (int i = 0; i < 100 && strcmp(comm, "xcd-test-q0"); i++) {
-		usleep(10000);
-		CU_ASSERT_EQUAL(ta_open(&c, "/", err, sizeof(err)), 0);
-		ta_thread_comm(&c, pid, comm, sizeof(comm));
-		ta_close(&c);
-	}
-	CU_ASSERT_EQUAL_FATAL(ta_open(&c, "/", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(ta_open(&c, "/", err, errlen), 0);
 	CU_ASSERT(c.proc_live);
 	tj_init(&j, "net", "/");
 	c.j = &j;
@@ -421,25 +485,72 @@ static void test_live_affinity(void)
 	struct ta_op *op = ta_change_op(&ch, TA_OP_AFFINITY, NULL, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
 	op->pid = pid;
-	strcpy(op->comm, "xcd-test-q0");
-	int last = -1;
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &all))
-			last = i;
+	snprintf(op->comm, sizeof(op->comm), "%s", comm);
 	cpuset_add(&op->cpus, (unsigned)last);
-	CU_ASSERT_EQUAL(ta_apply(&c, &ch, 1, 0, err, sizeof(err)), 0);
+	int rc = ta_apply(&c, &ch, 1, 0, err, errlen);
 	cpu_set_t now;
+	if (rc == 0) {
+		CU_ASSERT_EQUAL(sched_getaffinity(pid, sizeof(now), &now), 0);
+		CU_ASSERT(CPU_COUNT(&now) == 1 && CPU_ISSET(last, &now));
+		CU_ASSERT_EQUAL(ta_revert(&c, 1, err, errlen), 0);
+	}
 	CU_ASSERT_EQUAL(sched_getaffinity(pid, sizeof(now), &now), 0);
-	CU_ASSERT(CPU_COUNT(&now) == 1 && CPU_ISSET(last, &now));
-	CU_ASSERT_EQUAL(ta_revert(&c, 1, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(sched_getaffinity(pid, sizeof(now), &now), 0);
-	CU_ASSERT(CPU_EQUAL(&now, &all));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	CU_ASSERT(CPU_EQUAL(&now, all));
 	ta_change_free(&ch);
 	tj_free(&j);
 	ta_close(&c);
 	saved_free(&sv);
+	return rc;
+}
+
+/* On this host's own /proc (procfs): a child of the test named as a
+ * backend's thread is a process, not pinned; a kernel thread's CPUs are
+ * set with sched_setaffinity and put back (as root). Needs two CPUs. */
+static void test_live_affinity(void)
+{
+	cpu_set_t all;
+	if (sched_getaffinity(0, sizeof(all), &all) || CPU_COUNT(&all) < 2) {
+		fprintf(stderr, "(skipped: fewer than 2 CPUs)\n");
+		return;
+	}
+	int last = -1;
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &all))
+			last = i;
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "vif1.0-q0-guest");
+		pause();
+		_exit(0);
+	}
+	char err[1024] = "", comm[32] = "";
+	struct ta_ctx c;
+	for (int i = 0; i < 100 && strcmp(comm, "vif1.0-q0-guest"); i++) {
+		usleep(10000);
+		CU_ASSERT_EQUAL(ta_open(&c, "/", err, sizeof(err)), 0);
+		ta_thread_comm(&c, pid, comm, sizeof(comm));
+		ta_close(&c);
+	}
+	CU_ASSERT_EQUAL(live_pin(pid, "vif1.0-q0-guest", last, &all, err, sizeof(err)), -EPERM);
+	char want[128];
+	snprintf(want, sizeof(want), "thread %d (vif1.0-q0-guest) is no kernel thread (its parent is %d)",
+		 (int)pid, (int)getpid());
+	if (!strstr(err, want))
+		fprintf(stderr, "\n'%s' lacks '%s'\n", err, want);
+	CU_ASSERT(strstr(err, want) != NULL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	int k = geteuid() == 0 ? movable_kthread(&all, comm, sizeof(comm)) : -1;
+	if (k < 0) {
+		fprintf(stderr, "(a kernel thread's CPUs: skipped, %s)\n",
+			geteuid() ? "not root" : "no movable kernel thread seen");
+		return;
+	}
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(live_pin(k, comm, last, &all, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "\nkernel thread %d (%s): %s\n", k, comm, err);
 }
 
 void register_tuneapply(void)
@@ -449,7 +560,10 @@ void register_tuneapply(void)
 	CU_add_test(s, "a step that fails undoes those before it", test_failing_step);
 	CU_add_test(s, "a state not readable, a file not allowed, a thread renamed: nothing changed",
 		    test_unreadable_and_refused);
+	CU_add_test(s, "a process named as a backend's thread: not pinned, nor put back",
+		    test_not_kthread);
 	CU_add_test(s, "an apply under way undone from its journal, twice", test_settle_partial);
 	CU_add_test(s, "a later apply undone alone, then the earlier", test_stacked);
-	CU_add_test(s, "a live thread's CPUs set and put back (sched_setaffinity)", test_live_affinity);
+	CU_add_test(s, "live: a process named so refused; a kernel thread's CPUs set and put back",
+		    test_live_affinity);
 }

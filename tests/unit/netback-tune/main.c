@@ -7,6 +7,6 @@ int main(void)
 {
 	suite_register_fn *const regs[] = { register_parsers, register_host, register_policy,
 					    register_plan, register_verify, register_apply,
-					    register_linkwatch, NULL };
+					    register_linkwatch, register_kthreads, NULL };
 	return cunit_run("nettune-unit", regs);
 }

@@ -145,14 +145,16 @@ class Host:
         self.irqs.append((self.irq, name, cpus))
         self.irq += 1
 
-    def thread(self, name, cpus):
+    def thread(self, name, cpus, ppid=2):
+        """ppid: the parent's pid; 2 (kthreadd) for a kernel thread, as
+        netback's are: the readers take no other as netback's."""
         self.pid += 1
         comm = name[:15]  # TASK_COMM_LEN
         self.w("proc/%d/comm" % self.pid, comm + "\n")
         self.w("proc/%d/status" % self.pid,
-               "Name:\t%s\nUmask:\t0000\nState:\tS (sleeping)\nTgid:\t%d\nPid:\t%d\nPPid:\t2\n"
+               "Name:\t%s\nUmask:\t0000\nState:\tS (sleeping)\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
                "Cpus_allowed:\t%x\nCpus_allowed_list:\t%s\n"
-               % (comm, self.pid, self.pid, sum(1 << c for c in cpus), cpulist(cpus)))
+               % (comm, self.pid, self.pid, ppid, sum(1 << c for c in cpus), cpulist(cpus)))
 
     def vif(self, domid, devid, bridge, placement, shared_irq=False):
         """placement: per queue, the CPUs of its threads and IRQs."""
@@ -190,8 +192,8 @@ class Host:
                   "LOC:" + "%11d" % 0 * self.ncpus + "   Local timer interrupts",
                   "ERR:          0", "MIS:          0"]
         self.w("proc/interrupts", "\n".join(lines) + "\n")
-        self.thread("systemd", allc)   # not netback's: left alone
-        self.thread("kthreadd", allc)
+        self.thread("systemd", allc, ppid=0)   # not netback's: left alone
+        self.thread("kthreadd", allc, ppid=0)
         self.nic("lo", mtu=65536, mac="00:00:00:00:00:00")
 
 

@@ -3,6 +3,7 @@
  * NT_READ_FILES and NT_READ_LIVE) give the same host, here and now.
  *
  *   read-agree [--sysroot DIR]     (default "/": this host, its namespace)
+ *   read-agree --threads DIR
  *
  * Interfaces: the host read both ways, each printed as `show --json`
  * would, compared line by line (the first that differ are printed).
@@ -10,9 +11,18 @@
  * against its comm and sched_getaffinity (one read again when they differ,
  * for a process that changed meanwhile: exec, a new name).
  * Prints what it compared; exits 0 when all agree, 1 when not, 2 on error.
+ *
+ * --threads: netback's threads of DIR's vifs (from DIR's files), as each
+ * reader takes them from DIR/proc (this host's own /proc where it is
+ * mounted there: the live reader's comm, stat and sched_getaffinity of
+ * real tasks, on vifs a host without Xen cannot have), printed with the
+ * host's notes, one line each: "READER: VIF qN rx PID dealloc PID",
+ * "READER: note: TEXT". Exits 0, or 2 on error. Run by
+ * tests/system/security/kthread-name.
  * Run by tests/system/tune/reader-agree in a namespace of its own.
  */
 #include "../../../lib/errmsg.h"
+#include "../../../lib/strv.h"
 #include "../../../netback-tune/nethost.h"
 #include "../../../netback-tune/show.h"
 #include "../../../netback-tune/sysfile.h"
@@ -87,12 +97,13 @@ static int interfaces(const char *root)
 static int one_process(const struct sysroot *proc, const char *pid)
 {
 	struct nt_thread s, c;
-	if (nt_thread_read(proc, pid, false, &s) || nt_thread_read(proc, pid, true, &c))
+	if (nt_thread_read(proc, pid, false, &s) || nt_thread_read(proc, pid, true, &c) ||
+	    nt_thread_ppid_live(proc, pid, &c))
 		return -1;
 	nt_thread_cpus_live(atoi(pid), &c);
 	if (s.cpus_rc || c.cpus_rc)
 		return -1;
-	return !strcmp(s.comm, c.comm) && cpuset_equal(&s.cpus, &c.cpus);
+	return !strcmp(s.comm, c.comm) && cpuset_equal(&s.cpus, &c.cpus) && s.ppid == c.ppid;
 }
 
 static int processes(const char *root)
@@ -118,10 +129,12 @@ static int processes(const char *root)
 				cpuset_format(&s.cpus, sc, sizeof(sc));
 			if (nt_thread_read(&proc, names[i], true, &c) == 0) {
 				nt_thread_cpus_live(atoi(names[i]), &c);
+				nt_thread_ppid_live(&proc, names[i], &c);
 				cpuset_format(&c.cpus, cc, sizeof(cc));
 			}
-			printf("  process %s: status '%s' on %s, comm '%s' on %s\n", names[i],
-			       s.comm, sc, c.comm, cc);
+			printf("  process %s: status '%s' on %s, parent %d; comm '%s' on %s, "
+			       "parent %d (stat)\n",
+			       names[i], s.comm, sc, s.ppid, c.comm, cc, c.ppid);
 		}
 		same += rc == 1;
 		gone += rc < 0;
@@ -134,13 +147,56 @@ static int processes(const char *root)
 	return bad ? 1 : same ? 0 : 2;
 }
 
+static void print_threads(const struct nt_host *h, const char *reader)
+{
+	for (size_t i = 0; i < h->n_nics; i++)
+		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
+			printf("%s: %s q%u rx %d dealloc %d\n", reader, h->nics[i].name, q,
+			       h->nics[i].queues[q].rx_pid, h->nics[i].queues[q].dealloc_pid);
+	for (size_t i = 0; i < h->n_notes; i++)
+		printf("%s: note: %s\n", reader, h->notes[i]);
+}
+
+static int threads(const char *root)
+{
+	char err[XCD_ERR_MAX];
+	struct nt_host *h;
+	struct sysroot r;
+	if (nt_host_read_how(root, NT_READ_FILES, &h, err, sizeof(err))) {
+		fprintf(stderr, "read-agree: files: %s\n", err);
+		return 2;
+	}
+	print_threads(h, "files");
+	/* the same vifs, their threads read again as the live reader does */
+	for (size_t i = 0; i < h->n_nics; i++)
+		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
+			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
+	strv_free(h->notes, h->n_notes);
+	h->notes = NULL;
+	h->n_notes = 0;
+	h->live = true;
+	int rc = sysroot_open(&r, root);
+	if (rc == 0) {
+		rc = nt_read_threads(h, &r);
+		sysroot_close(&r);
+	}
+	if (rc == 0)
+		print_threads(h, "live");
+	else
+		fprintf(stderr, "read-agree: live: %s: %s\n", root, strerror(-rc));
+	nt_host_free(h);
+	return rc ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = "/";
+	if (argc == 3 && !strcmp(argv[1], "--threads"))
+		return threads(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--sysroot"))
 		root = argv[2];
 	else if (argc != 1) {
-		fprintf(stderr, "usage: read-agree [--sysroot DIR]\n");
+		fprintf(stderr, "usage: read-agree [--sysroot DIR]\n       read-agree --threads DIR\n");
 		return 2;
 	}
 	int a = interfaces(root), b = processes(root);

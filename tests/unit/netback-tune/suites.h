@@ -8,4 +8,5 @@ void register_plan(void);
 void register_verify(void);
 void register_apply(void);
 void register_linkwatch(void);
+void register_kthreads(void);
 #endif

@@ -111,29 +111,6 @@ static void test_bonds(void)
 
 static int save_none(const struct tj *j, void *arg, char *err, size_t errlen) { return 0; }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Thread PID named NAME in ROOT's proc: its comm, and its status's Name:
- * (the kernel's proc_task_name writes both). */
-static void write_thread(const char *root, int pid, const char *name)
-{
-	char path[512], text[256];
-	snprintf(path, sizeof(path), "%s/proc/%d/comm", root, pid);
-	snprintf(text, sizeof(text), "%s\n", name);
-	write_file(path, text);
-	snprintf(path, sizeof(path), "%s/proc/%d/status", root, pid);
-	snprintf(text, sizeof(text),
-		 "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t2\nCpus_allowed_list:\t0\n",
-		 name, pid);
-	write_file(path, text);
-}
-
 /* Since Linux 5.17 /proc/PID/comm and status show a kernel thread's whole
  * name ("vif1.0-q0-guest-rx", not "vif1.0-q0-guest"): found, and moved. */
 static void test_whole_names(void)
@@ -142,8 +119,8 @@ static void test_whole_names(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/idle/.' '%s'", NT_FIXTURES, root);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
-	write_thread(root, 1001, "vif1.0-q0-guest-rx");
-	write_thread(root, 1002, "vif1.0-q0-dealloc");
+	fixture_task(root, 1001, "vif1.0-q0-guest-rx", 2);
+	fixture_task(root, 1002, "vif1.0-q0-dealloc", 2);
 	struct nt_host *h;
 	CU_ASSERT_EQUAL_FATAL(nt_host_read(root, &h, err, sizeof(err)), 0);
 	const struct nt_nic *v = nt_host_nic(h, "vif1.0");

@@ -6,6 +6,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+void fixture_task(const char *root, int pid, const char *name, int ppid)
+{
+	char path[512], text[512];
+	snprintf(path, sizeof(path), "%s/proc/%d", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/%d/comm", root, pid);
+	snprintf(text, sizeof(text), "%s\n", name);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/proc/%d/status", root, pid);
+	snprintf(text, sizeof(text),
+		 "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\nCpus_allowed_list:\t0\n",
+		 name, pid, ppid);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/proc/%d/stat", root, pid);
+	snprintf(text, sizeof(text), "%d (%s) S %d 0 0 0 -1 %u 0 0 0 0 0 0 0 0 20 0 1 0 100\n",
+		 pid, name, ppid, ppid == 2 ? 0x208040u : 0x400100u);
+	write_file(path, text);
+}
 
 struct nt_host *fixture_host(const char *name)
 {

@@ -19,6 +19,9 @@ void plan_expect(const struct tune_plan *p, enum tune_kind kind, const char *are
 		 const char *reason_part, const char *file, unsigned line);
 #define EXPECT(p, kind, area, object, from, to, figure, reason) \
 	plan_expect(p, kind, area, object, from, to, figure, reason, __FILE__, __LINE__)
+/* Task PID named NAME, child of PPID (2: a kernel thread) in ROOT's proc:
+ * its comm, status (Name:, PPid:) and stat, as the kernel writes them. */
+void fixture_task(const char *root, int pid, const char *name, int ppid);
 /* Reads a file of the fixtures into a malloc'd string. */
 char *fixture_file(const char *rel, size_t *len);
 #endif
