@@ -28,6 +28,7 @@
 #include "nethost.h"
 #include "../lib/errmsg.h"
 #include "../lib/procstat.h"
+#include "../lib/strv.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <sched.h>
@@ -307,6 +308,17 @@ static int named_task(struct threads_read *tr, const struct named *m, struct nt_
 	}
 	tr->live[tr->n_live++] = *m;
 	return 0;
+}
+
+void nt_threads_forget_live(struct nt_host *h)
+{
+	for (size_t i = 0; i < h->n_nics; i++)
+		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
+			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
+	strv_free(h->notes, h->n_notes);
+	h->notes = NULL;
+	h->n_notes = 0;
+	h->live = true;
 }
 
 int nt_read_threads(struct nt_host *h, const struct sysroot *r)

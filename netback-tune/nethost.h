@@ -172,6 +172,10 @@ int nt_read_netback(struct nt_host *h, const struct sysroot *r);
 /* netback's threads of H's vif queues from R's proc, as H->live says
  * (part of nt_read_netback). */
 int nt_read_threads(struct nt_host *h, const struct sysroot *r);
+/* H's queues' threads and notes forgotten, H made a live host: what
+ * nt_read_threads then reads again as the live reader does (the readers'
+ * comparisons). */
+void nt_threads_forget_live(struct nt_host *h);
 /* "vif-3-0" (the device link of a vif) into domid 3, devid 0; -1 else. */
 int nt_vif_ids(const char *s, int *domid, int *devid);
 /* A NIC's fields before they are read: every number unknown. */

@@ -168,13 +168,7 @@ static int threads(const char *root)
 	}
 	print_threads(h, "files");
 	/* the same vifs, their threads read again as the live reader does */
-	for (size_t i = 0; i < h->n_nics; i++)
-		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
-			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
-	strv_free(h->notes, h->n_notes);
-	h->notes = NULL;
-	h->n_notes = 0;
-	h->live = true;
+	nt_threads_forget_live(h);
 	int rc = sysroot_open(&r, root);
 	if (rc == 0) {
 		rc = nt_read_threads(h, &r);

@@ -89,13 +89,7 @@ static void expect_flood(const struct nt_host *h)
 /* H's threads read again from ROOT as the live reader reads them. */
 static void live_again(struct nt_host *h, const char *root)
 {
-	for (size_t i = 0; i < h->n_nics; i++)
-		for (unsigned q = 0; q < h->nics[i].n_queues; q++)
-			h->nics[i].queues[q].rx_pid = h->nics[i].queues[q].dealloc_pid = -1;
-	strv_free(h->notes, h->n_notes);
-	h->notes = NULL;
-	h->n_notes = 0;
-	h->live = true;
+	nt_threads_forget_live(h);
 	struct sysroot r;
 	CU_ASSERT_EQUAL_FATAL(sysroot_open(&r, root), 0);
 	CU_ASSERT_EQUAL(nt_read_threads(h, &r), 0);
