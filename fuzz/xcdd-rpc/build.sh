@@ -19,7 +19,7 @@ echo "  CLANGLD  $out/fuzz-xcdd-rpc"
 $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/xcd/rpc_domain.c" "$src/xcd/rpc_save.c" "$src/xcd/rpc_migrate.c" "$src/xcd/rpc_migrate_tcp.c" "$src/xcd/mig_link.c" "$src"/xcd/dm/*.c "$src"/migrate/*.c "$src/xcd/rpc_json.c" "$src/xcd/xlfmt.c" \
 	"$src/xcd/journal.c" "$src/lib/cfgfile.c" "$src/lib/uuid.c" "$src/lib/fdio.c" "$src/xcd/disk.c" "$src/xcd/vif.c" \
-	"$src/xcd/domcfg.c" "$src/xcd/domcfg_json.c" "$src/xcd/domcfg_libxl.c" "$src/xcd/domcfg_honour.c" "$src/lib/jsondepth.c" "$src/xcd/cpulist.c" "$src/xcd/json_fields.c" "$src/hv/hv.c" \
+	"$src/xcd/domcfg.c" "$src/xcd/domcfg_keys.c" "$src/xcd/domcfg_json.c" "$src/xcd/domcfg_libxl.c" "$src/xcd/domcfg_honour.c" "$src/lib/jsondepth.c" "$src/xcd/cpulist.c" "$src/xcd/json_fields.c" "$src/hv/hv.c" "$src/hv/cpufeat.c" \
 	"$src/xcd/actions.c" "$src/xcd/devid.c" "$src/xcd/xs_txn.c" "$src/xcd/xs_domain.c" \
 	"$src/xcd/devices.c" "$src/xcd/hotplug.c" "$src/xcd/devjob.c" "$src/lib/loop.c" \
 	"$src/lib/jsonrpc.c" "$src/lib/peercred.c" "$src/lib/strmap.c" "$src/lib/log.c" \
@@ -27,5 +27,5 @@ $cc $cflags "$src/fuzz/xcdd-rpc/fuzz-xcdd-rpc.c" \
 	"$src/xcd/rpc_tune.c" "$src/xcd/tune_run.c" "$src/xcd/tune_live.c" "$src/lib/childjob.c" \
 	"$src/xcd/rpc_tune_apply.c" "$src/xcd/tune_apply.c" \
 	"$src"/netback-tune/*.c "$src"/blkback/*.c "$src/lib/tuneplan.c" "$src/lib/cpuset.c" "$src/lib/procstat.c" \
-	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/strv.c" \
-	$(pkg-config --libs yajl xenstore libnl-route-3.0 gnutls) -o "$out/fuzz-xcdd-rpc"
+	"$src/lib/tunejournal.c" "$src/lib/tuneapply.c" "$src/lib/runcmd.c" "$src/lib/strv.c" "$src/lib/caps.c" \
+	$(pkg-config --libs yajl xenstore libnl-route-3.0 gnutls libzstd liblz4) -o "$out/fuzz-xcdd-rpc"
