@@ -5,6 +5,7 @@
  * pipe ends are descriptors 4 and 5 (devjob_run_with). */
 #include "dm_internal.h"
 #include "migrate_job.h"
+#include "../actions.h"
 #include "../../lib/jsonw.h"
 #include "../../migrate/migrate.h"
 #include "../devjob.h"
@@ -112,10 +113,20 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 	int rc = hv_domain_getinfo(hv, domid, &i);
 	if (rc == 0 && !(i.flags & HV_DOMF_PAUSED))
 		rc = hv_domain_pause(hv, domid);
+	if (rc == 0)
+		rc = hv_domain_getinfo(hv, domid, &i);
 	if (rc < 0) {
 		snprintf(err, errlen, "pausing domain %u for the last round: %s", domid,
 			 hv_error(hv));
 		return rc;
+	}
+	if (i.flags & HV_DOMF_SHUTDOWN) {
+		/* It shut itself down during the rounds (looked at once it can
+		 * no longer): no guest is left to move, and a copy of it must
+		 * not run on elsewhere. */
+		snprintf(err, errlen, "domain %u had shut itself down (%s) when its last round came",
+			 domid, dm_reason_name(i.shutdown_reason));
+		return -ESRCH;
 	}
 	event_ns(c->fd, "stopped", mono_ns());
 	return 0;
