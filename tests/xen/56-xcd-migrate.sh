@@ -18,13 +18,28 @@
 #   dropped link or a killed receiver): refused, and the guest runs on here as before (same
 #   domid, not paused nor suspended, its counter going on, its devices Connected), nothing
 #   of the copy left; then moved again.
+# - moved a third time, over TCP (`xcd migrate --transport tcp://127.0.0.1:PORT --streams 2`):
+#   the same xcdd listens (--migration-listen) with a host credential that trusts itself; the
+#   link is TLS 1.3 and says the receiver tells when its copy's devices are up (ALPN
+#   xcdmig/1.1), and the suspend again waits for them.
 # - `xcd shutdown -w`: the moved Linux answers control/shutdown; its loop device is freed.
 # A boot of its own, as 60-xcd-devices.sh (kernel backends watch only the boot's first
 # xenstored), and no second try (it would run on a later xenstored).
 # xen-lab: timeout=600 boot=own retry=no
 . "$(dirname "$0")/lib.sh"
 
-devices_setup /tmp/xcd-lab-mig.img
+# The host's credential, trusted by itself, for the move over TCP to this very xcdd
+CRED=/tmp/xcd-lab-cred HOSTNAME_CRED=lab-dom0
+rm -rf "$CRED" "$CRED.crt"
+{ "$XCD_BIN/xcd" host-credential --dir "$CRED" create --name "$HOSTNAME_CRED" &&
+  "$XCD_BIN/xcd" host-credential --dir "$CRED" show --pem >"$CRED.crt" &&
+  "$XCD_BIN/xcd" host-credential --dir "$CRED" trust "$CRED.crt"; } >/dev/null ||
+  fail "xcd host-credential: cannot make this host's credential and trust it"
+devices_setup /tmp/xcd-lab-mig.img --credential-dir "$CRED" --migration-listen 127.0.0.1:0
+PORT=$(xcd info --json | pyj 'j["migration_listen"].rsplit(":", 1)[1]') && [ -n "$PORT" ] ||
+  fail "xcdd does not say where it listens for migrations (xcd info --json)"
+grep -q "listening for migrations on 127.0.0.1:$PORT as host $HOSTNAME_CRED" "$LAB_RUN/xcdd.log" ||
+  fail "xcdd's log does not say it listens on 127.0.0.1:$PORT as $HOSTNAME_CRED"
 
 NAME=lm
 CFG=$(guest_cfg "$NAME" pvh "disk=[\"$DISK,raw,xvda,rw\"]" 'vif=["bridge=xenbr0"]' \
@@ -104,12 +119,15 @@ before_suspend() {
       "devices were up (line ${dev:-none}): their hotplug scripts ran in its downtime"
   log "$1: the copy's devices were up (xcdd.log line $dev) before the suspend (line $sus)"
 }
-move() {  # WHAT: xcd migrate to this very xcdd; ID := the new domid
-  local t0 t1 new
-  step "$1: xcd migrate -s \"\" $NAME \"xcd migrate-receive\""
+move() {  # WHAT [HOW...]: xcd migrate to this very xcdd, HOW its transport and destination
+          # (-s "" NAME "xcd migrate-receive" when none); ID := the new domid
+  local t0 t1 new what=$1; shift
+  [ $# -gt 0 ] || set -- -s "" "$NAME" "$RECV"
+  set -- "$what" "$@"
+  step "$1: xcd migrate ${*:2}"
   LAST=$(last_tick)
   t0=$(now_ms)
-  timeout -k 5 300 "$XCD_BIN/xcd" migrate -s "" "$NAME" "$RECV" >"$LAB_RUN/mig.out" 2>"$LAB_RUN/mig.err" ||
+  timeout -k 5 300 "$XCD_BIN/xcd" migrate "${@:2}" >"$LAB_RUN/mig.out" 2>"$LAB_RUN/mig.err" ||
     { cat "$LAB_RUN/mig.err"; tail -n 40 "$LAB_RUN/xcdd.log"; fail "$1: xcd migrate"; }
   t1=$(now_ms)
   cat "$LAB_RUN/mig.err"
@@ -152,6 +170,13 @@ goes_on "after the cut"
 connected "$ID"
 
 move "migration 2, after the cut"
+
+move "migration 3, over TCP" --transport "tcp://127.0.0.1:$PORT" --streams 2 "$NAME" "$HOSTNAME_CRED"
+grep "migrating $NAME to $HOSTNAME_CRED .* at 127.0.0.1:$PORT over 2 data connection(s), TLS1.3" \
+  "$LAB_RUN/xcdd.log" | tail -n 1 | grep -q "it tells when its copy's devices are up" ||
+  fail "migration 3: xcdd's log does not say it moved $NAME over TLS 1.3 on 2 connections, its" \
+    "receiver telling when the devices are up"
+log "migration 3: $(grep "migrating $NAME to $HOSTNAME_CRED" "$LAB_RUN/xcdd.log" | tail -n 1)"
 
 step "xcd shutdown -w: the moved guest answers control/shutdown"
 timed -t 90 "$XCD_BIN/xcd" shutdown -w "$NAME" || fail "xcd shutdown -w of the moved guest"

@@ -451,10 +451,11 @@ PY
 }
 # mp_live: the paths multipathd counts active and ready
 mp_live() { multipathd show paths format "%d %t %T" 2>/dev/null | awk '$2 == "active" && $3 == "ready"' | wc -l; }
-# devices_setup DISK: xcdd (with the hotplug scripts in $XCD_BIN/hotplug, HOTPLUG) on Xen's C
-# xenstored and xenconsoled, the bridge xenbr0 (deleted at the exit) and a 64 MiB DISK image
+# devices_setup DISK [XCDD_ARG...]: xcdd (with the hotplug scripts in $XCD_BIN/hotplug, HOTPLUG,
+# and the XCDD_ARGs) on Xen's C xenstored and xenconsoled, the bridge xenbr0 (deleted at the
+# exit) and a 64 MiB DISK image
 devices_setup() {
-  DISK=$1
+  DISK=$1; shift
   xcdd_setup
   HOTPLUG=$XCD_BIN/hotplug
   [ -x "$HOTPLUG/block" ] && [ -x "$HOTPLUG/vif-bridge" ] ||
@@ -465,7 +466,7 @@ devices_setup() {
   step "dom0: bridge xenbr0, a 64 MiB disk image"
   ip link add xenbr0 type bridge && ip link set xenbr0 up || fail "cannot make the bridge xenbr0"
   truncate -s 64M "$DISK" || fail "cannot make $DISK"
-  start_xcdd "" --hotplug-dir "$HOTPLUG"
+  start_xcdd "" --hotplug-dir "$HOTPLUG" "$@"
 }
 # io_placed NAME: waits (150 s) for xcdd's io.placed of guest NAME in $LAB_RUN/monitor.log
 # (xcd monitor's); PLACED := its params (the last one's), as JSON
