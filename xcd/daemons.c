@@ -180,9 +180,37 @@ int daemons_open_sim(const char *rundir, const char *sock, const char *store,
 
 /* Stops the daemon of ours whose pid RUNDIR/PIDFILE holds, if it is still
  * the program COMM (not a process that has taken over a stale pid). */
+/* Whether PID is this xcdd's daemon COMM: named so (comm holds at most the
+ * first 15 characters of the name, all of them) and run by this xcdd's user.
+ * A stale pidfile's pid taken since by another process, a user's above all,
+ * is not signalled. */
+static bool our_daemon(long pid, const char *comm)
+{
+	char path[64], name[64] = "";
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%ld", pid);
+	if (stat(path, &st) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(name, sizeof(name), f))
+			name[0] = '\0';
+		fclose(f);
+	}
+	name[strcspn(name, "\n")] = '\0';
+	bool named = name[0] && strlen(name) == (strlen(comm) < 15 ? strlen(comm) : 15) &&
+		     !strncmp(name, comm, strlen(name));
+	if (named && st.st_uid == getuid())
+		return true;
+	log_warn("%s's pidfile names pid %ld, which is %s%s (user %u): not signalled", comm, pid,
+		 name[0] ? "" : "a process without a name", name, (unsigned)st.st_uid);
+	return false;
+}
+
 void daemons_stop(const char *rundir, const char *pidfile, const char *comm)
 {
-	char path[PATH_MAX + 32], cpath[64], name[64] = "";
+	char path[PATH_MAX + 32];
 	snprintf(path, sizeof(path), "%s/%s", rundir, pidfile);
 	FILE *f = fopen(path, "r");
 	long pid = 0;
@@ -191,17 +219,7 @@ void daemons_stop(const char *rundir, const char *pidfile, const char *comm)
 	if (fscanf(f, "%ld", &pid) != 1)
 		pid = 0;
 	fclose(f);
-	if (pid <= 1)
-		return;
-	snprintf(cpath, sizeof(cpath), "/proc/%ld/comm", pid);
-	if ((f = fopen(cpath, "r"))) {
-		if (!fgets(name, sizeof(name), f))
-			name[0] = '\0';
-		fclose(f);
-	}
-	name[strcspn(name, "\n")] = '\0';
-	/* comm holds at most 15 characters of the name. */
-	if (!name[0] || strncmp(name, comm, strlen(name)) != 0)
+	if (pid <= 1 || !our_daemon(pid, comm))
 		return;
 	if (kill((pid_t)pid, SIGTERM) < 0)
 		return;
