@@ -2,7 +2,9 @@
  * devices (issue 10: the destination plugs its vbds and vifs and runs their
  * hotplug scripts before the source is stopped, so that they are not in the
  * guest's downtime). A PVH guest's suspend request (its job's "suspend"
- * event) is deferred while the copy this very xcdd receives adds them (a
+ * event), or the pause of a guest that does not suspend itself (its job's
+ * "pause": a simulated PV one), is deferred while the copy this very xcdd
+ * receives adds them (a
  * move to localhost, mig_local.c), or, over TCP, until the receiving xcdd
  * says they are up (its DEVICES frame, through the link: dm_mig_peer_devices),
  * when it agreed to say so; at most DM_MIG_DEVICES_WAIT_MS then. A receiver
@@ -25,7 +27,7 @@ static void devices_late(struct loop *l, struct loop_timer *t, void *arg)
 		 "its last round goes on (their hotplug scripts may lengthen the downtime)",
 		 op->d->name, DM_MIG_DEVICES_WAIT_MS);
 	dm_mig_mark(op->d->name, "devices not up in time");
-	dm_mig_ask_suspend(op);
+	dm_mig_stop_guest(op);
 }
 
 bool dm_mig_suspend_waits(struct dm_op *op)
@@ -77,5 +79,5 @@ void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up)
 		return; /* not waiting (yet, or any more) */
 	mig->suspend_deferred = false;
 	dm_mig_devices_wait_stop(mig);
-	dm_mig_ask_suspend(op);
+	dm_mig_stop_guest(op);
 }

@@ -38,7 +38,7 @@ void dm_mig_local_devices_settled(struct dm *m, const struct dm_mig *in)
 	struct dm_domain *src = dm_mig_local_source(m, in->local_uuid, in->id);
 	if (src && src->op->mig->suspend_deferred) {
 		src->op->mig->suspend_deferred = false;
-		dm_mig_ask_suspend(src->op);
+		dm_mig_stop_guest(src->op);
 	}
 }
 

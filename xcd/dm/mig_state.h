@@ -117,9 +117,10 @@ void dm_mig_local_devices_settled(struct dm *m, const struct dm_mig *in);
 bool dm_mig_suspend_waits(struct dm_op *op);
 /* MIG's wait for the receiver's devices stopped (its timer freed). */
 void dm_mig_devices_wait_stop(struct dm_mig *mig);
-/* migrate.c: OP's guest asked to suspend itself for its last round (its
- * job waits for it); a failure rolls the migration back. */
-void dm_mig_ask_suspend(struct dm_op *op);
+/* migrate.c: OP's guest stopped for its last round: a PVH guest asked to
+ * suspend itself, another paused (its job waits for either); a failure rolls
+ * the migration back. */
+void dm_mig_stop_guest(struct dm_op *op);
 
 /* Closes the daemon's ends of MIG's pipe (the other side sees it end). */
 void dm_mig_close(struct dm_mig *mig);

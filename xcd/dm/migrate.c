@@ -404,10 +404,19 @@ static void send_done(int rc, bool reported, const char *err, void *arg)
 		dm_wait_allow_reads(mig->wait); /* it may come after the stream */
 }
 
-void dm_mig_ask_suspend(struct dm_op *op)
+void dm_mig_stop_guest(struct dm_op *op)
 {
 	char xerr[XCD_ERR_MAX];
 	op->mig->stopped_ns = now_ns();
+	if (!op->mig->suspend) {
+		/* A guest that does not suspend itself is paused here; its job
+		 * waits for the pause (migrate_job.c). */
+		log_info("domain %s: paused for the last round of its migration", op->d->name);
+		dm_mig_mark(op->d->name, "pause made");
+		if (hv_domain_pause(op->m->hv, op->d->domid) < 0)
+			rollback(op, -EIO, "pausing it for the last round: %s", hv_error(op->m->hv));
+		return;
+	}
 	log_info("domain %s: asked to suspend itself for the last round of its migration",
 		 op->d->name);
 	dm_mig_mark(op->d->name, "suspend asked");
@@ -440,14 +449,14 @@ static void send_event(const char *line, void *arg)
 		i.p.bytes = jt_u64(t, "bytes");
 		i.p.throttle = (uint32_t)jt_u64(t, "throttle");
 		op->m->migration(op->m, op->d, &i, op->m->arg);
-	} else if (!strcmp(ev, "suspend")) {
-		/* The job waits for the guest to suspend itself: asked here,
-		 * at once or once the receiving copy's devices are up
-		 * (mig_devwait.c). */
+	} else if (!strcmp(ev, "suspend") || !strcmp(ev, "pause")) {
+		/* The job waits for the guest to suspend itself (asked here)
+		 * or to be paused (here), at once or once the receiving copy's
+		 * devices are up (mig_devwait.c). */
 		mig->stopped_ns = jt_u64(t, "ns");
 		if (!dm_mig_suspend_waits(op)) {
 			yajl_tree_free(t);
-			dm_mig_ask_suspend(op);
+			dm_mig_stop_guest(op);
 			return;
 		}
 	} else if (!strcmp(ev, "stopped")) {

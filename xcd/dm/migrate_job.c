@@ -5,6 +5,7 @@
  * pipe ends are descriptors 4 and 5 (devjob_run_with). */
 #include "dm_internal.h"
 #include "migrate_job.h"
+#include "mig_state.h"
 #include "../actions.h"
 #include "../../lib/jsonw.h"
 #include "../../migrate/migrate.h"
@@ -102,6 +103,28 @@ static int suspend_guest(struct send_ctx *c, struct hv *hv, uint32_t domid, char
 	return 0;
 }
 
+/* A guest that does not suspend itself is paused by the daemon (event
+ * "pause"), at once or once the receiving copy's devices are up, as a PVH
+ * guest's suspend is asked: the job waits for the pause, polling. A daemon
+ * that does not pause it within PAUSE_WAIT_MS (gone: its successor settles
+ * the migration) leaves the pause to the job. Its "stopped" carries the
+ * request's time: the daemon counts the downtime from its own pause. */
+#define PAUSE_WAIT_MS (DM_MIG_DEVICES_WAIT_MS + 5000)
+static int paused_by_daemon(struct send_ctx *c, struct hv *hv, uint32_t domid, long long *asked)
+{
+	long long t = *asked = mono_ns();
+	struct hv_dominfo i;
+	int rc;
+	event_ns(c->fd, "pause", t);
+	while ((rc = hv_domain_getinfo(hv, domid, &i)) == 0 &&
+	       !(i.flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
+		if (mono_ns() - t > PAUSE_WAIT_MS * 1000000LL)
+			return hv_domain_pause(hv, domid);
+		usleep(500);
+	}
+	return rc;
+}
+
 static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t errlen)
 {
 	struct send_ctx *c = arg;
@@ -110,9 +133,10 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 		return suspend_guest(c, hv, domid, err, errlen);
 	/* A guest paused before (its migration's record says so) is not paused
 	 * twice: a rollback unpauses only what the migration paused. */
+	long long asked = 0;
 	int rc = hv_domain_getinfo(hv, domid, &i);
 	if (rc == 0 && !(i.flags & HV_DOMF_PAUSED))
-		rc = hv_domain_pause(hv, domid);
+		rc = paused_by_daemon(c, hv, domid, &asked);
 	if (rc == 0)
 		rc = hv_domain_getinfo(hv, domid, &i);
 	if (rc < 0) {
@@ -128,7 +152,7 @@ static int suspend(void *arg, struct hv *hv, uint32_t domid, char *err, size_t e
 			 domid, dm_reason_name(i.shutdown_reason));
 		return -ESRCH;
 	}
-	event_ns(c->fd, "stopped", mono_ns());
+	event_ns(c->fd, "stopped", asked ? asked : mono_ns());
 	return 0;
 }
 

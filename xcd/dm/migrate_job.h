@@ -16,8 +16,10 @@
 /* The sender's job: its own connection to the host, the guest, the
  * stream's configuration, the policy and the rings to send last. Its
  * events: "progress" (round, final, done, pages, left, rate, predicted_ms,
- * bytes, throttle), "suspend" (ns) for a PVH guest (below), "stopped" (ns,
- * CLOCK_MONOTONIC: the pause, or the suspend's request), "whole" once the
+ * bytes, throttle), "suspend" (ns) for a PVH guest (below), "pause" (ns)
+ * for another that runs (the daemon pauses it; the job waits for the pause),
+ * "stopped" (ns, CLOCK_MONOTONIC: the pause or its request, or the suspend's
+ * request), "whole" once the
  * stream is whole (its figures: rounds, pages, zero_pages, final_pages,
  * bytes, throttle, forced, stopped_ns, why; compression's z_pages,
  * z_saved, codecs_used, peer_answered, peer_codecs), or "stats" (the
@@ -33,7 +35,8 @@ struct dm_send_work {
 	uint64_t final_pfns[2];
 	/* A PVH guest, stopped by its own suspend: the event "suspend" (ns:
 	 * when) asks the daemon to ask it (control/shutdown), and the job
-	 * waits for shutdown(suspend) (hv_domain_suspend). Else it is paused. */
+	 * waits for shutdown(suspend) (hv_domain_suspend). Else the event
+	 * "pause" asks the daemon to pause it, and the job waits for that. */
 	bool suspend;
 };
 int dm_send_work(int fd, void *arg, char *err, size_t errlen);
