@@ -14,7 +14,9 @@
  *
  * --sysroot DIR --policy FILE: use that tree instead of generating one.
  * --print show|plan|verify: print that once (text; --json: JSON) and exit,
- * to look at a fixture by hand.
+ * to look at a fixture by hand: of the second of two reads with one cache
+ * (kernel threads' names kept from the first, as xcdd's refreshes read),
+ * or with --cold of the first.
  *
  * The storage half: blkback/'s show + plan + verify (blk_run_all, text and
  * JSON) of a second generated tree, 4 dual-port HBAs and 64 LUNs x 8 paths
@@ -262,15 +264,30 @@ static int round_once(const char *root, enum nt_read_how how, struct nt_kcache *
 	return 0;
 }
 
+/* ROOT's host read twice with one cache (kthreadcache.h), the first read
+ * into *H when COLD, else the second (the first freed). */
+static int read_warm(const char *root, enum nt_read_how how, bool cold, struct nt_host **h)
+{
+	char err[XCD_ERR_MAX];
+	struct nt_kcache *kept = nt_kcache_new();
+	int rc = kept ? nt_host_read_kept(root, how, kept, h, err, sizeof(err)) : -ENOMEM;
+	if (rc == 0 && !cold) {
+		nt_host_free(*h);
+		rc = nt_host_read_kept(root, how, kept, h, err, sizeof(err));
+	}
+	nt_kcache_free(kept);
+	if (rc)
+		fprintf(stderr, "io-plan: %s\n", rc == -ENOMEM ? strerror(-rc) : err);
+	return rc;
+}
+
 static int print_once(const char *root, enum nt_read_how how, const char *policy,
-		      const char *what, bool json)
+		      const char *what, bool json, bool cold)
 {
 	char err[XCD_ERR_MAX];
 	struct nt_host *h;
-	if (nt_host_read_how(root, how, &h, err, sizeof(err))) {
-		fprintf(stderr, "io-plan: %s\n", err);
+	if (read_warm(root, how, cold, &h))
 		return 1;
-	}
 	struct nt_policy pol;
 	struct tune_plan plan;
 	tune_plan_init(&plan);
@@ -317,7 +334,7 @@ static void usage(FILE *f)
 		   "       io-plan --live N [--nics N] [--rounds N]   (root: a namespace of N vifs)\n"
 		   "       io-plan --sysroot DIR --policy FILE [--storage-root DIR] [--rounds N]\n"
 		   "       io-plan --sysroot DIR [--policy FILE] --print show|plan|verify [--json]\n"
-		   "               [--reader auto|files|live]\n");
+		   "               [--reader auto|files|live] [--cold]\n");
 }
 
 /* A fixture host (and its storage, unless SROOT) generated under TMP. */
@@ -525,13 +542,13 @@ int main(int argc, char **argv)
 	unsigned nics = 48, vifs = 2000, queues = 2, rounds = 20, live = 0;
 	const char *sysroot = NULL, *policy = NULL, *print = NULL, *sroot = NULL;
 	enum nt_read_how how = NT_READ_AUTO;
-	bool keep = false, json = false;
+	bool keep = false, json = false, cold = false;
 	static const struct option opts[] = {
 		{ "nics", 1, 0, 'n' },	  { "vifs", 1, 0, 'v' },  { "queues", 1, 0, 'q' },
 		{ "rounds", 1, 0, 'r' },  { "sysroot", 1, 0, 's' }, { "policy", 1, 0, 'p' },
 		{ "print", 1, 0, 'P' },	  { "json", 0, 0, 'j' },  { "keep", 0, 0, 'k' },
 		{ "storage-root", 1, 0, 'S' }, { "help", 0, 0, 'h' },  { "live", 1, 0, 'L' },
-		{ "reader", 1, 0, 'R' },  { 0, 0, 0, 0 }
+		{ "reader", 1, 0, 'R' },  { "cold", 0, 0, 'C' }, { 0, 0, 0, 0 }
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -546,6 +563,7 @@ int main(int argc, char **argv)
 		case 'P': print = optarg; break;
 		case 'j': json = true; break;
 		case 'k': keep = true; break;
+		case 'C': cold = true; break;
 		case 'L': live = (unsigned)atoi(optarg); break;
 		case 'R':
 			how = !strcmp(optarg, "files") ? NT_READ_FILES
@@ -561,7 +579,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return print_once(sysroot, how, policy, print, json);
+		return print_once(sysroot, how, policy, print, json, cold);
 	}
 	if (rounds == 0 || nics < 2 || queues == 0 || queues > 64 || (sysroot && !policy) ||
 	    (live && sysroot)) {
