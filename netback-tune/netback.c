@@ -24,6 +24,11 @@
  * from sched_getaffinity (0.2 us). Each IRQ's CPUs come from
  * proc/irq/N/smp_affinity_list, opened below proc/ and proc/irq/ opened
  * once (sysroot_sub): a host of 2000 vifs has 8000 of each.
+ *
+ * With a cache (kthreadcache.h) a kernel thread's name is the one read
+ * before while its pid is the same thread: not read again, and a kernel
+ * thread not named as netback's then costs nothing. Whether it is a kernel
+ * thread is never taken from the cache, and its CPUs are read each time.
  */
 #include "nethost.h"
 #include "../lib/errmsg.h"
