@@ -6,6 +6,11 @@
  * file of that tree once (open, read, close; readlink for symlinks), the
  * least any reader of those files could cost.
  *
+ * Each round twice: cold, a first read (a new cache of kernel threads'
+ * names, netback-tune/kthreadcache.h), and warm, a read with the cache the
+ * warm round before left, as xcdd's I/O refresh reads; the goal is judged
+ * on the warm round.
+ *
  * One line per phase (mean, median, 99th percentile in ms over --rounds, and
  * the mean CPU time the process used in it: on a loaded machine the wall
  * clock also counts the time others ran), the round's ratio over the
@@ -30,7 +35,8 @@
  * stand for: network and mount namespaces of the bench's own with --nics
  * veths in pairs under bridges (in bonds where the kernel has bonding), N
  * veths named vifD.0 spread over the bridges, and N x --queues x 2 tasks
- * named as netback's threads (io-plan-live.c); the baseline is the same
+ * named as netback's threads, children of pid 2 of a pid namespace of the
+ * bench's own (kernel threads to the readers; io-plan-live.c); the baseline is the same
  * host read from its files (NT_READ_FILES), checked first to give the same
  * host. Beside the round: what listing each vif's queues/ costs (a real
  * vif's; a veth is no vif to the reader), and the dump alone. Not judged
