@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SETTLE_S 3
@@ -262,7 +263,8 @@ static int task_main(void *name)
 	return 0;
 }
 
-int live_tasks_make(unsigned vifs, unsigned queues, char *err, size_t errlen)
+/* The tasks, made by this process (their parent), sharing its memory. */
+static int tasks_clone(unsigned vifs, unsigned queues, char *err, size_t errlen)
 {
 	size_t n = (size_t)vifs * queues * 2;
 	/* names and stacks live until the bench ends, as the tasks do */
@@ -285,7 +287,71 @@ int live_tasks_make(unsigned vifs, unsigned queues, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	printf("live host: %zu tasks named as netback's threads of %u queues each\n", n, queues);
+	return 0;
+}
+
+int live_tasks_make(unsigned vifs, unsigned queues, char *err, size_t errlen)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t k = fork(); /* the tasks' parent: pid 2 in live_pidns_enter's namespace */
+	if (k == 0) {
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "kthreadd");
+		char msg[256] = "";
+		tasks_clone(vifs, queues, msg, sizeof(msg));
+		if (write(p[1], msg, strlen(msg) + 1) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ssize_t got = k < 0 ? -1 : read(p[0], err, errlen - 1);
+	close(p[0]);
+	if (got <= 0 || err[0]) {
+		if (got <= 0)
+			snprintf(err, errlen, "the tasks' parent: %s", k < 0 ? strerror(errno) : "died");
+		else
+			err[got] = '\0';
+		return -1;
+	}
+	printf("live host: %u tasks named as netback's threads of %u queues each, children of "
+	       "pid %d%s\n",
+	       vifs * queues * 2, queues, (int)k,
+	       k == 2 ? " (kthreadd's pid: kernel threads to the readers)" : "");
+	return 0;
+}
+
+int live_pidns_enter(char *err, size_t errlen)
+{
+	if (unshare(CLONE_NEWPID)) {
+		snprintf(err, errlen, "unshare(CLONE_NEWPID): %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t init = fork();
+	if (init < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (init > 0) { /* this process: waits for the bench, its child */
+		int st;
+		while (waitpid(init, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(1);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		snprintf(err, errlen, "mount proc on /proc: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -16,13 +16,22 @@
  */
 int live_host_make(unsigned nics, unsigned vifs, const char *policy, char *err, size_t errlen);
 /*
+ * A pid namespace of its own, with its /proc on /proc (in the mount
+ * namespace live_host_make made): this process forks the namespace's init
+ * (pid 1), which returns 0 from here and runs the bench; this process
+ * waits for it and exits as it does. -1 with ERR.
+ */
+int live_pidns_enter(char *err, size_t errlen);
+/*
  * Tasks standing for netback's threads on such a host: VIFS x QUEUES x 2
- * processes (sharing this one's memory) named as netback names its
- * threads, vifD.0-qN-guest-rx and -dealloc (cut at 15 characters by the
- * kernel, as before Linux 5.17), asleep until the bench ends. The readers
- * list /proc and read each one's name as they would netback's; the veths
- * are no vifs to them (no parent device), so none is matched. 0, or -1
- * with ERR.
+ * processes named as netback names its threads, vifD.0-qN-guest-rx and
+ * -dealloc (cut at 15 characters by the kernel, as before Linux 5.17),
+ * asleep until the bench ends, all children of one process made first:
+ * after live_pidns_enter, pid 2, kthreadd's pid, so that to the readers
+ * they are kernel threads (their parent's pid 2, on /proc/2/task/2/children)
+ * as netback's are. The readers list /proc and read each one's name as
+ * they would netback's; the veths are no vifs to them (no parent device),
+ * so none is matched. 0, or -1 with ERR.
  */
 int live_tasks_make(unsigned vifs, unsigned queues, char *err, size_t errlen);
 #endif

@@ -73,6 +73,14 @@ static int by_value(const void *a, const void *b)
 
 int proc_children_parse(const char *text, size_t len, int **pids, size_t *n)
 {
+	int rc = proc_children_list(text, len, pids, n);
+	if (rc == 0 && *n)
+		qsort(*pids, *n, sizeof(**pids), by_value);
+	return rc;
+}
+
+int proc_children_list(const char *text, size_t len, int **pids, size_t *n)
+{
 	size_t cap = 0, k = 0;
 	int *v = NULL;
 	*pids = NULL;
@@ -101,8 +109,6 @@ int proc_children_parse(const char *text, size_t len, int **pids, size_t *n)
 		}
 		v[k++] = (int)p;
 	}
-	if (k)
-		qsort(v, k, sizeof(*v), by_value);
 	*pids = v;
 	*n = k;
 	return 0;
@@ -111,4 +117,22 @@ int proc_children_parse(const char *text, size_t len, int **pids, size_t *n)
 bool proc_pids_have(const int *pids, size_t n, int pid)
 {
 	return n && bsearch(&pid, pids, n, sizeof(*pids), by_value) != NULL;
+}
+
+int proc_loadavg_last_pid(const char *loadavg, int *last)
+{
+	const char *p = strchr(loadavg, '/');
+	unsigned long long v;
+	/* "R/T L": running/total tasks, then the last pid, then the end */
+	if (!p || !(p = strchr(p, ' ')) || number(p + 1, INT_MAX, "\n", &v) || strchr(p + 1, ' '))
+		return -EINVAL;
+	*last = (int)v;
+	return 0;
+}
+
+bool proc_pid_given_since(int pid, int last1, int last2)
+{
+	if (last2 >= last1)
+		return pid > last1 && pid <= last2;
+	return pid > last1 || pid <= last2; /* wrapped at pid_max */
 }

@@ -37,6 +37,21 @@ int proc_status_ppid(const char *status, int *ppid);
  * is to be asked of its stat.
  */
 int proc_children_parse(const char *text, size_t len, int **pids, size_t *n);
+/* The same list in the order the kernel gives it (the order the children
+ * were made in: a new child joins the list's end), not sorted. */
+int proc_children_list(const char *text, size_t len, int **pids, size_t *n);
+/*
+ * The pid last given out in the reader's pid namespace, from the text of
+ * /proc/loadavg (a NUL-terminated string: "0.10 0.20 0.30 2/345 6789": its
+ * fifth field, after the last space). Pids are given out in a cycle: each
+ * new one above the last, wrapping at pid_max; so a pid given out between
+ * two reads of it, LAST1 then LAST2, is in (LAST1, LAST2] (wrapped when
+ * LAST2 < LAST1), unless the cycle went all the way round between them.
+ * 0, or -EINVAL.
+ */
+int proc_loadavg_last_pid(const char *loadavg, int *last);
+/* Whether PID is in the cycle's span (LAST1, LAST2] (see above). */
+bool proc_pid_given_since(int pid, int last1, int last2);
 /* Whether PID is among the N sorted PIDS. */
 bool proc_pids_have(const int *pids, size_t n, int pid);
 /* Whether a task whose parent is PPID is a kernel thread. */

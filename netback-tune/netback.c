@@ -24,11 +24,17 @@
  * from sched_getaffinity (0.2 us). Each IRQ's CPUs come from
  * proc/irq/N/smp_affinity_list, opened below proc/ and proc/irq/ opened
  * once (sysroot_sub): a host of 2000 vifs has 8000 of each.
+ *
+ * With a cache (kthreadcache.h) a kernel thread's name is the one read
+ * before while its pid is the same thread: not read again, and a kernel
+ * thread not named as netback's then costs nothing. Whether it is a kernel
+ * thread is never taken from the cache, and its CPUs are read each time.
  */
 #include "nethost.h"
 #include "../lib/errmsg.h"
 #include "../lib/procstat.h"
 #include "../lib/strv.h"
+#include "kthreadcache.h"
 #include "sysfile.h"
 #include <errno.h>
 #include <sched.h>
@@ -321,7 +327,59 @@ void nt_threads_forget_live(struct nt_host *h)
 	h->live = true;
 }
 
-int nt_read_threads(struct nt_host *h, const struct sysroot *r)
+/* Whether a task named COMM is named as netback's thread of a vif queue of
+ * H: its slot, CPUs and queue into M. */
+static bool named_as_thread(struct nt_host *h, const char *comm, struct named *m,
+			    struct nt_nic **last)
+{
+	const char *rest;
+	struct nt_nic *n = split_queue(h, comm, &m->q, &rest, true, last);
+	if (!n)
+		return false;
+	struct nt_queue *qu = &n->queues[m->q];
+	if (prefix_of(rest, "guest-rx")) {
+		m->slot = &qu->rx_pid;
+		m->cpus = &qu->rx_cpus;
+	} else if (prefix_of(rest, "dealloc")) {
+		m->slot = &qu->dealloc_pid;
+		m->cpus = &qu->dealloc_cpus;
+	} else
+		return false;
+	m->nic = n;
+	snprintf(m->comm, sizeof(m->comm), "%s", comm);
+	return true;
+}
+
+/*
+ * Task PID: its name kept from the last read (RD, kthreadcache.h) when it
+ * is the same kernel thread, else read now. A kernel thread not named as
+ * netback's is then done with; one named so is taken on this read's
+ * children list (live: its CPUs asked of the kernel), or on the status
+ * read now (files: its CPUs are there, with its name and parent).
+ */
+static int one_task(struct threads_read *tr, struct nt_kread *rd, const char *pid,
+		    struct nt_nic **last)
+{
+	struct nt_host *h = tr->h;
+	struct named m = { .pid = atoi(pid) };
+	struct nt_thread t;
+	const char *kept = nt_kread_kept(rd, m.pid);
+	if (kept && !named_as_thread(h, kept, &m, last))
+		return 0;
+	if (kept && h->live) {
+		t.ppid = PROC_KTHREADD_PID; /* on the children list read now */
+		return take(tr, &m, &t);
+	}
+	if (nt_thread_read(tr->proc, pid, h->live, &t))
+		return 0; /* gone meanwhile */
+	if (h->live || proc_ppid_kthread(t.ppid))
+		nt_kread_learn(rd, m.pid, t.comm);
+	if (!named_as_thread(h, t.comm, &m, last))
+		return 0;
+	return named_task(tr, &m, &t);
+}
+
+int nt_read_threads(struct nt_host *h, const struct sysroot *r, struct nt_kcache *kc)
 {
 	char **names;
 	size_t k;
@@ -332,34 +390,15 @@ int nt_read_threads(struct nt_host *h, const struct sysroot *r)
 		sysroot_close(&proc);
 		return nt_host_note(h, "/proc: cannot list the processes");
 	}
-	int rc = 0;
 	struct threads_read tr = { .h = h, .proc = &proc };
+	struct nt_kread rd = { 0 };
+	int rc = kc ? nt_kread_begin(kc, &proc, &rd) : 0;
 	struct nt_nic *last = NULL;
 	for (size_t i = 0; i < k && rc == 0; i++) {
 		const char *pid = names[i];
-		if (pid[0] < '1' || pid[0] > '9' || strspn(pid, "0123456789") != strlen(pid) ||
-		    strlen(pid) > 9)
-			continue;
-		struct nt_thread t;
-		if (nt_thread_read(&proc, pid, h->live, &t))
-			continue; /* gone meanwhile */
-		struct named m = { .pid = atoi(pid) };
-		const char *rest;
-		struct nt_nic *n = split_queue(h, t.comm, &m.q, &rest, true, &last);
-		if (!n)
-			continue;
-		struct nt_queue *qu = &n->queues[m.q];
-		if (prefix_of(rest, "guest-rx")) {
-			m.slot = &qu->rx_pid;
-			m.cpus = &qu->rx_cpus;
-		} else if (prefix_of(rest, "dealloc")) {
-			m.slot = &qu->dealloc_pid;
-			m.cpus = &qu->dealloc_cpus;
-		} else
-			continue;
-		m.nic = n;
-		memcpy(m.comm, t.comm, sizeof(m.comm));
-		rc = named_task(&tr, &m, &t);
+		if (pid[0] >= '1' && pid[0] <= '9' && strspn(pid, "0123456789") == strlen(pid) &&
+		    strlen(pid) <= 9)
+			rc = one_task(&tr, &rd, pid, &last);
 	}
 	if (rc == 0 && tr.n_live)
 		rc = decide_live(&tr);
@@ -367,6 +406,7 @@ int nt_read_threads(struct nt_host *h, const struct sysroot *r)
 		rc = nt_host_note(h, "%zu more processes are named as netback's threads, but are "
 				     "no kernel threads: not taken as them",
 				  tr.impostors - MAX_IMPOSTOR_NOTES);
+	nt_kread_end(&rd, rc == 0);
 	free(tr.live);
 	sf_names_free(names, k);
 	sysroot_close(&proc);
@@ -434,7 +474,7 @@ static int read_irqs(struct nt_host *h, const struct sysroot *r)
 	return rc;
 }
 
-int nt_read_netback(struct nt_host *h, const struct sysroot *r)
+int nt_read_netback(struct nt_host *h, const struct sysroot *r, struct nt_kcache *kc)
 {
 	h->netback_loaded = sf_exists(r, "sys/module/xen_netback");
 	for (int i = 0; i < NT_NB_NPARAMS; i++) {
@@ -445,5 +485,5 @@ int nt_read_netback(struct nt_host *h, const struct sysroot *r)
 			h->nb_value[i][0] = '\0';
 	}
 	int rc = read_irqs(h, r);
-	return rc ? rc : nt_read_threads(h, r);
+	return rc ? rc : nt_read_threads(h, r, kc);
 }

@@ -331,6 +331,12 @@ int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t er
 int nt_host_read_how(const char *sysroot, enum nt_read_how how, struct nt_host **out, char *err,
 		     size_t errlen)
 {
+	return nt_host_read_kept(sysroot, how, NULL, out, err, errlen);
+}
+
+int nt_host_read_kept(const char *sysroot, enum nt_read_how how, struct nt_kcache *kept,
+		      struct nt_host **out, char *err, size_t errlen)
+{
 	struct sysroot r, net = { -1, sysroot };
 	if (how == NT_READ_AUTO)
 		how = sysroot_is_host(sysroot) && kernel_names_parents() ? NT_READ_LIVE
@@ -360,7 +366,7 @@ int nt_host_read_how(const char *sysroot, enum nt_read_how how, struct nt_host *
 	if (rc == 0)
 		rc = read_cpus(h, &r);
 	if (rc == 0)
-		rc = nt_read_netback(h, &r);
+		rc = nt_read_netback(h, &r, kept);
 	if (rc == 0)
 		rc = read_default_route(h, &r);
 	if (rc)

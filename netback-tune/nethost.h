@@ -126,6 +126,17 @@ enum nt_read_how { NT_READ_AUTO, NT_READ_FILES, NT_READ_LIVE };
 int nt_host_read(const char *sysroot, struct nt_host **out, char *err, size_t errlen);
 int nt_host_read_how(const char *sysroot, enum nt_read_how how, struct nt_host **out, char *err,
 		     size_t errlen);
+/*
+ * nt_host_read_how with KEPT (kthreadcache.h; NULL: none), what the last
+ * read with it learnt of kernel threads: each one's name, read only for a
+ * pid that is new or may be another task by now, and kept for the next.
+ * The host is the one a read without it gives (tests/unit/netback-tune's
+ * test_kthreadcache checks it). For xcdd's reads that only look (show,
+ * plan, verify), never for apply and revert, which act on what they read.
+ */
+struct nt_kcache;
+int nt_host_read_kept(const char *sysroot, enum nt_read_how how, struct nt_kcache *kept,
+		      struct nt_host **out, char *err, size_t errlen);
 void nt_host_free(struct nt_host *h);
 /* The NIC named NAME, or NULL. */
 const struct nt_nic *nt_host_nic(const struct nt_host *h, const char *name);
@@ -168,10 +179,10 @@ void nt_thread_cpus_live(int pid, struct nt_thread *t);
 
 /* Internal to nethost.c, netback.c and linkdump.c. */
 int nt_host_note(struct nt_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int nt_read_netback(struct nt_host *h, const struct sysroot *r);
-/* netback's threads of H's vif queues from R's proc, as H->live says
- * (part of nt_read_netback). */
-int nt_read_threads(struct nt_host *h, const struct sysroot *r);
+int nt_read_netback(struct nt_host *h, const struct sysroot *r, struct nt_kcache *kc);
+/* netback's threads of H's vif queues from R's proc, as H->live says, with
+ * KC's kernel threads' names (NULL: none; part of nt_read_netback). */
+int nt_read_threads(struct nt_host *h, const struct sysroot *r, struct nt_kcache *kc);
 /* H's queues' threads and notes forgotten, H made a live host: what
  * nt_read_threads then reads again as the live reader does (the readers'
  * comparisons). */

@@ -248,7 +248,8 @@ int io_survey_run(const struct io_survey_req *q, char **out, size_t *len)
 	char err[XCD_ERR_MAX];
 	storage_policy_default(&s.sp);
 	int rc = read_policy(&s);
-	if (rc == 0 && nt_host_read(q->sysroot, &s.nh, err, sizeof(err)) < 0) {
+	if (rc == 0 &&
+	    nt_host_read_kept(q->sysroot, NT_READ_AUTO, q->kept, &s.nh, err, sizeof(err)) < 0) {
 		s.nh = NULL;
 		rc = strv_addf(&s.notes, &s.n_notes, "net: %s", err);
 	}

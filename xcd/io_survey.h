@@ -29,6 +29,9 @@ struct io_survey_req {
 	const char *policy; /* xcdd's --io-policy (absent: the defaults) */
 	const struct tune_dom *doms; /* the managed domains (a live host's disks) */
 	size_t n_doms;
+	/* kernel threads' names the last refresh learnt, kept for the next
+	 * (netback-tune/kthreadcache.h); NULL: the host read afresh */
+	struct nt_kcache *kept;
 };
 
 /* The line (malloc'd, ending in a newline) in *OUT. 0 or -ENOMEM. */

@@ -5,6 +5,7 @@
 #include "../lib/fdio.h"
 #include "../lib/jsonw.h"
 #include "../lib/log.h"
+#include "../netback-tune/kthreadcache.h"
 #include "../netback-tune/linkwatch.h"
 #include "io_place.h"
 #include "io_summary.h"
@@ -26,6 +27,7 @@
 #define NL_TURN 32	    /* datagrams read per turn of the loop */
 #define SOON_MS 100	    /* events close together make one refresh */
 #define HEARD_MAX 64	    /* path states the kernel told, kept */
+#define IO_KEPT_KTHREADS 65536 /* names the refreshes keep: 4.5 MiB */
 #define HEARD_GRACE_MS 3000 /* a refresh started before or this soon after a
 			     * uevent may not have it from multipathd yet */
 
@@ -66,6 +68,9 @@ struct io_watch {
 	char err[XCD_ERR_MAX]; /* the last refresh's failure; "" */
 	struct tune_dom *survey_doms;
 	size_t n_survey_doms;
+	/* what one refresh learnt of kernel threads for the next, shared
+	 * with the refresh's child job (one refresh at a time); NULL: none */
+	struct nt_kcache *kept;
 	/* placements waiting for a job, and those running (at most
 	 * IO_JOBS_MAX - 1: a slot stays for the refresh) */
 	struct pjob *queue;
@@ -280,7 +285,8 @@ static int survey_work(int fd, void *arg)
 {
 	struct io_watch *w = arg;
 	struct io_survey_req q = { .sysroot = w->x->tune_sysroot, .policy = w->x->io_policy,
-				   .doms = w->survey_doms, .n_doms = w->n_survey_doms };
+				   .doms = w->survey_doms, .n_doms = w->n_survey_doms,
+				   .kept = w->kept };
 	char *out = NULL;
 	size_t len = 0;
 	if (io_survey_run(&q, &out, &len) < 0)
@@ -584,10 +590,13 @@ int io_watch_open(struct xcdd *x, const struct io_watch_opts *o)
 	w->fd = -1;
 	w->jobs.loop = x->loop;
 	w->jobs.max = IO_JOBS_MAX;
+	/* without it (no memory), every refresh reads the host afresh */
+	w->kept = nt_kcache_new_shared(IO_KEPT_KTHREADS);
 	if (!(w->tick = loop_timer_new(x->loop, tick_cb, w)) ||
 	    !(w->soon = loop_timer_new(x->loop, tick_cb, w))) {
 		if (w->tick)
 			loop_timer_free(w->tick);
+		nt_kcache_free(w->kept);
 		free(w);
 		return -ENOMEM;
 	}
@@ -626,6 +635,7 @@ void io_watch_close(struct xcdd *x)
 	loop_timer_free(w->soon);
 	if (w->doc)
 		yajl_tree_free(w->doc);
+	nt_kcache_free(w->kept);
 	free(w);
 	x->io = NULL;
 }

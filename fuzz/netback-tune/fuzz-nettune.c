@@ -186,6 +186,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		free(kids);
 	}
+	/* /proc/loadavg's last pid: a pid, the text's last field */
+	int last = -1;
+	if (proc_loadavg_last_pid(s, &last) == 0 && (last < 0 || !strchr(s, '/')))
+		abort();
 	unsigned long long field;
 	if (proc_stat_field(s, 39, CPUSET_MAX - 1, &field) == 0 && field >= CPUSET_MAX)
 		abort();

@@ -103,6 +103,40 @@ static void test_children(void)
 	free(p);
 }
 
+/* The list as given (the order children were made in), and the last pid
+ * given out with the span of pids given out since. */
+static void test_order_and_last_pid(void)
+{
+	int *p, last = -1;
+	size_t n;
+	static const char list[] = "3 4 86 8378 5 ";
+	CU_ASSERT_EQUAL_FATAL(proc_children_list(list, sizeof(list) - 1, &p, &n), 0);
+	CU_ASSERT(n == 5 && p[0] == 3 && p[2] == 86 && p[3] == 8378 && p[4] == 5);
+	free(p);
+	CU_ASSERT_EQUAL(proc_loadavg_last_pid("0.52 0.58 0.59 3/467 32011\n", &last), 0);
+	CU_ASSERT_EQUAL(last, 32011);
+	static const char *const bad[] = { "0.52 0.58 0.59 3/467 ", "0.52 0.58 0.59 3/467 x\n",
+					   "0.52 0.58 0.59 3 467\n", "3/467 32011 7\n",
+					   "3/467 2147483648\n", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(proc_loadavg_last_pid(bad[i], &last), -EINVAL);
+	/* FILE /proc/loadavg of this host */
+	FILE *f = fopen("/proc/loadavg", "r");
+	char text[128] = "";
+	if (f) {
+		CU_ASSERT_PTR_NOT_NULL(fgets(text, sizeof(text), f));
+		fclose(f);
+		CU_ASSERT_EQUAL(proc_loadavg_last_pid(text, &last), 0);
+		CU_ASSERT(last > 0);
+	}
+	/* (100, 200]; wrapped: (30000, pid_max] and [1, 50] */
+	CU_ASSERT(!proc_pid_given_since(100, 100, 200) && proc_pid_given_since(101, 100, 200));
+	CU_ASSERT(proc_pid_given_since(200, 100, 200) && !proc_pid_given_since(201, 100, 200));
+	CU_ASSERT(!proc_pid_given_since(50, 100, 100)); /* none given out */
+	CU_ASSERT(proc_pid_given_since(30001, 30000, 50) && proc_pid_given_since(50, 30000, 50));
+	CU_ASSERT(!proc_pid_given_since(51, 30000, 50) && !proc_pid_given_since(30000, 30000, 50));
+}
+
 /* This host: kthreadd's children are kernel threads; this process is not
  * one, nor is init. */
 static void test_this_host(void)
@@ -130,4 +164,5 @@ void register_procstat(void)
 	CU_add_test(s, "the parent from /proc/PID/status (PPid:)", test_status);
 	CU_add_test(s, "kthreadd's children list", test_children);
 	CU_add_test(s, "this process: not a kernel thread", test_this_host);
+	CU_add_test(s, "the children's order, the last pid given out", test_order_and_last_pid);
 }

@@ -57,6 +57,7 @@ class Host:
         self.irqs = []      # (irq, name, cpus)
         self.nics = {}
         self.bonds = []
+        self.kthreads = []  # kthreadd's children, in the order made
 
     def w(self, path, text):
         p = os.path.join(self.root, path)
@@ -149,6 +150,8 @@ class Host:
         """ppid: the parent's pid; 2 (kthreadd) for a kernel thread, as
         netback's are: the readers take no other as netback's."""
         self.pid += 1
+        if ppid == 2:
+            self.kthreads.append(self.pid)
         comm = name[:15]  # TASK_COMM_LEN
         self.w("proc/%d/comm" % self.pid, comm + "\n")
         self.w("proc/%d/status" % self.pid,
@@ -173,7 +176,9 @@ class Host:
                 self.add_irq(qn + "-tx", cpus)
                 self.add_irq(qn + "-rx", cpus)
 
-    def finish(self, max_queues, loaded=True):
+    def finish(self, max_queues, loaded=True, kthread_list=False):
+        """kthread_list: kthreadd's children list and /proc/loadavg's last pid,
+        which a reader keeping kernel threads' names across reads needs."""
         allc = list(range(self.ncpus))
         self.w("sys/devices/system/cpu/online", cpulist(allc) + "\n")
         for i, cpus in enumerate(self.nodes):
@@ -195,6 +200,9 @@ class Host:
         self.thread("systemd", allc, ppid=0)   # not netback's: left alone
         self.thread("kthreadd", allc, ppid=0)
         self.nic("lo", mtu=65536, mac="00:00:00:00:00:00")
+        if kthread_list:
+            self.w("proc/2/task/2/children", "".join("%d " % p for p in self.kthreads))
+            self.w("proc/loadavg", "0.00 0.00 0.00 1/%d %d\n" % (self.pid - 1000, self.pid))
 
 
 def two_gbe_24(root):
@@ -281,7 +289,7 @@ def big(root, nics, vifs, queues):
     for v in range(vifs):
         b = v % nb
         h.vif(v + 1, 0, "xenbr%d" % b, [list(range(16))] * queues)
-    h.finish(16)
+    h.finish(16, kthread_list=True)
     return ("management_nic = \"eth0\"\nbond = [ " + ",\n  ".join(bonds) + " ]\n"
             "net_guest_mbit = 200\n")
 

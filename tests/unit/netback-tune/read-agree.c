@@ -171,7 +171,7 @@ static int threads(const char *root)
 	nt_threads_forget_live(h);
 	int rc = sysroot_open(&r, root);
 	if (rc == 0) {
-		rc = nt_read_threads(h, &r);
+		rc = nt_read_threads(h, &r, NULL);
 		sysroot_close(&r);
 	}
 	if (rc == 0)

@@ -9,4 +9,5 @@ void register_verify(void);
 void register_apply(void);
 void register_linkwatch(void);
 void register_kthreads(void);
+void register_kthreadcache(void);
 #endif

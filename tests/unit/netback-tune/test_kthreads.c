@@ -92,7 +92,7 @@ static void live_again(struct nt_host *h, const char *root)
 	nt_threads_forget_live(h);
 	struct sysroot r;
 	CU_ASSERT_EQUAL_FATAL(sysroot_open(&r, root), 0);
-	CU_ASSERT_EQUAL(nt_read_threads(h, &r), 0);
+	CU_ASSERT_EQUAL(nt_read_threads(h, &r, NULL), 0);
 	sysroot_close(&r);
 }
 
