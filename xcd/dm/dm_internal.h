@@ -62,7 +62,7 @@ struct dm_cfg {
 
 /* A domain to make again once its old self is destroyed. */
 struct restart_ctx {
-	char *name;
+	char *name; /* the name it is made again under (dm_restart_create) */
 	uint8_t uuid[16];
 	struct dm_cfg *cfg; /* a reference */
 	struct dm_source *src;
@@ -275,6 +275,7 @@ int dm_reparse(const struct dm_source *src, struct domcfg **out, char *err, size
 /* xl's rename-restart keeps the old domain as NAME-YYYYMMDDTHHMMZ. */
 int dm_keep_renamed(struct dm *m, struct dm_domain *d);
 void dm_restart_free(struct restart_ctx *r);
+/* R's domain made again, under R's name (its configuration takes it). */
 void dm_restart_create(struct dm *m, struct restart_ctx *r);
 /* dm_destroy's DONE for a restart: the domain is made again. */
 void dm_restart_destroyed(struct dm *m, int rc, struct dm_domain *d, const struct dm_error *e,

@@ -236,6 +236,19 @@ static void settle_rename_restart(struct dm *m, struct dm_domain *d, bool presen
 		return;
 	}
 	struct restart_ctx *r = settle_ctx(d, nu);
+	if (r && r->cfg->cfg->name && strcmp(r->name, r->cfg->cfg->name)) {
+		/* D is the kept one, perhaps renamed already: the new domain
+		 * takes the configuration's name. */
+		char *name = strdup(r->cfg->cfg->name);
+		if (!name) {
+			log_err("domain %s cannot be made again: out of memory", d->name);
+			dm_restart_free(r);
+			r = NULL;
+		} else {
+			free(r->name);
+			r->name = name;
+		}
+	}
 	if (!r) {
 		memset(&d->pending, 0, sizeof(d->pending));
 		if (present && dm_record_save(m, d, err, sizeof(err)) < 0)

@@ -84,9 +84,32 @@ static void restarted(struct dm *m, int rc, struct dm_domain *d, const struct dm
 	dm_restart_free(r);
 }
 
+/* The configuration takes R's name, the one the guest had when it shut down
+ * (a rename since it was made is kept, as xl's restart keeps it: libxl
+ * retrieves the configuration with the domain's name). The domains sharing
+ * the parsed configuration are the one destroyed and a rename-restart's kept
+ * one, which has its own name and is not made from it again. */
+static int restart_name(struct restart_ctx *r)
+{
+	struct domcfg *cfg = r->cfg->cfg;
+	if (cfg->name && !strcmp(cfg->name, r->name))
+		return 0;
+	char *copy = strdup(r->name);
+	if (!copy)
+		return -ENOMEM;
+	free(cfg->name);
+	cfg->name = copy;
+	return 0;
+}
+
 void dm_restart_create(struct dm *m, struct restart_ctx *r)
 {
 	struct dm_error e = { 0 };
+	if (restart_name(r) < 0) {
+		dm_error_set(&e, DM_ERR_NOMEM, NULL, "out of memory");
+		restarted(m, -ENOMEM, NULL, &e, r);
+		return;
+	}
 	int rc = dm_create_domain(m, r->cfg, r->uuid, r->src, false, true, restarted, r, &e);
 	if (rc < 0)
 		restarted(m, rc, NULL, &e, r);
