@@ -236,21 +236,6 @@ static int record_commit(struct dm_op *op)
 /* "go": the guest is ours. Recorded first, so that a dead xcdd's successor
  * finishes it and a sender in doubt hears so; then its name and its run. */
 
-/* The parsed configuration the guest is made again from (on_reboot=restart)
- * was given NAME--incoming for the receive (dm_migrate_receive): it takes NAME back
- * with the domain, or a reboot would bring the guest back as NAME--incoming.
- * That configuration is this domain's alone (parsed from the stream). */
-static int restart_name(struct dm_domain *d, const char *name, struct dm_error *e)
-{
-	char *copy = strdup(name);
-	if (!copy) {
-		dm_error_set(e, DM_ERR_NOMEM, NULL, "out of memory");
-		return -ENOMEM;
-	}
-	free(d->cfg->cfg->name);
-	d->cfg->cfg->name = copy;
-	return 0;
-}
 static void got_go(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
@@ -277,8 +262,6 @@ static void got_go(int rc, uint8_t status, const char *err, void *arg)
 	 * guest's downtime; the record with its name follows (a dead xcdd's
 	 * successor finishes a "committed" one: the name, the run). */
 	rc = dm_rename_unsaved(m, d, mig->final_name, &op->e);
-	if (rc == 0)
-		rc = restart_name(d, mig->final_name, &op->e);
 	if (rc == 0 && !op->paused && (rc = hv_domain_unpause(m->hv, d->domid)) < 0)
 		dm_hv_fail(m, &op->e, rc, "cannot unpause domain", d->name);
 	if (rc < 0) {
