@@ -235,7 +235,6 @@ static int record_commit(struct dm_op *op)
 
 /* "go": the guest is ours. Recorded first, so that a dead xcdd's successor
  * finishes it and a sender in doubt hears so; then its name and its run. */
-
 static void got_go(int rc, uint8_t status, const char *err, void *arg)
 {
 	struct dm_op *op = arg;
