@@ -178,8 +178,6 @@ int daemons_open_sim(const char *rundir, const char *sock, const char *store,
 	return -1;
 }
 
-/* Stops the daemon of ours whose pid RUNDIR/PIDFILE holds, if it is still
- * the program COMM (not a process that has taken over a stale pid). */
 /* Whether PID is this xcdd's daemon COMM: named so (comm holds at most the
  * first 15 characters of the name, all of them) and run by this xcdd's user.
  * A stale pidfile's pid taken since by another process, a user's above all,
@@ -208,6 +206,8 @@ static bool our_daemon(long pid, const char *comm)
 	return false;
 }
 
+/* Stops the daemon of ours whose pid RUNDIR/PIDFILE holds, if it is still
+ * the program COMM (not a process that has taken over a stale pid). */
 void daemons_stop(const char *rundir, const char *pidfile, const char *comm)
 {
 	char path[PATH_MAX + 32];
