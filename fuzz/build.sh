@@ -19,7 +19,8 @@ core="xenstore/proto.c xenstore/path.c xenstore/perm.c xenstore/store.c
 xenstore/transaction.c xenstore/tree.c xenstore/quota.c xenstore/watch.c
 xenstore/conn.c xenstore/request.c xenstore/control.c xenstore/domain.c
 xenstore/ring.c xenstore/hyp_hv.c xenstore/dom0_ring.c xenstore/liveupdate.c
-xenstore/trace.c xenstore/server.c hv/hv.c hv/hv_xen.c hv/acpi.c hv/hv_sim.c
+xenstore/trace.c xenstore/server.c hv/hv.c hv/cpufeat.c hv/hv_xen.c hv/hv_xen_state.c
+hv/hv_xen_pv.c hv/acpi.c hv/hv_sim.c hv/hv_sim_state.c hv/sim_hvmctx.c
 lib/log.c lib/loop.c lib/strmap.c tests/lib/xs_harness.c"
 
 # The daemon's code, instrumented for coverage; rebuilt when a source or any
