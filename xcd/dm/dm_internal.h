@@ -121,6 +121,9 @@ bool dm_undo_waiting(const struct dm_domain *d);
 /* Changes other than destroy wait until a create or destroy is over:
  * -EBUSY with E filled (DM_ERR_BUSY) while one runs, else 0. */
 int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e);
+/* What became of D after a failed save or migration, said to its caller
+ * ("it runs here as before", ...): a constant or BUF. */
+const char *dm_left_as(struct dm *m, struct dm_domain *d, char *buf, size_t len);
 
 /* ---- record.c ---- */
 /* Writes D's journal record: 0, or a negative errno with ERR. */

@@ -172,23 +172,6 @@ void dm_mig_notify(struct dm_op *op, const char *phase, uint32_t ahead)
 	m->migration(m, op->d, &i, m->arg);
 }
 
-/* What became of D here after a rollback, for its caller: it runs (or stays
- * paused) as before, unless the guest itself ended meanwhile. */
-static const char *left_as(struct dm *m, struct dm_domain *d, char *buf, size_t len)
-{
-	struct hv_dominfo i;
-	if (hv_domain_getinfo(m->hv, d->domid, &i) < 0)
-		return "it is gone here (it ended meanwhile)";
-	if ((i.flags & HV_DOMF_SHUTDOWN) && i.shutdown_reason != HV_SHUTDOWN_SUSPEND) {
-		snprintf(buf, len, "it shut itself down here meanwhile (%s): its on_%s action "
-			 "follows", dm_reason_name(i.shutdown_reason),
-			 dm_reason_name(i.shutdown_reason));
-		return buf;
-	}
-	return (i.flags & HV_DOMF_PAUSED) ? "it is here as before, paused"
-					  : "it runs here as before";
-}
-
 void dm_mig_rollback(struct dm_op *op, int rc, const char *why)
 {
 	char left[160];
@@ -196,7 +179,7 @@ void dm_mig_rollback(struct dm_op *op, int rc, const char *why)
 	restore_domain(op->m, op->d);
 	dm_error_set(&op->e, rc == -ECANCELED ? DM_ERR_STATE : DM_ERR_FAILED, NULL,
 		     "migrating %s: %s; %s", op->d->name, why,
-		     left_as(op->m, op->d, left, sizeof(left)));
+		     dm_left_as(op->m, op->d, left, sizeof(left)));
 	finish(op, rc); /* logged there */
 }
 

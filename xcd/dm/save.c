@@ -5,6 +5,7 @@
 #include "../../lib/jsonw.h"
 #include "../../lib/log.h"
 #include "../../migrate/migrate.h"
+#include "../actions.h"
 #include "../json_tree.h"
 #include "../xs_domain.h"
 #include <errno.h>
@@ -64,6 +65,18 @@ static int save_work(int fd, void *arg, char *err, size_t errlen)
 		close(out);
 		hv_close(hv);
 		return rc;
+	}
+	struct hv_dominfo i;
+	if (!w->suspend && hv_domain_getinfo(hv, w->domid, &i) == 0 &&
+	    (i.flags & HV_DOMF_SHUTDOWN) && i.shutdown_reason != HV_SHUTDOWN_SUSPEND) {
+		/* It shut itself down before xcdd paused it: nothing runs to be
+		 * saved, and its on_* action, not the save's destroy, is its end. */
+		snprintf(err, errlen, "domain %u had shut itself down (%s) when it was paused for "
+			 "its save", w->domid, dm_reason_name(i.shutdown_reason));
+		mig_out_free(&o);
+		close(out);
+		hv_close(hv);
+		return -ESRCH;
 	}
 	if (w->libxc)
 		rc = mig_save_pv(hv, w->domid, &o, w->config, w->config_len, &prog, &st, err,
@@ -266,9 +279,10 @@ static void save_job_done(int rc, bool reported, const char *err, void *arg)
 		err = cerr;
 	}
 	if (rc < 0) {
-		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "saving domain %s to %s: %s", d->name,
-			     d->pending.file, err);
+		char left[160];
 		save_rollback(m, d);
+		dm_error_set(&op->e, DM_ERR_FAILED, NULL, "saving domain %s to %s: %s; %s",
+			     d->name, d->pending.file, err, dm_left_as(m, d, left, sizeof(left)));
 		dm_op_end(op, rc, NULL);
 		return;
 	}
@@ -312,10 +326,17 @@ static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
 	 * simulated PV guest's; libxenguest a Xen PV guest's (hv_pv_save). */
 	bool susp = suspends(d, i);
 	const char *kind = i->type == HV_DOM_PVH ? "PVH" : "PV";
+	if ((i->flags & HV_DOMF_SHUTDOWN) && i->shutdown_reason != HV_SHUTDOWN_SUSPEND) {
+		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s has shut down (%s): no running "
+			     "guest is left to save (its on_%s action says what becomes of it)",
+			     d->name, dm_reason_name(i->shutdown_reason),
+			     dm_reason_name(i->shutdown_reason));
+		return -EBUSY;
+	}
 	if (susp && (i->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
 		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a %s guest suspends itself "
 			     "for its save (as xl's does), which it cannot do now; unpause it "
-			     "first", d->name, i->flags & HV_DOMF_PAUSED ? "paused" : "shut down",
+			     "first", d->name, i->flags & HV_DOMF_PAUSED ? "paused" : "suspended",
 			     kind);
 		return -EBUSY;
 	}

@@ -389,6 +389,24 @@ const char *dm_busy(const struct dm_domain *d)
 	return d->op->kind == OP_SAVE ? "saving" : "destroying";
 }
 
+/* What became of D here after a failed save or migration, for its caller:
+ * it runs (or stays paused) as before, unless the guest itself ended
+ * meanwhile. */
+const char *dm_left_as(struct dm *m, struct dm_domain *d, char *buf, size_t len)
+{
+	struct hv_dominfo i;
+	if (hv_domain_getinfo(m->hv, d->domid, &i) < 0)
+		return "it is gone here (it ended meanwhile)";
+	if ((i.flags & HV_DOMF_SHUTDOWN) && i.shutdown_reason != HV_SHUTDOWN_SUSPEND) {
+		snprintf(buf, len, "it shut itself down here meanwhile (%s): its on_%s action "
+			 "follows", dm_reason_name(i.shutdown_reason),
+			 dm_reason_name(i.shutdown_reason));
+		return buf;
+	}
+	return (i.flags & HV_DOMF_PAUSED) ? "it is here as before, paused"
+					  : "it runs here as before";
+}
+
 /* Changes other than destroy wait until a create or destroy is over. */
 int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 {
