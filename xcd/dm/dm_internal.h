@@ -124,6 +124,9 @@ int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e);
 /* What became of D after a failed save or migration, said to its caller
  * ("it runs here as before", ...): a constant or BUF. */
 const char *dm_left_as(struct dm *m, struct dm_domain *d, char *buf, size_t len);
+/* A guest shut down (I) refused for WHAT ("save", "migrate"): 0 or -EBUSY, E. */
+int dm_refuse_shut_down(const struct dm_domain *d, const struct hv_dominfo *i, const char *what,
+			struct dm_error *e);
 
 /* ---- record.c ---- */
 /* Writes D's journal record: 0, or a negative errno with ERR. */

@@ -496,6 +496,8 @@ static int guest_checks(struct dm *m, struct dm_domain *d, bool *suspend, struct
 		return dm_hv_fail(m, e, rc, "cannot read the state of", d->name);
 	bool sim = cfg && cfg->kernel && !strncmp(cfg->kernel, "sim:", 4);
 	*suspend = i.type == HV_DOM_PVH;
+	if (dm_refuse_shut_down(d, &i, "migrate", e) < 0)
+		return -EBUSY;
 	if (!sim && i.type != HV_DOM_PVH) {
 		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is a PV guest: live migration on Xen "
 			     "moves PVH guests only (Debian's Xen cannot live-migrate a PV guest, "
@@ -506,7 +508,7 @@ static int guest_checks(struct dm *m, struct dm_domain *d, bool *suspend, struct
 		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a PVH guest suspends itself "
 			     "for the last round of its migration (as xl's does), which it cannot "
 			     "do now; unpause it first", d->name,
-			     i.flags & HV_DOMF_PAUSED ? "paused" : "shut down");
+			     i.flags & HV_DOMF_PAUSED ? "paused" : "suspended");
 		return -EBUSY;
 	}
 	if (*suspend && !m->xs) {

@@ -326,13 +326,8 @@ static int save_allowed(struct dm *m, struct dm_domain *d, const char *file,
 	 * simulated PV guest's; libxenguest a Xen PV guest's (hv_pv_save). */
 	bool susp = suspends(d, i);
 	const char *kind = i->type == HV_DOM_PVH ? "PVH" : "PV";
-	if ((i->flags & HV_DOMF_SHUTDOWN) && i->shutdown_reason != HV_SHUTDOWN_SUSPEND) {
-		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s has shut down (%s): no running "
-			     "guest is left to save (its on_%s action says what becomes of it)",
-			     d->name, dm_reason_name(i->shutdown_reason),
-			     dm_reason_name(i->shutdown_reason));
+	if (dm_refuse_shut_down(d, i, "save", e) < 0)
 		return -EBUSY;
-	}
 	if (susp && (i->flags & (HV_DOMF_PAUSED | HV_DOMF_SHUTDOWN))) {
 		dm_error_set(e, DM_ERR_STATE, NULL, "domain %s is %s: a %s guest suspends itself "
 			     "for its save (as xl's does), which it cannot do now; unpause it "

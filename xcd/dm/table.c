@@ -407,6 +407,19 @@ const char *dm_left_as(struct dm *m, struct dm_domain *d, char *buf, size_t len)
 					  : "it runs here as before";
 }
 
+/* A guest that has shut itself down (I: its state) is no guest to save or
+ * move (WHAT): 0, or the refusal in E. */
+int dm_refuse_shut_down(const struct dm_domain *d, const struct hv_dominfo *i, const char *what,
+			struct dm_error *e)
+{
+	if (!(i->flags & HV_DOMF_SHUTDOWN) || i->shutdown_reason == HV_SHUTDOWN_SUSPEND)
+		return 0;
+	dm_error_set(e, DM_ERR_STATE, NULL, "domain %s has shut down (%s): no running guest is "
+		     "left to %s (its on_%s action says what becomes of it)", d->name,
+		     dm_reason_name(i->shutdown_reason), what, dm_reason_name(i->shutdown_reason));
+	return -EBUSY;
+}
+
 /* Changes other than destroy wait until a create or destroy is over. */
 int dm_refuse_busy(const struct dm_domain *d, struct dm_error *e)
 {
