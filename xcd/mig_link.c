@@ -22,6 +22,12 @@ struct mig_link {
 	const struct mig_link_hooks *h;
 	void *arg;
 	char notes[MIG_NOTE_MAX + 64];
+	/* Tests only (XCDD_TEST_LINK_CONNECTED_LATE_MS): "connected" handed on
+	 * that late, and a "devices" that came meanwhile after it. */
+	struct loop *loop;
+	struct loop_timer *late;
+	struct mig_tcp_peer late_peer;
+	bool devices_held;
 };
 
 /* ---- the child ---- */
@@ -85,6 +91,40 @@ static int link_work(int fd, void *arg, char *err, size_t errlen)
 
 /* ---- the daemon ---- */
 
+/* XCDD_TEST_LINK_CONNECTED_LATE_MS: how long the daemon holds a link's
+ * "connected" back (0: not), so that tests can make a migration's suspend
+ * request come first, as nothing but timing prevents. */
+static unsigned connected_late_ms(void)
+{
+	const char *v = getenv("XCDD_TEST_LINK_CONNECTED_LATE_MS");
+	return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
+static void connected_late(struct loop *lp, struct loop_timer *t, void *arg)
+{
+	struct mig_link *l = arg;
+	(void)lp;
+	(void)t;
+	l->h->connected(l, &l->late_peer, l->arg);
+	if (l->devices_held && l->h->devices)
+		l->h->devices(l, l->arg);
+	l->devices_held = false;
+}
+
+/* P connected: told now, or (tests) held back. */
+static void connected(struct mig_link *l, const struct mig_tcp_peer *p)
+{
+	unsigned ms = connected_late_ms();
+	if (ms && l->loop && !l->late && (l->late = loop_timer_new(l->loop, connected_late, l))) {
+		log_warn("XCDD_TEST_LINK_CONNECTED_LATE_MS=%u: the link's \"connected\" held back",
+			 ms);
+		l->late_peer = *p;
+		loop_timer_arm(l->late, ms, 0);
+		return;
+	}
+	l->h->connected(l, p, l->arg);
+}
+
 static void link_event(const char *line, void *arg)
 {
 	struct mig_link *l = arg;
@@ -104,12 +144,14 @@ static void link_event(const char *line, void *arg)
 		yajl_val dv = yajl_tree_get(t, (const char *[]){ "devices", NULL }, yajl_t_true);
 		p.devices = dv != NULL;
 		yajl_tree_free(t);
-		l->h->connected(l, &p, l->arg);
+		connected(l, &p);
 		return;
 	}
 	if (!strcmp(ev, "devices")) {
 		yajl_tree_free(t);
-		if (l->h->devices)
+		if (l->late && loop_timer_armed(l->late))
+			l->devices_held = true; /* after the held "connected" */
+		else if (l->h->devices)
 			l->h->devices(l, l->arg);
 		return;
 	}
@@ -131,6 +173,8 @@ static void link_done(int rc, bool reported, const char *err, void *arg)
 	struct mig_link *l = arg;
 	(void)reported;
 	l->h->ended(l, rc, err, l->arg);
+	if (l->late)
+		loop_timer_free(l->late);
 	free(l);
 }
 
@@ -154,7 +198,7 @@ int mig_link_start(struct childjobs *js, const struct mig_tcp_send_opts *o,
 		return rc;
 	}
 	fcntl(s2r[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups for the stream */
-	*l = (struct mig_link){ .h = h, .arg = arg };
+	*l = (struct mig_link){ .h = h, .arg = arg, .loop = js->loop };
 	int fds[2] = { s2r[0], r2s[1] };
 	struct devjob_extra x = { fds, 2, link_event, "xcdd-miglink" };
 	char what[64];
@@ -178,6 +222,8 @@ int mig_link_start(struct childjobs *js, const struct mig_tcp_send_opts *o,
 void mig_link_cancel(struct mig_link *l)
 {
 	devjob_cancel(l->job);
+	if (l->late)
+		loop_timer_free(l->late);
 	free(l);
 }
 

@@ -134,8 +134,7 @@ static void link_connected(struct mig_link *l, const struct mig_tcp_peer *p, voi
 	log_info("migrating %s to %s (%s) at %s over %u data connection(s), %s%s", w->name,
 		 p->cred.name, p->cred.fingerprint, p->address, p->streams, p->cipher,
 		 p->devices ? "; it tells when its copy's devices are up" : "");
-	if (p->devices)
-		dm_mig_peer_devices(&w->x->dm, w->uuid, false);
+	dm_mig_peer_connected(&w->x->dm, w->uuid, p->devices);
 }
 
 static void link_devices(struct mig_link *l, void *arg)

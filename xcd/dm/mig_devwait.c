@@ -7,8 +7,12 @@
  * receives adds them (a
  * move to localhost, mig_local.c), or, over TCP, until the receiving xcdd
  * says they are up (its DEVICES frame, through the link: dm_mig_peer_devices),
- * when it agreed to say so; at most DM_MIG_DEVICES_WAIT_MS then. A receiver
- * that does not say it (xl's, an older xcd's, one over ssh) is not waited for. */
+ * when it agreed to say so; at most DM_MIG_DEVICES_WAIT_MS then. Whether it
+ * agreed comes with the link's "connected" (dm_mig_peer_connected), which in
+ * practice comes long before the suspend request but on another descriptor:
+ * a request that comes first waits for it too, within the same bound. A
+ * receiver that does not say it (xl's, an older xcd's, one over ssh) is not
+ * waited for. */
 #include "dm_internal.h"
 #include "mig_state.h"
 #include "../../lib/log.h"
@@ -38,7 +42,7 @@ bool dm_mig_suspend_waits(struct dm_op *op)
 		mig->suspend_deferred = true;
 		return true;
 	}
-	if (!mig->peer_devices || mig->peer_devices_up)
+	if (!mig->peer_pending && (!mig->peer_devices || mig->peer_devices_up))
 		return false;
 	if (!mig->devices_timer &&
 	    !(mig->devices_timer = loop_timer_new(op->m->jobs.loop, devices_late, op))) {
@@ -46,8 +50,13 @@ bool dm_mig_suspend_waits(struct dm_op *op)
 			 "of memory", op->d->name);
 		return false;
 	}
-	log_info("domain %s: its last round waits for the receiver's devices (%u ms at most)",
-		 op->d->name, DM_MIG_DEVICES_WAIT_MS);
+	if (mig->peer_pending)
+		log_info("domain %s: its last round waits for its link to say it connected, and "
+			 "whether the receiver tells when its devices are up (%u ms at most)",
+			 op->d->name, DM_MIG_DEVICES_WAIT_MS);
+	else
+		log_info("domain %s: its last round waits for the receiver's devices (%u ms at "
+			 "most)", op->d->name, DM_MIG_DEVICES_WAIT_MS);
 	mig->suspend_deferred = true;
 	loop_timer_arm(mig->devices_timer, DM_MIG_DEVICES_WAIT_MS, 0);
 	return true;
@@ -60,12 +69,38 @@ void dm_mig_devices_wait_stop(struct dm_mig *mig)
 	mig->devices_timer = NULL;
 }
 
-void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up)
+/* The migration of the guest of uuid UUID, if this xcdd sends it now. */
+static struct dm_op *sending(struct dm *m, const uint8_t uuid[16])
 {
 	struct dm_domain *d = dm_find_uuid(m, uuid);
 	if (!d || !d->op || d->op->kind != OP_MIGRATE || !d->op->mig)
-		return; /* over, or never this xcdd's: nothing waits */
-	struct dm_op *op = d->op;
+		return NULL; /* over, or never this xcdd's: nothing waits */
+	return d->op;
+}
+
+void dm_mig_peer_connected(struct dm *m, const uint8_t uuid[16], bool devices)
+{
+	struct dm_op *op = sending(m, uuid);
+	if (!op || !op->mig->peer_pending)
+		return;
+	struct dm_mig *mig = op->mig;
+	mig->peer_pending = false;
+	mig->peer_devices = devices;
+	if (devices || !mig->suspend_deferred || !mig->devices_timer)
+		return; /* devices to wait for, or not waiting */
+	log_info("domain %s: its link connected; the receiver does not tell when its devices "
+		 "are up: its last round goes on", op->d->name);
+	mig->suspend_deferred = false;
+	dm_mig_devices_wait_stop(mig);
+	dm_mig_stop_guest(op);
+}
+
+void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up)
+{
+	struct dm_op *op = sending(m, uuid);
+	if (!op)
+		return;
+	struct dm_domain *d = op->d;
 	struct dm_mig *mig = op->mig;
 	if (!up) {
 		mig->peer_devices = true;

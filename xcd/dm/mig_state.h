@@ -44,6 +44,9 @@ struct dm_mig {
 	 * devices are up (PEER_DEVICES), and did (PEER_DEVICES_UP); the
 	 * deferred request's bound while it waits for that. */
 	bool peer_devices, peer_devices_up;
+	/* Over TCP: the pipe is open, and its link has not yet said it
+	 * connected (whether PEER_DEVICES will come is not known yet). */
+	bool peer_pending;
 	struct loop_timer *devices_timer;
 	uint8_t guest_uuid[16]; /* the guest's uuid, for a move within this xcdd */
 	/* What its start needs, kept while it waits in the queue (mig_queue.c). */

@@ -588,6 +588,7 @@ static int open_peer(struct dm_op *op, struct dm_error *e)
 		return 0;
 	int rc = m->mig_connect(m->mig_connect_arg, &mig->opts.peer, mig->opts.connect_ctx,
 				&mig->out_fd, &mig->in_fd, err, sizeof(err));
+	mig->peer_pending = rc == 0;
 	if (rc < 0)
 		dm_error_set(e, DM_ERR_FAILED, NULL, "migrating %s to %s: %s; it runs here as "
 			     "before", op->d->name, mig->opts.peer.name, err);
