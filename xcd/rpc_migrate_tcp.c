@@ -142,7 +142,7 @@ static void link_devices(struct mig_link *l, void *arg)
 	struct tcp_wait *w = arg;
 	(void)l;
 	log_info("migrating %s: %s says its copy's devices are up", w->name, w->peer);
-	dm_mig_peer_devices(&w->x->dm, w->uuid, true);
+	dm_mig_peer_devices_up(&w->x->dm, w->uuid);
 }
 
 static void link_ended(struct mig_link *l, int rc, const char *err, void *arg)

@@ -492,12 +492,11 @@ void dm_set_mig_connect(struct dm *m, dm_mig_connect_fn *fn, void *arg);
  * then the guest's last round (its suspend request) waits, since it cannot
  * know yet whether to wait for those devices (mig_devwait.c). */
 void dm_mig_peer_connected(struct dm *m, const uint8_t uuid[16], bool devices);
-/* What that receiver said: its copy's devices are up (UP true; false is
- * dm_mig_peer_connected's DEVICES, kept for its callers). The last round
- * waits for that once promised, DM_MIG_DEVICES_WAIT_MS at most (connected
- * or not, counted from the suspend request). Anything else (no such
- * migration, said late or twice) is ignored. */
-void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up);
+/* That receiver said its copy's devices are up. The last round waits for
+ * that once promised, DM_MIG_DEVICES_WAIT_MS at most (counted from the
+ * suspend request). Anything else (no such migration, said late or twice)
+ * is ignored. */
+void dm_mig_peer_devices_up(struct dm *m, const uint8_t uuid[16]);
 /* The end of a dm_migrate: RC 0 (the guest runs on the destination and is
  * gone here) or a negative errno with E; R (either way) what was done. */
 typedef void dm_migrate_done_fn(struct dm *m, int rc, const struct dm_migrate_result *r,

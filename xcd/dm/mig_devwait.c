@@ -6,7 +6,7 @@
  * "pause": a simulated PV one), is deferred while the copy this very xcdd
  * receives adds them (a
  * move to localhost, mig_local.c), or, over TCP, until the receiving xcdd
- * says they are up (its DEVICES frame, through the link: dm_mig_peer_devices),
+ * says they are up (its DEVICES frame, through the link: dm_mig_peer_devices_up),
  * when it agreed to say so; at most DM_MIG_DEVICES_WAIT_MS then. Whether it
  * agreed comes with the link's "connected" (dm_mig_peer_connected), which in
  * practice comes long before the suspend request but on another descriptor:
@@ -95,17 +95,13 @@ void dm_mig_peer_connected(struct dm *m, const uint8_t uuid[16], bool devices)
 	dm_mig_stop_guest(op);
 }
 
-void dm_mig_peer_devices(struct dm *m, const uint8_t uuid[16], bool up)
+void dm_mig_peer_devices_up(struct dm *m, const uint8_t uuid[16])
 {
 	struct dm_op *op = sending(m, uuid);
 	if (!op)
 		return;
 	struct dm_domain *d = op->d;
 	struct dm_mig *mig = op->mig;
-	if (!up) {
-		mig->peer_devices = true;
-		return;
-	}
 	if (mig->peer_devices_up)
 		return;
 	mig->peer_devices_up = true;
