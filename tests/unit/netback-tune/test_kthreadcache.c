@@ -15,9 +15,11 @@
 #include "suites.h"
 #include "util.h"
 #include <CUnit/Basic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -222,18 +224,48 @@ static struct nt_host *rd_live(const char *root, struct nt_kcache *kc)
 	return h;
 }
 
+/* A live process whose pid is above the fixtures' (1001-1234), so that
+ * the live reader's sched_getaffinity of it works and it is the newest pid:
+ * this one, or (the pid counter having gone round, as on a machine up for
+ * long) a child made until one is; *HOLDER the child to end, or 0. */
+static int live_pid_above_fixtures(pid_t *holder)
+{
+	*holder = 0;
+	if (getpid() > 1300)
+		return (int)getpid();
+	fflush(NULL);
+	for (int tries = 0; tries < 40000; tries++) {
+		pid_t p = fork();
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left behind by a failed test */
+			pause();
+			_exit(0);
+		}
+		if (p < 0)
+			break;
+		if (p > 1300) {
+			*holder = p;
+			return (int)p;
+		}
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+	}
+	return -1;
+}
+
 /*
- * vif2.0's rx thread ends and a process takes its pid and its name (a pid
- * named as this process's own, so that the live reader's sched_getaffinity
- * of it works: only its parent can keep it out). Neither reader takes it
- * with the name kept: the live one asks kthreadd's children list read now,
- * the files one the status read now.
+ * vif2.0's rx thread ends and a process takes its pid and its name (a live
+ * process's pid, so that the live reader's sched_getaffinity of it works:
+ * only its parent can keep it out). Neither reader takes it with the name
+ * kept: the live one asks kthreadd's children list read now, the files one
+ * the status read now.
  */
 static void test_pid_taken_by_process(void)
 {
 	char root[] = "/tmp/nettune-kcache.XXXXXX", list[128], note[160];
-	int me = (int)getpid();
-	CU_ASSERT_FATAL(me > 1100);
+	pid_t holder;
+	int me = live_pid_above_fixtures(&holder);
+	CU_ASSERT_FATAL(me > 1300);
 	make_root(root);
 	fixture_task(root, me, "vif2.0-q0-guest", 2);
 	snprintf(list, sizeof(list), "1001 1002 1004 1010 %d ", me);
@@ -260,6 +292,10 @@ static void test_pid_taken_by_process(void)
 		nt_kcache_free(kc);
 	}
 	rm_root(root);
+	if (holder > 0) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+	}
 }
 
 /* The cache in memory shared with a child: what the child's read learnt,
